@@ -1,0 +1,91 @@
+/* sealgate: stable error names and the error-report helpers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sealgate/error.h"
+
+static const char *const codes[SG_ERR__MAX] = {
+        [SG_OK] = "ok",
+        [SG_ERR_NOMEM] = "out_of_memory",
+        [SG_ERR_INVALID_ARGUMENT] = "invalid_argument",
+        [SG_ERR_ADDRESS_SYNTAX] = "address_syntax",
+        [SG_ERR_IDNA] = "idna",
+        [SG_ERR_LIMIT] = "limit_exceeded",
+        [SG_ERR_POLICY_INVALID] = "policy_invalid",
+        [SG_ERR_POLICY_IO] = "policy_unreadable",
+        [SG_ERR_REGEX] = "regex_invalid",
+        [SG_ERR_REGEX_LIMIT] = "regex_limit",
+        [SG_ERR_JSON] = "invalid_json",
+        [SG_ERR_UTF8] = "invalid_utf8",
+        [SG_ERR_REQUEST] = "invalid_request",
+        [SG_ERR_UNKNOWN_OP] = "unknown_op",
+        [SG_ERR_FRAME] = "frame_invalid",
+        [SG_ERR_FRAME_TOO_LARGE] = "frame_too_large",
+        [SG_ERR_MIME] = "mime_invalid",
+        [SG_ERR_IO] = "io",
+        [SG_ERR_INTERNAL] = "internal",
+};
+
+const char *sg_err_code(sg_err code) {
+        if ((unsigned) code >= SG_ERR__MAX || !codes[code])
+                return "internal";
+        return codes[code];
+}
+
+sg_err sg_err_from_code(const char *name) {
+        if (!name)
+                return SG_ERR__MAX;
+        for (unsigned i = 0; i < SG_ERR__MAX; i++)
+                if (codes[i] && strcmp(codes[i], name) == 0)
+                        return (sg_err) i;
+        return SG_ERR__MAX;
+}
+
+/* Cut `s` back so it does not end inside a UTF-8 sequence. */
+static void utf8_trim(char *s) {
+        size_t n = strlen(s);
+        if (n == 0)
+                return;
+        size_t i = n;
+        while (i > 0 && ((unsigned char) s[i - 1] & 0xC0) == 0x80)
+                i--;
+        if (i == 0)
+                return;
+        unsigned char lead = (unsigned char) s[i - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (n - (i - 1) < need)
+                s[i - 1] = '\0';
+}
+
+sg_err sg_error_set(sg_error *err, sg_err code, const char *fmt, ...) {
+        if (err) {
+                va_list ap;
+                err->code = code;
+                va_start(ap, fmt);
+                int r = vsnprintf(err->message, sizeof err->message, fmt, ap);
+                va_end(ap);
+                if (r < 0)
+                        err->message[0] = '\0';
+                else if ((size_t) r >= sizeof err->message)
+                        utf8_trim(err->message);
+        }
+        return code;
+}
+
+void sg_error_prefix(sg_error *err, const char *fmt, ...) {
+        if (!err)
+                return;
+        char prefix[SG_ERROR_MESSAGE_MAX];
+        char old[SG_ERROR_MESSAGE_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vsnprintf(prefix, sizeof prefix, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return;
+        memcpy(old, err->message, sizeof old);
+        old[sizeof old - 1] = '\0';
+        r = snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+        if (r >= 0 && (size_t) r >= sizeof err->message)
+                utf8_trim(err->message);
+}

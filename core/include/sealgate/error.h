@@ -1,0 +1,72 @@
+/* sealgate: error values shared by every module, the host protocol and the CLI.
+ * Pure module: libc only. */
+#ifndef SEALGATE_ERROR_H
+#define SEALGATE_ERROR_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Stable error values. The string form (sg_err_code()) is what the JSON
+ * protocol, the command line and docs/protocol.md use; never renumber or
+ * rename, only append. */
+typedef enum sg_err {
+        SG_OK = 0,
+        SG_ERR_NOMEM,            /* "out_of_memory" */
+        SG_ERR_INVALID_ARGUMENT, /* "invalid_argument": a caller bug */
+        SG_ERR_ADDRESS_SYNTAX,   /* "address_syntax": unparsable address */
+        SG_ERR_IDNA,             /* "idna": a domain that is not valid IDNA */
+        SG_ERR_LIMIT,            /* "limit_exceeded": a named limit was passed */
+        SG_ERR_POLICY_INVALID,   /* "policy_invalid": policy refused */
+        SG_ERR_POLICY_IO,        /* "policy_unreadable": cannot read policy file */
+        SG_ERR_REGEX,            /* "regex_invalid": a pattern does not compile */
+        SG_ERR_REGEX_LIMIT,      /* "regex_limit": a pattern hit its match limit */
+        SG_ERR_JSON,             /* "invalid_json" */
+        SG_ERR_UTF8,             /* "invalid_utf8" */
+        SG_ERR_REQUEST,          /* "invalid_request": well-formed JSON, wrong shape */
+        SG_ERR_UNKNOWN_OP,       /* "unknown_op" */
+        SG_ERR_FRAME,            /* "frame_invalid": framing broken (truncated, bad length) */
+        SG_ERR_FRAME_TOO_LARGE,  /* "frame_too_large" */
+        SG_ERR_MIME,             /* "mime_invalid": a message that cannot be parsed */
+        SG_ERR_IO,               /* "io": reading or writing a file or pipe failed */
+        SG_ERR_INTERNAL,         /* "internal": a bug; the message says where */
+        SG_ERR__MAX
+} sg_err;
+
+#define SG_ERROR_MESSAGE_MAX 512
+
+/* An optional error report. Functions that take `sg_error *err` accept NULL. */
+typedef struct sg_error {
+        sg_err code;
+        char message[SG_ERROR_MESSAGE_MAX]; /* one sentence, UTF-8, no newline */
+} sg_error;
+
+/* Stable snake_case name of `code` ("address_syntax"); static string. */
+const char *sg_err_code(sg_err code);
+
+/* Parse a stable name back; returns SG_ERR__MAX if unknown. */
+sg_err sg_err_from_code(const char *name);
+
+/* Fill `err` (if not NULL) and return `code`, so callers can write
+ * `return sg_error_set(err, SG_ERR_LIMIT, "too many recipients (%zu)", n);`.
+ * The message is truncated to fit, at a UTF-8 boundary. */
+sg_err sg_error_set(sg_error *err, sg_err code, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 3, 4)))
+#endif
+        ;
+
+/* Prefix an existing message with "prefix: " (used to add a key path). */
+void sg_error_prefix(sg_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 2, 3)))
+#endif
+        ;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,278 @@
+/* sealgate: the policy engine. A policy is built (from JSON on Linux, the
+ * registry on Windows) through the builder calls below, sealed, then
+ * evaluated: a pure function from (policy, message summary) to a decision
+ * with reasons. No I/O, no globals, no logging. */
+#ifndef SEALGATE_POLICY_H
+#define SEALGATE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sealgate/addr.h"
+#include "sealgate/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Named limits on a message summary (the host and CLI enforce the same) */
+#define SG_MSG_RECIPIENTS_MAX 10000   /* mailboxes in to+cc+bcc together */
+#define SG_MSG_SUBJECT_MAX 16384      /* bytes */
+#define SG_MSG_BODY_MAX (8u << 20)    /* bytes of body text searched */
+#define SG_MSG_ATTACHMENTS_MAX 1000
+#define SG_MSG_HEADERS_MAX 1000
+#define SG_MSG_HEADER_NAME_MAX 256
+#define SG_MSG_HEADER_VALUE_MAX 16384
+#define SG_MSG_NAME_MAX 1024          /* attachment file name, content type */
+
+/* ---- Named limits on a policy */
+#define SG_POLICY_DOMAINS_MAX 100000  /* per domain list */
+#define SG_POLICY_ADDRESSES_MAX 100000
+#define SG_POLICY_TRIGGERS_MAX 256
+#define SG_POLICY_ROUTES_MAX 64
+#define SG_POLICY_ROUTE_HEADERS_MAX 32
+#define SG_POLICY_LIST_MAX 1024       /* keywords, extensions, patterns per trigger */
+#define SG_POLICY_NAME_MAX 64         /* route names, trigger ids: [A-Za-z0-9_.-] */
+
+/* Ordered by strength: a trigger only ever raises the action. */
+typedef enum sg_action {
+        SG_ACTION_ALLOW = 0,
+        SG_ACTION_PROMPT,
+        SG_ACTION_ROUTE,
+        SG_ACTION_ENCRYPT,
+        SG_ACTION_BLOCK,
+        SG_ACTION__MAX
+} sg_action;
+
+typedef enum sg_field { SG_FIELD_TO = 0, SG_FIELD_CC, SG_FIELD_BCC, SG_FIELD__MAX } sg_field;
+
+typedef enum sg_class { SG_CLASS_INTERNAL = 0, SG_CLASS_EXTERNAL } sg_class;
+
+/* Which rule classified a recipient. */
+typedef enum sg_rule {
+        SG_RULE_INTERNAL_ADDRESS = 0, /* internal.addresses */
+        SG_RULE_INTERNAL_DOMAIN,      /* internal.domains, exact entry */
+        SG_RULE_INTERNAL_SUBDOMAIN,   /* internal.domains, "*." entry */
+        SG_RULE_EXCEPTION_ADDRESS,    /* exceptions.addresses: external */
+        SG_RULE_EXCEPTION_DOMAIN,     /* exceptions.domains: external */
+        SG_RULE_EXTERNAL_DOMAIN,      /* matched nothing internal */
+        SG_RULE__MAX
+} sg_rule;
+
+/* What made the decision; stable codes (sg_reason_code_name). */
+typedef enum sg_reason_code {
+        SG_REASON_NO_EXTERNAL = 0,       /* "no_external_recipients" */
+        SG_REASON_EXTERNAL_RECIPIENTS,   /* "external_recipients" */
+        SG_REASON_ATTACHMENTS,           /* "attachments" */
+        SG_REASON_ATTACHMENT_EXTENSION,  /* "attachment_extension" */
+        SG_REASON_ATTACHMENT_TYPE,       /* "attachment_type" */
+        SG_REASON_ATTACHMENT_SIZE,       /* "attachment_size" */
+        SG_REASON_SUBJECT_KEYWORD,       /* "subject_keyword" */
+        SG_REASON_EXTERNAL_DOMAINS,      /* "external_domains" */
+        SG_REASON_CREDIT_CARD,           /* "credit_card" */
+        SG_REASON_MY_NUMBER,             /* "my_number" */
+        SG_REASON_BODY_PATTERN,          /* "body_pattern" */
+        SG_REASON_HEADER,                /* "header" */
+        SG_REASON__MAX
+} sg_reason_code;
+
+typedef enum sg_trigger_type {
+        SG_TRIGGER_ATTACHMENTS = 0,      /* "attachments": any attachment */
+        SG_TRIGGER_ATTACHMENT_EXTENSION, /* "attachment_extension": list of extensions */
+        SG_TRIGGER_ATTACHMENT_TYPE,      /* "attachment_type": list of content types, "type/ *" */
+        SG_TRIGGER_ATTACHMENT_SIZE,      /* "attachment_size": total bytes >= size */
+        SG_TRIGGER_SUBJECT_KEYWORD,      /* "subject_keyword": list, case-insensitive */
+        SG_TRIGGER_EXTERNAL_DOMAINS,     /* "external_domains": distinct count >= min */
+        SG_TRIGGER_CREDIT_CARD,          /* "credit_card" */
+        SG_TRIGGER_MY_NUMBER,            /* "my_number" */
+        SG_TRIGGER_BODY_PATTERN,         /* "body_pattern": list of regexes */
+        SG_TRIGGER_HEADER,               /* "header": name present, optional values */
+        SG_TRIGGER__MAX
+} sg_trigger_type;
+
+/* Which messages a trigger looks at. */
+typedef enum sg_scope {
+        SG_SCOPE_EXTERNAL = 0, /* only messages with an external recipient (default) */
+        SG_SCOPE_ALL           /* every message */
+} sg_scope;
+
+typedef enum sg_choice_kind {
+        SG_CHOICE_ENCRYPT = 0, /* "encrypt": local S/MIME or OpenPGP */
+        SG_CHOICE_ROUTE,       /* "route": hand to the gateway through a route */
+        SG_CHOICE_SEND,        /* "send": send as it is, in the clear */
+        SG_CHOICE_CANCEL,      /* "cancel": back to editing, nothing sent */
+        SG_CHOICE__MAX
+} sg_choice_kind;
+
+typedef struct sg_header {
+        char *name;
+        char *value;
+} sg_header;
+
+/* A trigger as given to the builder. Strings are borrowed by the builder call
+ * (it copies what it keeps). */
+typedef struct sg_trigger_spec {
+        const char *id;           /* optional; default "<type>-<index>" */
+        sg_trigger_type type;
+        sg_action action;         /* PROMPT, ROUTE, ENCRYPT or BLOCK */
+        const char *route;        /* required when action == ROUTE */
+        sg_scope scope;
+        bool forbid_send;         /* when set, "send" is never offered */
+        const char *const *list;  /* extensions, types, keywords, patterns, header values */
+        size_t n_list;
+        uint64_t size;            /* attachment_size: bytes */
+        unsigned min;             /* external_domains: threshold */
+        const char *header_name;  /* header: the header name */
+} sg_trigger_spec;
+
+typedef struct sg_policy sg_policy;
+
+/* ---- Builder. Every call returns SG_OK or an error (err->message says what
+ * is wrong with the value, without the key path: loaders prefix that). */
+
+/* New empty policy: no internal domains, external action PROMPT, choices
+ * encrypt/send/cancel, no routes. Owned: sg_policy_free(). NULL on ENOMEM. */
+sg_policy *sg_policy_new(void);
+sg_policy *sg_policy_free(sg_policy *p); /* takes NULL, returns NULL */
+
+/* "corp.example" (exactly) or "*.corp.example" (any subdomain, not itself).
+ * Unicode and punycode forms are accepted and normalised. */
+sg_err sg_policy_add_internal_domain(sg_policy *p, const char *entry, sg_error *err);
+/* A single mailbox address "user@domain" treated as internal. */
+sg_err sg_policy_add_internal_address(sg_policy *p, const char *address, sg_error *err);
+/* Exceptions: external even under an internal domain. Same syntax as above. */
+sg_err sg_policy_add_exception_domain(sg_policy *p, const char *entry, sg_error *err);
+sg_err sg_policy_add_exception_address(sg_policy *p, const char *address, sg_error *err);
+
+/* Action for a message with at least one external recipient (default
+ * PROMPT); `route` is required when action == ROUTE, else must be NULL. */
+sg_err sg_policy_set_external_action(sg_policy *p, sg_action action, const char *route, sg_error *err);
+
+/* Choices a prompt may offer, in display order. `route` is the route name for
+ * SG_CHOICE_ROUTE and NULL otherwise. Replaces the default list on first call
+ * and appends on later calls. CANCEL is always offered, added if missing. */
+sg_err sg_policy_add_choice(sg_policy *p, sg_choice_kind kind, const char *route, sg_error *err);
+
+/* Whether "send" (in the clear) needs a justification from the user. */
+void sg_policy_set_require_justification(sg_policy *p, bool required);
+
+/* Encryption: the local methods allowed ("smime", "openpgp") in order of
+ * preference, and route names to fall back to when a recipient has no key. */
+sg_err sg_policy_add_encrypt_method(sg_policy *p, const char *method, sg_error *err);
+sg_err sg_policy_add_encrypt_fallback(sg_policy *p, const char *route, sg_error *err);
+
+/* A gateway route: name [A-Za-z0-9_.-]{1,64}, unique. */
+sg_err sg_policy_add_route(sg_policy *p, const char *name, sg_error *err);
+/* Add a header to route `name` (created by sg_policy_add_route). Header names
+ * are RFC 5322 field names (printable ASCII, no colon or space); values have
+ * no CR, LF or NUL. */
+sg_err sg_policy_add_route_header(sg_policy *p, const char *route, const char *name, const char *value,
+                                  sg_error *err);
+/* Optional subject tag, e.g. "[secure]" (no CR/LF, at most 64 bytes). */
+sg_err sg_policy_set_route_subject_tag(sg_policy *p, const char *route, const char *tag, sg_error *err);
+
+sg_err sg_policy_add_trigger(sg_policy *p, const sg_trigger_spec *spec, sg_error *err);
+
+/* Check cross-references (every route named by a trigger, the external
+ * action, a choice or a fallback exists and sets at least one header; trigger
+ * ids unique), sort the lookup tables. Must be called once before
+ * sg_policy_evaluate; the builder calls fail afterwards. */
+sg_err sg_policy_seal(sg_policy *p, sg_error *err);
+
+/* ---- Message summary: everything borrowed from the caller. */
+typedef struct sg_attachment {
+        const char *name;         /* file name, UTF-8 */
+        uint64_t size;            /* bytes */
+        const char *content_type; /* "application/pdf", may be NULL */
+} sg_attachment;
+
+typedef struct sg_message {
+        const char *from;                  /* may be NULL */
+        const char *const *to;             /* each element an address-list string */
+        size_t n_to;
+        const char *const *cc;
+        size_t n_cc;
+        const char *const *bcc;
+        size_t n_bcc;
+        const char *subject;               /* may be NULL */
+        const char *body;                  /* plain text, may be NULL */
+        size_t body_len;
+        const sg_attachment *attachments;
+        size_t n_attachments;
+        const sg_header *headers;          /* existing headers (name, value) */
+        size_t n_headers;
+} sg_message;
+
+/* ---- Decision: everything owned by the decision. */
+typedef struct sg_recipient {
+        sg_mailbox mailbox; /* parsed; mailbox.address is the comparison form */
+        sg_field field;
+        sg_class cls;
+        sg_rule rule;
+        char *matched;      /* the policy entry that matched ("*.corp.example"), or NULL */
+} sg_recipient;
+
+typedef struct sg_reason {
+        sg_reason_code code;
+        sg_action action;   /* what this reason asks for */
+        char *trigger;      /* trigger id, or NULL for built-in reasons */
+        char *detail;       /* English sentence fragment for logs, e.g. "2 attachments: a.pdf, b.xlsx" */
+        char **items;       /* the evidence (file names, keywords, domains); n_items entries */
+        size_t n_items;
+} sg_reason;
+
+typedef struct sg_choice {
+        sg_choice_kind kind;
+        char *route;           /* route name for SG_CHOICE_ROUTE */
+        sg_header *headers;    /* the route's headers (ROUTE only) */
+        size_t n_headers;
+        char *subject_tag;     /* the route's tag or NULL */
+} sg_choice;
+
+typedef struct sg_decision {
+        sg_action action;
+        sg_recipient *recipients;
+        size_t n_recipients;
+        size_t n_external;
+        size_t n_external_domains;
+        sg_reason *reasons;    /* in policy order; built-in first */
+        size_t n_reasons;
+        sg_choice *choices;    /* what a prompt may offer (PROMPT only; else empty) */
+        size_t n_choices;
+        bool require_justification; /* for the "send" choice */
+        char *route;           /* ROUTE: the route applied */
+        sg_header *headers;    /* ROUTE: the headers to set */
+        size_t n_headers;
+        char *subject_tag;     /* ROUTE: tag to prepend, or NULL */
+        char **encrypt_methods;    /* ENCRYPT: allowed methods, in order */
+        size_t n_encrypt_methods;
+        char **encrypt_fallback;   /* ENCRYPT: route names to fall back to */
+        size_t n_encrypt_fallback;
+} sg_decision;
+
+/* Evaluate `msg` under the sealed policy `p`. *ret is owned:
+ * sg_decision_free(). Untouched on failure. Errors: SG_ERR_ADDRESS_SYNTAX
+ * (message quotes the address and names the field), SG_ERR_LIMIT (a message
+ * limit above), SG_ERR_REGEX_LIMIT, SG_ERR_INVALID_ARGUMENT (policy not sealed). */
+sg_err sg_policy_evaluate(const sg_policy *p, const sg_message *msg, sg_decision **ret, sg_error *err);
+
+sg_decision *sg_decision_free(sg_decision *d); /* takes NULL, returns NULL */
+
+/* ---- Stable names used by JSON, the CLI and the docs. *_name returns a
+ * static string; *_from_name returns false if the name is unknown. */
+const char *sg_action_name(sg_action a);               /* "allow", "prompt", ... */
+bool sg_action_from_name(const char *name, sg_action *ret);
+const char *sg_field_name(sg_field f);                 /* "to", "cc", "bcc" */
+const char *sg_class_name(sg_class c);                 /* "internal", "external" */
+const char *sg_rule_name(sg_rule r);                   /* "internal_address", ... */
+const char *sg_reason_code_name(sg_reason_code c);
+const char *sg_trigger_type_name(sg_trigger_type t);   /* "attachments", ... */
+bool sg_trigger_type_from_name(const char *name, sg_trigger_type *ret);
+const char *sg_choice_kind_name(sg_choice_kind k);     /* "encrypt", "route", "send", "cancel" */
+bool sg_choice_kind_from_name(const char *name, sg_choice_kind *ret);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

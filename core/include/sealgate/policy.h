@@ -124,6 +124,7 @@ typedef struct sg_trigger_spec {
         uint64_t size;            /* attachment_size: bytes */
         unsigned min;             /* external_domains: threshold */
         const char *header_name;  /* header: the header name */
+        bool caseless;            /* body_pattern: match ignoring case */
 } sg_trigger_spec;
 
 typedef struct sg_policy sg_policy;

@@ -1,0 +1,40 @@
+#!/bin/sh
+# The README's test command (also what .ci/run calls): install what is needed,
+# build, run every suite, then rebuild with AddressSanitizer and
+# UndefinedBehaviorSanitizer and run the unit, host and cli suites again.
+# Ends with one line "N passed, N failed".
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+tools/install-deps.sh test
+
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+logs=""
+
+run_suites() { # builddir suites...
+        dir=$1
+        shift
+        args=""
+        for s in "$@"; do args="$args --suite $s"; done
+        # shellcheck disable=SC2086
+        meson test -C "$dir" --num-processes "$jobs" --print-errorlogs $args || status=1
+        logs="$logs $dir/meson-logs/testlog.json"
+}
+
+echo "== build (debugoptimized) =="
+[ -f build/build.ninja ] || meson setup build
+ninja -C build
+run_suites build unit host cli bench
+
+echo "== build with -Db_sanitize=address,undefined =="
+[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Dbench=false
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
+        run_suites build-asan unit host cli
+
+# shellcheck disable=SC2086
+python3 tools/test-summary.py $logs || status=1
+exit $status

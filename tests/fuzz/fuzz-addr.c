@@ -23,5 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort(); /* failure appends nothing */
         }
         sg_mailbox_list_clear(&list);
+        free(text);
         return 0;
 }

@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""The real sealgate-host through a pipe, as Thunderbird runs it: framing,
+splits and pauses, errors and exit statuses, chunking both ways, policy reload.
+Usage: test-pipe.py SEALGATE-HOST DATA-DIR. Prints TAP; stdlib only."""
+import base64
+import json
+import os
+import select
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HOST = sys.argv[1]
+DATA = sys.argv[2]
+FRAME_OUT_MAX = 1048576
+FRAME_IN_MAX = 16 << 20
+TIMEOUT = 30
+
+checks = 0
+failed = 0
+
+
+def check(cond, desc, diag=None):
+    global checks, failed
+    checks += 1
+    if not cond:
+        failed += 1
+    print(f"{'ok' if cond else 'not ok'} {checks} - {desc}", flush=True)
+    if not cond and diag is not None:
+        for line in str(diag)[:2000].splitlines():
+            print(f"#   {line}", flush=True)
+    return cond
+
+
+def frame(payload):
+    if isinstance(payload, str):
+        payload = payload.encode()
+    elif not isinstance(payload, bytes):
+        payload = json.dumps(payload).encode()
+    return struct.pack("=I", len(payload)) + payload
+
+
+def parse_frames(data):
+    """Split stdout into frames; returns (payloads, leftover bytes)."""
+    out, off = [], 0
+    while len(data) - off >= 4:
+        (n,) = struct.unpack_from("=I", data, off)
+        if len(data) - off - 4 < n:
+            break
+        out.append(data[off + 4 : off + 4 + n])
+        off += 4 + n
+    return out, data[off:]
+
+
+class Host:
+    def __init__(self, policy, args=("/usr/lib/mozilla/native-messaging-hosts/sealgate.json", "sealgate@example")):
+        env = dict(os.environ, SEALGATE_POLICY=policy)
+        self.p = subprocess.Popen([HOST, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=env)
+        self.buf = b""
+
+    def write(self, data):
+        try:
+            self.p.stdin.write(data)
+            self.p.stdin.flush()
+            return True
+        except BrokenPipeError:
+            return False
+
+    def read_exact(self, n, timeout=TIMEOUT):
+        end = time.monotonic() + timeout
+        while len(self.buf) < n:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"waited {timeout}s for {n} bytes, have {len(self.buf)}")
+            r, _, _ = select.select([self.p.stdout], [], [], left)
+            if r:
+                chunk = os.read(self.p.stdout.fileno(), 1 << 20)
+                if not chunk:
+                    raise EOFError(f"stdout closed with {len(self.buf)} of {n} bytes")
+                self.buf += chunk
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_frame(self):
+        (n,) = struct.unpack("=I", self.read_exact(4))
+        return self.read_exact(n)
+
+    def read_json(self):
+        return json.loads(self.read_frame())
+
+    def request(self, obj):
+        self.write(frame(obj))
+        return self.read_json()
+
+    def finish(self):
+        """Close stdin (communicate does), wait; returns (status, rest of stdout, stderr)."""
+        try:
+            out, err = self.p.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            out, err = self.p.communicate()
+            return None, self.buf + out, err
+        return self.p.returncode, self.buf + out, err
+
+
+def stderr_ok(err):
+    lines = err.decode(errors="replace").splitlines()
+    return all(l.startswith("sealgate-host: ") for l in lines), lines
+
+
+def only_frames(out):
+    frames, rest = parse_frames(out)
+    return rest == b"", frames
+
+
+POLICY = os.path.join(DATA, "policy.json")
+EXT = {"to": ["someone@partner.example"], "subject": "hello"}
+
+
+def evaluate(id_, message):
+    return {"id": id_, "op": "policy.evaluate", "message": message}
+
+
+def test_several_requests():
+    h = Host(POLICY)
+    reqs = [{"id": 1, "op": "version"}, evaluate("two", EXT), {"id": 3, "op": "no.such.op"}]
+    h.write(b"".join(frame(r) for r in reqs))
+    status, out, err = h.finish()
+    ok, frames = only_frames(out)
+    check(status == 0, "several requests: clean EOF exits 0", status)
+    check(ok and len(frames) == 3, "several requests: stdout is exactly three frames", out[:300])
+    resp = [json.loads(f) for f in frames] if ok and len(frames) == 3 else [{}] * 3
+    check(resp[0].get("id") == 1 and resp[0].get("result", {}).get("name") == "sealgate-host",
+          "several requests: version answered", resp[0])
+    check(resp[1].get("id") == "two" and resp[1].get("result", {}).get("action") == "prompt",
+          "several requests: policy.evaluate answered (prompt)", resp[1])
+    check(resp[2].get("id") == 3 and resp[2].get("error", {}).get("code") == "unknown_op",
+          "several requests: unknown op answered", resp[2])
+    good, lines = stderr_ok(err)
+    check(good, "stderr lines are all prefixed 'sealgate-host: '", lines)
+    check(any("sealgate@example" in l and "sealgate.json" in l for l in lines),
+          "manifest path and extension id are logged to stderr", lines)
+
+
+def test_split_with_pauses():
+    h = Host(POLICY)
+    data = frame({"id": "slow", "op": "version"})
+    for b in data[:4]:
+        h.write(bytes([b]))
+        time.sleep(0.05)
+    third = (len(data) - 4) // 3
+    h.write(data[4 : 4 + third])
+    time.sleep(0.1)
+    h.write(data[4 + third : 4 + 2 * third])
+    time.sleep(0.1)
+    h.write(data[4 + 2 * third :])
+    try:
+        r = h.read_json()
+    except (TimeoutError, EOFError) as e:
+        r = {"exception": str(e)}
+    check(r.get("id") == "slow" and "result" in r, "frame split across writes with pauses is answered", r)
+    status, out, _ = h.finish()
+    check(status == 0 and out == b"", "then clean EOF exits 0 with nothing more on stdout", (status, out[:100]))
+
+
+def test_invalid_then_valid():
+    h = Host(POLICY)
+    r1 = h.request(b"{not json")
+    r2 = h.request(b'{"id":5,"op":"version","bad":"\xff\xfe"}')
+    r3 = h.request({"id": 6, "op": "version"})
+    check(r1.get("id") is None and r1.get("error", {}).get("code") == "invalid_json",
+          "invalid JSON: invalid_json with id null", r1)
+    check(r2.get("id") is None and r2.get("error", {}).get("code") == "invalid_utf8",
+          "invalid UTF-8: invalid_utf8 with id null", r2)
+    check(r3.get("id") == 6 and "result" in r3, "a valid request after them is still served", r3)
+    status, out, _ = h.finish()
+    check(status == 0 and out == b"", "exit 0 at clean EOF", status)
+
+
+def test_too_large():
+    h = Host(POLICY)
+    h.write(struct.pack("=I", FRAME_IN_MAX + 1))
+    h.write(b"{" * 1000)
+    status, out, err = h.finish()
+    ok, frames = only_frames(out)
+    r = json.loads(frames[0]) if ok and len(frames) == 1 else {}
+    check(ok and len(frames) == 1, "frame over the limit: exactly one response frame", out[:200])
+    check(r.get("id", 0) is None and r.get("error", {}).get("code") == "frame_too_large",
+          "frame over the limit: frame_too_large with id null", r)
+    check(status == 1, "frame over the limit: exit status 1 (no hang)", status)
+
+    # Exactly at the limit is read (and refused as JSON, but the connection lives).
+    h = Host(POLICY)
+    h.write(struct.pack("=I", FRAME_IN_MAX) + b" " * FRAME_IN_MAX)
+    r = h.read_json()
+    r2 = h.request({"id": 2, "op": "version"})
+    status, _, _ = h.finish()
+    check(r.get("error", {}).get("code") == "invalid_json" and r2.get("id") == 2 and status == 0,
+          "frame of exactly SG_FRAME_IN_MAX bytes is read and answered; the connection lives", (r, r2, status))
+
+
+def test_truncated():
+    for desc, data in [("header only", struct.pack("=I", 100)),
+                       ("header and half the payload", frame(b'{"id":1,"op":"version"}')[:15]),
+                       ("half a header", b"\x10\x00")]:
+        h = Host(POLICY)
+        h.write(data)
+        status, out, _ = h.finish()
+        ok, frames = only_frames(out)
+        r = json.loads(frames[0]) if ok and len(frames) == 1 else {}
+        check(r.get("id", 0) is None and r.get("error", {}).get("code") == "frame_invalid" and status == 1,
+              f"EOF after {desc}: frame_invalid, exit 1", (status, out[:200]))
+
+
+def test_clean_eof():
+    h = Host(POLICY)
+    status, out, _ = h.finish()
+    check(status == 0 and out == b"", "EOF before any frame: exit 0, empty stdout", (status, out))
+
+
+def test_large_response():
+    # 10,000 external recipients with long display names: the decision lists
+    # them all and is well over 1 MiB.
+    pad = "Long Display Name With Department And Location " * 2
+    to = [f'"{pad}{i:05d}" <user{i:05d}@partner.example>' for i in range(10000)]
+    h = Host(POLICY)
+    h.write(frame(evaluate("big", {"to": to, "subject": "many"})))
+    frames, raw_sizes = [], []
+    try:
+        raw = h.read_frame()
+        raw_sizes.append(len(raw))
+        first = json.loads(raw)
+        frames.append(first)
+        count = first.get("chunk", {}).get("count", 1)
+        for _ in range(count - 1):
+            raw = h.read_frame()
+            raw_sizes.append(len(raw))
+            frames.append(json.loads(raw))
+    except (TimeoutError, EOFError, ValueError) as e:
+        check(False, "large response: chunk frames arrive", e)
+        h.finish()
+        return
+    status, out, _ = h.finish()
+    check(status == 0 and out == b"", "large response: nothing after the chunk frames, exit 0", (status, out[:100]))
+    check(len(frames) > 1, f"large response arrives as {len(frames)} chunk frames", frames[0] if frames else None)
+    check(max(raw_sizes) <= FRAME_OUT_MAX, "large response: every chunk frame is at most 1,048,576 bytes",
+          raw_sizes)
+    shape = all(f.get("id") == "big" and f.get("chunk", {}).get("index") == i and
+                f.get("chunk", {}).get("count") == len(frames) for i, f in enumerate(frames))
+    check(shape, "large response: chunks carry the id, index 0..n-1 and count n")
+    try:
+        whole = json.loads(b"".join(base64.b64decode(f["data"], validate=True) for f in frames))
+    except (ValueError, KeyError) as e:
+        whole = {"exception": str(e)}
+    res = whole.get("result", {})
+    check(whole.get("id") == "big" and res.get("action") == "prompt", "large response: reassembles into the response",
+          str(whole)[:300])
+    recips = res.get("recipients", [])
+    check(len(recips) == 10000, "large response: all 10,000 recipients are in it", len(recips))
+
+
+def test_chunked_request():
+    h = Host(POLICY)
+    req = json.dumps(evaluate("chunked", dict(EXT, body="x" * 3000))).encode()
+    parts = [req[i : i + 1000] for i in range(0, len(req), 1000)]
+    for i, p in enumerate(parts):
+        h.write(frame({"id": "chunked", "chunk": {"index": i, "count": len(parts)},
+                       "data": base64.b64encode(p).decode()}))
+    r = h.read_json()
+    check(r.get("id") == "chunked" and r.get("result", {}).get("action") == "prompt",
+          f"chunked request in {len(parts)} frames is reassembled and answered", r)
+    h.write(frame({"id": "x", "chunk": {"index": 1, "count": 2}, "data": ""}))
+    r = h.read_json()
+    check(r.get("id") == "x" and r.get("error", {}).get("code") == "invalid_request",
+          "chunk out of order: invalid_request", r)
+    status, out, _ = h.finish()
+    check(status == 0 and out == b"", "exit 0 after chunked requests", status)
+
+
+def test_policy_reload():
+    d = tempfile.mkdtemp(prefix="sg-pipe-")
+    try:
+        path = os.path.join(d, "policy.json")
+        shutil.copy(POLICY, path)
+        h = Host(path)
+        r1 = h.request(evaluate(1, EXT))
+        # An admin edits the policy while Thunderbird runs: no restart.
+        shutil.copy(os.path.join(DATA, "policy-reload.json"), path)
+        r2 = h.request(evaluate(2, EXT))
+        shutil.copy(os.path.join(DATA, "policy-invalid.json"), path)
+        r3 = h.request(evaluate(3, EXT))
+        r4 = h.request({"id": 4, "op": "version"})
+        status, out, err = h.finish()
+        check(r1.get("result", {}).get("action") == "prompt", "policy reload: first policy prompts", r1)
+        check(r2.get("result", {}).get("action") == "allow", "policy reload: edited policy is used (allow)", r2)
+        check(r3.get("error", {}).get("code") == "policy_invalid",
+              "policy reload: invalid policy file gives policy_invalid (fail closed)", r3)
+        pol = r4.get("result", {}).get("policy", {})
+        check(pol.get("loaded") is False and pol.get("error", {}).get("code") == "policy_invalid"
+              and pol.get("path") == path, "version reports the policy path and its error", pol)
+        good, lines = stderr_ok(err)
+        check(good and any("reloaded" in l for l in lines) and any("policy_invalid" in l for l in lines),
+              "reload and refusal are logged to stderr", lines)
+        check(status == 0 and out == b"", "exit 0", status)
+    finally:
+        shutil.rmtree(d)
+
+
+def test_options():
+    r = subprocess.run([HOST, "--version"], capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    check(r.returncode == 0 and r.stdout.decode().startswith("sealgate-host "),
+          "--version prints a text line and exits 0", r.stdout)
+    r = subprocess.run([HOST, "--help"], capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    out = r.stdout.decode()
+    check(r.returncode == 0 and "policy.evaluate" in out and "version" in out,
+          "--help lists the ops and exits 0", out[:300])
+
+
+for t in [test_several_requests, test_split_with_pauses, test_invalid_then_valid, test_too_large,
+          test_truncated, test_clean_eof, test_large_response, test_chunked_request, test_policy_reload,
+          test_options]:
+    try:
+        t()
+    except Exception as e:  # a crash in one scenario must not hide the others
+        check(False, f"{t.__name__} ran without an exception", repr(e))
+
+print(f"1..{checks}")
+sys.exit(1 if failed else 0)

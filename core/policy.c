@@ -1655,7 +1655,17 @@ static bool finish(struct eval *ev) {
                         }
                 break;
         case SG_ACTION_PROMPT:
-                return build_choices(ev);
+                if (!build_choices(ev))
+                        return false;
+                /* A prompt that offers "encrypt" needs the methods and
+                 * fallbacks as much as an ENCRYPT decision does. */
+                for (size_t i = 0; i < d->n_choices; i++)
+                        if (d->choices[i].kind == SG_CHOICE_ENCRYPT)
+                                return copy_strv(p->methods, p->n_methods, &d->encrypt_methods,
+                                                 &d->n_encrypt_methods) &&
+                                       copy_strv(p->fallback, p->n_fallback, &d->encrypt_fallback,
+                                                 &d->n_encrypt_fallback);
+                return true;
         case SG_ACTION_ENCRYPT:
                 return copy_strv(p->methods, p->n_methods, &d->encrypt_methods, &d->n_encrypt_methods) &&
                        copy_strv(p->fallback, p->n_fallback, &d->encrypt_fallback, &d->n_encrypt_fallback);

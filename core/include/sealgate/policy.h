@@ -246,7 +246,7 @@ typedef struct sg_decision {
         sg_header *headers;    /* ROUTE: the headers to set */
         size_t n_headers;
         char *subject_tag;     /* ROUTE: tag to prepend, or NULL */
-        char **encrypt_methods;    /* ENCRYPT: allowed methods, in order */
+        char **encrypt_methods;    /* ENCRYPT, or PROMPT offering "encrypt": allowed methods, in order */
         size_t n_encrypt_methods;
         char **encrypt_fallback;   /* ENCRYPT: route names to fall back to */
         size_t n_encrypt_fallback;

@@ -1,1 +1,500 @@
-/* stub: filled in by its owner */
+/* sealgate: JSON <-> structs for the host protocol and the CLI: the `message` object in, the decision out. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealgate/codec.h"
+#include "sealgate/util.h"
+
+#define PATH_MAX_LEN 96
+
+/* Everything a decoded message owns. The arrays are exactly sized: their
+ * lengths are known from the JSON before anything is copied. */
+struct msg_store {
+        char **strs; /* every copied string, freed together */
+        size_t n_strs, cap_strs;
+        const char **to, **cc, **bcc;
+        sg_attachment *attachments;
+        sg_header *headers;
+};
+
+static void store_free(struct msg_store *s) {
+        if (!s)
+                return;
+        sg_strv_free(s->strs, s->n_strs);
+        free(s->to);
+        free(s->cc);
+        free(s->bcc);
+        free(s->attachments);
+        free(s->headers);
+        free(s);
+}
+
+void sg_message_buf_clear(sg_message_buf *buf) {
+        if (!buf)
+                return;
+        store_free(buf->priv);
+        memset(buf, 0, sizeof *buf);
+}
+
+static const char *type_desc(json_object *v) {
+        switch (json_object_get_type(v)) {
+        case json_type_null:
+                return "null";
+        case json_type_boolean:
+                return "a boolean";
+        case json_type_double:
+                return "a non-integer number";
+        case json_type_int:
+                return "a number";
+        case json_type_object:
+                return "an object";
+        case json_type_array:
+                return "an array";
+        case json_type_string:
+                return "a string";
+        }
+        return "something else";
+}
+
+static sg_err expect(json_object *v, json_type t, const char *what, sg_error *err, const char *path) {
+        if (json_object_is_type(v, t))
+                return SG_OK;
+        return sg_error_set(err, SG_ERR_REQUEST, "%s: expected %s, got %s", path, what, type_desc(v));
+}
+
+/* Copy `src[0..len)` into the store; `max` is its named limit in bytes.
+ * `allow_nul` is for the body only, which travels with its length; every
+ * other string is used as a C string. */
+static sg_err copy_bytes(struct msg_store *s, const char *src, size_t len, size_t max, bool allow_nul, const char **ret,
+                         sg_error *err, const char *path) {
+        if (len > max)
+                return sg_error_set(err, SG_ERR_LIMIT, "%s: longer than %zu bytes", path, max);
+        if (!allow_nul && memchr(src, '\0', len))
+                return sg_error_set(err, SG_ERR_REQUEST, "%s: contains a NUL character", path);
+        if (!sg_utf8_valid(src, len))
+                return sg_error_set(err, SG_ERR_UTF8, "%s: not valid UTF-8", path);
+        if (s->n_strs == s->cap_strs) {
+                size_t ncap = s->cap_strs ? s->cap_strs * 2 : 16;
+                char **n = realloc(s->strs, ncap * sizeof *n);
+                if (!n)
+                        return sg_error_set(err, SG_ERR_NOMEM, "%s: out of memory", path);
+                s->strs = n;
+                s->cap_strs = ncap;
+        }
+        char *copy = malloc(len + 1);
+        if (!copy)
+                return sg_error_set(err, SG_ERR_NOMEM, "%s: out of memory", path);
+        memcpy(copy, src, len);
+        copy[len] = '\0';
+        s->strs[s->n_strs++] = copy;
+        *ret = copy;
+        return SG_OK;
+}
+
+static sg_err copy_string(struct msg_store *s, json_object *v, size_t max, bool allow_nul, const char **ret,
+                          size_t *ret_len, sg_error *err, const char *path) {
+        sg_err e = expect(v, json_type_string, "a string", err, path);
+        if (e)
+                return e;
+        size_t len = (size_t) json_object_get_string_len(v);
+        if ((e = copy_bytes(s, json_object_get_string(v), len, max, allow_nul, ret, err, path)))
+                return e;
+        if (ret_len)
+                *ret_len = len;
+        return SG_OK;
+}
+
+static void path_key(char *out, const char *base, const char *key) {
+        /* Keys an attacker chose are cut, not echoed in full. */
+        if (snprintf(out, PATH_MAX_LEN, "%s.%.40s", base, key) < 0)
+                out[0] = '\0';
+}
+
+static void path_idx(char *out, const char *base, size_t i) {
+        if (snprintf(out, PATH_MAX_LEN, "%s[%zu]", base, i) < 0)
+                out[0] = '\0';
+}
+
+static json_object *member(json_object *obj, const char *key) {
+        json_object *v = NULL;
+        return json_object_object_get_ex(obj, key, &v) ? v : NULL;
+}
+
+static sg_err check_keys(json_object *obj, const char *const *allowed, sg_error *err, const char *path) {
+        json_object_object_foreach(obj, key, val) {
+                (void) val;
+                bool ok = false;
+                for (size_t i = 0; allowed[i] && !ok; i++)
+                        ok = strcmp(key, allowed[i]) == 0;
+                if (!ok) {
+                        char p[PATH_MAX_LEN];
+                        path_key(p, path, key);
+                        return sg_error_set(err, SG_ERR_REQUEST, "%s: unknown key", p);
+                }
+        }
+        return SG_OK;
+}
+
+/* One of to/cc/bcc. `total` counts array elements over all three: a first
+ * cap only, since one element may hold several mailboxes (the engine counts
+ * those precisely). */
+static sg_err read_recipients(struct msg_store *s, json_object *arr, const char ***ret, size_t *ret_n, size_t *total,
+                              sg_error *err, const char *path) {
+        sg_err e = expect(arr, json_type_array, "an array of strings", err, path);
+        if (e)
+                return e;
+        size_t n = json_object_array_length(arr);
+        if (n > SG_MSG_RECIPIENTS_MAX - *total)
+                return sg_error_set(err, SG_ERR_LIMIT, "%s: more than %d recipients (to, cc and bcc together)", path,
+                                    SG_MSG_RECIPIENTS_MAX);
+        *total += n;
+        if (n == 0)
+                return SG_OK;
+        const char **v = calloc(n, sizeof *v);
+        if (!v)
+                return sg_error_set(err, SG_ERR_NOMEM, "%s: out of memory", path);
+        *ret = v;
+        *ret_n = n;
+        for (size_t i = 0; i < n; i++) {
+                char ip[PATH_MAX_LEN];
+                path_idx(ip, path, i);
+                if ((e = copy_string(s, json_object_array_get_idx(arr, i), SG_ADDR_TEXT_MAX, false, &v[i], NULL, err,
+                                     ip)))
+                        return e;
+        }
+        return SG_OK;
+}
+
+static sg_err read_attachments(struct msg_store *s, json_object *arr, sg_message *m, sg_error *err) {
+        static const char *const keys[] = {"name", "size", "content_type", NULL};
+        const char *path = "message.attachments";
+        sg_err e = expect(arr, json_type_array, "an array of objects", err, path);
+        if (e)
+                return e;
+        size_t n = json_object_array_length(arr);
+        if (n > SG_MSG_ATTACHMENTS_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "%s: more than %d attachments", path, SG_MSG_ATTACHMENTS_MAX);
+        if (n == 0)
+                return SG_OK;
+        if (!(s->attachments = calloc(n, sizeof *s->attachments)))
+                return sg_error_set(err, SG_ERR_NOMEM, "%s: out of memory", path);
+        m->attachments = s->attachments;
+        m->n_attachments = n;
+        for (size_t i = 0; i < n; i++) {
+                char ip[PATH_MAX_LEN], kp[PATH_MAX_LEN];
+                json_object *a = json_object_array_get_idx(arr, i), *v;
+                sg_attachment *att = &s->attachments[i];
+                path_idx(ip, path, i);
+                if ((e = expect(a, json_type_object, "an object", err, ip)) || (e = check_keys(a, keys, err, ip)))
+                        return e;
+                /* Name and size are what triggers look at: a missing one
+                 * must not quietly pass as "" or 0. */
+                path_key(kp, ip, "name");
+                if (!(v = member(a, "name")))
+                        return sg_error_set(err, SG_ERR_REQUEST, "%s: required", kp);
+                if ((e = copy_string(s, v, SG_MSG_NAME_MAX, false, &att->name, NULL, err, kp)))
+                        return e;
+                path_key(kp, ip, "size");
+                if (!(v = member(a, "size")))
+                        return sg_error_set(err, SG_ERR_REQUEST, "%s: required", kp);
+                if ((e = expect(v, json_type_int, "an integer", err, kp)))
+                        return e;
+                /* json-c clamps what does not fit to INT64_MIN/INT64_MAX. */
+                int64_t size = json_object_get_int64(v);
+                if (size < 0)
+                        return sg_error_set(err, SG_ERR_REQUEST, "%s: must not be negative", kp);
+                if (size == INT64_MAX)
+                        return sg_error_set(err, SG_ERR_LIMIT, "%s: too large", kp);
+                att->size = (uint64_t) size;
+                if ((v = member(a, "content_type")) && !json_object_is_type(v, json_type_null)) {
+                        path_key(kp, ip, "content_type");
+                        if ((e = copy_string(s, v, SG_MSG_NAME_MAX, false, &att->content_type, NULL, err, kp)))
+                                return e;
+                }
+        }
+        return SG_OK;
+}
+
+static sg_err read_header(struct msg_store *s, const char *name, json_object *value, sg_header *h, sg_error *err,
+                          const char *npath, const char *vpath) {
+        const char *n, *v;
+        sg_err e = copy_bytes(s, name, strlen(name), SG_MSG_HEADER_NAME_MAX, false, &n, err, npath);
+        if (e)
+                return e;
+        if (!n[0])
+                return sg_error_set(err, SG_ERR_REQUEST, "%s: must not be empty", npath);
+        if ((e = copy_string(s, value, SG_MSG_HEADER_VALUE_MAX, false, &v, NULL, err, vpath)))
+                return e;
+        /* sg_header is shared with the decision, where it owns its strings:
+         * here the store does. */
+        h->name = (char *) n;
+        h->value = (char *) v;
+        return SG_OK;
+}
+
+/* Headers as an array of {name, value} (repeats allowed) or an object. */
+static sg_err read_headers(struct msg_store *s, json_object *hs, sg_message *m, sg_error *err) {
+        static const char *const keys[] = {"name", "value", NULL};
+        const char *path = "message.headers";
+        bool is_array = json_object_is_type(hs, json_type_array);
+        if (!is_array && !json_object_is_type(hs, json_type_object))
+                return sg_error_set(err, SG_ERR_REQUEST, "%s: expected an array of {name, value} or an object, got %s",
+                                    path, type_desc(hs));
+        size_t n = is_array ? json_object_array_length(hs) : (size_t) json_object_object_length(hs);
+        if (n > SG_MSG_HEADERS_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "%s: more than %d headers", path, SG_MSG_HEADERS_MAX);
+        if (n == 0)
+                return SG_OK;
+        if (!(s->headers = calloc(n, sizeof *s->headers)))
+                return sg_error_set(err, SG_ERR_NOMEM, "%s: out of memory", path);
+        m->headers = s->headers;
+        m->n_headers = n;
+        sg_err e;
+        if (!is_array) {
+                size_t i = 0;
+                json_object_object_foreach(hs, key, val) {
+                        char kp[PATH_MAX_LEN];
+                        path_key(kp, path, key);
+                        if ((e = read_header(s, key, val, &s->headers[i++], err, kp, kp)))
+                                return e;
+                }
+                return SG_OK;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char ip[PATH_MAX_LEN], np[PATH_MAX_LEN], vp[PATH_MAX_LEN];
+                json_object *h = json_object_array_get_idx(hs, i), *name, *value;
+                path_idx(ip, path, i);
+                if ((e = expect(h, json_type_object, "an object", err, ip)) || (e = check_keys(h, keys, err, ip)))
+                        return e;
+                path_key(np, ip, "name");
+                path_key(vp, ip, "value");
+                if (!(name = member(h, "name")))
+                        return sg_error_set(err, SG_ERR_REQUEST, "%s: required", np);
+                if (!(value = member(h, "value")))
+                        return sg_error_set(err, SG_ERR_REQUEST, "%s: required", vp);
+                if ((e = expect(name, json_type_string, "a string", err, np)))
+                        return e;
+                /* A NUL inside the name would cut it short unseen. */
+                if ((size_t) json_object_get_string_len(name) != strlen(json_object_get_string(name)))
+                        return sg_error_set(err, SG_ERR_REQUEST, "%s: contains a NUL character", np);
+                if ((e = read_header(s, json_object_get_string(name), value, &s->headers[i], err, np, vp)))
+                        return e;
+        }
+        return SG_OK;
+}
+
+/* A JSON null counts as absent: JavaScript callers send null for "none". */
+static json_object *present(json_object *obj, const char *key) {
+        json_object *v = member(obj, key);
+        return v && !json_object_is_type(v, json_type_null) ? v : NULL;
+}
+
+static sg_err read_message(struct msg_store *s, json_object *obj, sg_message *m, sg_error *err) {
+        static const char *const keys[] = {"from", "to",          "cc",      "bcc", "subject",
+                                           "body", "attachments", "headers", NULL};
+        sg_err e = expect(obj, json_type_object, "an object", err, "message");
+        if (e || (e = check_keys(obj, keys, err, "message")))
+                return e;
+        json_object *v;
+        size_t total = 0;
+        if ((v = present(obj, "from")) &&
+            (e = copy_string(s, v, SG_ADDR_TEXT_MAX, false, &m->from, NULL, err, "message.from")))
+                return e;
+        if ((v = present(obj, "to")) && (e = read_recipients(s, v, &s->to, &m->n_to, &total, err, "message.to")))
+                return e;
+        m->to = s->to;
+        if ((v = present(obj, "cc")) && (e = read_recipients(s, v, &s->cc, &m->n_cc, &total, err, "message.cc")))
+                return e;
+        m->cc = s->cc;
+        if ((v = present(obj, "bcc")) && (e = read_recipients(s, v, &s->bcc, &m->n_bcc, &total, err, "message.bcc")))
+                return e;
+        m->bcc = s->bcc;
+        if ((v = present(obj, "subject")) &&
+            (e = copy_string(s, v, SG_MSG_SUBJECT_MAX, false, &m->subject, NULL, err, "message.subject")))
+                return e;
+        if ((v = present(obj, "body")) &&
+            (e = copy_string(s, v, SG_MSG_BODY_MAX, true, &m->body, &m->body_len, err, "message.body")))
+                return e;
+        if ((v = present(obj, "attachments")) && (e = read_attachments(s, v, m, err)))
+                return e;
+        if ((v = present(obj, "headers")) && (e = read_headers(s, v, m, err)))
+                return e;
+        return SG_OK;
+}
+
+sg_err sg_message_from_json(json_object *obj, sg_message_buf *buf, sg_error *err) {
+        if (!buf)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_message_from_json: no buffer");
+        memset(buf, 0, sizeof *buf);
+        struct msg_store *s = calloc(1, sizeof *s);
+        if (!s)
+                return sg_error_set(err, SG_ERR_NOMEM, "message: out of memory");
+        buf->priv = s;
+        sg_err e = read_message(s, obj, &buf->msg, err);
+        if (e)
+                sg_message_buf_clear(buf);
+        return e;
+}
+
+/* ---- Decision -> JSON. Each helper returns false on ENOMEM; the caller
+ * drops the half-built object. json-c's NULL is JSON null, so values that
+ * may legitimately be null go through put_nullable(). */
+
+static bool put(json_object *o, const char *key, json_object *v) {
+        if (!v)
+                return false;
+        if (json_object_object_add(o, key, v) != 0) {
+                json_object_put(v);
+                return false;
+        }
+        return true;
+}
+
+static bool push(json_object *a, json_object *v) {
+        if (!v)
+                return false;
+        if (json_object_array_add(a, v) != 0) {
+                json_object_put(v);
+                return false;
+        }
+        return true;
+}
+
+static bool put_str(json_object *o, const char *key, const char *s) {
+        return put(o, key, json_object_new_string(s ? s : ""));
+}
+
+static bool put_nullable(json_object *o, const char *key, const char *s) {
+        if (!s)
+                return json_object_object_add(o, key, NULL) == 0;
+        return put_str(o, key, s);
+}
+
+static json_object *strv_json(char *const *v, size_t n) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < n; i++)
+                if (!push(a, json_object_new_string(v[i] ? v[i] : ""))) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        return a;
+}
+
+static json_object *headers_json(const sg_header *h, size_t n) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < n; i++) {
+                json_object *o = json_object_new_object();
+                if (!push(a, o) || !put_str(o, "name", h[i].name) || !put_str(o, "value", h[i].value)) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        }
+        return a;
+}
+
+static json_object *recipient_json(const sg_recipient *r) {
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        if (put_str(o, "address", r->mailbox.address) && put_nullable(o, "display_name", r->mailbox.display_name) &&
+            put_str(o, "domain", r->mailbox.domain_ascii) && put_str(o, "field", sg_field_name(r->field)) &&
+            put_str(o, "class", sg_class_name(r->cls)) && put_str(o, "rule", sg_rule_name(r->rule)) &&
+            put_nullable(o, "matched", r->matched) && put_nullable(o, "group", r->mailbox.group))
+                return o;
+        json_object_put(o);
+        return NULL;
+}
+
+static json_object *reason_json(const sg_reason *r) {
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        if (put_str(o, "code", sg_reason_code_name(r->code)) && put_str(o, "action", sg_action_name(r->action)) &&
+            put_nullable(o, "trigger", r->trigger) && put_nullable(o, "detail", r->detail) &&
+            put(o, "items", strv_json(r->items, r->n_items)))
+                return o;
+        json_object_put(o);
+        return NULL;
+}
+
+static json_object *choice_json(const sg_choice *c) {
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        bool ok;
+        if (c->kind == SG_CHOICE_ROUTE) {
+                /* The id is what the prompt returns and the audit log records. */
+                size_t len = strlen("route:") + strlen(c->route ? c->route : "") + 1;
+                char *id = malloc(len);
+                if (id)
+                        snprintf(id, len, "route:%s", c->route ? c->route : "");
+                ok = id && put_str(o, "id", id) && put_str(o, "kind", sg_choice_kind_name(c->kind)) &&
+                     put_str(o, "route", c->route) && put(o, "headers", headers_json(c->headers, c->n_headers)) &&
+                     put_nullable(o, "subject_tag", c->subject_tag);
+                free(id);
+        } else {
+                ok = put_str(o, "id", sg_choice_kind_name(c->kind)) && put_str(o, "kind", sg_choice_kind_name(c->kind));
+        }
+        if (ok)
+                return o;
+        json_object_put(o);
+        return NULL;
+}
+
+typedef json_object *(*item_json)(const void *item);
+
+static json_object *array_of(const void *items, size_t size, size_t n, item_json fn) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < n; i++)
+                if (!push(a, fn((const char *) items + i * size))) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        return a;
+}
+
+static json_object *recipient_item(const void *p) {
+        return recipient_json(p);
+}
+static json_object *reason_item(const void *p) {
+        return reason_json(p);
+}
+static json_object *choice_item(const void *p) {
+        return choice_json(p);
+}
+
+/* Encryption settings go out whenever the decision carries them: with
+ * ENCRYPT, and with a PROMPT that offers "encrypt", whose prompt must know
+ * what encrypting means here. */
+static bool put_encrypt(json_object *o, const sg_decision *d) {
+        if (d->action != SG_ACTION_ENCRYPT && d->n_encrypt_methods == 0 && d->n_encrypt_fallback == 0)
+                return json_object_object_add(o, "encrypt", NULL) == 0;
+        json_object *e = json_object_new_object();
+        if (!put(o, "encrypt", e))
+                return false;
+        return put(e, "methods", strv_json(d->encrypt_methods, d->n_encrypt_methods)) &&
+               put(e, "fallback", strv_json(d->encrypt_fallback, d->n_encrypt_fallback));
+}
+
+json_object *sg_decision_to_json(const sg_decision *d) {
+        if (!d)
+                return NULL;
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        if (put_str(o, "action", sg_action_name(d->action)) &&
+            put(o, "recipients", array_of(d->recipients, sizeof *d->recipients, d->n_recipients, recipient_item)) &&
+            put(o, "external_count", json_object_new_int64((int64_t) d->n_external)) &&
+            put(o, "external_domain_count", json_object_new_int64((int64_t) d->n_external_domains)) &&
+            put(o, "reasons", array_of(d->reasons, sizeof *d->reasons, d->n_reasons, reason_item)) &&
+            put(o, "choices", array_of(d->choices, sizeof *d->choices, d->n_choices, choice_item)) &&
+            put(o, "require_justification", json_object_new_boolean(d->require_justification)) &&
+            put_nullable(o, "route", d->route) && put(o, "headers", headers_json(d->headers, d->n_headers)) &&
+            put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d))
+                return o;
+        json_object_put(o);
+        return NULL;
+}

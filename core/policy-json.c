@@ -1,1 +1,797 @@
-/* stub: filled in by its owner */
+/* sealgate: the policy file (JSON, comments allowed) read into the builder calls of policy.h, then sealed. */
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealgate/pattern.h"
+#include "sealgate/policy-json.h"
+#include "sealgate/util.h"
+
+/* Key paths are for messages only: a long one is cut, never overflowed. */
+#define PATH_MAX_LEN 320
+/* Route names and trigger ids (policy.h). */
+#define NAME_CHARS   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+
+static const char *type_desc(json_object *v) {
+        switch (json_object_get_type(v)) {
+        case json_type_null:
+                return "null";
+        case json_type_boolean:
+                return "a boolean";
+        case json_type_double:
+                return "a non-integer number";
+        case json_type_int:
+                return "a number";
+        case json_type_object:
+                return "an object";
+        case json_type_array:
+                return "an array";
+        case json_type_string:
+                return "a string";
+        }
+        return "something else";
+}
+
+static sg_err invalid(sg_error *err, const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 3, 4)))
+#endif
+        ;
+
+static sg_err invalid(sg_error *err, const char *path, const char *fmt, ...) {
+        if (!err)
+                return SG_ERR_POLICY_INVALID;
+        char msg[SG_ERROR_MESSAGE_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                msg[0] = '\0';
+        return sg_error_set(err, SG_ERR_POLICY_INVALID, "%s: %s", path, msg);
+}
+
+/* A builder's message says what is wrong with the value; add where it was.
+ * Every content problem is policy_invalid to the caller, whatever the
+ * builder called it (limit, regex, IDNA), except running out of memory. */
+static sg_err builder_fail(sg_err e, sg_error *err, const char *path) {
+        sg_error_prefix(err, "%s", path);
+        if (e == SG_ERR_NOMEM)
+                return e;
+        if (err)
+                err->code = SG_ERR_POLICY_INVALID;
+        return SG_ERR_POLICY_INVALID;
+}
+
+static sg_err expect(json_object *v, json_type t, const char *what, sg_error *err, const char *path) {
+        if (json_object_is_type(v, t))
+                return SG_OK;
+        return invalid(err, path, "expected %s, got %s", what, type_desc(v));
+}
+
+/* A string value: UTF-8 (escapes can produce what the file-level check did
+ * not see) and no NUL, since the builder takes C strings. */
+static sg_err get_string(json_object *v, const char **ret, sg_error *err, const char *path) {
+        sg_err e = expect(v, json_type_string, "a string", err, path);
+        if (e)
+                return e;
+        const char *s = json_object_get_string(v);
+        size_t len = (size_t) json_object_get_string_len(v);
+        if (strlen(s) != len)
+                return invalid(err, path, "contains a NUL character");
+        if (!sg_utf8_valid(s, len))
+                return invalid(err, path, "not valid UTF-8");
+        *ret = s;
+        return SG_OK;
+}
+
+/* json-c clamps out-of-range integers to INT64_MIN/INT64_MAX, so those two
+ * values mean "too large" here rather than themselves. */
+static sg_err get_int(json_object *v, int64_t min, int64_t max, int64_t *ret, sg_error *err, const char *path) {
+        sg_err e = expect(v, json_type_int, "an integer", err, path);
+        if (e)
+                return e;
+        int64_t n = json_object_get_int64(v);
+        if (n < min || n > max || n == INT64_MAX)
+                return invalid(err, path, "must be between %" PRId64 " and %" PRId64, min, max);
+        *ret = n;
+        return SG_OK;
+}
+
+static sg_err get_bool(json_object *v, bool *ret, sg_error *err, const char *path) {
+        sg_err e = expect(v, json_type_boolean, "true or false", err, path);
+        if (e)
+                return e;
+        *ret = json_object_get_boolean(v);
+        return SG_OK;
+}
+
+/* A cut path still points the admin at the right place. */
+static void path_key(char *out, const char *base, const char *key) {
+        int r = base[0] ? snprintf(out, PATH_MAX_LEN, "%s.%s", base, key) : snprintf(out, PATH_MAX_LEN, "%s", key);
+        if (r < 0)
+                out[0] = '\0';
+}
+
+static void path_idx(char *out, const char *base, size_t i) {
+        if (snprintf(out, PATH_MAX_LEN, "%s[%zu]", base, i) < 0)
+                out[0] = '\0';
+}
+
+/* Refuse keys of `obj` outside the NULL-terminated `allowed`. */
+static sg_err check_keys(json_object *obj, const char *const *allowed, sg_error *err, const char *path) {
+        json_object_object_foreach(obj, key, val) {
+                (void) val;
+                bool ok = false;
+                for (size_t i = 0; allowed[i] && !ok; i++)
+                        ok = strcmp(key, allowed[i]) == 0;
+                if (!ok) {
+                        char p[PATH_MAX_LEN];
+                        path_key(p, path, key);
+                        return invalid(err, p, "unknown key");
+                }
+        }
+        return SG_OK;
+}
+
+/* An object member, or NULL when absent. */
+static json_object *member(json_object *obj, const char *key) {
+        json_object *v = NULL;
+        return json_object_object_get_ex(obj, key, &v) ? v : NULL;
+}
+
+typedef sg_err (*string_adder)(sg_policy *p, const char *s, sg_error *err);
+
+/* An array of strings, each handed to `add`. */
+static sg_err string_list(sg_policy *p, json_object *arr, string_adder add, sg_error *err, const char *path) {
+        sg_err e = expect(arr, json_type_array, "an array of strings", err, path);
+        if (e)
+                return e;
+        size_t n = json_object_array_length(arr);
+        for (size_t i = 0; i < n; i++) {
+                char ip[PATH_MAX_LEN];
+                const char *s;
+                path_idx(ip, path, i);
+                if ((e = get_string(json_object_array_get_idx(arr, i), &s, err, ip)))
+                        return e;
+                if ((e = add(p, s, err)))
+                        return builder_fail(e, err, ip);
+        }
+        return SG_OK;
+}
+
+/* "internal" and "exceptions" share a shape. */
+static sg_err read_domain_section(sg_policy *p, json_object *sec, string_adder add_domain, string_adder add_address,
+                                  sg_error *err, const char *path) {
+        static const char *const keys[] = {"domains", "addresses", NULL};
+        sg_err e = expect(sec, json_type_object, "an object", err, path);
+        if (e || (e = check_keys(sec, keys, err, path)))
+                return e;
+        char kp[PATH_MAX_LEN];
+        json_object *v;
+        if ((v = member(sec, "domains"))) {
+                path_key(kp, path, "domains");
+                if ((e = string_list(p, v, add_domain, err, kp)))
+                        return e;
+        }
+        if ((v = member(sec, "addresses"))) {
+                path_key(kp, path, "addresses");
+                if ((e = string_list(p, v, add_address, err, kp)))
+                        return e;
+        }
+        return SG_OK;
+}
+
+/* A route named by some other key must be one of the file's routes: say so
+ * where the name is, rather than leave it to sg_policy_seal, which cannot
+ * know the key path. */
+static sg_err check_route_ref(json_object *routes, const char *name, sg_error *err, const char *path) {
+        if (routes && json_object_is_type(routes, json_type_object) && member(routes, name))
+                return SG_OK;
+        return invalid(err, path, "unknown route \"%s\" (not defined under \"routes\")", name);
+}
+
+static sg_err read_routes(sg_policy *p, json_object *routes, sg_error *err) {
+        static const char *const keys[] = {"headers", "subject_tag", NULL};
+        sg_err e = expect(routes, json_type_object, "an object", err, "routes");
+        if (e)
+                return e;
+        if ((size_t) json_object_object_length(routes) > SG_POLICY_ROUTES_MAX)
+                return invalid(err, "routes", "more than %d routes", SG_POLICY_ROUTES_MAX);
+        json_object_object_foreach(routes, name, route) {
+                char rp[PATH_MAX_LEN], kp[PATH_MAX_LEN];
+                path_key(rp, "routes", name);
+                if ((e = expect(route, json_type_object, "an object", err, rp)) ||
+                    (e = check_keys(route, keys, err, rp)))
+                        return e;
+                if ((e = sg_policy_add_route(p, name, err)))
+                        return builder_fail(e, err, rp);
+
+                path_key(kp, rp, "headers");
+                json_object *headers = member(route, "headers");
+                if (headers && (e = expect(headers, json_type_object, "an object", err, kp)))
+                        return e;
+                if (!headers || json_object_object_length(headers) == 0)
+                        return invalid(err, kp, "a route must set at least one header");
+                json_object_object_foreach(headers, hname, hval) {
+                        char hp[PATH_MAX_LEN];
+                        const char *value;
+                        path_key(hp, kp, hname);
+                        if ((e = get_string(hval, &value, err, hp)))
+                                return e;
+                        if ((e = sg_policy_add_route_header(p, name, hname, value, err)))
+                                return builder_fail(e, err, hp);
+                }
+
+                json_object *tag = member(route, "subject_tag");
+                if (tag) {
+                        const char *s;
+                        path_key(kp, rp, "subject_tag");
+                        if ((e = get_string(tag, &s, err, kp)))
+                                return e;
+                        if ((e = sg_policy_set_route_subject_tag(p, name, s, err)))
+                                return builder_fail(e, err, kp);
+                }
+        }
+        return SG_OK;
+}
+
+static sg_err read_external(sg_policy *p, json_object *ext, json_object *routes, sg_error *err) {
+        static const char *const keys[] = {"action", "route", NULL};
+        sg_err e = expect(ext, json_type_object, "an object", err, "external");
+        if (e || (e = check_keys(ext, keys, err, "external")))
+                return e;
+        sg_action action = SG_ACTION_PROMPT;
+        const char *route = NULL, *s;
+        json_object *v;
+        if ((v = member(ext, "action"))) {
+                if ((e = get_string(v, &s, err, "external.action")))
+                        return e;
+                if (!sg_action_from_name(s, &action))
+                        return invalid(err, "external.action",
+                                       "unknown action \"%s\" (expected prompt, route, encrypt, block or allow)", s);
+        }
+        if ((v = member(ext, "route"))) {
+                if ((e = get_string(v, &route, err, "external.route")))
+                        return e;
+                if (action != SG_ACTION_ROUTE)
+                        return invalid(err, "external.route", "only allowed when the action is \"route\"");
+                if ((e = check_route_ref(routes, route, err, "external.route")))
+                        return e;
+        } else if (action == SG_ACTION_ROUTE) {
+                return invalid(err, "external.route", "required when the action is \"route\"");
+        }
+        if ((e = sg_policy_set_external_action(p, action, route, err)))
+                return builder_fail(e, err, "external");
+        return SG_OK;
+}
+
+static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes, sg_error *err) {
+        static const char *const keys[] = {"choices", "require_justification", NULL};
+        sg_err e = expect(prompt, json_type_object, "an object", err, "prompt");
+        if (e || (e = check_keys(prompt, keys, err, "prompt")))
+                return e;
+        json_object *v;
+        if ((v = member(prompt, "choices"))) {
+                if ((e = expect(v, json_type_array, "an array of strings", err, "prompt.choices")))
+                        return e;
+                size_t n = json_object_array_length(v);
+                /* An empty list would silently mean the default list. */
+                if (n == 0)
+                        return invalid(err, "prompt.choices", "must list at least one choice");
+                for (size_t i = 0; i < n; i++) {
+                        char ip[PATH_MAX_LEN];
+                        const char *s, *route = NULL;
+                        sg_choice_kind kind;
+                        path_idx(ip, "prompt.choices", i);
+                        if ((e = get_string(json_object_array_get_idx(v, i), &s, err, ip)))
+                                return e;
+                        if (strncmp(s, "route:", 6) == 0) {
+                                kind = SG_CHOICE_ROUTE;
+                                route = s + 6;
+                                if ((e = check_route_ref(routes, route, err, ip)))
+                                        return e;
+                        } else if (!sg_choice_kind_from_name(s, &kind) || kind == SG_CHOICE_ROUTE) {
+                                return invalid(err, ip,
+                                               "unknown choice \"%s\" (expected encrypt, send, cancel or "
+                                               "route:<route name>)",
+                                               s);
+                        }
+                        if ((e = sg_policy_add_choice(p, kind, route, err)))
+                                return builder_fail(e, err, ip);
+                }
+        }
+        if ((v = member(prompt, "require_justification"))) {
+                bool b;
+                if ((e = get_bool(v, &b, err, "prompt.require_justification")))
+                        return e;
+                sg_policy_set_require_justification(p, b);
+        }
+        return SG_OK;
+}
+
+static sg_err read_encrypt(sg_policy *p, json_object *enc, json_object *routes, sg_error *err) {
+        static const char *const keys[] = {"methods", "fallback", NULL};
+        sg_err e = expect(enc, json_type_object, "an object", err, "encrypt");
+        if (e || (e = check_keys(enc, keys, err, "encrypt")))
+                return e;
+        json_object *v;
+        if ((v = member(enc, "methods"))) {
+                /* As with prompt.choices: empty would silently mean the default. */
+                if (json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0)
+                        return invalid(err, "encrypt.methods", "must list at least one method");
+                if ((e = string_list(p, v, sg_policy_add_encrypt_method, err, "encrypt.methods")))
+                        return e;
+        }
+        if ((v = member(enc, "fallback"))) {
+                if ((e = expect(v, json_type_array, "an array of strings", err, "encrypt.fallback")))
+                        return e;
+                size_t n = json_object_array_length(v);
+                for (size_t i = 0; i < n; i++) {
+                        char ip[PATH_MAX_LEN];
+                        const char *s;
+                        path_idx(ip, "encrypt.fallback", i);
+                        if ((e = get_string(json_object_array_get_idx(v, i), &s, err, ip)) ||
+                            (e = check_route_ref(routes, s, err, ip)))
+                                return e;
+                        if ((e = sg_policy_add_encrypt_fallback(p, s, err)))
+                                return builder_fail(e, err, ip);
+                }
+        }
+        return SG_OK;
+}
+
+/* The keys each trigger type adds to the common ones, and which one holds its
+ * list (NULL if none); `list_required` says whether it must be present. */
+static const struct trigger_keys {
+        const char *keys[3];
+        const char *list;
+        bool list_required;
+} trigger_keys[SG_TRIGGER__MAX] = {
+        [SG_TRIGGER_ATTACHMENTS] = {{NULL}, NULL, false},
+        [SG_TRIGGER_ATTACHMENT_EXTENSION] = {{"extensions", NULL}, "extensions", true},
+        [SG_TRIGGER_ATTACHMENT_TYPE] = {{"types", NULL}, "types", true},
+        [SG_TRIGGER_ATTACHMENT_SIZE] = {{"bytes", NULL}, NULL, false},
+        [SG_TRIGGER_SUBJECT_KEYWORD] = {{"keywords", NULL}, "keywords", true},
+        [SG_TRIGGER_EXTERNAL_DOMAINS] = {{"min", NULL}, NULL, false},
+        [SG_TRIGGER_CREDIT_CARD] = {{NULL}, NULL, false},
+        [SG_TRIGGER_MY_NUMBER] = {{NULL}, NULL, false},
+        [SG_TRIGGER_BODY_PATTERN] = {{"patterns", "caseless", NULL}, "patterns", true},
+        [SG_TRIGGER_HEADER] = {{"name", "values", NULL}, "values", false},
+};
+
+static const char *const trigger_common_keys[] = {"id", "type", "action", "route", "scope", "forbid_send", NULL};
+
+/* Every key any trigger type knows: used to tell "wrong key for this type"
+ * from "no such key". */
+static bool trigger_key_known(const char *key) {
+        for (size_t t = 0; t < SG_TRIGGER__MAX; t++)
+                for (size_t i = 0; trigger_keys[t].keys[i]; i++)
+                        if (strcmp(key, trigger_keys[t].keys[i]) == 0)
+                                return true;
+        return false;
+}
+
+static sg_err check_trigger_keys(json_object *trig, sg_trigger_type type, const char *tname, sg_error *err,
+                                 const char *path) {
+        json_object_object_foreach(trig, key, val) {
+                (void) val;
+                bool ok = false;
+                for (size_t i = 0; trigger_common_keys[i] && !ok; i++)
+                        ok = strcmp(key, trigger_common_keys[i]) == 0;
+                for (size_t i = 0; trigger_keys[type].keys[i] && !ok; i++)
+                        ok = strcmp(key, trigger_keys[type].keys[i]) == 0;
+                if (ok)
+                        continue;
+                char kp[PATH_MAX_LEN];
+                path_key(kp, path, key);
+                if (trigger_key_known(key))
+                        return invalid(err, kp, "not allowed in a trigger of type \"%s\"", tname);
+                return invalid(err, kp, "unknown key");
+        }
+        return SG_OK;
+}
+
+/* The strings of one trigger's list, borrowed from `arr`; *ret is an owned
+ * array (free()) of borrowed pointers. */
+static sg_err trigger_list(json_object *arr, const char ***ret, size_t *ret_n, sg_error *err, const char *path) {
+        sg_err e = expect(arr, json_type_array, "an array of strings", err, path);
+        if (e)
+                return e;
+        size_t n = json_object_array_length(arr);
+        if (n == 0)
+                return invalid(err, path, "must not be empty");
+        if (n > SG_POLICY_LIST_MAX)
+                return invalid(err, path, "more than %d entries", SG_POLICY_LIST_MAX);
+        const char **v = calloc(n, sizeof *v);
+        if (!v)
+                return sg_error_set(err, SG_ERR_NOMEM, "%s: out of memory", path);
+        for (size_t i = 0; i < n; i++) {
+                char ip[PATH_MAX_LEN];
+                path_idx(ip, path, i);
+                if ((e = get_string(json_object_array_get_idx(arr, i), &v[i], err, ip))) {
+                        free(v);
+                        return e;
+                }
+        }
+        *ret = v;
+        *ret_n = n;
+        return SG_OK;
+}
+
+/* The builder names a bad list entry by its index ("list entry 2 is
+ * empty"); turn that into the entry's key path. Any other message gets the
+ * trigger's path. */
+static sg_err trigger_fail(sg_err e, sg_error *err, const char *path, const char *lkey) {
+        size_t idx;
+        int used = 0;
+        if (err && lkey && sscanf(err->message, "list entry %zu %n", &idx, &used) == 1 && used > 0) {
+                char msg[SG_ERROR_MESSAGE_MAX], kp[PATH_MAX_LEN], ip[PATH_MAX_LEN];
+                snprintf(msg, sizeof msg, "%s", err->message + used);
+                path_key(kp, path, lkey);
+                path_idx(ip, kp, idx);
+                sg_error_set(err, e, "%s", msg);
+                return builder_fail(e, err, ip);
+        }
+        return builder_fail(e, err, path);
+}
+
+/* Compile each pattern once here only to name the one that fails; the
+ * builder compiles them again for keeps. */
+static sg_err check_patterns(const char *const *list, size_t n, bool caseless, sg_error *err, const char *path) {
+        for (size_t i = 0; i < n; i++) {
+                sg_pattern *pat = NULL;
+                sg_err e = sg_pattern_new(list[i], caseless, &pat, err);
+                sg_pattern_free(pat);
+                if (e) {
+                        char ip[PATH_MAX_LEN];
+                        path_idx(ip, path, i);
+                        return builder_fail(e, err, ip);
+                }
+        }
+        return SG_OK;
+}
+
+static sg_err read_trigger(sg_policy *p, json_object *trig, json_object *routes, sg_error *err, const char *path) {
+        char kp[PATH_MAX_LEN];
+        const char *s;
+        sg_err e = expect(trig, json_type_object, "an object", err, path);
+        if (e)
+                return e;
+
+        sg_trigger_spec spec = {.scope = SG_SCOPE_EXTERNAL};
+        json_object *v = member(trig, "type");
+        path_key(kp, path, "type");
+        if (!v)
+                return invalid(err, kp, "required");
+        if ((e = get_string(v, &s, err, kp)))
+                return e;
+        if (!sg_trigger_type_from_name(s, &spec.type))
+                return invalid(err, kp, "unknown trigger type \"%s\"", s);
+        const char *tname = s;
+        if ((e = check_trigger_keys(trig, spec.type, tname, err, path)))
+                return e;
+
+        if ((v = member(trig, "id"))) {
+                path_key(kp, path, "id");
+                if ((e = get_string(v, &spec.id, err, kp)))
+                        return e;
+                /* The builder checks this too, but cannot say which key. */
+                size_t n = strlen(spec.id);
+                if (n == 0 || n > SG_POLICY_NAME_MAX || strspn(spec.id, NAME_CHARS) != n)
+                        return invalid(err, kp, "\"%s\" is not a valid id (1 to %d of A-Z a-z 0-9 _ . -)", spec.id,
+                                       SG_POLICY_NAME_MAX);
+        }
+
+        path_key(kp, path, "action");
+        if (!(v = member(trig, "action")))
+                return invalid(err, kp, "required");
+        if ((e = get_string(v, &s, err, kp)))
+                return e;
+        if (!sg_action_from_name(s, &spec.action) || spec.action == SG_ACTION_ALLOW)
+                return invalid(err, kp, "unknown action \"%s\" (expected prompt, route, encrypt or block)", s);
+
+        path_key(kp, path, "route");
+        if ((v = member(trig, "route"))) {
+                if ((e = get_string(v, &spec.route, err, kp)))
+                        return e;
+                if (spec.action != SG_ACTION_ROUTE)
+                        return invalid(err, kp, "only allowed when the action is \"route\"");
+                if ((e = check_route_ref(routes, spec.route, err, kp)))
+                        return e;
+        } else if (spec.action == SG_ACTION_ROUTE) {
+                return invalid(err, kp, "required when the action is \"route\"");
+        }
+
+        if ((v = member(trig, "scope"))) {
+                path_key(kp, path, "scope");
+                if ((e = get_string(v, &s, err, kp)))
+                        return e;
+                if (strcmp(s, "external") == 0)
+                        spec.scope = SG_SCOPE_EXTERNAL;
+                else if (strcmp(s, "all") == 0)
+                        spec.scope = SG_SCOPE_ALL;
+                else
+                        return invalid(err, kp, "unknown scope \"%s\" (expected external or all)", s);
+        }
+        if ((v = member(trig, "forbid_send"))) {
+                path_key(kp, path, "forbid_send");
+                if ((e = get_bool(v, &spec.forbid_send, err, kp)))
+                        return e;
+        }
+        if ((v = member(trig, "caseless"))) {
+                path_key(kp, path, "caseless");
+                if ((e = get_bool(v, &spec.caseless, err, kp)))
+                        return e;
+        }
+
+        int64_t n;
+        switch (spec.type) {
+        case SG_TRIGGER_ATTACHMENT_SIZE:
+                path_key(kp, path, "bytes");
+                if (!(v = member(trig, "bytes")))
+                        return invalid(err, kp, "required");
+                if ((e = get_int(v, 1, INT64_MAX - 1, &n, err, kp)))
+                        return e;
+                spec.size = (uint64_t) n;
+                break;
+        case SG_TRIGGER_EXTERNAL_DOMAINS:
+                path_key(kp, path, "min");
+                if (!(v = member(trig, "min")))
+                        return invalid(err, kp, "required");
+                /* More domains than recipients can never be seen. */
+                if ((e = get_int(v, 1, SG_MSG_RECIPIENTS_MAX, &n, err, kp)))
+                        return e;
+                spec.min = (unsigned) n;
+                break;
+        case SG_TRIGGER_HEADER:
+                path_key(kp, path, "name");
+                if (!(v = member(trig, "name")))
+                        return invalid(err, kp, "required");
+                if ((e = get_string(v, &spec.header_name, err, kp)))
+                        return e;
+                break;
+        default:
+                break;
+        }
+
+        const char **list = NULL;
+        const char *lkey = trigger_keys[spec.type].list;
+        if (lkey) {
+                path_key(kp, path, lkey);
+                if ((v = member(trig, lkey))) {
+                        if ((e = trigger_list(v, &list, &spec.n_list, err, kp)))
+                                return e;
+                        spec.list = list;
+                } else if (trigger_keys[spec.type].list_required) {
+                        return invalid(err, kp, "required");
+                }
+        }
+        if (spec.type == SG_TRIGGER_BODY_PATTERN &&
+            (e = check_patterns(spec.list, spec.n_list, spec.caseless, err, kp))) {
+                free(list);
+                return e;
+        }
+        e = sg_policy_add_trigger(p, &spec, err);
+        free(list);
+        if (e)
+                return trigger_fail(e, err, path, lkey);
+        return SG_OK;
+}
+
+/* The id a trigger read without error has: its own, or the builder's
+ * default "<type>-<index>" (policy.h). */
+static void trigger_id(json_object *t, size_t i, char out[SG_POLICY_NAME_MAX + 1]) {
+        json_object *id = member(t, "id");
+        int r = id ? snprintf(out, SG_POLICY_NAME_MAX + 1, "%s", json_object_get_string(id))
+                   : snprintf(out, SG_POLICY_NAME_MAX + 1, "%s-%zu", json_object_get_string(member(t, "type")), i);
+        if (r < 0)
+                out[0] = '\0';
+}
+
+static sg_err read_triggers(sg_policy *p, json_object *arr, json_object *routes, sg_error *err) {
+        sg_err e = expect(arr, json_type_array, "an array of objects", err, "triggers");
+        if (e)
+                return e;
+        size_t n = json_object_array_length(arr);
+        if (n > SG_POLICY_TRIGGERS_MAX)
+                return invalid(err, "triggers", "more than %d triggers", SG_POLICY_TRIGGERS_MAX);
+        for (size_t i = 0; i < n; i++) {
+                char ip[PATH_MAX_LEN];
+                json_object *t = json_object_array_get_idx(arr, i);
+                path_idx(ip, "triggers", i);
+                if ((e = read_trigger(p, t, routes, err, ip)))
+                        return e;
+                /* sg_policy_seal finds duplicates too, but without a key path. */
+                char id[SG_POLICY_NAME_MAX + 1];
+                trigger_id(t, i, id);
+                for (size_t k = 0; member(t, "id") && k < i; k++) {
+                        char other[SG_POLICY_NAME_MAX + 1];
+                        trigger_id(json_object_array_get_idx(arr, k), k, other);
+                        if (strcmp(id, other) == 0) {
+                                char kp[PATH_MAX_LEN];
+                                path_key(kp, ip, "id");
+                                return invalid(err, kp, "\"%s\" is already the id of triggers[%zu]", id, k);
+                        }
+                }
+        }
+        return SG_OK;
+}
+
+/* Routes come first: everything else may name them. */
+static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
+        static const char *const keys[] = {"version", "internal", "exceptions", "external", "prompt",
+                                           "encrypt", "routes",   "triggers",   NULL};
+        sg_err e = check_keys(root, keys, err, "");
+        if (e)
+                return e;
+        json_object *v = member(root, "version");
+        int64_t version;
+        if (!v)
+                return invalid(err, "version", "required");
+        if ((e = expect(v, json_type_int, "an integer", err, "version")))
+                return e;
+        if ((version = json_object_get_int64(v)) != 1)
+                return invalid(err, "version", "unsupported version %" PRId64 " (this sealgate reads version 1)",
+                               version);
+        json_object *routes = member(root, "routes");
+        if (routes && (e = read_routes(p, routes, err)))
+                return e;
+        if ((v = member(root, "internal")) &&
+            (e = read_domain_section(p, v, sg_policy_add_internal_domain, sg_policy_add_internal_address, err,
+                                     "internal")))
+                return e;
+        if ((v = member(root, "exceptions")) &&
+            (e = read_domain_section(p, v, sg_policy_add_exception_domain, sg_policy_add_exception_address, err,
+                                     "exceptions")))
+                return e;
+        if ((v = member(root, "external")) && (e = read_external(p, v, routes, err)))
+                return e;
+        if ((v = member(root, "prompt")) && (e = read_prompt(p, v, routes, err)))
+                return e;
+        if ((v = member(root, "encrypt")) && (e = read_encrypt(p, v, routes, err)))
+                return e;
+        if ((v = member(root, "triggers")) && (e = read_triggers(p, v, routes, err)))
+                return e;
+        return SG_OK;
+}
+
+/* 1-based line of byte `off`, for syntax errors an admin can find. */
+static size_t line_of(const char *text, size_t off) {
+        size_t line = 1;
+        for (size_t i = 0; i < off; i++)
+                line += text[i] == '\n';
+        return line;
+}
+
+/* Parse `text` into an object: *ret is a new reference, untouched on failure. */
+static sg_err parse_text(const char *text, size_t len, json_object **ret, sg_error *err) {
+        const char *nul = memchr(text, '\0', len);
+        if (nul) {
+                size_t off = (size_t) (nul - text);
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "(file): invalid JSON at line %zu, offset %zu: a NUL byte", line_of(text, off),
+                                    off);
+        }
+        json_tokener *tok = json_tokener_new_ex(SG_POLICY_JSON_DEPTH);
+        if (!tok)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory reading the policy");
+        json_object *root = json_tokener_parse_ex(tok, text, (int) len);
+        enum json_tokener_error je = json_tokener_get_error(tok);
+        size_t end = json_tokener_get_parse_end(tok);
+        json_tokener_free(tok);
+        if (!root) {
+                if (je == json_tokener_error_depth)
+                        return sg_error_set(
+                                err, SG_ERR_POLICY_INVALID,
+                                "(file): invalid JSON at line %zu, offset %zu: nested deeper than %d levels",
+                                line_of(text, end), end, SG_POLICY_JSON_DEPTH);
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "(file): invalid JSON at line %zu, offset %zu: %s",
+                                    line_of(text, end), end,
+                                    je == json_tokener_continue ? "unexpected end of the file"
+                                                                : json_tokener_error_desc(je));
+        }
+        /* json-c has already skipped white space and comments after the value. */
+        if (end < len) {
+                json_object_put(root);
+                return sg_error_set(
+                        err, SG_ERR_POLICY_INVALID,
+                        "(file): invalid JSON at line %zu, offset %zu: unexpected text after the policy object",
+                        line_of(text, end), end);
+        }
+        if (!json_object_is_type(root, json_type_object)) {
+                const char *got = type_desc(root);
+                json_object_put(root);
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "(file): expected an object, got %s", got);
+        }
+        *ret = root;
+        return SG_OK;
+}
+
+sg_err sg_policy_from_json(const char *text, size_t len, sg_policy **ret, sg_error *err) {
+        if (!text || !ret)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_policy_from_json: NULL argument");
+        if (len > SG_POLICY_FILE_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "(file): larger than %u bytes", SG_POLICY_FILE_MAX);
+        if (!sg_utf8_valid(text, len))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "(file): not valid UTF-8");
+        /* Editors on Windows like to start UTF-8 files with a byte order mark. */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+                text += 3;
+                len -= 3;
+        }
+        json_object *root = NULL;
+        sg_err e = parse_text(text, len, &root, err);
+        if (e)
+                return e;
+
+        sg_policy *p = sg_policy_new();
+        if (!p) {
+                json_object_put(root);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the policy");
+        }
+        e = read_policy(p, root, err);
+        json_object_put(root);
+        /* The builder's cross-reference checks cannot know key paths; most
+         * of them were made above with one. */
+        if (!e && (e = sg_policy_seal(p, err)) && e != SG_ERR_NOMEM) {
+                e = SG_ERR_POLICY_INVALID;
+                if (err)
+                        err->code = e;
+        }
+        if (e) {
+                sg_policy_free(p);
+                return e;
+        }
+        *ret = p;
+        return SG_OK;
+}
+
+sg_err sg_policy_load_file(const char *path, sg_policy **ret, sg_error *err) {
+        if (!path || !ret)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_policy_load_file: NULL argument");
+        FILE *f = fopen(path, "rb");
+        if (!f)
+                return sg_error_set(err, SG_ERR_POLICY_IO, "cannot read policy file %s: %s", path, strerror(errno));
+        /* One byte past the limit is enough to tell "too large". */
+        size_t cap = 65536, len = 0;
+        char *buf = malloc(cap);
+        sg_err e = SG_OK;
+        if (!buf)
+                e = sg_error_set(err, SG_ERR_NOMEM, "out of memory reading %s", path);
+        while (!e) {
+                if (len == cap) {
+                        size_t ncap =
+                                cap * 2 > (size_t) SG_POLICY_FILE_MAX + 1 ? (size_t) SG_POLICY_FILE_MAX + 1 : cap * 2;
+                        char *nb = realloc(buf, ncap);
+                        if (!nb) {
+                                e = sg_error_set(err, SG_ERR_NOMEM, "out of memory reading %s", path);
+                                break;
+                        }
+                        buf = nb;
+                        cap = ncap;
+                }
+                size_t got = fread(buf + len, 1, cap - len, f);
+                len += got;
+                if (got == 0 || len > SG_POLICY_FILE_MAX) {
+                        if (ferror(f))
+                                e = sg_error_set(err, SG_ERR_POLICY_IO, "cannot read policy file %s: %s", path,
+                                                 strerror(errno));
+                        break;
+                }
+        }
+        fclose(f);
+        if (!e)
+                e = sg_policy_from_json(buf, len, ret, err);
+        free(buf);
+        return e;
+}
+
+const char *sg_policy_default_path(void) {
+        const char *env = getenv(SG_POLICY_ENV);
+        return env && env[0] ? env : SG_POLICY_DEFAULT_PATH;
+}

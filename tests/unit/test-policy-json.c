@@ -1,2 +1,549 @@
+/* Unit tests of policy-json.c: a table of policy texts with the error each must give (or success), then the
+ * limits, the shipped example and demo policies, and reading files. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealgate/policy-json.h"
+#include "sealgate/util.h"
 #include "sg-test.h"
-int main(void) { SG_CHECK(1, "stub"); return sg_test_done(); }
+
+#define V       "\"version\":1"
+#define ROUTE_P "\"routes\":{\"p\":{\"headers\":{\"X-Route\":\"p\"}}}"
+
+static const struct row {
+        const char *desc;
+        const char *json;
+        sg_err code;     /* SG_OK: must load */
+        const char *msg; /* substring of the message */
+} rows[] = {
+        /* ---- accepted */
+        {"minimal policy", "{" V "}", SG_OK, NULL},
+        {"comments allowed", "// top\n{ /* inline */ " V " // end\n}\n/* after */\n", SG_OK, NULL},
+        {"empty lists", "{" V ",\"internal\":{\"domains\":[],\"addresses\":[]},\"exceptions\":{}}", SG_OK, NULL},
+        {"internal and exceptions",
+         "{" V ",\"internal\":{\"domains\":[\"corp.example\",\"*.corp.example\"],\"addresses\":[\"a@x.example\"]},"
+         "\"exceptions\":{\"domains\":[\"guest.corp.example\"],\"addresses\":[\"c@corp.example\"]}}",
+         SG_OK, NULL},
+        {"external route", "{" V ",\"external\":{\"action\":\"route\",\"route\":\"p\"}," ROUTE_P "}", SG_OK, NULL},
+        {"external allow", "{" V ",\"external\":{\"action\":\"allow\"}}", SG_OK, NULL},
+        {"prompt choices with a route",
+         "{" V ",\"prompt\":{\"choices\":[\"encrypt\",\"route:p\",\"send\"],\"require_justification\":true}," ROUTE_P
+         "}",
+         SG_OK, NULL},
+        {"encrypt methods and fallback",
+         "{" V ",\"encrypt\":{\"methods\":[\"openpgp\",\"smime\"],\"fallback\":[\"p\"]}," ROUTE_P "}", SG_OK, NULL},
+        {"route with tag",
+         "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\",\"X-B\":\"2\"},\"subject_tag\":\"[s]\"}}}", SG_OK, NULL},
+        {"every trigger type",
+         "{" V "," ROUTE_P ",\"triggers\":["
+         "{\"type\":\"attachments\",\"action\":\"prompt\"},"
+         "{\"type\":\"attachment_extension\",\"extensions\":[\"xlsx\",\".docx\"],\"action\":\"route\",\"route\":\"p\"},"
+         "{\"type\":\"attachment_type\",\"types\":[\"image/*\"],\"action\":\"encrypt\",\"scope\":\"all\"},"
+         "{\"type\":\"attachment_size\",\"bytes\":1000,\"action\":\"block\",\"forbid_send\":true},"
+         "{\"type\":\"subject_keyword\",\"keywords\":[\"\xe6\xa9\x9f\xe5\xaf\x86\"],\"action\":\"prompt\"},"
+         "{\"type\":\"external_domains\",\"min\":3,\"action\":\"prompt\",\"scope\":\"external\"},"
+         "{\"type\":\"credit_card\",\"action\":\"block\"},{\"type\":\"my_number\",\"action\":\"block\"},"
+         "{\"type\":\"body_pattern\",\"patterns\":[\"a+b\"],\"caseless\":true,\"action\":\"prompt\"},"
+         "{\"type\":\"header\",\"name\":\"X-Class\",\"action\":\"prompt\"},"
+         "{\"type\":\"header\",\"name\":\"X-Class\",\"values\":[\"secret\"],\"action\":\"prompt\",\"id\":\"h2\"}]}",
+         SG_OK, NULL},
+        {"UTF-8 byte order mark skipped", "\xef\xbb\xbf{" V "}", SG_OK, NULL},
+
+        /* ---- syntax */
+        {"empty text", "", SG_ERR_POLICY_INVALID, "(file): invalid JSON at line 1"},
+        {"syntax error names its line", "{\n" V ",\n\"internal\" {}}", SG_ERR_POLICY_INVALID,
+         "(file): invalid JSON at line 3"},
+        {"unterminated", "{" V ",\n\n", SG_ERR_POLICY_INVALID, "(file): invalid JSON at line 3"},
+        {"trailing garbage", "{" V "}\n x", SG_ERR_POLICY_INVALID, "unexpected text after the policy object"},
+        {"second object", "{" V "} {}", SG_ERR_POLICY_INVALID, "unexpected text after the policy object"},
+        {"top level array", "[1]", SG_ERR_POLICY_INVALID, "(file): expected an object, got an array"},
+        {"invalid UTF-8", "{" V ",\"internal\":{\"domains\":[\"\xff\"]}}", SG_ERR_POLICY_INVALID,
+         "(file): not valid UTF-8"},
+        {"escaped NUL in a string", "{" V ",\"internal\":{\"domains\":[\"a\\u0000b\"]}}", SG_ERR_POLICY_INVALID,
+         "internal.domains[0]: contains a NUL character"},
+
+        /* ---- top level */
+        {"version missing", "{}", SG_ERR_POLICY_INVALID, "version: required"},
+        {"version a string", "{\"version\":\"1\"}", SG_ERR_POLICY_INVALID,
+         "version: expected an integer, got a string"},
+        {"version 2", "{\"version\":2}", SG_ERR_POLICY_INVALID, "version: unsupported version 2"},
+        {"version 1.0", "{\"version\":1.0}", SG_ERR_POLICY_INVALID, "version: expected an integer"},
+        {"unknown top-level key", "{" V ",\"foo\":1}", SG_ERR_POLICY_INVALID, "foo: unknown key"},
+        {"unknown key reported before version", "{\"foo\":1}", SG_ERR_POLICY_INVALID, "foo: unknown key"},
+
+        /* ---- internal / exceptions */
+        {"internal not an object", "{" V ",\"internal\":[]}", SG_ERR_POLICY_INVALID,
+         "internal: expected an object, got an array"},
+        {"internal unknown key", "{" V ",\"internal\":{\"domain\":[]}}", SG_ERR_POLICY_INVALID,
+         "internal.domain: unknown key"},
+        {"domain entry a number", "{" V ",\"internal\":{\"domains\":[\"a.example\",\"b.example\",3]}}",
+         SG_ERR_POLICY_INVALID, "internal.domains[2]: expected a string, got a number"},
+        {"domains not an array", "{" V ",\"internal\":{\"domains\":\"a.example\"}}", SG_ERR_POLICY_INVALID,
+         "internal.domains: expected an array of strings, got a string"},
+        {"bad domain (builder)", "{" V ",\"internal\":{\"domains\":[\"ok.example\",\"bad domain\"]}}",
+         SG_ERR_POLICY_INVALID, "internal.domains[1]: "},
+        {"bad address (builder)", "{" V ",\"internal\":{\"addresses\":[\"nobody\"]}}", SG_ERR_POLICY_INVALID,
+         "internal.addresses[0]: "},
+        {"bad exception domain", "{" V ",\"exceptions\":{\"domains\":[\"\"]}}", SG_ERR_POLICY_INVALID,
+         "exceptions.domains[0]: "},
+        {"exceptions unknown key", "{" V ",\"exceptions\":{\"x\":1}}", SG_ERR_POLICY_INVALID,
+         "exceptions.x: unknown key"},
+
+        /* ---- external */
+        {"external unknown action", "{" V ",\"external\":{\"action\":\"drop\"}}", SG_ERR_POLICY_INVALID,
+         "external.action: unknown action \"drop\""},
+        {"external route without route", "{" V ",\"external\":{\"action\":\"route\"}}", SG_ERR_POLICY_INVALID,
+         "external.route: required when the action is \"route\""},
+        {"external route with other action", "{" V ",\"external\":{\"action\":\"block\",\"route\":\"p\"}," ROUTE_P "}",
+         SG_ERR_POLICY_INVALID, "external.route: only allowed when the action is \"route\""},
+        {"external names an unknown route", "{" V ",\"external\":{\"action\":\"route\",\"route\":\"q\"}," ROUTE_P "}",
+         SG_ERR_POLICY_INVALID, "external.route: unknown route \"q\""},
+        {"external action a boolean", "{" V ",\"external\":{\"action\":true}}", SG_ERR_POLICY_INVALID,
+         "external.action: expected a string, got a boolean"},
+        {"external unknown key", "{" V ",\"external\":{\"mode\":1}}", SG_ERR_POLICY_INVALID,
+         "external.mode: unknown key"},
+
+        /* ---- prompt */
+        {"unknown choice", "{" V ",\"prompt\":{\"choices\":[\"send\",\"portal\"]}}", SG_ERR_POLICY_INVALID,
+         "prompt.choices[1]: unknown choice \"portal\""},
+        {"bare route choice", "{" V ",\"prompt\":{\"choices\":[\"route\"]}}", SG_ERR_POLICY_INVALID,
+         "prompt.choices[0]: unknown choice \"route\""},
+        {"choice names an unknown route", "{" V ",\"prompt\":{\"choices\":[\"route:q\"]}," ROUTE_P "}",
+         SG_ERR_POLICY_INVALID, "prompt.choices[0]: unknown route \"q\""},
+        {"choice twice (builder)", "{" V ",\"prompt\":{\"choices\":[\"send\",\"send\"]}}", SG_ERR_POLICY_INVALID,
+         "prompt.choices[1]: "},
+        {"empty choices", "{" V ",\"prompt\":{\"choices\":[]}}", SG_ERR_POLICY_INVALID,
+         "prompt.choices: must list at least one choice"},
+        {"require_justification a string", "{" V ",\"prompt\":{\"require_justification\":\"yes\"}}",
+         SG_ERR_POLICY_INVALID, "prompt.require_justification: expected true or false, got a string"},
+        {"prompt unknown key", "{" V ",\"prompt\":{\"title\":\"x\"}}", SG_ERR_POLICY_INVALID,
+         "prompt.title: unknown key"},
+
+        /* ---- encrypt */
+        {"unknown method (builder)", "{" V ",\"encrypt\":{\"methods\":[\"smime\",\"rot13\"]}}", SG_ERR_POLICY_INVALID,
+         "encrypt.methods[1]: "},
+        {"empty methods", "{" V ",\"encrypt\":{\"methods\":[]}}", SG_ERR_POLICY_INVALID,
+         "encrypt.methods: must list at least one method"},
+        {"method twice (builder)", "{" V ",\"encrypt\":{\"methods\":[\"smime\",\"smime\"]}}", SG_ERR_POLICY_INVALID,
+         "encrypt.methods[1]: encryption method \"smime\" given twice"},
+        {"fallback to an unknown route", "{" V ",\"encrypt\":{\"fallback\":[\"p\",\"q\"]}," ROUTE_P "}",
+         SG_ERR_POLICY_INVALID, "encrypt.fallback[1]: unknown route \"q\""},
+        {"fallback without routes", "{" V ",\"encrypt\":{\"fallback\":[\"p\"]}}", SG_ERR_POLICY_INVALID,
+         "encrypt.fallback[0]: unknown route \"p\""},
+        {"encrypt unknown key", "{" V ",\"encrypt\":{\"method\":[]}}", SG_ERR_POLICY_INVALID,
+         "encrypt.method: unknown key"},
+
+        /* ---- routes */
+        {"route without headers", "{" V ",\"routes\":{\"portal\":{\"subject_tag\":\"[s]\"}}}", SG_ERR_POLICY_INVALID,
+         "routes.portal.headers: a route must set at least one header"},
+        {"route with empty headers", "{" V ",\"routes\":{\"portal\":{\"headers\":{}}}}", SG_ERR_POLICY_INVALID,
+         "routes.portal.headers: a route must set at least one header"},
+        {"route headers an array", "{" V ",\"routes\":{\"portal\":{\"headers\":[]}}}", SG_ERR_POLICY_INVALID,
+         "routes.portal.headers: expected an object, got an array"},
+        {"header value a number", "{" V ",\"routes\":{\"portal\":{\"headers\":{\"X-A\":1}}}}", SG_ERR_POLICY_INVALID,
+         "routes.portal.headers.X-A: expected a string, got a number"},
+        {"header name with a colon (builder)", "{" V ",\"routes\":{\"portal\":{\"headers\":{\"X:A\":\"1\"}}}}",
+         SG_ERR_POLICY_INVALID, "routes.portal.headers.X:A: "},
+        {"header value with CR LF (builder)",
+         "{" V ",\"routes\":{\"portal\":{\"headers\":{\"X-A\":\"1\\r\\nBcc: x\"}}}}", SG_ERR_POLICY_INVALID,
+         "routes.portal.headers.X-A: "},
+        {"bad route name (builder)", "{" V ",\"routes\":{\"my route\":{\"headers\":{\"X-A\":\"1\"}}}}",
+         SG_ERR_POLICY_INVALID, "routes.my route: "},
+        {"route unknown key", "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"tag\":\"x\"}}}",
+         SG_ERR_POLICY_INVALID, "routes.p.tag: unknown key"},
+        {"subject tag too long (builder)",
+         "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"subject_tag\":"
+         "\"[0123456789012345678901234567890123456789012345678901234567890123456789]\"}}}",
+         SG_ERR_POLICY_INVALID, "routes.p.subject_tag: "},
+        {"route not an object", "{" V ",\"routes\":{\"p\":\"X-A\"}}", SG_ERR_POLICY_INVALID,
+         "routes.p: expected an object, got a string"},
+        {"routes an array", "{" V ",\"routes\":[]}", SG_ERR_POLICY_INVALID, "routes: expected an object, got an array"},
+
+        /* ---- triggers */
+        {"triggers an object", "{" V ",\"triggers\":{}}", SG_ERR_POLICY_INVALID, "triggers: expected an array"},
+        {"trigger a string", "{" V ",\"triggers\":[\"attachments\"]}", SG_ERR_POLICY_INVALID,
+         "triggers[0]: expected an object, got a string"},
+        {"trigger type missing", "{" V ",\"triggers\":[{\"action\":\"block\"}]}", SG_ERR_POLICY_INVALID,
+         "triggers[0].type: required"},
+        {"trigger type misspelt",
+         "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"block\"},{\"type\":\"attachmnets\","
+         "\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[1].type: unknown trigger type \"attachmnets\""},
+        {"trigger action missing", "{" V ",\"triggers\":[{\"type\":\"attachments\"}]}", SG_ERR_POLICY_INVALID,
+         "triggers[0].action: required"},
+        {"trigger action allow", "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"allow\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].action: unknown action \"allow\""},
+        {"trigger route missing", "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"route\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].route: required when the action is \"route\""},
+        {"trigger route with block",
+         "{" V "," ROUTE_P ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"block\",\"route\":\"p\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].route: only allowed when the action is \"route\""},
+        {"trigger unknown route",
+         "{" V "," ROUTE_P ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"route\",\"route\":\"x\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].route: unknown route \"x\""},
+        {"trigger unknown scope", "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"block\",\"scope\":1}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].scope: expected a string, got a number"},
+        {"trigger bad scope value",
+         "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"block\",\"scope\":\"internal\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].scope: unknown scope \"internal\""},
+        {"forbid_send a number",
+         "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"block\",\"forbid_send\":1}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].forbid_send: expected true or false, got a number"},
+        {"key of another trigger type",
+         "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"block\",\"keywords\":[\"x\"]}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].keywords: not allowed in a trigger of type \"attachments\""},
+        {"caseless outside body_pattern",
+         "{" V ",\"triggers\":[{\"type\":\"subject_keyword\",\"keywords\":[\"x\"],\"caseless\":true,"
+         "\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].caseless: not allowed in a trigger of type \"subject_keyword\""},
+        {"unknown trigger key", "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"block\",\"when\":1}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].when: unknown key"},
+        {"extensions missing", "{" V ",\"triggers\":[{\"type\":\"attachment_extension\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].extensions: required"},
+        {"extensions empty",
+         "{" V ",\"triggers\":[{\"type\":\"attachment_extension\",\"extensions\":[],\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].extensions: must not be empty"},
+        {"extension a number",
+         "{" V ",\"triggers\":[{\"type\":\"attachment_extension\",\"extensions\":[\"a\",7],\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].extensions[1]: expected a string, got a number"},
+        {"empty extension (builder)",
+         "{" V ",\"triggers\":[{\"type\":\"attachment_extension\",\"extensions\":[\"a\",\".\"],\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].extensions[1]: is empty"},
+        {"bad content type (builder)",
+         "{" V ",\"triggers\":[{\"type\":\"attachment_type\",\"types\":[\"pdf\"],\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0]: not a content type: \"pdf\""},
+        {"types missing", "{" V ",\"triggers\":[{\"type\":\"attachment_type\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].types: required"},
+        {"bytes missing", "{" V ",\"triggers\":[{\"type\":\"attachment_size\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].bytes: required"},
+        {"bytes zero", "{" V ",\"triggers\":[{\"type\":\"attachment_size\",\"bytes\":0,\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].bytes: must be between 1 and"},
+        {"bytes negative", "{" V ",\"triggers\":[{\"type\":\"attachment_size\",\"bytes\":-5,\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].bytes: must be between 1 and"},
+        {"bytes too large",
+         "{" V ",\"triggers\":[{\"type\":\"attachment_size\",\"bytes\":99999999999999999999999,\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].bytes: must be between 1 and"},
+        {"bytes fractional", "{" V ",\"triggers\":[{\"type\":\"attachment_size\",\"bytes\":1.5,\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].bytes: expected an integer, got a non-integer number"},
+        {"bytes a string",
+         "{" V ",\"triggers\":[{\"type\":\"attachment_size\",\"bytes\":\"10MB\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].bytes: expected an integer, got a string"},
+        {"keywords missing", "{" V ",\"triggers\":[{\"type\":\"subject_keyword\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].keywords: required"},
+        {"empty keyword (builder)",
+         "{" V ",\"triggers\":[{\"type\":\"subject_keyword\",\"keywords\":[\"\"],\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].keywords[0]: is empty"},
+        {"min missing", "{" V ",\"triggers\":[{\"type\":\"external_domains\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].min: required"},
+        {"min zero", "{" V ",\"triggers\":[{\"type\":\"external_domains\",\"min\":0,\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].min: must be between 1 and 10000"},
+        {"min too large",
+         "{" V ",\"triggers\":[{\"type\":\"external_domains\",\"min\":4294967297,\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].min: must be between 1 and 10000"},
+        {"patterns missing", "{" V ",\"triggers\":[{\"type\":\"body_pattern\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].patterns: required"},
+        {"pattern does not compile",
+         "{" V ",\"triggers\":[{\"type\":\"body_pattern\",\"patterns\":[\"ok\",\"(unclosed\"],\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].patterns[1]: "},
+        {"caseless a string",
+         "{" V ",\"triggers\":[{\"type\":\"body_pattern\",\"patterns\":[\"a\"],\"caseless\":\"no\","
+         "\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].caseless: expected true or false, got a string"},
+        {"header name missing", "{" V ",\"triggers\":[{\"type\":\"header\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].name: required"},
+        {"header name invalid (builder)",
+         "{" V ",\"triggers\":[{\"type\":\"header\",\"name\":\"X Bad\",\"action\":\"block\"}]}", SG_ERR_POLICY_INVALID,
+         "triggers[0]: not a header field name"},
+        {"header values not an array",
+         "{" V ",\"triggers\":[{\"type\":\"header\",\"name\":\"X-A\",\"values\":\"v\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].values: expected an array of strings, got a string"},
+        {"trigger id a number", "{" V ",\"triggers\":[{\"id\":1,\"type\":\"attachments\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].id: expected a string, got a number"},
+        {"trigger id invalid (builder)",
+         "{" V ",\"triggers\":[{\"id\":\"a b\",\"type\":\"attachments\",\"action\":\"block\"}]}", SG_ERR_POLICY_INVALID,
+         "triggers[0].id: \"a b\" is not a valid id"},
+        {"trigger id too long",
+         "{" V ",\"triggers\":[{\"id\":\"a12345678901234567890123456789012345678901234567890123456789012345\","
+         "\"type\":\"attachments\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[0].id: "},
+        {"trigger id twice",
+         "{" V ",\"triggers\":[{\"id\":\"t\",\"type\":\"attachments\",\"action\":\"block\"},"
+         "{\"id\":\"t\",\"type\":\"credit_card\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[1].id: \"t\" is already the id of triggers[0]"},
+        {"explicit id equal to a default id",
+         "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"block\"},"
+         "{\"id\":\"attachments-0\",\"type\":\"credit_card\",\"action\":\"block\"}]}",
+         SG_ERR_POLICY_INVALID, "triggers[1].id: \"attachments-0\" is already the id of triggers[0]"},
+};
+
+static void run_rows(void) {
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+                const struct row *r = &rows[i];
+                sg_policy *p = (sg_policy *) &rows; /* must stay untouched on failure */
+                sg_error err = {0};
+                sg_err e = sg_policy_from_json(r->json, strlen(r->json), &p, &err);
+                if (r->code == SG_OK) {
+                        if (!SG_CHECK(e == SG_OK && p != NULL, "%s: loads", r->desc))
+                                sg_test_diag("  got %s: %s", sg_err_code(e), err.message);
+                        if (e == SG_OK)
+                                sg_policy_free(p);
+                        continue;
+                }
+                int ok = e == r->code && strstr(err.message, r->msg) != NULL && p == (sg_policy *) &rows;
+                if (!SG_CHECK(ok, "%s: %s", r->desc, r->msg))
+                        sg_test_diag("  got %s: \"%s\"", sg_err_code(e), err.message);
+        }
+}
+
+/* Load `text` (len bytes); return the error code, the message in `err`. */
+static sg_err load(const char *text, size_t len, sg_error *err) {
+        sg_policy *p = NULL;
+        sg_err e = sg_policy_from_json(text, len, &p, err);
+        sg_policy_free(p);
+        return e;
+}
+
+static void test_size_limit(void) {
+        static const char head[] = "{" V "}";
+        size_t max = SG_POLICY_FILE_MAX;
+        char *text = malloc(max + 1);
+        if (!SG_CHECK(text != NULL, "allocate a policy text of the maximum size"))
+                return;
+        /* White space after the object is part of the file, and counts. */
+        memset(text, ' ', max + 1);
+        memcpy(text, head, sizeof head - 1);
+        sg_error err = {0};
+        sg_err e = load(text, max, &err);
+        if (!SG_CHECK(e == SG_OK, "a policy file of exactly %zu bytes loads", max))
+                sg_test_diag("  got %s: %s", sg_err_code(e), err.message);
+        e = load(text, max + 1, &err);
+        SG_CHECK(e == SG_ERR_POLICY_INVALID && strstr(err.message, "(file): larger than 16777216 bytes"),
+                 "one byte past the file limit is refused: %s", err.message);
+        free(text);
+}
+
+/* {"version":1,"x":[[...[1]...]]}: json-c counts the object, each array and
+ * the innermost value as one level each. */
+static sg_err nested(size_t levels, sg_error *err) {
+        size_t arrays = levels - 2;
+        char *t = malloc(64 + 2 * arrays);
+        if (!t)
+                return SG_ERR_NOMEM;
+        size_t n = (size_t) sprintf(t, "{" V ",\"x\":");
+        for (size_t i = 0; i < arrays; i++)
+                t[n++] = '[';
+        t[n++] = '1';
+        for (size_t i = 0; i < arrays; i++)
+                t[n++] = ']';
+        t[n++] = '}';
+        sg_err e = load(t, n, err);
+        free(t);
+        return e;
+}
+
+static void test_depth_limit(void) {
+        sg_error err = {0};
+        sg_err e = nested(SG_POLICY_JSON_DEPTH, &err);
+        SG_CHECK(e == SG_ERR_POLICY_INVALID && strstr(err.message, "x: unknown key"),
+                 "nesting at the depth limit parses (then the key is refused): %s", err.message);
+        e = nested(SG_POLICY_JSON_DEPTH + 1, &err);
+        SG_CHECK(e == SG_ERR_POLICY_INVALID && strstr(err.message, "(file): invalid JSON at line 1") &&
+                         strstr(err.message, "nested deeper than 16 levels"),
+                 "one level past the depth limit is refused: %s", err.message);
+}
+
+static void test_text_edges(void) {
+        sg_error err = {0};
+        static const char nul[] = "{" V "}\0 ";
+        SG_CHECK(load(nul, sizeof nul - 1, &err) == SG_ERR_POLICY_INVALID && strstr(err.message, "NUL byte"),
+                 "a NUL byte in the file is refused: %s", err.message);
+        static const char cut[] = "{\"version\":1,\"internal\":{\"domains\":[\"\xe6\xa9\"]}}";
+        SG_CHECK(load(cut, sizeof cut - 1, &err) == SG_ERR_POLICY_INVALID && strstr(err.message, "UTF-8"),
+                 "a truncated UTF-8 sequence is refused: %s", err.message);
+        /* The length, not a NUL, ends the text. */
+        static const char two[] = "{" V "}{" V "}";
+        SG_CHECK(load(two, 13, &err) == SG_OK, "only `len` bytes are read");
+        sg_policy *p = NULL;
+        SG_CHECK(sg_policy_from_json(NULL, 0, &p, &err) == SG_ERR_INVALID_ARGUMENT && p == NULL,
+                 "NULL text is a caller bug");
+        SG_CHECK(load("{" V ",\"foo\":1}", 17, NULL) == SG_ERR_POLICY_INVALID, "NULL error report accepted");
+}
+
+static char *slurp(const char *path, size_t *ret_len) {
+        FILE *f = fopen(path, "rb");
+        if (!f)
+                return NULL;
+        char *buf = malloc(1 << 20);
+        size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+        fclose(f);
+        if (buf)
+                buf[n] = '\0';
+        *ret_len = n;
+        return buf;
+}
+
+static sg_policy *load_path(const char *path) {
+        sg_policy *p = NULL;
+        sg_error err = {0};
+        sg_err e = sg_policy_load_file(path, &p, &err);
+        if (!SG_CHECK(e == SG_OK && p, "%s loads", path))
+                sg_test_diag("  got %s: %s", sg_err_code(e), err.message);
+        return p;
+}
+
+static sg_decision *evaluate(const sg_policy *p, const char *to, const char *subject, const char *att) {
+        const char *tos[] = {to};
+        sg_attachment a = {.name = att, .size = 100, .content_type = "application/octet-stream"};
+        sg_message m = {.from = "alice@corp.example",
+                        .to = tos,
+                        .n_to = 1,
+                        .subject = subject,
+                        .attachments = att ? &a : NULL,
+                        .n_attachments = att ? 1 : 0};
+        sg_decision *d = NULL;
+        sg_error err = {0};
+        if (sg_policy_evaluate(p, &m, &d, &err) != SG_OK)
+                sg_test_diag("  evaluate: %s", err.message);
+        return d;
+}
+
+static void test_shipped_policies(void) {
+        sg_policy *p = load_path(SG_SOURCE_ROOT "/packaging/policy.example.json");
+        sg_policy_free(p);
+
+        /* The example must really use every key: each one named in the
+         * schema appears in it. */
+        size_t len = 0;
+        char *text = slurp(SG_SOURCE_ROOT "/packaging/policy.example.json", &len);
+        static const char *const keys[] = {
+                "\"version\"",
+                "\"internal\"",
+                "\"exceptions\"",
+                "\"domains\"",
+                "\"addresses\"",
+                "\"external\"",
+                "\"action\"",
+                "\"route\"",
+                "\"prompt\"",
+                "\"choices\"",
+                "\"require_justification\"",
+                "\"encrypt\"",
+                "\"methods\"",
+                "\"fallback\"",
+                "\"routes\"",
+                "\"headers\"",
+                "\"subject_tag\"",
+                "\"triggers\"",
+                "\"id\"",
+                "\"type\"",
+                "\"scope\"",
+                "\"forbid_send\"",
+                "\"extensions\"",
+                "\"types\"",
+                "\"bytes\"",
+                "\"keywords\"",
+                "\"min\"",
+                "\"patterns\"",
+                "\"caseless\"",
+                "\"name\"",
+                "\"values\"",
+                "\"attachments\"",
+                "\"attachment_extension\"",
+                "\"attachment_type\"",
+                "\"attachment_size\"",
+                "\"subject_keyword\"",
+                "\"external_domains\"",
+                "\"credit_card\"",
+                "\"my_number\"",
+                "\"body_pattern\"",
+                "\"header\"",
+                "\"route:",
+                "\"send\"",
+                "\"cancel\"",
+                "\"smime\"",
+                "\"openpgp\"",
+                "\"all\"",
+                "//",
+                "/*",
+        };
+        for (size_t i = 0; text && i < sizeof keys / sizeof keys[0]; i++)
+                SG_CHECK(strstr(text, keys[i]) != NULL, "the example policy uses %s", keys[i]);
+        free(text);
+
+        p = load_path(SG_SOURCE_ROOT "/examples/demo-policy.json");
+        if (!p)
+                return;
+        sg_decision *d = evaluate(p, "bob@example.net", "hello", NULL);
+        SG_CHECK(d && d->action == SG_ACTION_PROMPT && d->n_choices == 4, "demo: external mail prompts, 4 choices");
+        if (d && d->n_choices == 4)
+                SG_CHECK(d->choices[0].kind == SG_CHOICE_ENCRYPT && d->choices[1].kind == SG_CHOICE_ROUTE &&
+                                 strcmp(d->choices[1].route, "portal") == 0 && d->choices[2].kind == SG_CHOICE_SEND &&
+                                 d->choices[3].kind == SG_CHOICE_CANCEL,
+                         "demo: choices encrypt, route:portal, send, cancel");
+        sg_decision_free(d);
+        d = evaluate(p, "carol@corp.example, dave@eng.corp.example", "hello", NULL);
+        SG_CHECK(d && d->action == SG_ACTION_ALLOW && d->n_external == 0, "demo: internal-only mail is allowed");
+        sg_decision_free(d);
+        d = evaluate(p, "bob@example.net", "hello", "report.xlsx");
+        SG_CHECK(d && d->action == SG_ACTION_ROUTE && d->route && strcmp(d->route, "portal") == 0 &&
+                         d->n_headers == 1 && strcmp(d->headers[0].name, "X-SecureSend-Route") == 0 &&
+                         strcmp(d->headers[0].value, "portal") == 0 && d->subject_tag &&
+                         strcmp(d->subject_tag, "[secure]") == 0,
+                 "demo: an xlsx attachment routes through the portal with its header and tag");
+        sg_decision_free(d);
+        d = evaluate(p, "bob@example.net", "\xe7\xa4\xbe\xe5\xa4\x96\xe7\xa7\x98: plan", NULL);
+        SG_CHECK(d && d->action == SG_ACTION_ENCRYPT && d->n_encrypt_methods == 2,
+                 "demo: a \"社外秘\" subject asks for encryption");
+        sg_decision_free(d);
+        d = evaluate(p, "a@one.example, b@two.example, c@three.example", "hello", NULL);
+        bool send = false;
+        for (size_t i = 0; d && i < d->n_choices; i++)
+                send = send || d->choices[i].kind == SG_CHOICE_SEND;
+        SG_CHECK(d && d->action == SG_ACTION_PROMPT && !send, "demo: three external domains prompt without \"send\"");
+        sg_decision_free(d);
+        sg_policy_free(p);
+}
+
+static void test_files(void) {
+        sg_policy *p = (sg_policy *) &rows;
+        sg_error err = {0};
+        const char *missing = SG_SOURCE_ROOT "/no/such/policy.json";
+        sg_err e = sg_policy_load_file(missing, &p, &err);
+        SG_CHECK(e == SG_ERR_POLICY_IO && strstr(err.message, missing) && strstr(err.message, strerror(ENOENT)) &&
+                         p == (sg_policy *) &rows,
+                 "a missing file is policy_unreadable and names the path: %s", err.message);
+        e = sg_policy_load_file(SG_SOURCE_ROOT "/core", &p, &err);
+        SG_CHECK(e == SG_ERR_POLICY_IO && strstr(err.message, "/core"), "a directory is policy_unreadable: %s",
+                 err.message);
+
+        char path[] = "/tmp/sg-policy-json-XXXXXX";
+        int fd = mkstemp(path);
+        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!SG_CHECK(f != NULL, "create a temporary policy file"))
+                return;
+        fputs("{\"version\":1,\n \"internal\": {\"domains\": [1]}}\n", f);
+        fclose(f);
+        e = sg_policy_load_file(path, &p, &err);
+        SG_CHECK(e == SG_ERR_POLICY_INVALID && strstr(err.message, "internal.domains[0]: expected a string"),
+                 "a file's content errors are policy_invalid with the key path: %s", err.message);
+        remove(path);
+
+        setenv(SG_POLICY_ENV, "/srv/policy.json", 1);
+        SG_CHECK_STR(sg_policy_default_path(), "/srv/policy.json", "$SEALGATE_POLICY names the policy");
+        setenv(SG_POLICY_ENV, "", 1);
+        SG_CHECK_STR(sg_policy_default_path(), SG_POLICY_DEFAULT_PATH, "an empty $SEALGATE_POLICY is ignored");
+        unsetenv(SG_POLICY_ENV);
+        SG_CHECK_STR(sg_policy_default_path(), "/etc/sealgate/policy.json", "default path");
+}
+
+int main(void) {
+        run_rows();
+        test_size_limit();
+        test_depth_limit();
+        test_text_edges();
+        test_shipped_policies();
+        test_files();
+        return sg_test_done();
+}

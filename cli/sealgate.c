@@ -1,1 +1,355 @@
-int main(void) { return 0; }
+/* sealgate: the command line. `policy-check` shows what the policy decides for
+ * .eml files (as text for an administrator, or as the host's JSON), and
+ * `policy-validate` checks a policy file before it is deployed. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "eml.h"
+#include "sealgate-config.h"
+#include "sealgate/codec.h"
+#include "sealgate/error.h"
+#include "sealgate/policy-json.h"
+#include "sealgate/policy.h"
+#include "sealgate/util.h"
+
+/* Exit statuses, documented in docs/cli.md. */
+enum {
+        EXIT_ALL_OK = 0,
+        EXIT_MESSAGE_FAILED = 1, /* a message could not be read or evaluated */
+        EXIT_USAGE = 2,
+        EXIT_POLICY = 3, /* the policy cannot be read or is invalid */
+};
+
+static const char usage_text[] =
+        "usage: sealgate policy-check [--policy FILE] [--json] MESSAGE.eml...\n"
+        "       sealgate policy-validate FILE\n"
+        "       sealgate --version\n"
+        "       sealgate help\n"
+        "\n"
+        "policy-check     show the policy's decision for each message\n"
+        "  --policy FILE  the policy (default: $" SG_POLICY_ENV ", else " SG_POLICY_DEFAULT_PATH ")\n"
+        "  --json         one JSON document: {\"messages\":[{\"file\",\"result\"|\"error\"}]}\n"
+        "policy-validate  check a policy file; prints \"FILE: valid\"\n"
+        "\n"
+        "exit status: 0 every message evaluated, 1 a message could not be read or\n"
+        "evaluated, 2 usage error, 3 policy unreadable or invalid\n";
+
+static int usage(void) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+}
+
+/* Text from a file name or a message for one line of output: control
+ * characters would break the one-line-per-message promise. Owned. */
+static char *one_line(const char *s) {
+        char *r = strdup(s ? s : "");
+        if (!r) {
+                fputs("sealgate: out of memory\n", stderr);
+                exit(EXIT_MESSAGE_FAILED);
+        }
+        for (char *p = r; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7F)
+                        *p = '?';
+        return r;
+}
+
+/* "sealgate: <what>: <message>" on stderr. */
+static void complain(const char *what, const char *message) {
+        char *w = one_line(what);
+        char *m = one_line(message);
+        fprintf(stderr, "sealgate: %s: %s\n", w, m);
+        free(w);
+        free(m);
+}
+
+/* Unknown options and missing arguments, reported our way. */
+static int bad_option(char **argv, int c) {
+        const char *arg = argv[optind - 1];
+        if (c == ':')
+                fprintf(stderr, "sealgate: option %s needs an argument\n", arg);
+        else
+                fprintf(stderr, "sealgate: unknown option %s\n", arg);
+        return usage();
+}
+
+static sg_err load_policy(const char *path, sg_policy **ret) {
+        sg_error err = {0};
+        sg_err r = sg_policy_load_file(path, ret, &err);
+        if (r == SG_ERR_POLICY_IO) {
+                char *m = one_line(err.message); /* it names the path already */
+                fprintf(stderr, "sealgate: %s\n", m);
+                free(m);
+        } else if (r != SG_OK) {
+                complain(path, err.message);
+        }
+        return r;
+}
+
+/* ---- Human-readable output. */
+
+static void print_mailbox(const sg_mailbox *m) {
+        if (m->display_name && *m->display_name && strpbrk(m->display_name, ",;:<>@\"\\()")) {
+                /* quoted, so "Doe, John" reads as one person */
+                putchar('"');
+                for (const char *p = m->display_name; *p; p++) {
+                        if (*p == '"' || *p == '\\')
+                                putchar('\\');
+                        putchar(*p);
+                }
+                printf("\" <%s@%s>", m->local, m->domain);
+        } else if (m->display_name && *m->display_name) {
+                printf("%s <%s@%s>", m->display_name, m->local, m->domain);
+        } else {
+                printf("%s@%s", m->local, m->domain);
+        }
+        /* a Unicode domain also in the form that is compared: lookalikes show */
+        if (m->domain_ascii && strcmp(m->domain, m->domain_ascii) != 0)
+                printf(" (%s)", m->domain_ascii);
+}
+
+static void print_headers(const char *indent, const sg_header *h, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                printf("%s%s: %s\n", indent, h[i].name, h[i].value);
+}
+
+static void print_decision(const char *file, const sg_decision *d) {
+        printf("%s\n", file);
+        printf("  action: %s", sg_action_name(d->action));
+        if (d->action == SG_ACTION_ROUTE && d->route)
+                printf(" %s", d->route);
+        printf("\n");
+
+        printf("  recipients: %zu, %zu external in %zu domain%s\n", d->n_recipients, d->n_external,
+               d->n_external_domains, d->n_external_domains == 1 ? "" : "s");
+        for (size_t i = 0; i < d->n_recipients; i++) {
+                const sg_recipient *r = &d->recipients[i];
+                printf("    %-4s %-9s ", sg_field_name(r->field), sg_class_name(r->cls));
+                print_mailbox(&r->mailbox);
+                printf("  [%s%s%s]", sg_rule_name(r->rule), r->matched ? " " : "", r->matched ? r->matched : "");
+                if (r->mailbox.group)
+                        printf(" (group %s)", r->mailbox.group);
+                printf("\n");
+        }
+
+        printf("  reasons:%s\n", d->n_reasons ? "" : " none");
+        for (size_t i = 0; i < d->n_reasons; i++) {
+                const sg_reason *r = &d->reasons[i];
+                printf("    - %s", sg_reason_code_name(r->code));
+                if (r->trigger)
+                        printf(" [%s]", r->trigger);
+                printf(" -> %s", sg_action_name(r->action));
+                if (r->detail && *r->detail) {
+                        printf(": %s", r->detail);
+                } else if (r->n_items) {
+                        printf(":");
+                        for (size_t j = 0; j < r->n_items; j++)
+                                printf("%s %s", j ? "," : "", r->items[j]);
+                }
+                printf("\n");
+        }
+
+        if (d->n_choices) {
+                printf("  choices:\n");
+                for (size_t i = 0; i < d->n_choices; i++) {
+                        const sg_choice *c = &d->choices[i];
+                        printf("    - %s", sg_choice_kind_name(c->kind));
+                        if (c->route)
+                                printf(" %s", c->route);
+                        if (c->kind == SG_CHOICE_SEND && d->require_justification)
+                                printf(" (justification required)");
+                        if (c->subject_tag)
+                                printf(" (subject tag %s)", c->subject_tag);
+                        printf("\n");
+                        print_headers("        ", c->headers, c->n_headers);
+                }
+        }
+
+        if (d->action == SG_ACTION_ROUTE) {
+                printf("  route headers:%s\n", d->n_headers ? "" : " none");
+                print_headers("    ", d->headers, d->n_headers);
+                if (d->subject_tag)
+                        printf("  subject tag: %s\n", d->subject_tag);
+        }
+
+        if (d->n_encrypt_methods) {
+                printf("  encrypt with:");
+                for (size_t i = 0; i < d->n_encrypt_methods; i++)
+                        printf("%s %s", i ? "," : "", d->encrypt_methods[i]);
+                printf("\n");
+        }
+        if (d->n_encrypt_fallback) {
+                printf("  fallback routes:");
+                for (size_t i = 0; i < d->n_encrypt_fallback; i++)
+                        printf("%s %s", i ? "," : "", d->encrypt_fallback[i]);
+                printf("\n");
+        }
+        printf("\n");
+}
+
+/* ---- JSON output. */
+
+static json_object *json_error(sg_err code, const char *message) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "code", json_object_new_string(sg_err_code(code)));
+        json_object_object_add(e, "message", json_object_new_string(message));
+        return e;
+}
+
+/* A file name as a JSON string: JSON needs UTF-8, a file name may not be. */
+static json_object *json_file_name(const char *file) {
+        if (sg_utf8_valid(file, strlen(file)))
+                return json_object_new_string(file);
+        char *safe = one_line(file);
+        for (unsigned char *p = (unsigned char *) safe; *p; p++)
+                if (*p >= 0x80)
+                        *p = '?';
+        json_object *s = json_object_new_string(safe);
+        free(safe);
+        return s;
+}
+
+/* ---- Commands. */
+
+static int policy_check(int argc, char **argv) {
+        static const struct option options[] = {
+                {"policy", required_argument, NULL, 'p'},
+                {"json", no_argument, NULL, 'j'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        const char *policy_path = NULL;
+        bool json = false;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":p:jh", options, NULL)) != -1) {
+                switch (c) {
+                case 'p':
+                        policy_path = optarg;
+                        break;
+                case 'j':
+                        json = true;
+                        break;
+                case 'h':
+                        return usage();
+                default:
+                        return bad_option(argv, c);
+                }
+        }
+        if (optind >= argc) {
+                fputs("sealgate: policy-check needs at least one message file\n", stderr);
+                return usage();
+        }
+        if (!policy_path)
+                policy_path = sg_policy_default_path();
+
+        sg_policy *policy = NULL;
+        if (load_policy(policy_path, &policy) != SG_OK)
+                return EXIT_POLICY;
+
+        sg_eml_library_init();
+        int status = EXIT_ALL_OK;
+        json_object *doc = json ? json_object_new_object() : NULL;
+        json_object *list = json ? json_object_new_array() : NULL;
+        for (int i = optind; i < argc; i++) {
+                const char *file = argv[i];
+                sg_error err = {0};
+                sg_eml *eml = NULL;
+                sg_decision *d = NULL;
+                sg_err r = sg_eml_load_file(file, &eml, &err);
+                if (r == SG_OK)
+                        r = sg_policy_evaluate(policy, sg_eml_message(eml), &d, &err);
+                json_object *entry = json ? json_object_new_object() : NULL;
+                if (entry)
+                        json_object_object_add(entry, "file", json_file_name(file));
+                if (r != SG_OK) {
+                        status = EXIT_MESSAGE_FAILED;
+                        char line[SG_ERROR_MESSAGE_MAX + 32];
+                        snprintf(line, sizeof line, "%s: %s", sg_err_code(r), err.message);
+                        complain(file, line);
+                        if (entry)
+                                json_object_object_add(entry, "error", json_error(r, err.message));
+                } else if (entry) {
+                        json_object *result = sg_decision_to_json(d);
+                        if (!result) {
+                                status = EXIT_MESSAGE_FAILED;
+                                complain(file, "out of memory");
+                                json_object_object_add(entry, "error", json_error(SG_ERR_NOMEM, "out of memory"));
+                        } else {
+                                json_object_object_add(entry, "result", result);
+                        }
+                } else {
+                        print_decision(file, d);
+                }
+                if (entry)
+                        json_object_array_add(list, entry);
+                sg_decision_free(d);
+                sg_eml_free(eml);
+        }
+        if (doc) {
+                json_object_object_add(doc, "messages", list);
+                const char *text = json_object_to_json_string_ext(
+                        doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+                printf("%s\n", text);
+                json_object_put(doc);
+        }
+        sg_eml_library_shutdown();
+        sg_policy_free(policy);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                fputs("sealgate: cannot write the output\n", stderr);
+                status = EXIT_MESSAGE_FAILED;
+        }
+        return status;
+}
+
+static int policy_validate(int argc, char **argv) {
+        static const struct option options[] = {
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+                if (c == 'h')
+                        return usage();
+                return bad_option(argv, c);
+        }
+        if (argc - optind != 1) {
+                fputs("sealgate: policy-validate needs exactly one policy file\n", stderr);
+                return usage();
+        }
+        const char *path = argv[optind];
+        sg_policy *policy = NULL;
+        if (load_policy(path, &policy) != SG_OK)
+                return EXIT_POLICY;
+        sg_policy_free(policy);
+        char *p = one_line(path);
+        printf("%s: valid\n", p);
+        free(p);
+        return fflush(stdout) == 0 ? EXIT_ALL_OK : EXIT_MESSAGE_FAILED;
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2)
+                return usage();
+        const char *cmd = argv[1];
+        if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+                printf("sealgate %s\n", SG_VERSION);
+                return fflush(stdout) == 0 ? EXIT_ALL_OK : EXIT_MESSAGE_FAILED;
+        }
+        if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+                return usage();
+        /* each command parses its own options; argv[0] becomes the command */
+        if (strcmp(cmd, "policy-check") == 0)
+                return policy_check(argc - 1, argv + 1);
+        if (strcmp(cmd, "policy-validate") == 0)
+                return policy_validate(argc - 1, argv + 1);
+        char *c = one_line(cmd);
+        fprintf(stderr, "sealgate: unknown command %s\n", c);
+        free(c);
+        return usage();
+}

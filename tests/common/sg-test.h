@@ -43,12 +43,12 @@ static inline int sg_test_done(void) {
 }
 
 #define SG_CHECK(cond, ...) sg_test_check(!!(cond), __VA_ARGS__)
-#define SG_CHECK_STR(got, want, desc)                                                              \
-        do {                                                                                       \
-                const char *g_ = (got), *w_ = (want);                                              \
-                int eq_ = (g_ == NULL && w_ == NULL) || (g_ && w_ && strcmp(g_, w_) == 0);         \
-                if (!SG_CHECK(eq_, "%s", desc))                                                    \
-                        sg_test_diag("  got \"%s\", want \"%s\"", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+#define SG_CHECK_STR(got, want, desc)                                                                                  \
+        do {                                                                                                           \
+                const char *g_ = (got), *w_ = (want);                                                                  \
+                int eq_ = (g_ == NULL && w_ == NULL) || (g_ && w_ && strcmp(g_, w_) == 0);                             \
+                if (!SG_CHECK(eq_, "%s", desc))                                                                        \
+                        sg_test_diag("  got \"%s\", want \"%s\"", g_ ? g_ : "(null)", w_ ? w_ : "(null)");             \
         } while (0)
 
 #endif

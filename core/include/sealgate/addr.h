@@ -13,9 +13,9 @@ extern "C" {
 #endif
 
 /* Named limits. */
-#define SG_ADDR_TEXT_MAX 65536    /* bytes in one address-list string */
-#define SG_ADDR_LOCAL_MAX 64      /* RFC 5321 local-part octets (unquoted form) */
-#define SG_ADDR_DOMAIN_MAX 253    /* domain octets, ASCII form, no trailing dot */
+#define SG_ADDR_TEXT_MAX    65536 /* bytes in one address-list string */
+#define SG_ADDR_LOCAL_MAX   64    /* RFC 5321 local-part octets (unquoted form) */
+#define SG_ADDR_DOMAIN_MAX  253   /* domain octets, ASCII form, no trailing dot */
 #define SG_ADDR_DISPLAY_MAX 1024  /* bytes of a decoded display name */
 
 /* One mailbox. All strings owned by the mailbox, UTF-8, NUL-terminated. */

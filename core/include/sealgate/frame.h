@@ -14,12 +14,12 @@ extern "C" {
 #endif
 
 /* Thunderbird kills the host for a host->extension frame over this. */
-#define SG_FRAME_OUT_MAX 1048576u
+#define SG_FRAME_OUT_MAX  1048576u
 /* What the host accepts in one extension->host frame. */
-#define SG_FRAME_IN_MAX (16u << 20)
+#define SG_FRAME_IN_MAX   (16u << 20)
 /* Raw bytes of the response carried by one chunk frame (base64 grows it by
  * 4/3, plus a small JSON envelope: stays well under SG_FRAME_OUT_MAX). */
-#define SG_CHUNK_RAW_MAX (512u * 1024u)
+#define SG_CHUNK_RAW_MAX  (512u * 1024u)
 /* Largest request reassembled from chunk frames. */
 #define SG_CHUNKED_IN_MAX (64u << 20)
 
@@ -28,10 +28,10 @@ extern "C" {
 typedef struct sg_frame_reader {
         uint8_t hdr[4];
         size_t hdr_len;
-        uint32_t want;     /* payload length of the frame being read */
-        char *buf;         /* payload so far */
+        uint32_t want; /* payload length of the frame being read */
+        char *buf;     /* payload so far */
         size_t len;
-        size_t max;        /* limit on one payload */
+        size_t max; /* limit on one payload */
 } sg_frame_reader;
 
 /* Initialise with a payload limit (0 = SG_FRAME_IN_MAX). */
@@ -44,8 +44,8 @@ void sg_frame_reader_clear(sg_frame_reader *r);
  * caller feeds the rest of `data` again. Errors: SG_ERR_FRAME_TOO_LARGE when a
  * header announces more than the limit (the reader cannot resynchronise: the
  * caller must answer and close). */
-sg_err sg_frame_reader_feed(sg_frame_reader *r, const void *data, size_t len, size_t *ret_used,
-                            char **ret_payload, size_t *ret_payload_len, sg_error *err);
+sg_err sg_frame_reader_feed(sg_frame_reader *r, const void *data, size_t len, size_t *ret_used, char **ret_payload,
+                            size_t *ret_payload_len, sg_error *err);
 
 /* True if the reader holds part of a frame (EOF now means truncation). */
 int sg_frame_reader_partial(const sg_frame_reader *r);

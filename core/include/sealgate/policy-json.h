@@ -13,10 +13,10 @@
 extern "C" {
 #endif
 
-#define SG_POLICY_FILE_MAX (16u << 20) /* bytes of a policy file */
-#define SG_POLICY_JSON_DEPTH 16        /* nesting depth */
+#define SG_POLICY_FILE_MAX     (16u << 20) /* bytes of a policy file */
+#define SG_POLICY_JSON_DEPTH   16          /* nesting depth */
 #define SG_POLICY_DEFAULT_PATH "/etc/sealgate/policy.json"
-#define SG_POLICY_ENV "SEALGATE_POLICY"
+#define SG_POLICY_ENV          "SEALGATE_POLICY"
 
 /* Parse and validate policy JSON text (comments allowed: json-c's non-strict
  * tokener). On success *ret is a sealed policy (sg_policy_free); on failure

@@ -17,23 +17,23 @@ extern "C" {
 #endif
 
 /* ---- Named limits on a message summary (the host and CLI enforce the same) */
-#define SG_MSG_RECIPIENTS_MAX 10000   /* mailboxes in to+cc+bcc together */
-#define SG_MSG_SUBJECT_MAX 16384      /* bytes */
-#define SG_MSG_BODY_MAX (8u << 20)    /* bytes of body text searched */
-#define SG_MSG_ATTACHMENTS_MAX 1000
-#define SG_MSG_HEADERS_MAX 1000
-#define SG_MSG_HEADER_NAME_MAX 256
+#define SG_MSG_RECIPIENTS_MAX   10000      /* mailboxes in to+cc+bcc together */
+#define SG_MSG_SUBJECT_MAX      16384      /* bytes */
+#define SG_MSG_BODY_MAX         (8u << 20) /* bytes of body text searched */
+#define SG_MSG_ATTACHMENTS_MAX  1000
+#define SG_MSG_HEADERS_MAX      1000
+#define SG_MSG_HEADER_NAME_MAX  256
 #define SG_MSG_HEADER_VALUE_MAX 16384
-#define SG_MSG_NAME_MAX 1024          /* attachment file name, content type */
+#define SG_MSG_NAME_MAX         1024 /* attachment file name, content type */
 
 /* ---- Named limits on a policy */
-#define SG_POLICY_DOMAINS_MAX 100000  /* per domain list */
-#define SG_POLICY_ADDRESSES_MAX 100000
-#define SG_POLICY_TRIGGERS_MAX 256
-#define SG_POLICY_ROUTES_MAX 64
+#define SG_POLICY_DOMAINS_MAX       100000 /* per domain list */
+#define SG_POLICY_ADDRESSES_MAX     100000
+#define SG_POLICY_TRIGGERS_MAX      256
+#define SG_POLICY_ROUTES_MAX        64
 #define SG_POLICY_ROUTE_HEADERS_MAX 32
-#define SG_POLICY_LIST_MAX 1024       /* keywords, extensions, patterns per trigger */
-#define SG_POLICY_NAME_MAX 64         /* route names, trigger ids: [A-Za-z0-9_.-] */
+#define SG_POLICY_LIST_MAX          1024 /* keywords, extensions, patterns per trigger */
+#define SG_POLICY_NAME_MAX          64   /* route names, trigger ids: [A-Za-z0-9_.-] */
 
 /* Ordered by strength: a trigger only ever raises the action. */
 typedef enum sg_action {
@@ -62,18 +62,18 @@ typedef enum sg_rule {
 
 /* What made the decision; stable codes (sg_reason_code_name). */
 typedef enum sg_reason_code {
-        SG_REASON_NO_EXTERNAL = 0,       /* "no_external_recipients" */
-        SG_REASON_EXTERNAL_RECIPIENTS,   /* "external_recipients" */
-        SG_REASON_ATTACHMENTS,           /* "attachments" */
-        SG_REASON_ATTACHMENT_EXTENSION,  /* "attachment_extension" */
-        SG_REASON_ATTACHMENT_TYPE,       /* "attachment_type" */
-        SG_REASON_ATTACHMENT_SIZE,       /* "attachment_size" */
-        SG_REASON_SUBJECT_KEYWORD,       /* "subject_keyword" */
-        SG_REASON_EXTERNAL_DOMAINS,      /* "external_domains" */
-        SG_REASON_CREDIT_CARD,           /* "credit_card" */
-        SG_REASON_MY_NUMBER,             /* "my_number" */
-        SG_REASON_BODY_PATTERN,          /* "body_pattern" */
-        SG_REASON_HEADER,                /* "header" */
+        SG_REASON_NO_EXTERNAL = 0,      /* "no_external_recipients" */
+        SG_REASON_EXTERNAL_RECIPIENTS,  /* "external_recipients" */
+        SG_REASON_ATTACHMENTS,          /* "attachments" */
+        SG_REASON_ATTACHMENT_EXTENSION, /* "attachment_extension" */
+        SG_REASON_ATTACHMENT_TYPE,      /* "attachment_type" */
+        SG_REASON_ATTACHMENT_SIZE,      /* "attachment_size" */
+        SG_REASON_SUBJECT_KEYWORD,      /* "subject_keyword" */
+        SG_REASON_EXTERNAL_DOMAINS,     /* "external_domains" */
+        SG_REASON_CREDIT_CARD,          /* "credit_card" */
+        SG_REASON_MY_NUMBER,            /* "my_number" */
+        SG_REASON_BODY_PATTERN,         /* "body_pattern" */
+        SG_REASON_HEADER,               /* "header" */
         SG_REASON__MAX
 } sg_reason_code;
 
@@ -113,18 +113,18 @@ typedef struct sg_header {
 /* A trigger as given to the builder. Strings are borrowed by the builder call
  * (it copies what it keeps). */
 typedef struct sg_trigger_spec {
-        const char *id;           /* optional; default "<type>-<index>" */
+        const char *id; /* optional; default "<type>-<index>" */
         sg_trigger_type type;
-        sg_action action;         /* PROMPT, ROUTE, ENCRYPT or BLOCK */
-        const char *route;        /* required when action == ROUTE */
+        sg_action action;  /* PROMPT, ROUTE, ENCRYPT or BLOCK */
+        const char *route; /* required when action == ROUTE */
         sg_scope scope;
-        bool forbid_send;         /* when set, "send" is never offered */
-        const char *const *list;  /* extensions, types, keywords, patterns, header values */
+        bool forbid_send;        /* when set, "send" is never offered */
+        const char *const *list; /* extensions, types, keywords, patterns, header values */
         size_t n_list;
-        uint64_t size;            /* attachment_size: bytes */
-        unsigned min;             /* external_domains: threshold */
-        const char *header_name;  /* header: the header name */
-        bool caseless;            /* body_pattern: match ignoring case */
+        uint64_t size;           /* attachment_size: bytes */
+        unsigned min;            /* external_domains: threshold */
+        const char *header_name; /* header: the header name */
+        bool caseless;           /* body_pattern: match ignoring case */
 } sg_trigger_spec;
 
 typedef struct sg_policy sg_policy;
@@ -168,8 +168,7 @@ sg_err sg_policy_add_route(sg_policy *p, const char *name, sg_error *err);
 /* Add a header to route `name` (created by sg_policy_add_route). Header names
  * are RFC 5322 field names (printable ASCII, no colon or space); values have
  * no CR, LF or NUL. */
-sg_err sg_policy_add_route_header(sg_policy *p, const char *route, const char *name, const char *value,
-                                  sg_error *err);
+sg_err sg_policy_add_route_header(sg_policy *p, const char *route, const char *name, const char *value, sg_error *err);
 /* Optional subject tag, e.g. "[secure]" (no CR/LF, at most 64 bytes). */
 sg_err sg_policy_set_route_subject_tag(sg_policy *p, const char *route, const char *tag, sg_error *err);
 
@@ -189,19 +188,19 @@ typedef struct sg_attachment {
 } sg_attachment;
 
 typedef struct sg_message {
-        const char *from;                  /* may be NULL */
-        const char *const *to;             /* each element an address-list string */
+        const char *from;      /* may be NULL */
+        const char *const *to; /* each element an address-list string */
         size_t n_to;
         const char *const *cc;
         size_t n_cc;
         const char *const *bcc;
         size_t n_bcc;
-        const char *subject;               /* may be NULL */
-        const char *body;                  /* plain text, may be NULL */
+        const char *subject; /* may be NULL */
+        const char *body;    /* plain text, may be NULL */
         size_t body_len;
         const sg_attachment *attachments;
         size_t n_attachments;
-        const sg_header *headers;          /* existing headers (name, value) */
+        const sg_header *headers; /* existing headers (name, value) */
         size_t n_headers;
 } sg_message;
 
@@ -211,24 +210,24 @@ typedef struct sg_recipient {
         sg_field field;
         sg_class cls;
         sg_rule rule;
-        char *matched;      /* the policy entry that matched ("*.corp.example"), or NULL */
+        char *matched; /* the policy entry that matched ("*.corp.example"), or NULL */
 } sg_recipient;
 
 typedef struct sg_reason {
         sg_reason_code code;
-        sg_action action;   /* what this reason asks for */
-        char *trigger;      /* trigger id, or NULL for built-in reasons */
-        char *detail;       /* English sentence fragment for logs, e.g. "2 attachments: a.pdf, b.xlsx" */
-        char **items;       /* the evidence (file names, keywords, domains); n_items entries */
+        sg_action action; /* what this reason asks for */
+        char *trigger;    /* trigger id, or NULL for built-in reasons */
+        char *detail;     /* English sentence fragment for logs, e.g. "2 attachments: a.pdf, b.xlsx" */
+        char **items;     /* the evidence (file names, keywords, domains); n_items entries */
         size_t n_items;
 } sg_reason;
 
 typedef struct sg_choice {
         sg_choice_kind kind;
-        char *route;           /* route name for SG_CHOICE_ROUTE */
-        sg_header *headers;    /* the route's headers (ROUTE only) */
+        char *route;        /* route name for SG_CHOICE_ROUTE */
+        sg_header *headers; /* the route's headers (ROUTE only) */
         size_t n_headers;
-        char *subject_tag;     /* the route's tag or NULL */
+        char *subject_tag; /* the route's tag or NULL */
 } sg_choice;
 
 typedef struct sg_decision {
@@ -237,18 +236,18 @@ typedef struct sg_decision {
         size_t n_recipients;
         size_t n_external;
         size_t n_external_domains;
-        sg_reason *reasons;    /* in policy order; built-in first */
+        sg_reason *reasons; /* in policy order; built-in first */
         size_t n_reasons;
-        sg_choice *choices;    /* what a prompt may offer (PROMPT only; else empty) */
+        sg_choice *choices; /* what a prompt may offer (PROMPT only; else empty) */
         size_t n_choices;
         bool require_justification; /* for the "send" choice */
-        char *route;           /* ROUTE: the route applied */
-        sg_header *headers;    /* ROUTE: the headers to set */
+        char *route;                /* ROUTE: the route applied */
+        sg_header *headers;         /* ROUTE: the headers to set */
         size_t n_headers;
-        char *subject_tag;     /* ROUTE: tag to prepend, or NULL */
-        char **encrypt_methods;    /* ENCRYPT, or PROMPT offering "encrypt": allowed methods, in order */
+        char *subject_tag;      /* ROUTE: tag to prepend, or NULL */
+        char **encrypt_methods; /* ENCRYPT, or PROMPT offering "encrypt": allowed methods, in order */
         size_t n_encrypt_methods;
-        char **encrypt_fallback;   /* ENCRYPT: route names to fall back to */
+        char **encrypt_fallback; /* ENCRYPT: route names to fall back to */
         size_t n_encrypt_fallback;
 } sg_decision;
 
@@ -262,15 +261,15 @@ sg_decision *sg_decision_free(sg_decision *d); /* takes NULL, returns NULL */
 
 /* ---- Stable names used by JSON, the CLI and the docs. *_name returns a
  * static string; *_from_name returns false if the name is unknown. */
-const char *sg_action_name(sg_action a);               /* "allow", "prompt", ... */
+const char *sg_action_name(sg_action a); /* "allow", "prompt", ... */
 bool sg_action_from_name(const char *name, sg_action *ret);
-const char *sg_field_name(sg_field f);                 /* "to", "cc", "bcc" */
-const char *sg_class_name(sg_class c);                 /* "internal", "external" */
-const char *sg_rule_name(sg_rule r);                   /* "internal_address", ... */
+const char *sg_field_name(sg_field f); /* "to", "cc", "bcc" */
+const char *sg_class_name(sg_class c); /* "internal", "external" */
+const char *sg_rule_name(sg_rule r);   /* "internal_address", ... */
 const char *sg_reason_code_name(sg_reason_code c);
-const char *sg_trigger_type_name(sg_trigger_type t);   /* "attachments", ... */
+const char *sg_trigger_type_name(sg_trigger_type t); /* "attachments", ... */
 bool sg_trigger_type_from_name(const char *name, sg_trigger_type *ret);
-const char *sg_choice_kind_name(sg_choice_kind k);     /* "encrypt", "route", "send", "cancel" */
+const char *sg_choice_kind_name(sg_choice_kind k); /* "encrypt", "route", "send", "cancel" */
 bool sg_choice_kind_from_name(const char *name, sg_choice_kind *ret);
 
 #ifdef __cplusplus

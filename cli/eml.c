@@ -875,6 +875,22 @@ const sg_message *sg_eml_message(const sg_eml *eml) {
         return &eml->msg;
 }
 
+/* A header value for header triggers, valid UTF-8. One longer than the
+ * engine takes (a To with hundreds of recipients, a long References) is cut
+ * at a character boundary rather than failing the message: the recipients
+ * are evaluated from their own lists, and a trigger still sees the header. */
+static char *header_value(const char *v) {
+        char *r = utf8_dup(v);
+        size_t n = strlen(r);
+        if (n > SG_MSG_HEADER_VALUE_MAX) {
+                n = SG_MSG_HEADER_VALUE_MAX;
+                while (n > 0 && ((unsigned char) r[n] & 0xC0) == 0x80)
+                        n--;
+                r[n] = '\0';
+        }
+        return r;
+}
+
 static sg_err read_headers(GMimeParserOptions *opts, GMimeMessage *m, sg_eml *e, sg_error *err) {
         GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
         int n = g_mime_header_list_get_count(hl);
@@ -895,7 +911,7 @@ static sg_err read_headers(GMimeParserOptions *opts, GMimeMessage *m, sg_eml *e,
                         dest = e->bcc;
                 if (dest)
                         r = parse_address_header(opts, name, raw ? raw : "", dest, err);
-                sg_header sh = {.name = utf8_dup(name), .value = utf8_dup(g_mime_header_get_value(h))};
+                sg_header sh = {.name = utf8_dup(name), .value = header_value(g_mime_header_get_value(h))};
                 g_array_append_val(e->headers, sh);
         }
         if (r == SG_OK && from->len > 0) {

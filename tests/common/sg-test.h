@@ -9,7 +9,7 @@
 
 static int sg_test_n, sg_test_failed;
 
-static inline int sg_test_check(int cond, const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static inline int sg_test_check(int cond, const char *fmt, ...) {
         va_list ap;
         sg_test_n++;
         if (!cond)
@@ -24,7 +24,7 @@ static inline int sg_test_check(int cond, const char *fmt, ...) {
 }
 
 /* Print a diagnostic line (TAP comment). */
-static inline void sg_test_diag(const char *fmt, ...) {
+__attribute__((format(printf, 1, 2))) static inline void sg_test_diag(const char *fmt, ...) {
         va_list ap;
         printf("# ");
         va_start(ap, fmt);

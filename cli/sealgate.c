@@ -164,6 +164,8 @@ static void print_decision(const char *file, const sg_decision *d) {
                                 printf(" (justification required)");
                         if (c->subject_tag)
                                 printf(" (subject tag %s)", c->subject_tag);
+                        if (d->action == SG_ACTION_PROMPT && i == d->prompt_fallback)
+                                printf(" (taken if no prompt can be shown)");
                         printf("\n");
                         print_headers("        ", c->headers, c->n_headers);
                 }

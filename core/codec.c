@@ -466,6 +466,17 @@ static json_object *choice_item(const void *p) {
         return choice_json(p);
 }
 
+/* The id of the choice to take when no prompt can be shown; null unless PROMPT. */
+static bool put_fallback(json_object *o, const sg_decision *d) {
+        if (d->action != SG_ACTION_PROMPT || d->prompt_fallback >= d->n_choices)
+                return json_object_object_add(o, "prompt_fallback", NULL) == 0;
+        json_object *c = choice_json(&d->choices[d->prompt_fallback]);
+        json_object *id = NULL;
+        bool ok = c && json_object_object_get_ex(c, "id", &id) && put(o, "prompt_fallback", json_object_get(id));
+        json_object_put(c);
+        return ok;
+}
+
 /* Encryption settings go out whenever the decision carries them: with
  * ENCRYPT, and with a PROMPT that offers "encrypt", whose prompt must know
  * what encrypting means here. */
@@ -492,6 +503,7 @@ json_object *sg_decision_to_json(const sg_decision *d) {
             put(o, "reasons", array_of(d->reasons, sizeof *d->reasons, d->n_reasons, reason_item)) &&
             put(o, "choices", array_of(d->choices, sizeof *d->choices, d->n_choices, choice_item)) &&
             put(o, "require_justification", json_object_new_boolean(d->require_justification)) &&
+            put_fallback(o, d) &&
             put_nullable(o, "route", d->route) && put(o, "headers", headers_json(d->headers, d->n_headers)) &&
             put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d))
                 return o;

@@ -271,7 +271,7 @@ static sg_err read_external(sg_policy *p, json_object *ext, json_object *routes,
 }
 
 static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes, sg_error *err) {
-        static const char *const keys[] = {"choices", "require_justification", NULL};
+        static const char *const keys[] = {"choices", "require_justification", "fallback", NULL};
         sg_err e = expect(prompt, json_type_object, "an object", err, "prompt");
         if (e || (e = check_keys(prompt, keys, err, "prompt")))
                 return e;
@@ -304,6 +304,33 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                         if ((e = sg_policy_add_choice(p, kind, route, err)))
                                 return builder_fail(e, err, ip);
                 }
+        }
+        if ((v = member(prompt, "fallback"))) {
+                const char *s, *route = NULL;
+                sg_choice_kind kind;
+                if ((e = get_string(v, &s, err, "prompt.fallback")))
+                        return e;
+                if (strncmp(s, "route:", 6) == 0) {
+                        kind = SG_CHOICE_ROUTE;
+                        route = s + 6;
+                        if ((e = check_route_ref(routes, route, err, "prompt.fallback")))
+                                return e;
+                } else if (!sg_choice_kind_from_name(s, &kind) || kind == SG_CHOICE_ROUTE) {
+                        return invalid(err, "prompt.fallback",
+                                       "unknown choice \"%s\" (expected encrypt, send, cancel or route:<route name>)", s);
+                }
+                /* Checked here too so the message names the key; the engine
+                 * checks the same at seal. */
+                bool listed = strcmp(s, "cancel") == 0;
+                json_object *ch = member(prompt, "choices");
+                if (!ch)
+                        listed = listed || strcmp(s, "encrypt") == 0 || strcmp(s, "send") == 0;
+                for (size_t i = 0; ch && i < json_object_array_length(ch); i++)
+                        listed = listed || strcmp(json_object_get_string(json_object_array_get_idx(ch, i)), s) == 0;
+                if (!listed)
+                        return invalid(err, "prompt.fallback", "\"%s\" is not one of prompt.choices", s);
+                if ((e = sg_policy_set_prompt_fallback(p, kind, route, err)))
+                        return builder_fail(e, err, "prompt.fallback");
         }
         if ((v = member(prompt, "require_justification"))) {
                 bool b;

@@ -193,6 +193,7 @@ struct sg_policy {
         size_t n_choices;
         bool choices_set;
         bool require_justification;
+        struct choice fallback_choice;
         char **methods;
         size_t n_methods;
         bool methods_set;
@@ -233,11 +234,17 @@ static void trigger_clear(struct trigger *t) {
         free(t->header_name);
 }
 
+static bool is_fallback(const sg_policy *p, const struct choice *c) {
+        return c->kind == p->fallback_choice.kind &&
+               (c->kind != SG_CHOICE_ROUTE || strcmp(c->route, p->fallback_choice.route) == 0);
+}
+
 sg_policy *sg_policy_new(void) {
         sg_policy *p = calloc(1, sizeof *p);
         if (!p)
                 return NULL;
         p->external_action = SG_ACTION_PROMPT;
+        p->fallback_choice.kind = SG_CHOICE_CANCEL;
         p->choices = calloc(3, sizeof *p->choices);
         p->methods = calloc(2, sizeof *p->methods);
         if (!p->choices || !p->methods)
@@ -264,6 +271,7 @@ sg_policy *sg_policy_free(sg_policy *p) {
         entries_clear(&p->internal_addr);
         entries_clear(&p->exception_addr);
         free(p->external_route);
+        free(p->fallback_choice.route);
         for (size_t i = 0; i < p->n_choices; i++)
                 free(p->choices[i].route);
         free(p->choices);
@@ -545,6 +553,20 @@ sg_err sg_policy_add_choice(sg_policy *p, sg_choice_kind kind, const char *route
         p->choices[p->n_choices].kind = kind;
         p->choices[p->n_choices].route = copy;
         p->n_choices++;
+        return SG_OK;
+}
+
+sg_err sg_policy_set_prompt_fallback(sg_policy *p, sg_choice_kind kind, const char *route, sg_error *err) {
+        if (!p || p->sealed || (unsigned) kind >= SG_CHOICE__MAX)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "cannot change a sealed policy");
+        if ((kind == SG_CHOICE_ROUTE) != (route != NULL))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "a route is given with choice \"route\" and only then");
+        char *copy = NULL;
+        if (route && !(copy = sg_strdup(route)))
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        free(p->fallback_choice.route);
+        p->fallback_choice.kind = kind;
+        p->fallback_choice.route = copy;
         return SG_OK;
 }
 
@@ -932,9 +954,16 @@ sg_err sg_policy_seal(sg_policy *p, sg_error *err) {
                         if (strcmp(p->triggers[k].id, t->id) == 0)
                                 return sg_error_set(err, SG_ERR_POLICY_INVALID, "trigger id \"%s\" used twice", t->id);
         }
-        bool cancel = false;
-        for (size_t i = 0; i < p->n_choices; i++)
-                cancel = cancel || p->choices[i].kind == SG_CHOICE_CANCEL;
+        bool cancel = false, fallback = false;
+        for (size_t i = 0; i < p->n_choices; i++) {
+                const struct choice *c = &p->choices[i];
+                cancel = cancel || c->kind == SG_CHOICE_CANCEL;
+                fallback = fallback || is_fallback(p, c);
+        }
+        if (!fallback && p->fallback_choice.kind != SG_CHOICE_CANCEL)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "the prompt fallback \"%s%s%s\" is not one of the choices",
+                                    sg_choice_kind_name(p->fallback_choice.kind), p->fallback_choice.route ? ":" : "",
+                                    p->fallback_choice.route ? p->fallback_choice.route : "");
         if (!cancel) {
                 /* The default list has 3 slots and includes cancel; an admin's
                  * list was allocated with one spare slot for this. */
@@ -1605,6 +1634,7 @@ static bool build_choices(struct eval *ev) {
         bool no_send = false;
         for (size_t i = 0; i < ev->n_reasons; i++)
                 no_send = no_send || ev->reasons[i].forbid_send;
+        bool fb_offered = !(p->fallback_choice.kind == SG_CHOICE_SEND && no_send);
         d->choices = calloc(p->n_choices, sizeof *d->choices);
         if (!d->choices)
                 return false;
@@ -1612,6 +1642,9 @@ static bool build_choices(struct eval *ev) {
                 const struct choice *c = &p->choices[i];
                 if (c->kind == SG_CHOICE_SEND && no_send)
                         continue;
+                /* The fallback is "send" only while send is still offered. */
+                if (fb_offered ? is_fallback(p, c) : c->kind == SG_CHOICE_CANCEL)
+                        d->prompt_fallback = d->n_choices;
                 sg_choice *out = &d->choices[d->n_choices++];
                 out->kind = c->kind;
                 if (c->kind == SG_CHOICE_SEND)

@@ -223,7 +223,7 @@ for needle, desc in [
         ("  route headers:\n    X-SecureSend-Route: portal\n  subject tag: [secure]\n", "route headers and subject tag"),
         ("  encrypt with: smime, openpgp\n", "encryption methods"),
         ("  choices:\n    - encrypt\n    - route portal (subject tag [secure])\n        X-SecureSend-Route: portal\n"
-         "    - cancel\n", "choices with their route headers"),
+         "    - cancel (taken if no prompt can be shown)\n", "choices with their route headers"),
 ]:
     ok(needle in out, f"human output: {desc}", out)
 

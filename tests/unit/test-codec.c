@@ -436,6 +436,7 @@ static void test_prompt_decision(const sg_policy *p) {
         SG_CHECK(json_object_is_type(jget(o, "require_justification"), json_type_boolean) &&
                          !json_object_get_boolean(jget(o, "require_justification")),
                  "require_justification false");
+        SG_CHECK_STR(jstr(o, "prompt_fallback"), "cancel", "prompt: prompt_fallback names the default choice");
         SG_CHECK(jnull(o, "route") && jnull(o, "subject_tag"), "prompt: route and subject_tag null");
         SG_CHECK(json_object_is_type(jget(o, "headers"), json_type_array) &&
                          json_object_array_length(jget(o, "headers")) == 0,

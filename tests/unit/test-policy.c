@@ -1551,6 +1551,71 @@ static void big_case(void) {
 
 /* ---- Everything else ---------------------------------------------------------- */
 
+/* The choice taken when no prompt can be shown. */
+static const char *fallback_id(sg_policy *p, const char *const *to, size_t n_to) {
+        static char id[80];
+        sg_message m = {.to = to, .n_to = n_to};
+        sg_decision *d = NULL;
+        if (sg_policy_evaluate(p, &m, &d, NULL) != SG_OK)
+                return "(error)";
+        if (d->action != SG_ACTION_PROMPT || d->prompt_fallback >= d->n_choices)
+                snprintf(id, sizeof id, "(none)");
+        else {
+                const sg_choice *c = &d->choices[d->prompt_fallback];
+                snprintf(id, sizeof id, "%s%s%s", sg_choice_kind_name(c->kind), c->route ? ":" : "",
+                         c->route ? c->route : "");
+        }
+        sg_decision_free(d);
+        return id;
+}
+
+static void prompt_fallback(void) {
+        sg_error e = {0};
+        const char *one[] = {"a@x.example"}, *two[] = {"a@x.example", "b@y.example"}, *in[] = {"a@corp.example"};
+
+        sg_policy *p = make_policy(base);
+        SG_CHECK_STR(fallback_id(p, one, 1), "cancel", "fallback: default is cancel");
+        SG_CHECK_STR(fallback_id(p, in, 1), "(none)", "fallback: none without a prompt");
+        sg_policy_free(p);
+
+        p = sg_policy_new();
+        base(p);
+        B(sg_policy_add_choice(p, SG_CHOICE_ROUTE, "portal", E));
+        B(sg_policy_add_choice(p, SG_CHOICE_SEND, NULL, E));
+        B(sg_policy_set_prompt_fallback(p, SG_CHOICE_ROUTE, "portal", E));
+        B(sg_policy_seal(p, E));
+        SG_CHECK_STR(fallback_id(p, one, 1), "route:portal", "fallback: a route choice");
+        sg_policy_free(p);
+
+        /* "send" as fallback, then a trigger forbids send: cancel instead. */
+        p = sg_policy_new();
+        base(p);
+        B(sg_policy_add_choice(p, SG_CHOICE_SEND, NULL, E));
+        B(sg_policy_set_prompt_fallback(p, SG_CHOICE_SEND, NULL, E));
+        sg_trigger_spec t = {.type = SG_TRIGGER_EXTERNAL_DOMAINS, .action = SG_ACTION_PROMPT, .min = 2,
+                             .forbid_send = true};
+        B(sg_policy_add_trigger(p, &t, E));
+        B(sg_policy_seal(p, E));
+        SG_CHECK_STR(fallback_id(p, one, 1), "send", "fallback: send while send is offered");
+        SG_CHECK_STR(fallback_id(p, two, 2), "cancel", "fallback: cancel once a trigger forbids send");
+        sg_policy_free(p);
+
+        p = sg_policy_new();
+        base(p);
+        B(sg_policy_add_choice(p, SG_CHOICE_ENCRYPT, NULL, E));
+        B(sg_policy_set_prompt_fallback(p, SG_CHOICE_SEND, NULL, E));
+        SG_CHECK(sg_policy_seal(p, &e) == SG_ERR_POLICY_INVALID && strstr(e.message, "not one of the choices"),
+                 "fallback: a choice not offered is refused at seal");
+        sg_policy_free(p);
+
+        p = sg_policy_new();
+        SG_CHECK(sg_policy_set_prompt_fallback(p, SG_CHOICE_ROUTE, NULL, &e) == SG_ERR_POLICY_INVALID,
+                 "fallback: route choice without a route refused");
+        SG_CHECK(sg_policy_set_prompt_fallback(p, SG_CHOICE_SEND, "portal", &e) == SG_ERR_POLICY_INVALID,
+                 "fallback: a route on a non-route choice refused");
+        sg_policy_free(p);
+}
+
 static void misc(void) {
         sg_error e = {0};
         /* Evaluate before seal. */
@@ -1626,6 +1691,7 @@ int main(void) {
         message_limits();
         big_case();
         misc();
+        prompt_fallback();
         SG_CHECK(setup_failures == 0, "every setup builder call succeeded");
         return sg_test_done();
 }

@@ -155,6 +155,13 @@ sg_err sg_policy_set_external_action(sg_policy *p, sg_action action, const char 
  * and appends on later calls. CANCEL is always offered, added if missing. */
 sg_err sg_policy_add_choice(sg_policy *p, sg_choice_kind kind, const char *route, sg_error *err);
 
+/* The choice taken when a prompt cannot be shown (no prompt program, no
+ * display, the prompt failed): one of the choices given to
+ * sg_policy_add_choice (checked at seal); default CANCEL. At evaluation it is
+ * used only if the decision still offers it (a trigger's forbid_send removes
+ * "send"); otherwise the fallback is CANCEL. */
+sg_err sg_policy_set_prompt_fallback(sg_policy *p, sg_choice_kind kind, const char *route, sg_error *err);
+
 /* Whether "send" (in the clear) needs a justification from the user. */
 void sg_policy_set_require_justification(sg_policy *p, bool required);
 
@@ -241,6 +248,7 @@ typedef struct sg_decision {
         sg_choice *choices; /* what a prompt may offer (PROMPT only; else empty) */
         size_t n_choices;
         bool require_justification; /* for the "send" choice */
+        size_t prompt_fallback;      /* PROMPT: index in choices taken when no prompt can be shown */
         char *route;                /* ROUTE: the route applied */
         sg_header *headers;         /* ROUTE: the headers to set */
         size_t n_headers;

@@ -8,7 +8,7 @@ secs=${1:-60}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 if [ ! -f build-fuzz/build.ninja ]; then
-        CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \
+        CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Dc_args=-fsanitize=fuzzer-no-link \
                 -Db_lundef=false -Dcli=false -Dbench=false
 fi
 ninja -C build-fuzz

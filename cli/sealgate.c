@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "doctor.h"
 #include "eml.h"
 #include "sealgate-config.h"
 #include "sealgate/codec.h"
@@ -23,11 +24,13 @@ enum {
         EXIT_MESSAGE_FAILED = 1, /* a message could not be read or evaluated */
         EXIT_USAGE = 2,
         EXIT_POLICY = 3, /* the policy cannot be read or is invalid */
+        EXIT_DOCTOR = 4, /* doctor: at least one check failed */
 };
 
 static const char usage_text[] =
         "usage: sealgate policy-check [--policy FILE] [--json] MESSAGE.eml...\n"
         "       sealgate policy-validate FILE\n"
+        "       sealgate doctor [--extension-id ID] [--host-name NAME] [--policy FILE] [--json]\n"
         "       sealgate --version\n"
         "       sealgate help\n"
         "\n"
@@ -35,9 +38,16 @@ static const char usage_text[] =
         "  --policy FILE  the policy (default: $" SG_POLICY_ENV ", else " SG_POLICY_DEFAULT_PATH ")\n"
         "  --json         one JSON document: {\"messages\":[{\"file\",\"result\"|\"error\"}]}\n"
         "policy-validate  check a policy file; prints \"FILE: valid\"\n"
+        "doctor           why Thunderbird says \"No such native application\": checks the\n"
+        "                 host manifest, runs the host, validates the policy\n"
+        "  --extension-id ID  (default " SG_DOCTOR_EXTENSION_ID ")\n"
+        "  --host-name NAME   (default " SG_DOCTOR_HOST_NAME ")\n"
+        "  --policy FILE      as for policy-check\n"
+        "  --json             {\"checks\":[{\"id\",\"ok\",\"detail\"}]}\n"
         "\n"
-        "exit status: 0 every message evaluated, 1 a message could not be read or\n"
-        "evaluated, 2 usage error, 3 policy unreadable or invalid\n";
+        "exit status: 0 every message evaluated (doctor: every check passed), 1 a\n"
+        "message could not be read or evaluated, 2 usage error, 3 policy unreadable\n"
+        "or invalid, 4 a doctor check failed\n";
 
 static int usage(void) {
         fputs(usage_text, stderr);
@@ -335,6 +345,58 @@ static int policy_validate(int argc, char **argv) {
         return fflush(stdout) == 0 ? EXIT_ALL_OK : EXIT_MESSAGE_FAILED;
 }
 
+static int doctor(int argc, char **argv) {
+        static const struct option options[] = {
+                {"extension-id", required_argument, NULL, 'e'},
+                {"host-name", required_argument, NULL, 'n'},
+                {"policy", required_argument, NULL, 'p'},
+                {"json", no_argument, NULL, 'j'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        sg_doctor_options o = {0};
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":e:n:p:jh", options, NULL)) != -1) {
+                switch (c) {
+                case 'e':
+                        o.extension_id = optarg;
+                        break;
+                case 'n':
+                        o.host_name = optarg;
+                        break;
+                case 'p':
+                        o.policy_path = optarg;
+                        break;
+                case 'j':
+                        o.json = true;
+                        break;
+                case 'h':
+                        return usage();
+                default:
+                        return bad_option(argv, c);
+                }
+        }
+        if (optind < argc) {
+                fputs("sealgate: doctor takes no arguments besides its options\n", stderr);
+                return usage();
+        }
+        if (o.host_name && !sg_doctor_name_valid(o.host_name)) {
+                complain(o.host_name, "not a native application name (^\\w+(\\.\\w+)*$)");
+                return usage();
+        }
+        if (o.extension_id && !*o.extension_id) {
+                fputs("sealgate: --extension-id needs a non-empty id\n", stderr);
+                return usage();
+        }
+        int failed = sg_doctor_run(&o);
+        if (failed < 0) {
+                fputs("sealgate: cannot write the output\n", stderr);
+                return EXIT_MESSAGE_FAILED;
+        }
+        return failed ? EXIT_DOCTOR : EXIT_ALL_OK;
+}
+
 int main(int argc, char **argv) {
         if (argc < 2)
                 return usage();
@@ -350,6 +412,8 @@ int main(int argc, char **argv) {
                 return policy_check(argc - 1, argv + 1);
         if (strcmp(cmd, "policy-validate") == 0)
                 return policy_validate(argc - 1, argv + 1);
+        if (strcmp(cmd, "doctor") == 0)
+                return doctor(argc - 1, argv + 1);
         char *c = one_line(cmd);
         fprintf(stderr, "sealgate: unknown command %s\n", c);
         free(c);

@@ -1,17 +1,31 @@
 #!/bin/sh
 # Install what sealgate needs to build and test, from Debian 12 packages.
-# Usage: tools/install-deps.sh [build|test]   (default: test, a superset)
+# Usage: tools/install-deps.sh [build|e2e|test]   (default: test, a superset)
+#   build  compilers and libraries
+#   e2e    build + what the end-to-end suite runs: Thunderbird, Postfix (no
+#          system MTA is configured or started), Xvfb, xdotool, ImageMagick
+#   test   build + e2e + the checkers
 set -eu
 what=${1:-test}
+case $what in
+build|e2e|test) ;;
+*) echo "install-deps: unknown set '$what' (build, e2e or test)" >&2; exit 2 ;;
+esac
 
 pkgs="meson ninja-build pkg-config gcc libc6-dev python3
       libjson-c-dev libgmime-3.0-dev libglib2.0-dev libidn2-dev libpcre2-dev"
+e2e_pkgs="thunderbird postfix xvfb xdotool imagemagick"
+if [ "$what" = e2e ] || [ "$what" = test ]; then
+        pkgs="$pkgs $e2e_pkgs"
+fi
 if [ "$what" = test ]; then
         pkgs="$pkgs clang-format"
 fi
 
 missing=""
 for p in $pkgs; do
+        # ImageMagick may come from elsewhere (e.g. /usr/local); count the command.
+        if [ "$p" = imagemagick ] && command -v convert >/dev/null; then continue; fi
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
@@ -23,6 +37,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+case " $missing " in
+*" postfix "*)
+        # The e2e suite runs its own private Postfix instances; the package
+        # must not set up or start a system MTA.
+        echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+        ;;
+esac
 $sudo apt-get update -qq
 # shellcheck disable=SC2086
 $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

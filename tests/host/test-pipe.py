@@ -320,9 +320,92 @@ def test_options():
           "--help lists the ops and exits 0", out[:300])
 
 
+EXT_ID = "sealgate@sealgate.example"
+
+
+def doctor_checks(manifest, ext_id=EXT_ID):
+    """Run the host as Thunderbird would (argv = manifest path, extension id) and
+    return {check id: (ok, detail)} from the doctor op."""
+    h = Host(POLICY, args=(manifest, ext_id))
+    r = h.request({"id": "doc", "op": "doctor"})
+    h.finish()
+    return {c["id"]: (c["ok"], c["detail"]) for c in r.get("result", {}).get("checks", [])}, r
+
+
+def write_manifest(where, **fields):
+    m = {"name": "sealgate.host", "description": "sealgate", "path": os.path.realpath(HOST),
+         "type": "stdio", "allowed_extensions": [EXT_ID]}
+    m.update(fields)
+    m = {k: v for k, v in m.items() if v is not None}
+    with open(where, "w") as f:
+        json.dump(m, f)
+
+
+def test_doctor():
+    d = tempfile.mkdtemp(prefix="sg-doctor-")
+    try:
+        mf = os.path.join(d, "sealgate.host.json")
+        write_manifest(mf)
+        c, r = doctor_checks(mf)
+        check(r.get("result", {}).get("ok") is True and all(ok for ok, _ in c.values())
+              and list(c) == ["manifest", "extension_id", "policy", "version"],
+              "doctor: a correct manifest passes every check", r)
+
+        link = os.path.join(d, "host-link")
+        os.symlink(os.path.realpath(HOST), link)
+        write_manifest(mf, path=link)
+        c, r = doctor_checks(mf)
+        check(c.get("manifest", (False,))[0] is True, "doctor: a symlink to this host counts as this host", r)
+
+        c, r = doctor_checks(mf, "someone-else@example")
+        check(c.get("extension_id", (True, ""))[0] is False and "someone-else@example" in c["extension_id"][1],
+              "doctor: an extension id not in allowed_extensions fails and is named", r)
+
+        cases = [
+            ("missing manifest", None, "No such file"),
+            ("manifest not JSON", "{not json", "not valid JSON"),
+            ("manifest with comments (Thunderbird's parser is strict)", "// x\n{}", "not valid JSON"),
+            ("wrong name", dict(name="sealgate"), '"name" is "sealgate"'),
+            ("wrong type", dict(type="pipe"), '"type" is "pipe"'),
+            ("path missing", dict(path=None), '"path" is missing'),
+            ("relative path", dict(path="sealgate-host"), "not absolute"),
+            ("path does not exist", dict(path=os.path.join(d, "nope")), "No such file"),
+            ("path not executable", dict(path=mf), "not an executable"),
+            ("path is another program", dict(path="/bin/sh"), "not this host"),
+        ]
+        for desc, content, want in cases:
+            if os.path.exists(mf):
+                os.unlink(mf)
+            if isinstance(content, str):
+                with open(mf, "w") as f:
+                    f.write(content)
+            elif isinstance(content, dict):
+                write_manifest(mf, **content)
+            c, r = doctor_checks(mf)
+            ok, detail = c.get("manifest", (True, ""))
+            check(ok is False and want in detail and r["result"]["ok"] is False,
+                  f"doctor: {desc}: manifest check fails saying '{want}'", r)
+
+        write_manifest(mf, allowed_extensions=None)
+        c, r = doctor_checks(mf)
+        check(c.get("extension_id", (True, ""))[0] is False and "allowed_extensions" in c["extension_id"][1],
+              "doctor: no allowed_extensions fails the extension_id check", r)
+    finally:
+        shutil.rmtree(d)
+
+
+def test_policy_get():
+    h = Host(os.path.join(DATA, "policy-comments.json"))
+    r = h.request({"id": "pg", "op": "policy.get"})
+    h.finish()
+    res = r.get("result", {})
+    check(res.get("loaded") is True and res.get("policy", {}).get("routes", {}).get("portal", {})
+          .get("subject_tag") == "[secure]", "policy.get through the pipe returns the policy as JSON", r)
+
+
 for t in [test_several_requests, test_split_with_pauses, test_invalid_then_valid, test_too_large,
           test_truncated, test_clean_eof, test_large_response, test_chunked_request, test_policy_reload,
-          test_options]:
+          test_options, test_doctor, test_policy_get]:
     try:
         t()
     except Exception as e:  # a crash in one scenario must not hide the others

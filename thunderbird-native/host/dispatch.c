@@ -2,12 +2,14 @@
  * validation, chunked-request reassembly and the policy that is reloaded when
  * its file changes. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -34,6 +36,9 @@ struct sg_host {
         int have_policy_id; /* policy/policy_err belong to policy_id */
         sg_host_log_fn log;
         void *log_userdata;
+
+        /* How Thunderbird started us (doctor); each NULL when unknown. */
+        char *manifest_path, *extension_id, *self_exe;
 
         /* A chunked request being reassembled (chunk_id_json NULL: none). */
         char *chunk_id_json;
@@ -101,8 +106,39 @@ sg_host *sg_host_free(sg_host *h) {
         chunk_reset(h);
         sg_policy_free(h->policy);
         free(h->policy_path);
+        free(h->manifest_path);
+        free(h->extension_id);
+        free(h->self_exe);
         free(h);
         return NULL;
+}
+
+/* Copy `s` (NULL stays NULL) into *ret; 0 on ENOMEM. */
+static int dup_nullable(const char *s, char **ret) {
+        *ret = s ? sg_strdup(s) : NULL;
+        return !s || *ret;
+}
+
+sg_err sg_host_set_launch(sg_host *h, const char *manifest_path, const char *extension_id, const char *self_exe) {
+        char *m, *x, *e;
+        if (!dup_nullable(manifest_path, &m))
+                return SG_ERR_NOMEM;
+        if (!dup_nullable(extension_id, &x)) {
+                free(m);
+                return SG_ERR_NOMEM;
+        }
+        if (!dup_nullable(self_exe, &e)) {
+                free(m);
+                free(x);
+                return SG_ERR_NOMEM;
+        }
+        free(h->manifest_path);
+        free(h->extension_id);
+        free(h->self_exe);
+        h->manifest_path = m;
+        h->extension_id = x;
+        h->self_exe = e;
+        return SG_OK;
 }
 
 void sg_host_set_log(sg_host *h, sg_host_log_fn fn, void *userdata) {
@@ -181,6 +217,9 @@ typedef sg_err (*op_handler)(sg_host *h, json_object *req, json_object **ret_res
 
 static sg_err op_version(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static sg_err op_policy_evaluate(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
+static sg_err op_policy_get(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
+static sg_err op_doctor(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
+static json_object *policy_error_json(const sg_host *h);
 
 static const struct op {
         const char *name;
@@ -193,6 +232,11 @@ static const struct op {
         {"policy.evaluate", op_policy_evaluate,
          "{message:{from, to[], cc[], bcc[], subject, body, attachments[], headers}} -> the decision "
          "(action, recipients, reasons, choices, route headers) under the policy in force."},
+        {"policy.get", op_policy_get,
+         "{} -> {path, loaded, error, policy}: the policy file in force as JSON (comments dropped), for display."},
+        {"doctor", op_doctor,
+         "{} -> {ok, checks[{id, ok, detail}]}: checks the native-messaging manifest, the extension id, the "
+         "policy and the version."},
 };
 
 int sg_host_op_info(size_t i, const char **ret_name, const char **ret_help) {
@@ -249,14 +293,7 @@ static sg_err op_version(sg_host *h, json_object *req, json_object **ret_result,
 
         json_object_object_add(pol, "path", json_object_new_string(h->policy_path));
         json_object_object_add(pol, "loaded", json_object_new_boolean(h->policy != NULL));
-        if (h->policy) {
-                json_object_object_add(pol, "error", NULL);
-        } else {
-                json_object *e = json_object_new_object();
-                json_object_object_add(e, "code", json_object_new_string(sg_err_code(h->policy_err.code)));
-                json_object_object_add(e, "message", json_object_new_string(h->policy_err.message));
-                json_object_object_add(pol, "error", e);
-        }
+        json_object_object_add(pol, "error", policy_error_json(h));
         json_object_object_add(r, "policy", pol);
         *ret_result = r;
         return SG_OK;
@@ -287,6 +324,300 @@ static sg_err op_policy_evaluate(sg_host *h, json_object *req, json_object **ret
         sg_decision_free(d);
         if (!r)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the decision");
+        *ret_result = r;
+        return SG_OK;
+}
+
+/* {code, message} of why the policy is not in force, or NULL (JSON null) when it is. */
+static json_object *policy_error_json(const sg_host *h) {
+        if (h->policy)
+                return NULL;
+        json_object *e = json_object_new_object();
+        if (!e)
+                return NULL;
+        json_object_object_add(e, "code", json_object_new_string(sg_err_code(h->policy_err.code)));
+        json_object_object_add(e, "message", json_object_new_string(h->policy_err.message));
+        return e;
+}
+
+/* Read all of `path` (at most `max` bytes) into an owned NUL-terminated buffer;
+ * `ret_id`, when not NULL, gets the identity of the file that was read.
+ * SG_ERR_IO when it cannot be read, SG_ERR_LIMIT past `max`. */
+static sg_err read_bounded(const char *path, size_t max, char **ret_text, size_t *ret_len, file_id *ret_id,
+                           sg_error *err) {
+        FILE *f = fopen(path, "rb");
+        if (!f)
+                return sg_error_set(err, SG_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+        struct stat st;
+        if (fstat(fileno(f), &st) != 0) {
+                int e = errno;
+                fclose(f);
+                return sg_error_set(err, SG_ERR_IO, "cannot read %s: %s", path, strerror(e));
+        }
+        if (S_ISDIR(st.st_mode)) {
+                fclose(f);
+                return sg_error_set(err, SG_ERR_IO, "cannot read %s: it is a directory", path);
+        }
+        size_t cap = 4096, len = 0;
+        char *buf = malloc(cap);
+        sg_err r = buf ? SG_OK : sg_error_set(err, SG_ERR_NOMEM, "out of memory reading %s", path);
+        while (!r) {
+                if (len + 1 >= cap) {
+                        char *nb = realloc(buf, cap * 2);
+                        if (!nb) {
+                                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory reading %s", path);
+                                break;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                size_t got = fread(buf + len, 1, cap - len - 1, f);
+                len += got;
+                if (len > max)
+                        r = sg_error_set(err, SG_ERR_LIMIT, "%s is larger than %zu bytes", path, max);
+                else if (got == 0 && ferror(f))
+                        r = sg_error_set(err, SG_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+                else if (got == 0)
+                        break;
+        }
+        fclose(f);
+        if (r) {
+                free(buf);
+                return r;
+        }
+        buf[len] = '\0';
+        if (ret_id)
+                file_id_from_stat(&st, ret_id);
+        *ret_text = buf;
+        *ret_len = len;
+        return SG_OK;
+}
+
+/* Parse JSON text (a leading UTF-8 byte order mark skipped); `strict` refuses
+ * comments. NULL when it is not exactly one JSON value. Owned. */
+static json_object *parse_json_text(const char *text, size_t len, int depth, int strict) {
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+                text += 3;
+                len -= 3;
+        }
+        if (len > INT32_MAX || memchr(text, '\0', len))
+                return NULL;
+        json_tokener *tok = json_tokener_new_ex(depth);
+        if (!tok)
+                return NULL;
+        if (strict)
+                json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        json_object *o = json_tokener_parse_ex(tok, text, (int) len);
+        enum json_tokener_error je = json_tokener_get_error(tok);
+        size_t end = json_tokener_get_parse_end(tok);
+        json_tokener_free(tok);
+        while (end < len && (text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r'))
+                end++;
+        if (je != json_tokener_success || end < len) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+/* The policy in force, as the administrator wrote it, for the options page.
+ * The text is read again and shown only when it is the very file that was
+ * validated (same identity), so what is shown is what is enforced. */
+static sg_err op_policy_get(sg_host *h, json_object *req, json_object **ret_result, sg_error *err) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+                policy_refresh(h);
+                json_object *shown = NULL;
+                if (h->policy) {
+                        char *text = NULL;
+                        size_t len = 0;
+                        file_id id;
+                        sg_error rerr;
+                        if (read_bounded(h->policy_path, SG_POLICY_FILE_MAX, &text, &len, &id, &rerr) != SG_OK)
+                                continue; /* gone or replaced since: refresh again */
+                        if (memcmp(&id, &h->policy_id, sizeof id) != 0) {
+                                free(text);
+                                continue;
+                        }
+                        shown = parse_json_text(text, len, SG_POLICY_JSON_DEPTH, 0);
+                        free(text);
+                        if (!shown)
+                                return sg_error_set(err, SG_ERR_INTERNAL,
+                                                    "policy.get: the validated policy file %s does not parse again",
+                                                    h->policy_path);
+                }
+                json_object *r = json_object_new_object();
+                if (!r) {
+                        json_object_put(shown);
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the policy.get result");
+                }
+                json_object_object_add(r, "path", json_object_new_string(h->policy_path));
+                json_object_object_add(r, "loaded", json_object_new_boolean(h->policy != NULL));
+                json_object_object_add(r, "error", policy_error_json(h));
+                json_object_object_add(r, "policy", shown);
+                *ret_result = r;
+                return SG_OK;
+        }
+        return sg_error_set(err, SG_ERR_IO, "policy file %s kept changing while being read", h->policy_path);
+}
+
+/* ---- doctor: what Thunderbird itself cannot tell ("No such native application") */
+
+static void add_check(json_object *checks, const char *id, int ok, const char *detail) {
+        json_object *c = json_object_new_object();
+        if (!c)
+                return;
+        json_object_object_add(c, "id", json_object_new_string(id));
+        json_object_object_add(c, "ok", json_object_new_boolean(ok));
+        json_object_object_add(c, "detail", json_object_new_string(detail));
+        json_object_array_add(checks, c);
+}
+
+static const char *string_member(json_object *o, const char *key) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+/* The manifest's `path` against the running executable. 1 when it is us. */
+static int check_manifest_path(const sg_host *h, const char *path, char *detail, size_t cap) {
+        if (!path) {
+                snprintf(detail, cap, "\"path\" is missing or not a string");
+                return 0;
+        }
+        if (path[0] != '/') {
+                snprintf(detail, cap, "\"path\" %.*s is not absolute (Linux needs an absolute path)",
+                         quote_len(path, 300), path);
+                return 0;
+        }
+        struct stat st;
+        if (stat(path, &st) != 0) {
+                snprintf(detail, cap, "\"path\" %.*s: %s", quote_len(path, 300), path, strerror(errno));
+                return 0;
+        }
+        if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0) {
+                snprintf(detail, cap, "\"path\" %.*s is not an executable file", quote_len(path, 300), path);
+                return 0;
+        }
+        if (!h->self_exe) {
+                snprintf(detail, cap, "\"path\" %.*s is executable (the running host's own path is unknown)",
+                         quote_len(path, 300), path);
+                return 1;
+        }
+        char *real = realpath(path, NULL);
+        int same = real && strcmp(real, h->self_exe) == 0;
+        if (same)
+                snprintf(detail, cap, "\"path\" is this host, %.*s", quote_len(h->self_exe, 300), h->self_exe);
+        else
+                snprintf(detail, cap, "\"path\" %.*s is not this host, which runs from %.*s", quote_len(path, 200),
+                         path, quote_len(h->self_exe, 200), h->self_exe);
+        free(real);
+        return same;
+}
+
+/* The `manifest` and `extension_id` checks. */
+static void check_manifest(const sg_host *h, json_object *checks) {
+        static const char not_tb[] = "not started by Thunderbird: no manifest path argument";
+        if (!h->manifest_path) {
+                add_check(checks, "manifest", 0, not_tb);
+                add_check(checks, "extension_id", 0, "not started by Thunderbird: no extension id argument");
+                return;
+        }
+        const char *mp = h->manifest_path;
+        int mpl = quote_len(mp, 300);
+        char detail[2 * SG_ERROR_MESSAGE_MAX];
+        char *text = NULL;
+        size_t len = 0;
+        sg_error rerr;
+        json_object *m = NULL;
+        if (read_bounded(mp, SG_HOST_MANIFEST_MAX, &text, &len, NULL, &rerr) != SG_OK) {
+                add_check(checks, "manifest", 0, rerr.message);
+        } else if (!sg_utf8_valid(text, len) || !(m = parse_json_text(text, len, SG_HOST_JSON_DEPTH, 1))) {
+                snprintf(detail, sizeof detail, "%.*s is not valid JSON (Thunderbird ignores it)", mpl, mp);
+                add_check(checks, "manifest", 0, detail);
+        } else if (!json_object_is_type(m, json_type_object)) {
+                snprintf(detail, sizeof detail, "%.*s is not a JSON object", mpl, mp);
+                add_check(checks, "manifest", 0, detail);
+        } else {
+                const char *name = string_member(m, "name"), *type = string_member(m, "type");
+                char pdetail[SG_ERROR_MESSAGE_MAX];
+                int path_ok = check_manifest_path(h, string_member(m, "path"), pdetail, sizeof pdetail);
+                if (!name || strcmp(name, SG_HOST_NATIVE_NAME) != 0)
+                        snprintf(detail, sizeof detail, "%.*s: \"name\" is %s%.*s%s, expected \"%s\"", mpl, mp,
+                                 name ? "\"" : "", name ? quote_len(name, 100) : 7, name ? name : "missing",
+                                 name ? "\"" : "", SG_HOST_NATIVE_NAME);
+                else if (!type || strcmp(type, "stdio") != 0)
+                        snprintf(detail, sizeof detail, "%.*s: \"type\" is %s%.*s%s, expected \"stdio\"", mpl, mp,
+                                 type ? "\"" : "", type ? quote_len(type, 100) : 7, type ? type : "missing",
+                                 type ? "\"" : "");
+                else
+                        snprintf(detail, sizeof detail, "%.*s: %s", mpl, mp, pdetail);
+                add_check(checks, "manifest",
+                          name && strcmp(name, SG_HOST_NATIVE_NAME) == 0 && type && strcmp(type, "stdio") == 0 &&
+                                  path_ok,
+                          detail);
+        }
+        free(text);
+
+        if (!h->extension_id) {
+                add_check(checks, "extension_id", 0, "not started by Thunderbird: no extension id argument");
+        } else if (!m || !json_object_is_type(m, json_type_object)) {
+                snprintf(detail, sizeof detail, "cannot check extension id \"%.*s\": the manifest is unusable",
+                         quote_len(h->extension_id, 200), h->extension_id);
+                add_check(checks, "extension_id", 0, detail);
+        } else {
+                json_object *allowed;
+                int found = 0;
+                if (json_object_object_get_ex(m, "allowed_extensions", &allowed) &&
+                    json_object_is_type(allowed, json_type_array)) {
+                        for (size_t i = 0; i < json_object_array_length(allowed); i++) {
+                                json_object *v = json_object_array_get_idx(allowed, i);
+                                if (json_object_is_type(v, json_type_string) &&
+                                    strcmp(json_object_get_string(v), h->extension_id) == 0)
+                                        found = 1;
+                        }
+                        snprintf(detail, sizeof detail, "extension id \"%.*s\" is %sin \"allowed_extensions\" of %.*s",
+                                 quote_len(h->extension_id, 200), h->extension_id, found ? "" : "not ", mpl, mp);
+                } else {
+                        snprintf(detail, sizeof detail, "%.*s: \"allowed_extensions\" is missing or not an array", mpl,
+                                 mp);
+                }
+                add_check(checks, "extension_id", found, detail);
+        }
+        json_object_put(m);
+}
+
+static sg_err op_doctor(sg_host *h, json_object *req, json_object **ret_result, sg_error *err) {
+        json_object *r = json_object_new_object();
+        json_object *checks = json_object_new_array();
+        if (!r || !checks) {
+                json_object_put(r);
+                json_object_put(checks);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the doctor result");
+        }
+        check_manifest(h, checks);
+
+        char detail[SG_ERROR_MESSAGE_MAX + 64];
+        policy_refresh(h);
+        if (h->policy)
+                snprintf(detail, sizeof detail, "%.*s loads and validates", quote_len(h->policy_path, 300),
+                         h->policy_path);
+        else
+                snprintf(detail, sizeof detail, "%s: %s", sg_err_code(h->policy_err.code), h->policy_err.message);
+        add_check(checks, "policy", h->policy != NULL, detail);
+
+        snprintf(detail, sizeof detail, "sealgate-host %s, protocol %d", SG_VERSION, SG_HOST_PROTOCOL);
+        add_check(checks, "version", 1, detail);
+
+        int all = 1;
+        for (size_t i = 0; i < json_object_array_length(checks); i++) {
+                json_object *ok;
+                if (!json_object_object_get_ex(json_object_array_get_idx(checks, i), "ok", &ok) ||
+                    !json_object_get_boolean(ok))
+                        all = 0;
+        }
+        json_object_object_add(r, "ok", json_object_new_boolean(all));
+        json_object_object_add(r, "checks", checks);
         *ret_result = r;
         return SG_OK;
 }

@@ -14,9 +14,14 @@ extern "C" {
 
 /* Named limits of the protocol layer (the frame and message limits are in
  * frame.h and policy.h). */
-#define SG_HOST_JSON_DEPTH 16  /* nesting depth of a request */
-#define SG_HOST_ID_MAX     256 /* bytes of a string id */
-#define SG_HOST_PROTOCOL   1   /* version of the protocol in docs/protocol.md */
+#define SG_HOST_JSON_DEPTH   16    /* nesting depth of a request */
+#define SG_HOST_ID_MAX       256   /* bytes of a string id */
+#define SG_HOST_PROTOCOL     1     /* version of the protocol in docs/protocol.md */
+#define SG_HOST_MANIFEST_MAX 65536 /* bytes of the native-messaging manifest `doctor` reads */
+
+/* The native-messaging application name: the manifest's `name`, its file name
+ * (`sealgate.host.json`) and what the extension passes to connectNative. */
+#define SG_HOST_NATIVE_NAME "sealgate.host"
 
 /* One connection's state: the policy in force and a chunked request being
  * reassembled. */
@@ -32,6 +37,13 @@ sg_host *sg_host_free(sg_host *h); /* takes NULL, returns NULL */
  * so the dispatcher stays silent under tests. */
 typedef void (*sg_host_log_fn)(void *userdata, const char *line);
 void sg_host_set_log(sg_host *h, sg_host_log_fn fn, void *userdata);
+
+/* How the host was started, for the `doctor` op: `manifest_path` and
+ * `extension_id` are argv[1] and argv[2] as Thunderbird passes them, `self_exe`
+ * the resolved absolute path of the running executable; each may be NULL
+ * (not started by Thunderbird, or unknown). Copied. SG_ERR_NOMEM on failure,
+ * and then the launch information is unchanged. */
+sg_err sg_host_set_launch(sg_host *h, const char *manifest_path, const char *extension_id, const char *self_exe);
 
 /* The policy path in force; borrowed from `h`. */
 const char *sg_host_policy_path(const sg_host *h);

@@ -144,6 +144,19 @@ int main(int argc, char **argv) {
                 return EXIT_PROTOCOL;
         }
         sg_host_set_log(h, log_cb, NULL);
+        /* For the doctor op: the manifest Thunderbird found, the extension that
+         * connected, and where we really run from (symlinks resolved). */
+        char *self_exe = NULL;
+#ifdef __linux__
+        self_exe = realpath("/proc/self/exe", NULL);
+#endif
+        if (sg_host_set_launch(h, argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL, self_exe) != SG_OK) {
+                free(self_exe);
+                sg_host_free(h);
+                log_line("out of memory");
+                return EXIT_PROTOCOL;
+        }
+        free(self_exe);
         log_line("started: version %s, manifest %s, extension %s, policy %s", SG_VERSION, argc > 1 ? argv[1] : "(none)",
                  argc > 2 ? argv[2] : "(none)", sg_host_policy_path(h));
 

@@ -1,0 +1,864 @@
+#!/usr/bin/env python3
+"""End-to-end: real Thunderbird (headless, Marionette) with the sealgate
+extension and the real sealgate-host found through a real native-messaging
+manifest, sending through the real compose window to a real Postfix gateway
+whose header_checks route to two SMTP sinks. TAP output.
+
+Usage: test-send.py HOST EXTENSION_DIR [--cli SEALGATE] [--out DIR]
+                    [--only CASE[,CASE...]] [--sends N] [--keep] [--list]
+
+Must run as root (Postfix, /etc/thunderbird/policies). Exit 77 (skip) when
+not root. Each run works in a fresh temporary directory: its own HOME
+(with ~/.mozilla/native-messaging-hosts/sealgate.host.json), profiles,
+Postfix configuration and queue, and sink spools.
+"""
+import argparse
+import fcntl
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib.gateway import Gateway  # noqa: E402
+from lib.thunderbird import Thunderbird  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+EXT_ID = "sealgate@sealgate.example"
+HOST_NAME = "sealgate.host"
+POLICIES_DIR = "/etc/thunderbird/policies"
+POLICIES_JSON = os.path.join(POLICIES_DIR, "policies.json")
+LOCK = "/tmp/sealgate-e2e.lock"
+MY_NUMBER = "123456789018"   # valid check digit
+DELIVERY_TIMEOUT = 20.0      # seconds to wait for a message to reach a sink
+GRACE = 4.0                  # seconds after which "nothing was sent" is judged
+WATCHDOG = 840               # whole run, seconds (meson's timeout is 900)
+
+
+# --------------------------------------------------------------------------
+# TAP
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print(f"{'ok' if cond else 'not ok'} {self.n} - {name}", flush=True)
+        if not cond:
+            self.failed += 1
+            if diag:
+                self.comment(diag)
+        return cond
+
+    def skip(self, name, why):
+        self.n += 1
+        print(f"ok {self.n} - {name} # SKIP {why}", flush=True)
+
+    @staticmethod
+    def comment(text):
+        for line in str(text).splitlines() or [""]:
+            print(f"# {line}", flush=True)
+
+    def done(self):
+        print(f"1..{self.n}", flush=True)
+
+
+tap = Tap()
+
+
+class Watchdog(Exception):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise Watchdog(f"watchdog: the run took longer than {WATCHDOG}s")
+
+
+def on_term(signum, frame):
+    raise SystemExit(f"terminated by signal {signum}")
+
+
+# --------------------------------------------------------------------------
+# The rig
+class Rig:
+    """One run's temporary world: HOME with the host manifest, the gateway,
+    the enterprise policy file, and one Thunderbird at a time."""
+
+    def __init__(self, host, ext_dir, keep=False):
+        self.host = os.path.abspath(host)
+        self.ext_dir = os.path.abspath(ext_dir)
+        self.keep = keep
+        self.dir = tempfile.mkdtemp(prefix="sealgate-e2e-")
+        os.chmod(self.dir, 0o755)
+        self.home = os.path.join(self.dir, "home")
+        self.manifest = os.path.join(self.home, ".mozilla", "native-messaging-hosts",
+                                     f"{HOST_NAME}.json")
+        os.makedirs(os.path.dirname(self.manifest))
+        self.policy = os.path.join(self.dir, "policy.json")
+        self.gw = None
+        self.tb = None
+        self._policies_backup = None
+        self._policies_dir_created = False
+        self._policies_touched = False
+        self.tb_count = 0
+        self.accepted_mark = 0
+
+    # -- native-messaging manifest and sealgate policy ---------------------
+    def write_manifest(self, path=None):
+        with open(self.manifest, "w", encoding="utf-8") as fh:
+            json.dump({"name": HOST_NAME, "description": "sealgate",
+                       "path": path or self.host, "type": "stdio",
+                       "allowed_extensions": [EXT_ID]}, fh)
+
+    def use_policy(self, name):
+        """Atomically replace the policy in force (the host reloads it on the
+        next request: no restart needed)."""
+        tmp = self.policy + ".tmp"
+        shutil.copyfile(os.path.join(DATA, name), tmp)
+        os.replace(tmp, self.policy)
+
+    # -- Thunderbird's enterprise policy (managed storage) -----------------
+    def set_helper_failure(self, mode):
+        if not self._policies_touched:
+            self._policies_touched = True
+            if not os.path.isdir(POLICIES_DIR):
+                os.makedirs(POLICIES_DIR)
+                self._policies_dir_created = True
+            if os.path.exists(POLICIES_JSON):
+                self._policies_backup = os.path.join(self.dir, "policies.json.orig")
+                shutil.copy2(POLICIES_JSON, self._policies_backup)
+        doc = {"policies": {"3rdparty": {"Extensions": {EXT_ID: {"on_helper_failure": mode}}}}}
+        with open(POLICIES_JSON + ".sealgate-e2e", "w", encoding="utf-8") as fh:
+            json.dump(doc, fh)
+        os.replace(POLICIES_JSON + ".sealgate-e2e", POLICIES_JSON)
+
+    def restore_policies(self):
+        if not self._policies_touched:
+            return
+        try:
+            if self._policies_backup:
+                shutil.copy2(self._policies_backup, POLICIES_JSON)
+            else:
+                if os.path.exists(POLICIES_JSON):
+                    os.unlink(POLICIES_JSON)
+                if self._policies_dir_created:
+                    os.rmdir(POLICIES_DIR)
+        except OSError as e:
+            tap.comment(f"could not restore {POLICIES_JSON}: {e}")
+        self._policies_touched = False
+
+    # -- processes ---------------------------------------------------------
+    def start_gateway(self):
+        self.gw = Gateway(os.path.join(self.dir, "gateway")).start()
+        tap.comment(f"gateway: postfix on 127.0.0.1:{self.gw.port} (probe "
+                    f":{self.gw.probe_port}), internet sink "
+                    f":{self.gw.internet.port}, portal sink :{self.gw.portal.port}")
+
+    def start_thunderbird(self, with_extension=True):
+        self.stop_thunderbird()
+        self.tb_count += 1
+        env = {"HOME": self.home, "SEALGATE_POLICY": self.policy,
+               "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
+               "XDG_CACHE_HOME": os.path.join(self.home, ".cache"),
+               "TMPDIR": os.path.join(self.dir, "tmp")}
+        os.makedirs(env["TMPDIR"], exist_ok=True)
+        # Thunderbird's SMTP server is Postfix through the acceptance probe.
+        self.tb = Thunderbird(self.dir, self.gw.probe_port, env=env,
+                              name=f"run{self.tb_count}")
+        self.tb.start()
+        if with_extension:
+            self.tb.install_extension(self.ext_dir)
+        return self.tb
+
+    def stop_thunderbird(self):
+        if self.tb:
+            tb, self.tb = self.tb, None
+            tb.stop()
+
+    def teardown(self):
+        errors = []
+        for step in (self.stop_thunderbird,
+                     lambda: self.gw and self.gw.stop(),
+                     self.restore_policies):
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001
+                errors.append(repr(e))
+        if errors:
+            tap.comment("teardown problems: " + "; ".join(errors))
+        if self.keep:
+            tap.comment(f"kept {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- observations --------------------------------------------------------
+    def reset_sinks(self):
+        """Forget what earlier cases delivered (after the queue drained)."""
+        self.gw.wait_idle(DELIVERY_TIMEOUT)
+        self.gw.internet.clear()
+        self.gw.portal.clear()
+        self.accepted_mark = self.gw.received_count()
+
+    def accepted_since_reset(self):
+        return self.gw.received_count() - self.accepted_mark
+
+    def wait_delivery(self, timeout=DELIVERY_TIMEOUT):
+        """Wait until one message is in either sink; return (sink name, msg,
+        meta, raw bytes) or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for sink in (self.gw.portal, self.gw.internet):
+                msgs = sink.messages()
+                if msgs:
+                    time.sleep(0.3)  # let a second (wrong) copy show up too
+                    path, msg, meta = sink.messages()[0]
+                    with open(path, "rb") as fh:
+                        raw = fh.read()
+                    return sink.name, msg, meta, raw
+            time.sleep(0.05)
+        return None
+
+    def nothing_sent(self):
+        """After a grace period: no message in either sink, none accepted by
+        Postfix, nothing in its queue. Returns (bool, evidence)."""
+        time.sleep(GRACE)
+        ev = {"internet": self.gw.internet.count(), "portal": self.gw.portal.count(),
+              "postfix_accepted": self.accepted_since_reset(),
+              "queue": self.gw.queue_ids()}
+        ok = not ev["internet"] and not ev["portal"] and not ev["postfix_accepted"] \
+            and not ev["queue"]
+        return ok, ev
+
+    def diag(self):
+        """What to print when a case fails."""
+        out = []
+        if self.tb:
+            log = self.tb.log()
+            lines = [ln for ln in log.splitlines()
+                     if "sealgate" in ln or "Send FAILED" in ln or "error" in ln.lower()]
+            out.append("thunderbird log (sealgate/errors, last 25):")
+            out += ["  " + ln for ln in lines[-25:]]
+            try:
+                out.append(f"notices: {self.tb.notices()}")
+            except Exception as e:  # noqa: BLE001
+                out.append(f"notices: {e!r}")
+        if self.gw:
+            out.append("postfix maillog (last 8):")
+            out += ["  " + ln for ln in self.gw.log().splitlines()[-8:]]
+        return "\n".join(out)
+
+
+DRAFT_KEYS = ("to", "cc", "bcc", "subject", "body", "attachments", "headers")
+
+
+def draft(fields):
+    """The parts of a compose window's state that make up the draft.
+    Content-Language is Thunderbird's own (set once the spell checker has
+    loaded, whether or not anything is sent), so it is left out."""
+    d = {k: fields[k] for k in DRAFT_KEYS}
+    d["headers"] = {k: v for k, v in d["headers"].items() if k != "content-language"}
+    return d
+
+
+def header_values(msg, name):
+    """All values of a header, matched case-insensitively (Thunderbird
+    re-capitalises custom header names)."""
+    return [str(v) for k, v in msg.items() if k.lower() == name.lower()]
+
+
+def body_text(msg):
+    part = msg.get_body(preferencelist=("plain",)) if msg.is_multipart() else msg
+    return part.get_content() if part is not None else ""
+
+
+def attachments(msg):
+    return {a.get_filename(): a.get_content() for a in msg.iter_attachments()}
+
+
+def unflow(text):
+    """Undo format=flowed soft breaks well enough to compare short bodies."""
+    return re.sub(r" \r?\n", " ", text).replace("\r\n", "\n").rstrip("\n")
+
+
+# --------------------------------------------------------------------------
+# Cases. Each takes the rig; a raised exception is reported as not ok.
+
+def send_and_deliver(rig, name, expect_sink, to=(), cc=(), bcc=(), subject="",
+                     body="", atts=(), extra_headers=None):
+    """Compose, send, wait for delivery; check where it went. Returns
+    (msg, raw, send result) or (None, None, result)."""
+    rig.reset_sinks()
+    tb = rig.tb
+    tag = tb.compose(to=to, cc=cc, bcc=bcc, subject=subject, body=body,
+                     attachments=atts, extra_headers=extra_headers)
+    res = tb.send(tag, close_timeout=DELIVERY_TIMEOUT)
+    got = rig.wait_delivery()
+    where = got[0] if got else None
+    counts = (rig.gw.internet.count(), rig.gw.portal.count())
+    okay = tap.ok(got is not None and where == expect_sink and sum(counts) == 1,
+                  f"{name}: delivered once to the {expect_sink} sink",
+                  f"delivered to {where}; sinks internet/portal = {counts}; "
+                  f"compose closed={res['closed']}\n{rig.diag()}")
+    if not res["closed"]:
+        tap.comment(f"{name}: the compose window did not close")
+        tb.close_compose(tag)
+    tb.close_notices()
+    if not okay or not got:
+        return None, None, res
+    return got[1], got[3], res
+
+
+def case_internal(rig):
+    att = os.path.join(rig.dir, "report.txt")
+    content = "line one\nline two with ümlaut\n" + "x" * 2000 + "\n"
+    with open(att, "w", encoding="utf-8") as fh:
+        fh.write(content)
+    body = "Hello Bob,\nthe internal report is attached.\n-- Alice"
+    msg, raw, _ = send_and_deliver(
+        rig, "internal only", "internet", to=["bob@corp.example"],
+        cc=["carol@eng.corp.example"], subject="internal report", body=body, atts=[att])
+    if msg is None:
+        return
+    tap.ok(not header_values(msg, "X-SecureSend-Route"),
+           "internal only: no route header", str(header_values(msg, "X-SecureSend-Route")))
+    tap.ok(str(msg["Subject"]) == "internal report", "internal only: subject unchanged",
+           f"subject: {msg['Subject']!r}")
+    tap.ok(unflow(body_text(msg)) == body, "internal only: body intact",
+           f"body: {body_text(msg)!r}")
+    got = attachments(msg)
+    data = got.get("report.txt")
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", "replace")
+    tap.ok(data is not None and data.replace("\r\n", "\n") == content,
+           "internal only: attachment intact", f"attachments: {list(got)}")
+
+
+def check_routed(name, msg):
+    vals = header_values(msg, "X-SecureSend-Route")
+    tap.ok(vals == ["portal"], f"{name}: route header X-SecureSend-Route: portal (any case)",
+           f"route headers: {vals}; header names: {list(msg.keys())}")
+    subj = str(msg["Subject"])
+    tap.ok(subj.startswith("[secure]"), f"{name}: subject tag [secure]", f"subject: {subj!r}")
+    return subj
+
+
+def case_external(rig):
+    msg, _, _ = send_and_deliver(rig, "external To", "portal", to=["dana@partner.example"],
+                                 subject="quarterly figures", body="Figures attached soon.")
+    if msg is not None:
+        subj = check_routed("external To", msg)
+        tap.ok(subj == "[secure] quarterly figures", "external To: subject is tag + original",
+               f"subject: {subj!r}")
+        tap.ok(unflow(body_text(msg)) == "Figures attached soon.", "external To: body intact",
+               repr(body_text(msg)))
+
+
+def case_bcc(rig):
+    msg, _, _ = send_and_deliver(rig, "external only in Bcc", "portal",
+                                 to=["bob@corp.example"], bcc=["eve@outside.example"],
+                                 subject="bcc check", body="bcc body")
+    if msg is not None:
+        check_routed("external only in Bcc", msg)
+        tap.ok(not header_values(msg, "Bcc"), "external only in Bcc: no Bcc header leaks",
+               str(header_values(msg, "Bcc")))
+
+
+def case_notcorp(rig):
+    msg, _, _ = send_and_deliver(rig, "notcorp.example", "portal",
+                                 to=["frank@notcorp.example"], subject="lookalike domain",
+                                 body="not internal")
+    if msg is not None:
+        check_routed("notcorp.example", msg)
+
+
+def case_prompt_fallback(rig):
+    rig.use_policy("policy-prompt-portal.json")
+    try:
+        msg, _, _ = send_and_deliver(rig, "prompt, fallback route:portal", "portal",
+                                     to=["gina@partner.example"], subject="prompt fallback",
+                                     body="no prompt available")
+        if msg is not None:
+            check_routed("prompt, fallback route:portal", msg)
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def expect_held(rig, name, tag, before, notice_kind, want_send_anyway=None):
+    """The send must not go out: nothing at the gateway, compose window open
+    with its fields unchanged, a notice of notice_kind shown."""
+    tb = rig.tb
+    notice = tb.wait_notice(f"kind={notice_kind}", timeout=15)
+    ok, ev = rig.nothing_sent()
+    tap.ok(ok, f"{name}: nothing reaches Postfix or a sink", f"{ev}\n{rig.diag()}")
+    after = tb.fields(tag)
+    tap.ok(after is not None, f"{name}: compose window still open", rig.diag())
+    if after is not None:
+        same = draft(before) == draft(after)
+        tap.ok(same, f"{name}: draft unchanged (recipients, subject, body, attachments, headers)",
+               f"before: {before}\nafter:  {after}")
+        # The extension may keep the send pending (the compose window locked)
+        # while its notice waits for an answer; it must unlock after #back.
+        tap.comment(f"{name}: compose window locked while the notice is open: "
+                    f"{after['locked']}")
+    tap.ok(notice is not None, f"{name}: notice window kind={notice_kind} shown",
+           f"popups: {tb.notices()}\n{rig.diag()}")
+    if notice is not None:
+        tap.comment(f"{name}: notice {notice['url']}")
+        if want_send_anyway is not None:
+            state = tb.notice_dom(f"kind={notice_kind}", r"""
+              const b = document.querySelector("#send-anyway");
+              if (!b) return "absent";
+              const cs = getComputedStyle(b);
+              return (b.hidden || b.disabled || cs.display == "none" ||
+                      cs.visibility == "hidden") ? "hidden" : "visible";""")
+            if want_send_anyway:
+                tap.ok(state == "visible", f"{name}: notice offers #send-anyway", state)
+            else:
+                tap.ok(state in ("absent", "hidden"),
+                       f"{name}: notice does not offer #send-anyway (block)", state)
+    return notice, after
+
+
+def go_back(rig, name, tag, before, notice_kind):
+    """Answer the notice with #back: the notice closes, the compose window is
+    usable again with the draft unchanged, and still nothing was sent."""
+    tb = rig.tb
+    r = tb.click_notice(f"kind={notice_kind}", "#back")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and tb.wait_notice(f"kind={notice_kind}", timeout=0.1):
+        time.sleep(0.1)
+    tap.ok(r == "clicked" and not tb.wait_notice(f"kind={notice_kind}", timeout=0.1),
+           f"{name}: #back closes the notice", f"click: {r}; popups: {tb.notices()}")
+    after = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        after = tb.fields(tag)
+        if after is None or not after["locked"]:
+            break
+        time.sleep(0.1)
+    tap.ok(after is not None and not after["locked"],
+           f"{name}: after #back the compose window is open and usable (not locked)",
+           f"{after}\n{rig.diag()}")
+    if after is not None:
+        tap.ok(draft(after) == draft(before), f"{name}: after #back the draft is unchanged",
+               f"before: {before}\nafter:  {after}")
+    ev = (rig.gw.internet.count(), rig.gw.portal.count(), rig.accepted_since_reset())
+    tap.ok(ev == (0, 0, 0), f"{name}: after #back still nothing sent",
+           f"internet/portal/postfix: {ev}")
+
+
+def case_block(rig):
+    rig.reset_sinks()
+    tb = rig.tb
+    att = os.path.join(rig.dir, "numbers.txt")
+    with open(att, "w", encoding="utf-8") as fh:
+        fh.write("nothing secret here\n")
+    tag = tb.compose(to=["bob@corp.example"], cc=["dana@partner.example"],
+                     subject="employee data", body=f"Her My Number is {MY_NUMBER}.",
+                     attachments=[att], extra_headers={"X-Other-Source": "kept"})
+    before = tb.fields(tag)
+    res = tb.send(tag, close_timeout=5)
+    tap.ok(not res["closed"], "blocked (My Number): compose window did not close",
+           rig.diag())
+    notice, after = expect_held(rig, "blocked (My Number)", tag, before, "block")
+    if notice is not None:
+        text = tb.notice_dom("kind=block", "return document.body.innerText;")
+        tap.comment("blocked: notice text: " + " | ".join(text.split("\n")[:6]))
+        tap.ok(MY_NUMBER not in text, "blocked: the notice never shows the My Number", text)
+        go_back(rig, "blocked (My Number)", tag, before, "block")
+    tb.close_compose(tag)
+    tb.close_notices()
+
+
+def case_prompt_cancel(rig):
+    rig.use_policy("policy-prompt-cancel.json")
+    try:
+        rig.reset_sinks()
+        tb = rig.tb
+        tag = tb.compose(to=["hank@partner.example"], subject="prompt cancel", body="cancel me")
+        before = tb.fields(tag)
+        res = tb.send(tag, close_timeout=5)
+        tap.ok(not res["closed"], "prompt, fallback cancel: compose window did not close",
+               rig.diag())
+        ok, ev = rig.nothing_sent()
+        tap.ok(ok, "prompt, fallback cancel: nothing reaches Postfix or a sink", str(ev))
+        after = tb.fields(tag)
+        tap.ok(after is not None and draft(after) == draft(before),
+               "prompt, fallback cancel: draft unchanged", f"{before}\n{after}")
+        shown = tb.notices()
+        tap.comment(f"prompt, fallback cancel: popups shown: {shown}")
+        kinds = [re.search(r"kind=([\w-]+)", n["url"] or "") for n in shown]
+        kinds = [k.group(1) for k in kinds if k]
+        if kinds:
+            go_back(rig, "prompt, fallback cancel", tag, before, kinds[0])
+        else:
+            tap.ok(after is not None and not after["locked"],
+                   "prompt, fallback cancel: compose window usable (not locked)", str(after))
+        tb.close_compose(tag)
+        tb.close_notices()
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def case_custom_header(rig):
+    msg, _, _ = send_and_deliver(rig, "custom header + route", "portal",
+                                 to=["ivan@partner.example"], subject="with header",
+                                 body="merge", extra_headers={"X-Other-Source": "kept"})
+    if msg is not None:
+        check_routed("custom header + route", msg)
+        tap.ok(header_values(msg, "X-Other-Source") == ["kept"],
+               "custom header + route: X-Other-Source: kept survives the merge",
+               f"headers: {list(msg.items())}")
+
+
+def case_custom_header_allow(rig):
+    msg, _, _ = send_and_deliver(rig, "custom header, allow", "internet",
+                                 to=["bob@corp.example"], subject="with header, internal",
+                                 body="allow", extra_headers={"X-Other-Source": "kept"})
+    if msg is not None:
+        tap.ok(header_values(msg, "X-Other-Source") == ["kept"],
+               "custom header, allow: X-Other-Source: kept is sent",
+               f"headers: {list(msg.items())}")
+
+
+def case_host_restart(rig):
+    """Kill the host between sends: the extension must open a new port (a new
+    host process) and the next message is decided normally."""
+    tb = rig.tb
+    pids = wait_host_pids(tb)
+    tap.ok(len(pids) == 1, "host: exactly one sealgate-host process while Thunderbird runs "
+           "(persistent port)", f"pids: {pids}")
+    if not pids:
+        return
+    for p in pids:
+        os.kill(p, signal.SIGKILL)
+    time.sleep(0.5)
+    msg, _, _ = send_and_deliver(rig, "host killed between sends, next send", "portal",
+                                 to=["judy@partner.example"], subject="after restart",
+                                 body="reconnected")
+    if msg is not None:
+        check_routed("host killed between sends, next send", msg)
+    new = wait_host_pids(tb)
+    tap.ok(new and not set(new) & set(pids), "host killed between sends: a new host serves",
+           f"old {pids}, new {new}")
+
+
+def wait_host_pids(tb, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = tb.host_pids()
+        if pids:
+            return pids
+        time.sleep(0.1)
+    return []
+
+
+def host_dies_mid_decision(rig, name, mode):
+    """Freeze the host (SIGSTOP), press Send, then SIGKILL it while the
+    decision is pending: the extension must apply on_helper_failure."""
+    tb = rig.tb
+    rig.reset_sinks()
+    pids = wait_host_pids(tb)
+    if not tap.ok(len(pids) == 1, f"{name}: a host process to kill", f"pids: {pids}"):
+        return None, None
+    tag = tb.compose(to=["kim@partner.example"], subject=f"host dies ({mode})",
+                     body="decision pending")
+    before = tb.fields(tag)
+    os.kill(pids[0], signal.SIGSTOP)
+    try:
+        res = tb.send(tag, close_timeout=1.5)
+    finally:
+        os.kill(pids[0], signal.SIGKILL)
+    tap.ok(not res["closed"], f"{name}: not sent while the host was frozen", rig.diag())
+    return tag, before
+
+
+def case_host_killed_block(rig):
+    name = "host killed mid-decision, block"
+    tag, before = host_dies_mid_decision(rig, name, "block")
+    if tag is None:
+        return
+    notice, _ = expect_held(rig, name, tag, before, "helper-failure", want_send_anyway=False)
+    if notice is not None:
+        go_back(rig, name, tag, before, "helper-failure")
+    rig.tb.close_compose(tag)
+    rig.tb.close_notices()
+
+
+def case_host_killed_warn(rig):
+    name = "host killed mid-decision, warn"
+    tag, before = host_dies_mid_decision(rig, name, "warn")
+    if tag is None:
+        return
+    notice, _ = expect_held(rig, name, tag, before, "helper-failure", want_send_anyway=True)
+    if notice is not None:
+        send_anyway(rig, name, tag)
+
+
+def send_anyway(rig, name, tag):
+    tb = rig.tb
+    r = tb.click_notice("kind=helper-failure", "#send-anyway")
+    tap.ok(r == "clicked", f"{name}: clicked #send-anyway", r)
+    got = rig.wait_delivery()
+    tap.ok(got is not None, f"{name}: after send-anyway the message is delivered",
+           f"sinks: {rig.gw.internet.count()}/{rig.gw.portal.count()}\n{rig.diag()}")
+    if got:
+        tap.comment(f"{name}: send-anyway delivered to the {got[0]} sink, route headers "
+                    f"{header_values(got[1], 'X-SecureSend-Route')}, "
+                    f"subject {str(got[1]['Subject'])!r}")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and tb.fields(tag) is not None:
+        time.sleep(0.1)
+    tap.ok(tb.fields(tag) is None, f"{name}: the compose window closed after sending",
+           rig.diag())
+    tb.close_compose(tag)
+    tb.close_notices()
+
+
+def case_host_missing(rig, mode):
+    name = f"host missing, {mode}"
+    rig.reset_sinks()
+    tb = rig.tb
+    tag = tb.compose(to=["leo@partner.example"], subject=f"no host ({mode})", body="no helper")
+    before = tb.fields(tag)
+    res = tb.send(tag, close_timeout=3)
+    tap.ok(not res["closed"], f"{name}: compose window did not close", rig.diag())
+    notice, _ = expect_held(rig, name, tag, before, "helper-failure",
+                            want_send_anyway=(mode == "warn"))
+    if mode == "warn" and notice is not None:
+        send_anyway(rig, name, tag)
+    else:
+        if notice is not None:
+            go_back(rig, name, tag, before, "helper-failure")
+        tb.close_compose(tag)
+        tb.close_notices()
+
+
+def timed_sends(rig, label, n):
+    """n internal sends (allow path); per send, ms from the Send command to
+    Postfix accepting the message (its 250 after DATA, seen by the probe), to
+    the compose window closing, and to the relayed copy reaching the sink."""
+    tb = rig.tb
+    acc_ms, close_ms, sink_ms = [], [], []
+    for i in range(n):
+        rig.reset_sinks()
+        tag = tb.compose(to=["bob@corp.example"], subject=f"timing {label} {i}",
+                         body="timing run")
+        n0 = len(rig.gw.probe.acceptances())
+        res = tb.send(tag, close_timeout=DELIVERY_TIMEOUT)
+        got = rig.wait_delivery()
+        acc = rig.gw.probe.acceptances()[n0:]
+        if not got or got[0] != "internet" or not res["closed"] or len(acc) != 1:
+            tap.comment(f"timing {label}: send {i} failed (closed={res['closed']}, "
+                        f"sink={got[0] if got else None}, acceptances={len(acc)})")
+            tb.close_compose(tag)
+            continue
+        acc_ms.append(acc[0] * 1000 - res["sent_at"])
+        close_ms.append(res["closed_at"] - res["sent_at"])
+        sink_ms.append(got[2]["received_time"] * 1000 - res["sent_at"])
+    return acc_ms, close_ms, sink_ms
+
+
+def fmt(xs):
+    if not xs:
+        return "no data"
+    return (f"n={len(xs)} median={statistics.median(xs):.1f} ms "
+            f"min={min(xs):.1f} max={max(xs):.1f}")
+
+
+# --------------------------------------------------------------------------
+CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
+           "custom-header-allow", "block", "prompt-cancel", "timing", "host-restart",
+           "host-killed-block"]
+CASES_ALL = CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("host")
+    ap.add_argument("extension")
+    ap.add_argument("--cli", help="sealgate command line, to validate the test policies")
+    ap.add_argument("--out", help="directory for timing.txt", default=None)
+    ap.add_argument("--only", help="comma-separated case names", default=None)
+    ap.add_argument("--sends", type=int, default=8, help="sends per timing series")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args()
+    if a.list:
+        print("\n".join(CASES_ALL))
+        return 0
+    only = set(a.only.split(",")) if a.only else set(CASES_ALL)
+    unknown = only - set(CASES_ALL)
+    if unknown:
+        print(f"unknown case(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    if os.geteuid() != 0:
+        print("1..0 # SKIP needs root (private Postfix, /etc/thunderbird/policies)")
+        return 77
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.alarm(WATCHDOG)
+
+    # Prerequisites: a missing one is a failure, not a skip.
+    missing = [p for p in ("thunderbird", "postfix") if not shutil.which(p)]
+    tap.ok(not missing, "prerequisites installed (thunderbird, postfix)",
+           f"missing: {missing} (tools/install-deps.sh e2e)")
+    tap.ok(os.access(a.host, os.X_OK), f"host binary {a.host} is executable")
+    tap.ok(os.path.isfile(os.path.join(a.extension, "manifest.json")),
+           f"extension {a.extension} has a manifest.json")
+    if a.cli:
+        import subprocess
+        for f in sorted(os.listdir(DATA)):
+            if f.endswith(".json"):
+                p = subprocess.run([a.cli, "policy-validate", os.path.join(DATA, f)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, timeout=30)
+                tap.ok(p.returncode == 0, f"policy {f} passes sealgate policy-validate",
+                       p.stdout)
+    if tap.failed:
+        tap.done()
+        return 1
+
+    lockfh = open(LOCK, "w")
+    deadline = time.monotonic() + 600
+    while True:
+        try:
+            fcntl.flock(lockfh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                tap.ok(False, f"another e2e run holds {LOCK}")
+                tap.done()
+                return 1
+            time.sleep(1)
+
+    rig = Rig(a.host, a.extension, keep=a.keep)
+    timing = {}
+
+    def run(case, fn, *args):
+        if case not in only:
+            return
+        tap.comment(f"--- {case}")
+        try:
+            fn(*args)
+        except (Watchdog, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as e:  # noqa: BLE001
+            tap.ok(False, f"{case}: ran without error", f"{type(e).__name__}: {e}\n"
+                   f"{traceback.format_exc()}\n{rig.diag()}")
+            # Leave nothing behind that could disturb the next case.
+            try:
+                if rig.tb:
+                    rig.tb.close_all_compose()
+                    rig.tb.close_notices()
+            except Exception:  # noqa: BLE001
+                pass
+
+    try:
+        rig.use_policy("policy-route.json")
+        rig.write_manifest()
+        rig.start_gateway()
+
+        # Run 1: host installed, on_helper_failure = block.
+        if only & set(CASES_A):
+            rig.set_helper_failure("block")
+            rig.start_thunderbird()
+            tap.comment(f"thunderbird run 1 (extension, host, block): profile {rig.tb.profile}")
+            run("internal", case_internal, rig)
+            run("external", case_external, rig)
+            run("bcc", case_bcc, rig)
+            run("notcorp", case_notcorp, rig)
+            run("prompt-fallback", case_prompt_fallback, rig)
+            run("custom-header", case_custom_header, rig)
+            run("custom-header-allow", case_custom_header_allow, rig)
+            run("block", case_block, rig)
+            run("prompt-cancel", case_prompt_cancel, rig)
+            if "timing" in only:
+                timing["with"] = timed_sends(rig, "with extension", a.sends)
+            run("host-restart", case_host_restart, rig)
+            run("host-killed-block", case_host_killed_block, rig)
+
+        # Run 2 and 3: the manifest points to a host that does not exist.
+        for mode in ("block", "warn"):
+            if f"host-missing-{mode}" in only:
+                rig.write_manifest(os.path.join(rig.dir, "no-such-dir", "sealgate-host"))
+                rig.set_helper_failure(mode)
+                rig.start_thunderbird()
+                tap.comment(f"thunderbird run (host missing, {mode})")
+                run(f"host-missing-{mode}", case_host_missing, rig, mode)
+                rig.write_manifest()
+
+        # Run 4: host installed, warn; the host dies while deciding.
+        if "host-killed-warn" in only:
+            rig.set_helper_failure("warn")
+            rig.start_thunderbird()
+            tap.comment("thunderbird run (extension, host, warn)")
+            # one normal send first, so the host is up and known to work
+            run("host-killed-warn", lambda r: (case_custom_header_allow(r),
+                                               case_host_killed_warn(r)), rig)
+
+        # Run 5: no extension at all, for the timing baseline.
+        if "timing" in only:
+            rig.restore_policies()
+            rig.start_thunderbird(with_extension=False)
+            tap.comment("thunderbird run (no extension): timing baseline")
+            timing["without"] = timed_sends(rig, "without extension", a.sends)
+    except (Watchdog, SystemExit, KeyboardInterrupt) as e:
+        tap.ok(False, "run finished in time", str(e))
+    except Exception as e:  # noqa: BLE001
+        tap.ok(False, "rig set-up", f"{type(e).__name__}: {e}\n{traceback.format_exc()}\n"
+               f"{rig.diag()}")
+    finally:
+        signal.alarm(0)
+        rig.teardown()
+        lockfh.close()
+
+    if "timing" in only and timing:
+        report_timing(timing, a)
+    tap.done()
+    return 1 if tap.failed else 0
+
+
+def report_timing(timing, a):
+    w = timing.get("with", ([], [], []))
+    o = timing.get("without", ([], [], []))
+    lines = ["sealgate e2e timing: internal message (allow path), plain text, "
+             "Thunderbird 153 headless -> Postfix on 127.0.0.1 -> sink",
+             f"  Send -> accepted by Postfix (250 after DATA): "
+             f"with extension {fmt(w[0])}; without {fmt(o[0])}",
+             f"  Send -> compose window closed: with extension {fmt(w[1])}; without {fmt(o[1])}",
+             f"  Send -> relayed into the sink: with extension {fmt(w[2])}; without {fmt(o[2])}"]
+    for i, what in enumerate(("accepted by Postfix", "window closed", "sink")):
+        if w[i] and o[i]:
+            lines.append(f"  added by the extension (difference of medians, {what}): "
+                         f"{statistics.median(w[i]) - statistics.median(o[i]):.1f} ms")
+    for ln in lines:
+        tap.comment(ln)
+    tap.ok(len(w[0]) == a.sends and len(o[0]) == a.sends,
+           f"timing: all {a.sends}+{a.sends} allow-path sends delivered and timed",
+           f"with {len(w[0])}, without {len(o[0])}")
+    out = a.out or os.path.join(os.path.dirname(HERE), "out", "e2e")  # tests/out: gitignored
+    try:
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "timing.txt"), "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+            for name, series in (("with", w), ("without", o)):
+                for i, what in enumerate(("accepted", "closed", "sink")):
+                    fh.write(f"raw {name}/{what} ms "
+                             f"{json.dumps([round(x, 1) for x in series[i]])}\n")
+        tap.comment(f"timing written to {os.path.join(out, 'timing.txt')}")
+    except OSError as e:
+        tap.comment(f"could not write timing.txt: {e}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

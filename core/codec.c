@@ -220,7 +220,7 @@ static sg_err read_attachments(struct msg_store *s, json_object *arr, sg_message
 
 static sg_err read_header(struct msg_store *s, const char *name, json_object *value, sg_header *h, sg_error *err,
                           const char *npath, const char *vpath) {
-        const char *n, *v;
+        const char *n = NULL, *v = NULL;
         sg_err e = copy_bytes(s, name, strlen(name), SG_MSG_HEADER_NAME_MAX, false, &n, err, npath);
         if (e)
                 return e;
@@ -502,8 +502,7 @@ json_object *sg_decision_to_json(const sg_decision *d) {
             put(o, "external_domain_count", json_object_new_int64((int64_t) d->n_external_domains)) &&
             put(o, "reasons", array_of(d->reasons, sizeof *d->reasons, d->n_reasons, reason_item)) &&
             put(o, "choices", array_of(d->choices, sizeof *d->choices, d->n_choices, choice_item)) &&
-            put(o, "require_justification", json_object_new_boolean(d->require_justification)) &&
-            put_fallback(o, d) &&
+            put(o, "require_justification", json_object_new_boolean(d->require_justification)) && put_fallback(o, d) &&
             put_nullable(o, "route", d->route) && put(o, "headers", headers_json(d->headers, d->n_headers)) &&
             put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d))
                 return o;

@@ -317,7 +317,8 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                                 return e;
                 } else if (!sg_choice_kind_from_name(s, &kind) || kind == SG_CHOICE_ROUTE) {
                         return invalid(err, "prompt.fallback",
-                                       "unknown choice \"%s\" (expected encrypt, send, cancel or route:<route name>)", s);
+                                       "unknown choice \"%s\" (expected encrypt, send, cancel or route:<route name>)",
+                                       s);
                 }
                 /* Checked here too so the message names the key; the engine
                  * checks the same at seal. */

@@ -961,7 +961,8 @@ sg_err sg_policy_seal(sg_policy *p, sg_error *err) {
                 fallback = fallback || is_fallback(p, c);
         }
         if (!fallback && p->fallback_choice.kind != SG_CHOICE_CANCEL)
-                return sg_error_set(err, SG_ERR_POLICY_INVALID, "the prompt fallback \"%s%s%s\" is not one of the choices",
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "the prompt fallback \"%s%s%s\" is not one of the choices",
                                     sg_choice_kind_name(p->fallback_choice.kind), p->fallback_choice.route ? ":" : "",
                                     p->fallback_choice.route ? p->fallback_choice.route : "");
         if (!cancel) {

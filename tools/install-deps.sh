@@ -24,8 +24,6 @@ fi
 
 missing=""
 for p in $pkgs; do
-        # ImageMagick may come from elsewhere (e.g. /usr/local); count the command.
-        if [ "$p" = imagemagick ] && command -v convert >/dev/null; then continue; fi
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The README's test command (also what .ci/run calls): install what is needed,
-# build, run every suite, then rebuild with AddressSanitizer and
+# build, run every suite (e2e drives real Thunderbird and Postfix), then rebuild with AddressSanitizer and
 # UndefinedBehaviorSanitizer and run the unit, host and cli suites again.
 # Ends with one line "N passed, N failed".
 set -eu
@@ -25,7 +25,7 @@ run_suites() { # builddir suites...
 echo "== build (debugoptimized) =="
 [ -f build/build.ninja ] || meson setup build
 ninja -C build
-run_suites build unit host cli bench
+run_suites build unit host cli bench e2e
 
 echo "== build with -Db_sanitize=address,undefined =="
 [ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Dbench=false

@@ -143,7 +143,7 @@ static void run_data_files(void) {
         snprintf(policy, sizeof policy, "%s/policy.json", data_dir);
         sg_host *main_host = sg_host_new(policy);
         for (size_t i = 0; i < n; i++) {
-                size_t in_len;
+                size_t in_len = 0;
                 snprintf(path, sizeof path, "%s/%s.in.json", data_dir, names[i]);
                 char *in = read_file(path, &in_len);
                 snprintf(path, sizeof path, "%s/%s.out.json", data_dir, names[i]);

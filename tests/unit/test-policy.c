@@ -1592,8 +1592,8 @@ static void prompt_fallback(void) {
         base(p);
         B(sg_policy_add_choice(p, SG_CHOICE_SEND, NULL, E));
         B(sg_policy_set_prompt_fallback(p, SG_CHOICE_SEND, NULL, E));
-        sg_trigger_spec t = {.type = SG_TRIGGER_EXTERNAL_DOMAINS, .action = SG_ACTION_PROMPT, .min = 2,
-                             .forbid_send = true};
+        sg_trigger_spec t = {
+                .type = SG_TRIGGER_EXTERNAL_DOMAINS, .action = SG_ACTION_PROMPT, .min = 2, .forbid_send = true};
         B(sg_policy_add_trigger(p, &t, E));
         B(sg_policy_seal(p, E));
         SG_CHECK_STR(fallback_id(p, one, 1), "send", "fallback: send while send is offered");

@@ -248,7 +248,7 @@ typedef struct sg_decision {
         sg_choice *choices; /* what a prompt may offer (PROMPT only; else empty) */
         size_t n_choices;
         bool require_justification; /* for the "send" choice */
-        size_t prompt_fallback;      /* PROMPT: index in choices taken when no prompt can be shown */
+        size_t prompt_fallback;     /* PROMPT: index in choices taken when no prompt can be shown */
         char *route;                /* ROUTE: the route applied */
         sg_header *headers;         /* ROUTE: the headers to set */
         size_t n_headers;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-private.h"
 #include "sealgate/codec.h"
 #include "sealgate/util.h"
 
@@ -39,30 +40,10 @@ void sg_message_buf_clear(sg_message_buf *buf) {
         memset(buf, 0, sizeof *buf);
 }
 
-static const char *type_desc(json_object *v) {
-        switch (json_object_get_type(v)) {
-        case json_type_null:
-                return "null";
-        case json_type_boolean:
-                return "a boolean";
-        case json_type_double:
-                return "a non-integer number";
-        case json_type_int:
-                return "a number";
-        case json_type_object:
-                return "an object";
-        case json_type_array:
-                return "an array";
-        case json_type_string:
-                return "a string";
-        }
-        return "something else";
-}
-
 static sg_err expect(json_object *v, json_type t, const char *what, sg_error *err, const char *path) {
         if (json_object_is_type(v, t))
                 return SG_OK;
-        return sg_error_set(err, SG_ERR_REQUEST, "%s: expected %s, got %s", path, what, type_desc(v));
+        return sg_error_set(err, SG_ERR_REQUEST, "%s: expected %s, got %s", path, what, sg_json_type_desc(v));
 }
 
 /* Copy `src[0..len)` into the store; `max` is its named limit in bytes.
@@ -242,7 +223,7 @@ static sg_err read_headers(struct msg_store *s, json_object *hs, sg_message *m, 
         bool is_array = json_object_is_type(hs, json_type_array);
         if (!is_array && !json_object_is_type(hs, json_type_object))
                 return sg_error_set(err, SG_ERR_REQUEST, "%s: expected an array of {name, value} or an object, got %s",
-                                    path, type_desc(hs));
+                                    path, sg_json_type_desc(hs));
         size_t n = is_array ? json_object_array_length(hs) : (size_t) json_object_object_length(hs);
         if (n > SG_MSG_HEADERS_MAX)
                 return sg_error_set(err, SG_ERR_LIMIT, "%s: more than %d headers", path, SG_MSG_HEADERS_MAX);

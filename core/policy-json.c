@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-private.h"
 #include "sealgate/pattern.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/util.h"
@@ -15,26 +16,6 @@
 #define PATH_MAX_LEN 320
 /* Route names and trigger ids (policy.h). */
 #define NAME_CHARS   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
-
-static const char *type_desc(json_object *v) {
-        switch (json_object_get_type(v)) {
-        case json_type_null:
-                return "null";
-        case json_type_boolean:
-                return "a boolean";
-        case json_type_double:
-                return "a non-integer number";
-        case json_type_int:
-                return "a number";
-        case json_type_object:
-                return "an object";
-        case json_type_array:
-                return "an array";
-        case json_type_string:
-                return "a string";
-        }
-        return "something else";
-}
 
 static sg_err invalid(sg_error *err, const char *path, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -70,7 +51,7 @@ static sg_err builder_fail(sg_err e, sg_error *err, const char *path) {
 static sg_err expect(json_object *v, json_type t, const char *what, sg_error *err, const char *path) {
         if (json_object_is_type(v, t))
                 return SG_OK;
-        return invalid(err, path, "expected %s, got %s", what, type_desc(v));
+        return invalid(err, path, "expected %s, got %s", what, sg_json_type_desc(v));
 }
 
 /* A string value: UTF-8 (escapes can produce what the file-level check did
@@ -732,7 +713,7 @@ static sg_err parse_text(const char *text, size_t len, json_object **ret, sg_err
                         line_of(text, end), end);
         }
         if (!json_object_is_type(root, json_type_object)) {
-                const char *got = type_desc(root);
+                const char *got = sg_json_type_desc(root);
                 json_object_put(root);
                 return sg_error_set(err, SG_ERR_POLICY_INVALID, "(file): expected an object, got %s", got);
         }

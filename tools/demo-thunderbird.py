@@ -42,7 +42,7 @@ from lib.thunderbird import THUNDERBIRD, Thunderbird  # noqa: E402
 
 EXT_ID = "sealgate@sealgate.example"
 HOST_NAME = "sealgate.host"
-BUILD = os.path.join(TOP, "build")
+BUILD = os.environ.get("SEALGATE_BUILD_DIR") or os.path.join(TOP, "build")
 HOST = os.path.join(BUILD, "thunderbird-native", "host", "sealgate-host")
 EXTENSION = os.path.join(TOP, "thunderbird-native", "extension")
 POLICY = os.path.join(TOP, "examples", "demo-policy.json")

@@ -9,33 +9,15 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
+from tap import done, ok, skip  # noqa: E402
+
 SEALGATE = sys.argv[1]
 DATA = pathlib.Path(sys.argv[2]) / "data"
 ROOT = pathlib.Path(sys.argv[3]) if len(sys.argv) > 3 else pathlib.Path(sys.argv[2]).parent.parent
 POLICY = str(DATA / "policy.json")
 TMP = pathlib.Path(tempfile.mkdtemp(prefix="sealgate-cli-"))
 
-n = 0
-failed = 0
-
-
-def ok(cond, desc, diag=None):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {desc}")
-    if not cond and diag is not None:
-        for line in str(diag).splitlines()[:40]:
-            print(f"# {line}")
-    sys.stdout.flush()
-    return cond
-
-
-def skip(desc, why):
-    global n
-    n += 1
-    print(f"ok {n} - {desc} # SKIP {why}")
 
 
 def run(*args, env=None):
@@ -304,8 +286,8 @@ if demo_policy.exists() and demo_msgs:
 else:
     skip("demo: policy-check over examples/messages", "examples/demo-policy.json not there yet")
 
-print(f"1..{n}")
+status = done()
 for p in TMP.iterdir():
     p.unlink()
 TMP.rmdir()
-sys.exit(1 if failed else 0)
+sys.exit(status)

@@ -12,6 +12,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
+from tap import done, ok, skip  # noqa: E402
+
 SEALGATE = os.path.abspath(sys.argv[1])
 DATA = pathlib.Path(sys.argv[2]).resolve() / "data"
 HOST = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None  # a manifest's path is absolute
@@ -28,27 +31,6 @@ USER_DIR = HOME / ".mozilla" / "native-messaging-hosts"
 SYS_DIR = TMP / "system"
 BIN = TMP / "bin"
 
-n = 0
-failed = 0
-
-
-def ok(cond, desc, diag=None):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {desc}")
-    if not cond and diag is not None:
-        for line in str(diag).splitlines()[:40]:
-            print(f"# {line}")
-    sys.stdout.flush()
-    return cond
-
-
-def skip(desc, why):
-    global n
-    n += 1
-    print(f"ok {n} - {desc} # SKIP {why}")
 
 
 def reset():
@@ -294,6 +276,6 @@ ok(fails(res, "policy", "missing.json"), "a missing policy", out)
 code, res, out, _ = checks("--policy", POLICY)
 ok(passes(res, "policy") and "(--policy)" in res["policy"][1], "--policy with a valid policy", out)
 
-print(f"1..{n}")
+status = done()
 shutil.rmtree(TMP, ignore_errors=True)
-sys.exit(1 if failed else 0)
+sys.exit(status)

@@ -37,8 +37,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
 
 from lib.gateway import Gateway  # noqa: E402
-from lib.marionette import Marionette  # noqa: E402
-from lib.thunderbird import THUNDERBIRD, Thunderbird  # noqa: E402
+from lib.thunderbird import Thunderbird  # noqa: E402
 
 EXT_ID = "sealgate@sealgate.example"
 HOST_NAME = "sealgate.host"
@@ -59,37 +58,6 @@ def say(*a):
 
 class Stop(Exception):
     """SIGTERM / SIGHUP: leave the wait loop and clean up."""
-
-
-class VisibleThunderbird(Thunderbird):
-    """The e2e driver's Thunderbird, started on the display instead of
-    headless (same profile, same Marionette set-up)."""
-
-    def start(self, timeout=90):
-        self.make_profile()
-        env = dict(os.environ)
-        for k in ("MOZ_HEADLESS", "MOZ_HEADLESS_WIDTH", "MOZ_HEADLESS_HEIGHT"):
-            env.pop(k, None)
-        env.update({"MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_DISABLE_AUTO_SAFE_MODE": "1",
-                    "NO_AT_BRIDGE": "1", "MOZ_MARIONETTE": "1"})
-        env.update(self.env_extra)
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [THUNDERBIRD, "--marionette", "--remote-allow-system-access",
-             "--no-remote", "--profile", self.profile],
-            env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            cwd=self.workdir, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        self.m = Marionette(port=self.marionette_port)
-        try:
-            self.m.connect(timeout=max(5, deadline - time.monotonic()))
-            self.m.new_session({"alwaysMatch": {"moz:windowless": False}})
-            self.m.set_context("chrome")
-            self.wait_ready(timeout=max(5, deadline - time.monotonic()))
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
 
 class SinkWatcher:
@@ -289,7 +257,7 @@ def main():
         gw.start()
         say(f"starting Thunderbird on {os.environ['DISPLAY']} (log: "
             f"{os.path.join(workdir, 'thunderbird-demo.log')})")
-        tb = VisibleThunderbird(workdir, gw.port, env=env, name="demo")
+        tb = Thunderbird(workdir, gw.port, env=env, name="demo", headless=False)
         tb.start(timeout=120)
         tb.install_extension(EXTENSION)
         tag = tb.compose(to=[DEMO_TO], subject=DEMO_SUBJECT, body=DEMO_BODY)

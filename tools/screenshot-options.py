@@ -56,46 +56,6 @@ def load_e2e_lib():
 tbmod = load_e2e_lib()
 
 
-class VisibleThunderbird(tbmod.Thunderbird):
-    """The e2e rig's Thunderbird, started on an X display instead of headless."""
-
-    def __init__(self, *a, extra_args=(), extra_prefs="", **kw):
-        super().__init__(*a, **kw)
-        self.extra_args = list(extra_args)
-        self.extra_prefs = extra_prefs
-
-    def make_profile(self):
-        super().make_profile()
-        if self.extra_prefs:
-            with open(os.path.join(self.profile, "user.js"), "a", encoding="utf-8") as fh:
-                fh.write(self.extra_prefs)
-
-    def start(self, timeout=120):
-        self.make_profile()
-        env = dict(os.environ)
-        env.pop("MOZ_HEADLESS", None)
-        env.update({"MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_DISABLE_AUTO_SAFE_MODE": "1",
-                    "NO_AT_BRIDGE": "1", "MOZ_MARIONETTE": "1", "DISPLAY": DISPLAY})
-        env.update(self.env_extra)
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [tbmod.THUNDERBIRD, "--marionette", "--remote-allow-system-access",
-             "--no-remote", "--profile", self.profile, *self.extra_args],
-            env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            cwd=self.workdir, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        self.m = tbmod.Marionette(port=self.marionette_port)
-        try:
-            self.m.connect(timeout=max(5, deadline - time.monotonic()))
-            self.m.new_session({"alwaysMatch": {"moz:windowless": False}})
-        except Exception:
-            self.stop()
-            raise
-        self.m.set_context("chrome")
-        self.wait_ready(timeout=max(5, deadline - time.monotonic()))
-        return self
-
-
 # Find the Marionette actor of the options tab's browser (the page runs in the
 # extension process, like the notice popups in tests/e2e/lib/thunderbird.py).
 TAB_ACTOR = r"""
@@ -165,10 +125,10 @@ def shoot(workdir, home, host, ext_dir, policy, out_png, name, locale=None):
         extra_args = ["-UILocale", locale]
         extra_prefs = (f'user_pref("intl.locale.requested", "{locale}");\n'
                        'user_pref("intl.multilingual.enabled", true);\n')
-    env = {"HOME": home, "SEALGATE_POLICY": policy}
-    tb = VisibleThunderbird(workdir, smtp_port=tbmod.free_port(), env=env, name=name,
-                            extra_args=extra_args, extra_prefs=extra_prefs)
-    tb.start()
+    env = {"HOME": home, "SEALGATE_POLICY": policy, "DISPLAY": DISPLAY}
+    tb = tbmod.Thunderbird(workdir, smtp_port=tbmod.free_port(), env=env, name=name, headless=False,
+                           extra_args=extra_args, extra_prefs=extra_prefs)
+    tb.start(timeout=120)
     try:
         m = tb.m
         app_locale = m.execute("return Services.locale.appLocaleAsBCP47;")

@@ -119,8 +119,14 @@ function findCompose(tag) {
 
 
 class Thunderbird:
-    def __init__(self, workdir, smtp_port, env=None, name="tb"):
+    def __init__(self, workdir, smtp_port, env=None, name="tb", headless=True, extra_args=(), extra_prefs=""):
+        """headless=False starts it on $DISPLAY (the demo, the screenshots);
+        extra_args go on the command line, extra_prefs (user.js lines) into
+        the profile."""
         self.workdir = os.path.abspath(workdir)
+        self.headless = headless
+        self.extra_args = list(extra_args)
+        self.extra_prefs = extra_prefs
         self.name = name
         self.profile = os.path.join(self.workdir, f"profile-{name}")
         self.smtp_port = smtp_port
@@ -140,18 +146,22 @@ class Thunderbird:
             fh.write(USER_JS.replace("{smtp_port}", str(self.smtp_port))
                      .replace("{pop_port}", str(free_port()))
                      .replace("{marionette_port}", str(self.marionette_port)))
+            fh.write(self.extra_prefs)
 
     def start(self, timeout=90):
         self.make_profile()
         env = dict(os.environ)
-        env.update({"MOZ_HEADLESS": "1", "MOZ_CRASHREPORTER_DISABLE": "1",
-                    "MOZ_DISABLE_AUTO_SAFE_MODE": "1", "NO_AT_BRIDGE": "1",
-                    "MOZ_MARIONETTE": "1"})
+        for k in ("MOZ_HEADLESS", "MOZ_HEADLESS_WIDTH", "MOZ_HEADLESS_HEIGHT"):
+            env.pop(k, None)
+        if self.headless:
+            env["MOZ_HEADLESS"] = "1"
+        env.update({"MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_DISABLE_AUTO_SAFE_MODE": "1",
+                    "NO_AT_BRIDGE": "1", "MOZ_MARIONETTE": "1"})
         env.update(self.env_extra)
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [THUNDERBIRD, "--headless", "--marionette", "--remote-allow-system-access",
-             "--no-remote", "--profile", self.profile],
+            [THUNDERBIRD, *(["--headless"] if self.headless else []), "--marionette",
+             "--remote-allow-system-access", "--no-remote", "--profile", self.profile, *self.extra_args],
             env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
             cwd=self.workdir, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -159,11 +169,11 @@ class Thunderbird:
         try:
             self.m.connect(timeout=max(5, deadline - time.monotonic()))
             self.m.new_session({"alwaysMatch": {"moz:windowless": False}})
-        except Exception:
+            self.m.set_context("chrome")
+            self.wait_ready(timeout=max(5, deadline - time.monotonic()))
+        except BaseException:
             self.stop()
             raise
-        self.m.set_context("chrome")
-        self.wait_ready(timeout=max(5, deadline - time.monotonic()))
         return self
 
     def wait_ready(self, timeout):

@@ -5,6 +5,7 @@ Usage: test-pipe.py SEALGATE-HOST DATA-DIR. Prints TAP; stdlib only."""
 import base64
 import json
 import os
+import pathlib
 import select
 import shutil
 import struct
@@ -13,27 +14,15 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
+from tap import done  # noqa: E402
+from tap import ok as check  # noqa: E402
+
 HOST = sys.argv[1]
 DATA = sys.argv[2]
 FRAME_OUT_MAX = 1048576
 FRAME_IN_MAX = 16 << 20
 TIMEOUT = 30
-
-checks = 0
-failed = 0
-
-
-def check(cond, desc, diag=None):
-    global checks, failed
-    checks += 1
-    if not cond:
-        failed += 1
-    print(f"{'ok' if cond else 'not ok'} {checks} - {desc}", flush=True)
-    if not cond and diag is not None:
-        for line in str(diag)[:2000].splitlines():
-            print(f"#   {line}", flush=True)
-    return cond
-
 
 def frame(payload):
     if isinstance(payload, str):
@@ -411,5 +400,4 @@ for t in [test_several_requests, test_split_with_pauses, test_invalid_then_valid
     except Exception as e:  # a crash in one scenario must not hide the others
         check(False, f"{t.__name__} ran without an exception", repr(e))
 
-print(f"1..{checks}")
-sys.exit(1 if failed else 0)
+sys.exit(done())

@@ -1,22 +1,29 @@
 #!/bin/sh
 # Install what sealgate needs to build and test, from Debian 12 packages.
-# Usage: tools/install-deps.sh [build|e2e|test]   (default: test, a superset)
-#   build  compilers and libraries
-#   e2e    build + what the end-to-end suite runs: Thunderbird, Postfix (no
-#          system MTA is configured or started), Xvfb, xdotool, ImageMagick
-#   test   build + e2e + the checkers
+# Usage: tools/install-deps.sh [build|e2e|win32|test]   (default: test, a superset)
+#   build  compilers and libraries (GTK 4 and gettext for sealgate-prompt)
+#   e2e    build + what the end-to-end and gui suites run: Thunderbird, Postfix
+#          (no system MTA is configured or started), Xvfb, xdotool,
+#          ImageMagick, zenity (the prompt benchmark's peer), Japanese fonts
+#   win32  build + mingw-w64 and Wine (the Outlook add-in and its tests)
+#   test   build + e2e + win32 + the checkers
 set -eu
 what=${1:-test}
 case $what in
-build|e2e|test) ;;
-*) echo "install-deps: unknown set '$what' (build, e2e or test)" >&2; exit 2 ;;
+build|e2e|win32|test) ;;
+*) echo "install-deps: unknown set '$what' (build, e2e, win32 or test)" >&2; exit 2 ;;
 esac
 
 pkgs="meson ninja-build pkg-config gcc libc6-dev python3
-      libjson-c-dev libgmime-3.0-dev libglib2.0-dev libidn2-dev libpcre2-dev"
-e2e_pkgs="thunderbird postfix xvfb xdotool imagemagick"
+      libjson-c-dev libgmime-3.0-dev libglib2.0-dev libidn2-dev libpcre2-dev
+      libgtk-4-dev gettext"
+e2e_pkgs="thunderbird postfix xvfb xauth xdotool imagemagick zenity python3-xlib fonts-noto-cjk"
+win32_pkgs="mingw-w64 wine wine64"
 if [ "$what" = e2e ] || [ "$what" = test ]; then
         pkgs="$pkgs $e2e_pkgs"
+fi
+if [ "$what" = win32 ] || [ "$what" = test ]; then
+        pkgs="$pkgs $win32_pkgs"
 fi
 if [ "$what" = test ]; then
         pkgs="$pkgs clang-format"

@@ -25,7 +25,12 @@ run_suites() { # builddir suites...
 echo "== build (debugoptimized) =="
 [ -f build/build.ninja ] || meson setup build
 ninja -C build
-run_suites build unit host cli bench e2e
+run_suites build unit host cli gui bench e2e
+
+echo "== Windows cross build (mingw-w64; tests under Wine) =="
+[ -f build-win64/build.ninja ] || meson setup build-win64 --cross-file win32-mapi/cross/x86_64-w64-mingw32.ini
+ninja -C build-win64
+run_suites build-win64 win32
 
 echo "== build with -Db_sanitize=address,undefined =="
 [ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Dbench=false

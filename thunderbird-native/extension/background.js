@@ -504,13 +504,57 @@ async function routeByName(decision, name) {
         return { name, headers: headersFromPolicy(r.headers), subject_tag: r.subject_tag || null };
 }
 
-/* The prompt issue replaces this body with the GTK prompt (prompt.show); until
- * then the policy's "no prompt available" choice is taken. Returns a choice id:
- * "cancel", "send", "encrypt" or "route:<name>". */
-async function choose(decision) {
-        const choice = decision.prompt_fallback || "cancel";
-        log(`no prompt available; taking the policy's fallback choice "${choice}"`);
-        return choice;
+/* Errors of prompt.show after which the policy's fallback choice applies (the
+ * helper itself works; only the prompt window could not do its job). */
+const PROMPT_ERRORS = new Set(["prompt_unavailable", "prompt_failed", "prompt_busy", "unknown_attempt"]);
+/* How much longer than the policy's prompt timeout we wait for prompt.show:
+ * the host ends an unanswered prompt itself, this only guards a hung host. */
+const PROMPT_WAIT_MARGIN_MS = 30000;
+const PROMPT_TIMEOUT_DEFAULT_S = 300;
+
+function uiLanguage() {
+        const l = String(messenger.i18n.getUILanguage() || "").toLowerCase();
+        return l === "ja" || l.startsWith("ja-") ? "ja" : "en";
+}
+
+/* The choice the policy takes when no prompt can be shown, in prompt.show's
+ * result shape. A fallback of "send" is never taken silently: the user is
+ * asked in a notice window first. */
+async function fallbackChoice(tab, decision, ctx, err) {
+        const id = decision.prompt_fallback || "cancel";
+        log(`the prompt could not be shown (${err.code}: ${err.message}); taking the policy's fallback choice "${id}"`);
+        if (id === "send") {
+                const answer = await showNotice(tab, "no-prompt", {
+                        error: `${err.code}: ${err.message}`,
+                        reasons: reasonsText(decision),
+                        unexpanded: ctx.unexpanded,
+                });
+                log(`fallback "send": the user answered ${answer}`);
+                return { choice: answer === "send" ? "send" : "cancel", kind: answer === "send" ? "send" : "cancel", by: "fallback", headers: [] };
+        }
+        if (id.startsWith("route:")) {
+                const route = await routeByName(decision, id.slice(6));
+                return { choice: id, kind: "route", by: "fallback", headers: route ? route.headers : [], subject_tag: route ? route.subject_tag : null };
+        }
+        if (id === "encrypt")
+                return { choice: id, kind: "encrypt", by: "fallback", headers: [], encrypt: decision.encrypt || null };
+        await showNotice(tab, "block", { reasons: reasonsText(decision), extra: [msg("noticeNoPrompt")], unexpanded: ctx.unexpanded });
+        return { choice: "cancel", kind: "cancel", by: "fallback", headers: [] };
+}
+
+/* Ask the user through the host's prompt window (prompt.show). Resolves to
+ * {choice, kind, by, justification, headers, subject_tag, encrypt}; a helper
+ * failure rejects (the caller applies on_helper_failure). */
+async function choose(tab, details, decision, ctx) {
+        const timeoutS = Number.isInteger(decision.prompt_timeout_seconds) ? decision.prompt_timeout_seconds : PROMPT_TIMEOUT_DEFAULT_S;
+        const fields = { attempt: decision.attempt, lang: uiLanguage(), subject: details.subject || "" };
+        try {
+                return await helper.request("prompt.show", fields, timeoutS * 1000 + PROMPT_WAIT_MARGIN_MS);
+        } catch (err) {
+                if (err instanceof HelperError && err.kind === "host" && PROMPT_ERRORS.has(err.code))
+                        return fallbackChoice(tab, decision, ctx, err);
+                throw err;
+        }
 }
 
 async function applyEncrypt(tab, details, decision, ctx) {
@@ -559,18 +603,19 @@ async function act(tab, details, decision, ctx) {
                 return applyEncrypt(tab, details, decision, ctx);
         }
         if (action === "prompt") {
-                const choice = await choose(decision);
-                log(`decision prompt: choice "${choice}"`);
-                if (choice === "send")
-                        return {};
-                if (choice === "encrypt")
-                        return applyEncrypt(tab, details, decision, ctx);
-                if (choice.startsWith("route:")) {
-                        const route = await routeByName(decision, choice.slice(6));
-                        if (route && route.headers.length)
-                                return routeResult(details, route);
-                        log(`route "${choice.slice(6)}" is unknown; send cancelled`);
+                const c = await choose(tab, details, decision, ctx);
+                log(`decision prompt: choice "${c.choice}" (by ${c.by})${c.justification ? " with a justification" : ""}`);
+                if (c.kind === "cancel")
+                        return { cancel: true }; /* back to editing: the draft is untouched */
+                if (c.kind === "send") {
+                        const headers = c.headers || [];
+                        return headers.length ? { details: { customHeaders: mergeHeaders(details.customHeaders, headers) } } : {};
                 }
+                if (c.kind === "encrypt")
+                        return applyEncrypt(tab, details, { ...decision, encrypt: c.encrypt || decision.encrypt }, ctx);
+                if (c.kind === "route" && (c.headers || []).length)
+                        return routeResult(details, { headers: c.headers, subject_tag: c.subject_tag || null });
+                log(`choice ${JSON.stringify(c.choice)} cannot be applied; send cancelled`);
                 await showNotice(tab, "block", {
                         reasons: reasonsText(decision),
                         extra: [msg("noticeNoPrompt")],

@@ -1,6 +1,7 @@
 /* sealgate: the notice window. Reads what to show from the background page
  * (by the nonce in its URL), answers "back" or "send" (send-anyway, only for a
- * helper failure under on_helper_failure=warn); closing the window is "back". */
+ * helper failure under on_helper_failure=warn, and for a policy whose choice
+ * when no prompt can be shown is "send"); closing the window is "back". */
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -47,6 +48,22 @@ async function main() {
                         send.hidden = false;
                         send.addEventListener("click", () => answer("send"));
                 }
+        } else if (kind === "no-prompt") {
+                document.title = t("noticeTitleNoPrompt");
+                document.body.classList.add("helper-failure", "warn");
+                setText("heading", t("noticeNoPromptHeading"));
+                setText("intro", t("noticeNoPromptIntro"));
+                for (const r of data.reasons || []) {
+                        const li = document.createElement("li");
+                        li.textContent = r;
+                        reasons.append(li);
+                }
+                reasons.hidden = !(data.reasons && data.reasons.length);
+                setText("extra", [t("noticeNoPromptSend"), ...extra].join("\n"));
+                setText("detail", data.error ? t("noticeHelperDetail", [data.error]) : "");
+                setText("fix", t("noticeHelperFix"));
+                send.hidden = false;
+                send.addEventListener("click", () => answer("send"));
         } else {
                 document.title = t("noticeTitleBlock");
                 document.body.classList.add("block");

@@ -1,0 +1,122 @@
+/* sealgate-prompt: the decision a prompt shows, parsed and checked from JSON,
+ * and every text the window shows built from it (localised through gettext,
+ * text domain "sealgate"). No GTK here, so tests drive it without a display. */
+#ifndef SEALGATE_PROMPT_MODEL_H
+#define SEALGATE_PROMPT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sealgate/error.h"
+#include "sealgate/policy.h"
+
+/* ---- Named limits on the input (stdin, from the host) */
+#define SG_PROMPT_INPUT_MAX         (8u << 20)                   /* bytes of JSON */
+#define SG_PROMPT_JSON_DEPTH        16                           /* nesting of the JSON document */
+#define SG_PROMPT_RECIPIENTS_MAX    SG_MSG_RECIPIENTS_MAX        /* 10000 */
+#define SG_PROMPT_REASONS_MAX       (SG_POLICY_TRIGGERS_MAX + 1) /* 257: built-in + one per trigger */
+#define SG_PROMPT_ITEMS_MAX         SG_MSG_RECIPIENTS_MAX        /* items of one reason (domains, files) */
+#define SG_PROMPT_CHOICES_MAX       (SG_POLICY_ROUTES_MAX + 3)   /* 67: every route + encrypt, send, cancel */
+#define SG_PROMPT_HEADERS_MAX       SG_POLICY_ROUTE_HEADERS_MAX  /* 32 per route choice */
+#define SG_PROMPT_STRING_MAX        16384                        /* bytes of any one string member */
+#define SG_PROMPT_JUSTIFICATION_MAX 1000                         /* bytes, after trimming */
+
+/* ---- Display choices (not limits on the input) */
+#define SG_PROMPT_ITEMS_SHOWN     10 /* items spelled out in a reason sentence */
+#define SG_PROMPT_INTERNAL_LISTED 3  /* internal recipients named one by one up to this many */
+#define SG_PROMPT_ITEM_CHARS      80 /* characters of one item shown before "…" */
+
+typedef struct sg_prompt_recipient {
+        char *address;
+        char *display_name; /* or NULL */
+        char *domain;
+        sg_field field;
+        bool external;
+} sg_prompt_recipient;
+
+typedef struct sg_prompt_reason {
+        char *code;        /* as given; may be a code this build does not know */
+        bool known;        /* code names an sg_reason_code */
+        sg_reason_code rc; /* valid when known */
+        char *detail;      /* the engine's English fragment, or NULL */
+        char **items;      /* n_items entries */
+        size_t n_items;
+} sg_prompt_reason;
+
+typedef struct sg_prompt_choice {
+        char *id; /* "encrypt", "route:portal", "send", "cancel" */
+        sg_choice_kind kind;
+        char *route; /* ROUTE only */
+} sg_prompt_choice;
+
+typedef struct sg_prompt_model {
+        char *subject; /* or NULL */
+        sg_prompt_recipient *recipients;
+        size_t n_recipients;
+        size_t n_external;
+        sg_prompt_reason *reasons;
+        size_t n_reasons;
+        sg_prompt_choice *choices;
+        size_t n_choices;
+        size_t cancel; /* index of the "cancel" choice (always present) */
+        bool require_justification;
+} sg_prompt_model;
+
+/* Parse and check `len` bytes of JSON (a decision as policy.evaluate returns
+ * it, plus the host's subject/attempt/prompt_timeout_seconds). On success
+ * *ret is owned: sg_prompt_model_free(). On failure *ret is untouched and
+ * err->message names the key path ("choices[2].route: expected a string").
+ * Errors: SG_ERR_LIMIT, SG_ERR_JSON, SG_ERR_UTF8, SG_ERR_REQUEST, SG_ERR_NOMEM. */
+sg_err sg_prompt_model_parse(const char *data, size_t len, sg_prompt_model **ret, sg_error *err);
+sg_prompt_model *sg_prompt_model_free(sg_prompt_model *m); /* takes NULL, returns NULL */
+
+/* Index of the choice with this id, or -1. */
+int sg_prompt_model_find_choice(const sg_prompt_model *m, const char *id);
+
+/* ---- Texts. Every function returns an owned, localised UTF-8 string
+ * (g_free) unless it says otherwise. */
+
+/* The window title: "Sending outside the organisation". Static. */
+const char *sg_prompt_title(void);
+/* The one sentence under the title. */
+char *sg_prompt_lead(const sg_prompt_model *m);
+/* "Subject: …" or NULL without a subject. */
+char *sg_prompt_subject_line(const sg_prompt_model *m);
+/* "External recipients: 14 in 5 domains". */
+char *sg_prompt_external_heading(const sg_prompt_model *m);
+/* "3 internal recipients" / "Internal: a@corp.example, b@…"; NULL if none. */
+char *sg_prompt_internal_summary(const sg_prompt_model *m);
+
+/* The external recipients as rows for a list: a heading row per domain
+ * ("example.net (3)", in order of first appearance) followed by one row per
+ * address ("To: Bob <bob@example.net>"). */
+typedef struct sg_prompt_row {
+        char *text;
+        bool heading;
+} sg_prompt_row;
+/* *ret_rows owned: sg_prompt_rows_free(rows, n). SG_ERR_NOMEM only. */
+sg_err sg_prompt_external_rows(const sg_prompt_model *m, sg_prompt_row **ret_rows, size_t *ret_n);
+void sg_prompt_rows_free(sg_prompt_row *rows, size_t n);
+
+/* The sentence for one reason, from its code and items; for an unknown code
+ * the decision's English detail (or the code itself). */
+char *sg_prompt_reason_text(const sg_prompt_reason *r);
+/* The same for a code this build knows, with no fallback (NULL if the code has
+ * no sentence): the unit test checks every sg_reason_code has one. */
+char *sg_prompt_reason_text_for(sg_reason_code code, char *const *items, size_t n_items);
+
+/* Button label with a mnemonic ("_Encrypt and send"), and a description of
+ * what happens for screen readers. */
+char *sg_prompt_choice_label(const sg_prompt_choice *c);
+char *sg_prompt_choice_description(const sg_prompt_choice *c, bool require_justification);
+
+/* Whether `text` is an acceptable justification: after trimming white space,
+ * 1..SG_PROMPT_JUSTIFICATION_MAX bytes of valid UTF-8. If so and ret_trimmed
+ * is not NULL, *ret_trimmed is the trimmed copy (owned, g_free). */
+bool sg_prompt_justification_ok(const char *text, char **ret_trimmed);
+
+/* The answer line (no newline): {"choice":…,"justification":…,"by":…}.
+ * `justification` may be NULL. Owned (g_free). */
+char *sg_prompt_answer_json(const char *choice, const char *justification, const char *by);
+
+#endif

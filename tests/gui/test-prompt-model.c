@@ -1,0 +1,522 @@
+/* sealgate-prompt's GTK-free part: decision parsing with its limits, and the
+ * texts (reason sentences, recipient grouping, button labels) in en and ja. */
+#include <glib.h>
+#include <libintl.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prompt-model.h"
+#include "sg-test.h"
+
+/* glibc caches translations; switching LANGUAGE needs this counter bumped
+ * (GNU gettext manual, "Being a gettext grok"). */
+extern int _nl_msg_cat_cntr;
+static void set_language(const char *lang) {
+        g_setenv("LANGUAGE", lang, TRUE);
+        ++_nl_msg_cat_cntr;
+}
+
+static char *fixture(const char *name) {
+        char *path = g_build_filename(SG_SOURCE_ROOT, "tests", "gui", "data", name, NULL);
+        char *text = NULL;
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                sg_test_diag("cannot read %s", path);
+        g_free(path);
+        return text;
+}
+
+static sg_prompt_model *parse(const char *json, sg_error *err) {
+        sg_prompt_model *m = NULL;
+        if (sg_prompt_model_parse(json, strlen(json), &m, err) != SG_OK)
+                return NULL;
+        return m;
+}
+
+/* A minimal valid decision with `extra` spliced in before the closing brace
+ * (members given twice: json-c keeps the last). */
+static char *decision(const char *extra) {
+        return g_strdup_printf("{\"action\":\"prompt\",\"recipients\":[{\"address\":\"a@x.example\",\"display_name\":"
+                               "null,\"domain\":\"x.example\",\"field\":\"to\",\"class\":\"external\"}],"
+                               "\"reasons\":[],\"choices\":[{\"id\":\"send\",\"kind\":\"send\"},{\"id\":\"cancel\","
+                               "\"kind\":\"cancel\"}],\"require_justification\":false%s%s}",
+                               extra && *extra ? "," : "", extra ? extra : "");
+}
+
+static void expect_invalid(const char *extra, sg_err code, const char *needle, const char *desc) {
+        char *json = decision(extra);
+        sg_error err = {0};
+        sg_prompt_model *m = NULL;
+        sg_err r = sg_prompt_model_parse(json, strlen(json), &m, &err);
+        if (!SG_CHECK(r == code && m == NULL && strstr(err.message, needle), "invalid: %s", desc))
+                sg_test_diag("  got %d \"%s\", want %d containing \"%s\"", r, err.message, code, needle);
+        sg_prompt_model_free(m);
+        g_free(json);
+}
+
+static void expect_valid(const char *extra, const char *desc) {
+        char *json = decision(extra);
+        sg_error err = {0};
+        sg_prompt_model *m = parse(json, &err);
+        if (!SG_CHECK(m != NULL, "valid: %s", desc))
+                sg_test_diag("  %s", err.message);
+        sg_prompt_model_free(m);
+        g_free(json);
+}
+
+/* `n` copies of `item` joined by commas, as "key":[...]. */
+static char *repeat_member(const char *key, const char *item, size_t n) {
+        GString *s = g_string_new(NULL);
+        g_string_append_printf(s, "\"%s\":[", key);
+        for (size_t i = 0; i < n; i++)
+                g_string_append_printf(s, "%s%s", i ? "," : "", item);
+        g_string_append(s, "]");
+        return g_string_free(s, FALSE);
+}
+
+static void test_limits(void) {
+        const char *rcpt = "{\"address\":\"a@x.example\",\"display_name\":null,\"domain\":\"x.example\","
+                           "\"field\":\"cc\",\"class\":\"internal\"}";
+        const char *reason = "{\"code\":\"attachments\",\"detail\":null,\"items\":[\"a\"]}";
+        struct {
+                const char *key, *item;
+                size_t max;
+        } arrays[] = {
+                {"recipients", rcpt, SG_PROMPT_RECIPIENTS_MAX},
+                {"reasons", reason, SG_PROMPT_REASONS_MAX},
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(arrays); i++) {
+                char *at = repeat_member(arrays[i].key, arrays[i].item, arrays[i].max);
+                char *past = repeat_member(arrays[i].key, arrays[i].item, arrays[i].max + 1);
+                char *desc = g_strdup_printf("%s: %zu entries (the limit)", arrays[i].key, arrays[i].max);
+                expect_valid(at, desc);
+                g_free(desc);
+                desc = g_strdup_printf("%s: %zu entries (one past)", arrays[i].key, arrays[i].max + 1);
+                char *needle = g_strdup_printf("%s: more than %zu entries", arrays[i].key, arrays[i].max);
+                expect_invalid(past, SG_ERR_LIMIT, needle, desc);
+                g_free(needle);
+                g_free(desc);
+                g_free(at);
+                g_free(past);
+        }
+
+        /* choices: routes r0..rN plus send and cancel */
+        for (size_t extra = 0; extra < 2; extra++) {
+                size_t n = SG_PROMPT_CHOICES_MAX + extra;
+                GString *s = g_string_new("\"choices\":[{\"id\":\"send\",\"kind\":\"send\"},{\"id\":\"cancel\","
+                                          "\"kind\":\"cancel\"}");
+                for (size_t i = 2; i < n; i++)
+                        g_string_append_printf(s,
+                                               ",{\"id\":\"route:r%zu\",\"kind\":\"route\",\"route\":\"r%zu\","
+                                               "\"headers\":[],\"subject_tag\":null}",
+                                               i, i);
+                g_string_append(s, "]");
+                if (extra)
+                        expect_invalid(s->str, SG_ERR_LIMIT, "choices: more than 67 entries", "choices: 68 (one past)");
+                else
+                        expect_valid(s->str, "choices: 67 (the limit)");
+                g_string_free(s, TRUE);
+        }
+
+        /* items of one reason */
+        for (size_t extra = 0; extra < 2; extra++) {
+                char *items = repeat_member("items", "\"x\"", SG_PROMPT_ITEMS_MAX + extra);
+                char *r = g_strdup_printf("\"reasons\":[{\"code\":\"external_domains\",\"detail\":null,%s}]", items);
+                if (extra)
+                        expect_invalid(r, SG_ERR_LIMIT, "reasons[0].items: more than 10000 entries",
+                                       "reason items: 10001 (one past)");
+                else
+                        expect_valid(r, "reason items: 10000 (the limit)");
+                g_free(items);
+                g_free(r);
+        }
+
+        /* headers of a route choice */
+        for (size_t extra = 0; extra < 2; extra++) {
+                char *h = repeat_member("headers", "{\"name\":\"X-A\",\"value\":\"b\"}", SG_PROMPT_HEADERS_MAX + extra);
+                char *c = g_strdup_printf("\"choices\":[{\"id\":\"route:p\",\"kind\":\"route\",\"route\":\"p\",%s,"
+                                          "\"subject_tag\":null},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                                          h);
+                if (extra)
+                        expect_invalid(c, SG_ERR_LIMIT, "choices[0].headers: more than 32 entries",
+                                       "route headers: 33 (one past)");
+                else
+                        expect_valid(c, "route headers: 32 (the limit)");
+                g_free(h);
+                g_free(c);
+        }
+
+        /* string length: the subject, and an item */
+        for (size_t extra = 0; extra < 2; extra++) {
+                char *big = g_strnfill(SG_PROMPT_STRING_MAX + extra, 'a');
+                char *subj = g_strdup_printf("\"subject\":\"%s\"", big);
+                char *item =
+                        g_strdup_printf("\"reasons\":[{\"code\":\"header\",\"detail\":null,\"items\":[\"%s\"]}]", big);
+                if (extra) {
+                        expect_invalid(subj, SG_ERR_LIMIT, "subject: longer than 16384 bytes", "subject: 16385 bytes");
+                        expect_invalid(item, SG_ERR_LIMIT, "reasons[0].items[0]: longer than 16384 bytes",
+                                       "item: 16385 bytes");
+                } else {
+                        expect_valid(subj, "subject: 16384 bytes (the limit)");
+                        expect_valid(item, "item: 16384 bytes (the limit)");
+                }
+                g_free(big);
+                g_free(subj);
+                g_free(item);
+        }
+
+        /* input size, checked before parsing */
+        sg_error err = {0};
+        sg_prompt_model *m = NULL;
+        char *json = decision(NULL);
+        SG_CHECK(sg_prompt_model_parse(json, SG_PROMPT_INPUT_MAX + 1, &m, &err) == SG_ERR_LIMIT && !m &&
+                         strstr(err.message, "input: more than 8388608 bytes"),
+                 "input: 8 MiB + 1 refused before parsing");
+        g_free(json);
+        /* at the limit: pad with white space */
+        GString *s = g_string_new(NULL);
+        char *d = decision(NULL);
+        g_string_append(s, d);
+        g_free(d);
+        while (s->len < SG_PROMPT_INPUT_MAX)
+                g_string_append_c(s, ' ');
+        SG_CHECK(sg_prompt_model_parse(s->str, s->len, &m, &err) == SG_OK && m, "input: exactly 8 MiB accepted");
+        m = sg_prompt_model_free(m);
+        g_string_free(s, TRUE);
+
+        /* nesting depth */
+        GString *deep = g_string_new(NULL);
+        for (int i = 0; i < SG_PROMPT_JSON_DEPTH; i++)
+                g_string_append(deep, "[");
+        for (int i = 0; i < SG_PROMPT_JSON_DEPTH; i++)
+                g_string_append(deep, "]");
+        char *x = g_strdup_printf("\"attempt_extra\":%s", deep->str);
+        expect_invalid(x, SG_ERR_LIMIT, "nested deeper than 16", "JSON nested 17 deep");
+        g_free(x);
+        g_string_free(deep, TRUE);
+}
+
+static void test_invalid(void) {
+        sg_error err = {0};
+        sg_prompt_model *m = NULL;
+        struct {
+                const char *json, *needle;
+                sg_err code;
+        } raw[] = {
+                {"", "not JSON", SG_ERR_JSON},
+                {"hello", "not JSON", SG_ERR_JSON},
+                {"{\"action\":", "not JSON (unexpected end)", SG_ERR_JSON},
+                {"[1,2]", "expected a JSON object, got an array", SG_ERR_REQUEST},
+                {"{} {}", "input: not JSON", SG_ERR_JSON},
+                {"{}  x", "input: not JSON", SG_ERR_JSON},
+                {"{\"action\":\"\xff\"}", "not valid UTF-8", SG_ERR_UTF8},
+                {"{\"action\":\"allow\"}", "action: expected \"prompt\", got \"allow\"", SG_ERR_REQUEST},
+                {"{\"action\":7}", "action: expected a string, got a number", SG_ERR_REQUEST},
+                {"{\"recipients\":[]}", "action: missing", SG_ERR_REQUEST},
+                {"{\"action\":\"prompt\"}", "recipients: missing", SG_ERR_REQUEST},
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(raw); i++) {
+                m = NULL;
+                sg_err r = sg_prompt_model_parse(raw[i].json, strlen(raw[i].json), &m, &err);
+                if (!SG_CHECK(r == raw[i].code && !m && strstr(err.message, raw[i].needle), "invalid input %zu: %s", i,
+                              raw[i].needle))
+                        sg_test_diag("  got %d \"%s\"", r, err.message);
+                sg_prompt_model_free(m);
+        }
+        const char *to_ext = "\"domain\":\"x.example\",\"field\":\"to\",\"class\":\"external\"";
+        char *t;
+        expect_invalid("\"recipients\":{}", SG_ERR_REQUEST, "recipients: expected an array, got an object",
+                       "recipients not an array");
+        expect_invalid("\"recipients\":[3]", SG_ERR_REQUEST, "recipients[0]: expected an object, got a number",
+                       "recipient not an object");
+        t = g_strdup_printf("\"recipients\":[{\"address\":\"a@x\",\"display_name\":1,%s}]", to_ext);
+        expect_invalid(t, SG_ERR_REQUEST, "recipients[0].display_name: expected a string or null, got a number",
+                       "display_name a number");
+        g_free(t);
+        expect_invalid("\"recipients\":[{\"address\":\"a@x\",\"display_name\":null,\"domain\":\"x\",\"field\":\"from\","
+                       "\"class\":\"external\"}]",
+                       SG_ERR_REQUEST, "recipients[0].field: expected \"to\", \"cc\" or \"bcc\"", "field unknown");
+        expect_invalid("\"recipients\":[{\"address\":\"a@x\",\"display_name\":null,\"domain\":\"x\",\"field\":\"to\","
+                       "\"class\":\"foreign\"}]",
+                       SG_ERR_REQUEST, "recipients[0].class: expected \"internal\" or \"external\"", "class unknown");
+        expect_invalid("\"recipients\":[{\"address\":\"a\\u0000b@x\",\"display_name\":null,\"domain\":\"x\","
+                       "\"field\":\"to\",\"class\":\"external\"}]",
+                       SG_ERR_REQUEST, "recipients[0].address: contains a NUL character", "NUL in an address");
+        expect_invalid("\"reasons\":[{\"code\":\"attachments\",\"detail\":null,\"items\":[1]}]", SG_ERR_REQUEST,
+                       "reasons[0].items[0]: expected a string, got a number", "reason item a number");
+        expect_invalid("\"reasons\":[{\"code\":\"\",\"detail\":null,\"items\":[]}]", SG_ERR_REQUEST,
+                       "reasons[0].code: empty", "reason code empty");
+        expect_invalid("\"reasons\":[{\"detail\":null,\"items\":[]}]", SG_ERR_REQUEST, "reasons[0].code: missing",
+                       "reason code missing");
+        expect_invalid("\"choices\":[{\"id\":\"send\",\"kind\":\"send\"}]", SG_ERR_REQUEST,
+                       "choices: no \"cancel\" choice", "no cancel choice");
+        expect_invalid("\"choices\":[{\"id\":\"cancel\",\"kind\":\"cancel\"},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[1].id: \"cancel\" given twice", "duplicate choice id");
+        expect_invalid("\"choices\":[{\"id\":\"cancel\",\"kind\":\"stop\"}]", SG_ERR_REQUEST,
+                       "choices[0].kind: expected \"encrypt\", \"route\", \"send\" or \"cancel\"", "kind unknown");
+        expect_invalid("\"choices\":[{\"id\":\"send\",\"kind\":\"cancel\"}]", SG_ERR_REQUEST,
+                       "choices[0].id: expected \"cancel\" for kind \"cancel\"", "id does not match kind");
+        expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"route\":\"b\",\"headers\":[],"
+                       "\"subject_tag\":null},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[0].id: expected \"route:b\"", "route id does not match route");
+        expect_invalid("\"choices\":[{\"id\":\"route:a b\",\"kind\":\"route\",\"route\":\"a b\",\"headers\":[],"
+                       "\"subject_tag\":null},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[0].route: not a route name", "route name with a space");
+        expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"headers\":[],\"subject_tag\":null},"
+                       "{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[0].route: missing", "route choice without route");
+        expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"route\":\"a\",\"headers\":[{\"name\":1,"
+                       "\"value\":\"v\"}],\"subject_tag\":null},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[0].headers[0].name: expected a string", "header name a number");
+        expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"route\":\"a\",\"headers\":[],"
+                       "\"subject_tag\":5},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[0].subject_tag: expected a string or null", "subject_tag a number");
+        expect_invalid("\"require_justification\":\"yes\"", SG_ERR_REQUEST,
+                       "require_justification: expected a boolean, got a string", "require_justification a string");
+        expect_invalid("\"subject\":[]", SG_ERR_REQUEST, "subject: expected a string or null, got an array",
+                       "subject an array");
+        expect_invalid("\"attempt\":1", SG_ERR_REQUEST, "attempt: expected a string or null", "attempt a number");
+        expect_invalid("\"prompt_timeout_seconds\":\"300\"", SG_ERR_REQUEST,
+                       "prompt_timeout_seconds: expected an integer", "prompt_timeout_seconds a string");
+        expect_valid("\"unknown_future_member\":{\"a\":[1,2]},\"subject\":null,\"prompt_timeout_seconds\":300",
+                     "unknown members ignored, optional members null or present");
+}
+
+static void test_fixture_texts_en(void) {
+        char *json = fixture("decision-20.json");
+        sg_error err = {0};
+        sg_prompt_model *m = json ? parse(json, &err) : NULL;
+        g_free(json);
+        if (!SG_CHECK(m != NULL, "decision-20.json parses")) {
+                sg_test_diag("%s", err.message);
+                return;
+        }
+        SG_CHECK(m->n_recipients == 20 && m->n_external == 14 && m->n_choices == 8 && m->n_reasons == 10,
+                 "20 recipients, 14 external, 8 choices, 10 reasons");
+        SG_CHECK_STR(sg_prompt_title(), "Sending outside the organisation", "title");
+        char *s = sg_prompt_subject_line(m);
+        SG_CHECK_STR(s, "Subject: Confidential: price list 2027", "subject line");
+        g_free(s);
+        s = sg_prompt_external_heading(m);
+        SG_CHECK_STR(s, "External recipients (14 addresses, 5 domains)", "external heading");
+        g_free(s);
+        s = sg_prompt_internal_summary(m);
+        SG_CHECK_STR(s, "Also to 6 internal recipients", "internal recipients summarised");
+        g_free(s);
+
+        const char *want[] = {
+                "Recipients outside the organisation, in 5 domains: example.net, partner.example, "
+                "torihiki.example.jp, third.example, fourth.example",
+                "2 attachments: contract.xlsx, price.pdf",
+                "2 attachments with a file extension that needs protection: contract.xlsx, price.pdf",
+                "1 attachment of a file type that needs protection: price.pdf",
+                "The attachments are large: 90 bytes in total",
+                "The subject contains a word that needs protection: confidential",
+                "5 external domains: example.net, partner.example, torihiki.example.jp, third.example, fourth.example",
+                "The body contains what looks like a credit-card number (**** **** **** 1111)",
+                "The body contains text that your organisation marks as needing protection",
+                "The message is marked as needing protection (secret)",
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(want) && i < m->n_reasons; i++) {
+                s = sg_prompt_reason_text(&m->reasons[i]);
+                char *desc = g_strdup_printf("reason %zu (%s) in words", i, m->reasons[i].code);
+                SG_CHECK_STR(s, want[i], desc);
+                g_free(desc);
+                g_free(s);
+        }
+
+        sg_prompt_row *rows = NULL;
+        size_t n = 0;
+        SG_CHECK(sg_prompt_external_rows(m, &rows, &n) == SG_OK && n == 14 + 5, "rows: 5 domain headings + 14");
+        const char *want_rows[] = {"example.net (5)",       "To: Bob Partner <bob@example.net>",
+                                   "To: carol@example.net", "Cc: judy@example.net",
+                                   "Cc: peggy@example.net", "Bcc: victor@example.net",
+                                   "partner.example (4)"};
+        bool rows_ok = n >= G_N_ELEMENTS(want_rows);
+        for (size_t i = 0; rows_ok && i < G_N_ELEMENTS(want_rows); i++)
+                rows_ok = strcmp(rows[i].text, want_rows[i]) == 0 && rows[i].heading == (i == 0 || i == 6);
+        if (!SG_CHECK(rows_ok, "rows grouped by domain in order of appearance, field per address"))
+                for (size_t i = 0; i < n && i < 8; i++)
+                        sg_test_diag("  %s%s", rows[i].heading ? "# " : "", rows[i].text);
+        bool has_ja = false;
+        for (size_t i = 0; i < n; i++)
+                has_ja |= strcmp(rows[i].text, "To: 佐藤 花子 <hanako@torihiki.example.jp>") == 0;
+        SG_CHECK(has_ja, "a Japanese display name is kept");
+        sg_prompt_rows_free(rows, n);
+
+        const char *labels[] = {"_Encrypt and send",
+                                "Send through the secure _portal",
+                                "Encrypt at the gateway (_S/MIME)",
+                                "Encrypt at the gateway (_OpenPGP)",
+                                "Send attachments as an encrypted _ZIP",
+                                "Send via the gateway (“partner-gw”)",
+                                "Send _without encryption",
+                                "_Back to editing"};
+        for (size_t i = 0; i < m->n_choices && i < G_N_ELEMENTS(labels); i++) {
+                s = sg_prompt_choice_label(&m->choices[i]);
+                char *desc = g_strdup_printf("button label for %s", m->choices[i].id);
+                SG_CHECK_STR(s, labels[i], desc);
+                g_free(desc);
+                g_free(s);
+                s = sg_prompt_choice_description(&m->choices[i], false);
+                SG_CHECK(s && strlen(s) > 20 && s[strlen(s) - 1] == '.', "description for %s: \"%s\"", m->choices[i].id,
+                         s);
+                g_free(s);
+        }
+        sg_prompt_model_free(m);
+
+        sg_prompt_choice odd = {.id = "route:my_gw", .kind = SG_CHOICE_ROUTE, .route = "my_gw"};
+        s = sg_prompt_choice_label(&odd);
+        SG_CHECK_STR(s, "Send via the gateway (“my__gw”)", "an underscore in a route name is no mnemonic");
+        g_free(s);
+}
+
+static void test_reason_words(void) {
+        char *items[] = {"a.pdf", "b.xlsx", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"};
+        for (int c = 0; c < SG_REASON__MAX; c++) {
+                char *s = sg_prompt_reason_text_for((sg_reason_code) c, items, 2);
+                SG_CHECK(s && *s, "reason code \"%s\" has a sentence: %s", sg_reason_code_name((sg_reason_code) c),
+                         s ? s : "(none)");
+                g_free(s);
+        }
+        char *s = sg_prompt_reason_text_for(SG_REASON_ATTACHMENTS, items, 12);
+        SG_CHECK_STR(s, "12 attachments: a.pdf, b.xlsx, c, d, e, f, g, h, i, j and 2 more", "long lists are cut");
+        g_free(s);
+        s = sg_prompt_reason_text_for(SG_REASON_MY_NUMBER, items, 1);
+        SG_CHECK_STR(s, "The body contains what looks like a My Number (Individual Number) (a.pdf)", "my_number, one");
+        g_free(s);
+        s = sg_prompt_reason_text_for(SG_REASON_CREDIT_CARD, items, 3);
+        SG_CHECK_STR(s, "The body contains what look like 3 credit-card numbers (a.pdf, b.xlsx, c)", "cards, three");
+        g_free(s);
+
+        char *one[] = {"x.example"};
+        sg_prompt_reason unknown = {
+                .code = "future_code", .detail = "something new happened", .items = one, .n_items = 1};
+        s = sg_prompt_reason_text(&unknown);
+        SG_CHECK_STR(s, "something new happened", "unknown code: the English detail");
+        g_free(s);
+        unknown.detail = NULL;
+        s = sg_prompt_reason_text(&unknown);
+        SG_CHECK_STR(s, "future_code", "unknown code without detail: the code");
+        g_free(s);
+        sg_prompt_reason noitems = {
+                .code = "attachments", .known = true, .rc = SG_REASON_ATTACHMENTS, .detail = "0 attachments"};
+        s = sg_prompt_reason_text(&noitems);
+        SG_CHECK_STR(s, "0 attachments", "a list sentence with no items falls back to the detail");
+        g_free(s);
+
+        /* few internal recipients are named */
+        char *json = g_strdup_printf(
+                "{\"action\":\"prompt\",\"recipients\":[{\"address\":\"a@corp.example\",\"display_name\":null,"
+                "\"domain\":\"corp.example\",\"field\":\"to\",\"class\":\"internal\"},{\"address\":\"b@corp.example\","
+                "\"display_name\":null,\"domain\":\"corp.example\",\"field\":\"cc\",\"class\":\"internal\"}],"
+                "\"reasons\":[],\"choices\":[{\"id\":\"cancel\",\"kind\":\"cancel\"}],\"require_justification\":true}");
+        sg_error err = {0};
+        sg_prompt_model *m = parse(json, &err);
+        s = m ? sg_prompt_internal_summary(m) : NULL;
+        SG_CHECK_STR(s, "Also to internal recipients: a@corp.example, b@corp.example", "two internal: named");
+        g_free(s);
+        sg_prompt_model_free(m);
+        g_free(json);
+}
+
+static void test_justification(void) {
+        char *t = NULL;
+        SG_CHECK(!sg_prompt_justification_ok("", NULL), "justification: empty refused");
+        SG_CHECK(!sg_prompt_justification_ok(" \t\u3000 ", NULL), "justification: blank (incl. U+3000) refused");
+        SG_CHECK(sg_prompt_justification_ok("\u3000 取引先の依頼 \n", &t) && strcmp(t, "取引先の依頼") == 0,
+                 "justification: trimmed (Unicode spaces)");
+        g_free(t);
+        char *k = g_strnfill(SG_PROMPT_JUSTIFICATION_MAX, 'k');
+        SG_CHECK(sg_prompt_justification_ok(k, NULL), "justification: 1000 bytes accepted");
+        char *k1 = g_strconcat(k, "x", NULL);
+        SG_CHECK(!sg_prompt_justification_ok(k1, NULL), "justification: 1001 bytes refused");
+        char *k2 = g_strconcat("  ", k, "  ", NULL);
+        SG_CHECK(sg_prompt_justification_ok(k2, NULL), "justification: 1000 bytes plus spaces accepted");
+        g_free(k);
+        g_free(k1);
+        g_free(k2);
+        SG_CHECK(!sg_prompt_justification_ok("\xff", NULL), "justification: invalid UTF-8 refused");
+
+        char *a = sg_prompt_answer_json("route:portal", NULL, "button");
+        SG_CHECK_STR(a, "{\"choice\":\"route:portal\",\"justification\":null,\"by\":\"button\"}", "answer line");
+        g_free(a);
+        a = sg_prompt_answer_json("send", "He said \"ok\"/取引先", "button");
+        SG_CHECK_STR(a, "{\"choice\":\"send\",\"justification\":\"He said \\\"ok\\\"/取引先\",\"by\":\"button\"}",
+                     "answer line with an escaped justification");
+        g_free(a);
+}
+
+static void test_japanese(void) {
+        set_language("ja");
+        setlocale(LC_ALL, "C.UTF-8");
+        bindtextdomain("sealgate", SG_BUILD_LOCALEDIR);
+        bind_textdomain_codeset("sealgate", "UTF-8");
+        SG_CHECK_STR(sg_prompt_title(), "社外への送信", "ja: title");
+        char *items[] = {"contract.xlsx", "price.pdf"};
+        char *s = sg_prompt_reason_text_for(SG_REASON_ATTACHMENTS, items, 2);
+        SG_CHECK_STR(s, "添付ファイル 2 件: contract.xlsx、price.pdf", "ja: attachments sentence and list separator");
+        g_free(s);
+        s = sg_prompt_reason_text_for(SG_REASON_CREDIT_CARD, items, 0);
+        SG_CHECK_STR(s, "本文にクレジットカード番号と思われる数字が含まれています", "ja: credit card");
+        g_free(s);
+
+        /* Every sentence and label is translated: none equals its English. */
+        set_language("en");
+        char *en[SG_REASON__MAX + SG_CHOICE__MAX + 8];
+        size_t n = 0;
+        sg_prompt_choice choices[] = {{.id = "encrypt", .kind = SG_CHOICE_ENCRYPT},
+                                      {.id = "send", .kind = SG_CHOICE_SEND},
+                                      {.id = "cancel", .kind = SG_CHOICE_CANCEL},
+                                      {.id = "route:portal", .kind = SG_CHOICE_ROUTE, .route = "portal"},
+                                      {.id = "route:smime", .kind = SG_CHOICE_ROUTE, .route = "smime"},
+                                      {.id = "route:pgp", .kind = SG_CHOICE_ROUTE, .route = "pgp"},
+                                      {.id = "route:zip", .kind = SG_CHOICE_ROUTE, .route = "zip"},
+                                      {.id = "route:gw", .kind = SG_CHOICE_ROUTE, .route = "gw"}};
+        for (int pass = 0; pass < 2; pass++) {
+                if (pass == 1)
+                        set_language("ja");
+                size_t k = 0;
+                for (int c = 0; c < SG_REASON__MAX; c++) {
+                        s = sg_prompt_reason_text_for((sg_reason_code) c, items, 2);
+                        if (pass == 0)
+                                en[k++] = s;
+                        else {
+                                SG_CHECK(s && strcmp(s, en[k]) != 0, "ja: reason \"%s\" translated: %s",
+                                         sg_reason_code_name((sg_reason_code) c), s);
+                                g_free(s);
+                                k++;
+                        }
+                }
+                for (size_t c = 0; c < G_N_ELEMENTS(choices); c++) {
+                        s = sg_prompt_choice_label(&choices[c]);
+                        if (pass == 0)
+                                en[k++] = s;
+                        else {
+                                SG_CHECK(s && strcmp(s, en[k]) != 0, "ja: label for %s translated: %s", choices[c].id,
+                                         s);
+                                g_free(s);
+                                k++;
+                        }
+                }
+                n = k;
+        }
+        for (size_t i = 0; i < n; i++)
+                g_free(en[i]);
+        s = sg_prompt_choice_label(&choices[2]);
+        SG_CHECK_STR(s, "編集に戻る(_B)", "ja: cancel label with its mnemonic");
+        g_free(s);
+}
+
+int main(void) {
+        setlocale(LC_ALL, "C.UTF-8");
+        set_language("en");
+        textdomain("sealgate");
+        test_invalid();
+        test_limits();
+        test_fixture_texts_en();
+        test_reason_words();
+        test_justification();
+        test_japanese();
+        return sg_test_done();
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Refresh docs/user/prompt-en.png and docs/user/prompt-ja.png from the real
+sealgate-prompt window (the 20-recipient test decision, tests/gui/data/) under
+a private Xvfb. Usage: tools/screenshot-prompt.py [BUILD_DIR] (default: build)."""
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "gui"))
+import promptx  # noqa: E402
+
+build = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build").resolve()
+prompt = build / "gtk-prompt" / "sealgate-prompt"
+localedir = build / "gtk-prompt" / "po"
+if not prompt.exists():
+    sys.exit(f"screenshot-prompt: {prompt} not built (ninja -C {build})")
+
+d = promptx.decision("decision-20.json")
+with promptx.Xvfb(size="1024x1000x24") as x:
+    watch = promptx.MapWatcher(x.display)
+    for lang in ("en", "ja"):
+        watch.drain()
+        p = promptx.start_prompt(str(prompt), d, x.env(SEALGATE_LOCALEDIR=str(localedir)),
+                                 ("--lang", lang, "--screenshot-mode"))
+        wid, _ = watch.wait_map(proc=p)
+        if wid is None:
+            sys.exit(f"screenshot-prompt: no window for {lang}: {p.communicate()[1].decode()}")
+        time.sleep(0.5)  # the first frame
+        out = ROOT / "docs" / "user" / f"prompt-{lang}.png"
+        subprocess.run(["import", "-window", str(wid), "-strip", str(out)], env=x.env(), check=True)
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
+        print(out)

@@ -485,7 +485,9 @@ json_object *sg_decision_to_json(const sg_decision *d) {
             put(o, "choices", array_of(d->choices, sizeof *d->choices, d->n_choices, choice_item)) &&
             put(o, "require_justification", json_object_new_boolean(d->require_justification)) && put_fallback(o, d) &&
             put_nullable(o, "route", d->route) && put(o, "headers", headers_json(d->headers, d->n_headers)) &&
-            put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d))
+            put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d) &&
+            put(o, "prompt_timeout_seconds", json_object_new_int64((int64_t) d->prompt_timeout_seconds)) &&
+            put_nullable(o, "justification_header", d->justification_header))
                 return o;
         json_object_put(o);
         return NULL;

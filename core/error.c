@@ -24,6 +24,21 @@ static const char *const codes[SG_ERR__MAX] = {
         [SG_ERR_MIME] = "mime_invalid",
         [SG_ERR_IO] = "io",
         [SG_ERR_INTERNAL] = "internal",
+        [SG_ERR_PROMPT_UNAVAILABLE] = "prompt_unavailable",
+        [SG_ERR_PROMPT_FAILED] = "prompt_failed",
+        [SG_ERR_PROMPT_BUSY] = "prompt_busy",
+        [SG_ERR_UNKNOWN_ATTEMPT] = "unknown_attempt",
+        [SG_ERR_AUDIT] = "audit_failed",
+        [SG_ERR_WRONG_PASSPHRASE] = "wrong_passphrase",
+        [SG_ERR_NO_PRIVATE_KEY] = "no_private_key",
+        [SG_ERR_CERT_EXPIRED] = "cert_expired",
+        [SG_ERR_UNKNOWN_ALGORITHM] = "unknown_algorithm",
+        [SG_ERR_TRUNCATED] = "truncated_input",
+        [SG_ERR_NOT_SMIME] = "not_smime",
+        [SG_ERR_VERIFY_FAILED] = "verify_failed",
+        [SG_ERR_NO_CERTIFICATE] = "no_certificate",
+        [SG_ERR_CERT_UNUSABLE] = "cert_unusable",
+        [SG_ERR_DECRYPT_FAILED] = "decrypt_failed",
 };
 
 const char *sg_err_code(sg_err code) {

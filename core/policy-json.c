@@ -252,7 +252,8 @@ static sg_err read_external(sg_policy *p, json_object *ext, json_object *routes,
 }
 
 static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes, sg_error *err) {
-        static const char *const keys[] = {"choices", "require_justification", "fallback", NULL};
+        static const char *const keys[] = {"choices",         "require_justification", "fallback",
+                                           "timeout_seconds", "justification_header",  NULL};
         sg_err e = expect(prompt, json_type_object, "an object", err, "prompt");
         if (e || (e = check_keys(prompt, keys, err, "prompt")))
                 return e;
@@ -319,6 +320,55 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                 if ((e = get_bool(v, &b, err, "prompt.require_justification")))
                         return e;
                 sg_policy_set_require_justification(p, b);
+        }
+        if ((v = member(prompt, "timeout_seconds"))) {
+                int64_t n;
+                if ((e = get_int(v, SG_POLICY_PROMPT_TIMEOUT_MIN, SG_POLICY_PROMPT_TIMEOUT_MAX, &n, err,
+                                 "prompt.timeout_seconds")))
+                        return e;
+                if ((e = sg_policy_set_prompt_timeout(p, (unsigned) n, err)))
+                        return builder_fail(e, err, "prompt.timeout_seconds");
+        }
+        if ((v = member(prompt, "justification_header"))) {
+                const char *s;
+                if ((e = get_string(v, &s, err, "prompt.justification_header")))
+                        return e;
+                if ((e = sg_policy_set_justification_header(p, s, err)))
+                        return builder_fail(e, err, "prompt.justification_header");
+        }
+        return SG_OK;
+}
+
+static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
+        static const char *const keys[] = {"enabled", "directory", "retention_days", "required", NULL};
+        sg_err e = expect(audit, json_type_object, "an object", err, "audit");
+        if (e || (e = check_keys(audit, keys, err, "audit")))
+                return e;
+        json_object *v;
+        bool b;
+        if ((v = member(audit, "enabled"))) {
+                if ((e = get_bool(v, &b, err, "audit.enabled")))
+                        return e;
+                sg_policy_set_audit_enabled(p, b);
+        }
+        if ((v = member(audit, "directory"))) {
+                const char *s;
+                if ((e = get_string(v, &s, err, "audit.directory")))
+                        return e;
+                if ((e = sg_policy_set_audit_directory(p, s, err)))
+                        return builder_fail(e, err, "audit.directory");
+        }
+        if ((v = member(audit, "retention_days"))) {
+                int64_t n;
+                if ((e = get_int(v, 0, SG_POLICY_AUDIT_RETENTION_MAX, &n, err, "audit.retention_days")))
+                        return e;
+                if ((e = sg_policy_set_audit_retention_days(p, (unsigned) n, err)))
+                        return builder_fail(e, err, "audit.retention_days");
+        }
+        if ((v = member(audit, "required"))) {
+                if ((e = get_bool(v, &b, err, "audit.required")))
+                        return e;
+                sg_policy_set_audit_required(p, b);
         }
         return SG_OK;
 }
@@ -634,7 +684,7 @@ static sg_err read_triggers(sg_policy *p, json_object *arr, json_object *routes,
 /* Routes come first: everything else may name them. */
 static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
         static const char *const keys[] = {"version", "internal", "exceptions", "external", "prompt",
-                                           "encrypt", "routes",   "triggers",   NULL};
+                                           "encrypt", "routes",   "triggers",   "audit",    NULL};
         sg_err e = check_keys(root, keys, err, "");
         if (e)
                 return e;
@@ -665,6 +715,8 @@ static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
         if ((v = member(root, "encrypt")) && (e = read_encrypt(p, v, routes, err)))
                 return e;
         if ((v = member(root, "triggers")) && (e = read_triggers(p, v, routes, err)))
+                return e;
+        if ((v = member(root, "audit")) && (e = read_audit(p, v, err)))
                 return e;
         return SG_OK;
 }

@@ -203,6 +203,10 @@ struct sg_policy {
         size_t n_routes;
         struct trigger *triggers;
         size_t n_triggers;
+        unsigned prompt_timeout;
+        char *justification_header;
+        sg_audit_settings audit; /* audit.directory points to audit_directory */
+        char *audit_directory;
 };
 
 static void entries_clear(struct entries *e) {
@@ -245,6 +249,9 @@ sg_policy *sg_policy_new(void) {
                 return NULL;
         p->external_action = SG_ACTION_PROMPT;
         p->fallback_choice.kind = SG_CHOICE_CANCEL;
+        p->prompt_timeout = SG_POLICY_PROMPT_TIMEOUT_DEFAULT;
+        p->audit.enabled = true;
+        p->audit.retention_days = SG_POLICY_AUDIT_RETENTION_DEFAULT;
         p->choices = calloc(3, sizeof *p->choices);
         p->methods = calloc(2, sizeof *p->methods);
         if (!p->choices || !p->methods)
@@ -286,6 +293,8 @@ sg_policy *sg_policy_free(sg_policy *p) {
         for (size_t i = 0; i < p->n_triggers; i++)
                 trigger_clear(&p->triggers[i]);
         free(p->triggers);
+        free(p->justification_header);
+        free(p->audit_directory);
         free(p);
         return NULL;
 }
@@ -573,6 +582,93 @@ sg_err sg_policy_set_prompt_fallback(sg_policy *p, sg_choice_kind kind, const ch
 void sg_policy_set_require_justification(sg_policy *p, bool required) {
         if (p && !p->sealed)
                 p->require_justification = required;
+}
+
+sg_err sg_policy_set_prompt_timeout(sg_policy *p, unsigned seconds, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        if (seconds < SG_POLICY_PROMPT_TIMEOUT_MIN || seconds > SG_POLICY_PROMPT_TIMEOUT_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must be between %d and %d seconds",
+                                    SG_POLICY_PROMPT_TIMEOUT_MIN, SG_POLICY_PROMPT_TIMEOUT_MAX);
+        p->prompt_timeout = seconds;
+        return SG_OK;
+}
+
+sg_err sg_policy_set_justification_header(sg_policy *p, const char *name, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r || (r = check_header_name(name, err)))
+                return r;
+        /* Thunderbird's compose API sets X- headers only. */
+        if (!((name[0] == 'X' || name[0] == 'x') && name[1] == '-' && name[2]))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "header name \"%.80s\" must start with \"X-\" and name something after it", name);
+        char *copy = sg_strdup(name);
+        if (!copy)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        free(p->justification_header);
+        p->justification_header = copy;
+        return SG_OK;
+}
+
+void sg_policy_set_audit_enabled(sg_policy *p, bool enabled) {
+        if (p && !p->sealed)
+                p->audit.enabled = enabled;
+}
+
+void sg_policy_set_audit_required(sg_policy *p, bool required) {
+        if (p && !p->sealed)
+                p->audit.required = required;
+}
+
+/* Absolute on POSIX or Windows (drive or UNC), or relative to the home
+ * directory: a relative path would depend on the mail client's working
+ * directory. */
+static bool audit_dir_anchored(const char *d) {
+        bool alpha = (d[0] >= 'A' && d[0] <= 'Z') || (d[0] >= 'a' && d[0] <= 'z');
+        return d[0] == '/' || (d[0] == '~' && (d[1] == '/' || d[1] == '\\')) ||
+               (alpha && d[1] == ':' && (d[2] == '\\' || d[2] == '/')) || (d[0] == '\\' && d[1] == '\\');
+}
+
+sg_err sg_policy_set_audit_directory(sg_policy *p, const char *directory, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        if (!directory || !*directory)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must not be empty");
+        size_t n = bounded_len(directory, SG_POLICY_AUDIT_DIRECTORY_MAX);
+        if (n > SG_POLICY_AUDIT_DIRECTORY_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "longer than %d bytes", SG_POLICY_AUDIT_DIRECTORY_MAX);
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) directory[i] < 0x20 || directory[i] == 0x7F)
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "contains a control character");
+        if (!sg_utf8_valid(directory, n))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "not valid UTF-8");
+        if (!audit_dir_anchored(directory))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "\"%.80s\" is neither an absolute path nor starts with \"~/\"", directory);
+        char *copy = sg_strdup(directory);
+        if (!copy)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        free(p->audit_directory);
+        p->audit_directory = copy;
+        p->audit.directory = copy;
+        return SG_OK;
+}
+
+sg_err sg_policy_set_audit_retention_days(sg_policy *p, unsigned days, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        if (days > SG_POLICY_AUDIT_RETENTION_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must be between 0 and %d days",
+                                    SG_POLICY_AUDIT_RETENTION_MAX);
+        p->audit.retention_days = days;
+        return SG_OK;
+}
+
+const sg_audit_settings *sg_policy_audit(const sg_policy *p) {
+        return p ? &p->audit : NULL;
 }
 
 static sg_err strv_append(char ***v, size_t *n, const char *s, sg_error *err) {
@@ -1731,6 +1827,7 @@ sg_decision *sg_decision_free(sg_decision *d) {
         free(d->subject_tag);
         sg_strv_free(d->encrypt_methods, d->n_encrypt_methods);
         sg_strv_free(d->encrypt_fallback, d->n_encrypt_fallback);
+        free(d->justification_header);
         free(d);
         return NULL;
 }
@@ -1825,6 +1922,11 @@ sg_err sg_policy_evaluate(const sg_policy *p, const sg_message *msg, sg_decision
         ev.d = calloc(1, sizeof *ev.d);
         if (!ev.d)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        ev.d->prompt_timeout_seconds = p->prompt_timeout;
+        if (p->justification_header && !(ev.d->justification_header = sg_strdup(p->justification_header))) {
+                free(ev.d);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
         r = evaluate(&ev);
         for (size_t i = 0; i < ev.n_reasons; i++)
                 reason_clear(&ev.reasons[i].r);

@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "dispatch.h"
 #include "sealgate-config.h"
+#include "sealgate/audit-file.h"
+#include "sealgate/audit.h"
 #include "sealgate/frame.h"
 #include "sealgate/policy.h"
 #include "sealgate/util.h"
@@ -122,6 +125,52 @@ static int cmp_names(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* ---- attempts */
+
+/* Replace every "$ATTEMPT" in `text` by `attempt`; owned. */
+static char *with_attempt(const char *text, const char *attempt) {
+        size_t n = 0;
+        for (const char *p = text; (p = strstr(p, "$ATTEMPT")); p += 8)
+                n++;
+        char *out = malloc(strlen(text) + n * 32 + 1), *o = out;
+        for (const char *p = text;;) {
+                const char *q = strstr(p, "$ATTEMPT");
+                if (!q) {
+                        strcpy(o, p);
+                        break;
+                }
+                memcpy(o, p, (size_t) (q - p));
+                o += q - p;
+                o += sprintf(o, "%s", attempt);
+                p = q + 8;
+        }
+        return out;
+}
+
+/* result.attempt of a response, copied into `out` when it is 32 lowercase hex. */
+static int take_attempt(const char *resp, char out[33]) {
+        json_object *o = resp ? json_tokener_parse(resp) : NULL, *r, *a;
+        int ok = o && json_object_object_get_ex(o, "result", &r) && json_object_object_get_ex(r, "attempt", &a) &&
+                 json_object_is_type(a, json_type_string) && json_object_get_string_len(a) == 32 &&
+                 strspn(json_object_get_string(a), "0123456789abcdef") == 32;
+        if (ok)
+                memcpy(out, json_object_get_string(a), 33);
+        json_object_put(o);
+        return ok;
+}
+
+/* The response without its random result.attempt, for comparing two answers. */
+static char *without_attempt(const char *resp) {
+        json_object *o = resp ? json_tokener_parse(resp) : NULL, *r;
+        if (!o)
+                return resp ? strdup(resp) : NULL;
+        if (json_object_object_get_ex(o, "result", &r) && json_object_is_type(r, json_type_object))
+                json_object_object_del(r, "attempt");
+        char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+        return s;
+}
+
 /* ---- the data-file pairs */
 static void run_data_files(void) {
         DIR *d = opendir(data_dir);
@@ -151,30 +200,67 @@ static void run_data_files(void) {
                 /* t-<name>.policy names another policy file for this pair alone. */
                 snprintf(path, sizeof path, "%s/%s.policy", data_dir, names[i]);
                 char *alt = read_file(path, NULL);
+                /* t-<name>.pre.json: requests sent first, one per line, on a
+                 * host of their own; "$ATTEMPT" stands for the attempt id of
+                 * the last policy.evaluate answered. */
+                snprintf(path, sizeof path, "%s/%s.pre.json", data_dir, names[i]);
+                char *pre = read_file(path, NULL);
                 sg_host *h = main_host;
                 if (alt) {
                         alt[strcspn(alt, "\r\n")] = '\0';
                         snprintf(path, sizeof path, "%s/%s", data_dir, alt);
                         h = sg_host_new(path);
+                } else if (pre) {
+                        h = sg_host_new(policy);
+                }
+                char attempt[33] = "none";
+                sg_prompt_job *jobs[16];
+                size_t n_jobs = 0;
+                for (char *line = pre ? strtok(pre, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+                        char *req = with_attempt(line, attempt), *rid = NULL;
+                        sg_prompt_job *job = NULL;
+                        char *r = sg_host_handle_frame_job(h, req, strlen(req), &rid, &job);
+                        take_attempt(r, attempt);
+                        if (job && n_jobs < 16)
+                                jobs[n_jobs++] = job;
+                        free(r);
+                        free(rid);
+                        free(req);
                 }
                 if (!in || !out) {
                         SG_CHECK(0, "%s: both .in.json and .out.json exist", names[i]);
                 } else {
-                        /* Both entry points answer plain requests the same way. */
-                        char *r1 = sg_host_dispatch(h, in, in_len);
-                        char *id_json = NULL;
-                        char *r2 = sg_host_handle_frame(h, in, in_len, &id_json);
-                        SG_CHECK(r1 && r2 && strcmp(r1, r2) == 0 && id_json, "%s: handle_frame answers as dispatch",
-                                 names[i]);
-                        free(r2);
-                        free(id_json);
-                        check_response(names[i], r1, out);
+                        char *in2 = with_attempt(in, attempt), *out2 = with_attempt(out, attempt);
+                        /* Both entry points answer plain requests the same way
+                         * (but for the attempt id, new for every evaluation);
+                         * a pair with state before it is answered once. */
+                        char *r1 = sg_host_dispatch(h, in2, strlen(in2));
+                        if (!pre) {
+                                char *id_json = NULL;
+                                char *r2 = sg_host_handle_frame(h, in2, strlen(in2), &id_json);
+                                char *c1 = without_attempt(r1), *c2 = without_attempt(r2);
+                                SG_CHECK(c1 && c2 && strcmp(c1, c2) == 0 && id_json,
+                                         "%s: handle_frame answers as dispatch", names[i]);
+                                free(c1);
+                                free(c2);
+                                free(r2);
+                                free(id_json);
+                        }
+                        check_response(names[i], r1, out2);
+                        free(in2);
+                        free(out2);
                 }
-                if (alt)
+                sg_prompt_result ab = {.end = SG_PROMPT_ABANDONED};
+                for (size_t k = 0; k < n_jobs; k++) {
+                        free(sg_host_prompt_done(h, jobs[k], &ab, NULL));
+                        sg_prompt_job_free(jobs[k]);
+                }
+                if (h != main_host)
                         sg_host_free(h);
                 free(in);
                 free(out);
                 free(alt);
+                free(pre);
                 free(names[i]);
         }
         sg_host_free(main_host);
@@ -543,15 +629,448 @@ static void run_reload(void) {
         rmdir(dir);
 }
 
+/* ---- prompt.show: the dispatcher's two entry points */
+
+static char state_dir[4096]; /* XDG_STATE_HOME of this test */
+
+/* The audit lines written today under the default directory, as one string. */
+static char *audit_today(void) {
+        char name[SG_AUDIT_FILE_NAME_SIZE], path[4200];
+        sg_audit_file_name(sg_audit_now_ms(), name);
+        snprintf(path, sizeof path, "%s/sealgate/audit/%s", state_dir, name);
+        char *s = read_file(path, NULL);
+        return s ? s : strdup("");
+}
+
+static void audit_reset(void) {
+        char name[SG_AUDIT_FILE_NAME_SIZE], path[4200];
+        sg_audit_file_name(sg_audit_now_ms(), name);
+        snprintf(path, sizeof path, "%s/sealgate/audit/%s", state_dir, name);
+        unlink(path);
+}
+
+/* The last line of the audit file, parsed. */
+static json_object *audit_last(void) {
+        char *s = audit_today();
+        size_t n = strlen(s);
+        while (n > 0 && s[n - 1] == '\n')
+                s[--n] = '\0';
+        char *nl = strrchr(s, '\n');
+        json_object *o = json_tokener_parse(nl ? nl + 1 : s);
+        free(s);
+        return o;
+}
+
+static const char *EVAL_PROMPT = "{\"id\":\"ev\",\"op\":\"policy.evaluate\",\"message\":{\"from\":\"Alice Example "
+                                 "<alice@corp.example>\",\"to\":[\"dana@partner.example\",\"bob@corp.example\"],"
+                                 "\"subject\":\"hello\"}}";
+
+/* A host on policy-prompt.json with one prompt decision; its attempt in `attempt`. */
+static sg_host *prompt_host(char attempt[33]) {
+        char policy[4096];
+        snprintf(policy, sizeof policy, "%s/policy-prompt.json", data_dir);
+        sg_host *h = sg_host_new(policy);
+        char *r = sg_host_dispatch(h, EVAL_PROMPT, strlen(EVAL_PROMPT));
+        if (!take_attempt(r, attempt))
+                strcpy(attempt, "missing");
+        free(r);
+        return h;
+}
+
+static sg_prompt_job *show(sg_host *h, const char *attempt, char **ret_resp) {
+        char req[512];
+        snprintf(req, sizeof req,
+                 "{\"id\":\"show\",\"op\":\"prompt.show\",\"attempt\":\"%s\",\"lang\":\"ja\",\"subject\":\"Q3 "
+                 "\\u6570\\u5b57\"}",
+                 attempt);
+        sg_prompt_job *job = NULL;
+        char *rid = NULL;
+        char *r = sg_host_handle_frame_job(h, req, strlen(req), &rid, &job);
+        free(rid);
+        if (ret_resp)
+                *ret_resp = r;
+        else
+                free(r);
+        return job;
+}
+
+static char *done_exit(sg_host *h, sg_prompt_job *job, int status, const char *out) {
+        sg_prompt_result res = {
+                .end = SG_PROMPT_EXITED, .status = status, .out = out, .out_len = out ? strlen(out) : 0};
+        return sg_host_prompt_done(h, job, &res, NULL);
+}
+
+/* RFC 2047 B words back to UTF-8, checking each word's length. */
+static char *decode_words(const char *v, int *ret_ok) {
+        char *out = calloc(1, strlen(v) + 1);
+        size_t o = 0;
+        *ret_ok = 1;
+        for (const char *p = v; *p;) {
+                const char *end = strstr(p, "?=");
+                if (strncmp(p, "=?UTF-8?B?", 10) != 0 || !end || end - p + 2 > 75) {
+                        *ret_ok = 0;
+                        break;
+                }
+                void *bytes = NULL;
+                size_t n = 0;
+                if (sg_base64_decode(p + 10, (size_t) (end - p - 10), &bytes, &n, NULL) != SG_OK ||
+                    !sg_utf8_valid(bytes, n)) {
+                        *ret_ok = 0;
+                        free(bytes);
+                        break;
+                }
+                memcpy(out + o, bytes, n);
+                o += n;
+                free(bytes);
+                p = end + 2;
+                if (*p == ' ')
+                        p++;
+        }
+        return out;
+}
+
+static void run_prompt_answers(void) {
+        static const struct row {
+                const char *desc;
+                sg_prompt_end end;
+                int status;
+                const char *out;
+                const char *want; /* subset of the response */
+        } rows[] = {
+                {"route chosen by button", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"route:portal\",\"justification\":null,\"by\":\"button\"}\n",
+                 "{\"id\":\"show\",\"result\":{\"choice\":\"route:portal\",\"kind\":\"route\",\"by\":\"button\","
+                 "\"justification\":null,\"headers\":[{\"name\":\"X-Secure-Send\",\"value\":\"portal\"}],"
+                 "\"subject_tag\":\"[secure]\",\"encrypt\":null}}"},
+                {"encrypt chosen", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"encrypt\",\"justification\":null,\"by\":\"button\"}",
+                 "{\"result\":{\"choice\":\"encrypt\",\"kind\":\"encrypt\",\"headers\":[],\"subject_tag\":null,"
+                 "\"encrypt\":{\"methods\":[\"smime\",\"openpgp\"],\"fallback\":[\"portal\"]}}}"},
+                {"send with an ASCII justification: the header carries it as it is", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"send\",\"justification\":\"customer asked for it\",\"by\":\"button\"}",
+                 "{\"result\":{\"choice\":\"send\",\"kind\":\"send\",\"justification\":\"customer asked for it\","
+                 "\"headers\":[{\"name\":\"X-Sealgate-Justification\",\"value\":\"customer asked for it\"}],"
+                 "\"subject_tag\":null,\"encrypt\":null}}"},
+                {"send with a Japanese justification: RFC 2047 B-encoded", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"send\",\"justification\":\"\xe9\xa1\xa7\xe5\xae\xa2\xe3\x81\xae\xe4\xbe\x9d\xe9\xa0\xbc"
+                 "\",\"by\":\"button\"}",
+                 "{\"result\":{\"headers\":[{\"name\":\"X-Sealgate-Justification\",\"value\":\"=?UTF-8?B?"
+                 "6aGn5a6i44Gu5L6d6aC8?=\"}]}}"},
+                {"send with '=?' in an ASCII justification: encoded", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"send\",\"justification\":\"=?x?\",\"by\":\"button\"}",
+                 "{\"result\":{\"headers\":[{\"value\":\"=?UTF-8?B?PT94Pw==?=\"}]}}"},
+                {"justification trimmed", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"send\",\"justification\":\"  why  \",\"by\":\"button\"}",
+                 "{\"result\":{\"justification\":\"why\"}}"},
+                {"cancel by escape", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"cancel\",\"justification\":null,\"by\":\"escape\"}",
+                 "{\"result\":{\"choice\":\"cancel\",\"kind\":\"cancel\",\"by\":\"escape\",\"headers\":[]}}"},
+                {"cancel by closing the window", SG_PROMPT_EXITED, 0, "{\"choice\":\"cancel\",\"by\":\"close\"}\r\n",
+                 "{\"result\":{\"choice\":\"cancel\",\"by\":\"close\"}}"},
+                {"send needs a justification here", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"send\",\"justification\":null,\"by\":\"button\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"justification of spaces only", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"send\",\"justification\":\"   \",\"by\":\"button\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"justification with a newline", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"send\",\"justification\":\"a\\nX-Evil: 1\",\"by\":\"button\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"justification for a route choice", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"route:portal\",\"justification\":\"x\",\"by\":\"button\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"choice not offered", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"route:gw\",\"justification\":null,\"by\":\"button\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\",\"message\":\"the prompt program gave an invalid answer: "
+                 "answer.choice: \\\"route:gw\\\" is not one of the decision's choices\"}}"},
+                {"choice of another kind", SG_PROMPT_EXITED, 0, "{\"choice\":\"block\",\"by\":\"button\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"escape cannot send", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"send\",\"justification\":\"x\",\"by\":\"escape\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"unknown by", SG_PROMPT_EXITED, 0, "{\"choice\":\"cancel\",\"by\":\"mouse\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"bad JSON", SG_PROMPT_EXITED, 0, "{\"choice\":", "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"two lines", SG_PROMPT_EXITED, 0,
+                 "{\"choice\":\"cancel\",\"by\":\"button\"}\n{\"choice\":\"cancel\",\"by\":\"button\"}\n",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"no output", SG_PROMPT_EXITED, 0, "", "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"not an object", SG_PROMPT_EXITED, 0, "[\"cancel\"]", "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"exit status 2 (invalid input)", SG_PROMPT_EXITED, 2, "", "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"exit status 3 (no display)", SG_PROMPT_EXITED, 3, "",
+                 "{\"error\":{\"code\":\"prompt_unavailable\"}}"},
+                {"exit status 1", SG_PROMPT_EXITED, 1, "", "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"exit status 1 even with an answer", SG_PROMPT_EXITED, 1, "{\"choice\":\"cancel\",\"by\":\"button\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"killed by a signal", SG_PROMPT_SIGNALED, 11, "", "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"not started", SG_PROMPT_NOT_STARTED, 0, NULL,
+                 "{\"error\":{\"code\":\"prompt_unavailable\",\"message\":\"cannot run /x: No such file or "
+                 "directory\"}}"},
+                {"output over the limit", SG_PROMPT_OVERFLOW, 0, NULL, "{\"error\":{\"code\":\"prompt_failed\"}}"},
+                {"timeout: cancel by timeout", SG_PROMPT_TIMED_OUT, 0, NULL,
+                 "{\"id\":\"show\",\"result\":{\"choice\":\"cancel\",\"kind\":\"cancel\",\"by\":\"timeout\","
+                 "\"justification\":null,\"headers\":[],\"subject_tag\":null,\"encrypt\":null}}"},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+                char attempt[33];
+                sg_host *h = prompt_host(attempt);
+                sg_prompt_job *job = show(h, attempt, NULL);
+                if (!SG_CHECK(job != NULL, "answer: %s: prompt.show gives a job", rows[i].desc)) {
+                        sg_host_free(h);
+                        continue;
+                }
+                sg_prompt_result res = {.end = rows[i].end,
+                                        .status = rows[i].status,
+                                        .out = rows[i].out,
+                                        .out_len = rows[i].out ? strlen(rows[i].out) : 0,
+                                        .detail = "cannot run /x: No such file or directory"};
+                char name[256];
+                snprintf(name, sizeof name, "answer: %s", rows[i].desc);
+                check_response(name, sg_host_prompt_done(h, job, &res, NULL), rows[i].want);
+                sg_prompt_job_free(job);
+                /* Answered or failed, the attempt is done. */
+                char *again = NULL;
+                sg_prompt_job *j2 = show(h, attempt, &again);
+                SG_CHECK(!j2 && again && strstr(again, "unknown_attempt") && strstr(again, "already answered"),
+                         "answer: %s: a second prompt.show is unknown_attempt", rows[i].desc);
+                free(again);
+                sg_prompt_job_free(j2);
+                sg_host_free(h);
+        }
+
+        /* The justification limit: 1000 bytes served, 1001 refused. */
+        for (int extra = 0; extra <= 1; extra++) {
+                char attempt[33];
+                sg_host *h = prompt_host(attempt);
+                sg_prompt_job *job = show(h, attempt, NULL);
+                sbuf b = {0};
+                sb_str(&b, "{\"choice\":\"send\",\"by\":\"button\",\"justification\":\"");
+                sb_fill(&b, 'j', 1000 + (size_t) extra);
+                sb_str(&b, "\"}");
+                check_response(extra ? "justification of 1001 bytes is prompt_failed"
+                                     : "justification of 1000 bytes is served",
+                               job ? done_exit(h, job, 0, b.p) : NULL,
+                               extra ? "{\"error\":{\"code\":\"prompt_failed\"}}" : "{\"result\":{\"kind\":\"send\"}}");
+                free(b.p);
+                sg_prompt_job_free(job);
+                sg_host_free(h);
+        }
+
+        /* A long Japanese justification: several encoded words of at most 75
+         * characters, whole characters each, decoding to the text. */
+        {
+                char attempt[33];
+                sg_host *h = prompt_host(attempt);
+                sg_prompt_job *job = show(h, attempt, NULL);
+                sbuf j = {0};
+                for (int k = 0; k < 333; k++) /* 999 bytes */
+                        sb_str(&j, k % 2 ? "\xe6\xa9\x9f" : "\xe5\xaf\x86");
+                sbuf b = {0};
+                sb_printf(&b, "{\"choice\":\"send\",\"by\":\"button\",\"justification\":\"");
+                sb_str(&b, j.p);
+                sb_str(&b, "\"}");
+                char *r = job ? done_exit(h, job, 0, b.p) : NULL;
+                json_object *o = r ? json_tokener_parse(r) : NULL, *res, *hs, *v;
+                const char *value = NULL;
+                if (o && json_object_object_get_ex(o, "result", &res) &&
+                    json_object_object_get_ex(res, "headers", &hs) && json_object_array_length(hs) == 1 &&
+                    json_object_object_get_ex(json_object_array_get_idx(hs, 0), "value", &v))
+                        value = json_object_get_string(v);
+                int ok = 0;
+                char *dec = value ? decode_words(value, &ok) : NULL;
+                SG_CHECK(value && ok && strcmp(dec, j.p) == 0 && strchr(value, ' '),
+                         "long non-ASCII justification: several encoded words of <= 75 characters that decode back");
+                free(dec);
+                json_object_put(o);
+                free(r);
+                free(b.p);
+                free(j.p);
+                sg_prompt_job_free(job);
+                sg_host_free(h);
+        }
+}
+
+static void run_prompt_jobs(void) {
+        char attempt[33];
+        sg_host *h = prompt_host(attempt);
+        SG_CHECK(strcmp(attempt, "missing") != 0, "policy.evaluate answers result.attempt, 32 lowercase hex");
+
+        /* The job: the host's copy of the decision, with subject and attempt. */
+        sg_prompt_job *job = show(h, attempt, NULL);
+        json_object *in = job ? json_tokener_parse(job->input) : NULL, *v;
+        SG_CHECK(job && strcmp(job->lang, "ja") == 0 && job->timeout_seconds == 10 &&
+                         strcmp(job->id_json, "\"show\"") == 0 && job->input[job->input_len - 1] == '\n',
+                 "prompt.show job: lang, timeout from the policy, id, one line of input");
+        SG_CHECK(
+                in && json_object_object_get_ex(in, "attempt", &v) && strcmp(json_object_get_string(v), attempt) == 0 &&
+                        json_object_object_get_ex(in, "subject", &v) &&
+                        strcmp(json_object_get_string(v), "Q3 \xe6\x95\xb0\xe5\xad\x97") == 0 &&
+                        json_object_object_get_ex(in, "prompt_timeout_seconds", &v) && json_object_get_int(v) == 10 &&
+                        json_object_object_get_ex(in, "action", &v) && strcmp(json_object_get_string(v), "prompt") == 0,
+                "prompt.show input: the decision plus attempt, subject and prompt_timeout_seconds");
+        json_object_put(in);
+
+        char *r = NULL;
+        sg_prompt_job *j2 = show(h, attempt, &r);
+        check_response("prompt.show for an attempt whose prompt is open: prompt_busy", r,
+                       "{\"id\":\"show\",\"error\":{\"code\":\"prompt_busy\"}}");
+        sg_prompt_job_free(j2);
+
+        /* Without a transport (sg_host_dispatch) a prompt cannot be shown. */
+        char a2[33];
+        char *e = sg_host_dispatch(h, EVAL_PROMPT, strlen(EVAL_PROMPT));
+        take_attempt(e, a2);
+        free(e);
+        char req[256];
+        snprintf(req, sizeof req, "{\"id\":1,\"op\":\"prompt.show\",\"attempt\":\"%s\"}", a2);
+        check_response("prompt.show through sg_host_dispatch: prompt_unavailable",
+                       sg_host_dispatch(h, req, strlen(req)), "{\"id\":1,\"error\":{\"code\":\"prompt_unavailable\"}}");
+
+        sg_prompt_result ab = {.end = SG_PROMPT_ABANDONED};
+        SG_CHECK(sg_host_prompt_done(h, job, &ab, NULL) == NULL, "an abandoned prompt has no response");
+        sg_prompt_job_free(job);
+
+        /* Eviction: after SG_HOST_ATTEMPTS_MAX more decisions the first is gone. */
+        char first[33];
+        e = sg_host_dispatch(h, EVAL_PROMPT, strlen(EVAL_PROMPT));
+        take_attempt(e, first);
+        free(e);
+        audit_reset();
+        for (int k = 0; k < SG_HOST_ATTEMPTS_MAX; k++)
+                free(sg_host_dispatch(h, EVAL_PROMPT, strlen(EVAL_PROMPT)));
+        snprintf(req, sizeof req, "{\"id\":2,\"op\":\"prompt.show\",\"attempt\":\"%s\"}", first);
+        check_response("an attempt 64 decisions old is evicted: unknown_attempt", sg_host_dispatch(h, req, strlen(req)),
+                       "{\"id\":2,\"error\":{\"code\":\"unknown_attempt\"}}");
+        char *log = audit_today();
+        SG_CHECK(strstr(log, first) && strstr(log, "\"outcome\":\"abandoned\""),
+                 "the evicted prompt decision is recorded as abandoned");
+        free(log);
+        sg_host_free(h);
+}
+
+static void run_audit(void) {
+        char attempt[33];
+        audit_reset();
+        sg_host *h = prompt_host(attempt);
+        char *log = audit_today();
+        SG_CHECK(strcmp(log, "") == 0, "audit: a prompt decision is not recorded at policy.evaluate");
+        free(log);
+        sg_prompt_job *job = show(h, attempt, NULL);
+        free(job ? done_exit(h, job, 0, "{\"choice\":\"route:portal\",\"justification\":null,\"by\":\"button\"}")
+                 : NULL);
+        sg_prompt_job_free(job);
+        json_object *o = audit_last(), *v;
+        const char *want[] = {"v",          "time",        "attempt",    "client",           "user",
+                              "message_id", "sender",      "recipients", "external_domains", "reasons",
+                              "action",     "choice",      "by",         "justification",    "route",
+                              "outcome",    "prompt_error"};
+        size_t k = 0;
+        int order = o != NULL;
+        if (o) {
+                json_object_object_foreach(o, key, val) {
+                        (void) val;
+                        order = order && k < sizeof want / sizeof want[0] && strcmp(key, want[k]) == 0;
+                        k++;
+                }
+        }
+        SG_CHECK(order && k == sizeof want / sizeof want[0], "audit: the record's keys, in the documented order");
+        char expect[1024];
+        snprintf(expect, sizeof expect,
+                 "{\"v\":1,\"attempt\":\"%s\",\"client\":\"thunderbird\",\"message_id\":null,\"sender\":"
+                 "\"alice@corp.example\",\"recipients\":{\"internal\":1,\"external\":1},\"external_domains\":["
+                 "\"partner.example\"],\"reasons\":[{\"code\":\"external_recipients\",\"trigger\":null,\"action\":"
+                 "\"prompt\"}],\"action\":\"prompt\",\"choice\":\"route:portal\",\"by\":\"button\",\"justification\":"
+                 "null,\"route\":\"portal\",\"outcome\":\"routed\",\"prompt_error\":null}",
+                 attempt);
+        char *got = o ? strdup(json_object_to_json_string(o)) : NULL;
+        check_response("audit: the record after a route choice", got, expect);
+        SG_CHECK(o && json_object_object_get_ex(o, "time", &v) && json_object_get_string_len(v) == 24,
+                 "audit: time is ISO 8601 UTC with milliseconds");
+        json_object_put(o);
+
+        /* A failed prompt records the fallback. */
+        char a2[33];
+        char *e = sg_host_dispatch(h, EVAL_PROMPT, strlen(EVAL_PROMPT));
+        take_attempt(e, a2);
+        free(e);
+        job = show(h, a2, NULL);
+        free(job ? done_exit(h, job, 3, "") : NULL);
+        sg_prompt_job_free(job);
+        o = audit_last();
+        snprintf(expect, sizeof expect,
+                 "{\"attempt\":\"%s\",\"choice\":\"route:portal\",\"by\":\"fallback\",\"route\":\"portal\","
+                 "\"outcome\":\"routed\",\"prompt_error\":\"prompt_unavailable\"}",
+                 a2);
+        check_response("audit: a prompt that cannot be shown records the policy's fallback",
+                       o ? strdup(json_object_to_json_string(o)) : NULL, expect);
+        json_object_put(o);
+
+        /* Non-prompt decisions are recorded at policy.evaluate. */
+        const char *route = "{\"id\":3,\"op\":\"policy.evaluate\",\"message\":{\"to\":[\"x@partner.example\"],"
+                            "\"subject\":\"confidential\"}}";
+        free(sg_host_dispatch(h, route, strlen(route)));
+        o = audit_last();
+        check_response("audit: a route decision is recorded at once", o ? strdup(json_object_to_json_string(o)) : NULL,
+                       "{\"action\":\"route\",\"choice\":null,\"by\":null,\"route\":\"portal\",\"outcome\":\"routed\","
+                       "\"sender\":null}");
+        json_object_put(o);
+
+        /* Shutdown: a prompt decision never shown is abandoned. */
+        e = sg_host_dispatch(h, EVAL_PROMPT, strlen(EVAL_PROMPT));
+        take_attempt(e, a2);
+        free(e);
+        sg_host_shutdown(h);
+        o = audit_last();
+        snprintf(expect, sizeof expect, "{\"attempt\":\"%s\",\"choice\":null,\"outcome\":\"abandoned\"}", a2);
+        check_response("audit: at exit a prompt never shown is recorded as abandoned",
+                       o ? strdup(json_object_to_json_string(o)) : NULL, expect);
+        json_object_put(o);
+        sg_host_free(h);
+
+        /* The file is private. */
+        char name[SG_AUDIT_FILE_NAME_SIZE], path[4200];
+        struct stat st;
+        sg_audit_file_name(sg_audit_now_ms(), name);
+        snprintf(path, sizeof path, "%s/sealgate/audit/%s", state_dir, name);
+        SG_CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "audit: the file is 0600");
+        snprintf(path, sizeof path, "%s/sealgate/audit", state_dir);
+        SG_CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0700, "audit: the directory is 0700");
+
+        /* audit.required with a directory that cannot exist: audit_failed,
+         * for a route decision and for a prompt decision alike. */
+        char policy[4096];
+        snprintf(policy, sizeof policy, "%s/policy-audit-required.json", data_dir);
+        h = sg_host_new(policy);
+        check_response("audit.required: a record that cannot be written is audit_failed",
+                       sg_host_dispatch(h, route, strlen(route)), "{\"id\":3,\"error\":{\"code\":\"audit_failed\"}}");
+        const char *prompt = "{\"id\":4,\"op\":\"policy.evaluate\",\"message\":{\"to\":[\"x@partner.example\"]}}";
+        check_response("audit.required: a prompt decision whose record could not be written is audit_failed",
+                       sg_host_dispatch(h, prompt, strlen(prompt)), "{\"id\":4,\"error\":{\"code\":\"audit_failed\"}}");
+        sg_host_free(h);
+}
+
 int main(int argc, char **argv) {
         if (argc < 2) {
                 fprintf(stderr, "usage: %s DATA-DIR\n", argv[0]);
                 return 2;
         }
         data_dir = argv[1];
+        /* Audit records go to a directory of this run, never the user's. */
+        char tmpl[] = "/tmp/sg-test-dispatch-state-XXXXXX";
+        if (!mkdtemp(tmpl))
+                abort();
+        snprintf(state_dir, sizeof state_dir, "%s", tmpl);
+        setenv("XDG_STATE_HOME", state_dir, 1);
         run_data_files();
         run_limits();
         run_chunks();
         run_reload();
+        run_prompt_answers();
+        run_prompt_jobs();
+        run_audit();
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", state_dir);
+        if (system(cmd) != 0)
+                sg_test_diag("could not remove %s", state_dir);
         return sg_test_done();
 }

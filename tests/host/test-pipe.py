@@ -23,6 +23,8 @@ DATA = sys.argv[2]
 FRAME_OUT_MAX = 1048576
 FRAME_IN_MAX = 16 << 20
 TIMEOUT = 30
+# policy.evaluate writes audit records: into a directory of this run.
+STATE = tempfile.mkdtemp(prefix="sg-pipe-state-")
 
 def frame(payload):
     if isinstance(payload, str):
@@ -46,7 +48,7 @@ def parse_frames(data):
 
 class Host:
     def __init__(self, policy, args=("/usr/lib/mozilla/native-messaging-hosts/sealgate.json", "sealgate@example")):
-        env = dict(os.environ, SEALGATE_POLICY=policy)
+        env = dict(os.environ, SEALGATE_POLICY=policy, XDG_STATE_HOME=STATE)
         self.p = subprocess.Popen([HOST, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, env=env)
         self.buf = b""
@@ -305,7 +307,7 @@ def test_options():
           "--version prints a text line and exits 0", r.stdout)
     r = subprocess.run([HOST, "--help"], capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
     out = r.stdout.decode()
-    check(r.returncode == 0 and "policy.evaluate" in out and "version" in out,
+    check(r.returncode == 0 and "policy.evaluate" in out and "version" in out and "prompt.show" in out,
           "--help lists the ops and exits 0", out[:300])
 
 
@@ -400,4 +402,5 @@ for t in [test_several_requests, test_split_with_pauses, test_invalid_then_valid
     except Exception as e:  # a crash in one scenario must not hide the others
         check(False, f"{t.__name__} ran without an exception", repr(e))
 
+shutil.rmtree(STATE, ignore_errors=True)
 sys.exit(done())

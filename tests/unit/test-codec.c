@@ -443,6 +443,11 @@ static void test_prompt_decision(const sg_policy *p) {
                  "prompt: headers an empty array");
         SG_CHECK(jget(o, "encrypt") == NULL || json_object_is_type(jget(o, "encrypt"), json_type_object),
                  "encrypt is null or an object");
+        SG_CHECK(json_object_is_type(jget(o, "prompt_timeout_seconds"), json_type_int) &&
+                         json_object_get_int(jget(o, "prompt_timeout_seconds")) == SG_POLICY_PROMPT_TIMEOUT_DEFAULT,
+                 "prompt_timeout_seconds: the policy's (default 300)");
+        SG_CHECK(json_object_object_get_ex(o, "justification_header", NULL) && jnull(o, "justification_header"),
+                 "justification_header null when the policy has none");
         json_object_put(o);
 }
 
@@ -520,6 +525,14 @@ static void test_hand_made_decision(void) {
                          strcmp(json_object_get_string(json_object_array_get_idx(jget(r0, "items"), 0)),
                                 "4111 **** **** 1111") == 0,
                  "a reason without trigger or detail encodes them as null");
+        json_object_put(o);
+
+        d.prompt_timeout_seconds = 45;
+        d.justification_header = "X-Reason";
+        o = sg_decision_to_json(&d);
+        SG_CHECK(o && json_object_get_int(jget(o, "prompt_timeout_seconds")) == 45 &&
+                         strcmp(jstr(o, "justification_header"), "X-Reason") == 0,
+                 "prompt_timeout_seconds and justification_header encode the decision's");
         json_object_put(o);
 }
 

@@ -286,6 +286,63 @@ static const struct row {
          "{" V ",\"triggers\":[{\"type\":\"attachments\",\"action\":\"block\"},"
          "{\"id\":\"attachments-0\",\"type\":\"credit_card\",\"action\":\"block\"}]}",
          SG_ERR_POLICY_INVALID, "triggers[1].id: \"attachments-0\" is already the id of triggers[0]"},
+
+        /* ---- prompt.timeout_seconds, prompt.justification_header */
+        {"prompt timeout at the minimum", "{" V ",\"prompt\":{\"timeout_seconds\":10}}", SG_OK, NULL},
+        {"prompt timeout at the maximum", "{" V ",\"prompt\":{\"timeout_seconds\":3600}}", SG_OK, NULL},
+        {"prompt timeout one under the minimum", "{" V ",\"prompt\":{\"timeout_seconds\":9}}", SG_ERR_POLICY_INVALID,
+         "prompt.timeout_seconds: must be between 10 and 3600"},
+        {"prompt timeout one past the maximum", "{" V ",\"prompt\":{\"timeout_seconds\":3601}}", SG_ERR_POLICY_INVALID,
+         "prompt.timeout_seconds: must be between 10 and 3600"},
+        {"prompt timeout a string", "{" V ",\"prompt\":{\"timeout_seconds\":\"60\"}}", SG_ERR_POLICY_INVALID,
+         "prompt.timeout_seconds: expected an integer, got a string"},
+        {"prompt timeout a fraction", "{" V ",\"prompt\":{\"timeout_seconds\":60.5}}", SG_ERR_POLICY_INVALID,
+         "prompt.timeout_seconds: expected an integer"},
+        {"justification header", "{" V ",\"prompt\":{\"justification_header\":\"X-Sealgate-Justification\"}}", SG_OK,
+         NULL},
+        {"justification header in lower case", "{" V ",\"prompt\":{\"justification_header\":\"x-reason\"}}", SG_OK,
+         NULL},
+        {"justification header not X-", "{" V ",\"prompt\":{\"justification_header\":\"Reason\"}}",
+         SG_ERR_POLICY_INVALID, "prompt.justification_header: header name \"Reason\" must start with \"X-\""},
+        {"justification header X- alone", "{" V ",\"prompt\":{\"justification_header\":\"X-\"}}", SG_ERR_POLICY_INVALID,
+         "prompt.justification_header: header name \"X-\" must start with \"X-\""},
+        {"justification header with a colon", "{" V ",\"prompt\":{\"justification_header\":\"X-A:B\"}}",
+         SG_ERR_POLICY_INVALID, "prompt.justification_header: not a header field name: \"X-A:B\""},
+        {"justification header empty", "{" V ",\"prompt\":{\"justification_header\":\"\"}}", SG_ERR_POLICY_INVALID,
+         "prompt.justification_header: a header name must not be empty"},
+        {"justification header a number", "{" V ",\"prompt\":{\"justification_header\":1}}", SG_ERR_POLICY_INVALID,
+         "prompt.justification_header: expected a string, got a number"},
+
+        /* ---- audit */
+        {"audit, every key",
+         "{" V ",\"audit\":{\"enabled\":true,\"directory\":\"/var/log/sealgate\","
+         "\"retention_days\":30,\"required\":true}}",
+         SG_OK, NULL},
+        {"audit directory under the home", "{" V ",\"audit\":{\"directory\":\"~/sealgate-audit\"}}", SG_OK, NULL},
+        {"audit directory on a Windows drive", "{" V ",\"audit\":{\"directory\":\"C:\\\\audit\"}}", SG_OK, NULL},
+        {"audit directory on a UNC share", "{" V ",\"audit\":{\"directory\":\"\\\\\\\\srv\\\\audit\"}}", SG_OK, NULL},
+        {"audit disabled", "{" V ",\"audit\":{\"enabled\":false}}", SG_OK, NULL},
+        {"audit retention 0 (for ever)", "{" V ",\"audit\":{\"retention_days\":0}}", SG_OK, NULL},
+        {"audit retention at the maximum", "{" V ",\"audit\":{\"retention_days\":3650}}", SG_OK, NULL},
+        {"audit retention one past the maximum", "{" V ",\"audit\":{\"retention_days\":3651}}", SG_ERR_POLICY_INVALID,
+         "audit.retention_days: must be between 0 and 3650"},
+        {"audit retention negative", "{" V ",\"audit\":{\"retention_days\":-1}}", SG_ERR_POLICY_INVALID,
+         "audit.retention_days: must be between 0 and 3650"},
+        {"audit relative directory", "{" V ",\"audit\":{\"directory\":\"audit\"}}", SG_ERR_POLICY_INVALID,
+         "audit.directory: \"audit\" is neither an absolute path nor starts with \"~/\""},
+        {"audit directory ~user", "{" V ",\"audit\":{\"directory\":\"~bob/audit\"}}", SG_ERR_POLICY_INVALID,
+         "audit.directory: \"~bob/audit\" is neither an absolute path"},
+        {"audit directory empty", "{" V ",\"audit\":{\"directory\":\"\"}}", SG_ERR_POLICY_INVALID,
+         "audit.directory: must not be empty"},
+        {"audit directory with a newline", "{" V ",\"audit\":{\"directory\":\"/a\\nb\"}}", SG_ERR_POLICY_INVALID,
+         "audit.directory: contains a control character"},
+        {"audit enabled a string", "{" V ",\"audit\":{\"enabled\":\"yes\"}}", SG_ERR_POLICY_INVALID,
+         "audit.enabled: expected true or false, got a string"},
+        {"audit required a number", "{" V ",\"audit\":{\"required\":1}}", SG_ERR_POLICY_INVALID,
+         "audit.required: expected true or false, got a number"},
+        {"audit unknown key", "{" V ",\"audit\":{\"dir\":\"/x\"}}", SG_ERR_POLICY_INVALID, "audit.dir: unknown key"},
+        {"audit not an object", "{" V ",\"audit\":true}", SG_ERR_POLICY_INVALID,
+         "audit: expected an object, got a boolean"},
 };
 
 static void run_rows(void) {
@@ -548,8 +605,50 @@ static void test_files(void) {
         SG_CHECK_STR(sg_policy_default_path(), "/etc/sealgate/policy.json", "default path");
 }
 
+/* audit.directory: SG_POLICY_AUDIT_DIRECTORY_MAX bytes load, one more does not;
+ * the settings read back through sg_policy_audit. */
+static void test_audit_settings(void) {
+        for (int extra = 0; extra <= 1; extra++) {
+                size_t n = SG_POLICY_AUDIT_DIRECTORY_MAX + (size_t) extra;
+                char *text = malloc(n + 64);
+                int k = sprintf(text, "{\"version\":1,\"audit\":{\"directory\":\"/");
+                memset(text + k, 'd', n - 1);
+                strcpy(text + k + n - 1, "\"}}");
+                sg_policy *p = NULL;
+                sg_error err = {0};
+                sg_err e = sg_policy_from_json(text, strlen(text), &p, &err);
+                if (extra)
+                        SG_CHECK(e == SG_ERR_POLICY_INVALID && strstr(err.message, "audit.directory: longer than 4096"),
+                                 "audit.directory one past %d bytes is refused", SG_POLICY_AUDIT_DIRECTORY_MAX);
+                else
+                        SG_CHECK(e == SG_OK && strlen(sg_policy_audit(p)->directory) == n,
+                                 "audit.directory of exactly %d bytes loads", SG_POLICY_AUDIT_DIRECTORY_MAX);
+                sg_policy_free(p);
+                free(text);
+        }
+        const char *d = "{\"version\":1}";
+        sg_policy *p = NULL;
+        if (SG_CHECK(sg_policy_from_json(d, strlen(d), &p, NULL) == SG_OK, "defaults: loads")) {
+                const sg_audit_settings *a = sg_policy_audit(p);
+                SG_CHECK(a->enabled && !a->directory && a->retention_days == 90 && !a->required,
+                         "audit defaults: enabled, default directory, 90 days, not required");
+        }
+        sg_policy_free(p);
+        const char *all = "{\"version\":1,\"audit\":{\"enabled\":false,\"directory\":\"~/a\",\"retention_days\":0,"
+                          "\"required\":true}}";
+        p = NULL;
+        if (SG_CHECK(sg_policy_from_json(all, strlen(all), &p, NULL) == SG_OK, "audit settings: loads")) {
+                const sg_audit_settings *a = sg_policy_audit(p);
+                SG_CHECK(!a->enabled && a->directory && strcmp(a->directory, "~/a") == 0 && a->retention_days == 0 &&
+                                 a->required,
+                         "audit settings read back as written");
+        }
+        sg_policy_free(p);
+}
+
 int main(void) {
         run_rows();
+        test_audit_settings();
         test_size_limit();
         test_depth_limit();
         test_text_edges();

@@ -2,7 +2,9 @@
  * validation, chunked-request reassembly and the policy that is reloaded when
  * its file changes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,11 +12,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/random.h>
+#endif
 
 #include <json-c/json.h>
 
 #include "dispatch.h"
 #include "sealgate-config.h"
+#include "sealgate/addr.h"
+#include "sealgate/audit-file.h"
+#include "sealgate/audit.h"
 #include "sealgate/codec.h"
 #include "sealgate/frame.h"
 #include "sealgate/policy-json.h"
@@ -27,6 +35,23 @@ typedef struct file_id {
         unsigned long long dev, ino;
         long long size, mtime_s, mtime_ns, ctime_s, ctime_ns;
 } file_id;
+
+/* A decision policy.evaluate answered, kept for prompt.show and the audit log. */
+typedef enum attempt_state {
+        ATTEMPT_DONE = 0, /* recorded (not a prompt, or answered) */
+        ATTEMPT_PENDING,  /* a prompt decision not shown yet */
+        ATTEMPT_OPEN,     /* its prompt is open now */
+} attempt_state;
+
+struct attempt {
+        char id[SG_HOST_ATTEMPT_LEN + 1]; /* "" for a free slot */
+        sg_decision *d;
+        char *sender;
+        attempt_state state;
+        uint64_t seq; /* age: the smallest is the oldest */
+        sg_audit_settings audit;
+        char *audit_dir; /* audit.directory when given (audit.directory points here) */
+};
 
 struct sg_host {
         char *policy_path;
@@ -45,6 +70,13 @@ struct sg_host {
         size_t chunk_next, chunk_count;
         char *chunk_buf;
         size_t chunk_len, chunk_cap;
+
+        struct attempt attempts[SG_HOST_ATTEMPTS_MAX];
+        uint64_t attempt_seq;
+        size_t n_open;            /* attempts in ATTEMPT_OPEN */
+        sg_prompt_job **job_slot; /* set while sg_host_handle_frame_job runs */
+        char *pruned_dir;         /* where and on which day the audit files were last pruned */
+        int64_t pruned_day;
 };
 
 static void host_log(sg_host *h, const char *fmt, ...)
@@ -100,10 +132,20 @@ static void chunk_reset(sg_host *h) {
         h->chunk_len = h->chunk_cap = h->chunk_next = h->chunk_count = 0;
 }
 
+static void attempt_clear(struct attempt *a) {
+        sg_decision_free(a->d);
+        free(a->sender);
+        free(a->audit_dir);
+        memset(a, 0, sizeof *a);
+}
+
 sg_host *sg_host_free(sg_host *h) {
         if (!h)
                 return NULL;
         chunk_reset(h);
+        for (size_t i = 0; i < SG_HOST_ATTEMPTS_MAX; i++)
+                attempt_clear(&h->attempts[i]);
+        free(h->pruned_dir);
         sg_policy_free(h->policy);
         free(h->policy_path);
         free(h->manifest_path);
@@ -163,6 +205,175 @@ static void file_id_from_stat(const struct stat *st, file_id *id) {
 #endif
 }
 
+/* ---- audit */
+
+/* Delete audit files past retention in the directory of `s`, at most once a
+ * day per directory unless `force`. Failures are logged, never fatal. */
+static void audit_prune(sg_host *h, const sg_audit_settings *s, int64_t now, int force) {
+        if (!s || !s->enabled || s->retention_days == 0)
+                return;
+        char *dir = NULL;
+        sg_error err;
+        if (sg_audit_dir_resolve(s->directory, &dir, &err)) {
+                host_log(h, "audit: %s", err.message);
+                return;
+        }
+        int64_t today = sg_audit_day_of(now);
+        if (!force && h->pruned_dir && strcmp(h->pruned_dir, dir) == 0 && h->pruned_day == today) {
+                free(dir);
+                return;
+        }
+        size_t removed = 0;
+        if (sg_audit_prune(dir, now, s->retention_days, &removed, &err))
+                host_log(h, "audit: %s", err.message);
+        else if (removed)
+                host_log(h, "audit: deleted %zu file%s older than %u days from %s", removed, removed == 1 ? "" : "s",
+                         s->retention_days, dir);
+        free(h->pruned_dir);
+        h->pruned_dir = dir;
+        h->pruned_day = today;
+}
+
+/* The login name for the audit record, or NULL. */
+static const char *user_name(void) {
+        const char *u = getenv("USER");
+        if (u && *u)
+                return u;
+        u = getenv("LOGNAME");
+        if (u && *u)
+                return u;
+        struct passwd *pw = getpwuid(getuid());
+        return pw ? pw->pw_name : NULL;
+}
+
+/* Write the record of attempt `a` under its own audit settings (those of the
+ * policy that decided). `len_only_check`: open the day's file without writing
+ * (whether a later record can be written). SG_ERR_AUDIT on failure, logged. */
+static sg_err audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
+                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,
+                          sg_error *err) {
+        if (!a->audit.enabled)
+                return SG_OK;
+        int64_t now = sg_audit_now_ms();
+        char *dir = NULL, *line = NULL;
+        size_t len = 0;
+        sg_error e;
+        sg_err r = sg_audit_dir_resolve(a->audit.directory, &dir, &e);
+        if (!r && !only_check) {
+                audit_prune(h, &a->audit, now, 0);
+                sg_audit_record rec = {
+                        .time_ms = now,
+                        .attempt = a->id,
+                        .client = "thunderbird",
+                        .user = user_name(),
+                        .sender = a->sender,
+                        .decision = a->d,
+                        .choice = choice,
+                        .by = by,
+                        .justification = justification,
+                        .outcome = outcome,
+                        .prompt_error = prompt_error,
+                };
+                r = sg_audit_format(&rec, &line, &len, &e);
+        }
+        if (!r)
+                r = sg_audit_append(dir, now, line, only_check ? 0 : len, &e);
+        free(dir);
+        free(line);
+        if (!r)
+                return SG_OK;
+        host_log(h, "audit record %s: %s", only_check ? "cannot be written" : "not written", e.message);
+        return sg_error_set(err, SG_ERR_AUDIT, "audit log: %s", e.message);
+}
+
+/* ---- attempts */
+
+/* 32 lowercase hex characters from the system's random source. */
+static int random_attempt(char out[SG_HOST_ATTEMPT_LEN + 1]) {
+        unsigned char raw[SG_HOST_ATTEMPT_LEN / 2];
+        size_t got = 0;
+#if defined(__linux__)
+        while (got < sizeof raw) {
+                ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                got += (size_t) n;
+        }
+#endif
+        if (got < sizeof raw) {
+                int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+                got = 0;
+                while (fd >= 0 && got < sizeof raw) {
+                        ssize_t n = read(fd, raw + got, sizeof raw - got);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0)
+                                break;
+                        got += (size_t) n;
+                }
+                if (fd >= 0)
+                        close(fd);
+                if (got < sizeof raw)
+                        return 0;
+        }
+        static const char hex[] = "0123456789abcdef";
+        for (size_t i = 0; i < sizeof raw; i++) {
+                out[2 * i] = hex[raw[i] >> 4];
+                out[2 * i + 1] = hex[raw[i] & 15];
+        }
+        out[SG_HOST_ATTEMPT_LEN] = '\0';
+        return 1;
+}
+
+static struct attempt *attempt_find(sg_host *h, const char *id) {
+        for (size_t i = 0; i < SG_HOST_ATTEMPTS_MAX; i++)
+                if (h->attempts[i].id[0] && strcmp(h->attempts[i].id, id) == 0)
+                        return &h->attempts[i];
+        return NULL;
+}
+
+/* A free slot, evicting the oldest attempt whose prompt is not open; a
+ * prompt decision never shown is recorded as abandoned first. */
+static struct attempt *attempt_slot(sg_host *h) {
+        struct attempt *oldest = NULL;
+        for (size_t i = 0; i < SG_HOST_ATTEMPTS_MAX; i++) {
+                struct attempt *a = &h->attempts[i];
+                if (!a->id[0])
+                        return a;
+                if (a->state != ATTEMPT_OPEN && (!oldest || a->seq < oldest->seq))
+                        oldest = a;
+        }
+        /* SG_HOST_PROMPTS_MAX < SG_HOST_ATTEMPTS_MAX: never NULL. */
+        if (oldest && oldest->state == ATTEMPT_PENDING)
+                audit_write(h, oldest, NULL, NULL, NULL, SG_AUDIT_ABANDONED, NULL, 0, NULL);
+        if (oldest)
+                attempt_clear(oldest);
+        return oldest;
+}
+
+static int copy_audit_settings(struct attempt *a, const sg_audit_settings *s) {
+        a->audit = *s;
+        a->audit.directory = NULL;
+        if (s->directory) {
+                if (!(a->audit_dir = sg_strdup(s->directory)))
+                        return 0;
+                a->audit.directory = a->audit_dir;
+        }
+        return 1;
+}
+
+void sg_host_shutdown(sg_host *h) {
+        for (size_t i = 0; i < SG_HOST_ATTEMPTS_MAX; i++) {
+                struct attempt *a = &h->attempts[i];
+                if (a->id[0] && a->state == ATTEMPT_PENDING) {
+                        audit_write(h, a, NULL, NULL, NULL, SG_AUDIT_ABANDONED, NULL, 0, NULL);
+                        a->state = ATTEMPT_DONE;
+                }
+        }
+}
+
 /* Bring h->policy in line with the file on disk. Fail closed: whenever the
  * file is gone, unreadable or invalid, the old policy is dropped and the
  * error is what policy.evaluate answers. */
@@ -209,6 +420,8 @@ static void policy_refresh(sg_host *h) {
         h->policy_id = id;
         h->have_policy_id = 1;
         host_log(h, "policy %s from %s", reload ? "reloaded" : "loaded", h->policy_path);
+        /* Retention applies from the start, not only from the first record. */
+        audit_prune(h, sg_policy_audit(p), sg_audit_now_ms(), 1);
 }
 
 /* ---- ops */
@@ -219,7 +432,10 @@ static sg_err op_version(sg_host *h, json_object *req, json_object **ret_result,
 static sg_err op_policy_evaluate(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static sg_err op_policy_get(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static sg_err op_doctor(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
+static sg_err op_prompt_show(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static json_object *policy_error_json(const sg_host *h);
+static json_object *parse_json_text(const char *text, size_t len, int depth, int strict);
+static const char *string_member(json_object *o, const char *key);
 
 static const struct op {
         const char *name;
@@ -237,6 +453,10 @@ static const struct op {
         {"doctor", op_doctor,
          "{} -> {ok, checks[{id, ok, detail}]}: checks the native-messaging manifest, the extension id, the "
          "policy and the version."},
+        {"prompt.show", op_prompt_show,
+         "{attempt, lang, subject} -> {choice, kind, by, justification, headers[], subject_tag, encrypt}: shows "
+         "the send prompt for a policy.evaluate decision whose action was prompt; answered when the user "
+         "answers, while other requests are served."},
 };
 
 int sg_host_op_info(size_t i, const char **ret_name, const char **ret_help) {
@@ -289,6 +509,10 @@ static sg_err op_version(sg_host *h, json_object *req, json_object **ret_result,
         add_int(limits, "header_name", SG_MSG_HEADER_NAME_MAX);
         add_int(limits, "header_value", SG_MSG_HEADER_VALUE_MAX);
         add_int(limits, "name", SG_MSG_NAME_MAX);
+        add_int(limits, "attempts", SG_HOST_ATTEMPTS_MAX);
+        add_int(limits, "prompts", SG_HOST_PROMPTS_MAX);
+        add_int(limits, "prompt_input", SG_PROMPT_INPUT_MAX);
+        add_int(limits, "prompt_output", SG_HOST_PROMPT_OUTPUT_MAX);
         json_object_object_add(r, "limits", limits);
 
         json_object_object_add(pol, "path", json_object_new_string(h->policy_path));
@@ -297,6 +521,18 @@ static sg_err op_version(sg_host *h, json_object *req, json_object **ret_result,
         json_object_object_add(r, "policy", pol);
         *ret_result = r;
         return SG_OK;
+}
+
+/* The sender's address (no display name) from `message.from`, or NULL. */
+static char *sender_address(const char *from) {
+        if (!from)
+                return NULL;
+        sg_mailbox_list list = {0};
+        char *addr = NULL;
+        if (sg_addr_parse_list(from, 1, &list, NULL) == SG_OK && list.n == 1)
+                addr = sg_strdup(list.items[0].address);
+        sg_mailbox_list_clear(&list);
+        return addr;
 }
 
 static sg_err op_policy_evaluate(sg_host *h, json_object *req, json_object **ret_result, sg_error *err) {
@@ -317,15 +553,426 @@ static sg_err op_policy_evaluate(sg_host *h, json_object *req, json_object **ret
                 return e;
         sg_decision *d = NULL;
         e = sg_policy_evaluate(h->policy, &buf.msg, &d, err);
+        char *sender = e ? NULL : sender_address(buf.msg.from);
         sg_message_buf_clear(&buf);
         if (e)
                 return e;
+
+        struct attempt a = {.d = d, .sender = sender};
+        if (!random_attempt(a.id)) {
+                attempt_clear(&a);
+                return sg_error_set(err, SG_ERR_INTERNAL, "policy.evaluate: no random bytes for the attempt id");
+        }
+        if (!copy_audit_settings(&a, sg_policy_audit(h->policy))) {
+                attempt_clear(&a);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        /* A prompt is recorded when it is answered; a required log must be
+         * writable now, or the answer could not be recorded then. */
+        a.state = d->action == SG_ACTION_PROMPT ? ATTEMPT_PENDING : ATTEMPT_DONE;
+        e = audit_write(h, &a, NULL, NULL, NULL, sg_audit_outcome_of(d, NULL), NULL, a.state == ATTEMPT_PENDING, err);
+        if (e && a.audit.required) {
+                attempt_clear(&a);
+                return e;
+        }
+
         json_object *r = sg_decision_to_json(d);
-        sg_decision_free(d);
-        if (!r)
+        if (!r || json_object_object_add(r, "attempt", json_object_new_string(a.id)) != 0) {
+                json_object_put(r);
+                attempt_clear(&a);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the decision");
+        }
+        struct attempt *slot = attempt_slot(h);
+        a.seq = ++h->attempt_seq;
+        *slot = a;
         *ret_result = r;
         return SG_OK;
+}
+
+/* ---- prompt.show */
+
+sg_prompt_job *sg_prompt_job_free(sg_prompt_job *job) {
+        if (job) {
+                free(job->id_json);
+                free(job->input);
+                free(job);
+        }
+        return NULL;
+}
+
+/* The choice a prompt that could not answer falls back to. */
+static const sg_choice *fallback_choice(const sg_decision *d) {
+        return d->prompt_fallback < d->n_choices ? &d->choices[d->prompt_fallback] : NULL;
+}
+
+/* `code` answers prompt.show for attempt `a` without a user's answer: record
+ * the policy's fallback as taken, and the attempt is done. A required audit
+ * record that cannot be written turns the answer into audit_failed. */
+static sg_err prompt_fail(sg_host *h, struct attempt *a, sg_error *err, sg_err code, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 5, 6)))
+#endif
+        ;
+
+static sg_err prompt_fail(sg_host *h, struct attempt *a, sg_error *err, sg_err code, const char *fmt, ...) {
+        char msg[SG_ERROR_MESSAGE_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        host_log(h, "prompt for attempt %s: %s: %s", a->id, sg_err_code(code), msg);
+        const sg_choice *fb = fallback_choice(a->d);
+        a->state = ATTEMPT_DONE;
+        sg_err e = audit_write(h, a, fb, "fallback", NULL, sg_audit_outcome_of(a->d, fb), sg_err_code(code), 0, err);
+        if (e && a->audit.required)
+                return e;
+        return sg_error_set(err, code, "%s", msg);
+}
+
+static int is_choice_id(const sg_choice *c, const char *id) {
+        if (c->kind != SG_CHOICE_ROUTE)
+                return strcmp(sg_choice_kind_name(c->kind), id) == 0;
+        return strncmp(id, "route:", 6) == 0 && c->route && strcmp(id + 6, c->route) == 0;
+}
+
+static sg_err op_prompt_show(sg_host *h, json_object *req, json_object **ret_result, sg_error *err) {
+        json_object *v;
+        if (!json_object_object_get_ex(req, "attempt", &v) || !json_object_is_type(v, json_type_string))
+                return sg_error_set(err, SG_ERR_REQUEST,
+                                    "attempt: required, a string (result.attempt of policy.evaluate)");
+        const char *attempt = json_object_get_string(v);
+        const char *lang = NULL, *subject = NULL;
+        if (json_object_object_get_ex(req, "lang", &v) && v) {
+                if (!json_object_is_type(v, json_type_string) ||
+                    (strcmp(json_object_get_string(v), "ja") != 0 && strcmp(json_object_get_string(v), "en") != 0))
+                        return sg_error_set(err, SG_ERR_REQUEST, "lang: expected \"ja\", \"en\" or null");
+                lang = json_object_get_string(v);
+        }
+        if (json_object_object_get_ex(req, "subject", &v) && v) {
+                if (!json_object_is_type(v, json_type_string))
+                        return sg_error_set(err, SG_ERR_REQUEST, "subject: expected a string or null, got %s",
+                                            json_type_to_name(json_object_get_type(v)));
+                size_t n = (size_t) json_object_get_string_len(v);
+                subject = json_object_get_string(v);
+                if (strlen(subject) != n)
+                        return sg_error_set(err, SG_ERR_REQUEST, "subject: contains a NUL character");
+                if (n > SG_MSG_SUBJECT_MAX)
+                        return sg_error_set(err, SG_ERR_LIMIT, "subject: longer than %d bytes", SG_MSG_SUBJECT_MAX);
+        }
+
+        struct attempt *a = attempt_find(h, attempt);
+        if (!a)
+                return sg_error_set(err, SG_ERR_UNKNOWN_ATTEMPT,
+                                    "attempt \"%.*s\": no such decision (the host keeps the last %d)",
+                                    quote_len(attempt, 64), attempt, SG_HOST_ATTEMPTS_MAX);
+        if (a->d->action != SG_ACTION_PROMPT)
+                return sg_error_set(err, SG_ERR_UNKNOWN_ATTEMPT, "attempt %s: the decision was %s, not prompt", a->id,
+                                    sg_action_name(a->d->action));
+        if (a->state == ATTEMPT_OPEN)
+                return sg_error_set(err, SG_ERR_PROMPT_BUSY, "attempt %s: its prompt is already open", a->id);
+        if (a->state == ATTEMPT_DONE)
+                return sg_error_set(err, SG_ERR_UNKNOWN_ATTEMPT, "attempt %s: already answered", a->id);
+        if (h->n_open >= SG_HOST_PROMPTS_MAX)
+                return prompt_fail(h, a, err, SG_ERR_PROMPT_BUSY, "%d prompts are open already", SG_HOST_PROMPTS_MAX);
+        if (!h->job_slot)
+                return prompt_fail(h, a, err, SG_ERR_PROMPT_UNAVAILABLE, "this connection cannot show prompts");
+
+        /* The program gets the host's own copy of the decision. */
+        json_object *in = sg_decision_to_json(a->d);
+        if (!in || json_object_object_add(in, "attempt", json_object_new_string(a->id)) != 0 ||
+            (subject && json_object_object_add(in, "subject", json_object_new_string(subject)) != 0)) {
+                json_object_put(in);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        const char *text = json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        size_t len = strlen(text);
+        if (len + 1 > SG_PROMPT_INPUT_MAX) {
+                json_object_put(in);
+                return prompt_fail(h, a, err, SG_ERR_PROMPT_FAILED,
+                                   "the decision (%zu bytes) is over the prompt's input limit of %u bytes", len,
+                                   SG_PROMPT_INPUT_MAX);
+        }
+        sg_prompt_job *job = calloc(1, sizeof *job);
+        if (job && (job->input = malloc(len + 2))) {
+                memcpy(job->input, text, len);
+                job->input[len] = '\n';
+                job->input[len + 1] = '\0';
+                job->input_len = len + 1;
+        }
+        json_object_put(in);
+        if (!job || !job->input) {
+                sg_prompt_job_free(job);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        memcpy(job->attempt, a->id, sizeof job->attempt);
+        if (lang)
+                memcpy(job->lang, lang, 3);
+        job->timeout_seconds = a->d->prompt_timeout_seconds;
+        a->state = ATTEMPT_OPEN;
+        h->n_open++;
+        *h->job_slot = job;
+        *ret_result = NULL;
+        return SG_OK;
+}
+
+/* RFC 2047 B-encoded words (UTF-8), each at most 75 characters and holding
+ * whole characters, separated by single spaces (the mail client folds there). */
+static char *rfc2047_encode(const char *s) {
+        size_t n = strlen(s);
+        /* 45 bytes make 60 base64 characters: "=?UTF-8?B?" + 60 + "?=" = 72. */
+        enum { WORD_RAW = 45 };
+        char *out = malloc((n / 30 + 1) * 76 + 1);
+        if (!out)
+                return NULL;
+        size_t o = 0, i = 0;
+        while (i < n) {
+                size_t k = n - i < WORD_RAW ? n - i : WORD_RAW;
+                while (k < n - i && k > 0 && ((unsigned char) s[i + k] & 0xC0) == 0x80)
+                        k--; /* do not split a character */
+                char *b64 = sg_base64_encode(s + i, k);
+                if (!b64) {
+                        free(out);
+                        return NULL;
+                }
+                o += (size_t) sprintf(out + o, "%s=?UTF-8?B?%s?=", o ? " " : "", b64);
+                free(b64);
+                i += k;
+        }
+        out[o] = '\0';
+        return out;
+}
+
+/* The header value for a justification: as it is when it is plain printable
+ * ASCII that no reader could take for an encoded word, else RFC 2047. */
+static char *justification_value(const char *j) {
+        int plain = strstr(j, "=?") == NULL;
+        for (const char *p = j; *p && plain; p++)
+                plain = (unsigned char) *p >= 0x20 && (unsigned char) *p < 0x7F;
+        return plain ? sg_strdup(j) : rfc2047_encode(j);
+}
+
+static json_object *header_pair(const char *name, const char *value) {
+        json_object *o = json_object_new_object();
+        if (o) {
+                json_object_object_add(o, "name", json_object_new_string(name));
+                json_object_object_add(o, "value", json_object_new_string(value));
+        }
+        return o;
+}
+
+/* The prompt.show result for `choice` taken `by`. NULL on ENOMEM. */
+static json_object *prompt_result(const sg_decision *d, const sg_choice *c, const char *by, const char *justification) {
+        json_object *r = json_object_new_object();
+        json_object *headers = json_object_new_array();
+        if (!r || !headers) {
+                json_object_put(r);
+                json_object_put(headers);
+                return NULL;
+        }
+        char id[sizeof "route:" + SG_POLICY_NAME_MAX];
+        snprintf(id, sizeof id, "%s%s", c->kind == SG_CHOICE_ROUTE ? "route:" : sg_choice_kind_name(c->kind),
+                 c->kind == SG_CHOICE_ROUTE && c->route ? c->route : "");
+        json_object_object_add(r, "choice", json_object_new_string(id));
+        json_object_object_add(r, "kind", json_object_new_string(sg_choice_kind_name(c->kind)));
+        json_object_object_add(r, "by", json_object_new_string(by));
+        json_object_object_add(r, "justification", justification ? json_object_new_string(justification) : NULL);
+        const char *tag = NULL;
+        if (c->kind == SG_CHOICE_ROUTE) {
+                for (size_t i = 0; i < c->n_headers; i++)
+                        json_object_array_add(headers, header_pair(c->headers[i].name, c->headers[i].value));
+                tag = c->subject_tag;
+        } else if (c->kind == SG_CHOICE_SEND && justification && d->justification_header) {
+                char *value = justification_value(justification);
+                if (!value) {
+                        json_object_put(r);
+                        json_object_put(headers);
+                        return NULL;
+                }
+                json_object_array_add(headers, header_pair(d->justification_header, value));
+                free(value);
+        }
+        json_object_object_add(r, "headers", headers);
+        json_object_object_add(r, "subject_tag", tag ? json_object_new_string(tag) : NULL);
+        json_object *enc = NULL;
+        if (c->kind == SG_CHOICE_ENCRYPT) {
+                enc = json_object_new_object();
+                json_object *m = json_object_new_array(), *f = json_object_new_array();
+                for (size_t i = 0; m && i < d->n_encrypt_methods; i++)
+                        json_object_array_add(m, json_object_new_string(d->encrypt_methods[i]));
+                for (size_t i = 0; f && i < d->n_encrypt_fallback; i++)
+                        json_object_array_add(f, json_object_new_string(d->encrypt_fallback[i]));
+                json_object_object_add(enc, "methods", m);
+                json_object_object_add(enc, "fallback", f);
+        }
+        json_object_object_add(r, "encrypt", enc);
+        return r;
+}
+
+/* Check the program's answer against the decision. On success *ret_choice,
+ * *ret_by and *ret_justification (owned, or NULL) are set; otherwise `why`
+ * says what is wrong. */
+static int parse_answer(const sg_decision *d, const char *out, size_t len, const sg_choice **ret_choice, char *by_out,
+                        size_t by_cap, char **ret_justification, char *why, size_t why_cap);
+
+static int parse_answer(const sg_decision *d, const char *out, size_t len, const sg_choice **ret_choice, char *by_out,
+                        size_t by_cap, char **ret_justification, char *why, size_t why_cap) {
+        *ret_justification = NULL;
+        if (len > 0 && out[len - 1] == '\n')
+                len--;
+        if (len > 0 && out[len - 1] == '\r')
+                len--;
+        if (len == 0) {
+                snprintf(why, why_cap, "it printed no answer");
+                return 0;
+        }
+        if (!sg_utf8_valid(out, len) || memchr(out, '\n', len)) {
+                snprintf(why, why_cap, "its answer is not one line of UTF-8");
+                return 0;
+        }
+        json_object *o = parse_json_text(out, len, 4, 1);
+        if (!o || !json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                snprintf(why, why_cap, "its answer is not a JSON object");
+                return 0;
+        }
+        int ok = 0;
+        const char *choice = string_member(o, "choice"), *by = string_member(o, "by");
+        json_object *jv = NULL;
+        int has_j = json_object_object_get_ex(o, "justification", &jv) && jv;
+        const sg_choice *c = NULL;
+        for (size_t i = 0; choice && i < d->n_choices && !c; i++)
+                if (is_choice_id(&d->choices[i], choice))
+                        c = &d->choices[i];
+        if (!choice) {
+                snprintf(why, why_cap, "answer.choice: required, a string");
+        } else if (!c) {
+                snprintf(why, why_cap, "answer.choice: \"%.*s\" is not one of the decision's choices",
+                         quote_len(choice, 64), choice);
+        } else if (!by || (strcmp(by, "button") != 0 && strcmp(by, "escape") != 0 && strcmp(by, "close") != 0 &&
+                           strcmp(by, "timeout") != 0)) {
+                snprintf(why, why_cap, "answer.by: expected \"button\", \"escape\", \"close\" or \"timeout\"");
+        } else if (strcmp(by, "button") != 0 && c->kind != SG_CHOICE_CANCEL) {
+                snprintf(why, why_cap, "answer.by: \"%s\" can only cancel", by);
+        } else if (c->kind == SG_CHOICE_SEND && d->require_justification) {
+                if (!has_j || !json_object_is_type(jv, json_type_string)) {
+                        snprintf(why, why_cap, "answer.justification: required for \"send\", a string");
+                } else {
+                        const char *j = json_object_get_string(jv);
+                        size_t n = (size_t) json_object_get_string_len(jv);
+                        while (n > 0 && (*j == ' ' || *j == '\t'))
+                                j++, n--;
+                        while (n > 0 && (j[n - 1] == ' ' || j[n - 1] == '\t'))
+                                n--;
+                        int ctl = 0;
+                        for (size_t i = 0; i < n; i++)
+                                ctl = ctl || (unsigned char) j[i] < 0x20 || j[i] == 0x7F;
+                        if (n == 0 || n > SG_AUDIT_JUSTIFICATION_MAX)
+                                snprintf(why, why_cap, "answer.justification: must be 1 to %d bytes",
+                                         SG_AUDIT_JUSTIFICATION_MAX);
+                        else if (ctl)
+                                snprintf(why, why_cap, "answer.justification: contains a control character");
+                        else if (!(*ret_justification = strndup(j, n)))
+                                snprintf(why, why_cap, "out of memory");
+                        else
+                                ok = 1;
+                }
+        } else if (has_j) {
+                snprintf(why, why_cap, "answer.justification: only for \"send\" when the policy requires one");
+        } else {
+                ok = 1;
+        }
+        if (ok) {
+                *ret_choice = c;
+                snprintf(by_out, by_cap, "%s", by);
+        }
+        json_object_put(o);
+        return ok;
+}
+
+static const sg_choice *cancel_choice(const sg_decision *d) {
+        for (size_t i = 0; i < d->n_choices; i++)
+                if (d->choices[i].kind == SG_CHOICE_CANCEL)
+                        return &d->choices[i];
+        return NULL;
+}
+
+static char *respond(json_object *id, json_object *result, const sg_error *err, char **ret_id_json);
+
+char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_result *res, char **ret_id_json) {
+        if (ret_id_json)
+                *ret_id_json = NULL;
+        json_object *id = job->id_json ? json_tokener_parse(job->id_json) : NULL;
+        struct attempt *a = attempt_find(h, job->attempt);
+        sg_error err;
+        char *resp;
+        if (!a || a->state != ATTEMPT_OPEN) {
+                sg_error_set(&err, SG_ERR_INTERNAL, "prompt.show: attempt %s is not open", job->attempt);
+                resp = res->end == SG_PROMPT_ABANDONED ? NULL : respond(id, NULL, &err, ret_id_json);
+                json_object_put(id);
+                return resp;
+        }
+        h->n_open--;
+        const sg_decision *d = a->d;
+        const sg_choice *c = NULL;
+        char by[16] = "";
+        char *justification = NULL;
+        sg_err e = SG_OK;
+        switch (res->end) {
+        case SG_PROMPT_ABANDONED:
+                a->state = ATTEMPT_DONE;
+                audit_write(h, a, cancel_choice(d), NULL, NULL, SG_AUDIT_ABANDONED, NULL, 0, NULL);
+                json_object_put(id);
+                return NULL;
+        case SG_PROMPT_TIMED_OUT:
+                c = cancel_choice(d);
+                snprintf(by, sizeof by, "timeout");
+                break;
+        case SG_PROMPT_NOT_STARTED:
+                e = prompt_fail(h, a, &err, SG_ERR_PROMPT_UNAVAILABLE, "%s",
+                                res->detail ? res->detail : "the prompt program could not be started");
+                break;
+        case SG_PROMPT_OVERFLOW:
+                e = prompt_fail(h, a, &err, SG_ERR_PROMPT_FAILED, "the prompt program wrote more than %d bytes",
+                                SG_HOST_PROMPT_OUTPUT_MAX);
+                break;
+        case SG_PROMPT_SIGNALED:
+                e = prompt_fail(h, a, &err, SG_ERR_PROMPT_FAILED, "the prompt program was killed by signal %d",
+                                res->status);
+                break;
+        case SG_PROMPT_EXITED:
+                if (res->status == 3) {
+                        e = prompt_fail(h, a, &err, SG_ERR_PROMPT_UNAVAILABLE,
+                                        "the prompt program cannot open a display (exit status 3)");
+                } else if (res->status == 2) {
+                        e = prompt_fail(h, a, &err, SG_ERR_PROMPT_FAILED,
+                                        "the prompt program refused its input (exit status 2)");
+                } else if (res->status != 0) {
+                        e = prompt_fail(h, a, &err, SG_ERR_PROMPT_FAILED, "the prompt program exited with status %d",
+                                        res->status);
+                } else {
+                        char why[256];
+                        if (!parse_answer(d, res->out ? res->out : "", res->out ? res->out_len : 0, &c, by, sizeof by,
+                                          &justification, why, sizeof why))
+                                e = prompt_fail(h, a, &err, SG_ERR_PROMPT_FAILED,
+                                                "the prompt program gave an invalid answer: %s", why);
+                }
+                break;
+        }
+        if (!e && !c)
+                e = prompt_fail(h, a, &err, SG_ERR_INTERNAL, "the decision has no cancel choice");
+        json_object *result = NULL;
+        if (!e) {
+                a->state = ATTEMPT_DONE;
+                e = audit_write(h, a, c, by, justification, sg_audit_outcome_of(d, c), NULL, 0, &err);
+                if (e && !a->audit.required)
+                        e = SG_OK;
+        }
+        if (!e && !(result = prompt_result(d, c, by, justification)))
+                e = sg_error_set(&err, SG_ERR_NOMEM, "out of memory building the prompt.show result");
+        free(justification);
+        resp = respond(id, result, e ? &err : NULL, ret_id_json);
+        json_object_put(id);
+        return resp;
 }
 
 /* {code, message} of why the policy is not in force, or NULL (JSON null) when it is. */
@@ -768,6 +1415,18 @@ static char *dispatch_object(sg_host *h, json_object *req, json_object *fallback
                 json_object *result = NULL;
                 if (ops[i].handler(h, req, &result, &err) != SG_OK)
                         return respond(id, NULL, &err, ret_id_json);
+                if (!result && h->job_slot && *h->job_slot) {
+                        /* A prompt started: answered by sg_host_prompt_done. */
+                        char *id_json = id_to_json(id);
+                        if (!id_json) {
+                                sg_error_set(&err, SG_ERR_NOMEM, "out of memory");
+                                return respond(id, NULL, &err, ret_id_json);
+                        }
+                        (*h->job_slot)->id_json = id_json;
+                        if (ret_id_json)
+                                *ret_id_json = NULL;
+                        return NULL;
+                }
                 return respond(id, result, NULL, ret_id_json);
         }
         sg_error_set(&err, SG_ERR_UNKNOWN_OP, "unknown op \"%.*s\" (the version op lists the ops)", quote_len(name, 64),
@@ -943,6 +1602,16 @@ static char *handle_chunk(sg_host *h, json_object *frame, json_object *chunk, ch
         json_object_put(req);
         free(text);
         free(chunks_id);
+        return r;
+}
+
+char *sg_host_handle_frame_job(sg_host *h, const char *payload, size_t len, char **ret_id_json,
+                               sg_prompt_job **ret_job) {
+        sg_prompt_job *job = NULL;
+        h->job_slot = &job;
+        char *r = sg_host_handle_frame(h, payload, len, ret_id_json);
+        h->job_slot = NULL;
+        *ret_job = job;
         return r;
 }
 

@@ -14,10 +14,16 @@ extern "C" {
 
 /* Named limits of the protocol layer (the frame and message limits are in
  * frame.h and policy.h). */
-#define SG_HOST_JSON_DEPTH   16    /* nesting depth of a request */
-#define SG_HOST_ID_MAX       256   /* bytes of a string id */
-#define SG_HOST_PROTOCOL     1     /* version of the protocol in docs/protocol.md */
-#define SG_HOST_MANIFEST_MAX 65536 /* bytes of the native-messaging manifest `doctor` reads */
+#define SG_HOST_JSON_DEPTH        16         /* nesting depth of a request */
+#define SG_HOST_ID_MAX            256        /* bytes of a string id */
+#define SG_HOST_PROTOCOL          1          /* version of the protocol in docs/protocol.md */
+#define SG_HOST_MANIFEST_MAX      65536      /* bytes of the native-messaging manifest `doctor` reads */
+#define SG_HOST_ATTEMPTS_MAX      64         /* decisions remembered for prompt.show */
+#define SG_HOST_PROMPTS_MAX       4          /* prompts open at once */
+#define SG_HOST_ATTEMPT_LEN       32         /* hex characters of an attempt id */
+#define SG_HOST_PROMPT_OUTPUT_MAX 65536      /* bytes of the prompt program's stdout */
+#define SG_PROMPT_INPUT_MAX       (8u << 20) /* bytes of the decision written to the prompt program */
+#define SG_HOST_KILL_GRACE_MS     2000       /* SIGTERM, then SIGKILL after this */
 
 /* The native-messaging application name: the manifest's `name`, its file name
  * (`sealgate.host.json`) and what the extension passes to connectNative. */
@@ -60,6 +66,60 @@ char *sg_host_dispatch_id(sg_host *h, const char *req, size_t len, char **ret_id
  * Returns NULL with *ret_id_json NULL when a chunk was accepted and more are
  * expected (nothing to send); otherwise the owned response, as above. */
 char *sg_host_handle_frame(sg_host *h, const char *payload, size_t len, char **ret_id_json);
+
+/* ---- prompt.show: the dispatcher validates and hands the transport a job;
+ * the transport runs the program without blocking and hands back how it
+ * ended. */
+
+/* What the transport must run for one prompt.show request. */
+typedef struct sg_prompt_job {
+        char *id_json;                         /* the request's id, serialised */
+        char attempt[SG_HOST_ATTEMPT_LEN + 1]; /* the attempt shown */
+        char *input;                           /* one JSON line for the program's stdin */
+        size_t input_len;
+        char lang[3];             /* "ja", "en", or "" (the desktop's language) */
+        unsigned timeout_seconds; /* the policy's prompt.timeout_seconds */
+} sg_prompt_job;
+sg_prompt_job *sg_prompt_job_free(sg_prompt_job *job); /* takes NULL, returns NULL */
+
+/* As sg_host_handle_frame, but a prompt.show request that passes validation
+ * starts a job: the return is NULL, *ret_id_json NULL and *ret_job the job
+ * (owned). Every other request sets *ret_job NULL. Through the entry points
+ * without a job (sg_host_dispatch, sg_host_handle_frame), prompt.show is
+ * answered prompt_unavailable. */
+char *sg_host_handle_frame_job(sg_host *h, const char *payload, size_t len, char **ret_id_json,
+                               sg_prompt_job **ret_job);
+
+typedef enum sg_prompt_end {
+        SG_PROMPT_EXITED,      /* exited; `status` is its exit status */
+        SG_PROMPT_SIGNALED,    /* killed by signal `status` (not by the host) */
+        SG_PROMPT_TIMED_OUT,   /* the host ended it at the policy's timeout */
+        SG_PROMPT_NOT_STARTED, /* could not be started (not found, not executable): `detail` */
+        SG_PROMPT_OVERFLOW,    /* wrote more than SG_HOST_PROMPT_OUTPUT_MAX bytes; killed */
+        SG_PROMPT_ABANDONED,   /* killed because the host is exiting (stdin closed) */
+} sg_prompt_end;
+
+/* How the program of a job ended; everything borrowed. */
+typedef struct sg_prompt_result {
+        sg_prompt_end end;
+        int status;
+        const char *out; /* its stdout */
+        size_t out_len;
+        const char *detail; /* NOT_STARTED: why, one sentence */
+} sg_prompt_result;
+
+/* Turn the end of `job`'s program into the prompt.show response: the answer
+ * is checked against the host's own copy of the decision (prompt_failed when
+ * it does not fit), the audit record is written, and the attempt is done.
+ * Returns the owned response (*ret_id_json as sg_host_dispatch_id), or NULL
+ * for SG_PROMPT_ABANDONED (nobody to answer: only the record is written) and
+ * on ENOMEM. */
+char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_result *res, char **ret_id_json);
+
+/* The host is exiting: write "abandoned" audit records for the prompt
+ * decisions that were never shown. Call after every open job has been ended
+ * (SG_PROMPT_ABANDONED). */
+void sg_host_shutdown(sg_host *h);
 
 /* An error response {"id":<id_json>,"error":{"code","message"}}; `id_json` NULL
  * means null. Owned; NULL on ENOMEM. For the transport's own errors. */

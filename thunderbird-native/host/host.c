@@ -1,6 +1,10 @@
 /* sealgate-host: the Thunderbird native-messaging host's transport: frames in on
- * stdin, frames out on stdout, around the dispatch table (docs/protocol.md). */
+ * stdin, frames out on stdout, around the dispatch table (docs/protocol.md).
+ * One poll(2) loop serves stdin and the open prompts (prompt-proc.c), so a
+ * prompt never blocks other requests. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #endif
 
 #include "dispatch.h"
+#include "prompt-proc.h"
 #include "sealgate-config.h"
 #include "sealgate/frame.h"
 #include "sealgate/util.h"
@@ -113,11 +118,169 @@ static void usage(FILE *f) {
                    "  --version  print the version as one text line (not a frame) and exit;\n"
                    "             for self-checks such as `doctor`, never for Thunderbird\n"
                    "  --help     print this text and exit\n\n"
-                   "Environment: SEALGATE_POLICY  policy file (default /etc/sealgate/policy.json)\n\n"
+                   "Environment: SEALGATE_POLICY  policy file (default /etc/sealgate/policy.json)\n"
+                   "             SEALGATE_PROMPT  the prompt program for prompt.show (default: sealgate-prompt\n"
+                   "                              next to this host, else " SG_LIBEXECDIR "/sealgate/sealgate-prompt)\n"
+                   "             XDG_STATE_HOME   base of the default audit directory (~/.local/state)\n\n"
                    "Ops:\n");
         const char *name, *help;
         for (size_t i = 0; sg_host_op_info(i, &name, &help); i++)
                 fprintf(f, "  %s\n      %s\n", name, help);
+}
+
+/* ---- open prompts */
+
+typedef struct open_prompt {
+        sg_prompt_job *job; /* NULL: free slot */
+        sg_prompt_proc proc;
+} open_prompt;
+
+static open_prompt prompts[SG_HOST_PROMPTS_MAX];
+static int sigchld_pipe[2] = {-1, -1};
+static char *self_exe;
+
+static void on_sigchld(int sig) {
+        int saved = errno;
+        if (write(sigchld_pipe[1], "c", 1) < 0) {
+                /* full: a wake-up is pending anyway */
+        }
+        errno = saved;
+}
+
+static void relay_cb(void *userdata, pid_t pid, const char *line) {
+        log_line("prompt %ld: %s", (long) pid, line);
+}
+
+static int send_or_nomem(char *resp, char *id_json, int nomem_if_null) {
+        int w = 0;
+        if (resp)
+                w = send_response(resp, id_json);
+        else if (nomem_if_null)
+                w = send_error(SG_ERR_NOMEM, "out of memory");
+        free(resp);
+        free(id_json);
+        return w;
+}
+
+/* Answer a job that ended (or never started); frees it. */
+static int finish_job(sg_host *h, sg_prompt_job *job, const sg_prompt_result *res) {
+        char *id_json = NULL;
+        char *resp = sg_host_prompt_done(h, job, res, &id_json);
+        sg_prompt_job_free(job);
+        return send_or_nomem(resp, id_json, res->end != SG_PROMPT_ABANDONED);
+}
+
+/* Start the program for `job`; a program that cannot start is answered at once. */
+static int start_job(sg_host *h, sg_prompt_job *job) {
+        open_prompt *slot = NULL;
+        for (size_t i = 0; i < SG_HOST_PROMPTS_MAX && !slot; i++)
+                if (!prompts[i].job)
+                        slot = &prompts[i];
+        char why[SG_ERROR_MESSAGE_MAX] = "no free prompt slot";
+        char *program = sg_prompt_program(self_exe);
+        if (slot && program &&
+            sg_prompt_proc_start(&slot->proc, program, job->lang, job->timeout_seconds, job->input, job->input_len,
+                                 SG_HOST_PROMPT_OUTPUT_MAX, relay_cb, NULL, why, sizeof why) == 0) {
+                log_line("prompt %ld started for attempt %s: %s", (long) slot->proc.pid, job->attempt, program);
+                free(program);
+                slot->job = job;
+                return 0;
+        }
+        free(program);
+        sg_prompt_result res = {.end = SG_PROMPT_NOT_STARTED, .detail = why};
+        return finish_job(h, job, &res);
+}
+
+static int end_prompt(sg_host *h, open_prompt *op, int abandoned) {
+        sg_prompt_proc *p = &op->proc;
+        sg_prompt_result res = {.out = p->out, .out_len = p->out_len};
+        if (abandoned)
+                res.end = SG_PROMPT_ABANDONED;
+        else if (p->overflow)
+                res.end = SG_PROMPT_OVERFLOW;
+        else if (p->timed_out)
+                res.end = SG_PROMPT_TIMED_OUT;
+        else if (WIFSIGNALED(p->wstatus))
+                res.end = SG_PROMPT_SIGNALED, res.status = WTERMSIG(p->wstatus);
+        else
+                res.end = SG_PROMPT_EXITED, res.status = WEXITSTATUS(p->wstatus);
+        log_line("prompt %ld for attempt %s ended: %s %d", (long) p->pid, op->job->attempt,
+                 abandoned                       ? "abandoned"
+                 : p->overflow                   ? "output over the limit"
+                 : p->timed_out                  ? "timed out"
+                 : res.end == SG_PROMPT_SIGNALED ? "signal"
+                                                 : "exit status",
+                 res.status);
+        sg_prompt_job *job = op->job;
+        op->job = NULL;
+        int w = finish_job(h, job, &res);
+        sg_prompt_proc_clear(p);
+        return w;
+}
+
+/* Serve one frame's payload: a response, a chunk taken, or a prompt started. */
+static int serve(sg_host *h, char *payload, size_t plen) {
+        char *id_json = NULL;
+        sg_prompt_job *job = NULL;
+        char *resp = sg_host_handle_frame_job(h, payload, plen, &id_json, &job);
+        if (job)
+                return start_job(h, job);
+        return send_or_nomem(resp, id_json, id_json != NULL);
+}
+
+/* stdin closed: end the open prompts (SIGTERM, SIGKILL after the grace
+ * period), record them and the prompts never shown as abandoned. */
+static void abandon_all(sg_host *h) {
+        int64_t now = sg_prompt_now_ms();
+        int any = 0;
+        for (size_t i = 0; i < SG_HOST_PROMPTS_MAX; i++)
+                if (prompts[i].job) {
+                        sg_prompt_proc_terminate(&prompts[i].proc, now);
+                        any = 1;
+                }
+        while (any) {
+                any = 0;
+                int64_t next = 0;
+                now = sg_prompt_now_ms();
+                for (size_t i = 0; i < SG_HOST_PROMPTS_MAX; i++) {
+                        sg_prompt_proc *p = &prompts[i].proc;
+                        if (!prompts[i].job || sg_prompt_proc_reap(p))
+                                continue;
+                        sg_prompt_proc_timers(p, now);
+                        int64_t t = sg_prompt_proc_next_timer(p);
+                        if (t == 0) {
+                                sg_prompt_proc_wait(p); /* SIGKILL sent */
+                                continue;
+                        }
+                        any = 1;
+                        if (!next || t < next)
+                                next = t;
+                }
+                if (any) {
+                        struct pollfd pfd = {.fd = sigchld_pipe[0], .events = POLLIN};
+                        int ms = next > now ? (int) (next - now) : 0;
+                        if (poll(&pfd, 1, ms > 100 ? 100 : ms) > 0) {
+                                char b[64];
+                                while (read(sigchld_pipe[0], b, sizeof b) > 0) {
+                                }
+                        }
+                }
+        }
+        for (size_t i = 0; i < SG_HOST_PROMPTS_MAX; i++)
+                if (prompts[i].job)
+                        end_prompt(h, &prompts[i], 1);
+        sg_host_shutdown(h);
+}
+
+static int setup_sigchld(void) {
+        if (pipe2(sigchld_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+                return -1;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_sigchld;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+        return sigaction(SIGCHLD, &sa, NULL);
 }
 
 int main(int argc, char **argv) {
@@ -129,14 +292,12 @@ int main(int argc, char **argv) {
                 usage(stdout);
                 return 0;
         }
-#ifdef SIGPIPE
         /* A closed port must show up as a write error, not kill us silently. */
         signal(SIGPIPE, SIG_IGN);
-#endif
-#ifdef _WIN32
-        _setmode(_fileno(stdin), _O_BINARY);
-        _setmode(_fileno(stdout), _O_BINARY);
-#endif
+        if (setup_sigchld() != 0) {
+                log_line("cannot set up SIGCHLD handling: %s", strerror(errno));
+                return EXIT_PROTOCOL;
+        }
 
         sg_host *h = sg_host_new(NULL);
         if (!h) {
@@ -144,19 +305,15 @@ int main(int argc, char **argv) {
                 return EXIT_PROTOCOL;
         }
         sg_host_set_log(h, log_cb, NULL);
-        /* For the doctor op: the manifest Thunderbird found, the extension that
-         * connected, and where we really run from (symlinks resolved). */
-        char *self_exe = NULL;
-#ifdef __linux__
+        /* For the doctor op and the prompt program's lookup: where we really
+         * run from (symlinks resolved). */
         self_exe = realpath("/proc/self/exe", NULL);
-#endif
         if (sg_host_set_launch(h, argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL, self_exe) != SG_OK) {
                 free(self_exe);
                 sg_host_free(h);
                 log_line("out of memory");
                 return EXIT_PROTOCOL;
         }
-        free(self_exe);
         log_line("started: version %s, manifest %s, extension %s, policy %s", SG_VERSION, argc > 1 ? argv[1] : "(none)",
                  argc > 2 ? argv[2] : "(none)", sg_host_policy_path(h));
 
@@ -165,9 +322,63 @@ int main(int argc, char **argv) {
         static char buf[READ_SIZE];
         int status = EXIT_CLEAN;
         for (;;) {
+                struct pollfd fds[2 + SG_HOST_PROMPTS_MAX * SG_PROMPT_POLLFDS];
+                size_t first[SG_HOST_PROMPTS_MAX], count[SG_HOST_PROMPTS_MAX];
+                size_t nfds = 0;
+                fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+                fds[nfds++] = (struct pollfd){.fd = sigchld_pipe[0], .events = POLLIN};
+                int64_t now = sg_prompt_now_ms(), next = 0;
+                for (size_t i = 0; i < SG_HOST_PROMPTS_MAX; i++) {
+                        first[i] = nfds;
+                        count[i] = 0;
+                        if (!prompts[i].job)
+                                continue;
+                        count[i] = sg_prompt_proc_pollfds(&prompts[i].proc, fds + nfds);
+                        nfds += count[i];
+                        int64_t t = sg_prompt_proc_next_timer(&prompts[i].proc);
+                        if (t && (!next || t < next))
+                                next = t;
+                }
+                int timeout = -1;
+                if (next)
+                        timeout = next > now ? (int) (next - now) : 0;
+                /* Also look again now and then: a reaping signal cannot be lost then. */
+                for (size_t i = 0; i < SG_HOST_PROMPTS_MAX; i++)
+                        if (prompts[i].job && (timeout < 0 || timeout > 1000))
+                                timeout = 1000;
+                int n = poll(fds, nfds, timeout);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        log_line("poll failed: %s", strerror(errno));
+                        status = EXIT_PROTOCOL;
+                        break;
+                }
+                if (fds[1].revents) {
+                        char b[64];
+                        while (read(sigchld_pipe[0], b, sizeof b) > 0) {
+                        }
+                }
+                now = sg_prompt_now_ms();
+                int w = 0;
+                for (size_t i = 0; i < SG_HOST_PROMPTS_MAX && w == 0; i++) {
+                        if (!prompts[i].job)
+                                continue;
+                        sg_prompt_proc_io(&prompts[i].proc, fds + first[i], count[i]);
+                        sg_prompt_proc_timers(&prompts[i].proc, now);
+                        if (sg_prompt_proc_reap(&prompts[i].proc))
+                                w = end_prompt(h, &prompts[i], 0);
+                }
+                if (w < 0) {
+                        status = EXIT_PROTOCOL;
+                        break;
+                }
+                if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+                        continue;
+
                 ssize_t got = read(STDIN_FILENO, buf, sizeof buf);
                 if (got < 0) {
-                        if (errno == EINTR)
+                        if (errno == EINTR || errno == EAGAIN)
                                 continue;
                         log_line("cannot read stdin: %s", strerror(errno));
                         status = EXIT_PROTOCOL;
@@ -199,16 +410,8 @@ int main(int argc, char **argv) {
                         }
                         if (!payload)
                                 continue;
-                        char *id_json = NULL;
-                        char *resp = sg_host_handle_frame(h, payload, plen, &id_json);
+                        w = serve(h, payload, plen);
                         free(payload);
-                        int w = 0;
-                        if (resp)
-                                w = send_response(resp, id_json);
-                        else if (id_json)
-                                w = send_error(SG_ERR_NOMEM, "out of memory");
-                        free(resp);
-                        free(id_json);
                         if (w < 0) {
                                 status = EXIT_PROTOCOL;
                                 goto out;
@@ -216,8 +419,10 @@ int main(int argc, char **argv) {
                 }
         }
 out:
+        abandon_all(h);
         sg_frame_reader_clear(&r);
         sg_host_free(h);
+        free(self_exe);
         log_line("exiting with status %d", status);
         return status;
 }

@@ -15,28 +15,51 @@ extern "C" {
  * rename, only append. */
 typedef enum sg_err {
         SG_OK = 0,
-        SG_ERR_NOMEM,            /* "out_of_memory" */
-        SG_ERR_INVALID_ARGUMENT, /* "invalid_argument": a caller bug */
-        SG_ERR_ADDRESS_SYNTAX,   /* "address_syntax": unparsable address */
-        SG_ERR_IDNA,             /* "idna": a domain that is not valid IDNA */
-        SG_ERR_LIMIT,            /* "limit_exceeded": a named limit was passed */
-        SG_ERR_POLICY_INVALID,   /* "policy_invalid": policy refused */
-        SG_ERR_POLICY_IO,        /* "policy_unreadable": cannot read policy file */
-        SG_ERR_REGEX,            /* "regex_invalid": a pattern does not compile */
-        SG_ERR_REGEX_LIMIT,      /* "regex_limit": a pattern hit its match limit */
-        SG_ERR_JSON,             /* "invalid_json" */
-        SG_ERR_UTF8,             /* "invalid_utf8" */
-        SG_ERR_REQUEST,          /* "invalid_request": well-formed JSON, wrong shape */
-        SG_ERR_UNKNOWN_OP,       /* "unknown_op" */
-        SG_ERR_FRAME,            /* "frame_invalid": framing broken (truncated, bad length) */
-        SG_ERR_FRAME_TOO_LARGE,  /* "frame_too_large" */
-        SG_ERR_MIME,             /* "mime_invalid": a message that cannot be parsed */
-        SG_ERR_IO,               /* "io": reading or writing a file or pipe failed */
-        SG_ERR_INTERNAL,         /* "internal": a bug; the message says where */
+        SG_ERR_NOMEM,              /* "out_of_memory" */
+        SG_ERR_INVALID_ARGUMENT,   /* "invalid_argument": a caller bug */
+        SG_ERR_ADDRESS_SYNTAX,     /* "address_syntax": unparsable address */
+        SG_ERR_IDNA,               /* "idna": a domain that is not valid IDNA */
+        SG_ERR_LIMIT,              /* "limit_exceeded": a named limit was passed */
+        SG_ERR_POLICY_INVALID,     /* "policy_invalid": policy refused */
+        SG_ERR_POLICY_IO,          /* "policy_unreadable": cannot read policy file */
+        SG_ERR_REGEX,              /* "regex_invalid": a pattern does not compile */
+        SG_ERR_REGEX_LIMIT,        /* "regex_limit": a pattern hit its match limit */
+        SG_ERR_JSON,               /* "invalid_json" */
+        SG_ERR_UTF8,               /* "invalid_utf8" */
+        SG_ERR_REQUEST,            /* "invalid_request": well-formed JSON, wrong shape */
+        SG_ERR_UNKNOWN_OP,         /* "unknown_op" */
+        SG_ERR_FRAME,              /* "frame_invalid": framing broken (truncated, bad length) */
+        SG_ERR_FRAME_TOO_LARGE,    /* "frame_too_large" */
+        SG_ERR_MIME,               /* "mime_invalid": a message that cannot be parsed */
+        SG_ERR_IO,                 /* "io": reading or writing a file or pipe failed */
+        SG_ERR_INTERNAL,           /* "internal": a bug; the message says where */
+        SG_ERR_PROMPT_UNAVAILABLE, /* "prompt_unavailable": prompt program missing, or no display */
+        SG_ERR_PROMPT_FAILED,      /* "prompt_failed": it crashed, failed or answered wrongly */
+        SG_ERR_PROMPT_BUSY,        /* "prompt_busy": too many prompts open at once */
+        SG_ERR_UNKNOWN_ATTEMPT,    /* "unknown_attempt": no prompt decision with that attempt id */
+        SG_ERR_AUDIT,              /* "audit_failed": a required audit record cannot be written */
+        SG_ERR_WRONG_PASSPHRASE,   /* "wrong_passphrase" */
+        SG_ERR_NO_PRIVATE_KEY,     /* "no_private_key" */
+        SG_ERR_CERT_EXPIRED,       /* "cert_expired" */
+        SG_ERR_UNKNOWN_ALGORITHM,  /* "unknown_algorithm" */
+        SG_ERR_TRUNCATED,          /* "truncated_input" */
+        SG_ERR_NOT_SMIME,          /* "not_smime" */
+        SG_ERR_VERIFY_FAILED,      /* "verify_failed" */
+        SG_ERR_NO_CERTIFICATE,     /* "no_certificate" */
+        SG_ERR_CERT_UNUSABLE,      /* "cert_unusable" */
+        SG_ERR_DECRYPT_FAILED,     /* "decrypt_failed" */
         SG_ERR__MAX
 } sg_err;
 
 #define SG_ERROR_MESSAGE_MAX 512
+
+/* mingw-w64's "printf" format archetype is Microsoft's (no %zu); sealgate
+ * uses mingw's C99 stdio there, "gnu_printf". */
+#if defined(__MINGW32__)
+#define SG_PRINTF_FORMAT gnu_printf
+#else
+#define SG_PRINTF_FORMAT printf
+#endif
 
 /* An optional error report. Functions that take `sg_error *err` accept NULL. */
 typedef struct sg_error {
@@ -55,14 +78,14 @@ sg_err sg_err_from_code(const char *name);
  * The message is truncated to fit, at a UTF-8 boundary. */
 sg_err sg_error_set(sg_error *err, sg_err code, const char *fmt, ...)
 #if defined(__GNUC__)
-        __attribute__((format(printf, 3, 4)))
+        __attribute__((format(SG_PRINTF_FORMAT, 3, 4)))
 #endif
         ;
 
 /* Prefix an existing message with "prefix: " (used to add a key path). */
 void sg_error_prefix(sg_error *err, const char *fmt, ...)
 #if defined(__GNUC__)
-        __attribute__((format(printf, 2, 3)))
+        __attribute__((format(SG_PRINTF_FORMAT, 2, 3)))
 #endif
         ;
 

@@ -27,13 +27,19 @@ extern "C" {
 #define SG_MSG_NAME_MAX         1024 /* attachment file name, content type */
 
 /* ---- Named limits on a policy */
-#define SG_POLICY_DOMAINS_MAX       100000 /* per domain list */
-#define SG_POLICY_ADDRESSES_MAX     100000
-#define SG_POLICY_TRIGGERS_MAX      256
-#define SG_POLICY_ROUTES_MAX        64
-#define SG_POLICY_ROUTE_HEADERS_MAX 32
-#define SG_POLICY_LIST_MAX          1024 /* keywords, extensions, patterns per trigger */
-#define SG_POLICY_NAME_MAX          64   /* route names, trigger ids: [A-Za-z0-9_.-] */
+#define SG_POLICY_DOMAINS_MAX             100000 /* per domain list */
+#define SG_POLICY_ADDRESSES_MAX           100000
+#define SG_POLICY_TRIGGERS_MAX            256
+#define SG_POLICY_ROUTES_MAX              64
+#define SG_POLICY_ROUTE_HEADERS_MAX       32
+#define SG_POLICY_LIST_MAX                1024 /* keywords, extensions, patterns per trigger */
+#define SG_POLICY_NAME_MAX                64   /* route names, trigger ids: [A-Za-z0-9_.-] */
+#define SG_POLICY_PROMPT_TIMEOUT_MIN      10   /* prompt.timeout_seconds */
+#define SG_POLICY_PROMPT_TIMEOUT_MAX      3600
+#define SG_POLICY_PROMPT_TIMEOUT_DEFAULT  300
+#define SG_POLICY_AUDIT_RETENTION_MAX     3650 /* audit.retention_days; 0 keeps for ever */
+#define SG_POLICY_AUDIT_RETENTION_DEFAULT 90
+#define SG_POLICY_AUDIT_DIRECTORY_MAX     4096 /* bytes of audit.directory */
 
 /* Ordered by strength: a trigger only ever raises the action. */
 typedef enum sg_action {
@@ -129,6 +135,15 @@ typedef struct sg_trigger_spec {
 
 typedef struct sg_policy sg_policy;
 
+/* The audit settings of a policy (the audit.* keys), as plain data so the
+ * Outlook add-in can fill the same struct from the registry. */
+typedef struct sg_audit_settings {
+        bool enabled;            /* default true */
+        const char *directory;   /* NULL: the platform default; may start with "~/" */
+        unsigned retention_days; /* 0 keeps files for ever; default 90 */
+        bool required;           /* a record that cannot be written fails the evaluation */
+} sg_audit_settings;
+
 /* ---- Builder. Every call returns SG_OK or an error (err->message says what
  * is wrong with the value, without the key path: loaders prefix that). */
 
@@ -164,6 +179,27 @@ sg_err sg_policy_set_prompt_fallback(sg_policy *p, sg_choice_kind kind, const ch
 
 /* Whether "send" (in the clear) needs a justification from the user. */
 void sg_policy_set_require_justification(sg_policy *p, bool required);
+
+/* How long an unanswered prompt stays open: SG_POLICY_PROMPT_TIMEOUT_MIN..MAX
+ * seconds (default SG_POLICY_PROMPT_TIMEOUT_DEFAULT). */
+sg_err sg_policy_set_prompt_timeout(sg_policy *p, unsigned seconds, sg_error *err);
+
+/* The header that carries the user's justification for "send": a header field
+ * name starting with "X-" (any case; Thunderbird sets only X- headers), at
+ * most SG_MSG_HEADER_NAME_MAX bytes. Default none. */
+sg_err sg_policy_set_justification_header(sg_policy *p, const char *name, sg_error *err);
+
+/* Audit settings (defaults in sg_audit_settings). The directory must be
+ * absolute ("/var/log/x", "C:\\x", "\\\\server\\x") or start with "~/"; at most
+ * SG_POLICY_AUDIT_DIRECTORY_MAX bytes, no control characters. Retention is
+ * 0..SG_POLICY_AUDIT_RETENTION_MAX days. */
+void sg_policy_set_audit_enabled(sg_policy *p, bool enabled);
+sg_err sg_policy_set_audit_directory(sg_policy *p, const char *directory, sg_error *err);
+sg_err sg_policy_set_audit_retention_days(sg_policy *p, unsigned days, sg_error *err);
+void sg_policy_set_audit_required(sg_policy *p, bool required);
+
+/* The audit settings in force; borrowed from `p` (directory included). */
+const sg_audit_settings *sg_policy_audit(const sg_policy *p);
 
 /* Encryption: the local methods allowed ("smime", "openpgp") in order of
  * preference, and route names to fall back to when a recipient has no key. */
@@ -257,6 +293,8 @@ typedef struct sg_decision {
         size_t n_encrypt_methods;
         char **encrypt_fallback; /* ENCRYPT: route names to fall back to */
         size_t n_encrypt_fallback;
+        unsigned prompt_timeout_seconds; /* the policy's prompt.timeout_seconds, always set */
+        char *justification_header;      /* the policy's prompt.justification_header, or NULL */
 } sg_decision;
 
 /* Evaluate `msg` under the sealed policy `p`. *ret is owned:

@@ -16,8 +16,9 @@ the directory. /etc/thunderbird/policies is not touched.
 
 Needs root (Postfix is started as root and drops to `postfix`) and a display
 (DISPLAY). --self-test sends the compose window's message to someone@example.net
-through Thunderbird, checks that the portal sink got it with the route header
-and the subject tag, and exits (0 = passed). --keep leaves the directory (its
+through Thunderbird, answers the prompt window with the keyboard ("Send
+through the secure portal"), checks that the portal sink got it with the
+route header and the subject tag, and exits (0 = passed). --keep leaves the directory (its
 path is printed): Thunderbird's log, the Postfix log, the sink spools.
 """
 import argparse
@@ -38,11 +39,14 @@ sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
 
 from lib.gateway import Gateway  # noqa: E402
 from lib.thunderbird import Thunderbird  # noqa: E402
+from lib import xdisplay  # noqa: E402
 
 EXT_ID = "sealgate@sealgate.example"
 HOST_NAME = "sealgate.host"
 BUILD = os.environ.get("SEALGATE_BUILD_DIR") or os.path.join(TOP, "build")
 HOST = os.path.join(BUILD, "thunderbird-native", "host", "sealgate-host")
+PROMPT = os.path.join(BUILD, "gtk-prompt", "sealgate-prompt")
+LOCALEDIR = os.path.join(BUILD, "gtk-prompt", "po")
 EXTENSION = os.path.join(TOP, "thunderbird-native", "extension")
 POLICY = os.path.join(TOP, "examples", "demo-policy.json")
 
@@ -148,8 +152,13 @@ def instructions(gw, workdir):
   files:   {workdir}
 
 Thunderbird is open as alice@corp.example with a message to {DEMO_TO}. Try:
-  1. Send it: external mail is routed to the secure portal; the portal sink
-     gets it with "X-SecureSend-Route: portal" and the subject "[secure] ...".
+  1. Send it: a window asks how to send it outside the organisation.
+     "Send through the secure portal": the portal sink gets it with
+     "X-SecureSend-Route: portal" and the subject "[secure] ...".
+     "Send without encryption": it goes to the internet sink as written.
+     "Back to editing" (or Escape): nothing is sent, the draft stays open.
+     Every answer is recorded in the audit log:
+     {os.path.join(workdir, "home", ".local", "state", "sealgate", "audit")}
   2. Write to bob@corp.example (internal): it goes out as written, to the
      internet sink, without a route header.
   3. Write to someone@example.net again with a card number such as
@@ -163,8 +172,21 @@ below. Quit Thunderbird or press Ctrl-C to end the demo and clean up.
 
 def self_test(tb, tag, gw, watcher, timeout=40):
     say(f"self-test: sending the compose window's message to {DEMO_TO} through Thunderbird")
-    r = tb.send(tag, close_timeout=30)
-    if not r["closed"]:
+    tb.send(tag, close_timeout=0)
+    display = os.environ["DISPLAY"]
+    wid = xdisplay.wait_prompt(display, timeout=30)
+    if wid is None:
+        say(f"self-test: FAILED: no prompt window appeared (notices {tb.notices()})")
+        return False
+    say(f"self-test: the prompt window is open ({xdisplay.window_name(display, wid)!r}); "
+        "choosing \"Send through the secure portal\" with the keyboard")
+    xdisplay.answer_prompt(display, wid, "route:portal")
+    closed = False
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not closed:
+        closed = tb.send_state(tag) == "closed"
+        time.sleep(0.1)
+    if not closed:
         say(f"self-test: FAILED: the compose window did not close (state {tb.send_state(tag)}, "
             f"notices {tb.notices()})")
         return False
@@ -218,9 +240,10 @@ def main():
     if not a.no_build:
         say("building (meson/ninja in build/)")
         build()
-    if not os.access(HOST, os.X_OK):
-        say(f"demo-thunderbird: {HOST} is missing; build first")
-        return 1
+    for exe in (HOST, PROMPT):
+        if not os.access(exe, os.X_OK):
+            say(f"demo-thunderbird: {exe} is missing; build first")
+            return 1
 
     def on_signal(signum, _frame):
         raise Stop(signal.Signals(signum).name)
@@ -244,6 +267,7 @@ def main():
            "XDG_CONFIG_HOME": os.path.join(home, ".config"),
            "XDG_CACHE_HOME": os.path.join(home, ".cache"),
            "TMPDIR": os.path.join(workdir, "tmp")}
+    env.update(xdisplay.prompt_env(PROMPT, LOCALEDIR))
     os.makedirs(env["TMPDIR"])
     xa = xauthority()
     if xa:

@@ -28,6 +28,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib.gateway import Gateway  # noqa: E402
 from lib.thunderbird import Thunderbird  # noqa: E402
+from lib import xdisplay  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -110,6 +111,9 @@ class Rig:
         self._policies_touched = False
         self.tb_count = 0
         self.accepted_mark = 0
+        self.prompt = None      # sealgate-prompt binary (--prompt)
+        self.localedir = None   # its built catalogs
+        self.xvfb = None        # the prompt's display, for the prompt cases
 
     # -- native-messaging manifest and sealgate policy ---------------------
     def write_manifest(self, path=None):
@@ -162,13 +166,24 @@ class Rig:
                     f":{self.gw.probe_port}), internet sink "
                     f":{self.gw.internet.port}, portal sink :{self.gw.portal.port}")
 
-    def start_thunderbird(self, with_extension=True):
+    def start_thunderbird(self, with_extension=True, prompt=False):
+        """prompt: give the host the real prompt program and a display for it
+        (Thunderbird itself stays headless). Otherwise the host finds no
+        prompt program and prompt.show fails: the policy's fallback path."""
         self.stop_thunderbird()
         self.tb_count += 1
         env = {"HOME": self.home, "SEALGATE_POLICY": self.policy,
                "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
                "XDG_CACHE_HOME": os.path.join(self.home, ".cache"),
                "TMPDIR": os.path.join(self.dir, "tmp")}
+        if prompt:
+            if not self.xvfb:
+                self.xvfb = xdisplay.Xvfb().start()
+                tap.comment(f"prompt display: Xvfb {self.xvfb.display}")
+            env.update(self.xvfb.env())
+            env.update(xdisplay.prompt_env(self.prompt, self.localedir))
+        else:
+            env["SEALGATE_PROMPT"] = os.path.join(self.dir, "no-prompt-installed")
         os.makedirs(env["TMPDIR"], exist_ok=True)
         # Thunderbird's SMTP server is Postfix through the acceptance probe.
         self.tb = Thunderbird(self.dir, self.gw.probe_port, env=env,
@@ -187,6 +202,7 @@ class Rig:
         errors = []
         for step in (self.stop_thunderbird,
                      lambda: self.gw and self.gw.stop(),
+                     lambda: self.xvfb and self.xvfb.stop(),
                      self.restore_policies):
             try:
                 step()
@@ -508,6 +524,156 @@ def case_prompt_cancel(rig):
         rig.use_policy("policy-route.json")
 
 
+# -- the real prompt window (run 6) ------------------------------------------
+
+def audit_records(rig):
+    """Every audit line the host wrote in this run's HOME (default directory)."""
+    d = os.path.join(rig.home, ".local", "state", "sealgate", "audit")
+    out = []
+    if os.path.isdir(d):
+        for f in sorted(os.listdir(d)):
+            if f.startswith("audit-") and f.endswith(".jsonl"):
+                with open(os.path.join(d, f), encoding="utf-8") as fh:
+                    out += [json.loads(ln) for ln in fh if ln.strip()]
+    return out
+
+
+def audit_for(rig, name, count_before, want):
+    """The first audit line after count_before must carry the `want` items."""
+    deadline = time.monotonic() + 5
+    recs = audit_records(rig)
+    while len(recs) <= count_before and time.monotonic() < deadline:
+        time.sleep(0.1)
+        recs = audit_records(rig)
+    new = recs[count_before:]
+    rec = new[0] if new else None
+    got = {k: rec.get(k) for k in want} if rec else None
+    tap.ok(rec is not None and got == want, f"{name}: audit record {want}",
+           f"new records: {new}")
+    return rec
+
+
+def prompt_send(rig, name, to, subject, body):
+    """Compose and press Send; wait for the prompt window. Returns (tag,
+    draft before, window id or None)."""
+    rig.reset_sinks()
+    tb = rig.tb
+    tag = tb.compose(to=to, subject=subject, body=body)
+    before = tb.fields(tag)
+    tb.send(tag, close_timeout=0)
+    wid = xdisplay.wait_prompt(rig.xvfb.display, timeout=30)
+    tap.ok(wid is not None, f"{name}: the prompt window opens",
+           f"no visible {xdisplay.PROMPT_CLASS} window on {rig.xvfb.display}\n{rig.diag()}")
+    if wid is not None:
+        title = xdisplay.window_name(rig.xvfb.display, wid)
+        tap.comment(f"{name}: prompt window {wid}: {title!r}")
+    return tag, before, wid
+
+
+def wait_closed(tb, tag, timeout=DELIVERY_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if tb.send_state(tag) == "closed":
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def case_prompt_portal(rig):
+    name = "prompt answered: portal"
+    n0 = len(audit_records(rig))
+    tag, _, wid = prompt_send(rig, name, ["jane@partner.example"], "prompt portal", "via portal")
+    if wid is None:
+        rig.tb.close_compose(tag)
+        return
+    xdisplay.answer_prompt(rig.xvfb.display, wid, "route:portal")
+    tap.ok(xdisplay.prompt_gone(rig.xvfb.display), f"{name}: the window closes")
+    got = rig.wait_delivery()
+    tap.ok(got is not None and got[0] == "portal", f"{name}: delivered to the portal sink",
+           f"{got and got[0]}\n{rig.diag()}")
+    if got:
+        check_routed(name, got[1])
+    tap.ok(wait_closed(rig.tb, tag), f"{name}: compose window closed after sending")
+    audit_for(rig, name, n0, {"action": "prompt", "choice": "route:portal", "by": "button",
+                              "outcome": "routed", "external_domains": ["partner.example"]})
+
+
+def case_prompt_send(rig):
+    name = "prompt answered: send"
+    n0 = len(audit_records(rig))
+    tag, _, wid = prompt_send(rig, name, ["kim@partner.example"], "prompt send", "as it is")
+    if wid is None:
+        rig.tb.close_compose(tag)
+        return
+    xdisplay.answer_prompt(rig.xvfb.display, wid, "send")
+    got = rig.wait_delivery()
+    tap.ok(got is not None and got[0] == "internet", f"{name}: delivered to the internet sink",
+           f"{got and got[0]}\n{rig.diag()}")
+    if got:
+        tap.ok(not header_values(got[1], "X-SecureSend-Route"),
+               f"{name}: no route header", str(list(got[1].items())))
+        tap.ok(got[1]["Subject"] == "prompt send", f"{name}: subject unchanged",
+               str(got[1]["Subject"]))
+    tap.ok(wait_closed(rig.tb, tag), f"{name}: compose window closed after sending")
+    audit_for(rig, name, n0, {"action": "prompt", "choice": "send", "by": "button",
+                              "outcome": "sent", "justification": None})
+
+
+def case_prompt_back(rig):
+    name = "prompt answered: back to editing"
+    n0 = len(audit_records(rig))
+    tag, before, wid = prompt_send(rig, name, ["lee@partner.example"], "prompt back",
+                                   "keep me")
+    if wid is None:
+        rig.tb.close_compose(tag)
+        return
+    xdisplay.answer_prompt(rig.xvfb.display, wid, "cancel")
+    tap.ok(xdisplay.prompt_gone(rig.xvfb.display), f"{name}: the window closes")
+    ok, ev = rig.nothing_sent()
+    tap.ok(ok, f"{name}: nothing reaches Postfix or a sink", f"{ev}\n{rig.diag()}")
+    after = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        after = rig.tb.fields(tag)
+        if after is None or not after["locked"]:
+            break
+        time.sleep(0.1)
+    tap.ok(after is not None and not after["locked"],
+           f"{name}: compose window open and usable", f"{after}\n{rig.diag()}")
+    if after is not None:
+        tap.ok(draft(after) == draft(before), f"{name}: draft unchanged",
+               f"before: {before}\nafter:  {after}")
+    tap.ok(not rig.tb.notices(), f"{name}: no notice window (the user chose to go back)",
+           str(rig.tb.notices()))
+    audit_for(rig, name, n0, {"action": "prompt", "choice": "cancel", "by": "escape",
+                              "outcome": "cancelled"})
+    rig.tb.close_compose(tag)
+
+
+def case_prompt_justify(rig):
+    name = "prompt answered: send with a justification"
+    why = "顧客の依頼 (customer asked)"
+    rig.use_policy("policy-prompt-justify.json")
+    try:
+        n0 = len(audit_records(rig))
+        tag, _, wid = prompt_send(rig, name, ["mia@partner.example"], "prompt justify",
+                                  "needs a reason")
+        if wid is None:
+            rig.tb.close_compose(tag)
+            return
+        xdisplay.answer_prompt(rig.xvfb.display, wid, "send", justification=why)
+        got = rig.wait_delivery()
+        tap.ok(got is not None and got[0] == "internet",
+               f"{name}: delivered to the internet sink", f"{got and got[0]}\n{rig.diag()}")
+        if got:
+            vals = header_values(got[1], "X-Sealgate-Justification")
+            tap.ok(vals == [why], f"{name}: X-Sealgate-Justification carries the text",
+                   f"{vals}; raw headers: {got[3][:1500]!r}")
+        audit_for(rig, name, n0, {"choice": "send", "justification": why, "outcome": "sent"})
+    finally:
+        rig.use_policy("policy-route.json")
+
+
 def case_custom_header(rig):
     msg, _, _ = send_and_deliver(rig, "custom header + route", "portal",
                                  to=["ivan@partner.example"], subject="with header",
@@ -678,7 +844,8 @@ def fmt(xs):
 CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
            "custom-header-allow", "block", "prompt-cancel", "timing", "host-restart",
            "host-killed-block"]
-CASES_ALL = CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn"]
+CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-justify"]
+CASES_ALL = CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn"] + CASES_PROMPT
 
 
 def main():
@@ -686,6 +853,8 @@ def main():
     ap.add_argument("host")
     ap.add_argument("extension")
     ap.add_argument("--cli", help="sealgate command line, to validate the test policies")
+    ap.add_argument("--prompt", help="sealgate-prompt, for the prompt cases")
+    ap.add_argument("--localedir", help="sealgate-prompt's built catalogs")
     ap.add_argument("--out", help="directory for timing.txt", default=None)
     ap.add_argument("--only", help="comma-separated case names", default=None)
     ap.add_argument("--sends", type=int, default=8, help="sends per timing series")
@@ -742,6 +911,8 @@ def main():
             time.sleep(1)
 
     rig = Rig(a.host, a.extension, keep=a.keep)
+    rig.prompt = os.path.abspath(a.prompt) if a.prompt else None
+    rig.localedir = os.path.abspath(a.localedir) if a.localedir else None
     timing = {}
 
     def run(case, fn, *args):
@@ -805,6 +976,21 @@ def main():
             # one normal send first, so the host is up and known to work
             run("host-killed-warn", lambda r: (case_custom_header_allow(r),
                                                case_host_killed_warn(r)), rig)
+
+        # Run 6: the real prompt window on the run's own display.
+        if only & set(CASES_PROMPT):
+            if not rig.prompt:
+                tap.ok(False, "prompt cases need --prompt (sealgate-prompt)")
+            else:
+                rig.set_helper_failure("block")
+                rig.use_policy("policy-prompt.json")
+                rig.start_thunderbird(prompt=True)
+                tap.comment("thunderbird run (extension, host, real prompt window)")
+                run("prompt-portal", case_prompt_portal, rig)
+                run("prompt-send", case_prompt_send, rig)
+                run("prompt-back", case_prompt_back, rig)
+                run("prompt-justify", case_prompt_justify, rig)
+                rig.use_policy("policy-route.json")
 
         # Run 5: no extension at all, for the timing baseline.
         if "timing" in only:

@@ -7,7 +7,7 @@ import re
 import sys
 
 root = pathlib.Path(sys.argv[1])
-PURE = ["error", "util", "addr", "detect", "policy", "frame"]
+PURE = ["error", "util", "addr", "detect", "policy", "frame", "audit"]
 LIBC = {
     "assert.h", "ctype.h", "errno.h", "inttypes.h", "limits.h", "stdarg.h", "stdbool.h",
     "stddef.h", "stdint.h", "stdio.h", "stdlib.h", "string.h", "time.h",
@@ -34,6 +34,9 @@ for f in sorted((root / "core").rglob("*.[ch]")):
     bad = [i for i in includes(f) if re.match(r"(gtk|gdk|glib|gio|windows|mapi|host|dispatch)", i)]
     if f.name.startswith("mime"):
         bad = [i for i in bad if not i.startswith(("glib", "gio"))]
+    # the Windows backends of idna.h and pattern.h (idna-win32.c, ...) call Win32
+    if f.name.endswith("-win32.c"):
+        bad = [i for i in bad if i != "windows.h"]
     checks.append((not bad, f"{f.relative_to(root)} includes no UI, client or host header {bad or ''}"))
 
 for sub in ["cli", "gtk-prompt", "win32-mapi", "core"]:

@@ -1,0 +1,136 @@
+"""A private Xvfb display for tests, and the sealgate-prompt window on it,
+answered with real key presses (xdotool)."""
+import os
+import shutil
+import subprocess
+import time
+
+PROMPT_CLASS = "sealgate-prompt"
+
+
+class Xvfb:
+    """Xvfb on the first free display number (-displayfd), stopped by stop()."""
+
+    def __init__(self, size="1280x1024x24"):
+        self.size = size
+        self.proc = None
+        self.display = None
+
+    def start(self, timeout=20):
+        if not shutil.which("Xvfb"):
+            raise RuntimeError("Xvfb is not installed (tools/install-deps.sh e2e)")
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", self.size,
+                                      "-nolisten", "tcp", "-noreset"],
+                                     pass_fds=(w,), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        os.close(w)
+        buf = b""
+        deadline = time.monotonic() + timeout
+        with os.fdopen(r, "rb", buffering=0) as fh:
+            while not buf.endswith(b"\n") and time.monotonic() < deadline:
+                chunk = fh.read(16)
+                if not chunk:
+                    break
+                buf += chunk
+        if not buf.strip():
+            self.stop()
+            raise RuntimeError("Xvfb did not report a display number")
+        self.display = ":" + buf.decode().strip()
+        return self
+
+    def env(self):
+        return {"DISPLAY": self.display}
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+def xdotool(display, *args, timeout=20):
+    env = dict(os.environ, DISPLAY=display)
+    p = subprocess.run(["xdotool", *args], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=timeout)
+    return p.returncode, p.stdout.strip(), p.stderr.strip()
+
+
+def wait_prompt(display, timeout=30):
+    """The window id of the visible sealgate-prompt window, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rc, out, _ = xdotool(display, "search", "--onlyvisible", "--class", PROMPT_CLASS)
+        if rc == 0 and out:
+            return out.splitlines()[-1]
+        time.sleep(0.1)
+    return None
+
+
+def prompt_gone(display, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rc, out, _ = xdotool(display, "search", "--onlyvisible", "--class", PROMPT_CLASS)
+        if rc != 0 or not out:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def window_name(display, wid):
+    rc, out, _ = xdotool(display, "getwindowname", wid)
+    return out if rc == 0 else None
+
+
+def press(display, wid, *keys, delay_ms=60):
+    """Give the window the input focus and press keys one after the other
+    (xdotool key names: "Tab", "Return", "Escape", "alt+p"). Real key events
+    through XTEST, not XSendEvent (GTK ignores synthetic events); Xvfb has no
+    window manager, so focus is set directly."""
+    xdotool(display, "windowfocus", "--sync", wid)
+    time.sleep(0.2)  # let GTK settle focus before the first key
+    for k in keys:
+        xdotool(display, "key", "--clearmodifiers", k)
+        time.sleep(delay_ms / 1000.0)
+
+
+def type_text(display, wid, text):
+    """Type text; characters without a key on the keyboard map (Japanese) are
+    typed one at a time: xdotool remaps a spare keycode for each, and a
+    character typed before the server applied the previous remapping comes
+    out as the previous one."""
+    xdotool(display, "windowfocus", "--sync", wid)
+    for ch in text:
+        xdotool(display, "type", "--clearmodifiers", "--delay", "20", ch)
+        if ord(ch) > 0x7F:
+            time.sleep(0.15)
+
+
+def prompt_env(prompt, localedir):
+    """What the host needs to start the real prompt from a build tree (GTK on
+    Xvfb, no GPU)."""
+    env = {"SEALGATE_PROMPT": prompt, "GDK_BACKEND": "x11", "GSK_RENDERER": "cairo"}
+    if localedir:
+        env["SEALGATE_LOCALEDIR"] = localedir
+    return env
+
+
+# The English dialog's mnemonics (gtk-prompt/prompt-model.c's button labels);
+# "Back to editing" also has the focus, and Escape is the same as it.
+PROMPT_KEYS = {"encrypt": "alt+e", "route:portal": "alt+p", "route:smime": "alt+s",
+               "route:pgp": "alt+o", "route:zip": "alt+z", "send": "alt+w", "cancel": "Escape"}
+
+
+def answer_prompt(display, wid, choice, justification=None):
+    """Choose `choice` in the prompt window with real key presses; for "send"
+    under a policy that requires a justification, type it and confirm."""
+    press(display, wid, PROMPT_KEYS[choice])
+    if justification is not None:
+        time.sleep(0.3)
+        type_text(display, wid, justification)
+        time.sleep(0.2)
+        press(display, wid, "alt+c")

@@ -71,6 +71,17 @@ if [ ! -x "$HOST" ]; then
 fi
 HOST=$(cd "$(dirname "$HOST")" && pwd -P)/sealgate-host
 
+# The host starts the prompt found next to itself (docs/protocol.md,
+# prompt.show); in the build tree it lives in gtk-prompt/, and finds its
+# catalogs in gtk-prompt/po by itself.
+PROMPT="$builddir/gtk-prompt/sealgate-prompt"
+if [ -x "$PROMPT" ]; then
+        ln -sfn "$(cd "$(dirname "$PROMPT")" && pwd -P)/sealgate-prompt" "$(dirname "$HOST")/sealgate-prompt"
+        echo "linked $(dirname "$HOST")/sealgate-prompt -> $PROMPT"
+else
+        echo "note: $PROMPT is not built (-Dprompt=false?): prompts will take the policy's fallback choice"
+fi
+
 mkdir -p "$MANIFEST_DIR"
 python3 - "$MANIFEST" "$HOST" "$NAME" "$EXT_ID" <<'EOF'
 import json, os, sys

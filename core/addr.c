@@ -103,7 +103,7 @@ static void quote_span(const char *s, size_t start, size_t end, char out[QUOTE_M
 /* Report a problem with the current element: `cannot parse address "<text>": <why>`. */
 static sg_err fail(parser *p, sg_err code, const char *fmt, ...)
 #if defined(__GNUC__)
-        __attribute__((format(printf, 3, 4)))
+        __attribute__((format(SG_PRINTF_FORMAT, 3, 4)))
 #endif
         ;
 

@@ -7,9 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* mingw-w64's "printf" archetype is Microsoft's (no %zu); the tests use
+ * mingw's C99 stdio, "gnu_printf". */
+#if defined(__MINGW32__)
+#define SG_TEST_PRINTF gnu_printf
+#else
+#define SG_TEST_PRINTF printf
+#endif
+
 static int sg_test_n, sg_test_failed;
 
-__attribute__((format(printf, 2, 3))) static inline int sg_test_check(int cond, const char *fmt, ...) {
+__attribute__((format(SG_TEST_PRINTF, 2, 3))) static inline int sg_test_check(int cond, const char *fmt, ...) {
         va_list ap;
         sg_test_n++;
         if (!cond)
@@ -24,7 +32,7 @@ __attribute__((format(printf, 2, 3))) static inline int sg_test_check(int cond, 
 }
 
 /* Print a diagnostic line (TAP comment). */
-__attribute__((format(printf, 1, 2))) static inline void sg_test_diag(const char *fmt, ...) {
+__attribute__((format(SG_TEST_PRINTF, 1, 2))) static inline void sg_test_diag(const char *fmt, ...) {
         va_list ap;
         printf("# ");
         va_start(ap, fmt);

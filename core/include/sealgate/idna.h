@@ -1,5 +1,5 @@
 /* sealgate: the small IDNA interface the pure modules call. One backend per
- * platform fills it: idna-libidn2.c on Linux (a Windows one comes later). */
+ * platform fills it: idna-libidn2.c on Linux, idna-win32.c on Windows. */
 #ifndef SEALGATE_IDNA_H
 #define SEALGATE_IDNA_H
 

@@ -1,5 +1,6 @@
 /* sealgate: the regular-expression interface the policy engine calls.
- * Backend: pattern-pcre2.c (PCRE2, UTF mode, bounded matching). */
+ * Backends: pattern-pcre2.c (PCRE2, UTF mode, bounded matching); on Windows
+ * pattern-win32.c, which refuses every pattern (no engine there yet). */
 #ifndef SEALGATE_PATTERN_H
 #define SEALGATE_PATTERN_H
 

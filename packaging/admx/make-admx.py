@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Write sealgate.admx and its en-US and ja-JP .adml from one table, so the
+three files always declare the same policies, strings and presentations.
+Run from anywhere: python3 packaging/admx/make-admx.py. The registry layout is
+win32-mapi/policy-reg.c's (docs/admin/outlook.md); tests/win32/check-admx.py
+checks that the reader and the ADMX name the same values."""
+import pathlib
+from xml.sax.saxutils import escape, quoteattr
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = r"Software\Policies\sealgate"
+ROUTE_SLOTS = 8     # the reader takes up to 64 routes; more through the registry directly
+TRIGGER_SLOTS = 16  # the reader takes up to 256 triggers
+
+ACTIONS = ["prompt", "route", "encrypt", "block", "allow"]
+TRIGGER_ACTIONS = ["prompt", "route", "encrypt", "block"]
+TRIGGER_TYPES = ["attachments", "attachment_extension", "attachment_type", "attachment_size", "subject_keyword",
+                 "external_domains", "credit_card", "my_number", "body_pattern", "header"]
+
+# Element kinds: multi (REG_MULTI_SZ), text (REG_SZ), etext (REG_EXPAND_SZ), dec (REG_DWORD),
+# bool (REG_DWORD 1/0), enum (REG_SZ from a list), list (one REG_SZ per header, in a subkey).
+# (id, kind, value name, extra) ; labels per language in LABELS.
+
+
+def policies():
+    """(name, category, key, elements, en (title, explain), ja (title, explain))."""
+    P = []
+
+    def add(name, cat, key, elements, en, ja):
+        P.append(dict(name=name, cat=cat, key=key, elements=elements, en=en, ja=ja))
+
+    add("Version", "sealgate", ROOT, [("Version", "dec", "Version", dict(min=1, max=1))],
+        ("Policy format version",
+         "The format version of this policy. Must be 1 if set; may be left unset."),
+        ("ポリシー形式のバージョン",
+         "このポリシーの形式のバージョンです。設定する場合は 1 にしてください。未設定でもかまいません。"))
+    for sec, sec_en, sec_ja, what_en, what_ja in [
+            ("Internal", "Internal", "社内", "treated as inside the organisation", "社内として扱う"),
+            ("Exceptions", "Exceptions", "例外", "treated as external even under an internal domain",
+             "社内ドメインの下にあっても社外として扱う")]:
+        add(sec + "Domains", "sealgate", ROOT + "\\" + sec, [("Domains", "multi", "Domains", {})],
+            (f"{sec_en} domains",
+             f"Domains {what_en}, one per line: \"corp.example\" (that domain only) or \"*.corp.example\" "
+             "(every subdomain, not the domain itself). Unicode or xn-- form, any case. "
+             "Policy key: " + sec.lower() + ".domains. At most 100,000 entries."),
+            (f"{sec_ja}ドメイン",
+             f"{what_ja}ドメインを 1 行に 1 つ書きます。\"corp.example\" はそのドメインだけ、"
+             "\"*.corp.example\" はすべてのサブドメイン（そのドメイン自身は含みません）に一致します。"
+             "Unicode 表記でも xn-- 表記でもよく、大文字小文字は区別しません。"
+             "ポリシーのキー: " + sec.lower() + ".domains。最大 100,000 件です。"))
+        add(sec + "Addresses", "sealgate", ROOT + "\\" + sec, [("Addresses", "multi", "Addresses", {})],
+            (f"{sec_en} addresses",
+             f"Single mailboxes (user@domain) {what_en}, one per line. Policy key: " + sec.lower() + ".addresses."),
+            (f"{sec_ja}アドレス",
+             f"{what_ja}メールアドレス（user@domain）を 1 行に 1 つ書きます。"
+             "ポリシーのキー: " + sec.lower() + ".addresses。"))
+    add("ExternalAction", "sealgate", ROOT + "\\External",
+        [("Action", "enum", "Action", dict(items=ACTIONS)), ("Route", "text", "Route", {})],
+        ("Action for mail to external recipients",
+         "What sealgate does with a message that has at least one external recipient, before content "
+         "triggers: prompt (ask the user), route (hand to the gateway through a route; name the route), "
+         "encrypt, block or allow. Default: prompt. Policy keys: external.action, external.route."),
+        ("社外宛てメールの処理",
+         "社外の宛先を 1 つ以上含むメールに対して、内容のトリガーを評価する前に行う処理です。"
+         "prompt（利用者に確認する）、route（ルートを通してゲートウェイに渡す。ルート名を指定）、"
+         "encrypt（暗号化）、block（送信しない）、allow（そのまま送る）から選びます。既定は prompt です。"
+         "ポリシーのキー: external.action、external.route。"))
+    add("PromptChoices", "sealgate", ROOT + "\\Prompt", [("Choices", "multi", "Choices", {})],
+        ("Prompt choices",
+         "What the prompt offers, in order, one per line: encrypt, send, cancel or route:<route name>. "
+         "cancel is always offered. Default: encrypt, send, cancel. Policy key: prompt.choices."),
+        ("確認画面の選択肢",
+         "確認画面に表示する選択肢を表示順に 1 行に 1 つ書きます。encrypt、send、cancel、"
+         "route:<ルート名> が使えます。cancel は常に表示されます。既定は encrypt、send、cancel です。"
+         "ポリシーのキー: prompt.choices。"))
+    add("PromptRequireJustification", "sealgate", ROOT + "\\Prompt",
+        [("RequireJustification", "bool", "RequireJustification", {})],
+        ("Require a justification to send unencrypted",
+         "When on, the user must give a reason to send a message in the clear. Default: off. "
+         "Policy key: prompt.require_justification."),
+        ("暗号化せずに送信するときに理由を求める",
+         "オンにすると、暗号化せずに送信する場合に利用者は理由を入力する必要があります。既定はオフです。"
+         "ポリシーのキー: prompt.require_justification。"))
+    add("PromptFallback", "sealgate", ROOT + "\\Prompt", [("Fallback", "text", "Fallback", {})],
+        ("Choice when no prompt can be shown",
+         "The choice taken when a prompt is due but cannot be shown; one of the prompt choices. "
+         "Default: cancel. Policy key: prompt.fallback."),
+        ("確認画面を表示できないときの選択",
+         "確認画面を表示すべきときに表示できなかった場合の選択です。確認画面の選択肢のいずれかを指定します。"
+         "既定は cancel です。ポリシーのキー: prompt.fallback。"))
+    add("PromptTimeout", "sealgate", ROOT + "\\Prompt",
+        [("TimeoutSeconds", "dec", "TimeoutSeconds", dict(min=10, max=3600))],
+        ("Prompt timeout",
+         "Seconds an unanswered prompt stays open before it is cancelled (10 to 3600). Default: 300. "
+         "Policy key: prompt.timeout_seconds."),
+        ("確認画面のタイムアウト",
+         "応答のない確認画面を取り消すまでの秒数です（10～3600）。既定は 300 です。"
+         "ポリシーのキー: prompt.timeout_seconds。"))
+    add("PromptJustificationHeader", "sealgate", ROOT + "\\Prompt",
+        [("JustificationHeader", "text", "JustificationHeader", {})],
+        ("Header for the justification",
+         "A header starting with X- that carries the user's justification for sending in the clear. "
+         "Default: none. Policy key: prompt.justification_header."),
+        ("理由を記録するヘッダー",
+         "暗号化せずに送信する理由を入れるヘッダー名です（X- で始まる名前）。既定はなしです。"
+         "ポリシーのキー: prompt.justification_header。"))
+    add("EncryptMethods", "sealgate", ROOT + "\\Encrypt", [("Methods", "multi", "Methods", {})],
+        ("Encryption methods",
+         "Local encryption methods allowed, preferred first, one per line: smime, openpgp. "
+         "Outlook itself encrypts with S/MIME. Default: smime, openpgp. Policy key: encrypt.methods."),
+        ("暗号化の方式",
+         "使用を許可する暗号化方式を優先順に 1 行に 1 つ書きます（smime、openpgp）。"
+         "Outlook 自身の暗号化は S/MIME です。既定は smime、openpgp です。ポリシーのキー: encrypt.methods。"))
+    add("EncryptFallback", "sealgate", ROOT + "\\Encrypt", [("Fallback", "multi", "Fallback", {})],
+        ("Routes when a recipient has no certificate",
+         "Route names to use, in order, when a recipient has no usable certificate or key. "
+         "Default: none. Policy key: encrypt.fallback."),
+        ("証明書のない宛先に使うルート",
+         "宛先に使える証明書や鍵がない場合に、順に使うルート名です。既定はなしです。"
+         "ポリシーのキー: encrypt.fallback。"))
+    add("Audit", "sealgate", ROOT + "\\Audit",
+        [("Enabled", "bool", "Enabled", {}), ("Directory", "etext", "Directory", {}),
+         ("RetentionDays", "dec", "RetentionDays", dict(min=0, max=3650)), ("Required", "bool", "Required", {})],
+        ("Audit log",
+         "The local audit log of every send decision. Enabled: default on. Directory: default "
+         "%LOCALAPPDATA%\\sealgate\\audit (environment variables are expanded). Retention in days: 0 to 3650, "
+         "0 keeps files for ever, default 90. Required: when on and a record cannot be written, the message "
+         "is not sent. Policy keys: audit.enabled, audit.directory, audit.retention_days, audit.required."),
+        ("監査ログ",
+         "送信の判断をすべて記録するローカルの監査ログです。有効: 既定はオン。保存先: 既定は "
+         "%LOCALAPPDATA%\\sealgate\\audit（環境変数は展開されます）。保存日数: 0～3650、0 は無期限、既定は 90。"
+         "必須: オンの場合、記録を書き込めないとメールは送信されません。"
+         "ポリシーのキー: audit.enabled、audit.directory、audit.retention_days、audit.required。"))
+    for n in range(ROUTE_SLOTS):
+        add(f"Route{n}", "Routes", ROOT + f"\\Routes\\{n}",
+            [(f"Route{n}_Name", "text", "Name", dict(required=True)),
+             (f"Route{n}_SubjectTag", "text", "SubjectTag", {}),
+             (f"Route{n}_Headers", "list", None, dict(key=ROOT + f"\\Routes\\{n}\\Headers"))],
+            (f"Route {n}",
+             "A gateway route: its name (1 to 64 of A-Z a-z 0-9 _ . -), the headers the gateway acts on "
+             "(name and value; at least one, at most 32) and an optional subject tag such as [secure]. "
+             "Routes are numbered from 0 without gaps. Policy keys: routes.<name>.headers, "
+             "routes.<name>.subject_tag."),
+            (f"ルート {n}",
+             "ゲートウェイへのルートです。名前（A-Z a-z 0-9 _ . - で 1～64 文字）、ゲートウェイが処理に使う"
+             "ヘッダー（名前と値。1～32 個）、および任意の件名タグ（例: [secure]）を指定します。"
+             "ルートは 0 から欠番なしで番号を付けてください。"
+             "ポリシーのキー: routes.<名前>.headers、routes.<名前>.subject_tag。"))
+    for n in range(TRIGGER_SLOTS):
+        add(f"Trigger{n}", "Triggers", ROOT + f"\\Triggers\\{n}",
+            [(f"Trigger{n}_Type", "enum", "Type", dict(items=TRIGGER_TYPES, required=True)),
+             (f"Trigger{n}_Action", "enum", "Action", dict(items=TRIGGER_ACTIONS, required=True)),
+             (f"Trigger{n}_Route", "text", "Route", {}),
+             (f"Trigger{n}_Id", "text", "Id", {}),
+             (f"Trigger{n}_Scope", "enum", "Scope", dict(items=["external", "all"])),
+             (f"Trigger{n}_ForbidSend", "bool", "ForbidSend", {}),
+             (f"Trigger{n}_Extensions", "multi", "Extensions", {}),
+             (f"Trigger{n}_Types", "multi", "Types", {}),
+             (f"Trigger{n}_Bytes", "dec", "Bytes", dict(min=0, max=4294967295)),
+             (f"Trigger{n}_Keywords", "multi", "Keywords", {}),
+             (f"Trigger{n}_Min", "dec", "Min", dict(min=0, max=10000)),
+             (f"Trigger{n}_Patterns", "multi", "Patterns", {}),
+             (f"Trigger{n}_Caseless", "bool", "Caseless", {}),
+             (f"Trigger{n}_Name", "text", "Name", {}),
+             (f"Trigger{n}_Values", "multi", "Values", {})],
+            (f"Content trigger {n}",
+             "A content trigger, checked in number order (from 0, without gaps). Fill in the fields of its "
+             "type only: attachment_extension: Extensions; attachment_type: Types; attachment_size: Bytes; "
+             "subject_keyword: Keywords; external_domains: Min; header: Name and optionally Values; "
+             "body_pattern: Patterns (not supported by the Outlook add-in yet: a policy with it does not load). "
+             "Route is required when the action is route. Fields of other types must stay empty or 0. "
+             "Policy keys: triggers[n].*."),
+            (f"内容のトリガー {n}",
+             "メールの内容を調べるトリガーです。番号順（0 から欠番なし）に評価されます。"
+             "種類に応じた項目だけを入力してください。attachment_extension: 拡張子、attachment_type: "
+             "コンテンツタイプ、attachment_size: バイト数、subject_keyword: キーワード、external_domains: "
+             "最小ドメイン数、header: ヘッダー名と値（値は任意）、body_pattern: パターン（Outlook アドインでは"
+             "まだ使えません。指定するとポリシー全体が読み込まれません）。処理が route の場合はルート名が必要です。"
+             "ほかの種類の項目は空欄または 0 のままにしてください。ポリシーのキー: triggers[n].*。"))
+    return P
+
+
+# Control labels: (en, ja) per element value name.
+LABELS = {
+    "Version": ("Version", "バージョン"),
+    "Domains": ("Domains, one per line", "ドメイン（1 行に 1 つ）"),
+    "Addresses": ("Addresses, one per line", "アドレス（1 行に 1 つ）"),
+    "Action": ("Action", "処理"),
+    "Route": ("Route name (when the action is route)", "ルート名（処理が route の場合）"),
+    "Choices": ("Choices, one per line", "選択肢（1 行に 1 つ）"),
+    "RequireJustification": ("Require a justification", "理由の入力を求める"),
+    "Fallback": ("Choice / route names", "選択肢・ルート名"),
+    "TimeoutSeconds": ("Seconds", "秒数"),
+    "JustificationHeader": ("Header name (X-...)", "ヘッダー名（X-...）"),
+    "Methods": ("Methods, one per line", "方式（1 行に 1 つ）"),
+    "Enabled": ("Write the audit log", "監査ログを記録する"),
+    "Directory": ("Directory", "保存先フォルダー"),
+    "RetentionDays": ("Keep files for (days, 0 = for ever)", "保存日数（0 = 無期限）"),
+    "Required": ("Do not send when the record cannot be written", "記録できない場合は送信しない"),
+    "Name": ("Name", "名前"),
+    "SubjectTag": ("Subject tag", "件名タグ"),
+    None: ("Headers (name = value)", "ヘッダー（名前 = 値）"),
+    "Type": ("Type", "種類"),
+    "Id": ("Id (optional)", "ID（任意）"),
+    "Scope": ("Scope", "対象"),
+    "ForbidSend": ("Do not offer sending unencrypted", "暗号化せずに送信する選択肢を出さない"),
+    "Extensions": ("Extensions (attachment_extension)", "拡張子（attachment_extension）"),
+    "Types": ("Content types (attachment_type)", "コンテンツタイプ（attachment_type）"),
+    "Bytes": ("Total attachment bytes (attachment_size)", "添付ファイルの合計バイト数（attachment_size）"),
+    "Keywords": ("Subject keywords (subject_keyword)", "件名のキーワード（subject_keyword）"),
+    "Min": ("External domains at least (external_domains)", "社外ドメイン数の下限（external_domains）"),
+    "Patterns": ("Regular expressions (body_pattern)", "正規表現（body_pattern）"),
+    "Caseless": ("Ignore case (body_pattern)", "大文字小文字を区別しない（body_pattern）"),
+    "Values": ("Header values (header)", "ヘッダーの値（header）"),
+}
+HEADER_NAME = {"Name": None}
+
+ITEM_LABELS = {
+    "prompt": ("prompt: ask the user", "prompt: 利用者に確認する"),
+    "route": ("route: through a gateway route", "route: ゲートウェイのルートを使う"),
+    "encrypt": ("encrypt", "encrypt: 暗号化する"),
+    "block": ("block", "block: 送信しない"),
+    "allow": ("allow", "allow: そのまま送信する"),
+    "external": ("external: mail with an external recipient", "external: 社外宛てを含むメール"),
+    "all": ("all: every message", "all: すべてのメール"),
+}
+
+
+def header_label(p, el, lang):
+    if el[1] == "text" and el[2] == "Name" and p["cat"] == "Triggers":
+        return ("Header name (header)", "ヘッダー名（header）")[lang]
+    return LABELS[el[2]][lang]
+
+
+def admx(P):
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<!-- sealgate: Group Policy template. Generated by make-admx.py; do not edit by hand. -->',
+           '<policyDefinitions xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" revision="1.0" schemaVersion="1.0" '
+           'xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">',
+           '  <policyNamespaces>',
+           '    <target prefix="sealgate" namespace="sealgate.Policies.sealgate" />',
+           '    <using prefix="windows" namespace="Microsoft.Policies.Windows" />',
+           '  </policyNamespaces>',
+           '  <resources minRequiredRevision="1.0" />',
+           '  <supportedOn>',
+           '    <definitions>',
+           '      <definition name="SUPPORTED_sealgate_0_1" displayName="$(string.SUPPORTED_sealgate_0_1)" />',
+           '    </definitions>',
+           '  </supportedOn>',
+           '  <categories>',
+           '    <category name="sealgate" displayName="$(string.sealgate)" />',
+           '    <category name="Routes" displayName="$(string.Routes)"><parentCategory ref="sealgate" /></category>',
+           '    <category name="Triggers" displayName="$(string.Triggers)"><parentCategory ref="sealgate" /></category>',
+           '  </categories>',
+           '  <policies>']
+    for p in P:
+        n = p["name"]
+        out.append(f'    <policy name="{n}" class="Machine" displayName="$(string.{n})" '
+                   f'explainText="$(string.{n}_Explain)" presentation="$(presentation.{n})" key={quoteattr(p["key"])}>')
+        out.append(f'      <parentCategory ref="{p["cat"]}" />')
+        out.append('      <supportedOn ref="SUPPORTED_sealgate_0_1" />')
+        out.append('      <elements>')
+        for eid, kind, value, x in p["elements"]:
+            req = ' required="true"' if x.get("required") else ""
+            if kind == "multi":
+                out.append(f'        <multiText id="{eid}" valueName="{value}"{req} />')
+            elif kind in ("text", "etext"):
+                exp = ' expandable="true"' if kind == "etext" else ""
+                out.append(f'        <text id="{eid}" valueName="{value}" maxLength="4096"{req}{exp} />')
+            elif kind == "dec":
+                out.append(f'        <decimal id="{eid}" valueName="{value}" minValue="{x["min"]}" '
+                           f'maxValue="{x["max"]}"{req} />')
+            elif kind == "bool":
+                out.append(f'        <boolean id="{eid}" valueName="{value}">'
+                           '<trueValue><decimal value="1" /></trueValue>'
+                           '<falseValue><decimal value="0" /></falseValue></boolean>')
+            elif kind == "enum":
+                out.append(f'        <enum id="{eid}" valueName="{value}"{req}>')
+                for it in x["items"]:
+                    out.append(f'          <item displayName="$(string.item_{it})"><value><string>{it}</string>'
+                               '</value></item>')
+                out.append('        </enum>')
+            elif kind == "list":
+                out.append(f'        <list id="{eid}" key={quoteattr(x["key"])} explicitValue="true" />')
+        out.append('      </elements>')
+        out.append('    </policy>')
+    out += ['  </policies>', '</policyDefinitions>', '']
+    return "\n".join(out)
+
+
+def adml(P, lang):
+    li = 0 if lang == "en-US" else 1
+    s = [("sealgate", "sealgate"),
+         ("SUPPORTED_sealgate_0_1", ("sealgate 0.1 or later, classic Outlook 2016 or later on Windows",
+                                     "sealgate 0.1 以降、Windows 版 Outlook（クラシック）2016 以降")[li]),
+         ("Routes", ("Gateway routes", "ゲートウェイのルート")[li]),
+         ("Triggers", ("Content triggers", "内容のトリガー")[li])]
+    for it, labels in ITEM_LABELS.items():
+        s.append(("item_" + it, labels[li]))
+    for t in TRIGGER_TYPES:
+        s.append(("item_" + t, t))
+    for p in P:
+        title, explain = p["en"] if li == 0 else p["ja"]
+        s.append((p["name"], title))
+        s.append((p["name"] + "_Explain", explain))
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<!-- sealgate: Group Policy strings. Generated by make-admx.py; do not edit by hand. -->',
+           '<policyDefinitionResources xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" revision="1.0" schemaVersion="1.0" '
+           'xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">',
+           f'  <displayName>{("sealgate secure send", "sealgate 安全な送信")[li]}</displayName>',
+           f'  <description>{escape(("Policy for the sealgate Outlook add-in.", "sealgate Outlook アドインのポリシーです。")[li])}</description>',
+           '  <resources>',
+           '    <stringTable>']
+    seen = set()
+    for sid, text in s:
+        if sid in seen:
+            continue
+        seen.add(sid)
+        out.append(f'      <string id="{sid}">{escape(text)}</string>')
+    out += ['    </stringTable>', '    <presentationTable>']
+    for p in P:
+        out.append(f'      <presentation id="{p["name"]}">')
+        for eid, kind, value, x in p["elements"]:
+            label = escape(header_label(p, (eid, kind, value, x), li))
+            if kind == "multi":
+                out.append(f'        <multiTextBox refId="{eid}">{label}</multiTextBox>')
+            elif kind in ("text", "etext"):
+                out.append(f'        <textBox refId="{eid}"><label>{label}</label></textBox>')
+            elif kind == "dec":
+                out.append(f'        <decimalTextBox refId="{eid}">{label}</decimalTextBox>')
+            elif kind == "bool":
+                out.append(f'        <checkBox refId="{eid}">{label}</checkBox>')
+            elif kind == "enum":
+                out.append(f'        <dropdownList refId="{eid}" noSort="true">{label}</dropdownList>')
+            elif kind == "list":
+                out.append(f'        <listBox refId="{eid}">{label}</listBox>')
+        out.append('      </presentation>')
+    out += ['    </presentationTable>', '  </resources>', '</policyDefinitionResources>', '']
+    return "\n".join(out)
+
+
+def main():
+    P = policies()
+    (HERE / "sealgate.admx").write_text(admx(P), encoding="utf-8")
+    for lang in ("en-US", "ja-JP"):
+        (HERE / lang).mkdir(exist_ok=True)
+        (HERE / lang / "sealgate.adml").write_text(adml(P, lang), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,549 @@
+/* Tests of win32-mapi/policy-reg.c under Wine: rows that write registry values
+ * under a scratch key (HKCU\Software\sealgate-test\<n>\Policies and \User),
+ * read them and check the policy or the error; then the real HKLM/HKCU keys,
+ * and the documented example .reg file imported with regedit. TAP. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+
+#include "policy-reg.h"
+#include "sg-test.h"
+
+#define TEST_BASE "Software\\sealgate-test"
+
+static void widen(const char *s, wchar_t *out, size_t cap) {
+        int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, out, (int) cap);
+        if (n <= 0)
+                out[0] = 0;
+}
+
+/* Write one value: `spec` is "<P|U|M|C>:<Key\Path>\<Value>=<t>:<data>" where
+ * P/U are the row's Policies/User keys, M/C the real HKLM/HKCU keys, and t is
+ * s (REG_SZ), e (REG_EXPAND_SZ), m (REG_MULTI_SZ, entries split at '|'), d
+ * (REG_DWORD), q (REG_QWORD), b (REG_BINARY, the bytes of data). */
+static bool write_value(const char *base, const char *spec) {
+        char root[512], buf[8192];
+        HKEY hive = HKEY_CURRENT_USER;
+        switch (spec[0]) {
+        case 'P':
+                snprintf(root, sizeof root, "%s\\Policies", base);
+                break;
+        case 'U':
+                snprintf(root, sizeof root, "%s\\User", base);
+                break;
+        case 'M':
+                hive = HKEY_LOCAL_MACHINE;
+                snprintf(root, sizeof root, "%s", SG_REG_POLICY_KEY);
+                break;
+        default:
+                snprintf(root, sizeof root, "%s", SG_REG_USER_KEY);
+                break;
+        }
+        snprintf(buf, sizeof buf, "%s", spec + 2);
+        char *eq = strchr(buf, '=');
+        if (!eq)
+                return false;
+        *eq = '\0';
+        char type = eq[1];
+        const char *data = eq + 3;
+        char *slash = strrchr(buf, '\\');
+        const char *name = slash ? slash + 1 : buf;
+        char keypath[1024];
+        if (slash) {
+                *slash = '\0';
+                snprintf(keypath, sizeof keypath, "%s\\%s", root, buf);
+        } else {
+                snprintf(keypath, sizeof keypath, "%s", root);
+        }
+        wchar_t wkey[1024], wname[512];
+        widen(keypath, wkey, 1024);
+        widen(name, wname, 512);
+        HKEY k;
+        if (RegCreateKeyExW(hive, wkey, 0, NULL, 0, KEY_WRITE, NULL, &k, NULL) != ERROR_SUCCESS)
+                return false;
+        LONG rc;
+        if (type == 'd' || type == 'q') {
+                unsigned long long n = strtoull(data, NULL, 0);
+                DWORD d = (DWORD) n;
+                rc = type == 'd' ? RegSetValueExW(k, wname, 0, REG_DWORD, (const BYTE *) &d, sizeof d)
+                                 : RegSetValueExW(k, wname, 0, REG_QWORD, (const BYTE *) &n, sizeof n);
+        } else if (type == 'b') {
+                rc = RegSetValueExW(k, wname, 0, REG_BINARY, (const BYTE *) data, (DWORD) strlen(data));
+        } else {
+                static wchar_t w[1 << 20];
+                int n = MultiByteToWideChar(CP_UTF8, 0, data, -1, w, (int) (sizeof w / sizeof *w) - 1);
+                size_t units = n > 0 ? (size_t) n : 1;
+                if (type == 'm') {
+                        for (size_t i = 0; i < units; i++)
+                                if (w[i] == L'|')
+                                        w[i] = 0;
+                        w[units++] = 0;
+                }
+                rc = RegSetValueExW(k, wname, 0,
+                                    type == 'm'   ? REG_MULTI_SZ
+                                    : type == 'e' ? REG_EXPAND_SZ
+                                                  : REG_SZ,
+                                    (const BYTE *) w, (DWORD) (units * sizeof(wchar_t)));
+        }
+        RegCloseKey(k);
+        return rc == ERROR_SUCCESS;
+}
+
+static void delete_tree(HKEY hive, const char *path) {
+        wchar_t w[512];
+        widen(path, w, 512);
+        RegDeleteTreeW(hive, w);
+        RegDeleteKeyW(hive, w);
+}
+
+static int row_no;
+
+/* Write the NULL-terminated specs under a new scratch key and read. */
+static sg_err load(const char *const *specs, sg_policy **ret, sg_error *err) {
+        char base[256], pol[300], usr[300];
+        snprintf(base, sizeof base, TEST_BASE "\\%d", ++row_no);
+        snprintf(pol, sizeof pol, "%s\\Policies", base);
+        snprintf(usr, sizeof usr, "%s\\User", base);
+        for (size_t i = 0; specs && specs[i]; i++)
+                if (!write_value(base, specs[i]))
+                        sg_test_diag("could not write %s", specs[i]);
+        sg_reg_root m = {HKEY_CURRENT_USER, pol}, u = {HKEY_CURRENT_USER, usr};
+        sg_err e = sg_policy_from_registry(&m, &u, ret, err);
+        delete_tree(HKEY_CURRENT_USER, base);
+        return e;
+}
+
+/* The action for one message to `to` with `subject`. */
+static sg_decision *decide(const sg_policy *p, const char *to, const char *subject) {
+        sg_message msg = {.to = &to, .n_to = 1, .subject = subject};
+        sg_decision *d = NULL;
+        sg_error e = {0};
+        if (sg_policy_evaluate(p, &msg, &d, &e) != SG_OK)
+                sg_test_diag("evaluate: %s", e.message);
+        return d;
+}
+
+struct bad_row {
+        const char *desc;
+        const char *specs[8];
+        const char *want; /* the whole message, %d for the row number */
+};
+
+#define P_ "HKCU\\" TEST_BASE "\\%d\\Policies"
+#define U_ "HKCU\\" TEST_BASE "\\%d\\User"
+
+static const struct bad_row bad_rows[] = {
+        {"wrong type",
+         {"P:Internal\\Domains=s:corp.example"},
+         "internal.domains: expected a list of strings (REG_MULTI_SZ), got REG_SZ (" P_ "\\Internal\\Domains)"},
+        {"bad domain",
+         {"P:Internal\\Domains=m:corp.example|ok.example|bad domain"},
+         "internal.domains[2]: not a domain: \"bad domain\" (" P_ "\\Internal\\Domains)"},
+        {"bad address",
+         {"P:Internal\\Addresses=m:nobody"},
+         "internal.addresses[0]: not an address: cannot parse address \"nobody\": no \"@\" in the address (" P_
+         "\\Internal\\Addresses)"},
+        {"unknown action",
+         {"P:External\\Action=s:drop"},
+         "external.action: unknown action \"drop\" (expected prompt, route, encrypt, block or allow) (" P_
+         "\\External\\Action)"},
+        {"action as a number",
+         {"P:External\\Action=d:1"},
+         "external.action: expected a string (REG_SZ), got REG_DWORD (" P_ "\\External\\Action)"},
+        {"route required",
+         {"P:External\\Action=s:route"},
+         "external.route: required when the action is \"route\" (" P_ "\\External\\Route)"},
+        {"unknown route",
+         {"P:External\\Action=s:route", "P:External\\Route=s:portl"},
+         "external.route: unknown route \"portl\" (not defined under \"routes\") (" P_ "\\External\\Route)"},
+        {"unknown choice",
+         {"P:Prompt\\Choices=m:encrypt|portal"},
+         "prompt.choices[1]: unknown choice \"portal\" (expected encrypt, send, cancel or route:<route name>) (" P_
+         "\\Prompt\\Choices)"},
+        {"choice twice",
+         {"P:Prompt\\Choices=m:send|send"},
+         "prompt.choices[1]: choice \"send\" given twice (" P_ "\\Prompt\\Choices)"},
+        {"bool not 0 or 1",
+         {"P:Prompt\\RequireJustification=d:2"},
+         "prompt.require_justification: expected true or false (REG_DWORD 1 or 0), got 2 (" P_
+         "\\Prompt\\RequireJustification)"},
+        {"bool as a string",
+         {"P:Audit\\Enabled=s:yes"},
+         "audit.enabled: expected true or false (REG_DWORD 1 or 0), got REG_SZ (" P_ "\\Audit\\Enabled)"},
+        {"unknown method",
+         {"P:Encrypt\\Methods=m:pgp"},
+         "encrypt.methods[0]: unknown encryption method \"pgp\" (\"smime\" or \"openpgp\") (" P_ "\\Encrypt\\Methods)"},
+        {"misspelt value", {"P:Prompt\\Choice=m:send"}, "prompt: unknown value \"Choice\" (" P_ "\\Prompt)"},
+        {"unknown key", {"P:Extern\\Action=s:allow"}, "(policy): unknown key \"Extern\" (" P_ ")"},
+        {"version 2",
+         {"P:Version=d:2"},
+         "version: unsupported version 2 (this sealgate reads version 1) (" P_ "\\Version)"},
+        {"timeout one past the limit",
+         {"P:Prompt\\TimeoutSeconds=d:3601"},
+         "prompt.timeout_seconds: must be between 10 and 3600 (" P_ "\\Prompt\\TimeoutSeconds)"},
+        {"timeout one under the limit",
+         {"P:Prompt\\TimeoutSeconds=d:9"},
+         "prompt.timeout_seconds: must be between 10 and 3600 (" P_ "\\Prompt\\TimeoutSeconds)"},
+        {"retention one past the limit",
+         {"P:Audit\\RetentionDays=d:3651"},
+         "audit.retention_days: must be between 0 and 3650 (" P_ "\\Audit\\RetentionDays)"},
+        {"relative audit directory", {"P:Audit\\Directory=s:audit"}, NULL},
+        {"justification header without X-", {"P:Prompt\\JustificationHeader=s:Reason"}, NULL},
+        {"route without headers",
+         {"P:Routes\\0\\Name=s:portal", "P:Routes\\0\\SubjectTag=s:[s]"},
+         "routes.portal.headers: a route must set at least one header (" P_ "\\Routes\\0\\Headers)"},
+        {"route without a name",
+         {"P:Routes\\0\\Headers\\X-A=s:1"},
+         "routes[0].name: required (" P_ "\\Routes\\0\\Name)"},
+        {"bad route name",
+         {"P:Routes\\0\\Name=s:my route", "P:Routes\\0\\Headers\\X-A=s:1"},
+         "routes.my route: route name \"my route\" may only use A-Z, a-z, 0-9, '_', '.' and '-' (" P_
+         "\\Routes\\0\\Name)"},
+        {"bad header name",
+         {"P:Routes\\0\\Name=s:portal", "P:Routes\\0\\Headers\\X:A=s:1"},
+         "routes.portal.headers.X:A: not a header field name: \"X:A\" (printable ASCII without ':') (" P_
+         "\\Routes\\0\\Headers\\X:A)"},
+        {"subject tag one byte too long",
+         {"P:Routes\\0\\Name=s:portal", "P:Routes\\0\\Headers\\X-A=s:1",
+          "P:Routes\\0\\SubjectTag=s:12345678901234567890123456789012345678901234567890123456789012345"},
+         NULL},
+        {"routes numbered with a gap",
+         {"P:Routes\\0\\Name=s:a", "P:Routes\\0\\Headers\\X-A=s:1", "P:Routes\\2\\Name=s:b",
+          "P:Routes\\2\\Headers\\X-A=s:1"},
+         "routes[1]: missing: routes are numbered from 0 without gaps (" P_ "\\Routes\\1)"},
+        {"route subkey not a number",
+         {"P:Routes\\portal\\Name=s:portal"},
+         "routes: unknown key \"portal\" (routes are numbered 0, 1, 2, ...) (" P_ "\\Routes)"},
+        {"trigger without a type",
+         {"P:Triggers\\0\\Action=s:block"},
+         "triggers[0].type: required (" P_ "\\Triggers\\0\\Type)"},
+        {"unknown trigger type",
+         {"P:Triggers\\0\\Type=s:attachmnets", "P:Triggers\\0\\Action=s:block"},
+         "triggers[0].type: unknown trigger type \"attachmnets\" (" P_ "\\Triggers\\0\\Type)"},
+        {"trigger action allow",
+         {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:allow"},
+         "triggers[0].action: unknown action \"allow\" (expected prompt, route, encrypt or block) (" P_
+         "\\Triggers\\0\\Action)"},
+        {"key of another trigger type",
+         {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:block", "P:Triggers\\0\\Keywords=m:x"},
+         "triggers[0].keywords: not allowed in a trigger of type \"attachments\" (" P_ "\\Triggers\\0\\Keywords)"},
+        {"list required",
+         {"P:Triggers\\0\\Type=s:subject_keyword", "P:Triggers\\0\\Action=s:block"},
+         "triggers[0].keywords: required (" P_ "\\Triggers\\0\\Keywords)"},
+        {"min one past the limit",
+         {"P:Triggers\\0\\Type=s:external_domains", "P:Triggers\\0\\Action=s:block", "P:Triggers\\0\\Min=d:10001"},
+         "triggers[0].min: must be between 1 and 10000 (" P_ "\\Triggers\\0\\Min)"},
+        {"bytes zero",
+         {"P:Triggers\\0\\Type=s:attachment_size", "P:Triggers\\0\\Action=s:block", "P:Triggers\\0\\Bytes=q:0"},
+         "triggers[0].bytes: must be between 1 and 9223372036854775806 (" P_ "\\Triggers\\0\\Bytes)"},
+        {"bad id",
+         {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:block", "P:Triggers\\0\\Id=s:a b"},
+         "triggers[0].id: \"a b\" is not a valid id (1 to 64 of A-Z a-z 0-9 _ . -) (" P_ "\\Triggers\\0\\Id)"},
+        {"id 65 characters",
+         {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:block",
+          "P:Triggers\\0\\Id=s:12345678901234567890123456789012345678901234567890123456789012345"},
+         NULL},
+        {"duplicate id",
+         {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:block", "P:Triggers\\1\\Type=s:my_number",
+          "P:Triggers\\1\\Action=s:block", "P:Triggers\\1\\Id=s:attachments-0"},
+         "triggers[1].id: \"attachments-0\" is already the id of triggers[0] (" P_ "\\Triggers\\1)"},
+        {"body_pattern is not supported on Windows",
+         {"P:Triggers\\0\\Type=s:body_pattern", "P:Triggers\\0\\Action=s:encrypt",
+          "P:Triggers\\0\\Patterns=m:project\\s+falcon"},
+         "triggers[0].patterns[0]: body_pattern is not supported by the Outlook add-in yet (" P_
+         "\\Triggers\\0\\Patterns)"},
+        {"content type",
+         {"P:Triggers\\0\\Type=s:attachment_type", "P:Triggers\\0\\Action=s:block", "P:Triggers\\0\\Types=m:pdf"},
+         NULL},
+        {"an invalid user value is refused too",
+         {"U:Internal\\Domains=m:bad domain"},
+         "internal.domains[0]: not a domain: \"bad domain\" (" U_ "\\Internal\\Domains)"},
+        {"the mandatory value is checked, not replaced by the user's",
+         {"P:External\\Action=s:drop", "U:External\\Action=s:allow"},
+         "external.action: unknown action \"drop\" (expected prompt, route, encrypt, block or allow) (" P_
+         "\\External\\Action)"},
+        {"binary value",
+         {"P:Internal\\Domains=b:abc"},
+         "internal.domains: expected a list of strings (REG_MULTI_SZ), got REG_BINARY (" P_ "\\Internal\\Domains)"},
+};
+
+static void bad_values(void) {
+        for (size_t i = 0; i < sizeof bad_rows / sizeof *bad_rows; i++) {
+                const struct bad_row *r = &bad_rows[i];
+                sg_policy *p = NULL;
+                sg_error e = {0};
+                sg_err rc = load(r->specs, &p, &e);
+                SG_CHECK(rc == SG_ERR_POLICY_INVALID && e.code == SG_ERR_POLICY_INVALID && p == NULL,
+                         "%s: policy_invalid", r->desc);
+                if (r->want) {
+                        /* "%d" in the row stands for the row's scratch key number. */
+                        char want[1024], num[16];
+                        size_t o = 0;
+                        snprintf(num, sizeof num, "%d", row_no);
+                        for (const char *c = r->want; *c && o + 16 < sizeof want; c++) {
+                                if (c[0] == '%' && c[1] == 'd') {
+                                        o += (size_t) snprintf(want + o, sizeof want - o, "%s", num);
+                                        c++;
+                                } else {
+                                        want[o++] = *c;
+                                }
+                        }
+                        want[o] = '\0';
+                        SG_CHECK_STR(e.message, want, r->desc);
+                } else {
+                        sg_test_diag("  %s", e.message);
+                        SG_CHECK(strstr(e.message, " (HKCU\\" TEST_BASE "\\") != NULL, "%s: names the registry path",
+                                 r->desc);
+                }
+                sg_policy_free(p);
+        }
+}
+
+/* One past each count limit, built with RegSetValueEx in a loop. */
+static void limits(void) {
+        char base[256], sub[256], val[64];
+        sg_policy *p = NULL;
+        sg_error e = {0};
+
+        /* 65 routes. */
+        snprintf(base, sizeof base, TEST_BASE "\\%d", ++row_no);
+        for (int i = 0; i <= SG_POLICY_ROUTES_MAX; i++) {
+                snprintf(sub, sizeof sub, "P:Routes\\%d\\Name=s:r%d", i, i);
+                write_value(base, sub);
+                snprintf(sub, sizeof sub, "P:Routes\\%d\\Headers\\X-A=s:1", i);
+                write_value(base, sub);
+        }
+        char pol[300];
+        snprintf(pol, sizeof pol, "%s\\Policies", base);
+        sg_reg_root m = {HKEY_CURRENT_USER, pol};
+        SG_CHECK(sg_policy_from_registry(&m, NULL, &p, &e) == SG_ERR_POLICY_INVALID, "65 routes refused");
+        SG_CHECK(strncmp(e.message, "routes: more than 64 routes (", 29) == 0, "65 routes: message (%s)", e.message);
+        /* 64 are fine. */
+        snprintf(sub, sizeof sub, "%s\\Routes\\64", pol);
+        delete_tree(HKEY_CURRENT_USER, sub);
+        SG_CHECK(sg_policy_from_registry(&m, NULL, &p, &e) == SG_OK, "64 routes accepted");
+        p = sg_policy_free(p);
+
+        /* 33 headers on a route. */
+        for (int i = 0; i < SG_POLICY_ROUTE_HEADERS_MAX; i++) {
+                snprintf(sub, sizeof sub, "P:Routes\\0\\Headers\\X-H%d=s:v", i);
+                write_value(base, sub);
+        }
+        SG_CHECK(sg_policy_from_registry(&m, NULL, &p, &e) == SG_ERR_POLICY_INVALID, "33 headers refused");
+        SG_CHECK(strstr(e.message, "sets more than 32 headers") && strstr(e.message, "routes.r0.headers."),
+                 "33 headers: message (%s)", e.message);
+        delete_tree(HKEY_CURRENT_USER, base);
+
+        /* 257 triggers. */
+        snprintf(base, sizeof base, TEST_BASE "\\%d", ++row_no);
+        snprintf(pol, sizeof pol, "%s\\Policies", base);
+        m.subkey = pol;
+        for (int i = 0; i <= SG_POLICY_TRIGGERS_MAX; i++) {
+                snprintf(sub, sizeof sub, "P:Triggers\\%d\\Type=s:attachments", i);
+                write_value(base, sub);
+                snprintf(sub, sizeof sub, "P:Triggers\\%d\\Action=s:prompt", i);
+                write_value(base, sub);
+        }
+        SG_CHECK(sg_policy_from_registry(&m, NULL, &p, &e) == SG_ERR_POLICY_INVALID, "257 triggers refused");
+        SG_CHECK(strncmp(e.message, "triggers: more than 256 triggers (", 34) == 0, "257 triggers: message (%s)",
+                 e.message);
+        snprintf(sub, sizeof sub, "%s\\Triggers\\256", pol);
+        delete_tree(HKEY_CURRENT_USER, sub);
+        SG_CHECK(sg_policy_from_registry(&m, NULL, &p, &e) == SG_OK, "256 triggers accepted");
+        p = sg_policy_free(p);
+        delete_tree(HKEY_CURRENT_USER, base);
+
+        /* 1025 keywords in one trigger. */
+        size_t cap = (SG_POLICY_LIST_MAX + 1) * 8 + 64;
+        char *spec = malloc(cap);
+        size_t o = (size_t) snprintf(spec, cap, "P:Triggers\\0\\Keywords=m:");
+        for (int i = 0; i <= SG_POLICY_LIST_MAX; i++)
+                o += (size_t) snprintf(spec + o, cap - o, "%sk%d", i ? "|" : "", i);
+        const char *specs[] = {"P:Triggers\\0\\Type=s:subject_keyword", "P:Triggers\\0\\Action=s:block", spec, NULL};
+        SG_CHECK(load(specs, &p, &e) == SG_ERR_POLICY_INVALID, "1025 keywords refused");
+        snprintf(val, sizeof val, "triggers[0].keywords: more than %d entries", SG_POLICY_LIST_MAX);
+        SG_CHECK(strncmp(e.message, val, strlen(val)) == 0, "1025 keywords: message (%s)", e.message);
+        free(spec);
+}
+
+static void defaults_and_precedence(void) {
+        sg_policy *p = NULL;
+        sg_error e = {0};
+        sg_decision *d;
+
+        /* No key at all: the documented defaults. */
+        SG_CHECK(load(NULL, &p, &e) == SG_OK && p, "missing policy: loads (%s)", e.message);
+        d = decide(p, "a@x.example", NULL);
+        SG_CHECK(d && d->action == SG_ACTION_PROMPT, "missing policy: every domain is external, action prompt");
+        SG_CHECK(d && d->n_choices == 3 && d->choices[0].kind == SG_CHOICE_ENCRYPT &&
+                         d->choices[1].kind == SG_CHOICE_SEND && d->choices[2].kind == SG_CHOICE_CANCEL,
+                 "missing policy: choices encrypt, send, cancel");
+        SG_CHECK(d && !d->require_justification && d->choices[d->prompt_fallback].kind == SG_CHOICE_CANCEL,
+                 "missing policy: no justification, fallback cancel");
+        SG_CHECK(d && d->prompt_timeout_seconds == SG_POLICY_PROMPT_TIMEOUT_DEFAULT, "missing policy: timeout 300 s");
+        SG_CHECK(d && d->n_encrypt_methods == 2 && strcmp(d->encrypt_methods[0], "smime") == 0,
+                 "missing policy: methods smime, openpgp");
+        sg_decision_free(d);
+        const sg_audit_settings *a = sg_policy_audit(p);
+        SG_CHECK(a->enabled && !a->required && a->retention_days == SG_POLICY_AUDIT_RETENTION_DEFAULT &&
+                         a->directory == NULL,
+                 "missing policy: audit on, not required, 90 days, default directory");
+        p = sg_policy_free(p);
+
+        /* Mandatory over user; user keys the admin did not set are honoured. */
+        const char *prec[] = {"P:Internal\\Domains=m:corp.example",
+                              "U:Internal\\Domains=m:evil.example",
+                              "P:External\\Action=s:block",
+                              "U:External\\Action=s:allow",
+                              "U:Prompt\\TimeoutSeconds=d:60",
+                              "U:Audit\\RetentionDays=d:7",
+                              "P:Audit\\Required=d:1",
+                              NULL};
+        SG_CHECK(load(prec, &p, &e) == SG_OK, "precedence: loads (%s)", e.message);
+        d = decide(p, "a@x.example", NULL);
+        SG_CHECK(d && d->action == SG_ACTION_BLOCK, "mandatory External\\Action wins over the user's");
+        SG_CHECK(d && d->prompt_timeout_seconds == 60, "user-only Prompt\\TimeoutSeconds honoured");
+        sg_decision_free(d);
+        d = decide(p, "a@evil.example", NULL);
+        SG_CHECK(d && d->n_external == 1, "the user's Internal\\Domains is ignored when the admin set it");
+        sg_decision_free(d);
+        d = decide(p, "a@corp.example", NULL);
+        SG_CHECK(d && d->action == SG_ACTION_ALLOW && d->n_external == 0, "the admin's internal domain applies");
+        sg_decision_free(d);
+        a = sg_policy_audit(p);
+        SG_CHECK(a->retention_days == 7 && a->required, "audit: user retention, mandatory required");
+        p = sg_policy_free(p);
+
+        /* An empty string (a Group Policy element left blank) is "not set". */
+        const char *blank[] = {"P:External\\Action=s:", "U:External\\Action=s:allow", NULL};
+        SG_CHECK(load(blank, &p, &e) == SG_OK, "blank mandatory value: loads (%s)", e.message);
+        d = decide(p, "a@x.example", NULL);
+        SG_CHECK(d && d->action == SG_ACTION_ALLOW, "a blank mandatory value leaves the user's in force");
+        sg_decision_free(d);
+        p = sg_policy_free(p);
+
+        /* Routes and triggers come whole from one source. */
+        const char *routes[] = {"P:Routes\\0\\Name=s:portal",
+                                "P:Routes\\0\\Headers\\X-SecureSend-Route=s:portal",
+                                "U:Routes\\0\\Name=s:zip",
+                                "U:Routes\\0\\Headers\\X-SecureSend-Route=s:zip",
+                                "U:External\\Action=s:route",
+                                "U:External\\Route=s:zip",
+                                NULL};
+        SG_CHECK(load(routes, &p, &e) == SG_ERR_POLICY_INVALID &&
+                         strstr(e.message, "external.route: unknown route \"zip\""),
+                 "the user's routes are not read when the admin defines routes (%s)", e.message);
+        const char *routed[] = {
+                "P:Routes\\0\\Name=s:portal",         "P:Routes\\0\\Headers\\X-SecureSend-Route=s:portal",
+                "P:Routes\\0\\SubjectTag=s:[secure]", "U:External\\Action=s:route",
+                "U:External\\Route=s:portal",         "P:Triggers\\0\\Type=s:subject_keyword",
+                "P:Triggers\\0\\Action=s:block",      "P:Triggers\\0\\Keywords=m:\xe6\xa9\x9f\xe5\xaf\x86|secret",
+                "P:Triggers\\0\\Caseless=d:0",        "U:Triggers\\0\\Type=s:attachments",
+                "U:Triggers\\0\\Action=s:allow",      NULL};
+        SG_CHECK(load(routed, &p, &e) == SG_OK, "routes and triggers from the admin: loads (%s)", e.message);
+        d = decide(p, "a@x.example", "hello");
+        SG_CHECK(d && d->action == SG_ACTION_ROUTE && d->n_headers == 1 &&
+                         strcmp(d->headers[0].name, "X-SecureSend-Route") == 0 && d->subject_tag &&
+                         strcmp(d->subject_tag, "[secure]") == 0,
+                 "route from the registry: header and subject tag");
+        sg_decision_free(d);
+        d = decide(p, "a@x.example", "\xe3\x80\x90\xe6\xa9\x9f\xe5\xaf\x86\xe3\x80\x91");
+        SG_CHECK(d && d->action == SG_ACTION_BLOCK, "trigger from the registry fires (Japanese keyword)");
+        sg_decision_free(d);
+        p = sg_policy_free(p);
+
+        /* REG_EXPAND_SZ directory is expanded; REG_QWORD sizes over 4 GiB. */
+        const char *exp[] = {"P:Audit\\Directory=e:%SystemRoot%\\sealgate-audit",
+                             "P:Triggers\\0\\Type=s:attachment_size", "P:Triggers\\0\\Action=s:prompt",
+                             "P:Triggers\\0\\Bytes=q:8589934592", NULL};
+        SG_CHECK(load(exp, &p, &e) == SG_OK, "expand string and qword: loads (%s)", e.message);
+        a = p ? sg_policy_audit(p) : NULL;
+        SG_CHECK(a && a->directory && strstr(a->directory, "%") == NULL && strstr(a->directory, "sealgate-audit"),
+                 "REG_EXPAND_SZ audit directory expanded (%s)", a && a->directory ? a->directory : "(null)");
+        p = sg_policy_free(p);
+}
+
+/* The real keys: HKLM\Software\Policies\sealgate over HKCU\Software\sealgate. */
+static void real_keys(void) {
+        sg_policy *p = NULL;
+        sg_error e = {0};
+        delete_tree(HKEY_LOCAL_MACHINE, SG_REG_POLICY_KEY);
+        delete_tree(HKEY_CURRENT_USER, SG_REG_USER_KEY);
+        SG_CHECK(sg_policy_reg_load(&p, &e) == SG_OK, "real keys absent: defaults (%s)", e.message);
+        p = sg_policy_free(p);
+        write_value("", "M:Internal\\Domains=m:corp.example|*.corp.example");
+        write_value("", "M:External\\Action=s:prompt");
+        write_value("", "C:External\\Action=s:allow");
+        write_value("", "C:Internal\\Domains=m:x.example");
+        write_value("", "C:Prompt\\RequireJustification=d:1");
+        SG_CHECK(sg_policy_reg_load(&p, &e) == SG_OK, "real keys: loads (%s)", e.message);
+        sg_decision *d = p ? decide(p, "a@x.example", NULL) : NULL;
+        SG_CHECK(d && d->action == SG_ACTION_PROMPT && d->require_justification,
+                 "real keys: HKLM action wins, HKCU justification honoured");
+        sg_decision_free(d);
+        d = p ? decide(p, "a@eng.corp.example", NULL) : NULL;
+        SG_CHECK(d && d->n_external == 0, "real keys: HKLM subdomain rule");
+        sg_decision_free(d);
+        p = sg_policy_free(p);
+        write_value("", "M:Internal\\Domains=m:corp.example|bad domain");
+        SG_CHECK(sg_policy_reg_load(&p, &e) == SG_ERR_POLICY_INVALID, "real keys: invalid value refused");
+        SG_CHECK_STR(e.message,
+                     "internal.domains[1]: not a domain: \"bad domain\" "
+                     "(HKLM\\Software\\Policies\\sealgate\\Internal\\Domains)",
+                     "real keys: message names HKLM");
+        delete_tree(HKEY_LOCAL_MACHINE, SG_REG_POLICY_KEY);
+        delete_tree(HKEY_CURRENT_USER, SG_REG_USER_KEY);
+}
+
+/* The example in docs/admin/outlook.md, as a .reg file imported by regedit. */
+static void example_reg(const char *path) {
+        sg_policy *p = NULL;
+        sg_error e = {0};
+        char cmd[1024];
+        delete_tree(HKEY_LOCAL_MACHINE, SG_REG_POLICY_KEY);
+        /* A Unix path from meson is Wine's drive Z:. */
+        char win[512];
+        snprintf(win, sizeof win, "%s%s", path[0] == '/' ? "Z:" : "", path);
+        for (char *c = win; *c; c++)
+                if (*c == '/')
+                        *c = '\\';
+        snprintf(cmd, sizeof cmd, "regedit.exe /S \"%s\"", win);
+        STARTUPINFOA si = {.cb = sizeof si};
+        PROCESS_INFORMATION pi;
+        bool ran = CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
+        if (ran) {
+                WaitForSingleObject(pi.hProcess, 60000);
+                CloseHandle(pi.hProcess);
+                CloseHandle(pi.hThread);
+        }
+        SG_CHECK(ran, "regedit /S %s ran", path);
+        SG_CHECK(sg_policy_reg_load(&p, &e) == SG_OK, "example .reg: loads (%s)", e.message);
+        sg_decision *d = p ? decide(p, "bob@example.net", "hello") : NULL;
+        SG_CHECK(d && d->action == SG_ACTION_PROMPT && d->n_choices == 4 && d->require_justification,
+                 "example .reg: external mail prompts with 4 choices and a justification");
+        sg_decision_free(d);
+        d = p ? decide(p, "alice@eng.corp.example", "hello") : NULL;
+        SG_CHECK(d && d->action == SG_ACTION_ALLOW, "example .reg: a subdomain is internal");
+        sg_decision_free(d);
+        d = p ? decide(p, "bob@example.net", "Confidential report") : NULL;
+        SG_CHECK(d && d->action == SG_ACTION_ENCRYPT, "example .reg: the keyword trigger asks for encryption");
+        sg_decision_free(d);
+        const sg_audit_settings *a = p ? sg_policy_audit(p) : NULL;
+        SG_CHECK(a && a->retention_days == 180 && a->required, "example .reg: audit settings");
+        sg_policy_free(p);
+        delete_tree(HKEY_LOCAL_MACHINE, SG_REG_POLICY_KEY);
+}
+
+int main(int argc, char **argv) {
+        delete_tree(HKEY_CURRENT_USER, TEST_BASE);
+        bad_values();
+        limits();
+        defaults_and_precedence();
+        real_keys();
+        if (argc > 1)
+                example_reg(argv[1]);
+        delete_tree(HKEY_CURRENT_USER, TEST_BASE);
+        printf("# %d passed, %d failed\n", sg_test_n - sg_test_failed, sg_test_failed);
+        return sg_test_done();
+}

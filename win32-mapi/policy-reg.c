@@ -1,0 +1,1309 @@
+/* sealgate on Windows: the policy from the registry, read into the builder
+ * calls of policy.h in the same order and with the same checks and messages as
+ * core/policy-json.c, so an admin meets the same text on both platforms. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+
+#include "policy-reg.h"
+#include "sealgate/pattern.h"
+#include "sealgate/util.h"
+
+/* Key paths are for messages only: a long one is cut, never overflowed. */
+#define PATH_MAX_LEN  320
+#define WHERE_MAX_LEN 400
+/* UTF-16 units of a value or key name (the registry allows 16,383). */
+#define NAME_MAX_W    16384
+#define NAME_CHARS    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+
+/* Every value the reader knows, by key relative to the root ("Routes\<n>" and
+ * "Triggers\<n>" stand for each numbered subkey), with the policy key it
+ * holds. Under Routes\<n>\Headers every value is a header (name = header
+ * name). packaging/admx/sealgate.admx names the same values; the test
+ * tests/win32/check-admx.py compares the two. */
+static const struct known {
+        const char *key;
+        const char *value;
+        const char *json;
+} known[] = {
+        {"", "Version", "version"},
+        {"Internal", "Domains", "domains"},
+        {"Internal", "Addresses", "addresses"},
+        {"Exceptions", "Domains", "domains"},
+        {"Exceptions", "Addresses", "addresses"},
+        {"External", "Action", "action"},
+        {"External", "Route", "route"},
+        {"Prompt", "Choices", "choices"},
+        {"Prompt", "RequireJustification", "require_justification"},
+        {"Prompt", "Fallback", "fallback"},
+        {"Prompt", "TimeoutSeconds", "timeout_seconds"},
+        {"Prompt", "JustificationHeader", "justification_header"},
+        {"Encrypt", "Methods", "methods"},
+        {"Encrypt", "Fallback", "fallback"},
+        {"Audit", "Enabled", "enabled"},
+        {"Audit", "Directory", "directory"},
+        {"Audit", "RetentionDays", "retention_days"},
+        {"Audit", "Required", "required"},
+        {"Routes\\<n>", "Name", "name"},
+        {"Routes\\<n>", "SubjectTag", "subject_tag"},
+        {"Triggers\\<n>", "Id", "id"},
+        {"Triggers\\<n>", "Type", "type"},
+        {"Triggers\\<n>", "Action", "action"},
+        {"Triggers\\<n>", "Route", "route"},
+        {"Triggers\\<n>", "Scope", "scope"},
+        {"Triggers\\<n>", "ForbidSend", "forbid_send"},
+        {"Triggers\\<n>", "Extensions", "extensions"},
+        {"Triggers\\<n>", "Types", "types"},
+        {"Triggers\\<n>", "Bytes", "bytes"},
+        {"Triggers\\<n>", "Keywords", "keywords"},
+        {"Triggers\\<n>", "Min", "min"},
+        {"Triggers\\<n>", "Patterns", "patterns"},
+        {"Triggers\\<n>", "Caseless", "caseless"},
+        {"Triggers\\<n>", "Name", "name"},
+        {"Triggers\\<n>", "Values", "values"},
+};
+
+/* The subkeys of the root; sections have none. */
+static const char *const root_subkeys[] = {"Internal", "Exceptions", "External", "Prompt",
+                                           "Encrypt",  "Audit",      "Routes",   "Triggers"};
+
+enum { MANDATORY = 0, USER = 1, N_SOURCES = 2 };
+
+typedef struct source {
+        HKEY root; /* NULL: the source does not exist */
+        char label[WHERE_MAX_LEN];
+} source;
+
+typedef struct rd {
+        sg_policy *p;
+        source s[N_SOURCES];
+        int routes_src; /* source of Routes, or -1 */
+        int triggers_src;
+        char **route_names;
+        size_t n_routes;
+        char where[WHERE_MAX_LEN]; /* registry path of what is being read */
+        sg_error *err;
+} rd;
+
+/* One value's data, with NUL padding so strings always end. */
+typedef struct val {
+        DWORD type;
+        BYTE *data;
+        DWORD size;
+} val;
+
+static sg_err invalid(rd *r, const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(SG_PRINTF_FORMAT, 3, 4)))
+#endif
+        ;
+
+static sg_err invalid(rd *r, const char *path, const char *fmt, ...) {
+        if (!r->err)
+                return SG_ERR_POLICY_INVALID;
+        char msg[SG_ERROR_MESSAGE_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                msg[0] = '\0';
+        return sg_error_set(r->err, SG_ERR_POLICY_INVALID, "%s: %s", path, msg);
+}
+
+static sg_err nomem(rd *r) {
+        return sg_error_set(r->err, SG_ERR_NOMEM, "out of memory reading the policy from the registry");
+}
+
+/* As in policy-json.c: the builder's message gets the key path, and every
+ * content problem is policy_invalid except running out of memory. */
+static sg_err builder_fail(rd *r, sg_err e, const char *path) {
+        sg_error_prefix(r->err, "%s", path);
+        if (e == SG_ERR_NOMEM)
+                return e;
+        if (r->err)
+                r->err->code = SG_ERR_POLICY_INVALID;
+        return SG_ERR_POLICY_INVALID;
+}
+
+static void path_key(char *out, const char *base, const char *key) {
+        int n = base[0] ? snprintf(out, PATH_MAX_LEN, "%s.%s", base, key) : snprintf(out, PATH_MAX_LEN, "%s", key);
+        if (n < 0)
+                out[0] = '\0';
+}
+
+static void path_idx(char *out, const char *base, size_t i) {
+        if (snprintf(out, PATH_MAX_LEN, "%s[%zu]", base, i) < 0)
+                out[0] = '\0';
+}
+
+/* ---- Strings */
+
+/* ASCII (names in this file, numbers) to UTF-16. */
+static void widen(const char *s, wchar_t *out, size_t cap) {
+        size_t i = 0;
+        for (; s[i] && i + 1 < cap; i++)
+                out[i] = (wchar_t) (unsigned char) s[i];
+        out[i] = 0;
+}
+
+/* UTF-16 to owned UTF-8; NULL if not valid Unicode (a lone surrogate) or
+ * out of memory (*ret_nomem). */
+static char *narrow(const wchar_t *w, size_t n, bool *ret_nomem) {
+        *ret_nomem = false;
+        if (n == 0) {
+                char *e = sg_strdup("");
+                *ret_nomem = !e;
+                return e;
+        }
+        int len = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, (int) n, NULL, 0, NULL, NULL);
+        if (len <= 0)
+                return NULL;
+        char *s = malloc((size_t) len + 1);
+        if (!s) {
+                *ret_nomem = true;
+                return NULL;
+        }
+        WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, (int) n, s, len, NULL, NULL);
+        s[len] = '\0';
+        return s;
+}
+
+static const char *type_name(DWORD t) {
+        switch (t) {
+        case REG_NONE:
+                return "REG_NONE";
+        case REG_SZ:
+                return "REG_SZ";
+        case REG_EXPAND_SZ:
+                return "REG_EXPAND_SZ";
+        case REG_BINARY:
+                return "REG_BINARY";
+        case REG_DWORD:
+                return "REG_DWORD";
+        case REG_DWORD_BIG_ENDIAN:
+                return "REG_DWORD_BIG_ENDIAN";
+        case REG_LINK:
+                return "REG_LINK";
+        case REG_MULTI_SZ:
+                return "REG_MULTI_SZ";
+        case REG_QWORD:
+                return "REG_QWORD";
+        default:
+                return "an unknown registry type";
+        }
+}
+
+/* ---- Keys and values */
+
+static void set_where(rd *r, int si, const char *sub, const char *name) {
+        int n = snprintf(r->where, sizeof r->where, "%s%s%s%s%s", r->s[si].label, sub[0] ? "\\" : "", sub,
+                         name ? "\\" : "", name ? name : "");
+        if (n < 0)
+                r->where[0] = '\0';
+}
+
+/* Open `sub` (may be "") of source si; *ret NULL when it does not exist. */
+static sg_err open_key(rd *r, int si, const char *sub, HKEY *ret) {
+        *ret = NULL;
+        if (!r->s[si].root)
+                return SG_OK;
+        if (!sub[0]) {
+                *ret = r->s[si].root;
+                return SG_OK;
+        }
+        wchar_t w[PATH_MAX_LEN];
+        widen(sub, w, PATH_MAX_LEN);
+        HKEY k;
+        LONG rc = RegOpenKeyExW(r->s[si].root, w, 0, KEY_READ, &k);
+        if (rc == ERROR_FILE_NOT_FOUND)
+                return SG_OK;
+        if (rc != ERROR_SUCCESS) {
+                set_where(r, si, sub, NULL);
+                return sg_error_set(r->err, SG_ERR_POLICY_IO, "cannot read the policy key %s (error %ld)", r->where,
+                                    (long) rc);
+        }
+        *ret = k;
+        return SG_OK;
+}
+
+static void close_key(rd *r, int si, HKEY k) {
+        if (k && k != r->s[si].root)
+                RegCloseKey(k);
+}
+
+static void val_free(val *v) {
+        free(v->data);
+        v->data = NULL;
+}
+
+/* Whether a value read counts as set: Group Policy writes an empty string for
+ * an element left blank, which means "not set" here. */
+static bool val_is_set(const val *v) {
+        if (v->type == REG_SZ || v->type == REG_EXPAND_SZ || v->type == REG_MULTI_SZ)
+                return v->size >= sizeof(wchar_t) && ((const wchar_t *) v->data)[0] != 0;
+        return true;
+}
+
+/* Read value `name` of key `k`: *found false if absent. */
+static sg_err query(rd *r, HKEY k, const wchar_t *wname, val *v, bool *found) {
+        *found = false;
+        DWORD type = 0, size = 0;
+        LONG rc = RegQueryValueExW(k, wname, NULL, &type, NULL, &size);
+        if (rc == ERROR_FILE_NOT_FOUND)
+                return SG_OK;
+        if (rc != ERROR_SUCCESS && rc != ERROR_MORE_DATA)
+                return sg_error_set(r->err, SG_ERR_POLICY_IO, "cannot read the policy value %s (error %ld)", r->where,
+                                    (long) rc);
+        if (size > SG_REG_VALUE_MAX)
+                return invalid(r, "(registry)", "larger than %u bytes", SG_REG_VALUE_MAX);
+        /* Read again until the size holds still (the value may change). */
+        for (int tries = 0; tries < 4; tries++) {
+                BYTE *data = calloc(1, (size_t) size + 2 * sizeof(wchar_t));
+                if (!data)
+                        return nomem(r);
+                DWORD got = size;
+                rc = RegQueryValueExW(k, wname, NULL, &type, data, &got);
+                if (rc == ERROR_SUCCESS) {
+                        v->type = type;
+                        v->data = data;
+                        v->size = got;
+                        *found = true;
+                        return SG_OK;
+                }
+                free(data);
+                if (rc != ERROR_MORE_DATA)
+                        break;
+                size = got;
+                if (size > SG_REG_VALUE_MAX)
+                        return invalid(r, "(registry)", "larger than %u bytes", SG_REG_VALUE_MAX);
+        }
+        return sg_error_set(r->err, SG_ERR_POLICY_IO, "cannot read the policy value %s (error %ld)", r->where,
+                            (long) rc);
+}
+
+/* Value `name` under `sub` of source si; sets r->where. Unset values (see
+ * val_is_set) are reported as not found. */
+static sg_err lookup_in(rd *r, int si, const char *sub, const char *name, val *v, bool *found) {
+        *found = false;
+        set_where(r, si, sub, name);
+        HKEY k;
+        sg_err e = open_key(r, si, sub, &k);
+        if (e || !k)
+                return e;
+        wchar_t w[PATH_MAX_LEN];
+        widen(name, w, PATH_MAX_LEN);
+        e = query(r, k, w, v, found);
+        close_key(r, si, k);
+        if (!e && *found && !val_is_set(v)) {
+                val_free(v);
+                *found = false;
+        }
+        return e;
+}
+
+/* The mandatory source's value if set, else the user's. */
+static sg_err lookup(rd *r, const char *sub, const char *name, val *v, bool *found) {
+        sg_err e = lookup_in(r, MANDATORY, sub, name, v, found);
+        if (e || *found)
+                return e;
+        e = lookup_in(r, USER, sub, name, v, found);
+        if (!e && !*found)
+                set_where(r, r->s[MANDATORY].root ? MANDATORY : USER, sub, name);
+        return e;
+}
+
+/* ---- Typed values (the messages follow policy-json.c's "expected ..."). */
+
+static sg_err get_string(rd *r, const val *v, bool expand, char **ret, const char *path) {
+        if (v->type != REG_SZ && !(expand && v->type == REG_EXPAND_SZ))
+                return invalid(r, path, "expected a string (REG_SZ), got %s", type_name(v->type));
+        const wchar_t *w = (const wchar_t *) v->data;
+        size_t n = wcsnlen(w, v->size / sizeof(wchar_t));
+        for (size_t i = n; i < v->size / sizeof(wchar_t); i++)
+                if (w[i] != 0)
+                        return invalid(r, path, "contains a NUL character");
+        wchar_t *expanded = NULL;
+        if (v->type == REG_EXPAND_SZ) {
+                DWORD need = ExpandEnvironmentStringsW(w, NULL, 0);
+                if (need == 0 || need > SG_REG_VALUE_MAX / sizeof(wchar_t))
+                        return invalid(r, path, "cannot expand the environment variables in it");
+                expanded = calloc(need + 1, sizeof *expanded);
+                if (!expanded)
+                        return nomem(r);
+                ExpandEnvironmentStringsW(w, expanded, need);
+                w = expanded;
+                n = wcslen(w);
+        }
+        bool oom;
+        char *s = narrow(w, n, &oom);
+        free(expanded);
+        if (!s)
+                return oom ? nomem(r) : invalid(r, path, "not valid Unicode");
+        *ret = s;
+        return SG_OK;
+}
+
+/* A REG_MULTI_SZ: *ret is an owned array of owned strings (sg_strv_free). */
+static sg_err get_list(rd *r, const val *v, char ***ret, size_t *ret_n, const char *path) {
+        if (v->type != REG_MULTI_SZ)
+                return invalid(r, path, "expected a list of strings (REG_MULTI_SZ), got %s", type_name(v->type));
+        const wchar_t *w = (const wchar_t *) v->data;
+        size_t units = v->size / sizeof(wchar_t), n = 0, cap = 0;
+        char **list = NULL;
+        for (size_t i = 0; i < units && w[i];) {
+                size_t len = wcsnlen(w + i, units - i);
+                bool oom;
+                if (n == cap) {
+                        size_t ncap = cap ? cap * 2 : 16;
+                        char **nl = realloc(list, ncap * sizeof *nl);
+                        if (!nl) {
+                                sg_strv_free(list, n);
+                                return nomem(r);
+                        }
+                        list = nl;
+                        cap = ncap;
+                }
+                char *s = narrow(w + i, len, &oom);
+                if (!s) {
+                        char ip[PATH_MAX_LEN];
+                        sg_strv_free(list, n);
+                        if (oom)
+                                return nomem(r);
+                        path_idx(ip, path, n);
+                        return invalid(r, ip, "not valid Unicode");
+                }
+                list[n++] = s;
+                i += len + 1;
+        }
+        *ret = list;
+        *ret_n = n;
+        return SG_OK;
+}
+
+static sg_err get_bool(rd *r, const val *v, bool *ret, const char *path) {
+        if (v->type != REG_DWORD || v->size != sizeof(DWORD))
+                return invalid(r, path, "expected true or false (REG_DWORD 1 or 0), got %s", type_name(v->type));
+        DWORD d;
+        memcpy(&d, v->data, sizeof d);
+        if (d > 1)
+                return invalid(r, path, "expected true or false (REG_DWORD 1 or 0), got %lu", (unsigned long) d);
+        *ret = d == 1;
+        return SG_OK;
+}
+
+/* REG_DWORD, or REG_QWORD where `qword` (attachment sizes beyond 4 GiB). */
+static sg_err get_int(rd *r, const val *v, bool qword, int64_t min, int64_t max, int64_t *ret, const char *path) {
+        uint64_t n;
+        if (v->type == REG_DWORD && v->size == sizeof(DWORD)) {
+                DWORD d;
+                memcpy(&d, v->data, sizeof d);
+                n = d;
+        } else if (qword && v->type == REG_QWORD && v->size == sizeof(uint64_t)) {
+                memcpy(&n, v->data, sizeof n);
+        } else {
+                return invalid(r, path, "expected an integer (%s), got %s",
+                               qword ? "REG_DWORD or REG_QWORD" : "REG_DWORD", type_name(v->type));
+        }
+        if (n > (uint64_t) INT64_MAX || (int64_t) n < min || (int64_t) n > max)
+                return invalid(r, path, "must be between %" PRId64 " and %" PRId64, min, max);
+        *ret = (int64_t) n;
+        return SG_OK;
+}
+
+/* ---- Unknown values and keys are errors, as unknown JSON keys are. */
+
+static bool known_value(const char *pattern, const char *name) {
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+                if (strcmp(known[i].key, pattern) == 0 && sg_ascii_strcasecmp(known[i].value, name) == 0)
+                        return true;
+        return false;
+}
+
+/* Refuse values of `sub` in source si that `pattern` (a key of the known
+ * table) does not list, and subkeys outside `subkeys`. A NULL pattern leaves
+ * the values alone; n_subkeys ANY_SUBKEY the subkeys. */
+#define ANY_SUBKEY ((size_t) -1)
+static sg_err check_key(rd *r, int si, const char *sub, const char *pattern, const char *const *subkeys,
+                        size_t n_subkeys, const char *path) {
+        HKEY k;
+        sg_err e = open_key(r, si, sub, &k);
+        if (e || !k)
+                return e;
+        wchar_t *name = malloc(NAME_MAX_W * sizeof *name);
+        if (!name) {
+                close_key(r, si, k);
+                return nomem(r);
+        }
+        for (DWORD i = 0; !e && pattern; i++) {
+                DWORD len = NAME_MAX_W;
+                LONG rc = RegEnumValueW(k, i, name, &len, NULL, NULL, NULL, NULL);
+                if (rc == ERROR_NO_MORE_ITEMS)
+                        break;
+                if (rc != ERROR_SUCCESS) {
+                        set_where(r, si, sub, NULL);
+                        e = sg_error_set(r->err, SG_ERR_POLICY_IO, "cannot read the policy key %s (error %ld)",
+                                         r->where, (long) rc);
+                        break;
+                }
+                if (len == 0) /* the key's default value: not ours, left alone */
+                        continue;
+                bool oom;
+                char *s = narrow(name, len, &oom);
+                if (!s || !known_value(pattern, s)) {
+                        set_where(r, si, sub, NULL);
+                        e = oom ? nomem(r)
+                                : invalid(r, path[0] ? path : "(policy)", "unknown value \"%s\"", s ? s : "?");
+                }
+                free(s);
+        }
+        for (DWORD i = 0; !e && n_subkeys != ANY_SUBKEY; i++) {
+                DWORD len = NAME_MAX_W;
+                LONG rc = RegEnumKeyExW(k, i, name, &len, NULL, NULL, NULL, NULL);
+                if (rc == ERROR_NO_MORE_ITEMS)
+                        break;
+                if (rc != ERROR_SUCCESS) {
+                        set_where(r, si, sub, NULL);
+                        e = sg_error_set(r->err, SG_ERR_POLICY_IO, "cannot read the policy key %s (error %ld)",
+                                         r->where, (long) rc);
+                        break;
+                }
+                bool oom, ok = false;
+                char *s = narrow(name, len, &oom);
+                for (size_t j = 0; s && j < n_subkeys && !ok; j++)
+                        ok = sg_ascii_strcasecmp(s, subkeys[j]) == 0;
+                if (!ok) {
+                        set_where(r, si, sub, NULL);
+                        e = oom ? nomem(r) : invalid(r, path[0] ? path : "(policy)", "unknown key \"%s\"", s ? s : "?");
+                }
+                free(s);
+        }
+        free(name);
+        close_key(r, si, k);
+        return e;
+}
+
+/* The numbered subkeys of `sub` ("Routes", "Triggers") in source si: they
+ * must be 0, 1, 2, ... without gaps (the number is the JSON index), at most
+ * `max`. *ret_n is their count. */
+static sg_err numbered(rd *r, int si, const char *sub, size_t max, const char *path, const char *what, size_t *ret_n) {
+        *ret_n = 0;
+        HKEY k;
+        sg_err e = open_key(r, si, sub, &k);
+        if (e || !k)
+                return e;
+        /* One bit per number seen, up to one past the limit. */
+        bool seen[SG_POLICY_TRIGGERS_MAX + 2] = {false};
+        size_t count = 0;
+        wchar_t name[NAME_MAX_W];
+        set_where(r, si, sub, NULL);
+        for (DWORD i = 0; !e; i++) {
+                DWORD len = NAME_MAX_W;
+                LONG rc = RegEnumKeyExW(k, i, name, &len, NULL, NULL, NULL, NULL);
+                if (rc == ERROR_NO_MORE_ITEMS)
+                        break;
+                if (rc != ERROR_SUCCESS) {
+                        e = sg_error_set(r->err, SG_ERR_POLICY_IO, "cannot read the policy key %s (error %ld)",
+                                         r->where, (long) rc);
+                        break;
+                }
+                size_t num = 0;
+                bool digits = len > 0 && len <= 4 && !(len > 1 && name[0] == L'0');
+                for (DWORD j = 0; j < len && digits; j++) {
+                        digits = name[j] >= L'0' && name[j] <= L'9';
+                        num = num * 10 + (size_t) (name[j] - L'0');
+                }
+                if (!digits) {
+                        bool oom;
+                        char *s = narrow(name, len, &oom);
+                        e = oom ? nomem(r)
+                                : invalid(r, path, "unknown key \"%s\" (%s are numbered 0, 1, 2, ...)", s ? s : "?",
+                                          what);
+                        free(s);
+                        break;
+                }
+                if (++count > max)
+                        e = invalid(r, path, "more than %zu %s", max, what);
+                else if (num < sizeof seen / sizeof *seen)
+                        seen[num] = true;
+        }
+        close_key(r, si, k);
+        if (e)
+                return e;
+        for (size_t i = 0; i < count; i++)
+                if (!seen[i]) {
+                        char ip[PATH_MAX_LEN], sub_i[PATH_MAX_LEN];
+                        path_idx(ip, path, i);
+                        snprintf(sub_i, sizeof sub_i, "%s\\%zu", sub, i);
+                        set_where(r, si, sub_i, NULL);
+                        return invalid(r, ip, "missing: %s are numbered from 0 without gaps", what);
+                }
+        *ret_n = count;
+        return SG_OK;
+}
+
+/* Whether source si has `sub` with at least one subkey. */
+static bool has_subkeys(rd *r, int si, const char *sub) {
+        HKEY k;
+        if (open_key(r, si, sub, &k) || !k)
+                return false;
+        DWORD n = 0;
+        LONG rc = RegQueryInfoKeyW(k, NULL, NULL, NULL, &n, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        close_key(r, si, k);
+        return rc == ERROR_SUCCESS && n > 0;
+}
+
+/* ---- The sections, in policy-json.c's order. */
+
+typedef sg_err (*string_adder)(sg_policy *p, const char *s, sg_error *err);
+
+static sg_err read_list(rd *r, const char *sub, const char *name, const char *path, string_adder add) {
+        val v = {0};
+        bool found;
+        char **list = NULL;
+        size_t n = 0;
+        sg_err e = lookup(r, sub, name, &v, &found);
+        if (e || !found)
+                return e;
+        e = get_list(r, &v, &list, &n, path);
+        val_free(&v);
+        for (size_t i = 0; !e && i < n; i++) {
+                char ip[PATH_MAX_LEN];
+                path_idx(ip, path, i);
+                sg_err be = add(r->p, list[i], r->err);
+                if (be)
+                        e = builder_fail(r, be, ip);
+        }
+        sg_strv_free(list, n);
+        return e;
+}
+
+static sg_err read_string(rd *r, const char *sub, const char *name, bool expand, char **ret, const char *path) {
+        val v = {0};
+        bool found;
+        *ret = NULL;
+        sg_err e = lookup(r, sub, name, &v, &found);
+        if (e || !found)
+                return e;
+        e = get_string(r, &v, expand, ret, path);
+        val_free(&v);
+        return e;
+}
+
+static sg_err read_bool(rd *r, const char *sub, const char *name, bool *ret, bool *ret_found, const char *path) {
+        val v = {0};
+        sg_err e = lookup(r, sub, name, &v, ret_found);
+        if (e || !*ret_found)
+                return e;
+        e = get_bool(r, &v, ret, path);
+        val_free(&v);
+        return e;
+}
+
+static sg_err read_int(rd *r, const char *sub, const char *name, int64_t min, int64_t max, int64_t *ret,
+                       bool *ret_found, const char *path) {
+        val v = {0};
+        sg_err e = lookup(r, sub, name, &v, ret_found);
+        if (e || !*ret_found)
+                return e;
+        e = get_int(r, &v, false, min, max, ret, path);
+        val_free(&v);
+        return e;
+}
+
+static sg_err check_route_ref(rd *r, const char *name, const char *path) {
+        for (size_t i = 0; i < r->n_routes; i++)
+                if (strcmp(r->route_names[i], name) == 0)
+                        return SG_OK;
+        return invalid(r, path, "unknown route \"%s\" (not defined under \"routes\")", name);
+}
+
+static sg_err read_routes(rd *r) {
+        int si = r->routes_src;
+        size_t n;
+        if (si < 0)
+                return SG_OK;
+        sg_err e = numbered(r, si, "Routes", SG_POLICY_ROUTES_MAX, "routes", "routes", &n);
+        if (e)
+                return e;
+        r->route_names = calloc(n ? n : 1, sizeof *r->route_names);
+        if (!r->route_names)
+                return nomem(r);
+        static const char *const route_subkeys[] = {"Headers"};
+        wchar_t *hname = malloc(NAME_MAX_W * sizeof *hname);
+        if (!hname)
+                return nomem(r);
+        for (size_t i = 0; !e && i < n; i++) {
+                char sub[PATH_MAX_LEN], hsub[PATH_MAX_LEN], ip[PATH_MAX_LEN], rp[PATH_MAX_LEN], kp[PATH_MAX_LEN];
+                snprintf(sub, sizeof sub, "Routes\\%zu", i);
+                snprintf(hsub, sizeof hsub, "Routes\\%zu\\Headers", i);
+                path_idx(ip, "routes", i);
+                if ((e = check_key(r, si, sub, "Routes\\<n>", route_subkeys, 1, ip)) ||
+                    (e = check_key(r, si, hsub, NULL, NULL, 0, ip)))
+                        break;
+                val v = {0};
+                bool found;
+                char *name = NULL;
+                path_key(kp, ip, "name");
+                if ((e = lookup_in(r, si, sub, "Name", &v, &found)))
+                        break;
+                if (!found) {
+                        e = invalid(r, kp, "required");
+                        break;
+                }
+                e = get_string(r, &v, false, &name, kp);
+                val_free(&v);
+                if (e)
+                        break;
+                r->route_names[r->n_routes++] = name;
+                path_key(rp, "routes", name);
+                sg_err be = sg_policy_add_route(r->p, name, r->err);
+                if (be) {
+                        e = builder_fail(r, be, rp);
+                        break;
+                }
+
+                /* Headers: every value of Routes\<n>\Headers, name = header name. */
+                path_key(kp, rp, "headers");
+                HKEY hk;
+                if ((e = open_key(r, si, hsub, &hk)))
+                        break;
+                size_t n_headers = 0;
+                for (DWORD j = 0; hk && !e; j++) {
+                        DWORD len = NAME_MAX_W;
+                        LONG rc = RegEnumValueW(hk, j, hname, &len, NULL, NULL, NULL, NULL);
+                        if (rc == ERROR_NO_MORE_ITEMS)
+                                break;
+                        set_where(r, si, hsub, NULL);
+                        if (rc != ERROR_SUCCESS) {
+                                e = sg_error_set(r->err, SG_ERR_POLICY_IO, "cannot read the policy key %s (error %ld)",
+                                                 r->where, (long) rc);
+                                break;
+                        }
+                        if (len == 0)
+                                continue;
+                        bool oom;
+                        char *h = narrow(hname, len, &oom);
+                        if (!h) {
+                                e = oom ? nomem(r) : invalid(r, kp, "a header name that is not valid Unicode");
+                                break;
+                        }
+                        char hp[PATH_MAX_LEN], *value = NULL;
+                        path_key(hp, kp, h);
+                        set_where(r, si, hsub, h);
+                        hname[len] = 0;
+                        if (!(e = query(r, hk, hname, &v, &found)) && found) {
+                                e = get_string(r, &v, false, &value, hp);
+                                val_free(&v);
+                        }
+                        if (!e && value) {
+                                sg_err be2 = sg_policy_add_route_header(r->p, name, h, value, r->err);
+                                if (be2)
+                                        e = builder_fail(r, be2, hp);
+                                n_headers++;
+                        }
+                        free(value);
+                        free(h);
+                }
+                close_key(r, si, hk);
+                if (e)
+                        break;
+                if (n_headers == 0) {
+                        set_where(r, si, hsub, NULL);
+                        e = invalid(r, kp, "a route must set at least one header");
+                        break;
+                }
+
+                char *tag = NULL;
+                path_key(kp, rp, "subject_tag");
+                if ((e = lookup_in(r, si, sub, "SubjectTag", &v, &found)) || !found)
+                        continue;
+                e = get_string(r, &v, false, &tag, kp);
+                val_free(&v);
+                if (!e) {
+                        sg_err be2 = sg_policy_set_route_subject_tag(r->p, name, tag, r->err);
+                        if (be2)
+                                e = builder_fail(r, be2, kp);
+                }
+                free(tag);
+        }
+        free(hname);
+        return e;
+}
+
+static sg_err read_external(rd *r) {
+        sg_action action = SG_ACTION_PROMPT;
+        char *s = NULL, *route = NULL;
+        sg_err e = read_string(r, "External", "Action", false, &s, "external.action");
+        if (e)
+                return e;
+        if (s && !sg_action_from_name(s, &action)) {
+                e = invalid(r, "external.action",
+                            "unknown action \"%s\" (expected prompt, route, encrypt, block or allow)", s);
+                free(s);
+                return e;
+        }
+        bool action_set = s != NULL;
+        free(s);
+        if ((e = read_string(r, "External", "Route", false, &route, "external.route")))
+                return e;
+        if (route) {
+                if (action != SG_ACTION_ROUTE)
+                        e = invalid(r, "external.route", "only allowed when the action is \"route\"");
+                else
+                        e = check_route_ref(r, route, "external.route");
+        } else if (action == SG_ACTION_ROUTE) {
+                e = invalid(r, "external.route", "required when the action is \"route\"");
+        }
+        if (!e && (action_set || route)) {
+                sg_err be = sg_policy_set_external_action(r->p, action, route, r->err);
+                if (be)
+                        e = builder_fail(r, be, "external");
+        }
+        free(route);
+        return e;
+}
+
+/* "encrypt", "send", "cancel" or "route:<name>" (defined). */
+static sg_err parse_choice(rd *r, const char *s, sg_choice_kind *kind, const char **route, const char *path) {
+        *route = NULL;
+        if (strncmp(s, "route:", 6) == 0) {
+                *kind = SG_CHOICE_ROUTE;
+                *route = s + 6;
+                return check_route_ref(r, *route, path);
+        }
+        if (!sg_choice_kind_from_name(s, kind) || *kind == SG_CHOICE_ROUTE)
+                return invalid(r, path, "unknown choice \"%s\" (expected encrypt, send, cancel or route:<route name>)",
+                               s);
+        return SG_OK;
+}
+
+static sg_err read_prompt(rd *r) {
+        val v = {0};
+        bool found;
+        char **choices = NULL;
+        size_t n_choices = 0;
+        sg_err e = lookup(r, "Prompt", "Choices", &v, &found);
+        if (e)
+                return e;
+        if (found) {
+                e = get_list(r, &v, &choices, &n_choices, "prompt.choices");
+                val_free(&v);
+                for (size_t i = 0; !e && i < n_choices; i++) {
+                        char ip[PATH_MAX_LEN];
+                        const char *route;
+                        sg_choice_kind kind;
+                        path_idx(ip, "prompt.choices", i);
+                        if ((e = parse_choice(r, choices[i], &kind, &route, ip)))
+                                break;
+                        sg_err be = sg_policy_add_choice(r->p, kind, route, r->err);
+                        if (be)
+                                e = builder_fail(r, be, ip);
+                }
+        }
+        char *fb = NULL;
+        if (!e)
+                e = read_string(r, "Prompt", "Fallback", false, &fb, "prompt.fallback");
+        if (!e && fb) {
+                const char *route;
+                sg_choice_kind kind;
+                e = parse_choice(r, fb, &kind, &route, "prompt.fallback");
+                /* Named here, as in policy-json.c; the engine checks at seal too. */
+                bool listed = strcmp(fb, "cancel") == 0;
+                if (!choices)
+                        listed = listed || strcmp(fb, "encrypt") == 0 || strcmp(fb, "send") == 0;
+                for (size_t i = 0; i < n_choices; i++)
+                        listed = listed || strcmp(choices[i], fb) == 0;
+                if (!e && !listed)
+                        e = invalid(r, "prompt.fallback", "\"%s\" is not one of prompt.choices", fb);
+                if (!e) {
+                        sg_err be = sg_policy_set_prompt_fallback(r->p, kind, route, r->err);
+                        if (be)
+                                e = builder_fail(r, be, "prompt.fallback");
+                }
+        }
+        free(fb);
+        sg_strv_free(choices, n_choices);
+        if (e)
+                return e;
+        bool b;
+        if ((e = read_bool(r, "Prompt", "RequireJustification", &b, &found, "prompt.require_justification")))
+                return e;
+        if (found)
+                sg_policy_set_require_justification(r->p, b);
+        int64_t n;
+        if ((e = read_int(r, "Prompt", "TimeoutSeconds", SG_POLICY_PROMPT_TIMEOUT_MIN, SG_POLICY_PROMPT_TIMEOUT_MAX, &n,
+                          &found, "prompt.timeout_seconds")))
+                return e;
+        if (found) {
+                sg_err be = sg_policy_set_prompt_timeout(r->p, (unsigned) n, r->err);
+                if (be)
+                        return builder_fail(r, be, "prompt.timeout_seconds");
+        }
+        char *h = NULL;
+        if ((e = read_string(r, "Prompt", "JustificationHeader", false, &h, "prompt.justification_header")))
+                return e;
+        if (h) {
+                sg_err be = sg_policy_set_justification_header(r->p, h, r->err);
+                free(h);
+                if (be)
+                        return builder_fail(r, be, "prompt.justification_header");
+        }
+        return SG_OK;
+}
+
+static sg_err read_encrypt(rd *r) {
+        sg_err e = read_list(r, "Encrypt", "Methods", "encrypt.methods", sg_policy_add_encrypt_method);
+        if (e)
+                return e;
+        val v = {0};
+        bool found;
+        char **list = NULL;
+        size_t n = 0;
+        if ((e = lookup(r, "Encrypt", "Fallback", &v, &found)) || !found)
+                return e;
+        e = get_list(r, &v, &list, &n, "encrypt.fallback");
+        val_free(&v);
+        for (size_t i = 0; !e && i < n; i++) {
+                char ip[PATH_MAX_LEN];
+                path_idx(ip, "encrypt.fallback", i);
+                if ((e = check_route_ref(r, list[i], ip)))
+                        break;
+                sg_err be = sg_policy_add_encrypt_fallback(r->p, list[i], r->err);
+                if (be)
+                        e = builder_fail(r, be, ip);
+        }
+        sg_strv_free(list, n);
+        return e;
+}
+
+static sg_err read_audit(rd *r) {
+        bool b, found;
+        sg_err e = read_bool(r, "Audit", "Enabled", &b, &found, "audit.enabled");
+        if (e)
+                return e;
+        if (found)
+                sg_policy_set_audit_enabled(r->p, b);
+        char *dir = NULL;
+        if ((e = read_string(r, "Audit", "Directory", true, &dir, "audit.directory")))
+                return e;
+        if (dir) {
+                sg_err be = sg_policy_set_audit_directory(r->p, dir, r->err);
+                free(dir);
+                if (be)
+                        return builder_fail(r, be, "audit.directory");
+        }
+        int64_t n;
+        if ((e = read_int(r, "Audit", "RetentionDays", 0, SG_POLICY_AUDIT_RETENTION_MAX, &n, &found,
+                          "audit.retention_days")))
+                return e;
+        if (found) {
+                sg_err be = sg_policy_set_audit_retention_days(r->p, (unsigned) n, r->err);
+                if (be)
+                        return builder_fail(r, be, "audit.retention_days");
+        }
+        if ((e = read_bool(r, "Audit", "Required", &b, &found, "audit.required")))
+                return e;
+        if (found)
+                sg_policy_set_audit_required(r->p, b);
+        return SG_OK;
+}
+
+/* ---- Triggers: the same key sets as policy-json.c's table. */
+static const struct trigger_keys {
+        const char *keys[3];
+        const char *list;
+        bool list_required;
+} trigger_keys[SG_TRIGGER__MAX] = {
+        [SG_TRIGGER_ATTACHMENTS] = {{NULL}, NULL, false},
+        [SG_TRIGGER_ATTACHMENT_EXTENSION] = {{"extensions", NULL}, "extensions", true},
+        [SG_TRIGGER_ATTACHMENT_TYPE] = {{"types", NULL}, "types", true},
+        [SG_TRIGGER_ATTACHMENT_SIZE] = {{"bytes", NULL}, NULL, false},
+        [SG_TRIGGER_SUBJECT_KEYWORD] = {{"keywords", NULL}, "keywords", true},
+        [SG_TRIGGER_EXTERNAL_DOMAINS] = {{"min", NULL}, NULL, false},
+        [SG_TRIGGER_CREDIT_CARD] = {{NULL}, NULL, false},
+        [SG_TRIGGER_MY_NUMBER] = {{NULL}, NULL, false},
+        [SG_TRIGGER_BODY_PATTERN] = {{"patterns", "caseless", NULL}, "patterns", true},
+        [SG_TRIGGER_HEADER] = {{"name", "values", NULL}, "values", false},
+};
+
+static const char *const trigger_common_keys[] = {"id", "type", "action", "route", "scope", "forbid_send", NULL};
+
+/* The registry value of a trigger key ("forbid_send" -> "ForbidSend"). */
+static const char *trigger_value(const char *json) {
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+                if (strcmp(known[i].key, "Triggers\\<n>") == 0 && strcmp(known[i].json, json) == 0)
+                        return known[i].value;
+        return json;
+}
+
+/* Keys that belong to another type are refused, unless unset, empty or 0:
+ * Group Policy writes every element of a trigger slot (docs/admin/outlook.md). */
+static sg_err check_trigger_keys(rd *r, int si, const char *sub, sg_trigger_type type, const char *tname,
+                                 const char *path) {
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
+                if (strcmp(known[i].key, "Triggers\\<n>") != 0)
+                        continue;
+                const char *k = known[i].json;
+                bool ok = false;
+                for (size_t j = 0; trigger_common_keys[j] && !ok; j++)
+                        ok = strcmp(k, trigger_common_keys[j]) == 0;
+                for (size_t j = 0; trigger_keys[type].keys[j] && !ok; j++)
+                        ok = strcmp(k, trigger_keys[type].keys[j]) == 0;
+                if (ok)
+                        continue;
+                val v = {0};
+                bool found;
+                sg_err e = lookup_in(r, si, sub, known[i].value, &v, &found);
+                if (e)
+                        return e;
+                bool zero = false;
+                if (found && (v.type == REG_DWORD || v.type == REG_QWORD)) {
+                        zero = true;
+                        for (DWORD b = 0; b < v.size; b++)
+                                zero = zero && v.data[b] == 0;
+                }
+                val_free(&v);
+                if (found && !zero) {
+                        char kp[PATH_MAX_LEN];
+                        path_key(kp, path, k);
+                        return invalid(r, kp, "not allowed in a trigger of type \"%s\"", tname);
+                }
+        }
+        return SG_OK;
+}
+
+static sg_err trigger_fail(rd *r, sg_err e, const char *path, const char *lkey) {
+        size_t idx;
+        int used = 0;
+        if (r->err && lkey && sscanf(r->err->message, "list entry %zu %n", &idx, &used) == 1 && used > 0) {
+                char msg[SG_ERROR_MESSAGE_MAX], kp[PATH_MAX_LEN], ip[PATH_MAX_LEN];
+                snprintf(msg, sizeof msg, "%s", r->err->message + used);
+                path_key(kp, path, lkey);
+                path_idx(ip, kp, idx);
+                sg_error_set(r->err, e, "%s", msg);
+                return builder_fail(r, e, ip);
+        }
+        return builder_fail(r, e, path);
+}
+
+/* Strings a trigger read holds until sg_policy_add_trigger has copied them. */
+typedef struct trig_strings {
+        char *id, *type, *action, *route, *scope, *name;
+        char **list;
+        size_t n_list;
+} trig_strings;
+
+static void trig_strings_free(trig_strings *t) {
+        free(t->id);
+        free(t->type);
+        free(t->action);
+        free(t->route);
+        free(t->scope);
+        free(t->name);
+        sg_strv_free(t->list, t->n_list);
+}
+
+static sg_err read_trigger_into(rd *r, int si, size_t index, sg_trigger_spec *spec, trig_strings *t) {
+        char sub[PATH_MAX_LEN], path[PATH_MAX_LEN], kp[PATH_MAX_LEN];
+        snprintf(sub, sizeof sub, "Triggers\\%zu", index);
+        path_idx(path, "triggers", index);
+        sg_err e = check_key(r, si, sub, "Triggers\\<n>", NULL, 0, path);
+        if (e)
+                return e;
+        val v = {0};
+        bool found;
+
+#define STR(field, value, json)                                                                                        \
+        do {                                                                                                           \
+                path_key(kp, path, json);                                                                              \
+                if ((e = lookup_in(r, si, sub, value, &v, &found)))                                                    \
+                        return e;                                                                                      \
+                if (found) {                                                                                           \
+                        e = get_string(r, &v, false, &t->field, kp);                                                   \
+                        val_free(&v);                                                                                  \
+                        if (e)                                                                                         \
+                                return e;                                                                              \
+                }                                                                                                      \
+        } while (0)
+
+        STR(type, "Type", "type");
+        if (!t->type)
+                return invalid(r, kp, "required");
+        if (!sg_trigger_type_from_name(t->type, &spec->type))
+                return invalid(r, kp, "unknown trigger type \"%s\"", t->type);
+        if ((e = check_trigger_keys(r, si, sub, spec->type, t->type, path)))
+                return e;
+
+        STR(id, "Id", "id");
+        if (t->id) {
+                size_t n = strlen(t->id);
+                if (n == 0 || n > SG_POLICY_NAME_MAX || strspn(t->id, NAME_CHARS) != n)
+                        return invalid(r, kp, "\"%s\" is not a valid id (1 to %d of A-Z a-z 0-9 _ . -)", t->id,
+                                       SG_POLICY_NAME_MAX);
+                spec->id = t->id;
+        }
+
+        STR(action, "Action", "action");
+        if (!t->action)
+                return invalid(r, kp, "required");
+        if (!sg_action_from_name(t->action, &spec->action) || spec->action == SG_ACTION_ALLOW)
+                return invalid(r, kp, "unknown action \"%s\" (expected prompt, route, encrypt or block)", t->action);
+
+        STR(route, "Route", "route");
+        if (t->route) {
+                if (spec->action != SG_ACTION_ROUTE)
+                        return invalid(r, kp, "only allowed when the action is \"route\"");
+                if ((e = check_route_ref(r, t->route, kp)))
+                        return e;
+                spec->route = t->route;
+        } else if (spec->action == SG_ACTION_ROUTE) {
+                return invalid(r, kp, "required when the action is \"route\"");
+        }
+
+        STR(scope, "Scope", "scope");
+        if (t->scope) {
+                if (strcmp(t->scope, "external") == 0)
+                        spec->scope = SG_SCOPE_EXTERNAL;
+                else if (strcmp(t->scope, "all") == 0)
+                        spec->scope = SG_SCOPE_ALL;
+                else
+                        return invalid(r, kp, "unknown scope \"%s\" (expected external or all)", t->scope);
+        }
+
+#define BOOL(field, value, json)                                                                                       \
+        do {                                                                                                           \
+                path_key(kp, path, json);                                                                              \
+                if ((e = lookup_in(r, si, sub, value, &v, &found)))                                                    \
+                        return e;                                                                                      \
+                if (found) {                                                                                           \
+                        e = get_bool(r, &v, &spec->field, kp);                                                         \
+                        val_free(&v);                                                                                  \
+                        if (e)                                                                                         \
+                                return e;                                                                              \
+                }                                                                                                      \
+        } while (0)
+
+        BOOL(forbid_send, "ForbidSend", "forbid_send");
+        BOOL(caseless, "Caseless", "caseless");
+#undef BOOL
+
+        int64_t n;
+        switch (spec->type) {
+        case SG_TRIGGER_ATTACHMENT_SIZE:
+        case SG_TRIGGER_EXTERNAL_DOMAINS: {
+                bool size = spec->type == SG_TRIGGER_ATTACHMENT_SIZE;
+                const char *json = size ? "bytes" : "min";
+                path_key(kp, path, json);
+                if ((e = lookup_in(r, si, sub, size ? "Bytes" : "Min", &v, &found)))
+                        return e;
+                if (!found)
+                        return invalid(r, kp, "required");
+                /* More domains than recipients can never be seen. */
+                e = get_int(r, &v, size, 1, size ? INT64_MAX - 1 : SG_MSG_RECIPIENTS_MAX, &n, kp);
+                val_free(&v);
+                if (e)
+                        return e;
+                if (size)
+                        spec->size = (uint64_t) n;
+                else
+                        spec->min = (unsigned) n;
+                break;
+        }
+        case SG_TRIGGER_HEADER:
+                STR(name, "Name", "name");
+                if (!t->name)
+                        return invalid(r, kp, "required");
+                spec->header_name = t->name;
+                break;
+        default:
+                break;
+        }
+#undef STR
+
+        const char *lkey = trigger_keys[spec->type].list;
+        if (lkey) {
+                path_key(kp, path, lkey);
+                if ((e = lookup_in(r, si, sub, trigger_value(lkey), &v, &found)))
+                        return e;
+                if (found) {
+                        e = get_list(r, &v, &t->list, &t->n_list, kp);
+                        val_free(&v);
+                        if (e)
+                                return e;
+                        if (t->n_list > SG_POLICY_LIST_MAX)
+                                return invalid(r, kp, "more than %d entries", SG_POLICY_LIST_MAX);
+                        spec->list = (const char *const *) t->list;
+                        spec->n_list = t->n_list;
+                } else if (trigger_keys[spec->type].list_required) {
+                        return invalid(r, kp, "required");
+                }
+        }
+        /* Compile each pattern once here only to name the one that fails (on
+         * Windows: every one, core/pattern-win32.c). */
+        for (size_t i = 0; spec->type == SG_TRIGGER_BODY_PATTERN && i < spec->n_list; i++) {
+                sg_pattern *pat = NULL;
+                sg_err pe = sg_pattern_new(spec->list[i], spec->caseless, &pat, r->err);
+                sg_pattern_free(pat);
+                if (pe) {
+                        char ip[PATH_MAX_LEN];
+                        path_idx(ip, kp, i);
+                        return builder_fail(r, pe, ip);
+                }
+        }
+        sg_err be = sg_policy_add_trigger(r->p, spec, r->err);
+        set_where(r, si, sub, NULL);
+        if (be)
+                return trigger_fail(r, be, path, lkey);
+        return SG_OK;
+}
+
+static sg_err read_triggers(rd *r) {
+        int si = r->triggers_src;
+        size_t n;
+        if (si < 0)
+                return SG_OK;
+        sg_err e = numbered(r, si, "Triggers", SG_POLICY_TRIGGERS_MAX, "triggers", "triggers", &n);
+        if (e)
+                return e;
+        char(*ids)[SG_POLICY_NAME_MAX + 1] = calloc(n ? n : 1, sizeof *ids);
+        if (!ids)
+                return nomem(r);
+        for (size_t i = 0; !e && i < n; i++) {
+                sg_trigger_spec spec = {.scope = SG_SCOPE_EXTERNAL};
+                trig_strings t = {0};
+                e = read_trigger_into(r, si, i, &spec, &t);
+                if (!e) {
+                        /* The id it has: its own or the default "<type>-<index>". */
+                        if (snprintf(ids[i], sizeof ids[i], "%s", t.id ? t.id : "") < 0 || !t.id)
+                                snprintf(ids[i], sizeof ids[i], "%s-%zu", t.type, i);
+                        for (size_t k = 0; t.id && k < i; k++)
+                                if (strcmp(ids[i], ids[k]) == 0) {
+                                        char ip[PATH_MAX_LEN], kp[PATH_MAX_LEN];
+                                        path_idx(ip, "triggers", i);
+                                        path_key(kp, ip, "id");
+                                        e = invalid(r, kp, "\"%s\" is already the id of triggers[%zu]", ids[i], k);
+                                        break;
+                                }
+                }
+                trig_strings_free(&t);
+        }
+        free(ids);
+        return e;
+}
+
+/* Routes come first: everything else may name them. */
+static sg_err read_policy(rd *r) {
+        sg_err e;
+        static const struct {
+                const char *sub;
+                const char *path;
+        } sections[] = {{"Internal", "internal"}, {"Exceptions", "exceptions"}, {"External", "external"},
+                        {"Prompt", "prompt"},     {"Encrypt", "encrypt"},       {"Audit", "audit"}};
+        for (int si = 0; si < N_SOURCES; si++) {
+                if ((e = check_key(r, si, "", "", root_subkeys, sizeof root_subkeys / sizeof *root_subkeys, "")))
+                        return e;
+                for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
+                        if ((e = check_key(r, si, sections[i].sub, sections[i].sub, NULL, 0, sections[i].path)))
+                                return e;
+                /* No values directly under Routes or Triggers; their numbered
+                 * subkeys are checked by numbered(). */
+                if ((e = check_key(r, si, "Routes", "Routes", NULL, ANY_SUBKEY, "routes")) ||
+                    (e = check_key(r, si, "Triggers", "Triggers", NULL, ANY_SUBKEY, "triggers")))
+                        return e;
+        }
+        int64_t version;
+        bool found;
+        if ((e = read_int(r, "", "Version", 0, UINT32_MAX, &version, &found, "version")))
+                return e;
+        if (found && version != 1)
+                return invalid(r, "version", "unsupported version %" PRId64 " (this sealgate reads version 1)",
+                               version);
+        r->routes_src = has_subkeys(r, MANDATORY, "Routes") ? MANDATORY : has_subkeys(r, USER, "Routes") ? USER : -1;
+        r->triggers_src = has_subkeys(r, MANDATORY, "Triggers") ? MANDATORY
+                          : has_subkeys(r, USER, "Triggers")    ? USER
+                                                                : -1;
+        if ((e = read_routes(r)) ||
+            (e = read_list(r, "Internal", "Domains", "internal.domains", sg_policy_add_internal_domain)) ||
+            (e = read_list(r, "Internal", "Addresses", "internal.addresses", sg_policy_add_internal_address)) ||
+            (e = read_list(r, "Exceptions", "Domains", "exceptions.domains", sg_policy_add_exception_domain)) ||
+            (e = read_list(r, "Exceptions", "Addresses", "exceptions.addresses", sg_policy_add_exception_address)) ||
+            (e = read_external(r)) || (e = read_prompt(r)) || (e = read_encrypt(r)) || (e = read_triggers(r)) ||
+            (e = read_audit(r)))
+                return e;
+        return SG_OK;
+}
+
+static const char *hive_name(HKEY h) {
+        if (h == HKEY_LOCAL_MACHINE)
+                return "HKLM";
+        if (h == HKEY_CURRENT_USER)
+                return "HKCU";
+        if (h == HKEY_USERS)
+                return "HKU";
+        return "(hive)";
+}
+
+static sg_err open_source(rd *r, int si, const sg_reg_root *root) {
+        if (!root || !root->subkey)
+                return SG_OK;
+        snprintf(r->s[si].label, sizeof r->s[si].label, "%s\\%s", hive_name(root->hive), root->subkey);
+        wchar_t w[PATH_MAX_LEN];
+        widen(root->subkey, w, PATH_MAX_LEN);
+        /* The 64-bit view: where Group Policy writes, also for 32-bit Outlook. */
+        LONG rc = RegOpenKeyExW(root->hive, w, 0, KEY_READ | KEY_WOW64_64KEY, &r->s[si].root);
+        if (rc == ERROR_FILE_NOT_FOUND) {
+                r->s[si].root = NULL;
+                return SG_OK;
+        }
+        if (rc != ERROR_SUCCESS) {
+                r->s[si].root = NULL;
+                return sg_error_set(r->err, SG_ERR_POLICY_IO, "cannot read the policy key %s (error %ld)",
+                                    r->s[si].label, (long) rc);
+        }
+        return SG_OK;
+}
+
+sg_err sg_policy_from_registry(const sg_reg_root *mandatory, const sg_reg_root *user, sg_policy **ret, sg_error *err) {
+        if (!ret)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_policy_from_registry: NULL argument");
+        sg_error local = {0};
+        rd r = {.err = err ? err : &local, .routes_src = -1, .triggers_src = -1};
+        sg_err e = open_source(&r, MANDATORY, mandatory);
+        if (!e)
+                e = open_source(&r, USER, user);
+        if (!e && !(r.p = sg_policy_new()))
+                e = nomem(&r);
+        if (!e && (e = read_policy(&r)) && e != SG_ERR_NOMEM && e != SG_ERR_POLICY_IO && r.where[0]) {
+                /* Where it is, after what is wrong: the message starts with the
+                 * same key path as on Linux. */
+                char msg[SG_ERROR_MESSAGE_MAX];
+                snprintf(msg, sizeof msg, "%s", r.err->message);
+                sg_error_set(r.err, e, "%s (%s)", msg, r.where);
+        }
+        /* The builder's cross-reference checks cannot know key paths; most
+         * of them were made above with one. */
+        if (!e && (e = sg_policy_seal(r.p, r.err)) && e != SG_ERR_NOMEM) {
+                e = SG_ERR_POLICY_INVALID;
+                r.err->code = e;
+        }
+        for (int si = 0; si < N_SOURCES; si++)
+                if (r.s[si].root)
+                        RegCloseKey(r.s[si].root);
+        sg_strv_free(r.route_names, r.n_routes);
+        if (e) {
+                sg_policy_free(r.p);
+                return e;
+        }
+        *ret = r.p;
+        return SG_OK;
+}
+
+sg_err sg_policy_reg_load(sg_policy **ret, sg_error *err) {
+        const sg_reg_root mandatory = {HKEY_LOCAL_MACHINE, SG_REG_POLICY_KEY};
+        const sg_reg_root user = {HKEY_CURRENT_USER, SG_REG_USER_KEY};
+        return sg_policy_from_registry(&mandatory, &user, ret, err);
+}

@@ -17,6 +17,7 @@
 #include "sealgate/policy-json.h"
 #include "sealgate/policy.h"
 #include "sealgate/util.h"
+#include "smime.h"
 
 /* Exit statuses, documented in docs/cli.md. */
 enum {
@@ -31,6 +32,7 @@ static const char usage_text[] =
         "usage: sealgate policy-check [--policy FILE] [--json] MESSAGE.eml...\n"
         "       sealgate policy-validate FILE\n"
         "       sealgate doctor [--extension-id ID] [--host-name NAME] [--policy FILE] [--json]\n"
+        "       sealgate smime encrypt|decrypt|sign|verify ...   (sealgate smime help)\n"
         "       sealgate --version\n"
         "       sealgate help\n"
         "\n"
@@ -414,6 +416,8 @@ int main(int argc, char **argv) {
                 return policy_validate(argc - 1, argv + 1);
         if (strcmp(cmd, "doctor") == 0)
                 return doctor(argc - 1, argv + 1);
+        if (strcmp(cmd, "smime") == 0)
+                return sg_cli_smime(argc - 1, argv + 1);
         char *c = one_line(cmd);
         fprintf(stderr, "sealgate: unknown command %s\n", c);
         free(c);

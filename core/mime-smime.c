@@ -1,0 +1,598 @@
+/* sealgate: the MIME side of S/MIME (application/pkcs7-mime, multipart/signed)
+ * with GMime; the CMS work is done by a backend's sg_smime_ops. Input is parsed
+ * from seekable files so GMime keeps parts as offsets, not in memory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
+
+#include "sealgate/mime-smime.h"
+
+#define CHUNK 65536
+
+void sg_mime_smime_init(void) {
+        g_mime_init();
+}
+
+void sg_mime_smime_shutdown(void) {
+        g_mime_shutdown();
+}
+
+static int put(sg_sink *out, const char *s) {
+        return out->write(out->ctx, s, strlen(s));
+}
+
+/* ---- A sink that writes `prefix` before its first bytes, so nothing is
+ * written when the backend fails before producing output. */
+
+typedef struct prefixsink {
+        sg_sink *out;
+        const char *prefix;
+        bool done;
+} prefixsink;
+
+static int prefix_flush(prefixsink *p) {
+        if (p->done)
+                return 0;
+        p->done = true;
+        return put(p->out, p->prefix);
+}
+
+static int prefix_write(void *ctx, const void *data, size_t n) {
+        prefixsink *p = ctx;
+        if (prefix_flush(p) < 0)
+                return -1;
+        return p->out->write(p->out->ctx, data, n);
+}
+
+/* ---- A sink that base64-encodes into another sink, CRLF line ends. */
+
+typedef struct b64sink {
+        sg_sink *out;
+        GMimeEncoding enc;
+        char *buf;  /* encoder output */
+        char *crlf; /* the same with CRLF */
+} b64sink;
+
+static int b64_emit(b64sink *b, size_t n) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (b->buf[i] == '\n')
+                        b->crlf[m++] = '\r';
+                b->crlf[m++] = b->buf[i];
+        }
+        return m ? b->out->write(b->out->ctx, b->crlf, m) : 0;
+}
+
+static int b64_write(void *ctx, const void *data, size_t n) {
+        b64sink *b = ctx;
+        const char *p = data;
+        while (n > 0) {
+                size_t k = n < CHUNK ? n : CHUNK;
+                if (b64_emit(b, g_mime_encoding_step(&b->enc, p, k, b->buf)) < 0)
+                        return -1;
+                p += k;
+                n -= k;
+        }
+        return 0;
+}
+
+static bool b64_open(b64sink *b, sg_sink *out) {
+        b->out = out;
+        g_mime_encoding_init_encode(&b->enc, GMIME_CONTENT_ENCODING_BASE64);
+        size_t len = g_mime_encoding_outlen(&b->enc, CHUNK) + 16;
+        b->buf = malloc(len);
+        b->crlf = malloc(2 * len);
+        return b->buf && b->crlf;
+}
+
+static int b64_close(b64sink *b) {
+        int r = b64_emit(b, g_mime_encoding_flush(&b->enc, "", 0, b->buf));
+        free(b->buf);
+        free(b->crlf);
+        b->buf = b->crlf = NULL;
+        return r;
+}
+
+/* ---- A source that decodes a GMime stream (base64 or as is). */
+
+typedef struct decsource {
+        GMimeStream *raw;
+        GMimeEncoding enc;
+        bool decode, eof, error;
+        char in[CHUNK];
+        char *out;
+        size_t len, pos;
+} decsource;
+
+/* A bounded GMime stream answers -1 at its end: that is the end, not an error. */
+static ssize_t raw_read(GMimeStream *s, char *buf, size_t n) {
+        if (g_mime_stream_eos(s))
+                return 0;
+        ssize_t k = g_mime_stream_read(s, buf, n);
+        return k < 0 && g_mime_stream_eos(s) ? 0 : k;
+}
+
+static ptrdiff_t dec_read(void *ctx, void *buf, size_t n) {
+        decsource *d = ctx;
+        if (!d->decode) {
+                ssize_t k = raw_read(d->raw, buf, n);
+                if (k < 0)
+                        d->error = true;
+                return k < 0 ? -1 : (ptrdiff_t) k;
+        }
+        while (d->pos == d->len) {
+                if (d->eof)
+                        return 0;
+                ssize_t k = raw_read(d->raw, d->in, sizeof d->in);
+                if (k < 0) {
+                        d->error = true;
+                        return -1;
+                }
+                if (k == 0) {
+                        d->len = g_mime_encoding_flush(&d->enc, d->in, 0, d->out);
+                        d->eof = true;
+                } else {
+                        d->len = g_mime_encoding_step(&d->enc, d->in, (size_t) k, d->out);
+                }
+                d->pos = 0;
+        }
+        size_t m = d->len - d->pos < n ? d->len - d->pos : n;
+        memcpy(buf, d->out + d->pos, m);
+        d->pos += m;
+        return (ptrdiff_t) m;
+}
+
+static int dec_rewind(void *ctx) {
+        decsource *d = ctx;
+        if (g_mime_stream_reset(d->raw) < 0)
+                return -1;
+        g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
+        d->eof = d->error = false;
+        d->len = d->pos = 0;
+        return 0;
+}
+
+/* ---- A source that turns bare LF into CRLF (canonical form for signing). */
+
+typedef struct crlfsource {
+        sg_source *in;
+        char raw[CHUNK];
+        char out[2 * CHUNK];
+        size_t len, pos;
+        bool last_cr;
+} crlfsource;
+
+static ptrdiff_t crlf_read(void *ctx, void *buf, size_t n) {
+        crlfsource *c = ctx;
+        if (c->pos == c->len) {
+                ptrdiff_t k = c->in->read(c->in->ctx, c->raw, sizeof c->raw);
+                if (k <= 0)
+                        return k;
+                size_t m = 0;
+                for (ptrdiff_t i = 0; i < k; i++) {
+                        if (c->raw[i] == '\n' && !c->last_cr)
+                                c->out[m++] = '\r';
+                        c->out[m++] = c->raw[i];
+                        c->last_cr = c->raw[i] == '\r';
+                }
+                c->len = m;
+                c->pos = 0;
+        }
+        size_t m = c->len - c->pos < n ? c->len - c->pos : n;
+        memcpy(buf, c->out + c->pos, m);
+        c->pos += m;
+        return (ptrdiff_t) m;
+}
+
+/* ---- A sink into a bounded memory buffer. */
+
+typedef struct memsink {
+        GByteArray *a;
+        size_t max;
+        bool over;
+} memsink;
+
+static int mem_write(void *ctx, const void *data, size_t n) {
+        memsink *m = ctx;
+        if (m->a->len + n > m->max) {
+                m->over = true;
+                return -1;
+        }
+        g_byte_array_append(m->a, data, (guint) n);
+        return 0;
+}
+
+/* ---- encrypt */
+
+sg_err sg_mime_smime_encrypt(const sg_smime_ops *ops, const char *const *recipients, size_t n_recipients,
+                             sg_smime_cipher cipher, sg_source *in, sg_sink *out, sg_error *err) {
+        b64sink b = {0};
+        if (!b64_open(&b, out)) {
+                b64_close(&b);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        const char *type = cipher == SG_SMIME_AES256_GCM ? "authEnveloped-data" : "enveloped-data";
+        char head[512];
+        snprintf(head, sizeof head,
+                 "MIME-Version: 1.0\r\n"
+                 "Content-Type: application/pkcs7-mime; smime-type=%s; name=\"smime.p7m\"\r\n"
+                 "Content-Transfer-Encoding: base64\r\n"
+                 "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n"
+                 "\r\n",
+                 type);
+        prefixsink ps = {.out = out, .prefix = head};
+        sg_sink pss = {.write = prefix_write, .ctx = &ps};
+        b.out = &pss;
+        sg_sink bs = {.write = b64_write, .ctx = &b};
+        sg_err r = ops->encrypt(recipients, n_recipients, cipher, in, &bs, err);
+        if (r != SG_OK) {
+                b64_close(&b);
+                return r;
+        }
+        if (b64_close(&b) < 0 && r == SG_OK)
+                r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+        return r;
+}
+
+/* ---- sign */
+
+static const char *micalg(sg_smime_digest d) {
+        switch (d) {
+        case SG_SMIME_SHA384:
+                return "sha-384";
+        case SG_SMIME_SHA512:
+                return "sha-512";
+        default:
+                return "sha-256";
+        }
+}
+
+sg_err sg_mime_smime_sign(const sg_smime_ops *ops, const sg_smime_key *key, sg_smime_digest digest, sg_source *in,
+                          sg_sink *out, sg_error *err) {
+        char boundary[64];
+        snprintf(boundary, sizeof boundary, "----sealgate-%08x%08x%08x", g_random_int(), g_random_int(),
+                 g_random_int());
+        char head[512];
+        snprintf(head, sizeof head,
+                 "MIME-Version: 1.0\r\n"
+                 "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=%s;\r\n"
+                 " boundary=\"%s\"\r\n"
+                 "\r\n"
+                 "This is an S/MIME signed message.\r\n"
+                 "\r\n"
+                 "--%s\r\n",
+                 micalg(digest), boundary, boundary);
+        prefixsink ps = {.out = out, .prefix = head};
+        sg_sink content_out = {.write = prefix_write, .ctx = &ps};
+        crlfsource *c = calloc(1, sizeof *c);
+        if (!c)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        c->in = in;
+        sg_source cs = {.read = crlf_read, .ctx = c};
+        memsink ms = {.a = g_byte_array_new(), .max = SG_SMIME_SIGNATURE_MAX};
+        sg_sink sig = {.write = mem_write, .ctx = &ms};
+        sg_err r = ops->sign(key, digest, &cs, &content_out, &sig, err);
+        if (r == SG_OK && prefix_flush(&ps) < 0)
+                r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+        free(c);
+        if (r == SG_OK && ms.over)
+                r = sg_error_set(err, SG_ERR_LIMIT, "the signature is larger than %d bytes", SG_SMIME_SIGNATURE_MAX);
+        if (r == SG_OK) {
+                snprintf(head, sizeof head,
+                         "\r\n--%s\r\n"
+                         "Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n"
+                         "Content-Transfer-Encoding: base64\r\n"
+                         "Content-Disposition: attachment; filename=\"smime.p7s\"\r\n"
+                         "\r\n",
+                         boundary);
+                b64sink b = {0};
+                bool ok = b64_open(&b, out) && put(out, head) == 0 && b64_write(&b, ms.a->data, ms.a->len) == 0;
+                ok = b64_close(&b) == 0 && ok;
+                snprintf(head, sizeof head, "--%s--\r\n", boundary);
+                if (!ok || put(out, head) < 0)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+        }
+        g_byte_array_unref(ms.a);
+        return r;
+}
+
+/* ---- parsing input */
+
+/* Parses `fd` (seekable) as a message; NULL if it is not one. */
+static GMimeMessage *parse(int fd, sg_error *err, sg_err *ret) {
+        *ret = SG_OK;
+        if (lseek(fd, 0, SEEK_SET) < 0) {
+                *ret = sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the input must be a file, not a pipe");
+                return NULL;
+        }
+        int dfd = dup(fd);
+        if (dfd < 0) {
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot read the input: %s", strerror(errno));
+                return NULL;
+        }
+        GMimeStream *st = g_mime_stream_fs_new(dfd);
+        GMimeParser *p = g_mime_parser_new_with_stream(st);
+        g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+        GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+        g_object_unref(p);
+        g_object_unref(st);
+        if (!m || !g_mime_message_get_mime_part(m)) {
+                if (m)
+                        g_object_unref(m);
+                *ret = sg_error_set(err, SG_ERR_NOT_SMIME, "the input is not a MIME message: give an S/MIME message");
+                return NULL;
+        }
+        return m;
+}
+
+static bool is_type(GMimeObject *o, const char *type, const char *sub) {
+        GMimeContentType *ct = g_mime_object_get_content_type(o);
+        return ct && g_mime_content_type_is_type(ct, type, sub);
+}
+
+static char *type_string(GMimeObject *o) {
+        GMimeContentType *ct = g_mime_object_get_content_type(o);
+        return ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+}
+
+/* ---- decrypt */
+
+sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, size_t max_input, int fd, sg_sink *out,
+                             sg_error *err) {
+        unsigned char first = 0;
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the input must be a file, not a pipe");
+        ssize_t k = read(fd, &first, 1);
+        if (k < 0)
+                return sg_error_set(err, SG_ERR_IO, "cannot read the input: %s", strerror(errno));
+        if (k == 0)
+                return sg_error_set(err, SG_ERR_NOT_SMIME, "the input is empty: give an S/MIME message");
+        if (first == 0x30) { /* a DER/BER SEQUENCE: bare CMS */
+                lseek(fd, 0, SEEK_SET);
+                sg_source s = sg_source_fd(fd);
+                return ops->decrypt(key, max_input, &s, out, err);
+        }
+        sg_err r;
+        GMimeMessage *m = parse(fd, err, &r);
+        if (!m)
+                return r;
+        GMimeObject *part = g_mime_message_get_mime_part(m);
+        bool p7m = is_type(part, "application", "pkcs7-mime") || is_type(part, "application", "x-pkcs7-mime");
+        const char *st = p7m ? g_mime_object_get_content_type_parameter(part, "smime-type") : NULL;
+        if (!p7m || !GMIME_IS_PART(part)) {
+                char *t = type_string(part);
+                r = sg_error_set(err, SG_ERR_NOT_SMIME,
+                                 is_type(part, "multipart", "signed")
+                                         ? "the message is signed, not encrypted (%s): verify it instead"
+                                         : "the message is not S/MIME encrypted (its type is %s)",
+                                 t);
+                g_free(t);
+        } else if (st && g_ascii_strcasecmp(st, "signed-data") == 0) {
+                r = sg_error_set(err, SG_ERR_NOT_SMIME,
+                                 "the message is signed (smime-type=signed-data), not encrypted: verify it instead");
+        } else {
+                GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(part));
+                GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+                decsource *d = calloc(1, sizeof *d);
+                if (!raw || !d) {
+                        r = sg_error_set(err, raw ? SG_ERR_NOMEM : SG_ERR_NOT_SMIME, "the S/MIME part has no content");
+                } else {
+                        g_mime_stream_reset(raw);
+                        d->raw = raw;
+                        d->decode = g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64;
+                        g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
+                        d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
+                        sg_source s = {.read = dec_read, .ctx = d, .rewind = dec_rewind};
+                        r = d->out ? ops->decrypt(key, max_input, &s, out, err)
+                                   : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                        if (d->error && (r == SG_OK || r == SG_ERR_TRUNCATED || r == SG_ERR_NOT_SMIME))
+                                r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
+                        free(d->out);
+                }
+                free(d);
+        }
+        g_object_unref(m);
+        return r;
+}
+
+/* ---- verify */
+
+static char *message_from(GMimeMessage *m) {
+        InternetAddressList *l = g_mime_message_get_from(m);
+        for (int i = 0; l && i < internet_address_list_length(l); i++) {
+                InternetAddress *a = internet_address_list_get_address(l, i);
+                if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+                        const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+                        if (addr && *addr)
+                                return strdup(addr);
+                }
+        }
+        return NULL;
+}
+
+/* Writes `o` in canonical form (CRLF) to a new temporary file; its fd. */
+static int canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret) {
+        FILE *tf = tmpfile();
+        if (!tf) {
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+                return -1;
+        }
+        int fd = dup(fileno(tf));
+        GMimeStream *fs = g_mime_stream_file_new(tf);
+        GMimeStream *filtered = g_mime_stream_filter_new(fs);
+        GMimeFilter *f = g_mime_filter_unix2dos_new(FALSE);
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+        g_object_unref(f);
+        GMimeFormatOptions *fo = g_mime_format_options_clone(g_mime_format_options_get_default());
+        g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+        bool ok = g_mime_object_write_to_stream(o, fo, filtered) >= 0 && g_mime_stream_flush(filtered) == 0;
+        g_mime_format_options_free(fo);
+        g_object_unref(filtered);
+        g_object_unref(fs);
+        if (!ok || fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+                if (fd >= 0)
+                        close(fd);
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
+                return -1;
+        }
+        return fd;
+}
+
+static sg_err copy_fd(int fd, sg_sink *out, sg_error *err) {
+        char *buf = malloc(CHUNK);
+        if (!buf)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        sg_err r = SG_OK;
+        lseek(fd, 0, SEEK_SET);
+        for (;;) {
+                ssize_t k = read(fd, buf, CHUNK);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file");
+                if (k <= 0)
+                        break;
+                if (out->write(out->ctx, buf, (size_t) k) < 0) {
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+                        break;
+                }
+        }
+        free(buf);
+        return r;
+}
+
+/* application/pkcs7-mime; smime-type=signed-data: the signed entity inside. */
+static sg_err verify_opaque_part(const sg_smime_ops *ops, const sg_smime_trust *trust, GMimeMessage *m, GMimePart *part,
+                                 const char *from, sg_sink *content_out, char **ret_from,
+                                 sg_smime_verify_result **ret_result, sg_error *err) {
+        GMimeDataWrapper *w = g_mime_part_get_content(part);
+        GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+        decsource *d = raw ? calloc(1, sizeof *d) : NULL;
+        if (!raw)
+                return sg_error_set(err, SG_ERR_NOT_SMIME, "the S/MIME part has no content");
+        if (!d)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        g_mime_stream_reset(raw);
+        d->raw = raw;
+        d->decode = g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64;
+        g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
+        d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
+        char *sender = from ? strdup(from) : message_from(m);
+        sg_source s = {.read = dec_read, .ctx = d, .rewind = dec_rewind};
+        sg_err r = d->out ? ops->verify_opaque(trust, &s, sender, content_out, ret_result, err)
+                          : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        free(d->out);
+        free(d);
+        if (r == SG_OK && ret_from)
+                *ret_from = sender;
+        else
+                free(sender);
+        return r;
+}
+
+sg_err sg_mime_smime_verify(const sg_smime_ops *ops, const sg_smime_trust *trust, int fd, const char *from,
+                            sg_sink *content_out, char **ret_from, sg_smime_verify_result **ret_result, sg_error *err) {
+        unsigned char first = 0;
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the input must be a file, not a pipe");
+        ssize_t k = read(fd, &first, 1);
+        if (k < 0)
+                return sg_error_set(err, SG_ERR_IO, "cannot read the input: %s", strerror(errno));
+        if (k == 0)
+                return sg_error_set(err, SG_ERR_NOT_SMIME, "the input is empty: give an S/MIME message");
+        if (first == 0x30) { /* bare CMS: an opaque signature */
+                lseek(fd, 0, SEEK_SET);
+                sg_source s = sg_source_fd(fd);
+                sg_err r = ops->verify_opaque(trust, &s, from, content_out, ret_result, err);
+                if (r == SG_OK && ret_from)
+                        *ret_from = from ? strdup(from) : NULL;
+                return r;
+        }
+        sg_err r;
+        GMimeMessage *m = parse(fd, err, &r);
+        if (!m)
+                return r;
+        GMimeObject *part = g_mime_message_get_mime_part(m);
+        GMimeObject *content = NULL, *sigpart = NULL;
+        const char *st = g_mime_object_get_content_type_parameter(part, "smime-type");
+        if ((is_type(part, "application", "pkcs7-mime") || is_type(part, "application", "x-pkcs7-mime")) && st &&
+            g_ascii_strcasecmp(st, "signed-data") == 0 && GMIME_IS_PART(part)) {
+                r = verify_opaque_part(ops, trust, m, GMIME_PART(part), from, content_out, ret_from, ret_result, err);
+                g_object_unref(m);
+                return r;
+        }
+        if (!is_type(part, "multipart", "signed") || !GMIME_IS_MULTIPART(part)) {
+                char *t = type_string(part);
+                bool p7m = is_type(part, "application", "pkcs7-mime") || is_type(part, "application", "x-pkcs7-mime");
+                r = sg_error_set(err, SG_ERR_NOT_SMIME,
+                                 p7m ? "the message is S/MIME encrypted (%s): decrypt it first"
+                                     : "the message is not S/MIME signed (its type is %s)",
+                                 t);
+                g_free(t);
+        } else {
+                const char *proto = g_mime_object_get_content_type_parameter(part, "protocol");
+                GMimeMultipart *mp = GMIME_MULTIPART(part);
+                if (!proto || (g_ascii_strcasecmp(proto, "application/pkcs7-signature") != 0 &&
+                               g_ascii_strcasecmp(proto, "application/x-pkcs7-signature") != 0))
+                        r = sg_error_set(err, SG_ERR_NOT_SMIME, "the message is signed with %s, not S/MIME",
+                                         proto ? proto : "no protocol");
+                else if (g_mime_multipart_get_count(mp) != 2)
+                        r = sg_error_set(err, SG_ERR_MIME, "a multipart/signed with %d parts instead of 2",
+                                         g_mime_multipart_get_count(mp));
+                else {
+                        content = g_mime_multipart_get_part(mp, 0);
+                        sigpart = g_mime_multipart_get_part(mp, 1);
+                        if (!GMIME_IS_PART(sigpart))
+                                r = sg_error_set(err, SG_ERR_MIME, "the signature part is not a single part");
+                }
+        }
+        GByteArray *sig = NULL;
+        if (r == SG_OK) {
+                GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(sigpart));
+                GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+                gint64 len = raw ? g_mime_stream_length(raw) : -1;
+                if (len < 0)
+                        r = sg_error_set(err, SG_ERR_MIME, "the signature part has no content");
+                else if (len > 2 * (gint64) SG_SMIME_SIGNATURE_MAX)
+                        r = sg_error_set(err, SG_ERR_LIMIT, "the signature part is larger than %d bytes",
+                                         2 * SG_SMIME_SIGNATURE_MAX);
+                else {
+                        GMimeStream *mem = g_mime_stream_mem_new();
+                        g_mime_stream_reset(raw);
+                        g_mime_data_wrapper_write_to_stream(w, mem);
+                        sig = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+                        g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE); /* ours now */
+                        g_object_unref(mem);
+                }
+        }
+        int cfd = r == SG_OK ? canonical_tmp(content, err, &r) : -1;
+        char *sender = NULL;
+        sg_smime_verify_result *res = NULL;
+        if (r == SG_OK) {
+                sender = from ? strdup(from) : message_from(m);
+                sg_source cs = sg_source_fd(cfd);
+                r = ops->verify(trust, sig->data, sig->len, &cs, sender, &res, err);
+        }
+        if (r == SG_OK && res->valid && content_out)
+                r = copy_fd(cfd, content_out, err);
+        if (cfd >= 0)
+                close(cfd);
+        if (sig)
+                g_byte_array_free(sig, TRUE);
+        g_object_unref(m);
+        if (r != SG_OK) {
+                free(sender);
+                sg_smime_verify_result_free(res);
+                return r;
+        }
+        if (ret_from)
+                *ret_from = sender;
+        else
+                free(sender);
+        *ret_result = res;
+        return SG_OK;
+}

@@ -80,7 +80,8 @@ void sg_audit_file_name(int64_t time_ms, char out[SG_AUDIT_FILE_NAME_SIZE]) {
         civil_from_days(sg_audit_day_of(time_ms), &y, &m, &d);
         if (y < 0 || y > 9999)
                 y = 0; /* not a date a clock gives; keep the name's shape */
-        snprintf(out, SG_AUDIT_FILE_NAME_SIZE, "audit-%04u-%02u-%02u.jsonl", (unsigned) y, m, d);
+        /* The remainders only tell the compiler the fields fit (-Wformat-truncation at -O3). */
+        snprintf(out, SG_AUDIT_FILE_NAME_SIZE, "audit-%04u-%02u-%02u.jsonl", (unsigned) y % 10000u, m % 100u, d % 100u);
 }
 
 static bool digits(const char *s, size_t n, unsigned *ret) {
@@ -260,7 +261,7 @@ static void put_time(struct buf *b, int64_t ms) {
         civil_from_days(day, &y, &mo, &d);
         if (y < 0 || y > 9999)
                 y = 0;
-        char tmp[40];
+        char tmp[80]; /* room for any unsigned in each field, so no truncation warning */
         snprintf(tmp, sizeof tmp, "\"%04u-%02u-%02uT%02u:%02u:%02u.%03uZ\"", (unsigned) y, mo, d,
                  (unsigned) (in_day / 3600000), (unsigned) (in_day / 60000 % 60), (unsigned) (in_day / 1000 % 60),
                  (unsigned) (in_day % 1000));

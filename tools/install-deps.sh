@@ -6,7 +6,8 @@
 #          (no system MTA is configured or started), Xvfb, xdotool,
 #          ImageMagick, zenity (the prompt benchmark's peer), Japanese fonts
 #   win32  build + mingw-w64 and Wine (the Outlook add-in and its tests)
-#   test   build + e2e + win32 + the checkers
+#   test   build + e2e + win32 + the checkers and the interop peers
+#          (gpgsm, GnuPG, NSS tools)
 set -eu
 what=${1:-test}
 case $what in
@@ -16,7 +17,7 @@ esac
 
 pkgs="meson ninja-build pkg-config gcc libc6-dev python3
       libjson-c-dev libgmime-3.0-dev libglib2.0-dev libidn2-dev libpcre2-dev
-      libgtk-4-dev gettext"
+      libgtk-4-dev gettext libssl-dev"
 e2e_pkgs="thunderbird postfix xvfb xauth xdotool imagemagick zenity python3-xlib fonts-noto-cjk"
 win32_pkgs="mingw-w64 wine wine64"
 if [ "$what" = e2e ] || [ "$what" = test ]; then
@@ -26,7 +27,7 @@ if [ "$what" = win32 ] || [ "$what" = test ]; then
         pkgs="$pkgs $win32_pkgs"
 fi
 if [ "$what" = test ]; then
-        pkgs="$pkgs clang-format"
+        pkgs="$pkgs clang-format gpgsm gnupg libnss3-tools"
 fi
 
 missing=""

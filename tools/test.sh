@@ -1,7 +1,10 @@
 #!/bin/sh
 # The README's test command (also what .ci/run calls): install what is needed,
-# build, run every suite (e2e drives real Thunderbird and Postfix), then rebuild with AddressSanitizer and
-# UndefinedBehaviorSanitizer and run the unit, host and cli suites again.
+# build, run every suite (e2e drives real Thunderbird and Postfix; gui the real
+# prompt window under Xvfb; interop the OpenSSL, gpgsm and NSS tools), the
+# Windows build's suite under Wine, then rebuild with AddressSanitizer and
+# UndefinedBehaviorSanitizer and run the unit, host, cli, gui and interop
+# suites again.
 # Ends with one line "N passed, N failed".
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +28,7 @@ run_suites() { # builddir suites...
 echo "== build (debugoptimized) =="
 [ -f build/build.ninja ] || meson setup build
 ninja -C build
-run_suites build unit host cli gui bench e2e
+run_suites build unit host cli gui interop bench e2e
 
 echo "== Windows cross build (mingw-w64; tests under Wine) =="
 [ -f build-win64/build.ninja ] || meson setup build-win64 --cross-file win32-mapi/cross/x86_64-w64-mingw32.ini
@@ -38,7 +41,7 @@ ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
-        run_suites build-asan unit host cli
+        run_suites build-asan unit host cli gui interop
 
 # shellcheck disable=SC2086
 python3 tools/test-summary.py $logs || status=1

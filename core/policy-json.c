@@ -322,7 +322,7 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                 sg_policy_set_require_justification(p, b);
         }
         if ((v = member(prompt, "timeout_seconds"))) {
-                int64_t n;
+                int64_t n = 0; /* set by get_int; the initialiser quiets -O3 -Wmaybe-uninitialized */
                 if ((e = get_int(v, SG_POLICY_PROMPT_TIMEOUT_MIN, SG_POLICY_PROMPT_TIMEOUT_MAX, &n, err,
                                  "prompt.timeout_seconds")))
                         return e;
@@ -359,7 +359,7 @@ static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
                         return builder_fail(e, err, "audit.directory");
         }
         if ((v = member(audit, "retention_days"))) {
-                int64_t n;
+                int64_t n = 0;
                 if ((e = get_int(v, 0, SG_POLICY_AUDIT_RETENTION_MAX, &n, err, "audit.retention_days")))
                         return e;
                 if ((e = sg_policy_set_audit_retention_days(p, (unsigned) n, err)))

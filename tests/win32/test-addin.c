@@ -1,0 +1,861 @@
+/* sealgate tests: the Outlook add-in DLL driven by a stand-in Outlook.
+ * Creates the add-in through COM (CoCreateInstance: the DLL must be
+ * registered, see run-addin.sh), connects it to a fake Application and fires
+ * ItemSend for each policy case, checking Cancel and exactly the properties
+ * set. Prints TAP and a closing "N passed, N failed" line.
+ *
+ *   test-addin.exe                       the cases
+ *   test-addin.exe --ribbon-xml FILE     also write GetCustomUI's XML to FILE
+ *   test-addin.exe --bench N             timings (median of N) instead of the cases
+ *   test-addin.exe --prompt en|ja        one send that shows the real prompt (no
+ *                                        test hook); prints what happened
+ *
+ * The add-in must be the test build (sealgate-outlook-test.dll): prompts are
+ * answered through SEALGATE_TEST_PROMPT_CHOICE and messages go to
+ * SEALGATE_TEST_UI_LOG, both set here. */
+#define COBJMACROS
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <windows.h>
+
+#include <objbase.h>
+#include <oleauto.h>
+
+#include "fake-outlook.h"
+
+static const GUID clsid_addin = {0x46241d38, 0xb020, 0x4fc9, {0x85, 0x02, 0xdd, 0x84, 0xf4, 0xab, 0x64, 0xcc}};
+static const GUID iid_ext2 = {0xB65AD801, 0xABAF, 0x11D0, {0xBB, 0x8B, 0x00, 0xA0, 0xC9, 0x0F, 0x27, 0x44}};
+static const GUID iid_ribbon = {0x000C0396, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
+
+#define HDR            L"http://schemas.microsoft.com/mapi/string/{00020386-0000-0000-C000-000000000046}/"
+#define SECURITY_FLAGS L"http://schemas.microsoft.com/mapi/proptag/0x6E010003"
+#define OL_TO          1
+#define OL_CC          2
+#define OL_BCC         3
+
+typedef struct ext2 ext2;
+typedef struct ext2_vtbl {
+        HRESULT(STDMETHODCALLTYPE *QueryInterface)(ext2 *, REFIID, void **);
+        ULONG(STDMETHODCALLTYPE *AddRef)(ext2 *);
+        ULONG(STDMETHODCALLTYPE *Release)(ext2 *);
+        void *dispatch[4];
+        HRESULT(STDMETHODCALLTYPE *OnConnection)(ext2 *, IDispatch *, int, IDispatch *, SAFEARRAY **);
+        HRESULT(STDMETHODCALLTYPE *OnDisconnection)(ext2 *, int, SAFEARRAY **);
+        HRESULT(STDMETHODCALLTYPE *OnAddInsUpdate)(ext2 *, SAFEARRAY **);
+        HRESULT(STDMETHODCALLTYPE *OnStartupComplete)(ext2 *, SAFEARRAY **);
+        HRESULT(STDMETHODCALLTYPE *OnBeginShutdown)(ext2 *, SAFEARRAY **);
+} ext2_vtbl;
+struct ext2 {
+        const ext2_vtbl *lpVtbl;
+};
+
+typedef struct ribbonx ribbonx;
+typedef struct ribbonx_vtbl {
+        HRESULT(STDMETHODCALLTYPE *QueryInterface)(ribbonx *, REFIID, void **);
+        ULONG(STDMETHODCALLTYPE *AddRef)(ribbonx *);
+        ULONG(STDMETHODCALLTYPE *Release)(ribbonx *);
+        void *dispatch[4];
+        HRESULT(STDMETHODCALLTYPE *GetCustomUI)(ribbonx *, BSTR, BSTR *);
+} ribbonx_vtbl;
+struct ribbonx {
+        const ribbonx_vtbl *lpVtbl;
+};
+
+static unsigned n_ok, n_fail, n_test;
+static wchar_t ui_log[MAX_PATH];
+
+static void check(bool cond, const char *what) {
+        n_test++;
+        if (cond)
+                n_ok++;
+        else
+                n_fail++;
+        printf("%s %u - %s\n", cond ? "ok" : "not ok", n_test, what);
+        fflush(stdout);
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static ext2 *create_addin(void) {
+        ext2 *a = NULL;
+        HRESULT hr = CoCreateInstance(&clsid_addin, NULL, CLSCTX_INPROC_SERVER, &iid_ext2, (void **) &a);
+        if (FAILED(hr)) {
+                printf("# CoCreateInstance: 0x%08lx\n", (unsigned long) hr);
+                return NULL;
+        }
+        return a;
+}
+
+static char *read_ui_log(void) {
+        FILE *f = _wfopen(ui_log, L"rb");
+        char *s;
+        long n;
+        if (!f)
+                return calloc(1, 1);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        s = calloc(1, (size_t) n + 1);
+        if (s && fread(s, 1, (size_t) n, f) != (size_t) n)
+                s[0] = '\0';
+        fclose(f);
+        return s;
+}
+
+static void clear_ui_log(void) {
+        DeleteFileW(ui_log);
+}
+
+/* Expected SetProperty calls: name, and a string or a long value. */
+typedef struct expect_prop {
+        const wchar_t *name;
+        const wchar_t *str;
+        long num;
+} expect_prop;
+
+static bool props_are(fobj *mail, const expect_prop *want, unsigned n) {
+        fobj *pa = fake_mail_accessor(mail);
+        bool ok = pa->n_log == n;
+        for (unsigned i = 0; i < pa->n_log; i++) {
+                VARIANT *v = &pa->log[i].value;
+                printf("#   SetProperty(%ls, ", pa->log[i].name);
+                if (V_VT(v) == VT_BSTR)
+                        printf("\"%ls\")\n", V_BSTR(v));
+                else if (V_VT(v) == VT_I4)
+                        printf("%ld)\n", (long) V_I4(v));
+                else
+                        printf("vt %u)\n", V_VT(v));
+                if (i >= n)
+                        continue;
+                if (wcscmp(pa->log[i].name, want[i].name) != 0)
+                        ok = false;
+                else if (want[i].str && (V_VT(v) != VT_BSTR || wcscmp(V_BSTR(v), want[i].str) != 0))
+                        ok = false;
+                else if (!want[i].str && (V_VT(v) != VT_I4 || V_I4(v) != want[i].num))
+                        ok = false;
+        }
+        return ok;
+}
+
+static const wchar_t *subject_of(fobj *mail) {
+        VARIANT *v = fake_get(mail, L"Subject");
+        return v && V_VT(v) == VT_BSTR ? V_BSTR(v) : L"";
+}
+
+static bool fire(fobj *app, fobj *mail, const char *choice) {
+        VARIANT_BOOL cancel = VARIANT_FALSE;
+        HRESULT hr;
+        SetEnvironmentVariableA("SEALGATE_TEST_PROMPT_CHOICE", choice);
+        hr = fake_fire_item_send(app, mail, &cancel);
+        if (FAILED(hr))
+                printf("# ItemSend Invoke: 0x%08lx\n", (unsigned long) hr);
+        return cancel != VARIANT_FALSE;
+}
+
+static fobj *internal_dl(void) {
+        fobj *members = fake_collection(), *e;
+        e = fake_smtp_entry(L"dave@corp.example");
+        fake_add_child(members, e);
+        fake_release(e);
+        e = fake_exchange_entry(L"Erin", L"erin@tokyo.corp.example");
+        fake_add_child(members, e);
+        fake_release(e);
+        return members;
+}
+
+/* ---- the cases ------------------------------------------------------------------ */
+
+typedef struct case_result {
+        bool cancel;
+        char *log;
+} case_result;
+
+static case_result run_case(fobj *app, fobj *mail, const char *choice) {
+        case_result r;
+        clear_ui_log();
+        r.cancel = fire(app, mail, choice);
+        r.log = read_ui_log();
+        if (*r.log)
+                printf("# ui: %s", r.log);
+        return r;
+}
+
+static void cases(fobj *app) {
+        case_result r;
+        fobj *m;
+
+        /* 1. Internal only: SMTP, subdomain, Exchange user (no PR_SMTP_ADDRESS),
+         * an internal distribution list. */
+        m = fake_mail(L"alice@corp.example", L"Quarterly plan", L"See you tomorrow.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"carol@sales.corp.example"));
+        fake_mail_add_recipient(m, fake_exchange_recipient(OL_CC, L"Frank", L"frank@corp.example"));
+        fake_mail_add_recipient(m, fake_dl_recipient(OL_BCC, L"Team", internal_dl()));
+        r = run_case(app, m, "cancel");
+        check(!r.cancel, "internal only: sent");
+        check(props_are(m, NULL, 0), "internal only: no property set");
+        check(!*r.log, "internal only: no prompt, no message");
+        check(wcscmp(subject_of(m), L"Quarterly plan") == 0, "internal only: subject unchanged");
+        free(r.log);
+        fake_release(m);
+
+        /* 2. External recipient, the user picks the portal. */
+        m = fake_mail(L"alice@corp.example", L"Offer", L"Please find the offer.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        r = run_case(app, m, "route:portal");
+        check(!r.cancel, "external, portal chosen: sent");
+        {
+                static const expect_prop want[] = {{HDR L"X-SecureSend-Route", L"portal", 0}};
+                check(props_are(m, want, 1), "external, portal chosen: exactly the route header");
+        }
+        check(wcscmp(subject_of(m), L"[secure] Offer") == 0, "external, portal chosen: subject tagged");
+        check(strstr(r.log, "prompt\t") && strstr(r.log, "partner.example: pat@partner.example"),
+              "external: the prompt lists the external recipient by domain");
+        check(strstr(r.log, "It goes to 1 recipient(s) outside the organisation.") != NULL,
+              "external: the prompt gives the reason in words");
+        free(r.log);
+        fake_release(m);
+
+        /* 3. BCC-only external, the user goes back to editing. */
+        m = fake_mail(L"alice@corp.example", L"Minutes", L"Minutes attached.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_BCC, L"secret@outside.example"));
+        r = run_case(app, m, "cancel");
+        check(r.cancel, "BCC-only external, back to editing: cancelled");
+        check(props_are(m, NULL, 0), "BCC-only external, back to editing: nothing set");
+        check(wcscmp(subject_of(m), L"Minutes") == 0, "BCC-only external: draft unchanged");
+        check(strstr(r.log, "outside.example") != NULL, "BCC-only external: the prompt shows the BCC domain");
+        free(r.log);
+        fake_release(m);
+
+        /* 4. Subdomain boundary: evil-corp.example and corp.example.evil.test are
+         * not corp.example; the user encrypts (Outlook's S/MIME). */
+        m = fake_mail(L"alice@corp.example", L"Numbers", L"Numbers inside.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"mallory@evil-corp.example"));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"eve@corp.example.evil.test"));
+        r = run_case(app, m, "encrypt");
+        check(!r.cancel, "subdomain boundary, encrypt chosen: sent");
+        {
+                static const expect_prop want[] = {{SECURITY_FLAGS, NULL, 1}};
+                check(props_are(m, want, 1), "subdomain boundary, encrypt: exactly PR_SECURITY_FLAGS = 1");
+        }
+        check(strstr(r.log, "evil-corp.example: mallory@evil-corp.example") &&
+                      strstr(r.log, "corp.example.evil.test: eve@corp.example.evil.test") &&
+                      strstr(r.log, "2 recipient(s)"),
+              "subdomain boundary: both look-alike domains counted as external");
+        free(r.log);
+        fake_release(m);
+
+        /* 5. Blocked content: a card number to an external recipient. */
+        m = fake_mail(L"alice@corp.example", L"Payment", L"Card: 4111 1111 1111 1111, exp 12/29");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"shop@partner.example"));
+        r = run_case(app, m, "send:x");
+        check(r.cancel, "card number: cancelled");
+        check(props_are(m, NULL, 0), "card number: nothing set");
+        check(strstr(r.log, "message\tMessage not sent") && strstr(r.log, "payment card number") &&
+                      !strstr(r.log, "prompt\t") && !strstr(r.log, "4111 1111 1111 1111"),
+              "card number: a message says why (no prompt, digits masked)");
+        free(r.log);
+        fake_release(m);
+
+        /* 6. Routed by attachment (.zip): no prompt, route applied. */
+        m = fake_mail(L"alice@corp.example", L"Files", L"Here they are.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        fake_mail_add_attachment(m, L"report.zip", 123456);
+        fake_mail_add_attachment(m, L"notes.txt", 120);
+        r = run_case(app, m, "cancel");
+        check(!r.cancel, "zip attachment: sent");
+        {
+                static const expect_prop want[] = {{HDR L"X-SecureSend-Route", L"portal", 0}};
+                check(props_are(m, want, 1), "zip attachment: exactly the route header");
+        }
+        check(wcscmp(subject_of(m), L"[secure] Files") == 0, "zip attachment: subject tagged");
+        check(!*r.log, "zip attachment: no prompt");
+        free(r.log);
+        fake_release(m);
+
+        /* 7. A distribution list that cannot be expanded counts as external and
+         * is named; the user sends in the clear with a justification. */
+        m = fake_mail(L"alice@corp.example", L"News", L"Newsletter.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_recipient(m, fake_dl_recipient(OL_TO, L"All Partners", NULL));
+        r = run_case(app, m, "send:agreed with legal");
+        check(!r.cancel, "unexpandable list, send with justification: sent");
+        {
+                static const expect_prop want[] = {{HDR L"X-SecureSend-Justification", L"agreed with legal", 0}};
+                check(props_are(m, want, 1), "unexpandable list: exactly the justification header");
+        }
+        check(strstr(r.log, "could not be expanded (counted as external): All Partners") != NULL,
+              "unexpandable list: reported by name in the prompt");
+        free(r.log);
+        fake_release(m);
+
+        /* 8. A Japanese justification is RFC 2047 encoded. */
+        m = fake_mail(L"alice@corp.example", L"見積", L"本文");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"tanaka@torihiki.example"));
+        r = run_case(app, m, "send:取引先の依頼");
+        check(!r.cancel, "Japanese justification: sent");
+        {
+                static const expect_prop want[] = {
+                        {HDR L"X-SecureSend-Justification", L"=?UTF-8?B?5Y+W5byV5YWI44Gu5L6d6aC8?=", 0}};
+                check(props_are(m, want, 1), "Japanese justification: encoded-word header");
+        }
+        free(r.log);
+        fake_release(m);
+
+        /* 9. Something that is not a mail item (a meeting request) is left alone. */
+        m = fake_mail(L"alice@corp.example", L"Meeting", L"");
+        fake_set_long(m, L"Class", 53);
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        r = run_case(app, m, "cancel");
+        check(!r.cancel && props_are(m, NULL, 0) && !*r.log, "meeting request: not touched");
+        free(r.log);
+        fake_release(m);
+
+        /* 10. Cancel already set by another add-in: left as it is. */
+        m = fake_mail(L"alice@corp.example", L"X", L"");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        {
+                VARIANT_BOOL cancel = VARIANT_TRUE;
+                clear_ui_log();
+                fake_fire_item_send(app, m, &cancel);
+                r.log = read_ui_log();
+                check(cancel == VARIANT_TRUE && props_are(m, NULL, 0) && !*r.log, "already cancelled: nothing done");
+                free(r.log);
+        }
+        fake_release(m);
+}
+
+/* ---- ribbon --------------------------------------------------------------------- */
+
+static fobj *control(const wchar_t *id, fobj *item) {
+        fobj *c = fake_new(), *insp = fake_new();
+        fake_set_str(c, L"Id", id);
+        fake_set_obj(insp, L"CurrentItem", item);
+        fake_set_obj(c, L"Context", insp);
+        fake_release(insp);
+        return c;
+}
+
+static HRESULT call_cb(IDispatch *d, const wchar_t *name, VARIANT *args, unsigned n, VARIANT *ret) {
+        DISPID id;
+        LPOLESTR names[1] = {(LPOLESTR) name};
+        VARIANT rev[2];
+        DISPPARAMS dp = {rev, NULL, n, 0};
+        HRESULT hr = IDispatch_GetIDsOfNames(d, &IID_NULL, names, 1, 0, &id);
+        if (FAILED(hr))
+                return hr;
+        for (unsigned i = 0; i < n; i++)
+                rev[i] = args[n - 1 - i];
+        return IDispatch_Invoke(d, id, &IID_NULL, 0, DISPATCH_METHOD, &dp, ret, NULL, NULL);
+}
+
+static HRESULT toggle(IDispatch *d, fobj *ctl, bool pressed) {
+        VARIANT args[2];
+        V_VT(&args[0]) = VT_DISPATCH;
+        V_DISPATCH(&args[0]) = fake_disp(ctl);
+        V_VT(&args[1]) = VT_BOOL;
+        V_BOOL(&args[1]) = pressed ? VARIANT_TRUE : VARIANT_FALSE;
+        return call_cb(d, L"sgOnToggle", args, 2, NULL);
+}
+
+static bool pressed_of(IDispatch *d, fobj *ctl) {
+        VARIANT arg, ret;
+        V_VT(&arg) = VT_DISPATCH;
+        V_DISPATCH(&arg) = fake_disp(ctl);
+        VariantInit(&ret);
+        return SUCCEEDED(call_cb(d, L"sgGetPressed", &arg, 1, &ret)) && V_VT(&ret) == VT_BOOL && V_BOOL(&ret);
+}
+
+static char *label_of(IDispatch *d, const wchar_t *cb, fobj *ctl) {
+        VARIANT arg, ret;
+        char *s = NULL;
+        V_VT(&arg) = VT_DISPATCH;
+        V_DISPATCH(&arg) = fake_disp(ctl);
+        VariantInit(&ret);
+        if (SUCCEEDED(call_cb(d, cb, &arg, 1, &ret)) && V_VT(&ret) == VT_BSTR) {
+                int n = WideCharToMultiByte(CP_UTF8, 0, V_BSTR(&ret), -1, NULL, 0, NULL, NULL);
+                s = malloc((size_t) n);
+                WideCharToMultiByte(CP_UTF8, 0, V_BSTR(&ret), -1, s, n, NULL, NULL);
+        }
+        VariantClear(&ret);
+        return s;
+}
+
+/* Every callback attribute in the XML resolves through the add-in's IDispatch. */
+static bool callbacks_resolve(IDispatch *d, const char *xml) {
+        static const char *const attrs[] = {"onAction=\"",    "getLabel=\"", "getPressed=\"", "getScreentip=\"",
+                                            "getSupertip=\"", "onLoad=\"",   "getEnabled=\"", "getImage=\""};
+        unsigned n = 0;
+        bool ok = true;
+        for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++)
+                for (const char *p = strstr(xml, attrs[a]); p; p = strstr(p + 1, attrs[a])) {
+                        wchar_t name[64];
+                        const char *s = p + strlen(attrs[a]), *e = strchr(s, '"');
+                        DISPID id;
+                        LPOLESTR names[1] = {name};
+                        int len = e ? (int) (e - s) : 0;
+                        if (len <= 0 || len >= 63)
+                                return false;
+                        MultiByteToWideChar(CP_UTF8, 0, s, len, name, 64);
+                        name[len] = 0;
+                        n++;
+                        if (FAILED(IDispatch_GetIDsOfNames(d, &IID_NULL, names, 1, 0, &id))) {
+                                printf("# callback %ls does not resolve\n", name);
+                                ok = false;
+                        }
+                }
+        printf("# %u callback attributes checked\n", n);
+        return ok && n >= 10;
+}
+
+static char *custom_ui(ext2 *addin, const wchar_t *id) {
+        ribbonx *rx = NULL;
+        BSTR xml = NULL, bid = SysAllocString(id);
+        char *s = NULL;
+        if (FAILED(addin->lpVtbl->QueryInterface(addin, &iid_ribbon, (void **) &rx)))
+                return NULL;
+        if (SUCCEEDED(rx->lpVtbl->GetCustomUI(rx, bid, &xml)) && xml) {
+                int n = WideCharToMultiByte(CP_UTF8, 0, xml, -1, NULL, 0, NULL, NULL);
+                s = malloc((size_t) n);
+                WideCharToMultiByte(CP_UTF8, 0, xml, -1, s, n, NULL, NULL);
+        }
+        SysFreeString(xml);
+        SysFreeString(bid);
+        rx->lpVtbl->Release(rx);
+        return s;
+}
+
+static void ribbon(ext2 *addin, fobj *app, const char *xml_out) {
+        IDispatch *d = NULL;
+        char *xml = custom_ui(addin, L"Microsoft.Outlook.Mail.Compose");
+        char *xml_ex = custom_ui(addin, L"Microsoft.Outlook.Explorer");
+        char *xml_other = custom_ui(addin, L"Microsoft.Outlook.Contact");
+        fobj *m, *enc, *portal, *ui;
+        case_result r;
+        VARIANT arg;
+
+        check(xml && strstr(xml, "<toggleButton id=\"sgEncrypt\"") && strstr(xml, "<toggleButton id=\"sgPortal\"") &&
+                      strstr(xml, "idMso=\"TabNewMailMessage\""),
+              "GetCustomUI(Mail.Compose): a group with the two toggles");
+        check(xml_ex && strstr(xml_ex, "tabSet idMso=\"TabComposeTools\""),
+              "GetCustomUI(Explorer): the inline-reply tab set");
+        check(!xml_other, "GetCustomUI(other ribbons): nothing");
+        if (xml_out && xml) {
+                FILE *f = fopen(xml_out, "wb");
+                if (f) {
+                        fputs(xml, f);
+                        fputs("\n", f);
+                        fputs(xml_ex ? xml_ex : "", f);
+                        fputs("\n", f);
+                        fclose(f);
+                }
+        }
+        addin->lpVtbl->QueryInterface(addin, &IID_IDispatch, (void **) &d);
+        check(d && xml && callbacks_resolve(d, xml), "every callback in the XML resolves (GetIDsOfNames)");
+
+        /* onLoad gives the IRibbonUI; toggles invalidate the other control. */
+        ui = fake_new();
+        fake_set_method(ui, L"InvalidateControl", NULL);
+        fake_set_str(ui, L"InvalidateControl", L"");
+        V_VT(&arg) = VT_DISPATCH;
+        V_DISPATCH(&arg) = fake_disp(ui);
+        check(SUCCEEDED(call_cb(d, L"sgOnLoad", &arg, 1, NULL)), "onLoad accepted");
+
+        /* Encrypt toggle: PR_SECURITY_FLAGS at click time, then nothing more at
+         * send, and no prompt although the recipient is external. */
+        m = fake_mail(L"alice@corp.example", L"Contract", L"Signed contract.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        enc = control(L"sgEncrypt", m);
+        portal = control(L"sgPortal", m);
+        check(SUCCEEDED(toggle(d, enc, true)), "Encrypt toggled on");
+        {
+                static const expect_prop want[] = {{SECURITY_FLAGS, NULL, 1}};
+                check(props_are(m, want, 1), "Encrypt on: PR_SECURITY_FLAGS = 1 set at once");
+        }
+        check(pressed_of(d, enc) && !pressed_of(d, portal), "getPressed: Encrypt on, Send securely off");
+        r = run_case(app, m, "cancel");
+        {
+                static const expect_prop want[] = {{SECURITY_FLAGS, NULL, 1}, {SECURITY_FLAGS, NULL, 1}};
+                check(!r.cancel && props_are(m, want, 2) && !*r.log,
+                      "Encrypt on, external: sent with PR_SECURITY_FLAGS = 1, no prompt");
+        }
+        free(r.log);
+        check(!pressed_of(d, enc), "after the send the item's toggles are forgotten");
+        fake_release(enc);
+        fake_release(portal);
+        fake_release(m);
+
+        /* Send securely toggle: the portal route. Encrypt then portal: the
+         * encrypt bit is cleared again. */
+        m = fake_mail(L"alice@corp.example", L"Salaries", L"Table.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        enc = control(L"sgEncrypt", m);
+        portal = control(L"sgPortal", m);
+        toggle(d, enc, true);
+        toggle(d, portal, true);
+        check(pressed_of(d, portal) && !pressed_of(d, enc), "Send securely on turns Encrypt off");
+        r = run_case(app, m, "cancel");
+        {
+                static const expect_prop want[] = {{SECURITY_FLAGS, NULL, 1},
+                                                   {SECURITY_FLAGS, NULL, 0},
+                                                   {HDR L"X-SecureSend-Route", L"portal", 0}};
+                check(!r.cancel && props_are(m, want, 3) && wcscmp(subject_of(m), L"[secure] Salaries") == 0,
+                      "Send securely on, internal only: routed to the portal, encrypt bit cleared");
+        }
+        free(r.log);
+        fake_release(enc);
+        fake_release(portal);
+        fake_release(m);
+
+        /* Labels follow the UI language: English here. */
+        m = fake_mail(L"alice@corp.example", L"", L"");
+        enc = control(L"sgEncrypt", m);
+        {
+                char *l = label_of(d, L"sgGetLabel", enc), *t = label_of(d, L"sgGetScreentip", enc);
+                check(l && strcmp(l, "Encrypt") == 0 && t && strcmp(t, "Encrypt this message") == 0,
+                      "labels in English for an English Office");
+                free(l);
+                free(t);
+        }
+        fake_release(enc);
+        fake_release(m);
+        fake_release(ui);
+        if (d)
+                IDispatch_Release(d);
+        free(xml);
+        free(xml_ex);
+}
+
+static void japanese(void) {
+        fobj *app = fake_application(0x0411), *m = fake_mail(L"a@corp.example", L"", L""), *enc, *portal;
+        ext2 *a = create_addin();
+        IDispatch *d = NULL;
+        if (!a) {
+                check(false, "second add-in instance");
+                return;
+        }
+        a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL);
+        a->lpVtbl->QueryInterface(a, &IID_IDispatch, (void **) &d);
+        enc = control(L"sgEncrypt", m);
+        portal = control(L"sgPortal", m);
+        {
+                char *l = label_of(d, L"sgGetLabel", enc), *p = label_of(d, L"sgGetLabel", portal);
+                check(l && strcmp(l, "暗号化") == 0 && p && strcmp(p, "安全に送信") == 0,
+                      "labels in Japanese when Office's UI language is Japanese (LanguageSettings)");
+                free(l);
+                free(p);
+        }
+        /* and the prompt too */
+        m = (fake_release(m), fake_mail(L"a@corp.example", L"件名", L""));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"x@partner.example"));
+        clear_ui_log();
+        {
+                case_result r = run_case(app, m, "cancel");
+                check(r.cancel && strstr(r.log, "社外への送信") && strstr(r.log, "社外の宛先が 1 件あります。"),
+                      "the prompt in Japanese");
+                free(r.log);
+        }
+        a->lpVtbl->OnDisconnection(a, 0, NULL);
+        IDispatch_Release(d);
+        a->lpVtbl->Release(a);
+        fake_release(enc);
+        fake_release(portal);
+        fake_release(m);
+        fake_release(app);
+}
+
+/* A policy value of the wrong type: the send is stopped, and the message
+ * quotes the reader's error. The value is put back afterwards. */
+static void bad_policy(void) {
+        static const wchar_t good[] = L"corp.example\0*.corp.example\0";
+        static const wchar_t bad[] = L"corp.example";
+        fobj *app = fake_application(0x0409), *m;
+        ext2 *a;
+        HKEY k;
+        case_result r;
+        if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"Software\\Policies\\sealgate\\Internal", 0, KEY_SET_VALUE, &k)) {
+                check(false, "test policy key present");
+                return;
+        }
+        RegSetValueExW(k, L"Domains", 0, REG_SZ, (const BYTE *) bad, sizeof(bad));
+        a = create_addin();
+        a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL);
+        m = fake_mail(L"alice@corp.example", L"Hello", L"");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        r = run_case(app, m, "send:x");
+        check(r.cancel && props_are(m, NULL, 0) && strstr(r.log, "policy could not be read") &&
+                      strstr(r.log, "internal.domains") && strstr(r.log, "REG_MULTI_SZ"),
+              "invalid registry policy: send stopped, the message quotes the reader's error");
+        free(r.log);
+        RegSetValueExW(k, L"Domains", 0, REG_MULTI_SZ, (const BYTE *) good, sizeof(good));
+        RegCloseKey(k);
+        a->lpVtbl->OnDisconnection(a, 0, NULL);
+        a->lpVtbl->Release(a);
+        fake_release(m);
+        fake_release(app);
+}
+
+/* audit.required with a directory that cannot be made: nothing is sent,
+ * nothing on the draft is changed. The Audit key is removed afterwards. */
+static void audit_required(void) {
+        static const wchar_t dir[] = L"Q:\\no-such-drive\\audit";
+        DWORD one = 1;
+        fobj *app = fake_application(0x0409), *m;
+        ext2 *a;
+        HKEY k;
+        case_result r;
+        if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"Software\\Policies\\sealgate\\Audit", 0, NULL, 0, KEY_SET_VALUE, NULL,
+                            &k, NULL)) {
+                check(false, "Audit key created");
+                return;
+        }
+        RegSetValueExW(k, L"Required", 0, REG_DWORD, (const BYTE *) &one, sizeof(one));
+        RegSetValueExW(k, L"Directory", 0, REG_SZ, (const BYTE *) dir, sizeof(dir));
+        RegCloseKey(k);
+        a = create_addin();
+        a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL);
+        m = fake_mail(L"alice@corp.example", L"Files", L"");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        fake_mail_add_attachment(m, L"a.zip", 10);
+        r = run_case(app, m, "cancel");
+        check(r.cancel && props_are(m, NULL, 0) && wcscmp(subject_of(m), L"Files") == 0 &&
+                      strstr(r.log, "requires a record"),
+              "audit required but not writable: nothing sent, the draft unchanged, a message says why");
+        free(r.log);
+        RegDeleteKeyW(HKEY_LOCAL_MACHINE, L"Software\\Policies\\sealgate\\Audit");
+        a->lpVtbl->OnDisconnection(a, 0, NULL);
+        a->lpVtbl->Release(a);
+        fake_release(m);
+        fake_release(app);
+}
+
+/* ---- audit -------------------------------------------------------------------------- */
+
+static void audit(unsigned expected_lines) {
+        wchar_t dir[MAX_PATH], pattern[MAX_PATH + 32], path[MAX_PATH + 64];
+        WIN32_FIND_DATAW fd;
+        HANDLE h;
+        unsigned lines = 0, outlook = 0, routed = 0, cancelled = 0, blocked = 0, encrypt = 0;
+        GetEnvironmentVariableW(L"LOCALAPPDATA", dir, MAX_PATH);
+        _snwprintf(pattern, MAX_PATH + 32, L"%ls\\sealgate\\audit\\audit-*.jsonl", dir);
+        h = FindFirstFileW(pattern, &fd);
+        check(h != INVALID_HANDLE_VALUE, "audit file in %LOCALAPPDATA%\\sealgate\\audit");
+        if (h == INVALID_HANDLE_VALUE)
+                return;
+        do {
+                FILE *f;
+                char line[8192];
+                _snwprintf(path, MAX_PATH + 64, L"%ls\\sealgate\\audit\\%ls", dir, fd.cFileName);
+                f = _wfopen(path, L"rb");
+                while (f && fgets(line, sizeof(line), f)) {
+                        lines++;
+                        outlook +=
+                                strstr(line, "{\"v\":1,\"time\":\"") == line && strstr(line, "\"client\":\"outlook\"");
+                        routed += strstr(line, "\"outcome\":\"routed\"") != NULL;
+                        cancelled += strstr(line, "\"outcome\":\"cancelled\"") != NULL;
+                        blocked += strstr(line, "\"outcome\":\"blocked\"") != NULL;
+                        encrypt += strstr(line, "\"outcome\":\"encrypt\"") != NULL;
+                        if (lines == 2)
+                                printf("# %s", line);
+                }
+                if (f)
+                        fclose(f);
+        } while (FindNextFileW(h, &fd));
+        FindClose(h);
+        printf("# audit: %u lines, routed %u, cancelled %u, blocked %u, encrypt %u\n", lines, routed, cancelled,
+               blocked, encrypt);
+        check(lines == expected_lines && outlook == lines, "one audit record per mail sent, client outlook");
+        check(routed == 3 && blocked == 1 && encrypt == 2 && cancelled == 2, "audit outcomes");
+}
+
+/* ---- benchmark ---------------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *) a, y = *(const double *) b;
+        return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n) {
+        qsort(v, n, sizeof(*v), cmp_double);
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static fobj *fifty(bool mixed) {
+        fobj *m = fake_mail(L"alice@corp.example", L"Status", L"Weekly status for everyone.");
+        for (int i = 0; i < 50; i++) {
+                wchar_t a[64];
+                long type = i % 5 == 4 ? OL_BCC : i % 3 ? OL_TO : OL_CC;
+                if (mixed && i % 2)
+                        _snwprintf(a, 64, L"user%d@partner%d.example", i, i % 7);
+                else
+                        _snwprintf(a, 64, L"user%d@%ls", i, i % 4 ? L"corp.example" : L"osaka.corp.example");
+                if (i % 5 == 0) {
+                        wchar_t name[32];
+                        _snwprintf(name, 32, L"User %d", i);
+                        fake_mail_add_recipient(m, fake_exchange_recipient(type, name, a));
+                } else {
+                        fake_mail_add_recipient(m, fake_smtp_recipient(type, a));
+                }
+        }
+        return m;
+}
+
+static double ms_since(LARGE_INTEGER t0, LARGE_INTEGER f) {
+        LARGE_INTEGER t1;
+        QueryPerformanceCounter(&t1);
+        return (double) (t1.QuadPart - t0.QuadPart) * 1000.0 / (double) f.QuadPart;
+}
+
+static int bench(unsigned n) {
+        LARGE_INTEGER f, t0;
+        double *conn = calloc(n, sizeof(double)), *send_int = calloc(n, sizeof(double)),
+               *send_mix = calloc(n, sizeof(double)), first_send = 0;
+        fobj *app = fake_application(0x0409);
+        double create_first = 0;
+        QueryPerformanceFrequency(&f);
+        for (unsigned i = 0; i < n; i++) {
+                ext2 *a;
+                QueryPerformanceCounter(&t0);
+                a = create_addin();
+                if (i == 0)
+                        create_first = ms_since(t0, f);
+                if (!a)
+                        return 1;
+                QueryPerformanceCounter(&t0);
+                a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL);
+                conn[i] = ms_since(t0, f);
+                a->lpVtbl->OnDisconnection(a, 0, NULL);
+                a->lpVtbl->Release(a);
+        }
+        {
+                ext2 *a = create_addin();
+                a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL);
+                for (unsigned i = 0; i < n; i++) {
+                        fobj *m = fifty(false), *mx = fifty(true);
+                        QueryPerformanceCounter(&t0);
+                        fire(app, m, "route:portal");
+                        send_int[i] = ms_since(t0, f);
+                        if (i == 0)
+                                first_send = send_int[i];
+                        QueryPerformanceCounter(&t0);
+                        fire(app, mx, "route:portal");
+                        send_mix[i] = ms_since(t0, f);
+                        fake_release(m);
+                        fake_release(mx);
+                }
+                a->lpVtbl->OnDisconnection(a, 0, NULL);
+                a->lpVtbl->Release(a);
+        }
+        {
+                double mc = median(conn, n), mi = median(send_int, n), mm = median(send_mix, n);
+                printf("CoCreateInstance, first (loads the DLL): %.3f ms\n", create_first);
+                printf("OnConnection: median %.1f us, max %.1f us (%u runs)\n", mc * 1000, conn[n - 1] * 1000, n);
+                printf("ItemSend, 50 recipients, all internal (allow): first %.3f ms (loads the policy), "
+                       "median %.3f ms, max %.3f ms\n",
+                       first_send, mi, send_int[n - 1]);
+                printf("ItemSend, 50 recipients, 25 external in 7 domains (prompt answered by the test hook, "
+                       "portal route): median %.3f ms, max %.3f ms\n",
+                       mm, send_mix[n - 1]);
+        }
+        fake_release(app);
+        printf("0 passed, 0 failed\n");
+        return 0;
+}
+
+/* One external message whose prompt a person (or xdotool) answers. */
+static int prompt(const char *lang) {
+        bool ja = strcmp(lang, "ja") == 0;
+        fobj *app = fake_application(ja ? 0x0411 : 0x0409), *m, *pa;
+        ext2 *a = create_addin();
+        bool cancel;
+        if (!a)
+                return 1;
+        a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL);
+        m = fake_mail(L"alice@corp.example", ja ? L"四半期の数字" : L"Quarterly figures",
+                      ja ? L"資料を添付します。" : L"Figures attached.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"lee@partner.example"));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_BCC, L"sato@example.co.jp"));
+        fake_mail_add_attachment(m, L"figures.xlsx", 48213);
+        SetEnvironmentVariableW(L"SEALGATE_TEST_UI_LOG", NULL);
+        SetEnvironmentVariableW(L"SEALGATE_TEST_PROMPT_CHOICE", NULL);
+        cancel = fire(app, m, NULL);
+        pa = fake_mail_accessor(m);
+        printf("result cancel=%d", cancel);
+        for (unsigned i = 0; i < pa->n_log; i++) {
+                VARIANT *v = &pa->log[i].value;
+                const wchar_t *n = pa->log[i].name, *slash = wcsrchr(n, L'/');
+                if (V_VT(v) == VT_BSTR)
+                        printf(" %ls=%ls", slash ? slash + 1 : n, V_BSTR(v));
+                else
+                        printf(" %ls=%ld", slash ? slash + 1 : n, (long) V_I4(v));
+        }
+        {
+                char subj[512];
+                WideCharToMultiByte(CP_UTF8, 0, subject_of(m), -1, subj, sizeof(subj), NULL, NULL);
+                printf(" subject=%s\n", subj);
+        }
+        a->lpVtbl->OnDisconnection(a, 0, NULL);
+        a->lpVtbl->Release(a);
+        fake_release(m);
+        fake_release(app);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        const char *xml_out = NULL, *prompt_lang = NULL;
+        unsigned bench_n = 0;
+        fobj *app;
+        ext2 *a;
+        wchar_t tmp[MAX_PATH];
+
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--ribbon-xml") == 0 && i + 1 < argc)
+                        xml_out = argv[++i];
+                else if (strcmp(argv[i], "--prompt") == 0 && i + 1 < argc)
+                        prompt_lang = argv[++i];
+                else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc)
+                        bench_n = (unsigned) atoi(argv[++i]);
+        }
+        GetTempPathW(MAX_PATH, tmp);
+        _snwprintf(ui_log, MAX_PATH, L"%lssealgate-test-ui-%lu.log", tmp, (unsigned long) GetCurrentProcessId());
+        SetEnvironmentVariableW(L"SEALGATE_TEST_UI_LOG", ui_log);
+        CoInitialize(NULL);
+        if (bench_n)
+                return bench(bench_n);
+        if (prompt_lang)
+                return prompt(prompt_lang);
+
+        app = fake_application(0x0409);
+        a = create_addin();
+        check(a != NULL, "CoCreateInstance of the registered add-in");
+        if (!a)
+                goto out;
+        check(SUCCEEDED(a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL)), "OnConnection");
+        check(app->sink != NULL && app->sink_answered_diid,
+              "the sink is advised and answers QueryInterface for ApplicationEvents_11");
+        check(SUCCEEDED(a->lpVtbl->OnStartupComplete(a, NULL)), "OnStartupComplete");
+        cases(app);
+        ribbon(a, app, xml_out);
+        japanese();
+        bad_policy();
+        audit_required();
+        /* Records: 8 mails of cases() (meeting request and pre-cancelled
+         * excluded), 2 of ribbon(), 1 of japanese(). */
+        audit(11);
+        check(SUCCEEDED(a->lpVtbl->OnBeginShutdown(a, NULL)) && SUCCEEDED(a->lpVtbl->OnDisconnection(a, 1, NULL)) &&
+                      app->sink == NULL,
+              "OnDisconnection unadvises the sink");
+        a->lpVtbl->Release(a);
+out:
+        fake_release(app);
+        DeleteFileW(ui_log);
+        CoUninitialize();
+        printf("1..%u\n%u passed, %u failed\n", n_test, n_ok, n_fail);
+        return n_fail ? 1 : 0;
+}

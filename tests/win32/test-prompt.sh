@@ -1,0 +1,121 @@
+#!/bin/sh
+# The add-in's real prompt (TaskDialogIndirect with common controls v6) under
+# Xvfb: test-addin.exe --prompt sends one external message with no test hook,
+# and xdotool answers the dialog. Each button gives its outcome; Escape and
+# Enter go back to editing; "Send without encryption" asks for a justification
+# (a second dialog). Screenshots of the dialog in English and Japanese go to
+# WORKDIR (and to docs/user/ with SEALGATE_SCREENSHOTS=docs/user).
+# Prints TAP (closing comment "# N passed, N failed").
+#
+#   test-prompt.sh DLL TEST_EXE WORKDIR
+set -u
+if [ -z "${SG_IN_XVFB:-}" ]; then
+        SG_IN_XVFB=1 exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
+fi
+dll=$1
+exe=$2
+work=$3
+wine=${WINE:-wine}
+here=$(cd "$(dirname "$0")" && pwd)
+export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+export WINEPREFIX="$work/wineprefix-prompt"
+n=0
+fail=0
+ok() {
+        n=$((n + 1))
+        if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi
+}
+winpath() { printf 'Z:%s\n' "$(printf '%s' "$1" | sed 's|/|\\|g')"; }
+
+mkdir -p "$work"
+rm -rf "$WINEPREFIX"
+"$wine" wineboot -i >/dev/null 2>&1
+"${WINESERVER:-wineserver}" -w
+python3 "$here/addin-policy.py" "$work/policy.reg"
+cat >"$work/display.reg" <<'REG'
+Windows Registry Editor Version 5.00
+
+[HKEY_CURRENT_USER\Software\Wine\X11 Driver]
+"Decorated"="N"
+
+[HKEY_LOCAL_MACHINE\Software\Microsoft\Windows NT\CurrentVersion\FontLink\SystemLink]
+"Tahoma"="NotoSansCJK-Regular.ttc,Noto Sans CJK JP"
+"MS Shell Dlg"="NotoSansCJK-Regular.ttc,Noto Sans CJK JP"
+"MS Shell Dlg 2"="NotoSansCJK-Regular.ttc,Noto Sans CJK JP"
+"Segoe UI"="NotoSansCJK-Regular.ttc,Noto Sans CJK JP"
+REG
+"$wine" regedit /S "$(winpath "$work/policy.reg")" &&
+        "$wine" regedit /S "$(winpath "$work/display.reg")" &&
+        "$wine" regsvr32 /s /n /i:machine "$(winpath "$dll")"
+ok $? "prefix with the test policy and the add-in registered"
+
+# run LANG KEYS... : start the send, wait for the dialog, press the keys
+# (a "type:TEXT" word types TEXT, "sleep:S" waits, "shot:FILE" saves the
+# screen trimmed to the dialog), print the result line.
+run() {
+        lang=$1
+        shift
+        if [ "$lang" = ja ]; then title="社外への送信"; else title="Sending outside the organisation"; fi
+        "$wine" "$exe" --prompt "$lang" >"$work/out.txt" 2>&1 &
+        pid=$!
+        timeout 60 xdotool search --sync --onlyvisible --name "$title" >/dev/null
+        sleep 1
+        for k in "$@"; do
+                case $k in
+                type:*) xdotool type --delay 30 "${k#type:}" ;;
+                sleep:*) sleep "${k#sleep:}" ;;
+                shot:*) import -window root -trim +repage "${k#shot:}" ;;
+                *) xdotool key "$k" ;;
+                esac
+                sleep 0.5
+        done
+        wait $pid
+        tr -d '\r' <"$work/out.txt" | grep '^result'
+}
+
+# expect DESCRIPTION EXPECTED-RESULT LANG KEYS...
+expect() {
+        what=$1
+        want=$2
+        shift 2
+        got=$(run "$@")
+        echo "# $got"
+        [ "$got" = "$want" ]
+        ok $? "$what"
+}
+sent_en="subject=Quarterly figures"
+expect "Encrypt and send (E): sent with PR_SECURITY_FLAGS = 1" \
+        "result cancel=0 0x6E010003=1 $sent_en" en "shot:$work/outlook-prompt-en.png" e
+expect "Send through the secure portal (P): route header and subject tag" \
+        "result cancel=0 X-SecureSend-Route=portal subject=[secure] Quarterly figures" en p
+expect "Send without encryption (W): justification dialog, then sent with the justification header" \
+        "result cancel=0 X-SecureSend-Justification=client asked for it $sent_en" \
+        en w sleep:2 "shot:$work/outlook-justification-en.png" "type:client asked for it" Return
+expect "Send without encryption, Back in the justification dialog, then Escape: back to editing" \
+        "result cancel=1 $sent_en" en w sleep:2 Escape Escape
+expect "Escape: back to editing, nothing set" "result cancel=1 $sent_en" en Escape
+expect "Enter: the default button is Back to editing" "result cancel=1 $sent_en" en Return
+expect "Back to editing (B)" "result cancel=1 $sent_en" en b
+expect "Japanese prompt: the portal (P)" \
+        "result cancel=0 X-SecureSend-Route=portal subject=[secure] 四半期の数字" \
+        ja "shot:$work/outlook-prompt-ja.png" p
+for f in outlook-prompt-en.png outlook-prompt-ja.png; do
+        [ -s "$work/$f" ]
+        ok $? "screenshot $f"
+        if [ -n "${SEALGATE_SCREENSHOTS:-}" ] && [ -s "$work/$f" ]; then
+                cp "$work/$f" "$SEALGATE_SCREENSHOTS/$f"
+        fi
+done
+# The audit trail tells Escape from the button, and keeps the justification.
+audit=$(cat "$WINEPREFIX"/drive_c/users/*/AppData/Local/sealgate/audit/audit-*.jsonl 2>/dev/null)
+echo "$audit" | grep -q '"choice":"cancel","by":"escape"' &&
+        echo "$audit" | grep -q '"choice":"cancel","by":"button"' &&
+        echo "$audit" | grep -q '"choice":"send","by":"button","justification":"client asked for it"'
+ok $? "audit records: by escape / by button, the justification"
+"${WINESERVER:-wineserver}" -k >/dev/null 2>&1
+# A prefix is about 700 MB: keep it only to look into a failure.
+[ "$fail" -eq 0 ] && rm -rf "$WINEPREFIX"
+
+echo "1..$n"
+echo "# $((n - fail)) passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,70 @@
+/* sealgate Outlook add-in: the add-in object Outlook creates. One COM object
+ * with three faces: IDTExtensibility2 (connection), IRibbonExtensibility
+ * (ribbon XML) and IDispatch (the ribbon's callbacks, by name). It owns the
+ * ItemSend sink, the policy (loaded at the first send) and the ribbon
+ * toggles per item. */
+#ifndef SG_ADDIN_H
+#define SG_ADDIN_H
+
+#include <stdbool.h>
+
+#include <windows.h>
+
+#include <ocidl.h>
+
+#include "sealgate/policy.h"
+#include "strings.h"
+
+#define SG_TOGGLES_MAX 64 /* open compose windows with a toggle on */
+
+typedef struct sg_toggle {
+        IUnknown *item; /* the item's COM identity, held */
+        bool encrypt;
+        bool portal;
+        bool security_set; /* we set PR_SECURITY_FLAGS' encrypt bit */
+} sg_toggle;
+
+typedef struct sg_addin sg_addin;
+
+/* The vtable "faces": each starts with its vtable pointer and points back to
+ * the object. */
+typedef struct sg_face {
+        const void *vtbl;
+        sg_addin *self;
+} sg_face;
+
+struct sg_addin {
+        sg_face ext;    /* IDTExtensibility2 (also the IDispatch / IUnknown identity) */
+        sg_face ribbon; /* IRibbonExtensibility */
+        LONG refs;
+        IDispatch *app;       /* Outlook's Application, held while connected */
+        IDispatch *sink;      /* our ApplicationEvents_11 sink */
+        IConnectionPoint *cp; /* where the sink is advised */
+        DWORD cookie;
+        IDispatch *ribbon_ui;  /* IRibbonUI from onLoad, to refresh toggles */
+        sg_policy *policy;     /* NULL until the first send or toggle */
+        sg_error policy_error; /* why it could not be loaded */
+        bool lang_known;
+        sg_lang lang;
+        sg_toggle toggles[SG_TOGGLES_MAX];
+        size_t n_toggles;
+};
+
+/* New add-in object with one reference, as IUnknown (the ext face). */
+HRESULT sg_addin_create(REFIID iid, void **ret);
+
+/* Load the policy if not loaded yet; NULL when it cannot be. */
+const sg_policy *sg_addin_policy(sg_addin *a);
+/* The UI language: Office's (Application.LanguageSettings) or Windows'. */
+sg_lang sg_addin_lang(sg_addin *a);
+/* Handle ItemSend for `item`; returns true to cancel. */
+bool sg_addin_item_send(sg_addin *a, IDispatch *item);
+
+/* The object's IUnknown and IDispatch, shared by its faces. */
+HRESULT sg_addin_qi(sg_addin *a, REFIID iid, void **ret);
+ULONG sg_addin_addref(sg_addin *a);
+ULONG sg_addin_release(sg_addin *a);
+HRESULT sg_addin_ids_of_names(sg_addin *a, LPOLESTR *names, UINT n, DISPID *ids);
+HRESULT sg_addin_invoke(sg_addin *a, DISPID id, WORD flags, DISPPARAMS *dp, VARIANT *ret);
+
+#endif

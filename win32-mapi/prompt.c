@@ -1,0 +1,601 @@
+/* sealgate Outlook add-in: the send prompt (see prompt.h).
+ *
+ * TaskDialogIndirect is looked up with GetProcAddress inside the DLL's own
+ * activation context (manifest resource 2, common controls v6): Outlook's
+ * context may differ, and a static import would fail to load on a system
+ * with only common controls v5. Without it, a MessageBox asks instead.
+ * "Back to editing" is the default button and what Escape gives. */
+#define COBJMACROS
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <windows.h>
+
+#include <commctrl.h>
+
+#include "disp.h"
+#include "module.h"
+#include "prompt.h"
+#include "sealgate/util.h"
+
+#define BUTTON_ID_BASE      1000
+#define DOMAINS_SHOWN_MAX   10
+#define ADDRESSES_SHOWN_MAX 5
+#define PROMPT_WIDTH_DLU    300
+#define JUSTIFY_CHARS_MAX   333 /* UTF-16 units: at most 999 bytes of UTF-8 (contract: 1..1000) */
+#define ID_JUSTIFY_TEXT     101
+#define ID_JUSTIFY_EDIT     102
+
+typedef HRESULT(WINAPI *task_dialog_fn)(const TASKDIALOGCONFIG *, int *, int *, BOOL *);
+
+/* ---- text building ------------------------------------------------------ */
+
+typedef struct buf {
+        char *s;
+        size_t n, cap;
+        bool oom;
+} buf;
+
+static void put(buf *b, const char *s) {
+        size_t l = s ? strlen(s) : 0;
+        if (b->oom || !l)
+                return;
+        if (b->n + l + 1 > b->cap) {
+                size_t c = (b->n + l + 1) * 2;
+                char *ns = realloc(b->s, c);
+                if (!ns) {
+                        b->oom = true;
+                        return;
+                }
+                b->s = ns;
+                b->cap = c;
+        }
+        memcpy(b->s + b->n, s, l + 1);
+        b->n += l;
+}
+
+static void put_take(buf *b, char *s) {
+        if (!s)
+                b->oom = true;
+        put(b, s);
+        free(s);
+}
+
+static char *done(buf *b) {
+        if (b->oom || !b->s) {
+                free(b->s);
+                return b->oom ? NULL : sg_strdup("");
+        }
+        return b->s;
+}
+
+static bool is_unresolved(const sg_recipient *r) {
+        return r->mailbox.domain_ascii && strcmp(r->mailbox.domain_ascii, "unresolved.invalid") == 0;
+}
+
+char *sg_prompt_content_dup(const sg_prompt_input *in) {
+        const sg_decision *d = in->decision;
+        buf b = {0};
+        char num[32];
+        size_t shown_domains = 0, more_domains = 0;
+
+        if (in->subject && *in->subject) {
+                put_take(&b, sg_text_format_dup(in->lang, SG_T_PROMPT_SUBJECT, in->subject));
+                put(&b, "\n\n");
+        }
+        put(&b, sg_text_get(in->lang, SG_T_PROMPT_RECIPIENTS));
+        put(&b, "\n");
+        /* External recipients grouped by domain, in order of first appearance. */
+        for (size_t i = 0; i < d->n_recipients; i++) {
+                const sg_recipient *r = &d->recipients[i];
+                size_t shown = 0, more = 0;
+                bool seen = false;
+                if (r->cls != SG_CLASS_EXTERNAL || is_unresolved(r))
+                        continue;
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = d->recipients[j].cls == SG_CLASS_EXTERNAL &&
+                               strcmp(d->recipients[j].mailbox.domain_ascii, r->mailbox.domain_ascii) == 0;
+                if (seen)
+                        continue;
+                if (shown_domains == DOMAINS_SHOWN_MAX) {
+                        more_domains++;
+                        continue;
+                }
+                shown_domains++;
+                put(&b, "  ");
+                put(&b, r->mailbox.domain);
+                put(&b, ": ");
+                for (size_t j = i; j < d->n_recipients; j++) {
+                        const sg_recipient *o = &d->recipients[j];
+                        bool dup = false;
+                        if (o->cls != SG_CLASS_EXTERNAL ||
+                            strcmp(o->mailbox.domain_ascii, r->mailbox.domain_ascii) != 0)
+                                continue;
+                        for (size_t k = i; k < j && !dup; k++)
+                                dup = strcmp(d->recipients[k].mailbox.address, o->mailbox.address) == 0;
+                        if (dup)
+                                continue;
+                        if (shown == ADDRESSES_SHOWN_MAX) {
+                                more++;
+                                continue;
+                        }
+                        if (shown++)
+                                put(&b, ", ");
+                        put(&b, o->mailbox.local);
+                        put(&b, "@");
+                        put(&b, o->mailbox.domain);
+                }
+                if (more) {
+                        snprintf(num, sizeof(num), "%u", (unsigned) more);
+                        put(&b, " ");
+                        put_take(&b, sg_text_format_dup(in->lang, SG_T_PROMPT_MORE, num));
+                }
+                put(&b, "\n");
+        }
+        if (more_domains) {
+                snprintf(num, sizeof(num), "%u", (unsigned) more_domains);
+                put(&b, "  ");
+                put_take(&b, sg_text_format_dup(in->lang, SG_T_PROMPT_MORE, num));
+                put(&b, "\n");
+        }
+        if (in->n_unresolved) {
+                buf names = {0};
+                for (size_t i = 0; i < in->n_unresolved; i++) {
+                        if (i)
+                                put(&names, ", ");
+                        put(&names, in->unresolved[i]);
+                }
+                put(&b, "  ");
+                put_take(&b, sg_text_format_dup(in->lang, SG_T_PROMPT_LISTS, names.s ? names.s : ""));
+                put(&b, "\n");
+                free(names.s);
+        }
+        put(&b, "\n");
+        put(&b, sg_text_get(in->lang, SG_T_PROMPT_REASONS));
+        put(&b, "\n");
+        for (size_t i = 0; i < d->n_reasons; i++) {
+                if (d->reasons[i].action == SG_ACTION_ALLOW)
+                        continue;
+                put(&b, "\xE2\x80\xA2 "); /* bullet */
+                put_take(&b, sg_reason_text_dup(in->lang, &d->reasons[i], d->n_external));
+                put(&b, "\n");
+        }
+        if (b.n && b.s[b.n - 1] == '\n')
+                b.s[--b.n] = '\0';
+        return done(&b);
+}
+
+char *sg_choice_id_dup(const sg_choice *c) {
+        buf b = {0};
+        put(&b, sg_choice_kind_name(c->kind));
+        if (c->kind == SG_CHOICE_ROUTE) {
+                put(&b, ":");
+                put(&b, c->route);
+        }
+        return done(&b);
+}
+
+char *sg_choice_label_dup(sg_lang lang, const sg_choice *c) {
+        switch (c->kind) {
+        case SG_CHOICE_ENCRYPT:
+                return sg_strdup(sg_text_get(lang, SG_T_BUTTON_ENCRYPT));
+        case SG_CHOICE_ROUTE:
+                if (strcmp(c->route, "portal") == 0)
+                        return sg_strdup(sg_text_get(lang, SG_T_BUTTON_PORTAL));
+                return sg_text_format_dup(lang, SG_T_BUTTON_ROUTE, c->route);
+        case SG_CHOICE_SEND:
+                return sg_strdup(sg_text_get(lang, SG_T_BUTTON_SEND));
+        default:
+                return sg_strdup(sg_text_get(lang, SG_T_BUTTON_CANCEL));
+        }
+}
+
+/* ---- activation context ------------------------------------------------- */
+
+static HANDLE actctx = INVALID_HANDLE_VALUE;
+
+bool sg_actctx_push(ULONG_PTR *cookie) {
+        if (actctx == INVALID_HANDLE_VALUE) {
+                wchar_t path[MAX_PATH];
+                ACTCTXW ac;
+                memset(&ac, 0, sizeof(ac));
+                ac.cbSize = sizeof(ac);
+                if (!GetModuleFileNameW(sg_module, path, MAX_PATH))
+                        return false;
+                ac.dwFlags = ACTCTX_FLAG_HMODULE_VALID | ACTCTX_FLAG_RESOURCE_NAME_VALID;
+                ac.hModule = sg_module;
+                ac.lpResourceName = MAKEINTRESOURCEW(2);
+                ac.lpSource = path;
+                actctx = CreateActCtxW(&ac);
+                if (actctx == INVALID_HANDLE_VALUE)
+                        return false;
+        }
+        return ActivateActCtx(actctx, cookie);
+}
+
+void sg_actctx_pop(ULONG_PTR cookie) {
+        DeactivateActCtx(0, cookie);
+}
+
+/* ---- test hook ---------------------------------------------------------- */
+
+#ifdef SG_TEST_HOOKS
+/* Test builds only (sealgate-outlook-test.dll): SEALGATE_TEST_UI_LOG names a
+ * file that gets every prompt and message text instead of a window, and
+ * SEALGATE_TEST_PROMPT_CHOICE ("route:portal", "send:<justification>", ...)
+ * answers the prompt. */
+static bool test_log(const char *what, const char *title, const char *text) {
+        wchar_t path[MAX_PATH];
+        FILE *f;
+        if (!GetEnvironmentVariableW(L"SEALGATE_TEST_UI_LOG", path, MAX_PATH))
+                return false;
+        f = _wfopen(path, L"ab");
+        if (f) {
+                fprintf(f, "%s\t%s\t", what, title ? title : "");
+                for (const char *c = text; c && *c; c++)
+                        fputc(*c == '\n' ? '|' : *c, f);
+                fputc('\n', f);
+                fclose(f);
+        }
+        return true;
+}
+
+static bool test_answer(const sg_prompt_input *in, sg_prompt_answer *ret) {
+        char want[1100], *content;
+        const char *just;
+        size_t n;
+        if (!GetEnvironmentVariableA("SEALGATE_TEST_PROMPT_CHOICE", want, sizeof(want)))
+                return false;
+        content = sg_prompt_content_dup(in);
+        test_log("prompt", sg_text_get(in->lang, SG_T_PROMPT_TITLE), content);
+        free(content);
+        just = strncmp(want, "send:", 5) == 0 ? want + 5 : NULL;
+        n = just ? 4 : strlen(want);
+        for (size_t i = 0; i < in->decision->n_choices; i++) {
+                char *id = sg_choice_id_dup(&in->decision->choices[i]);
+                bool match = id && strlen(id) == n && strncmp(id, want, n) == 0;
+                free(id);
+                if (!match)
+                        continue;
+                ret->choice = i;
+                ret->by = "button";
+                if (just && in->decision->require_justification)
+                        ret->justification = sg_strdup(just);
+                return true;
+        }
+        return false;
+}
+#endif
+
+/* ---- justification dialog ----------------------------------------------- */
+
+typedef struct justify_ctx {
+        sg_lang lang;
+        char *text; /* the answer, owned */
+} justify_ctx;
+
+static void set_text(HWND w, const char *utf8) {
+        wchar_t *t = sg_wide_from_utf8(utf8);
+        if (t)
+                SetWindowTextW(w, t);
+        free(t);
+}
+
+static bool blank(const wchar_t *s) {
+        for (; *s; s++)
+                if (!iswspace(*s))
+                        return false;
+        return true;
+}
+
+static INT_PTR CALLBACK justify_proc(HWND dlg, UINT msg, WPARAM wp, LPARAM lp) {
+        justify_ctx *ctx = (justify_ctx *) GetWindowLongPtrW(dlg, DWLP_USER);
+        switch (msg) {
+        case WM_INITDIALOG:
+                ctx = (justify_ctx *) lp;
+                SetWindowLongPtrW(dlg, DWLP_USER, (LONG_PTR) ctx);
+                set_text(dlg, sg_text_get(ctx->lang, SG_T_JUSTIFY_TITLE));
+                set_text(GetDlgItem(dlg, ID_JUSTIFY_TEXT), sg_text_get(ctx->lang, SG_T_JUSTIFY_TEXT));
+                set_text(GetDlgItem(dlg, IDOK), sg_text_get(ctx->lang, SG_T_JUSTIFY_OK));
+                set_text(GetDlgItem(dlg, IDCANCEL), sg_text_get(ctx->lang, SG_T_JUSTIFY_BACK));
+                SendDlgItemMessageW(dlg, ID_JUSTIFY_EDIT, EM_LIMITTEXT, JUSTIFY_CHARS_MAX, 0);
+                EnableWindow(GetDlgItem(dlg, IDOK), FALSE);
+                SetFocus(GetDlgItem(dlg, ID_JUSTIFY_EDIT));
+                return FALSE;
+        case WM_COMMAND:
+                if (LOWORD(wp) == ID_JUSTIFY_EDIT && HIWORD(wp) == EN_CHANGE) {
+                        wchar_t t[JUSTIFY_CHARS_MAX + 1];
+                        GetDlgItemTextW(dlg, ID_JUSTIFY_EDIT, t, JUSTIFY_CHARS_MAX + 1);
+                        EnableWindow(GetDlgItem(dlg, IDOK), !blank(t));
+                        return TRUE;
+                }
+                if (LOWORD(wp) == IDOK) {
+                        wchar_t t[JUSTIFY_CHARS_MAX + 1], *s = t, *e;
+                        GetDlgItemTextW(dlg, ID_JUSTIFY_EDIT, t, JUSTIFY_CHARS_MAX + 1);
+                        while (iswspace(*s))
+                                s++;
+                        e = s + wcslen(s);
+                        while (e > s && iswspace(e[-1]))
+                                *--e = L'\0';
+                        if (!*s)
+                                return TRUE;
+                        ctx->text = sg_utf8_from_wide(s, -1, NULL);
+                        EndDialog(dlg, IDOK);
+                        return TRUE;
+                }
+                if (LOWORD(wp) == IDCANCEL) {
+                        EndDialog(dlg, IDCANCEL);
+                        return TRUE;
+                }
+                break;
+        default:
+                break;
+        }
+        return FALSE;
+}
+
+/* An in-memory dialog template: no .rc dialog to translate, the texts are
+ * set at WM_INITDIALOG from the string table. */
+typedef struct tmpl {
+        WORD *p;
+        WORD mem[512];
+} tmpl;
+
+static void t_word(tmpl *t, WORD w) {
+        *t->p++ = w;
+}
+
+static void t_str(tmpl *t, const wchar_t *s) {
+        do
+                t_word(t, *s);
+        while (*s++);
+}
+
+static void t_align(tmpl *t) {
+        if (((ULONG_PTR) t->p) & 3)
+                t->p++;
+}
+
+static void t_item(tmpl *t, DWORD style, short x, short y, short cx, short cy, WORD id, WORD cls) {
+        DLGITEMTEMPLATE it = {style | WS_CHILD | WS_VISIBLE, 0, x, y, cx, cy, id};
+        t_align(t);
+        memcpy(t->p, &it, sizeof(it));
+        t->p += sizeof(it) / sizeof(WORD);
+        t_word(t, 0xFFFF);
+        t_word(t, cls);
+        t_word(t, 0); /* no text: set at WM_INITDIALOG */
+        t_word(t, 0); /* no creation data */
+}
+
+static bool ask_justification(HWND owner, sg_lang lang, char **ret) {
+        tmpl *t = calloc(1, sizeof(*t));
+        DLGTEMPLATE dt = {
+                WS_POPUP | WS_CAPTION | WS_SYSMENU | DS_MODALFRAME | DS_SETFONT | DS_CENTER, 0, 4, 0, 0, 260, 86};
+        justify_ctx ctx = {lang, NULL};
+        INT_PTR r;
+
+        if (!t)
+                return false;
+        t->p = t->mem;
+        memcpy(t->p, &dt, sizeof(dt));
+        t->p += sizeof(dt) / sizeof(WORD);
+        t_word(t, 0); /* menu */
+        t_word(t, 0); /* class */
+        t_word(t, 0); /* title: set later */
+        t_word(t, 9);
+        t_str(t, L"MS Shell Dlg");
+        t_item(t, SS_LEFT, 7, 7, 246, 26, ID_JUSTIFY_TEXT, 0x0082);
+        t_item(t, ES_AUTOHSCROLL | WS_BORDER | WS_TABSTOP, 7, 38, 246, 14, ID_JUSTIFY_EDIT, 0x0081);
+        t_item(t, BS_DEFPUSHBUTTON | WS_TABSTOP, 142, 62, 54, 16, IDOK, 0x0080);
+        t_item(t, BS_PUSHBUTTON | WS_TABSTOP, 199, 62, 54, 16, IDCANCEL, 0x0080);
+        r = DialogBoxIndirectParamW(sg_module, (DLGTEMPLATE *) t->mem, owner, justify_proc, (LPARAM) &ctx);
+        free(t);
+        if (r != IDOK || !ctx.text) {
+                free(ctx.text);
+                return false;
+        }
+        *ret = ctx.text;
+        return true;
+}
+
+/* ---- the TaskDialog ----------------------------------------------------- */
+
+typedef struct td_ctx {
+        unsigned timeout_ms;
+        bool timed_out;
+        bool escape; /* "Back to editing" came from the Escape key */
+} td_ctx;
+
+static HRESULT CALLBACK td_callback(HWND w, UINT msg, WPARAM wp, LPARAM lp, LONG_PTR data) {
+        td_ctx *ctx = (td_ctx *) data;
+        if (msg == TDN_TIMER && ctx->timeout_ms && (unsigned) wp >= ctx->timeout_ms && !ctx->timed_out) {
+                ctx->timed_out = true;
+                SendMessageW(w, TDM_CLICK_BUTTON, IDCANCEL, 0);
+        }
+        if (msg == TDN_BUTTON_CLICKED && wp == IDCANCEL)
+                ctx->escape = GetKeyState(VK_ESCAPE) < 0;
+        return S_OK;
+}
+
+static size_t cancel_index(const sg_decision *d) {
+        for (size_t i = 0; i < d->n_choices; i++)
+                if (d->choices[i].kind == SG_CHOICE_CANCEL)
+                        return i;
+        return d->prompt_fallback;
+}
+
+/* Returns false when no dialog could be shown. */
+static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_answer *ret) {
+        const sg_decision *d = in->decision;
+        TASKDIALOG_BUTTON *buttons = calloc(d->n_choices ? d->n_choices : 1, sizeof(*buttons));
+        wchar_t **labels = calloc(d->n_choices ? d->n_choices : 1, sizeof(*labels));
+        char *content = sg_prompt_content_dup(in);
+        wchar_t *wcontent = sg_wide_from_utf8(content);
+        wchar_t *wtitle = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_PROMPT_TITLE));
+        wchar_t *wheading = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_PROMPT_HEADING));
+        TASKDIALOGCONFIG tc;
+        td_ctx ctx = {d->prompt_timeout_seconds * 1000u, false, false};
+        size_t cancel = cancel_index(d);
+        bool ok = false;
+
+        free(content);
+        memset(&tc, 0, sizeof(tc));
+        tc.cbSize = sizeof(tc);
+        if (!buttons || !labels || !wcontent || !wtitle || !wheading)
+                goto out;
+        for (size_t i = 0; i < d->n_choices; i++) {
+                char *l = sg_choice_label_dup(in->lang, &d->choices[i]);
+                labels[i] = sg_wide_from_utf8(l);
+                free(l);
+                if (!labels[i])
+                        goto out;
+                /* "Back to editing" is IDCANCEL, so Escape presses it. */
+                buttons[i].nButtonID = i == cancel ? IDCANCEL : BUTTON_ID_BASE + (int) i;
+                buttons[i].pszButtonText = labels[i];
+        }
+        tc.hwndParent = in->owner;
+        tc.hInstance = sg_module;
+        tc.dwFlags = TDF_ALLOW_DIALOG_CANCELLATION | TDF_CALLBACK_TIMER;
+        tc.cxWidth = PROMPT_WIDTH_DLU;
+        tc.pszWindowTitle = wtitle;
+        tc.pszMainIcon = TD_WARNING_ICON;
+        tc.pszMainInstruction = wheading;
+        tc.pszContent = wcontent;
+        tc.cButtons = (UINT) d->n_choices;
+        tc.pButtons = buttons;
+        tc.nDefaultButton = IDCANCEL;
+        tc.pfCallback = td_callback;
+        tc.lpCallbackData = (LONG_PTR) &ctx;
+        for (;;) {
+                int pressed = 0;
+                size_t idx;
+                if (FAILED(fn(&tc, &pressed, NULL, NULL)))
+                        goto out;
+                ok = true;
+                if (pressed < BUTTON_ID_BASE || pressed >= BUTTON_ID_BASE + (int) d->n_choices) {
+                        ret->choice = cancel;
+                        ret->by = ctx.timed_out ? "timeout" : ctx.escape || pressed != IDCANCEL ? "escape" : "button";
+                        break;
+                }
+                idx = (size_t) (pressed - BUTTON_ID_BASE);
+                ret->choice = idx;
+                ret->by = "button";
+                if (d->choices[idx].kind != SG_CHOICE_SEND || !d->require_justification)
+                        break;
+                if (ask_justification(in->owner, in->lang, &ret->justification))
+                        break;
+                /* "Back" in the justification dialog: ask again. */
+        }
+out:
+        for (size_t i = 0; labels && i < d->n_choices; i++)
+                free(labels[i]);
+        free(labels);
+        free(buttons);
+        free(wcontent);
+        free(wtitle);
+        free(wheading);
+        return ok;
+}
+
+/* Without TaskDialogIndirect: OK takes the first protective choice
+ * (encrypt or a route), Cancel goes back to editing. */
+static bool message_box_prompt(const sg_prompt_input *in, sg_prompt_answer *ret) {
+        const sg_decision *d = in->decision;
+        size_t protect = d->n_choices;
+        char *content = sg_prompt_content_dup(in), *label, *hint;
+        buf b = {0};
+        wchar_t *text, *title;
+        int r;
+
+        for (size_t i = 0; i < d->n_choices && protect == d->n_choices; i++)
+                if (d->choices[i].kind == SG_CHOICE_ENCRYPT || d->choices[i].kind == SG_CHOICE_ROUTE)
+                        protect = i;
+        if (protect == d->n_choices) {
+                free(content);
+                return false;
+        }
+        label = sg_choice_label_dup(in->lang, &d->choices[protect]);
+        if (label) /* drop the mnemonic marker */
+                for (char *s = label, *o = label;; s++) {
+                        if (*s == '&')
+                                continue;
+                        *o++ = *s;
+                        if (!*s)
+                                break;
+                }
+        hint = sg_text_format_dup(in->lang, SG_T_FALLBACK_HINT, label);
+        put(&b, sg_text_get(in->lang, SG_T_PROMPT_HEADING));
+        put(&b, "\n\n");
+        put(&b, content);
+        put(&b, "\n\n");
+        put(&b, hint);
+        free(content);
+        free(label);
+        free(hint);
+        content = done(&b);
+        text = sg_wide_from_utf8(content);
+        title = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_PROMPT_TITLE));
+        free(content);
+        if (!text || !title) {
+                free(text);
+                free(title);
+                return false;
+        }
+        r = MessageBoxW(in->owner, text, title, MB_OKCANCEL | MB_ICONWARNING | MB_DEFBUTTON2);
+        free(text);
+        free(title);
+        if (!r)
+                return false;
+        ret->choice = r == IDOK ? protect : cancel_index(d);
+        ret->by = r == IDOK ? "button" : "escape";
+        return true;
+}
+
+void sg_prompt_ask(const sg_prompt_input *in, sg_prompt_answer *ret) {
+        ULONG_PTR cookie = 0;
+        bool ctx, shown = false;
+        HMODULE cc;
+
+        memset(ret, 0, sizeof(*ret));
+#ifdef SG_TEST_HOOKS
+        if (test_answer(in, ret))
+                return;
+#endif
+        ctx = sg_actctx_push(&cookie);
+        cc = LoadLibraryW(L"comctl32.dll");
+        if (cc) {
+                task_dialog_fn fn = (task_dialog_fn) (void (*)(void)) GetProcAddress(cc, "TaskDialogIndirect");
+                if (fn)
+                        shown = task_dialog(in, fn, ret);
+        }
+        if (!shown)
+                shown = message_box_prompt(in, ret);
+        if (cc)
+                FreeLibrary(cc);
+        if (ctx)
+                sg_actctx_pop(cookie);
+        if (!shown) {
+                /* The policy's fallback, except that a clear-text send is
+                 * never made without the user seeing anything. */
+                ret->choice = in->decision->prompt_fallback;
+                if (in->decision->choices[ret->choice].kind == SG_CHOICE_SEND)
+                        ret->choice = cancel_index(in->decision);
+                ret->by = "fallback";
+                ret->error = "prompt_unavailable";
+        }
+}
+
+void sg_prompt_message(sg_lang lang, HWND owner, const char *title, const char *text) {
+        wchar_t *wt, *wx;
+#ifdef SG_TEST_HOOKS
+        if (test_log("message", title, text))
+                return;
+#endif
+        wt = sg_wide_from_utf8(title);
+        wx = sg_wide_from_utf8(text);
+        if (wt && wx)
+                MessageBoxW(owner, wx, wt, MB_OK | MB_ICONSTOP);
+        free(wt);
+        free(wx);
+}

@@ -1,0 +1,350 @@
+/* sealgate Outlook add-in: the ribbon (see ribbon.h).
+ *
+ * The compose window's ribbon is Microsoft.Outlook.Mail.Compose; replies
+ * written in the reading pane use the Explorer's ribbon, so the same group
+ * goes into its TabComposeTools contextual tab set. A callback's control
+ * gives the window through Context: an Inspector (CurrentItem) or an
+ * Explorer (ActiveInlineResponse). */
+#define COBJMACROS
+#include <stdlib.h>
+#include <string.h>
+
+#include <windows.h>
+
+#include <oleauto.h>
+
+#include "disp.h"
+#include "ribbon.h"
+#include "sealgate/util.h"
+#include "send.h"
+
+enum {
+        CB_ON_LOAD = 100,
+        CB_ON_TOGGLE,
+        CB_GET_PRESSED,
+        CB_GET_LABEL,
+        CB_GET_SCREENTIP,
+        CB_GET_SUPERTIP,
+};
+
+static const struct {
+        const wchar_t *name;
+        DISPID id;
+} callbacks[] = {
+        {L"sgOnLoad", CB_ON_LOAD},     {L"sgOnToggle", CB_ON_TOGGLE},         {L"sgGetPressed", CB_GET_PRESSED},
+        {L"sgGetLabel", CB_GET_LABEL}, {L"sgGetScreentip", CB_GET_SCREENTIP}, {L"sgGetSupertip", CB_GET_SUPERTIP},
+};
+
+#define GROUP_XML                                                                                                      \
+        "<group id=\"sgGroup\" getLabel=\"sgGetLabel\">"                                                               \
+        "<toggleButton id=\"sgEncrypt\" size=\"large\" imageMso=\"EncryptMessage\" getLabel=\"sgGetLabel\" "           \
+        "getScreentip=\"sgGetScreentip\" getSupertip=\"sgGetSupertip\" getPressed=\"sgGetPressed\" "                   \
+        "onAction=\"sgOnToggle\"/>"                                                                                    \
+        "<toggleButton id=\"sgPortal\" size=\"large\" imageMso=\"FileSendAsAttachment\" getLabel=\"sgGetLabel\" "      \
+        "getScreentip=\"sgGetScreentip\" getSupertip=\"sgGetSupertip\" getPressed=\"sgGetPressed\" "                   \
+        "onAction=\"sgOnToggle\"/>"                                                                                    \
+        "</group>"
+
+#define CUSTOMUI_OPEN                                                                                                  \
+        "<customUI xmlns=\"http://schemas.microsoft.com/office/2009/07/customui\" onLoad=\"sgOnLoad\"><ribbon>"
+
+static const char compose_xml[] =
+        CUSTOMUI_OPEN "<tabs><tab idMso=\"TabNewMailMessage\">" GROUP_XML "</tab></tabs></ribbon></customUI>";
+static const char explorer_xml[] =
+        CUSTOMUI_OPEN "<contextualTabs><tabSet idMso=\"TabComposeTools\"><tab idMso=\"TabMessage\">" GROUP_XML
+                      "</tab></tabSet></contextualTabs></ribbon></customUI>";
+
+char *sg_ribbon_xml_dup(const wchar_t *id) {
+        if (id && wcscmp(id, L"Microsoft.Outlook.Mail.Compose") == 0)
+                return sg_strdup(compose_xml);
+        if (id && wcscmp(id, L"Microsoft.Outlook.Explorer") == 0)
+                return sg_strdup(explorer_xml);
+        return NULL;
+}
+
+DISPID sg_ribbon_dispid(const wchar_t *name) {
+        for (size_t i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++)
+                if (_wcsicmp(name, callbacks[i].name) == 0)
+                        return callbacks[i].id;
+        return DISPID_UNKNOWN;
+}
+
+/* ---- toggles per item ---------------------------------------------------- */
+
+static IUnknown *identity(IDispatch *item) {
+        IUnknown *u = NULL;
+        if (!item || FAILED(IDispatch_QueryInterface(item, &IID_IUnknown, (void **) &u)))
+                return NULL;
+        return u; /* held */
+}
+
+static sg_toggle *find(sg_addin *a, IDispatch *item, bool create) {
+        IUnknown *u = identity(item);
+        sg_toggle *t;
+        if (!u)
+                return NULL;
+        for (size_t i = 0; i < a->n_toggles; i++)
+                if (a->toggles[i].item == u) {
+                        IUnknown_Release(u);
+                        return &a->toggles[i];
+                }
+        if (!create) {
+                IUnknown_Release(u);
+                return NULL;
+        }
+        if (a->n_toggles == SG_TOGGLES_MAX) { /* forget the oldest */
+                IUnknown_Release(a->toggles[0].item);
+                memmove(&a->toggles[0], &a->toggles[1], (SG_TOGGLES_MAX - 1) * sizeof(a->toggles[0]));
+                a->n_toggles--;
+        }
+        t = &a->toggles[a->n_toggles++];
+        memset(t, 0, sizeof(*t));
+        t->item = u;
+        return t;
+}
+
+static void drop(sg_addin *a, sg_toggle *t) {
+        size_t i = (size_t) (t - a->toggles);
+        IUnknown_Release(t->item);
+        memmove(&a->toggles[i], &a->toggles[i + 1], (a->n_toggles - i - 1) * sizeof(a->toggles[0]));
+        a->n_toggles--;
+}
+
+void sg_ribbon_toggles(sg_addin *a, IDispatch *item, bool *encrypt, bool *portal) {
+        sg_toggle *t = find(a, item, false);
+        *encrypt = t && t->encrypt;
+        *portal = t && t->portal;
+}
+
+void sg_ribbon_forget(sg_addin *a, IDispatch *item) {
+        sg_toggle *t = find(a, item, false);
+        if (t)
+                drop(a, t);
+}
+
+void sg_ribbon_clear(sg_addin *a) {
+        while (a->n_toggles)
+                drop(a, &a->toggles[a->n_toggles - 1]);
+}
+
+/* ---- callbacks ------------------------------------------------------------ */
+
+static IDispatch *control_item(IDispatch *control) {
+        IDispatch *ctx, *item = NULL;
+        if (FAILED(sg_disp_get_obj(control, L"Context", &ctx)))
+                return NULL;
+        if (FAILED(sg_disp_get_obj(ctx, L"CurrentItem", &item)) &&
+            FAILED(sg_disp_get_obj(ctx, L"ActiveInlineResponse", &item)))
+                item = NULL;
+        IDispatch_Release(ctx);
+        return item;
+}
+
+/* 0 group, 1 Encrypt, 2 Send securely, -1 unknown */
+static int control_kind(IDispatch *control) {
+        char *id = NULL;
+        int k = -1;
+        if (FAILED(sg_disp_get_utf8(control, L"Id", &id)))
+                return -1;
+        if (strcmp(id, "sgGroup") == 0)
+                k = 0;
+        else if (strcmp(id, "sgEncrypt") == 0)
+                k = 1;
+        else if (strcmp(id, "sgPortal") == 0)
+                k = 2;
+        free(id);
+        return k;
+}
+
+static IDispatch *arg_dispatch(VARIANT *v) {
+        if (V_VT(v) == VT_DISPATCH)
+                return V_DISPATCH(v);
+        if (V_VT(v) == (VT_DISPATCH | VT_BYREF) && V_DISPATCHREF(v))
+                return *V_DISPATCHREF(v);
+        return NULL;
+}
+
+static bool arg_bool(VARIANT *v) {
+        if (V_VT(v) == VT_BOOL)
+                return V_BOOL(v) != VARIANT_FALSE;
+        if (V_VT(v) == (VT_BOOL | VT_BYREF) && V_BOOLREF(v))
+                return *V_BOOLREF(v) != VARIANT_FALSE;
+        return false;
+}
+
+static void invalidate(sg_addin *a, const wchar_t *control) {
+        VARIANT arg;
+        if (!a->ribbon_ui)
+                return;
+        V_VT(&arg) = VT_BSTR;
+        V_BSTR(&arg) = SysAllocString(control);
+        if (V_BSTR(&arg))
+                sg_disp_call(a->ribbon_ui, L"InvalidateControl", &arg, 1, NULL);
+        VariantClear(&arg);
+}
+
+static void on_toggle(sg_addin *a, IDispatch *control, bool pressed) {
+        int kind = control_kind(control);
+        IDispatch *item;
+        sg_toggle *t;
+
+        if (kind != 1 && kind != 2)
+                return;
+        item = control_item(control);
+        if (!item)
+                return;
+        t = find(a, item, true);
+        if (t) {
+                if (kind == 1) {
+                        t->encrypt = pressed;
+                        if (pressed)
+                                t->portal = false;
+                } else {
+                        t->portal = pressed;
+                        if (pressed)
+                                t->encrypt = false;
+                }
+                /* Outlook's S/MIME wants PR_SECURITY_FLAGS early, not only at
+                 * send (reported unreliable when set late). */
+                if (t->encrypt && !t->security_set) {
+                        const sg_policy *p = sg_addin_policy(a);
+                        if (p && sg_send_policy_has_smime(p) && SUCCEEDED(sg_send_set_security(item, true)))
+                                t->security_set = true;
+                } else if (!t->encrypt && t->security_set) {
+                        sg_send_set_security(item, false);
+                        t->security_set = false;
+                }
+                if (!t->encrypt && !t->portal)
+                        drop(a, t);
+        }
+        IDispatch_Release(item);
+        invalidate(a, kind == 1 ? L"sgPortal" : L"sgEncrypt");
+}
+
+static const sg_text label_texts[3][3] = {
+        {SG_T_GROUP, SG_T_GROUP, SG_T_GROUP},
+        {SG_T_ENCRYPT_LABEL, SG_T_ENCRYPT_TIP, SG_T_ENCRYPT_SUPERTIP},
+        {SG_T_PORTAL_LABEL, SG_T_PORTAL_TIP, SG_T_PORTAL_SUPERTIP},
+};
+
+HRESULT sg_ribbon_invoke(sg_addin *a, DISPID id, DISPPARAMS *dp, VARIANT *ret) {
+        IDispatch *control;
+        int kind;
+
+        if (!dp || dp->cArgs < 1)
+                return DISP_E_BADPARAMCOUNT;
+        switch (id) {
+        case CB_ON_LOAD: {
+                IDispatch *ui = arg_dispatch(&dp->rgvarg[0]);
+                if (a->ribbon_ui)
+                        IDispatch_Release(a->ribbon_ui);
+                a->ribbon_ui = ui;
+                if (ui)
+                        IDispatch_AddRef(ui);
+                return S_OK;
+        }
+        case CB_ON_TOGGLE:
+                if (dp->cArgs != 2)
+                        return DISP_E_BADPARAMCOUNT;
+                control = arg_dispatch(&dp->rgvarg[1]);
+                if (control)
+                        on_toggle(a, control, arg_bool(&dp->rgvarg[0]));
+                return S_OK;
+        case CB_GET_PRESSED: {
+                bool enc = false, portal = false;
+                IDispatch *item;
+                control = arg_dispatch(&dp->rgvarg[dp->cArgs - 1]);
+                kind = control ? control_kind(control) : -1;
+                item = control ? control_item(control) : NULL;
+                if (item) {
+                        sg_ribbon_toggles(a, item, &enc, &portal);
+                        IDispatch_Release(item);
+                }
+                if (ret) {
+                        VariantInit(ret);
+                        V_VT(ret) = VT_BOOL;
+                        V_BOOL(ret) = (kind == 1 ? enc : kind == 2 ? portal : false) ? VARIANT_TRUE : VARIANT_FALSE;
+                }
+                return S_OK;
+        }
+        case CB_GET_LABEL:
+        case CB_GET_SCREENTIP:
+        case CB_GET_SUPERTIP:
+                control = arg_dispatch(&dp->rgvarg[dp->cArgs - 1]);
+                kind = control ? control_kind(control) : -1;
+                if (kind < 0)
+                        return E_INVALIDARG;
+                if (ret) {
+                        VariantInit(ret);
+                        V_VT(ret) = VT_BSTR;
+                        V_BSTR(ret) =
+                                sg_bstr_from_utf8(sg_text_get(sg_addin_lang(a), label_texts[kind][id - CB_GET_LABEL]));
+                        if (!V_BSTR(ret))
+                                return E_OUTOFMEMORY;
+                }
+                return S_OK;
+        default:
+                return DISP_E_MEMBERNOTFOUND;
+        }
+}
+
+/* ---- IRibbonExtensibility ------------------------------------------------- */
+
+typedef struct ribbon_vtbl {
+        HRESULT(STDMETHODCALLTYPE *QueryInterface)(sg_face *, REFIID, void **);
+        ULONG(STDMETHODCALLTYPE *AddRef)(sg_face *);
+        ULONG(STDMETHODCALLTYPE *Release)(sg_face *);
+        HRESULT(STDMETHODCALLTYPE *GetTypeInfoCount)(sg_face *, UINT *);
+        HRESULT(STDMETHODCALLTYPE *GetTypeInfo)(sg_face *, UINT, LCID, ITypeInfo **);
+        HRESULT(STDMETHODCALLTYPE *GetIDsOfNames)(sg_face *, REFIID, LPOLESTR *, UINT, LCID, DISPID *);
+        HRESULT(STDMETHODCALLTYPE *Invoke)
+        (sg_face *, DISPID, REFIID, LCID, WORD, DISPPARAMS *, VARIANT *, EXCEPINFO *, UINT *);
+        HRESULT(STDMETHODCALLTYPE *GetCustomUI)(sg_face *, BSTR, BSTR *);
+} ribbon_vtbl;
+
+static HRESULT STDMETHODCALLTYPE r_qi(sg_face *f, REFIID iid, void **ret) {
+        return sg_addin_qi(f->self, iid, ret);
+}
+
+static ULONG STDMETHODCALLTYPE r_addref(sg_face *f) {
+        return sg_addin_addref(f->self);
+}
+
+static ULONG STDMETHODCALLTYPE r_release(sg_face *f) {
+        return sg_addin_release(f->self);
+}
+
+static HRESULT STDMETHODCALLTYPE r_tic(sg_face *f, UINT *n) {
+        *n = 0;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE r_ti(sg_face *f, UINT i, LCID l, ITypeInfo **ret) {
+        *ret = NULL;
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE r_ids(sg_face *f, REFIID iid, LPOLESTR *names, UINT n, LCID l, DISPID *ids) {
+        return sg_addin_ids_of_names(f->self, names, n, ids);
+}
+
+static HRESULT STDMETHODCALLTYPE r_invoke(sg_face *f, DISPID id, REFIID iid, LCID l, WORD flags, DISPPARAMS *dp,
+                                          VARIANT *ret, EXCEPINFO *ei, UINT *ae) {
+        return sg_addin_invoke(f->self, id, flags, dp, ret);
+}
+
+static HRESULT STDMETHODCALLTYPE r_get_custom_ui(sg_face *f, BSTR id, BSTR *ret) {
+        char *xml;
+        if (!ret)
+                return E_POINTER;
+        *ret = NULL;
+        xml = sg_ribbon_xml_dup(id);
+        if (!xml)
+                return S_OK; /* not our ribbon: no customisation */
+        *ret = sg_bstr_from_utf8(xml);
+        free(xml);
+        return *ret ? S_OK : E_OUTOFMEMORY;
+}
+
+static const ribbon_vtbl vtbl = {r_qi, r_addref, r_release, r_tic, r_ti, r_ids, r_invoke, r_get_custom_ui};
+const void *const sg_ribbon_vtbl = &vtbl;

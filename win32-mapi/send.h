@@ -1,0 +1,36 @@
+/* sealgate Outlook add-in: what happens when Outlook sends an item
+ * (ItemSend): read it, evaluate the policy, then allow, stop with a message
+ * that says why, ask, or act (route headers, subject tag, Outlook's S/MIME),
+ * and record the decision in the audit trail. */
+#ifndef SG_SEND_H
+#define SG_SEND_H
+
+#include <stdbool.h>
+
+#include <windows.h>
+
+#include "sealgate/policy.h"
+#include "strings.h"
+
+typedef struct sg_send_ctx {
+        const sg_policy *policy; /* NULL when it could not be loaded */
+        const sg_error *policy_error;
+        sg_lang lang;
+        bool encrypt_toggle; /* the ribbon's Encrypt is on for this item */
+        bool portal_toggle;  /* the ribbon's Send securely is on for this item */
+        HWND owner;
+} sg_send_ctx;
+
+/* Handle one outgoing item; returns true when the send must be cancelled. */
+bool sg_send_handle(const sg_send_ctx *ctx, IDispatch *item);
+
+/* Whether the policy lets Outlook's own S/MIME encrypt ("smime" among the
+ * encryption methods): the policy is how the add-in knows that users have
+ * certificates (docs/admin/outlook.md). */
+bool sg_send_policy_has_smime(const sg_policy *p);
+
+/* Set or clear the encrypt bit of PR_SECURITY_FLAGS on `item` (the Encrypt
+ * toggle does this at click time, as Outlook needs it early). */
+HRESULT sg_send_set_security(IDispatch *item, bool encrypt);
+
+#endif

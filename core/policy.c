@@ -671,6 +671,30 @@ const sg_audit_settings *sg_policy_audit(const sg_policy *p) {
         return p ? &p->audit : NULL;
 }
 
+bool sg_policy_route(const sg_policy *p, const char *name, const sg_header **ret_headers, size_t *ret_n_headers,
+                     const char **ret_subject_tag) {
+        const struct route *rt = p && name ? find_route(p, name) : NULL;
+        if (!rt)
+                return false;
+        if (ret_headers)
+                *ret_headers = rt->headers;
+        if (ret_n_headers)
+                *ret_n_headers = rt->n_headers;
+        if (ret_subject_tag)
+                *ret_subject_tag = rt->subject_tag;
+        return true;
+}
+
+const char *const *sg_policy_encrypt_methods(const sg_policy *p, size_t *ret_n) {
+        *ret_n = p ? p->n_methods : 0;
+        return p ? (const char *const *) p->methods : NULL;
+}
+
+const char *const *sg_policy_encrypt_fallback(const sg_policy *p, size_t *ret_n) {
+        *ret_n = p ? p->n_fallback : 0;
+        return p ? (const char *const *) p->fallback : NULL;
+}
+
 static sg_err strv_append(char ***v, size_t *n, const char *s, sg_error *err) {
         char *copy = sg_strdup(s);
         char **nv = copy ? realloc(*v, (*n + 1) * sizeof *nv) : NULL;

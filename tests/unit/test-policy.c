@@ -1727,6 +1727,33 @@ static void windows_no_patterns(void) {
 }
 #endif
 
+/* Reading routes and encryption settings back (the Outlook ribbon's toggles
+ * act without a decision). */
+static void read_back(void) {
+        sg_policy *p = sg_policy_new();
+        ext_encrypt(p);
+        B(sg_policy_seal(p, E));
+        const sg_header *h = NULL;
+        size_t n = 0;
+        const char *tag = "unset";
+        SG_CHECK(sg_policy_route(p, "portal", &h, &n, &tag) && n == 2 && strcmp(h[0].name, "X-Secure-Send") == 0 &&
+                         strcmp(h[1].value, "encrypt") == 0 && tag && strcmp(tag, "[secure]") == 0,
+                 "read back: route portal has its two headers and its tag");
+        SG_CHECK(sg_policy_route(p, "zip", &h, &n, &tag) && n == 1 && tag == NULL,
+                 "read back: route zip has one header and no tag");
+        tag = "unset";
+        SG_CHECK(!sg_policy_route(p, "nope", &h, &n, &tag) && strcmp(tag, "unset") == 0,
+                 "read back: an unknown route is false and leaves the outputs alone");
+        SG_CHECK(!sg_policy_route(NULL, "portal", NULL, NULL, NULL), "read back: NULL policy");
+        const char *const *m = sg_policy_encrypt_methods(p, &n);
+        SG_CHECK(n == 2 && strcmp(m[0], "smime") == 0 && strcmp(m[1], "openpgp") == 0,
+                 "read back: the default encryption methods smime, openpgp");
+        m = sg_policy_encrypt_fallback(p, &n);
+        SG_CHECK(n == 2 && strcmp(m[0], "portal") == 0 && strcmp(m[1], "zip") == 0,
+                 "read back: encrypt fallback portal, zip in order");
+        sg_policy_free(p);
+}
+
 int main(void) {
 #ifdef _WIN32
         windows_no_patterns();
@@ -1739,6 +1766,7 @@ int main(void) {
         big_case();
         misc();
         prompt_fallback();
+        read_back();
         SG_CHECK(setup_failures == 0, "every setup builder call succeeded");
         return sg_test_done();
 }

@@ -201,6 +201,17 @@ void sg_policy_set_audit_required(sg_policy *p, bool required);
 /* The audit settings in force; borrowed from `p` (directory included). */
 const sg_audit_settings *sg_policy_audit(const sg_policy *p);
 
+/* Reading the policy back, for clients that act without a decision (the
+ * Outlook ribbon's toggles). Everything is borrowed from `p`. */
+/* Route `name`: its headers and subject tag (NULL when it has none); false,
+ * outputs untouched, when the policy has no such route. */
+bool sg_policy_route(const sg_policy *p, const char *name, const sg_header **ret_headers, size_t *ret_n_headers,
+                     const char **ret_subject_tag);
+/* The local encryption methods in order of preference, and the routes to fall
+ * back to (as added, or the defaults); *ret_n gets the count. */
+const char *const *sg_policy_encrypt_methods(const sg_policy *p, size_t *ret_n);
+const char *const *sg_policy_encrypt_fallback(const sg_policy *p, size_t *ret_n);
+
 /* Encryption: the local methods allowed ("smime", "openpgp") in order of
  * preference, and route names to fall back to when a recipient has no key. */
 sg_err sg_policy_add_encrypt_method(sg_policy *p, const char *method, sg_error *err);

@@ -22,7 +22,6 @@
 #include "sealgate/util.h"
 #include "send.h"
 
-#define PROBE_ADDRESS   "probe@sealgate-probe.invalid"
 #define EWORD_CHUNK_MAX 45 /* bytes per RFC 2047 encoded-word: 60 base64 chars */
 
 typedef struct act {
@@ -176,38 +175,34 @@ static char *encode_header_value(const char *v) {
 
 /* ---- looking up routes and methods -------------------------------------- */
 
-/* The policy's routes and encryption methods as a prompt would offer them:
- * the decision for one external recipient. The pure engine has no route
- * getter, and this keeps the add-in on its public API. */
-static sg_decision *probe(const sg_policy *p) {
-        static const char *const to[] = {PROBE_ADDRESS};
-        sg_message m = {.to = to, .n_to = 1};
-        sg_decision *d = NULL;
-        if (sg_policy_evaluate(p, &m, &d, NULL))
-                return NULL;
-        return d;
+/* A route by name, from the policy itself: the ribbon's toggles and the
+ * encrypt fallbacks act whatever the decision offered. */
+typedef struct route_ref {
+        const char *name;
+        const sg_header *headers;
+        size_t n_headers;
+        const char *subject_tag;
+} route_ref;
+
+static bool policy_route(const sg_policy *p, const char *name, route_ref *ret) {
+        if (!sg_policy_route(p, name, &ret->headers, &ret->n_headers, &ret->subject_tag))
+                return false;
+        ret->name = name;
+        return true;
 }
 
-/* A route's headers and tag by name (NULL: the portal, i.e. the route named
- * "portal", else the first route offered). */
-static bool find_route(const sg_decision *d, const char *name, const sg_choice **ret) {
-        if (!d)
-                return false;
-        for (int pass = 0; pass < 2; pass++)
-                for (size_t i = 0; i < d->n_choices; i++) {
-                        const sg_choice *c = &d->choices[i];
-                        if (c->kind != SG_CHOICE_ROUTE)
-                                continue;
-                        if ((name && strcmp(c->route, name) == 0) ||
-                            (!name && (pass == 1 || strcmp(c->route, "portal") == 0))) {
-                                *ret = c;
-                                return true;
-                        }
-                }
+/* The Send-securely toggle's route: the one named "portal", else the first
+ * route the decision's prompt offers. */
+static bool portal_route(const sg_policy *p, const sg_decision *d, route_ref *ret) {
+        if (policy_route(p, "portal", ret))
+                return true;
+        for (size_t i = 0; i < d->n_choices; i++)
+                if (d->choices[i].kind == SG_CHOICE_ROUTE && policy_route(p, d->choices[i].route, ret))
+                        return true;
         return false;
 }
 
-static bool has_smime(char *const *m, size_t n) {
+static bool has_smime(const char *const *m, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(m[i], "smime") == 0)
                         return true;
@@ -215,10 +210,9 @@ static bool has_smime(char *const *m, size_t n) {
 }
 
 bool sg_send_policy_has_smime(const sg_policy *p) {
-        sg_decision *d = probe(p);
-        bool r = d && has_smime(d->encrypt_methods, d->n_encrypt_methods);
-        sg_decision_free(d);
-        return r;
+        size_t n;
+        const char *const *m = sg_policy_encrypt_methods(p, &n);
+        return has_smime(m, n);
 }
 
 /* ---- the handler -------------------------------------------------------- */
@@ -256,22 +250,20 @@ static void tell_block(const sg_send_ctx *ctx, const sg_decision *d) {
 
 /* Encrypt: Outlook's S/MIME when the policy allows it, else the first
  * fallback route the policy defines. */
-static bool do_encrypt(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, const sg_decision *d,
-                       const sg_decision *pr, act *a) {
-        const sg_decision *src = d->n_encrypt_methods || d->n_encrypt_fallback ? d : pr;
-        if (!src)
-                return false;
-        if (has_smime(src->encrypt_methods, src->n_encrypt_methods)) {
+static bool do_encrypt(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, act *a) {
+        size_t n;
+        if (sg_send_policy_has_smime(ctx->policy)) {
                 a->outcome = SG_AUDIT_ENCRYPT;
                 return SUCCEEDED(sg_send_set_security(item, true));
         }
-        for (size_t i = 0; i < src->n_encrypt_fallback; i++) {
-                const sg_choice *c;
-                if (!find_route(d, src->encrypt_fallback[i], &c) && !find_route(pr, src->encrypt_fallback[i], &c))
+        const char *const *fallback = sg_policy_encrypt_fallback(ctx->policy, &n);
+        for (size_t i = 0; i < n; i++) {
+                route_ref r;
+                if (!policy_route(ctx->policy, fallback[i], &r))
                         continue;
                 a->outcome = SG_AUDIT_ENCRYPT;
-                a->route = c->route;
-                return SUCCEEDED(apply_route(item, it->subject, c->headers, c->n_headers, c->subject_tag));
+                a->route = r.name;
+                return SUCCEEDED(apply_route(item, it->subject, r.headers, r.n_headers, r.subject_tag));
         }
         tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_ENCRYPT, NULL);
         return false;
@@ -311,7 +303,6 @@ static void audit(const sg_send_ctx *ctx, const sg_item *it, const sg_decision *
 }
 
 static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, const sg_decision *d, act *a) {
-        sg_decision *pr = NULL;
         bool ok = true;
 
         a->outcome = sg_audit_outcome_of(d, NULL);
@@ -320,26 +311,24 @@ static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, cons
                 a->cancel = true;
                 return true;
         }
-        if (ctx->encrypt_toggle || ctx->portal_toggle)
-                pr = probe(ctx->policy);
         if (ctx->encrypt_toggle) {
                 a->by = "toggle";
-                ok = do_encrypt(ctx, item, it, d, pr, a);
+                ok = do_encrypt(ctx, item, it, a);
         } else if (ctx->portal_toggle) {
-                const sg_choice *c;
+                route_ref r;
                 a->by = "toggle";
-                if (!find_route(d, NULL, &c) && !find_route(pr, NULL, &c)) {
+                if (!portal_route(ctx->policy, d, &r)) {
                         tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_PORTAL, NULL);
                         ok = false;
                 } else {
                         a->outcome = SG_AUDIT_ROUTED;
-                        a->route = c->route;
-                        ok = SUCCEEDED(apply_route(item, it->subject, c->headers, c->n_headers, c->subject_tag));
+                        a->route = r.name;
+                        ok = SUCCEEDED(apply_route(item, it->subject, r.headers, r.n_headers, r.subject_tag));
                 }
         } else if (d->action == SG_ACTION_ROUTE) {
                 ok = SUCCEEDED(apply_route(item, it->subject, d->headers, d->n_headers, d->subject_tag));
         } else if (d->action == SG_ACTION_ENCRYPT) {
-                ok = do_encrypt(ctx, item, it, d, NULL, a);
+                ok = do_encrypt(ctx, item, it, a);
         } else if (d->action == SG_ACTION_PROMPT) {
                 sg_prompt_input in = {ctx->lang, d, it->subject, it->unresolved, it->n_unresolved, ctx->owner};
                 sg_prompt_answer ans;
@@ -353,7 +342,7 @@ static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, cons
                 a->outcome = sg_audit_outcome_of(d, c);
                 switch (c->kind) {
                 case SG_CHOICE_ENCRYPT:
-                        ok = do_encrypt(ctx, item, it, d, NULL, a);
+                        ok = do_encrypt(ctx, item, it, a);
                         break;
                 case SG_CHOICE_ROUTE:
                         ok = SUCCEEDED(apply_route(item, it->subject, c->headers, c->n_headers, c->subject_tag));
@@ -370,7 +359,6 @@ static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, cons
                         break;
                 }
         }
-        sg_decision_free(pr);
         if (!ok) {
                 a->cancel = true;
                 a->outcome = SG_AUDIT_CANCELLED;

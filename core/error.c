@@ -39,6 +39,16 @@ static const char *const codes[SG_ERR__MAX] = {
         [SG_ERR_NO_CERTIFICATE] = "no_certificate",
         [SG_ERR_CERT_UNUSABLE] = "cert_unusable",
         [SG_ERR_DECRYPT_FAILED] = "decrypt_failed",
+        [SG_ERR_NOT_PGP] = "not_pgp",
+        [SG_ERR_NO_INTEGRITY] = "no_integrity",
+        [SG_ERR_NO_PUBLIC_KEY] = "no_public_key",
+        [SG_ERR_KEY_EXPIRED] = "key_expired",
+        [SG_ERR_KEY_REVOKED] = "key_revoked",
+        [SG_ERR_KEY_UNUSABLE] = "key_unusable",
+        [SG_ERR_PROFILE_NOT_FOUND] = "profile_not_found",
+        [SG_ERR_NSS_DB] = "nss_db_unavailable",
+        [SG_ERR_STREAM_INVALID] = "stream_invalid",
+        [SG_ERR_STREAM_BUSY] = "stream_busy",
 };
 
 const char *sg_err_code(sg_err code) {

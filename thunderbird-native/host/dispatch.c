@@ -27,6 +27,7 @@
 #include "sealgate/frame.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/policy.h"
+#include "sealgate/smime.h"
 #include "sealgate/util.h"
 
 /* What identifies one version of the policy file: an admin's edit in place
@@ -433,6 +434,7 @@ static sg_err op_policy_evaluate(sg_host *h, json_object *req, json_object **ret
 static sg_err op_policy_get(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static sg_err op_doctor(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static sg_err op_prompt_show(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
+static sg_err op_stream_only(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static json_object *policy_error_json(const sg_host *h);
 static json_object *parse_json_text(const char *text, size_t len, int depth, int strict);
 static const char *string_member(json_object *o, const char *key);
@@ -457,6 +459,20 @@ static const struct op {
          "{attempt, lang, subject} -> {choice, kind, by, justification, headers[], subject_tag, encrypt}: shows "
          "the send prompt for a policy.evaluate decision whose action was prompt; answered when the user "
          "answers, while other requests are served."},
+        /* Streams: the transport's stream-job.c serves these; through the
+         * table (a chunked request, tests) they are refused. */
+        {"smime.encrypt", op_stream_only,
+         "{recipients[], cipher, format, input{frames, size}} + input frames -> output frames, then {complete, "
+         "output{frames, size, sha256}, cipher, format}: S/MIME-encrypts a MIME entity (docs/protocol.md, Streams)."},
+        {"smime.decrypt", op_stream_only,
+         "{key{path, cert, passphrase}, input{frames, size}} + input frames -> output frames, then {complete, "
+         "output{...}}: decrypts an S/MIME message or bare CMS."},
+        {"smime.sign", op_stream_only,
+         "{key{path, cert, passphrase}, digest, format, input{frames, size}} + input frames -> output frames, then "
+         "{complete, output{...}, digest, format}: multipart/signed or a detached signature."},
+        {"smime.verify", op_stream_only,
+         "{trust{ca_file, ca_dir, system}, from, signature, output, input{frames, size}} + input frames -> "
+         "{complete, valid, from, signers[], output{...}}: checks each signer separately."},
 };
 
 int sg_host_op_info(size_t i, const char **ret_name, const char **ret_help) {
@@ -513,6 +529,12 @@ static sg_err op_version(sg_host *h, json_object *req, json_object **ret_result,
         add_int(limits, "prompts", SG_HOST_PROMPTS_MAX);
         add_int(limits, "prompt_input", SG_PROMPT_INPUT_MAX);
         add_int(limits, "prompt_output", SG_HOST_PROMPT_OUTPUT_MAX);
+        add_int(limits, "streams", SG_HOST_STREAMS_MAX);
+        add_int(limits, "stream_input", SG_STREAM_INPUT_MAX);
+        add_int(limits, "stream_frames", SG_STREAM_FRAMES_MAX);
+        add_int(limits, "stream_param", SG_STREAM_PARAM_MAX);
+        add_int(limits, "smime_recipients", SG_SMIME_RECIPIENTS_MAX);
+        add_int(limits, "smime_signature", SG_SMIME_SIGNATURE_MAX);
         json_object_object_add(r, "limits", limits);
 
         json_object_object_add(pol, "path", json_object_new_string(h->policy_path));
@@ -521,6 +543,13 @@ static sg_err op_version(sg_host *h, json_object *req, json_object **ret_result,
         json_object_object_add(r, "policy", pol);
         *ret_result = r;
         return SG_OK;
+}
+
+static sg_err op_stream_only(sg_host *h, json_object *req, json_object **ret_result, sg_error *err) {
+        return sg_error_set(err, SG_ERR_STREAM_INVALID,
+                            "%s is a stream: send its request as one frame and its input as input frames "
+                            "(docs/protocol.md, Streams)",
+                            string_member(req, "op"));
 }
 
 /* The sender's address (no display name) from `message.from`, or NULL. */

@@ -25,6 +25,13 @@ extern "C" {
 #define SG_PROMPT_INPUT_MAX       (8u << 20) /* bytes of the decision written to the prompt program */
 #define SG_HOST_KILL_GRACE_MS     2000       /* SIGTERM, then SIGKILL after this */
 
+/* Streams (smime.* ops; stream-job.h). */
+#define SG_HOST_STREAMS_MAX  1                     /* streams open at once */
+#define SG_STREAM_INPUT_MAX  ((long long) 1 << 30) /* bytes of one stream's input (1 GiB) */
+#define SG_STREAM_FRAMES_MAX 262144                /* input frames of one stream */
+#define SG_STREAM_PARAM_MAX  4096                  /* bytes of one string parameter (path, passphrase, ...) */
+#define SG_STREAM_QUEUE      4                     /* chunks queued in each direction */
+
 /* The native-messaging application name: the manifest's `name`, its file name
  * (`sealgate.host.json`) and what the extension passes to connectNative. */
 #define SG_HOST_NATIVE_NAME "sealgate.host"

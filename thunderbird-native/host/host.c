@@ -1,12 +1,13 @@
 /* sealgate-host: the Thunderbird native-messaging host's transport: frames in on
  * stdin, frames out on stdout, around the dispatch table (docs/protocol.md).
- * One poll(2) loop serves stdin and the open prompts (prompt-proc.c), so a
- * prompt never blocks other requests. */
+ * One poll(2) loop serves stdin, the open prompts (prompt-proc.c) and the
+ * open stream's worker (stream-job.c), so neither blocks other requests. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "sealgate-config.h"
 #include "sealgate/frame.h"
 #include "sealgate/util.h"
+#include "stream-job.h"
 
 /* Exit statuses (docs/protocol.md). */
 enum {
@@ -218,8 +220,19 @@ static int end_prompt(sg_host *h, open_prompt *op, int abandoned) {
         return w;
 }
 
-/* Serve one frame's payload: a response, a chunk taken, or a prompt started. */
+static sg_streams *streams;
+
+static int stream_send(void *userdata, const char *json, const char *id_json) {
+        return send_response(json, id_json);
+}
+
+/* Serve one frame's payload: a stream's frame, a response, a chunk taken, or
+ * a prompt started. */
 static int serve(sg_host *h, char *payload, size_t plen) {
+        bool handled = false;
+        int w = sg_streams_frame(streams, payload, plen, &handled);
+        if (handled || w < 0)
+                return w;
         char *id_json = NULL;
         sg_prompt_job *job = NULL;
         char *resp = sg_host_handle_frame_job(h, payload, plen, &id_json, &job);
@@ -305,6 +318,12 @@ int main(int argc, char **argv) {
                 return EXIT_PROTOCOL;
         }
         sg_host_set_log(h, log_cb, NULL);
+        streams = sg_streams_new(stream_send, log_cb, NULL);
+        if (!streams) {
+                sg_host_free(h);
+                log_line("out of memory");
+                return EXIT_PROTOCOL;
+        }
         /* For the doctor op and the prompt program's lookup: where we really
          * run from (symlinks resolved). */
         self_exe = realpath("/proc/self/exe", NULL);
@@ -320,13 +339,44 @@ int main(int argc, char **argv) {
         sg_frame_reader r;
         sg_frame_reader_init(&r, SG_FRAME_IN_MAX);
         static char buf[READ_SIZE];
+        size_t buf_off = 0, buf_len = 0; /* bytes read but not yet fed to the frame reader */
         int status = EXIT_CLEAN;
         for (;;) {
-                struct pollfd fds[2 + SG_HOST_PROMPTS_MAX * SG_PROMPT_POLLFDS];
+                /* Frames already read are served until a stream's input queue
+                 * is full; stdin is read again only when they are all served
+                 * and the queue has room (back-pressure). */
+                while (buf_off < buf_len && !sg_streams_input_full(streams)) {
+                        size_t used;
+                        char *payload;
+                        size_t plen;
+                        sg_error err;
+                        sg_err e = sg_frame_reader_feed(&r, buf + buf_off, buf_len - buf_off, &used, &payload, &plen,
+                                                        &err);
+                        buf_off += used;
+                        if (e) {
+                                /* The stream cannot be resynchronised: answer and close. */
+                                log_line("%s", err.message);
+                                send_error(e, err.message);
+                                status = EXIT_PROTOCOL;
+                                goto out;
+                        }
+                        if (!payload)
+                                continue;
+                        int w = serve(h, payload, plen);
+                        free(payload);
+                        if (w < 0) {
+                                status = EXIT_PROTOCOL;
+                                goto out;
+                        }
+                }
+                bool want_stdin = buf_off == buf_len;
+                struct pollfd fds[3 + SG_HOST_PROMPTS_MAX * SG_PROMPT_POLLFDS];
                 size_t first[SG_HOST_PROMPTS_MAX], count[SG_HOST_PROMPTS_MAX];
                 size_t nfds = 0;
-                fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+                /* fd -1: poll ignores the entry, stdin is left unread */
+                fds[nfds++] = (struct pollfd){.fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN};
                 fds[nfds++] = (struct pollfd){.fd = sigchld_pipe[0], .events = POLLIN};
+                fds[nfds++] = (struct pollfd){.fd = sg_streams_wake_fd(streams), .events = POLLIN};
                 int64_t now = sg_prompt_now_ms(), next = 0;
                 for (size_t i = 0; i < SG_HOST_PROMPTS_MAX; i++) {
                         first[i] = nfds;
@@ -359,8 +409,12 @@ int main(int argc, char **argv) {
                         while (read(sigchld_pipe[0], b, sizeof b) > 0) {
                         }
                 }
-                now = sg_prompt_now_ms();
                 int w = 0;
+                if (fds[2].revents && sg_streams_pump(streams) < 0) {
+                        status = EXIT_PROTOCOL;
+                        break;
+                }
+                now = sg_prompt_now_ms();
                 for (size_t i = 0; i < SG_HOST_PROMPTS_MAX && w == 0; i++) {
                         if (!prompts[i].job)
                                 continue;
@@ -373,7 +427,7 @@ int main(int argc, char **argv) {
                         status = EXIT_PROTOCOL;
                         break;
                 }
-                if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+                if (!want_stdin || !(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
                         continue;
 
                 ssize_t got = read(STDIN_FILENO, buf, sizeof buf);
@@ -390,35 +444,16 @@ int main(int argc, char **argv) {
                                 send_error(SG_ERR_FRAME, "input ended in the middle of a frame");
                                 status = EXIT_PROTOCOL;
                         }
+                        /* An open stream: truncated, or (input complete) run to its end. */
+                        if (sg_streams_eof(streams) < 0)
+                                status = EXIT_PROTOCOL;
                         break;
                 }
-                size_t off = 0;
-                while (off < (size_t) got) {
-                        size_t used;
-                        char *payload;
-                        size_t plen;
-                        sg_error err;
-                        sg_err e =
-                                sg_frame_reader_feed(&r, buf + off, (size_t) got - off, &used, &payload, &plen, &err);
-                        off += used;
-                        if (e) {
-                                /* The stream cannot be resynchronised: answer and close. */
-                                log_line("%s", err.message);
-                                send_error(e, err.message);
-                                status = EXIT_PROTOCOL;
-                                goto out;
-                        }
-                        if (!payload)
-                                continue;
-                        w = serve(h, payload, plen);
-                        free(payload);
-                        if (w < 0) {
-                                status = EXIT_PROTOCOL;
-                                goto out;
-                        }
-                }
+                buf_off = 0;
+                buf_len = (size_t) got;
         }
 out:
+        streams = sg_streams_free(streams);
         abandon_all(h);
         sg_frame_reader_clear(&r);
         sg_host_free(h);

@@ -48,6 +48,16 @@ typedef enum sg_err {
         SG_ERR_NO_CERTIFICATE,     /* "no_certificate" */
         SG_ERR_CERT_UNUSABLE,      /* "cert_unusable" */
         SG_ERR_DECRYPT_FAILED,     /* "decrypt_failed" */
+        SG_ERR_NOT_PGP,            /* "not_pgp": not an OpenPGP message */
+        SG_ERR_NO_INTEGRITY,       /* "no_integrity": OpenPGP data without MDC/AEAD, refused */
+        SG_ERR_NO_PUBLIC_KEY,      /* "no_public_key": no OpenPGP key for a recipient or signer */
+        SG_ERR_KEY_EXPIRED,        /* "key_expired" */
+        SG_ERR_KEY_REVOKED,        /* "key_revoked" */
+        SG_ERR_KEY_UNUSABLE,       /* "key_unusable": a key not fit for the operation */
+        SG_ERR_PROFILE_NOT_FOUND,  /* "profile_not_found": no (default) Thunderbird profile */
+        SG_ERR_NSS_DB,             /* "nss_db_unavailable": an NSS database cannot be opened */
+        SG_ERR_STREAM_INVALID,     /* "stream_invalid": a host stream's input frame is wrong (docs/protocol.md) */
+        SG_ERR_STREAM_BUSY,        /* "stream_busy": a host stream is open already */
         SG_ERR__MAX
 } sg_err;
 

@@ -1,0 +1,1120 @@
+/* sealgate-host: the smime.* ops as streams (docs/protocol.md, "Streams"):
+ * input frames go into a bounded queue that a worker thread reads as an
+ * sg_source; the worker's sg_sink fills a bounded output queue that the poll
+ * loop drains to stdout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "dispatch.h"
+#include "sealgate/frame.h"
+#include "sealgate/mime-smime.h"
+#include "sealgate/smime.h"
+#include "sealgate/util.h"
+#include "stream-job.h"
+
+enum op { OP_ENCRYPT, OP_DECRYPT, OP_SIGN, OP_VERIFY };
+static const char *const op_names[] = {"smime.encrypt", "smime.decrypt", "smime.sign", "smime.verify"};
+
+typedef struct chunk {
+        struct chunk *next;
+        unsigned char *data;
+        size_t len, pos; /* pos: bytes the worker has taken */
+} chunk;
+
+typedef struct queue {
+        chunk *head, *tail;
+        size_t n;
+} queue;
+
+static void queue_push(queue *q, chunk *c) {
+        c->next = NULL;
+        if (q->tail)
+                q->tail->next = c;
+        else
+                q->head = c;
+        q->tail = c;
+        q->n++;
+}
+
+static chunk *queue_pop(queue *q) {
+        chunk *c = q->head;
+        if (c) {
+                q->head = c->next;
+                if (!q->head)
+                        q->tail = NULL;
+                q->n--;
+        }
+        return c;
+}
+
+static void chunk_free(chunk *c) {
+        if (c) {
+                free(c->data);
+                free(c);
+        }
+}
+
+static void queue_clear(queue *q) {
+        chunk *c;
+        while ((c = queue_pop(q)))
+                chunk_free(c);
+}
+
+typedef struct job {
+        struct sg_streams *owner;
+        char *id_json;
+        enum op op;
+        long long frames, size; /* announced input */
+
+        /* parameters (owned copies) */
+        char **recipients;
+        size_t n_recipients;
+        sg_smime_cipher cipher;
+        sg_smime_digest digest;
+        bool der;         /* encrypt/sign: bare CMS instead of MIME */
+        bool want_output; /* verify: the signed content as output frames */
+        char *key_path, *cert_path, *passphrase;
+        char *ca_file, *ca_dir, *from;
+        bool system_ca;
+        unsigned char *signature; /* verify: detached signature (DER) */
+        size_t signature_len;
+
+        /* loop side */
+        long long next_index, received;
+        long long out_index;
+        bool started;
+        pthread_t thread;
+
+        /* shared, under mu */
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        queue in, out;
+        bool in_done, abort, finished;
+        char *final; /* the worker's final response */
+
+        /* worker side */
+        unsigned char *cur;
+        size_t cur_len;
+        long long out_bytes, out_frames;
+        EVP_MD_CTX *sha;
+} job;
+
+struct sg_streams {
+        sg_stream_send_fn send;
+        sg_stream_log_fn log;
+        void *userdata;
+        int wake[2];
+        bool mime_ready;
+        job *job;
+        /* input frames of a stream that was refused or ended early are
+         * dropped silently, up to the announced count */
+        char *discard_id;
+        long long discard_frames;
+};
+
+static void slog(sg_streams *s, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 2, 3)))
+#endif
+        ;
+
+static void slog(sg_streams *s, const char *fmt, ...) {
+        if (!s->log)
+                return;
+        char line[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+        s->log(s->userdata, line);
+}
+
+static void wake(sg_streams *s) {
+        if (write(s->wake[1], "w", 1) < 0) {
+                /* full: a wake-up is pending anyway */
+        }
+}
+
+static void wipe(char *p) {
+        if (p)
+                memset(p, 0, strlen(p));
+        free(p);
+}
+
+static job *job_free(job *j) {
+        if (!j)
+                return NULL;
+        free(j->id_json);
+        for (size_t i = 0; i < j->n_recipients; i++)
+                free(j->recipients[i]);
+        free(j->recipients);
+        free(j->key_path);
+        free(j->cert_path);
+        wipe(j->passphrase);
+        free(j->ca_file);
+        free(j->ca_dir);
+        free(j->from);
+        free(j->signature);
+        queue_clear(&j->in);
+        queue_clear(&j->out);
+        free(j->final);
+        free(j->cur);
+        EVP_MD_CTX_free(j->sha);
+        pthread_mutex_destroy(&j->mu);
+        pthread_cond_destroy(&j->cv);
+        free(j);
+        return NULL;
+}
+
+sg_streams *sg_streams_new(sg_stream_send_fn send, sg_stream_log_fn log, void *userdata) {
+        sg_streams *s = calloc(1, sizeof *s);
+        if (!s)
+                return NULL;
+        s->send = send;
+        s->log = log;
+        s->userdata = userdata;
+        if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
+int sg_streams_wake_fd(const sg_streams *s) {
+        return s->wake[0];
+}
+
+/* Stop the worker (it sees `abort` at its next queue operation) and wait. */
+static void job_stop(job *j) {
+        if (!j->started)
+                return;
+        pthread_mutex_lock(&j->mu);
+        j->abort = true;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        pthread_join(j->thread, NULL);
+        j->started = false;
+}
+
+sg_streams *sg_streams_free(sg_streams *s) {
+        if (!s)
+                return NULL;
+        if (s->job) {
+                job_stop(s->job);
+                s->job = job_free(s->job);
+        }
+        if (s->mime_ready)
+                sg_mime_smime_shutdown();
+        free(s->discard_id);
+        close(s->wake[0]);
+        close(s->wake[1]);
+        free(s);
+        return NULL;
+}
+
+/* ---- the worker's source and sink */
+
+static ptrdiff_t queue_read(void *ctx, void *buf, size_t n) {
+        job *j = ctx;
+        pthread_mutex_lock(&j->mu);
+        while (!j->in.head && !j->in_done && !j->abort)
+                pthread_cond_wait(&j->cv, &j->mu);
+        ptrdiff_t r = 0;
+        bool freed = false;
+        if (j->abort) {
+                r = -1;
+        } else if (j->in.head) {
+                chunk *c = j->in.head;
+                size_t k = c->len - c->pos;
+                if (k > n)
+                        k = n;
+                memcpy(buf, c->data + c->pos, k);
+                c->pos += k;
+                r = (ptrdiff_t) k;
+                if (c->pos == c->len) {
+                        chunk_free(queue_pop(&j->in));
+                        freed = true;
+                }
+        }
+        pthread_mutex_unlock(&j->mu);
+        if (freed)
+                wake(j->owner); /* room in the queue: read stdin again */
+        return r;
+}
+
+static int push_output(job *j) {
+        if (!j->cur_len)
+                return 0;
+        chunk *c = calloc(1, sizeof *c);
+        if (!c)
+                return -1;
+        c->data = j->cur;
+        c->len = j->cur_len;
+        j->cur = NULL;
+        j->cur_len = 0;
+        pthread_mutex_lock(&j->mu);
+        while (j->out.n >= SG_STREAM_QUEUE && !j->abort)
+                pthread_cond_wait(&j->cv, &j->mu);
+        bool aborted = j->abort;
+        if (!aborted)
+                queue_push(&j->out, c);
+        pthread_mutex_unlock(&j->mu);
+        if (aborted) {
+                chunk_free(c);
+                return -1;
+        }
+        j->out_frames++;
+        wake(j->owner);
+        return 0;
+}
+
+static int queue_write(void *ctx, const void *buf, size_t n) {
+        job *j = ctx;
+        const unsigned char *p = buf;
+        if (EVP_DigestUpdate(j->sha, buf, n) != 1)
+                return -1;
+        j->out_bytes += (long long) n;
+        while (n > 0) {
+                if (!j->cur && !(j->cur = malloc(SG_CHUNK_RAW_MAX)))
+                        return -1;
+                size_t k = SG_CHUNK_RAW_MAX - j->cur_len;
+                if (k > n)
+                        k = n;
+                memcpy(j->cur + j->cur_len, p, k);
+                j->cur_len += k;
+                p += k;
+                n -= k;
+                if (j->cur_len == SG_CHUNK_RAW_MAX && push_output(j) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* decrypt and verify need a seekable input (GMime parses the MIME
+ * structure; AuthEnvelopedData's tag follows its content): the input, which
+ * is ciphertext or a signed message, is copied to an unlinked file. */
+static int spool(sg_source *src, sg_error *err) {
+        const char *dir = getenv("TMPDIR");
+        if (!dir || !*dir)
+                dir = "/tmp";
+        int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                FILE *f = tmpfile();
+                fd = f ? dup(fileno(f)) : -1;
+                if (f)
+                        fclose(f);
+        }
+        if (fd < 0) {
+                sg_error_set(err, SG_ERR_IO, "cannot create a temporary file in %s: %s", dir, strerror(errno));
+                return -1;
+        }
+        static __thread unsigned char buf[65536];
+        sg_sink out = sg_sink_fd(fd);
+        for (;;) {
+                ptrdiff_t k = src->read(src->ctx, buf, sizeof buf);
+                if (k == 0)
+                        break;
+                if (k < 0) {
+                        sg_error_set(err, SG_ERR_IO, "the stream was ended");
+                        close(fd);
+                        return -1;
+                }
+                if (out.write(out.ctx, buf, (size_t) k) < 0) {
+                        sg_error_set(err, SG_ERR_IO, "cannot write a temporary file in %s: %s", dir, strerror(errno));
+                        close(fd);
+                        return -1;
+                }
+        }
+        if (lseek(fd, 0, SEEK_SET) != 0) {
+                sg_error_set(err, SG_ERR_IO, "cannot read back a temporary file: %s", strerror(errno));
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* The rest of the input after the op: the result says "complete" only when
+ * every announced byte arrived. */
+static sg_err drain(sg_source *src, sg_error *err) {
+        static __thread unsigned char buf[65536];
+        ptrdiff_t k;
+        while ((k = src->read(src->ctx, buf, sizeof buf)) > 0) {
+        }
+        return k < 0 ? sg_error_set(err, SG_ERR_IO, "the stream was ended") : SG_OK;
+}
+
+/* ---- results */
+
+static json_object *jstr(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *jtime(int64_t t) {
+        time_t tt = (time_t) t;
+        struct tm tm;
+        char b[40] = "?";
+        if (gmtime_r(&tt, &tm))
+                strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return json_object_new_string(b);
+}
+
+/* The same shape as `sealgate smime verify --json` (docs/cli.md). */
+static void add_verify(json_object *r, const sg_smime_verify_result *res, const char *from) {
+        json_object *list = json_object_new_array();
+        json_object_object_add(r, "valid", json_object_new_boolean(res->valid));
+        json_object_object_add(r, "from", jstr(from));
+        for (size_t i = 0; i < res->n_signers; i++) {
+                const sg_smime_signer *s = &res->signers[i];
+                json_object *o = json_object_new_object(), *em = json_object_new_array();
+                json_object_object_add(o, "valid", json_object_new_boolean(s->valid));
+                json_object_object_add(o, "signature_valid", json_object_new_boolean(s->signature_valid));
+                json_object_object_add(o, "subject", jstr(s->subject));
+                for (size_t k = 0; k < s->n_emails; k++)
+                        json_object_array_add(em, json_object_new_string(s->emails[k]));
+                json_object_object_add(o, "emails", em);
+                json_object_object_add(o, "issuer", jstr(s->issuer));
+                json_object_object_add(o, "serial", jstr(s->serial));
+                json_object_object_add(o, "not_before", s->subject ? jtime(s->not_before) : NULL);
+                json_object_object_add(o, "not_after", s->subject ? jtime(s->not_after) : NULL);
+                json_object_object_add(o, "cert_time_valid", json_object_new_boolean(s->cert_time_valid));
+                json_object_object_add(o, "chain_trusted", json_object_new_boolean(s->chain_trusted));
+                json_object_object_add(o, "chain_error", jstr(s->chain_error));
+                json_object_object_add(o, "email_matches",
+                                       s->email_checked ? json_object_new_boolean(s->email_matches) : NULL);
+                json_object_object_add(o, "usage_ok", json_object_new_boolean(s->usage_ok));
+                json_object_object_add(o, "usage_error", jstr(s->usage_error));
+                json_object_object_add(o, "signing_time", s->has_signing_time ? jtime(s->signing_time) : NULL);
+                json_object_object_add(o, "digest", jstr(s->digest));
+                json_object_array_add(list, o);
+        }
+        json_object_object_add(r, "signers", list);
+}
+
+static char *result_response(job *j, const sg_smime_verify_result *vres, const char *from) {
+        unsigned char md[32];
+        unsigned int mdlen = 0;
+        char hex[65];
+        EVP_DigestFinal_ex(j->sha, md, &mdlen);
+        for (unsigned i = 0; i < 32; i++)
+                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        json_object *doc = json_object_new_object(), *r = json_object_new_object(), *in = json_object_new_object(),
+                    *out = json_object_new_object();
+        json_object *id = json_tokener_parse(j->id_json);
+        json_object_object_add(doc, "id", id);
+        json_object_object_add(r, "complete", json_object_new_boolean(1));
+        json_object_object_add(r, "op", json_object_new_string(op_names[j->op]));
+        json_object_object_add(in, "frames", json_object_new_int64(j->frames));
+        json_object_object_add(in, "size", json_object_new_int64(j->size));
+        json_object_object_add(r, "input", in);
+        json_object_object_add(out, "frames", json_object_new_int64(j->out_frames));
+        json_object_object_add(out, "size", json_object_new_int64(j->out_bytes));
+        json_object_object_add(out, "sha256", json_object_new_string(hex));
+        json_object_object_add(r, "output", out);
+        if (j->op == OP_ENCRYPT) {
+                json_object_object_add(r, "cipher", json_object_new_string(sg_smime_cipher_name(j->cipher)));
+                json_object_object_add(r, "format", json_object_new_string(j->der ? "der" : "mime"));
+        } else if (j->op == OP_SIGN) {
+                json_object_object_add(r, "digest", json_object_new_string(sg_smime_digest_name(j->digest)));
+                json_object_object_add(r, "format", json_object_new_string(j->der ? "der" : "mime"));
+        } else if (j->op == OP_VERIFY) {
+                add_verify(r, vres, from);
+        }
+        json_object_object_add(doc, "result", r);
+        char *s =
+                sg_strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(doc);
+        return s;
+}
+
+static void *worker(void *arg) {
+        job *j = arg;
+        const sg_smime_ops *ops = sg_smime_openssl();
+        sg_source src = {.read = queue_read, .ctx = j};
+        sg_sink dst = {.write = queue_write, .ctx = j};
+        sg_smime_key key = {.path = j->key_path, .cert_path = j->cert_path, .passphrase = j->passphrase};
+        sg_smime_trust trust = {.ca_file = j->ca_file, .ca_dir = j->ca_dir, .system = j->system_ca};
+        sg_smime_verify_result *vres = NULL;
+        char *from = NULL;
+        sg_error err = {0};
+        sg_err r = SG_OK;
+        int fd = -1;
+
+        switch (j->op) {
+        case OP_ENCRYPT:
+                r = j->der ? ops->encrypt((const char *const *) j->recipients, j->n_recipients, j->cipher, &src, &dst,
+                                          &err)
+                           : sg_mime_smime_encrypt(ops, (const char *const *) j->recipients, j->n_recipients, j->cipher,
+                                                   &src, &dst, &err);
+                break;
+        case OP_SIGN:
+                r = j->der ? ops->sign(&key, j->digest, &src, NULL, &dst, &err)
+                           : sg_mime_smime_sign(ops, &key, j->digest, &src, &dst, &err);
+                break;
+        case OP_DECRYPT:
+                fd = spool(&src, &err);
+                r = fd < 0 ? err.code : sg_mime_smime_decrypt(ops, &key, (size_t) SG_STREAM_INPUT_MAX, fd, &dst, &err);
+                break;
+        case OP_VERIFY:
+                if (j->signature) {
+                        r = ops->verify(&trust, j->signature, j->signature_len, &src, j->from, &vres, &err);
+                        if (r == SG_OK && j->from && !(from = sg_strdup(j->from)))
+                                r = sg_error_set(&err, SG_ERR_NOMEM, "out of memory");
+                } else {
+                        fd = spool(&src, &err);
+                        r = fd < 0 ? err.code
+                                   : sg_mime_smime_verify(ops, &trust, fd, j->from, j->want_output ? &dst : NULL, &from,
+                                                          &vres, &err);
+                }
+                break;
+        }
+        if (fd >= 0)
+                close(fd);
+        if (r == SG_OK)
+                r = drain(&src, &err);
+        if (r == SG_OK && push_output(j) < 0)
+                r = sg_error_set(&err, SG_ERR_IO, "the stream was ended");
+        char *final = r == SG_OK ? result_response(j, vres, from) : sg_host_error_response(j->id_json, r, err.message);
+        sg_smime_verify_result_free(vres);
+        free(from);
+        pthread_mutex_lock(&j->mu);
+        j->final = final;
+        j->finished = true;
+        pthread_mutex_unlock(&j->mu);
+        wake(j->owner);
+        return NULL;
+}
+
+/* ---- the poll loop's side */
+
+static int send_error(sg_streams *s, const char *id_json, sg_err code, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 4, 5)))
+#endif
+        ;
+
+static int send_error(sg_streams *s, const char *id_json, sg_err code, const char *fmt, ...) {
+        sg_error e = {.code = code};
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e.message, sizeof e.message, fmt, ap);
+        va_end(ap);
+        char *resp = sg_host_error_response(id_json, code, e.message);
+        int w = resp ? s->send(s->userdata, resp, id_json) : -1;
+        free(resp);
+        return w;
+}
+
+static void set_discard(sg_streams *s, const char *id_json, long long next, long long frames) {
+        free(s->discard_id);
+        s->discard_id = next < frames ? sg_strdup(id_json) : NULL;
+        s->discard_frames = frames;
+}
+
+/* End the open stream now with an error of the loop's own (bad input frame,
+ * end of file): the worker is stopped, queued output dropped. */
+static int abort_stream(sg_streams *s, sg_err code, const char *message) {
+        job *j = s->job;
+        job_stop(j);
+        slog(s, "stream %s (%s) ended: %s: %s", j->id_json, op_names[j->op], sg_err_code(code), message);
+        set_discard(s, j->id_json, j->next_index, j->frames);
+        char *resp = sg_host_error_response(j->id_json, code, message);
+        int w = resp ? s->send(s->userdata, resp, j->id_json) : -1;
+        free(resp);
+        s->job = job_free(j);
+        return w;
+}
+
+static int send_output(sg_streams *s, job *j, chunk *c) {
+        char *b64 = sg_base64_encode(c->data, c->len);
+        size_t n = b64 ? strlen(b64) + strlen(j->id_json) + 64 : 0;
+        char *frame = b64 ? malloc(n) : NULL;
+        int w = -1;
+        if (frame) {
+                snprintf(frame, n, "{\"id\":%s,\"output\":{\"index\":%lld},\"data\":\"%s\"}", j->id_json,
+                         j->out_index++, b64);
+                w = s->send(s->userdata, frame, j->id_json);
+        }
+        free(frame);
+        free(b64);
+        chunk_free(c);
+        return w;
+}
+
+int sg_streams_pump(sg_streams *s) {
+        char b[64];
+        while (read(s->wake[0], b, sizeof b) > 0) {
+        }
+        job *j = s->job;
+        if (!j)
+                return 0;
+        for (;;) {
+                pthread_mutex_lock(&j->mu);
+                chunk *c = queue_pop(&j->out);
+                bool finished = j->finished && !c;
+                if (c)
+                        pthread_cond_broadcast(&j->cv);
+                pthread_mutex_unlock(&j->mu);
+                if (c) {
+                        if (send_output(s, j, c) < 0) {
+                                job_stop(j);
+                                s->job = job_free(j);
+                                return -1;
+                        }
+                        continue;
+                }
+                if (!finished)
+                        return 0;
+                break;
+        }
+        pthread_join(j->thread, NULL);
+        j->started = false;
+        slog(s, "stream %s (%s) ended: %lld input bytes, %lld output frames", j->id_json, op_names[j->op], j->received,
+             j->out_index);
+        set_discard(s, j->id_json, j->next_index, j->frames);
+        int w = j->final ? s->send(s->userdata, j->final, j->id_json) : -1;
+        s->job = job_free(j);
+        return w;
+}
+
+bool sg_streams_input_full(sg_streams *s) {
+        job *j = s->job;
+        if (!j)
+                return false;
+        pthread_mutex_lock(&j->mu);
+        bool full = j->in.n >= SG_STREAM_QUEUE && !j->finished;
+        pthread_mutex_unlock(&j->mu);
+        return full;
+}
+
+int sg_streams_eof(sg_streams *s) {
+        job *j = s->job;
+        if (!j)
+                return 0;
+        if (j->next_index < j->frames) {
+                char m[SG_ERROR_MESSAGE_MAX];
+                snprintf(m, sizeof m, "the input ended after %lld of %lld frames (%lld of %lld bytes)", j->next_index,
+                         j->frames, j->received, j->size);
+                return abort_stream(s, SG_ERR_TRUNCATED, m);
+        }
+        while (s->job) {
+                struct pollfd pfd = {.fd = s->wake[0], .events = POLLIN};
+                if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                        return -1;
+                if (sg_streams_pump(s) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* ---- frames */
+
+/* Strict base64 as sg_base64_decode() accepts it (padded, standard
+ * alphabet, canonical), table-driven: input frames carry up to 1 GiB, and
+ * the generic decoder was most of the host's time on them. */
+static signed char b64_table[256];
+
+static void b64_table_init(void) {
+        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        memset(b64_table, -1, sizeof b64_table);
+        for (int i = 0; i < 64; i++)
+                b64_table[(unsigned char) alphabet[i]] = (signed char) i;
+}
+
+static bool b64_decode(const char *text, size_t len, unsigned char **ret, size_t *ret_len) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, b64_table_init);
+        *ret = NULL;
+        *ret_len = 0;
+        if (len % 4 != 0)
+                return false;
+        const unsigned char *t = (const unsigned char *) text;
+        size_t pad = len >= 4 && t[len - 1] == '=' ? (t[len - 2] == '=' ? 2 : 1) : 0;
+        unsigned char *out = malloc(len / 4 * 3 + 1);
+        if (!out)
+                return false;
+        size_t o = 0;
+        int bad = 0;
+        size_t full = len - (pad ? 4 : 0);
+        for (size_t i = 0; i < full; i += 4) {
+                int a = b64_table[t[i]], b = b64_table[t[i + 1]], c = b64_table[t[i + 2]], d = b64_table[t[i + 3]];
+                bad |= a | b | c | d; /* any -1 sets the sign bit */
+                uint32_t w = (uint32_t) (a & 63) << 18 | (uint32_t) (b & 63) << 12 | (uint32_t) (c & 63) << 6 |
+                             (uint32_t) (d & 63);
+                out[o++] = (unsigned char) (w >> 16);
+                out[o++] = (unsigned char) (w >> 8);
+                out[o++] = (unsigned char) w;
+        }
+        if (pad) {
+                int a = b64_table[t[full]], b = b64_table[t[full + 1]];
+                int c = pad == 1 ? b64_table[t[full + 2]] : 0;
+                bad |= a | b | c;
+                uint32_t w = (uint32_t) (a & 63) << 18 | (uint32_t) (b & 63) << 12 | (uint32_t) (c & 63) << 6;
+                if ((pad == 2 && (w & 0xFFFF)) || (pad == 1 && (w & 0xFF)))
+                        bad = -1; /* not canonical */
+                out[o++] = (unsigned char) (w >> 16);
+                if (pad == 1)
+                        out[o++] = (unsigned char) (w >> 8);
+        }
+        if (bad < 0) {
+                free(out);
+                return false;
+        }
+        *ret = out;
+        *ret_len = o;
+        return true;
+}
+
+static json_object *parse(const char *text, size_t len) {
+        if (len > INT32_MAX || memchr(text, '\0', len) || !sg_utf8_valid(text, len))
+                return NULL;
+        json_tokener *tok = json_tokener_new_ex(SG_HOST_JSON_DEPTH);
+        if (!tok)
+                return NULL;
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        json_object *o = json_tokener_parse_ex(tok, text, (int) len);
+        enum json_tokener_error je = json_tokener_get_error(tok);
+        size_t end = json_tokener_get_parse_end(tok);
+        json_tokener_free(tok);
+        while (end < len && (text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r'))
+                end++;
+        if (je != json_tokener_success || end < len || !json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+/* The id as JSON, when it is one the dispatcher accepts (an integer, or a
+ * string of at most SG_HOST_ID_MAX bytes); else NULL. */
+static char *id_json_of(json_object *req) {
+        json_object *id;
+        if (!json_object_object_get_ex(req, "id", &id))
+                return NULL;
+        bool ok = json_object_is_type(id, json_type_int) ||
+                  (json_object_is_type(id, json_type_string) && json_object_get_string_len(id) <= SG_HOST_ID_MAX &&
+                   strlen(json_object_get_string(id)) == (size_t) json_object_get_string_len(id));
+        return ok ? sg_strdup(
+                            json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
+                  : NULL;
+}
+
+/* Parameter checks: each fills `err` and returns false. */
+static bool get_string(json_object *o, const char *key, bool required, char **ret, sg_error *err) {
+        json_object *v;
+        *ret = NULL;
+        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
+                if (required)
+                        sg_error_set(err, SG_ERR_REQUEST, "\"%s\" is required", key);
+                return !required;
+        }
+        if (!json_object_is_type(v, json_type_string)) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"%s\" must be a string", key);
+                return false;
+        }
+        size_t n = (size_t) json_object_get_string_len(v);
+        const char *str = json_object_get_string(v);
+        if (n > SG_STREAM_PARAM_MAX) {
+                sg_error_set(err, SG_ERR_LIMIT, "\"%s\" is longer than %d bytes", key, SG_STREAM_PARAM_MAX);
+                return false;
+        }
+        if (strlen(str) != n || (required && n == 0)) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"%s\" must be a non-empty string without NUL", key);
+                return false;
+        }
+        if (!(*ret = sg_strdup(str))) {
+                sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                return false;
+        }
+        return true;
+}
+
+static bool only_keys(json_object *o, const char *const *keys, const char *what, sg_error *err) {
+        json_object_object_foreach(o, k, v) {
+                (void) v;
+                bool known = false;
+                for (size_t i = 0; keys[i] && !known; i++)
+                        known = strcmp(keys[i], k) == 0;
+                if (!known) {
+                        char q[64];
+                        snprintf(q, sizeof q, "%.*s", (int) (strlen(k) > 40 ? 40 : strlen(k)), k);
+                        sg_error_set(err, SG_ERR_REQUEST, "unknown key \"%s\" in %s", q, what);
+                        return false;
+                }
+        }
+        return true;
+}
+
+static bool get_key(json_object *req, job *j, sg_error *err) {
+        json_object *k;
+        if (!json_object_object_get_ex(req, "key", &k) || !json_object_is_type(k, json_type_object)) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"key\" must be an object {path, cert, passphrase}");
+                return false;
+        }
+        static const char *const keys[] = {"path", "cert", "passphrase", NULL};
+        return only_keys(k, keys, "\"key\"", err) && get_string(k, "path", true, &j->key_path, err) &&
+               get_string(k, "cert", false, &j->cert_path, err) &&
+               get_string(k, "passphrase", false, &j->passphrase, err);
+}
+
+static bool get_bool(json_object *o, const char *key, bool *ret, sg_error *err) {
+        json_object *v;
+        *ret = false;
+        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+                return true;
+        if (!json_object_is_type(v, json_type_boolean)) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"%s\" must be true or false", key);
+                return false;
+        }
+        *ret = json_object_get_boolean(v);
+        return true;
+}
+
+static bool get_format(json_object *req, job *j, sg_error *err) {
+        char *f = NULL;
+        if (!get_string(req, "format", false, &f, err))
+                return false;
+        bool ok = !f || strcmp(f, "mime") == 0 || strcmp(f, "der") == 0;
+        j->der = f && strcmp(f, "der") == 0;
+        free(f);
+        if (!ok)
+                sg_error_set(err, SG_ERR_REQUEST, "\"format\" must be \"mime\" or \"der\"");
+        return ok;
+}
+
+static bool get_int(json_object *o, const char *key, long long max, long long *ret, sg_error *err) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int)) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"input.%s\" must be an integer", key);
+                return false;
+        }
+        errno = 0;
+        int64_t x = json_object_get_int64(v);
+        if (x < 0 || errno) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"input.%s\" must not be negative", key);
+                return false;
+        }
+        if (x > max) {
+                sg_error_set(err, SG_ERR_LIMIT, "\"input.%s\" is over the limit of %lld", key, max);
+                return false;
+        }
+        *ret = x;
+        return true;
+}
+
+/* Fill `j` from the request; false with `err` set when it is refused. */
+static bool parse_request(json_object *req, job *j, sg_error *err) {
+        static const char *const common[] = {"id", "op", "input"};
+        static const char *const enc[] = {"recipients", "cipher", "format", NULL};
+        static const char *const dec[] = {"key", NULL};
+        static const char *const sig[] = {"key", "digest", "format", NULL};
+        static const char *const ver[] = {"trust", "from", "signature", "output", NULL};
+        const char *const *own = j->op == OP_ENCRYPT ? enc : j->op == OP_DECRYPT ? dec : j->op == OP_SIGN ? sig : ver;
+        const char *keys[8];
+        size_t n = 0;
+        for (size_t i = 0; i < 3; i++)
+                keys[n++] = common[i];
+        for (size_t i = 0; own[i]; i++)
+                keys[n++] = own[i];
+        keys[n] = NULL;
+        if (!only_keys(req, keys, "the request", err))
+                return false;
+
+        json_object *in;
+        if (!json_object_object_get_ex(req, "input", &in) || !json_object_is_type(in, json_type_object)) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"input\" must be an object {frames, size}");
+                return false;
+        }
+        static const char *const inkeys[] = {"frames", "size", NULL};
+        if (!only_keys(in, inkeys, "\"input\"", err) || !get_int(in, "frames", SG_STREAM_FRAMES_MAX, &j->frames, err) ||
+            !get_int(in, "size", SG_STREAM_INPUT_MAX, &j->size, err))
+                return false;
+        if ((j->frames == 0) != (j->size == 0) || j->size > j->frames * (long long) SG_CHUNK_RAW_MAX) {
+                sg_error_set(err, SG_ERR_REQUEST,
+                             "\"input\": %lld bytes cannot come in %lld frames of at most %d bytes", j->size, j->frames,
+                             SG_CHUNK_RAW_MAX);
+                return false;
+        }
+
+        char *name = NULL;
+        json_object *v;
+        switch (j->op) {
+        case OP_ENCRYPT:
+                if (!json_object_object_get_ex(req, "recipients", &v) || !json_object_is_type(v, json_type_array) ||
+                    json_object_array_length(v) == 0) {
+                        sg_error_set(err, SG_ERR_REQUEST,
+                                     "\"recipients\" must be a non-empty array of certificate paths");
+                        return false;
+                }
+                if (json_object_array_length(v) > SG_SMIME_RECIPIENTS_MAX) {
+                        sg_error_set(err, SG_ERR_LIMIT, "more than %d recipients", SG_SMIME_RECIPIENTS_MAX);
+                        return false;
+                }
+                j->recipients = calloc(json_object_array_length(v), sizeof *j->recipients);
+                if (!j->recipients) {
+                        sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                        return false;
+                }
+                for (size_t i = 0; i < json_object_array_length(v); i++) {
+                        json_object *wrap = json_object_new_object();
+                        json_object_object_add(wrap, "recipient", json_object_get(json_object_array_get_idx(v, i)));
+                        bool ok = get_string(wrap, "recipient", true, &j->recipients[i], err);
+                        json_object_put(wrap);
+                        if (!ok)
+                                return false;
+                        j->n_recipients++;
+                }
+                if (!get_string(req, "cipher", false, &name, err))
+                        return false;
+                if (name && !sg_smime_cipher_from_name(name, &j->cipher)) {
+                        sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
+                                     "unknown cipher \"%.64s\": use aes256-cbc, aes256-gcm or aes128-cbc", name);
+                        free(name);
+                        return false;
+                }
+                free(name);
+                return get_format(req, j, err);
+        case OP_SIGN:
+                if (!get_key(req, j, err) || !get_string(req, "digest", false, &name, err))
+                        return false;
+                if (name && !sg_smime_digest_from_name(name, &j->digest)) {
+                        sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
+                                     "unknown digest \"%.64s\": use sha256, sha384 or sha512", name);
+                        free(name);
+                        return false;
+                }
+                free(name);
+                return get_format(req, j, err);
+        case OP_DECRYPT:
+                return get_key(req, j, err);
+        case OP_VERIFY:
+                if (json_object_object_get_ex(req, "trust", &v) && !json_object_is_type(v, json_type_null)) {
+                        static const char *const tkeys[] = {"ca_file", "ca_dir", "system", NULL};
+                        if (!json_object_is_type(v, json_type_object)) {
+                                sg_error_set(err, SG_ERR_REQUEST,
+                                             "\"trust\" must be an object {ca_file, ca_dir, system}");
+                                return false;
+                        }
+                        if (!only_keys(v, tkeys, "\"trust\"", err) ||
+                            !get_string(v, "ca_file", false, &j->ca_file, err) ||
+                            !get_string(v, "ca_dir", false, &j->ca_dir, err) ||
+                            !get_bool(v, "system", &j->system_ca, err))
+                                return false;
+                }
+                if (!get_string(req, "from", false, &j->from, err) || !get_bool(req, "output", &j->want_output, err))
+                        return false;
+                if (json_object_object_get_ex(req, "signature", &v) && !json_object_is_type(v, json_type_null)) {
+                        if (!json_object_is_type(v, json_type_string)) {
+                                sg_error_set(err, SG_ERR_REQUEST, "\"signature\" must be a base64 string");
+                                return false;
+                        }
+                        void *d = NULL;
+                        size_t dlen = 0;
+                        size_t tlen = (size_t) json_object_get_string_len(v);
+                        if (tlen > (SG_SMIME_SIGNATURE_MAX / 3 + 1) * 4) {
+                                sg_error_set(err, SG_ERR_LIMIT, "\"signature\" is over %d bytes",
+                                             SG_SMIME_SIGNATURE_MAX);
+                                return false;
+                        }
+                        sg_error e2;
+                        if (sg_base64_decode(json_object_get_string(v), tlen, &d, &dlen, &e2) != SG_OK) {
+                                sg_error_set(err, SG_ERR_REQUEST, "\"signature\" is not valid base64");
+                                return false;
+                        }
+                        j->signature = d;
+                        j->signature_len = dlen;
+                        if (dlen > SG_SMIME_SIGNATURE_MAX) {
+                                sg_error_set(err, SG_ERR_LIMIT, "\"signature\" is over %d bytes",
+                                             SG_SMIME_SIGNATURE_MAX);
+                                return false;
+                        }
+                        if (dlen == 0) {
+                                sg_error_set(err, SG_ERR_REQUEST, "\"signature\" is empty");
+                                return false;
+                        }
+                        if (j->want_output) {
+                                sg_error_set(err, SG_ERR_REQUEST,
+                                             "with a detached \"signature\" the content is the input: \"output\" is "
+                                             "not used");
+                                return false;
+                        }
+                }
+                return true;
+        }
+        return false;
+}
+
+static int start_stream(sg_streams *s, json_object *req, enum op op, char *id_json) {
+        sg_error err = {0};
+        job *j = calloc(1, sizeof *j);
+        if (!j) {
+                int w = send_error(s, id_json, SG_ERR_NOMEM, "out of memory");
+                free(id_json);
+                return w;
+        }
+        pthread_mutex_init(&j->mu, NULL);
+        pthread_cond_init(&j->cv, NULL);
+        j->owner = s;
+        j->id_json = id_json;
+        j->op = op;
+        bool ok = parse_request(req, j, &err);
+        if (ok && s->job) {
+                sg_error_set(&err, SG_ERR_STREAM_BUSY,
+                             "a stream (id %.64s) is open: send one stream at a time (at most %d)", s->job->id_json,
+                             SG_HOST_STREAMS_MAX);
+                ok = false;
+        }
+        if (ok && !(j->sha = EVP_MD_CTX_new()))
+                ok = !sg_error_set(&err, SG_ERR_NOMEM, "out of memory");
+        if (ok && EVP_DigestInit_ex(j->sha, EVP_sha256(), NULL) != 1)
+                ok = !sg_error_set(&err, SG_ERR_INTERNAL, "stream: cannot set up SHA-256");
+        if (ok && !s->mime_ready) {
+                sg_mime_smime_init(); /* GMime's global set-up, once, on this thread */
+                s->mime_ready = true;
+        }
+        if (ok && pthread_create(&j->thread, NULL, worker, j) != 0)
+                ok = !sg_error_set(&err, SG_ERR_NOMEM, "cannot start a worker thread");
+        if (!ok) {
+                /* the input frames already on their way are dropped */
+                if (err.code != SG_ERR_STREAM_BUSY || strcmp(s->job->id_json, id_json) != 0)
+                        set_discard(s, id_json, 0, j->frames);
+                int w = send_error(s, id_json, err.code, "%s", err.message);
+                job_free(j);
+                return w;
+        }
+        j->started = true;
+        s->job = j;
+        if (s->discard_id && strcmp(s->discard_id, id_json) == 0)
+                set_discard(s, id_json, 0, 0);
+        slog(s, "stream %s (%s) started: %lld bytes in %lld frames", id_json, op_names[op], j->size, j->frames);
+        if (j->frames == 0) {
+                pthread_mutex_lock(&j->mu);
+                j->in_done = true;
+                pthread_cond_broadcast(&j->cv);
+                pthread_mutex_unlock(&j->mu);
+        }
+        return 0;
+}
+
+static int input_frame(sg_streams *s, json_object *req, char *id_json) {
+        json_object *in, *idx, *data;
+        int w = 0;
+        bool shaped = json_object_object_get_ex(req, "input", &in) && json_object_is_type(in, json_type_object) &&
+                      json_object_object_get_ex(in, "index", &idx) && json_object_is_type(idx, json_type_int) &&
+                      json_object_object_length(in) == 1 && json_object_object_get_ex(req, "data", &data) &&
+                      json_object_is_type(data, json_type_string) && json_object_object_length(req) == 3;
+        long long index = shaped ? (long long) json_object_get_int64(idx) : -1;
+        job *j = s->job;
+        if (!j || strcmp(j->id_json, id_json) != 0) {
+                if (s->discard_id && strcmp(s->discard_id, id_json) == 0 && index >= 0 && index < s->discard_frames) {
+                        if (index == s->discard_frames - 1)
+                                set_discard(s, id_json, 0, 0);
+                } else {
+                        w = send_error(s, id_json, SG_ERR_STREAM_INVALID, "no stream with this id is open");
+                }
+                free(id_json);
+                return w;
+        }
+        free(id_json);
+        char m[SG_ERROR_MESSAGE_MAX];
+        if (!shaped)
+                return abort_stream(s, SG_ERR_STREAM_INVALID,
+                                    "an input frame must be {\"id\", \"input\": {\"index\": i}, \"data\": base64}");
+        if (index != j->next_index) {
+                snprintf(m, sizeof m, "input frame %lld arrived where frame %lld was expected", index, j->next_index);
+                return abort_stream(s, SG_ERR_STREAM_INVALID, m);
+        }
+        size_t tlen = (size_t) json_object_get_string_len(data);
+        if (tlen > (SG_CHUNK_RAW_MAX / 3 + 1) * 4) {
+                snprintf(m, sizeof m, "input frame %lld carries more than %d bytes", index, SG_CHUNK_RAW_MAX);
+                return abort_stream(s, SG_ERR_LIMIT, m);
+        }
+        unsigned char *bytes = NULL;
+        size_t n = 0;
+        if (!b64_decode(json_object_get_string(data), tlen, &bytes, &n)) {
+                snprintf(m, sizeof m, "input frame %lld: \"data\" is not valid base64", index);
+                return abort_stream(s, SG_ERR_STREAM_INVALID, m);
+        }
+        if (n > SG_CHUNK_RAW_MAX) {
+                free(bytes);
+                snprintf(m, sizeof m, "input frame %lld carries more than %d bytes", index, SG_CHUNK_RAW_MAX);
+                return abort_stream(s, SG_ERR_LIMIT, m);
+        }
+        j->next_index++;
+        j->received += (long long) n;
+        bool last = j->next_index == j->frames;
+        if (j->received > j->size || (last && j->received != j->size)) {
+                free(bytes);
+                snprintf(m, sizeof m, "the input frames carry %s%lld bytes, %lld were announced",
+                         last ? "" : "more than ", j->received, j->size);
+                return abort_stream(s, SG_ERR_STREAM_INVALID, m);
+        }
+        chunk *c = n ? calloc(1, sizeof *c) : NULL;
+        if (n && !c) {
+                free(bytes);
+                return abort_stream(s, SG_ERR_NOMEM, "out of memory");
+        }
+        if (c) {
+                c->data = bytes;
+                c->len = n;
+        } else {
+                free(bytes);
+        }
+        pthread_mutex_lock(&j->mu);
+        if (c && !j->finished)
+                queue_push(&j->in, c);
+        else
+                chunk_free(c);
+        if (last)
+                j->in_done = true;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        return 0;
+}
+
+int sg_streams_frame(sg_streams *s, const char *payload, size_t len, bool *ret_handled) {
+        *ret_handled = false;
+        /* Most frames are ordinary requests: parse only what may be ours. */
+        if (!memmem(payload, len, "\"input\"", 7) && !memmem(payload, len, "smime.", 6))
+                return 0;
+        json_object *req = parse(payload, len);
+        if (!req)
+                return 0;
+        json_object *v;
+        const char *op_name = NULL;
+        if (json_object_object_get_ex(req, "op", &v)) {
+                op_name = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+                int op = -1;
+                for (int i = 0; op_name && i < 4; i++)
+                        if (strcmp(op_name, op_names[i]) == 0)
+                                op = i;
+                char *id_json = op >= 0 ? id_json_of(req) : NULL;
+                int w = 0;
+                if (id_json) {
+                        *ret_handled = true;
+                        w = start_stream(s, req, (enum op) op, id_json);
+                }
+                json_object_put(req);
+                return w;
+        }
+        int w = 0;
+        char *id_json = json_object_object_get_ex(req, "input", &v) ? id_json_of(req) : NULL;
+        if (id_json) {
+                *ret_handled = true;
+                w = input_frame(s, req, id_json);
+        }
+        json_object_put(req);
+        return w;
+}

@@ -142,59 +142,64 @@ char *sg_base64_encode(const void *data, size_t len) {
         return out;
 }
 
-static int b64_value(unsigned char c) {
-        if (c >= 'A' && c <= 'Z')
-                return c - 'A';
-        if (c >= 'a' && c <= 'z')
-                return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-                return c - '0' + 52;
-        if (c == '+')
-                return 62;
-        if (c == '/')
-                return 63;
-        return -1;
-}
+/* Each byte's value in the base64 alphabet; 64 for any other byte. A table,
+ * not branches: input frames carry up to 1 GiB of base64. */
+static const uint8_t b64_dec[256] = {
+        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64, 64, 63, 52, 53, 54, 55,
+        56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64, 64, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
+        13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 64, 64, 26, 27, 28, 29, 30, 31, 32,
+        33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64, 64, 64,
+        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+};
 
 /* Strict RFC 4648 section 4: padded, no whitespace, and the unused bits before
  * the padding must be zero (section 3.5), so every payload has one encoding. */
 sg_err sg_base64_decode(const char *text, size_t len, void **ret_data, size_t *ret_len, sg_error *err) {
         if (len % 4 != 0)
                 return sg_error_set(err, SG_ERR_REQUEST, "base64 length %zu is not a multiple of 4", len);
+        const unsigned char *t = (const unsigned char *) text;
         size_t pad = 0;
-        if (len >= 4 && text[len - 1] == '=')
-                pad = text[len - 2] == '=' ? 2 : 1;
+        if (len >= 4 && t[len - 1] == '=')
+                pad = t[len - 2] == '=' ? 2 : 1;
         size_t out_len = len / 4 * 3 - pad;
         uint8_t *out = malloc(out_len + 1);
         if (!out)
                 return sg_error_set(err, SG_ERR_NOMEM, "cannot allocate %zu bytes for base64 data", out_len);
-        size_t o = 0;
-        for (size_t i = 0; i < len; i += 4) {
-                int v[4];
-                bool last = i + 4 == len;
-                for (size_t k = 0; k < 4; k++) {
-                        unsigned char c = (unsigned char) text[i + k];
-                        if (c == '=' && last && k >= 4 - pad) {
-                                v[k] = 0;
-                                continue;
-                        }
-                        v[k] = b64_value(c);
-                        if (v[k] < 0) {
-                                free(out);
-                                return sg_error_set(err, SG_ERR_REQUEST, "invalid base64 character at offset %zu",
-                                                    i + k);
-                        }
-                }
-                uint32_t w = (uint32_t) v[0] << 18 | (uint32_t) v[1] << 12 | (uint32_t) v[2] << 6 | (uint32_t) v[3];
-                if (last && ((pad == 1 && (w & 0xFF) != 0) || (pad == 2 && (w & 0xFFFF) != 0))) {
-                        free(out);
-                        return sg_error_set(err, SG_ERR_REQUEST, "non-canonical base64 padding at offset %zu", i);
-                }
+        size_t o = 0, full = len - (pad ? 4 : 0);
+        unsigned bad = 0; /* bit 6 set once any byte was not in the alphabet */
+        for (size_t i = 0; i < full; i += 4) {
+                unsigned a = b64_dec[t[i]], b = b64_dec[t[i + 1]], c = b64_dec[t[i + 2]], d = b64_dec[t[i + 3]];
+                bad |= a | b | c | d;
+                uint32_t w = (uint32_t) (a & 63) << 18 | (uint32_t) (b & 63) << 12 | (uint32_t) (c & 63) << 6 |
+                             (uint32_t) (d & 63);
                 out[o++] = (uint8_t) (w >> 16);
-                if (!last || pad < 2)
-                        out[o++] = (uint8_t) (w >> 8);
-                if (!last || pad < 1)
-                        out[o++] = (uint8_t) w;
+                out[o++] = (uint8_t) (w >> 8);
+                out[o++] = (uint8_t) w;
+        }
+        uint32_t last = 0;
+        if (pad) {
+                unsigned a = b64_dec[t[full]], b = b64_dec[t[full + 1]], c = pad == 1 ? b64_dec[t[full + 2]] : 0;
+                bad |= a | b | c;
+                last = (uint32_t) (a & 63) << 18 | (uint32_t) (b & 63) << 12 | (uint32_t) (c & 63) << 6;
+                out[o++] = (uint8_t) (last >> 16);
+                if (pad == 1)
+                        out[o++] = (uint8_t) (last >> 8);
+        }
+        if (bad & 64) {
+                size_t at = 0;
+                while (at < len && (b64_dec[t[at]] < 64 || (t[at] == '=' && at >= len - pad)))
+                        at++;
+                free(out);
+                return sg_error_set(err, SG_ERR_REQUEST, "invalid base64 character at offset %zu", at);
+        }
+        if ((pad == 1 && (last & 0xFF) != 0) || (pad == 2 && (last & 0xFFFF) != 0)) {
+                free(out);
+                return sg_error_set(err, SG_ERR_REQUEST, "non-canonical base64 padding at offset %zu", full);
         }
         out[o] = '\0';
         *ret_data = out;

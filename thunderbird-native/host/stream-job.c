@@ -621,62 +621,6 @@ int sg_streams_eof(sg_streams *s) {
 
 /* ---- frames */
 
-/* Strict base64 as sg_base64_decode() accepts it (padded, standard
- * alphabet, canonical), table-driven: input frames carry up to 1 GiB, and
- * the generic decoder was most of the host's time on them. */
-static signed char b64_table[256];
-
-static void b64_table_init(void) {
-        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        memset(b64_table, -1, sizeof b64_table);
-        for (int i = 0; i < 64; i++)
-                b64_table[(unsigned char) alphabet[i]] = (signed char) i;
-}
-
-static bool b64_decode(const char *text, size_t len, unsigned char **ret, size_t *ret_len) {
-        static pthread_once_t once = PTHREAD_ONCE_INIT;
-        pthread_once(&once, b64_table_init);
-        *ret = NULL;
-        *ret_len = 0;
-        if (len % 4 != 0)
-                return false;
-        const unsigned char *t = (const unsigned char *) text;
-        size_t pad = len >= 4 && t[len - 1] == '=' ? (t[len - 2] == '=' ? 2 : 1) : 0;
-        unsigned char *out = malloc(len / 4 * 3 + 1);
-        if (!out)
-                return false;
-        size_t o = 0;
-        int bad = 0;
-        size_t full = len - (pad ? 4 : 0);
-        for (size_t i = 0; i < full; i += 4) {
-                int a = b64_table[t[i]], b = b64_table[t[i + 1]], c = b64_table[t[i + 2]], d = b64_table[t[i + 3]];
-                bad |= a | b | c | d; /* any -1 sets the sign bit */
-                uint32_t w = (uint32_t) (a & 63) << 18 | (uint32_t) (b & 63) << 12 | (uint32_t) (c & 63) << 6 |
-                             (uint32_t) (d & 63);
-                out[o++] = (unsigned char) (w >> 16);
-                out[o++] = (unsigned char) (w >> 8);
-                out[o++] = (unsigned char) w;
-        }
-        if (pad) {
-                int a = b64_table[t[full]], b = b64_table[t[full + 1]];
-                int c = pad == 1 ? b64_table[t[full + 2]] : 0;
-                bad |= a | b | c;
-                uint32_t w = (uint32_t) (a & 63) << 18 | (uint32_t) (b & 63) << 12 | (uint32_t) (c & 63) << 6;
-                if ((pad == 2 && (w & 0xFFFF)) || (pad == 1 && (w & 0xFF)))
-                        bad = -1; /* not canonical */
-                out[o++] = (unsigned char) (w >> 16);
-                if (pad == 1)
-                        out[o++] = (unsigned char) (w >> 8);
-        }
-        if (bad < 0) {
-                free(out);
-                return false;
-        }
-        *ret = out;
-        *ret_len = o;
-        return true;
-}
-
 static json_object *parse(const char *text, size_t len) {
         if (len > INT32_MAX || memchr(text, '\0', len) || !sg_utf8_valid(text, len))
                 return NULL;
@@ -1041,12 +985,17 @@ static int input_frame(sg_streams *s, json_object *req, char *id_json) {
                 snprintf(m, sizeof m, "input frame %lld carries more than %d bytes", index, SG_CHUNK_RAW_MAX);
                 return abort_stream(s, SG_ERR_LIMIT, m);
         }
-        unsigned char *bytes = NULL;
+        void *decoded = NULL;
         size_t n = 0;
-        if (!b64_decode(json_object_get_string(data), tlen, &bytes, &n)) {
-                snprintf(m, sizeof m, "input frame %lld: \"data\" is not valid base64", index);
+        sg_error be;
+        sg_err de = sg_base64_decode(json_object_get_string(data), tlen, &decoded, &n, &be);
+        if (de == SG_ERR_NOMEM)
+                return abort_stream(s, de, be.message);
+        if (de) {
+                snprintf(m, sizeof m, "input frame %lld: \"data\" is not valid base64 (%.200s)", index, be.message);
                 return abort_stream(s, SG_ERR_STREAM_INVALID, m);
         }
+        unsigned char *bytes = decoded;
         if (n > SG_CHUNK_RAW_MAX) {
                 free(bytes);
                 snprintf(m, sizeof m, "input frame %lld carries more than %d bytes", index, SG_CHUNK_RAW_MAX);

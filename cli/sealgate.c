@@ -11,6 +11,8 @@
 
 #include "doctor.h"
 #include "eml.h"
+#include "keys.h"
+#include "pgp.h"
 #include "sealgate-config.h"
 #include "sealgate/codec.h"
 #include "sealgate/error.h"
@@ -33,6 +35,8 @@ static const char usage_text[] =
         "       sealgate policy-validate FILE\n"
         "       sealgate doctor [--extension-id ID] [--host-name NAME] [--policy FILE] [--json]\n"
         "       sealgate smime encrypt|decrypt|sign|verify ...   (sealgate smime help)\n"
+        "       sealgate pgp encrypt|decrypt|sign|verify ...     (sealgate pgp help)\n"
+        "       sealgate keys lookup [OPTIONS] ADDRESS...        (sealgate keys help)\n"
         "       sealgate --version\n"
         "       sealgate help\n"
         "\n"
@@ -418,6 +422,10 @@ int main(int argc, char **argv) {
                 return doctor(argc - 1, argv + 1);
         if (strcmp(cmd, "smime") == 0)
                 return sg_cli_smime(argc - 1, argv + 1);
+        if (strcmp(cmd, "pgp") == 0)
+                return sg_cli_pgp(argc - 1, argv + 1);
+        if (strcmp(cmd, "keys") == 0)
+                return sg_cli_keys(argc - 1, argv + 1);
         char *c = one_line(cmd);
         fprintf(stderr, "sealgate: unknown command %s\n", c);
         free(c);

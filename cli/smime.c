@@ -16,6 +16,7 @@
 
 #include "sealgate/error.h"
 #include "sealgate/mime-smime.h"
+#include "sealgate/smime-nss.h"
 #include "sealgate/smime.h"
 #include "sealgate/stream.h"
 #include "smime.h"
@@ -48,6 +49,8 @@ static const char usage_text[] =
         "  --json          {\"valid\",\"from\",\"signers\":[...]}; -o writes the signed entity if valid\n"
         "--key FILE        PKCS#12 (.p12/.pfx) or PEM private key (then --cert FILE if separate)\n"
         "PASSPHRASE        --passphrase-file FILE (first line) or --passphrase-env VARIABLE\n"
+        "--nss-db DIR      any command: the NSS backend over that database (a Thunderbird profile);\n"
+        "                  --key and --to then also take a nickname or address in it\n"
         "\n"
         "exit status: 0 done (verify: every check passed), 1 failed (code on stderr),\n"
         "2 usage error, 5 verify: the signature or a check did not pass\n";
@@ -85,6 +88,7 @@ typedef struct opts {
         sg_smime_trust trust;
         const char *from, *signature;
         size_t max_input;
+        const char *nss_db;
         bool der, json;
         char passphrase[PASSPHRASE_MAX + 1];
 } opts;
@@ -321,6 +325,10 @@ static int run(opts *o) {
         if (r != SG_OK)
                 return fail(o->cmd, &err);
         const sg_smime_ops *ops = sg_smime_openssl();
+        if (o->nss_db && (r = sg_smime_nss_init(o->nss_db, &err)) != SG_OK)
+                return fail(o->cmd, &err);
+        if (o->nss_db)
+                ops = sg_smime_nss();
         bool is_verify = strcmp(o->cmd, "verify") == 0;
         bool seekable = strcmp(o->cmd, "decrypt") == 0 || (is_verify && !o->signature);
         int in = open_input(o->in, seekable, &err);
@@ -439,14 +447,15 @@ int sg_cli_smime(int argc, char **argv) {
                 {"der", no_argument, NULL, 'd'},
                 {"json", no_argument, NULL, 'j'},
                 {"output", required_argument, NULL, 'o'},
+                {"nss-db", required_argument, NULL, 'N'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
         /* which options each command takes */
-        const char *allowed = strcmp(o.cmd, "encrypt") == 0   ? "tCdo"
-                              : strcmp(o.cmd, "decrypt") == 0 ? "kcPEMo"
-                              : strcmp(o.cmd, "sign") == 0    ? "kcPEDdo"
-                                                              : "ARSfsjo";
+        const char *allowed = strcmp(o.cmd, "encrypt") == 0   ? "tCdoN"
+                              : strcmp(o.cmd, "decrypt") == 0 ? "kcPEMoN"
+                              : strcmp(o.cmd, "sign") == 0    ? "kcPEDdoN"
+                                                              : "ARSfsjoN";
         int c;
         char *end;
         opterr = 0;
@@ -529,6 +538,9 @@ int sg_cli_smime(int argc, char **argv) {
                 case 'o':
                         o.out = optarg;
                         break;
+                case 'N':
+                        o.nss_db = optarg;
+                        break;
                 }
         }
         if (argc - optind > 1) {
@@ -540,7 +552,7 @@ int sg_cli_smime(int argc, char **argv) {
                 fputs("sealgate: smime encrypt needs --to CERT\n", stderr);
                 return usage();
         }
-        if ((strcmp(o.cmd, "decrypt") == 0 || strcmp(o.cmd, "sign") == 0) && !o.key.path) {
+        if ((strcmp(o.cmd, "sign") == 0 || (strcmp(o.cmd, "decrypt") == 0 && !o.nss_db)) && !o.key.path) {
                 fprintf(stderr, "sealgate: smime %s needs --key FILE\n", o.cmd);
                 return usage();
         }
@@ -552,5 +564,7 @@ int sg_cli_smime(int argc, char **argv) {
                 fputs("sealgate: give --passphrase-file or --passphrase-env, not both\n", stderr);
                 return usage();
         }
-        return run(&o);
+        int rc = run(&o);
+        sg_smime_nss_shutdown();
+        return rc;
 }

@@ -1,0 +1,101 @@
+/* sealgate: recipient readiness (keys.lookup): for each address, whether a
+ * usable S/MIME certificate (NSS database, then a certificate store) and a
+ * usable OpenPGP key (GnuPG keyring, then the Web Key Directory when network
+ * lookups are allowed) are known, and why not. */
+#ifndef SEALGATE_KEYS_H
+#define SEALGATE_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sealgate/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SG_KEYS_RECIPIENTS_MAX   500          /* addresses in one lookup */
+#define SG_KEYS_CERTS_MAX        1000         /* certificates examined in one lookup (database + store) */
+#define SG_KEYS_PGP_KEYS_MAX     100          /* OpenPGP keys examined per address and source */
+#define SG_KEYS_WKD_RESPONSE_MAX (256 * 1024) /* one WKD answer (binary keys) */
+#define SG_KEYS_TIMEOUT_MIN      1            /* seconds, WKD lookup of one address */
+#define SG_KEYS_TIMEOUT_MAX      120
+#define SG_KEYS_TIMEOUT_DEFAULT  10
+#define SG_KEYS_ADDRESS_MAX      254 /* one address, bytes (RFC 5321) */
+
+/* Where to look. Strings are borrowed. */
+typedef struct sg_keys_options {
+        const char *nss_db;      /* NSS database directory (a Thunderbird profile), or NULL */
+        const char *cert_store;  /* PEM/DER file or directory of certificates, or NULL */
+        bool no_pgp;             /* skip OpenPGP */
+        const char *gnupg_home;  /* GnuPG home for the keyring, NULL: GnuPG's default */
+        bool wkd;                /* network lookups allowed: Web Key Directory over HTTPS */
+        unsigned timeout;        /* seconds per address for WKD, 0: SG_KEYS_TIMEOUT_DEFAULT */
+        const char *wkd_ca_file; /* trust anchors for WKD's HTTPS instead of the system's, or NULL */
+        /* TEST HOOK: "ADDRESS:PORT" every WKD host is reached at (the TLS
+         * certificate is still verified for the real host name); NULL in use. */
+        const char *wkd_connect;
+} sg_keys_options;
+
+typedef enum sg_key_status {
+        SG_KEY_USABLE = 0,
+        SG_KEY_NONE,          /* nothing found for the address */
+        SG_KEY_EXPIRED,       /* found, expired (or not yet valid) */
+        SG_KEY_REVOKED,       /* found, revoked */
+        SG_KEY_WRONG_USAGE,   /* found, not fit for encryption */
+        SG_KEY_WRONG_ADDRESS, /* found, but not bound to the address */
+        SG_KEY_INVALID,       /* found, invalid, disabled or of validity "never" */
+        SG_KEY_LOOKUP_FAILED, /* the lookup itself failed (WKD: network, timeout, HTTP status) */
+} sg_key_status;
+
+/* What one kind of lookup found for one address. Strings owned by the result. */
+typedef struct sg_key_found {
+        sg_key_status status;
+        char *method;      /* "nss-db", "cert-store", "gnupg", "wkd"; NULL when nothing was found */
+        char *fingerprint; /* SHA-256 of the certificate / OpenPGP fingerprint, hex; or NULL */
+        char *serial;      /* certificates: serial number, hex; else NULL */
+        char *subject;     /* certificates: subject; OpenPGP: the matching user id; or NULL */
+        int64_t expires;   /* seconds since the epoch, UTC; 0: never or unknown */
+        char *validity;    /* OpenPGP: GnuPG's validity of the user id ("full", "unknown", ...) */
+        char *reason;      /* why not usable ("expired on 2025-01-31", "no certificate"); NULL if usable */
+} sg_key_found;
+
+typedef struct sg_keys_answer {
+        char *address;
+        sg_key_found smime;
+        sg_key_found pgp;
+} sg_keys_answer;
+
+typedef struct sg_keys_result {
+        sg_keys_answer *answers; /* in the order of the addresses */
+        size_t n_answers;
+} sg_keys_result;
+
+/* Looks up every address. Per-address findings (including failed network
+ * lookups) are in the result; an error is returned only when the lookup as a
+ * whole cannot be made (limit, NSS database, GnuPG missing, bad options).
+ * Opens NSS (sg_smime_nss_init) over `nss_db` and leaves it open.
+ * *ret_result is owned (sg_keys_result_free()); untouched on failure. */
+sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg_keys_options *options,
+                      sg_keys_result **ret_result, sg_error *err);
+
+/* Frees `r`; takes NULL; returns NULL. */
+sg_keys_result *sg_keys_result_free(sg_keys_result *r);
+
+/* "usable", "none", "expired", "revoked", "wrong_usage", "wrong_address",
+ * "invalid", "lookup_failed"; static. */
+const char *sg_key_status_name(sg_key_status s);
+
+/* The WKD hash of a local part: SHA-1 of its lower-case form in z-base-32
+ * (32 characters and NUL into buf[33]). */
+void sg_keys_wkd_hash(const char *local, size_t len, char buf[33]);
+
+/* The WKD URLs for `address` (owned, free()): advanced (openpgpkey.DOMAIN)
+ * and direct method. SG_ERR_ADDRESS_SYNTAX when it is not local@domain. */
+sg_err sg_keys_wkd_urls(const char *address, char **ret_advanced, char **ret_direct, sg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

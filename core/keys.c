@@ -1,0 +1,562 @@
+/* sealgate: keys.lookup, the engine: S/MIME certificates through NSS (the
+ * profile's database, then a certificate store) and OpenPGP keys through
+ * GPGME (the keyring, then WKD into a temporary keyring). gpgme_fail() is
+ * this file's one place for GPGME errors; NSS's go through sg_nss_error(). */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cert.h>
+#include <certdb.h>
+#include <gpgme.h>
+#include <pk11pub.h>
+#include <secerr.h>
+
+#include "keys-private.h"
+#include "nss-private.h"
+#include "sealgate/keys.h"
+#include "sealgate/smime-nss.h"
+
+#define REASON_MAX 256
+
+static const char *const status_names[] = {
+        [SG_KEY_USABLE] = "usable",           [SG_KEY_NONE] = "none",
+        [SG_KEY_EXPIRED] = "expired",         [SG_KEY_REVOKED] = "revoked",
+        [SG_KEY_WRONG_USAGE] = "wrong_usage", [SG_KEY_WRONG_ADDRESS] = "wrong_address",
+        [SG_KEY_INVALID] = "invalid",         [SG_KEY_LOOKUP_FAILED] = "lookup_failed",
+};
+
+const char *sg_key_status_name(sg_key_status s) {
+        return (unsigned) s < sizeof status_names / sizeof *status_names ? status_names[s] : "unknown";
+}
+
+/* Which unusable finding to report when there are several: the one a user
+ * can most likely act on. */
+static int rank(sg_key_status s) {
+        switch (s) {
+        case SG_KEY_USABLE:
+                return 0;
+        case SG_KEY_EXPIRED:
+                return 1;
+        case SG_KEY_REVOKED:
+                return 2;
+        case SG_KEY_WRONG_USAGE:
+                return 3;
+        case SG_KEY_INVALID:
+                return 4;
+        case SG_KEY_WRONG_ADDRESS:
+                return 5;
+        case SG_KEY_LOOKUP_FAILED:
+                return 6;
+        case SG_KEY_NONE:
+        default:
+                return 7;
+        }
+}
+
+static void found_clear(sg_key_found *f) {
+        free(f->method);
+        free(f->fingerprint);
+        free(f->serial);
+        free(f->subject);
+        free(f->validity);
+        free(f->reason);
+        *f = (sg_key_found){.status = SG_KEY_NONE};
+}
+
+sg_keys_result *sg_keys_result_free(sg_keys_result *r) {
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < r->n_answers; i++) {
+                free(r->answers[i].address);
+                found_clear(&r->answers[i].smime);
+                found_clear(&r->answers[i].pgp);
+        }
+        free(r->answers);
+        free(r);
+        return NULL;
+}
+
+static char *dupn(const char *s) {
+        return s ? strdup(s) : NULL;
+}
+
+static void date_of(int64_t t, char *buf, size_t n) {
+        time_t s = (time_t) t;
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        strftime(buf, n, "%Y-%m-%d", &tm);
+}
+
+/* A candidate replaces *best when it ranks better, or ranks the same and
+ * lasts longer. `c` is consumed either way. */
+static void offer(sg_key_found *best, sg_key_found *c) {
+        bool take = best->method == NULL || rank(c->status) < rank(best->status) ||
+                    (rank(c->status) == rank(best->status) &&
+                     (c->expires == 0 ? best->expires != 0 : best->expires != 0 && c->expires > best->expires));
+        if (take) {
+                found_clear(best);
+                *best = *c;
+        } else {
+                found_clear(c);
+        }
+        *c = (sg_key_found){0};
+}
+
+/* ---- S/MIME: certificates through NSS. */
+
+/* The certificate is bound to the address by a subjectAltName rfc822Name,
+ * or, when it has none, by the subject's emailAddress (older certificates). */
+static bool cert_bound(CERTCertificate *c, const char *addr, char *other, size_t n) {
+        SECItem ext = {0};
+        other[0] = '\0';
+        if (CERT_FindCertExtension(c, SEC_OID_X509_SUBJECT_ALT_NAME, &ext) == SECSuccess) {
+                PLArenaPool *a = PORT_NewArena(2048);
+                CERTGeneralName *first = a ? CERT_DecodeAltNameExtension(a, &ext) : NULL, *g = first;
+                bool any = false, match = false;
+                for (int guard = 0; g && guard < 256; guard++) {
+                        if (g->type == certRFC822Name) {
+                                any = true;
+                                SECItem *v = &g->name.other;
+                                if (strlen(addr) == v->len && strncasecmp((const char *) v->data, addr, v->len) == 0)
+                                        match = true;
+                                else if (!other[0])
+                                        snprintf(other, n, "%.*s", (int) v->len, (const char *) v->data);
+                        }
+                        g = CERT_GetNextGeneralName(g);
+                        if (g == first)
+                                break;
+                }
+                if (a)
+                        PORT_FreeArena(a, PR_FALSE);
+                PORT_Free(ext.data);
+                if (any)
+                        return match;
+        }
+        char *e = CERT_GetCertEmailAddress(&c->subject);
+        bool ok = e && strcasecmp(e, addr) == 0;
+        if (e && !ok && !other[0])
+                snprintf(other, n, "%s", e);
+        PORT_Free(e);
+        return ok;
+}
+
+static void cert_eval(CERTCertificate *c, const char *addr, const char *method, sg_key_found *f) {
+        char why[REASON_MAX], other[128], fp[80], serial[128], when[32];
+        PRTime nb = 0, na = 0;
+        CERT_GetCertTimes(c, &nb, &na);
+        f->expires = na / PR_USEC_PER_SEC;
+        if (!cert_bound(c, addr, other, sizeof other)) {
+                f->status = SG_KEY_WRONG_ADDRESS;
+                snprintf(why, sizeof why, "the certificate is bound to %s, not to this address",
+                         other[0] ? other : "another address");
+        } else if (CERT_CheckCertValidTimes(c, PR_Now(), PR_FALSE) != secCertTimeValid) {
+                bool future = nb > PR_Now();
+                date_of((future ? nb : na) / PR_USEC_PER_SEC, when, sizeof when);
+                f->status = SG_KEY_EXPIRED;
+                snprintf(why, sizeof why, future ? "not valid before %s" : "expired on %s", when);
+        } else if (!sg_nss_cert_usage_ok(c, false, why, sizeof why)) {
+                f->status = SG_KEY_WRONG_USAGE;
+        } else {
+                f->status = SG_KEY_USABLE;
+        }
+        sg_nss_cert_fingerprint(c, fp, sizeof fp);
+        sg_nss_cert_serial(c, serial, sizeof serial);
+        char *subj = CERT_NameToAscii(&c->subject);
+        f->method = dupn(method);
+        f->fingerprint = dupn(fp);
+        f->serial = dupn(serial);
+        f->subject = dupn(subj);
+        if (subj)
+                PORT_Free(subj);
+        if (f->status != SG_KEY_USABLE)
+                f->reason = dupn(why);
+}
+
+static bool cert_mentions(CERTCertificate *c, const char *addr) {
+        if (sg_nss_cert_has_email(c, addr))
+                return true;
+        char *e = CERT_GetCertEmailAddress(&c->subject);
+        bool ok = e && strcasecmp(e, addr) == 0;
+        PORT_Free(e);
+        return ok;
+}
+
+static void smime_lookup(const char *addr, CERTCertList *db, CERTCertList *store, sg_key_found *best) {
+        struct {
+                CERTCertList *l;
+                const char *method;
+        } src[] = {{db, "nss-db"}, {store, "cert-store"}};
+        for (size_t s = 0; s < 2; s++) {
+                if (!src[s].l)
+                        continue;
+                for (CERTCertListNode *n = CERT_LIST_HEAD(src[s].l); !CERT_LIST_END(n, src[s].l);
+                     n = CERT_LIST_NEXT(n)) {
+                        if (!cert_mentions(n->cert, addr))
+                                continue;
+                        sg_key_found c = {0};
+                        cert_eval(n->cert, addr, src[s].method, &c);
+                        offer(best, &c);
+                }
+                if (best->method && best->status == SG_KEY_USABLE)
+                        return; /* the profile's certificate first */
+        }
+        if (!best->method) {
+                best->status = SG_KEY_NONE;
+                best->reason = dupn("no certificate");
+        }
+}
+
+static sg_err smime_sources(const sg_keys_options *o, CERTCertList **ret_db, CERTCertList **ret_store, sg_error *err) {
+        sg_err r = sg_smime_nss_init(o->nss_db, err);
+        if (r != SG_OK)
+                return r;
+        size_t count = 0;
+        CERTCertList *db = NULL, *store = NULL;
+        if (o->nss_db) {
+                db = PK11_ListCerts(PK11CertListAll, NULL);
+                if (!db)
+                        return sg_nss_error(err, SG_ERR_NSS_DB, "cannot list the certificates of the NSS database");
+                for (CERTCertListNode *n = CERT_LIST_HEAD(db); !CERT_LIST_END(n, db); n = CERT_LIST_NEXT(n))
+                        count++;
+                if (count > SG_KEYS_CERTS_MAX) {
+                        CERT_DestroyCertList(db);
+                        return sg_error_set(err, SG_ERR_LIMIT, "the NSS database holds more than %d certificates",
+                                            SG_KEYS_CERTS_MAX);
+                }
+        }
+        if (o->cert_store) {
+                store = CERT_NewCertList();
+                r = store ? sg_nss_load_certs(o->cert_store, store, &count, err)
+                          : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                if (r == SG_OK && count > SG_KEYS_CERTS_MAX)
+                        r = sg_error_set(err, SG_ERR_LIMIT, "more than %d certificates to examine", SG_KEYS_CERTS_MAX);
+                if (r != SG_OK) {
+                        if (store)
+                                CERT_DestroyCertList(store);
+                        if (db)
+                                CERT_DestroyCertList(db);
+                        return r;
+                }
+        }
+        *ret_db = db;
+        *ret_store = store;
+        return SG_OK;
+}
+
+/* ---- OpenPGP: GPGME. */
+
+static sg_err gpgme_fail(gpgme_error_t e, sg_error *err, const char *what) {
+        sg_err c = SG_ERR_INTERNAL;
+        switch (gpgme_err_code(e)) {
+        case GPG_ERR_ENOMEM:
+                c = SG_ERR_NOMEM;
+                break;
+        case GPG_ERR_INV_ENGINE:
+        case GPG_ERR_ENOENT:
+        case GPG_ERR_NOT_FOUND:
+        case GPG_ERR_EACCES:
+                c = SG_ERR_IO;
+                break;
+        case GPG_ERR_INV_VALUE:
+                c = SG_ERR_INVALID_ARGUMENT;
+                break;
+        default:
+                break;
+        }
+        return sg_error_set(err, c, "%s: %s", what, gpgme_strerror(e));
+}
+
+static const char *validity_name(gpgme_validity_t v) {
+        switch (v) {
+        case GPGME_VALIDITY_UNDEFINED:
+                return "undefined";
+        case GPGME_VALIDITY_NEVER:
+                return "never";
+        case GPGME_VALIDITY_MARGINAL:
+                return "marginal";
+        case GPGME_VALIDITY_FULL:
+                return "full";
+        case GPGME_VALIDITY_ULTIMATE:
+                return "ultimate";
+        case GPGME_VALIDITY_UNKNOWN:
+        default:
+                return "unknown";
+        }
+}
+
+static void key_eval(gpgme_key_t k, const char *addr, const char *method, sg_key_found *f) {
+        char why[REASON_MAX] = "", when[32];
+        gpgme_user_id_t match = NULL;
+        for (gpgme_user_id_t u = k->uids; u; u = u->next)
+                if (u->email && strcasecmp(u->email, addr) == 0 && (!match || (match->revoked && !u->revoked)))
+                        match = u;
+        gpgme_subkey_t enc = NULL, enc_expired = NULL;
+        for (gpgme_subkey_t s = k->subkeys; s; s = s->next) {
+                if (!s->can_encrypt)
+                        continue;
+                if (!s->revoked && !s->expired && !s->disabled && !s->invalid)
+                        enc = enc && enc->expires == 0 ? enc : s;
+                else if (s->expired)
+                        enc_expired = s;
+        }
+        f->method = dupn(method);
+        f->fingerprint = dupn(k->fpr);
+        f->subject = dupn(match ? match->uid : k->uids ? k->uids->uid : NULL);
+        f->validity = dupn(validity_name(match ? match->validity : k->owner_trust));
+        f->expires = enc ? enc->expires : k->subkeys ? k->subkeys->expires : 0;
+        if (!match) {
+                f->status = SG_KEY_WRONG_ADDRESS;
+                snprintf(why, sizeof why, "no user id of the key is exactly %s", addr);
+        } else if (k->revoked || (k->subkeys && k->subkeys->revoked)) {
+                f->status = SG_KEY_REVOKED;
+                snprintf(why, sizeof why, "revoked");
+        } else if (match->revoked) {
+                f->status = SG_KEY_REVOKED;
+                snprintf(why, sizeof why, "the user id %s is revoked", addr);
+        } else if (k->expired || (k->subkeys && k->subkeys->expired)) {
+                f->status = SG_KEY_EXPIRED;
+                date_of(k->subkeys ? k->subkeys->expires : 0, when, sizeof when);
+                snprintf(why, sizeof why, "expired on %s", when);
+        } else if (k->disabled || k->invalid || match->invalid) {
+                f->status = SG_KEY_INVALID;
+                snprintf(why, sizeof why, k->disabled ? "the key is disabled" : "the key is invalid");
+        } else if (!enc && enc_expired) {
+                f->status = SG_KEY_EXPIRED;
+                date_of(enc_expired->expires, when, sizeof when);
+                snprintf(why, sizeof why, "the encryption subkey expired on %s", when);
+        } else if (!enc) {
+                f->status = SG_KEY_WRONG_USAGE;
+                snprintf(why, sizeof why, "wrong key usage: the key cannot encrypt (no encryption subkey)");
+        } else if (match->validity == GPGME_VALIDITY_NEVER) {
+                f->status = SG_KEY_INVALID;
+                snprintf(why, sizeof why, "the user id %s is marked as never valid", addr);
+        } else {
+                f->status = SG_KEY_USABLE;
+        }
+        if (f->status != SG_KEY_USABLE)
+                f->reason = dupn(why);
+}
+
+static sg_err new_ctx(const char *home, gpgme_ctx_t *ret, sg_error *err) {
+        gpgme_ctx_t ctx;
+        gpgme_error_t e = gpgme_new(&ctx);
+        if (e)
+                return gpgme_fail(e, err, "cannot start GPGME");
+        gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP);
+        if (home && (e = gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, NULL, home))) {
+                gpgme_release(ctx);
+                return gpgme_fail(e, err, "cannot use the GnuPG home");
+        }
+        gpgme_set_keylist_mode(ctx, GPGME_KEYLIST_MODE_LOCAL);
+        *ret = ctx;
+        return SG_OK;
+}
+
+static sg_err pgp_keyring(gpgme_ctx_t ctx, const char *addr, const char *method, sg_key_found *best, sg_error *err) {
+        char pattern[SG_KEYS_ADDRESS_MAX + 3];
+        snprintf(pattern, sizeof pattern, "<%s>", addr);
+        gpgme_error_t e = gpgme_op_keylist_start(ctx, pattern, 0);
+        if (e)
+                return gpgme_fail(e, err, "cannot list the keys");
+        gpgme_key_t k;
+        size_t n = 0;
+        while (!(e = gpgme_op_keylist_next(ctx, &k))) {
+                if (n++ < SG_KEYS_PGP_KEYS_MAX) {
+                        sg_key_found c = {0};
+                        key_eval(k, addr, method, &c);
+                        offer(best, &c);
+                }
+                gpgme_key_unref(k);
+        }
+        gpgme_op_keylist_end(ctx);
+        if (gpgme_err_code(e) != GPG_ERR_EOF)
+                return gpgme_fail(e, err, "cannot list the keys");
+        return SG_OK;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *ftw) {
+        (void) st;
+        (void) type;
+        (void) ftw;
+        return remove(p);
+}
+
+/* Imports a WKD answer into a keyring of its own, never the user's. */
+static sg_err pgp_wkd_import(const unsigned char *data, size_t len, const char *addr, sg_key_found *best,
+                             sg_error *err) {
+        const char *tmp = getenv("TMPDIR");
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/sealgate-wkd-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(dir))
+                return sg_error_set(err, SG_ERR_IO, "cannot make a temporary keyring");
+        gpgme_ctx_t ctx = NULL;
+        gpgme_data_t d = NULL;
+        sg_err r = new_ctx(dir, &ctx, err);
+        if (r == SG_OK) {
+                gpgme_error_t e = gpgme_data_new_from_mem(&d, (const char *) data, len, 0);
+                if (!e)
+                        e = gpgme_op_import(ctx, d);
+                if (e) {
+                        best->status = SG_KEY_LOOKUP_FAILED;
+                        free(best->reason);
+                        best->reason = malloc(REASON_MAX);
+                        if (best->reason)
+                                snprintf(best->reason, REASON_MAX, "WKD: the answer is not an OpenPGP key: %s",
+                                         gpgme_strerror(e));
+                } else {
+                        sg_key_found mine = {0};
+                        r = pgp_keyring(ctx, addr, "wkd", &mine, err);
+                        if (r == SG_OK && !mine.method) {
+                                mine.status = SG_KEY_WRONG_ADDRESS;
+                                mine.method = dupn("wkd");
+                                mine.reason = malloc(REASON_MAX);
+                                if (mine.reason)
+                                        snprintf(mine.reason, REASON_MAX, "WKD: the key has no user id %s", addr);
+                        }
+                        if (r == SG_OK)
+                                offer(best, &mine);
+                        found_clear(&mine);
+                }
+        }
+        if (d)
+                gpgme_data_release(d);
+        if (ctx)
+                gpgme_release(ctx);
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return r;
+}
+
+static void append_reason(sg_key_found *f, const char *more) {
+        size_t n = (f->reason ? strlen(f->reason) + 2 : 0) + strlen(more) + 1;
+        char *s = malloc(n);
+        if (!s)
+                return;
+        snprintf(s, n, "%s%s%s", f->reason ? f->reason : "", f->reason ? "; " : "", more);
+        free(f->reason);
+        f->reason = s;
+}
+
+static sg_err pgp_wkd(const sg_keys_options *o, const char *addr, unsigned timeout, sg_key_found *best, sg_error *err) {
+        char *adv = NULL, *direct = NULL, why[REASON_MAX] = "";
+        sg_error e = {0};
+        if (sg_keys_wkd_urls(addr, &adv, &direct, &e) != SG_OK) {
+                snprintf(why, sizeof why, "WKD: %.200s", e.message);
+                if (!best->method)
+                        best->status = SG_KEY_LOOKUP_FAILED;
+                append_reason(best, why);
+                return SG_OK;
+        }
+        unsigned char *data = NULL;
+        size_t len = 0;
+        wkd_outcome w = sg_keys_wkd_fetch(o, adv, timeout, &data, &len, why, sizeof why);
+        if (w == WKD_UNREACHABLE) /* no openpgpkey. host: the direct method */
+                w = sg_keys_wkd_fetch(o, direct, timeout, &data, &len, why, sizeof why);
+        free(adv);
+        free(direct);
+        sg_err r = SG_OK;
+        if (w == WKD_OK) {
+                sg_key_found local = *best;
+                *best = (sg_key_found){0};
+                r = pgp_wkd_import(data, len, addr, best, err);
+                free(data);
+                if (best->status == SG_KEY_USABLE || local.method == NULL) {
+                        if (local.method && local.reason && best->status != SG_KEY_USABLE)
+                                append_reason(best, local.reason);
+                        found_clear(&local);
+                } else {
+                        if (best->reason)
+                                append_reason(&local, best->reason);
+                        found_clear(best);
+                        *best = local;
+                }
+                return r;
+        }
+        if (!best->method) {
+                free(best->reason);
+                best->reason = NULL;
+                best->status = SG_KEY_LOOKUP_FAILED;
+                best->method = dupn("wkd");
+        }
+        append_reason(best, why);
+        return SG_OK;
+}
+
+/* ---- The lookup. */
+
+static bool plausible_address(const char *a) {
+        const char *at = a ? strrchr(a, '@') : NULL;
+        return at && at != a && at[1] && strlen(a) <= SG_KEYS_ADDRESS_MAX && !strpbrk(a, " \t\r\n<>\"");
+}
+
+sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg_keys_options *options,
+                      sg_keys_result **ret_result, sg_error *err) {
+        static const sg_keys_options none = {0};
+        const sg_keys_options *o = options ? options : &none;
+        if (!ret_result || (n_addresses && !addresses))
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "no addresses");
+        if (n_addresses > SG_KEYS_RECIPIENTS_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "more than %d recipients in one lookup", SG_KEYS_RECIPIENTS_MAX);
+        unsigned timeout = o->timeout ? o->timeout : SG_KEYS_TIMEOUT_DEFAULT;
+        if (timeout < SG_KEYS_TIMEOUT_MIN || timeout > SG_KEYS_TIMEOUT_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "the timeout must be %d to %d seconds", SG_KEYS_TIMEOUT_MIN,
+                                    SG_KEYS_TIMEOUT_MAX);
+        for (size_t i = 0; i < n_addresses; i++)
+                if (!plausible_address(addresses[i]))
+                        return sg_error_set(err, SG_ERR_ADDRESS_SYNTAX, "not an email address: %.80s",
+                                            addresses[i] ? addresses[i] : "(null)");
+        CERTCertList *db = NULL, *store = NULL;
+        gpgme_ctx_t ctx = NULL;
+        sg_keys_result *res = calloc(1, sizeof *res);
+        sg_err r = SG_OK;
+        if (!res || (n_addresses && !(res->answers = calloc(n_addresses, sizeof *res->answers)))) {
+                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                goto out;
+        }
+        r = smime_sources(o, &db, &store, err);
+        if (r != SG_OK)
+                goto out;
+        if (!o->no_pgp) {
+                gpgme_check_version(NULL);
+                r = new_ctx(o->gnupg_home, &ctx, err);
+                if (r != SG_OK)
+                        goto out;
+        }
+        for (size_t i = 0; i < n_addresses; i++) {
+                sg_keys_answer *a = &res->answers[res->n_answers++];
+                a->smime.status = a->pgp.status = SG_KEY_NONE;
+                if (!(a->address = strdup(addresses[i]))) {
+                        r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                        goto out;
+                }
+                smime_lookup(a->address, db, store, &a->smime);
+                if (o->no_pgp)
+                        continue;
+                r = pgp_keyring(ctx, a->address, "gnupg", &a->pgp, err);
+                if (r != SG_OK)
+                        goto out;
+                if (a->pgp.status != SG_KEY_USABLE && o->wkd) {
+                        r = pgp_wkd(o, a->address, timeout, &a->pgp, err);
+                        if (r != SG_OK)
+                                goto out;
+                }
+                if (!a->pgp.method && !a->pgp.reason)
+                        a->pgp.reason = dupn(o->wkd ? "no key" : "no key in the keyring");
+        }
+        *ret_result = res;
+        res = NULL;
+out:
+        if (ctx)
+                gpgme_release(ctx);
+        if (db)
+                CERT_DestroyCertList(db);
+        if (store)
+                CERT_DestroyCertList(store);
+        sg_keys_result_free(res);
+        return r;
+}

@@ -1,0 +1,656 @@
+/* sealgate: the MIME side of OpenPGP (RFC 3156 multipart/encrypted and
+ * multipart/signed) with GMime; the OpenPGP work is done by a backend's
+ * sg_pgp_ops. Input is parsed from seekable files so GMime keeps parts as
+ * offsets, not in memory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
+
+#include "sealgate/mime-pgp.h"
+
+#define CHUNK 65536
+
+void sg_mime_pgp_init(void) {
+        g_mime_init();
+}
+
+void sg_mime_pgp_shutdown(void) {
+        g_mime_shutdown();
+}
+
+void sg_mime_pgp_info_clear(sg_mime_pgp_info *info) {
+        if (!info)
+                return;
+        info->verify = sg_pgp_verify_result_free(info->verify);
+        free(info->from);
+        info->from = NULL;
+}
+
+static int put(sg_sink *out, const char *s) {
+        return out->write(out->ctx, s, strlen(s));
+}
+
+/* ---- A sink that writes `prefix` before its first bytes, so nothing is
+ * written when the backend fails before producing output. */
+
+typedef struct prefixsink {
+        sg_sink *out;
+        const char *prefix;
+        bool done;
+} prefixsink;
+
+static int prefix_flush(prefixsink *p) {
+        if (p->done)
+                return 0;
+        p->done = true;
+        return put(p->out, p->prefix);
+}
+
+static int prefix_write(void *ctx, const void *data, size_t n) {
+        prefixsink *p = ctx;
+        if (prefix_flush(p) < 0)
+                return -1;
+        return p->out->write(p->out->ctx, data, n);
+}
+
+/* ---- A sink that turns LF into CRLF (gpg's armor has LF line ends). */
+
+typedef struct crlfsink {
+        sg_sink *out;
+        bool last_cr;
+        char buf[2 * 4096];
+} crlfsink;
+
+static int crlf_write(void *ctx, const void *data, size_t n) {
+        crlfsink *c = ctx;
+        const char *p = data;
+        while (n > 0) {
+                size_t m = 0, k = n < 4096 ? n : 4096;
+                for (size_t i = 0; i < k; i++) {
+                        if (p[i] == '\n' && !c->last_cr)
+                                c->buf[m++] = '\r';
+                        c->buf[m++] = p[i];
+                        c->last_cr = p[i] == '\r';
+                }
+                if (c->out->write(c->out->ctx, c->buf, m) < 0)
+                        return -1;
+                p += k;
+                n -= k;
+        }
+        return 0;
+}
+
+/* ---- A source that turns bare LF into CRLF (canonical form for signing). */
+
+typedef struct crlfsource {
+        sg_source *in;
+        char raw[CHUNK];
+        char out[2 * CHUNK];
+        size_t len, pos;
+        bool last_cr;
+} crlfsource;
+
+static ptrdiff_t crlf_read(void *ctx, void *buf, size_t n) {
+        crlfsource *c = ctx;
+        if (c->pos == c->len) {
+                ptrdiff_t k = c->in->read(c->in->ctx, c->raw, sizeof c->raw);
+                if (k <= 0)
+                        return k;
+                size_t m = 0;
+                for (ptrdiff_t i = 0; i < k; i++) {
+                        if (c->raw[i] == '\n' && !c->last_cr)
+                                c->out[m++] = '\r';
+                        c->out[m++] = c->raw[i];
+                        c->last_cr = c->raw[i] == '\r';
+                }
+                c->len = m;
+                c->pos = 0;
+        }
+        size_t m = c->len - c->pos < n ? c->len - c->pos : n;
+        memcpy(buf, c->out + c->pos, m);
+        c->pos += m;
+        return (ptrdiff_t) m;
+}
+
+/* ---- A source over a MIME part's content, transfer encoding undone. */
+
+typedef struct decsource {
+        GMimeStream *raw;
+        GMimeEncoding enc;
+        bool decode, eof, error;
+        char in[CHUNK];
+        char *out;
+        size_t len, pos;
+} decsource;
+
+/* A bounded GMime stream answers -1 at its end: that is the end, not an error. */
+static ssize_t raw_read(GMimeStream *s, char *buf, size_t n) {
+        if (g_mime_stream_eos(s))
+                return 0;
+        ssize_t k = g_mime_stream_read(s, buf, n);
+        return k < 0 && g_mime_stream_eos(s) ? 0 : k;
+}
+
+static ptrdiff_t dec_read(void *ctx, void *buf, size_t n) {
+        decsource *d = ctx;
+        if (!d->decode) {
+                ssize_t k = raw_read(d->raw, buf, n);
+                if (k < 0)
+                        d->error = true;
+                return k < 0 ? -1 : (ptrdiff_t) k;
+        }
+        while (d->pos == d->len) {
+                if (d->eof)
+                        return 0;
+                ssize_t k = raw_read(d->raw, d->in, sizeof d->in);
+                if (k < 0) {
+                        d->error = true;
+                        return -1;
+                }
+                if (k == 0) {
+                        d->len = g_mime_encoding_flush(&d->enc, d->in, 0, d->out);
+                        d->eof = true;
+                } else {
+                        d->len = g_mime_encoding_step(&d->enc, d->in, (size_t) k, d->out);
+                }
+                d->pos = 0;
+        }
+        size_t m = d->len - d->pos < n ? d->len - d->pos : n;
+        memcpy(buf, d->out + d->pos, m);
+        d->pos += m;
+        return (ptrdiff_t) m;
+}
+
+/* Opens `d` on `part`'s content; false if it has none (or no memory). */
+static bool dec_open(decsource *d, GMimePart *part) {
+        GMimeDataWrapper *w = g_mime_part_get_content(part);
+        GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+        if (!raw)
+                return false;
+        g_mime_stream_reset(raw);
+        d->raw = raw;
+        GMimeContentEncoding e = g_mime_data_wrapper_get_encoding(w);
+        d->decode = e == GMIME_CONTENT_ENCODING_BASE64 || e == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+                    e == GMIME_CONTENT_ENCODING_UUENCODE;
+        g_mime_encoding_init_decode(&d->enc, d->decode ? e : GMIME_CONTENT_ENCODING_BASE64);
+        d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
+        return d->out != NULL;
+}
+
+/* ---- A sink into a bounded memory buffer. */
+
+typedef struct memsink {
+        GByteArray *a;
+        size_t max;
+        bool over;
+} memsink;
+
+static int mem_write(void *ctx, const void *data, size_t n) {
+        memsink *m = ctx;
+        if (m->a->len + n > m->max) {
+                m->over = true;
+                return -1;
+        }
+        g_byte_array_append(m->a, data, (guint) n);
+        return 0;
+}
+
+static int file_write(void *ctx, const void *data, size_t n) {
+        return fwrite(data, 1, n, ctx) == n ? 0 : -1;
+}
+
+static sg_err copy_file(FILE *f, sg_sink *out, sg_error *err) {
+        char *buf = malloc(CHUNK);
+        if (!buf)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        sg_err r = SG_OK;
+        rewind(f);
+        size_t k;
+        while ((k = fread(buf, 1, CHUNK, f)) > 0)
+                if (out->write(out->ctx, buf, k) < 0) {
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+                        break;
+                }
+        if (r == SG_OK && ferror(f))
+                r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file");
+        free(buf);
+        return r;
+}
+
+static void new_boundary(char *b, size_t n) {
+        snprintf(b, n, "----sealgate-%08x%08x%08x", g_random_int(), g_random_int(), g_random_int());
+}
+
+/* ---- encrypt */
+
+sg_err sg_mime_pgp_encrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const char *const *recipients,
+                           size_t n_recipients, const char *signer, unsigned flags, sg_source *in, sg_sink *out,
+                           sg_error *err) {
+        char boundary[64], head[1024];
+        new_boundary(boundary, sizeof boundary);
+        snprintf(head, sizeof head,
+                 "MIME-Version: 1.0\r\n"
+                 "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";\r\n"
+                 " boundary=\"%s\"\r\n"
+                 "\r\n"
+                 "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n"
+                 "--%s\r\n"
+                 "Content-Type: application/pgp-encrypted\r\n"
+                 "Content-Description: PGP/MIME version identification\r\n"
+                 "\r\n"
+                 "Version: 1\r\n"
+                 "\r\n"
+                 "--%s\r\n"
+                 "Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n"
+                 "Content-Description: OpenPGP encrypted message\r\n"
+                 "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n"
+                 "\r\n",
+                 boundary, boundary, boundary);
+        prefixsink ps = {.out = out, .prefix = head};
+        sg_sink pss = {.write = prefix_write, .ctx = &ps};
+        crlfsink *c = calloc(1, sizeof *c);
+        if (!c)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        c->out = &pss;
+        sg_sink cs = {.write = crlf_write, .ctx = c};
+        sg_err r = ops->encrypt(kr, recipients, n_recipients, signer, flags | SG_PGP_ARMOR, in, &cs, err);
+        free(c);
+        if (r == SG_OK) {
+                snprintf(head, sizeof head, "\r\n--%s--\r\n", boundary);
+                if (prefix_flush(&ps) < 0 || put(out, head) < 0)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+        }
+        return r;
+}
+
+/* ---- sign */
+
+sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const char *signer, sg_source *in,
+                        sg_sink *out, sg_error *err) {
+        crlfsource *c = calloc(1, sizeof *c);
+        FILE *tf = tmpfile();
+        if (!c || !tf) {
+                free(c);
+                if (tf)
+                        fclose(tf);
+                return sg_error_set(err, c ? SG_ERR_IO : SG_ERR_NOMEM, "cannot create a temporary file");
+        }
+        c->in = in;
+        sg_source cs = {.read = crlf_read, .ctx = c};
+        /* the content is kept in a file until the digest (micalg) is known */
+        sg_sink content = {.write = file_write, .ctx = tf};
+        memsink ms = {.a = g_byte_array_new(), .max = SG_PGP_SIGNATURE_MAX};
+        sg_sink sig = {.write = mem_write, .ctx = &ms};
+        const char *digest = NULL;
+        sg_err r = ops->sign(kr, signer, SG_PGP_ARMOR, &cs, &content, &sig, &digest, err);
+        free(c);
+        if (r == SG_OK && ms.over)
+                r = sg_error_set(err, SG_ERR_LIMIT, "the signature is larger than %d bytes", SG_PGP_SIGNATURE_MAX);
+        if (r == SG_OK && fflush(tf) != 0)
+                r = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
+        char boundary[64], head[512];
+        new_boundary(boundary, sizeof boundary);
+        if (r == SG_OK) {
+                snprintf(head, sizeof head,
+                         "MIME-Version: 1.0\r\n"
+                         "Content-Type: multipart/signed; protocol=\"application/pgp-signature\"; micalg=pgp-%s;\r\n"
+                         " boundary=\"%s\"\r\n"
+                         "\r\n"
+                         "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n"
+                         "--%s\r\n",
+                         digest ? digest : "sha256", boundary, boundary);
+                if (put(out, head) < 0)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+        }
+        if (r == SG_OK)
+                r = copy_file(tf, out, err);
+        if (r == SG_OK) {
+                snprintf(head, sizeof head,
+                         "\r\n--%s\r\n"
+                         "Content-Type: application/pgp-signature; name=\"signature.asc\"\r\n"
+                         "Content-Description: OpenPGP digital signature\r\n"
+                         "Content-Disposition: attachment; filename=\"signature.asc\"\r\n"
+                         "\r\n",
+                         boundary);
+                crlfsink cl = {.out = out};
+                sg_sink cls = {.write = crlf_write, .ctx = &cl};
+                bool ok = put(out, head) == 0 && cls.write(cls.ctx, ms.a->data, ms.a->len) == 0;
+                snprintf(head, sizeof head, "\r\n--%s--\r\n", boundary);
+                if (!ok || put(out, head) < 0)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+        }
+        fclose(tf);
+        g_byte_array_unref(ms.a);
+        return r;
+}
+
+/* ---- parsing input */
+
+static bool is_type(GMimeObject *o, const char *type, const char *sub) {
+        GMimeContentType *ct = g_mime_object_get_content_type(o);
+        return ct && g_mime_content_type_is_type(ct, type, sub);
+}
+
+static char *type_string(GMimeObject *o) {
+        GMimeContentType *ct = g_mime_object_get_content_type(o);
+        return ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+}
+
+/* What the input starts with: bare OpenPGP (armor or a binary packet), or
+ * something to parse as MIME. */
+typedef enum kind { KIND_EMPTY, KIND_ARMOR, KIND_BINARY, KIND_MIME, KIND_ERROR } kind;
+
+static kind peek(int fd, sg_error *err) {
+        char buf[64] = {0};
+        if (lseek(fd, 0, SEEK_SET) < 0) {
+                sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the input must be a file, not a pipe");
+                return KIND_ERROR;
+        }
+        ssize_t k = read(fd, buf, sizeof buf - 1);
+        lseek(fd, 0, SEEK_SET);
+        if (k < 0) {
+                sg_error_set(err, SG_ERR_IO, "cannot read the input: %s", strerror(errno));
+                return KIND_ERROR;
+        }
+        if (k == 0)
+                return KIND_EMPTY;
+        if (strncmp(buf, "-----BEGIN PGP ", 15) == 0)
+                return KIND_ARMOR;
+        /* an OpenPGP packet tag: bit 7 set; text and MIME headers never have it first */
+        if ((unsigned char) buf[0] & 0x80)
+                return KIND_BINARY;
+        return KIND_MIME;
+}
+
+static GMimeMessage *parse(int fd, sg_error *err, sg_err *ret) {
+        *ret = SG_OK;
+        int dfd = dup(fd);
+        if (dfd < 0) {
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot read the input: %s", strerror(errno));
+                return NULL;
+        }
+        GMimeStream *st = g_mime_stream_fs_new(dfd);
+        GMimeParser *p = g_mime_parser_new_with_stream(st);
+        g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+        GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+        g_object_unref(p);
+        g_object_unref(st);
+        if (!m || !g_mime_message_get_mime_part(m)) {
+                if (m)
+                        g_object_unref(m);
+                *ret = sg_error_set(err, SG_ERR_NOT_PGP, "the input is not a MIME message: give an OpenPGP message");
+                return NULL;
+        }
+        return m;
+}
+
+static char *message_from(GMimeMessage *m) {
+        InternetAddressList *l = g_mime_message_get_from(m);
+        for (int i = 0; l && i < internet_address_list_length(l); i++) {
+                InternetAddress *a = internet_address_list_get_address(l, i);
+                if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+                        const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+                        if (addr && *addr)
+                                return strdup(addr);
+                }
+        }
+        return NULL;
+}
+
+static bool is_pgp_encrypted(GMimeObject *o) {
+        const char *proto = g_mime_object_get_content_type_parameter(o, "protocol");
+        return is_type(o, "multipart", "encrypted") && GMIME_IS_MULTIPART(o) && proto &&
+               g_ascii_strcasecmp(proto, "application/pgp-encrypted") == 0;
+}
+
+/* Finds the multipart/encrypted parts under `o`; counts the other leaves. */
+static void walk(GMimeObject *o, int depth, GMimeObject **found, int *n_found, int *n_other, bool *too_deep) {
+        if (depth > SG_MIME_PGP_DEPTH_MAX) {
+                *too_deep = true;
+                return;
+        }
+        if (is_pgp_encrypted(o)) {
+                if ((*n_found)++ == 0)
+                        *found = o;
+                return;
+        }
+        if (GMIME_IS_MULTIPART(o)) {
+                GMimeMultipart *mp = GMIME_MULTIPART(o);
+                for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
+                        walk(g_mime_multipart_get_part(mp, i), depth + 1, found, n_found, n_other, too_deep);
+        } else if (GMIME_IS_MESSAGE_PART(o)) {
+                GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+                (*n_other)++; /* a forwarded message is not ours to open */
+                (void) inner;
+        } else {
+                (*n_other)++;
+        }
+}
+
+/* ---- decrypt */
+
+static sg_err decrypt_part(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size_t max_input, GMimePart *part,
+                           const char *from, sg_sink *out, sg_pgp_verify_result **ret_result, sg_error *err) {
+        decsource *d = calloc(1, sizeof *d);
+        if (!d || !dec_open(d, part)) {
+                sg_err r = d ? sg_error_set(err, SG_ERR_NOT_PGP, "the encrypted part has no content")
+                             : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                if (d)
+                        free(d->out);
+                free(d);
+                return r;
+        }
+        sg_source s = {.read = dec_read, .ctx = d};
+        sg_err r = ops->decrypt(kr, max_input, from, &s, out, ret_result, err);
+        if (d->error && r != SG_OK)
+                r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
+        free(d->out);
+        free(d);
+        return r;
+}
+
+sg_err sg_mime_pgp_decrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size_t max_input, int fd, const char *from,
+                           sg_sink *out, sg_mime_pgp_info *ret_info, sg_error *err) {
+        sg_mime_pgp_info info_local = {0}, *info = ret_info ? ret_info : &info_local;
+        memset(info, 0, sizeof *info);
+        kind k = peek(fd, err);
+        sg_err r = SG_OK;
+        if (k == KIND_ERROR)
+                return err ? err->code : SG_ERR_IO;
+        if (k == KIND_EMPTY)
+                return sg_error_set(err, SG_ERR_NOT_PGP, "the input is empty: give an OpenPGP message");
+        if (k == KIND_ARMOR || k == KIND_BINARY) {
+                sg_source s = sg_source_fd(fd);
+                r = ops->decrypt(kr, max_input, from, &s, out, &info->verify, err);
+                if (r == SG_OK) {
+                        info->encrypted = true;
+                        info->is_signed = info->verify != NULL;
+                        info->from = from ? strdup(from) : NULL;
+                }
+                sg_mime_pgp_info_clear(&info_local);
+                return r;
+        }
+        GMimeMessage *m = parse(fd, err, &r);
+        if (!m)
+                return r;
+        GMimeObject *top = g_mime_message_get_mime_part(m), *found = NULL;
+        int n_found = 0, n_other = 0;
+        bool too_deep = false;
+        walk(top, 0, &found, &n_found, &n_other, &too_deep);
+        char *sender = from ? strdup(from) : message_from(m);
+        if (too_deep) {
+                r = sg_error_set(err, SG_ERR_LIMIT, "the message is nested deeper than %d levels",
+                                 SG_MIME_PGP_DEPTH_MAX);
+        } else if (n_found > 1) {
+                r = sg_error_set(err, SG_ERR_MIME,
+                                 "the message has %d encrypted parts; sealgate decrypts a message with one", n_found);
+        } else if (n_found == 1) {
+                GMimeMultipart *mp = GMIME_MULTIPART(found);
+                GMimeObject *body = g_mime_multipart_get_count(mp) == 2 ? g_mime_multipart_get_part(mp, 1) : NULL;
+                if (!body || !GMIME_IS_PART(body))
+                        r = sg_error_set(err, SG_ERR_MIME,
+                                         "a multipart/encrypted that is not two parts (version, then the data)");
+                else
+                        r = decrypt_part(ops, kr, max_input, GMIME_PART(body), sender, out, &info->verify, err);
+                info->unencrypted_parts = found != top;
+        } else if (GMIME_IS_PART(top) && !is_type(top, "multipart", "*")) {
+                /* inline OpenPGP in a single part (text/plain, application/pgp-encrypted, ...) */
+                r = decrypt_part(ops, kr, max_input, GMIME_PART(top), sender, out, &info->verify, err);
+                if (r == SG_ERR_NOT_PGP) {
+                        char *t = type_string(top);
+                        r = sg_error_set(err, SG_ERR_NOT_PGP, "the message is not OpenPGP encrypted (its type is %s)",
+                                         t);
+                        g_free(t);
+                }
+        } else {
+                char *t = type_string(top);
+                r = sg_error_set(err, SG_ERR_NOT_PGP,
+                                 is_type(top, "multipart", "signed")
+                                         ? "the message is signed, not encrypted (%s): verify it instead"
+                                         : "the message is not OpenPGP encrypted (its type is %s)",
+                                 t);
+                g_free(t);
+        }
+        g_object_unref(m);
+        if (r == SG_OK) {
+                info->encrypted = true;
+                info->is_signed = info->verify != NULL;
+                info->from = sender;
+        } else {
+                free(sender);
+        }
+        sg_mime_pgp_info_clear(&info_local);
+        return r;
+}
+
+/* ---- verify */
+
+/* Writes `o` in canonical form (CRLF) to a new temporary file. */
+static FILE *canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret) {
+        FILE *tf = tmpfile();
+        if (!tf) {
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+                return NULL;
+        }
+        GMimeStream *fs = g_mime_stream_file_new(tf);
+        g_mime_stream_file_set_owner(GMIME_STREAM_FILE(fs), FALSE);
+        GMimeStream *filtered = g_mime_stream_filter_new(fs);
+        GMimeFilter *f = g_mime_filter_unix2dos_new(FALSE);
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+        g_object_unref(f);
+        GMimeFormatOptions *fo = g_mime_format_options_clone(g_mime_format_options_get_default());
+        g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+        bool ok = g_mime_object_write_to_stream(o, fo, filtered) >= 0 && g_mime_stream_flush(filtered) == 0;
+        g_mime_format_options_free(fo);
+        g_object_unref(filtered);
+        g_object_unref(fs);
+        if (!ok || fflush(tf) != 0) {
+                fclose(tf);
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
+                return NULL;
+        }
+        rewind(tf);
+        return tf;
+}
+
+static ptrdiff_t file_read(void *ctx, void *buf, size_t n) {
+        size_t k = fread(buf, 1, n, ctx);
+        return k == 0 && ferror((FILE *) ctx) ? -1 : (ptrdiff_t) k;
+}
+
+sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int fd, const char *from,
+                          sg_sink *content_out, char **ret_from, sg_pgp_verify_result **ret_result, sg_error *err) {
+        kind k = peek(fd, err);
+        if (k == KIND_ERROR)
+                return err ? err->code : SG_ERR_IO;
+        if (k == KIND_EMPTY)
+                return sg_error_set(err, SG_ERR_NOT_PGP, "the input is empty: give an OpenPGP message");
+        if (k == KIND_ARMOR || k == KIND_BINARY) {
+                sg_source s = sg_source_fd(fd);
+                sg_err r = ops->verify_opaque(kr, &s, from, content_out, ret_result, err);
+                if (r == SG_OK && ret_from)
+                        *ret_from = from ? strdup(from) : NULL;
+                return r;
+        }
+        sg_err r;
+        GMimeMessage *m = parse(fd, err, &r);
+        if (!m)
+                return r;
+        GMimeObject *part = g_mime_message_get_mime_part(m);
+        GMimeObject *content = NULL, *sigpart = NULL;
+        if (!is_type(part, "multipart", "signed") || !GMIME_IS_MULTIPART(part)) {
+                char *t = type_string(part);
+                r = sg_error_set(err, SG_ERR_NOT_PGP,
+                                 is_pgp_encrypted(part) ? "the message is OpenPGP encrypted (%s): decrypt it first"
+                                                        : "the message is not OpenPGP signed (its type is %s)",
+                                 t);
+                g_free(t);
+        } else {
+                const char *proto = g_mime_object_get_content_type_parameter(part, "protocol");
+                GMimeMultipart *mp = GMIME_MULTIPART(part);
+                if (!proto || g_ascii_strcasecmp(proto, "application/pgp-signature") != 0)
+                        r = sg_error_set(err, SG_ERR_NOT_PGP, "the message is signed with %s, not OpenPGP",
+                                         proto ? proto : "no protocol");
+                else if (g_mime_multipart_get_count(mp) != 2)
+                        r = sg_error_set(err, SG_ERR_MIME, "a multipart/signed with %d parts instead of 2",
+                                         g_mime_multipart_get_count(mp));
+                else {
+                        content = g_mime_multipart_get_part(mp, 0);
+                        sigpart = g_mime_multipart_get_part(mp, 1);
+                        if (!GMIME_IS_PART(sigpart))
+                                r = sg_error_set(err, SG_ERR_MIME, "the signature part is not a single part");
+                }
+        }
+        GByteArray *sig = NULL;
+        if (r == SG_OK) {
+                decsource *d = calloc(1, sizeof *d);
+                memsink ms = {.a = g_byte_array_new(), .max = SG_PGP_SIGNATURE_MAX};
+                char buf[4096];
+                ptrdiff_t n = 0;
+                if (!d || !dec_open(d, GMIME_PART(sigpart)))
+                        r = sg_error_set(err, SG_ERR_MIME, "the signature part has no content");
+                while (r == SG_OK && (n = dec_read(d, buf, sizeof buf)) > 0)
+                        if (mem_write(&ms, buf, (size_t) n) < 0)
+                                r = sg_error_set(err, SG_ERR_LIMIT, "the signature part is larger than %d bytes",
+                                                 SG_PGP_SIGNATURE_MAX);
+                if (r == SG_OK && n < 0)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
+                if (d)
+                        free(d->out);
+                free(d);
+                if (r == SG_OK)
+                        sig = ms.a;
+                else
+                        g_byte_array_unref(ms.a);
+        }
+        FILE *cf = r == SG_OK ? canonical_tmp(content, err, &r) : NULL;
+        char *sender = NULL;
+        sg_pgp_verify_result *res = NULL;
+        if (r == SG_OK) {
+                sender = from ? strdup(from) : message_from(m);
+                sg_source cs = {.read = file_read, .ctx = cf};
+                r = ops->verify(kr, sig->data, sig->len, &cs, sender, &res, err);
+        }
+        if (r == SG_OK && res->valid && content_out)
+                r = copy_file(cf, content_out, err);
+        if (cf)
+                fclose(cf);
+        if (sig)
+                g_byte_array_unref(sig);
+        g_object_unref(m);
+        if (r != SG_OK) {
+                free(sender);
+                sg_pgp_verify_result_free(res);
+                return r;
+        }
+        if (ret_from)
+                *ret_from = sender;
+        else
+                free(sender);
+        *ret_result = res;
+        return SG_OK;
+}

@@ -1,0 +1,37 @@
+/* sealgate: NSS helpers shared by smime-nss.c and keys-nss.c (internal). */
+#ifndef SEALGATE_NSS_PRIVATE_H
+#define SEALGATE_NSS_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cert.h>
+
+#include "sealgate/error.h"
+
+/* The one place NSS's PORT_GetError() becomes sg_err: sets `err` to "what:
+ * reason" and returns the code; `fallback` when the NSS error means nothing
+ * more specific. */
+sg_err sg_nss_error(sg_error *err, sg_err fallback, const char *what);
+
+/* Adds the certificates of `path` (a PEM file of one or more certificates, a
+ * DER file, or a directory of such files; not recursive) to `list` as
+ * temporary certificates. At most SG_NSS_PEM_CERTS_MAX in all (*count is the
+ * running total); each file at most SG_SMIME_KEYFILE_MAX bytes. */
+sg_err sg_nss_load_certs(const char *path, CERTCertList *list, size_t *count, sg_error *err);
+
+/* Key usage and extended key usage fit for email encryption (`sign`: for
+ * signing). False with a reason ("wrong key usage: ...") in `why`. */
+bool sg_nss_cert_usage_ok(CERTCertificate *c, bool sign, char *why, size_t n);
+
+/* Whether `addr` is one of the certificate's email addresses
+ * (case-insensitive). */
+bool sg_nss_cert_has_email(CERTCertificate *c, const char *addr);
+
+/* Hexadecimal serial number into buf. */
+void sg_nss_cert_serial(CERTCertificate *c, char *buf, size_t n);
+
+/* SHA-256 fingerprint of the certificate, hexadecimal, into buf (65+). */
+void sg_nss_cert_fingerprint(CERTCertificate *c, char *buf, size_t n);
+
+#endif

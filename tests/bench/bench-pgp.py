@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""OpenPGP benchmark: encrypt, decrypt, sign and verify one large message with
+sealgate's command line and with `gpg`, same keys (RSA 3072, and
+Ed25519/Cv25519), and report wall time and peak resident memory (GNU time's
+%e and %M; the peak covers the gpg process GPGME runs, since it is a waited-for
+child) of each. Not a test: it prints figures and never asserts on them.
+Usage: bench-pgp.py SEALGATE [MIB] [RUNS]   (defaults: 100 MiB, 3 runs; the
+best wall time and the largest peak memory over the runs are shown)."""
+import atexit
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = pathlib.Path(__file__).resolve().parent
+SEALGATE = sys.argv[1]
+MIB = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+TMP = pathlib.Path(tempfile.mkdtemp(prefix="sealgate-bench-pgp-"))
+FX = TMP / "fx"
+HOME = FX / "home"
+atexit.register(shutil.rmtree, TMP, True)
+atexit.register(subprocess.run, ["gpgconf", "--homedir", str(HOME), "--kill", "gpg-agent"])
+subprocess.run(["sh", str(HERE.parent / "interop" / "make-pgp-fixtures.sh"), str(FX)], check=True,
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+os.environ["GNUPGHOME"] = str(HOME)
+
+# a MIME entity of MIB MiB: base64 lines, as an attachment would be
+msg = TMP / "msg.eml"
+with open(msg, "wb") as f:
+    f.write(b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+    line = (b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0" + b"\r\n")
+    f.write(line * (MIB * 1024 * 1024 // len(line)))
+size = msg.stat().st_size
+
+
+def timed(cmd):
+    """(wall seconds, peak RSS KiB, CPU seconds user + system) of cmd and its children, via GNU time."""
+    p = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", *map(str, cmd)], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{p.stderr.decode()}")
+    wall, rss, user, system = p.stderr.decode().strip().splitlines()[-1].split()
+    return float(wall), int(rss), float(user) + float(system)
+
+
+SG = [SEALGATE, "pgp"]
+GPG = ["gpg", "--batch", "--yes", "--quiet"]
+cases = []
+for key, addr in [("rsa3072", "bob@partner.example"), ("cv25519", "alice@corp.example")]:
+    cases += [
+        (f"encrypt {key}", "sealgate",
+         SG + ["encrypt", "--bare", "--binary", "--recipient", addr, "-o", TMP / f"sg-{key}.pgp", msg]),
+        (f"encrypt {key}", "gpg", GPG + ["-z", "0", "-r", addr, "--encrypt", "-o", TMP / f"g-{key}.pgp", msg]),
+        (f"decrypt {key}", "sealgate", SG + ["decrypt", "-o", TMP / f"sg-{key}.out", TMP / f"sg-{key}.pgp"]),
+        (f"decrypt {key}", "gpg", GPG + ["--decrypt", "-o", TMP / f"g-{key}.out", TMP / f"g-{key}.pgp"]),
+    ]
+cases += [
+    ("encrypt PGP/MIME rsa3072", "sealgate",
+     SG + ["encrypt", "--recipient", "bob@partner.example", "-o", TMP / "sg-mime.eml", msg]),
+    ("encrypt PGP/MIME rsa3072", "gpg",
+     GPG + ["-z", "0", "--armor", "-r", "bob@partner.example", "--encrypt", "-o", TMP / "g.asc", msg]),
+    ("decrypt PGP/MIME rsa3072", "sealgate", SG + ["decrypt", "-o", TMP / "sg-mime.out", TMP / "sg-mime.eml"]),
+    ("decrypt PGP/MIME rsa3072", "gpg", GPG + ["--decrypt", "-o", TMP / "g-asc.out", TMP / "g.asc"]),
+    ("sign ed25519", "sealgate",
+     SG + ["sign", "--bare", "--local-user", "alice@corp.example", "-o", TMP / "sg.sig", msg]),
+    ("sign ed25519", "gpg", GPG + ["-u", "alice@corp.example", "--armor", "--detach-sign", "-o", TMP / "g.sig", msg]),
+    ("verify ed25519", "sealgate", SG + ["verify", "--signature", TMP / "sg.sig", msg]),
+    ("verify ed25519", "gpg", GPG + ["--verify", TMP / "g.sig", msg]),
+]
+
+results = {}
+for run in range(RUNS):  # interleaved, so load drift hits both alike
+    for op, who, cmd in cases:
+        wall, rss, cpu = timed(cmd)
+        best = results.get((op, who))
+        results[(op, who)] = (min(wall, best[0]), max(rss, best[1]), min(cpu, best[2])) if best else (wall, rss, cpu)
+
+for a in ["sg-rsa3072.out", "sg-cv25519.out", "g-rsa3072.out", "sg-mime.out"]:
+    if (TMP / a).read_bytes() != msg.read_bytes():
+        sys.exit(f"{a} differs from the message")
+
+print(f"message: {size / 1048576:.1f} MiB; {RUNS} runs; best wall and CPU time, largest peak RSS")
+print(f"{'operation':<26} {'tool':<9} {'wall s':>8} {'cpu s':>7} {'peak MiB':>9} {'time vs gpg':>12}")
+for op, who, _ in cases:
+    wall, rss, cpu = results[(op, who)]
+    ref = results[(op, "gpg")][0]
+    print(f"{op:<26} {who:<9} {wall:>8.2f} {cpu:>7.2f} {rss / 1024:>9.1f} {wall / ref if ref else 0:>11.2f}x")

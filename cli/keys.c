@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "cli-io.h"
 #include "keys.h"
 #include "sealgate/error.h"
 #include "sealgate/keys.h"
@@ -45,16 +46,10 @@ static int usage(void) {
         return EXIT_USAGE;
 }
 
-static void one_line(char *s) {
-        for (char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7F)
-                        *p = '?';
-}
-
 static int fail(const sg_error *e) {
         char m[SG_ERROR_MESSAGE_MAX];
         snprintf(m, sizeof m, "%s", e->message);
-        one_line(m);
+        sg_cli_one_line(m);
         fprintf(stderr, "sealgate: keys lookup: %s: %s\n", sg_err_code(e->code), m);
         return EXIT_FAILED;
 }

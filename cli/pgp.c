@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "cli-io.h"
 #include "pgp.h"
 #include "sealgate/error.h"
 #include "sealgate/mime-pgp.h"
@@ -59,16 +60,10 @@ static int usage(void) {
         return EXIT_USAGE;
 }
 
-static void one_line(char *s) {
-        for (char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7F)
-                        *p = '?';
-}
-
 static int fail(const char *cmd, const sg_error *e) {
         char m[SG_ERROR_MESSAGE_MAX];
         snprintf(m, sizeof m, "%s", e->message);
-        one_line(m);
+        sg_cli_one_line(m);
         fprintf(stderr, "sealgate: pgp %s: %s: %s\n", cmd, sg_err_code(e->code), m);
         return EXIT_FAILED;
 }
@@ -88,171 +83,16 @@ typedef struct opts {
 } opts;
 
 static sg_err read_passphrase(opts *o, sg_error *err) {
-        if (o->pass_env) {
-                const char *v = getenv(o->pass_env);
-                if (!v)
-                        return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the environment variable %s is not set",
-                                            o->pass_env);
-                if (strlen(v) > SG_PGP_PASSPHRASE_MAX)
-                        return sg_error_set(err, SG_ERR_LIMIT, "the passphrase is longer than %d bytes",
-                                            SG_PGP_PASSPHRASE_MAX);
-                strcpy(o->passphrase, v);
-                o->kr.passphrase = o->passphrase;
-        } else if (o->pass_file) {
-                FILE *f = fopen(o->pass_file, "r");
-                if (!f)
-                        return sg_error_set(err, SG_ERR_IO, "cannot open %s: %s", o->pass_file, strerror(errno));
-                if (!fgets(o->passphrase, sizeof o->passphrase, f))
-                        o->passphrase[0] = '\0';
-                fclose(f);
-                o->passphrase[strcspn(o->passphrase, "\r\n")] = '\0';
-                if (strlen(o->passphrase) > SG_PGP_PASSPHRASE_MAX)
-                        return sg_error_set(err, SG_ERR_LIMIT, "the passphrase is longer than %d bytes",
-                                            SG_PGP_PASSPHRASE_MAX);
-                o->kr.passphrase = o->passphrase;
-        }
-        return SG_OK;
+        const char *pw;
+        sg_err e = sg_cli_read_passphrase(o->pass_env, o->pass_file, o->passphrase, SG_PGP_PASSPHRASE_MAX, &pw, err);
+        if (!e && pw)
+                o->kr.passphrase = pw;
+        return e;
 }
 
 /* ---- Input and output. */
 
-/* An fd for IN; `seekable`: copy a pipe into a temporary file first. */
-static int open_input(const char *path, bool seekable, sg_error *err) {
-        if (path && strcmp(path, "-") != 0) {
-                int fd = open(path, O_RDONLY | O_CLOEXEC);
-                struct stat st;
-                if (fd < 0)
-                        sg_error_set(err, SG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-                else if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-                        close(fd);
-                        sg_error_set(err, SG_ERR_IO, "%s is a directory", path);
-                        return -1;
-                }
-                return fd;
-        }
-        if (!seekable || lseek(0, 0, SEEK_CUR) >= 0)
-                return 0;
-        FILE *tf = tmpfile();
-        int fd = tf ? dup(fileno(tf)) : -1;
-        if (tf)
-                fclose(tf);
-        if (fd < 0) {
-                sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
-                return -1;
-        }
-        char buf[65536];
-        sg_sink s = sg_sink_fd(fd);
-        for (;;) {
-                ssize_t k = read(0, buf, sizeof buf);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0 || (k > 0 && s.write(s.ctx, buf, (size_t) k) < 0)) {
-                        close(fd);
-                        sg_error_set(err, SG_ERR_IO, "cannot read the standard input");
-                        return -1;
-                }
-                if (k == 0)
-                        break;
-        }
-        lseek(fd, 0, SEEK_SET);
-        return fd;
-}
-
-/* Output goes to a temporary file (next to OUT, or anonymous for stdout):
- * renamed over OUT, or copied to stdout, only on success, so a failure never
- * leaves partial plaintext behind. */
-typedef struct output {
-        int fd;
-        char *tmp;
-        const char *path;
-} output;
-
-static sg_err open_output(output *out, const char *path, sg_error *err) {
-        out->path = path && strcmp(path, "-") != 0 ? path : NULL;
-        out->tmp = NULL;
-        if (!out->path) {
-                FILE *tf = tmpfile();
-                out->fd = tf ? dup(fileno(tf)) : -1;
-                if (tf)
-                        fclose(tf);
-                if (out->fd < 0)
-                        return sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
-                return SG_OK;
-        }
-        size_t n = strlen(path) + 16;
-        out->tmp = malloc(n);
-        if (!out->tmp)
-                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        snprintf(out->tmp, n, "%s.tmp-XXXXXX", path);
-        out->fd = mkstemp(out->tmp);
-        if (out->fd < 0) {
-                sg_err r = sg_error_set(err, SG_ERR_IO, "cannot create %s: %s", out->tmp, strerror(errno));
-                free(out->tmp);
-                out->tmp = NULL;
-                return r;
-        }
-        return SG_OK;
-}
-
-static sg_err close_output(output *out, bool ok, sg_error *err) {
-        sg_err r = SG_OK;
-        if (out->fd < 0)
-                return SG_OK;
-        if (!out->tmp) { /* stdout */
-                if (ok) {
-                        char buf[65536];
-                        sg_sink so = sg_sink_fd(1);
-                        lseek(out->fd, 0, SEEK_SET);
-                        for (;;) {
-                                ssize_t k = read(out->fd, buf, sizeof buf);
-                                if (k < 0 && errno == EINTR)
-                                        continue;
-                                if (k < 0 || (k > 0 && so.write(so.ctx, buf, (size_t) k) < 0)) {
-                                        r = sg_error_set(err, SG_ERR_IO, "cannot write the standard output");
-                                        break;
-                                }
-                                if (k == 0)
-                                        break;
-                        }
-                }
-                close(out->fd);
-                out->fd = -1;
-                return r;
-        }
-        if (ok && (fsync(out->fd) != 0 || close(out->fd) != 0 || rename(out->tmp, out->path) != 0)) {
-                r = sg_error_set(err, SG_ERR_IO, "cannot write %s: %s", out->path, strerror(errno));
-                ok = false;
-        } else if (!ok) {
-                close(out->fd);
-        }
-        if (!ok)
-                unlink(out->tmp);
-        free(out->tmp);
-        out->tmp = NULL;
-        out->fd = -1;
-        return r;
-}
-
 /* ---- verify output */
-
-static void format_time(int64_t t, char *buf, size_t n) {
-        time_t tt = (time_t) t;
-        struct tm tm;
-        if (gmtime_r(&tt, &tm))
-                strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        else
-                snprintf(buf, n, "?");
-}
-
-static json_object *jstr(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *jtime(int64_t t) {
-        char b[40];
-        format_time(t, b, sizeof b);
-        return json_object_new_string(b);
-}
 
 static json_object *jlist(char **v, size_t n) {
         json_object *a = json_object_new_array();
@@ -268,24 +108,24 @@ static json_object *signers_json(const sg_pgp_verify_result *res) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "valid", json_object_new_boolean(s->valid));
                 json_object_object_add(o, "signature_valid", json_object_new_boolean(s->signature_valid));
-                json_object_object_add(o, "fingerprint", jstr(s->fingerprint));
-                json_object_object_add(o, "primary_fingerprint", jstr(s->primary_fingerprint));
+                json_object_object_add(o, "fingerprint", sg_cli_jstr(s->fingerprint));
+                json_object_object_add(o, "primary_fingerprint", sg_cli_jstr(s->primary_fingerprint));
                 json_object_object_add(o, "user_ids", jlist(s->user_ids, s->n_user_ids));
                 json_object_object_add(o, "emails", jlist(s->emails, s->n_emails));
-                json_object_object_add(o, "not_before", s->primary_fingerprint ? jtime(s->not_before) : NULL);
-                json_object_object_add(o, "not_after", s->not_after ? jtime(s->not_after) : NULL);
+                json_object_object_add(o, "not_before", s->primary_fingerprint ? sg_cli_jtime(s->not_before) : NULL);
+                json_object_object_add(o, "not_after", s->not_after ? sg_cli_jtime(s->not_after) : NULL);
                 json_object_object_add(o, "key_time_valid", json_object_new_boolean(s->key_time_valid));
                 json_object_object_add(o, "key_revoked", json_object_new_boolean(s->key_revoked));
-                json_object_object_add(o, "validity", jstr(s->validity));
+                json_object_object_add(o, "validity", sg_cli_jstr(s->validity));
                 json_object_object_add(o, "key_trusted", json_object_new_boolean(s->key_trusted));
-                json_object_object_add(o, "trust_error", jstr(s->trust_error));
+                json_object_object_add(o, "trust_error", sg_cli_jstr(s->trust_error));
                 json_object_object_add(o, "email_matches",
                                        s->email_checked ? json_object_new_boolean(s->email_matches) : NULL);
                 json_object_object_add(o, "usage_ok", json_object_new_boolean(s->usage_ok));
-                json_object_object_add(o, "usage_error", jstr(s->usage_error));
-                json_object_object_add(o, "signing_time", s->has_signing_time ? jtime(s->signing_time) : NULL);
-                json_object_object_add(o, "digest", jstr(s->digest));
-                json_object_object_add(o, "pubkey_algo", jstr(s->pubkey_algo));
+                json_object_object_add(o, "usage_error", sg_cli_jstr(s->usage_error));
+                json_object_object_add(o, "signing_time", s->has_signing_time ? sg_cli_jtime(s->signing_time) : NULL);
+                json_object_object_add(o, "digest", sg_cli_jstr(s->digest));
+                json_object_object_add(o, "pubkey_algo", sg_cli_jstr(s->pubkey_algo));
                 json_object_array_add(list, o);
         }
         return list;
@@ -311,9 +151,9 @@ static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *fro
                 for (size_t j = 0; j < s->n_emails; j++)
                         fprintf(f, "%s%s", j ? ", " : "", s->emails[j]);
                 fprintf(f, "%s\n", s->n_emails ? "" : "(none)");
-                format_time(s->not_before, a, sizeof a);
+                sg_cli_format_time(s->not_before, a, sizeof a);
                 if (s->not_after)
-                        format_time(s->not_after, b, sizeof b);
+                        sg_cli_format_time(s->not_after, b, sizeof b);
                 else
                         snprintf(b, sizeof b, "no expiry");
                 fprintf(f, "  validity: %s to %s (%s)%s\n", a, b, s->key_time_valid ? "valid now" : "NOT valid now",
@@ -332,7 +172,7 @@ static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *fro
                         : s->usage_error ? s->usage_error
                                          : "?");
                 if (s->has_signing_time) {
-                        format_time(s->signing_time, a, sizeof a);
+                        sg_cli_format_time(s->signing_time, a, sizeof a);
                         fprintf(f, "  signing time: %s\n", a);
                 } else {
                         fprintf(f, "  signing time: none\n");
@@ -387,13 +227,13 @@ static int run(opts *o) {
         const sg_pgp_ops *ops = sg_pgp_gpgme();
         bool is_verify = strcmp(o->cmd, "verify") == 0, is_decrypt = strcmp(o->cmd, "decrypt") == 0;
         bool seekable = is_decrypt || (is_verify && !o->signature);
-        int in = open_input(o->in, seekable, &err);
+        int in = sg_cli_open_input(o->in, seekable, &err);
         if (in < 0)
                 return fail(o->cmd, &err);
-        output out = {.fd = -1};
+        sg_cli_output out = {.fd = -1};
         /* verify writes the content only with -o */
         if (!is_verify || o->out)
-                r = open_output(&out, o->out, &err);
+                r = sg_cli_open_output(&out, o->out, &err);
         if (r != SG_OK) {
                 if (in > 0)
                         close(in);
@@ -425,7 +265,7 @@ static int run(opts *o) {
         if (in > 0)
                 close(in);
         bool ok = r == SG_OK && (!res || res->valid);
-        sg_err cr = close_output(&out, ok, &err);
+        sg_err cr = sg_cli_close_output(&out, ok, &err);
         if (r == SG_OK && cr != SG_OK)
                 r = cr;
         int status = EXIT_OK;
@@ -452,7 +292,7 @@ static int run(opts *o) {
                 if (o->json) {
                         json_object *doc = json_object_new_object();
                         json_object_object_add(doc, "valid", json_object_new_boolean(res->valid));
-                        json_object_object_add(doc, "from", jstr(from));
+                        json_object_object_add(doc, "from", sg_cli_jstr(from));
                         json_object_object_add(doc, "signers", signers_json(res));
                         print_doc(doc);
                 } else {

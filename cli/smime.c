@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "cli-io.h"
 #include "sealgate/error.h"
 #include "sealgate/mime-smime.h"
 #include "sealgate/smime-nss.h"
@@ -60,16 +61,10 @@ static int usage(void) {
         return EXIT_USAGE;
 }
 
-static void one_line(char *s) {
-        for (char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7F)
-                        *p = '?';
-}
-
 static int fail(const char *cmd, const sg_error *e) {
         char m[SG_ERROR_MESSAGE_MAX];
         snprintf(m, sizeof m, "%s", e->message);
-        one_line(m);
+        sg_cli_one_line(m);
         fprintf(stderr, "sealgate: smime %s: %s: %s\n", cmd, sg_err_code(e->code), m);
         return EXIT_FAILED;
 }
@@ -94,167 +89,39 @@ typedef struct opts {
 } opts;
 
 static sg_err read_passphrase(opts *o, sg_error *err) {
-        if (o->pass_env) {
-                const char *v = getenv(o->pass_env);
-                if (!v)
-                        return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the environment variable %s is not set",
-                                            o->pass_env);
-                if (strlen(v) > PASSPHRASE_MAX)
-                        return sg_error_set(err, SG_ERR_LIMIT, "the passphrase is longer than %d bytes",
-                                            PASSPHRASE_MAX);
-                strcpy(o->passphrase, v);
-                o->key.passphrase = o->passphrase;
-        } else if (o->pass_file) {
-                FILE *f = fopen(o->pass_file, "r");
-                if (!f)
-                        return sg_error_set(err, SG_ERR_IO, "cannot open %s: %s", o->pass_file, strerror(errno));
-                if (!fgets(o->passphrase, sizeof o->passphrase, f))
-                        o->passphrase[0] = '\0';
-                fclose(f);
-                o->passphrase[strcspn(o->passphrase, "\r\n")] = '\0';
-                o->key.passphrase = o->passphrase;
-        }
-        return SG_OK;
-}
-
-/* ---- Input and output. */
-
-/* An fd for IN; `seekable`: copy a pipe into a temporary file first. */
-static int open_input(const char *path, bool seekable, sg_error *err) {
-        if (path && strcmp(path, "-") != 0) {
-                int fd = open(path, O_RDONLY | O_CLOEXEC);
-                struct stat st;
-                if (fd < 0)
-                        sg_error_set(err, SG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-                else if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-                        close(fd);
-                        sg_error_set(err, SG_ERR_IO, "%s is a directory", path);
-                        return -1;
-                }
-                return fd;
-        }
-        if (!seekable || lseek(0, 0, SEEK_CUR) >= 0)
-                return 0;
-        FILE *tf = tmpfile();
-        int fd = tf ? dup(fileno(tf)) : -1;
-        if (tf)
-                fclose(tf);
-        if (fd < 0) {
-                sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
-                return -1;
-        }
-        char buf[65536];
-        sg_sink s = sg_sink_fd(fd);
-        for (;;) {
-                ssize_t k = read(0, buf, sizeof buf);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0 || (k > 0 && s.write(s.ctx, buf, (size_t) k) < 0)) {
-                        close(fd);
-                        sg_error_set(err, SG_ERR_IO, "cannot read the standard input");
-                        return -1;
-                }
-                if (k == 0)
-                        break;
-        }
-        lseek(fd, 0, SEEK_SET);
-        return fd;
-}
-
-/* Output goes to a temporary file next to OUT, renamed over it on success. */
-typedef struct output {
-        int fd;
-        char *tmp;
-        const char *path;
-} output;
-
-static sg_err open_output(output *out, const char *path, sg_error *err) {
-        out->path = path;
-        out->tmp = NULL;
-        if (!path || strcmp(path, "-") == 0) {
-                out->fd = 1;
-                return SG_OK;
-        }
-        size_t n = strlen(path) + 16;
-        out->tmp = malloc(n);
-        if (!out->tmp)
-                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        snprintf(out->tmp, n, "%s.tmp-XXXXXX", path);
-        out->fd = mkstemp(out->tmp);
-        if (out->fd < 0) {
-                sg_err r = sg_error_set(err, SG_ERR_IO, "cannot create %s: %s", out->tmp, strerror(errno));
-                free(out->tmp);
-                out->tmp = NULL;
-                return r;
-        }
-        return SG_OK;
-}
-
-/* Keeps the output (ok) or removes it. */
-static sg_err close_output(output *out, bool ok, sg_error *err) {
-        sg_err r = SG_OK;
-        if (!out->tmp)
-                return SG_OK;
-        if (ok && (fsync(out->fd) != 0 || close(out->fd) != 0 || rename(out->tmp, out->path) != 0)) {
-                r = sg_error_set(err, SG_ERR_IO, "cannot write %s: %s", out->path, strerror(errno));
-                ok = false;
-        } else if (!ok) {
-                close(out->fd);
-        }
-        if (!ok)
-                unlink(out->tmp);
-        free(out->tmp);
-        out->tmp = NULL;
-        return r;
-}
-
-/* ---- verify output */
-
-static void format_time(int64_t t, char *buf, size_t n) {
-        time_t tt = (time_t) t;
-        struct tm tm;
-        if (gmtime_r(&tt, &tm))
-                strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        else
-                snprintf(buf, n, "?");
-}
-
-static json_object *jstr(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *jtime(int64_t t) {
-        char b[40];
-        format_time(t, b, sizeof b);
-        return json_object_new_string(b);
+        const char *pw;
+        sg_err e = sg_cli_read_passphrase(o->pass_env, o->pass_file, o->passphrase, PASSPHRASE_MAX, &pw, err);
+        if (!e && pw)
+                o->key.passphrase = pw;
+        return e;
 }
 
 static void print_json(const sg_smime_verify_result *res, const char *from) {
         json_object *doc = json_object_new_object(), *list = json_object_new_array();
         json_object_object_add(doc, "valid", json_object_new_boolean(res->valid));
-        json_object_object_add(doc, "from", jstr(from));
+        json_object_object_add(doc, "from", sg_cli_jstr(from));
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_smime_signer *s = &res->signers[i];
                 json_object *o = json_object_new_object(), *em = json_object_new_array();
                 json_object_object_add(o, "valid", json_object_new_boolean(s->valid));
                 json_object_object_add(o, "signature_valid", json_object_new_boolean(s->signature_valid));
-                json_object_object_add(o, "subject", jstr(s->subject));
+                json_object_object_add(o, "subject", sg_cli_jstr(s->subject));
                 for (size_t j = 0; j < s->n_emails; j++)
                         json_object_array_add(em, json_object_new_string(s->emails[j]));
                 json_object_object_add(o, "emails", em);
-                json_object_object_add(o, "issuer", jstr(s->issuer));
-                json_object_object_add(o, "serial", jstr(s->serial));
-                json_object_object_add(o, "not_before", s->subject ? jtime(s->not_before) : NULL);
-                json_object_object_add(o, "not_after", s->subject ? jtime(s->not_after) : NULL);
+                json_object_object_add(o, "issuer", sg_cli_jstr(s->issuer));
+                json_object_object_add(o, "serial", sg_cli_jstr(s->serial));
+                json_object_object_add(o, "not_before", s->subject ? sg_cli_jtime(s->not_before) : NULL);
+                json_object_object_add(o, "not_after", s->subject ? sg_cli_jtime(s->not_after) : NULL);
                 json_object_object_add(o, "cert_time_valid", json_object_new_boolean(s->cert_time_valid));
                 json_object_object_add(o, "chain_trusted", json_object_new_boolean(s->chain_trusted));
-                json_object_object_add(o, "chain_error", jstr(s->chain_error));
+                json_object_object_add(o, "chain_error", sg_cli_jstr(s->chain_error));
                 json_object_object_add(o, "email_matches",
                                        s->email_checked ? json_object_new_boolean(s->email_matches) : NULL);
                 json_object_object_add(o, "usage_ok", json_object_new_boolean(s->usage_ok));
-                json_object_object_add(o, "usage_error", jstr(s->usage_error));
-                json_object_object_add(o, "signing_time", s->has_signing_time ? jtime(s->signing_time) : NULL);
-                json_object_object_add(o, "digest", jstr(s->digest));
+                json_object_object_add(o, "usage_error", sg_cli_jstr(s->usage_error));
+                json_object_object_add(o, "signing_time", s->has_signing_time ? sg_cli_jtime(s->signing_time) : NULL);
+                json_object_object_add(o, "digest", sg_cli_jstr(s->digest));
                 json_object_array_add(list, o);
         }
         json_object_object_add(doc, "signers", list);
@@ -275,8 +142,8 @@ static void print_text(FILE *f, const sg_smime_verify_result *res, const char *f
                         fprintf(f, "%s%s", j ? ", " : "", s->emails[j]);
                 fprintf(f, "%s\n", s->n_emails ? "" : "(none)");
                 fprintf(f, "  issuer: %s\n", s->issuer ? s->issuer : "?");
-                format_time(s->not_before, a, sizeof a);
-                format_time(s->not_after, b, sizeof b);
+                sg_cli_format_time(s->not_before, a, sizeof a);
+                sg_cli_format_time(s->not_after, b, sizeof b);
                 fprintf(f, "  validity: %s to %s (%s)\n", a, b, s->cert_time_valid ? "valid now" : "NOT valid now");
                 fprintf(f, "  chain: %s%s\n", s->chain_trusted ? "trusted" : "NOT trusted: ",
                         s->chain_trusted ? ""
@@ -291,7 +158,7 @@ static void print_text(FILE *f, const sg_smime_verify_result *res, const char *f
                         : s->usage_error ? s->usage_error
                                          : "?");
                 if (s->has_signing_time) {
-                        format_time(s->signing_time, a, sizeof a);
+                        sg_cli_format_time(s->signing_time, a, sizeof a);
                         fprintf(f, "  signing time: %s\n", a);
                 } else {
                         fprintf(f, "  signing time: none\n");
@@ -331,11 +198,11 @@ static int run(opts *o) {
                 ops = sg_smime_nss();
         bool is_verify = strcmp(o->cmd, "verify") == 0;
         bool seekable = strcmp(o->cmd, "decrypt") == 0 || (is_verify && !o->signature);
-        int in = open_input(o->in, seekable, &err);
+        int in = sg_cli_open_input(o->in, seekable, &err);
         if (in < 0)
                 return fail(o->cmd, &err);
-        output out = {.fd = -1};
-        r = open_output(&out, o->out, &err);
+        sg_cli_output out = {.fd = -1};
+        r = sg_cli_open_output(&out, o->out, &err);
         if (r != SG_OK) {
                 if (in > 0)
                         close(in);
@@ -379,7 +246,7 @@ static int run(opts *o) {
         if (in > 0)
                 close(in);
         bool ok = r == SG_OK && (!res || res->valid);
-        sg_err cr = close_output(&out, ok && o->out, &err);
+        sg_err cr = sg_cli_close_output(&out, ok, &err);
         if (r == SG_OK && cr != SG_OK)
                 r = cr;
         int status = EXIT_OK;

@@ -99,16 +99,56 @@ def press(display, wid, *keys, delay_ms=60):
 
 
 def type_text(display, wid, text):
-    """Type text; characters without a key on the keyboard map (Japanese) are
-    typed one at a time: xdotool remaps a spare keycode for each, and a
-    character typed before the server applied the previous remapping comes
-    out as the previous one."""
+    """Type text. Characters that are not on the keyboard map (Japanese) are
+    first bound to spare keycodes, all at once, through python3-xlib:
+    xdotool's own on-the-fly remapping of one scratch keycode loses or repeats
+    characters when they follow each other quickly."""
     xdotool(display, "windowfocus", "--sync", wid)
-    for ch in text:
-        xdotool(display, "type", "--clearmodifiers", "--delay", "20", ch)
-        if ord(ch) > 0x7F:
-            time.sleep(0.15)
+    extra = sorted({ch for ch in text if ord(ch) > 0x7E})
+    restore = bind_keysyms(display, extra) if extra else None
+    try:
+        for ch in text:
+            if ord(ch) > 0x7E:
+                xdotool(display, "key", "--clearmodifiers", f"U{ord(ch):04X}")
+            else:
+                xdotool(display, "type", "--clearmodifiers", "--delay", "20", ch)
+            time.sleep(0.03)
+    finally:
+        if restore:
+            restore()
 
+
+def bind_keysyms(display, chars):
+    """Bind each character's Unicode keysym to a keycode that has none; return
+    a function that unbinds them."""
+    import sys
+    try:
+        import Xlib.display
+    except ImportError:  # Debian's python3-xlib; the interpreter may be another one
+        sys.path.append("/usr/lib/python3/dist-packages")
+        import Xlib.display
+    d = Xlib.display.Display(display)
+    first = d.display.info.min_keycode
+    count = d.display.info.max_keycode - first + 1
+    mapping = d.get_keyboard_mapping(first, count)
+    free = [first + i for i, syms in enumerate(mapping) if not any(syms)]
+    if len(free) < len(chars):
+        d.close()
+        raise RuntimeError(f"only {len(free)} spare keycodes for {len(chars)} characters")
+    used = []
+    for kc, ch in zip(free, chars):
+        keysym = 0x01000000 + ord(ch)
+        d.change_keyboard_mapping(kc, [(keysym, keysym)])
+        used.append(kc)
+    d.sync()
+    time.sleep(0.2)  # let clients see the MappingNotify
+
+    def restore():
+        for kc in used:
+            d.change_keyboard_mapping(kc, [(0, 0)])
+        d.sync()
+        d.close()
+    return restore
 
 def prompt_env(prompt, localedir):
     """What the host needs to start the real prompt from a build tree (GTK on

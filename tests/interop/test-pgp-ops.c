@@ -55,9 +55,9 @@ typedef struct membuf {
 
 static int mem_write(void *ctx, const void *p, size_t n) {
         membuf *m = ctx;
-        if (m->len + n > m->cap) {
+        if (m->len + n + 1 > m->cap) { /* + 1: always NUL-terminated, for strstr */
                 size_t cap = m->cap ? m->cap * 2 : 4096;
-                while (cap < m->len + n)
+                while (cap < m->len + n + 1)
                         cap *= 2;
                 unsigned char *d = realloc(m->data, cap);
                 if (!d)
@@ -67,6 +67,7 @@ static int mem_write(void *ctx, const void *p, size_t n) {
         }
         memcpy(m->data + m->len, p, n);
         m->len += n;
+        m->data[m->len] = '\0';
         return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include <gmime/gmime.h>
 
+#include "mime-private.h"
 #include "sealgate/mime-pgp.h"
 
 #define CHUNK 65536
@@ -28,33 +29,6 @@ void sg_mime_pgp_info_clear(sg_mime_pgp_info *info) {
         info->verify = sg_pgp_verify_result_free(info->verify);
         free(info->from);
         info->from = NULL;
-}
-
-static int put(sg_sink *out, const char *s) {
-        return out->write(out->ctx, s, strlen(s));
-}
-
-/* ---- A sink that writes `prefix` before its first bytes, so nothing is
- * written when the backend fails before producing output. */
-
-typedef struct prefixsink {
-        sg_sink *out;
-        const char *prefix;
-        bool done;
-} prefixsink;
-
-static int prefix_flush(prefixsink *p) {
-        if (p->done)
-                return 0;
-        p->done = true;
-        return put(p->out, p->prefix);
-}
-
-static int prefix_write(void *ctx, const void *data, size_t n) {
-        prefixsink *p = ctx;
-        if (prefix_flush(p) < 0)
-                return -1;
-        return p->out->write(p->out->ctx, data, n);
 }
 
 /* ---- A sink that turns LF into CRLF (gpg's armor has LF line ends). */
@@ -84,86 +58,7 @@ static int crlf_write(void *ctx, const void *data, size_t n) {
         return 0;
 }
 
-/* ---- A source that turns bare LF into CRLF (canonical form for signing). */
-
-typedef struct crlfsource {
-        sg_source *in;
-        char raw[CHUNK];
-        char out[2 * CHUNK];
-        size_t len, pos;
-        bool last_cr;
-} crlfsource;
-
-static ptrdiff_t crlf_read(void *ctx, void *buf, size_t n) {
-        crlfsource *c = ctx;
-        if (c->pos == c->len) {
-                ptrdiff_t k = c->in->read(c->in->ctx, c->raw, sizeof c->raw);
-                if (k <= 0)
-                        return k;
-                size_t m = 0;
-                for (ptrdiff_t i = 0; i < k; i++) {
-                        if (c->raw[i] == '\n' && !c->last_cr)
-                                c->out[m++] = '\r';
-                        c->out[m++] = c->raw[i];
-                        c->last_cr = c->raw[i] == '\r';
-                }
-                c->len = m;
-                c->pos = 0;
-        }
-        size_t m = c->len - c->pos < n ? c->len - c->pos : n;
-        memcpy(buf, c->out + c->pos, m);
-        c->pos += m;
-        return (ptrdiff_t) m;
-}
-
 /* ---- A source over a MIME part's content, transfer encoding undone. */
-
-typedef struct decsource {
-        GMimeStream *raw;
-        GMimeEncoding enc;
-        bool decode, eof, error;
-        char in[CHUNK];
-        char *out;
-        size_t len, pos;
-} decsource;
-
-/* A bounded GMime stream answers -1 at its end: that is the end, not an error. */
-static ssize_t raw_read(GMimeStream *s, char *buf, size_t n) {
-        if (g_mime_stream_eos(s))
-                return 0;
-        ssize_t k = g_mime_stream_read(s, buf, n);
-        return k < 0 && g_mime_stream_eos(s) ? 0 : k;
-}
-
-static ptrdiff_t dec_read(void *ctx, void *buf, size_t n) {
-        decsource *d = ctx;
-        if (!d->decode) {
-                ssize_t k = raw_read(d->raw, buf, n);
-                if (k < 0)
-                        d->error = true;
-                return k < 0 ? -1 : (ptrdiff_t) k;
-        }
-        while (d->pos == d->len) {
-                if (d->eof)
-                        return 0;
-                ssize_t k = raw_read(d->raw, d->in, sizeof d->in);
-                if (k < 0) {
-                        d->error = true;
-                        return -1;
-                }
-                if (k == 0) {
-                        d->len = g_mime_encoding_flush(&d->enc, d->in, 0, d->out);
-                        d->eof = true;
-                } else {
-                        d->len = g_mime_encoding_step(&d->enc, d->in, (size_t) k, d->out);
-                }
-                d->pos = 0;
-        }
-        size_t m = d->len - d->pos < n ? d->len - d->pos : n;
-        memcpy(buf, d->out + d->pos, m);
-        d->pos += m;
-        return (ptrdiff_t) m;
-}
 
 /* Opens `d` on `part`'s content; false if it has none (or no memory). */
 static bool dec_open(decsource *d, GMimePart *part) {
@@ -179,24 +74,6 @@ static bool dec_open(decsource *d, GMimePart *part) {
         g_mime_encoding_init_decode(&d->enc, d->decode ? e : GMIME_CONTENT_ENCODING_BASE64);
         d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
         return d->out != NULL;
-}
-
-/* ---- A sink into a bounded memory buffer. */
-
-typedef struct memsink {
-        GByteArray *a;
-        size_t max;
-        bool over;
-} memsink;
-
-static int mem_write(void *ctx, const void *data, size_t n) {
-        memsink *m = ctx;
-        if (m->a->len + n > m->max) {
-                m->over = true;
-                return -1;
-        }
-        g_byte_array_append(m->a, data, (guint) n);
-        return 0;
 }
 
 static int file_write(void *ctx, const void *data, size_t n) {
@@ -251,7 +128,7 @@ sg_err sg_mime_pgp_encrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, cons
                  "\r\n",
                  boundary, boundary, boundary);
         prefixsink ps = {.out = out, .prefix = head};
-        sg_sink pss = {.write = prefix_write, .ctx = &ps};
+        sg_sink pss = {.write = sg_mime_prefix_write, .ctx = &ps};
         crlfsink *c = calloc(1, sizeof *c);
         if (!c)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
@@ -261,7 +138,7 @@ sg_err sg_mime_pgp_encrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, cons
         free(c);
         if (r == SG_OK) {
                 snprintf(head, sizeof head, "\r\n--%s--\r\n", boundary);
-                if (prefix_flush(&ps) < 0 || put(out, head) < 0)
+                if (sg_mime_prefix_flush(&ps) < 0 || sg_mime_put(out, head) < 0)
                         r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
         }
         return r;
@@ -280,11 +157,11 @@ sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const c
                 return sg_error_set(err, c ? SG_ERR_IO : SG_ERR_NOMEM, "cannot create a temporary file");
         }
         c->in = in;
-        sg_source cs = {.read = crlf_read, .ctx = c};
+        sg_source cs = {.read = sg_mime_crlf_read, .ctx = c};
         /* the content is kept in a file until the digest (micalg) is known */
         sg_sink content = {.write = file_write, .ctx = tf};
         memsink ms = {.a = g_byte_array_new(), .max = SG_PGP_SIGNATURE_MAX};
-        sg_sink sig = {.write = mem_write, .ctx = &ms};
+        sg_sink sig = {.write = sg_mime_mem_write, .ctx = &ms};
         const char *digest = NULL;
         sg_err r = ops->sign(kr, signer, SG_PGP_ARMOR, &cs, &content, &sig, &digest, err);
         free(c);
@@ -303,7 +180,7 @@ sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const c
                          "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n"
                          "--%s\r\n",
                          digest ? digest : "sha256", boundary, boundary);
-                if (put(out, head) < 0)
+                if (sg_mime_put(out, head) < 0)
                         r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
         }
         if (r == SG_OK)
@@ -318,9 +195,9 @@ sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const c
                          boundary);
                 crlfsink cl = {.out = out};
                 sg_sink cls = {.write = crlf_write, .ctx = &cl};
-                bool ok = put(out, head) == 0 && cls.write(cls.ctx, ms.a->data, ms.a->len) == 0;
+                bool ok = sg_mime_put(out, head) == 0 && cls.write(cls.ctx, ms.a->data, ms.a->len) == 0;
                 snprintf(head, sizeof head, "\r\n--%s--\r\n", boundary);
-                if (!ok || put(out, head) < 0)
+                if (!ok || sg_mime_put(out, head) < 0)
                         r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
         }
         fclose(tf);
@@ -329,16 +206,6 @@ sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const c
 }
 
 /* ---- parsing input */
-
-static bool is_type(GMimeObject *o, const char *type, const char *sub) {
-        GMimeContentType *ct = g_mime_object_get_content_type(o);
-        return ct && g_mime_content_type_is_type(ct, type, sub);
-}
-
-static char *type_string(GMimeObject *o) {
-        GMimeContentType *ct = g_mime_object_get_content_type(o);
-        return ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
-}
 
 /* What the input starts with: bare OpenPGP (armor or a binary packet), or
  * something to parse as MIME. */
@@ -388,22 +255,9 @@ static GMimeMessage *parse(int fd, sg_error *err, sg_err *ret) {
         return m;
 }
 
-static char *message_from(GMimeMessage *m) {
-        InternetAddressList *l = g_mime_message_get_from(m);
-        for (int i = 0; l && i < internet_address_list_length(l); i++) {
-                InternetAddress *a = internet_address_list_get_address(l, i);
-                if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-                        const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
-                        if (addr && *addr)
-                                return strdup(addr);
-                }
-        }
-        return NULL;
-}
-
 static bool is_pgp_encrypted(GMimeObject *o) {
         const char *proto = g_mime_object_get_content_type_parameter(o, "protocol");
-        return is_type(o, "multipart", "encrypted") && GMIME_IS_MULTIPART(o) && proto &&
+        return sg_mime_is_type(o, "multipart", "encrypted") && GMIME_IS_MULTIPART(o) && proto &&
                g_ascii_strcasecmp(proto, "application/pgp-encrypted") == 0;
 }
 
@@ -444,7 +298,7 @@ static sg_err decrypt_part(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size
                 free(d);
                 return r;
         }
-        sg_source s = {.read = dec_read, .ctx = d};
+        sg_source s = {.read = sg_mime_dec_read, .ctx = d};
         sg_err r = ops->decrypt(kr, max_input, from, &s, out, ret_result, err);
         if (d->error && r != SG_OK)
                 r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
@@ -481,7 +335,7 @@ sg_err sg_mime_pgp_decrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size
         int n_found = 0, n_other = 0;
         bool too_deep = false;
         walk(top, 0, &found, &n_found, &n_other, &too_deep);
-        char *sender = from ? strdup(from) : message_from(m);
+        char *sender = from ? strdup(from) : sg_mime_message_from(m);
         if (too_deep) {
                 r = sg_error_set(err, SG_ERR_LIMIT, "the message is nested deeper than %d levels",
                                  SG_MIME_PGP_DEPTH_MAX);
@@ -497,19 +351,19 @@ sg_err sg_mime_pgp_decrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size
                 else
                         r = decrypt_part(ops, kr, max_input, GMIME_PART(body), sender, out, &info->verify, err);
                 info->unencrypted_parts = found != top;
-        } else if (GMIME_IS_PART(top) && !is_type(top, "multipart", "*")) {
+        } else if (GMIME_IS_PART(top) && !sg_mime_is_type(top, "multipart", "*")) {
                 /* inline OpenPGP in a single part (text/plain, application/pgp-encrypted, ...) */
                 r = decrypt_part(ops, kr, max_input, GMIME_PART(top), sender, out, &info->verify, err);
                 if (r == SG_ERR_NOT_PGP) {
-                        char *t = type_string(top);
+                        char *t = sg_mime_type_string(top);
                         r = sg_error_set(err, SG_ERR_NOT_PGP, "the message is not OpenPGP encrypted (its type is %s)",
                                          t);
                         g_free(t);
                 }
         } else {
-                char *t = type_string(top);
+                char *t = sg_mime_type_string(top);
                 r = sg_error_set(err, SG_ERR_NOT_PGP,
-                                 is_type(top, "multipart", "signed")
+                                 sg_mime_is_type(top, "multipart", "signed")
                                          ? "the message is signed, not encrypted (%s): verify it instead"
                                          : "the message is not OpenPGP encrypted (its type is %s)",
                                  t);
@@ -582,8 +436,8 @@ sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int f
                 return r;
         GMimeObject *part = g_mime_message_get_mime_part(m);
         GMimeObject *content = NULL, *sigpart = NULL;
-        if (!is_type(part, "multipart", "signed") || !GMIME_IS_MULTIPART(part)) {
-                char *t = type_string(part);
+        if (!sg_mime_is_type(part, "multipart", "signed") || !GMIME_IS_MULTIPART(part)) {
+                char *t = sg_mime_type_string(part);
                 r = sg_error_set(err, SG_ERR_NOT_PGP,
                                  is_pgp_encrypted(part) ? "the message is OpenPGP encrypted (%s): decrypt it first"
                                                         : "the message is not OpenPGP signed (its type is %s)",
@@ -613,8 +467,8 @@ sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int f
                 ptrdiff_t n = 0;
                 if (!d || !dec_open(d, GMIME_PART(sigpart)))
                         r = sg_error_set(err, SG_ERR_MIME, "the signature part has no content");
-                while (r == SG_OK && (n = dec_read(d, buf, sizeof buf)) > 0)
-                        if (mem_write(&ms, buf, (size_t) n) < 0)
+                while (r == SG_OK && (n = sg_mime_dec_read(d, buf, sizeof buf)) > 0)
+                        if (sg_mime_mem_write(&ms, buf, (size_t) n) < 0)
                                 r = sg_error_set(err, SG_ERR_LIMIT, "the signature part is larger than %d bytes",
                                                  SG_PGP_SIGNATURE_MAX);
                 if (r == SG_OK && n < 0)
@@ -631,7 +485,7 @@ sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int f
         char *sender = NULL;
         sg_pgp_verify_result *res = NULL;
         if (r == SG_OK) {
-                sender = from ? strdup(from) : message_from(m);
+                sender = from ? strdup(from) : sg_mime_message_from(m);
                 sg_source cs = {.read = file_read, .ctx = cf};
                 r = ops->verify(kr, sig->data, sig->len, &cs, sender, &res, err);
         }

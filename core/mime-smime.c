@@ -9,6 +9,7 @@
 
 #include <gmime/gmime.h>
 
+#include "mime-private.h"
 #include "sealgate/mime-smime.h"
 
 #define CHUNK 65536
@@ -19,33 +20,6 @@ void sg_mime_smime_init(void) {
 
 void sg_mime_smime_shutdown(void) {
         g_mime_shutdown();
-}
-
-static int put(sg_sink *out, const char *s) {
-        return out->write(out->ctx, s, strlen(s));
-}
-
-/* ---- A sink that writes `prefix` before its first bytes, so nothing is
- * written when the backend fails before producing output. */
-
-typedef struct prefixsink {
-        sg_sink *out;
-        const char *prefix;
-        bool done;
-} prefixsink;
-
-static int prefix_flush(prefixsink *p) {
-        if (p->done)
-                return 0;
-        p->done = true;
-        return put(p->out, p->prefix);
-}
-
-static int prefix_write(void *ctx, const void *data, size_t n) {
-        prefixsink *p = ctx;
-        if (prefix_flush(p) < 0)
-                return -1;
-        return p->out->write(p->out->ctx, data, n);
 }
 
 /* ---- A sink that base64-encodes into another sink, CRLF line ends. */
@@ -97,54 +71,7 @@ static int b64_close(b64sink *b) {
         return r;
 }
 
-/* ---- A source that decodes a GMime stream (base64 or as is). */
-
-typedef struct decsource {
-        GMimeStream *raw;
-        GMimeEncoding enc;
-        bool decode, eof, error;
-        char in[CHUNK];
-        char *out;
-        size_t len, pos;
-} decsource;
-
-/* A bounded GMime stream answers -1 at its end: that is the end, not an error. */
-static ssize_t raw_read(GMimeStream *s, char *buf, size_t n) {
-        if (g_mime_stream_eos(s))
-                return 0;
-        ssize_t k = g_mime_stream_read(s, buf, n);
-        return k < 0 && g_mime_stream_eos(s) ? 0 : k;
-}
-
-static ptrdiff_t dec_read(void *ctx, void *buf, size_t n) {
-        decsource *d = ctx;
-        if (!d->decode) {
-                ssize_t k = raw_read(d->raw, buf, n);
-                if (k < 0)
-                        d->error = true;
-                return k < 0 ? -1 : (ptrdiff_t) k;
-        }
-        while (d->pos == d->len) {
-                if (d->eof)
-                        return 0;
-                ssize_t k = raw_read(d->raw, d->in, sizeof d->in);
-                if (k < 0) {
-                        d->error = true;
-                        return -1;
-                }
-                if (k == 0) {
-                        d->len = g_mime_encoding_flush(&d->enc, d->in, 0, d->out);
-                        d->eof = true;
-                } else {
-                        d->len = g_mime_encoding_step(&d->enc, d->in, (size_t) k, d->out);
-                }
-                d->pos = 0;
-        }
-        size_t m = d->len - d->pos < n ? d->len - d->pos : n;
-        memcpy(buf, d->out + d->pos, m);
-        d->pos += m;
-        return (ptrdiff_t) m;
-}
+/* ---- Rewinding a decsource (mime-private.h). */
 
 static int dec_rewind(void *ctx) {
         decsource *d = ctx;
@@ -153,56 +80,6 @@ static int dec_rewind(void *ctx) {
         g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
         d->eof = d->error = false;
         d->len = d->pos = 0;
-        return 0;
-}
-
-/* ---- A source that turns bare LF into CRLF (canonical form for signing). */
-
-typedef struct crlfsource {
-        sg_source *in;
-        char raw[CHUNK];
-        char out[2 * CHUNK];
-        size_t len, pos;
-        bool last_cr;
-} crlfsource;
-
-static ptrdiff_t crlf_read(void *ctx, void *buf, size_t n) {
-        crlfsource *c = ctx;
-        if (c->pos == c->len) {
-                ptrdiff_t k = c->in->read(c->in->ctx, c->raw, sizeof c->raw);
-                if (k <= 0)
-                        return k;
-                size_t m = 0;
-                for (ptrdiff_t i = 0; i < k; i++) {
-                        if (c->raw[i] == '\n' && !c->last_cr)
-                                c->out[m++] = '\r';
-                        c->out[m++] = c->raw[i];
-                        c->last_cr = c->raw[i] == '\r';
-                }
-                c->len = m;
-                c->pos = 0;
-        }
-        size_t m = c->len - c->pos < n ? c->len - c->pos : n;
-        memcpy(buf, c->out + c->pos, m);
-        c->pos += m;
-        return (ptrdiff_t) m;
-}
-
-/* ---- A sink into a bounded memory buffer. */
-
-typedef struct memsink {
-        GByteArray *a;
-        size_t max;
-        bool over;
-} memsink;
-
-static int mem_write(void *ctx, const void *data, size_t n) {
-        memsink *m = ctx;
-        if (m->a->len + n > m->max) {
-                m->over = true;
-                return -1;
-        }
-        g_byte_array_append(m->a, data, (guint) n);
         return 0;
 }
 
@@ -225,7 +102,7 @@ sg_err sg_mime_smime_encrypt(const sg_smime_ops *ops, const char *const *recipie
                  "\r\n",
                  type);
         prefixsink ps = {.out = out, .prefix = head};
-        sg_sink pss = {.write = prefix_write, .ctx = &ps};
+        sg_sink pss = {.write = sg_mime_prefix_write, .ctx = &ps};
         b.out = &pss;
         sg_sink bs = {.write = b64_write, .ctx = &b};
         sg_err r = ops->encrypt(recipients, n_recipients, cipher, in, &bs, err);
@@ -267,16 +144,16 @@ sg_err sg_mime_smime_sign(const sg_smime_ops *ops, const sg_smime_key *key, sg_s
                  "--%s\r\n",
                  micalg(digest), boundary, boundary);
         prefixsink ps = {.out = out, .prefix = head};
-        sg_sink content_out = {.write = prefix_write, .ctx = &ps};
+        sg_sink content_out = {.write = sg_mime_prefix_write, .ctx = &ps};
         crlfsource *c = calloc(1, sizeof *c);
         if (!c)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         c->in = in;
-        sg_source cs = {.read = crlf_read, .ctx = c};
+        sg_source cs = {.read = sg_mime_crlf_read, .ctx = c};
         memsink ms = {.a = g_byte_array_new(), .max = SG_SMIME_SIGNATURE_MAX};
-        sg_sink sig = {.write = mem_write, .ctx = &ms};
+        sg_sink sig = {.write = sg_mime_mem_write, .ctx = &ms};
         sg_err r = ops->sign(key, digest, &cs, &content_out, &sig, err);
-        if (r == SG_OK && prefix_flush(&ps) < 0)
+        if (r == SG_OK && sg_mime_prefix_flush(&ps) < 0)
                 r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
         free(c);
         if (r == SG_OK && ms.over)
@@ -290,10 +167,10 @@ sg_err sg_mime_smime_sign(const sg_smime_ops *ops, const sg_smime_key *key, sg_s
                          "\r\n",
                          boundary);
                 b64sink b = {0};
-                bool ok = b64_open(&b, out) && put(out, head) == 0 && b64_write(&b, ms.a->data, ms.a->len) == 0;
+                bool ok = b64_open(&b, out) && sg_mime_put(out, head) == 0 && b64_write(&b, ms.a->data, ms.a->len) == 0;
                 ok = b64_close(&b) == 0 && ok;
                 snprintf(head, sizeof head, "--%s--\r\n", boundary);
-                if (!ok || put(out, head) < 0)
+                if (!ok || sg_mime_put(out, head) < 0)
                         r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
         }
         g_byte_array_unref(ms.a);
@@ -329,16 +206,6 @@ static GMimeMessage *parse(int fd, sg_error *err, sg_err *ret) {
         return m;
 }
 
-static bool is_type(GMimeObject *o, const char *type, const char *sub) {
-        GMimeContentType *ct = g_mime_object_get_content_type(o);
-        return ct && g_mime_content_type_is_type(ct, type, sub);
-}
-
-static char *type_string(GMimeObject *o) {
-        GMimeContentType *ct = g_mime_object_get_content_type(o);
-        return ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
-}
-
 /* ---- decrypt */
 
 sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, size_t max_input, int fd, sg_sink *out,
@@ -361,12 +228,13 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
         if (!m)
                 return r;
         GMimeObject *part = g_mime_message_get_mime_part(m);
-        bool p7m = is_type(part, "application", "pkcs7-mime") || is_type(part, "application", "x-pkcs7-mime");
+        bool p7m = sg_mime_is_type(part, "application", "pkcs7-mime") ||
+                   sg_mime_is_type(part, "application", "x-pkcs7-mime");
         const char *st = p7m ? g_mime_object_get_content_type_parameter(part, "smime-type") : NULL;
         if (!p7m || !GMIME_IS_PART(part)) {
-                char *t = type_string(part);
+                char *t = sg_mime_type_string(part);
                 r = sg_error_set(err, SG_ERR_NOT_SMIME,
-                                 is_type(part, "multipart", "signed")
+                                 sg_mime_is_type(part, "multipart", "signed")
                                          ? "the message is signed, not encrypted (%s): verify it instead"
                                          : "the message is not S/MIME encrypted (its type is %s)",
                                  t);
@@ -386,7 +254,7 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
                         d->decode = g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64;
                         g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
                         d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
-                        sg_source s = {.read = dec_read, .ctx = d, .rewind = dec_rewind};
+                        sg_source s = {.read = sg_mime_dec_read, .ctx = d, .rewind = dec_rewind};
                         r = d->out ? ops->decrypt(key, max_input, &s, out, err)
                                    : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
                         if (d->error && (r == SG_OK || r == SG_ERR_TRUNCATED || r == SG_ERR_NOT_SMIME))
@@ -400,19 +268,6 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
 }
 
 /* ---- verify */
-
-static char *message_from(GMimeMessage *m) {
-        InternetAddressList *l = g_mime_message_get_from(m);
-        for (int i = 0; l && i < internet_address_list_length(l); i++) {
-                InternetAddress *a = internet_address_list_get_address(l, i);
-                if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-                        const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
-                        if (addr && *addr)
-                                return strdup(addr);
-                }
-        }
-        return NULL;
-}
 
 /* Writes `o` in canonical form (CRLF) to a new temporary file; its fd. */
 static int canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret) {
@@ -481,8 +336,8 @@ static sg_err verify_opaque_part(const sg_smime_ops *ops, const sg_smime_trust *
         d->decode = g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64;
         g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
         d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
-        char *sender = from ? strdup(from) : message_from(m);
-        sg_source s = {.read = dec_read, .ctx = d, .rewind = dec_rewind};
+        char *sender = from ? strdup(from) : sg_mime_message_from(m);
+        sg_source s = {.read = sg_mime_dec_read, .ctx = d, .rewind = dec_rewind};
         sg_err r = d->out ? ops->verify_opaque(trust, &s, sender, content_out, ret_result, err)
                           : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         free(d->out);
@@ -519,15 +374,17 @@ sg_err sg_mime_smime_verify(const sg_smime_ops *ops, const sg_smime_trust *trust
         GMimeObject *part = g_mime_message_get_mime_part(m);
         GMimeObject *content = NULL, *sigpart = NULL;
         const char *st = g_mime_object_get_content_type_parameter(part, "smime-type");
-        if ((is_type(part, "application", "pkcs7-mime") || is_type(part, "application", "x-pkcs7-mime")) && st &&
-            g_ascii_strcasecmp(st, "signed-data") == 0 && GMIME_IS_PART(part)) {
+        if ((sg_mime_is_type(part, "application", "pkcs7-mime") ||
+             sg_mime_is_type(part, "application", "x-pkcs7-mime")) &&
+            st && g_ascii_strcasecmp(st, "signed-data") == 0 && GMIME_IS_PART(part)) {
                 r = verify_opaque_part(ops, trust, m, GMIME_PART(part), from, content_out, ret_from, ret_result, err);
                 g_object_unref(m);
                 return r;
         }
-        if (!is_type(part, "multipart", "signed") || !GMIME_IS_MULTIPART(part)) {
-                char *t = type_string(part);
-                bool p7m = is_type(part, "application", "pkcs7-mime") || is_type(part, "application", "x-pkcs7-mime");
+        if (!sg_mime_is_type(part, "multipart", "signed") || !GMIME_IS_MULTIPART(part)) {
+                char *t = sg_mime_type_string(part);
+                bool p7m = sg_mime_is_type(part, "application", "pkcs7-mime") ||
+                           sg_mime_is_type(part, "application", "x-pkcs7-mime");
                 r = sg_error_set(err, SG_ERR_NOT_SMIME,
                                  p7m ? "the message is S/MIME encrypted (%s): decrypt it first"
                                      : "the message is not S/MIME signed (its type is %s)",
@@ -573,7 +430,7 @@ sg_err sg_mime_smime_verify(const sg_smime_ops *ops, const sg_smime_trust *trust
         char *sender = NULL;
         sg_smime_verify_result *res = NULL;
         if (r == SG_OK) {
-                sender = from ? strdup(from) : message_from(m);
+                sender = from ? strdup(from) : sg_mime_message_from(m);
                 sg_source cs = sg_source_fd(cfd);
                 r = ops->verify(trust, sig->data, sig->len, &cs, sender, &res, err);
         }

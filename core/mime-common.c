@@ -1,0 +1,115 @@
+/* sealgate: what the GMime-based MIME layers share (mime-private.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime-private.h"
+
+int sg_mime_put(sg_sink *out, const char *s) {
+        return out->write(out->ctx, s, strlen(s));
+}
+
+int sg_mime_prefix_flush(prefixsink *p) {
+        if (p->done)
+                return 0;
+        p->done = true;
+        return sg_mime_put(p->out, p->prefix);
+}
+
+int sg_mime_prefix_write(void *ctx, const void *data, size_t n) {
+        prefixsink *p = ctx;
+        if (sg_mime_prefix_flush(p) < 0)
+                return -1;
+        return p->out->write(p->out->ctx, data, n);
+}
+
+ptrdiff_t sg_mime_crlf_read(void *ctx, void *buf, size_t n) {
+        crlfsource *c = ctx;
+        if (c->pos == c->len) {
+                ptrdiff_t k = c->in->read(c->in->ctx, c->raw, sizeof c->raw);
+                if (k <= 0)
+                        return k;
+                size_t m = 0;
+                for (ptrdiff_t i = 0; i < k; i++) {
+                        if (c->raw[i] == '\n' && !c->last_cr)
+                                c->out[m++] = '\r';
+                        c->out[m++] = c->raw[i];
+                        c->last_cr = c->raw[i] == '\r';
+                }
+                c->len = m;
+                c->pos = 0;
+        }
+        size_t m = c->len - c->pos < n ? c->len - c->pos : n;
+        memcpy(buf, c->out + c->pos, m);
+        c->pos += m;
+        return (ptrdiff_t) m;
+}
+
+ssize_t sg_mime_raw_read(GMimeStream *s, char *buf, size_t n) {
+        if (g_mime_stream_eos(s))
+                return 0;
+        ssize_t k = g_mime_stream_read(s, buf, n);
+        return k < 0 && g_mime_stream_eos(s) ? 0 : k;
+}
+
+ptrdiff_t sg_mime_dec_read(void *ctx, void *buf, size_t n) {
+        decsource *d = ctx;
+        if (!d->decode) {
+                ssize_t k = sg_mime_raw_read(d->raw, buf, n);
+                if (k < 0)
+                        d->error = true;
+                return k < 0 ? -1 : (ptrdiff_t) k;
+        }
+        while (d->pos == d->len) {
+                if (d->eof)
+                        return 0;
+                ssize_t k = sg_mime_raw_read(d->raw, d->in, sizeof d->in);
+                if (k < 0) {
+                        d->error = true;
+                        return -1;
+                }
+                if (k == 0) {
+                        d->len = g_mime_encoding_flush(&d->enc, d->in, 0, d->out);
+                        d->eof = true;
+                } else {
+                        d->len = g_mime_encoding_step(&d->enc, d->in, (size_t) k, d->out);
+                }
+                d->pos = 0;
+        }
+        size_t m = d->len - d->pos < n ? d->len - d->pos : n;
+        memcpy(buf, d->out + d->pos, m);
+        d->pos += m;
+        return (ptrdiff_t) m;
+}
+
+int sg_mime_mem_write(void *ctx, const void *data, size_t n) {
+        memsink *m = ctx;
+        if (m->a->len + n > m->max) {
+                m->over = true;
+                return -1;
+        }
+        g_byte_array_append(m->a, data, (guint) n);
+        return 0;
+}
+
+bool sg_mime_is_type(GMimeObject *o, const char *type, const char *sub) {
+        GMimeContentType *ct = g_mime_object_get_content_type(o);
+        return ct && g_mime_content_type_is_type(ct, type, sub);
+}
+
+char *sg_mime_type_string(GMimeObject *o) {
+        GMimeContentType *ct = g_mime_object_get_content_type(o);
+        return ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+}
+
+char *sg_mime_message_from(GMimeMessage *m) {
+        InternetAddressList *l = g_mime_message_get_from(m);
+        for (int i = 0; l && i < internet_address_list_length(l); i++) {
+                InternetAddress *a = internet_address_list_get_address(l, i);
+                if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+                        const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+                        if (addr && *addr)
+                                return strdup(addr);
+                }
+        }
+        return NULL;
+}

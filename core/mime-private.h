@@ -1,0 +1,72 @@
+/* sealgate: what the GMime-based MIME layers (mime-smime.c, mime-pgp.c)
+ * share: small sinks and sources over GMime streams, and message helpers.
+ * Private to core/. */
+#ifndef SEALGATE_MIME_PRIVATE_H
+#define SEALGATE_MIME_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <gmime/gmime.h>
+
+#include "sealgate/stream.h"
+
+#define SG_MIME_CHUNK 65536
+
+/* Writes the NUL-terminated `s` to `out`; the sink's status. */
+int sg_mime_put(sg_sink *out, const char *s);
+
+/* A sink that writes `prefix` before its first bytes, so nothing is written
+ * when the backend fails before producing output. */
+typedef struct prefixsink {
+        sg_sink *out;
+        const char *prefix;
+        bool done;
+} prefixsink;
+
+typedef struct crlfsource {
+        sg_source *in;
+        char raw[SG_MIME_CHUNK];
+        char out[2 * SG_MIME_CHUNK];
+        size_t len, pos;
+        bool last_cr;
+} crlfsource;
+
+typedef struct decsource {
+        GMimeStream *raw;
+        GMimeEncoding enc;
+        bool decode, eof, error;
+        char in[SG_MIME_CHUNK];
+        char *out;
+        size_t len, pos;
+} decsource;
+
+typedef struct memsink {
+        GByteArray *a;
+        size_t max;
+        bool over;
+} memsink;
+
+int sg_mime_prefix_flush(prefixsink *p);
+int sg_mime_prefix_write(void *ctx, const void *data, size_t n); /* ctx: prefixsink */
+
+/* crlfsource: turns bare LF into CRLF (the canonical form for signing). */
+ptrdiff_t sg_mime_crlf_read(void *ctx, void *buf, size_t n); /* ctx: crlfsource */
+
+/* decsource: decodes a GMime stream (base64 or as is). A bounded GMime
+ * stream answers -1 at its end: sg_mime_raw_read makes that 0. */
+ssize_t sg_mime_raw_read(GMimeStream *s, char *buf, size_t n);
+ptrdiff_t sg_mime_dec_read(void *ctx, void *buf, size_t n); /* ctx: decsource */
+
+/* memsink: into a bounded memory buffer (`over` once `max` was passed). */
+int sg_mime_mem_write(void *ctx, const void *data, size_t n); /* ctx: memsink */
+
+/* Whether `o`'s content type is type/sub (case-insensitive). */
+bool sg_mime_is_type(GMimeObject *o, const char *type, const char *sub);
+/* "type/sub" of `o`, owned (g_free). */
+char *sg_mime_type_string(GMimeObject *o);
+/* The address of the message's From, owned (free()), or NULL. */
+char *sg_mime_message_from(GMimeMessage *m);
+
+#endif

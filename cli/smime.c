@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "cli-io.h"
+#include "sealgate/codec.h"
 #include "sealgate/error.h"
 #include "sealgate/mime-smime.h"
 #include "sealgate/smime-nss.h"
@@ -97,34 +98,8 @@ static sg_err read_passphrase(opts *o, sg_error *err) {
 }
 
 static void print_json(const sg_smime_verify_result *res, const char *from) {
-        json_object *doc = json_object_new_object(), *list = json_object_new_array();
-        json_object_object_add(doc, "valid", json_object_new_boolean(res->valid));
-        json_object_object_add(doc, "from", sg_cli_jstr(from));
-        for (size_t i = 0; i < res->n_signers; i++) {
-                const sg_smime_signer *s = &res->signers[i];
-                json_object *o = json_object_new_object(), *em = json_object_new_array();
-                json_object_object_add(o, "valid", json_object_new_boolean(s->valid));
-                json_object_object_add(o, "signature_valid", json_object_new_boolean(s->signature_valid));
-                json_object_object_add(o, "subject", sg_cli_jstr(s->subject));
-                for (size_t j = 0; j < s->n_emails; j++)
-                        json_object_array_add(em, json_object_new_string(s->emails[j]));
-                json_object_object_add(o, "emails", em);
-                json_object_object_add(o, "issuer", sg_cli_jstr(s->issuer));
-                json_object_object_add(o, "serial", sg_cli_jstr(s->serial));
-                json_object_object_add(o, "not_before", s->subject ? sg_cli_jtime(s->not_before) : NULL);
-                json_object_object_add(o, "not_after", s->subject ? sg_cli_jtime(s->not_after) : NULL);
-                json_object_object_add(o, "cert_time_valid", json_object_new_boolean(s->cert_time_valid));
-                json_object_object_add(o, "chain_trusted", json_object_new_boolean(s->chain_trusted));
-                json_object_object_add(o, "chain_error", sg_cli_jstr(s->chain_error));
-                json_object_object_add(o, "email_matches",
-                                       s->email_checked ? json_object_new_boolean(s->email_matches) : NULL);
-                json_object_object_add(o, "usage_ok", json_object_new_boolean(s->usage_ok));
-                json_object_object_add(o, "usage_error", sg_cli_jstr(s->usage_error));
-                json_object_object_add(o, "signing_time", s->has_signing_time ? sg_cli_jtime(s->signing_time) : NULL);
-                json_object_object_add(o, "digest", sg_cli_jstr(s->digest));
-                json_object_array_add(list, o);
-        }
-        json_object_object_add(doc, "signers", list);
+        json_object *doc = json_object_new_object();
+        sg_smime_verify_to_json(doc, res, from);
         printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                                    JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(doc);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json-private.h"
 #include "sealgate/codec.h"
@@ -491,4 +492,51 @@ json_object *sg_decision_to_json(const sg_decision *d) {
                 return o;
         json_object_put(o);
         return NULL;
+}
+
+/* ---- S/MIME verification results */
+
+static json_object *json_str(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+/* RFC 3339 UTC, or "?" for a time gmtime cannot represent. */
+static json_object *json_time(int64_t t) {
+        time_t tt = (time_t) t;
+        struct tm tm;
+        char b[40] = "?";
+        if (gmtime_r(&tt, &tm))
+                strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return json_object_new_string(b);
+}
+
+void sg_smime_verify_to_json(json_object *r, const sg_smime_verify_result *res, const char *from) {
+        json_object *list = json_object_new_array();
+        json_object_object_add(r, "valid", json_object_new_boolean(res->valid));
+        json_object_object_add(r, "from", json_str(from));
+        for (size_t i = 0; i < res->n_signers; i++) {
+                const sg_smime_signer *s = &res->signers[i];
+                json_object *o = json_object_new_object(), *em = json_object_new_array();
+                json_object_object_add(o, "valid", json_object_new_boolean(s->valid));
+                json_object_object_add(o, "signature_valid", json_object_new_boolean(s->signature_valid));
+                json_object_object_add(o, "subject", json_str(s->subject));
+                for (size_t k = 0; k < s->n_emails; k++)
+                        json_object_array_add(em, json_object_new_string(s->emails[k]));
+                json_object_object_add(o, "emails", em);
+                json_object_object_add(o, "issuer", json_str(s->issuer));
+                json_object_object_add(o, "serial", json_str(s->serial));
+                json_object_object_add(o, "not_before", s->subject ? json_time(s->not_before) : NULL);
+                json_object_object_add(o, "not_after", s->subject ? json_time(s->not_after) : NULL);
+                json_object_object_add(o, "cert_time_valid", json_object_new_boolean(s->cert_time_valid));
+                json_object_object_add(o, "chain_trusted", json_object_new_boolean(s->chain_trusted));
+                json_object_object_add(o, "chain_error", json_str(s->chain_error));
+                json_object_object_add(o, "email_matches",
+                                       s->email_checked ? json_object_new_boolean(s->email_matches) : NULL);
+                json_object_object_add(o, "usage_ok", json_object_new_boolean(s->usage_ok));
+                json_object_object_add(o, "usage_error", json_str(s->usage_error));
+                json_object_object_add(o, "signing_time", s->has_signing_time ? json_time(s->signing_time) : NULL);
+                json_object_object_add(o, "digest", json_str(s->digest));
+                json_object_array_add(list, o);
+        }
+        json_object_object_add(r, "signers", list);
 }

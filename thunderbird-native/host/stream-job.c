@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "dispatch.h"
+#include "sealgate/codec.h"
 #include "sealgate/frame.h"
 #include "sealgate/mime-smime.h"
 #include "sealgate/smime.h"
@@ -358,51 +359,6 @@ static sg_err drain(sg_source *src, sg_error *err) {
 
 /* ---- results */
 
-static json_object *jstr(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *jtime(int64_t t) {
-        time_t tt = (time_t) t;
-        struct tm tm;
-        char b[40] = "?";
-        if (gmtime_r(&tt, &tm))
-                strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        return json_object_new_string(b);
-}
-
-/* The same shape as `sealgate smime verify --json` (docs/cli.md). */
-static void add_verify(json_object *r, const sg_smime_verify_result *res, const char *from) {
-        json_object *list = json_object_new_array();
-        json_object_object_add(r, "valid", json_object_new_boolean(res->valid));
-        json_object_object_add(r, "from", jstr(from));
-        for (size_t i = 0; i < res->n_signers; i++) {
-                const sg_smime_signer *s = &res->signers[i];
-                json_object *o = json_object_new_object(), *em = json_object_new_array();
-                json_object_object_add(o, "valid", json_object_new_boolean(s->valid));
-                json_object_object_add(o, "signature_valid", json_object_new_boolean(s->signature_valid));
-                json_object_object_add(o, "subject", jstr(s->subject));
-                for (size_t k = 0; k < s->n_emails; k++)
-                        json_object_array_add(em, json_object_new_string(s->emails[k]));
-                json_object_object_add(o, "emails", em);
-                json_object_object_add(o, "issuer", jstr(s->issuer));
-                json_object_object_add(o, "serial", jstr(s->serial));
-                json_object_object_add(o, "not_before", s->subject ? jtime(s->not_before) : NULL);
-                json_object_object_add(o, "not_after", s->subject ? jtime(s->not_after) : NULL);
-                json_object_object_add(o, "cert_time_valid", json_object_new_boolean(s->cert_time_valid));
-                json_object_object_add(o, "chain_trusted", json_object_new_boolean(s->chain_trusted));
-                json_object_object_add(o, "chain_error", jstr(s->chain_error));
-                json_object_object_add(o, "email_matches",
-                                       s->email_checked ? json_object_new_boolean(s->email_matches) : NULL);
-                json_object_object_add(o, "usage_ok", json_object_new_boolean(s->usage_ok));
-                json_object_object_add(o, "usage_error", jstr(s->usage_error));
-                json_object_object_add(o, "signing_time", s->has_signing_time ? jtime(s->signing_time) : NULL);
-                json_object_object_add(o, "digest", jstr(s->digest));
-                json_object_array_add(list, o);
-        }
-        json_object_object_add(r, "signers", list);
-}
-
 static char *result_response(job *j, const sg_smime_verify_result *vres, const char *from) {
         unsigned char md[32];
         unsigned int mdlen = 0;
@@ -430,7 +386,7 @@ static char *result_response(job *j, const sg_smime_verify_result *vres, const c
                 json_object_object_add(r, "digest", json_object_new_string(sg_smime_digest_name(j->digest)));
                 json_object_object_add(r, "format", json_object_new_string(j->der ? "der" : "mime"));
         } else if (j->op == OP_VERIFY) {
-                add_verify(r, vres, from);
+                sg_smime_verify_to_json(r, vres, from);
         }
         json_object_object_add(doc, "result", r);
         char *s =

@@ -8,6 +8,7 @@
 
 #include "sealgate/error.h"
 #include "sealgate/policy.h"
+#include "sealgate/smime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,12 @@ void sg_message_buf_clear(sg_message_buf *buf);
 /* Encode a decision as the `result` object of policy.evaluate (see
  * docs/protocol.md). Returns a new reference, NULL on ENOMEM. */
 json_object *sg_decision_to_json(const sg_decision *d);
+
+/* Adds an S/MIME verification's members to the object `into`: "valid",
+ * "from" (`from`, may be NULL) and "signers" (every check separately). The
+ * shape of `sealgate smime verify --json` and of the host's smime.verify
+ * result (docs/cli.md, docs/protocol.md). */
+void sg_smime_verify_to_json(json_object *into, const sg_smime_verify_result *res, const char *from);
 
 #ifdef __cplusplus
 }

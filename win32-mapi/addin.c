@@ -151,36 +151,36 @@ bool sg_addin_item_send(sg_addin *a, IDispatch *item) {
         return cancel;
 }
 
-/* ---- IDTExtensibility2 ---------------------------------------------------- */
+/* ---- IUnknown and IDispatch of every face (addin.h), then IDTExtensibility2 */
 
-static HRESULT STDMETHODCALLTYPE e_qi(sg_face *f, REFIID iid, void **ret) {
+HRESULT STDMETHODCALLTYPE sg_face_qi(sg_face *f, REFIID iid, void **ret) {
         return sg_addin_qi(f->self, iid, ret);
 }
 
-static ULONG STDMETHODCALLTYPE e_addref(sg_face *f) {
+ULONG STDMETHODCALLTYPE sg_face_addref(sg_face *f) {
         return sg_addin_addref(f->self);
 }
 
-static ULONG STDMETHODCALLTYPE e_release(sg_face *f) {
+ULONG STDMETHODCALLTYPE sg_face_release(sg_face *f) {
         return sg_addin_release(f->self);
 }
 
-static HRESULT STDMETHODCALLTYPE e_tic(sg_face *f, UINT *n) {
+HRESULT STDMETHODCALLTYPE sg_face_type_info_count(sg_face *f, UINT *n) {
         *n = 0;
         return S_OK;
 }
 
-static HRESULT STDMETHODCALLTYPE e_ti(sg_face *f, UINT i, LCID l, ITypeInfo **ret) {
+HRESULT STDMETHODCALLTYPE sg_face_type_info(sg_face *f, UINT i, LCID l, ITypeInfo **ret) {
         *ret = NULL;
         return E_NOTIMPL;
 }
 
-static HRESULT STDMETHODCALLTYPE e_ids(sg_face *f, REFIID iid, LPOLESTR *names, UINT n, LCID l, DISPID *ids) {
+HRESULT STDMETHODCALLTYPE sg_face_ids_of_names(sg_face *f, REFIID iid, LPOLESTR *names, UINT n, LCID l, DISPID *ids) {
         return sg_addin_ids_of_names(f->self, names, n, ids);
 }
 
-static HRESULT STDMETHODCALLTYPE e_invoke(sg_face *f, DISPID id, REFIID iid, LCID l, WORD flags, DISPPARAMS *dp,
-                                          VARIANT *ret, EXCEPINFO *ei, UINT *ae) {
+HRESULT STDMETHODCALLTYPE sg_face_invoke(sg_face *f, DISPID id, REFIID iid, LCID l, WORD flags, DISPPARAMS *dp,
+                                         VARIANT *ret, EXCEPINFO *ei, UINT *ae) {
         return sg_addin_invoke(f->self, id, flags, dp, ret);
 }
 
@@ -223,8 +223,12 @@ static HRESULT STDMETHODCALLTYPE e_nothing(sg_face *f, SAFEARRAY **custom) {
         return S_OK;
 }
 
-static const ext_vtbl vtbl = {e_qi,     e_addref,        e_release,          e_tic,     e_ti,      e_ids,
-                              e_invoke, e_on_connection, e_on_disconnection, e_nothing, e_nothing, e_nothing};
+static const ext_vtbl vtbl = {sg_face_qi,         sg_face_addref,
+                              sg_face_release,    sg_face_type_info_count,
+                              sg_face_type_info,  sg_face_ids_of_names,
+                              sg_face_invoke,     e_on_connection,
+                              e_on_disconnection, e_nothing,
+                              e_nothing,          e_nothing};
 
 HRESULT sg_addin_create(REFIID iid, void **ret) {
         sg_addin *a = calloc(1, sizeof(*a));

@@ -67,4 +67,16 @@ ULONG sg_addin_release(sg_addin *a);
 HRESULT sg_addin_ids_of_names(sg_addin *a, LPOLESTR *names, UINT n, DISPID *ids);
 HRESULT sg_addin_invoke(sg_addin *a, DISPID id, WORD flags, DISPPARAMS *dp, VARIANT *ret);
 
+/* IUnknown and IDispatch for any face of the add-in: each forwards to the
+ * add-in object (f->self), so every face has one identity and one dispatch
+ * table. The first seven entries of each face's vtable. */
+HRESULT STDMETHODCALLTYPE sg_face_qi(sg_face *f, REFIID iid, void **ret);
+ULONG STDMETHODCALLTYPE sg_face_addref(sg_face *f);
+ULONG STDMETHODCALLTYPE sg_face_release(sg_face *f);
+HRESULT STDMETHODCALLTYPE sg_face_type_info_count(sg_face *f, UINT *n);
+HRESULT STDMETHODCALLTYPE sg_face_type_info(sg_face *f, UINT i, LCID l, ITypeInfo **ret);
+HRESULT STDMETHODCALLTYPE sg_face_ids_of_names(sg_face *f, REFIID iid, LPOLESTR *names, UINT n, LCID l, DISPID *ids);
+HRESULT STDMETHODCALLTYPE sg_face_invoke(sg_face *f, DISPID id, REFIID iid, LCID l, WORD flags, DISPPARAMS *dp,
+                                         VARIANT *ret, EXCEPINFO *ei, UINT *ae);
+
 #endif

@@ -302,37 +302,6 @@ typedef struct ribbon_vtbl {
         HRESULT(STDMETHODCALLTYPE *GetCustomUI)(sg_face *, BSTR, BSTR *);
 } ribbon_vtbl;
 
-static HRESULT STDMETHODCALLTYPE r_qi(sg_face *f, REFIID iid, void **ret) {
-        return sg_addin_qi(f->self, iid, ret);
-}
-
-static ULONG STDMETHODCALLTYPE r_addref(sg_face *f) {
-        return sg_addin_addref(f->self);
-}
-
-static ULONG STDMETHODCALLTYPE r_release(sg_face *f) {
-        return sg_addin_release(f->self);
-}
-
-static HRESULT STDMETHODCALLTYPE r_tic(sg_face *f, UINT *n) {
-        *n = 0;
-        return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE r_ti(sg_face *f, UINT i, LCID l, ITypeInfo **ret) {
-        *ret = NULL;
-        return E_NOTIMPL;
-}
-
-static HRESULT STDMETHODCALLTYPE r_ids(sg_face *f, REFIID iid, LPOLESTR *names, UINT n, LCID l, DISPID *ids) {
-        return sg_addin_ids_of_names(f->self, names, n, ids);
-}
-
-static HRESULT STDMETHODCALLTYPE r_invoke(sg_face *f, DISPID id, REFIID iid, LCID l, WORD flags, DISPPARAMS *dp,
-                                          VARIANT *ret, EXCEPINFO *ei, UINT *ae) {
-        return sg_addin_invoke(f->self, id, flags, dp, ret);
-}
-
 static HRESULT STDMETHODCALLTYPE r_get_custom_ui(sg_face *f, BSTR id, BSTR *ret) {
         char *xml;
         if (!ret)
@@ -346,5 +315,6 @@ static HRESULT STDMETHODCALLTYPE r_get_custom_ui(sg_face *f, BSTR id, BSTR *ret)
         return *ret ? S_OK : E_OUTOFMEMORY;
 }
 
-static const ribbon_vtbl vtbl = {r_qi, r_addref, r_release, r_tic, r_ti, r_ids, r_invoke, r_get_custom_ui};
+static const ribbon_vtbl vtbl = {sg_face_qi,        sg_face_addref,       sg_face_release, sg_face_type_info_count,
+                                 sg_face_type_info, sg_face_ids_of_names, sg_face_invoke,  r_get_custom_ui};
 const void *const sg_ribbon_vtbl = &vtbl;

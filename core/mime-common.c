@@ -101,8 +101,7 @@ char *sg_mime_type_string(GMimeObject *o) {
         return ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
 }
 
-char *sg_mime_message_from(GMimeMessage *m) {
-        InternetAddressList *l = g_mime_message_get_from(m);
+static char *first_mailbox(InternetAddressList *l) {
         for (int i = 0; l && i < internet_address_list_length(l); i++) {
                 InternetAddress *a = internet_address_list_get_address(l, i);
                 if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
@@ -112,4 +111,24 @@ char *sg_mime_message_from(GMimeMessage *m) {
                 }
         }
         return NULL;
+}
+
+char *sg_mime_message_from(GMimeMessage *m) {
+        return first_mailbox(g_mime_message_get_from(m));
+}
+
+char *sg_mime_sender(const char *from, GMimeMessage *m, GMimeObject *signed_part) {
+        if (from)
+                return strdup(from);
+        char *s = sg_mime_message_from(m);
+        if (s || !signed_part)
+                return s;
+        /* a signed entity made from a whole message carries its From inside,
+         * where the signature covers it */
+        const char *h = g_mime_object_get_header(signed_part, "From");
+        InternetAddressList *l = h ? internet_address_list_parse(NULL, h) : NULL;
+        s = l ? first_mailbox(l) : NULL;
+        if (l)
+                g_object_unref(l);
+        return s;
 }

@@ -335,7 +335,7 @@ sg_err sg_mime_pgp_decrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size
         int n_found = 0, n_other = 0;
         bool too_deep = false;
         walk(top, 0, &found, &n_found, &n_other, &too_deep);
-        char *sender = from ? strdup(from) : sg_mime_message_from(m);
+        char *sender = sg_mime_sender(from, m, NULL);
         if (too_deep) {
                 r = sg_error_set(err, SG_ERR_LIMIT, "the message is nested deeper than %d levels",
                                  SG_MIME_PGP_DEPTH_MAX);
@@ -485,7 +485,7 @@ sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int f
         char *sender = NULL;
         sg_pgp_verify_result *res = NULL;
         if (r == SG_OK) {
-                sender = from ? strdup(from) : sg_mime_message_from(m);
+                sender = sg_mime_sender(from, m, content);
                 sg_source cs = {.read = file_read, .ctx = cf};
                 r = ops->verify(kr, sig->data, sig->len, &cs, sender, &res, err);
         }

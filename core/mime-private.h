@@ -68,5 +68,9 @@ bool sg_mime_is_type(GMimeObject *o, const char *type, const char *sub);
 char *sg_mime_type_string(GMimeObject *o);
 /* The address of the message's From, owned (free()), or NULL. */
 char *sg_mime_message_from(GMimeMessage *m);
+/* The sender a signature is checked against, owned (free()), or NULL: `from`
+ * when given, else the message's From, else the From header of the signed
+ * entity `signed_part` (may be NULL), which the signature covers. */
+char *sg_mime_sender(const char *from, GMimeMessage *m, GMimeObject *signed_part);
 
 #endif

@@ -336,7 +336,7 @@ static sg_err verify_opaque_part(const sg_smime_ops *ops, const sg_smime_trust *
         d->decode = g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64;
         g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
         d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
-        char *sender = from ? strdup(from) : sg_mime_message_from(m);
+        char *sender = sg_mime_sender(from, m, NULL);
         sg_source s = {.read = sg_mime_dec_read, .ctx = d, .rewind = dec_rewind};
         sg_err r = d->out ? ops->verify_opaque(trust, &s, sender, content_out, ret_result, err)
                           : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
@@ -430,7 +430,7 @@ sg_err sg_mime_smime_verify(const sg_smime_ops *ops, const sg_smime_trust *trust
         char *sender = NULL;
         sg_smime_verify_result *res = NULL;
         if (r == SG_OK) {
-                sender = from ? strdup(from) : sg_mime_message_from(m);
+                sender = sg_mime_sender(from, m, content);
                 sg_source cs = sg_source_fd(cfd);
                 r = ops->verify(trust, sig->data, sig->len, &cs, sender, &res, err);
         }

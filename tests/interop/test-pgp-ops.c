@@ -370,6 +370,28 @@ int main(int argc, char **argv) {
         res = sg_pgp_verify_result_free(res);
         free(from);
         close(fd);
+        /* a whole message signed: its From is inside the signed entity, the
+         * outer multipart/signed has none; verify takes the inner one */
+        static const char *const senders[] = {"Alice <alice@corp.example>", "mallory@other.example"};
+        for (size_t i = 0; i < 2; i++) {
+                char entity[256];
+                snprintf(entity, sizeof entity, "From: %s\r\nSubject: figures\r\n%s", senders[i], content);
+                in = sg_source_mem(&ms, entity, strlen(entity));
+                s = sink(&enc);
+                r = sg_mime_pgp_sign(ops, &kr, "alice@corp.example", &in, &s, &e);
+                fd = tmp_with(enc.data, enc.len);
+                from = NULL;
+                d = r == SG_OK ? sg_mime_pgp_verify(ops, &kr, fd, NULL, NULL, &from, &res, &e) : r;
+                bool want = i == 0;
+                SG_CHECK(d == SG_OK && res && res->valid == want && res->signers[0].email_checked &&
+                                 res->signers[0].email_matches == want && from &&
+                                 strcmp(from, want ? "alice@corp.example" : "mallory@other.example") == 0,
+                         "signed whole message, From only inside the signed entity (%s): compared, %s", senders[i],
+                         want ? "matches" : "does not match");
+                res = sg_pgp_verify_result_free(res);
+                free(from);
+                close(fd);
+        }
         sg_mime_pgp_shutdown();
 
         free(sig.data);

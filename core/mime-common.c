@@ -1,6 +1,9 @@
 /* sealgate: what the GMime-based MIME layers share (mime-private.h). */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mime-private.h"
 
@@ -131,4 +134,112 @@ char *sg_mime_sender(const char *from, GMimeMessage *m, GMimeObject *signed_part
         if (l)
                 g_object_unref(l);
         return s;
+}
+
+bool sg_mime_dec_open(decsource *d, GMimePart *part) {
+        GMimeDataWrapper *w = g_mime_part_get_content(part);
+        GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+        if (!raw)
+                return false;
+        g_mime_stream_reset(raw);
+        d->raw = raw;
+        GMimeContentEncoding e = g_mime_data_wrapper_get_encoding(w);
+        d->decode = e == GMIME_CONTENT_ENCODING_BASE64 || e == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+                    e == GMIME_CONTENT_ENCODING_UUENCODE;
+        d->encoding = d->decode ? e : GMIME_CONTENT_ENCODING_BASE64;
+        g_mime_encoding_init_decode(&d->enc, d->encoding);
+        d->out = malloc(g_mime_encoding_outlen(&d->enc, SG_MIME_CHUNK) + 16);
+        return d->out != NULL;
+}
+
+void sg_mime_dec_close(decsource *d) {
+        if (d) {
+                free(d->out);
+                d->out = NULL;
+        }
+}
+
+int sg_mime_dec_rewind(void *ctx) {
+        decsource *d = ctx;
+        if (g_mime_stream_reset(d->raw) < 0)
+                return -1;
+        g_mime_encoding_init_decode(&d->enc, d->encoding);
+        d->eof = d->error = false;
+        d->len = d->pos = 0;
+        return 0;
+}
+
+GMimeMessage *sg_mime_parse_fd(int fd, sg_err not_code, const char *not_message, sg_error *err, sg_err *ret) {
+        *ret = SG_OK;
+        if (lseek(fd, 0, SEEK_SET) < 0) {
+                *ret = sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the input must be a file, not a pipe");
+                return NULL;
+        }
+        int dfd = dup(fd);
+        if (dfd < 0) {
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot read the input: %s", strerror(errno));
+                return NULL;
+        }
+        GMimeStream *st = g_mime_stream_fs_new(dfd);
+        GMimeParser *p = g_mime_parser_new_with_stream(st);
+        g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+        GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+        g_object_unref(p);
+        g_object_unref(st);
+        if (!m || !g_mime_message_get_mime_part(m)) {
+                if (m)
+                        g_object_unref(m);
+                *ret = sg_error_set(err, not_code, "%s", not_message);
+                return NULL;
+        }
+        return m;
+}
+
+int sg_mime_canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret) {
+        FILE *tf = tmpfile();
+        if (!tf) {
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+                return -1;
+        }
+        int fd = dup(fileno(tf));
+        GMimeStream *fs = g_mime_stream_file_new(tf); /* owns tf */
+        GMimeStream *filtered = g_mime_stream_filter_new(fs);
+        GMimeFilter *f = g_mime_filter_unix2dos_new(FALSE);
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+        g_object_unref(f);
+        GMimeFormatOptions *fo = g_mime_format_options_clone(g_mime_format_options_get_default());
+        g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+        bool ok = g_mime_object_write_to_stream(o, fo, filtered) >= 0 && g_mime_stream_flush(filtered) == 0;
+        g_mime_format_options_free(fo);
+        g_object_unref(filtered);
+        g_object_unref(fs);
+        if (!ok || fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+                if (fd >= 0)
+                        close(fd);
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
+                return -1;
+        }
+        return fd;
+}
+
+sg_err sg_mime_copy_fd(int fd, sg_sink *out, sg_error *err) {
+        char *buf = malloc(SG_MIME_CHUNK);
+        if (!buf)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        sg_err r = SG_OK;
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file: %s", strerror(errno));
+        while (r == SG_OK) {
+                ssize_t k = read(fd, buf, SG_MIME_CHUNK);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file");
+                if (k <= 0)
+                        break;
+                if (out->write(out->ctx, buf, (size_t) k) < 0)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+        }
+        free(buf);
+        return r;
 }

@@ -13,8 +13,6 @@
 #include "mime-private.h"
 #include "sealgate/mime-pgp.h"
 
-#define CHUNK 65536
-
 void sg_mime_pgp_init(void) {
         g_mime_init();
 }
@@ -58,44 +56,8 @@ static int crlf_write(void *ctx, const void *data, size_t n) {
         return 0;
 }
 
-/* ---- A source over a MIME part's content, transfer encoding undone. */
-
-/* Opens `d` on `part`'s content; false if it has none (or no memory). */
-static bool dec_open(decsource *d, GMimePart *part) {
-        GMimeDataWrapper *w = g_mime_part_get_content(part);
-        GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
-        if (!raw)
-                return false;
-        g_mime_stream_reset(raw);
-        d->raw = raw;
-        GMimeContentEncoding e = g_mime_data_wrapper_get_encoding(w);
-        d->decode = e == GMIME_CONTENT_ENCODING_BASE64 || e == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-                    e == GMIME_CONTENT_ENCODING_UUENCODE;
-        g_mime_encoding_init_decode(&d->enc, d->decode ? e : GMIME_CONTENT_ENCODING_BASE64);
-        d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
-        return d->out != NULL;
-}
-
 static int file_write(void *ctx, const void *data, size_t n) {
         return fwrite(data, 1, n, ctx) == n ? 0 : -1;
-}
-
-static sg_err copy_file(FILE *f, sg_sink *out, sg_error *err) {
-        char *buf = malloc(CHUNK);
-        if (!buf)
-                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        sg_err r = SG_OK;
-        rewind(f);
-        size_t k;
-        while ((k = fread(buf, 1, CHUNK, f)) > 0)
-                if (out->write(out->ctx, buf, k) < 0) {
-                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
-                        break;
-                }
-        if (r == SG_OK && ferror(f))
-                r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file");
-        free(buf);
-        return r;
 }
 
 static void new_boundary(char *b, size_t n) {
@@ -184,7 +146,7 @@ sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const c
                         r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
         }
         if (r == SG_OK)
-                r = copy_file(tf, out, err);
+                r = sg_mime_copy_fd(fileno(tf), out, err);
         if (r == SG_OK) {
                 snprintf(head, sizeof head,
                          "\r\n--%s\r\n"
@@ -233,28 +195,6 @@ static kind peek(int fd, sg_error *err) {
         return KIND_MIME;
 }
 
-static GMimeMessage *parse(int fd, sg_error *err, sg_err *ret) {
-        *ret = SG_OK;
-        int dfd = dup(fd);
-        if (dfd < 0) {
-                *ret = sg_error_set(err, SG_ERR_IO, "cannot read the input: %s", strerror(errno));
-                return NULL;
-        }
-        GMimeStream *st = g_mime_stream_fs_new(dfd);
-        GMimeParser *p = g_mime_parser_new_with_stream(st);
-        g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
-        GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
-        g_object_unref(p);
-        g_object_unref(st);
-        if (!m || !g_mime_message_get_mime_part(m)) {
-                if (m)
-                        g_object_unref(m);
-                *ret = sg_error_set(err, SG_ERR_NOT_PGP, "the input is not a MIME message: give an OpenPGP message");
-                return NULL;
-        }
-        return m;
-}
-
 static bool is_pgp_encrypted(GMimeObject *o) {
         const char *proto = g_mime_object_get_content_type_parameter(o, "protocol");
         return sg_mime_is_type(o, "multipart", "encrypted") && GMIME_IS_MULTIPART(o) && proto &&
@@ -290,11 +230,10 @@ static void walk(GMimeObject *o, int depth, GMimeObject **found, int *n_found, i
 static sg_err decrypt_part(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size_t max_input, GMimePart *part,
                            const char *from, sg_sink *out, sg_pgp_verify_result **ret_result, sg_error *err) {
         decsource *d = calloc(1, sizeof *d);
-        if (!d || !dec_open(d, part)) {
+        if (!d || !sg_mime_dec_open(d, part)) {
                 sg_err r = d ? sg_error_set(err, SG_ERR_NOT_PGP, "the encrypted part has no content")
                              : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-                if (d)
-                        free(d->out);
+                sg_mime_dec_close(d);
                 free(d);
                 return r;
         }
@@ -302,7 +241,7 @@ static sg_err decrypt_part(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size
         sg_err r = ops->decrypt(kr, max_input, from, &s, out, ret_result, err);
         if (d->error && r != SG_OK)
                 r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
-        free(d->out);
+        sg_mime_dec_close(d);
         free(d);
         return r;
 }
@@ -328,7 +267,8 @@ sg_err sg_mime_pgp_decrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size
                 sg_mime_pgp_info_clear(&info_local);
                 return r;
         }
-        GMimeMessage *m = parse(fd, err, &r);
+        GMimeMessage *m = sg_mime_parse_fd(fd, SG_ERR_NOT_PGP,
+                                           "the input is not a MIME message: give an OpenPGP message", err, &r);
         if (!m)
                 return r;
         GMimeObject *top = g_mime_message_get_mime_part(m), *found = NULL;
@@ -383,39 +323,6 @@ sg_err sg_mime_pgp_decrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size
 
 /* ---- verify */
 
-/* Writes `o` in canonical form (CRLF) to a new temporary file. */
-static FILE *canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret) {
-        FILE *tf = tmpfile();
-        if (!tf) {
-                *ret = sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
-                return NULL;
-        }
-        GMimeStream *fs = g_mime_stream_file_new(tf);
-        g_mime_stream_file_set_owner(GMIME_STREAM_FILE(fs), FALSE);
-        GMimeStream *filtered = g_mime_stream_filter_new(fs);
-        GMimeFilter *f = g_mime_filter_unix2dos_new(FALSE);
-        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
-        g_object_unref(f);
-        GMimeFormatOptions *fo = g_mime_format_options_clone(g_mime_format_options_get_default());
-        g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-        bool ok = g_mime_object_write_to_stream(o, fo, filtered) >= 0 && g_mime_stream_flush(filtered) == 0;
-        g_mime_format_options_free(fo);
-        g_object_unref(filtered);
-        g_object_unref(fs);
-        if (!ok || fflush(tf) != 0) {
-                fclose(tf);
-                *ret = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
-                return NULL;
-        }
-        rewind(tf);
-        return tf;
-}
-
-static ptrdiff_t file_read(void *ctx, void *buf, size_t n) {
-        size_t k = fread(buf, 1, n, ctx);
-        return k == 0 && ferror((FILE *) ctx) ? -1 : (ptrdiff_t) k;
-}
-
 sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int fd, const char *from,
                           sg_sink *content_out, char **ret_from, sg_pgp_verify_result **ret_result, sg_error *err) {
         kind k = peek(fd, err);
@@ -431,7 +338,8 @@ sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int f
                 return r;
         }
         sg_err r;
-        GMimeMessage *m = parse(fd, err, &r);
+        GMimeMessage *m = sg_mime_parse_fd(fd, SG_ERR_NOT_PGP,
+                                           "the input is not a MIME message: give an OpenPGP message", err, &r);
         if (!m)
                 return r;
         GMimeObject *part = g_mime_message_get_mime_part(m);
@@ -465,7 +373,7 @@ sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int f
                 memsink ms = {.a = g_byte_array_new(), .max = SG_PGP_SIGNATURE_MAX};
                 char buf[4096];
                 ptrdiff_t n = 0;
-                if (!d || !dec_open(d, GMIME_PART(sigpart)))
+                if (!d || !sg_mime_dec_open(d, GMIME_PART(sigpart)))
                         r = sg_error_set(err, SG_ERR_MIME, "the signature part has no content");
                 while (r == SG_OK && (n = sg_mime_dec_read(d, buf, sizeof buf)) > 0)
                         if (sg_mime_mem_write(&ms, buf, (size_t) n) < 0)
@@ -473,26 +381,25 @@ sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int f
                                                  SG_PGP_SIGNATURE_MAX);
                 if (r == SG_OK && n < 0)
                         r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
-                if (d)
-                        free(d->out);
+                sg_mime_dec_close(d);
                 free(d);
                 if (r == SG_OK)
                         sig = ms.a;
                 else
                         g_byte_array_unref(ms.a);
         }
-        FILE *cf = r == SG_OK ? canonical_tmp(content, err, &r) : NULL;
+        int cfd = r == SG_OK ? sg_mime_canonical_tmp(content, err, &r) : -1;
         char *sender = NULL;
         sg_pgp_verify_result *res = NULL;
         if (r == SG_OK) {
                 sender = sg_mime_sender(from, m, content);
-                sg_source cs = {.read = file_read, .ctx = cf};
+                sg_source cs = sg_source_fd(cfd);
                 r = ops->verify(kr, sig->data, sig->len, &cs, sender, &res, err);
         }
         if (r == SG_OK && res->valid && content_out)
-                r = copy_file(cf, content_out, err);
-        if (cf)
-                fclose(cf);
+                r = sg_mime_copy_fd(cfd, content_out, err);
+        if (cfd >= 0)
+                close(cfd);
         if (sig)
                 g_byte_array_unref(sig);
         g_object_unref(m);

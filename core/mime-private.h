@@ -10,6 +10,7 @@
 
 #include <gmime/gmime.h>
 
+#include "sealgate/error.h"
 #include "sealgate/stream.h"
 
 #define SG_MIME_CHUNK 65536
@@ -36,6 +37,7 @@ typedef struct crlfsource {
 typedef struct decsource {
         GMimeStream *raw;
         GMimeEncoding enc;
+        GMimeContentEncoding encoding; /* what `enc` undoes when `decode` */
         bool decode, eof, error;
         char in[SG_MIME_CHUNK];
         char *out;
@@ -58,6 +60,24 @@ ptrdiff_t sg_mime_crlf_read(void *ctx, void *buf, size_t n); /* ctx: crlfsource 
  * stream answers -1 at its end: sg_mime_raw_read makes that 0. */
 ssize_t sg_mime_raw_read(GMimeStream *s, char *buf, size_t n);
 ptrdiff_t sg_mime_dec_read(void *ctx, void *buf, size_t n); /* ctx: decsource */
+/* Opens `d` (zeroed) on `part`'s content, undoing base64, quoted-printable
+ * or uuencode; false if the part has no content or memory ran out. Close it
+ * with sg_mime_dec_close() in either case. */
+bool sg_mime_dec_open(decsource *d, GMimePart *part);
+void sg_mime_dec_close(decsource *d);
+/* An sg_source's rewind over a decsource: back to the content's start. */
+int sg_mime_dec_rewind(void *ctx);
+
+/* Parses `fd` (seekable; read from its start) as a message. NULL when it is
+ * not one: *ret is then `not_code` with `not_message`, or the I/O error. */
+GMimeMessage *sg_mime_parse_fd(int fd, sg_err not_code, const char *not_message, sg_error *err, sg_err *ret);
+
+/* Writes `o` in canonical form (CRLF) to a new unlinked temporary file and
+ * returns its descriptor at offset 0; -1 with *ret set on failure. */
+int sg_mime_canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret);
+
+/* Copies what `fd` holds, from its start, to `out`. */
+sg_err sg_mime_copy_fd(int fd, sg_sink *out, sg_error *err);
 
 /* memsink: into a bounded memory buffer (`over` once `max` was passed). */
 int sg_mime_mem_write(void *ctx, const void *data, size_t n); /* ctx: memsink */

@@ -12,8 +12,6 @@
 #include "mime-private.h"
 #include "sealgate/mime-smime.h"
 
-#define CHUNK 65536
-
 void sg_mime_smime_init(void) {
         g_mime_init();
 }
@@ -45,7 +43,7 @@ static int b64_write(void *ctx, const void *data, size_t n) {
         b64sink *b = ctx;
         const char *p = data;
         while (n > 0) {
-                size_t k = n < CHUNK ? n : CHUNK;
+                size_t k = n < SG_MIME_CHUNK ? n : SG_MIME_CHUNK;
                 if (b64_emit(b, g_mime_encoding_step(&b->enc, p, k, b->buf)) < 0)
                         return -1;
                 p += k;
@@ -57,7 +55,7 @@ static int b64_write(void *ctx, const void *data, size_t n) {
 static bool b64_open(b64sink *b, sg_sink *out) {
         b->out = out;
         g_mime_encoding_init_encode(&b->enc, GMIME_CONTENT_ENCODING_BASE64);
-        size_t len = g_mime_encoding_outlen(&b->enc, CHUNK) + 16;
+        size_t len = g_mime_encoding_outlen(&b->enc, SG_MIME_CHUNK) + 16;
         b->buf = malloc(len);
         b->crlf = malloc(2 * len);
         return b->buf && b->crlf;
@@ -69,18 +67,6 @@ static int b64_close(b64sink *b) {
         free(b->crlf);
         b->buf = b->crlf = NULL;
         return r;
-}
-
-/* ---- Rewinding a decsource (mime-private.h). */
-
-static int dec_rewind(void *ctx) {
-        decsource *d = ctx;
-        if (g_mime_stream_reset(d->raw) < 0)
-                return -1;
-        g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
-        d->eof = d->error = false;
-        d->len = d->pos = 0;
-        return 0;
 }
 
 /* ---- encrypt */
@@ -179,33 +165,6 @@ sg_err sg_mime_smime_sign(const sg_smime_ops *ops, const sg_smime_key *key, sg_s
 
 /* ---- parsing input */
 
-/* Parses `fd` (seekable) as a message; NULL if it is not one. */
-static GMimeMessage *parse(int fd, sg_error *err, sg_err *ret) {
-        *ret = SG_OK;
-        if (lseek(fd, 0, SEEK_SET) < 0) {
-                *ret = sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the input must be a file, not a pipe");
-                return NULL;
-        }
-        int dfd = dup(fd);
-        if (dfd < 0) {
-                *ret = sg_error_set(err, SG_ERR_IO, "cannot read the input: %s", strerror(errno));
-                return NULL;
-        }
-        GMimeStream *st = g_mime_stream_fs_new(dfd);
-        GMimeParser *p = g_mime_parser_new_with_stream(st);
-        g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
-        GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
-        g_object_unref(p);
-        g_object_unref(st);
-        if (!m || !g_mime_message_get_mime_part(m)) {
-                if (m)
-                        g_object_unref(m);
-                *ret = sg_error_set(err, SG_ERR_NOT_SMIME, "the input is not a MIME message: give an S/MIME message");
-                return NULL;
-        }
-        return m;
-}
-
 /* ---- decrypt */
 
 sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, size_t max_input, int fd, sg_sink *out,
@@ -224,7 +183,8 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
                 return ops->decrypt(key, max_input, &s, out, err);
         }
         sg_err r;
-        GMimeMessage *m = parse(fd, err, &r);
+        GMimeMessage *m = sg_mime_parse_fd(fd, SG_ERR_NOT_SMIME,
+                                           "the input is not a MIME message: give an S/MIME message", err, &r);
         if (!m)
                 return r;
         GMimeObject *part = g_mime_message_get_mime_part(m);
@@ -243,24 +203,19 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
                 r = sg_error_set(err, SG_ERR_NOT_SMIME,
                                  "the message is signed (smime-type=signed-data), not encrypted: verify it instead");
         } else {
-                GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(part));
-                GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
                 decsource *d = calloc(1, sizeof *d);
-                if (!raw || !d) {
-                        r = sg_error_set(err, raw ? SG_ERR_NOMEM : SG_ERR_NOT_SMIME, "the S/MIME part has no content");
+                if (!d) {
+                        r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                } else if (!sg_mime_dec_open(d, GMIME_PART(part))) {
+                        r = sg_error_set(err, d->raw ? SG_ERR_NOMEM : SG_ERR_NOT_SMIME,
+                                         d->raw ? "out of memory" : "the S/MIME part has no content");
                 } else {
-                        g_mime_stream_reset(raw);
-                        d->raw = raw;
-                        d->decode = g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64;
-                        g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
-                        d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
-                        sg_source s = {.read = sg_mime_dec_read, .ctx = d, .rewind = dec_rewind};
-                        r = d->out ? ops->decrypt(key, max_input, &s, out, err)
-                                   : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                        sg_source s = {.read = sg_mime_dec_read, .ctx = d, .rewind = sg_mime_dec_rewind};
+                        r = ops->decrypt(key, max_input, &s, out, err);
                         if (d->error && (r == SG_OK || r == SG_ERR_TRUNCATED || r == SG_ERR_NOT_SMIME))
                                 r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
-                        free(d->out);
                 }
+                sg_mime_dec_close(d);
                 free(d);
         }
         g_object_unref(m);
@@ -269,78 +224,24 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
 
 /* ---- verify */
 
-/* Writes `o` in canonical form (CRLF) to a new temporary file; its fd. */
-static int canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret) {
-        FILE *tf = tmpfile();
-        if (!tf) {
-                *ret = sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
-                return -1;
-        }
-        int fd = dup(fileno(tf));
-        GMimeStream *fs = g_mime_stream_file_new(tf);
-        GMimeStream *filtered = g_mime_stream_filter_new(fs);
-        GMimeFilter *f = g_mime_filter_unix2dos_new(FALSE);
-        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
-        g_object_unref(f);
-        GMimeFormatOptions *fo = g_mime_format_options_clone(g_mime_format_options_get_default());
-        g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-        bool ok = g_mime_object_write_to_stream(o, fo, filtered) >= 0 && g_mime_stream_flush(filtered) == 0;
-        g_mime_format_options_free(fo);
-        g_object_unref(filtered);
-        g_object_unref(fs);
-        if (!ok || fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
-                if (fd >= 0)
-                        close(fd);
-                *ret = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
-                return -1;
-        }
-        return fd;
-}
-
-static sg_err copy_fd(int fd, sg_sink *out, sg_error *err) {
-        char *buf = malloc(CHUNK);
-        if (!buf)
-                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        sg_err r = SG_OK;
-        lseek(fd, 0, SEEK_SET);
-        for (;;) {
-                ssize_t k = read(fd, buf, CHUNK);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file");
-                if (k <= 0)
-                        break;
-                if (out->write(out->ctx, buf, (size_t) k) < 0) {
-                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
-                        break;
-                }
-        }
-        free(buf);
-        return r;
-}
-
 /* application/pkcs7-mime; smime-type=signed-data: the signed entity inside. */
 static sg_err verify_opaque_part(const sg_smime_ops *ops, const sg_smime_trust *trust, GMimeMessage *m, GMimePart *part,
                                  const char *from, sg_sink *content_out, char **ret_from,
                                  sg_smime_verify_result **ret_result, sg_error *err) {
-        GMimeDataWrapper *w = g_mime_part_get_content(part);
-        GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
-        decsource *d = raw ? calloc(1, sizeof *d) : NULL;
-        if (!raw)
-                return sg_error_set(err, SG_ERR_NOT_SMIME, "the S/MIME part has no content");
+        decsource *d = calloc(1, sizeof *d);
         if (!d)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        g_mime_stream_reset(raw);
-        d->raw = raw;
-        d->decode = g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64;
-        g_mime_encoding_init_decode(&d->enc, GMIME_CONTENT_ENCODING_BASE64);
-        d->out = malloc(g_mime_encoding_outlen(&d->enc, CHUNK) + 16);
+        if (!sg_mime_dec_open(d, part)) {
+                sg_err r = d->raw ? sg_error_set(err, SG_ERR_NOMEM, "out of memory")
+                                  : sg_error_set(err, SG_ERR_NOT_SMIME, "the S/MIME part has no content");
+                sg_mime_dec_close(d);
+                free(d);
+                return r;
+        }
         char *sender = sg_mime_sender(from, m, NULL);
-        sg_source s = {.read = sg_mime_dec_read, .ctx = d, .rewind = dec_rewind};
-        sg_err r = d->out ? ops->verify_opaque(trust, &s, sender, content_out, ret_result, err)
-                          : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        free(d->out);
+        sg_source s = {.read = sg_mime_dec_read, .ctx = d, .rewind = sg_mime_dec_rewind};
+        sg_err r = ops->verify_opaque(trust, &s, sender, content_out, ret_result, err);
+        sg_mime_dec_close(d);
         free(d);
         if (r == SG_OK && ret_from)
                 *ret_from = sender;
@@ -368,7 +269,8 @@ sg_err sg_mime_smime_verify(const sg_smime_ops *ops, const sg_smime_trust *trust
                 return r;
         }
         sg_err r;
-        GMimeMessage *m = parse(fd, err, &r);
+        GMimeMessage *m = sg_mime_parse_fd(fd, SG_ERR_NOT_SMIME,
+                                           "the input is not a MIME message: give an S/MIME message", err, &r);
         if (!m)
                 return r;
         GMimeObject *part = g_mime_message_get_mime_part(m);
@@ -426,7 +328,7 @@ sg_err sg_mime_smime_verify(const sg_smime_ops *ops, const sg_smime_trust *trust
                         g_object_unref(mem);
                 }
         }
-        int cfd = r == SG_OK ? canonical_tmp(content, err, &r) : -1;
+        int cfd = r == SG_OK ? sg_mime_canonical_tmp(content, err, &r) : -1;
         char *sender = NULL;
         sg_smime_verify_result *res = NULL;
         if (r == SG_OK) {
@@ -435,7 +337,7 @@ sg_err sg_mime_smime_verify(const sg_smime_ops *ops, const sg_smime_trust *trust
                 r = ops->verify(trust, sig->data, sig->len, &cs, sender, &res, err);
         }
         if (r == SG_OK && res->valid && content_out)
-                r = copy_fd(cfd, content_out, err);
+                r = sg_mime_copy_fd(cfd, content_out, err);
         if (cfd >= 0)
                 close(cfd);
         if (sig)

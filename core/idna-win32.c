@@ -8,76 +8,13 @@
 #include <string.h>
 #include <windows.h>
 
+#include "idna-private.h"
 #include "sealgate/idna.h"
 #include "sealgate/util.h"
 
-#define LABEL_MAX  63
-#define DOMAIN_MAX 253
-#define QUOTE_MAX  80
 /* UTF-16 units / code points of one domain at any stage: far more than 253
  * octets can need (mapping may drop characters, so the input may be longer). */
-#define WBUF       2048
-
-/* Copy at most QUOTE_MAX bytes of `s` for an error message: cut at a UTF-8
- * boundary, stop before invalid UTF-8, and show control bytes as '?'. */
-static void quote(const char *s, char out[QUOTE_MAX + 1]) {
-        size_t n = strlen(s);
-        if (n > QUOTE_MAX) {
-                n = QUOTE_MAX;
-                while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
-                        n--;
-        }
-        while (n > 0 && !sg_utf8_valid(s, n))
-                n--;
-        for (size_t i = 0; i < n; i++)
-                out[i] = (unsigned char) s[i] < 0x20 || s[i] == 0x7F ? '?' : s[i];
-        out[n] = '\0';
-}
-
-static sg_err fail(sg_error *err, const char *domain, const char *why) {
-        char q[QUOTE_MAX + 1];
-        quote(domain, q);
-        return sg_error_set(err, SG_ERR_IDNA, "invalid domain \"%s\": %s", q, why);
-}
-
-static bool is_ascii(const char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s >= 0x80)
-                        return false;
-        return true;
-}
-
-/* The same LDH rule as idna-libidn2.c: labels of 1..63 octets of a-z 0-9 and
- * '-', no hyphen at either end, at most 253 octets. */
-static const char *ldh_problem(const char *d, bool *ret_has_alabel) {
-        size_t total = strlen(d);
-        *ret_has_alabel = false;
-        if (total == 0)
-                return "empty domain";
-        if (total > DOMAIN_MAX)
-                return "longer than 253 octets";
-        const char *p = d;
-        for (;;) {
-                const char *end = strchr(p, '.');
-                size_t n = end ? (size_t) (end - p) : strlen(p);
-                if (n == 0)
-                        return "empty label";
-                if (n > LABEL_MAX)
-                        return "label longer than 63 octets";
-                for (size_t i = 0; i < n; i++) {
-                        char c = p[i];
-                        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-                                return "only letters, digits and hyphens are allowed in a domain";
-                }
-                if (p[0] == '-' || p[n - 1] == '-')
-                        return "label starts or ends with a hyphen";
-                if (n >= 4 && memcmp(p, "xn--", 4) == 0)
-                        *ret_has_alabel = true;
-                if (!end)
-                        return NULL;
-                p = end + 1;
-        }
-}
+#define WBUF 2048
 
 /* ---- Punycode (RFC 3492). Windows has no call that decodes or encodes
  * without also mapping, and non-transitional labels need both. */
@@ -258,7 +195,7 @@ static bool is_dot(uint32_t c) {
 }
 
 /* One IdnToAscii call; the ASCII result goes to `out` (NUL-terminated). The
- * flags are 0: IDN_USE_STD3_ASCII_RULES is left to ldh_problem() (Wine's
+ * flags are 0: IDN_USE_STD3_ASCII_RULES is left to sg_idna_ldh_problem() (Wine's
  * refuses every non-ASCII label with it), and IDN_ALLOW_UNASSIGNED stays off
  * as in IDNA2008. */
 static const char *win_to_ascii(const wchar_t *in, size_t n, char *out, size_t cap) {
@@ -429,15 +366,15 @@ static const char *check_alabels(const char *d, bool canonical) {
                 const char *end = strchr(p, '.');
                 size_t len = end ? (size_t) (end - p) : strlen(p);
                 if (len >= 4 && memcmp(p, "xn--", 4) == 0) {
-                        uint32_t cp[LABEL_MAX + 1];
+                        uint32_t cp[SG_IDNA_LABEL_MAX + 1];
                         size_t n;
-                        if (!puny_decode(p + 4, len - 4, cp, LABEL_MAX, &n) || n == 0)
+                        if (!puny_decode(p + 4, len - 4, cp, SG_IDNA_LABEL_MAX, &n) || n == 0)
                                 return "invalid Punycode in an A-label";
                         const char *why = ulabel_problem(cp, n);
                         if (why)
                                 return why;
                         if (canonical) {
-                                wchar_t w[2 * LABEL_MAX + 2];
+                                wchar_t w[2 * SG_IDNA_LABEL_MAX + 2];
                                 char again[WBUF];
                                 size_t wn = to_utf16(cp, n, w, sizeof w / sizeof *w);
                                 if (wn == (size_t) -1 || map_to_ascii(w, wn, again, sizeof again) ||
@@ -456,34 +393,34 @@ sg_err sg_idna_to_ascii(const char *domain, char **ret_ascii, sg_error *err) {
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_idna_to_ascii: NULL argument");
         size_t len = strlen(domain);
         if (!sg_utf8_valid(domain, len))
-                return fail(err, domain, "not valid UTF-8");
+                return sg_idna_fail(err, domain, "not valid UTF-8");
         if (len == 0)
-                return fail(err, domain, "empty domain");
+                return sg_idna_fail(err, domain, "empty domain");
         if (len >= WBUF)
-                return fail(err, domain, "longer than 253 octets");
+                return sg_idna_fail(err, domain, "longer than 253 octets");
 
         char out[WBUF];
         bool has_alabel;
         const char *why;
-        if (is_ascii(domain)) {
+        if (sg_idna_is_ascii(domain)) {
                 memcpy(out, domain, len + 1);
                 sg_ascii_lower(out);
-                why = ldh_problem(out, &has_alabel);
+                why = sg_idna_ldh_problem(out, &has_alabel);
                 if (!why && has_alabel)
                         why = check_alabels(out, true);
         } else {
                 wchar_t w[WBUF];
                 int wn = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, domain, (int) len, w, WBUF);
                 if (wn <= 0)
-                        return fail(err, domain, "longer than 253 octets");
+                        return sg_idna_fail(err, domain, "longer than 253 octets");
                 why = map_to_ascii(w, (size_t) wn, out, sizeof out);
                 if (!why)
-                        why = ldh_problem(out, &has_alabel);
+                        why = sg_idna_ldh_problem(out, &has_alabel);
                 if (!why && has_alabel)
                         why = check_alabels(out, false);
         }
         if (why)
-                return fail(err, domain, why);
+                return sg_idna_fail(err, domain, why);
         char *r = sg_strdup(out);
         if (!r)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");

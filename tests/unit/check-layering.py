@@ -8,6 +8,8 @@ import sys
 
 root = pathlib.Path(sys.argv[1])
 PURE = ["error", "util", "addr", "detect", "policy", "frame", "audit"]
+# pure modules private to core/: source and private header, no public header
+PURE_PRIVATE = [("idna-common.c", "idna-private.h")]
 LIBC = {
     "assert.h", "ctype.h", "errno.h", "inttypes.h", "limits.h", "stdarg.h", "stdbool.h",
     "stddef.h", "stdint.h", "stdio.h", "stdlib.h", "string.h", "time.h",
@@ -29,6 +31,15 @@ for name in PURE:
         # the pure modules may call the interfaces idna.h and pattern.h, whose
         # backends live in separate files
         checks.append((not bad, f"{f.relative_to(root)} includes only libc and sealgate headers {bad or ''}"))
+
+for pair in PURE_PRIVATE:
+    for name in pair:
+        f = root / "core" / name
+        if not f.exists():
+            checks.append((False, f"core/{name} exists"))
+            continue
+        bad = [i for i in includes(f) if not (i in LIBC or i.startswith("sealgate/") or i.endswith("-private.h"))]
+        checks.append((not bad, f"core/{name} includes only libc and sealgate headers {bad or ''}"))
 
 for f in sorted((root / "core").rglob("*.[ch]")):
     bad = [i for i in includes(f) if re.match(r"(gtk|gdk|glib|gio|libsoup|windows|mapi|host|dispatch)", i)]

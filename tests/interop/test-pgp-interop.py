@@ -4,8 +4,9 @@ each key type (Ed25519/Cv25519, RSA 3072), PGP/MIME and bare OpenPGP, plus the
 negative cases (no MDC, tampered, signer not the sender, expired signer,
 encrypted to someone else, truncated, not OpenPGP, wrong passphrase, EFAIL).
 Every run makes its own fixtures and GNUPGHOME (make-pgp-fixtures.sh) and
-writes the matrix to OUT_DIR/interop-matrix-pgp.md.
-Usage: test-pgp-interop.py SEALGATE MAKE_PGP_FIXTURES OUT_DIR. Prints TAP."""
+writes the matrix to OUT_DIR/interop-matrix-pgp.md, whose rows must be those
+of the generated block in DOC (docs/interop.md; tools/update-interop-doc.py).
+Usage: test-pgp-interop.py SEALGATE MAKE_PGP_FIXTURES OUT_DIR DOC. Prints TAP."""
 import email
 import email.policy
 import json
@@ -17,14 +18,16 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
+from matrix import Matrix  # noqa: E402
 from tap import done, ok  # noqa: E402
 
-SEALGATE, MAKE_FIXTURES, OUT_DIR = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+SEALGATE, MAKE_FIXTURES, OUT_DIR, DOC = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), sys.argv[4]
 TMP = pathlib.Path(tempfile.mkdtemp(prefix="sealgate-pgp-interop-"))
 FX = TMP / "fx"
 HOME = FX / "home"
-MATRIX = []  # (direction, operation, format, algorithm, key, result)
+MATRIX = Matrix("test-pgp-interop.py", ["direction", "operation", "format", "algorithm", "key", "result"])
 started = time.monotonic()
 
 CONTENT = ("Content-Type: text/plain; charset=utf-8\r\n"
@@ -72,8 +75,31 @@ def sgerr(stderr):
 
 
 def cell(direction, op, fmt, alg, key, passed, diag=None):
-    MATRIX.append((direction, op, fmt, alg, key, "pass" if passed else "FAIL"))
-    ok(passed, f"{direction}: {op} {fmt} {alg} {key}", diag)
+    MATRIX.cell((direction, op, fmt, alg, key), passed, f"{direction}: {op} {fmt} {alg} {key}", diag)
+
+
+CIPHER_IDS = {"7": "aes128", "8": "aes192", "9": "aes256", "10": "twofish", "3": "cast5"}  # RFC 4880 9.2
+DIGEST_IDS = {"2": "sha1", "8": "sha256", "9": "sha384", "10": "sha512", "11": "sha224"}  # RFC 4880 9.4
+
+
+def status(err, keyword):
+    """The fields of gpg's first `[GNUPG:] KEYWORD ...` status line, or []."""
+    for line in err.decode("utf-8", "replace").splitlines():
+        if line.startswith(f"[GNUPG:] {keyword} "):
+            return line.split()[2:]
+    return []
+
+
+def gpg_cipher(err):
+    """The cipher gpg reports it decrypted with (DECRYPTION_INFO mdc sym [aead])."""
+    f = status(err, "DECRYPTION_INFO")
+    return CIPHER_IDS.get(f[1], "algorithm " + f[1]) if len(f) > 1 else "?"
+
+
+def gpg_digest(err):
+    """The digest of the signature gpg checked (VALIDSIG ... pubkey-algo hash-algo ...)."""
+    f = status(err, "VALIDSIG")
+    return DIGEST_IDS.get(f[7], "algorithm " + f[7]) if len(f) > 7 else "?"
 
 
 def crlf(b):
@@ -114,14 +140,14 @@ for label, addr in KEYS.items():
         if code == 0 and fmt == "PGP/MIME":
             data = mime_parts(data)[1]
         c2, out, err2 = gpg("--decrypt", stdin=data)
-        cell("sealgate -> gpg", "decrypt", fmt, "aes256", label, code == 0 and c2 == 0 and out == CONTENT,
+        cell("sealgate -> gpg", "decrypt", fmt, gpg_cipher(err2), label, code == 0 and c2 == 0 and out == CONTENT,
              (err + err2)[-1500:])
     # encrypted and signed: gpg checks the signature inside
     f = TMP / "encsig.out"
     signer = "bob@partner.example" if addr.startswith("alice") else "alice@corp.example"
     code, _, err = sg("encrypt", "--recipient", addr, "--local-user", signer, "--bare", "-o", f, CONTENT_FILE)
     c2, out, err2 = gpg("--decrypt", f)
-    cell("sealgate -> gpg", "decrypt + verify", "armored", "aes256", label,
+    cell("sealgate -> gpg", "decrypt + verify", "armored", f"{gpg_cipher(err2)}, {gpg_digest(err2)}", label,
          code == 0 and c2 == 0 and out == CONTENT and b"GOODSIG" in err2 and b"VALIDSIG" in err2, (err + err2)[-1500:])
 
 # ---- sealgate -> gpg: sign, gpg verifies
@@ -136,11 +162,11 @@ for label, addr in KEYS.items():
         c2, _, err2 = gpg("--verify", TMP / "c.sig", TMP / "c.txt")
         ok_mime = c2 == 0 and b"GOODSIG" in err2 and content == CONTENT
         err += err2
-    cell("sealgate -> gpg", "verify", "PGP/MIME", "-", label, ok_mime, err[-1500:])
+    cell("sealgate -> gpg", "verify", "PGP/MIME", gpg_digest(err), label, ok_mime, err[-1500:])
     code, _, err = sg("sign", "--local-user", addr, "--bare", "-o", TMP / "d.sig", CONTENT_FILE)
     c2, _, err2 = gpg("--verify", TMP / "d.sig", CONTENT_FILE)
-    cell("sealgate -> gpg", "verify", "detached", "-", label, code == 0 and c2 == 0 and b"GOODSIG" in err2,
-         (err + err2)[-1500:])
+    cell("sealgate -> gpg", "verify", "detached", gpg_digest(err2), label,
+         code == 0 and c2 == 0 and b"GOODSIG" in err2, (err + err2)[-1500:])
 
 # ---- gpg -> sealgate: gpg encrypts, sealgate decrypts
 for label, addr in KEYS.items():
@@ -153,14 +179,15 @@ for label, addr in KEYS.items():
             cell("gpg -> sealgate", "decrypt", fmt, cipher.lower(), label, code == 0 and c2 == 0 and out == CONTENT,
                  (err + err2)[-1500:])
     f = TMP / "g.asc"
-    gpg("--armor", "-r", addr, "--encrypt", "-o", f, "--yes", CONTENT_FILE)
+    gpg("--cipher-algo", "AES256", "--armor", "-r", addr, "--encrypt", "-o", f, "--yes", CONTENT_FILE)
     (TMP / "g.eml").write_bytes(pgp_mime_wrap(f.read_bytes()))
     code, out, err = sg("decrypt", TMP / "g.eml")
     cell("gpg -> sealgate", "decrypt", "PGP/MIME", "aes256", label, code == 0 and out == CONTENT, err[-1500:])
     signer = "bob@partner.example" if addr.startswith("alice") else "alice@corp.example"
-    code, _, err = gpg("--armor", "-r", addr, "-u", signer, "--sign", "--encrypt", "-o", f, "--yes", CONTENT_FILE)
+    code, _, err = gpg("--cipher-algo", "AES256", "--digest-algo", "SHA256", "--armor", "-r", addr, "-u", signer,
+                       "--sign", "--encrypt", "-o", f, "--yes", CONTENT_FILE)
     c2, out, err2 = sg("decrypt", "--from", signer, f)
-    cell("gpg -> sealgate", "decrypt + verify", "armored", "aes256", label,
+    cell("gpg -> sealgate", "decrypt + verify", "armored", "aes256, sha256", label,
          code == 0 and c2 == 0 and out == CONTENT and b"result: valid" in err2, (err + err2)[-1500:])
 
 # ---- gpg -> sealgate: gpg signs, sealgate verifies
@@ -184,15 +211,17 @@ for label, addr in KEYS.items():
              (err + err2)[-1500:])
     for fmt, args in [("signed (--sign)", ["--armor", "--sign"]), ("clearsigned", ["--clearsign"])]:
         f = TMP / "g-signed.asc"
-        code, _, err = gpg("-u", addr, *args, "-o", f, "--yes", CONTENT_FILE)
+        code, _, err = gpg("--digest-algo", "SHA256", "-u", addr, *args, "-o", f, "--yes", CONTENT_FILE)
         c2, doc, err2 = verify_json("--from", addr, "-o", TMP / "g-content.txt", f)
         got = (TMP / "g-content.txt").read_bytes() if c2 == 0 else b""
         # a clearsigned text loses trailing spaces (RFC 4880 7.1): compare without them
         want = CONTENT if "--sign" in args else b"\r\n".join(x.rstrip(b" ") for x in CONTENT.split(b"\r\n"))
         cell("gpg -> sealgate", "verify", fmt, "sha256", label,
-             code == 0 and c2 == 0 and doc.get("valid") is True and crlf(got) == want, (err + err2 + got)[-1500:])
+             code == 0 and c2 == 0 and doc.get("valid") is True and doc["signers"][0]["digest"] == "sha256"
+             and crlf(got) == want, (err + err2 + got)[-1500:])
     # a PGP/MIME signed message built around gpg's detached signature
-    gpg("-u", addr, "--armor", "--detach-sign", "-o", TMP / "m.sig", "--yes", CONTENT_FILE)
+    gpg("--digest-algo", "SHA256", "-u", addr, "--armor", "--detach-sign", "-o", TMP / "m.sig", "--yes",
+        CONTENT_FILE)
     b = b"----gpg-signed"
     raw = (b"From: <" + addr.encode() + b">\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; "
            b"micalg=pgp-sha256; protocol=\"application/pgp-signature\"; boundary=\"" + b + b"\"\r\n\r\n--" + b +
@@ -201,7 +230,8 @@ for label, addr in KEYS.items():
     (TMP / "m.eml").write_bytes(raw)
     c2, doc, err2 = verify_json(TMP / "m.eml")
     cell("gpg -> sealgate", "verify", "PGP/MIME", "sha256", label,
-         c2 == 0 and doc.get("valid") is True and doc.get("from") == addr, err2[-1500:])
+         c2 == 0 and doc.get("valid") is True and doc.get("from") == addr and doc["signers"][0]["digest"] == "sha256",
+         err2[-1500:])
 
 # ---- negative cases (sealgate receives)
 # no MDC: gpg itself prints the plaintext before it fails; sealgate prints nothing
@@ -290,26 +320,17 @@ code, out, err = sg("decrypt", TMP / "efail.eml")
 ok(code == 0 and out == CONTENT and b"unencrypted parts" in err,
    "encrypted part between clear HTML parts: only the encrypted content, a note on stderr", err)
 
-# ---- the matrix
-OUT_DIR.mkdir(parents=True, exist_ok=True)
+# ---- the matrix, and the doc's copy of it
 code, out, err = run(["gpg", "--version"])
 gpgv = out.decode().splitlines()[0] if code == 0 else "gpg ?"
-lines = ["<!-- generated by tests/interop/test-pgp-interop.py (meson test --suite interop) -->",
-         "",
-         "Direction \"sealgate -> gpg\": sealgate encrypts or signs, gpg decrypts or verifies; \"gpg -> sealgate\": "
-         "the other way. A decrypt row passes when the plaintext is the original; a verify row when gpg reports "
-         "GOODSIG (or sealgate: every check of its report passes). One GNUPGHOME holds every key.",
-         "",
-         f"Peer: {gpgv}.",
-         "",
-         "| direction | operation | format | algorithm | key | result |",
-         "|---|---|---|---|---|---|"]
-for row in MATRIX:
-    lines.append("| " + " | ".join(row) + " |")
-n_pass = sum(1 for r in MATRIX if r[5] == "pass")
-lines += ["", f"{n_pass} of {len(MATRIX)} combinations pass."]
-(OUT_DIR / "interop-matrix-pgp.md").write_text("\n".join(lines) + "\n")
-ok(True, f"matrix written to {OUT_DIR / 'interop-matrix-pgp.md'} ({len(MATRIX)} rows)")
+MATRIX.write(OUT_DIR,
+             "Direction \"sealgate -> gpg\": sealgate encrypts or signs, gpg decrypts or verifies; "
+             "\"gpg -> sealgate\": the other way. A decrypt row passes when the plaintext is the original; a verify row when gpg reports "
+             "GOODSIG (or sealgate: every check of its report passes). In \"sealgate -> gpg\" rows the algorithm "
+             "is the one gpg reports (DECRYPTION_INFO, VALIDSIG); in \"gpg -> sealgate\" rows the one gpg was told "
+             "to use. One GNUPGHOME holds every key.",
+             f"peer: {gpgv}")
+MATRIX.check_doc(DOC)
 
 run(["gpgconf", "--homedir", HOME, "--kill", "gpg-agent"])
 print(f"# {time.monotonic() - started:.1f} s")

@@ -333,6 +333,19 @@ c, doc, e = verify_json(from_alice)
 ok(c == 0 and doc.get("valid") and doc.get("from") == "alice@corp.example" and doc["signers"][0]["email_matches"],
    "a signed message with From: the sender is taken from the message and matches", doc or e)
 
+# a whole message signed by sealgate: its From is inside the signed entity only
+for sender, want in (("Alice <alice@corp.example>", True), ("mallory@other.example", False)):
+    whole = TMP / "whole.eml"
+    whole.write_bytes(f"From: {sender}\r\nSubject: figures\r\n".encode() + CONTENT)
+    c, o, e = sg("sign", "--key", FX / "alice.p12", "--passphrase-file", PASSFILE, "-o",
+                 TMP / "whole-signed.eml", whole)
+    c, doc, e = verify_json(TMP / "whole-signed.eml")
+    s = (doc.get("signers") or [{}])[0]
+    ok(c == (0 if want else 5) and doc.get("from") == sender.split("<")[-1].rstrip(">")
+       and s.get("email_matches") is want and s.get("signature_valid") is True,
+       f"signed whole message, From only inside the signed entity ({sender}): compared, "
+       f"{'matches' if want else 'does not match, exit 5'}", doc or e)
+
 t = signed.read_bytes().replace(b"the quarterly figures", b"the quarterly FIGURES")
 (TMP / "tampered.eml").write_bytes(t)
 c, doc, e = verify_json(TMP / "tampered.eml")

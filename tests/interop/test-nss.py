@@ -115,7 +115,8 @@ try:
         p = sg("decrypt", "--nss-db", db, tmp / "o.eml")
         good = q.returncode == 0 and p.returncode == 0 and unix(p.stdout) == unix(msg)
         # a clean refusal: exit 1, a stable code, nothing on stdout
-        refused = cipher == "aes256-gcm" and q.returncode == 0 and p.returncode == 1 and not p.stdout
+        refused = (cipher == "aes256-gcm" and q.returncode == 0 and p.returncode == 1 and not p.stdout
+                   and sgerr(p.stderr) == "unknown_algorithm")
         MATRIX.cell(("openssl", "openssl cms -> sealgate (NSS)", "decrypt", cipher, "rsa3072"), good,
                     f"openssl cms -encrypt {ocipher} -> ours (NSS)", q.stderr + p.stderr,
                     unsupported=refused and f"{NO_GCM}: refused, {sgerr(p.stderr)})")

@@ -1,7 +1,7 @@
 /* sealgate: a streaming reader of the outer BER layers of CMS (libc only), so
- * EnvelopedData can be decrypted without holding the message in memory:
- * OpenSSL gets the small header as DER and the encrypted content as a
- * stream ("detached content"). */
+ * (Auth)EnvelopedData can be decrypted without holding the message in
+ * memory: OpenSSL gets the small header as DER and the encrypted content as
+ * a stream ("detached content"). */
 #ifndef SEALGATE_CMS_STREAM_PRIVATE_H
 #define SEALGATE_CMS_STREAM_PRIVATE_H
 
@@ -38,8 +38,12 @@ sg_source sg_cms_stream_replay(sg_cms_stream *s);
  * Fails with not_smime when there is no content (detached). */
 sg_err sg_cms_stream_header(sg_cms_stream *s, sg_error *err);
 
-/* AuthEnvelopedData, first pass: reads past the content and keeps what
- * follows it (authAttrs, the mac), which decryption needs first. */
+/* The contentEncryptionAlgorithm (AlgorithmIdentifier, as read), borrowed:
+ * valid while `s` lives, after sg_cms_stream_header(). */
+void sg_cms_stream_content_alg(const sg_cms_stream *s, const unsigned char **ret, size_t *ret_len);
+
+/* AuthEnvelopedData: reads past the (rest of the) content and keeps what
+ * follows it (authAttrs, the mac), which the tag check needs. */
 sg_err sg_cms_stream_skip_to_trailer(sg_cms_stream *s, sg_error *err);
 
 /* That trailer, owned by the caller (free()). */

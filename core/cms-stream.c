@@ -1,4 +1,4 @@
-/* sealgate: streaming reader of the outer layers of CMS EnvelopedData (BER,
+/* sealgate: streaming reader of the outer layers of CMS (Auth)EnvelopedData (BER,
  * definite or indefinite lengths); see cms-stream-private.h. */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -49,7 +49,7 @@ struct sg_cms_stream {
         level content_lv;
         uint64_t chunk_left;
         size_t replay_pos;
-        size_t head_len, eci_len, trailer_at; /* parts of `cap` */
+        size_t head_len, alg_at, eci_len, trailer_at; /* parts of `cap` */
 };
 
 static ptrdiff_t content_read(void *ctx, void *buf, size_t n);
@@ -344,7 +344,10 @@ sg_err sg_cms_stream_header(sg_cms_stream *s, sg_error *err) {
         if (!expect(s, &t, 0x30) || !push(s, &t))
                 return failure(s, err);
         s->cap.on = true;
-        if (!expect(s, &t, 0x06) || !skip_contents(s, &t, 0) || !expect(s, &t, 0x30) || !skip_contents(s, &t, 0))
+        if (!expect(s, &t, 0x06) || !skip_contents(s, &t, 0))
+                return failure(s, err);
+        s->alg_at = s->cap.len;
+        if (!expect(s, &t, 0x30) || !skip_contents(s, &t, 0))
                 return failure(s, err);
         s->cap.on = false;
         s->eci_len = s->cap.len - s->head_len;
@@ -403,6 +406,11 @@ sg_err sg_cms_stream_skip_to_trailer(sg_cms_stream *s, sg_error *err) {
         if (!close_level(s, false) || !close_level(s, true))
                 return failure(s, err);
         return SG_OK;
+}
+
+void sg_cms_stream_content_alg(const sg_cms_stream *s, const unsigned char **ret, size_t *ret_len) {
+        *ret = s->cap.data + s->alg_at;
+        *ret_len = s->head_len + s->eci_len - s->alg_at;
 }
 
 sg_err sg_cms_stream_take_trailer(sg_cms_stream *s, unsigned char **ret, size_t *ret_len, sg_error *err) {

@@ -387,6 +387,7 @@ static sg_err load_identity(const sg_smime_key *key, identity *id, sg_error *err
                 return r;
         STACK_OF(X509) *all = NULL;
         if (is_pem(b)) {
+                BIO_set_flags(b, BIO_FLAGS_NONCLEAR_RST); /* BIO_reset() below rewinds, not empties */
                 id->pkey = PEM_read_bio_PrivateKey(b, NULL, pem_pass_cb, (void *) key->passphrase);
                 if (!id->pkey) {
                         BIO_free(b);
@@ -632,16 +633,14 @@ static sg_err not_for_us(identity *id, sg_error *err) {
         return r;
 }
 
-/* (Auth)EnvelopedData, streaming: OpenSSL parses the header (as DER, without
- * the content; with `trailer`, the mac, for AuthEnvelopedData) and decrypts
- * the content as "detached content" read from `cs`. */
-static sg_err decrypt_streaming(identity *id, sg_cms_stream *cs, const unsigned char *trailer, size_t trailer_len,
-                                BIO *outb, sgbio *out_s, sg_error *err) {
+/* EnvelopedData, streaming: OpenSSL parses the header (as DER, without the
+ * content) and decrypts the content as "detached content" read from `cs`. */
+static sg_err decrypt_streaming(identity *id, sg_cms_stream *cs, BIO *outb, sgbio *out_s, sg_error *err) {
         unsigned char *der = NULL;
         size_t len = 0;
         sg_err r = sg_cms_stream_header(cs, err);
         if (r == SG_OK)
-                r = sg_cms_stream_skeleton(cs, trailer, trailer_len, &der, &len, err);
+                r = sg_cms_stream_skeleton(cs, NULL, 0, &der, &len, err);
         if (r != SG_OK)
                 return r;
         const unsigned char *p = der;
@@ -673,8 +672,176 @@ static sg_err decrypt_streaming(identity *id, sg_cms_stream *cs, const unsigned 
         return r;
 }
 
-/* What cannot be streamed (AuthEnvelopedData from a source that cannot be
- * rewound): OpenSSL reads the whole structure, at most `max` bytes. */
+/* The tag length of AES-GCM from its GCMParameters (RFC 5084: SEQUENCE {
+ * nonce OCTET STRING, ICVlen INTEGER DEFAULT 12 }, ICVlen 12 to 16). */
+static sg_err gcm_icv_len(const unsigned char *alg_der, size_t alg_len, int *ret, sg_error *err) {
+        const unsigned char *p = alg_der;
+        X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, (long) alg_len);
+        const ASN1_OBJECT *obj = NULL;
+        int ptype = V_ASN1_UNDEF;
+        const void *pval = NULL;
+        if (alg)
+                X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+        int nid = obj ? OBJ_obj2nid(obj) : NID_undef;
+        sg_err r = SG_OK;
+        long icv = 12;
+        if (!alg) {
+                r = sg_error_set(err, SG_ERR_NOT_SMIME, "the encrypted message's algorithm cannot be read");
+        } else if (nid != NID_aes_128_gcm && nid != NID_aes_192_gcm && nid != NID_aes_256_gcm) {
+                char name[80];
+                OBJ_obj2txt(name, sizeof name, obj, 0);
+                r = sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
+                                 "the message is authenticated-encrypted with %s, which sealgate does not support: "
+                                 "ask the sender to use AES-GCM or AES-CBC",
+                                 name);
+        } else if (ptype != V_ASN1_SEQUENCE) {
+                r = sg_error_set(err, SG_ERR_NOT_SMIME, "the AES-GCM parameters are missing");
+        } else {
+                const ASN1_STRING *seq = pval;
+                const unsigned char *q = ASN1_STRING_get0_data(seq);
+                STACK_OF(ASN1_TYPE) *params = d2i_ASN1_SEQUENCE_ANY(NULL, &q, ASN1_STRING_length(seq));
+                int n = params ? sk_ASN1_TYPE_num(params) : 0;
+                if (n < 1 || n > 2 || ASN1_TYPE_get(sk_ASN1_TYPE_value(params, 0)) != V_ASN1_OCTET_STRING ||
+                    (n == 2 && ASN1_TYPE_get(sk_ASN1_TYPE_value(params, 1)) != V_ASN1_INTEGER))
+                        r = sg_error_set(err, SG_ERR_NOT_SMIME, "the AES-GCM parameters are malformed");
+                else if (n == 2)
+                        icv = ASN1_INTEGER_get(sk_ASN1_TYPE_value(params, 1)->value.integer);
+                if (r == SG_OK && (icv < 12 || icv > 16))
+                        r = sg_error_set(err, SG_ERR_NOT_SMIME,
+                                         "the AES-GCM tag length is %ld bytes, not 12 to 16 (RFC 5084)", icv);
+                sk_ASN1_TYPE_pop_free(params, ASN1_TYPE_free);
+        }
+        X509_ALGOR_free(alg);
+        ERR_clear_error();
+        if (r == SG_OK)
+                *ret = (int) icv;
+        return r;
+}
+
+/* The mac from the elements after the content (`trailer`: authAttrs [1]
+ * if any, then the mac OCTET STRING), borrowed from `trailer`. */
+static sg_err gcm_mac(const unsigned char *trailer, size_t len, int icv, const unsigned char **ret, sg_error *err) {
+        const unsigned char *p = trailer, *end = trailer + len;
+        while (p < end) {
+                const unsigned char *q = p;
+                long n = 0;
+                int tag = 0, cls = 0;
+                int f = ASN1_get_object(&q, &n, &tag, &cls, (long) (end - p));
+                ERR_clear_error();
+                if (f & 0x80)
+                        return sg_error_set(err, SG_ERR_NOT_SMIME, "the encrypted message's tag cannot be read");
+                if (cls == V_ASN1_CONTEXT_SPECIFIC && tag == 1)
+                        /* they would be additional authenticated data, which is input before the content */
+                        return sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
+                                            "the message has authenticated attributes (RFC 5083 authAttrs), which "
+                                            "sealgate does not support: ask the sender to encrypt without them");
+                if (cls == V_ASN1_UNIVERSAL && tag == V_ASN1_OCTET_STRING && !(f & V_ASN1_CONSTRUCTED)) {
+                        if (n != icv)
+                                return sg_error_set(err, SG_ERR_DECRYPT_FAILED,
+                                                    "the authentication tag is %ld bytes, not the %d its parameters "
+                                                    "say: the message is damaged or was altered; ask the sender to "
+                                                    "send it again",
+                                                    n, icv);
+                        *ret = q;
+                        return SG_OK;
+                }
+                if (f & 1) /* an indefinite length: not DER, cannot be skipped here */
+                        return sg_error_set(err, SG_ERR_NOT_SMIME, "the encrypted message's tag cannot be read");
+                p = q + n;
+        }
+        return sg_error_set(err, SG_ERR_NOT_SMIME, "the encrypted message has no authentication tag");
+}
+
+/* AuthEnvelopedData with AES-GCM, one pass. OpenSSL decrypts the recipient
+ * info and sets up the cipher with the content-encryption key (as "detached
+ * content", from a header whose mac is a placeholder); the content then goes
+ * through that cipher context chunk by chunk, so memory stays a few buffers.
+ * The mac follows the content: it is set just before the final check, and
+ * the plaintext written before it is valid only if this returns SG_OK (see
+ * smime.h). OpenSSL's own CMS_decrypt would hold the whole plaintext in a
+ * memory BIO until the tag is checked. */
+static sg_err decrypt_gcm(identity *id, sg_cms_stream *cs, BIO *outb, sg_error *err) {
+        unsigned char placeholder[2 + 16] = {V_ASN1_OCTET_STRING};
+        const unsigned char *alg_der = NULL, *mac = NULL;
+        size_t alg_len = 0, len = 0, trailer_len = 0;
+        unsigned char *der = NULL, *trailer = NULL, *in = NULL, *plain = NULL;
+        int icv = 0;
+        sg_err r = sg_cms_stream_header(cs, err);
+        if (r == SG_OK) {
+                sg_cms_stream_content_alg(cs, &alg_der, &alg_len);
+                r = gcm_icv_len(alg_der, alg_len, &icv, err);
+        }
+        if (r == SG_OK) {
+                placeholder[1] = (unsigned char) icv;
+                r = sg_cms_stream_skeleton(cs, placeholder, 2 + (size_t) icv, &der, &len, err);
+        }
+        if (r != SG_OK)
+                return r;
+        const unsigned char *p = der;
+        CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long) len);
+        free(der);
+        if (!cms)
+                return map_error(err, OP_PARSE, SG_ERR_NOT_SMIME,
+                                 "the input is not S/MIME (CMS) data: give an S/MIME encrypted message");
+        BIO *chain = NULL, *null = BIO_new(BIO_s_null());
+        EVP_CIPHER_CTX *ctx = NULL;
+        if (!null || !(in = malloc(CHUNK)) || !(plain = malloc(CHUNK + EVP_MAX_BLOCK_LENGTH)))
+                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        else if (!has_recipient(cms, id->cert))
+                r = not_for_us(id, err);
+        else if (!CMS_decrypt_set1_pkey(cms, id->pkey, id->cert) || !(chain = CMS_dataInit(cms, null)))
+                r = map_error(err, OP_DECRYPT, SG_ERR_DECRYPT_FAILED, NULL);
+        else
+                null = NULL; /* in the chain now */
+        if (r == SG_OK && (BIO_method_type(chain) != BIO_TYPE_CIPHER || BIO_get_cipher_ctx(chain, &ctx) <= 0 || !ctx))
+                r = sg_error_set(err, SG_ERR_INTERNAL, "OpenSSL did not set up the AES-GCM decryption");
+        sg_source content = sg_cms_stream_content(cs);
+        while (r == SG_OK) {
+                ptrdiff_t n = content.read(content.ctx, in, CHUNK);
+                int outl = 0;
+                if (n < 0 && (r = sg_cms_stream_finish(cs, err)) == SG_OK) /* the failure the content met */
+                        r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
+                if (n <= 0)
+                        break;
+                if (!EVP_DecryptUpdate(ctx, plain, &outl, in, (int) n))
+                        r = map_error(err, OP_DECRYPT, SG_ERR_DECRYPT_FAILED, NULL);
+                else if (outl > 0 && BIO_write(outb, plain, outl) != outl)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+        }
+        if (r == SG_OK)
+                r = sg_cms_stream_skip_to_trailer(cs, err);
+        if (r == SG_OK)
+                r = sg_cms_stream_take_trailer(cs, &trailer, &trailer_len, err);
+        if (r == SG_OK)
+                r = sg_cms_stream_finish(cs, err);
+        if (r == SG_OK)
+                r = gcm_mac(trailer, trailer_len, icv, &mac, err);
+        if (r == SG_OK) {
+                int outl = 0;
+                if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, icv, (void *) mac) <= 0)
+                        r = map_error(err, OP_DECRYPT, SG_ERR_INTERNAL, "cannot check the authentication tag");
+                else if (EVP_DecryptFinal_ex(ctx, plain, &outl) <= 0)
+                        r = sg_error_set(err, SG_ERR_DECRYPT_FAILED,
+                                         "the authentication tag does not match: the encrypted content is damaged "
+                                         "or was altered, discard what was decrypted; ask the sender to send it "
+                                         "again");
+                else if (outl > 0 && BIO_write(outb, plain, outl) != outl)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
+        }
+        ERR_clear_error();
+        free(trailer);
+        free(in);
+        if (plain)
+                OPENSSL_cleanse(plain, CHUNK + EVP_MAX_BLOCK_LENGTH);
+        free(plain);
+        BIO_free_all(chain);
+        BIO_free(null);
+        CMS_ContentInfo_free(cms);
+        return r;
+}
+
+/* What is neither (Auth)EnvelopedData nor SignedData: OpenSSL reads the
+ * whole structure, at most `max` bytes, and says what it is. */
 static sg_err decrypt_in_memory(identity *id, sg_source *in, size_t max, BIO *outb, sgbio *out_s, sg_error *err) {
         sgbio in_s = {.src = in, .max = max};
         BIO *inb = sgbio_new(&in_s);
@@ -706,30 +873,6 @@ static sg_err decrypt_in_memory(identity *id, sg_source *in, size_t max, BIO *ou
         return r;
 }
 
-/* AuthEnvelopedData: its mac follows the content, but OpenSSL wants it
- * first. One pass reads past the content to the mac, a second one decrypts. */
-static sg_err decrypt_auth_two_pass(identity *id, sg_source *in, size_t max, sg_cms_stream **cs, BIO *outb,
-                                    sgbio *out_s, sg_error *err) {
-        unsigned char *trailer = NULL;
-        size_t trailer_len = 0;
-        sg_err r = sg_cms_stream_header(*cs, err);
-        if (r == SG_OK)
-                r = sg_cms_stream_skip_to_trailer(*cs, err);
-        if (r == SG_OK)
-                r = sg_cms_stream_take_trailer(*cs, &trailer, &trailer_len, err);
-        *cs = sg_cms_stream_free(*cs);
-        if (r == SG_OK && in->rewind(in->ctx) < 0)
-                r = sg_error_set(err, SG_ERR_IO, "cannot read the input a second time");
-        if (r == SG_OK)
-                r = sg_cms_stream_open(in, max, cs, err);
-        if (r == SG_OK && sg_cms_stream_type(*cs) != SG_CMS_AUTH_ENVELOPED)
-                r = sg_error_set(err, SG_ERR_IO, "the input changed while it was read");
-        if (r == SG_OK)
-                r = decrypt_streaming(id, *cs, trailer, trailer_len, outb, out_s, err);
-        free(trailer);
-        return r;
-}
-
 static sg_err ossl_decrypt(const sg_smime_key *key, size_t max_input, sg_source *in, sg_sink *out, sg_error *err) {
         init();
         identity id;
@@ -747,14 +890,11 @@ static sg_err ossl_decrypt(const sg_smime_key *key, size_t max_input, sg_source 
         if (r == SG_OK) {
                 switch (sg_cms_stream_type(cs)) {
                 case SG_CMS_ENVELOPED:
-                        r = decrypt_streaming(&id, cs, NULL, 0, outb, &out_s, err);
+                        r = decrypt_streaming(&id, cs, outb, &out_s, err);
                         break;
                 case SG_CMS_AUTH_ENVELOPED:
-                        if (in->rewind) {
-                                r = decrypt_auth_two_pass(&id, in, max, &cs, outb, &out_s, err);
-                                break;
-                        }
-                        /* fall through */
+                        r = decrypt_gcm(&id, cs, outb, err);
+                        break;
                 case SG_CMS_SIGNED:
                         r = sg_error_set(err, SG_ERR_NOT_SMIME, "the message is signed, not encrypted: verify it");
                         break;

@@ -94,7 +94,21 @@ typedef struct sg_smime_ops {
 
         /* Decrypt CMS (EnvelopedData or AuthEnvelopedData, DER/BER) from `in`
          * with `key`, plaintext to `out`. `max_input` bounds the CMS bytes
-         * read (0: SG_SMIME_DECRYPT_MAX). */
+         * read (0: SG_SMIME_DECRYPT_MAX). Both read `in` once (it need not
+         * rewind), in memory of a few 64 KiB buffers whatever the size.
+         * AES-GCM (AuthEnvelopedData): the plaintext goes to `out` as it is
+         * decrypted and the tag, which follows the content, is checked at
+         * the end: until SG_OK is returned the bytes written are not
+         * authenticated, and on failure (decrypt_failed for a tag that does
+         * not match, truncated_input, ...) the caller discards them, as for
+         * CBC. This streams on purpose instead of staging the plaintext in
+         * a temporary file: both callers already hold output back until
+         * success (the CLI writes a temporary file, renamed or copied to
+         * stdout only then; the host's stream output is valid only with
+         * `complete: true`), so staging would only copy it a second time.
+         * authAttrs (RFC 5083), which would have to be authenticated before
+         * the content, and authenticated ciphers other than AES-GCM fail
+         * with unknown_algorithm. */
         sg_err (*decrypt)(const sg_smime_key *key, size_t max_input, sg_source *in, sg_sink *out, sg_error *err);
 
         /* Sign `in` (bytes exactly as they are to be signed): the content goes

@@ -4,7 +4,8 @@
 #   build  compilers and libraries (GTK 4 and gettext for sealgate-prompt)
 #   e2e    build + what the end-to-end and gui suites run: Thunderbird, Postfix
 #          (no system MTA is configured or started), Xvfb, xdotool,
-#          ImageMagick, zenity (the prompt benchmark's peer), Japanese fonts
+#          ImageMagick, zenity (the prompt benchmark's peer), Japanese fonts,
+#          NSS tools and openssl (the S/MIME profile and its checks)
 #   win32  build + mingw-w64 and Wine (the Outlook add-in and its tests)
 #   test   build + e2e + win32 + the checkers and the interop peers
 #          (gpgsm, GnuPG, NSS tools)
@@ -17,8 +18,9 @@ esac
 
 pkgs="meson ninja-build pkg-config gcc libc6-dev python3
       libjson-c-dev libgmime-3.0-dev libglib2.0-dev libidn2-dev libpcre2-dev
-      libgtk-4-dev gettext libssl-dev"
-e2e_pkgs="thunderbird postfix xvfb xauth xdotool imagemagick zenity python3-xlib fonts-noto-cjk"
+      libgtk-4-dev gettext libssl-dev libgpgme-dev libnss3-dev libsoup-3.0-dev"
+e2e_pkgs="thunderbird postfix xvfb xauth xdotool imagemagick zenity python3-xlib fonts-noto-cjk
+          libnss3-tools openssl"
 win32_pkgs="mingw-w64 wine wine64"
 if [ "$what" = e2e ] || [ "$what" = test ]; then
         pkgs="$pkgs $e2e_pkgs"

@@ -12,6 +12,7 @@
 
 #include "cli-io.h"
 #include "keys.h"
+#include "sealgate/codec.h"
 #include "sealgate/error.h"
 #include "sealgate/keys.h"
 #include "sealgate/smime-nss.h"
@@ -59,30 +60,6 @@ static void date_of(int64_t t, char *buf, size_t n) {
         struct tm tm;
         gmtime_r(&s, &tm);
         strftime(buf, n, "%Y-%m-%d", &tm);
-}
-
-static json_object *found_json(const sg_key_found *f) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "status", json_object_new_string(sg_key_status_name(f->status)));
-        json_object_object_add(o, "usable", json_object_new_boolean(f->status == SG_KEY_USABLE));
-        if (f->method)
-                json_object_object_add(o, "method", json_object_new_string(f->method));
-        if (f->fingerprint)
-                json_object_object_add(o, "fingerprint", json_object_new_string(f->fingerprint));
-        if (f->serial)
-                json_object_object_add(o, "serial", json_object_new_string(f->serial));
-        if (f->subject)
-                json_object_object_add(o, "subject", json_object_new_string(f->subject));
-        if (f->validity)
-                json_object_object_add(o, "validity", json_object_new_string(f->validity));
-        if (f->method && f->expires) {
-                char d[32];
-                date_of(f->expires, d, sizeof d);
-                json_object_object_add(o, "expires", json_object_new_string(d));
-        }
-        if (f->reason)
-                json_object_object_add(o, "reason", json_object_new_string(f->reason));
-        return o;
 }
 
 static void found_text(const char *kind, const sg_key_found *f) {
@@ -214,13 +191,15 @@ int sg_cli_keys(int argc, char **argv) {
                 bool ready = a->smime.status == SG_KEY_USABLE || a->pgp.status == SG_KEY_USABLE;
                 all &= ready;
                 if (json) {
-                        json_object *e = json_object_new_object();
-                        json_object_object_add(e, "address", json_object_new_string(a->address));
-                        json_object_object_add(e, "ready", json_object_new_boolean(ready));
-                        json_object_object_add(e, "smime", found_json(&a->smime));
-                        if (!o.no_pgp)
-                                json_object_object_add(e, "pgp", found_json(&a->pgp));
-                        json_object_array_add(arr, e);
+                        json_object *e = sg_keys_answer_to_json(a, true, !o.no_pgp);
+                        if (!e || json_object_array_add(arr, e) != 0) {
+                                json_object_put(e);
+                                json_object_put(arr);
+                                sg_keys_result_free(res);
+                                sg_error nomem;
+                                sg_error_set(&nomem, SG_ERR_NOMEM, "out of memory");
+                                return fail(&nomem);
+                        }
                 } else {
                         printf("%s: %s\n", a->address, ready ? "ready" : "not ready");
                         found_text("smime:", &a->smime);

@@ -373,6 +373,46 @@ static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
         return SG_OK;
 }
 
+static sg_err read_keys(sg_policy *p, json_object *keys_obj, sg_error *err) {
+        static const char *const keys[] = {"network_lookups", "timeout_seconds", "certificate_store", "nss_db", NULL};
+        sg_err e = expect(keys_obj, json_type_object, "an object", err, "keys");
+        if (e || (e = check_keys(keys_obj, keys, err, "keys")))
+                return e;
+        json_object *v;
+        if ((v = member(keys_obj, "network_lookups"))) {
+                bool b;
+                if ((e = get_bool(v, &b, err, "keys.network_lookups")))
+                        return e;
+                sg_policy_set_keys_network_lookups(p, b);
+        }
+        if ((v = member(keys_obj, "timeout_seconds"))) {
+                int64_t n = 0;
+                if ((e = get_int(v, SG_POLICY_KEYS_TIMEOUT_MIN, SG_POLICY_KEYS_TIMEOUT_MAX, &n, err,
+                                 "keys.timeout_seconds")))
+                        return e;
+                if ((e = sg_policy_set_keys_timeout(p, (unsigned) n, err)))
+                        return builder_fail(e, err, "keys.timeout_seconds");
+        }
+        static const struct {
+                const char *key, *path;
+                sg_err (*set)(sg_policy *, const char *, sg_error *);
+        } paths[] = {
+                {"certificate_store", "keys.certificate_store", sg_policy_set_keys_certificate_store},
+                {"nss_db", "keys.nss_db", sg_policy_set_keys_nss_db},
+        };
+        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+                /* member() gives NULL for a JSON null too: null means none */
+                if (!(v = member(keys_obj, paths[i].key)))
+                        continue;
+                const char *s;
+                if ((e = get_string(v, &s, err, paths[i].path)))
+                        return e;
+                if ((e = paths[i].set(p, s, err)))
+                        return builder_fail(e, err, paths[i].path);
+        }
+        return SG_OK;
+}
+
 static sg_err read_encrypt(sg_policy *p, json_object *enc, json_object *routes, sg_error *err) {
         static const char *const keys[] = {"methods", "fallback", NULL};
         sg_err e = expect(enc, json_type_object, "an object", err, "encrypt");
@@ -683,8 +723,8 @@ static sg_err read_triggers(sg_policy *p, json_object *arr, json_object *routes,
 
 /* Routes come first: everything else may name them. */
 static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
-        static const char *const keys[] = {"version", "internal", "exceptions", "external", "prompt",
-                                           "encrypt", "routes",   "triggers",   "audit",    NULL};
+        static const char *const keys[] = {"version", "internal", "exceptions", "external", "prompt", "encrypt",
+                                           "routes",  "triggers", "audit",      "keys",     NULL};
         sg_err e = check_keys(root, keys, err, "");
         if (e)
                 return e;
@@ -717,6 +757,8 @@ static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
         if ((v = member(root, "triggers")) && (e = read_triggers(p, v, routes, err)))
                 return e;
         if ((v = member(root, "audit")) && (e = read_audit(p, v, err)))
+                return e;
+        if ((v = member(root, "keys")) && (e = read_keys(p, v, err)))
                 return e;
         return SG_OK;
 }

@@ -207,6 +207,8 @@ struct sg_policy {
         char *justification_header;
         sg_audit_settings audit; /* audit.directory points to audit_directory */
         char *audit_directory;
+        sg_keys_settings keys; /* its strings point to keys_store, keys_nss_db */
+        char *keys_store, *keys_nss_db;
 };
 
 static void entries_clear(struct entries *e) {
@@ -252,6 +254,7 @@ sg_policy *sg_policy_new(void) {
         p->prompt_timeout = SG_POLICY_PROMPT_TIMEOUT_DEFAULT;
         p->audit.enabled = true;
         p->audit.retention_days = SG_POLICY_AUDIT_RETENTION_DEFAULT;
+        p->keys.timeout_seconds = SG_POLICY_KEYS_TIMEOUT_DEFAULT;
         p->choices = calloc(3, sizeof *p->choices);
         p->methods = calloc(2, sizeof *p->methods);
         if (!p->choices || !p->methods)
@@ -295,6 +298,8 @@ sg_policy *sg_policy_free(sg_policy *p) {
         free(p->triggers);
         free(p->justification_header);
         free(p->audit_directory);
+        free(p->keys_store);
+        free(p->keys_nss_db);
         free(p);
         return NULL;
 }
@@ -669,6 +674,65 @@ sg_err sg_policy_set_audit_retention_days(sg_policy *p, unsigned days, sg_error 
 
 const sg_audit_settings *sg_policy_audit(const sg_policy *p) {
         return p ? &p->audit : NULL;
+}
+
+void sg_policy_set_keys_network_lookups(sg_policy *p, bool allowed) {
+        if (p && !p->sealed)
+                p->keys.network_lookups = allowed;
+}
+
+sg_err sg_policy_set_keys_timeout(sg_policy *p, unsigned seconds, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        if (seconds < SG_POLICY_KEYS_TIMEOUT_MIN || seconds > SG_POLICY_KEYS_TIMEOUT_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must be between %d and %d seconds",
+                                    SG_POLICY_KEYS_TIMEOUT_MIN, SG_POLICY_KEYS_TIMEOUT_MAX);
+        p->keys.timeout_seconds = seconds;
+        return SG_OK;
+}
+
+/* A path of the keys section: same rules as audit.directory (anchored, no
+ * control characters, UTF-8). NULL clears. */
+static sg_err set_keys_path(sg_policy *p, const char *path, char **slot, const char **field, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        char *copy = NULL;
+        if (path) {
+                if (!*path)
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "must not be empty (null for none)");
+                size_t n = bounded_len(path, SG_POLICY_KEYS_PATH_MAX);
+                if (n > SG_POLICY_KEYS_PATH_MAX)
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "longer than %d bytes",
+                                            SG_POLICY_KEYS_PATH_MAX);
+                for (size_t i = 0; i < n; i++)
+                        if ((unsigned char) path[i] < 0x20 || path[i] == 0x7F)
+                                return sg_error_set(err, SG_ERR_POLICY_INVALID, "contains a control character");
+                if (!sg_utf8_valid(path, n))
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "not valid UTF-8");
+                if (!audit_dir_anchored(path))
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                            "\"%.80s\" is neither an absolute path nor starts with \"~/\"", path);
+                if (!(copy = sg_strdup(path)))
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        free(*slot);
+        *slot = copy;
+        *field = copy;
+        return SG_OK;
+}
+
+sg_err sg_policy_set_keys_certificate_store(sg_policy *p, const char *path, sg_error *err) {
+        return set_keys_path(p, path, p ? &p->keys_store : NULL, p ? &p->keys.certificate_store : NULL, err);
+}
+
+sg_err sg_policy_set_keys_nss_db(sg_policy *p, const char *path, sg_error *err) {
+        return set_keys_path(p, path, p ? &p->keys_nss_db : NULL, p ? &p->keys.nss_db : NULL, err);
+}
+
+const sg_keys_settings *sg_policy_keys(const sg_policy *p) {
+        return p ? &p->keys : NULL;
 }
 
 bool sg_policy_route(const sg_policy *p, const char *name, const sg_header **ret_headers, size_t *ret_n_headers,

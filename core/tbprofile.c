@@ -1,6 +1,7 @@
 /* sealgate: Thunderbird profile discovery: a small bounded INI reader and the
  * rules Thunderbird itself uses to pick the default profile. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sealgate/tbprofile.h"
 
@@ -265,4 +267,68 @@ sg_err sg_tbprofile_find_default(const char *home, char **ret_dir, sg_error *err
         }
         return sg_error_set(err, SG_ERR_PROFILE_NOT_FOUND,
                             "no Thunderbird profile under %s/.thunderbird or %s/.mozilla/thunderbird", home, home);
+}
+
+/* What Thunderbird writes into every profile it has used. */
+static bool looks_like_profile(const char *dir) {
+        static const char *const marks[] = {"prefs.js", "cert9.db", "times.json", "compatibility.ini"};
+        for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
+                char p[4200];
+                struct stat st;
+                if ((size_t) snprintf(p, sizeof p, "%s/%s", dir, marks[i]) < sizeof p && stat(p, &st) == 0 &&
+                    S_ISREG(st.st_mode))
+                        return true;
+        }
+        return false;
+}
+
+sg_err sg_tbprofile_find_for_pid(long pid, char **ret_dir, sg_error *err) {
+        if (pid <= 0)
+                return sg_error_set(err, SG_ERR_PROFILE_NOT_FOUND, "no process %ld", pid);
+        char fddir[64];
+        snprintf(fddir, sizeof fddir, "/proc/%ld/fd", pid);
+        DIR *d = opendir(fddir);
+        if (!d)
+                return sg_error_set(err, SG_ERR_PROFILE_NOT_FOUND, "cannot list the open files of process %ld: %s", pid,
+                                    strerror(errno));
+        static const char lockname[] = "/.parentlock";
+        const size_t ll = sizeof lockname - 1;
+        size_t seen = 0;
+        bool not_profile = false;
+        char target[4096];
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                if (e->d_name[0] == '.')
+                        continue;
+                if (++seen > SG_TBPROFILE_FDS_MAX)
+                        break;
+                char link[128];
+                snprintf(link, sizeof link, "%s/%.32s", fddir, e->d_name);
+                ssize_t n = readlink(link, target, sizeof target - 1);
+                if (n <= (ssize_t) ll)
+                        continue;
+                target[n] = '\0';
+                if (target[0] != '/' || strcmp(target + n - ll, lockname) != 0)
+                        continue;
+                target[n - ll] = '\0';
+                if (!is_dir(target) || !looks_like_profile(target)) {
+                        not_profile = true;
+                        continue;
+                }
+                closedir(d);
+                char *copy = strdup(target);
+                if (!copy)
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                *ret_dir = copy;
+                return SG_OK;
+        }
+        closedir(d);
+        if (seen > SG_TBPROFILE_FDS_MAX)
+                return sg_error_set(err, SG_ERR_PROFILE_NOT_FOUND,
+                                    "process %ld holds no profile's .parentlock among its first %d open files", pid,
+                                    SG_TBPROFILE_FDS_MAX);
+        return sg_error_set(err, SG_ERR_PROFILE_NOT_FOUND,
+                            not_profile ? "process %ld holds a .parentlock open, but not in a Thunderbird profile"
+                                        : "process %ld holds no Thunderbird profile open (no .parentlock)",
+                            pid);
 }

@@ -5,18 +5,17 @@ certificate store; OpenPGP keys from a GnuPG keyring made here; WKD against a
 local HTTPS server with a certificate from the test CA (real TLS verification
 against that CA; the test hook --wkd-connect only says where the host is).
 Usage: test-keys.py SEALGATE MAKE_FIXTURES. Prints TAP."""
-import hashlib
-import http.server
 import json
 import os
 import pathlib
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
+from wkd import HANG, WkdServer, make_tls  # noqa: E402
 
 sealgate, make_fixtures = sys.argv[1], sys.argv[2]
 tmp = pathlib.Path(tempfile.mkdtemp(prefix="sealgate-keys-"))
@@ -48,13 +47,6 @@ def lookup(*args, home=None, **kw):
         return p, json.loads(p.stdout) if p.stdout else None
     except json.JSONDecodeError:
         return p, None
-
-
-def zbase32_sha1(local):
-    d = hashlib.sha1(local.lower().encode()).digest()
-    bits = "".join(f"{b:08b}" for b in d)
-    alpha = "ybndrfg8ejkmcpqxot1uwisza345h769"
-    return "".join(alpha[int(bits[i:i + 5], 2)] for i in range(0, 160, 5))
 
 
 try:
@@ -171,51 +163,10 @@ try:
         "web": gpg("--export", "web@wkd.example", home_=wh, text=False).stdout,
         "mismatch": gpg("--export", "stranger@else.example", home_=wh, text=False).stdout,
     }
-    srv = tmp / "srv"
-    srv.mkdir()
-    (srv / "ext.cnf").write_text("[x]\nbasicConstraints=CA:false\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-                                 "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:openpgpkey.wkd.example\n")
-    run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", srv / "tls.key", "-out",
-        srv / "tls.csr", "-subj", "/CN=openpgpkey.wkd.example")
-    run("openssl", "x509", "-req", "-in", srv / "tls.csr", "-CA", fx / "inter.pem", "-CAkey", fx / "inter.key",
-        "-set_serial", "4242", "-days", "30", "-extfile", srv / "ext.cnf", "-extensions", "x", "-out",
-        srv / "tls.pem")
-    (srv / "chain.pem").write_text((srv / "tls.pem").read_text() + (fx / "inter.pem").read_text())
-    hits = []
-
-    class H(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-        def do_GET(self):
-            hits.append((self.headers.get("Host"), self.path))
-            prefix = "/.well-known/openpgpkey/wkd.example/hu/"
-            body = None
-            if self.path.startswith(prefix):
-                h = self.path[len(prefix):].split("?")[0]
-                if h == zbase32_sha1("hang"):
-                    time.sleep(6)
-                    return
-                body = {zbase32_sha1("web"): keys["web"], zbase32_sha1("mismatch"): keys["mismatch"],
-                        zbase32_sha1("big"): b"\x99" * (256 * 1024 + 1)}.get(h)
-            if body is None:
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    httpd.daemon_threads = True
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(srv / "chain.pem", srv / "tls.key")
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    port = httpd.server_address[1]
+    chain, tls_key = make_tls(fx, tmp / "srv")
+    server = WkdServer(chain, tls_key, {"web": keys["web"], "mismatch": keys["mismatch"], "hang": HANG,
+                                        "big": b"\x99" * (256 * 1024 + 1)})
+    hits, port = server.hits, server.port
     wkd = ["--no-profile", "--homedir", gh, "--wkd", "--wkd-ca-file", fx / "root.pem",
            "--wkd-connect", f"127.0.0.1:{port}", "--timeout", "2"]
 

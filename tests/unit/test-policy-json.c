@@ -343,6 +343,33 @@ static const struct row {
         {"audit unknown key", "{" V ",\"audit\":{\"dir\":\"/x\"}}", SG_ERR_POLICY_INVALID, "audit.dir: unknown key"},
         {"audit not an object", "{" V ",\"audit\":true}", SG_ERR_POLICY_INVALID,
          "audit: expected an object, got a boolean"},
+
+        /* ---- keys */
+        {"keys, every key",
+         "{" V ",\"keys\":{\"network_lookups\":true,\"timeout_seconds\":5,"
+         "\"certificate_store\":\"/etc/sealgate/certs\",\"nss_db\":\"~/.thunderbird/p\"}}",
+         SG_OK, NULL},
+        {"keys paths null", "{" V ",\"keys\":{\"certificate_store\":null,\"nss_db\":null}}", SG_OK, NULL},
+        {"keys timeout at the minimum", "{" V ",\"keys\":{\"timeout_seconds\":1}}", SG_OK, NULL},
+        {"keys timeout at the maximum", "{" V ",\"keys\":{\"timeout_seconds\":120}}", SG_OK, NULL},
+        {"keys timeout one past the maximum", "{" V ",\"keys\":{\"timeout_seconds\":121}}", SG_ERR_POLICY_INVALID,
+         "keys.timeout_seconds: must be between 1 and 120"},
+        {"keys timeout one below the minimum", "{" V ",\"keys\":{\"timeout_seconds\":0}}", SG_ERR_POLICY_INVALID,
+         "keys.timeout_seconds: must be between 1 and 120"},
+        {"keys timeout a string", "{" V ",\"keys\":{\"timeout_seconds\":\"5\"}}", SG_ERR_POLICY_INVALID,
+         "keys.timeout_seconds: expected an integer, got a string"},
+        {"keys network_lookups a string", "{" V ",\"keys\":{\"network_lookups\":\"yes\"}}", SG_ERR_POLICY_INVALID,
+         "keys.network_lookups: expected true or false, got a string"},
+        {"keys relative certificate store", "{" V ",\"keys\":{\"certificate_store\":\"certs\"}}", SG_ERR_POLICY_INVALID,
+         "keys.certificate_store: \"certs\" is neither an absolute path"},
+        {"keys nss_db empty", "{" V ",\"keys\":{\"nss_db\":\"\"}}", SG_ERR_POLICY_INVALID,
+         "keys.nss_db: must not be empty"},
+        {"keys nss_db a number", "{" V ",\"keys\":{\"nss_db\":1}}", SG_ERR_POLICY_INVALID,
+         "keys.nss_db: expected a string, got a number"},
+        {"keys nss_db with a tab", "{" V ",\"keys\":{\"nss_db\":\"/a\\tb\"}}", SG_ERR_POLICY_INVALID,
+         "keys.nss_db: contains a control character"},
+        {"keys unknown key", "{" V ",\"keys\":{\"wkd\":true}}", SG_ERR_POLICY_INVALID, "keys.wkd: unknown key"},
+        {"keys not an object", "{" V ",\"keys\":[]}", SG_ERR_POLICY_INVALID, "keys: expected an object, got an array"},
 };
 
 static void run_rows(void) {
@@ -646,9 +673,57 @@ static void test_audit_settings(void) {
         sg_policy_free(p);
 }
 
+/* keys.*: defaults, read back, and each path at SG_POLICY_KEYS_PATH_MAX bytes
+ * and one past. */
+static void test_keys_settings(void) {
+        const char *d = "{\"version\":1}";
+        sg_policy *p = NULL;
+        if (SG_CHECK(sg_policy_from_json(d, strlen(d), &p, NULL) == SG_OK, "keys defaults: loads")) {
+                const sg_keys_settings *k = sg_policy_keys(p);
+                SG_CHECK(!k->network_lookups && k->timeout_seconds == SG_POLICY_KEYS_TIMEOUT_DEFAULT &&
+                                 !k->certificate_store && !k->nss_db,
+                         "keys defaults: no network lookups, %d s, no store, no NSS database",
+                         SG_POLICY_KEYS_TIMEOUT_DEFAULT);
+        }
+        sg_policy_free(p);
+        const char *all = "{\"version\":1,\"keys\":{\"network_lookups\":true,\"timeout_seconds\":7,"
+                          "\"certificate_store\":\"/c\",\"nss_db\":\"/n\"}}";
+        p = NULL;
+        if (SG_CHECK(sg_policy_from_json(all, strlen(all), &p, NULL) == SG_OK, "keys settings: loads")) {
+                const sg_keys_settings *k = sg_policy_keys(p);
+                SG_CHECK(k->network_lookups && k->timeout_seconds == 7 && strcmp(k->certificate_store, "/c") == 0 &&
+                                 strcmp(k->nss_db, "/n") == 0,
+                         "keys settings read back as written");
+        }
+        sg_policy_free(p);
+        static const char *const keys[] = {"certificate_store", "nss_db"};
+        for (size_t i = 0; i < 2; i++)
+                for (int extra = 0; extra <= 1; extra++) {
+                        size_t n = SG_POLICY_KEYS_PATH_MAX + (size_t) extra;
+                        char *text = malloc(n + 64);
+                        int k = sprintf(text, "{\"version\":1,\"keys\":{\"%s\":\"/", keys[i]);
+                        memset(text + k, 'd', n - 1);
+                        strcpy(text + k + n - 1, "\"}}");
+                        sg_error err = {0};
+                        p = NULL;
+                        sg_err e = sg_policy_from_json(text, strlen(text), &p, &err);
+                        char want[64];
+                        snprintf(want, sizeof want, "keys.%s: longer than %d", keys[i], SG_POLICY_KEYS_PATH_MAX);
+                        if (extra)
+                                SG_CHECK(e == SG_ERR_POLICY_INVALID && strstr(err.message, want),
+                                         "keys.%s one past %d bytes is refused", keys[i], SG_POLICY_KEYS_PATH_MAX);
+                        else
+                                SG_CHECK(e == SG_OK, "keys.%s of exactly %d bytes loads", keys[i],
+                                         SG_POLICY_KEYS_PATH_MAX);
+                        sg_policy_free(p);
+                        free(text);
+                }
+}
+
 int main(void) {
         run_rows();
         test_audit_settings();
+        test_keys_settings();
         test_size_limit();
         test_depth_limit();
         test_text_edges();

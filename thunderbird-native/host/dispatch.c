@@ -76,6 +76,7 @@ struct sg_host {
         uint64_t attempt_seq;
         size_t n_open;            /* attempts in ATTEMPT_OPEN */
         sg_prompt_job **job_slot; /* set while sg_host_handle_frame_job runs */
+        sg_keys_job **keys_slot;  /* set while sg_host_handle_frame_jobs runs */
         char *pruned_dir;         /* where and on which day the audit files were last pruned */
         int64_t pruned_day;
 };
@@ -435,6 +436,7 @@ static sg_err op_policy_get(sg_host *h, json_object *req, json_object **ret_resu
 static sg_err op_doctor(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static sg_err op_prompt_show(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static sg_err op_stream_only(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
+static sg_err op_keys_lookup(sg_host *h, json_object *req, json_object **ret_result, sg_error *err);
 static json_object *policy_error_json(const sg_host *h);
 static json_object *parse_json_text(const char *text, size_t len, int depth, int strict);
 static const char *string_member(json_object *o, const char *key);
@@ -459,6 +461,10 @@ static const struct op {
          "{attempt, lang, subject} -> {choice, kind, by, justification, headers[], subject_tag, encrypt}: shows "
          "the send prompt for a policy.evaluate decision whose action was prompt; answered when the user "
          "answers, while other requests are served."},
+        {"keys.lookup", op_keys_lookup,
+         "{recipients[], methods[]} -> {answers[{address, ready, smime{...}, pgp{...}}], smime_ready, "
+         "openpgp_ready, sources{...}}: whether every recipient has a usable S/MIME certificate and OpenPGP key; "
+         "answered when the lookup ends, while other requests are served."},
         /* Streams: the transport's stream-job.c serves these; through the
          * table (a chunked request, tests) they are refused. */
         {"smime.encrypt", op_stream_only,
@@ -473,6 +479,19 @@ static const struct op {
         {"smime.verify", op_stream_only,
          "{trust{ca_file, ca_dir, system}, from, signature, output, input{frames, size}} + input frames -> "
          "{complete, valid, from, signers[], output{...}}: checks each signer separately."},
+        {"pgp.encrypt", op_stream_only,
+         "{recipients[], signer, passphrase, format, always_trust, input{frames, size}} + input frames -> output "
+         "frames, then {complete, output{...}, format, signed}: OpenPGP-encrypts a MIME entity (PGP/MIME) or bare "
+         "data with the host's GnuPG keyring."},
+        {"pgp.decrypt", op_stream_only,
+         "{passphrase, from, input{frames, size}} + input frames -> output frames, then {complete, output{...}, "
+         "encrypted, signed, unencrypted_parts, valid, signers[]}: decrypts PGP/MIME or bare OpenPGP."},
+        {"pgp.sign", op_stream_only,
+         "{signer, passphrase, format, input{frames, size}} + input frames -> output frames, then {complete, "
+         "output{...}, format, digest}: PGP/MIME multipart/signed or an armored detached signature."},
+        {"pgp.verify", op_stream_only,
+         "{from, signature, output, input{frames, size}} + input frames -> {complete, valid, from, signers[], "
+         "output{...}}: checks each OpenPGP signer separately."},
 };
 
 int sg_host_op_info(size_t i, const char **ret_name, const char **ret_help) {
@@ -535,6 +554,9 @@ static sg_err op_version(sg_host *h, json_object *req, json_object **ret_result,
         add_int(limits, "stream_param", SG_STREAM_PARAM_MAX);
         add_int(limits, "smime_recipients", SG_SMIME_RECIPIENTS_MAX);
         add_int(limits, "smime_signature", SG_SMIME_SIGNATURE_MAX);
+        add_int(limits, "keys_recipients", SG_KEYS_RECIPIENTS_MAX);
+        add_int(limits, "keys_address", SG_KEYS_ADDRESS_MAX);
+        add_int(limits, "keys_queue", SG_HOST_KEYS_QUEUE_MAX);
         json_object_object_add(r, "limits", limits);
 
         json_object_object_add(pol, "path", json_object_new_string(h->policy_path));
@@ -615,6 +637,123 @@ static sg_err op_policy_evaluate(sg_host *h, json_object *req, json_object **ret
         a.seq = ++h->attempt_seq;
         *slot = a;
         *ret_result = r;
+        return SG_OK;
+}
+
+/* ---- keys.lookup */
+
+sg_keys_job *sg_keys_job_free(sg_keys_job *job) {
+        if (job) {
+                free(job->id_json);
+                sg_strv_free(job->addresses, job->n_addresses);
+                free(job->certificate_store);
+                free(job->nss_db);
+                free(job);
+        }
+        return NULL;
+}
+
+/* A policy path with "~/" taken as the home directory; owned, NULL for none. */
+static sg_err expand_home(const char *path, const char *key, char **ret, sg_error *err) {
+        *ret = NULL;
+        if (!path)
+                return SG_OK;
+        if (path[0] != '~') {
+                if (!(*ret = sg_strdup(path)))
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                return SG_OK;
+        }
+        const char *home = getenv("HOME");
+        if (!home || home[0] != '/')
+                return sg_error_set(err, SG_ERR_IO, "keys.%s starts with \"~/\" but HOME is not set", key);
+        size_t n = strlen(home) + strlen(path);
+        if (!(*ret = malloc(n)))
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        snprintf(*ret, n, "%s%s", home, path + 1);
+        return SG_OK;
+}
+
+static sg_err op_keys_lookup(sg_host *h, json_object *req, json_object **ret_result, sg_error *err) {
+        json_object_object_foreach(req, key, val) {
+                (void) val;
+                if (strcmp(key, "id") != 0 && strcmp(key, "op") != 0 && strcmp(key, "recipients") != 0 &&
+                    strcmp(key, "methods") != 0)
+                        return sg_error_set(err, SG_ERR_REQUEST, "%.*s: unknown key (expected recipients, methods)",
+                                            quote_len(key, 64), key);
+        }
+        json_object *r, *m;
+        if (!json_object_object_get_ex(req, "recipients", &r) || !json_object_is_type(r, json_type_array))
+                return sg_error_set(err, SG_ERR_REQUEST, "recipients: required, an array of addresses");
+        size_t n = json_object_array_length(r);
+        if (n == 0)
+                return sg_error_set(err, SG_ERR_REQUEST, "recipients: must not be empty");
+        if (n > SG_KEYS_RECIPIENTS_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "recipients: more than %d in one lookup",
+                                    SG_KEYS_RECIPIENTS_MAX);
+        for (size_t i = 0; i < n; i++) {
+                json_object *a = json_object_array_get_idx(r, i);
+                if (!json_object_is_type(a, json_type_string))
+                        return sg_error_set(err, SG_ERR_REQUEST, "recipients[%zu]: expected a string, got %s", i,
+                                            json_type_to_name(json_object_get_type(a)));
+                size_t len = (size_t) json_object_get_string_len(a);
+                if (strlen(json_object_get_string(a)) != len)
+                        return sg_error_set(err, SG_ERR_REQUEST, "recipients[%zu]: contains a NUL character", i);
+                if (len > SG_KEYS_ADDRESS_MAX)
+                        return sg_error_set(err, SG_ERR_LIMIT, "recipients[%zu]: longer than %d bytes", i,
+                                            SG_KEYS_ADDRESS_MAX);
+        }
+        bool smime = true, openpgp = true;
+        if (json_object_object_get_ex(req, "methods", &m) && m) {
+                if (!json_object_is_type(m, json_type_array) || json_object_array_length(m) == 0 ||
+                    json_object_array_length(m) > 2)
+                        return sg_error_set(err, SG_ERR_REQUEST,
+                                            "methods: expected an array of \"smime\" and/or \"openpgp\"");
+                smime = openpgp = false;
+                for (size_t i = 0; i < json_object_array_length(m); i++) {
+                        json_object *v = json_object_array_get_idx(m, i);
+                        const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+                        if (strcmp(s, "smime") == 0)
+                                smime = true;
+                        else if (strcmp(s, "openpgp") == 0)
+                                openpgp = true;
+                        else
+                                return sg_error_set(err, SG_ERR_REQUEST,
+                                                    "methods[%zu]: expected \"smime\" or \"openpgp\"", i);
+                }
+        }
+
+        /* Fail closed: no policy, no lookup (it says whether network lookups are allowed). */
+        policy_refresh(h);
+        if (!h->policy) {
+                if (err)
+                        *err = h->policy_err;
+                return h->policy_err.code;
+        }
+        if (!h->keys_slot)
+                return sg_error_set(err, SG_ERR_INTERNAL, "keys.lookup needs the host's transport");
+        const sg_keys_settings *ks = sg_policy_keys(h->policy);
+        sg_keys_job *job = calloc(1, sizeof *job);
+        if (!job || !(job->addresses = calloc(n, sizeof *job->addresses))) {
+                sg_keys_job_free(job);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < n; i++, job->n_addresses++)
+                if (!(job->addresses[i] = sg_strdup(json_object_get_string(json_object_array_get_idx(r, i))))) {
+                        sg_keys_job_free(job);
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                }
+        job->smime = smime;
+        job->openpgp = openpgp;
+        job->network_lookups = ks->network_lookups;
+        job->timeout_seconds = ks->timeout_seconds;
+        sg_err e;
+        if ((e = expand_home(ks->certificate_store, "certificate_store", &job->certificate_store, err)) ||
+            (e = expand_home(ks->nss_db, "nss_db", &job->nss_db, err))) {
+                sg_keys_job_free(job);
+                return e;
+        }
+        *h->keys_slot = job;
+        *ret_result = NULL;
         return SG_OK;
 }
 
@@ -1444,6 +1583,17 @@ static char *dispatch_object(sg_host *h, json_object *req, json_object *fallback
                 json_object *result = NULL;
                 if (ops[i].handler(h, req, &result, &err) != SG_OK)
                         return respond(id, NULL, &err, ret_id_json);
+                if (!result && h->keys_slot && *h->keys_slot && !(*h->keys_slot)->id_json) {
+                        /* A lookup queued: answered by the transport. */
+                        if (!((*h->keys_slot)->id_json = id_to_json(id))) {
+                                *h->keys_slot = sg_keys_job_free(*h->keys_slot);
+                                sg_error_set(&err, SG_ERR_NOMEM, "out of memory");
+                                return respond(id, NULL, &err, ret_id_json);
+                        }
+                        if (ret_id_json)
+                                *ret_id_json = NULL;
+                        return NULL;
+                }
                 if (!result && h->job_slot && *h->job_slot) {
                         /* A prompt started: answered by sg_host_prompt_done. */
                         char *id_json = id_to_json(id);
@@ -1631,6 +1781,23 @@ static char *handle_chunk(sg_host *h, json_object *frame, json_object *chunk, ch
         json_object_put(req);
         free(text);
         free(chunks_id);
+        return r;
+}
+
+char *sg_host_response(const char *id_json, json_object *result) {
+        json_object *id = json_tokener_parse(id_json ? id_json : "null");
+        char *r = respond(id, result, NULL, NULL);
+        json_object_put(id);
+        return r;
+}
+
+char *sg_host_handle_frame_jobs(sg_host *h, const char *payload, size_t len, char **ret_id_json,
+                                sg_prompt_job **ret_job, sg_keys_job **ret_keys) {
+        sg_keys_job *keys = NULL;
+        h->keys_slot = &keys;
+        char *r = sg_host_handle_frame_job(h, payload, len, ret_id_json, ret_job);
+        h->keys_slot = NULL;
+        *ret_keys = keys;
         return r;
 }
 

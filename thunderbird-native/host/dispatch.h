@@ -4,7 +4,10 @@
 #ifndef SEALGATE_HOST_DISPATCH_H
 #define SEALGATE_HOST_DISPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <json-c/json.h>
 
 #include "sealgate/error.h"
 
@@ -31,6 +34,9 @@ extern "C" {
 #define SG_STREAM_FRAMES_MAX 262144                /* input frames of one stream */
 #define SG_STREAM_PARAM_MAX  4096                  /* bytes of one string parameter (path, passphrase, ...) */
 #define SG_STREAM_QUEUE      4                     /* chunks queued in each direction */
+
+/* keys.lookup (keys-job.h): one lookup runs at a time, these many wait. */
+#define SG_HOST_KEYS_QUEUE_MAX 4
 
 /* The native-messaging application name: the manifest's `name`, its file name
  * (`sealgate.host.json`) and what the extension passes to connectNative. */
@@ -88,6 +94,31 @@ typedef struct sg_prompt_job {
         unsigned timeout_seconds; /* the policy's prompt.timeout_seconds */
 } sg_prompt_job;
 sg_prompt_job *sg_prompt_job_free(sg_prompt_job *job); /* takes NULL, returns NULL */
+
+/* ---- keys.lookup: the dispatcher validates the request and reads the
+ * policy's keys.* settings into a job; the transport runs the lookup in a
+ * worker thread (keys-job.c) and answers it with sg_host_response(). */
+typedef struct sg_keys_job {
+        char *id_json;    /* the request's id, serialised */
+        char **addresses; /* 1..SG_KEYS_RECIPIENTS_MAX, each checked by sg_keys_lookup */
+        size_t n_addresses;
+        bool smime, openpgp;      /* the methods asked for (both by default) */
+        bool network_lookups;     /* keys.network_lookups */
+        unsigned timeout_seconds; /* keys.timeout_seconds */
+        char *certificate_store;  /* keys.certificate_store, "~/" expanded, or NULL */
+        char *nss_db;             /* keys.nss_db, "~/" expanded, or NULL: the transport finds the profile */
+} sg_keys_job;
+sg_keys_job *sg_keys_job_free(sg_keys_job *job); /* takes NULL, returns NULL */
+
+/* {"id":<id_json>,"result":<result>}; `result` is taken. Owned; NULL on ENOMEM. */
+char *sg_host_response(const char *id_json, json_object *result);
+
+/* As sg_host_handle_frame_job, and a keys.lookup request that passes
+ * validation becomes *ret_keys (owned; the return is then NULL, *ret_id_json
+ * NULL). Through the entry points without it, keys.lookup is answered
+ * internal ("needs the host's transport"). */
+char *sg_host_handle_frame_jobs(sg_host *h, const char *payload, size_t len, char **ret_id_json,
+                                sg_prompt_job **ret_job, sg_keys_job **ret_keys);
 
 /* As sg_host_handle_frame, but a prompt.show request that passes validation
  * starts a job: the return is NULL, *ret_id_json NULL and *ret_job the job

@@ -1,7 +1,8 @@
 /* sealgate-host: the Thunderbird native-messaging host's transport: frames in on
  * stdin, frames out on stdout, around the dispatch table (docs/protocol.md).
- * One poll(2) loop serves stdin, the open prompts (prompt-proc.c) and the
- * open stream's worker (stream-job.c), so neither blocks other requests. */
+ * One poll(2) loop serves stdin, the open prompts (prompt-proc.c), the
+ * open stream's worker (stream-job.c) and the keys.lookup worker
+ * (keys-job.c), so none of them blocks other requests. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #endif
 
 #include "dispatch.h"
+#include "keys-job.h"
 #include "prompt-proc.h"
 #include "sealgate-config.h"
 #include "sealgate/frame.h"
@@ -123,7 +125,8 @@ static void usage(FILE *f) {
                    "Environment: SEALGATE_POLICY  policy file (default /etc/sealgate/policy.json)\n"
                    "             SEALGATE_PROMPT  the prompt program for prompt.show (default: sealgate-prompt\n"
                    "                              next to this host, else " SG_LIBEXECDIR "/sealgate/sealgate-prompt)\n"
-                   "             XDG_STATE_HOME   base of the default audit directory (~/.local/state)\n\n"
+                   "             XDG_STATE_HOME   base of the default audit directory (~/.local/state)\n"
+                   "             GNUPGHOME        the keyring keys.lookup searches (default ~/.gnupg)\n\n"
                    "Ops:\n");
         const char *name, *help;
         for (size_t i = 0; sg_host_op_info(i, &name, &help); i++)
@@ -221,13 +224,14 @@ static int end_prompt(sg_host *h, open_prompt *op, int abandoned) {
 }
 
 static sg_streams *streams;
+static sg_keys_runner *keys;
 
 static int stream_send(void *userdata, const char *json, const char *id_json) {
         return send_response(json, id_json);
 }
 
-/* Serve one frame's payload: a stream's frame, a response, a chunk taken, or
- * a prompt started. */
+/* Serve one frame's payload: a stream's frame, a response, a chunk taken, a
+ * prompt started or a key lookup queued. */
 static int serve(sg_host *h, char *payload, size_t plen) {
         bool handled = false;
         int w = sg_streams_frame(streams, payload, plen, &handled);
@@ -235,9 +239,12 @@ static int serve(sg_host *h, char *payload, size_t plen) {
                 return w;
         char *id_json = NULL;
         sg_prompt_job *job = NULL;
-        char *resp = sg_host_handle_frame_job(h, payload, plen, &id_json, &job);
+        sg_keys_job *kjob = NULL;
+        char *resp = sg_host_handle_frame_jobs(h, payload, plen, &id_json, &job, &kjob);
         if (job)
                 return start_job(h, job);
+        if (kjob)
+                return sg_keys_runner_submit(keys, kjob);
         return send_or_nomem(resp, id_json, id_json != NULL);
 }
 
@@ -319,7 +326,10 @@ int main(int argc, char **argv) {
         }
         sg_host_set_log(h, log_cb, NULL);
         streams = sg_streams_new(stream_send, log_cb, NULL);
-        if (!streams) {
+        keys = sg_keys_runner_new(stream_send, log_cb, NULL);
+        if (!streams || !keys) {
+                streams = sg_streams_free(streams);
+                keys = sg_keys_runner_free(keys);
                 sg_host_free(h);
                 log_line("out of memory");
                 return EXIT_PROTOCOL;
@@ -370,13 +380,14 @@ int main(int argc, char **argv) {
                         }
                 }
                 bool want_stdin = buf_off == buf_len;
-                struct pollfd fds[3 + SG_HOST_PROMPTS_MAX * SG_PROMPT_POLLFDS];
+                struct pollfd fds[4 + SG_HOST_PROMPTS_MAX * SG_PROMPT_POLLFDS];
                 size_t first[SG_HOST_PROMPTS_MAX], count[SG_HOST_PROMPTS_MAX];
                 size_t nfds = 0;
                 /* fd -1: poll ignores the entry, stdin is left unread */
                 fds[nfds++] = (struct pollfd){.fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN};
                 fds[nfds++] = (struct pollfd){.fd = sigchld_pipe[0], .events = POLLIN};
                 fds[nfds++] = (struct pollfd){.fd = sg_streams_wake_fd(streams), .events = POLLIN};
+                fds[nfds++] = (struct pollfd){.fd = sg_keys_runner_wake_fd(keys), .events = POLLIN};
                 int64_t now = sg_prompt_now_ms(), next = 0;
                 for (size_t i = 0; i < SG_HOST_PROMPTS_MAX; i++) {
                         first[i] = nfds;
@@ -411,6 +422,10 @@ int main(int argc, char **argv) {
                 }
                 int w = 0;
                 if (fds[2].revents && sg_streams_pump(streams) < 0) {
+                        status = EXIT_PROTOCOL;
+                        break;
+                }
+                if (fds[3].revents && sg_keys_runner_pump(keys) < 0) {
                         status = EXIT_PROTOCOL;
                         break;
                 }
@@ -452,12 +467,21 @@ int main(int argc, char **argv) {
                 buf_off = 0;
                 buf_len = (size_t) got;
         }
-out:
+out:;
+        /* A lookup cannot be interrupted (it may wait on the network): its
+         * answer has nobody to go to, so it is left behind and the process
+         * ends with _exit once everything else is done. */
+        bool lookup_left = sg_keys_runner_busy(keys);
+        if (lookup_left)
+                log_line("a keys.lookup is still running; leaving without its answer");
+        keys = sg_keys_runner_free(keys);
         streams = sg_streams_free(streams);
         abandon_all(h);
         sg_frame_reader_clear(&r);
         sg_host_free(h);
         free(self_exe);
         log_line("exiting with status %d", status);
+        if (lookup_left)
+                _exit(status);
         return status;
 }

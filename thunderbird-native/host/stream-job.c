@@ -1,7 +1,8 @@
-/* sealgate-host: the smime.* ops as streams (docs/protocol.md, "Streams"):
- * input frames go into a bounded queue that a worker thread reads as an
- * sg_source; the worker's sg_sink fills a bounded output queue that the poll
- * loop drains to stdout. */
+/* sealgate-host: the smime.* and pgp.* ops as streams (docs/protocol.md,
+ * "Streams"): input frames go into a bounded queue that a worker thread reads
+ * as an sg_source; the worker's sg_sink fills a bounded output queue that the
+ * poll loop drains to stdout. One machinery for both engines: only the
+ * parameters and the worker's call into the engine differ (the op table). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,13 +22,37 @@
 #include "dispatch.h"
 #include "sealgate/codec.h"
 #include "sealgate/frame.h"
+#include "sealgate/mime-pgp.h"
 #include "sealgate/mime-smime.h"
+#include "sealgate/pgp.h"
 #include "sealgate/smime.h"
 #include "sealgate/util.h"
 #include "stream-job.h"
 
+enum family { FAM_SMIME, FAM_PGP };
 enum op { OP_ENCRYPT, OP_DECRYPT, OP_SIGN, OP_VERIFY };
-static const char *const op_names[] = {"smime.encrypt", "smime.decrypt", "smime.sign", "smime.verify"};
+
+/* pgp.encrypt, pgp.sign: what the output is */
+enum pgp_format { PGP_MIME, PGP_ARMOR, PGP_BINARY, PGP_DETACHED };
+
+/* The stream ops: the engine, what the op does, and its own parameters
+ * (besides id, op and input). */
+static const struct stream_op {
+        const char *name;
+        enum family family;
+        enum op op;
+        const char *const params[6];
+} stream_ops[] = {
+        {"smime.encrypt", FAM_SMIME, OP_ENCRYPT, {"recipients", "cipher", "format"}},
+        {"smime.decrypt", FAM_SMIME, OP_DECRYPT, {"key"}},
+        {"smime.sign", FAM_SMIME, OP_SIGN, {"key", "digest", "format"}},
+        {"smime.verify", FAM_SMIME, OP_VERIFY, {"trust", "from", "signature", "output"}},
+        {"pgp.encrypt", FAM_PGP, OP_ENCRYPT, {"recipients", "signer", "passphrase", "format", "always_trust"}},
+        {"pgp.decrypt", FAM_PGP, OP_DECRYPT, {"passphrase", "from"}},
+        {"pgp.sign", FAM_PGP, OP_SIGN, {"signer", "passphrase", "format"}},
+        {"pgp.verify", FAM_PGP, OP_VERIFY, {"from", "signature", "output"}},
+};
+#define N_STREAM_OPS (sizeof stream_ops / sizeof stream_ops[0])
 
 typedef struct chunk {
         struct chunk *next;
@@ -77,7 +102,8 @@ static void queue_clear(queue *q) {
 typedef struct job {
         struct sg_streams *owner;
         char *id_json;
-        enum op op;
+        const struct stream_op *sop;
+        enum op op;             /* sop->op */
         long long frames, size; /* announced input */
 
         /* parameters (owned copies) */
@@ -90,8 +116,11 @@ typedef struct job {
         char *key_path, *cert_path, *passphrase;
         char *ca_file, *ca_dir, *from;
         bool system_ca;
-        unsigned char *signature; /* verify: detached signature (DER) */
+        unsigned char *signature; /* verify: detached signature (smime: DER; pgp: armored or binary) */
         size_t signature_len;
+        char *signer;           /* pgp: address or fingerprint of the secret key; NULL: none / gpg's default */
+        enum pgp_format format; /* pgp.encrypt, pgp.sign */
+        bool always_trust;      /* pgp.encrypt */
 
         /* loop side */
         long long next_index, received;
@@ -118,7 +147,7 @@ struct sg_streams {
         sg_stream_log_fn log;
         void *userdata;
         int wake[2];
-        bool mime_ready;
+        bool mime_ready, mime_pgp_ready;
         job *job;
         /* input frames of a stream that was refused or ended early are
          * dropped silently, up to the announced count */
@@ -169,6 +198,7 @@ static job *job_free(job *j) {
         free(j->ca_dir);
         free(j->from);
         free(j->signature);
+        free(j->signer);
         queue_clear(&j->in);
         queue_clear(&j->out);
         free(j->final);
@@ -219,6 +249,8 @@ sg_streams *sg_streams_free(sg_streams *s) {
         }
         if (s->mime_ready)
                 sg_mime_smime_shutdown();
+        if (s->mime_pgp_ready)
+                sg_mime_pgp_shutdown();
         free(s->discard_id);
         close(s->wake[0]);
         close(s->wake[1]);
@@ -359,7 +391,9 @@ static sg_err drain(sg_source *src, sg_error *err) {
 
 /* ---- results */
 
-static char *result_response(job *j, const sg_smime_verify_result *vres, const char *from) {
+/* The final result: what every stream has, plus the op's own members (those
+ * of the object `extra`, shared by reference). */
+static char *result_response(job *j, json_object *extra) {
         unsigned char md[32];
         unsigned int mdlen = 0;
         char hex[65];
@@ -371,7 +405,7 @@ static char *result_response(job *j, const sg_smime_verify_result *vres, const c
         json_object *id = json_tokener_parse(j->id_json);
         json_object_object_add(doc, "id", id);
         json_object_object_add(r, "complete", json_object_new_boolean(1));
-        json_object_object_add(r, "op", json_object_new_string(op_names[j->op]));
+        json_object_object_add(r, "op", json_object_new_string(j->sop->name));
         json_object_object_add(in, "frames", json_object_new_int64(j->frames));
         json_object_object_add(in, "size", json_object_new_int64(j->size));
         json_object_object_add(r, "input", in);
@@ -379,14 +413,8 @@ static char *result_response(job *j, const sg_smime_verify_result *vres, const c
         json_object_object_add(out, "size", json_object_new_int64(j->out_bytes));
         json_object_object_add(out, "sha256", json_object_new_string(hex));
         json_object_object_add(r, "output", out);
-        if (j->op == OP_ENCRYPT) {
-                json_object_object_add(r, "cipher", json_object_new_string(sg_smime_cipher_name(j->cipher)));
-                json_object_object_add(r, "format", json_object_new_string(j->der ? "der" : "mime"));
-        } else if (j->op == OP_SIGN) {
-                json_object_object_add(r, "digest", json_object_new_string(sg_smime_digest_name(j->digest)));
-                json_object_object_add(r, "format", json_object_new_string(j->der ? "der" : "mime"));
-        } else if (j->op == OP_VERIFY) {
-                sg_smime_verify_to_json(r, vres, from);
+        json_object_object_foreach(extra, k, v) {
+                json_object_object_add(r, k, json_object_get(v));
         }
         json_object_object_add(doc, "result", r);
         char *s =
@@ -395,57 +423,148 @@ static char *result_response(job *j, const sg_smime_verify_result *vres, const c
         return s;
 }
 
-static void *worker(void *arg) {
-        job *j = arg;
+static json_object *jstr(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+/* ---- the engines: each reads `src` (to its end or fails), writes `dst` and
+ * puts the op's result members into `extra` */
+
+static sg_err smime_work(job *j, sg_source *src, sg_sink *dst, json_object *extra, sg_error *err) {
         const sg_smime_ops *ops = sg_smime_openssl();
-        sg_source src = {.read = queue_read, .ctx = j};
-        sg_sink dst = {.write = queue_write, .ctx = j};
         sg_smime_key key = {.path = j->key_path, .cert_path = j->cert_path, .passphrase = j->passphrase};
         sg_smime_trust trust = {.ca_file = j->ca_file, .ca_dir = j->ca_dir, .system = j->system_ca};
         sg_smime_verify_result *vres = NULL;
         char *from = NULL;
-        sg_error err = {0};
         sg_err r = SG_OK;
         int fd = -1;
 
         switch (j->op) {
         case OP_ENCRYPT:
-                r = j->der ? ops->encrypt((const char *const *) j->recipients, j->n_recipients, j->cipher, &src, &dst,
-                                          &err)
+                r = j->der ? ops->encrypt((const char *const *) j->recipients, j->n_recipients, j->cipher, src, dst,
+                                          err)
                            : sg_mime_smime_encrypt(ops, (const char *const *) j->recipients, j->n_recipients, j->cipher,
-                                                   &src, &dst, &err);
+                                                   src, dst, err);
+                json_object_object_add(extra, "cipher", json_object_new_string(sg_smime_cipher_name(j->cipher)));
+                json_object_object_add(extra, "format", json_object_new_string(j->der ? "der" : "mime"));
                 break;
         case OP_SIGN:
-                r = j->der ? ops->sign(&key, j->digest, &src, NULL, &dst, &err)
-                           : sg_mime_smime_sign(ops, &key, j->digest, &src, &dst, &err);
+                r = j->der ? ops->sign(&key, j->digest, src, NULL, dst, err)
+                           : sg_mime_smime_sign(ops, &key, j->digest, src, dst, err);
+                json_object_object_add(extra, "digest", json_object_new_string(sg_smime_digest_name(j->digest)));
+                json_object_object_add(extra, "format", json_object_new_string(j->der ? "der" : "mime"));
                 break;
         case OP_DECRYPT:
-                fd = spool(&src, &err);
-                r = fd < 0 ? err.code : sg_mime_smime_decrypt(ops, &key, (size_t) SG_STREAM_INPUT_MAX, fd, &dst, &err);
+                fd = spool(src, err);
+                r = fd < 0 ? err->code : sg_mime_smime_decrypt(ops, &key, (size_t) SG_STREAM_INPUT_MAX, fd, dst, err);
                 break;
         case OP_VERIFY:
                 if (j->signature) {
-                        r = ops->verify(&trust, j->signature, j->signature_len, &src, j->from, &vres, &err);
+                        r = ops->verify(&trust, j->signature, j->signature_len, src, j->from, &vres, err);
                         if (r == SG_OK && j->from && !(from = sg_strdup(j->from)))
-                                r = sg_error_set(&err, SG_ERR_NOMEM, "out of memory");
+                                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
                 } else {
-                        fd = spool(&src, &err);
-                        r = fd < 0 ? err.code
-                                   : sg_mime_smime_verify(ops, &trust, fd, j->from, j->want_output ? &dst : NULL, &from,
-                                                          &vres, &err);
+                        fd = spool(src, err);
+                        r = fd < 0 ? err->code
+                                   : sg_mime_smime_verify(ops, &trust, fd, j->from, j->want_output ? dst : NULL, &from,
+                                                          &vres, err);
                 }
+                if (r == SG_OK)
+                        sg_smime_verify_to_json(extra, vres, from);
                 break;
         }
         if (fd >= 0)
                 close(fd);
+        sg_smime_verify_result_free(vres);
+        free(from);
+        return r;
+}
+
+static const char *const pgp_format_names[] = {"mime", "armor", "binary", "detached"};
+
+static sg_err pgp_work(job *j, sg_source *src, sg_sink *dst, json_object *extra, sg_error *err) {
+        const sg_pgp_ops *ops = sg_pgp_gpgme();
+        /* the keyring is the host's: GNUPGHOME or GnuPG's default */
+        sg_pgp_keyring kr = {.homedir = NULL, .passphrase = j->passphrase};
+        const char *const *to = (const char *const *) j->recipients;
+        sg_pgp_verify_result *vres = NULL;
+        sg_mime_pgp_info info = {0};
+        char *from = NULL;
+        const char *digest = NULL;
+        sg_err r = SG_OK;
+        int fd = -1;
+
+        switch (j->op) {
+        case OP_ENCRYPT: {
+                unsigned flags =
+                        (j->always_trust ? SG_PGP_ALWAYS_TRUST : 0) | (j->format == PGP_BINARY ? 0 : SG_PGP_ARMOR);
+                r = j->format == PGP_MIME
+                            ? sg_mime_pgp_encrypt(ops, &kr, to, j->n_recipients, j->signer, flags, src, dst, err)
+                            : ops->encrypt(&kr, to, j->n_recipients, j->signer, flags, src, dst, err);
+                json_object_object_add(extra, "format", json_object_new_string(pgp_format_names[j->format]));
+                json_object_object_add(extra, "signed", json_object_new_boolean(j->signer != NULL));
+                break;
+        }
+        case OP_SIGN:
+                r = j->format == PGP_MIME ? sg_mime_pgp_sign(ops, &kr, j->signer, src, dst, err)
+                                          : ops->sign(&kr, j->signer, SG_PGP_ARMOR, src, NULL, dst, &digest, err);
+                json_object_object_add(extra, "format", json_object_new_string(pgp_format_names[j->format]));
+                json_object_object_add(extra, "digest", jstr(digest));
+                break;
+        case OP_DECRYPT:
+                fd = spool(src, err);
+                r = fd < 0 ? err->code
+                           : sg_mime_pgp_decrypt(ops, &kr, (size_t) SG_STREAM_INPUT_MAX, fd, j->from, dst, &info, err);
+                if (r == SG_OK) {
+                        json_object_object_add(extra, "encrypted", json_object_new_boolean(info.encrypted));
+                        json_object_object_add(extra, "signed", json_object_new_boolean(info.is_signed));
+                        json_object_object_add(extra, "unencrypted_parts",
+                                               json_object_new_boolean(info.unencrypted_parts));
+                        if (info.verify)
+                                sg_pgp_verify_to_json(extra, info.verify, info.from);
+                }
+                break;
+        case OP_VERIFY:
+                if (j->signature) {
+                        r = ops->verify(&kr, j->signature, j->signature_len, src, j->from, &vres, err);
+                        if (r == SG_OK && j->from && !(from = sg_strdup(j->from)))
+                                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                } else {
+                        fd = spool(src, err);
+                        r = fd < 0 ? err->code
+                                   : sg_mime_pgp_verify(ops, &kr, fd, j->from, j->want_output ? dst : NULL, &from,
+                                                        &vres, err);
+                }
+                if (r == SG_OK)
+                        sg_pgp_verify_to_json(extra, vres, from);
+                break;
+        }
+        if (fd >= 0)
+                close(fd);
+        sg_pgp_verify_result_free(vres);
+        sg_mime_pgp_info_clear(&info);
+        free(from);
+        return r;
+}
+
+static void *worker(void *arg) {
+        job *j = arg;
+        sg_source src = {.read = queue_read, .ctx = j};
+        sg_sink dst = {.write = queue_write, .ctx = j};
+        json_object *extra = json_object_new_object();
+        sg_error err = {0};
+        sg_err r = !extra                      ? sg_error_set(&err, SG_ERR_NOMEM, "out of memory")
+                   : j->sop->family == FAM_PGP ? pgp_work(j, &src, &dst, extra, &err)
+                                               : smime_work(j, &src, &dst, extra, &err);
         if (r == SG_OK)
                 r = drain(&src, &err);
         if (r == SG_OK && push_output(j) < 0)
                 r = sg_error_set(&err, SG_ERR_IO, "the stream was ended");
-        char *final = r == SG_OK ? result_response(j, vres, from) : sg_host_error_response(j->id_json, r, err.message);
-        sg_smime_verify_result_free(vres);
-        free(from);
+        char *final = r == SG_OK ? result_response(j, extra) : sg_host_error_response(j->id_json, r, err.message);
+        json_object_put(extra);
         pthread_mutex_lock(&j->mu);
+        if (r != SG_OK)
+                queue_clear(&j->out); /* not sent yet: unauthenticated output goes no further */
         j->final = final;
         j->finished = true;
         pthread_mutex_unlock(&j->mu);
@@ -484,7 +603,7 @@ static void set_discard(sg_streams *s, const char *id_json, long long next, long
 static int abort_stream(sg_streams *s, sg_err code, const char *message) {
         job *j = s->job;
         job_stop(j);
-        slog(s, "stream %s (%s) ended: %s: %s", j->id_json, op_names[j->op], sg_err_code(code), message);
+        slog(s, "stream %s (%s) ended: %s: %s", j->id_json, j->sop->name, sg_err_code(code), message);
         set_discard(s, j->id_json, j->next_index, j->frames);
         char *resp = sg_host_error_response(j->id_json, code, message);
         int w = resp ? s->send(s->userdata, resp, j->id_json) : -1;
@@ -537,7 +656,7 @@ int sg_streams_pump(sg_streams *s) {
         }
         pthread_join(j->thread, NULL);
         j->started = false;
-        slog(s, "stream %s (%s) ended: %lld input bytes, %lld output frames", j->id_json, op_names[j->op], j->received,
+        slog(s, "stream %s (%s) ended: %lld input bytes, %lld output frames", j->id_json, j->sop->name, j->received,
              j->out_index);
         set_discard(s, j->id_json, j->next_index, j->frames);
         int w = j->final ? s->send(s->userdata, j->final, j->id_json) : -1;
@@ -714,69 +833,84 @@ static bool get_int(json_object *o, const char *key, long long max, long long *r
         return true;
 }
 
-/* Fill `j` from the request; false with `err` set when it is refused. */
-static bool parse_request(json_object *req, job *j, sg_error *err) {
-        static const char *const common[] = {"id", "op", "input"};
-        static const char *const enc[] = {"recipients", "cipher", "format", NULL};
-        static const char *const dec[] = {"key", NULL};
-        static const char *const sig[] = {"key", "digest", "format", NULL};
-        static const char *const ver[] = {"trust", "from", "signature", "output", NULL};
-        const char *const *own = j->op == OP_ENCRYPT ? enc : j->op == OP_DECRYPT ? dec : j->op == OP_SIGN ? sig : ver;
-        const char *keys[8];
-        size_t n = 0;
-        for (size_t i = 0; i < 3; i++)
-                keys[n++] = common[i];
-        for (size_t i = 0; own[i]; i++)
-                keys[n++] = own[i];
-        keys[n] = NULL;
-        if (!only_keys(req, keys, "the request", err))
-                return false;
-
-        json_object *in;
-        if (!json_object_object_get_ex(req, "input", &in) || !json_object_is_type(in, json_type_object)) {
-                sg_error_set(err, SG_ERR_REQUEST, "\"input\" must be an object {frames, size}");
+/* "recipients": 1 ... max non-empty strings. */
+static bool get_recipients(json_object *req, job *j, size_t max, const char *what, sg_error *err) {
+        json_object *v;
+        if (!json_object_object_get_ex(req, "recipients", &v) || !json_object_is_type(v, json_type_array) ||
+            json_object_array_length(v) == 0) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"recipients\" must be a non-empty array of %s", what);
                 return false;
         }
-        static const char *const inkeys[] = {"frames", "size", NULL};
-        if (!only_keys(in, inkeys, "\"input\"", err) || !get_int(in, "frames", SG_STREAM_FRAMES_MAX, &j->frames, err) ||
-            !get_int(in, "size", SG_STREAM_INPUT_MAX, &j->size, err))
+        if (json_object_array_length(v) > max) {
+                sg_error_set(err, SG_ERR_LIMIT, "more than %zu recipients", max);
                 return false;
-        if ((j->frames == 0) != (j->size == 0) || j->size > j->frames * (long long) SG_CHUNK_RAW_MAX) {
+        }
+        j->recipients = calloc(json_object_array_length(v), sizeof *j->recipients);
+        if (!j->recipients) {
+                sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                return false;
+        }
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+                json_object *wrap = json_object_new_object();
+                json_object_object_add(wrap, "recipient", json_object_get(json_object_array_get_idx(v, i)));
+                bool ok = get_string(wrap, "recipient", true, &j->recipients[i], err);
+                json_object_put(wrap);
+                if (!ok)
+                        return false;
+                j->n_recipients++;
+        }
+        return true;
+}
+
+/* verify's "signature": null, or base64 of at most `max` bytes decoded; and
+ * "output", which does not go with it. */
+static bool get_signature(json_object *req, job *j, size_t max, sg_error *err) {
+        json_object *v;
+        if (!get_bool(req, "output", &j->want_output, err))
+                return false;
+        if (!json_object_object_get_ex(req, "signature", &v) || json_object_is_type(v, json_type_null))
+                return true;
+        if (!json_object_is_type(v, json_type_string)) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"signature\" must be a base64 string");
+                return false;
+        }
+        void *d = NULL;
+        size_t dlen = 0;
+        size_t tlen = (size_t) json_object_get_string_len(v);
+        if (tlen > (max / 3 + 1) * 4) {
+                sg_error_set(err, SG_ERR_LIMIT, "\"signature\" is over %zu bytes", max);
+                return false;
+        }
+        sg_error e2;
+        if (sg_base64_decode(json_object_get_string(v), tlen, &d, &dlen, &e2) != SG_OK) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"signature\" is not valid base64");
+                return false;
+        }
+        j->signature = d;
+        j->signature_len = dlen;
+        if (dlen > max) {
+                sg_error_set(err, SG_ERR_LIMIT, "\"signature\" is over %zu bytes", max);
+                return false;
+        }
+        if (dlen == 0) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"signature\" is empty");
+                return false;
+        }
+        if (j->want_output) {
                 sg_error_set(err, SG_ERR_REQUEST,
-                             "\"input\": %lld bytes cannot come in %lld frames of at most %d bytes", j->size, j->frames,
-                             SG_CHUNK_RAW_MAX);
+                             "with a detached \"signature\" the content is the input: \"output\" is not used");
                 return false;
         }
+        return true;
+}
 
+static bool parse_smime(json_object *req, job *j, sg_error *err) {
         char *name = NULL;
         json_object *v;
         switch (j->op) {
         case OP_ENCRYPT:
-                if (!json_object_object_get_ex(req, "recipients", &v) || !json_object_is_type(v, json_type_array) ||
-                    json_object_array_length(v) == 0) {
-                        sg_error_set(err, SG_ERR_REQUEST,
-                                     "\"recipients\" must be a non-empty array of certificate paths");
-                        return false;
-                }
-                if (json_object_array_length(v) > SG_SMIME_RECIPIENTS_MAX) {
-                        sg_error_set(err, SG_ERR_LIMIT, "more than %d recipients", SG_SMIME_RECIPIENTS_MAX);
-                        return false;
-                }
-                j->recipients = calloc(json_object_array_length(v), sizeof *j->recipients);
-                if (!j->recipients) {
-                        sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-                        return false;
-                }
-                for (size_t i = 0; i < json_object_array_length(v); i++) {
-                        json_object *wrap = json_object_new_object();
-                        json_object_object_add(wrap, "recipient", json_object_get(json_object_array_get_idx(v, i)));
-                        bool ok = get_string(wrap, "recipient", true, &j->recipients[i], err);
-                        json_object_put(wrap);
-                        if (!ok)
-                                return false;
-                        j->n_recipients++;
-                }
-                if (!get_string(req, "cipher", false, &name, err))
+                if (!get_recipients(req, j, SG_SMIME_RECIPIENTS_MAX, "certificate paths", err) ||
+                    !get_string(req, "cipher", false, &name, err))
                         return false;
                 if (name && !sg_smime_cipher_from_name(name, &j->cipher)) {
                         sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
@@ -813,50 +947,91 @@ static bool parse_request(json_object *req, job *j, sg_error *err) {
                             !get_bool(v, "system", &j->system_ca, err))
                                 return false;
                 }
-                if (!get_string(req, "from", false, &j->from, err) || !get_bool(req, "output", &j->want_output, err))
-                        return false;
-                if (json_object_object_get_ex(req, "signature", &v) && !json_object_is_type(v, json_type_null)) {
-                        if (!json_object_is_type(v, json_type_string)) {
-                                sg_error_set(err, SG_ERR_REQUEST, "\"signature\" must be a base64 string");
-                                return false;
-                        }
-                        void *d = NULL;
-                        size_t dlen = 0;
-                        size_t tlen = (size_t) json_object_get_string_len(v);
-                        if (tlen > (SG_SMIME_SIGNATURE_MAX / 3 + 1) * 4) {
-                                sg_error_set(err, SG_ERR_LIMIT, "\"signature\" is over %d bytes",
-                                             SG_SMIME_SIGNATURE_MAX);
-                                return false;
-                        }
-                        sg_error e2;
-                        if (sg_base64_decode(json_object_get_string(v), tlen, &d, &dlen, &e2) != SG_OK) {
-                                sg_error_set(err, SG_ERR_REQUEST, "\"signature\" is not valid base64");
-                                return false;
-                        }
-                        j->signature = d;
-                        j->signature_len = dlen;
-                        if (dlen > SG_SMIME_SIGNATURE_MAX) {
-                                sg_error_set(err, SG_ERR_LIMIT, "\"signature\" is over %d bytes",
-                                             SG_SMIME_SIGNATURE_MAX);
-                                return false;
-                        }
-                        if (dlen == 0) {
-                                sg_error_set(err, SG_ERR_REQUEST, "\"signature\" is empty");
-                                return false;
-                        }
-                        if (j->want_output) {
-                                sg_error_set(err, SG_ERR_REQUEST,
-                                             "with a detached \"signature\" the content is the input: \"output\" is "
-                                             "not used");
-                                return false;
-                        }
-                }
-                return true;
+                return get_string(req, "from", false, &j->from, err) &&
+                       get_signature(req, j, SG_SMIME_SIGNATURE_MAX, err);
         }
         return false;
 }
 
-static int start_stream(sg_streams *s, json_object *req, enum op op, char *id_json) {
+/* pgp's "format": one of `allowed` (the first is the default). */
+static bool get_pgp_format(json_object *req, job *j, const enum pgp_format *allowed, size_t n, sg_error *err) {
+        char *f = NULL;
+        if (!get_string(req, "format", false, &f, err))
+                return false;
+        j->format = allowed[0];
+        bool ok = !f;
+        for (size_t i = 0; f && i < n && !ok; i++)
+                if (strcmp(f, pgp_format_names[allowed[i]]) == 0) {
+                        j->format = allowed[i];
+                        ok = true;
+                }
+        free(f);
+        if (!ok)
+                sg_error_set(err, SG_ERR_REQUEST, "\"format\" must be %s",
+                             n == 3 ? "\"mime\", \"armor\" or \"binary\"" : "\"mime\" or \"detached\"");
+        return ok;
+}
+
+static bool parse_pgp(json_object *req, job *j, sg_error *err) {
+        static const enum pgp_format enc_formats[] = {PGP_MIME, PGP_ARMOR, PGP_BINARY};
+        static const enum pgp_format sig_formats[] = {PGP_MIME, PGP_DETACHED};
+        /* the passphrase goes to gpg on one line */
+        if (!get_string(req, "passphrase", false, &j->passphrase, err))
+                return false;
+        if (j->passphrase && strlen(j->passphrase) > SG_PGP_PASSPHRASE_MAX) {
+                sg_error_set(err, SG_ERR_LIMIT, "\"passphrase\" is longer than %d bytes", SG_PGP_PASSPHRASE_MAX);
+                return false;
+        }
+        if (j->passphrase && (strchr(j->passphrase, '\n') || strchr(j->passphrase, '\r'))) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"passphrase\" must not contain a line break");
+                return false;
+        }
+        switch (j->op) {
+        case OP_ENCRYPT:
+                return get_recipients(req, j, SG_PGP_RECIPIENTS_MAX, "addresses or fingerprints", err) &&
+                       get_string(req, "signer", false, &j->signer, err) &&
+                       get_bool(req, "always_trust", &j->always_trust, err) &&
+                       get_pgp_format(req, j, enc_formats, 3, err);
+        case OP_SIGN:
+                return get_string(req, "signer", false, &j->signer, err) && get_pgp_format(req, j, sig_formats, 2, err);
+        case OP_DECRYPT:
+                return get_string(req, "from", false, &j->from, err);
+        case OP_VERIFY:
+                return get_string(req, "from", false, &j->from, err) &&
+                       get_signature(req, j, SG_PGP_SIGNATURE_MAX, err);
+        }
+        return false;
+}
+
+/* Fill `j` from the request; false with `err` set when it is refused. */
+static bool parse_request(json_object *req, job *j, sg_error *err) {
+        const char *keys[4 + sizeof j->sop->params / sizeof j->sop->params[0]] = {"id", "op", "input"};
+        size_t n = 3;
+        for (size_t i = 0; i < sizeof j->sop->params / sizeof j->sop->params[0] && j->sop->params[i]; i++)
+                keys[n++] = j->sop->params[i];
+        keys[n] = NULL;
+        if (!only_keys(req, keys, "the request", err))
+                return false;
+
+        json_object *in;
+        if (!json_object_object_get_ex(req, "input", &in) || !json_object_is_type(in, json_type_object)) {
+                sg_error_set(err, SG_ERR_REQUEST, "\"input\" must be an object {frames, size}");
+                return false;
+        }
+        static const char *const inkeys[] = {"frames", "size", NULL};
+        if (!only_keys(in, inkeys, "\"input\"", err) || !get_int(in, "frames", SG_STREAM_FRAMES_MAX, &j->frames, err) ||
+            !get_int(in, "size", SG_STREAM_INPUT_MAX, &j->size, err))
+                return false;
+        if ((j->frames == 0) != (j->size == 0) || j->size > j->frames * (long long) SG_CHUNK_RAW_MAX) {
+                sg_error_set(err, SG_ERR_REQUEST,
+                             "\"input\": %lld bytes cannot come in %lld frames of at most %d bytes", j->size, j->frames,
+                             SG_CHUNK_RAW_MAX);
+                return false;
+        }
+        return j->sop->family == FAM_PGP ? parse_pgp(req, j, err) : parse_smime(req, j, err);
+}
+
+static int start_stream(sg_streams *s, json_object *req, const struct stream_op *sop, char *id_json) {
         sg_error err = {0};
         job *j = calloc(1, sizeof *j);
         if (!j) {
@@ -868,7 +1043,8 @@ static int start_stream(sg_streams *s, json_object *req, enum op op, char *id_js
         pthread_cond_init(&j->cv, NULL);
         j->owner = s;
         j->id_json = id_json;
-        j->op = op;
+        j->sop = sop;
+        j->op = sop->op;
         bool ok = parse_request(req, j, &err);
         if (ok && s->job) {
                 sg_error_set(&err, SG_ERR_STREAM_BUSY,
@@ -880,9 +1056,14 @@ static int start_stream(sg_streams *s, json_object *req, enum op op, char *id_js
                 ok = !sg_error_set(&err, SG_ERR_NOMEM, "out of memory");
         if (ok && EVP_DigestInit_ex(j->sha, EVP_sha256(), NULL) != 1)
                 ok = !sg_error_set(&err, SG_ERR_INTERNAL, "stream: cannot set up SHA-256");
-        if (ok && !s->mime_ready) {
-                sg_mime_smime_init(); /* GMime's global set-up, once, on this thread */
+        /* GMime's global set-up, once per engine, on this thread */
+        if (ok && sop->family == FAM_SMIME && !s->mime_ready) {
+                sg_mime_smime_init();
                 s->mime_ready = true;
+        }
+        if (ok && sop->family == FAM_PGP && !s->mime_pgp_ready) {
+                sg_mime_pgp_init();
+                s->mime_pgp_ready = true;
         }
         if (ok && pthread_create(&j->thread, NULL, worker, j) != 0)
                 ok = !sg_error_set(&err, SG_ERR_NOMEM, "cannot start a worker thread");
@@ -898,7 +1079,7 @@ static int start_stream(sg_streams *s, json_object *req, enum op op, char *id_js
         s->job = j;
         if (s->discard_id && strcmp(s->discard_id, id_json) == 0)
                 set_discard(s, id_json, 0, 0);
-        slog(s, "stream %s (%s) started: %lld bytes in %lld frames", id_json, op_names[op], j->size, j->frames);
+        slog(s, "stream %s (%s) started: %lld bytes in %lld frames", id_json, sop->name, j->size, j->frames);
         if (j->frames == 0) {
                 pthread_mutex_lock(&j->mu);
                 j->in_done = true;
@@ -992,7 +1173,8 @@ static int input_frame(sg_streams *s, json_object *req, char *id_json) {
 int sg_streams_frame(sg_streams *s, const char *payload, size_t len, bool *ret_handled) {
         *ret_handled = false;
         /* Most frames are ordinary requests: parse only what may be ours. */
-        if (!memmem(payload, len, "\"input\"", 7) && !memmem(payload, len, "smime.", 6))
+        if (!memmem(payload, len, "\"input\"", 7) && !memmem(payload, len, "smime.", 6) &&
+            !memmem(payload, len, "pgp.", 4))
                 return 0;
         json_object *req = parse(payload, len);
         if (!req)
@@ -1001,15 +1183,15 @@ int sg_streams_frame(sg_streams *s, const char *payload, size_t len, bool *ret_h
         const char *op_name = NULL;
         if (json_object_object_get_ex(req, "op", &v)) {
                 op_name = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-                int op = -1;
-                for (int i = 0; op_name && i < 4; i++)
-                        if (strcmp(op_name, op_names[i]) == 0)
-                                op = i;
-                char *id_json = op >= 0 ? id_json_of(req) : NULL;
+                const struct stream_op *sop = NULL;
+                for (size_t i = 0; op_name && i < N_STREAM_OPS; i++)
+                        if (strcmp(op_name, stream_ops[i].name) == 0)
+                                sop = &stream_ops[i];
+                char *id_json = sop ? id_json_of(req) : NULL;
                 int w = 0;
                 if (id_json) {
                         *ret_handled = true;
-                        w = start_stream(s, req, (enum op) op, id_json);
+                        w = start_stream(s, req, sop, id_json);
                 }
                 json_object_put(req);
                 return w;

@@ -1,5 +1,5 @@
-/* sealgate-host: streams, the protocol extension for the smime.* ops whose
- * input and output can be far larger than a frame (docs/protocol.md,
+/* sealgate-host: streams, the protocol extension for the smime.* and pgp.*
+ * ops whose input and output can be far larger than a frame (docs/protocol.md,
  * "Streams"). The transport hands every frame here first; the crypto runs in
  * a worker thread between two bounded queues, so memory stays a few chunks
  * whatever the message size. */
@@ -30,7 +30,7 @@ sg_streams *sg_streams_free(sg_streams *s); /* takes NULL, returns NULL */
  * job ended): call sg_streams_pump() then. */
 int sg_streams_wake_fd(const sg_streams *s);
 
-/* Look at one frame's payload. A stream request (op smime.*) or an input
+/* Look at one frame's payload. A stream request (op smime.* or pgp.*) or an input
  * frame is handled here (*ret_handled true, answers sent through `send`);
  * anything else (*ret_handled false) is the dispatcher's, including
  * malformed frames, which it answers. Returns -1 when sending failed. */

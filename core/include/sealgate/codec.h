@@ -7,6 +7,8 @@
 #include <json-c/json.h>
 
 #include "sealgate/error.h"
+#include "sealgate/keys.h"
+#include "sealgate/pgp.h"
 #include "sealgate/policy.h"
 #include "sealgate/smime.h"
 
@@ -39,6 +41,20 @@ json_object *sg_decision_to_json(const sg_decision *d);
  * shape of `sealgate smime verify --json` and of the host's smime.verify
  * result (docs/cli.md, docs/protocol.md). */
 void sg_smime_verify_to_json(json_object *into, const sg_smime_verify_result *res, const char *from);
+
+/* Adds an OpenPGP verification's members to `into`: "valid", "from" (`from`,
+ * may be NULL) and "signers" (every check separately; `res` may be NULL: no
+ * signer, valid false). The shape of `sealgate pgp verify --json` and of the
+ * host's pgp.verify and pgp.decrypt results (docs/cli.md, docs/protocol.md). */
+void sg_pgp_verify_to_json(json_object *into, const sg_pgp_verify_result *res, const char *from);
+
+/* One recipient of a keys lookup: {"address", "ready", "smime":{status,
+ * usable, method, fingerprint, serial, subject, validity, expires, reason},
+ * "pgp":{...}}; members a lookup did not find are left out. `smime`/`pgp`
+ * false leave that object out and out of "ready" (a method not asked for).
+ * The shape of `sealgate keys lookup --json` and of the host's keys.lookup
+ * answers (docs/cli.md, docs/protocol.md). New reference, NULL on ENOMEM. */
+json_object *sg_keys_answer_to_json(const sg_keys_answer *a, bool smime, bool pgp);
 
 #ifdef __cplusplus
 }

@@ -19,7 +19,7 @@ extern "C" {
 #define SG_PGP_SIGNATURE_MAX  (1024 * 1024)      /* a detached signature */
 #define SG_PGP_DECRYPT_MAX    ((size_t) 1 << 30) /* OpenPGP input of decrypt, when max_input is 0 */
 #define SG_PGP_OPAQUE_MAX     ((size_t) 1 << 30) /* a signed message with the content inside */
-#define SG_PGP_PASSPHRASE_MAX 1024               /* what the passphrase callback hands to gpg */
+#define SG_PGP_PASSPHRASE_MAX 255                /* gpg-agent takes no longer one by loopback pinentry */
 #define SG_PGP_SIGNERS_MAX    16                 /* signatures reported on one message */
 
 /* The keyring and the secret of one operation. Strings are borrowed. */

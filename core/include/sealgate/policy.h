@@ -40,6 +40,10 @@ extern "C" {
 #define SG_POLICY_AUDIT_RETENTION_MAX     3650 /* audit.retention_days; 0 keeps for ever */
 #define SG_POLICY_AUDIT_RETENTION_DEFAULT 90
 #define SG_POLICY_AUDIT_DIRECTORY_MAX     4096 /* bytes of audit.directory */
+#define SG_POLICY_KEYS_TIMEOUT_MIN        1    /* keys.timeout_seconds (= SG_KEYS_TIMEOUT_* of keys.h) */
+#define SG_POLICY_KEYS_TIMEOUT_MAX        120
+#define SG_POLICY_KEYS_TIMEOUT_DEFAULT    10
+#define SG_POLICY_KEYS_PATH_MAX           4096 /* bytes of keys.certificate_store, keys.nss_db */
 
 /* Ordered by strength: a trigger only ever raises the action. */
 typedef enum sg_action {
@@ -144,6 +148,15 @@ typedef struct sg_audit_settings {
         bool required;           /* a record that cannot be written fails the evaluation */
 } sg_audit_settings;
 
+/* The recipient-readiness settings of a policy (the keys.* keys), as plain
+ * data; the host's keys.lookup reads them. */
+typedef struct sg_keys_settings {
+        bool network_lookups;          /* Web Key Directory over HTTPS allowed; default false */
+        unsigned timeout_seconds;      /* per address, SG_POLICY_KEYS_TIMEOUT_MIN..MAX */
+        const char *certificate_store; /* PEM/DER file or directory of certificates, or NULL */
+        const char *nss_db;            /* NSS database (a profile) instead of the discovered one, or NULL */
+} sg_keys_settings;
+
 /* ---- Builder. Every call returns SG_OK or an error (err->message says what
  * is wrong with the value, without the key path: loaders prefix that). */
 
@@ -197,6 +210,16 @@ void sg_policy_set_audit_enabled(sg_policy *p, bool enabled);
 sg_err sg_policy_set_audit_directory(sg_policy *p, const char *directory, sg_error *err);
 sg_err sg_policy_set_audit_retention_days(sg_policy *p, unsigned days, sg_error *err);
 void sg_policy_set_audit_required(sg_policy *p, bool required);
+
+/* keys.* settings. Paths must be absolute (or start with "~/"), at most
+ * SG_POLICY_KEYS_PATH_MAX bytes, no control characters; NULL clears. */
+void sg_policy_set_keys_network_lookups(sg_policy *p, bool allowed);
+sg_err sg_policy_set_keys_timeout(sg_policy *p, unsigned seconds, sg_error *err);
+sg_err sg_policy_set_keys_certificate_store(sg_policy *p, const char *path, sg_error *err);
+sg_err sg_policy_set_keys_nss_db(sg_policy *p, const char *path, sg_error *err);
+
+/* The keys settings in force; borrowed from `p` (strings included). */
+const sg_keys_settings *sg_policy_keys(const sg_policy *p);
 
 /* The audit settings in force; borrowed from `p` (directory included). */
 const sg_audit_settings *sg_policy_audit(const sg_policy *p);

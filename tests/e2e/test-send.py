@@ -28,7 +28,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib.gateway import Gateway  # noqa: E402
 from lib.thunderbird import Thunderbird  # noqa: E402
-from lib import xdisplay  # noqa: E402
+from lib import smime, xdisplay  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -114,6 +114,8 @@ class Rig:
         self.prompt = None      # sealgate-prompt binary (--prompt)
         self.localedir = None   # its built catalogs
         self.xvfb = None        # the prompt's display, for the prompt cases
+        self.cli = None         # sealgate command line (--cli), for the S/MIME checks
+        self.smime = None       # lib/smime.Fixtures of the S/MIME run
 
     # -- native-messaging manifest and sealgate policy ---------------------
     def write_manifest(self, path=None):
@@ -166,10 +168,12 @@ class Rig:
                     f":{self.gw.probe_port}), internet sink "
                     f":{self.gw.internet.port}, portal sink :{self.gw.portal.port}")
 
-    def start_thunderbird(self, with_extension=True, prompt=False):
+    def start_thunderbird(self, with_extension=True, prompt=False, extra_prefs="",
+                          profile_setup=None):
         """prompt: give the host the real prompt program and a display for it
         (Thunderbird itself stays headless). Otherwise the host finds no
-        prompt program and prompt.show fails: the policy's fallback path."""
+        prompt program and prompt.show fails: the policy's fallback path.
+        extra_prefs/profile_setup: see lib/thunderbird.py (the S/MIME run)."""
         self.stop_thunderbird()
         self.tb_count += 1
         env = {"HOME": self.home, "SEALGATE_POLICY": self.policy,
@@ -187,7 +191,8 @@ class Rig:
         os.makedirs(env["TMPDIR"], exist_ok=True)
         # Thunderbird's SMTP server is Postfix through the acceptance probe.
         self.tb = Thunderbird(self.dir, self.gw.probe_port, env=env,
-                              name=f"run{self.tb_count}")
+                              name=f"run{self.tb_count}", extra_prefs=extra_prefs,
+                              profile_setup=profile_setup)
         self.tb.start()
         if with_extension:
             self.tb.install_extension(self.ext_dir)
@@ -674,6 +679,141 @@ def case_prompt_justify(rig):
         rig.use_policy("policy-route.json")
 
 
+# -- S/MIME (run 7: alice has a certificate, bob@partner.example too) ---------
+
+def smime_checks(rig, name, raw, body):
+    for ok, what, diag in smime.check_message(raw, rig.smime, rig.cli,
+                                              os.path.join(rig.dir, "smime-messages"),
+                                              re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"), body):
+        if ok is None:
+            tap.skip(f"{name}: {what}", diag)
+        else:
+            tap.ok(ok, f"{name}: {what}", diag)
+
+
+def case_smime_thunderbird(rig):
+    """Thunderbird's own S/MIME, switched on by the identity prefs (the
+    extension allows the message): what it sends is decrypted and verified
+    by ours."""
+    name = "Thunderbird S/MIME (identity prefs)"
+    rig.use_policy("policy-allow.json")
+    rig.tb.set_prefs({"mail.identity.id1.encryptionpolicy": 2, "mail.identity.id1.sign_mail": True})
+    try:
+        body = "Encrypted by Thunderbird itself, signed by Alice."
+        msg, raw, _ = send_and_deliver(rig, name, "internet", to=[smime.RECIPIENT],
+                                       subject="smime by identity prefs", body=body)
+        if msg is not None:
+            smime_checks(rig, name, raw, body)
+    finally:
+        rig.tb.set_prefs({"mail.identity.id1.encryptionpolicy": 0,
+                          "mail.identity.id1.sign_mail": False})
+        rig.use_policy("policy-route.json")
+
+
+def case_encrypt_smime(rig):
+    """Policy encrypt, methods [smime]; bob has a certificate: the extension
+    switches on Thunderbird's S/MIME (the identity's default is off)."""
+    name = "encrypt: S/MIME by the extension"
+    rig.use_policy("policy-encrypt.json")
+    try:
+        n0 = len(audit_records(rig))
+        body = "Switched on by sealgate: every recipient has a certificate."
+        msg, raw, _ = send_and_deliver(rig, name, "internet", to=[smime.RECIPIENT],
+                                       subject="smime by the extension", body=body,
+                                       extra_headers={"X-Other-Source": "kept"})
+        if msg is not None:
+            tap.ok(not header_values(msg, "X-SecureSend-Route"), f"{name}: no route header",
+                   str(header_values(msg, "X-SecureSend-Route")))
+            tap.ok(header_values(msg, "X-Other-Source") == ["kept"],
+                   f"{name}: a custom X-header stays in the outer header block",
+                   str(list(msg.keys())))
+            smime_checks(rig, name, raw, body)
+        audit_for(rig, name, n0, {"action": "encrypt", "outcome": "encrypt"})
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def case_encrypt_fallback(rig):
+    """Policy encrypt, methods [smime], fallback [portal]; carol has no
+    certificate: the portal route, in the clear to the gateway."""
+    name = "encrypt: no certificate, fallback route"
+    rig.use_policy("policy-encrypt.json")
+    try:
+        n0 = len(audit_records(rig))
+        msg, _, _ = send_and_deliver(rig, name, "portal", to=["carol@partner.example"],
+                                     subject="no certificate", body="to the portal")
+        if msg is not None:
+            check_routed(name, msg)
+            ctype, _ = smime.content_type(msg)
+            tap.ok(ctype.startswith("text/"), f"{name}: not encrypted (the gateway encrypts)",
+                   f"Content-Type: {msg.get('Content-Type')}")
+            tap.ok(unflow(body_text(msg)) == "to the portal", f"{name}: body intact",
+                   repr(body_text(msg)))
+        audit_for(rig, name, n0, {"action": "encrypt"})
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def case_encrypt_block(rig):
+    """Policy encrypt, methods [smime], no fallback; carol has no
+    certificate: nothing is sent, the draft stays, the notice says why."""
+    name = "encrypt: no certificate, no fallback"
+    rig.use_policy("policy-encrypt-nofallback.json")
+    try:
+        rig.reset_sinks()
+        tb = rig.tb
+        n0 = len(audit_records(rig))
+        tag = tb.compose(to=[smime.RECIPIENT], cc=["carol@partner.example"],
+                         subject="cannot encrypt", body="carol has no certificate")
+        before = tb.fields(tag)
+        res = tb.send(tag, close_timeout=5)
+        tap.ok(not res["closed"], f"{name}: compose window did not close", rig.diag())
+        notice, _ = expect_held(rig, name, tag, before, "block", want_send_anyway=False)
+        if notice is not None:
+            text = tb.notice_dom("kind=block", "return document.body.innerText;")
+            tap.comment(f"{name}: notice text: " + " | ".join(text.split("\n")[:8]))
+            tap.ok("carol@partner.example" in text and smime.RECIPIENT not in text,
+                   f"{name}: the notice names carol (no certificate), not bob", text)
+            go_back(rig, name, tag, before, "block")
+        audit_for(rig, name, n0, {"action": "encrypt"})
+        tb.close_compose(tag)
+        tb.close_notices()
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def case_encrypt_no_identity_cert(rig):
+    """Bob has a certificate but the sending identity has none set up: the
+    extension must not switch S/MIME on (Thunderbird would refuse); with no
+    fallback the notice says the identity is the problem."""
+    name = "encrypt: identity without a certificate"
+    rig.use_policy("policy-encrypt-nofallback.json")
+    tb = rig.tb
+    tb.set_prefs({"mail.identity.id1.signing_cert_name": "",
+                  "mail.identity.id1.encryption_cert_name": ""})
+    try:
+        rig.reset_sinks()
+        tag = tb.compose(to=[smime.RECIPIENT], subject="no own certificate",
+                         body="alice has no certificate here")
+        before = tb.fields(tag)
+        res = tb.send(tag, close_timeout=5)
+        tap.ok(not res["closed"], f"{name}: compose window did not close", rig.diag())
+        notice, _ = expect_held(rig, name, tag, before, "block", want_send_anyway=False)
+        if notice is not None:
+            text = tb.notice_dom("kind=block", "return document.body.innerText;")
+            # encryptIdentityCannot (en), not encryptSwitchFailed: the identity's
+            # capabilities are checked before Thunderbird is asked.
+            tap.ok("Your sending identity has no S/MIME certificate" in text,
+                   f"{name}: the notice says the sending identity has no S/MIME certificate", text)
+            go_back(rig, name, tag, before, "block")
+        tb.close_compose(tag)
+        tb.close_notices()
+    finally:
+        tb.set_prefs({"mail.identity.id1.signing_cert_name": smime.SENDER_NICK,
+                      "mail.identity.id1.encryption_cert_name": smime.SENDER_NICK})
+        rig.use_policy("policy-route.json")
+
+
 def case_custom_header(rig):
     msg, _, _ = send_and_deliver(rig, "custom header + route", "portal",
                                  to=["ivan@partner.example"], subject="with header",
@@ -845,7 +985,10 @@ CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-
            "custom-header-allow", "block", "prompt-cancel", "timing", "host-restart",
            "host-killed-block"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-justify"]
-CASES_ALL = CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn"] + CASES_PROMPT
+CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-block",
+               "encrypt-no-identity-cert"]
+CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn"]
+             + CASES_PROMPT + CASES_SMIME)
 
 
 def main():
@@ -913,6 +1056,7 @@ def main():
     rig = Rig(a.host, a.extension, keep=a.keep)
     rig.prompt = os.path.abspath(a.prompt) if a.prompt else None
     rig.localedir = os.path.abspath(a.localedir) if a.localedir else None
+    rig.cli = os.path.abspath(a.cli) if a.cli else None
     timing = {}
 
     def run(case, fn, *args):
@@ -991,6 +1135,21 @@ def main():
                 run("prompt-back", case_prompt_back, rig)
                 run("prompt-justify", case_prompt_justify, rig)
                 rig.use_policy("policy-route.json")
+
+        # Run 7: S/MIME. alice's key and bob's certificate in the profile's
+        # NSS database; the identity's own encryption default stays off.
+        if only & set(CASES_SMIME):
+            rig.set_helper_failure("block")
+            rig.smime = smime.make_fixtures(os.path.join(rig.dir, "smime-fixtures"))
+            rig.start_thunderbird(extra_prefs=smime.identity_prefs(),
+                                  profile_setup=lambda p: smime.setup_profile(p, rig.smime))
+            dbkey = smime.select_identity_cert(rig.tb)
+            tap.comment(f"thunderbird run (extension, host, S/MIME identity, dbKey {dbkey})")
+            run("smime-thunderbird", case_smime_thunderbird, rig)
+            run("encrypt-smime", case_encrypt_smime, rig)
+            run("encrypt-fallback", case_encrypt_fallback, rig)
+            run("encrypt-block", case_encrypt_block, rig)
+            run("encrypt-no-identity-cert", case_encrypt_no_identity_cert, rig)
 
         # Run 5: no extension at all, for the timing baseline.
         if "timing" in only:

@@ -119,14 +119,17 @@ function findCompose(tag) {
 
 
 class Thunderbird:
-    def __init__(self, workdir, smtp_port, env=None, name="tb", headless=True, extra_args=(), extra_prefs=""):
+    def __init__(self, workdir, smtp_port, env=None, name="tb", headless=True, extra_args=(), extra_prefs="",
+                 profile_setup=None):
         """headless=False starts it on $DISPLAY (the demo, the screenshots);
         extra_args go on the command line, extra_prefs (user.js lines) into
-        the profile."""
+        the profile; profile_setup(profile_dir) runs on the fresh profile
+        before the start (e.g. lib/smime.py's NSS database)."""
         self.workdir = os.path.abspath(workdir)
         self.headless = headless
         self.extra_args = list(extra_args)
         self.extra_prefs = extra_prefs
+        self.profile_setup = profile_setup
         self.name = name
         self.profile = os.path.join(self.workdir, f"profile-{name}")
         self.smtp_port = smtp_port
@@ -147,6 +150,8 @@ class Thunderbird:
                      .replace("{pop_port}", str(free_port()))
                      .replace("{marionette_port}", str(self.marionette_port)))
             fh.write(self.extra_prefs)
+        if self.profile_setup:
+            self.profile_setup(self.profile)
 
     def start(self, timeout=90):
         self.make_profile()
@@ -268,6 +273,19 @@ class Thunderbird:
                 return fh.read()
         except OSError:
             return ""
+
+    def set_prefs(self, prefs):
+        """Set preferences in the running Thunderbird ({name: bool|int|str});
+        identity prefs (mail.identity.idN.*) take effect for the next compose
+        window."""
+        self.m.set_context("chrome")
+        return self.m.execute(r"""
+          for (const [k, v] of Object.entries(arguments[0])) {
+            if (typeof v == "boolean") Services.prefs.setBoolPref(k, v);
+            else if (typeof v == "number") Services.prefs.setIntPref(k, v);
+            else Services.prefs.setStringPref(k, String(v));
+          }
+          return true;""", [prefs])
 
     # -- extension ---------------------------------------------------------
     def install_extension(self, path, timeout=30):

@@ -584,9 +584,7 @@ void sg_pgp_verify_to_json(json_object *r, const sg_pgp_verify_result *res, cons
 
 /* ---- keys lookup answers */
 
-/* sg_key_status_name()'s names: codec.c does not link the crypto library
- * that defines it. */
-static const char *key_status_name(sg_key_status s) {
+const char *sg_key_status_name(sg_key_status s) {
         switch (s) {
         case SG_KEY_USABLE:
                 return "usable";
@@ -603,9 +601,9 @@ static const char *key_status_name(sg_key_status s) {
         case SG_KEY_LOOKUP_FAILED:
                 return "lookup_failed";
         case SG_KEY_INVALID:
-        default:
                 return "invalid";
         }
+        return "unknown";
 }
 
 static void add_str(json_object *o, const char *key, const char *v) {
@@ -617,7 +615,7 @@ static json_object *key_found_json(const sg_key_found *f) {
         json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
-        add_str(o, "status", key_status_name(f->status));
+        add_str(o, "status", sg_key_status_name(f->status));
         json_object_object_add(o, "usable", json_object_new_boolean(f->status == SG_KEY_USABLE));
         add_str(o, "method", f->method);
         add_str(o, "fingerprint", f->fingerprint);

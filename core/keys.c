@@ -24,17 +24,6 @@
 
 #define REASON_MAX 256
 
-static const char *const status_names[] = {
-        [SG_KEY_USABLE] = "usable",           [SG_KEY_NONE] = "none",
-        [SG_KEY_EXPIRED] = "expired",         [SG_KEY_REVOKED] = "revoked",
-        [SG_KEY_WRONG_USAGE] = "wrong_usage", [SG_KEY_WRONG_ADDRESS] = "wrong_address",
-        [SG_KEY_INVALID] = "invalid",         [SG_KEY_LOOKUP_FAILED] = "lookup_failed",
-};
-
-const char *sg_key_status_name(sg_key_status s) {
-        return (unsigned) s < sizeof status_names / sizeof *status_names ? status_names[s] : "unknown";
-}
-
 /* Which unusable finding to report when there are several: the one a user
  * can most likely act on. */
 static int rank(sg_key_status s) {

@@ -56,6 +56,10 @@ void sg_pgp_verify_to_json(json_object *into, const sg_pgp_verify_result *res, c
  * answers (docs/cli.md, docs/protocol.md). New reference, NULL on ENOMEM. */
 json_object *sg_keys_answer_to_json(const sg_keys_answer *a, bool smime, bool pgp);
 
+/* "usable", "none", "expired", "revoked", "wrong_usage", "wrong_address",
+ * "invalid", "lookup_failed" ("unknown" for another value); static. */
+const char *sg_key_status_name(sg_key_status s);
+
 #ifdef __cplusplus
 }
 #endif

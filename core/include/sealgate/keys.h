@@ -83,9 +83,7 @@ sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg
 /* Frees `r`; takes NULL; returns NULL. */
 sg_keys_result *sg_keys_result_free(sg_keys_result *r);
 
-/* "usable", "none", "expired", "revoked", "wrong_usage", "wrong_address",
- * "invalid", "lookup_failed"; static. */
-const char *sg_key_status_name(sg_key_status s);
+/* The status names (sg_key_status_name) are in codec.h, with the JSON. */
 
 /* The WKD hash of a local part: SHA-1 of its lower-case form in z-base-32
  * (32 characters and NUL into buf[33]). */

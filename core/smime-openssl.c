@@ -534,6 +534,26 @@ static const EVP_CIPHER *cipher_of(sg_smime_cipher c) {
         return NULL;
 }
 
+/* A source that gives one byte read ahead before the rest of `in`: encrypt
+ * peeks to learn whether the input is empty. */
+typedef struct peeked {
+        sg_source *in;
+        unsigned char first;
+        bool pending;
+} peeked;
+
+static ptrdiff_t peeked_read(void *ctx, void *buf, size_t n) {
+        peeked *p = ctx;
+        if (n == 0)
+                return 0;
+        if (p->pending) {
+                p->pending = false;
+                *(unsigned char *) buf = p->first;
+                return 1;
+        }
+        return p->in->read(p->in->ctx, buf, n);
+}
+
 static sg_err ossl_encrypt(const char *const *recipients, size_t n_recipients, sg_smime_cipher cipher, sg_source *in,
                            sg_sink *out, sg_error *err) {
         init();
@@ -567,21 +587,45 @@ static sg_err ossl_encrypt(const char *const *recipients, size_t n_recipients, s
                 }
         }
         ERR_clear_error();
-        CMS_ContentInfo *cms = NULL;
-        sgbio in_s = {.src = in}, out_s = {.sink = out};
-        BIO *inb = NULL, *outb = NULL;
+        /* OpenSSL 3.0 cannot stream AuthEnvelopedData over empty content
+         * (i2d_CMS_bio_stream fails; so does openssl cms -stream): learn
+         * whether the input is empty and encrypt an empty one in one go. */
+        peeked pk = {.in = in};
+        sg_source pks = {.read = peeked_read, .ctx = &pk};
+        bool empty = false;
         if (r == SG_OK) {
+                ptrdiff_t k = in->read(in->ctx, &pk.first, 1);
+                if (k < 0)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
+                pk.pending = k == 1;
+                empty = k == 0;
+        }
+        CMS_ContentInfo *cms = NULL;
+        sgbio in_s = {.src = &pks}, out_s = {.sink = out};
+        BIO *inb = NULL, *outb = NULL;
+        if (r == SG_OK && empty) {
+                BIO *none = BIO_new_mem_buf("", 0);
+                outb = sgbio_new_buffered(&out_s);
+                cms = none && outb ? CMS_encrypt(recips, none, ciph, CMS_BINARY) : NULL;
+                if (!none || !outb)
+                        r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                else if (!cms || !i2d_CMS_bio(outb, cms))
+                        r = out_s.io_error ? sg_error_set(err, SG_ERR_IO, "cannot write the output")
+                                           : map_error(err, OP_ENCRYPT, SG_ERR_INTERNAL, "encryption failed");
+                BIO_free(none);
+        }
+        if (r == SG_OK && !empty) {
                 cms = CMS_encrypt(recips, NULL, ciph, CMS_BINARY | CMS_STREAM);
                 if (!cms)
                         r = map_error(err, OP_ENCRYPT, SG_ERR_INTERNAL, "cannot prepare the encryption");
         }
-        if (r == SG_OK) {
+        if (r == SG_OK && !empty) {
                 inb = sgbio_new_buffered(&in_s);
                 outb = sgbio_new_buffered(&out_s);
                 if (!inb || !outb)
                         r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         }
-        if (r == SG_OK && !i2d_CMS_bio_stream(outb, cms, inb, CMS_BINARY | CMS_STREAM)) {
+        if (r == SG_OK && !empty && !i2d_CMS_bio_stream(outb, cms, inb, CMS_BINARY | CMS_STREAM)) {
                 if (in_s.io_error)
                         r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
                 else if (out_s.io_error)

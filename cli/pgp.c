@@ -16,6 +16,7 @@
 
 #include "cli-io.h"
 #include "pgp.h"
+#include "sealgate/codec.h"
 #include "sealgate/error.h"
 #include "sealgate/mime-pgp.h"
 #include "sealgate/pgp.h"
@@ -93,43 +94,6 @@ static sg_err read_passphrase(opts *o, sg_error *err) {
 /* ---- Input and output. */
 
 /* ---- verify output */
-
-static json_object *jlist(char **v, size_t n) {
-        json_object *a = json_object_new_array();
-        for (size_t i = 0; i < n; i++)
-                json_object_array_add(a, json_object_new_string(v[i]));
-        return a;
-}
-
-static json_object *signers_json(const sg_pgp_verify_result *res) {
-        json_object *list = json_object_new_array();
-        for (size_t i = 0; res && i < res->n_signers; i++) {
-                const sg_pgp_signer *s = &res->signers[i];
-                json_object *o = json_object_new_object();
-                json_object_object_add(o, "valid", json_object_new_boolean(s->valid));
-                json_object_object_add(o, "signature_valid", json_object_new_boolean(s->signature_valid));
-                json_object_object_add(o, "fingerprint", sg_cli_jstr(s->fingerprint));
-                json_object_object_add(o, "primary_fingerprint", sg_cli_jstr(s->primary_fingerprint));
-                json_object_object_add(o, "user_ids", jlist(s->user_ids, s->n_user_ids));
-                json_object_object_add(o, "emails", jlist(s->emails, s->n_emails));
-                json_object_object_add(o, "not_before", s->primary_fingerprint ? sg_cli_jtime(s->not_before) : NULL);
-                json_object_object_add(o, "not_after", s->not_after ? sg_cli_jtime(s->not_after) : NULL);
-                json_object_object_add(o, "key_time_valid", json_object_new_boolean(s->key_time_valid));
-                json_object_object_add(o, "key_revoked", json_object_new_boolean(s->key_revoked));
-                json_object_object_add(o, "validity", sg_cli_jstr(s->validity));
-                json_object_object_add(o, "key_trusted", json_object_new_boolean(s->key_trusted));
-                json_object_object_add(o, "trust_error", sg_cli_jstr(s->trust_error));
-                json_object_object_add(o, "email_matches",
-                                       s->email_checked ? json_object_new_boolean(s->email_matches) : NULL);
-                json_object_object_add(o, "usage_ok", json_object_new_boolean(s->usage_ok));
-                json_object_object_add(o, "usage_error", sg_cli_jstr(s->usage_error));
-                json_object_object_add(o, "signing_time", s->has_signing_time ? sg_cli_jtime(s->signing_time) : NULL);
-                json_object_object_add(o, "digest", sg_cli_jstr(s->digest));
-                json_object_object_add(o, "pubkey_algo", sg_cli_jstr(s->pubkey_algo));
-                json_object_array_add(list, o);
-        }
-        return list;
-}
 
 static void print_doc(json_object *doc) {
         printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -291,9 +255,7 @@ static int run(opts *o) {
         } else if (res) {
                 if (o->json) {
                         json_object *doc = json_object_new_object();
-                        json_object_object_add(doc, "valid", json_object_new_boolean(res->valid));
-                        json_object_object_add(doc, "from", sg_cli_jstr(from));
-                        json_object_object_add(doc, "signers", signers_json(res));
+                        sg_pgp_verify_to_json(doc, res, from);
                         print_doc(doc);
                 } else {
                         print_text(o->out ? stderr : stdout, res, from);

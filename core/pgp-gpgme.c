@@ -1,18 +1,25 @@
 /* sealgate: the OpenPGP backend over GPGME (gpg 2.2+): sources and sinks
- * become GPGME data callbacks, so memory stays a few buffers whatever the
- * message size; every gpgme_error_t becomes an sg_err in map_error(). */
+ * become GPGME data callbacks (plain files: fd-backed data), so memory stays
+ * a few buffers whatever the message size; the bulk operations run on an
+ * event loop of ours with enlarged pipes; every gpgme_error_t becomes an
+ * sg_err in map_error(). */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gpgme.h>
 
 #include "sealgate/pgp.h"
+#include "sealgate/stream.h"
 
 #define CHUNK 65536
 
@@ -40,6 +47,10 @@ typedef struct opctx {
         bool tee_error;
         sg_sink *out;
         bool write_error;
+        /* fd-backed data (data_fd): the input file and where it started */
+        int in_fd;
+        off_t in_start;
+        bool out_fd;
 } opctx;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -119,6 +130,10 @@ static sg_err map_error(gpgme_error_t e, const opctx *oc, const char *what, sg_e
         default:
                 break;
         }
+        /* fd-backed data: GPGME itself read the file or wrote the output */
+        if ((oc->in_fd >= 0 || oc->out_fd) && gpgme_err_code_to_errno(c) != 0)
+                return sg_error_set(err, SG_ERR_IO, "%s: cannot read the input or write the output: %s", what,
+                                    gpgme_strerror(e));
         /* What is left: broken or cut-off data. */
         if (oc->packets_seen || oc->began_decryption)
                 switch (c) {
@@ -530,8 +545,8 @@ static sg_err build_result(const sg_pgp_keyring *kr, gpgme_verify_result_t vr, c
                 free(r);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         }
-        opctx oc = {.kr = kr};
-        gpgme_ctx_t kctx;
+        opctx oc = {.kr = kr, .in_fd = -1};
+        gpgme_ctx_t kctx = NULL;
         sg_err rc = new_ctx(kr, &oc, &kctx, err);
         if (rc != SG_OK) {
                 sg_pgp_verify_result_free(r);
@@ -568,15 +583,150 @@ static sg_err data_new(opctx *oc, struct gpgme_data_cbs *cbs, gpgme_data_t *ret,
         return e ? map_error(e, oc, "GPGME", err) : SG_OK;
 }
 
+/* A plain file whose remaining size is within the limit goes to GPGME as
+ * fd-backed data: GPGME reads or writes it itself, in IO_BUFFER pieces, and
+ * no byte passes through the source and sink callbacks. GPGME 1.18 still
+ * pipes it to gpg (engine-gpg.c makes a pipe for every data object). A file
+ * over the limit is refused before gpg runs; one that grows meanwhile is
+ * caught by the offset check in input_over_limit(). */
+static int input_fd(opctx *oc, sg_source *in, size_t max) {
+        int fd = sg_source_get_fd(in);
+        struct stat st;
+        if (fd < 0 || oc->tee || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+                return -1;
+        off_t at = lseek(fd, 0, SEEK_CUR);
+        if (at < 0)
+                return -1;
+        oc->in_fd = fd;
+        oc->in_start = at;
+        if (max && st.st_size > at && (uintmax_t) (st.st_size - at) > max)
+                oc->over_limit = true;
+        return fd;
+}
+
+static bool input_over_limit(opctx *oc) {
+        if (oc->in_fd < 0 || !oc->max_input || oc->over_limit)
+                return oc->over_limit;
+        off_t at = lseek(oc->in_fd, 0, SEEK_CUR);
+        oc->over_limit = at < 0 || (uintmax_t) (at - oc->in_start) > oc->max_input;
+        return oc->over_limit;
+}
+
+static sg_err data_fd(opctx *oc, int fd, gpgme_data_t *ret, sg_error *err) {
+        gpgme_error_t e = gpgme_data_new_from_fd(ret, fd);
+        if (!e && (e = gpgme_data_set_flag(*ret, "io-buffer-size", IO_BUFFER)) != 0) {
+                gpgme_data_release(*ret);
+                *ret = NULL;
+        }
+        return e ? map_error(e, oc, "GPGME", err) : SG_OK;
+}
+
 static sg_err data_in(opctx *oc, sg_source *in, size_t max, gpgme_data_t *ret, sg_error *err) {
         oc->src = in;
         oc->max_input = max;
-        return data_new(oc, &source_cbs, ret, err);
+        oc->in_fd = -1;
+        int fd = input_fd(oc, in, max);
+        if (oc->over_limit)
+                return sg_error_set(err, SG_ERR_LIMIT, "the input is larger than %zu bytes", max);
+        return fd >= 0 ? data_fd(oc, fd, ret, err) : data_new(oc, &source_cbs, ret, err);
 }
 
 static sg_err data_out(opctx *oc, sg_sink *out, gpgme_data_t *ret, sg_error *err) {
         oc->out = out;
-        return data_new(oc, &sink_cbs, ret, err);
+        int fd = sg_sink_get_fd(out);
+        oc->out_fd = fd >= 0;
+        return fd >= 0 ? data_fd(oc, fd, ret, err) : data_new(oc, &sink_cbs, ret, err);
+}
+
+/* ---- The event loop of the bulk operations.
+ *
+ * GPGME 1.18 moves every data object through a pipe to or from gpg (a file
+ * descriptor is not passed through), 64 KiB at a time by default: gpg writes
+ * 4 KiB pieces and each filled pipe is a trip through both processes'
+ * schedulers. Running the operation on our own loop (gpgme_set_io_cbs) hands
+ * us GPGME's pipes, which are then enlarged to PIPE_SIZE (F_SETPIPE_SZ, Linux;
+ * elsewhere, or over the system's limit, they stay as they are). */
+
+#define PIPE_SIZE (1 << 20)
+#define LOOP_FDS  16
+
+typedef struct io_reg {
+        int fd, dir; /* dir 1: GPGME reads from gpg, 0: writes to it */
+        gpgme_io_cb_t fnc;
+        void *fnc_data;
+        bool used;
+} io_reg;
+
+typedef struct io_loop {
+        io_reg regs[LOOP_FDS];
+        bool done;
+        gpgme_error_t err;
+} io_loop;
+
+static gpgme_error_t loop_add(void *data, int fd, int dir, gpgme_io_cb_t fnc, void *fnc_data, void **r_tag) {
+        io_loop *l = data;
+        for (size_t i = 0; i < LOOP_FDS; i++)
+                if (!l->regs[i].used) {
+                        l->regs[i] = (io_reg){.fd = fd, .dir = dir, .fnc = fnc, .fnc_data = fnc_data, .used = true};
+#ifdef F_SETPIPE_SZ
+                        (void) fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
+#endif
+                        *r_tag = &l->regs[i];
+                        return 0;
+                }
+        return gpg_error(GPG_ERR_GENERAL);
+}
+
+static void loop_remove(void *tag) {
+        ((io_reg *) tag)->used = false;
+}
+
+static void loop_event(void *data, gpgme_event_io_t type, void *type_data) {
+        io_loop *l = data;
+        if (type == GPGME_EVENT_DONE) {
+                gpgme_io_event_done_data_t d = type_data;
+                l->done = true;
+                l->err = d ? (d->err ? d->err : d->op_err) : 0;
+        }
+}
+
+static void loop_attach(gpgme_ctx_t ctx, io_loop *l) {
+        memset(l, 0, sizeof *l);
+        struct gpgme_io_cbs cbs = {
+                .add = loop_add, .add_priv = l, .remove = loop_remove, .event = loop_event, .event_priv = l};
+        gpgme_set_io_cbs(ctx, &cbs);
+}
+
+/* Runs the operation `start` began to its end: its error, as the
+ * synchronous call would have returned it. */
+static gpgme_error_t loop_run(gpgme_ctx_t ctx, io_loop *l, gpgme_error_t start) {
+        if (start)
+                return start;
+        while (!l->done) {
+                struct pollfd p[LOOP_FDS];
+                io_reg *r[LOOP_FDS];
+                nfds_t n = 0;
+                for (size_t i = 0; i < LOOP_FDS; i++)
+                        if (l->regs[i].used) {
+                                r[n] = &l->regs[i];
+                                p[n] = (struct pollfd){.fd = l->regs[i].fd,
+                                                       .events = l->regs[i].dir ? POLLIN : POLLOUT};
+                                n++;
+                        }
+                if (n == 0)
+                        break; /* GPGME sends DONE when the last fd goes; not reached */
+                if (poll(p, n, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        gpgme_error_t e = gpg_error_from_syserror();
+                        gpgme_cancel(ctx);
+                        return e;
+                }
+                for (nfds_t i = 0; i < n && !l->done; i++)
+                        if (p[i].revents && r[i]->used && r[i]->fd == p[i].fd)
+                                (void) r[i]->fnc(r[i]->fnc_data, r[i]->fd);
+        }
+        return l->done ? l->err : gpg_error(GPG_ERR_GENERAL);
 }
 
 /* ---- encrypt */
@@ -587,7 +737,7 @@ static sg_err pgp_encrypt(const sg_pgp_keyring *kr, const char *const *recipient
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "encrypt needs at least one recipient");
         if (n_recipients > SG_PGP_RECIPIENTS_MAX)
                 return sg_error_set(err, SG_ERR_LIMIT, "more than %d recipients", SG_PGP_RECIPIENTS_MAX);
-        opctx oc = {.kr = kr};
+        opctx oc = {.kr = kr, .in_fd = -1};
         gpgme_ctx_t ctx;
         sg_err r = new_ctx(kr, &oc, &ctx, err);
         if (r != SG_OK)
@@ -617,8 +767,11 @@ static sg_err pgp_encrypt(const sg_pgp_keyring *kr, const char *const *recipient
                 gpgme_encrypt_flags_t ef = GPGME_ENCRYPT_NO_COMPRESS;
                 if (flags & SG_PGP_ALWAYS_TRUST)
                         ef |= GPGME_ENCRYPT_ALWAYS_TRUST;
-                gpgme_error_t e = signer ? gpgme_op_encrypt_sign(ctx, keys, ef, din, dout)
-                                         : gpgme_op_encrypt(ctx, keys, ef, din, dout);
+                io_loop l;
+                loop_attach(ctx, &l);
+                gpgme_error_t e = loop_run(ctx, &l,
+                                           signer ? gpgme_op_encrypt_sign_start(ctx, keys, ef, din, dout)
+                                                  : gpgme_op_encrypt_start(ctx, keys, ef, din, dout));
                 gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);
                 if (!e && er && er->invalid_recipients)
                         e = er->invalid_recipients->reason ? er->invalid_recipients->reason
@@ -650,7 +803,7 @@ static sg_err pgp_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char
                 *ret_result = NULL;
         if (!in || !out)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "decrypt needs an input and an output");
-        opctx oc = {.kr = kr};
+        opctx oc = {.kr = kr, .in_fd = -1};
         gpgme_ctx_t ctx;
         sg_err r = new_ctx(kr, &oc, &ctx, err);
         if (r != SG_OK)
@@ -660,8 +813,11 @@ static sg_err pgp_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char
         if (r == SG_OK)
                 r = data_out(&oc, out, &dout, err);
         if (r == SG_OK) {
-                gpgme_error_t e = gpgme_op_decrypt_ext(ctx, GPGME_DECRYPT_VERIFY, din, dout);
+                io_loop l;
+                loop_attach(ctx, &l);
+                gpgme_error_t e = loop_run(ctx, &l, gpgme_op_decrypt_ext_start(ctx, GPGME_DECRYPT_VERIFY, din, dout));
                 gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(ctx);
+                input_over_limit(&oc);
                 if (dr && dr->legacy_cipher_nomdc)
                         oc.nomdc_error = true;
                 if (!e && dr && dr->unsupported_algorithm)
@@ -698,7 +854,7 @@ static sg_err pgp_sign(const sg_pgp_keyring *kr, const char *signer, unsigned fl
                        sg_sink *content_out, sg_sink *sig_out, const char **ret_digest, sg_error *err) {
         if (!in || !sig_out)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sign needs an input and an output");
-        opctx oc = {.kr = kr, .tee = content_out};
+        opctx oc = {.kr = kr, .tee = content_out, .in_fd = -1};
         gpgme_ctx_t ctx;
         sg_err r = new_ctx(kr, &oc, &ctx, err);
         if (r != SG_OK)
@@ -721,7 +877,9 @@ static sg_err pgp_sign(const sg_pgp_keyring *kr, const char *signer, unsigned fl
         if (r == SG_OK) {
                 gpgme_set_armor(ctx, (flags & SG_PGP_ARMOR) != 0);
                 gpgme_set_textmode(ctx, 0);
-                gpgme_error_t e = gpgme_op_sign(ctx, din, dout, GPGME_SIG_MODE_DETACH);
+                io_loop l;
+                loop_attach(ctx, &l);
+                gpgme_error_t e = loop_run(ctx, &l, gpgme_op_sign_start(ctx, din, dout, GPGME_SIG_MODE_DETACH));
                 gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
                 if (!e && sr && sr->invalid_signers)
                         e = sr->invalid_signers->reason ? sr->invalid_signers->reason
@@ -761,7 +919,7 @@ static sg_err pgp_verify(const sg_pgp_keyring *kr, const void *sig, size_t sig_l
                 return sg_error_set(err, SG_ERR_LIMIT, "the signature is larger than %d bytes", SG_PGP_SIGNATURE_MAX);
         if (sig_len == 0)
                 return sg_error_set(err, SG_ERR_NOT_PGP, "the signature is empty: give an OpenPGP signature");
-        opctx oc = {.kr = kr};
+        opctx oc = {.kr = kr, .in_fd = -1};
         gpgme_ctx_t ctx;
         sg_err r = new_ctx(kr, &oc, &ctx, err);
         if (r != SG_OK)
@@ -773,7 +931,9 @@ static sg_err pgp_verify(const sg_pgp_keyring *kr, const void *sig, size_t sig_l
         if (r == SG_OK)
                 r = data_in(&oc, content, 0, &dcontent, err);
         if (r == SG_OK) {
-                e = gpgme_op_verify(ctx, dsig, dcontent, NULL);
+                io_loop l;
+                loop_attach(ctx, &l);
+                e = loop_run(ctx, &l, gpgme_op_verify_start(ctx, dsig, dcontent, NULL));
                 gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
                 if (e || oc.read_error)
                         r = map_error(e ? e : gpg_error(GPG_ERR_GENERAL), &oc, "verify", err);
@@ -821,7 +981,7 @@ static sg_err pgp_verify_opaque(const sg_pgp_keyring *kr, sg_source *in, const c
                                 sg_pgp_verify_result **ret_result, sg_error *err) {
         if (!in || !ret_result)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "verify needs an input");
-        opctx oc = {.kr = kr};
+        opctx oc = {.kr = kr, .in_fd = -1};
         gpgme_ctx_t ctx;
         sg_err r = new_ctx(kr, &oc, &ctx, err);
         if (r != SG_OK)
@@ -838,8 +998,11 @@ static sg_err pgp_verify_opaque(const sg_pgp_keyring *kr, sg_source *in, const c
                 r = data_out(&oc, tf ? &ts : &discard_sink, &dout, err);
         sg_pgp_verify_result *res = NULL;
         if (r == SG_OK) {
-                gpgme_error_t e = gpgme_op_verify(ctx, din, NULL, dout);
+                io_loop l;
+                loop_attach(ctx, &l);
+                gpgme_error_t e = loop_run(ctx, &l, gpgme_op_verify_start(ctx, din, NULL, dout));
                 gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
+                input_over_limit(&oc);
                 if (e || oc.read_error || oc.over_limit || oc.write_error)
                         r = map_error(e ? e : gpg_error(GPG_ERR_GENERAL), &oc, "verify", err);
                 else if (!vr || !vr->signatures)

@@ -45,6 +45,14 @@ sg_sink sg_sink_fd(int fd) {
         return (sg_sink){.write = fd_write, .ctx = (void *) (intptr_t) fd};
 }
 
+int sg_source_get_fd(const sg_source *s) {
+        return s && s->read == fd_read ? (int) (intptr_t) s->ctx : -1;
+}
+
+int sg_sink_get_fd(const sg_sink *s) {
+        return s && s->write == fd_write ? (int) (intptr_t) s->ctx : -1;
+}
+
 static ptrdiff_t mem_read(void *ctx, void *buf, size_t n) {
         sg_mem_source *m = ctx;
         size_t left = m->len - m->pos;

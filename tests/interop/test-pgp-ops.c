@@ -114,6 +114,19 @@ static int tmp_with(const void *data, size_t len) {
         return fd;
 }
 
+/* The whole of file `fd` into `m`. */
+static bool file_to(int fd, membuf *m) {
+        char b[4096];
+        ssize_t k;
+        m->len = 0;
+        if (lseek(fd, 0, SEEK_SET) != 0)
+                return false;
+        while ((k = read(fd, b, sizeof b)) > 0)
+                if (mem_write(m, b, (size_t) k) < 0)
+                        return false;
+        return k == 0;
+}
+
 int main(int argc, char **argv) {
         if (argc < 2) {
                 fprintf(stderr, "usage: test-pgp-ops MAKE_PGP_FIXTURES\n");
@@ -391,6 +404,60 @@ int main(int argc, char **argv) {
                 res = sg_pgp_verify_result_free(res);
                 free(from);
                 close(fd);
+        }
+        /* plain files go to GPGME as fd-backed data (sg_source_fd, sg_sink_fd):
+         * the same results, max_input refused before gpg runs with nothing
+         * written, an input that starts inside the file */
+        {
+                sg_pgp_keyring kf = {.homedir = home};
+                const char *to_alice[] = {"alice@corp.example"};
+                sg_mem_source empty;
+                sg_source msrc = sg_source_mem(&empty, "", 0);
+                int fin = tmp_with(content, strlen(content)), fct = tmp_with("", 0);
+                sg_source fs = sg_source_fd(fin);
+                sg_sink fo = sg_sink_fd(fct);
+                SG_CHECK(sg_source_get_fd(&fs) == fin && sg_sink_get_fd(&fo) == fct && sg_source_get_fd(&msrc) == -1,
+                         "sg_source_get_fd/sg_sink_get_fd: the descriptor of an fd stream, -1 for another");
+                r = ops->encrypt(&kf, to_alice, 1, NULL, 0, &fs, &fo, &e);
+                SG_CHECK(r == SG_OK && file_to(fct, &enc) && enc.len > 0, "file to file: encrypted (%s)",
+                         sg_err_code(r));
+                /* the ciphertext after 7 bytes of something else, read from offset 7 */
+                membuf pre = {0};
+                mem_write(&pre, "garbage", 7);
+                mem_write(&pre, enc.data, enc.len);
+                int fc = tmp_with(pre.data, pre.len);
+                for (int k = 0; k < 3; k++) {
+                        size_t max = k == 0 ? 0 : k == 1 ? enc.len : enc.len - 1;
+                        int fpt = tmp_with("", 0);
+                        sg_source cs = sg_source_fd(fc);
+                        sg_sink ps = sg_sink_fd(fpt);
+                        lseek(fc, 7, SEEK_SET);
+                        d = ops->decrypt(&kf, max, NULL, &cs, &ps, NULL, &e);
+                        bool got = file_to(fpt, &out);
+                        if (k < 2)
+                                SG_CHECK(d == SG_OK && got && same(&out),
+                                         "file to file from offset 7, max_input %s: decrypted (%s)",
+                                         k ? "equal to the size" : "default", sg_err_code(d));
+                        else
+                                SG_CHECK(d == SG_ERR_LIMIT && got && out.len == 0 && lseek(fc, 0, SEEK_CUR) == 7,
+                                         "file, max_input one less than the size: limit_exceeded, nothing read or "
+                                         "written (%s)",
+                                         sg_err_code(d));
+                        close(fpt);
+                }
+                char *nm = slurp("nomdc.asc", &len);
+                int fn = tmp_with(nm, len), fpt = tmp_with("", 0);
+                sg_source ns = sg_source_fd(fn);
+                sg_sink ps = sg_sink_fd(fpt);
+                d = ops->decrypt(&kf, 0, NULL, &ns, &ps, NULL, &e);
+                SG_CHECK(d == SG_ERR_NO_INTEGRITY, "file, no MDC: no_integrity (%s)", sg_err_code(d));
+                free(nm);
+                free(pre.data);
+                close(fn);
+                close(fpt);
+                close(fc);
+                close(fin);
+                close(fct);
         }
         sg_mime_pgp_shutdown();
 

@@ -32,6 +32,12 @@ sg_source sg_source_fd(int fd);
 /* A sink writing to fd (not closed); retries short writes and EINTR. */
 sg_sink sg_sink_fd(int fd);
 
+/* The descriptor under a source made by sg_source_fd() or a sink made by
+ * sg_sink_fd(), -1 for any other: lets a backend hand a file to its engine
+ * instead of copying it through the callbacks. */
+int sg_source_get_fd(const sg_source *s);
+int sg_sink_get_fd(const sg_sink *s);
+
 /* A source over a buffer; `m` holds the position and must outlive the source;
  * the buffer is borrowed. */
 typedef struct sg_mem_source {

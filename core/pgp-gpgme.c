@@ -47,6 +47,14 @@ typedef struct opctx {
         bool tee_error;
         sg_sink *out;
         bool write_error;
+        /* decrypt through callbacks: plaintext is held (at most
+         * SG_PGP_HOLD_MAX bytes) until DECRYPTION_INFO says the data has
+         * integrity protection, so none of a message without it ever reaches
+         * the sink (gpg writes such plaintext before it fails) */
+        bool hold;
+        unsigned char *held;
+        size_t n_held;
+        bool hold_over;
         /* fd-backed data (data_fd): the input file and where it started */
         int in_fd;
         off_t in_start;
@@ -249,6 +257,40 @@ static off_t src_seek(void *hook, off_t offset, int whence) {
 
 static ssize_t sink_write(void *hook, const void *buf, size_t n) {
         opctx *oc = hook;
+        if (oc->hold) {
+                if (oc->info_seen && !oc->integrity) { /* refused: drop it all */
+                        errno = EIO;
+                        return -1;
+                }
+                if (!oc->info_seen) {
+                        if (n > SG_PGP_HOLD_MAX - oc->n_held) {
+                                oc->hold_over = true;
+                                errno = EIO;
+                                return -1;
+                        }
+                        unsigned char *h = realloc(oc->held, oc->n_held + n);
+                        if (!h) {
+                                oc->write_error = true;
+                                errno = ENOMEM;
+                                return -1;
+                        }
+                        memcpy(h + oc->n_held, buf, n);
+                        oc->held = h;
+                        oc->n_held += n;
+                        return (ssize_t) n;
+                }
+                /* integrity known: what was held goes first */
+                oc->hold = false;
+                bool ok = oc->n_held == 0 || oc->out->write(oc->out->ctx, oc->held, oc->n_held) == 0;
+                free(oc->held);
+                oc->held = NULL;
+                oc->n_held = 0;
+                if (!ok) {
+                        oc->write_error = true;
+                        errno = EIO;
+                        return -1;
+                }
+        }
         if (oc->out->write(oc->out->ctx, buf, n) < 0) {
                 oc->write_error = true;
                 errno = EIO;
@@ -812,10 +854,17 @@ static sg_err pgp_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char
         r = data_in(&oc, in, max_input ? max_input : SG_PGP_DECRYPT_MAX, &din, err);
         if (r == SG_OK)
                 r = data_out(&oc, out, &dout, err);
+        oc.hold = !oc.out_fd; /* a file output is discarded by its owner on failure */
         if (r == SG_OK) {
                 io_loop l;
                 loop_attach(ctx, &l);
                 gpgme_error_t e = loop_run(ctx, &l, gpgme_op_decrypt_ext_start(ctx, GPGME_DECRYPT_VERIFY, din, dout));
+                /* a short message can end before its first write saw DECRYPTION_INFO */
+                if (oc.hold && oc.n_held && oc.info_seen && oc.integrity && !oc.write_error) {
+                        oc.hold = false;
+                        if (out->write(out->ctx, oc.held, oc.n_held) < 0)
+                                oc.write_error = true;
+                }
                 gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(ctx);
                 input_over_limit(&oc);
                 if (dr && dr->legacy_cipher_nomdc)
@@ -826,6 +875,11 @@ static sg_err pgp_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char
                         /* gpg --decrypt also passes signed-only data through */
                         r = sg_error_set(err, SG_ERR_NOT_PGP,
                                          "decrypt: the OpenPGP message is signed, not encrypted: verify it instead");
+                } else if (oc.hold_over && !oc.nomdc_error && (!oc.info_seen || oc.integrity)) {
+                        r = sg_error_set(err, SG_ERR_NO_INTEGRITY,
+                                         "decrypt: gpg did not say whether the message has integrity protection "
+                                         "before %zu bytes of its content: refused",
+                                         (size_t) SG_PGP_HOLD_MAX);
                 } else if (e || oc.read_error || oc.write_error || oc.over_limit || oc.nomdc_error ||
                            (oc.info_seen && !oc.integrity)) {
                         r = map_error(e ? e : gpg_error(GPG_ERR_GENERAL), &oc, "decrypt", err);
@@ -843,6 +897,7 @@ static sg_err pgp_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char
         gpgme_data_release(din);
         gpgme_data_release(dout);
         gpgme_release(ctx);
+        free(oc.held);
         if (r != SG_OK && ret_result)
                 *ret_result = sg_pgp_verify_result_free(*ret_result);
         return r;

@@ -21,6 +21,7 @@ extern "C" {
 #define SG_PGP_OPAQUE_MAX     ((size_t) 1 << 30) /* a signed message with the content inside */
 #define SG_PGP_PASSPHRASE_MAX 255                /* gpg-agent takes no longer one by loopback pinentry */
 #define SG_PGP_SIGNERS_MAX    16                 /* signatures reported on one message */
+#define SG_PGP_HOLD_MAX       (1024 * 1024)      /* decrypt: plaintext held until gpg reports integrity */
 
 /* The keyring and the secret of one operation. Strings are borrowed. */
 typedef struct sg_pgp_keyring {

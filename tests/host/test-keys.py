@@ -10,9 +10,7 @@ Usage: test-keys.py SEALGATE-HOST SEALGATE MAKE-FIXTURES MAKE-PGP-FIXTURES. TAP.
 import json
 import os
 import pathlib
-import select
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -21,6 +19,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
 from tap import done  # noqa: E402
 from tap import ok as check  # noqa: E402
+from nmhost import FramePipe  # noqa: E402
 from wkd import HANG, WkdServer, make_tls  # noqa: E402
 
 HOST, CLI, MAKE_FX, MAKE_PGP = sys.argv[1:5]
@@ -48,51 +47,19 @@ PARENT = ("import os, resource, subprocess, sys\n"
           "sys.exit(subprocess.call(sys.argv[3:]))\n")
 
 
-def frame(obj):
-    b = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-    return struct.pack("=I", len(b)) + b
-
-
 ENDS = []  # (status, stderr) of every host: each must exit 0 without a sanitizer report
 
 
-class Host:
+class Host(FramePipe):
     def __init__(self, policy, lock=None, home=None, gnupg=None, env_extra=None, before=0):
         env = dict(os.environ, SEALGATE_POLICY=str(policy), XDG_STATE_HOME=str(tmp / "state"),
                    HOME=str(home or tmp / "nohome"))
         if gnupg:
             env["GNUPGHOME"] = str(gnupg)
         env.update(env_extra or {})
-        self.p = subprocess.Popen([sys.executable, "-c", PARENT, str(lock or ""), str(before), HOST], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        self.buf = b""
-
-    def send(self, obj):
-        self.p.stdin.write(frame(obj))
-        self.p.stdin.flush()
-
-    def _read(self, n, deadline):
-        while len(self.buf) < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no answer within {TIMEOUT}s")
-            r, _, _ = select.select([self.p.stdout], [], [], left)
-            if r:
-                chunk = os.read(self.p.stdout.fileno(), 1 << 20)
-                if not chunk:
-                    raise EOFError("stdout closed")
-                self.buf += chunk
-        d, self.buf = self.buf[:n], self.buf[n:]
-        return d
-
-    def read(self, timeout=TIMEOUT):
-        deadline = time.monotonic() + timeout
-        (n,) = struct.unpack("=I", self._read(4, deadline))
-        return json.loads(self._read(n, deadline))
-
-    def request(self, obj, timeout=TIMEOUT):
-        self.send(obj)
-        return self.read(timeout)
+        p = subprocess.Popen([sys.executable, "-c", PARENT, str(lock or ""), str(before), HOST], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        super().__init__(p, TIMEOUT)
 
     def finish(self):
         try:

@@ -10,9 +10,7 @@ import glob
 import json
 import os
 import pathlib
-import select
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -23,6 +21,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"
 from tap import done  # noqa: E402
 from tap import ok as check  # noqa: E402
 from tap import skip  # noqa: E402
+from nmhost import FramePipe  # noqa: E402
 
 HOST, PROMPT, LOCALEDIR, DATA = sys.argv[1:5]
 POLICY = os.path.join(DATA, "policy-prompt-pipe.json")
@@ -51,7 +50,7 @@ if "suppressions=" in os.environ.get("LSAN_OPTIONS", "") or os.environ.get("ASAN
     os.environ["LSAN_OPTIONS"] = ":".join(rest + [f"suppressions={LSAN_FILE}"])
 
 
-class Host:
+class Host(FramePipe):
     def __init__(self, prompt=PROMPT, display=True):
         self.state = tempfile.mkdtemp(prefix="sg-prompt-state-")
         env = dict(os.environ, SEALGATE_POLICY=POLICY, SEALGATE_PROMPT=prompt, SEALGATE_LOCALEDIR=LOCALEDIR,
@@ -59,43 +58,14 @@ class Host:
         if not display:
             env.pop("DISPLAY", None)
             env.pop("WAYLAND_DISPLAY", None)
-        self.p = subprocess.Popen([HOST], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  env=env)
-        self.buf = b""
+        super().__init__(subprocess.Popen([HOST], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, env=env), TIMEOUT)
         self.err = []
         threading.Thread(target=self._stderr, daemon=True).start()
 
     def _stderr(self):
         for line in self.p.stderr:
             self.err.append(line.decode(errors="replace").rstrip("\n"))
-
-    def send(self, obj):
-        data = json.dumps(obj).encode()
-        self.p.stdin.write(struct.pack("=I", len(data)) + data)
-        self.p.stdin.flush()
-
-    def _read_exact(self, n, timeout):
-        end = time.monotonic() + timeout
-        while len(self.buf) < n:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no response within {timeout}s")
-            r, _, _ = select.select([self.p.stdout], [], [], left)
-            if r:
-                chunk = os.read(self.p.stdout.fileno(), 1 << 20)
-                if not chunk:
-                    raise EOFError("stdout closed")
-                self.buf += chunk
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
-
-    def read(self, timeout=TIMEOUT):
-        (n,) = struct.unpack("=I", self._read_exact(4, timeout))
-        return json.loads(self._read_exact(n, timeout))
-
-    def request(self, obj, timeout=TIMEOUT):
-        self.send(obj)
-        return self.read(timeout)
 
     def evaluate(self, id_="ev"):
         r = self.request({"id": id_, "op": "policy.evaluate", "message": MESSAGE})

@@ -12,13 +12,10 @@ memory bound (VmHWM under 64 MiB) is skipped there: their shadow memory and
 quarantine are not the host's."""
 import base64
 import hashlib
-import json
 import os
 import pathlib
-import queue
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -27,6 +24,7 @@ import threading
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
 from tap import done, skip  # noqa: E402
 from tap import ok as check  # noqa: E402
+from nmhost import ThreadedHost  # noqa: E402
 
 HOST = sys.argv[1]
 FIXTURES = sys.argv[2]
@@ -46,67 +44,12 @@ PASS = (FX / "PASSPHRASE").read_text().strip()
 FPR = {k: (FX / f"{k}.fpr").read_text().strip() for k in ("alice", "bob", "carol", "dave")}
 
 
-def frame(obj):
-    data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-    return struct.pack("=I", len(data)) + data
-
-
-class Host:
-    """The host with a reader thread, as Thunderbird reads and writes at once;
-    GNUPGHOME is the test's keyring."""
+class Host(ThreadedHost):
+    """The host with a reader thread (tests/common/nmhost.py); GNUPGHOME is the test's keyring."""
 
     def __init__(self):
-        env = dict(os.environ, SEALGATE_POLICY=str(TMP / "no-policy.json"), XDG_STATE_HOME=str(TMP / "state"),
-                   GNUPGHOME=str(HOME))
-        self.p = subprocess.Popen([HOST], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  env=env)
-        self.q = queue.Queue()
-        self.err = b""
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
-
-    def _read(self):
-        f = self.p.stdout
-        while True:
-            hdr = f.read(4)
-            if len(hdr) < 4:
-                self.q.put(None)
-                return
-            (n,) = struct.unpack("=I", hdr)
-            self.q.put(json.loads(f.read(n)))
-
-    def _read_err(self):
-        self.err = self.p.stderr.read()
-
-    def send(self, obj):
-        try:
-            self.p.stdin.write(frame(obj))
-            self.p.stdin.flush()
-            return True
-        except BrokenPipeError:
-            return False
-
-    def get(self):
-        return self.q.get(timeout=TIMEOUT)
-
-    def hwm_kib(self):
-        for line in pathlib.Path(f"/proc/{self.p.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        return -1
-
-    def close(self):
-        try:
-            self.p.stdin.close()
-        except BrokenPipeError:
-            pass
-        rest = []
-        while True:
-            m = self.q.get(timeout=TIMEOUT)
-            if m is None:
-                break
-            rest.append(m)
-        return self.p.wait(timeout=TIMEOUT), rest
+        super().__init__([HOST], dict(os.environ, SEALGATE_POLICY=str(TMP / "no-policy.json"),
+                                 XDG_STATE_HOME=str(TMP / "state"), GNUPGHOME=str(HOME)), TIMEOUT)
 
 
 def chunks(data, size=RAW):

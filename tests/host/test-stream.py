@@ -9,12 +9,9 @@ property of the protocol, not a timing: it is skipped only under sanitizers,
 whose shadow memory and quarantine are not the host's."""
 import base64
 import hashlib
-import json
 import os
 import pathlib
-import queue
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -23,6 +20,7 @@ import threading
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
 from tap import done, skip  # noqa: E402
 from tap import ok as check  # noqa: E402
+from nmhost import ThreadedHost  # noqa: E402
 
 HOST = sys.argv[1]
 FIXTURES = sys.argv[2]
@@ -41,66 +39,11 @@ BOB_KEY = {"path": str(FX / "bob.p12"), "passphrase": PASS}
 TRUST = {"ca_file": str(FX / "ca-chain.pem")}
 
 
-def frame(obj):
-    data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-    return struct.pack("=I", len(data)) + data
-
-
-class Host:
-    """The host with a reader thread: frames arrive in a queue while the
-    test writes, as Thunderbird reads and writes at once."""
+class Host(ThreadedHost):
+    """The host with a reader thread (tests/common/nmhost.py)."""
 
     def __init__(self):
-        env = dict(os.environ, SEALGATE_POLICY=str(TMP / "no-policy.json"), XDG_STATE_HOME=str(TMP / "state"))
-        self.p = subprocess.Popen([HOST], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  env=env)
-        self.q = queue.Queue()
-        self.err = b""
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
-
-    def _read(self):
-        f = self.p.stdout
-        while True:
-            hdr = f.read(4)
-            if len(hdr) < 4:
-                self.q.put(None)
-                return
-            (n,) = struct.unpack("=I", hdr)
-            self.q.put(json.loads(f.read(n)))
-
-    def _read_err(self):
-        self.err = self.p.stderr.read()
-
-    def send(self, obj):
-        try:
-            self.p.stdin.write(frame(obj))
-            self.p.stdin.flush()
-            return True
-        except BrokenPipeError:
-            return False
-
-    def get(self):
-        return self.q.get(timeout=TIMEOUT)
-
-    def hwm_kib(self):
-        for line in pathlib.Path(f"/proc/{self.p.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        return -1
-
-    def close(self):
-        try:
-            self.p.stdin.close()
-        except BrokenPipeError:
-            pass
-        rest = []
-        while True:
-            m = self.q.get(timeout=TIMEOUT)
-            if m is None:
-                break
-            rest.append(m)
-        return self.p.wait(timeout=TIMEOUT), rest
+        super().__init__([HOST], dict(os.environ, SEALGATE_POLICY=str(TMP / "no-policy.json"), XDG_STATE_HOME=str(TMP / "state")), TIMEOUT)
 
 
 def input_frames(sid, data, size=RAW):

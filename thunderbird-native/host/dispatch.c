@@ -81,6 +81,17 @@ struct sg_host {
         int64_t pruned_day;
 };
 
+void sg_host_vlogf(sg_host_log_fn log, void *userdata, const char *fmt, va_list ap) {
+        if (!log)
+                return;
+        char line[1024];
+        vsnprintf(line, sizeof line, fmt, ap);
+        for (char *p = line; *p; p++)
+                if (*p == '\n' || *p == '\r')
+                        *p = ' ';
+        log(userdata, line);
+}
+
 static void host_log(sg_host *h, const char *fmt, ...)
 #if defined(__GNUC__)
         __attribute__((format(printf, 2, 3)))
@@ -88,17 +99,10 @@ static void host_log(sg_host *h, const char *fmt, ...)
         ;
 
 static void host_log(sg_host *h, const char *fmt, ...) {
-        if (!h->log)
-                return;
-        char line[1024];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(line, sizeof line, fmt, ap);
+        sg_host_vlogf(h->log, h->log_userdata, fmt, ap);
         va_end(ap);
-        for (char *p = line; *p; p++)
-                if (*p == '\n' || *p == '\r')
-                        *p = ' ';
-        h->log(h->log_userdata, line);
 }
 
 /* Bytes of `s` to quote in a message: at most `max`, never ending inside a

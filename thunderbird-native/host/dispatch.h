@@ -4,6 +4,7 @@
 #ifndef SEALGATE_HOST_DISPATCH_H
 #define SEALGATE_HOST_DISPATCH_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -55,6 +56,10 @@ sg_host *sg_host_free(sg_host *h); /* takes NULL, returns NULL */
 /* Where the host logs (one line per call, no newline in `line`); default none,
  * so the dispatcher stays silent under tests. */
 typedef void (*sg_host_log_fn)(void *userdata, const char *line);
+
+/* Formats one log line (at most 1023 bytes; line breaks become spaces) and
+ * hands it to `log` (NULL: nothing). The host's modules log through it. */
+void sg_host_vlogf(sg_host_log_fn log, void *userdata, const char *fmt, va_list ap);
 void sg_host_set_log(sg_host *h, sg_host_log_fn fn, void *userdata);
 
 /* How the host was started, for the `doctor` op: `manifest_path` and

@@ -15,6 +15,7 @@
 
 #include <gpgme.h>
 
+#include "dispatch.h"
 #include "keys-job.h"
 #include "sealgate/codec.h"
 #include "sealgate/keys.h"
@@ -59,14 +60,10 @@ static void klog(sg_keys_runner *k, const char *fmt, ...)
         ;
 
 static void klog(sg_keys_runner *k, const char *fmt, ...) {
-        if (!k->log)
-                return;
-        char line[1024];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(line, sizeof line, fmt, ap);
+        sg_host_vlogf(k->log, k->userdata, fmt, ap);
         va_end(ap);
-        k->log(k->userdata, line);
 }
 
 sg_keys_runner *sg_keys_runner_new(sg_keys_send_fn send, sg_keys_log_fn log, void *userdata) {

@@ -162,14 +162,10 @@ static void slog(sg_streams *s, const char *fmt, ...)
         ;
 
 static void slog(sg_streams *s, const char *fmt, ...) {
-        if (!s->log)
-                return;
-        char line[1024];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(line, sizeof line, fmt, ap);
+        sg_host_vlogf(s->log, s->userdata, fmt, ap);
         va_end(ap);
-        s->log(s->userdata, line);
 }
 
 static void wake(sg_streams *s) {

@@ -128,12 +128,14 @@ for a in ("host.out", "os.out"):
     if (TMP / a).read_bytes() != msg.read_bytes():
         sys.exit(f"{a} differs from the message")
 
-print(f"message: {msg.stat().st_size / 1048576:.1f} MiB; {RUNS} runs; best wall time, largest peak RSS")
-print(f"{'operation':<20} {'tool':<14} {'wall s':>8} {'peak MiB':>9} {'time vs openssl':>16}")
+# with --quick the output is TAP: the table goes out as comments
+lead = "# " if QUICK else ""
+print(f"{lead}message: {msg.stat().st_size / 1048576:.1f} MiB; {RUNS} runs; best wall time, largest peak RSS")
+print(f"{lead}{'operation':<20} {'tool':<14} {'wall s':>8} {'peak MiB':>9} {'time vs openssl':>16}")
 for op, who, _ in cases:
     wall, rss = results[(op, who)]
     ref = results[(op, "openssl cms")][0]
-    print(f"{op:<20} {who:<14} {wall:>8.2f} {rss / 1024:>9.1f} {wall / ref if ref else 0:>15.2f}x")
+    print(f"{lead}{op:<20} {who:<14} {wall:>8.2f} {rss / 1024:>9.1f} {wall / ref if ref else 0:>15.2f}x")
 for op, c in cpu.items():
     print(f"# sealgate-host {op}: {c:.2f} s of CPU in the host itself (the rest of its wall time is the client)")
 if QUICK:

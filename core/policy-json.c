@@ -8,14 +8,11 @@
 #include <string.h>
 
 #include "json-private.h"
-#include "sealgate/pattern.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/util.h"
 
 /* Key paths are for messages only: a long one is cut, never overflowed. */
 #define PATH_MAX_LEN 320
-/* Route names and trigger ids (policy.h). */
-#define NAME_CHARS   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
 static sg_err invalid(sg_error *err, const char *path, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -444,51 +441,18 @@ static sg_err read_encrypt(sg_policy *p, json_object *enc, json_object *routes, 
         return SG_OK;
 }
 
-/* The keys each trigger type adds to the common ones, and which one holds its
- * list (NULL if none); `list_required` says whether it must be present. */
-static const struct trigger_keys {
-        const char *keys[3];
-        const char *list;
-        bool list_required;
-} trigger_keys[SG_TRIGGER__MAX] = {
-        [SG_TRIGGER_ATTACHMENTS] = {{NULL}, NULL, false},
-        [SG_TRIGGER_ATTACHMENT_EXTENSION] = {{"extensions", NULL}, "extensions", true},
-        [SG_TRIGGER_ATTACHMENT_TYPE] = {{"types", NULL}, "types", true},
-        [SG_TRIGGER_ATTACHMENT_SIZE] = {{"bytes", NULL}, NULL, false},
-        [SG_TRIGGER_SUBJECT_KEYWORD] = {{"keywords", NULL}, "keywords", true},
-        [SG_TRIGGER_EXTERNAL_DOMAINS] = {{"min", NULL}, NULL, false},
-        [SG_TRIGGER_CREDIT_CARD] = {{NULL}, NULL, false},
-        [SG_TRIGGER_MY_NUMBER] = {{NULL}, NULL, false},
-        [SG_TRIGGER_BODY_PATTERN] = {{"patterns", "caseless", NULL}, "patterns", true},
-        [SG_TRIGGER_HEADER] = {{"name", "values", NULL}, "values", false},
-};
-
-static const char *const trigger_common_keys[] = {"id", "type", "action", "route", "scope", "forbid_send", NULL};
-
-/* Every key any trigger type knows: used to tell "wrong key for this type"
- * from "no such key". */
-static bool trigger_key_known(const char *key) {
-        for (size_t t = 0; t < SG_TRIGGER__MAX; t++)
-                for (size_t i = 0; trigger_keys[t].keys[i]; i++)
-                        if (strcmp(key, trigger_keys[t].keys[i]) == 0)
-                                return true;
-        return false;
-}
-
+/* Refuse keys the trigger's type does not take (sg_trigger_keys): "not
+ * allowed" for another type's key, "unknown key" for one no type knows. */
 static sg_err check_trigger_keys(json_object *trig, sg_trigger_type type, const char *tname, sg_error *err,
                                  const char *path) {
         json_object_object_foreach(trig, key, val) {
                 (void) val;
-                bool ok = false;
-                for (size_t i = 0; trigger_common_keys[i] && !ok; i++)
-                        ok = strcmp(key, trigger_common_keys[i]) == 0;
-                for (size_t i = 0; trigger_keys[type].keys[i] && !ok; i++)
-                        ok = strcmp(key, trigger_keys[type].keys[i]) == 0;
-                if (ok)
+                const sg_trigger_key *k = sg_trigger_key_find(key);
+                if (sg_trigger_key_takes(k, type))
                         continue;
                 char kp[PATH_MAX_LEN];
                 path_key(kp, path, key);
-                if (trigger_key_known(key))
+                if (k)
                         return invalid(err, kp, "not allowed in a trigger of type \"%s\"", tname);
                 return invalid(err, kp, "unknown key");
         }
@@ -497,15 +461,14 @@ static sg_err check_trigger_keys(json_object *trig, sg_trigger_type type, const 
 
 /* The strings of one trigger's list, borrowed from `arr`; *ret is an owned
  * array (free()) of borrowed pointers. */
-static sg_err trigger_list(json_object *arr, const char ***ret, size_t *ret_n, sg_error *err, const char *path) {
+static sg_err trigger_list(json_object *arr, const sg_trigger_key *k, const char ***ret, size_t *ret_n, sg_error *err,
+                           const char *path) {
         sg_err e = expect(arr, json_type_array, "an array of strings", err, path);
         if (e)
                 return e;
         size_t n = json_object_array_length(arr);
-        if (n == 0)
-                return invalid(err, path, "must not be empty");
-        if (n > SG_POLICY_LIST_MAX)
-                return invalid(err, path, "more than %d entries", SG_POLICY_LIST_MAX);
+        if ((e = sg_trigger_list_count(k, n, err)))
+                return builder_fail(e, err, path);
         const char **v = calloc(n, sizeof *v);
         if (!v)
                 return sg_error_set(err, SG_ERR_NOMEM, "%s: out of memory", path);
@@ -522,164 +485,84 @@ static sg_err trigger_list(json_object *arr, const char ***ret, size_t *ret_n, s
         return SG_OK;
 }
 
+/* Value `v` of trigger key `k` as the key's kind; a list goes to *list
+ * (owned, free()), its strings borrowed from `v`. */
+static sg_err trigger_value(json_object *v, const sg_trigger_key *k, sg_trigger_value *tv, const char ***list,
+                            sg_error *err, const char *path) {
+        sg_err e;
+        switch (k->kind) {
+        case SG_TRIGGER_KEY_STRING:
+                return get_string(v, &tv->s, err, path);
+        case SG_TRIGGER_KEY_BOOL:
+                return get_bool(v, &tv->b, err, path);
+        case SG_TRIGGER_KEY_INT:
+                return get_int(v, k->min, k->max, &tv->n, err, path);
+        case SG_TRIGGER_KEY_LIST:
+                e = trigger_list(v, k, list, &tv->n_list, err, path);
+                tv->list = *list;
+                return e;
+        }
+        return sg_error_set(err, SG_ERR_INTERNAL, "%s: unknown kind of trigger key", path);
+}
+
 /* The builder names a bad list entry by its index ("list entry 2 is
  * empty"); turn that into the entry's key path. Any other message gets the
  * trigger's path. */
-static sg_err trigger_fail(sg_err e, sg_error *err, const char *path, const char *lkey) {
+static sg_err trigger_fail(sg_err e, sg_error *err, const char *path, const sg_trigger_key *lk) {
         size_t idx;
-        int used = 0;
-        if (err && lkey && sscanf(err->message, "list entry %zu %n", &idx, &used) == 1 && used > 0) {
-                char msg[SG_ERROR_MESSAGE_MAX], kp[PATH_MAX_LEN], ip[PATH_MAX_LEN];
-                snprintf(msg, sizeof msg, "%s", err->message + used);
-                path_key(kp, path, lkey);
+        if (lk && sg_trigger_error_list_entry(err, &idx)) {
+                char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN];
+                path_key(kp, path, lk->name);
                 path_idx(ip, kp, idx);
-                sg_error_set(err, e, "%s", msg);
                 return builder_fail(e, err, ip);
         }
         return builder_fail(e, err, path);
 }
 
-/* Compile each pattern once here only to name the one that fails; the
- * builder compiles them again for keeps. */
-static sg_err check_patterns(const char *const *list, size_t n, bool caseless, sg_error *err, const char *path) {
-        for (size_t i = 0; i < n; i++) {
-                sg_pattern *pat = NULL;
-                sg_err e = sg_pattern_new(list[i], caseless, &pat, err);
-                sg_pattern_free(pat);
-                if (e) {
-                        char ip[PATH_MAX_LEN];
-                        path_idx(ip, path, i);
-                        return builder_fail(e, err, ip);
-                }
-        }
-        return SG_OK;
-}
-
+/* The keys in sg_trigger_keys' order: "type" first, since it says which of
+ * the others the trigger may have. */
 static sg_err read_trigger(sg_policy *p, json_object *trig, json_object *routes, sg_error *err, const char *path) {
-        char kp[PATH_MAX_LEN];
-        const char *s;
         sg_err e = expect(trig, json_type_object, "an object", err, path);
         if (e)
                 return e;
-
         sg_trigger_spec spec = {.scope = SG_SCOPE_EXTERNAL};
-        json_object *v = member(trig, "type");
-        path_key(kp, path, "type");
-        if (!v)
-                return invalid(err, kp, "required");
-        if ((e = get_string(v, &s, err, kp)))
-                return e;
-        if (!sg_trigger_type_from_name(s, &spec.type))
-                return invalid(err, kp, "unknown trigger type \"%s\"", s);
-        const char *tname = s;
-        if ((e = check_trigger_keys(trig, spec.type, tname, err, path)))
-                return e;
-
-        if ((v = member(trig, "id"))) {
-                path_key(kp, path, "id");
-                if ((e = get_string(v, &spec.id, err, kp)))
-                        return e;
-                /* The builder checks this too, but cannot say which key. */
-                size_t n = strlen(spec.id);
-                if (n == 0 || n > SG_POLICY_NAME_MAX || strspn(spec.id, NAME_CHARS) != n)
-                        return invalid(err, kp, "\"%s\" is not a valid id (1 to %d of A-Z a-z 0-9 _ . -)", spec.id,
-                                       SG_POLICY_NAME_MAX);
-        }
-
-        path_key(kp, path, "action");
-        if (!(v = member(trig, "action")))
-                return invalid(err, kp, "required");
-        if ((e = get_string(v, &s, err, kp)))
-                return e;
-        if (!sg_action_from_name(s, &spec.action) || spec.action == SG_ACTION_ALLOW)
-                return invalid(err, kp, "unknown action \"%s\" (expected prompt, route, encrypt or block)", s);
-
-        path_key(kp, path, "route");
-        if ((v = member(trig, "route"))) {
-                if ((e = get_string(v, &spec.route, err, kp)))
-                        return e;
-                if (spec.action != SG_ACTION_ROUTE)
-                        return invalid(err, kp, "only allowed when the action is \"route\"");
-                if ((e = check_route_ref(routes, spec.route, err, kp)))
-                        return e;
-        } else if (spec.action == SG_ACTION_ROUTE) {
-                return invalid(err, kp, "required when the action is \"route\"");
-        }
-
-        if ((v = member(trig, "scope"))) {
-                path_key(kp, path, "scope");
-                if ((e = get_string(v, &s, err, kp)))
-                        return e;
-                if (strcmp(s, "external") == 0)
-                        spec.scope = SG_SCOPE_EXTERNAL;
-                else if (strcmp(s, "all") == 0)
-                        spec.scope = SG_SCOPE_ALL;
-                else
-                        return invalid(err, kp, "unknown scope \"%s\" (expected external or all)", s);
-        }
-        if ((v = member(trig, "forbid_send"))) {
-                path_key(kp, path, "forbid_send");
-                if ((e = get_bool(v, &spec.forbid_send, err, kp)))
-                        return e;
-        }
-        if ((v = member(trig, "caseless"))) {
-                path_key(kp, path, "caseless");
-                if ((e = get_bool(v, &spec.caseless, err, kp)))
-                        return e;
-        }
-
-        int64_t n;
-        switch (spec.type) {
-        case SG_TRIGGER_ATTACHMENT_SIZE:
-                path_key(kp, path, "bytes");
-                if (!(v = member(trig, "bytes")))
-                        return invalid(err, kp, "required");
-                if ((e = get_int(v, 1, INT64_MAX - 1, &n, err, kp)))
-                        return e;
-                spec.size = (uint64_t) n;
-                break;
-        case SG_TRIGGER_EXTERNAL_DOMAINS:
-                path_key(kp, path, "min");
-                if (!(v = member(trig, "min")))
-                        return invalid(err, kp, "required");
-                /* More domains than recipients can never be seen. */
-                if ((e = get_int(v, 1, SG_MSG_RECIPIENTS_MAX, &n, err, kp)))
-                        return e;
-                spec.min = (unsigned) n;
-                break;
-        case SG_TRIGGER_HEADER:
-                path_key(kp, path, "name");
-                if (!(v = member(trig, "name")))
-                        return invalid(err, kp, "required");
-                if ((e = get_string(v, &spec.header_name, err, kp)))
-                        return e;
-                break;
-        default:
-                break;
-        }
-
         const char **list = NULL;
-        const char *lkey = trigger_keys[spec.type].list;
-        if (lkey) {
-                path_key(kp, path, lkey);
-                if ((v = member(trig, lkey))) {
-                        if ((e = trigger_list(v, &list, &spec.n_list, err, kp)))
-                                return e;
-                        spec.list = list;
-                } else if (trigger_keys[spec.type].list_required) {
-                        return invalid(err, kp, "required");
+        size_t n_keys;
+        const sg_trigger_key *keys = sg_trigger_keys(&n_keys);
+        for (size_t i = 0; i < n_keys && !e; i++) {
+                const sg_trigger_key *k = &keys[i];
+                if (k->slot != SG_TRIGGER_SLOT_TYPE && !sg_trigger_key_takes(k, spec.type))
+                        continue;
+                char kp[PATH_MAX_LEN];
+                sg_trigger_value tv = {0};
+                json_object *v = member(trig, k->name);
+                path_key(kp, path, k->name);
+                if (!v) {
+                        if ((e = sg_trigger_spec_missing(&spec, k, err)))
+                                e = builder_fail(e, err, kp);
+                        continue;
+                }
+                if ((e = trigger_value(v, k, &tv, &list, err, kp)))
+                        break;
+                if ((e = sg_trigger_spec_set(&spec, k, &tv, err))) {
+                        e = builder_fail(e, err, kp);
+                        break;
+                }
+                size_t bad;
+                if (k->slot == SG_TRIGGER_SLOT_TYPE)
+                        e = check_trigger_keys(trig, spec.type, tv.s, err, path);
+                else if (k->slot == SG_TRIGGER_SLOT_ROUTE)
+                        e = check_route_ref(routes, spec.route, err, kp);
+                else if (k->slot == SG_TRIGGER_SLOT_LIST && (e = sg_trigger_spec_check_patterns(&spec, &bad, err))) {
+                        char ip[PATH_MAX_LEN];
+                        path_idx(ip, kp, bad);
+                        e = builder_fail(e, err, ip);
                 }
         }
-        if (spec.type == SG_TRIGGER_BODY_PATTERN &&
-            (e = check_patterns(spec.list, spec.n_list, spec.caseless, err, kp))) {
-                free(list);
-                return e;
-        }
-        e = sg_policy_add_trigger(p, &spec, err);
+        if (!e && (e = sg_policy_add_trigger(p, &spec, err)))
+                e = trigger_fail(e, err, path, sg_trigger_list_key(spec.type));
         free(list);
-        if (e)
-                return trigger_fail(e, err, path, lkey);
-        return SG_OK;
+        return e;
 }
 
 /* The id a trigger read without error has: its own, or the builder's

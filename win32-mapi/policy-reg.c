@@ -9,7 +9,6 @@
 #include <windows.h>
 
 #include "policy-reg.h"
-#include "sealgate/pattern.h"
 #include "sealgate/util.h"
 
 /* Key paths are for messages only: a long one is cut, never overflowed. */
@@ -17,13 +16,14 @@
 #define WHERE_MAX_LEN 400
 /* UTF-16 units of a value or key name (the registry allows 16,383). */
 #define NAME_MAX_W    16384
-#define NAME_CHARS    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
 /* Every value the reader knows, by key relative to the root ("Routes\<n>" and
  * "Triggers\<n>" stand for each numbered subkey), with the policy key it
  * holds. Under Routes\<n>\Headers every value is a header (name = header
  * name). packaging/admx/sealgate.admx names the same values; the test
- * tests/win32/check-admx.py compares the two. */
+ * tests/win32/check-admx.py compares the two. The Triggers\<n> rows are the
+ * keys of core's sg_trigger_keys in CamelCase (tests/win32/test-policy-reg.c
+ * checks every one). */
 static const struct known {
         const char *key;
         const char *value;
@@ -593,16 +593,6 @@ static sg_err read_string(rd *r, const char *sub, const char *name, bool expand,
         return e;
 }
 
-static sg_err read_bool(rd *r, const char *sub, const char *name, bool *ret, bool *ret_found, const char *path) {
-        val v = {0};
-        sg_err e = lookup(r, sub, name, &v, ret_found);
-        if (e || !*ret_found)
-                return e;
-        e = get_bool(r, &v, ret, path);
-        val_free(&v);
-        return e;
-}
-
 static sg_err read_int(rd *r, const char *sub, const char *name, int64_t min, int64_t max, int64_t *ret,
                        bool *ret_found, const char *path) {
         val v = {0};
@@ -619,6 +609,50 @@ static sg_err check_route_ref(rd *r, const char *name, const char *path) {
                 if (strcmp(r->route_names[i], name) == 0)
                         return SG_OK;
         return invalid(r, path, "unknown route \"%s\" (not defined under \"routes\")", name);
+}
+
+/* One setting of a section, read, checked and handed to its builder call. */
+typedef struct setting {
+        const char *sub, *name, *path;
+        enum { SET_BOOL, SET_UINT, SET_STRING, SET_EXPAND_STRING } kind;
+        int64_t min, max; /* SET_UINT */
+        void (*set_bool)(sg_policy *p, bool b);
+        sg_err (*set_uint)(sg_policy *p, unsigned n, sg_error *err);
+        sg_err (*set_string)(sg_policy *p, const char *s, sg_error *err);
+} setting;
+
+static sg_err read_settings(rd *r, const setting *list, size_t n) {
+        sg_err e = SG_OK;
+        for (size_t i = 0; !e && i < n; i++) {
+                const setting *st = &list[i];
+                val v = {0};
+                bool found, b = false;
+                int64_t num = 0; /* set by get_int; quiets -Wmaybe-uninitialized */
+                char *str = NULL;
+                if ((e = lookup(r, st->sub, st->name, &v, &found)) || !found)
+                        continue;
+                sg_err be = SG_OK;
+                switch (st->kind) {
+                case SET_BOOL:
+                        if (!(e = get_bool(r, &v, &b, st->path)))
+                                st->set_bool(r->p, b);
+                        break;
+                case SET_UINT:
+                        if (!(e = get_int(r, &v, false, st->min, st->max, &num, st->path)))
+                                be = st->set_uint(r->p, (unsigned) num, r->err);
+                        break;
+                case SET_STRING:
+                case SET_EXPAND_STRING:
+                        if (!(e = get_string(r, &v, st->kind == SET_EXPAND_STRING, &str, st->path)))
+                                be = st->set_string(r->p, str, r->err);
+                        break;
+                }
+                val_free(&v);
+                free(str);
+                if (!e && be)
+                        e = builder_fail(r, be, st->path);
+        }
+        return e;
 }
 
 static sg_err read_routes(rd *r) {
@@ -829,30 +863,15 @@ static sg_err read_prompt(rd *r) {
         sg_strv_free(choices, n_choices);
         if (e)
                 return e;
-        bool b;
-        if ((e = read_bool(r, "Prompt", "RequireJustification", &b, &found, "prompt.require_justification")))
-                return e;
-        if (found)
-                sg_policy_set_require_justification(r->p, b);
-        int64_t n;
-        if ((e = read_int(r, "Prompt", "TimeoutSeconds", SG_POLICY_PROMPT_TIMEOUT_MIN, SG_POLICY_PROMPT_TIMEOUT_MAX, &n,
-                          &found, "prompt.timeout_seconds")))
-                return e;
-        if (found) {
-                sg_err be = sg_policy_set_prompt_timeout(r->p, (unsigned) n, r->err);
-                if (be)
-                        return builder_fail(r, be, "prompt.timeout_seconds");
-        }
-        char *h = NULL;
-        if ((e = read_string(r, "Prompt", "JustificationHeader", false, &h, "prompt.justification_header")))
-                return e;
-        if (h) {
-                sg_err be = sg_policy_set_justification_header(r->p, h, r->err);
-                free(h);
-                if (be)
-                        return builder_fail(r, be, "prompt.justification_header");
-        }
-        return SG_OK;
+        static const setting settings[] = {
+                {"Prompt", "RequireJustification", "prompt.require_justification", SET_BOOL, 0, 0,
+                 sg_policy_set_require_justification, NULL, NULL},
+                {"Prompt", "TimeoutSeconds", "prompt.timeout_seconds", SET_UINT, SG_POLICY_PROMPT_TIMEOUT_MIN,
+                 SG_POLICY_PROMPT_TIMEOUT_MAX, NULL, sg_policy_set_prompt_timeout, NULL},
+                {"Prompt", "JustificationHeader", "prompt.justification_header", SET_STRING, 0, 0, NULL, NULL,
+                 sg_policy_set_justification_header},
+        };
+        return read_settings(r, settings, sizeof settings / sizeof *settings);
 }
 
 static sg_err read_encrypt(rd *r) {
@@ -881,59 +900,21 @@ static sg_err read_encrypt(rd *r) {
 }
 
 static sg_err read_audit(rd *r) {
-        bool b, found;
-        sg_err e = read_bool(r, "Audit", "Enabled", &b, &found, "audit.enabled");
-        if (e)
-                return e;
-        if (found)
-                sg_policy_set_audit_enabled(r->p, b);
-        char *dir = NULL;
-        if ((e = read_string(r, "Audit", "Directory", true, &dir, "audit.directory")))
-                return e;
-        if (dir) {
-                sg_err be = sg_policy_set_audit_directory(r->p, dir, r->err);
-                free(dir);
-                if (be)
-                        return builder_fail(r, be, "audit.directory");
-        }
-        int64_t n;
-        if ((e = read_int(r, "Audit", "RetentionDays", 0, SG_POLICY_AUDIT_RETENTION_MAX, &n, &found,
-                          "audit.retention_days")))
-                return e;
-        if (found) {
-                sg_err be = sg_policy_set_audit_retention_days(r->p, (unsigned) n, r->err);
-                if (be)
-                        return builder_fail(r, be, "audit.retention_days");
-        }
-        if ((e = read_bool(r, "Audit", "Required", &b, &found, "audit.required")))
-                return e;
-        if (found)
-                sg_policy_set_audit_required(r->p, b);
-        return SG_OK;
+        static const setting settings[] = {
+                {"Audit", "Enabled", "audit.enabled", SET_BOOL, 0, 0, sg_policy_set_audit_enabled, NULL, NULL},
+                {"Audit", "Directory", "audit.directory", SET_EXPAND_STRING, 0, 0, NULL, NULL,
+                 sg_policy_set_audit_directory},
+                {"Audit", "RetentionDays", "audit.retention_days", SET_UINT, 0, SG_POLICY_AUDIT_RETENTION_MAX, NULL,
+                 sg_policy_set_audit_retention_days, NULL},
+                {"Audit", "Required", "audit.required", SET_BOOL, 0, 0, sg_policy_set_audit_required, NULL, NULL},
+        };
+        return read_settings(r, settings, sizeof settings / sizeof *settings);
 }
 
-/* ---- Triggers: the same key sets as policy-json.c's table. */
-static const struct trigger_keys {
-        const char *keys[3];
-        const char *list;
-        bool list_required;
-} trigger_keys[SG_TRIGGER__MAX] = {
-        [SG_TRIGGER_ATTACHMENTS] = {{NULL}, NULL, false},
-        [SG_TRIGGER_ATTACHMENT_EXTENSION] = {{"extensions", NULL}, "extensions", true},
-        [SG_TRIGGER_ATTACHMENT_TYPE] = {{"types", NULL}, "types", true},
-        [SG_TRIGGER_ATTACHMENT_SIZE] = {{"bytes", NULL}, NULL, false},
-        [SG_TRIGGER_SUBJECT_KEYWORD] = {{"keywords", NULL}, "keywords", true},
-        [SG_TRIGGER_EXTERNAL_DOMAINS] = {{"min", NULL}, NULL, false},
-        [SG_TRIGGER_CREDIT_CARD] = {{NULL}, NULL, false},
-        [SG_TRIGGER_MY_NUMBER] = {{NULL}, NULL, false},
-        [SG_TRIGGER_BODY_PATTERN] = {{"patterns", "caseless", NULL}, "patterns", true},
-        [SG_TRIGGER_HEADER] = {{"name", "values", NULL}, "values", false},
-};
-
-static const char *const trigger_common_keys[] = {"id", "type", "action", "route", "scope", "forbid_send", NULL};
+/* ---- Triggers: the keys of core's table (sg_trigger_keys). */
 
 /* The registry value of a trigger key ("forbid_send" -> "ForbidSend"). */
-static const char *trigger_value(const char *json) {
+static const char *trigger_value_name(const char *json) {
         for (size_t i = 0; i < sizeof known / sizeof *known; i++)
                 if (strcmp(known[i].key, "Triggers\\<n>") == 0 && strcmp(known[i].json, json) == 0)
                         return known[i].value;
@@ -945,15 +926,8 @@ static const char *trigger_value(const char *json) {
 static sg_err check_trigger_keys(rd *r, int si, const char *sub, sg_trigger_type type, const char *tname,
                                  const char *path) {
         for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
-                if (strcmp(known[i].key, "Triggers\\<n>") != 0)
-                        continue;
-                const char *k = known[i].json;
-                bool ok = false;
-                for (size_t j = 0; trigger_common_keys[j] && !ok; j++)
-                        ok = strcmp(k, trigger_common_keys[j]) == 0;
-                for (size_t j = 0; trigger_keys[type].keys[j] && !ok; j++)
-                        ok = strcmp(k, trigger_keys[type].keys[j]) == 0;
-                if (ok)
+                if (strcmp(known[i].key, "Triggers\\<n>") != 0 ||
+                    sg_trigger_key_takes(sg_trigger_key_find(known[i].json), type))
                         continue;
                 val v = {0};
                 bool found;
@@ -969,22 +943,19 @@ static sg_err check_trigger_keys(rd *r, int si, const char *sub, sg_trigger_type
                 val_free(&v);
                 if (found && !zero) {
                         char kp[PATH_MAX_LEN];
-                        path_key(kp, path, k);
+                        path_key(kp, path, known[i].json);
                         return invalid(r, kp, "not allowed in a trigger of type \"%s\"", tname);
                 }
         }
         return SG_OK;
 }
 
-static sg_err trigger_fail(rd *r, sg_err e, const char *path, const char *lkey) {
+static sg_err trigger_fail(rd *r, sg_err e, const char *path, const sg_trigger_key *lk) {
         size_t idx;
-        int used = 0;
-        if (r->err && lkey && sscanf(r->err->message, "list entry %zu %n", &idx, &used) == 1 && used > 0) {
-                char msg[SG_ERROR_MESSAGE_MAX], kp[PATH_MAX_LEN], ip[PATH_MAX_LEN];
-                snprintf(msg, sizeof msg, "%s", r->err->message + used);
-                path_key(kp, path, lkey);
+        if (lk && sg_trigger_error_list_entry(r->err, &idx)) {
+                char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN];
+                path_key(kp, path, lk->name);
                 path_idx(ip, kp, idx);
-                sg_error_set(r->err, e, "%s", msg);
                 return builder_fail(r, e, ip);
         }
         return builder_fail(r, e, path);
@@ -992,172 +963,98 @@ static sg_err trigger_fail(rd *r, sg_err e, const char *path, const char *lkey) 
 
 /* Strings a trigger read holds until sg_policy_add_trigger has copied them. */
 typedef struct trig_strings {
-        char *id, *type, *action, *route, *scope, *name;
+        char *s[SG_TRIGGER_SLOT__MAX]; /* the string keys' values, by slot */
         char **list;
         size_t n_list;
 } trig_strings;
 
 static void trig_strings_free(trig_strings *t) {
-        free(t->id);
-        free(t->type);
-        free(t->action);
-        free(t->route);
-        free(t->scope);
-        free(t->name);
+        for (size_t i = 0; i < SG_TRIGGER_SLOT__MAX; i++)
+                free(t->s[i]);
         sg_strv_free(t->list, t->n_list);
 }
 
+/* Value `v` of trigger key `k` as the key's kind, strings kept in *t. Sizes
+ * beyond 4 GiB need a REG_QWORD. */
+static sg_err trigger_value(rd *r, const val *v, const sg_trigger_key *k, sg_trigger_value *tv, trig_strings *t,
+                            const char *path) {
+        sg_err e;
+        switch (k->kind) {
+        case SG_TRIGGER_KEY_STRING:
+                free(t->s[k->slot]);
+                t->s[k->slot] = NULL;
+                e = get_string(r, v, false, &t->s[k->slot], path);
+                tv->s = t->s[k->slot];
+                return e;
+        case SG_TRIGGER_KEY_BOOL:
+                return get_bool(r, v, &tv->b, path);
+        case SG_TRIGGER_KEY_INT:
+                return get_int(r, v, k->max > UINT32_MAX, k->min, k->max, &tv->n, path);
+        case SG_TRIGGER_KEY_LIST:
+                sg_strv_free(t->list, t->n_list);
+                t->list = NULL;
+                t->n_list = 0;
+                e = get_list(r, v, &t->list, &t->n_list, path);
+                tv->list = (const char *const *) t->list;
+                tv->n_list = t->n_list;
+                return e;
+        }
+        return sg_error_set(r->err, SG_ERR_INTERNAL, "%s: unknown kind of trigger key", path);
+}
+
+/* The keys in sg_trigger_keys' order, "type" first, as policy-json.c. */
 static sg_err read_trigger_into(rd *r, int si, size_t index, sg_trigger_spec *spec, trig_strings *t) {
-        char sub[PATH_MAX_LEN], path[PATH_MAX_LEN], kp[PATH_MAX_LEN];
+        char sub[PATH_MAX_LEN], path[PATH_MAX_LEN];
         snprintf(sub, sizeof sub, "Triggers\\%zu", index);
         path_idx(path, "triggers", index);
         sg_err e = check_key(r, si, sub, "Triggers\\<n>", NULL, 0, path);
-        if (e)
-                return e;
-        val v = {0};
-        bool found;
-
-#define STR(field, value, json)                                                                                        \
-        do {                                                                                                           \
-                path_key(kp, path, json);                                                                              \
-                if ((e = lookup_in(r, si, sub, value, &v, &found)))                                                    \
-                        return e;                                                                                      \
-                if (found) {                                                                                           \
-                        e = get_string(r, &v, false, &t->field, kp);                                                   \
-                        val_free(&v);                                                                                  \
-                        if (e)                                                                                         \
-                                return e;                                                                              \
-                }                                                                                                      \
-        } while (0)
-
-        STR(type, "Type", "type");
-        if (!t->type)
-                return invalid(r, kp, "required");
-        if (!sg_trigger_type_from_name(t->type, &spec->type))
-                return invalid(r, kp, "unknown trigger type \"%s\"", t->type);
-        if ((e = check_trigger_keys(r, si, sub, spec->type, t->type, path)))
-                return e;
-
-        STR(id, "Id", "id");
-        if (t->id) {
-                size_t n = strlen(t->id);
-                if (n == 0 || n > SG_POLICY_NAME_MAX || strspn(t->id, NAME_CHARS) != n)
-                        return invalid(r, kp, "\"%s\" is not a valid id (1 to %d of A-Z a-z 0-9 _ . -)", t->id,
-                                       SG_POLICY_NAME_MAX);
-                spec->id = t->id;
-        }
-
-        STR(action, "Action", "action");
-        if (!t->action)
-                return invalid(r, kp, "required");
-        if (!sg_action_from_name(t->action, &spec->action) || spec->action == SG_ACTION_ALLOW)
-                return invalid(r, kp, "unknown action \"%s\" (expected prompt, route, encrypt or block)", t->action);
-
-        STR(route, "Route", "route");
-        if (t->route) {
-                if (spec->action != SG_ACTION_ROUTE)
-                        return invalid(r, kp, "only allowed when the action is \"route\"");
-                if ((e = check_route_ref(r, t->route, kp)))
-                        return e;
-                spec->route = t->route;
-        } else if (spec->action == SG_ACTION_ROUTE) {
-                return invalid(r, kp, "required when the action is \"route\"");
-        }
-
-        STR(scope, "Scope", "scope");
-        if (t->scope) {
-                if (strcmp(t->scope, "external") == 0)
-                        spec->scope = SG_SCOPE_EXTERNAL;
-                else if (strcmp(t->scope, "all") == 0)
-                        spec->scope = SG_SCOPE_ALL;
-                else
-                        return invalid(r, kp, "unknown scope \"%s\" (expected external or all)", t->scope);
-        }
-
-#define BOOL(field, value, json)                                                                                       \
-        do {                                                                                                           \
-                path_key(kp, path, json);                                                                              \
-                if ((e = lookup_in(r, si, sub, value, &v, &found)))                                                    \
-                        return e;                                                                                      \
-                if (found) {                                                                                           \
-                        e = get_bool(r, &v, &spec->field, kp);                                                         \
-                        val_free(&v);                                                                                  \
-                        if (e)                                                                                         \
-                                return e;                                                                              \
-                }                                                                                                      \
-        } while (0)
-
-        BOOL(forbid_send, "ForbidSend", "forbid_send");
-        BOOL(caseless, "Caseless", "caseless");
-#undef BOOL
-
-        int64_t n;
-        switch (spec->type) {
-        case SG_TRIGGER_ATTACHMENT_SIZE:
-        case SG_TRIGGER_EXTERNAL_DOMAINS: {
-                bool size = spec->type == SG_TRIGGER_ATTACHMENT_SIZE;
-                const char *json = size ? "bytes" : "min";
-                path_key(kp, path, json);
-                if ((e = lookup_in(r, si, sub, size ? "Bytes" : "Min", &v, &found)))
-                        return e;
-                if (!found)
-                        return invalid(r, kp, "required");
-                /* More domains than recipients can never be seen. */
-                e = get_int(r, &v, size, 1, size ? INT64_MAX - 1 : SG_MSG_RECIPIENTS_MAX, &n, kp);
+        size_t n_keys;
+        const sg_trigger_key *keys = sg_trigger_keys(&n_keys);
+        for (size_t i = 0; !e && i < n_keys; i++) {
+                const sg_trigger_key *k = &keys[i];
+                bool takes = k->slot == SG_TRIGGER_SLOT_TYPE || sg_trigger_key_takes(k, spec->type);
+                /* Another type's flag is read all the same: the 0 that
+                 * check_trigger_keys lets through must still be a REG_DWORD. */
+                if (!takes && k->kind != SG_TRIGGER_KEY_BOOL)
+                        continue;
+                char kp[PATH_MAX_LEN];
+                val v = {0};
+                bool found;
+                sg_trigger_value tv = {0};
+                path_key(kp, path, k->name);
+                if ((e = lookup_in(r, si, sub, trigger_value_name(k->name), &v, &found)))
+                        break;
+                if (!found) {
+                        if (takes && (e = sg_trigger_spec_missing(spec, k, r->err)))
+                                e = builder_fail(r, e, kp);
+                        continue;
+                }
+                e = trigger_value(r, &v, k, &tv, t, kp);
                 val_free(&v);
                 if (e)
-                        return e;
-                if (size)
-                        spec->size = (uint64_t) n;
-                else
-                        spec->min = (unsigned) n;
-                break;
-        }
-        case SG_TRIGGER_HEADER:
-                STR(name, "Name", "name");
-                if (!t->name)
-                        return invalid(r, kp, "required");
-                spec->header_name = t->name;
-                break;
-        default:
-                break;
-        }
-#undef STR
-
-        const char *lkey = trigger_keys[spec->type].list;
-        if (lkey) {
-                path_key(kp, path, lkey);
-                if ((e = lookup_in(r, si, sub, trigger_value(lkey), &v, &found)))
-                        return e;
-                if (found) {
-                        e = get_list(r, &v, &t->list, &t->n_list, kp);
-                        val_free(&v);
-                        if (e)
-                                return e;
-                        if (t->n_list > SG_POLICY_LIST_MAX)
-                                return invalid(r, kp, "more than %d entries", SG_POLICY_LIST_MAX);
-                        spec->list = (const char *const *) t->list;
-                        spec->n_list = t->n_list;
-                } else if (trigger_keys[spec->type].list_required) {
-                        return invalid(r, kp, "required");
+                        break;
+                if ((e = sg_trigger_spec_set(spec, k, &tv, r->err))) {
+                        e = builder_fail(r, e, kp);
+                        break;
                 }
-        }
-        /* Compile each pattern once here only to name the one that fails (on
-         * Windows: every one, core/pattern-win32.c). */
-        for (size_t i = 0; spec->type == SG_TRIGGER_BODY_PATTERN && i < spec->n_list; i++) {
-                sg_pattern *pat = NULL;
-                sg_err pe = sg_pattern_new(spec->list[i], spec->caseless, &pat, r->err);
-                sg_pattern_free(pat);
-                if (pe) {
+                size_t bad;
+                if (k->slot == SG_TRIGGER_SLOT_TYPE)
+                        e = check_trigger_keys(r, si, sub, spec->type, tv.s, path);
+                else if (k->slot == SG_TRIGGER_SLOT_ROUTE)
+                        e = check_route_ref(r, spec->route, kp);
+                /* On Windows every pattern fails here (core/pattern-win32.c). */
+                else if (k->slot == SG_TRIGGER_SLOT_LIST && (e = sg_trigger_spec_check_patterns(spec, &bad, r->err))) {
                         char ip[PATH_MAX_LEN];
-                        path_idx(ip, kp, i);
-                        return builder_fail(r, pe, ip);
+                        path_idx(ip, kp, bad);
+                        e = builder_fail(r, e, ip);
                 }
         }
+        if (e)
+                return e;
         sg_err be = sg_policy_add_trigger(r->p, spec, r->err);
         set_where(r, si, sub, NULL);
         if (be)
-                return trigger_fail(r, be, path, lkey);
+                return trigger_fail(r, be, path, sg_trigger_list_key(spec->type));
         return SG_OK;
 }
 
@@ -1178,9 +1075,9 @@ static sg_err read_triggers(rd *r) {
                 e = read_trigger_into(r, si, i, &spec, &t);
                 if (!e) {
                         /* The id it has: its own or the default "<type>-<index>". */
-                        if (snprintf(ids[i], sizeof ids[i], "%s", t.id ? t.id : "") < 0 || !t.id)
-                                snprintf(ids[i], sizeof ids[i], "%s-%zu", t.type, i);
-                        for (size_t k = 0; t.id && k < i; k++)
+                        if (snprintf(ids[i], sizeof ids[i], "%s", spec.id ? spec.id : "") < 0 || !spec.id)
+                                snprintf(ids[i], sizeof ids[i], "%s-%zu", sg_trigger_type_name(spec.type), i);
+                        for (size_t k = 0; spec.id && k < i; k++)
                                 if (strcmp(ids[i], ids[k]) == 0) {
                                         char ip[PATH_MAX_LEN], kp[PATH_MAX_LEN];
                                         path_idx(ip, "triggers", i);

@@ -399,6 +399,95 @@ static sg_err load(const char *text, size_t len, sg_error *err) {
         return e;
 }
 
+/* A trigger of type t as JSON members: "type", "action" block and every key
+ * the type requires, with a valid value, except `skip`; then `extra` (a
+ * whole member, or NULL). */
+static void trigger_members(sg_trigger_type t, const char *skip, const char *extra, char *out, size_t cap) {
+        size_t n_keys, o = (size_t) snprintf(out, cap, "\"type\":\"%s\"", sg_trigger_type_name(t));
+        const sg_trigger_key *keys = sg_trigger_keys(&n_keys);
+        for (size_t i = 0; i < n_keys && o < cap; i++) {
+                const sg_trigger_key *k = &keys[i];
+                if (k->slot == SG_TRIGGER_SLOT_TYPE || !k->required || !sg_trigger_key_takes(k, t) ||
+                    (skip && strcmp(k->name, skip) == 0))
+                        continue;
+                if (k->slot == SG_TRIGGER_SLOT_ACTION)
+                        o += (size_t) snprintf(out + o, cap - o, ",\"action\":\"block\"");
+                else if (k->kind == SG_TRIGGER_KEY_INT)
+                        o += (size_t) snprintf(out + o, cap - o, ",\"%s\":%lld", k->name, (long long) k->min);
+                else if (k->kind == SG_TRIGGER_KEY_LIST)
+                        o += (size_t) snprintf(out + o, cap - o, ",\"%s\":[\"%s\"]", k->name,
+                                               t == SG_TRIGGER_ATTACHMENT_TYPE ? "image/png" : "x");
+                else
+                        o += (size_t) snprintf(out + o, cap - o, ",\"%s\":\"X-A\"", k->name);
+        }
+        if (extra && o < cap)
+                snprintf(out + o, cap - o, ",%s", extra);
+}
+
+/* Core's table of trigger keys (policy.h) against the reader, for every
+ * type: the type's required keys make a trigger that loads; each one missing
+ * is "required"; each key with a value of the wrong kind is named where the
+ * type takes it and refused where it does not. */
+static void test_trigger_keys(void) {
+        size_t n_keys;
+        const sg_trigger_key *keys = sg_trigger_keys(&n_keys);
+        SG_CHECK(n_keys > 0 && keys[0].slot == SG_TRIGGER_SLOT_TYPE, "the trigger key table starts with type");
+        for (int t = 0; t < SG_TRIGGER__MAX; t++) {
+                const char *tn = sg_trigger_type_name((sg_trigger_type) t);
+                char members[1024], text[2048], want[256], extra[128];
+                sg_error err = {0};
+                trigger_members((sg_trigger_type) t, NULL, NULL, members, sizeof members);
+                snprintf(text, sizeof text, "{" V ",\"triggers\":[{%s}]}", members);
+                if (!SG_CHECK(load(text, strlen(text), &err) == SG_OK, "%s: its required keys are enough", tn))
+                        sg_test_diag("  %s: %s", text, err.message);
+                for (size_t i = 1; i < n_keys; i++) {
+                        const sg_trigger_key *k = &keys[i];
+                        bool takes = sg_trigger_key_takes(k, (sg_trigger_type) t);
+                        if (takes && k->required) {
+                                trigger_members((sg_trigger_type) t, k->name, NULL, members, sizeof members);
+                                snprintf(text, sizeof text, "{" V ",\"triggers\":[{%s}]}", members);
+                                snprintf(want, sizeof want, "triggers[0].%s: required", k->name);
+                                sg_err e = load(text, strlen(text), &err);
+                                if (!SG_CHECK(e == SG_ERR_POLICY_INVALID && strstr(err.message, want), "%s: %s", tn,
+                                              want))
+                                        sg_test_diag("  got %s", err.message);
+                        }
+                        snprintf(extra, sizeof extra, "\"%s\":{}", k->name);
+                        trigger_members((sg_trigger_type) t, k->name, extra, members, sizeof members);
+                        snprintf(text, sizeof text, "{" V ",\"triggers\":[{%s}]}", members);
+                        if (takes)
+                                snprintf(want, sizeof want, "triggers[0].%s: expected ", k->name);
+                        else
+                                snprintf(want, sizeof want, "triggers[0].%s: not allowed in a trigger of type \"%s\"",
+                                         k->name, tn);
+                        sg_err e = load(text, strlen(text), &err);
+                        if (!SG_CHECK(e == SG_ERR_POLICY_INVALID && strstr(err.message, want), "%s: %s", tn, want))
+                                sg_test_diag("  got %s", err.message);
+                }
+        }
+
+        /* The list limit, and one past it. */
+        size_t cap = (SG_POLICY_LIST_MAX + 1) * 8 + 256;
+        char *text = malloc(cap);
+        sg_error err = {0};
+        for (int n = SG_POLICY_LIST_MAX; text && n <= SG_POLICY_LIST_MAX + 1; n++) {
+                size_t o = (size_t) snprintf(text, cap,
+                                             "{" V ",\"triggers\":[{\"type\":\"subject_keyword\","
+                                             "\"action\":\"block\",\"keywords\":[");
+                for (int i = 0; i < n; i++)
+                        o += (size_t) snprintf(text + o, cap - o, "%s\"k%d\"", i ? "," : "", i);
+                snprintf(text + o, cap - o, "]}]}");
+                sg_err e = load(text, strlen(text), &err);
+                if (n == SG_POLICY_LIST_MAX)
+                        SG_CHECK(e == SG_OK, "%d keywords accepted (%s)", n, err.message);
+                else
+                        SG_CHECK(e == SG_ERR_POLICY_INVALID &&
+                                         strstr(err.message, "triggers[0].keywords: more than 1024 entries"),
+                                 "%d keywords refused (%s)", n, err.message);
+        }
+        free(text);
+}
+
 static void test_size_limit(void) {
         static const char head[] = "{" V "}";
         size_t max = SG_POLICY_FILE_MAX;
@@ -724,6 +813,7 @@ int main(void) {
         run_rows();
         test_audit_settings();
         test_keys_settings();
+        test_trigger_keys();
         test_size_limit();
         test_depth_limit();
         test_text_edges();

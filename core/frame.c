@@ -108,22 +108,35 @@ sg_err sg_frame_reader_feed(sg_frame_reader *r, const void *data, size_t len, si
 
 static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-char *sg_base64_encode(const void *data, size_t len) {
+/* The two characters of every 12-bit value (4096 pairs): one lookup per two
+ * output characters. Built by string literal concatenation, row by row. */
+/* clang-format off */
+#define B64_ROW(x) \
+        x "A" x "B" x "C" x "D" x "E" x "F" x "G" x "H" x "I" x "J" x "K" x "L" x "M" x "N" x "O" x "P" \
+        x "Q" x "R" x "S" x "T" x "U" x "V" x "W" x "X" x "Y" x "Z" x "a" x "b" x "c" x "d" x "e" x "f" \
+        x "g" x "h" x "i" x "j" x "k" x "l" x "m" x "n" x "o" x "p" x "q" x "r" x "s" x "t" x "u" x "v" \
+        x "w" x "x" x "y" x "z" x "0" x "1" x "2" x "3" x "4" x "5" x "6" x "7" x "8" x "9" x "+" x "/"
+static const char b64_pairs[4096 * 2 + 1] =
+        B64_ROW("A") B64_ROW("B") B64_ROW("C") B64_ROW("D") B64_ROW("E") B64_ROW("F") B64_ROW("G") B64_ROW("H")
+        B64_ROW("I") B64_ROW("J") B64_ROW("K") B64_ROW("L") B64_ROW("M") B64_ROW("N") B64_ROW("O") B64_ROW("P")
+        B64_ROW("Q") B64_ROW("R") B64_ROW("S") B64_ROW("T") B64_ROW("U") B64_ROW("V") B64_ROW("W") B64_ROW("X")
+        B64_ROW("Y") B64_ROW("Z") B64_ROW("a") B64_ROW("b") B64_ROW("c") B64_ROW("d") B64_ROW("e") B64_ROW("f")
+        B64_ROW("g") B64_ROW("h") B64_ROW("i") B64_ROW("j") B64_ROW("k") B64_ROW("l") B64_ROW("m") B64_ROW("n")
+        B64_ROW("o") B64_ROW("p") B64_ROW("q") B64_ROW("r") B64_ROW("s") B64_ROW("t") B64_ROW("u") B64_ROW("v")
+        B64_ROW("w") B64_ROW("x") B64_ROW("y") B64_ROW("z") B64_ROW("0") B64_ROW("1") B64_ROW("2") B64_ROW("3")
+        B64_ROW("4") B64_ROW("5") B64_ROW("6") B64_ROW("7") B64_ROW("8") B64_ROW("9") B64_ROW("+") B64_ROW("/");
+#undef B64_ROW
+/* clang-format on */
+
+size_t sg_base64_encode_to(const void *data, size_t len, char *out) {
         const uint8_t *s = data;
-        if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
-                return NULL;
-        size_t out_len = (len + 2) / 3 * 4;
-        char *out = malloc(out_len + 1);
-        if (!out)
-                return NULL;
         char *o = out;
         size_t i = 0;
         for (; i + 3 <= len; i += 3) {
                 uint32_t v = (uint32_t) s[i] << 16 | (uint32_t) s[i + 1] << 8 | s[i + 2];
-                *o++ = b64_alphabet[v >> 18 & 63];
-                *o++ = b64_alphabet[v >> 12 & 63];
-                *o++ = b64_alphabet[v >> 6 & 63];
-                *o++ = b64_alphabet[v & 63];
+                memcpy(o, b64_pairs + 2 * (v >> 12), 2);
+                memcpy(o + 2, b64_pairs + 2 * (v & 0xFFF), 2);
+                o += 4;
         }
         if (len - i == 1) {
                 uint32_t v = (uint32_t) s[i] << 16;
@@ -138,24 +151,55 @@ char *sg_base64_encode(const void *data, size_t len) {
                 *o++ = b64_alphabet[v >> 6 & 63];
                 *o++ = '=';
         }
-        *o = '\0';
+        return (size_t) (o - out);
+}
+
+char *sg_base64_encode(const void *data, size_t len) {
+        if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
+                return NULL;
+        size_t out_len = (len + 2) / 3 * 4;
+        char *out = malloc(out_len + 1);
+        if (!out)
+                return NULL;
+        out[sg_base64_encode_to(data, len, out)] = '\0';
         return out;
 }
 
-/* Each byte's value in the base64 alphabet; 64 for any other byte. A table,
- * not branches: input frames carry up to 1 GiB of base64. */
-static const uint8_t b64_dec[256] = {
-        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64, 64, 63, 52, 53, 54, 55,
-        56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64, 64, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
-        13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 64, 64, 26, 27, 28, 29, 30, 31, 32,
-        33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64, 64, 64,
-        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-        64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-};
+/* Each byte's value in the base64 alphabet; 64 for any other byte, as a list
+ * F(value) for the tables below. Tables, not branches: input frames carry up
+ * to 1 GiB of base64. */
+/* clang-format off */
+#define B64_DEC_VALUES(F) \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(62), F(64), F(64), F(64), F(63), \
+        F(52), F(53), F(54), F(55), F(56), F(57), F(58), F(59), F(60), F(61), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(0), F(1), F(2), F(3), F(4), F(5), F(6), F(7), F(8), F(9), F(10), F(11), F(12), F(13), F(14), \
+        F(15), F(16), F(17), F(18), F(19), F(20), F(21), F(22), F(23), F(24), F(25), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(26), F(27), F(28), F(29), F(30), F(31), F(32), F(33), F(34), F(35), F(36), F(37), F(38), F(39), F(40), \
+        F(41), F(42), F(43), F(44), F(45), F(46), F(47), F(48), F(49), F(50), F(51), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), \
+        F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64), F(64)
+/* The value already shifted to its place in a group of four characters, bit
+ * 24 set for a byte outside the alphabet: one OR per character. */
+#define B64_AT0(v) ((v) == 64 ? 0x1000000u : (uint32_t) (v) << 18)
+#define B64_AT1(v) ((v) == 64 ? 0x1000000u : (uint32_t) (v) << 12)
+#define B64_AT2(v) ((v) == 64 ? 0x1000000u : (uint32_t) (v) << 6)
+#define B64_AT3(v) ((v) == 64 ? 0x1000000u : (uint32_t) (v))
+#define B64_BAD    0x1000000u
+#define B64_VAL(v) (v)
+static const uint8_t b64_dec[256] = {B64_DEC_VALUES(B64_VAL)};
+static const uint32_t b64_at0[256] = {B64_DEC_VALUES(B64_AT0)};
+static const uint32_t b64_at1[256] = {B64_DEC_VALUES(B64_AT1)};
+static const uint32_t b64_at2[256] = {B64_DEC_VALUES(B64_AT2)};
+static const uint32_t b64_at3[256] = {B64_DEC_VALUES(B64_AT3)};
+/* clang-format on */
 
 /* Strict RFC 4648 section 4: padded, no whitespace, and the unused bits before
  * the padding must be zero (section 3.5), so every payload has one encoding. */
@@ -171,26 +215,25 @@ sg_err sg_base64_decode(const char *text, size_t len, void **ret_data, size_t *r
         if (!out)
                 return sg_error_set(err, SG_ERR_NOMEM, "cannot allocate %zu bytes for base64 data", out_len);
         size_t o = 0, full = len - (pad ? 4 : 0);
-        unsigned bad = 0; /* bit 6 set once any byte was not in the alphabet */
+        uint32_t bad = 0; /* B64_BAD set once any byte was not in the alphabet */
         for (size_t i = 0; i < full; i += 4) {
-                unsigned a = b64_dec[t[i]], b = b64_dec[t[i + 1]], c = b64_dec[t[i + 2]], d = b64_dec[t[i + 3]];
-                bad |= a | b | c | d;
-                uint32_t w = (uint32_t) (a & 63) << 18 | (uint32_t) (b & 63) << 12 | (uint32_t) (c & 63) << 6 |
-                             (uint32_t) (d & 63);
-                out[o++] = (uint8_t) (w >> 16);
-                out[o++] = (uint8_t) (w >> 8);
-                out[o++] = (uint8_t) w;
+                uint32_t w = b64_at0[t[i]] | b64_at1[t[i + 1]] | b64_at2[t[i + 2]] | b64_at3[t[i + 3]];
+                bad |= w;
+                out[o] = (uint8_t) (w >> 16);
+                out[o + 1] = (uint8_t) (w >> 8);
+                out[o + 2] = (uint8_t) w;
+                o += 3;
         }
         uint32_t last = 0;
         if (pad) {
-                unsigned a = b64_dec[t[full]], b = b64_dec[t[full + 1]], c = pad == 1 ? b64_dec[t[full + 2]] : 0;
-                bad |= a | b | c;
-                last = (uint32_t) (a & 63) << 18 | (uint32_t) (b & 63) << 12 | (uint32_t) (c & 63) << 6;
+                last = b64_at0[t[full]] | b64_at1[t[full + 1]] | (pad == 1 ? b64_at2[t[full + 2]] : 0);
+                bad |= last;
+                last &= B64_BAD - 1;
                 out[o++] = (uint8_t) (last >> 16);
                 if (pad == 1)
                         out[o++] = (uint8_t) (last >> 8);
         }
-        if (bad & 64) {
+        if (bad & B64_BAD) {
                 size_t at = 0;
                 while (at < len && (b64_dec[t[at]] < 64 || (t[at] == '=' && at >= len - pad)))
                         at++;

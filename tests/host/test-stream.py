@@ -303,5 +303,155 @@ check(code(final) == "not_smime", "decrypting plain text -> not_smime", final)
 _, final, _, _ = run("smime.decrypt", {"key": ALICE_KEY, "extra": 1}, b"x")
 check(code(final) == "invalid_request", "an unknown parameter -> invalid_request", final)
 
+
+# ---- input frames in the host's fast shape and near it (stream-job.c,
+# input_frame_fast): frames written byte for byte, not by json.dumps (whose
+# ", " and ": " always take the full parse). The exact shape
+# {"id":…,"input":{"index":…},"data":"…"} is decoded without json-c; anything
+# else must get the answers of the full parse (tests/host/test-stream-fast.c
+# compares the two paths frame by frame).
+import json  # noqa: E402
+import time  # noqa: E402
+
+last_log = ""
+
+
+def raw_frame(sid_json, index, data_b64, fmt='{{"id":{id},"input":{{"index":{index}}},"data":"{data}"}}'):
+    return fmt.format(id=sid_json, index=index, data=data_b64).encode()
+
+
+def near(sid, sid_json, variant, data=ENTITY, size=4096, then_frames=True):
+    """A smime.encrypt stream whose frame 1 is `variant` (bytes, or a function
+    of the frame's base64 giving bytes); the others in the exact shape. The
+    output, the responses that are not output frames, the exit status."""
+    chunks = [data[i:i + size] for i in range(0, len(data), size)]
+    h = Host()
+    h.send({"id": sid, "op": "smime.encrypt", "recipients": [str(FX / "bob.pem")], "format": "der",
+            "input": {"frames": len(chunks), "size": len(data)}})
+    for i, c in enumerate(chunks):
+        b64 = base64.b64encode(c).decode()
+        if i == 1:
+            h.send(variant(b64) if callable(variant) else variant)
+            if not then_frames:
+                break
+        else:
+            h.send(raw_frame(sid_json, i, b64))
+    h.send({"id": "v", "op": "version"})
+    out, msgs = bytearray(), []
+    status, rest = h.close()
+    global last_log
+    for _ in range(100):  # stderr is read by a thread of its own
+        if b"exiting with status" in h.err:
+            break
+        time.sleep(0.05)
+    last_log = h.err.decode(errors="replace")
+    for m in rest:
+        if "output" in m:
+            out += base64.b64decode(m["data"])
+        else:
+            msgs.append(m)
+    return bytes(out), msgs, status
+
+
+def decrypts_to(cms, want):
+    p = openssl("cms", "-decrypt", "-inform", "DER", "-binary", "-inkey", FX / "bob.key", "-recip", FX / "bob.pem",
+                inp=cms)
+    return p.returncode == 0 and p.stdout == want
+
+
+def result_of(msgs, sid):
+    return [m for m in msgs if m.get("id") == sid]
+
+
+def brief(msgs):
+    """(id, error code and message, or "result") of each response, for diagnostics."""
+    return [(m.get("id"), m["error"] if "error" in m else "result") for m in msgs]
+
+
+def answered(msgs):
+    """The ids answered, in order, with the version request's answer (which
+    may come before or after the stream's) left out."""
+    return [m.get("id") for m in msgs if m.get("id") != "v"]
+
+
+out, msgs, status = near(21, "21", lambda b: raw_frame("21", 1, b))
+check(decrypts_to(out, ENTITY) and result_of(msgs, 21)[0]["result"]["complete"] is True
+      and answered(msgs) == [21] and status == 0,
+      "every input frame in the exact shape (integer id): complete, and openssl decrypts the message", brief(msgs))
+check("(6 of 6 frames on the fast path)" in last_log, "the host took all 6 frames on its fast path", last_log)
+out, msgs, status = near("s/\u00e9", json.dumps("s/\u00e9", ensure_ascii=False),
+                         lambda b: raw_frame(json.dumps("s/\u00e9", ensure_ascii=False), 1, b).replace(b'"s/', b'"s\\/'))
+check(decrypts_to(out, ENTITY) and result_of(msgs, "s/\u00e9")[0]["result"]["complete"] is True
+      and "(5 of 6 frames on the fast path)" in last_log,
+      "a non-ASCII string id, one frame with the id's slash escaped (the same id): complete, the same message, "
+      "5 of 6 frames on the fast path", (brief(msgs), last_log))
+
+# frames that are still valid, only not in the exact shape: the full parse takes them
+valid_variants = [
+    ("whitespace between members", lambda b: raw_frame("22", 1, b).replace(b',"data"', b', "data"')),
+    ("another key order", lambda b: ('{"data":"%s","input":{"index":1},"id":22}' % b).encode()),
+    ("trailing whitespace", lambda b: raw_frame("22", 1, b) + b"\r\n"),
+    ("an escaped slash in the data", lambda b: raw_frame("22", 1, b.replace("/", "\\/"))),
+    ("a \\u escape in the data", lambda b: raw_frame("22", 1, "\\u00" + "%02x" % ord(b[0]) + b[1:])),
+]
+for what, variant in valid_variants:
+    out, msgs, status = near(22, "22", variant)
+    check(decrypts_to(out, ENTITY) and result_of(msgs, 22)[0]["result"]["complete"] is True
+          and answered(msgs) == [22], f"frame 1 with {what}: complete, the same message", brief(msgs))
+
+# near misses that are errors: the same answers as the full parse gives
+ok_b64 = base64.b64encode(ENTITY[4096:8192]).decode()
+bad_variants = [
+    ("an extra key", raw_frame("23", 1, ok_b64)[:-1] + b',"x":1}', 23, "stream_invalid", "an input frame must be"),
+    ("an extra key in input", raw_frame("23", 1, ok_b64).replace(b'{"index":1}', b'{"index":1,"x":1}'), 23,
+     "stream_invalid", "an input frame must be"),
+    ("the index as a string", raw_frame("23", '"1"', ok_b64), 23, "stream_invalid", "an input frame must be"),
+    ("the index as 1.0", raw_frame("23", "1.0", ok_b64), 23, "stream_invalid", "an input frame must be"),
+    ("the index of the next frame but one", raw_frame("23", 2, ok_b64), 23, "stream_invalid",
+     "input frame 2 arrived where frame 1 was expected"),
+    ("invalid base64", raw_frame("23", 1, ok_b64[:-8] + "!!!!" + ok_b64[-4:]), 23, "stream_invalid",
+     "input frame 1: \"data\" is not valid base64 (invalid base64 character at offset 5456)"),
+    ("base64 not a multiple of 4", raw_frame("23", 1, ok_b64[:-1]), 23, "stream_invalid", "not a multiple of 4"),
+    ("non-canonical padding", raw_frame("23", 1, "ZGV="), 23, "stream_invalid", "non-canonical base64 padding"),
+    ("data of chunk_raw + 1 bytes", raw_frame("23", 1, base64.b64encode(b"z" * (RAW + 1)).decode()), 23,
+     "limit_exceeded", f"input frame 1 carries more than {RAW} bytes"),
+    ("base64 text one past its limit", raw_frame("23", 1, "A" * ((RAW // 3 + 1) * 4 + 4)), 23, "limit_exceeded",
+     f"input frame 1 carries more than {RAW} bytes"),
+]
+for what, frame_bytes, sid, want_code, want_msg in bad_variants:
+    out, msgs, status = near(sid, str(sid), frame_bytes)
+    r = result_of(msgs, sid)
+    check(len(r) == 1 and code(r[0]) == want_code and want_msg in r[0]["error"]["message"]
+          and answered(msgs) == [sid] and len(msgs) == 2 and out == b"" and status == 0,
+          f"frame 1 with {what} -> {want_code}; the rest dropped; the host serves on", brief(msgs))
+
+# the id written differently (another id: not this stream's frame), or a frame
+# that is not JSON or not UTF-8 (the dispatcher's answer, id null): the stream
+# still waits for frame 1, so frame 2 ends it
+STREAM_MISSES_1 = ("stream_invalid", "input frame 2 arrived where frame 1 was expected")
+for what, sid_json, frame_bytes, first in [
+        ("the integer id as a string", "24", raw_frame('"24"', 1, ok_b64),
+         ("24", "stream_invalid", "no stream with this id is open")),
+        ("the index with a leading zero", "25", raw_frame("25", "01", ok_b64),
+         (None, "invalid_json", "request is not JSON: number expected at offset 28")),
+        ("invalid UTF-8 in the data", "25",
+         raw_frame("25", 1, ok_b64[:10] + "\xff" + ok_b64[11:]).replace(b"\xc3\xbf", b"\xff"),
+         (None, "invalid_utf8", "request is not valid UTF-8")),
+        ("no closing brace", "25", raw_frame("25", 1, ok_b64)[:-1],
+         (None, "invalid_json", f"request is not JSON: unexpected end of data at offset {len(ok_b64) + 38}"))]:
+    out, msgs, status = near(int(sid_json), sid_json, frame_bytes)
+    got = [(m.get("id"), code(m), m.get("error", {}).get("message")) for m in msgs if m.get("id") != "v"]
+    check(got == [first, (int(sid_json),) + STREAM_MISSES_1] and len(msgs) == 3 and status == 0,
+          f"frame 1 with {what} -> {first[1]} for id {first[0]}; then the stream ends at frame 2", brief(msgs))
+
+# 8 MiB in 16 frames of chunk_raw bytes, all in the exact shape: the fast path
+# end to end, checked by openssl
+big8 = block * 128
+out, msgs, status = near(26, "26", lambda b: raw_frame("26", 1, b), data=big8, size=RAW)
+check(decrypts_to(out, big8) and result_of(msgs, 26)[0]["result"]["complete"] is True
+      and "(16 of 16 frames on the fast path)" in last_log,
+      "8 MiB in 16 exact frames of chunk_raw bytes: all on the fast path, openssl decrypts the message",
+      (brief(msgs), last_log[-300:]))
+
 shutil.rmtree(TMP, ignore_errors=True)
 sys.exit(done())

@@ -123,7 +123,10 @@ typedef struct job {
         bool always_trust;      /* pgp.encrypt */
 
         /* loop side */
+        char *fast_head; /* {"id":<id_json>,"input":{"index": ; NULL: no fast path (input_frame_fast) */
+        size_t fast_head_len;
         long long next_index, received;
+        long long fast_in; /* input frames taken by input_frame_fast */
         long long out_index;
         bool started;
         pthread_t thread;
@@ -153,6 +156,8 @@ struct sg_streams {
          * dropped silently, up to the announced count */
         char *discard_id;
         long long discard_frames;
+        long long fast_frames; /* input frames taken by input_frame_fast */
+        bool slow_only;        /* tests: every frame through the full parse */
 };
 
 static void slog(sg_streams *s, const char *fmt, ...)
@@ -184,6 +189,7 @@ static job *job_free(job *j) {
         if (!j)
                 return NULL;
         free(j->id_json);
+        free(j->fast_head);
         for (size_t i = 0; i < j->n_recipients; i++)
                 free(j->recipients[i]);
         free(j->recipients);
@@ -608,18 +614,21 @@ static int abort_stream(sg_streams *s, sg_err code, const char *message) {
         return w;
 }
 
+/* One output frame, {"id":…,"output":{"index":i},"data":"<base64>"}, built
+ * in one buffer: the base64 is written in place, not copied again. */
 static int send_output(sg_streams *s, job *j, chunk *c) {
-        char *b64 = sg_base64_encode(c->data, c->len);
-        size_t n = b64 ? strlen(b64) + strlen(j->id_json) + 64 : 0;
-        char *frame = b64 ? malloc(n) : NULL;
+        size_t idl = strlen(j->id_json);
+        size_t cap = idl + (c->len + 2) / 3 * 4 + 64;
+        char *frame = malloc(cap);
         int w = -1;
         if (frame) {
-                snprintf(frame, n, "{\"id\":%s,\"output\":{\"index\":%lld},\"data\":\"%s\"}", j->id_json,
-                         j->out_index++, b64);
+                int hl = snprintf(frame, cap, "{\"id\":%s,\"output\":{\"index\":%lld},\"data\":\"", j->id_json,
+                                  j->out_index++);
+                size_t o = (size_t) hl + sg_base64_encode_to(c->data, c->len, frame + hl);
+                memcpy(frame + o, "\"}", 3);
                 w = s->send(s->userdata, frame, j->id_json);
         }
         free(frame);
-        free(b64);
         chunk_free(c);
         return w;
 }
@@ -652,8 +661,8 @@ int sg_streams_pump(sg_streams *s) {
         }
         pthread_join(j->thread, NULL);
         j->started = false;
-        slog(s, "stream %s (%s) ended: %lld input bytes, %lld output frames", j->id_json, j->sop->name, j->received,
-             j->out_index);
+        slog(s, "stream %s (%s) ended: %lld input bytes (%lld of %lld frames on the fast path), %lld output frames",
+             j->id_json, j->sop->name, j->received, j->fast_in, j->next_index, j->out_index);
         set_discard(s, j->id_json, j->next_index, j->frames);
         int w = j->final ? s->send(s->userdata, j->final, j->id_json) : -1;
         s->job = job_free(j);
@@ -1027,6 +1036,37 @@ static bool parse_request(json_object *req, job *j, sg_error *err) {
         return j->sop->family == FAM_PGP ? parse_pgp(req, j, err) : parse_smime(req, j, err);
 }
 
+/* The fast path's head for the stream's input frames, {"id":<id_json>,"input":{"index":,
+ * kept only when a frame written with it goes through the full parse to
+ * this very id (proved once here by parsing a probe frame): then the id's
+ * text in a frame can be compared byte for byte. Without it (out of memory,
+ * an id json-c writes in a form it would not read back the same), every
+ * frame of the stream takes the full parse. */
+static void set_fast_head(job *j) {
+        static const char tail[] = "0},\"data\":\"\"}";
+        size_t n = strlen(j->id_json) + sizeof "{\"id\":,\"input\":{\"index\":" - 1;
+        char *head = malloc(n + sizeof tail);
+        if (!head)
+                return;
+        snprintf(head, n + sizeof tail, "{\"id\":%s,\"input\":{\"index\":%s", j->id_json, tail);
+        json_object *probe = parse(head, n + sizeof tail - 1);
+        char *id = probe ? id_json_of(probe) : NULL;
+        json_object *in, *idx, *data;
+        bool same = id && strcmp(id, j->id_json) == 0 && json_object_object_length(probe) == 3 &&
+                    !json_object_object_get_ex(probe, "op", NULL) && json_object_object_get_ex(probe, "input", &in) &&
+                    json_object_object_get_ex(in, "index", &idx) && json_object_get_int64(idx) == 0 &&
+                    json_object_object_get_ex(probe, "data", &data) && json_object_get_string_len(data) == 0;
+        free(id);
+        json_object_put(probe);
+        if (!same) {
+                free(head);
+                return;
+        }
+        head[n] = '\0';
+        j->fast_head = head;
+        j->fast_head_len = n;
+}
+
 static int start_stream(sg_streams *s, json_object *req, const struct stream_op *sop, char *id_json) {
         sg_error err = {0};
         job *j = calloc(1, sizeof *j);
@@ -1073,6 +1113,7 @@ static int start_stream(sg_streams *s, json_object *req, const struct stream_op 
         }
         j->started = true;
         s->job = j;
+        set_fast_head(j);
         if (s->discard_id && strcmp(s->discard_id, id_json) == 0)
                 set_discard(s, id_json, 0, 0);
         slog(s, "stream %s (%s) started: %lld bytes in %lld frames", id_json, sop->name, j->size, j->frames);
@@ -1083,6 +1124,82 @@ static int start_stream(sg_streams *s, json_object *req, const struct stream_op 
                 pthread_mutex_unlock(&j->mu);
         }
         return 0;
+}
+
+/* One decoded input frame of the open stream, the one it expected: the
+ * limits and the announced size, then the queue. Takes `bytes` (n of them). */
+static int take_input(sg_streams *s, job *j, unsigned char *bytes, size_t n) {
+        char m[SG_ERROR_MESSAGE_MAX];
+        long long index = j->next_index;
+        if (n > SG_CHUNK_RAW_MAX) {
+                free(bytes);
+                snprintf(m, sizeof m, "input frame %lld carries more than %d bytes", index, SG_CHUNK_RAW_MAX);
+                return abort_stream(s, SG_ERR_LIMIT, m);
+        }
+        j->next_index++;
+        j->received += (long long) n;
+        bool last = j->next_index == j->frames;
+        if (j->received > j->size || (last && j->received != j->size)) {
+                free(bytes);
+                snprintf(m, sizeof m, "the input frames carry %s%lld bytes, %lld were announced",
+                         last ? "" : "more than ", j->received, j->size);
+                return abort_stream(s, SG_ERR_STREAM_INVALID, m);
+        }
+        chunk *c = n ? calloc(1, sizeof *c) : NULL;
+        if (n && !c) {
+                free(bytes);
+                return abort_stream(s, SG_ERR_NOMEM, "out of memory");
+        }
+        if (c) {
+                c->data = bytes;
+                c->len = n;
+        } else {
+                free(bytes);
+        }
+        pthread_mutex_lock(&j->mu);
+        if (c && !j->finished)
+                queue_push(&j->in, c);
+        else
+                chunk_free(c);
+        if (last)
+                j->in_done = true;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        return 0;
+}
+
+/* The input frame as every client writes it, for the open stream, the index
+ * it expects and valid data, without json-c and without the UTF-8 pass:
+ * {"id":<id>,"input":{"index":<next>},"data":"<base64>"} compared byte for
+ * byte with the head the stream's id and next index give, and the base64
+ * decoded straight from the frame. A decode that succeeds proves every data
+ * byte is in the base64 alphabet (no quote, backslash, control or non-ASCII
+ * byte), so the full parse would read the same frame, the same id, index and
+ * data. Anything else (another key order, whitespace, escapes, an unexpected
+ * index, invalid base64, over the limit) returns false untouched and goes
+ * through the full parse, whose answers are the reference. */
+static bool input_frame_fast(sg_streams *s, const char *p, size_t len, int *ret_w) {
+        job *j = s->job;
+        if (!j || !j->fast_head || s->slow_only)
+                return false;
+        char idx[48];
+        size_t h = j->fast_head_len;
+        size_t il = (size_t) snprintf(idx, sizeof idx, "%lld},\"data\":\"", j->next_index);
+        if (len < h + il + 2 || memcmp(p, j->fast_head, h) != 0 || memcmp(p + h, idx, il) != 0 || p[len - 2] != '"' ||
+            p[len - 1] != '}')
+                return false;
+        size_t tlen = len - 2 - h - il;
+        if (tlen > (SG_CHUNK_RAW_MAX / 3 + 1) * 4)
+                return false;
+        void *decoded = NULL;
+        size_t n = 0;
+        sg_error be;
+        if (sg_base64_decode(p + h + il, tlen, &decoded, &n, &be) != SG_OK)
+                return false;
+        s->fast_frames++;
+        j->fast_in++;
+        *ret_w = take_input(s, j, decoded, n);
+        return true;
 }
 
 static int input_frame(sg_streams *s, json_object *req, char *id_json) {
@@ -1128,46 +1245,16 @@ static int input_frame(sg_streams *s, json_object *req, char *id_json) {
                 snprintf(m, sizeof m, "input frame %lld: \"data\" is not valid base64 (%.200s)", index, be.message);
                 return abort_stream(s, SG_ERR_STREAM_INVALID, m);
         }
-        unsigned char *bytes = decoded;
-        if (n > SG_CHUNK_RAW_MAX) {
-                free(bytes);
-                snprintf(m, sizeof m, "input frame %lld carries more than %d bytes", index, SG_CHUNK_RAW_MAX);
-                return abort_stream(s, SG_ERR_LIMIT, m);
-        }
-        j->next_index++;
-        j->received += (long long) n;
-        bool last = j->next_index == j->frames;
-        if (j->received > j->size || (last && j->received != j->size)) {
-                free(bytes);
-                snprintf(m, sizeof m, "the input frames carry %s%lld bytes, %lld were announced",
-                         last ? "" : "more than ", j->received, j->size);
-                return abort_stream(s, SG_ERR_STREAM_INVALID, m);
-        }
-        chunk *c = n ? calloc(1, sizeof *c) : NULL;
-        if (n && !c) {
-                free(bytes);
-                return abort_stream(s, SG_ERR_NOMEM, "out of memory");
-        }
-        if (c) {
-                c->data = bytes;
-                c->len = n;
-        } else {
-                free(bytes);
-        }
-        pthread_mutex_lock(&j->mu);
-        if (c && !j->finished)
-                queue_push(&j->in, c);
-        else
-                chunk_free(c);
-        if (last)
-                j->in_done = true;
-        pthread_cond_broadcast(&j->cv);
-        pthread_mutex_unlock(&j->mu);
-        return 0;
+        return take_input(s, j, decoded, n);
 }
 
 int sg_streams_frame(sg_streams *s, const char *payload, size_t len, bool *ret_handled) {
         *ret_handled = false;
+        int w = 0;
+        if (input_frame_fast(s, payload, len, &w)) {
+                *ret_handled = true;
+                return w;
+        }
         /* Most frames are ordinary requests: parse only what may be ours. */
         if (!memmem(payload, len, "\"input\"", 7) && !memmem(payload, len, "smime.", 6) &&
             !memmem(payload, len, "pgp.", 4))
@@ -1184,7 +1271,6 @@ int sg_streams_frame(sg_streams *s, const char *payload, size_t len, bool *ret_h
                         if (strcmp(op_name, stream_ops[i].name) == 0)
                                 sop = &stream_ops[i];
                 char *id_json = sop ? id_json_of(req) : NULL;
-                int w = 0;
                 if (id_json) {
                         *ret_handled = true;
                         w = start_stream(s, req, sop, id_json);
@@ -1192,7 +1278,6 @@ int sg_streams_frame(sg_streams *s, const char *payload, size_t len, bool *ret_h
                 json_object_put(req);
                 return w;
         }
-        int w = 0;
         char *id_json = json_object_object_get_ex(req, "input", &v) ? id_json_of(req) : NULL;
         if (id_json) {
                 *ret_handled = true;

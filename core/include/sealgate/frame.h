@@ -62,6 +62,9 @@ sg_err sg_chunk_split(const char *id_json, const char *payload, size_t len, size
 
 /* Base64 (RFC 4648, padded) helpers used by chunking. Owned results. */
 char *sg_base64_encode(const void *data, size_t len);
+/* The same base64 written into `out`, which has room for (len + 2) / 3 * 4
+ * bytes (no NUL is written); returns that length. */
+size_t sg_base64_encode_to(const void *data, size_t len, char *out);
 sg_err sg_base64_decode(const char *text, size_t len, void **ret_data, size_t *ret_len, sg_error *err);
 
 #ifdef __cplusplus

@@ -677,22 +677,33 @@ static sg_err not_for_us(identity *id, sg_error *err) {
         return r;
 }
 
-/* EnvelopedData, streaming: OpenSSL parses the header (as DER, without the
- * content) and decrypts the content as "detached content" read from `cs`. */
-static sg_err decrypt_streaming(identity *id, sg_cms_stream *cs, BIO *outb, sgbio *out_s, sg_error *err) {
+/* OpenSSL's CMS_ContentInfo for the message's header without its content
+ * (sg_cms_stream_skeleton; `mac`: AuthEnvelopedData's mac in its place). */
+static sg_err parse_skeleton(sg_cms_stream *cs, const unsigned char *mac, size_t mac_len, CMS_ContentInfo **ret,
+                             sg_error *err) {
         unsigned char *der = NULL;
         size_t len = 0;
-        sg_err r = sg_cms_stream_header(cs, err);
-        if (r == SG_OK)
-                r = sg_cms_stream_skeleton(cs, NULL, 0, &der, &len, err);
+        sg_err r = sg_cms_stream_skeleton(cs, mac, mac_len, &der, &len, err);
         if (r != SG_OK)
                 return r;
         const unsigned char *p = der;
-        CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long) len);
+        *ret = d2i_CMS_ContentInfo(NULL, &p, (long) len);
         free(der);
-        if (!cms)
+        if (!*ret)
                 return map_error(err, OP_PARSE, SG_ERR_NOT_SMIME,
                                  "the input is not S/MIME (CMS) data: give an S/MIME encrypted message");
+        return SG_OK;
+}
+
+/* EnvelopedData, streaming: OpenSSL parses the header (as DER, without the
+ * content) and decrypts the content as "detached content" read from `cs`. */
+static sg_err decrypt_streaming(identity *id, sg_cms_stream *cs, BIO *outb, sgbio *out_s, sg_error *err) {
+        sg_err r = sg_cms_stream_header(cs, err);
+        CMS_ContentInfo *cms = NULL;
+        if (r == SG_OK)
+                r = parse_skeleton(cs, NULL, 0, &cms, err);
+        if (r != SG_OK)
+                return r;
         sg_source content = sg_cms_stream_content(cs);
         sgbio c_s = {.src = &content};
         BIO *cb = sgbio_new(&c_s);
@@ -807,26 +818,21 @@ static sg_err gcm_mac(const unsigned char *trailer, size_t len, int icv, const u
 static sg_err decrypt_gcm(identity *id, sg_cms_stream *cs, BIO *outb, sg_error *err) {
         unsigned char placeholder[2 + 16] = {V_ASN1_OCTET_STRING};
         const unsigned char *alg_der = NULL, *mac = NULL;
-        size_t alg_len = 0, len = 0, trailer_len = 0;
-        unsigned char *der = NULL, *trailer = NULL, *in = NULL, *plain = NULL;
+        size_t alg_len = 0, trailer_len = 0;
+        unsigned char *trailer = NULL, *in = NULL, *plain = NULL;
         int icv = 0;
         sg_err r = sg_cms_stream_header(cs, err);
         if (r == SG_OK) {
                 sg_cms_stream_content_alg(cs, &alg_der, &alg_len);
                 r = gcm_icv_len(alg_der, alg_len, &icv, err);
         }
+        CMS_ContentInfo *cms = NULL;
         if (r == SG_OK) {
                 placeholder[1] = (unsigned char) icv;
-                r = sg_cms_stream_skeleton(cs, placeholder, 2 + (size_t) icv, &der, &len, err);
+                r = parse_skeleton(cs, placeholder, 2 + (size_t) icv, &cms, err);
         }
         if (r != SG_OK)
                 return r;
-        const unsigned char *p = der;
-        CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long) len);
-        free(der);
-        if (!cms)
-                return map_error(err, OP_PARSE, SG_ERR_NOT_SMIME,
-                                 "the input is not S/MIME (CMS) data: give an S/MIME encrypted message");
         BIO *chain = NULL, *null = BIO_new(BIO_s_null());
         EVP_CIPHER_CTX *ctx = NULL;
         if (!null || !(in = malloc(CHUNK)) || !(plain = malloc(CHUNK + EVP_MAX_BLOCK_LENGTH)))

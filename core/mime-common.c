@@ -243,3 +243,23 @@ sg_err sg_mime_copy_fd(int fd, sg_sink *out, sg_error *err) {
         free(buf);
         return r;
 }
+
+sg_err sg_mime_signed_parts(GMimeObject *part, const char *const *protocols, sg_err not_code, const char *family,
+                            GMimeObject **ret_content, GMimeObject **ret_sig, sg_error *err) {
+        const char *proto = g_mime_object_get_content_type_parameter(part, "protocol");
+        bool known = false;
+        for (size_t i = 0; proto && protocols[i] && !known; i++)
+                known = g_ascii_strcasecmp(proto, protocols[i]) == 0;
+        if (!known)
+                return sg_error_set(err, not_code, "the message is signed with %s, not %s",
+                                    proto ? proto : "no protocol", family);
+        GMimeMultipart *mp = GMIME_MULTIPART(part);
+        if (g_mime_multipart_get_count(mp) != 2)
+                return sg_error_set(err, SG_ERR_MIME, "a multipart/signed with %d parts instead of 2",
+                                    g_mime_multipart_get_count(mp));
+        *ret_content = g_mime_multipart_get_part(mp, 0);
+        *ret_sig = g_mime_multipart_get_part(mp, 1);
+        if (!GMIME_IS_PART(*ret_sig))
+                return sg_error_set(err, SG_ERR_MIME, "the signature part is not a single part");
+        return SG_OK;
+}

@@ -352,20 +352,8 @@ sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int f
                                  t);
                 g_free(t);
         } else {
-                const char *proto = g_mime_object_get_content_type_parameter(part, "protocol");
-                GMimeMultipart *mp = GMIME_MULTIPART(part);
-                if (!proto || g_ascii_strcasecmp(proto, "application/pgp-signature") != 0)
-                        r = sg_error_set(err, SG_ERR_NOT_PGP, "the message is signed with %s, not OpenPGP",
-                                         proto ? proto : "no protocol");
-                else if (g_mime_multipart_get_count(mp) != 2)
-                        r = sg_error_set(err, SG_ERR_MIME, "a multipart/signed with %d parts instead of 2",
-                                         g_mime_multipart_get_count(mp));
-                else {
-                        content = g_mime_multipart_get_part(mp, 0);
-                        sigpart = g_mime_multipart_get_part(mp, 1);
-                        if (!GMIME_IS_PART(sigpart))
-                                r = sg_error_set(err, SG_ERR_MIME, "the signature part is not a single part");
-                }
+                static const char *const protocols[] = {"application/pgp-signature", NULL};
+                r = sg_mime_signed_parts(part, protocols, SG_ERR_NOT_PGP, "OpenPGP", &content, &sigpart, err);
         }
         GByteArray *sig = NULL;
         if (r == SG_OK) {

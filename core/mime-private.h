@@ -76,6 +76,12 @@ GMimeMessage *sg_mime_parse_fd(int fd, sg_err not_code, const char *not_message,
  * returns its descriptor at offset 0; -1 with *ret set on failure. */
 int sg_mime_canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret);
 
+/* The two parts of the multipart/signed `part` when its protocol is one of
+ * `protocols` (NULL-terminated; else `not_code`, naming `family`), it has
+ * exactly two parts and the second is a single part (else mime_invalid). */
+sg_err sg_mime_signed_parts(GMimeObject *part, const char *const *protocols, sg_err not_code, const char *family,
+                            GMimeObject **ret_content, GMimeObject **ret_sig, sg_error *err);
+
 /* Copies what `fd` holds, from its start, to `out`. */
 sg_err sg_mime_copy_fd(int fd, sg_sink *out, sg_error *err);
 

@@ -20,6 +20,7 @@
 #include "keys-private.h"
 #include "nss-private.h"
 #include "sealgate/keys.h"
+#include "sealgate/pgp.h"
 #include "sealgate/smime-nss.h"
 
 #define REASON_MAX 256
@@ -511,7 +512,7 @@ sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg
         if (r != SG_OK)
                 goto out;
         if (!o->no_pgp) {
-                gpgme_check_version(NULL);
+                (void) sg_pgp_gpgme_ready(); /* new_ctx says what is wrong, if anything */
                 r = new_ctx(o->gnupg_home, &ctx, err);
                 if (r != SG_OK)
                         goto out;

@@ -69,6 +69,11 @@ static void init(void) {
                   gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP) == GPG_ERR_NO_ERROR;
 }
 
+bool sg_pgp_gpgme_ready(void) {
+        pthread_once(&init_once, init);
+        return init_ok;
+}
+
 /* The one place a gpgme_error_t becomes an sg_err; `what` names the operation. */
 static sg_err map_error(gpgme_error_t e, const opctx *oc, const char *what, sg_error *err) {
         gpgme_err_code_t c = gpgme_err_code(e);
@@ -304,8 +309,7 @@ static struct gpgme_data_cbs sink_cbs = {.write = sink_write};
 
 /* A context on the keyring of `kr`; loopback pinentry, no network. */
 static sg_err new_ctx(const sg_pgp_keyring *kr, opctx *oc, gpgme_ctx_t *ret, sg_error *err) {
-        pthread_once(&init_once, init);
-        if (!init_ok)
+        if (!sg_pgp_gpgme_ready())
                 return sg_error_set(err, SG_ERR_INTERNAL, "GPGME or gpg cannot be used: install GnuPG 2.2 or later");
         gpgme_ctx_t ctx;
         gpgme_error_t e = gpgme_new(&ctx);

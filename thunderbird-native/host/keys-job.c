@@ -13,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gpgme.h>
-
 #include "dispatch.h"
 #include "keys-job.h"
 #include "sealgate/codec.h"
@@ -78,9 +76,6 @@ sg_keys_runner *sg_keys_runner_new(sg_keys_send_fn send, sg_keys_log_fn log, voi
         k->log = log;
         k->userdata = userdata;
         atomic_init(&k->done, false);
-        /* GPGME's first call must not race with another thread's (the pgp.*
-         * stream worker): make it here, in the main thread, before either. */
-        gpgme_check_version(NULL);
         return k;
 }
 

@@ -123,6 +123,12 @@ typedef struct sg_pgp_ops {
 /* The GPGME backend (core/pgp-gpgme.c); a static table. */
 const sg_pgp_ops *sg_pgp_gpgme(void);
 
+/* GPGME's one-time set-up (gpgme_check_version, which must not race with
+ * another thread's first GPGME call), made once whichever thread comes
+ * first; every user of GPGME in sealgate calls this before anything else.
+ * False when GPGME or GnuPG 2.2+ cannot be used. */
+bool sg_pgp_gpgme_ready(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,7 +12,7 @@
 
 #include "cli-io.h"
 #include "keys.h"
-#include "sealgate/codec.h"
+#include "sealgate/crypto-json.h"
 #include "sealgate/error.h"
 #include "sealgate/keys.h"
 #include "sealgate/smime-nss.h"

@@ -10,7 +10,7 @@
 
 #include "cli-io.h"
 #include "pgp.h"
-#include "sealgate/codec.h"
+#include "sealgate/crypto-json.h"
 #include "sealgate/error.h"
 #include "sealgate/mime-pgp.h"
 #include "sealgate/pgp.h"

@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 
 #include "cli-io.h"
-#include "sealgate/codec.h"
+#include "sealgate/crypto-json.h"
 #include "sealgate/error.h"
 #include "sealgate/mime-smime.h"
 #include "sealgate/smime-nss.h"

@@ -1,5 +1,5 @@
 /* sealgate Outlook add-in: the audit trail, the same JSON lines as on Linux
- * (core/audit.h formats them) in %LOCALAPPDATA%\sealgate\audit\
+ * (core/engine/sealgate/audit.h formats them) in %LOCALAPPDATA%\sealgate\audit\
  * audit-YYYY-MM-DD.jsonl unless the policy names another directory. */
 #ifndef SG_AUDITLOG_H
 #define SG_AUDITLOG_H

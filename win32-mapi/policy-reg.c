@@ -1,6 +1,6 @@
 /* sealgate on Windows: the policy from the registry, read into the builder
  * calls of policy.h in the same order and with the same checks and messages as
- * core/policy-json.c, so an admin meets the same text on both platforms. */
+ * core/json/policy-json.c, so an admin meets the same text on both platforms. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1042,7 +1042,7 @@ static sg_err read_trigger_into(rd *r, int si, size_t index, sg_trigger_spec *sp
                         e = check_trigger_keys(r, si, sub, spec->type, tv.s, path);
                 else if (k->slot == SG_TRIGGER_SLOT_ROUTE)
                         e = check_route_ref(r, spec->route, kp);
-                /* On Windows every pattern fails here (core/pattern-win32.c). */
+                /* On Windows every pattern fails here (core/platform/pattern-win32.c). */
                 else if (k->slot == SG_TRIGGER_SLOT_LIST && (e = sg_trigger_spec_check_patterns(spec, &bad, r->err))) {
                         char ip[PATH_MAX_LEN];
                         path_idx(ip, kp, bad);

@@ -1,5 +1,5 @@
 /* sealgate on Windows: the policy read from the registry (Group Policy, ADMX
- * in packaging/admx/) into the same builder calls as core/policy-json.c, with
+ * in packaging/admx/) into the same builder calls as core/json/policy-json.c, with
  * the same checks and the same messages. Layout: docs/admin/outlook.md. */
 #ifndef SEALGATE_POLICY_REG_H
 #define SEALGATE_POLICY_REG_H

@@ -185,7 +185,7 @@ try:
     check("pgp" in a and "smime" not in a and r["result"].get("smime_ready") is False and a.get("ready") is True,
           "methods [openpgp]: no S/MIME answer", r)
 
-    # The CLI prints the same per-recipient JSON (one function in core/codec.c).
+    # The CLI prints the same per-recipient JSON (one function in core/crypto/crypto-json.c).
     p = run(CLI, "keys", "lookup", "--json", "--profile", prof, "--certs", fx / "mallory.pem", "--homedir", gnupg,
             *addrs)
     try:

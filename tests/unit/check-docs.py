@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Docs are part of the feature: every stable error code (core/error.c) is in
+"""Docs are part of the feature: every stable error code (core/engine/error.c) is in
 docs/protocol.md's error table, and every top-level section of the example
 policy is in docs/admin/policy.md. Prints TAP."""
 import pathlib
@@ -9,8 +9,8 @@ import sys
 root = pathlib.Path(sys.argv[1])
 checks = []
 
-codes = re.findall(r'\[SG_(?:OK|ERR_[A-Z0-9_]+)\]\s*=\s*"([a-z0-9_]+)"', (root / "core/error.c").read_text())
-checks.append((len(codes) > 40, f"core/error.c names its codes ({len(codes)} found)"))
+codes = re.findall(r'\[SG_(?:OK|ERR_[A-Z0-9_]+)\]\s*=\s*"([a-z0-9_]+)"', (root / "core/engine/error.c").read_text())
+checks.append((len(codes) > 40, f"core/engine/error.c names its codes ({len(codes)} found)"))
 table = {m for m in re.findall(r"^\| `([a-z0-9_]+)` \|", (root / "docs/protocol.md").read_text(), re.M)}
 for c in codes:
     if c == "ok":

@@ -1,18 +1,45 @@
 #!/usr/bin/env python3
-"""Layering rule (docs/ARCHITECTURE.md): the pure core modules include only libc
-headers and sealgate's own; core/ never includes host, GTK, GLib or Outlook
-code; nothing includes a host header. Prints TAP."""
+"""Layering rule (docs/ARCHITECTURE.md), read from the folders of core/, not
+from lists of file names: a new file is checked the day it appears.
+
+  core/engine/    libc and engine/ only
+  core/platform/  engine/ and the system headers of its backends
+  core/json/      engine/, json/ and json-c
+  core/crypto/    engine/, json/, crypto/ and the crypto libraries
+  nothing outside platform/ includes a platform header; nothing includes a
+  host header (thunderbird-native/host/*.h) outside the host.
+Prints TAP."""
 import pathlib
 import re
 import sys
 
 root = pathlib.Path(sys.argv[1])
-PURE = ["error", "util", "addr", "detect", "policy", "frame", "audit"]
-# pure modules private to core/: source and private header, no public header
-PURE_PRIVATE = [("idna-common.c", "idna-private.h")]
+core = root / "core"
 LIBC = {
     "assert.h", "ctype.h", "errno.h", "inttypes.h", "limits.h", "stdarg.h", "stdbool.h",
     "stddef.h", "stdint.h", "stdio.h", "stdlib.h", "string.h", "time.h",
+}
+# the headers each folder's sealgate/ exports (and its private headers)
+def own(folder):
+    d = core / folder
+    return ({f"sealgate/{p.name}" for p in (d / "sealgate").glob("*.h")}
+            | {p.name for p in d.glob("*.h")})
+
+ENGINE, JSON, CRYPTO = own("engine"), own("json"), own("crypto")
+POSIX = {"unistd.h", "fcntl.h", "dirent.h", "pwd.h", "pthread.h", "poll.h", "strings.h", "ftw.h"}
+POSIX_PREFIX = ("sys/", "arpa/", "netinet/")
+PLATFORM_SYS = {"idn2.h", "windows.h"} | POSIX
+PLATFORM_PREFIX = ("pcre2", ) + POSIX_PREFIX
+CRYPTO_LIBS = ("openssl/", "nss", "pk11", "cert", "cms", "secoid", "secerr", "sechash", "prerror", "prio",
+               "prinit", "prtime", "plbase64", "pkcs12", "smime", "ssl", "keyhi", "secmod",
+               "gpgme", "gpg-error", "gmime/", "glib", "gio/", "libsoup/", "json-c/")
+ALLOWED = {
+    "engine": lambda i: i in LIBC or i in ENGINE,
+    "platform": lambda i: (i in LIBC or i in ENGINE or i in PLATFORM_SYS
+                           or i.startswith(PLATFORM_PREFIX) or i.startswith("sys/")),
+    "json": lambda i: i in LIBC or i in ENGINE or i in JSON or i.startswith("json-c/"),
+    "crypto": lambda i: (i in LIBC or i in ENGINE or i in JSON or i in CRYPTO or i in POSIX
+                         or i.startswith(POSIX_PREFIX) or i.startswith(CRYPTO_LIBS)),
 }
 inc_re = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 checks = []
@@ -20,42 +47,19 @@ checks = []
 def includes(path):
     return inc_re.findall(path.read_text(encoding="utf-8"))
 
-for name in PURE:
-    files = [root / "core" / f"{name}.c", root / "core/include/sealgate" / f"{name}.h"]
-    files += sorted((root / "core").glob(f"{name}-private.h"))
-    for f in files:
-        if not f.exists():
-            checks.append((False, f"{f.relative_to(root)} exists"))
-            continue
-        bad = [i for i in includes(f) if not (i in LIBC or i.startswith("sealgate/") or i.endswith("-private.h"))]
-        # the pure modules may call the interfaces idna.h and pattern.h, whose
-        # backends live in separate files
-        checks.append((not bad, f"{f.relative_to(root)} includes only libc and sealgate headers {bad or ''}"))
+folders = sorted(p.name for p in core.iterdir() if p.is_dir())
+checks.append((folders == sorted(ALLOWED), f"core/ holds exactly the folders {sorted(ALLOWED)} ({folders})"))
+for f in sorted(core.glob("*.[ch]")):
+    checks.append((False, f"{f.relative_to(root)} lives in a layer folder, not in core/ itself"))
+for folder, ok in ALLOWED.items():
+    for f in sorted((core / folder).rglob("*.[ch]")):
+        bad = [i for i in includes(f) if not ok(i)]
+        checks.append((not bad, f"{f.relative_to(root)} includes only what core/{folder}/ may {bad or ''}"))
 
-for pair in PURE_PRIVATE:
-    for name in pair:
-        f = root / "core" / name
-        if not f.exists():
-            checks.append((False, f"core/{name} exists"))
-            continue
-        bad = [i for i in includes(f) if not (i in LIBC or i.startswith("sealgate/") or i.endswith("-private.h"))]
-        checks.append((not bad, f"core/{name} includes only libc and sealgate headers {bad or ''}"))
-
-for f in sorted((root / "core").rglob("*.[ch]")):
-    bad = [i for i in includes(f) if re.match(r"(gtk|gdk|glib|gio|libsoup|windows|mapi|host|dispatch)", i)]
-    if f.name.startswith("mime"):
-        bad = [i for i in bad if not i.startswith(("glib", "gio"))]
-    # the Web Key Directory fetch is HTTPS through libsoup (GLib underneath)
-    if f.name == "keys-wkd.c":
-        bad = [i for i in bad if not i.startswith(("glib", "gio", "libsoup/"))]
-    # the Windows backends of idna.h and pattern.h (idna-win32.c, ...) call Win32
-    if f.name.endswith("-win32.c"):
-        bad = [i for i in bad if i != "windows.h"]
-    checks.append((not bad, f"{f.relative_to(root)} includes no UI, client or host header {bad or ''}"))
-
+HOST_HEADERS = {p.name for p in (root / "thunderbird-native/host").glob("*.h")}
 for sub in ["cli", "gtk-prompt", "win32-mapi", "core"]:
     for f in sorted((root / sub).rglob("*.[ch]")) if (root / sub).exists() else []:
-        bad = [i for i in includes(f) if i in ("dispatch.h", "host.h")]
+        bad = [i for i in includes(f) if pathlib.PurePath(i).name in HOST_HEADERS and not i.startswith("sealgate/")]
         checks.append((not bad, f"{f.relative_to(root)} uses no host code {bad or ''}"))
 
 for n, (ok, desc) in enumerate(checks, 1):

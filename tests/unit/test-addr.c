@@ -417,7 +417,7 @@ static void check_misc(void) {
         sg_mailbox_list_clear(NULL);
         sg_mailbox_clear(NULL);
 
-#ifdef _WIN32 /* core/idna-win32.c */
+#ifdef _WIN32 /* core/platform/idna-win32.c */
         SG_CHECK(strncmp(sg_idna_backend(), "Windows IdnToAscii", 18) == 0, "IDNA backend named (%s)",
                  sg_idna_backend());
 #else

@@ -41,7 +41,7 @@ static const struct row rows[] = {
 };
 
 #ifdef _WIN32
-/* core/pattern-win32.c: the Windows build has no regular-expression engine
+/* core/platform/pattern-win32.c: the Windows build has no regular-expression engine
  * yet, so every pattern is refused with a message an admin can act on (a
  * policy with a body_pattern trigger fails to load, it is never ignored). */
 static int windows_refuses_patterns(void) {

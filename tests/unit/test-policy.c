@@ -1174,7 +1174,7 @@ static const struct brow brows[] = {
          .spec = &(sg_trigger_spec){.type = SG_TRIGGER_BODY_PATTERN,
                                     .action = SG_ACTION_BLOCK,
                                     .list = LIST("ok", "a(b")},
-#ifdef _WIN32 /* core/pattern-win32.c refuses every pattern, the first one first */
+#ifdef _WIN32 /* core/platform/pattern-win32.c refuses every pattern, the first one first */
          .want = SG_ERR_REGEX, .substr = "pattern \"ok\": body_pattern is not supported by the Outlook add-in yet"},
 #else
          .want = SG_ERR_REGEX, .substr = "pattern \"a(b\": invalid pattern at offset 3"},
@@ -1695,7 +1695,7 @@ static void misc(void) {
 
 #ifdef _WIN32
 /* The Windows build has no regular-expression engine yet
- * (core/pattern-win32.c): a body_pattern trigger is refused when the policy
+ * (core/platform/pattern-win32.c): a body_pattern trigger is refused when the policy
  * is built, so a policy that has one never loads. The rows that need
  * patterns expect exactly that here instead. */
 static void windows_no_patterns(void) {

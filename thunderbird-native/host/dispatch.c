@@ -25,6 +25,7 @@
 #include "sealgate/audit.h"
 #include "sealgate/codec.h"
 #include "sealgate/frame.h"
+#include "sealgate/keys.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/policy.h"
 #include "sealgate/smime.h"

@@ -15,7 +15,7 @@
 
 #include "dispatch.h"
 #include "keys-job.h"
-#include "sealgate/codec.h"
+#include "sealgate/crypto-json.h"
 #include "sealgate/keys.h"
 #include "sealgate/tbprofile.h"
 #include "sealgate/util.h"

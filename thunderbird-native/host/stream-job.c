@@ -20,7 +20,7 @@
 #include <openssl/evp.h>
 
 #include "dispatch.h"
-#include "sealgate/codec.h"
+#include "sealgate/crypto-json.h"
 #include "sealgate/frame.h"
 #include "sealgate/mime-pgp.h"
 #include "sealgate/mime-smime.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json-private.h"
+#include "sealgate/json-util.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/util.h"
 

@@ -120,7 +120,7 @@ typedef struct sg_pgp_ops {
                                 sg_pgp_verify_result **ret_result, sg_error *err);
 } sg_pgp_ops;
 
-/* The GPGME backend (core/pgp-gpgme.c); a static table. */
+/* The GPGME backend (core/crypto/pgp-gpgme.c); a static table. */
 const sg_pgp_ops *sg_pgp_gpgme(void);
 
 /* GPGME's one-time set-up (gpgme_check_version, which must not race with

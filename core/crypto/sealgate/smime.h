@@ -133,7 +133,7 @@ typedef struct sg_smime_ops {
                                 sg_smime_verify_result **ret_result, sg_error *err);
 } sg_smime_ops;
 
-/* The OpenSSL 3 backend (core/smime-openssl.c); a static table. */
+/* The OpenSSL 3 backend (core/crypto/smime-openssl.c); a static table. */
 const sg_smime_ops *sg_smime_openssl(void);
 
 /* Names for options and output: "aes256-cbc", "sha256"; NULL if unknown. */

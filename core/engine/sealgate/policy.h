@@ -353,7 +353,7 @@ const char *sg_choice_kind_name(sg_choice_kind k); /* "encrypt", "route", "send"
 bool sg_choice_kind_from_name(const char *name, sg_choice_kind *ret);
 
 /* ---- The keys of a trigger, described once for the policy readers
- * (core/policy-json.c, win32-mapi/policy-reg.c): which keys each trigger type
+ * (core/json/policy-json.c, win32-mapi/policy-reg.c): which keys each trigger type
  * takes, of what kind, within which limits, and which field of
  * sg_trigger_spec each fills. A reader converts a value to the key's kind
  * (with its own "expected ..." message), then sg_trigger_spec_set checks and

@@ -1,5 +1,5 @@
 /* sealgate: json-c helpers shared by the policy reader and the codec. */
-#include "json-private.h"
+#include "sealgate/json-util.h"
 
 const char *sg_json_type_desc(json_object *v) {
         switch (json_object_get_type(v)) {

@@ -23,7 +23,7 @@ sg_err sg_smime_nss_init(const char *dbdir, sg_error *err);
  * called when not open. */
 void sg_smime_nss_shutdown(void);
 
-/* The NSS backend (core/smime-nss.c); a static table. Requires
+/* The NSS backend (core/crypto/smime-nss.c); a static table. Requires
  * sg_smime_nss_init(). With this backend:
  *   - recipients of encrypt are certificate files (PEM/DER) or, when no such
  *     file exists, an email address or nickname found in the database;

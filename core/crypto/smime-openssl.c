@@ -27,45 +27,6 @@
 
 #define CHUNK 65536
 
-/* ---- Names. */
-
-static const char *const cipher_names[] = {
-        [SG_SMIME_AES256_CBC] = "aes256-cbc",
-        [SG_SMIME_AES256_GCM] = "aes256-gcm",
-        [SG_SMIME_AES128_CBC] = "aes128-cbc",
-};
-static const char *const digest_names[] = {
-        [SG_SMIME_SHA256] = "sha256",
-        [SG_SMIME_SHA384] = "sha384",
-        [SG_SMIME_SHA512] = "sha512",
-};
-
-const char *sg_smime_cipher_name(sg_smime_cipher c) {
-        return (unsigned) c < sizeof cipher_names / sizeof *cipher_names ? cipher_names[c] : NULL;
-}
-
-bool sg_smime_cipher_from_name(const char *name, sg_smime_cipher *ret) {
-        for (unsigned i = 0; name && i < sizeof cipher_names / sizeof *cipher_names; i++)
-                if (strcasecmp(name, cipher_names[i]) == 0) {
-                        *ret = (sg_smime_cipher) i;
-                        return true;
-                }
-        return false;
-}
-
-const char *sg_smime_digest_name(sg_smime_digest d) {
-        return (unsigned) d < sizeof digest_names / sizeof *digest_names ? digest_names[d] : NULL;
-}
-
-bool sg_smime_digest_from_name(const char *name, sg_smime_digest *ret) {
-        for (unsigned i = 0; name && i < sizeof digest_names / sizeof *digest_names; i++)
-                if (strcasecmp(name, digest_names[i]) == 0) {
-                        *ret = (sg_smime_digest) i;
-                        return true;
-                }
-        return false;
-}
-
 /* ---- Error mapping: the only place OpenSSL's reasons become sg_err. */
 
 enum op { OP_LOAD_KEY, OP_LOAD_CERT, OP_PARSE, OP_ENCRYPT, OP_DECRYPT, OP_SIGN, OP_VERIFY };
@@ -1048,26 +1009,6 @@ static sg_err ossl_sign(const sg_smime_key *key, sg_smime_digest digest, sg_sour
 
 /* ---- verify */
 
-sg_smime_verify_result *sg_smime_verify_result_free(sg_smime_verify_result *r) {
-        if (!r)
-                return NULL;
-        for (size_t i = 0; i < r->n_signers; i++) {
-                sg_smime_signer *s = &r->signers[i];
-                free(s->subject);
-                free(s->issuer);
-                free(s->serial);
-                for (size_t j = 0; j < s->n_emails; j++)
-                        free(s->emails[j]);
-                free(s->emails);
-                free(s->chain_error);
-                free(s->usage_error);
-                free(s->digest);
-        }
-        free(r->signers);
-        free(r);
-        return NULL;
-}
-
 static sg_err load_trust(const sg_smime_trust *trust, X509_STORE **ret, sg_error *err) {
         X509_STORE *st = X509_STORE_new();
         if (!st)
@@ -1307,8 +1248,21 @@ static sg_err ossl_verify_opaque(const sg_smime_trust *trust, sg_source *in, con
         return r;
 }
 
+static sg_err ossl_init(const char *dbdir, sg_error *err) {
+        if (dbdir)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the OpenSSL backend takes no certificate database");
+        return SG_OK;
+}
+
+static void ossl_cleanup(void) {
+}
+
 static const sg_smime_ops openssl_ops = {
         .name = "openssl",
+        .supports = SG_SMIME_SUPPORTS_KEY_FILES | SG_SMIME_SUPPORTS_CA_DIR | SG_SMIME_SUPPORTS_SYSTEM_TRUST |
+                    SG_SMIME_SUPPORTS_ENCRYPT_GCM | SG_SMIME_SUPPORTS_DECRYPT_GCM,
+        .init = ossl_init,
+        .cleanup = ossl_cleanup,
         .encrypt = ossl_encrypt,
         .decrypt = ossl_decrypt,
         .sign = ossl_sign,

@@ -859,16 +859,24 @@ sg_err sg_policy_evaluate(const sg_policy *p, const sg_message *msg, sg_decision
         sg_err r = check_message(msg, err);
         if (r)
                 return r;
-        struct eval ev = {.p = p, .msg = msg, .err = err};
+        /* The content triggers read the normalised text (policy-text.c). */
+        struct policy_text view;
+        if ((r = policy_text_view(p, msg, &view, err)))
+                return r;
+        struct eval ev = {.p = p, .msg = &view.msg, .err = err};
         ev.d = calloc(1, sizeof *ev.d);
-        if (!ev.d)
+        if (!ev.d) {
+                policy_text_clear(&view);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
         ev.d->prompt_timeout_seconds = p->prompt_timeout;
         if (p->justification_header && !(ev.d->justification_header = sg_strdup(p->justification_header))) {
                 free(ev.d);
+                policy_text_clear(&view);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         }
         r = evaluate(&ev);
+        policy_text_clear(&view);
         for (size_t i = 0; i < ev.n_reasons; i++)
                 reason_clear(&ev.reasons[i].r);
         free(ev.reasons);

@@ -148,4 +148,20 @@ static inline char *trimmed_dup(const char *s, size_t n) {
         return sg_strndup(s, n);
 }
 
+/* policy-text.c: the normalised view of a message the content triggers read
+ * (textnorm.h). `msg` borrows from the caller's message except where a field
+ * was normalised; release with policy_text_clear(). */
+struct policy_text {
+        sg_message msg;
+        sg_attachment *attachments; /* copy, when a name was normalised */
+        sg_header *headers;         /* copy, when a value was normalised */
+        char **owned;
+        size_t n_owned, cap_owned;
+};
+sg_err policy_text_view(const sg_policy *p, const sg_message *m, struct policy_text *ret, sg_error *err);
+void policy_text_clear(struct policy_text *nm);
+/* A policy list entry (keyword, extension, header value) normalised the
+ * same way, as an owned string. */
+sg_err policy_text_entry(const char *s, size_t len, char **ret, sg_error *err);
+
 #endif

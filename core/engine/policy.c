@@ -711,6 +711,9 @@ static bool valid_media_type(const char *s) {
         return true;
 }
 
+static sg_err list_entry_copy(const sg_trigger_spec *spec, const char *s, size_t n, size_t i, char **ret,
+                              sg_error *err);
+
 /* Copy and check one list entry for a trigger of type `t`. */
 static sg_err list_entry(const sg_trigger_spec *spec, size_t i, char **ret, sg_error *err) {
         const char *s = spec->list[i];
@@ -722,6 +725,26 @@ static sg_err list_entry(const sg_trigger_spec *spec, size_t i, char **ret, sg_e
                 return sg_error_set(err, SG_ERR_LIMIT, "list entry %zu is longer than %zu bytes", i, max);
         if (!sg_utf8_valid(s, n))
                 return sg_error_set(err, SG_ERR_POLICY_INVALID, "list entry %zu is not valid UTF-8", i);
+        /* Keywords, extensions and header values are compared with the
+         * normalised message text, so they are normalised alike. */
+        char *norm = NULL;
+        if (spec->type == SG_TRIGGER_ATTACHMENT_EXTENSION || spec->type == SG_TRIGGER_SUBJECT_KEYWORD ||
+            spec->type == SG_TRIGGER_HEADER) {
+                sg_err r = policy_text_entry(s, n, &norm, err);
+                if (r) {
+                        sg_error_prefix(err, "list entry %zu", i);
+                        return r;
+                }
+                s = norm;
+                n = strlen(norm);
+        }
+        sg_err r = list_entry_copy(spec, s, n, i, ret, err);
+        free(norm);
+        return r;
+}
+
+static sg_err list_entry_copy(const sg_trigger_spec *spec, const char *s, size_t n, size_t i, char **ret,
+                              sg_error *err) {
         char *v;
         switch (spec->type) {
         case SG_TRIGGER_ATTACHMENT_EXTENSION: {

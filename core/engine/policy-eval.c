@@ -150,6 +150,7 @@ struct eval {
         size_t n_reasons, cap_reasons;
         const char **ext_domains; /* borrowed from the recipients */
         size_t n_ext_domains;
+        sg_pattern_budget budget; /* SG_PATTERN_BUDGET_MS for all body patterns together */
         sg_error *err;
 };
 
@@ -393,8 +394,8 @@ static sg_err eval_trigger(struct eval *ev, const struct trigger *t) {
                 code = SG_REASON_BODY_PATTERN;
                 for (size_t k = 0; k < t->n_list; k++) {
                         bool found = false;
-                        r = sg_pattern_search(t->patterns[k], m->body ? m->body : "", m->body ? m->body_len : 0, &found,
-                                              ev->err);
+                        r = sg_pattern_search_budget(t->patterns[k], m->body ? m->body : "", m->body ? m->body_len : 0,
+                                                     &ev->budget, &found, ev->err);
                         if (r) {
                                 sg_error_prefix(ev->err, "trigger \"%s\", pattern \"%.80s\"", t->id, t->list[k]);
                                 reason_clear(&tmp);
@@ -863,7 +864,10 @@ sg_err sg_policy_evaluate(const sg_policy *p, const sg_message *msg, sg_decision
         struct policy_text view;
         if ((r = policy_text_view(p, msg, &view, err)))
                 return r;
-        struct eval ev = {.p = p, .msg = &view.msg, .err = err};
+        struct eval ev = {.p = p,
+                          .msg = &view.msg,
+                          .budget = {.remaining_us = (uint64_t) SG_PATTERN_BUDGET_MS * 1000u},
+                          .err = err};
         ev.d = calloc(1, sizeof *ev.d);
         if (!ev.d) {
                 policy_text_clear(&view);

@@ -59,7 +59,8 @@ typedef void (*sg_host_log_fn)(void *userdata, const char *line);
 
 /* Formats one log line (at most 1023 bytes; line breaks become spaces) and
  * hands it to `log` (NULL: nothing). The host's modules log through it. */
-void sg_host_vlogf(sg_host_log_fn log, void *userdata, const char *fmt, va_list ap);
+void sg_host_vlogf(sg_host_log_fn log, void *userdata, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
 void sg_host_set_log(sg_host *h, sg_host_log_fn fn, void *userdata);
 
 /* How the host was started, for the `doctor` op: `manifest_path` and

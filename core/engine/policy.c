@@ -754,7 +754,8 @@ static sg_err list_entry(const sg_trigger_spec *spec, size_t i, char **ret, sg_e
                 if (!same) {
                         r = sg_error_set(err, SG_ERR_POLICY_INVALID,
                                          "list entry %zu: the body is matched after normalisation (full-width "
-                                         "letters and digits, circled digits and other compatibility characters become plain text), "
+                                         "letters and digits, circled digits and other compatibility characters become "
+                                         "plain text), "
                                          "so this pattern cannot match as written; write it as \"%.200s\"",
                                          i, norm);
                         free(norm);

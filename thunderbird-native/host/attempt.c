@@ -80,8 +80,10 @@ sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *c
                 };
                 r = sg_audit_format(&rec, &line, &len, &e);
         }
+        if (!r && !h->audit_writer && !(h->audit_writer = sg_audit_writer_new()))
+                r = sg_error_set(&e, SG_ERR_NOMEM, "out of memory");
         if (!r)
-                r = sg_audit_append(dir, now, line, only_check ? 0 : len, &e);
+                r = sg_audit_writer_append(h->audit_writer, dir, now, line, only_check ? 0 : len, &e);
         free(dir);
         free(line);
         if (!r)

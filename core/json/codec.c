@@ -534,13 +534,14 @@ static void jw_choice_id(sg_jw *w, const sg_choice *c) {
                 return;
         }
         const char *r = c->route ? c->route : "";
-        size_t len = strlen("route:") + strlen(r) + 1;
+        size_t rl = strlen(r), len = 6 + rl + 1;
         char small[128], *id = len <= sizeof small ? small : malloc(len);
         if (!id) {
                 w->failed = true;
                 return;
         }
-        snprintf(id, len, "route:%s", r);
+        memcpy(id, "route:", 6);
+        memcpy(id + 6, r, rl + 1);
         sg_jw_string(w, id);
         if (id != small)
                 free(id);

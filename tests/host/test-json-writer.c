@@ -6,6 +6,7 @@
  * t-*.in.json, plus generated messages), and for every single byte and
  * random strings. Usage: test-json-writer DATA-DIR. Prints TAP. */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,19 @@ static void strings(void) {
                 free(b);
         }
         SG_CHECK(!bad, "every byte 0x01..0xff is escaped as json-c escapes it");
+        static const int64_t ints[] = {0, 1, -1, 9, 10, -10, 300, 65536, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
+        bad = 0;
+        for (size_t i = 0; i < sizeof ints / sizeof ints[0] && !bad; i++) {
+                sg_jw w = {0};
+                sg_jw_int(&w, ints[i]);
+                char *a = sg_jw_take(&w, NULL), *b = plain(json_object_new_int64(ints[i]));
+                bad = !a || !b || strcmp(a, b) != 0;
+                if (bad)
+                        sg_test_diag("integer: writer %s, json-c %s", a ? a : "(null)", b ? b : "(null)");
+                free(a);
+                free(b);
+        }
+        SG_CHECK(!bad, "integers, INT64_MIN and INT64_MAX included, are written as json-c writes them");
         srand(7);
         bad = 0;
         for (int i = 0; i < 2000 && !bad; i++) {

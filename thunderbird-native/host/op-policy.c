@@ -140,16 +140,28 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
                 return e;
         }
 
-        json_object *r = sg_decision_to_json(d);
-        if (!r || json_object_object_add(r, "attempt", json_object_new_string(a.id)) != 0) {
-                json_object_put(r);
+        /* The response written straight into one buffer: {"id":…,"result":
+         * {the decision…,"attempt":…}}, the text sg_decision_to_json's tree
+         * would give. */
+        sg_jw w = {0};
+        sg_jw_raw(&w, "{\"id\":", 6);
+        sg_jw_raw(&w, id_json, strlen(id_json));
+        sg_jw_key(&w, "result");
+        sg_jw_object_begin(&w);
+        sg_decision_write_json_members(&w, d);
+        sg_jw_key(&w, "attempt");
+        sg_jw_string(&w, a.id);
+        sg_jw_object_end(&w);
+        sg_jw_object_end(&w);
+        char *text = sg_jw_take(&w, NULL);
+        if (!text) {
                 _host_attempt_clear(&a);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the decision");
         }
         struct attempt *slot = _host_attempt_slot(h);
         a.seq = ++h->attempt_seq;
         *slot = a;
-        out->result = r;
+        out->response = text;
         return SG_OK;
 }
 

@@ -172,7 +172,7 @@ static int dispatch_object(sg_host *h, json_object *req, json_object *fallback_i
         }
         switch (o->kind) {
         case OP_SYNC:
-                ret->response = sg_host_result_response(id_json, out.result);
+                ret->response = out.response ? out.response : sg_host_result_response(id_json, out.result);
                 ret->id_json = id_json;
                 return 0;
         case OP_DEFERRED:

@@ -15,7 +15,7 @@
 #include "sealgate/crypto-json.h"
 #include "sealgate/error.h"
 #include "sealgate/keys.h"
-#include "sealgate/smime-nss.h"
+#include "sealgate/smime.h"
 #include "sealgate/tbprofile.h"
 
 enum {
@@ -174,7 +174,7 @@ int sg_cli_keys(int argc, char **argv) {
         o.nss_db = profile;
         sg_keys_result *res = NULL;
         sg_err r = sg_keys_lookup((const char *const *) argv + optind, (size_t) (argc - optind), &o, &res, &err);
-        sg_smime_nss_shutdown();
+        sg_smime_backend("nss")->cleanup(); /* keys lookup opened NSS through it */
         free(found);
         if (r != SG_OK)
                 return fail(&err);

@@ -12,7 +12,6 @@
 #include "sealgate/crypto-json.h"
 #include "sealgate/error.h"
 #include "sealgate/mime-smime.h"
-#include "sealgate/smime-nss.h"
 #include "sealgate/smime.h"
 #include "sealgate/stream.h"
 #include "smime.h"
@@ -113,14 +112,13 @@ static sg_err begin(sg_cli_crypto_opts *c, sg_error *err) {
         opts *o = of(c);
         if (c->passphrase)
                 o->key.passphrase = c->passphrase;
-        o->ops = sg_smime_openssl();
-        if (o->nss_db) {
-                sg_err r = sg_smime_nss_init(o->nss_db, err);
-                if (r != SG_OK)
-                        return r;
-                o->ops = sg_smime_nss();
-        }
-        return SG_OK;
+        /* --nss-db picks the backend with a database; the default otherwise */
+        sg_err r = sg_smime_backend_open(o->nss_db ? "nss" : NULL, o->nss_db, &o->ops, err);
+        if (r != SG_OK)
+                return r;
+        /* ask before trying: an option the backend cannot honour fails here */
+        bool gcm = strcmp(c->cmd, "encrypt") == 0 && o->cipher == SG_SMIME_AES256_GCM;
+        return sg_smime_check_options(o->ops, strcmp(c->cmd, "verify") == 0 ? &o->trust : NULL, gcm, err);
 }
 
 static void verdict(opts *o) {
@@ -250,6 +248,7 @@ int sg_cli_smime(int argc, char **argv) {
         static opts o;
         memset(&o, 0, sizeof o);
         int rc = sg_cli_crypto_main(&smime, &o.c, argc, argv);
-        sg_smime_nss_shutdown(); /* a no-op when --nss-db did not open it */
+        if (o.ops)
+                o.ops->cleanup();
         return rc;
 }

@@ -124,6 +124,7 @@ static sg_err get_array(json_object *o, const char *key, const char *path, size_
 
 static sg_err element_object(json_object *a, size_t i, const char *key, json_object **ret, sg_error *err) {
         json_object *v = json_object_array_get_idx(a, i);
+        *ret = NULL;
         if (!json_object_is_type(v, json_type_object))
                 return sg_error_set(err, SG_ERR_REQUEST, "%s[%zu]: expected an object, got %s", key, i, type_word(v));
         *ret = v;

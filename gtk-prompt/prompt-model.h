@@ -9,9 +9,10 @@
 
 #include "sealgate/error.h"
 #include "sealgate/policy.h"
+#include "sealgate/prompt-proto.h"
 
 /* ---- Named limits on the input (stdin, from the host) */
-#define SG_PROMPT_INPUT_MAX         (8u << 20)                   /* bytes of JSON */
+/* SG_PROMPT_INPUT_MAX (bytes of JSON): sealgate/prompt-proto.h, shared with the host */
 #define SG_PROMPT_JSON_DEPTH        16                           /* nesting of the JSON document */
 #define SG_PROMPT_RECIPIENTS_MAX    SG_MSG_RECIPIENTS_MAX        /* 10000 */
 #define SG_PROMPT_REASONS_MAX       (SG_POLICY_TRIGGERS_MAX + 1) /* 257: built-in + one per trigger */

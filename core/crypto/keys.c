@@ -22,6 +22,7 @@
 #include "sealgate/keys.h"
 #include "sealgate/pgp.h"
 #include "sealgate/smime-nss.h"
+#include "sealgate/smime.h"
 
 #define REASON_MAX 256
 
@@ -203,7 +204,10 @@ static void smime_lookup(const char *addr, CERTCertList *db, CERTCertList *store
 }
 
 static sg_err smime_sources(const sg_keys_options *o, CERTCertList **ret_db, CERTCertList **ret_store, sg_error *err) {
-        sg_err r = sg_smime_nss_init(o->nss_db, err);
+        /* the certificates are read through NSS: its backend, opened at the
+         * one selection point (smime.c), and left open as keys.h says */
+        const sg_smime_ops *nss = NULL;
+        sg_err r = sg_smime_backend_open("nss", o->nss_db, &nss, err);
         if (r != SG_OK)
                 return r;
         size_t count = 0;

@@ -950,6 +950,9 @@ static sg_err nss_verify_opaque(const sg_smime_trust *trust, sg_source *in, cons
 
 static const sg_smime_ops nss_ops = {
         .name = "nss",
+        .supports = SG_SMIME_SUPPORTS_DATABASE,
+        .init = sg_smime_nss_init,
+        .cleanup = sg_smime_nss_shutdown,
         .encrypt = nss_encrypt,
         .decrypt = nss_decrypt,
         .sign = nss_sign,

@@ -488,7 +488,7 @@ static void test_japanese(void) {
                                 en[k++] = s;
                         else {
                                 SG_CHECK(s && strcmp(s, en[k]) != 0, "ja: reason \"%s\" translated: %s",
-                                         sg_reason_code_name((sg_reason_code) c), s);
+                                         sg_reason_code_name((sg_reason_code) c), s ? s : "(null)");
                                 g_free(s);
                                 k++;
                         }
@@ -499,7 +499,7 @@ static void test_japanese(void) {
                                 en[k++] = s;
                         else {
                                 SG_CHECK(s && strcmp(s, en[k]) != 0, "ja: label for %s translated: %s", choices[c].id,
-                                         s);
+                                         s ? s : "(null)");
                                 g_free(s);
                                 k++;
                         }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ops-common.h"
+#include "sealgate/digest.h"
 #include "sealgate/error.h"
 #include "sealgate/smime.h"
 #include "sealgate/stream.h"
@@ -263,6 +264,52 @@ static void gcm_tests(void) {
         SG_CHECK(before >= 0 && peak > 0 && peak < 48 * 1024, "decrypting 64 MiB of aes256-gcm takes under 48 MiB");
 }
 
+/* The one selection point (smime.c): names, the default, the capability
+ * bits, and the options refused before a backend is tried. */
+static void backend_selection(void) {
+        sg_error e = {0};
+        const sg_smime_ops *ossl = sg_smime_backend(NULL), *nss = sg_smime_backend("nss");
+        SG_CHECK(ossl && strcmp(ossl->name, "openssl") == 0 && sg_smime_backend("openssl") == ossl &&
+                         sg_smime_backend_at(0) == ossl,
+                 "the default backend is OpenSSL");
+        SG_CHECK(nss && strcmp(nss->name, "nss") == 0 && sg_smime_backend_at(1) == nss && !sg_smime_backend_at(2),
+                 "the NSS backend is the second of two");
+        SG_CHECK(!sg_smime_backend("gnutls") && !sg_smime_supports(NULL, 0), "an unknown backend: NULL");
+        const sg_smime_ops *got = NULL;
+        SG_CHECK(sg_smime_backend_open("gnutls", NULL, &got, &e) == SG_ERR_INVALID_ARGUMENT && !got,
+                 "opening an unknown backend: invalid_argument");
+        SG_CHECK(sg_smime_backend_open(NULL, "/tmp", &got, &e) == SG_ERR_INVALID_ARGUMENT && !got,
+                 "a database given to OpenSSL: invalid_argument");
+        SG_CHECK(sg_smime_backend_open("openssl", NULL, &got, &e) == SG_OK && got == ossl, "OpenSSL opens");
+        got->cleanup();
+        SG_CHECK(sg_smime_supports(ossl, SG_SMIME_SUPPORTS_CA_DIR | SG_SMIME_SUPPORTS_ENCRYPT_GCM |
+                                                 SG_SMIME_SUPPORTS_DECRYPT_GCM | SG_SMIME_SUPPORTS_KEY_FILES) &&
+                         !sg_smime_supports(ossl, SG_SMIME_SUPPORTS_DATABASE),
+                 "OpenSSL: key files, ca_dir, AES-GCM; no database");
+        SG_CHECK(sg_smime_supports(nss, SG_SMIME_SUPPORTS_DATABASE) &&
+                         !sg_smime_supports(nss, SG_SMIME_SUPPORTS_CA_DIR) &&
+                         !sg_smime_supports(nss, SG_SMIME_SUPPORTS_ENCRYPT_GCM) &&
+                         !sg_smime_supports(nss, SG_SMIME_SUPPORTS_DECRYPT_GCM),
+                 "NSS: a database; no ca_dir, no AES-GCM");
+        sg_smime_trust dir = {.ca_dir = "/etc/ssl/certs"};
+        SG_CHECK(sg_smime_check_options(nss, &dir, false, &e) == SG_ERR_INVALID_ARGUMENT,
+                 "ca_dir asked of NSS: invalid_argument before trying");
+        SG_CHECK(sg_smime_check_options(nss, NULL, true, &e) == SG_ERR_UNKNOWN_ALGORITHM,
+                 "AES-GCM encryption asked of NSS: unknown_algorithm before trying");
+        SG_CHECK(sg_smime_check_options(ossl, &dir, true, &e) == SG_OK, "both asked of OpenSSL: fine");
+}
+
+/* digest.h: SHA-256 of "abc" (FIPS 180-2), in two chunks. */
+static void sha256_helper(void) {
+        char hex[SG_SHA256_HEX_LEN + 1];
+        sg_sha256 *h = sg_sha256_new();
+        bool ok = h && sg_sha256_update(h, "a", 1) && sg_sha256_update(h, "bc", 2) && sg_sha256_final_hex(h, hex);
+        SG_CHECK(ok && strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
+                 "sha256(\"abc\") in two chunks");
+        sg_sha256_free(h);
+        SG_CHECK(sg_sha256_free(NULL) == NULL, "sg_sha256_free(NULL)");
+}
+
 int main(int argc, char **argv) {
         if (!SG_CHECK(ops_start(argc, argv, "test-smime-ops MAKE_FIXTURES", "ops", false, NULL), "fixtures made"))
                 return sg_test_done();
@@ -363,6 +410,8 @@ int main(int argc, char **argv) {
         free(enc.data);
         free(out.data);
 
+        backend_selection();
+        sha256_helper();
         ops_cleanup(NULL);
         return sg_test_done();
 }

@@ -1,4 +1,4 @@
-/* Unit tests of policy.c, as tables: evaluation rows (policy setup, message,
+/* Unit tests of the policy engine (policy-schema.c, policy.c, policy-eval.c), as tables: evaluation rows (policy setup, message,
  * expected action, recipients, reasons, choices, route/encryption details),
  * evaluation error rows, builder error rows; then the limits one past, and
  * 10,000 recipients against 10,000 domains checked for correctness. */

@@ -31,10 +31,11 @@ void sg_smime_nss_shutdown(void);
  *     certificate in the database (sign; decrypt finds the key by the
  *     message's recipients and ignores it), .passphrase the database
  *     password (NULL: none), .cert_path unused;
- *   - sg_smime_trust.ca_file adds trust anchors to the database's trust;
- *     ca_dir is not supported (invalid_argument); system is ignored;
- *   - SG_SMIME_AES256_GCM is refused (unknown_algorithm): NSS writes no
- *     AuthEnvelopedData. */
+ *   - sg_smime_trust.ca_file adds trust anchors to the database's trust.
+ * What it cannot do is in its `supports` bits (SG_SMIME_SUPPORTS_DATABASE
+ * only): no ca_dir, no system trust (ignored), no AES-GCM either way (NSS
+ * writes and reads no AuthEnvelopedData). Its init and cleanup are the two
+ * functions above. */
 const sg_smime_ops *sg_smime_nss(void);
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 /* sealgate: S/MIME (RFC 5652 CMS) operations behind a table, one table per
- * backend (OpenSSL now; NSS later). The table works on CMS objects in DER/BER
- * over sources and sinks; the MIME wrapping is in mime-smime.h. */
+ * backend (OpenSSL in smime-openssl*.c, NSS in smime-nss.c), chosen in one
+ * place, sg_smime_backend() (smime.c). The table works on CMS objects in
+ * DER/BER over sources and sinks; the MIME wrapping is in mime-smime.h. */
 #ifndef SEALGATE_SMIME_H
 #define SEALGATE_SMIME_H
 
@@ -82,8 +83,27 @@ sg_smime_verify_result *sg_smime_verify_result_free(sg_smime_verify_result *r);
 /* The operations of one backend. Every function reads `in` to its end or
  * fails; on failure, what was already written to a sink must be discarded by
  * the caller (decryption output is only authenticated at the end). */
+/* What a backend can do beyond the common ground, as bits of
+ * sg_smime_ops.supports (curl's SSLSUPP_*): callers ask sg_smime_supports()
+ * before they hand a backend an option, rather than find out by failing. */
+#define SG_SMIME_SUPPORTS_KEY_FILES    (1u << 0) /* sg_smime_key.path is a PKCS#12 or PEM file */
+#define SG_SMIME_SUPPORTS_DATABASE     (1u << 1) /* init() opens a certificate database (keys by nickname) */
+#define SG_SMIME_SUPPORTS_CA_DIR       (1u << 2) /* sg_smime_trust.ca_dir (a hashed directory) */
+#define SG_SMIME_SUPPORTS_SYSTEM_TRUST (1u << 3) /* sg_smime_trust.system (else it is ignored) */
+#define SG_SMIME_SUPPORTS_ENCRYPT_GCM  (1u << 4) /* encrypt with SG_SMIME_AES256_GCM (AuthEnvelopedData) */
+#define SG_SMIME_SUPPORTS_DECRYPT_GCM  (1u << 5) /* decrypt AuthEnvelopedData */
+
 typedef struct sg_smime_ops {
-        const char *name; /* "openssl" */
+        const char *name;  /* "openssl", "nss" */
+        unsigned supports; /* SG_SMIME_SUPPORTS_* */
+
+        /* Set the backend up before the first operation: `dbdir` is the
+         * certificate database to open (only with SG_SMIME_SUPPORTS_DATABASE;
+         * NULL: none). Calling it again is allowed. cleanup() releases what
+         * init() took, after the last operation; it may be called when init()
+         * was not. */
+        sg_err (*init)(const char *dbdir, sg_error *err);
+        void (*cleanup)(void);
 
         /* Encrypt `in` to every recipient into CMS (BER) on `out`, streaming.
          * `recipients`: certificate files (OpenSSL: PEM or DER). Refuses an
@@ -133,7 +153,28 @@ typedef struct sg_smime_ops {
                                 sg_smime_verify_result **ret_result, sg_error *err);
 } sg_smime_ops;
 
-/* The OpenSSL 3 backend (core/crypto/smime-openssl.c); a static table. */
+/* ---- Choosing a backend: the one selection point, used by the CLI, the
+ * host and keys lookup alike. */
+
+/* The backend called `name` ("openssl", "nss"), or with NULL the default
+ * (OpenSSL); NULL if no such backend is built in. A static table. */
+const sg_smime_ops *sg_smime_backend(const char *name);
+/* The i-th backend built in (0 is the default), NULL past the last. */
+const sg_smime_ops *sg_smime_backend_at(size_t i);
+/* sg_smime_backend(name), then its init(dbdir): *ret is set only on SG_OK.
+ * SG_ERR_INVALID_ARGUMENT for an unknown name or a database given to a
+ * backend without SG_SMIME_SUPPORTS_DATABASE; else init()'s errors. The
+ * caller calls (*ret)->cleanup() after the last operation. */
+sg_err sg_smime_backend_open(const char *name, const char *dbdir, const sg_smime_ops **ret, sg_error *err);
+/* Whether `ops` has every bit of `what`; false for NULL. */
+bool sg_smime_supports(const sg_smime_ops *ops, unsigned what);
+/* Ask before trying: the trust options and an AES-GCM encryption that `ops`
+ * cannot honour are refused here (ca_dir: SG_ERR_INVALID_ARGUMENT; GCM:
+ * SG_ERR_UNKNOWN_ALGORITHM), as the backend would refuse them. */
+sg_err sg_smime_check_options(const sg_smime_ops *ops, const sg_smime_trust *trust, bool gcm_encrypt, sg_error *err);
+
+/* The backends' own tables (smime-openssl.c, smime-nss.c): prefer
+ * sg_smime_backend(). */
 const sg_smime_ops *sg_smime_openssl(void);
 
 /* Names for options and output: "aes256-cbc", "sha256"; NULL if unknown. */

@@ -740,6 +740,29 @@ static sg_err list_entry(const sg_trigger_spec *spec, size_t i, char **ret, sg_e
                 }
                 s = norm;
                 n = strlen(norm);
+        } else if (spec->type == SG_TRIGGER_BODY_PATTERN) {
+                /* A pattern is matched against the normalised body, and a
+                 * regular expression cannot be normalised for the admin (a
+                 * full-width parenthesis would become a group): one that
+                 * normalisation would change could never match as written. */
+                sg_err r = policy_text_entry(s, n, &norm, err);
+                if (r) {
+                        sg_error_prefix(err, "list entry %zu", i);
+                        return r;
+                }
+                bool same = strlen(norm) == n && memcmp(norm, s, n) == 0;
+                if (!same) {
+                        r = sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                         "list entry %zu: the body is matched after normalisation (full-width "
+                                         "letters and digits, circled digits and other compatibility characters become "
+                                         "plain text), "
+                                         "so this pattern cannot match as written; write it as \"%.200s\"",
+                                         i, norm);
+                        free(norm);
+                        return r;
+                }
+                free(norm);
+                norm = NULL;
         }
         sg_err r = list_entry_copy(spec, s, n, i, ret, err);
         free(norm);

@@ -16,7 +16,8 @@ same audit record (all keys but time, attempt, client and user).
 A row may also say what it expects ("expect": a subset of the outcome, or
 of the record under "audit"), where the clients used to differ.
 
-Usage: parity.py ROWS.json PARITY-OUTLOOK.EXE SEALGATE-HOST WORKDIR
+Usage: parity.py ROWS.json PARITY-OUTLOOK.EXE|- SEALGATE-HOST WORKDIR
+(with - only the Thunderbird path runs, held against the rows' expectations)
 Prints TAP; stdlib only."""
 import json
 import os
@@ -236,13 +237,17 @@ def main():
           (root / "thunderbird-native/extension/background/gather.js").read_text(),
           "the extension's unresolved-recipient placeholder is the engine's")
     tb = thunderbird(doc, WORK)
-    ol = outlook(doc, WORK)
+    ol = outlook(doc, WORK) if EXE != "-" else tb
     for r in doc["rows"]:
         n = r["name"]
         a, b = tb.get(n), ol.get(n)
-        same = a is not None and a == b
-        check(same, f"{n}: the same outcome and record in Thunderbird and Outlook",
-              f"thunderbird: {json.dumps(a, ensure_ascii=False)}\noutlook:     {json.dumps(b, ensure_ascii=False)}")
+        if EXE == "-":
+            check(a is not None and "error" not in a and "records" not in a.get("audit", {}),
+                  f"{n}: the host answers with an outcome and one record",
+                  json.dumps(a, ensure_ascii=False))
+        else:
+            check(a is not None and a == b, f"{n}: the same outcome and record in Thunderbird and Outlook",
+                  f"thunderbird: {json.dumps(a, ensure_ascii=False)}\noutlook:     {json.dumps(b, ensure_ascii=False)}")
         if "expect" in r:
             check(subset(r["expect"], a or {}) and subset(r["expect"], b or {}), f"{n}: as expected",
                   f"want {json.dumps(r['expect'], ensure_ascii=False)}\ngot  {json.dumps(a, ensure_ascii=False)}")

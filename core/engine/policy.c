@@ -293,8 +293,16 @@ sg_err sg_policy_add_exception_address(sg_policy *p, const char *address, sg_err
 
 /* ---- Builder: actions, choices, encryption, routes --------------------- */
 
-/* A route reference: required exactly when the action is ROUTE. */
-static sg_err check_route_ref(sg_action action, const char *route, sg_error *err) {
+sg_err sg_policy_check_route_ref(const sg_policy *p, const char *name, sg_error *err) {
+        if (!p || !name || !find_route(p, name))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "unknown route \"%s\" (not defined under \"routes\")",
+                                    name ? name : "");
+        return SG_OK;
+}
+
+/* A route given with an action: required exactly when the action is ROUTE,
+ * and a valid name. */
+static sg_err check_action_route(sg_action action, const char *route, sg_error *err) {
         if (action == SG_ACTION_ROUTE) {
                 if (!route)
                         return sg_error_set(err, SG_ERR_POLICY_INVALID, "action \"route\" needs a route");
@@ -311,7 +319,7 @@ sg_err sg_policy_set_external_action(sg_policy *p, sg_action action, const char 
                 return r;
         if ((unsigned) action >= SG_ACTION__MAX)
                 return sg_error_set(err, SG_ERR_POLICY_INVALID, "unknown action %d", (int) action);
-        r = check_route_ref(action, route, err);
+        r = check_action_route(action, route, err);
         if (r)
                 return r;
         char *copy = NULL;
@@ -778,7 +786,7 @@ static sg_err check_spec(const sg_trigger_spec *spec, sg_error *err) {
         if ((unsigned) spec->action >= SG_ACTION__MAX || spec->action == SG_ACTION_ALLOW)
                 return sg_error_set(err, SG_ERR_POLICY_INVALID,
                                     "a trigger's action must be prompt, route, encrypt or block");
-        if ((r = check_route_ref(spec->action, spec->route, err)))
+        if ((r = check_action_route(spec->action, spec->route, err)))
                 return r;
         if (spec->scope != SG_SCOPE_EXTERNAL && spec->scope != SG_SCOPE_ALL)
                 return sg_error_set(err, SG_ERR_POLICY_INVALID, "unknown scope %d", (int) spec->scope);

@@ -104,14 +104,20 @@ static inline unsigned char lower_byte(unsigned char c) {
         return c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c;
 }
 
-/* FNV-1a over the n bytes of s, ASCII letters folded to lower case: the hash
- * of an entry key (already lower case) and of a looked-up name alike. */
+/* FNV-1a over the n bytes of s taken from the last to the first, ASCII
+ * letters folded to lower case: the hash of an entry key (already lower
+ * case) and of a looked-up name alike. Backwards, so one pass over a domain
+ * gives the hash of every parent domain on the way (policy-eval.c). */
+#define KEY_HASH_SEED  2166136261u
+#define KEY_HASH_PRIME 16777619u
+static inline uint32_t key_hash_step(uint32_t h, char c) {
+        return (h ^ lower_byte((unsigned char) c)) * KEY_HASH_PRIME;
+}
+
 static inline uint32_t key_hash(const char *s, size_t n) {
-        uint32_t h = 2166136261u;
-        for (size_t i = 0; i < n; i++) {
-                h ^= lower_byte((unsigned char) s[i]);
-                h *= 16777619u;
-        }
+        uint32_t h = KEY_HASH_SEED;
+        while (n > 0)
+                h = key_hash_step(h, s[--n]);
         return h;
 }
 

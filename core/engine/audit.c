@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sealgate/audit.h"
+#include "sealgate/outcome.h"
 
 static const char *const outcome_names[SG_AUDIT_OUTCOME__MAX] = {
         "sent", "routed", "encrypt", "blocked", "cancelled", "abandoned",
@@ -341,16 +342,13 @@ sg_err sg_audit_format(const sg_audit_record *r, char **ret_line, size_t *ret_le
         const char *route = d->action == SG_ACTION_ROUTE ? d->route : NULL;
         if (!r->choice) {
                 put_s(&b, "null");
-        } else if (r->choice->kind == SG_CHOICE_ROUTE) {
-                /* Route names are at most SG_POLICY_NAME_MAX bytes. */
-                char id[sizeof "route:" + SG_POLICY_NAME_MAX];
-                snprintf(id, sizeof id, "route:%s", r->choice->route ? r->choice->route : "");
-                put_json_str(&b, id);
-                route = r->choice->route;
         } else {
-                put_json_str(&b, sg_choice_kind_name(r->choice->kind));
-                route = NULL;
+                char id[SG_CHOICE_ID_SIZE];
+                put_json_str(&b, sg_choice_id(r->choice, id));
+                route = r->choice->kind == SG_CHOICE_ROUTE ? r->choice->route : NULL;
         }
+        if (r->route_given)
+                route = r->route;
         put_key(&b, "by", false);
         put_json_str(&b, r->by);
         put_key(&b, "justification", false);

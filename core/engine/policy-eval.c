@@ -198,6 +198,7 @@ struct eval {
         size_t n_reasons, cap_reasons;
         const char **ext_domains; /* borrowed from the recipients */
         size_t n_ext_domains;
+        sg_pattern_budget budget; /* SG_PATTERN_BUDGET_MS for all body patterns together */
         sg_error *err;
 };
 
@@ -513,8 +514,8 @@ static sg_err check_pattern(struct eval *ev, const struct trigger *t, sg_reason 
         const sg_message *m = ev->msg;
         for (size_t k = 0; k < t->n_list; k++) {
                 bool found = false;
-                sg_err r = sg_pattern_search(t->patterns[k], m->body ? m->body : "", m->body ? m->body_len : 0, &found,
-                                             ev->err);
+                sg_err r = sg_pattern_search_budget(t->patterns[k], m->body ? m->body : "", m->body ? m->body_len : 0,
+                                                    &ev->budget, &found, ev->err);
                 if (r) {
                         sg_error_prefix(ev->err, "trigger \"%s\", pattern \"%.80s\"", t->id, t->list[k]);
                         return r;
@@ -957,16 +958,27 @@ sg_err sg_policy_evaluate(const sg_policy *p, const sg_message *msg, sg_decision
         sg_err r = check_message(msg, err);
         if (r)
                 return r;
-        struct eval ev = {.p = p, .msg = msg, .err = err};
+        /* The content triggers read the normalised text (policy-text.c). */
+        struct policy_text view;
+        if ((r = policy_text_view(p, msg, &view, err)))
+                return r;
+        struct eval ev = {.p = p,
+                          .msg = &view.msg,
+                          .budget = {.remaining_us = (uint64_t) SG_PATTERN_BUDGET_MS * 1000u},
+                          .err = err};
         ev.d = calloc(1, sizeof *ev.d);
-        if (!ev.d)
+        if (!ev.d) {
+                policy_text_clear(&view);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
         ev.d->prompt_timeout_seconds = p->prompt_timeout;
         if (p->justification_header && !(ev.d->justification_header = sg_strdup(p->justification_header))) {
                 free(ev.d);
+                policy_text_clear(&view);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         }
         r = evaluate(&ev);
+        policy_text_clear(&view);
         for (size_t i = 0; i < ev.n_reasons; i++)
                 reason_clear(&ev.reasons[i].r);
         free(ev.reasons);

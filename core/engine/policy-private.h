@@ -177,4 +177,46 @@ static inline char *trimmed_dup(const char *s, size_t n) {
         return sg_strndup(s, n);
 }
 
+/* policy-text.c: the normalised view of a message the content triggers read
+ * (textnorm.h). `msg` borrows from the caller's message except where a field
+ * was normalised; release with policy_text_clear(). */
+struct policy_text {
+        sg_message msg;
+        sg_attachment *attachments; /* copy, when a name was normalised */
+        sg_header *headers;         /* copy, when a value was normalised */
+        char **owned;
+        size_t n_owned, cap_owned;
+};
+sg_err policy_text_view(const sg_policy *p, const sg_message *m, struct policy_text *ret, sg_error *err);
+void policy_text_clear(struct policy_text *nm);
+/* A policy list entry (keyword, extension, header value) normalised the
+ * same way, as an owned string. */
+sg_err policy_text_entry(const char *s, size_t len, char **ret, sg_error *err);
+
+/* The builder calls fail on a NULL or sealed policy. */
+static inline sg_err check_open(const sg_policy *p, sg_error *err) {
+        if (!p)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "no policy");
+        if (p->sealed)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the policy is sealed");
+        return SG_OK;
+}
+
+/* An RFC 5322 field name: printable ASCII without ':', at most
+ * SG_MSG_HEADER_NAME_MAX bytes. */
+static inline sg_err check_header_name(const char *name, sg_error *err) {
+        if (!name || !*name)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "a header name must not be empty");
+        size_t n = bounded_len(name, SG_MSG_HEADER_NAME_MAX);
+        if (n > SG_MSG_HEADER_NAME_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "a header name is longer than %d bytes", SG_MSG_HEADER_NAME_MAX);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) name[i];
+                if (c < 33 || c > 126 || c == ':')
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                            "not a header field name: \"%.80s\" (printable ASCII without ':')", name);
+        }
+        return SG_OK;
+}
+
 #endif

@@ -9,6 +9,7 @@
 #include "sealgate/codec.h"
 #include "sealgate/json-util.h"
 #include "sealgate/keypath.h"
+#include "sealgate/outcome.h"
 #include "sealgate/util.h"
 
 /* Everything a decoded message owns. The arrays are exactly sized: their
@@ -384,14 +385,10 @@ static json_object *choice_json(const sg_choice *c) {
         bool ok;
         if (c->kind == SG_CHOICE_ROUTE) {
                 /* The id is what the prompt returns and the audit log records. */
-                size_t len = strlen("route:") + strlen(c->route ? c->route : "") + 1;
-                char *id = malloc(len);
-                if (id)
-                        snprintf(id, len, "route:%s", c->route ? c->route : "");
-                ok = id && put_str(o, "id", id) && put_str(o, "kind", sg_choice_kind_name(c->kind)) &&
+                char id[SG_CHOICE_ID_SIZE];
+                ok = put_str(o, "id", sg_choice_id(c, id)) && put_str(o, "kind", sg_choice_kind_name(c->kind)) &&
                      put_str(o, "route", c->route) && put(o, "headers", headers_json(c->headers, c->n_headers)) &&
                      put_nullable(o, "subject_tag", c->subject_tag);
-                free(id);
         } else {
                 ok = put_str(o, "id", sg_choice_kind_name(c->kind)) && put_str(o, "kind", sg_choice_kind_name(c->kind));
         }

@@ -9,6 +9,7 @@
 
 #include "sealgate/json-util.h"
 #include "sealgate/keypath.h"
+#include "sealgate/outcome.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/util.h"
 
@@ -281,12 +282,10 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, sg_error *err) {
                         sg_keypath_idx(ip, sizeof ip, "prompt.choices", i);
                         if ((e = get_string(json_object_array_get_idx(v, i), &s, err, ip)))
                                 return e;
-                        if (strncmp(s, "route:", 6) == 0) {
-                                kind = SG_CHOICE_ROUTE;
-                                route = s + 6;
-                                if ((e = route_ref(p, route, err, ip)))
+                        if (sg_choice_id_parse(s, &kind, &route)) {
+                                if (kind == SG_CHOICE_ROUTE && (e = route_ref(p, route, err, ip)))
                                         return e;
-                        } else if (!sg_choice_kind_from_name(s, &kind) || kind == SG_CHOICE_ROUTE) {
+                        } else {
                                 return invalid(err, ip,
                                                "unknown choice \"%s\" (expected encrypt, send, cancel or "
                                                "route:<route name>)",
@@ -301,12 +300,10 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, sg_error *err) {
                 sg_choice_kind kind;
                 if ((e = get_string(v, &s, err, "prompt.fallback")))
                         return e;
-                if (strncmp(s, "route:", 6) == 0) {
-                        kind = SG_CHOICE_ROUTE;
-                        route = s + 6;
-                        if ((e = route_ref(p, route, err, "prompt.fallback")))
+                if (sg_choice_id_parse(s, &kind, &route)) {
+                        if (kind == SG_CHOICE_ROUTE && (e = route_ref(p, route, err, "prompt.fallback")))
                                 return e;
-                } else if (!sg_choice_kind_from_name(s, &kind) || kind == SG_CHOICE_ROUTE) {
+                } else {
                         return invalid(err, "prompt.fallback",
                                        "unknown choice \"%s\" (expected encrypt, send, cancel or route:<route name>)",
                                        s);

@@ -47,6 +47,8 @@ typedef struct sg_audit_record {
         const char *justification;   /* the user's reason for "send", or NULL */
         sg_audit_outcome outcome;
         const char *prompt_error; /* error code when no prompt could answer ("prompt_failed"), or NULL */
+        bool route_given;         /* "route" is `route` (sg_outcome_audit_record sets both), else it is derived: */
+        const char *route;        /* the choice's route, or the decision's for a route decision without one */
 } sg_audit_record;
 
 /* The outcome of taking `choice` (NULL: none) on decision `d`: the choice's

@@ -1,0 +1,143 @@
+/* sealgate: the outcome, what a client does with a decision once it has the
+ * user's choice (or needs none): the headers to set, the new subject, the
+ * encryption to switch on with its fallback routes, and the fields of the
+ * audit record. Written once here and used by every client: the Thunderbird
+ * host returns it to the extension (docs/protocol.md, "Outcome"), the
+ * Outlook add-in calls it in-process. Also the one syntax of choice ids
+ * ("route:NAME") and of the placeholder address of a recipient a client
+ * cannot resolve. Pure module: libc only. */
+#ifndef SEALGATE_OUTCOME_H
+#define SEALGATE_OUTCOME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sealgate/audit.h"
+#include "sealgate/error.h"
+#include "sealgate/policy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Choice ids: "encrypt", "send", "cancel", "route:NAME" */
+#define SG_CHOICE_ROUTE_PREFIX "route:"
+#define SG_CHOICE_ID_SIZE      (sizeof SG_CHOICE_ROUTE_PREFIX + SG_POLICY_NAME_MAX) /* with the NUL */
+
+/* The id of `c` into out (truncated to fit; route names are at most
+ * SG_POLICY_NAME_MAX bytes, so a valid choice always fits). Returns out. */
+char *sg_choice_id(const sg_choice *c, char out[SG_CHOICE_ID_SIZE]);
+/* Parse a choice id: *ret_kind, and for a route *ret_route points into `id`
+ * (else NULL). False when `id` is no choice id ("route:" needs a name). */
+bool sg_choice_id_parse(const char *id, sg_choice_kind *ret_kind, const char **ret_route);
+/* Whether `id` names choice `c`. */
+bool sg_choice_is(const sg_choice *c, const char *id);
+/* The choice of `d` that `id` names, or NULL. */
+const sg_choice *sg_decision_choice(const sg_decision *d, const char *id);
+
+/* ---- A recipient the client cannot resolve to an address (a mailing list
+ * or distribution list it cannot expand, an entry without an SMTP address)
+ * is given the placeholder "unresolved-N@unresolved.invalid", N counting from
+ * 1 in the message: never internal, so it counts as external (fail closed). */
+#define SG_UNRESOLVED_DOMAIN       "unresolved.invalid"
+#define SG_UNRESOLVED_ADDRESS_SIZE 64
+/* The placeholder for the n-th unresolved recipient into out; returns out. */
+char *sg_unresolved_address(size_t n, char out[SG_UNRESOLVED_ADDRESS_SIZE]);
+/* Whether a domain (ASCII form) is the placeholder's. */
+bool sg_domain_is_unresolved(const char *domain_ascii);
+
+/* ---- Header values and subjects */
+
+/* RFC 2047 limits: 45 bytes of UTF-8 per B-encoded word (60 base64
+ * characters, 72 with "=?UTF-8?B?" and "?="). */
+#define SG_EWORD_RAW_MAX 45
+
+/* The value to put in a header for user text `text` (a justification): the
+ * text itself when it is printable ASCII that no reader could take for an
+ * encoded word (no "=?"), else RFC 2047 B-encoded words (UTF-8) of whole
+ * characters separated by single spaces, where the mail client may fold.
+ * Owned (free()); NULL on ENOMEM. */
+char *sg_header_value_encode(const char *text);
+
+/* The subject after tagging with `tag` (NULL: no tag): unchanged when it
+ * already starts with the tag, "TAG SUBJECT" otherwise, and just "TAG" for an
+ * empty (or NULL) subject. Owned (free()); NULL on ENOMEM. */
+char *sg_subject_tag(const char *subject, const char *tag);
+
+/* ---- The outcome */
+
+/* What the client does. */
+typedef enum sg_outcome_action {
+        SG_OUTCOME_SEND = 0, /* "send": send, with `headers` set */
+        SG_OUTCOME_ROUTE,    /* "route": set `headers` and `subject`, then send */
+        SG_OUTCOME_ENCRYPT,  /* "encrypt": switch on one of `encrypt_methods`, else the first fallback route */
+        SG_OUTCOME_BLOCK,    /* "block": do not send; tell the user why (the reasons) */
+        SG_OUTCOME_CANCEL,   /* "cancel": back to editing, nothing changed */
+        SG_OUTCOME__MAX
+} sg_outcome_action;
+
+/* A route with everything applied: its headers and the tagged subject. */
+typedef struct sg_outcome_route {
+        char *name;
+        sg_header *headers;
+        size_t n_headers;
+        char *subject; /* the subject to set, or NULL: unchanged */
+} sg_outcome_route;
+
+typedef struct sg_outcome {
+        sg_outcome_action action;
+        char *choice;        /* the choice id taken, or NULL (no prompt) */
+        const char *by;      /* static: "button", "escape", "close", "timeout", "fallback", "toggle" or NULL */
+        char *justification; /* the user's reason, or NULL */
+        sg_header *headers;  /* to set, replacing same-name headers (case-insensitive) */
+        size_t n_headers;
+        char *subject;          /* the new subject, or NULL: unchanged */
+        char *route;            /* the route applied (ROUTE), or NULL */
+        char **encrypt_methods; /* ENCRYPT: local methods in order ("smime", "openpgp") */
+        size_t n_encrypt_methods;
+        sg_outcome_route *fallback; /* ENCRYPT: the routes to use, in order, when no method can */
+        size_t n_fallback;
+        sg_audit_outcome audit;   /* the record's "outcome" */
+        const char *prompt_error; /* static: the record's "prompt_error", or NULL */
+} sg_outcome;
+
+/* What happened, as the client knows it. Everything borrowed. */
+typedef struct sg_outcome_input {
+        const sg_choice *choice;   /* the choice taken (one of decision->choices, or a client's own, e.g.
+                                    * the Outlook ribbon's toggle); NULL: none (no prompt was needed) */
+        const char *by;            /* how the choice was made (static string as in sg_outcome.by), or NULL */
+        const char *justification; /* for "send" when the policy requires one, else NULL */
+        const char *subject;       /* the message's subject now (NULL: empty) */
+        const char *prompt_error;  /* why no prompt could answer ("prompt_failed"), or NULL */
+        const sg_policy *policy;   /* to find encrypt fallback routes the decision does not carry; may be NULL */
+} sg_outcome_input;
+
+/* The outcome of decision `d` given `in`. With no choice the decision's
+ * action applies (allow: send, route, encrypt, block; a prompt decision
+ * without a choice is cancel). A justification becomes the policy's
+ * justification header (sg_header_value_encode) on "send". Encryption
+ * fallbacks are the decision's encrypt_fallback routes, found among its
+ * route choices, else in `in->policy`; a name found in neither is left out.
+ * *ret is owned: sg_outcome_free(). Errors: SG_ERR_INVALID_ARGUMENT (no
+ * decision), SG_ERR_LIMIT (a justification over SG_AUDIT_JUSTIFICATION_MAX
+ * bytes), SG_ERR_NOMEM. */
+sg_err sg_outcome_new(const sg_decision *d, const sg_outcome_input *in, sg_outcome **ret, sg_error *err);
+sg_outcome *sg_outcome_free(sg_outcome *o); /* takes NULL, returns NULL */
+
+/* Encryption was asked for and no method and no fallback route could be
+ * used: the outcome becomes CANCEL (the record says "cancelled"). */
+void sg_outcome_encrypt_unavailable(sg_outcome *o);
+
+/* The audit record of outcome `o` for decision `d`: decision, choice (as in
+ * `in`), by, justification, route, outcome and prompt_error filled; the
+ * caller adds time, attempt, client, user and sender. Borrows from d, in
+ * and o. */
+void sg_outcome_audit_record(const sg_outcome *o, const sg_decision *d, const sg_outcome_input *in,
+                             sg_audit_record *rec);
+
+const char *sg_outcome_action_name(sg_outcome_action a); /* "send", "route", ... */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

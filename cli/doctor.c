@@ -30,6 +30,7 @@
 
 #include "sealgate/error.h"
 #include "sealgate/frame.h"
+#include "sealgate/manifest.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/util.h"
 
@@ -37,9 +38,8 @@
 #define SYSTEM_DIR_LIB64 "/usr/lib64/mozilla/native-messaging-hosts"
 #define USER_SUBDIR      ".mozilla/native-messaging-hosts"
 #define THUNDERBIRD_DIR  ".thunderbird/native-messaging-hosts"
-#define MANIFEST_MAX     (1u << 20) /* bytes: far more than any manifest */
-#define STDERR_KEEP      2048       /* bytes of the host's stderr kept for messages */
-#define EXIT_GRACE_MS    1000       /* after its answer and EOF, before the host is killed */
+#define STDERR_KEEP      2048 /* bytes of the host's stderr kept for messages */
+#define EXIT_GRACE_MS    1000 /* after its answer and EOF, before the host is killed */
 
 /* The checks, in the order they are printed. */
 enum { C_MANIFEST, C_READABLE, C_JSON, C_NAME, C_DESCRIPTION, C_TYPE, C_PATH, C_ALLOWED, C_HOST, C_POLICY, C_COUNT };
@@ -61,6 +61,7 @@ typedef struct strbuf {
         size_t len, cap;
 } strbuf;
 
+static void sb_vadd(strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void sb_vadd(strbuf *b, const char *fmt, va_list ap) {
         va_list ap2;
         va_copy(ap2, ap);
@@ -210,104 +211,43 @@ bool sg_doctor_name_valid(const char *name) {
         return word;
 }
 
-/* Read at most MANIFEST_MAX bytes of `file`. Owned text or NULL with *ret_why. */
-static char *read_manifest(const char *file, size_t *ret_len, char **ret_why) {
-        struct stat st;
-        if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
-                *ret_why = fmt("%s is a directory, not a file: remove it and install the manifest file there", file);
-                return NULL;
+/* Why the manifest at `file` cannot be used, worded for the person who
+ * fixes it (sealgate/manifest.h reads and parses it, as the host's doctor op
+ * does). Owned. */
+static char *manifest_why(const char *file, const sg_manifest_info *in) {
+        switch (in->status) {
+        case SG_MANIFEST_IS_DIR:
+                return fmt("%s is a directory, not a file: remove it and install the manifest file there", file);
+        case SG_MANIFEST_CANNOT_OPEN:
+                return fmt("cannot open %s: %s%s", file, strerror(in->sys_errno),
+                           in->sys_errno == EACCES ? ": Thunderbird runs as you and must read it (chmod a+r, and "
+                                                     "a+x on its directories)"
+                                                   : "");
+        case SG_MANIFEST_CANNOT_READ:
+                return fmt("cannot read %s: %s", file, strerror(in->sys_errno));
+        case SG_MANIFEST_TOO_LARGE:
+                return fmt("%s is larger than %u bytes: not a manifest", file, (unsigned) SG_MANIFEST_MAX);
+        case SG_MANIFEST_EMPTY:
+                return xstrdup("the file is empty: write the manifest JSON into it");
+        case SG_MANIFEST_INCOMPLETE:
+                return xstrdup("not valid JSON: the text ends before the JSON value does (a missing "
+                               "'}' or '\"'?): Thunderbird skips this manifest");
+        case SG_MANIFEST_NOT_JSON:
+                return fmt("not valid JSON at line %zu, column %zu: %s (Thunderbird reads it as strict "
+                           "JSON: no comments, no trailing commas, UTF-8): Thunderbird skips this manifest",
+                           in->line, in->col, in->json_error);
+        case SG_MANIFEST_TRAILING:
+                return fmt("not valid JSON: text after the JSON value at line %zu, column %zu: "
+                           "Thunderbird skips this manifest",
+                           in->line, in->col);
+        case SG_MANIFEST_NOT_OBJECT:
+                return xstrdup("valid JSON but not an object: a manifest is one object {\"name\": ..., "
+                               "\"description\": ..., \"path\": ..., \"type\": \"stdio\", "
+                               "\"allowed_extensions\": [...]}");
+        case SG_MANIFEST_OK:
+                break;
         }
-        FILE *f = fopen(file, "rb");
-        if (!f) {
-                int e = errno;
-                *ret_why = fmt("cannot open %s: %s%s", file, strerror(e),
-                               e == EACCES ? ": Thunderbird runs as you and must read it (chmod a+r, and a+x on "
-                                             "its directories)"
-                                           : "");
-                return NULL;
-        }
-        char *buf = malloc(MANIFEST_MAX + 1);
-        if (!buf)
-                oom();
-        size_t len = fread(buf, 1, MANIFEST_MAX + 1, f);
-        int e = ferror(f) ? errno : 0;
-        fclose(f);
-        if (e) {
-                free(buf);
-                *ret_why = fmt("cannot read %s: %s", file, strerror(e));
-                return NULL;
-        }
-        if (len > MANIFEST_MAX) {
-                free(buf);
-                *ret_why = fmt("%s is larger than %u bytes: not a manifest", file, MANIFEST_MAX);
-                return NULL;
-        }
-        buf[len] = '\0';
-        *ret_len = len;
-        return buf;
-}
-
-/* Line and column (1-based) of byte `off` in `text`. */
-static void line_col(const char *text, size_t off, size_t *line, size_t *col) {
-        *line = 1;
-        *col = 1;
-        for (size_t i = 0; i < off; i++) {
-                if (text[i] == '\n') {
-                        (*line)++;
-                        *col = 1;
-                } else {
-                        (*col)++;
-                }
-        }
-}
-
-/* Strict JSON (Thunderbird uses JSON.parse: no comments, no trailing commas,
- * UTF-8). Owned object or NULL with *ret_why. */
-static json_object *parse_manifest(const char *text, size_t len, char **ret_why) {
-        if (len == 0) {
-                *ret_why = xstrdup("the file is empty: write the manifest JSON into it");
-                return NULL;
-        }
-        json_tokener *tok = json_tokener_new_ex(32);
-        if (!tok)
-                oom();
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        json_object *o = json_tokener_parse_ex(tok, text, (int) len);
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        size_t off = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
-        size_t line, col;
-        if (!o || jerr != json_tokener_success) {
-                json_object_put(o);
-                if (jerr == json_tokener_continue) {
-                        *ret_why = xstrdup("not valid JSON: the text ends before the JSON value does (a missing "
-                                           "'}' or '\"'?): Thunderbird skips this manifest");
-                } else {
-                        line_col(text, off, &line, &col);
-                        *ret_why = fmt("not valid JSON at line %zu, column %zu: %s (Thunderbird reads it as strict "
-                                       "JSON: no comments, no trailing commas, UTF-8): Thunderbird skips this manifest",
-                                       line, col, json_tokener_error_desc(jerr));
-                }
-                return NULL;
-        }
-        for (size_t i = off; i < len; i++) {
-                if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
-                        json_object_put(o);
-                        line_col(text, i, &line, &col);
-                        *ret_why = fmt("not valid JSON: text after the JSON value at line %zu, column %zu: "
-                                       "Thunderbird skips this manifest",
-                                       line, col);
-                        return NULL;
-                }
-        }
-        if (!json_object_is_type(o, json_type_object)) {
-                json_object_put(o);
-                *ret_why = xstrdup("valid JSON but not an object: a manifest is one object {\"name\": ..., "
-                                   "\"description\": ..., \"path\": ..., \"type\": \"stdio\", "
-                                   "\"allowed_extensions\": [...]}");
-                return NULL;
-        }
-        return o;
+        return xstrdup("usable");
 }
 
 /* A string member, or NULL; *ret_present says whether the key exists at all. */
@@ -467,19 +407,17 @@ static void evaluate(const char *file, const char *name, const char *ext_id, eva
                 return;
         ev->exists = true;
 
-        char *why = NULL;
-        size_t len = 0;
-        char *text = read_manifest(file, &len, &why);
-        if (!text) {
-                set(ev, C_READABLE, false, why);
+        json_object *m = NULL;
+        sg_manifest_info info;
+        sg_manifest_status ms = sg_manifest_load(file, &m, &info);
+        if (ms != SG_MANIFEST_OK && ms <= SG_MANIFEST_TOO_LARGE) {
+                set(ev, C_READABLE, false, manifest_why(file, &info));
                 ev->rejected_by = C_READABLE;
                 return;
         }
-        set(ev, C_READABLE, true, fmt("%s, %zu bytes", file, len));
-        json_object *m = parse_manifest(text, len, &why);
-        free(text);
+        set(ev, C_READABLE, true, fmt("%s, %zu bytes", file, info.len));
         if (!m) {
-                set(ev, C_JSON, false, why);
+                set(ev, C_JSON, false, manifest_why(file, &info));
                 ev->rejected_by = C_JSON;
                 return;
         }

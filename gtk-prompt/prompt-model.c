@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "prompt-i18n.h"
+#include "prompt-reason-texts.h"
+#include "sealgate/outcome.h"
 
 /* ---- Parsing ------------------------------------------------------------ */
 
@@ -228,7 +230,8 @@ static sg_err parse_choice(json_object *o, const char *path, sg_prompt_choice *c
                                  SG_POLICY_NAME_MAX);
                 goto out;
         }
-        if (strncmp(c->id, "route:", 6) != 0 || strcmp(c->id + 6, c->route) != 0) {
+        sg_choice named = {.kind = SG_CHOICE_ROUTE, .route = c->route};
+        if (!sg_choice_is(&named, c->id)) {
                 e = sg_error_set(err, SG_ERR_REQUEST, "%s.id: expected \"route:%s\"", path, c->route);
                 goto out;
         }
@@ -541,88 +544,45 @@ static char *size_text(const char *item) {
         return g_format_size(v);
 }
 
-char *sg_prompt_reason_text_for(sg_reason_code code, char *const *items, size_t n) {
-        char *list = join_items(items, n);
-        char *r = NULL;
-        switch (code) {
-        case SG_REASON_NO_EXTERNAL:
-                r = g_strdup(_("There are no recipients outside the organisation"));
-                break;
-        case SG_REASON_EXTERNAL_RECIPIENTS:
-                r = g_strdup_printf(ngettext("Recipients outside the organisation, in %zu domain: %s",
-                                             "Recipients outside the organisation, in %zu domains: %s", n),
-                                    n, list);
-                break;
-        case SG_REASON_ATTACHMENTS:
-                r = g_strdup_printf(ngettext("%zu attachment: %s", "%zu attachments: %s", n), n, list);
-                break;
-        case SG_REASON_ATTACHMENT_EXTENSION:
-                r = g_strdup_printf(ngettext("%zu attachment with a file extension that needs protection: %s",
-                                             "%zu attachments with a file extension that needs protection: %s", n),
-                                    n, list);
-                break;
-        case SG_REASON_ATTACHMENT_TYPE:
-                r = g_strdup_printf(ngettext("%zu attachment of a file type that needs protection: %s",
-                                             "%zu attachments of a file type that needs protection: %s", n),
-                                    n, list);
-                break;
-        case SG_REASON_ATTACHMENT_SIZE:
-                if (n > 0) {
-                        char *size = size_text(items[0]);
-                        r = g_strdup_printf(_("The attachments are large: %s in total"), size);
-                        g_free(size);
+char *sg_prompt_fill(const char *fmt, const char *a1, const char *a2) {
+        GString *out = g_string_new(NULL);
+        int next = 1;
+        for (const char *p = fmt; *p; p++) {
+                if (*p != '%') {
+                        g_string_append_c(out, *p);
+                } else if (p[1] == '%') {
+                        g_string_append_c(out, '%');
+                        p++;
+                } else if (p[1] == 's') {
+                        g_string_append(out, next++ == 1 ? a1 : a2);
+                        p++;
+                } else if ((p[1] == '1' || p[1] == '2') && p[2] == '$' && p[3] == 's') {
+                        g_string_append(out, p[1] == '1' ? a1 : a2);
+                        p += 3;
+                } else {
+                        g_string_append_c(out, *p);
                 }
-                break;
-        case SG_REASON_SUBJECT_KEYWORD:
-                r = g_strdup_printf(_("The subject contains a word that needs protection: %s"), list);
-                break;
-        case SG_REASON_EXTERNAL_DOMAINS:
-                r = g_strdup_printf(ngettext("%zu external domain: %s", "%zu external domains: %s", n), n, list);
-                break;
-        case SG_REASON_CREDIT_CARD:
-                if (n == 0)
-                        r = g_strdup(_("The body contains what looks like a credit-card number"));
-                else if (n == 1)
-                        r = g_strdup_printf(_("The body contains what looks like a credit-card number (%s)"), list);
-                else
-                        r = g_strdup_printf(ngettext("The body contains what looks like %zu credit-card number (%s)",
-                                                     "The body contains what look like %zu credit-card numbers (%s)",
-                                                     n),
-                                            n, list);
-                break;
-        case SG_REASON_MY_NUMBER:
-                if (n == 0)
-                        r = g_strdup(_("The body contains what looks like a My Number (Individual Number)"));
-                else if (n == 1)
-                        r = g_strdup_printf(_("The body contains what looks like a My Number (Individual Number) (%s)"),
-                                            list);
-                else
-                        r = g_strdup_printf(ngettext("The body contains what looks like %zu My Number (Individual "
-                                                     "Number) (%s)",
-                                                     "The body contains what look like %zu My Numbers (Individual "
-                                                     "Numbers) (%s)",
-                                                     n),
-                                            n, list);
-                break;
-        case SG_REASON_BODY_PATTERN:
-                r = g_strdup(_("The body contains text that your organisation marks as needing protection"));
-                break;
-        case SG_REASON_HEADER:
-                r = n == 0 ? g_strdup(_("The message is marked as needing protection"))
-                           : g_strdup_printf(_("The message is marked as needing protection (%s)"), list);
-                break;
-        default:
-                break;
         }
+        return g_string_free(out, FALSE);
+}
+
+char *sg_prompt_reason_text_for(sg_reason_code code, char *const *items, size_t n) {
+        const char *name = sg_reason_code_name(code);
+        const struct sg_prompt_reason_msgid *m = NULL;
+        for (size_t i = 0; i < G_N_ELEMENTS(sg_prompt_reason_msgids) && !m; i++)
+                if (strcmp(sg_prompt_reason_msgids[i].code, name) == 0)
+                        m = &sg_prompt_reason_msgids[i];
+        if (!m)
+                return NULL;
+        /* Sentences about evidence need some: without, let the caller fall back. */
+        if (n == 0 && strchr(m->one, '%'))
+                return NULL;
+        const char *fmt = m->other ? ngettext(m->one, m->other, n) : _(m->one);
+        char *count = g_strdup_printf("%zu", n);
+        char *list = code == SG_REASON_ATTACHMENT_SIZE && n > 0 ? size_text(items[0]) : join_items(items, n);
+        char *r = sg_prompt_fill(fmt, count, list);
+        g_free(count);
         g_free(list);
-        /* Sentences that need items have none: let the caller fall back. */
-        if (r && n == 0 &&
-            (code == SG_REASON_EXTERNAL_RECIPIENTS || code == SG_REASON_ATTACHMENTS ||
-             code == SG_REASON_ATTACHMENT_EXTENSION || code == SG_REASON_ATTACHMENT_TYPE ||
-             code == SG_REASON_SUBJECT_KEYWORD || code == SG_REASON_EXTERNAL_DOMAINS)) {
-                g_free(r);
-                r = NULL;
-        }
         return r;
 }
 

@@ -9,9 +9,10 @@
 
 #include "sealgate/error.h"
 #include "sealgate/policy.h"
+#include "sealgate/prompt-proto.h"
 
 /* ---- Named limits on the input (stdin, from the host) */
-#define SG_PROMPT_INPUT_MAX         (8u << 20)                   /* bytes of JSON */
+/* SG_PROMPT_INPUT_MAX (bytes of JSON): sealgate/prompt-proto.h, shared with the host */
 #define SG_PROMPT_JSON_DEPTH        16                           /* nesting of the JSON document */
 #define SG_PROMPT_RECIPIENTS_MAX    SG_MSG_RECIPIENTS_MAX        /* 10000 */
 #define SG_PROMPT_REASONS_MAX       (SG_POLICY_TRIGGERS_MAX + 1) /* 257: built-in + one per trigger */
@@ -104,6 +105,10 @@ char *sg_prompt_reason_text(const sg_prompt_reason *r);
 /* The same for a code this build knows, with no fallback (NULL if the code has
  * no sentence): the unit test checks every sg_reason_code has one. */
 char *sg_prompt_reason_text_for(sg_reason_code code, char *const *items, size_t n_items);
+
+/* `fmt` (a catalog text: "%s" in order, or "%1$s"/"%2$s") with the
+ * placeholders replaced by a1 and a2, "%%" by "%". */
+char *sg_prompt_fill(const char *fmt, const char *a1, const char *a2);
 
 /* Button label with a mnemonic ("_Encrypt and send"), and a description of
  * what happens for screen readers. */

@@ -9,6 +9,7 @@
 #include <windows.h>
 
 #include "policy-reg.h"
+#include "sealgate/outcome.h"
 #include "sealgate/util.h"
 
 /* Key paths are for messages only: a long one is cut, never overflowed. */
@@ -803,16 +804,10 @@ static sg_err read_external(rd *r) {
 
 /* "encrypt", "send", "cancel" or "route:<name>" (defined). */
 static sg_err parse_choice(rd *r, const char *s, sg_choice_kind *kind, const char **route, const char *path) {
-        *route = NULL;
-        if (strncmp(s, "route:", 6) == 0) {
-                *kind = SG_CHOICE_ROUTE;
-                *route = s + 6;
-                return check_route_ref(r, *route, path);
-        }
-        if (!sg_choice_kind_from_name(s, kind) || *kind == SG_CHOICE_ROUTE)
+        if (!sg_choice_id_parse(s, kind, route))
                 return invalid(r, path, "unknown choice \"%s\" (expected encrypt, send, cancel or route:<route name>)",
                                s);
-        return SG_OK;
+        return *kind == SG_CHOICE_ROUTE ? check_route_ref(r, *route, path) : SG_OK;
 }
 
 static sg_err read_prompt(rd *r) {

@@ -21,41 +21,41 @@
 
 /* ---- Lookups ----------------------------------------------------------- */
 
-static unsigned char lower_byte(unsigned char c) {
-        return c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c;
+/* Whether the entry key (lower case) is lower(s[0..n)). */
+static bool key_equals(const char *key, const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) key[i] != lower_byte((unsigned char) s[i]))
+                        return false;
+        return key[n] == '\0';
 }
 
-/* strcmp(key, lower(s)) where key is already lower case. */
-static int key_cmp(const char *key, const char *s) {
-        const unsigned char *a = (const unsigned char *) key, *b = (const unsigned char *) s;
-        for (;; a++, b++) {
-                unsigned char cb = lower_byte(*b);
-                if (*a != cb)
-                        return (int) *a - (int) cb;
-                if (!*a)
-                        return 0;
+/* The first (earliest written) entry whose key equals lower(s[0..n)), or
+ * NULL: one probe sequence in the hash index built at seal. */
+static const struct entry *lookup_n(const struct entries *e, const char *s, size_t n) {
+        if (e->n == 0)
+                return NULL;
+        size_t mask = e->n_slots - 1;
+        uint32_t h = key_hash(s, n);
+        for (size_t k = h & mask;; k = (k + 1) & mask) {
+                const struct slot *sl = &e->slots[k];
+                if (!sl->index)
+                        return NULL;
+                if (sl->hash == h && key_equals(e->v[sl->index - 1].key, s, n))
+                        return &e->v[sl->index - 1];
         }
 }
 
-/* The first (earliest written) entry whose key equals lower(s), or NULL. */
 static const struct entry *lookup(const struct entries *e, const char *s) {
-        size_t lo = 0, hi = e->n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (key_cmp(e->v[mid].key, s) < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo < e->n && key_cmp(e->v[lo].key, s) == 0 ? &e->v[lo] : NULL;
+        return e->n ? lookup_n(e, s, strlen(s)) : NULL;
 }
 
 /* The nearest wildcard entry covering a proper parent of `domain`. */
 static const struct entry *lookup_parent(const struct entries *wild, const char *domain) {
         if (wild->n == 0)
                 return NULL;
+        const char *end = domain + strlen(domain);
         for (const char *dot = strchr(domain, '.'); dot; dot = strchr(dot + 1, '.')) {
-                const struct entry *e = lookup(wild, dot + 1);
+                const struct entry *e = lookup_n(wild, dot + 1, (size_t) (end - dot - 1));
                 if (e)
                         return e;
         }
@@ -150,6 +150,7 @@ struct eval {
         size_t n_reasons, cap_reasons;
         const char **ext_domains; /* borrowed from the recipients */
         size_t n_ext_domains;
+        sg_pattern_budget budget; /* SG_PATTERN_BUDGET_MS for all body patterns together */
         sg_error *err;
 };
 
@@ -182,15 +183,34 @@ static struct pending *reason_new(struct eval *ev, sg_reason_code code, const st
         return pr;
 }
 
+/* Items grow in powers of two: the capacity is implied by n_items (the
+ * next power of two), so sg_reason needs no field for it. */
 static bool item_add(sg_reason *r, const char *s, size_t n) {
         char *copy = sg_strndup(s, n);
-        char **nv = copy ? realloc(r->items, (r->n_items + 1) * sizeof *nv) : NULL;
-        if (!nv) {
-                free(copy);
+        if (!copy)
                 return false;
+        size_t k = r->n_items;
+        if (k == 0 || (k >= 4 && (k & (k - 1)) == 0)) {
+                char **nv = realloc(r->items, (k ? 2 * k : 4) * sizeof *nv);
+                if (!nv) {
+                        free(copy);
+                        return false;
+                }
+                r->items = nv;
         }
-        nv[r->n_items++] = copy;
-        r->items = nv;
+        r->items[r->n_items++] = copy;
+        return true;
+}
+
+/* All of v as the items of a reason that has none yet, in one array. */
+static bool items_set(sg_reason *r, const char *const *v, size_t n) {
+        if (n == 0)
+                return true;
+        if (!(r->items = malloc(n * sizeof *r->items)))
+                return false;
+        for (; r->n_items < n; r->n_items++)
+                if (!(r->items[r->n_items] = sg_strdup(v[r->n_items])))
+                        return false;
         return true;
 }
 
@@ -289,218 +309,268 @@ static char *mask(const char *s, size_t n, bool keep_last4) {
         return out;
 }
 
+/* ---- Triggers: one check and one detail per type ---------------------- */
+
+/* A trigger's check collects its evidence into `items` (a scratch reason,
+ * kept only if the trigger fires) and says whether it fired. SG_OK, or an
+ * error already set in ev->err. */
+typedef sg_err (*trigger_check)(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired);
+/* A fired trigger's detail sentence into r->detail; false when out of memory. */
+typedef bool (*trigger_detail)(sg_reason *r, const struct trigger *t, const sg_message *m);
+
+static bool add_name(sg_reason *items, const sg_attachment *a) {
+        const char *name = att_name(a);
+        return item_add(items, name, strlen(name));
+}
+
+static sg_err check_attachments(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired) {
+        (void) t;
+        const sg_message *m = ev->msg;
+        for (size_t i = 0; i < m->n_attachments; i++)
+                if (!add_name(items, &m->attachments[i]))
+                        return nomem(ev);
+        *fired = m->n_attachments > 0;
+        return SG_OK;
+}
+
+static bool detail_attachments(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) t;
+        return detail_count(r, m->n_attachments, "attachment", "attachments", "");
+}
+
+static sg_err check_extension(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired) {
+        const sg_message *m = ev->msg;
+        for (size_t i = 0; i < m->n_attachments; i++) {
+                bool hit = false;
+                for (size_t k = 0; k < t->n_list && !hit; k++)
+                        hit = has_extension(att_name(&m->attachments[i]), t->list[k]);
+                if (hit && !add_name(items, &m->attachments[i]))
+                        return nomem(ev);
+        }
+        *fired = items->n_items > 0;
+        return SG_OK;
+}
+
+static bool detail_extension(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) t, (void) m;
+        return detail_count(r, r->n_items, "attachment", "attachments", " with a listed extension");
+}
+
+static sg_err check_type(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired) {
+        const sg_message *m = ev->msg;
+        for (size_t i = 0; i < m->n_attachments; i++) {
+                const sg_attachment *a = &m->attachments[i];
+                bool hit = false;
+                for (size_t k = 0; k < t->n_list && !hit && a->content_type; k++)
+                        hit = type_matches(a->content_type, t->list[k]);
+                if (hit && !add_name(items, a))
+                        return nomem(ev);
+        }
+        *fired = items->n_items > 0;
+        return SG_OK;
+}
+
+static bool detail_type(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) t, (void) m;
+        return detail_count(r, r->n_items, "attachment", "attachments", " of a listed type");
+}
+
+/* The one item is the total, in bytes. */
+static sg_err check_size(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired) {
+        const sg_message *m = ev->msg;
+        uint64_t total = 0;
+        for (size_t i = 0; i < m->n_attachments; i++)
+                total = m->attachments[i].size > UINT64_MAX - total ? UINT64_MAX : total + m->attachments[i].size;
+        *fired = total >= t->size;
+        struct buf b = {0};
+        buf_u64(&b, total);
+        bool ok = !b.oom && item_add(items, b.s, b.n);
+        free(b.s);
+        return ok ? SG_OK : nomem(ev);
+}
+
+static bool detail_size(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) m;
+        struct buf d = {0};
+        buf_str(&d, "attachments total ");
+        buf_str(&d, r->items[0]);
+        buf_str(&d, " bytes, at least ");
+        buf_u64(&d, t->size);
+        if (d.oom) {
+                free(d.s);
+                return false;
+        }
+        r->detail = d.s;
+        return true;
+}
+
+static sg_err check_keyword(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired) {
+        const char *subject = ev->msg->subject;
+        for (size_t k = 0; subject && k < t->n_list; k++)
+                if (sg_ascii_strcasestr(subject, t->list[k]) && !item_add(items, t->list[k], strlen(t->list[k])))
+                        return nomem(ev);
+        *fired = items->n_items > 0;
+        return SG_OK;
+}
+
+static bool detail_keyword(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) t, (void) m;
+        return detail_set(r, "subject contains a keyword");
+}
+
+static sg_err check_domains(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired) {
+        *fired = ev->n_ext_domains >= t->min;
+        return !*fired || items_set(items, ev->ext_domains, ev->n_ext_domains) ? SG_OK : nomem(ev);
+}
+
+static bool detail_domains(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) t, (void) m;
+        return detail_count(r, r->n_items, "external domain", "external domains", "");
+}
+
 typedef bool (*finder)(const char *, size_t, size_t *, size_t *);
 
-static sg_err eval_numbers(struct eval *ev, const struct trigger *t, bool *fired, struct pending **pr) {
+/* Masked numbers of the body, at most EVIDENCE_MAX of them. */
+static sg_err check_numbers(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired) {
         bool card = t->type == SG_TRIGGER_CREDIT_CARD;
         finder find = card ? sg_find_card_number : sg_find_my_number;
         const char *body = ev->msg->body;
         size_t len = body ? ev->msg->body_len : 0, pos = 0, off, mlen;
-        size_t found = 0;
-        while (found < EVIDENCE_MAX && pos < len && find(body + pos, len - pos, &off, &mlen)) {
-                if (!*pr && !(*pr = reason_new(ev, card ? SG_REASON_CREDIT_CARD : SG_REASON_MY_NUMBER, t)))
-                        return nomem(ev);
+        while (items->n_items < EVIDENCE_MAX && pos < len && find(body + pos, len - pos, &off, &mlen)) {
                 char *m = mask(body + pos + off, mlen, card);
-                bool ok = m && item_add(&(*pr)->r, m, strlen(m));
+                bool ok = m && item_add(items, m, strlen(m));
                 free(m);
                 if (!ok)
                         return nomem(ev);
-                found++;
                 /* A match ends before a non-digit, so resuming there cannot
                  * cut a longer digit run. */
                 pos += off + mlen;
         }
-        *fired = found > 0;
+        *fired = items->n_items > 0;
         return SG_OK;
 }
 
-static sg_err eval_trigger(struct eval *ev, const struct trigger *t) {
-        const sg_message *m = ev->msg;
-        struct pending *pr = NULL;
-        bool fired = false;
-        sg_reason_code code = SG_REASON__MAX;
-        /* Items are collected in a scratch reason first so nothing is added
-         * to the decision unless the trigger fires. */
-        sg_reason tmp = {0};
-        sg_err r = SG_OK;
-        struct buf b = {0};
+static bool detail_card(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) t, (void) m;
+        return detail_count(r, r->n_items, "payment card number", "payment card numbers", " in the body");
+}
 
-        switch (t->type) {
-        case SG_TRIGGER_ATTACHMENTS:
-                code = SG_REASON_ATTACHMENTS;
-                for (size_t i = 0; i < m->n_attachments; i++)
-                        if (!item_add(&tmp, att_name(&m->attachments[i]), strlen(att_name(&m->attachments[i]))))
-                                goto oom;
-                fired = m->n_attachments > 0;
-                break;
-        case SG_TRIGGER_ATTACHMENT_EXTENSION:
-        case SG_TRIGGER_ATTACHMENT_TYPE:
-                code = t->type == SG_TRIGGER_ATTACHMENT_EXTENSION ? SG_REASON_ATTACHMENT_EXTENSION
-                                                                  : SG_REASON_ATTACHMENT_TYPE;
-                for (size_t i = 0; i < m->n_attachments; i++) {
-                        const sg_attachment *a = &m->attachments[i];
-                        bool hit = false;
-                        for (size_t k = 0; k < t->n_list && !hit; k++)
-                                hit = t->type == SG_TRIGGER_ATTACHMENT_EXTENSION
-                                              ? has_extension(att_name(a), t->list[k])
-                                              : a->content_type && type_matches(a->content_type, t->list[k]);
-                        if (hit && !item_add(&tmp, att_name(a), strlen(att_name(a))))
-                                goto oom;
-                }
-                fired = tmp.n_items > 0;
-                break;
-        case SG_TRIGGER_ATTACHMENT_SIZE: {
-                code = SG_REASON_ATTACHMENT_SIZE;
-                uint64_t total = 0;
-                for (size_t i = 0; i < m->n_attachments; i++)
-                        total = m->attachments[i].size > UINT64_MAX - total ? UINT64_MAX
-                                                                            : total + m->attachments[i].size;
-                fired = total >= t->size;
-                buf_u64(&b, total);
-                if (b.oom || !item_add(&tmp, b.s, b.n))
-                        goto oom;
-                break;
-        }
-        case SG_TRIGGER_SUBJECT_KEYWORD:
-                code = SG_REASON_SUBJECT_KEYWORD;
-                for (size_t k = 0; m->subject && k < t->n_list; k++)
-                        if (sg_ascii_strcasestr(m->subject, t->list[k]) &&
-                            !item_add(&tmp, t->list[k], strlen(t->list[k])))
-                                goto oom;
-                fired = tmp.n_items > 0;
-                break;
-        case SG_TRIGGER_EXTERNAL_DOMAINS:
-                code = SG_REASON_EXTERNAL_DOMAINS;
-                fired = ev->n_ext_domains >= t->min;
-                for (size_t i = 0; fired && i < ev->n_ext_domains; i++)
-                        if (!item_add(&tmp, ev->ext_domains[i], strlen(ev->ext_domains[i])))
-                                goto oom;
-                break;
-        case SG_TRIGGER_CREDIT_CARD:
-        case SG_TRIGGER_MY_NUMBER:
-                r = eval_numbers(ev, t, &fired, &pr);
-                if (r)
+static bool detail_my_number(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) t, (void) m;
+        return detail_count(r, r->n_items, "My Number (Individual Number)", "My Numbers (Individual Numbers)",
+                            " in the body");
+}
+
+/* A pattern that hits its match limit fails the evaluation (fail closed). */
+static sg_err check_pattern(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired) {
+        const sg_message *m = ev->msg;
+        for (size_t k = 0; k < t->n_list; k++) {
+                bool found = false;
+                sg_err r = sg_pattern_search_budget(t->patterns[k], m->body ? m->body : "", m->body ? m->body_len : 0,
+                                                    &ev->budget, &found, ev->err);
+                if (r) {
+                        sg_error_prefix(ev->err, "trigger \"%s\", pattern \"%.80s\"", t->id, t->list[k]);
                         return r;
-                if (fired && !detail_count(&pr->r, pr->r.n_items,
-                                           t->type == SG_TRIGGER_CREDIT_CARD ? "payment card number"
-                                                                             : "My Number (Individual Number)",
-                                           t->type == SG_TRIGGER_CREDIT_CARD ? "payment card numbers"
-                                                                             : "My Numbers (Individual Numbers)",
-                                           " in the body"))
+                }
+                if (found && !item_add(items, t->list[k], strlen(t->list[k])))
                         return nomem(ev);
-                return SG_OK;
-        case SG_TRIGGER_BODY_PATTERN:
-                code = SG_REASON_BODY_PATTERN;
-                for (size_t k = 0; k < t->n_list; k++) {
-                        bool found = false;
-                        r = sg_pattern_search(t->patterns[k], m->body ? m->body : "", m->body ? m->body_len : 0, &found,
-                                              ev->err);
-                        if (r) {
-                                sg_error_prefix(ev->err, "trigger \"%s\", pattern \"%.80s\"", t->id, t->list[k]);
-                                reason_clear(&tmp);
-                                return r;
-                        }
-                        if (found && !item_add(&tmp, t->list[k], strlen(t->list[k])))
-                                goto oom;
-                }
-                fired = tmp.n_items > 0;
-                break;
-        case SG_TRIGGER_HEADER:
-                code = SG_REASON_HEADER;
-                for (size_t i = 0; i < m->n_headers && !fired; i++) {
-                        const sg_header *h = &m->headers[i];
-                        if (sg_ascii_strcasecmp(h->name, t->header_name) != 0)
-                                continue;
-                        if (t->n_list == 0) {
-                                fired = true;
-                                if (!item_add(&tmp, t->header_name, strlen(t->header_name)))
-                                        goto oom;
-                                break;
-                        }
-                        const char *v = h->value ? h->value : "";
-                        char *tv = trimmed_dup(v, strlen(v));
-                        if (!tv)
-                                goto oom;
-                        for (size_t k = 0; k < t->n_list && !fired; k++)
-                                if (sg_ascii_strcasecmp(tv, t->list[k]) == 0) {
-                                        fired = true;
-                                        if (!item_add(&tmp, t->list[k], strlen(t->list[k]))) {
-                                                free(tv);
-                                                goto oom;
-                                        }
-                                }
-                        free(tv);
-                }
-                break;
-        default:
-                break;
         }
-        if (fired) {
-                if (!(pr = reason_new(ev, code, t)))
-                        goto oom;
-                pr->r.items = tmp.items;
-                pr->r.n_items = tmp.n_items;
-                tmp.items = NULL;
-                tmp.n_items = 0;
-                bool ok;
-                switch (t->type) {
-                case SG_TRIGGER_ATTACHMENTS:
-                        ok = detail_count(&pr->r, m->n_attachments, "attachment", "attachments", "");
-                        break;
-                case SG_TRIGGER_ATTACHMENT_EXTENSION:
-                        ok = detail_count(&pr->r, pr->r.n_items, "attachment", "attachments",
-                                          " with a listed extension");
-                        break;
-                case SG_TRIGGER_ATTACHMENT_TYPE:
-                        ok = detail_count(&pr->r, pr->r.n_items, "attachment", "attachments", " of a listed type");
-                        break;
-                case SG_TRIGGER_ATTACHMENT_SIZE: {
-                        struct buf d = {0};
-                        buf_str(&d, "attachments total ");
-                        buf_str(&d, pr->r.items[0]);
-                        buf_str(&d, " bytes, at least ");
-                        buf_u64(&d, t->size);
-                        ok = !d.oom;
-                        pr->r.detail = d.s;
-                        if (!ok)
-                                free(d.s), pr->r.detail = NULL;
-                        break;
-                }
-                case SG_TRIGGER_SUBJECT_KEYWORD:
-                        ok = detail_set(&pr->r, "subject contains a keyword");
-                        break;
-                case SG_TRIGGER_EXTERNAL_DOMAINS:
-                        ok = detail_count(&pr->r, pr->r.n_items, "external domain", "external domains", "");
-                        break;
-                case SG_TRIGGER_BODY_PATTERN:
-                        ok = detail_set(&pr->r, "body matches a pattern");
-                        break;
-                default: {
-                        struct buf d = {0};
-                        buf_str(&d, "header ");
-                        buf_str(&d, t->header_name);
-                        if (t->n_list) {
-                                buf_str(&d, ": ");
-                                buf_str(&d, pr->r.items[0]);
-                        } else
-                                buf_str(&d, " present");
-                        ok = !d.oom;
-                        pr->r.detail = d.s;
-                        if (!ok)
-                                free(d.s), pr->r.detail = NULL;
-                        break;
-                }
-                }
-                if (!ok)
-                        goto oom;
-        }
-        reason_clear(&tmp);
-        free(b.s);
+        *fired = items->n_items > 0;
         return SG_OK;
-oom:
-        reason_clear(&tmp);
-        free(b.s);
-        return nomem(ev);
+}
+
+static bool detail_pattern(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) t, (void) m;
+        return detail_set(r, "body matches a pattern");
+}
+
+/* The first header of that name that is present (no values listed) or
+ * carries one of the values (trimmed, ignoring case). */
+static sg_err check_header(struct eval *ev, const struct trigger *t, sg_reason *items, bool *fired) {
+        const sg_message *m = ev->msg;
+        for (size_t i = 0; i < m->n_headers && !*fired; i++) {
+                const sg_header *h = &m->headers[i];
+                if (sg_ascii_strcasecmp(h->name, t->header_name) != 0)
+                        continue;
+                if (t->n_list == 0) {
+                        *fired = true;
+                        return item_add(items, t->header_name, strlen(t->header_name)) ? SG_OK : nomem(ev);
+                }
+                const char *v = h->value ? h->value : "";
+                char *tv = trimmed_dup(v, strlen(v));
+                if (!tv)
+                        return nomem(ev);
+                for (size_t k = 0; k < t->n_list && !*fired; k++)
+                        if (sg_ascii_strcasecmp(tv, t->list[k]) == 0) {
+                                *fired = true;
+                                if (!item_add(items, t->list[k], strlen(t->list[k]))) {
+                                        free(tv);
+                                        return nomem(ev);
+                                }
+                        }
+                free(tv);
+        }
+        return SG_OK;
+}
+
+static bool detail_header(sg_reason *r, const struct trigger *t, const sg_message *m) {
+        (void) m;
+        struct buf d = {0};
+        buf_str(&d, "header ");
+        buf_str(&d, t->header_name);
+        if (t->n_list) {
+                buf_str(&d, ": ");
+                buf_str(&d, r->items[0]);
+        } else
+                buf_str(&d, " present");
+        if (d.oom) {
+                free(d.s);
+                return false;
+        }
+        r->detail = d.s;
+        return true;
+}
+
+static const struct trigger_impl {
+        sg_reason_code code;
+        trigger_check check;
+        trigger_detail detail;
+} trigger_impls[SG_TRIGGER__MAX] = {
+        [SG_TRIGGER_ATTACHMENTS] = {SG_REASON_ATTACHMENTS, check_attachments, detail_attachments},
+        [SG_TRIGGER_ATTACHMENT_EXTENSION] = {SG_REASON_ATTACHMENT_EXTENSION, check_extension, detail_extension},
+        [SG_TRIGGER_ATTACHMENT_TYPE] = {SG_REASON_ATTACHMENT_TYPE, check_type, detail_type},
+        [SG_TRIGGER_ATTACHMENT_SIZE] = {SG_REASON_ATTACHMENT_SIZE, check_size, detail_size},
+        [SG_TRIGGER_SUBJECT_KEYWORD] = {SG_REASON_SUBJECT_KEYWORD, check_keyword, detail_keyword},
+        [SG_TRIGGER_EXTERNAL_DOMAINS] = {SG_REASON_EXTERNAL_DOMAINS, check_domains, detail_domains},
+        [SG_TRIGGER_CREDIT_CARD] = {SG_REASON_CREDIT_CARD, check_numbers, detail_card},
+        [SG_TRIGGER_MY_NUMBER] = {SG_REASON_MY_NUMBER, check_numbers, detail_my_number},
+        [SG_TRIGGER_BODY_PATTERN] = {SG_REASON_BODY_PATTERN, check_pattern, detail_pattern},
+        [SG_TRIGGER_HEADER] = {SG_REASON_HEADER, check_header, detail_header},
+};
+
+/* Run trigger t: when it fires, a reason with its evidence and detail. */
+static sg_err eval_trigger(struct eval *ev, const struct trigger *t) {
+        if ((unsigned) t->type >= SG_TRIGGER__MAX)
+                return SG_OK;
+        const struct trigger_impl *impl = &trigger_impls[t->type];
+        sg_reason items = {0};
+        bool fired = false;
+        sg_err r = impl->check(ev, t, &items, &fired);
+        if (r == SG_OK && fired) {
+                struct pending *pr = reason_new(ev, impl->code, t);
+                if (!pr)
+                        r = nomem(ev);
+                else {
+                        pr->r.items = items.items;
+                        pr->r.n_items = items.n_items;
+                        items.items = NULL;
+                        items.n_items = 0;
+                        if (!impl->detail(&pr->r, t, ev->msg))
+                                r = nomem(ev);
+                }
+        }
+        reason_clear(&items);
+        return r;
 }
 
 /* ---- Message checks and recipients ------------------------------------- */
@@ -577,55 +647,35 @@ static sg_err parse_recipients(const sg_message *m, sg_mailbox_list *list, sg_fi
         return SG_OK;
 }
 
-struct dom_ref {
-        const char *dom;
-        size_t idx;
-};
-
-static int dom_ref_cmp(const void *a, const void *b) {
-        const struct dom_ref *x = a, *y = b;
-        int c = strcmp(x->dom, y->dom);
-        if (c)
-                return c;
-        return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static int dom_ref_idx_cmp(const void *a, const void *b) {
-        const struct dom_ref *x = a, *y = b;
-        return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-/* The distinct external domains in order of first appearance, in
- * O(n log n) so 10,000 recipients stay fast. */
+/* The distinct external domains in order of first appearance, in one pass
+ * over the recipients with a hash set, so 10,000 recipients stay fast. */
 static sg_err external_domains(struct eval *ev) {
         sg_decision *d = ev->d;
         if (d->n_external == 0)
                 return SG_OK;
-        struct dom_ref *refs = malloc(d->n_external * sizeof *refs);
+        size_t n_slots = 16;
+        while (n_slots < 2 * d->n_external)
+                n_slots *= 2;
+        const char **set = calloc(n_slots, sizeof *set);
         ev->ext_domains = malloc(d->n_external * sizeof *ev->ext_domains);
-        if (!refs || !ev->ext_domains) {
-                free(refs);
+        if (!set || !ev->ext_domains) {
+                free(set);
                 return nomem(ev);
         }
-        size_t n = 0;
-        for (size_t i = 0; i < d->n_recipients; i++)
-                if (d->recipients[i].cls == SG_CLASS_EXTERNAL) {
-                        const char *dom = d->recipients[i].mailbox.domain_ascii;
-                        refs[n].dom = dom ? dom : "";
-                        refs[n].idx = i;
-                        n++;
-                }
-        qsort(refs, n, sizeof *refs, dom_ref_cmp);
         size_t u = 0;
-        for (size_t i = 0; i < n; i++)
-                if (i == 0 || strcmp(refs[i].dom, refs[u - 1].dom) != 0)
-                        refs[u++] = refs[i];
-        qsort(refs, u, sizeof *refs, dom_ref_idx_cmp);
-        for (size_t i = 0; i < u; i++)
-                ev->ext_domains[i] = refs[i].dom;
+        for (size_t i = 0; i < d->n_recipients; i++) {
+                if (d->recipients[i].cls != SG_CLASS_EXTERNAL)
+                        continue;
+                const char *dom = d->recipients[i].mailbox.domain_ascii ? d->recipients[i].mailbox.domain_ascii : "";
+                size_t k = key_hash(dom, strlen(dom)) & (n_slots - 1);
+                while (set[k] && strcmp(set[k], dom) != 0)
+                        k = (k + 1) & (n_slots - 1);
+                if (!set[k])
+                        set[k] = ev->ext_domains[u++] = dom;
+        }
         ev->n_ext_domains = u;
         d->n_external_domains = u;
-        free(refs);
+        free(set);
         return SG_OK;
 }
 
@@ -784,7 +834,9 @@ static sg_err evaluate(struct eval *ev) {
                 return r;
         }
         /* The decision takes the mailboxes over one by one. */
-        d->recipients = calloc(list.n ? list.n : 1, sizeof *d->recipients);
+        /* malloc, not calloc: every member is set below, so the array is not
+         * cleared first (10,000 recipients are 720 KB). */
+        d->recipients = malloc((list.n ? list.n : 1) * sizeof *d->recipients);
         if (!d->recipients) {
                 sg_mailbox_list_clear(&list);
                 free(fields);
@@ -794,6 +846,9 @@ static sg_err evaluate(struct eval *ev) {
                 sg_recipient *rc = &d->recipients[i];
                 rc->mailbox = list.items[i];
                 rc->field = fields[i];
+                rc->cls = SG_CLASS_EXTERNAL;
+                rc->rule = SG_RULE_EXTERNAL_DOMAIN;
+                rc->matched = NULL;
                 d->n_recipients++;
         }
         free(list.items);
@@ -816,9 +871,8 @@ static sg_err evaluate(struct eval *ev) {
         if (external) {
                 base->r.action = p->external_action;
                 base->route = p->external_route;
-                for (size_t i = 0; i < ev->n_ext_domains; i++)
-                        if (!item_add(&base->r, ev->ext_domains[i], strlen(ev->ext_domains[i])))
-                                return nomem(ev);
+                if (!items_set(&base->r, ev->ext_domains, ev->n_ext_domains))
+                        return nomem(ev);
                 struct buf b = {0};
                 buf_u64(&b, d->n_external);
                 buf_str(&b, d->n_external == 1 ? " external recipient in " : " external recipients in ");
@@ -863,7 +917,10 @@ sg_err sg_policy_evaluate(const sg_policy *p, const sg_message *msg, sg_decision
         struct policy_text view;
         if ((r = policy_text_view(p, msg, &view, err)))
                 return r;
-        struct eval ev = {.p = p, .msg = &view.msg, .err = err};
+        struct eval ev = {.p = p,
+                          .msg = &view.msg,
+                          .budget = {.remaining_us = (uint64_t) SG_PATTERN_BUDGET_MS * 1000u},
+                          .err = err};
         ev.d = calloc(1, sizeof *ev.d);
         if (!ev.d) {
                 policy_text_clear(&view);

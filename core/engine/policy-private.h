@@ -34,6 +34,14 @@ struct entry {
 struct entries {
         struct entry *v;
         size_t n, cap;
+        /* Built at seal: an open-addressing hash index over the keys, each
+         * slot an index into v plus one (0: empty) and the key's hash, n_slots a power of two
+         * at least twice n. Only the first of duplicate keys is indexed. */
+        struct slot {
+                uint32_t hash; /* key_hash of the key, so a probe rarely reads a key */
+                uint32_t index;
+        } * slots;
+        size_t n_slots;
 };
 
 struct route {
@@ -91,6 +99,21 @@ struct sg_policy {
         sg_keys_settings keys; /* its strings point to keys_store, keys_nss_db */
         char *keys_store, *keys_nss_db;
 };
+
+static inline unsigned char lower_byte(unsigned char c) {
+        return c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c;
+}
+
+/* FNV-1a over the n bytes of s, ASCII letters folded to lower case: the hash
+ * of an entry key (already lower case) and of a looked-up name alike. */
+static inline uint32_t key_hash(const char *s, size_t n) {
+        uint32_t h = 2166136261u;
+        for (size_t i = 0; i < n; i++) {
+                h ^= lower_byte((unsigned char) s[i]);
+                h *= 16777619u;
+        }
+        return h;
+}
 
 static inline void headers_free(sg_header *h, size_t n) {
         for (size_t i = 0; i < n; i++) {

@@ -24,8 +24,9 @@
  * - Evidence never contains a card number's hidden digits or any My Number
  *   digit; body patterns report the pattern, not the matched text.
  * - A pattern that hits its match limit fails the evaluation (fail closed).
- * Lookups use sorted arrays and binary search, so evaluation is
- * O(recipients * labels * log(entries)). */
+ * Seal sorts each entry list and builds a hash index over it, so a lookup
+ * is one probe sequence per domain label and evaluation is
+ * O(recipients * labels), whatever the number of entries. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,8 +50,10 @@ static void entries_clear(struct entries *e) {
                 free(e->v[i].src);
         }
         free(e->v);
+        free(e->slots);
         e->v = NULL;
-        e->n = e->cap = 0;
+        e->slots = NULL;
+        e->n = e->cap = e->n_slots = 0;
 }
 
 static void trigger_clear(struct trigger *t) {
@@ -737,6 +740,29 @@ static sg_err list_entry(const sg_trigger_spec *spec, size_t i, char **ret, sg_e
                 }
                 s = norm;
                 n = strlen(norm);
+        } else if (spec->type == SG_TRIGGER_BODY_PATTERN) {
+                /* A pattern is matched against the normalised body, and a
+                 * regular expression cannot be normalised for the admin (a
+                 * full-width parenthesis would become a group): one that
+                 * normalisation would change could never match as written. */
+                sg_err r = policy_text_entry(s, n, &norm, err);
+                if (r) {
+                        sg_error_prefix(err, "list entry %zu", i);
+                        return r;
+                }
+                bool same = strlen(norm) == n && memcmp(norm, s, n) == 0;
+                if (!same) {
+                        r = sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                         "list entry %zu: the body is matched after normalisation (full-width "
+                                         "letters and digits, circled digits and other compatibility characters become "
+                                         "plain text), "
+                                         "so this pattern cannot match as written; write it as \"%.200s\"",
+                                         i, norm);
+                        free(norm);
+                        return r;
+                }
+                free(norm);
+                norm = NULL;
         }
         sg_err r = list_entry_copy(spec, s, n, i, ret, err);
         free(norm);
@@ -897,9 +923,33 @@ static int entry_cmp(const void *a, const void *b) {
         return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void entries_sort(struct entries *e) {
+/* Sort (so duplicates sit together, earliest first) and build the hash
+ * index evaluation looks keys up in; false when out of memory. */
+static bool entries_seal(struct entries *e) {
         if (e->n > 1)
                 qsort(e->v, e->n, sizeof *e->v, entry_cmp);
+        if (e->n == 0)
+                return true;
+        size_t n_slots = 16;
+        while (n_slots < 2 * e->n)
+                n_slots *= 2;
+        struct slot *slots = calloc(n_slots, sizeof *slots);
+        if (!slots)
+                return false;
+        for (size_t i = 0; i < e->n; i++) {
+                if (i > 0 && strcmp(e->v[i].key, e->v[i - 1].key) == 0)
+                        continue; /* a later duplicate: the first one wins */
+                uint32_t h = key_hash(e->v[i].key, strlen(e->v[i].key));
+                size_t k = h & (n_slots - 1);
+                while (slots[k].index)
+                        k = (k + 1) & (n_slots - 1);
+                slots[k].hash = h;
+                slots[k].index = (uint32_t) i + 1;
+        }
+        free(e->slots);
+        e->slots = slots;
+        e->n_slots = n_slots;
+        return true;
 }
 
 static sg_err check_route_used(const sg_policy *p, const char *name, const char *user, sg_error *err) {
@@ -954,12 +1004,10 @@ sg_err sg_policy_seal(sg_policy *p, sg_error *err) {
                 p->choices[p->n_choices].route = NULL;
                 p->n_choices++;
         }
-        entries_sort(&p->internal_exact);
-        entries_sort(&p->internal_wild);
-        entries_sort(&p->exception_exact);
-        entries_sort(&p->exception_wild);
-        entries_sort(&p->internal_addr);
-        entries_sort(&p->exception_addr);
+        if (!entries_seal(&p->internal_exact) || !entries_seal(&p->internal_wild) ||
+            !entries_seal(&p->exception_exact) || !entries_seal(&p->exception_wild) ||
+            !entries_seal(&p->internal_addr) || !entries_seal(&p->exception_addr))
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         p->sealed = true;
         return SG_OK;
 }

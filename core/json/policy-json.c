@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sealgate/json-unique.h"
 #include "sealgate/json-util.h"
+#include "sealgate/outcome.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/util.h"
 
@@ -269,12 +271,10 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                         path_idx(ip, "prompt.choices", i);
                         if ((e = get_string(json_object_array_get_idx(v, i), &s, err, ip)))
                                 return e;
-                        if (strncmp(s, "route:", 6) == 0) {
-                                kind = SG_CHOICE_ROUTE;
-                                route = s + 6;
-                                if ((e = check_route_ref(routes, route, err, ip)))
+                        if (sg_choice_id_parse(s, &kind, &route)) {
+                                if (kind == SG_CHOICE_ROUTE && (e = check_route_ref(routes, route, err, ip)))
                                         return e;
-                        } else if (!sg_choice_kind_from_name(s, &kind) || kind == SG_CHOICE_ROUTE) {
+                        } else {
                                 return invalid(err, ip,
                                                "unknown choice \"%s\" (expected encrypt, send, cancel or "
                                                "route:<route name>)",
@@ -289,12 +289,10 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                 sg_choice_kind kind;
                 if ((e = get_string(v, &s, err, "prompt.fallback")))
                         return e;
-                if (strncmp(s, "route:", 6) == 0) {
-                        kind = SG_CHOICE_ROUTE;
-                        route = s + 6;
-                        if ((e = check_route_ref(routes, route, err, "prompt.fallback")))
+                if (sg_choice_id_parse(s, &kind, &route)) {
+                        if (kind == SG_CHOICE_ROUTE && (e = check_route_ref(routes, route, err, "prompt.fallback")))
                                 return e;
-                } else if (!sg_choice_kind_from_name(s, &kind) || kind == SG_CHOICE_ROUTE) {
+                } else {
                         return invalid(err, "prompt.fallback",
                                        "unknown choice \"%s\" (expected encrypt, send, cancel or route:<route name>)",
                                        s);
@@ -693,6 +691,15 @@ static sg_err parse_text(const char *text, size_t len, json_object **ret, sg_err
                 const char *got = sg_json_type_desc(root);
                 json_object_put(root);
                 return sg_error_set(err, SG_ERR_POLICY_INVALID, "(file): expected an object, got %s", got);
+        }
+        /* json-c keeps the last of two equal keys silently: an error here. */
+        sg_error dup = {0};
+        sg_err e = sg_json_check_unique_keys(text, len, SG_ERR_POLICY_INVALID, "", &dup);
+        if (e) {
+                json_object_put(root);
+                if (e == SG_ERR_NOMEM || e == SG_ERR_POLICY_INVALID)
+                        return sg_error_set(err, e, "%s", dup.message);
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "(file): %s", dup.message);
         }
         *ret = root;
         return SG_OK;

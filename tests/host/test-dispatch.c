@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
-#include "dispatch.h"
+#include "conn.h"
 #include "sealgate-config.h"
 #include "sealgate/audit-file.h"
 #include "sealgate/audit.h"
@@ -21,6 +22,30 @@
 #include "sealgate/policy.h"
 #include "sealgate/util.h"
 #include "sg-test.h"
+
+/* The one entry point, as the transport uses it: the response (owned) or
+ * NULL; its id as JSON into *ret_id_json and prompt.show's job into *ret_job
+ * when they are not NULL (else dropped). */
+static char *handle(sg_host *h, const char *p, size_t n, char **ret_id_json, sg_prompt_job **ret_job) {
+        sg_host_reply r;
+        sg_host_handle(h, p, n, &r);
+        char *resp = r.response;
+        r.response = NULL;
+        if (ret_id_json) {
+                *ret_id_json = r.id_json;
+                r.id_json = NULL;
+        }
+        if (ret_job) {
+                *ret_job = r.prompt;
+                r.prompt = NULL;
+        }
+        sg_host_reply_clear(&r);
+        return resp;
+}
+
+static char *sg_host_dispatch(sg_host *h, const char *p, size_t n) {
+        return handle(h, p, n, NULL, NULL);
+}
 
 static const char *data_dir;
 
@@ -159,18 +184,6 @@ static int take_attempt(const char *resp, char out[33]) {
         return ok;
 }
 
-/* The response without its random result.attempt, for comparing two answers. */
-static char *without_attempt(const char *resp) {
-        json_object *o = resp ? json_tokener_parse(resp) : NULL, *r;
-        if (!o)
-                return resp ? strdup(resp) : NULL;
-        if (json_object_object_get_ex(o, "result", &r) && json_object_is_type(r, json_type_object))
-                json_object_object_del(r, "attempt");
-        char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        json_object_put(o);
-        return s;
-}
-
 /* ---- the data-file pairs */
 static void run_data_files(void) {
         DIR *d = opendir(data_dir);
@@ -219,7 +232,7 @@ static void run_data_files(void) {
                 for (char *line = pre ? strtok(pre, "\n") : NULL; line; line = strtok(NULL, "\n")) {
                         char *req = with_attempt(line, attempt), *rid = NULL;
                         sg_prompt_job *job = NULL;
-                        char *r = sg_host_handle_frame_job(h, req, strlen(req), &rid, &job);
+                        char *r = handle(h, req, strlen(req), &rid, &job);
                         take_attempt(r, attempt);
                         if (job && n_jobs < 16)
                                 jobs[n_jobs++] = job;
@@ -234,18 +247,18 @@ static void run_data_files(void) {
                         /* Both entry points answer plain requests the same way
                          * (but for the attempt id, new for every evaluation);
                          * a pair with state before it is answered once. */
-                        char *r1 = sg_host_dispatch(h, in2, strlen(in2));
-                        if (!pre) {
-                                char *id_json = NULL;
-                                char *r2 = sg_host_handle_frame(h, in2, strlen(in2), &id_json);
-                                char *c1 = without_attempt(r1), *c2 = without_attempt(r2);
-                                SG_CHECK(c1 && c2 && strcmp(c1, c2) == 0 && id_json,
-                                         "%s: handle_frame answers as dispatch", names[i]);
-                                free(c1);
-                                free(c2);
-                                free(r2);
-                                free(id_json);
-                        }
+                        char *id_json = NULL;
+                        char *r1 = handle(h, in2, strlen(in2), &id_json, NULL);
+                        /* The response's id comes back as JSON too, for the
+                         * transport to chunk a large response with. */
+                        json_object *ro = r1 ? json_tokener_parse(r1) : NULL, *rid;
+                        SG_CHECK(ro && id_json && json_object_object_get_ex(ro, "id", &rid) &&
+                                         strcmp(json_object_to_json_string_ext(
+                                                        rid, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+                                                id_json) == 0,
+                                 "%s: the reply's id_json is the response's id", names[i]);
+                        json_object_put(ro);
+                        free(id_json);
                         check_response(names[i], r1, out2);
                         free(in2);
                         free(out2);
@@ -472,7 +485,7 @@ static void run_limits(void) {
 /* ---- chunked requests, through sg_host_handle_frame */
 
 static char *frame_str(sg_host *h, const char *s) {
-        return sg_host_handle_frame(h, s, strlen(s), NULL);
+        return handle(h, s, strlen(s), NULL, NULL);
 }
 
 static char *chunk_frame(const char *id_json, size_t index, size_t count, const char *data, size_t len) {
@@ -489,7 +502,7 @@ static char *chunk_frame(const char *id_json, size_t index, size_t count, const 
 static char *feed_chunk(sg_host *h, const char *id_json, size_t index, size_t count, const char *data, size_t len) {
         char *f = chunk_frame(id_json, index, count, data, len);
         char *rid = NULL;
-        char *r = sg_host_handle_frame(h, f, strlen(f), &rid);
+        char *r = handle(h, f, strlen(f), &rid, NULL);
         free(f);
         free(rid);
         return r;
@@ -587,6 +600,17 @@ static void copy_policy(const char *from_name, const char *to) {
         free(text);
 }
 
+static int64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Past the interval at which a policy in force is looked at again. */
+static void wait_policy_check(void) {
+        usleep((SG_HOST_POLICY_CHECK_MS + 100) * 1000);
+}
+
 static void run_reload(void) {
         char tmpl[] = "/tmp/sg-test-dispatch-XXXXXX";
         char *dir = mkdtemp(tmpl);
@@ -604,14 +628,25 @@ static void run_reload(void) {
         copy_policy("policy.json", path);
         check_response("policy file appears: served (prompt for an external recipient)", sg_host_dispatch(h, req, len),
                        "{\"id\":1,\"result\":{\"action\":\"prompt\"}}");
-        /* Edit in place (same inode): partner.example becomes internal. */
+        /* Edit in place (same inode): partner.example becomes internal. A
+         * policy in force is looked at again at most once a second
+         * (SG_HOST_POLICY_CHECK_MS): not at once, but within the second. */
+        int64_t t0 = mono_ms();
         copy_policy("policy-reload.json", path);
-        check_response("policy edited in place is reloaded (now allow)", sg_host_dispatch(h, req, len),
+        char *r = sg_host_dispatch(h, req, len);
+        if (mono_ms() - t0 < SG_HOST_POLICY_CHECK_MS / 2)
+                check_response("an edit within the second is not looked at yet (prompt)", r,
+                               "{\"id\":1,\"result\":{\"action\":\"prompt\"}}");
+        else
+                free(r);
+        wait_policy_check();
+        check_response("policy edited in place is reloaded within a second (now allow)", sg_host_dispatch(h, req, len),
                        "{\"id\":1,\"result\":{\"action\":\"allow\"}}");
         /* Replace by rename (new inode), as package managers and editors do. */
         copy_policy("policy-invalid.json", tmp);
         if (rename(tmp, path) != 0)
                 abort();
+        wait_policy_check();
         check_response("policy replaced by an invalid one: policy_invalid, never the stale policy",
                        sg_host_dispatch(h, req, len), "{\"id\":1,\"error\":{\"code\":\"policy_invalid\"}}");
         check_response("version reports the policy error",
@@ -623,6 +658,7 @@ static void run_reload(void) {
         check_response("policy repaired: served again", sg_host_dispatch(h, req, len),
                        "{\"id\":1,\"result\":{\"action\":\"prompt\"}}");
         unlink(path);
+        wait_policy_check();
         check_response("policy removed: policy_unreadable", sg_host_dispatch(h, req, len),
                        "{\"id\":1,\"error\":{\"code\":\"policy_unreadable\"}}");
         sg_host_free(h);
@@ -685,7 +721,7 @@ static sg_prompt_job *show(sg_host *h, const char *attempt, char **ret_resp) {
                  attempt);
         sg_prompt_job *job = NULL;
         char *rid = NULL;
-        char *r = sg_host_handle_frame_job(h, req, strlen(req), &rid, &job);
+        char *r = handle(h, req, strlen(req), &rid, &job);
         free(rid);
         if (ret_resp)
                 *ret_resp = r;
@@ -916,15 +952,23 @@ static void run_prompt_jobs(void) {
                        "{\"id\":\"show\",\"error\":{\"code\":\"prompt_busy\"}}");
         sg_prompt_job_free(j2);
 
-        /* Without a transport (sg_host_dispatch) a prompt cannot be shown. */
+        /* A job the transport cannot start (no prompt program, no display)
+         * answers prompt_unavailable with the request's id. */
         char a2[33];
         char *e = sg_host_dispatch(h, EVAL_PROMPT, strlen(EVAL_PROMPT));
         take_attempt(e, a2);
         free(e);
         char req[256];
         snprintf(req, sizeof req, "{\"id\":1,\"op\":\"prompt.show\",\"attempt\":\"%s\"}", a2);
-        check_response("prompt.show through sg_host_dispatch: prompt_unavailable",
-                       sg_host_dispatch(h, req, strlen(req)), "{\"id\":1,\"error\":{\"code\":\"prompt_unavailable\"}}");
+        sg_prompt_job *j3 = NULL;
+        char *none = handle(h, req, strlen(req), NULL, &j3);
+        SG_CHECK(!none && j3 && strcmp(j3->id_json, "1") == 0, "prompt.show: a job with the request's id, no response");
+        free(none);
+        sg_prompt_result ns = {.end = SG_PROMPT_NOT_STARTED, .detail = "sealgate-prompt: not found"};
+        check_response("a prompt that cannot start: prompt_unavailable",
+                       j3 ? sg_host_prompt_done(h, j3, &ns, NULL) : NULL,
+                       "{\"id\":1,\"error\":{\"code\":\"prompt_unavailable\"}}");
+        sg_prompt_job_free(j3);
 
         sg_prompt_result ab = {.end = SG_PROMPT_ABANDONED};
         SG_CHECK(sg_host_prompt_done(h, job, &ab, NULL) == NULL, "an abandoned prompt has no response");

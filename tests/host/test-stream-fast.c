@@ -8,7 +8,54 @@
  * Usage: test-stream-fast [ITERATIONS [SEED]]. Prints TAP. */
 #include "../../thunderbird-native/host/stream-job.c"
 
+#include <openssl/evp.h>
+
 #include "sg-test.h"
+
+/* The one parser, as the connection runs it (shared.c): an object or NULL. */
+static json_object *parse(const char *text, size_t len) {
+        json_object *o = NULL;
+        if (sg_host_parse_request(text, len, &o, NULL) != SG_OK)
+                return NULL;
+        if (!json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+/* The id as JSON when the id rules accept it, else NULL. */
+static char *id_json_of(json_object *req) {
+        json_object *id;
+        if (sg_host_read_id(req, &id, NULL) != SG_OK)
+                return NULL;
+        return sg_strdup(json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* What the connection does with a frame while a stream is open (request.c's
+ * sg_host_handle and op-stream.c): the fast path first, else the one parser,
+ * and a frame without "op" but with "input" and a valid id goes to the
+ * streams as an input frame. Anything else (*ret_handled false) is the op
+ * table's or an error response of the connection's. */
+static int sg_streams_frame(sg_streams *s, const char *p, size_t len, bool *ret_handled) {
+        *ret_handled = false;
+        int w = 0;
+        if (sg_streams_open(s) && sg_streams_input_fast(s, p, len, &w)) {
+                *ret_handled = true;
+                return w;
+        }
+        json_object *req = parse(p, len);
+        char *id_json =
+                req && !json_object_object_get_ex(req, "op", NULL) && json_object_object_get_ex(req, "input", NULL)
+                        ? id_json_of(req)
+                        : NULL;
+        if (id_json) {
+                *ret_handled = true;
+                w = sg_streams_input(s, req, id_json);
+        }
+        json_object_put(req);
+        return w;
+}
 
 /* What one sg_streams sent. */
 typedef struct record {

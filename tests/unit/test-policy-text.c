@@ -162,6 +162,29 @@ int main(void) {
                 run(&rows[i]);
         }
 
+        /* A body pattern that normalisation would change could never match:
+         * refused when the policy is built, with the text to write instead. */
+        {
+                sg_policy *p = sg_policy_new();
+                sg_error err = {0};
+                sg_err r = sg_policy_add_trigger(p, &(sg_trigger_spec) PAT("\xE2\x91\xA0\xE3\x82\x88\xE3\x82\x8D"),
+                                                 &err); /* ①よろ */
+                SG_CHECK(r == SG_ERR_POLICY_INVALID && strstr(err.message, "\"1\xE3\x82\x88\xE3\x82\x8D\""),
+                         "a pattern with a circled digit is refused, naming the normalised text (%s)", err.message);
+                r = sg_policy_add_trigger(p, &(sg_trigger_spec) PAT("\xEF\xBC\x88x\xEF\xBC\x89"), &err); /* （x） */
+                SG_CHECK(r == SG_ERR_POLICY_INVALID, "a pattern with full-width parentheses is refused (%s)",
+                         err.message);
+                r = sg_policy_add_trigger(p, &(sg_trigger_spec) PAT("\xE6\xA9\x9F\xE5\xAF\x86\\s*\\d+"), &err);
+#ifdef _WIN32
+                /* past the normalisation check, the Windows pattern backend
+                 * refuses every pattern (pattern-win32.c) */
+                SG_CHECK(r == SG_ERR_REGEX, "a pattern of kanji and ASCII passes the normalisation check");
+#else
+                SG_CHECK(r == SG_OK, "a pattern of kanji and ASCII is accepted as it is");
+#endif
+                sg_policy_free(p);
+        }
+
         /* Text that grows past the bound under NFKC fails closed, but only
          * when a trigger reads it. */
         size_t k = 4000;

@@ -1,8 +1,9 @@
 /* sealgate-host: the Thunderbird native-messaging host's transport: frames in on
- * stdin, frames out on stdout, around the dispatch table (docs/protocol.md).
- * One poll(2) loop serves stdin, the open prompts (prompt-proc.c), the
- * open stream's worker (stream-job.c) and the keys.lookup worker
- * (keys-job.c), so none of them blocks other requests. */
+ * stdin, frames out on stdout, around one connection (conn.h, whose entry
+ * point sg_host_handle() runs the one op table; docs/protocol.md). One
+ * poll(2) loop serves stdin, the open prompts (prompt-proc.c), and, once the
+ * crypto module is loaded, the open stream's worker and the keys.lookup
+ * worker, so none of them blocks other requests. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,13 +19,11 @@
 #include <io.h>
 #endif
 
-#include "dispatch.h"
-#include "keys-job.h"
+#include "conn.h"
 #include "prompt-proc.h"
 #include "sealgate-config.h"
 #include "sealgate/frame.h"
 #include "sealgate/util.h"
-#include "stream-job.h"
 
 /* Exit statuses (docs/protocol.md). */
 enum {
@@ -127,6 +126,8 @@ static void usage(FILE *f) {
                    "                              next to this host, else " SG_LIBEXECDIR "/sealgate/sealgate-prompt)\n"
                    "             XDG_STATE_HOME   base of the default audit directory (~/.local/state)\n"
                    "             GNUPGHOME        the keyring keys.lookup searches (default ~/.gnupg)\n\n"
+                   "The smime.*, pgp.* and keys.lookup ops load the crypto module sealgate-host-crypto.so\n"
+                   "on first use: next to this host, else " SG_LIBEXECDIR "/sealgate/.\n\n"
                    "Ops:\n");
         const char *name, *help;
         for (size_t i = 0; sg_host_op_info(i, &name, &help); i++)
@@ -223,29 +224,29 @@ static int end_prompt(sg_host *h, open_prompt *op, int abandoned) {
         return w;
 }
 
-static sg_streams *streams;
-static sg_keys_runner *keys;
-
-static int stream_send(void *userdata, const char *json, const char *id_json) {
+static int transport_send(void *userdata, const char *json, const char *id_json) {
         return send_response(json, id_json);
 }
 
-/* Serve one frame's payload: a stream's frame, a response, a chunk taken, a
- * prompt started or a key lookup queued. */
+/* Serve one frame's payload: a response, a chunk taken, a stream's frame, a
+ * prompt started or a key lookup run. */
 static int serve(sg_host *h, char *payload, size_t plen) {
-        bool handled = false;
-        int w = sg_streams_frame(streams, payload, plen, &handled);
-        if (handled || w < 0)
-                return w;
-        char *id_json = NULL;
-        sg_prompt_job *job = NULL;
-        sg_keys_job *kjob = NULL;
-        char *resp = sg_host_handle_frame_jobs(h, payload, plen, &id_json, &job, &kjob);
-        if (job)
-                return start_job(h, job);
-        if (kjob)
-                return sg_keys_runner_submit(keys, kjob);
-        return send_or_nomem(resp, id_json, id_json != NULL);
+        sg_host_reply r;
+        int w = sg_host_handle(h, payload, plen, &r);
+        if (w >= 0 && r.prompt) {
+                sg_prompt_job *job = r.prompt;
+                r.prompt = NULL;
+                w = start_job(h, job);
+        } else if (w >= 0 && r.keys) {
+                sg_keys_job *job = r.keys;
+                r.keys = NULL;
+                w = sg_host_keys_run(h, job);
+        } else if (w >= 0 && (r.response || r.id_json)) {
+                w = send_or_nomem(r.response, r.id_json, 1);
+                r.response = r.id_json = NULL;
+        }
+        sg_host_reply_clear(&r);
+        return w;
 }
 
 /* stdin closed: end the open prompts (SIGTERM, SIGKILL after the grace
@@ -325,15 +326,7 @@ int main(int argc, char **argv) {
                 return EXIT_PROTOCOL;
         }
         sg_host_set_log(h, log_cb, NULL);
-        streams = sg_streams_new(stream_send, log_cb, NULL);
-        keys = sg_keys_runner_new(stream_send, log_cb, NULL);
-        if (!streams || !keys) {
-                streams = sg_streams_free(streams);
-                keys = sg_keys_runner_free(keys);
-                sg_host_free(h);
-                log_line("out of memory");
-                return EXIT_PROTOCOL;
-        }
+        sg_host_set_send(h, transport_send, NULL);
         /* For the doctor op and the prompt program's lookup: where we really
          * run from (symlinks resolved). */
         self_exe = realpath("/proc/self/exe", NULL);
@@ -355,7 +348,7 @@ int main(int argc, char **argv) {
                 /* Frames already read are served until a stream's input queue
                  * is full; stdin is read again only when they are all served
                  * and the queue has room (back-pressure). */
-                while (buf_off < buf_len && !sg_streams_input_full(streams)) {
+                while (buf_off < buf_len && !sg_host_input_full(h)) {
                         size_t used;
                         char *payload;
                         size_t plen;
@@ -386,8 +379,10 @@ int main(int argc, char **argv) {
                 /* fd -1: poll ignores the entry, stdin is left unread */
                 fds[nfds++] = (struct pollfd){.fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN};
                 fds[nfds++] = (struct pollfd){.fd = sigchld_pipe[0], .events = POLLIN};
-                fds[nfds++] = (struct pollfd){.fd = sg_streams_wake_fd(streams), .events = POLLIN};
-                fds[nfds++] = (struct pollfd){.fd = sg_keys_runner_wake_fd(keys), .events = POLLIN};
+                int stream_fd, keys_fd;
+                sg_host_crypto_fds(h, &stream_fd, &keys_fd);
+                fds[nfds++] = (struct pollfd){.fd = stream_fd, .events = POLLIN};
+                fds[nfds++] = (struct pollfd){.fd = keys_fd, .events = POLLIN};
                 int64_t now = sg_prompt_now_ms(), next = 0;
                 for (size_t i = 0; i < SG_HOST_PROMPTS_MAX; i++) {
                         first[i] = nfds;
@@ -421,11 +416,8 @@ int main(int argc, char **argv) {
                         }
                 }
                 int w = 0;
-                if (fds[2].revents && sg_streams_pump(streams) < 0) {
-                        status = EXIT_PROTOCOL;
-                        break;
-                }
-                if (fds[3].revents && sg_keys_runner_pump(keys) < 0) {
+                if ((fds[2].revents || fds[3].revents) &&
+                    sg_host_crypto_pump(h, fds[2].revents != 0, fds[3].revents != 0) < 0) {
                         status = EXIT_PROTOCOL;
                         break;
                 }
@@ -460,7 +452,7 @@ int main(int argc, char **argv) {
                                 status = EXIT_PROTOCOL;
                         }
                         /* An open stream: truncated, or (input complete) run to its end. */
-                        if (sg_streams_eof(streams) < 0)
+                        if (sg_host_input_eof(h) < 0)
                                 status = EXIT_PROTOCOL;
                         break;
                 }
@@ -471,11 +463,9 @@ out:;
         /* A lookup cannot be interrupted (it may wait on the network): its
          * answer has nobody to go to, so it is left behind and the process
          * ends with _exit once everything else is done. */
-        bool lookup_left = sg_keys_runner_busy(keys);
+        bool lookup_left = sg_host_crypto_end(h);
         if (lookup_left)
                 log_line("a keys.lookup is still running; leaving without its answer");
-        keys = sg_keys_runner_free(keys);
-        streams = sg_streams_free(streams);
         abandon_all(h);
         sg_frame_reader_clear(&r);
         sg_host_free(h);

@@ -1,4 +1,4 @@
-/* sealgate-host: keys.lookup in a worker thread (keys-job.h): which NSS
+/* sealgate-host crypto module: keys.lookup in a worker thread (keys-job.h): which NSS
  * database to read, the lookup itself (core's sg_keys_lookup) and the
  * result as docs/protocol.md describes it. */
 #include <errno.h>
@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dispatch.h"
 #include "keys-job.h"
 #include "sealgate/crypto-json.h"
 #include "sealgate/keys.h"
@@ -300,7 +299,7 @@ int sg_keys_runner_pump(sg_keys_runner *k) {
         } else {
                 no_database_reason(r);
                 json_object *res = result_json(r);
-                resp = res ? sg_host_response(id_json, res) : NULL;
+                resp = res ? sg_host_result_response(id_json, res) : NULL;
                 if (!resp)
                         resp = sg_host_error_response(id_json, SG_ERR_NOMEM, "out of memory building the result");
                 klog(k, "keys.lookup %s of %zu recipients answered after %ld ms", id_json, r->job->n_addresses, ms);

@@ -1,4 +1,4 @@
-/* sealgate-host: keys.lookup off the poll loop. A lookup can wait seconds on
+/* sealgate-host crypto module: keys.lookup off the poll loop. A lookup can wait seconds on
  * the network (WKD), so it runs in a worker thread; one at a time, up to
  * SG_HOST_KEYS_QUEUE_MAX more wait, and every other request is served
  * meanwhile. The transport polls the wake-up fd and calls the pump. */
@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "dispatch.h"
+#include "crypto-module.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -15,10 +15,8 @@ extern "C" {
 
 /* The transport's way out, as stream-job.h's: send one response (chunked
  * when needed); 0 on success, -1 when stdout failed. */
-typedef int (*sg_keys_send_fn)(void *userdata, const char *json, const char *id_json);
-typedef void (*sg_keys_log_fn)(void *userdata, const char *line);
-
-typedef struct sg_keys_runner sg_keys_runner;
+typedef sg_host_send_fn sg_keys_send_fn;
+typedef sg_host_log_fn sg_keys_log_fn;
 
 /* Owned: sg_keys_runner_free(). NULL on ENOMEM or when the wake-up pipe
  * cannot be made. */

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dispatch.h"
+#include "conn.h"
 #include "prompt-proc.h"
 #include "sealgate-config.h"
 #include "sealgate/util.h"

@@ -1,8 +1,9 @@
-/* sealgate-host: the smime.* and pgp.* ops as streams (docs/protocol.md,
- * "Streams"): input frames go into a bounded queue that a worker thread reads
- * as an sg_source; the worker's sg_sink fills a bounded output queue that the
- * poll loop drains to stdout. One machinery for both engines: only the
- * parameters and the worker's call into the engine differ (the op table). */
+/* sealgate-host crypto module: the smime.* and pgp.* ops as streams
+ * (docs/protocol.md, "Streams"): input frames go into a bounded queue that a
+ * worker thread reads as an sg_source; the worker's sg_sink fills a bounded
+ * output queue that the poll loop drains to stdout. One machinery for both
+ * engines: each family's parameters and its call into the engine are in
+ * stream-smime.c and stream-pgp.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,33 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-#include <openssl/evp.h>
-
-#include "dispatch.h"
-#include "sealgate/crypto-json.h"
 #include "sealgate/frame.h"
 #include "sealgate/mime-pgp.h"
 #include "sealgate/mime-smime.h"
-#include "sealgate/pgp.h"
-#include "sealgate/smime.h"
 #include "sealgate/util.h"
-#include "stream-job.h"
-
-enum family { FAM_SMIME, FAM_PGP };
-enum op { OP_ENCRYPT, OP_DECRYPT, OP_SIGN, OP_VERIFY };
-
-/* pgp.encrypt, pgp.sign: what the output is */
-enum pgp_format { PGP_MIME, PGP_ARMOR, PGP_BINARY, PGP_DETACHED };
+#include "stream-private.h"
 
 /* The stream ops: the engine, what the op does, and its own parameters
  * (besides id, op and input). */
-static const struct stream_op {
-        const char *name;
-        enum family family;
-        enum op op;
-        const char *const params[6];
-} stream_ops[] = {
+static const struct stream_op stream_ops[] = {
         {"smime.encrypt", FAM_SMIME, OP_ENCRYPT, {"recipients", "cipher", "format"}},
         {"smime.decrypt", FAM_SMIME, OP_DECRYPT, {"key"}},
         {"smime.sign", FAM_SMIME, OP_SIGN, {"key", "digest", "format"}},
@@ -53,17 +36,6 @@ static const struct stream_op {
         {"pgp.verify", FAM_PGP, OP_VERIFY, {"from", "signature", "output"}},
 };
 #define N_STREAM_OPS (sizeof stream_ops / sizeof stream_ops[0])
-
-typedef struct chunk {
-        struct chunk *next;
-        unsigned char *data;
-        size_t len, pos; /* pos: bytes the worker has taken */
-} chunk;
-
-typedef struct queue {
-        chunk *head, *tail;
-        size_t n;
-} queue;
 
 static void queue_push(queue *q, chunk *c) {
         c->next = NULL;
@@ -98,67 +70,6 @@ static void queue_clear(queue *q) {
         while ((c = queue_pop(q)))
                 chunk_free(c);
 }
-
-typedef struct job {
-        struct sg_streams *owner;
-        char *id_json;
-        const struct stream_op *sop;
-        enum op op;             /* sop->op */
-        long long frames, size; /* announced input */
-
-        /* parameters (owned copies) */
-        char **recipients;
-        size_t n_recipients;
-        sg_smime_cipher cipher;
-        sg_smime_digest digest;
-        bool der;         /* encrypt/sign: bare CMS instead of MIME */
-        bool want_output; /* verify: the signed content as output frames */
-        char *key_path, *cert_path, *passphrase;
-        char *ca_file, *ca_dir, *from;
-        bool system_ca;
-        unsigned char *signature; /* verify: detached signature (smime: DER; pgp: armored or binary) */
-        size_t signature_len;
-        char *signer;           /* pgp: address or fingerprint of the secret key; NULL: none / gpg's default */
-        enum pgp_format format; /* pgp.encrypt, pgp.sign */
-        bool always_trust;      /* pgp.encrypt */
-
-        /* loop side */
-        char *fast_head; /* {"id":<id_json>,"input":{"index": ; NULL: no fast path (input_frame_fast) */
-        size_t fast_head_len;
-        long long next_index, received;
-        long long fast_in; /* input frames taken by input_frame_fast */
-        long long out_index;
-        bool started;
-        pthread_t thread;
-
-        /* shared, under mu */
-        pthread_mutex_t mu;
-        pthread_cond_t cv;
-        queue in, out;
-        bool in_done, abort, finished;
-        char *final; /* the worker's final response */
-
-        /* worker side */
-        unsigned char *cur;
-        size_t cur_len;
-        long long out_bytes, out_frames;
-        EVP_MD_CTX *sha;
-} job;
-
-struct sg_streams {
-        sg_stream_send_fn send;
-        sg_stream_log_fn log;
-        void *userdata;
-        int wake[2];
-        bool mime_ready, mime_pgp_ready;
-        job *job;
-        /* input frames of a stream that was refused or ended early are
-         * dropped silently, up to the announced count */
-        char *discard_id;
-        long long discard_frames;
-        long long fast_frames; /* input frames taken by input_frame_fast */
-        bool slow_only;        /* tests: every frame through the full parse */
-};
 
 static void slog(sg_streams *s, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -205,7 +116,7 @@ static job *job_free(job *j) {
         queue_clear(&j->out);
         free(j->final);
         free(j->cur);
-        EVP_MD_CTX_free(j->sha);
+        sg_sha256_free(j->sha);
         pthread_mutex_destroy(&j->mu);
         pthread_cond_destroy(&j->cv);
         free(j);
@@ -319,7 +230,7 @@ static int push_output(job *j) {
 static int queue_write(void *ctx, const void *buf, size_t n) {
         job *j = ctx;
         const unsigned char *p = buf;
-        if (EVP_DigestUpdate(j->sha, buf, n) != 1)
+        if (!sg_sha256_update(j->sha, buf, n))
                 return -1;
         j->out_bytes += (long long) n;
         while (n > 0) {
@@ -341,7 +252,7 @@ static int queue_write(void *ctx, const void *buf, size_t n) {
 /* decrypt and verify need a seekable input (GMime parses the MIME
  * structure; AuthEnvelopedData's tag follows its content): the input, which
  * is ciphertext or a signed message, is copied to an unlinked file. */
-static int spool(sg_source *src, sg_error *err) {
+int _stream_spool(sg_source *src, sg_error *err) {
         const char *dir = getenv("TMPDIR");
         if (!dir || !*dir)
                 dir = "/tmp";
@@ -396,12 +307,8 @@ static sg_err drain(sg_source *src, sg_error *err) {
 /* The final result: what every stream has, plus the op's own members (those
  * of the object `extra`, shared by reference). */
 static char *result_response(job *j, json_object *extra) {
-        unsigned char md[32];
-        unsigned int mdlen = 0;
-        char hex[65];
-        EVP_DigestFinal_ex(j->sha, md, &mdlen);
-        for (unsigned i = 0; i < 32; i++)
-                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        char hex[SG_SHA256_HEX_LEN + 1] = "";
+        sg_sha256_final_hex(j->sha, hex);
         json_object *doc = json_object_new_object(), *r = json_object_new_object(), *in = json_object_new_object(),
                     *out = json_object_new_object();
         json_object *id = json_tokener_parse(j->id_json);
@@ -425,130 +332,6 @@ static char *result_response(job *j, json_object *extra) {
         return s;
 }
 
-static json_object *jstr(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
-/* ---- the engines: each reads `src` (to its end or fails), writes `dst` and
- * puts the op's result members into `extra` */
-
-static sg_err smime_work(job *j, sg_source *src, sg_sink *dst, json_object *extra, sg_error *err) {
-        const sg_smime_ops *ops = sg_smime_openssl();
-        sg_smime_key key = {.path = j->key_path, .cert_path = j->cert_path, .passphrase = j->passphrase};
-        sg_smime_trust trust = {.ca_file = j->ca_file, .ca_dir = j->ca_dir, .system = j->system_ca};
-        sg_smime_verify_result *vres = NULL;
-        char *from = NULL;
-        sg_err r = SG_OK;
-        int fd = -1;
-
-        switch (j->op) {
-        case OP_ENCRYPT:
-                r = j->der ? ops->encrypt((const char *const *) j->recipients, j->n_recipients, j->cipher, src, dst,
-                                          err)
-                           : sg_mime_smime_encrypt(ops, (const char *const *) j->recipients, j->n_recipients, j->cipher,
-                                                   src, dst, err);
-                json_object_object_add(extra, "cipher", json_object_new_string(sg_smime_cipher_name(j->cipher)));
-                json_object_object_add(extra, "format", json_object_new_string(j->der ? "der" : "mime"));
-                break;
-        case OP_SIGN:
-                r = j->der ? ops->sign(&key, j->digest, src, NULL, dst, err)
-                           : sg_mime_smime_sign(ops, &key, j->digest, src, dst, err);
-                json_object_object_add(extra, "digest", json_object_new_string(sg_smime_digest_name(j->digest)));
-                json_object_object_add(extra, "format", json_object_new_string(j->der ? "der" : "mime"));
-                break;
-        case OP_DECRYPT:
-                fd = spool(src, err);
-                r = fd < 0 ? err->code : sg_mime_smime_decrypt(ops, &key, (size_t) SG_STREAM_INPUT_MAX, fd, dst, err);
-                break;
-        case OP_VERIFY:
-                if (j->signature) {
-                        r = ops->verify(&trust, j->signature, j->signature_len, src, j->from, &vres, err);
-                        if (r == SG_OK && j->from && !(from = sg_strdup(j->from)))
-                                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-                } else {
-                        fd = spool(src, err);
-                        r = fd < 0 ? err->code
-                                   : sg_mime_smime_verify(ops, &trust, fd, j->from, j->want_output ? dst : NULL, &from,
-                                                          &vres, err);
-                }
-                if (r == SG_OK)
-                        sg_smime_verify_to_json(extra, vres, from);
-                break;
-        }
-        if (fd >= 0)
-                close(fd);
-        sg_smime_verify_result_free(vres);
-        free(from);
-        return r;
-}
-
-static const char *const pgp_format_names[] = {"mime", "armor", "binary", "detached"};
-
-static sg_err pgp_work(job *j, sg_source *src, sg_sink *dst, json_object *extra, sg_error *err) {
-        const sg_pgp_ops *ops = sg_pgp_gpgme();
-        /* the keyring is the host's: GNUPGHOME or GnuPG's default */
-        sg_pgp_keyring kr = {.homedir = NULL, .passphrase = j->passphrase};
-        const char *const *to = (const char *const *) j->recipients;
-        sg_pgp_verify_result *vres = NULL;
-        sg_mime_pgp_info info = {0};
-        char *from = NULL;
-        const char *digest = NULL;
-        sg_err r = SG_OK;
-        int fd = -1;
-
-        switch (j->op) {
-        case OP_ENCRYPT: {
-                unsigned flags =
-                        (j->always_trust ? SG_PGP_ALWAYS_TRUST : 0) | (j->format == PGP_BINARY ? 0 : SG_PGP_ARMOR);
-                r = j->format == PGP_MIME
-                            ? sg_mime_pgp_encrypt(ops, &kr, to, j->n_recipients, j->signer, flags, src, dst, err)
-                            : ops->encrypt(&kr, to, j->n_recipients, j->signer, flags, src, dst, err);
-                json_object_object_add(extra, "format", json_object_new_string(pgp_format_names[j->format]));
-                json_object_object_add(extra, "signed", json_object_new_boolean(j->signer != NULL));
-                break;
-        }
-        case OP_SIGN:
-                r = j->format == PGP_MIME ? sg_mime_pgp_sign(ops, &kr, j->signer, src, dst, err)
-                                          : ops->sign(&kr, j->signer, SG_PGP_ARMOR, src, NULL, dst, &digest, err);
-                json_object_object_add(extra, "format", json_object_new_string(pgp_format_names[j->format]));
-                json_object_object_add(extra, "digest", jstr(digest));
-                break;
-        case OP_DECRYPT:
-                fd = spool(src, err);
-                r = fd < 0 ? err->code
-                           : sg_mime_pgp_decrypt(ops, &kr, (size_t) SG_STREAM_INPUT_MAX, fd, j->from, dst, &info, err);
-                if (r == SG_OK) {
-                        json_object_object_add(extra, "encrypted", json_object_new_boolean(info.encrypted));
-                        json_object_object_add(extra, "signed", json_object_new_boolean(info.is_signed));
-                        json_object_object_add(extra, "unencrypted_parts",
-                                               json_object_new_boolean(info.unencrypted_parts));
-                        if (info.verify)
-                                sg_pgp_verify_to_json(extra, info.verify, info.from);
-                }
-                break;
-        case OP_VERIFY:
-                if (j->signature) {
-                        r = ops->verify(&kr, j->signature, j->signature_len, src, j->from, &vres, err);
-                        if (r == SG_OK && j->from && !(from = sg_strdup(j->from)))
-                                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-                } else {
-                        fd = spool(src, err);
-                        r = fd < 0 ? err->code
-                                   : sg_mime_pgp_verify(ops, &kr, fd, j->from, j->want_output ? dst : NULL, &from,
-                                                        &vres, err);
-                }
-                if (r == SG_OK)
-                        sg_pgp_verify_to_json(extra, vres, from);
-                break;
-        }
-        if (fd >= 0)
-                close(fd);
-        sg_pgp_verify_result_free(vres);
-        sg_mime_pgp_info_clear(&info);
-        free(from);
-        return r;
-}
-
 static void *worker(void *arg) {
         job *j = arg;
         sg_source src = {.read = queue_read, .ctx = j};
@@ -556,8 +339,8 @@ static void *worker(void *arg) {
         json_object *extra = json_object_new_object();
         sg_error err = {0};
         sg_err r = !extra                      ? sg_error_set(&err, SG_ERR_NOMEM, "out of memory")
-                   : j->sop->family == FAM_PGP ? pgp_work(j, &src, &dst, extra, &err)
-                                               : smime_work(j, &src, &dst, extra, &err);
+                   : j->sop->family == FAM_PGP ? _stream_pgp_work(j, &src, &dst, extra, &err)
+                                               : _stream_smime_work(j, &src, &dst, extra, &err);
         if (r == SG_OK)
                 r = drain(&src, &err);
         if (r == SG_OK && push_output(j) < 0)
@@ -669,7 +452,7 @@ int sg_streams_pump(sg_streams *s) {
         return w;
 }
 
-bool sg_streams_input_full(sg_streams *s) {
+bool sg_streams_input_full(const sg_streams *s) {
         job *j = s->job;
         if (!j)
                 return false;
@@ -699,44 +482,10 @@ int sg_streams_eof(sg_streams *s) {
         return 0;
 }
 
-/* ---- frames */
-
-static json_object *parse(const char *text, size_t len) {
-        if (len > INT32_MAX || memchr(text, '\0', len) || !sg_utf8_valid(text, len))
-                return NULL;
-        json_tokener *tok = json_tokener_new_ex(SG_HOST_JSON_DEPTH);
-        if (!tok)
-                return NULL;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        json_object *o = json_tokener_parse_ex(tok, text, (int) len);
-        enum json_tokener_error je = json_tokener_get_error(tok);
-        size_t end = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
-        while (end < len && (text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r'))
-                end++;
-        if (je != json_tokener_success || end < len || !json_object_is_type(o, json_type_object)) {
-                json_object_put(o);
-                return NULL;
-        }
-        return o;
-}
-
-/* The id as JSON, when it is one the dispatcher accepts (an integer, or a
- * string of at most SG_HOST_ID_MAX bytes); else NULL. */
-static char *id_json_of(json_object *req) {
-        json_object *id;
-        if (!json_object_object_get_ex(req, "id", &id))
-                return NULL;
-        bool ok = json_object_is_type(id, json_type_int) ||
-                  (json_object_is_type(id, json_type_string) && json_object_get_string_len(id) <= SG_HOST_ID_MAX &&
-                   strlen(json_object_get_string(id)) == (size_t) json_object_get_string_len(id));
-        return ok ? sg_strdup(
-                            json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
-                  : NULL;
-}
+/* ---- requests */
 
 /* Parameter checks: each fills `err` and returns false. */
-static bool get_string(json_object *o, const char *key, bool required, char **ret, sg_error *err) {
+bool _stream_get_string(json_object *o, const char *key, bool required, char **ret, sg_error *err) {
         json_object *v;
         *ret = NULL;
         if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
@@ -765,7 +514,7 @@ static bool get_string(json_object *o, const char *key, bool required, char **re
         return true;
 }
 
-static bool only_keys(json_object *o, const char *const *keys, const char *what, sg_error *err) {
+bool _stream_only_keys(json_object *o, const char *const *keys, const char *what, sg_error *err) {
         json_object_object_foreach(o, k, v) {
                 (void) v;
                 bool known = false;
@@ -781,19 +530,7 @@ static bool only_keys(json_object *o, const char *const *keys, const char *what,
         return true;
 }
 
-static bool get_key(json_object *req, job *j, sg_error *err) {
-        json_object *k;
-        if (!json_object_object_get_ex(req, "key", &k) || !json_object_is_type(k, json_type_object)) {
-                sg_error_set(err, SG_ERR_REQUEST, "\"key\" must be an object {path, cert, passphrase}");
-                return false;
-        }
-        static const char *const keys[] = {"path", "cert", "passphrase", NULL};
-        return only_keys(k, keys, "\"key\"", err) && get_string(k, "path", true, &j->key_path, err) &&
-               get_string(k, "cert", false, &j->cert_path, err) &&
-               get_string(k, "passphrase", false, &j->passphrase, err);
-}
-
-static bool get_bool(json_object *o, const char *key, bool *ret, sg_error *err) {
+bool _stream_get_bool(json_object *o, const char *key, bool *ret, sg_error *err) {
         json_object *v;
         *ret = false;
         if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
@@ -804,18 +541,6 @@ static bool get_bool(json_object *o, const char *key, bool *ret, sg_error *err) 
         }
         *ret = json_object_get_boolean(v);
         return true;
-}
-
-static bool get_format(json_object *req, job *j, sg_error *err) {
-        char *f = NULL;
-        if (!get_string(req, "format", false, &f, err))
-                return false;
-        bool ok = !f || strcmp(f, "mime") == 0 || strcmp(f, "der") == 0;
-        j->der = f && strcmp(f, "der") == 0;
-        free(f);
-        if (!ok)
-                sg_error_set(err, SG_ERR_REQUEST, "\"format\" must be \"mime\" or \"der\"");
-        return ok;
 }
 
 static bool get_int(json_object *o, const char *key, long long max, long long *ret, sg_error *err) {
@@ -839,7 +564,7 @@ static bool get_int(json_object *o, const char *key, long long max, long long *r
 }
 
 /* "recipients": 1 ... max non-empty strings. */
-static bool get_recipients(json_object *req, job *j, size_t max, const char *what, sg_error *err) {
+bool _stream_get_recipients(json_object *req, job *j, size_t max, const char *what, sg_error *err) {
         json_object *v;
         if (!json_object_object_get_ex(req, "recipients", &v) || !json_object_is_type(v, json_type_array) ||
             json_object_array_length(v) == 0) {
@@ -858,7 +583,7 @@ static bool get_recipients(json_object *req, job *j, size_t max, const char *wha
         for (size_t i = 0; i < json_object_array_length(v); i++) {
                 json_object *wrap = json_object_new_object();
                 json_object_object_add(wrap, "recipient", json_object_get(json_object_array_get_idx(v, i)));
-                bool ok = get_string(wrap, "recipient", true, &j->recipients[i], err);
+                bool ok = _stream_get_string(wrap, "recipient", true, &j->recipients[i], err);
                 json_object_put(wrap);
                 if (!ok)
                         return false;
@@ -869,9 +594,9 @@ static bool get_recipients(json_object *req, job *j, size_t max, const char *wha
 
 /* verify's "signature": null, or base64 of at most `max` bytes decoded; and
  * "output", which does not go with it. */
-static bool get_signature(json_object *req, job *j, size_t max, sg_error *err) {
+bool _stream_get_signature(json_object *req, job *j, size_t max, sg_error *err) {
         json_object *v;
-        if (!get_bool(req, "output", &j->want_output, err))
+        if (!_stream_get_bool(req, "output", &j->want_output, err))
                 return false;
         if (!json_object_object_get_ex(req, "signature", &v) || json_object_is_type(v, json_type_null))
                 return true;
@@ -909,105 +634,6 @@ static bool get_signature(json_object *req, job *j, size_t max, sg_error *err) {
         return true;
 }
 
-static bool parse_smime(json_object *req, job *j, sg_error *err) {
-        char *name = NULL;
-        json_object *v;
-        switch (j->op) {
-        case OP_ENCRYPT:
-                if (!get_recipients(req, j, SG_SMIME_RECIPIENTS_MAX, "certificate paths", err) ||
-                    !get_string(req, "cipher", false, &name, err))
-                        return false;
-                if (name && !sg_smime_cipher_from_name(name, &j->cipher)) {
-                        sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
-                                     "unknown cipher \"%.64s\": use aes256-cbc, aes256-gcm or aes128-cbc", name);
-                        free(name);
-                        return false;
-                }
-                free(name);
-                return get_format(req, j, err);
-        case OP_SIGN:
-                if (!get_key(req, j, err) || !get_string(req, "digest", false, &name, err))
-                        return false;
-                if (name && !sg_smime_digest_from_name(name, &j->digest)) {
-                        sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
-                                     "unknown digest \"%.64s\": use sha256, sha384 or sha512", name);
-                        free(name);
-                        return false;
-                }
-                free(name);
-                return get_format(req, j, err);
-        case OP_DECRYPT:
-                return get_key(req, j, err);
-        case OP_VERIFY:
-                if (json_object_object_get_ex(req, "trust", &v) && !json_object_is_type(v, json_type_null)) {
-                        static const char *const tkeys[] = {"ca_file", "ca_dir", "system", NULL};
-                        if (!json_object_is_type(v, json_type_object)) {
-                                sg_error_set(err, SG_ERR_REQUEST,
-                                             "\"trust\" must be an object {ca_file, ca_dir, system}");
-                                return false;
-                        }
-                        if (!only_keys(v, tkeys, "\"trust\"", err) ||
-                            !get_string(v, "ca_file", false, &j->ca_file, err) ||
-                            !get_string(v, "ca_dir", false, &j->ca_dir, err) ||
-                            !get_bool(v, "system", &j->system_ca, err))
-                                return false;
-                }
-                return get_string(req, "from", false, &j->from, err) &&
-                       get_signature(req, j, SG_SMIME_SIGNATURE_MAX, err);
-        }
-        return false;
-}
-
-/* pgp's "format": one of `allowed` (the first is the default). */
-static bool get_pgp_format(json_object *req, job *j, const enum pgp_format *allowed, size_t n, sg_error *err) {
-        char *f = NULL;
-        if (!get_string(req, "format", false, &f, err))
-                return false;
-        j->format = allowed[0];
-        bool ok = !f;
-        for (size_t i = 0; f && i < n && !ok; i++)
-                if (strcmp(f, pgp_format_names[allowed[i]]) == 0) {
-                        j->format = allowed[i];
-                        ok = true;
-                }
-        free(f);
-        if (!ok)
-                sg_error_set(err, SG_ERR_REQUEST, "\"format\" must be %s",
-                             n == 3 ? "\"mime\", \"armor\" or \"binary\"" : "\"mime\" or \"detached\"");
-        return ok;
-}
-
-static bool parse_pgp(json_object *req, job *j, sg_error *err) {
-        static const enum pgp_format enc_formats[] = {PGP_MIME, PGP_ARMOR, PGP_BINARY};
-        static const enum pgp_format sig_formats[] = {PGP_MIME, PGP_DETACHED};
-        /* the passphrase goes to gpg on one line */
-        if (!get_string(req, "passphrase", false, &j->passphrase, err))
-                return false;
-        if (j->passphrase && strlen(j->passphrase) > SG_PGP_PASSPHRASE_MAX) {
-                sg_error_set(err, SG_ERR_LIMIT, "\"passphrase\" is longer than %d bytes", SG_PGP_PASSPHRASE_MAX);
-                return false;
-        }
-        if (j->passphrase && (strchr(j->passphrase, '\n') || strchr(j->passphrase, '\r'))) {
-                sg_error_set(err, SG_ERR_REQUEST, "\"passphrase\" must not contain a line break");
-                return false;
-        }
-        switch (j->op) {
-        case OP_ENCRYPT:
-                return get_recipients(req, j, SG_PGP_RECIPIENTS_MAX, "addresses or fingerprints", err) &&
-                       get_string(req, "signer", false, &j->signer, err) &&
-                       get_bool(req, "always_trust", &j->always_trust, err) &&
-                       get_pgp_format(req, j, enc_formats, 3, err);
-        case OP_SIGN:
-                return get_string(req, "signer", false, &j->signer, err) && get_pgp_format(req, j, sig_formats, 2, err);
-        case OP_DECRYPT:
-                return get_string(req, "from", false, &j->from, err);
-        case OP_VERIFY:
-                return get_string(req, "from", false, &j->from, err) &&
-                       get_signature(req, j, SG_PGP_SIGNATURE_MAX, err);
-        }
-        return false;
-}
-
 /* Fill `j` from the request; false with `err` set when it is refused. */
 static bool parse_request(json_object *req, job *j, sg_error *err) {
         const char *keys[4 + sizeof j->sop->params / sizeof j->sop->params[0]] = {"id", "op", "input"};
@@ -1015,7 +641,7 @@ static bool parse_request(json_object *req, job *j, sg_error *err) {
         for (size_t i = 0; i < sizeof j->sop->params / sizeof j->sop->params[0] && j->sop->params[i]; i++)
                 keys[n++] = j->sop->params[i];
         keys[n] = NULL;
-        if (!only_keys(req, keys, "the request", err))
+        if (!_stream_only_keys(req, keys, "the request", err))
                 return false;
 
         json_object *in;
@@ -1024,7 +650,8 @@ static bool parse_request(json_object *req, job *j, sg_error *err) {
                 return false;
         }
         static const char *const inkeys[] = {"frames", "size", NULL};
-        if (!only_keys(in, inkeys, "\"input\"", err) || !get_int(in, "frames", SG_STREAM_FRAMES_MAX, &j->frames, err) ||
+        if (!_stream_only_keys(in, inkeys, "\"input\"", err) ||
+            !get_int(in, "frames", SG_STREAM_FRAMES_MAX, &j->frames, err) ||
             !get_int(in, "size", SG_STREAM_INPUT_MAX, &j->size, err))
                 return false;
         if ((j->frames == 0) != (j->size == 0) || j->size > j->frames * (long long) SG_CHUNK_RAW_MAX) {
@@ -1033,7 +660,7 @@ static bool parse_request(json_object *req, job *j, sg_error *err) {
                              SG_CHUNK_RAW_MAX);
                 return false;
         }
-        return j->sop->family == FAM_PGP ? parse_pgp(req, j, err) : parse_smime(req, j, err);
+        return j->sop->family == FAM_PGP ? _stream_parse_pgp(req, j, err) : _stream_parse_smime(req, j, err);
 }
 
 /* The fast path's head for the stream's input frames, {"id":<id_json>,"input":{"index":,
@@ -1049,8 +676,12 @@ static void set_fast_head(job *j) {
         if (!head)
                 return;
         snprintf(head, n + sizeof tail, "{\"id\":%s,\"input\":{\"index\":%s", j->id_json, tail);
-        json_object *probe = parse(head, n + sizeof tail - 1);
-        char *id = probe ? id_json_of(probe) : NULL;
+        json_object *probe = NULL, *pid = NULL;
+        char *id = NULL;
+        if (sg_host_parse_request(head, n + sizeof tail - 1, &probe, NULL) == SG_OK &&
+            json_object_is_type(probe, json_type_object) && sg_host_read_id(probe, &pid, NULL) == SG_OK)
+                id = sg_strdup(
+                        json_object_to_json_string_ext(pid, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object *in, *idx, *data;
         bool same = id && strcmp(id, j->id_json) == 0 && json_object_object_length(probe) == 3 &&
                     !json_object_object_get_ex(probe, "op", NULL) && json_object_object_get_ex(probe, "input", &in) &&
@@ -1088,10 +719,8 @@ static int start_stream(sg_streams *s, json_object *req, const struct stream_op 
                              SG_HOST_STREAMS_MAX);
                 ok = false;
         }
-        if (ok && !(j->sha = EVP_MD_CTX_new()))
+        if (ok && !(j->sha = sg_sha256_new()))
                 ok = !sg_error_set(&err, SG_ERR_NOMEM, "out of memory");
-        if (ok && EVP_DigestInit_ex(j->sha, EVP_sha256(), NULL) != 1)
-                ok = !sg_error_set(&err, SG_ERR_INTERNAL, "stream: cannot set up SHA-256");
         /* GMime's global set-up, once per engine, on this thread */
         if (ok && sop->family == FAM_SMIME && !s->mime_ready) {
                 sg_mime_smime_init();
@@ -1248,41 +877,23 @@ static int input_frame(sg_streams *s, json_object *req, char *id_json) {
         return take_input(s, j, decoded, n);
 }
 
-int sg_streams_frame(sg_streams *s, const char *payload, size_t len, bool *ret_handled) {
-        *ret_handled = false;
-        int w = 0;
-        if (input_frame_fast(s, payload, len, &w)) {
-                *ret_handled = true;
-                return w;
-        }
-        /* Most frames are ordinary requests: parse only what may be ours. */
-        if (!memmem(payload, len, "\"input\"", 7) && !memmem(payload, len, "smime.", 6) &&
-            !memmem(payload, len, "pgp.", 4))
-                return 0;
-        json_object *req = parse(payload, len);
-        if (!req)
-                return 0;
-        json_object *v;
-        const char *op_name = NULL;
-        if (json_object_object_get_ex(req, "op", &v)) {
-                op_name = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-                const struct stream_op *sop = NULL;
-                for (size_t i = 0; op_name && i < N_STREAM_OPS; i++)
-                        if (strcmp(op_name, stream_ops[i].name) == 0)
-                                sop = &stream_ops[i];
-                char *id_json = sop ? id_json_of(req) : NULL;
-                if (id_json) {
-                        *ret_handled = true;
-                        w = start_stream(s, req, sop, id_json);
-                }
-                json_object_put(req);
-                return w;
-        }
-        char *id_json = json_object_object_get_ex(req, "input", &v) ? id_json_of(req) : NULL;
-        if (id_json) {
-                *ret_handled = true;
-                w = input_frame(s, req, id_json);
-        }
-        json_object_put(req);
+int sg_streams_start(sg_streams *s, json_object *req, const char *op, char *id_json) {
+        for (size_t i = 0; i < N_STREAM_OPS; i++)
+                if (strcmp(op, stream_ops[i].name) == 0)
+                        return start_stream(s, req, &stream_ops[i], id_json);
+        int w = send_error(s, id_json, SG_ERR_INTERNAL, "%s is not a stream op", op);
+        free(id_json);
         return w;
+}
+
+int sg_streams_input(sg_streams *s, json_object *req, char *id_json) {
+        return input_frame(s, req, id_json);
+}
+
+bool sg_streams_input_fast(sg_streams *s, const char *p, size_t len, int *ret_w) {
+        return input_frame_fast(s, p, len, ret_w);
+}
+
+bool sg_streams_open(const sg_streams *s) {
+        return s->job != NULL;
 }

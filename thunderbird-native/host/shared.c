@@ -1,0 +1,131 @@
+/* sealgate-host: what both the connection and the crypto module compile in
+ * (the module is loaded on demand and does not call back into the
+ * executable): the one request parser and the id rules, log line
+ * formatting, response building and freeing a key lookup job. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "conn.h"
+#include "crypto-module.h"
+#include "sealgate/util.h"
+
+void sg_host_vlogf(sg_host_log_fn log, void *userdata, const char *fmt, va_list ap) {
+        if (!log)
+                return;
+        char line[1024];
+        vsnprintf(line, sizeof line, fmt, ap);
+        for (char *p = line; *p; p++)
+                if (*p == '\n' || *p == '\r')
+                        *p = ' ';
+        log(userdata, line);
+}
+
+char *sg_host_error_response(const char *id_json, sg_err code, const char *message) {
+        json_object *e = json_object_new_object();
+        if (!e)
+                return NULL;
+        json_object_object_add(e, "code", json_object_new_string(sg_err_code(code)));
+        json_object_object_add(e, "message", json_object_new_string(message ? message : ""));
+        const char *es = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *id = id_json ? id_json : "null";
+        size_t n = strlen(id) + strlen(es) + 32;
+        char *s = malloc(n);
+        if (s)
+                snprintf(s, n, "{\"id\":%s,\"error\":%s}", id, es);
+        json_object_put(e);
+        return s;
+}
+
+char *sg_host_result_response(const char *id_json, json_object *result) {
+        if (!result)
+                return NULL;
+        const char *rs =
+                json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *id = id_json ? id_json : "null";
+        size_t n = strlen(id) + strlen(rs) + 32;
+        char *s = malloc(n);
+        if (s)
+                snprintf(s, n, "{\"id\":%s,\"result\":%s}", id, rs);
+        json_object_put(result);
+        return s;
+}
+
+sg_err sg_host_parse_request(const char *req, size_t len, json_object **ret, sg_error *err) {
+        *ret = NULL;
+        if (!sg_utf8_valid(req, len))
+                return sg_error_set(err, SG_ERR_UTF8, "request is not valid UTF-8");
+        if (memchr(req, '\0', len))
+                return sg_error_set(err, SG_ERR_JSON, "request contains a NUL byte");
+        if (len > INT32_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "request of %zu bytes is too large to parse", len);
+
+        json_tokener *tok = json_tokener_new_ex(SG_HOST_JSON_DEPTH);
+        if (!tok)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory creating a JSON parser");
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        json_object *obj = json_tokener_parse_ex(tok, req, (int) len);
+        enum json_tokener_error je = json_tokener_get_error(tok);
+        size_t end = json_tokener_get_parse_end(tok);
+        if (je == json_tokener_continue && !obj) {
+                /* A top-level number ("7") waits for a delimiter; the text is
+                 * complete, so feed the terminating NUL json-c wants. */
+                obj = json_tokener_parse_ex(tok, "", 1);
+                je = json_tokener_get_error(tok);
+                if (je == json_tokener_success)
+                        end = len;
+        }
+        json_tokener_free(tok);
+
+        if (je == json_tokener_error_depth)
+                return sg_error_set(err, SG_ERR_LIMIT, "request nests deeper than %d levels", SG_HOST_JSON_DEPTH);
+        if (je == json_tokener_continue) {
+                json_object_put(obj);
+                return sg_error_set(err, SG_ERR_JSON, "request is incomplete JSON (%zu bytes)", len);
+        }
+        if (je != json_tokener_success)
+                return sg_error_set(err, SG_ERR_JSON, "request is not JSON: %s at offset %zu",
+                                    json_tokener_error_desc(je), end);
+        while (end < len && (req[end] == ' ' || req[end] == '\t' || req[end] == '\n' || req[end] == '\r'))
+                end++;
+        if (end < len) {
+                json_object_put(obj);
+                return sg_error_set(err, SG_ERR_JSON, "request has data after the JSON value at offset %zu", end);
+        }
+        *ret = obj;
+        return SG_OK;
+}
+
+sg_err sg_host_read_id(json_object *req, json_object **ret_id, sg_error *err) {
+        json_object *id;
+        if (!json_object_object_get_ex(req, "id", &id) || !id)
+                return sg_error_set(err, SG_ERR_REQUEST, "id: required, a string or an integer");
+        if (json_object_is_type(id, json_type_int)) {
+                *ret_id = id;
+                return SG_OK;
+        }
+        if (!json_object_is_type(id, json_type_string))
+                return sg_error_set(err, SG_ERR_REQUEST, "id: expected a string or an integer, got %s",
+                                    json_type_to_name(json_object_get_type(id)));
+        size_t n = (size_t) json_object_get_string_len(id);
+        if (n > SG_HOST_ID_MAX)
+                return sg_error_set(err, SG_ERR_REQUEST, "id: longer than %d bytes", SG_HOST_ID_MAX);
+        if (strlen(json_object_get_string(id)) != n)
+                return sg_error_set(err, SG_ERR_REQUEST, "id: contains a NUL character");
+        *ret_id = id;
+        return SG_OK;
+}
+
+sg_keys_job *sg_keys_job_free(sg_keys_job *job) {
+        if (job) {
+                free(job->id_json);
+                sg_strv_free(job->addresses, job->n_addresses);
+                free(job->certificate_store);
+                free(job->nss_db);
+                free(job);
+        }
+        return NULL;
+}

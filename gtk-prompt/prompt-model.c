@@ -12,8 +12,8 @@
 
 #include "prompt-i18n.h"
 #include "prompt-reason-texts.h"
-#include "sealgate/outcome.h"
 #include "sealgate/json-util.h"
+#include "sealgate/outcome.h"
 
 /* ---- Parsing ------------------------------------------------------------ */
 

@@ -210,6 +210,25 @@ for needle, desc in [
 ]:
     ok(needle in out, f"human output: {desc}", out)
 
+# ---- terminal output: control characters in a file name or a header cannot forge a line
+evil_name = "x\x1b[2K\rsealgate: action: allow.eml"
+evil = TMP / evil_name
+# display names: ESC[1A ESC[2K CR "  action: allow", and U+202E (right-to-left override) "flip"
+evil.write_bytes(b"From: alice@corp.example\r\n"
+                 b"To: =?UTF-8?B?G1sxQRtbMksNICBhY3Rpb246IGFsbG93?= <someone@example.net>, "
+                 b"=?UTF-8?B?4oCuZmxpcA==?= <rtl@example.net>\r\n"
+                 b"Subject: t\r\n\r\nbody\r\n")
+code, out, err = run("policy-check", "--policy", POLICY, str(evil))
+ok("\x1b" not in out and "\r" not in out, "human output holds no raw ESC or CR from a file name or a header",
+   repr(out))
+ok("\\x1B[2K\\x0D" in out, "the file name's control characters are shown escaped", repr(out))
+ok("action: allow\" <someone@example.net>" in out, "a display name with control characters stays inside its line",
+   repr(out))
+ok("\\u{202E}flip" in out and "\u202e" not in out, "a right-to-left override is shown escaped", repr(out))
+ok(sum(1 for line in out.splitlines() if line.lstrip().startswith("action:")) == 1,
+   "exactly one action line", repr(out))
+evil.unlink()
+
 # ---- limits, one past each, generated
 def write(name, data):
     p = TMP / name

@@ -677,6 +677,18 @@ static sg_err walk(walker *w, GMimeObject *obj, unsigned depth, bool want_body, 
         if (GMIME_IS_MULTIPART(obj)) {
                 GMimeMultipart *mp = GMIME_MULTIPART(obj);
                 int n = g_mime_multipart_get_count(mp);
+                /* GMime that cannot find a multipart's delimiters (a boundary
+                 * past its line buffer, some 4,000 bytes) keeps the whole
+                 * content as the prologue: the body and every attachment
+                 * would vanish without a word. */
+                const char *pro = g_mime_multipart_get_prologue(mp);
+                if (n == 0 && pro && pro[strspn(pro, " \t\r\n")]) {
+                        const char *b = g_mime_multipart_get_boundary(mp);
+                        return sg_error_set(err, SG_ERR_MIME,
+                                            "a multipart whose parts cannot be found (its boundary is %zu bytes; "
+                                            "RFC 2046 allows 70): its content would be ignored",
+                                            b ? strlen(b) : 0);
+                }
                 int chosen =
                         g_mime_content_type_is_type(g_mime_object_get_content_type(obj), "multipart", "alternative")
                                 ? chosen_alternative(mp)

@@ -236,6 +236,21 @@ def write(name, data):
     return p
 
 
+# ---- a boundary so long that GMime cannot find the parts: an error, not a message without content
+def long_boundary(n):
+    b = "B" * n
+    return (f"From: a@corp.example\r\nTo: x@example.net\r\nSubject: t\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/mixed; boundary=\"{b}\"\r\n\r\n--{b}\r\nContent-Type: text/plain\r\n\r\n"
+            f"card 4111 1111 1111 1111\r\n--{b}--\r\n")
+
+
+for n in (70, 3000):
+    code, out, err = run("policy-check", "--policy", POLICY, str(write(f"boundary-{n}.eml", long_boundary(n))))
+    ok(code == 0 and "action: block" in out, f"a {n}-byte boundary: the body is read (card number blocks)", out + err)
+code, out, err = run("policy-check", "--policy", POLICY, str(write("boundary-5000.eml", long_boundary(5000))))
+ok(code != 0 and "mime_invalid" in err and "boundary is 5000 bytes" in err and not out.strip(),
+   "a 5000-byte boundary GMime cannot follow: mime_invalid, no decision", out + err)
+
 def nested(depth):
     """A message whose innermost text part is at MIME depth `depth`."""
     head = "From: alice@corp.example\r\nTo: bob@corp.example\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"

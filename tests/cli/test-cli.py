@@ -251,6 +251,30 @@ code, out, err = run("policy-check", "--policy", POLICY, str(write("boundary-500
 ok(code != 0 and "mime_invalid" in err and "boundary is 5000 bytes" in err and not out.strip(),
    "a 5000-byte boundary GMime cannot follow: mime_invalid, no decision", out + err)
 
+# ---- where GMime and sealgate's own parser would read different recipients: an error naming the header
+def to_header(value, extra=b""):
+    return b"From: a@corp.example\r\nTo: " + value + b"\r\n" + extra + b"Subject: t\r\n\r\nbody\r\n"
+
+
+for value, desc in [
+        (b"(x@example.net b@corp.example", "an unterminated comment holding the recipients"),
+        (b"=?x@example.net b@corp.example", "a broken encoded word before a second address"),
+        (b"b@corp.example\0, y@example.net", "a NUL byte in the To line"),
+]:
+    code, out, err = run("policy-check", "--policy", POLICY, str(write("disagree.eml", to_header(value))))
+    ok(code != 0 and not out.strip() and ("address_syntax" in err or "mime_invalid" in err) and "To" in err,
+       f"{desc}: an error naming the header, no decision", out + err)
+code, out, err = run("policy-check", "--policy", POLICY,
+                     str(write("cc-nul.eml", to_header(b"b@corp.example", b"Cc: y@example.net\0\r\n"))))
+ok(code != 0 and "mime_invalid" in err and "NUL" in err, "a NUL byte in the Cc line: mime_invalid", out + err)
+for value, desc in [(b"(just a comment)", "a To of only a comment"), (b"undisclosed-recipients:;", "an empty group"),
+                    (b"=?ISO-2022-JP?B?GyRCNEE7ehsoQg==?= <k@corp.example>", "an encoded display name")]:
+    code, out, err = run("policy-check", "--policy", POLICY, str(write("agree.eml", to_header(value))))
+    ok(code == 0 and "action:" in out, f"{desc} is read as before", out + err)
+code, out, err = run("policy-check", "--policy", POLICY,
+                     str(write("body-nul.eml", b"From: a@corp.example\r\nTo: b@corp.example\r\n\r\nb\0dy\r\n")))
+ok(code == 0 and "action: allow" in out, "a NUL byte in the body is data, not an error", out + err)
+
 def nested(depth):
     """A message whose innermost text part is at MIME depth `depth`."""
     head = "From: alice@corp.example\r\nTo: bob@corp.example\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"

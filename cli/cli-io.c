@@ -195,7 +195,8 @@ void sg_cli_print_checks(FILE *f, const sg_cli_signer_checks *c) {
         if (!c->email_checked)
                 fprintf(f, "  email: not checked (no From address)\n");
         else
-                fprintf(f, "  email: %s From %s\n", c->email_matches ? "matches" : "DOES NOT match", sg_cli_text(c->from));
+                fprintf(f, "  email: %s From %s\n", c->email_matches ? "matches" : "DOES NOT match",
+                        sg_cli_text(c->from));
         fprintf(f, "  usage: %s%s%s\n", c->usage_ok ? "fit for " : "NOT fit: ", c->usage_ok ? c->fit : "",
                 c->usage_ok      ? ""
                 : c->usage_error ? c->usage_error

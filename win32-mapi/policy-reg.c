@@ -47,6 +47,8 @@ static const struct known {
         {"Audit", "Directory", "directory"},
         {"Audit", "RetentionDays", "retention_days"},
         {"Audit", "Required", "required"},
+        {"Addresses", "SubaddressDelimiters", "subaddress_delimiters"},
+        {"Addresses", "SourceRoutes", "source_routes"},
         {"Routes\\<n>", "Name", "name"},
         {"Routes\\<n>", "SubjectTag", "subject_tag"},
         {"Triggers\\<n>", "Id", "id"},
@@ -67,8 +69,8 @@ static const struct known {
 };
 
 /* The subkeys of the root; sections have none. */
-static const char *const root_subkeys[] = {"Internal", "Exceptions", "External", "Prompt",
-                                           "Encrypt",  "Audit",      "Routes",   "Triggers"};
+static const char *const root_subkeys[] = {"Internal", "Exceptions", "External", "Prompt",  "Encrypt",
+                                           "Audit",    "Addresses",  "Routes",   "Triggers"};
 
 enum { MANDATORY = 0, USER = 1, N_SOURCES = 2 };
 
@@ -885,6 +887,10 @@ static sg_err read_audit(rd *r) {
         return read_settings(r, "audit", "Audit");
 }
 
+static sg_err read_addresses(rd *r) {
+        return read_settings(r, "addresses", "Addresses");
+}
+
 /* ---- Triggers: the keys of core's table (sg_trigger_keys). */
 
 /* The registry value of a trigger key ("forbid_send" -> "ForbidSend"). */
@@ -1103,7 +1109,7 @@ static sg_err read_policy(rd *r) {
             (e = read_list(r, "Exceptions", "Domains", "exceptions.domains", sg_policy_add_exception_domain)) ||
             (e = read_list(r, "Exceptions", "Addresses", "exceptions.addresses", sg_policy_add_exception_address)) ||
             (e = read_external(r)) || (e = read_prompt(r)) || (e = read_encrypt(r)) || (e = read_triggers(r)) ||
-            (e = read_audit(r)))
+            (e = read_audit(r)) || (e = read_addresses(r)))
                 return e;
         return SG_OK;
 }

@@ -109,17 +109,56 @@ static const struct entry *lookup_parent(const struct entries *wild, const struc
         return NULL;
 }
 
-static void classify(const sg_policy *p, sg_recipient *r) {
+/* An address entry of `list` matching `addr` as it is or, failing that,
+ * without its sub-address ("contractor+q3@corp.example" ->
+ * "contractor@corp.example"; addresses.subaddress_delimiters). */
+static const struct entry *lookup_address(const sg_policy *p, const struct entries *list, const char *addr) {
+        const struct entry *e = lookup(list, addr);
+        const char *at = strrchr(addr, '@');
+        if (e || !p->subaddress_delimiters[0] || !at || addr[0] == '"')
+                return e;
+        size_t cut = strcspn(addr, p->subaddress_delimiters);
+        if (cut == 0 || addr + cut >= at)
+                return NULL;
+        char key[4 * SG_ADDR_LOCAL_MAX + SG_ADDR_DOMAIN_MAX + 2];
+        size_t tail = strlen(at);
+        if (cut + tail >= sizeof key)
+                return NULL;
+        memcpy(key, addr, cut);
+        memcpy(key + cut, at, tail + 1);
+        return lookup(list, key);
+}
+
+/* '%' or '!' in the local part, or a quoted '@': a source route that a
+ * default Postfix relays to another host (bob%evil.net@corp.example). */
+static bool source_route(const char *addr) {
+        const char *at = strrchr(addr, '@');
+        for (const char *c = addr; at && c < at; c++)
+                if (*c == '%' || *c == '!' || *c == '@')
+                        return true;
+        return false;
+}
+
+/* Classify one recipient; false when addresses.source_routes is "error" and
+ * the address holds one. */
+static bool classify(const sg_policy *p, sg_recipient *r) {
         const char *addr = r->mailbox.address ? r->mailbox.address : "";
         struct domain_hashes dh;
         domain_hash(r->mailbox.domain_ascii ? r->mailbox.domain_ascii : "", &dh);
         const struct entry *e;
         sg_class cls;
         sg_rule rule;
-        if ((e = lookup(&p->exception_addr, addr))) {
+        bool routed = p->source_routes != SOURCE_ROUTES_DOMAIN && source_route(addr);
+        if (routed && p->source_routes == SOURCE_ROUTES_ERROR)
+                return false;
+        if ((e = lookup_address(p, &p->exception_addr, addr))) {
                 cls = SG_CLASS_EXTERNAL;
                 rule = SG_RULE_EXCEPTION_ADDRESS;
-        } else if ((e = lookup(&p->internal_addr, addr))) {
+        } else if (routed) {
+                e = NULL;
+                cls = SG_CLASS_EXTERNAL;
+                rule = SG_RULE_SOURCE_ROUTE;
+        } else if ((e = lookup_address(p, &p->internal_addr, addr))) {
                 cls = SG_CLASS_INTERNAL;
                 rule = SG_RULE_INTERNAL_ADDRESS;
         } else if ((e = lookup_domain(&p->exception_exact, &dh)) || (e = lookup_parent(&p->exception_wild, &dh))) {
@@ -138,6 +177,7 @@ static void classify(const sg_policy *p, sg_recipient *r) {
         r->cls = cls;
         r->rule = rule;
         r->matched = e ? e->src : NULL; /* borrowed until copied by the caller */
+        return true;
 }
 
 /* ---- Evaluation helpers ------------------------------------------------ */
@@ -900,7 +940,11 @@ static sg_err evaluate(struct eval *ev) {
         d->n_recipients = n;
         for (size_t i = 0; i < d->n_recipients; i++) {
                 sg_recipient *rc = &d->recipients[i];
-                classify(p, rc);
+                if (!classify(p, rc))
+                        return sg_error_set(ev->err, SG_ERR_ADDRESS_SYNTAX,
+                                            "the address \"%.200s\" holds a source route ('%%', '!' or a quoted "
+                                            "'@' in its local part), which addresses.source_routes refuses",
+                                            rc->mailbox.address);
                 if (rc->matched && !(rc->matched = sg_strdup(rc->matched)))
                         return nomem(ev);
                 if (rc->cls == SG_CLASS_EXTERNAL)

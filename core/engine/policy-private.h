@@ -98,6 +98,8 @@ struct sg_policy {
         char *audit_directory;
         sg_keys_settings keys; /* its strings point to keys_store, keys_nss_db */
         char *keys_store, *keys_nss_db;
+        char subaddress_delimiters[SG_POLICY_SUBADDRESS_DELIMITERS_MAX + 1]; /* addresses.subaddress_delimiters */
+        enum { SOURCE_ROUTES_EXTERNAL = 0, SOURCE_ROUTES_ERROR, SOURCE_ROUTES_DOMAIN } source_routes;
 };
 
 static inline unsigned char lower_byte(unsigned char c) {

@@ -24,8 +24,8 @@ static const char *const action_names[SG_ACTION__MAX] = {"allow", "prompt", "rou
 static const char *const field_names[SG_FIELD__MAX] = {"to", "cc", "bcc"};
 static const char *const class_names[] = {"internal", "external"};
 static const char *const rule_names[SG_RULE__MAX] = {
-        "internal_address",  "internal_domain",  "internal_subdomain",
-        "exception_address", "exception_domain", "external_domain",
+        "internal_address", "internal_domain", "internal_subdomain", "exception_address",
+        "exception_domain", "external_domain", "source_route",
 };
 static const char *const reason_names[SG_REASON__MAX] = {
         "no_external_recipients",
@@ -313,6 +313,10 @@ static const sg_setting settings[] = {
         {"keys", "certificate_store", "keys.certificate_store", SG_SETTING_PATH, 0, 0, 0, NULL, NULL,
          sg_policy_set_keys_certificate_store},
         {"keys", "nss_db", "keys.nss_db", SG_SETTING_PATH, 0, 0, 0, NULL, NULL, sg_policy_set_keys_nss_db},
+        {"addresses", "subaddress_delimiters", "addresses.subaddress_delimiters", SG_SETTING_STRING, 0, 0, 0, NULL,
+         NULL, sg_policy_set_subaddress_delimiters},
+        {"addresses", "source_routes", "addresses.source_routes", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
+         sg_policy_set_source_routes},
 };
 
 const sg_setting *sg_settings(size_t *ret_n) {

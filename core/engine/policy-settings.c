@@ -165,3 +165,38 @@ sg_err sg_policy_set_keys_nss_db(sg_policy *p, const char *path, sg_error *err) 
 const sg_keys_settings *sg_policy_keys(const sg_policy *p) {
         return p ? &p->keys : NULL;
 }
+
+sg_err sg_policy_set_subaddress_delimiters(sg_policy *p, const char *delimiters, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        const char *d = delimiters ? delimiters : "";
+        size_t n = strlen(d);
+        if (n > SG_POLICY_SUBADDRESS_DELIMITERS_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "at most %d delimiter characters",
+                                    SG_POLICY_SUBADDRESS_DELIMITERS_MAX);
+        for (size_t i = 0; i < n; i++)
+                if (d[i] < 0x21 || d[i] > 0x7E || (d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'z') ||
+                    (d[i] >= 'A' && d[i] <= 'Z') || strchr("@\"\\.%!", d[i]))
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                            "'%c' cannot delimit a sub-address (ASCII punctuation other than "
+                                            "@ \" \\ . %% !)",
+                                            d[i] >= 0x21 && d[i] <= 0x7E ? d[i] : '?');
+        memcpy(p->subaddress_delimiters, d, n + 1);
+        return SG_OK;
+}
+
+sg_err sg_policy_set_source_routes(sg_policy *p, const char *mode, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        if (mode && strcmp(mode, "external") == 0)
+                p->source_routes = SOURCE_ROUTES_EXTERNAL;
+        else if (mode && strcmp(mode, "error") == 0)
+                p->source_routes = SOURCE_ROUTES_ERROR;
+        else if (mode && strcmp(mode, "domain") == 0)
+                p->source_routes = SOURCE_ROUTES_DOMAIN;
+        else
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "expected \"external\", \"error\" or \"domain\"");
+        return SG_OK;
+}

@@ -77,6 +77,7 @@ sg_policy *sg_policy_new(void) {
         p->audit.enabled = true;
         p->audit.retention_days = SG_POLICY_AUDIT_RETENTION_DEFAULT;
         p->keys.timeout_seconds = SG_POLICY_KEYS_TIMEOUT_DEFAULT;
+        p->subaddress_delimiters[0] = '+';
         p->choices = calloc(3, sizeof *p->choices);
         p->methods = calloc(2, sizeof *p->methods);
         if (!p->choices || !p->methods)

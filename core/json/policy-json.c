@@ -341,6 +341,14 @@ static sg_err read_keys(sg_policy *p, json_object *keys_obj, sg_error *err) {
         return read_settings(p, keys_obj, "keys", err);
 }
 
+static sg_err read_addresses(sg_policy *p, json_object *obj, sg_error *err) {
+        static const char *const keys[] = {"subaddress_delimiters", "source_routes", NULL};
+        sg_err e = expect(obj, json_type_object, "an object", err, "addresses");
+        if (e || (e = check_keys(obj, keys, err, "addresses")))
+                return e;
+        return read_settings(p, obj, "addresses", err);
+}
+
 static sg_err read_encrypt(sg_policy *p, json_object *enc, sg_error *err) {
         static const char *const keys[] = {"methods", "fallback", NULL};
         sg_err e = expect(enc, json_type_object, "an object", err, "encrypt");
@@ -538,8 +546,8 @@ static sg_err read_triggers(sg_policy *p, json_object *arr, sg_error *err) {
 
 /* Routes come first: everything else may name them. */
 static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
-        static const char *const keys[] = {"version", "internal", "exceptions", "external", "prompt", "encrypt",
-                                           "routes",  "triggers", "audit",      "keys",     NULL};
+        static const char *const keys[] = {"version", "internal", "exceptions", "external", "prompt",    "encrypt",
+                                           "routes",  "triggers", "audit",      "keys",     "addresses", NULL};
         sg_err e = check_keys(root, keys, err, "");
         if (e)
                 return e;
@@ -574,6 +582,8 @@ static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
         if ((v = sg_json_member(root, "audit")) && (e = read_audit(p, v, err)))
                 return e;
         if ((v = sg_json_member(root, "keys")) && (e = read_keys(p, v, err)))
+                return e;
+        if ((v = sg_json_member(root, "addresses")) && (e = read_addresses(p, v, err)))
                 return e;
         return SG_OK;
 }

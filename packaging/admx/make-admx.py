@@ -151,6 +151,25 @@ def policies():
          f"保存日数: 0～{LIM['AUDIT_RETENTION_MAX']}、0 は無期限、既定は {LIM['AUDIT_RETENTION_DEFAULT']}。"
          "必須: オンの場合、記録を書き込めないとメールは送信されません。"
          "ポリシーのキー: audit.enabled、audit.directory、audit.retention_days、audit.required。"))
+    add("Addresses", "sealgate", ROOT + "\\Addresses",
+        [("SubaddressDelimiters", "text", "SubaddressDelimiters", {}),
+         ("SourceRoutes", "text", "SourceRoutes", {})],
+        ("How addresses are compared",
+         "Sub-address delimiters: the characters that start a sub-address in a local part, so that an internal "
+         "or exception address also matches contractor+q3@corp.example (default +; empty for none; at most "
+         f"{LIM['SUBADDRESS_DELIMITERS_MAX']} ASCII punctuation characters other than @ \" \\ . % !). "
+         "Source routes: what a local part with %, ! or a quoted @ (bob%evil.net@corp.example, which a default "
+         "Postfix relays outside) means: external (default: the recipient counts as external), error (the "
+         "message is not evaluated) or domain (classified by its domain). "
+         "Policy keys: addresses.subaddress_delimiters, addresses.source_routes."),
+        ("アドレスの比較方法",
+         "サブアドレスの区切り文字: ローカル部でサブアドレスを始める文字です。社内アドレスや例外アドレスが "
+         "contractor+q3@corp.example にも一致するようになります（既定は +、空にすると使いません。"
+         f"@ \" \\ . % ! 以外の ASCII 記号を最大 {LIM['SUBADDRESS_DELIMITERS_MAX']} 文字）。"
+         "ソースルート: ローカル部に %、! または引用符で囲んだ @ を含むアドレス（既定の Postfix は "
+         "bob%evil.net@corp.example を社外へ中継します）の扱いです。external（既定。社外の宛先とみなす）、"
+         "error（メールを評価しない）、domain（ドメインで判定する）から選びます。"
+         "ポリシーのキー: addresses.subaddress_delimiters、addresses.source_routes。"))
     for n in range(ROUTE_SLOTS):
         add(f"Route{n}", "Routes", ROOT + f"\\Routes\\{n}",
             [(f"Route{n}_Name", "text", "Name", dict(required=True)),
@@ -232,6 +251,8 @@ LABELS = {
     "Patterns": ("Regular expressions (body_pattern)", "正規表現（body_pattern）"),
     "Caseless": ("Ignore case (body_pattern)", "大文字小文字を区別しない（body_pattern）"),
     "Values": ("Header values (header)", "ヘッダーの値（header）"),
+    "SubaddressDelimiters": ("Sub-address delimiters", "サブアドレスの区切り文字"),
+    "SourceRoutes": ("Source routes: external, error or domain", "ソースルート: external、error、domain"),
 }
 HEADER_NAME = {"Name": None}
 

@@ -67,6 +67,7 @@ typedef enum sg_rule {
         SG_RULE_EXCEPTION_ADDRESS,    /* exceptions.addresses: external */
         SG_RULE_EXCEPTION_DOMAIN,     /* exceptions.domains: external */
         SG_RULE_EXTERNAL_DOMAIN,      /* matched nothing internal */
+        SG_RULE_SOURCE_ROUTE, /* '%', '!' or a quoted '@' in the local part: external (addresses.source_routes) */
         SG_RULE__MAX
 } sg_rule;
 
@@ -217,6 +218,22 @@ void sg_policy_set_keys_network_lookups(sg_policy *p, bool allowed);
 sg_err sg_policy_set_keys_timeout(sg_policy *p, unsigned seconds, sg_error *err);
 sg_err sg_policy_set_keys_certificate_store(sg_policy *p, const char *path, sg_error *err);
 sg_err sg_policy_set_keys_nss_db(sg_policy *p, const char *path, sg_error *err);
+
+/* addresses.subaddress_delimiters: the characters that start a sub-address
+ * in a local part ("+" by default, as Exchange Online and Postfix's
+ * recipient_delimiter use it; "" for none; at most
+ * SG_POLICY_SUBADDRESS_DELIMITERS_MAX of them, ASCII punctuation other than
+ * '@', '"', '\\', '.', '%', '!'). An internal or exception address then also
+ * matches "contractor+q3@corp.example". */
+#define SG_POLICY_SUBADDRESS_DELIMITERS_MAX 8
+sg_err sg_policy_set_subaddress_delimiters(sg_policy *p, const char *delimiters, sg_error *err);
+
+/* addresses.source_routes: what a local part with '%', '!' or a quoted '@'
+ * (bob%evil.net@corp.example, which a default Postfix relays outside) means:
+ * "external" (the default: the recipient counts as external, rule
+ * source_route), "error" (the evaluation fails with address_syntax) or
+ * "domain" (classified by its domain like any other). */
+sg_err sg_policy_set_source_routes(sg_policy *p, const char *mode, sg_error *err);
 
 /* The keys settings in force; borrowed from `p` (strings included). */
 const sg_keys_settings *sg_policy_keys(const sg_policy *p);

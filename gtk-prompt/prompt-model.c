@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "prompt-i18n.h"
+#include "prompt-reason-texts.h"
+#include "sealgate/json-util.h"
+#include "sealgate/outcome.h"
 
 /* ---- Parsing ------------------------------------------------------------ */
 
@@ -50,24 +53,6 @@ sg_prompt_model *sg_prompt_model_free(sg_prompt_model *m) {
         return NULL;
 }
 
-static const char *type_word(json_object *v) {
-        switch (json_object_get_type(v)) {
-        case json_type_null:
-                return "null";
-        case json_type_boolean:
-                return "a boolean";
-        case json_type_int:
-        case json_type_double:
-                return "a number";
-        case json_type_string:
-                return "a string";
-        case json_type_array:
-                return "an array";
-        default:
-                return "an object";
-        }
-}
-
 /* A member `key` of object `o`, at key path `path`; sets *ret to the object
  * or NULL when absent. */
 static json_object *member(json_object *o, const char *key) {
@@ -91,7 +76,7 @@ static sg_err get_string(json_object *o, const char *key, const char *path, bool
         }
         if (!json_object_is_type(v, json_type_string))
                 return sg_error_set(err, SG_ERR_REQUEST, "%s%s%s: expected a string%s, got %s", path, *path ? "." : "",
-                                    key, nullable ? " or null" : "", type_word(v));
+                                    key, nullable ? " or null" : "", sg_json_type_desc(v));
         size_t len = (size_t) json_object_get_string_len(v);
         const char *s = json_object_get_string(v);
         if (len > SG_PROMPT_STRING_MAX)
@@ -112,7 +97,7 @@ static sg_err get_array(json_object *o, const char *key, const char *path, size_
                 return sg_error_set(err, SG_ERR_REQUEST, "%s%s%s: missing", path, *path ? "." : "", key);
         if (!json_object_is_type(v, json_type_array))
                 return sg_error_set(err, SG_ERR_REQUEST, "%s%s%s: expected an array, got %s", path, *path ? "." : "",
-                                    key, type_word(v));
+                                    key, sg_json_type_desc(v));
         size_t n = json_object_array_length(v);
         if (n > max)
                 return sg_error_set(err, SG_ERR_LIMIT, "%s%s%s: more than %zu entries (%zu)", path, *path ? "." : "",
@@ -123,8 +108,10 @@ static sg_err get_array(json_object *o, const char *key, const char *path, size_
 
 static sg_err element_object(json_object *a, size_t i, const char *key, json_object **ret, sg_error *err) {
         json_object *v = json_object_array_get_idx(a, i);
+        *ret = NULL;
         if (!json_object_is_type(v, json_type_object))
-                return sg_error_set(err, SG_ERR_REQUEST, "%s[%zu]: expected an object, got %s", key, i, type_word(v));
+                return sg_error_set(err, SG_ERR_REQUEST, "%s[%zu]: expected an object, got %s", key, i,
+                                    sg_json_type_desc(v));
         *ret = v;
         return SG_OK;
 }
@@ -178,7 +165,7 @@ static sg_err parse_reason(json_object *o, const char *path, sg_prompt_reason *r
                 json_object *v = json_object_array_get_idx(items, i);
                 if (!json_object_is_type(v, json_type_string))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s.items[%zu]: expected a string, got %s", path, i,
-                                            type_word(v));
+                                            sg_json_type_desc(v));
                 size_t len = (size_t) json_object_get_string_len(v);
                 if (len > SG_PROMPT_STRING_MAX)
                         return sg_error_set(err, SG_ERR_LIMIT, "%s.items[%zu]: longer than %d bytes (%zu)", path, i,
@@ -227,7 +214,8 @@ static sg_err parse_choice(json_object *o, const char *path, sg_prompt_choice *c
                                  SG_POLICY_NAME_MAX);
                 goto out;
         }
-        if (strncmp(c->id, "route:", 6) != 0 || strcmp(c->id + 6, c->route) != 0) {
+        sg_choice named = {.kind = SG_CHOICE_ROUTE, .route = c->route};
+        if (!sg_choice_is(&named, c->id)) {
                 e = sg_error_set(err, SG_ERR_REQUEST, "%s.id: expected \"route:%s\"", path, c->route);
                 goto out;
         }
@@ -236,7 +224,8 @@ static sg_err parse_choice(json_object *o, const char *path, sg_prompt_choice *c
                 char hpath[96];
                 snprintf(hpath, sizeof hpath, "%s.headers[%zu]", path, i);
                 if (!json_object_is_type(h, json_type_object)) {
-                        e = sg_error_set(err, SG_ERR_REQUEST, "%s: expected an object, got %s", hpath, type_word(h));
+                        e = sg_error_set(err, SG_ERR_REQUEST, "%s: expected an object, got %s", hpath,
+                                         sg_json_type_desc(h));
                         goto out;
                 }
                 char *name = NULL, *value = NULL;
@@ -274,7 +263,7 @@ static sg_err parse_object(json_object *root, sg_prompt_model *m, sg_error *err)
         g_free(attempt);
         if ((v = member(root, "prompt_timeout_seconds")) && !json_object_is_type(v, json_type_int))
                 return sg_error_set(err, SG_ERR_REQUEST, "prompt_timeout_seconds: expected an integer, got %s",
-                                    type_word(v));
+                                    sg_json_type_desc(v));
 
         if ((e = get_array(root, "recipients", "", SG_PROMPT_RECIPIENTS_MAX, &a, err)))
                 return e;
@@ -333,7 +322,7 @@ static sg_err parse_object(json_object *root, sg_prompt_model *m, sg_error *err)
                 return sg_error_set(err, SG_ERR_REQUEST, "require_justification: missing");
         if (!json_object_is_type(v, json_type_boolean))
                 return sg_error_set(err, SG_ERR_REQUEST, "require_justification: expected a boolean, got %s",
-                                    type_word(v));
+                                    sg_json_type_desc(v));
         m->require_justification = json_object_get_boolean(v);
         return SG_OK;
 }
@@ -365,7 +354,8 @@ sg_err sg_prompt_model_parse(const char *data, size_t len, sg_prompt_model **ret
                         return sg_error_set(err, SG_ERR_JSON, "input: text after the JSON object");
                 }
         if (!json_object_is_type(root, json_type_object)) {
-                sg_err e = sg_error_set(err, SG_ERR_REQUEST, "input: expected a JSON object, got %s", type_word(root));
+                sg_err e = sg_error_set(err, SG_ERR_REQUEST, "input: expected a JSON object, got %s",
+                                        sg_json_type_desc(root));
                 json_object_put(root);
                 return e;
         }
@@ -540,88 +530,45 @@ static char *size_text(const char *item) {
         return g_format_size(v);
 }
 
-char *sg_prompt_reason_text_for(sg_reason_code code, char *const *items, size_t n) {
-        char *list = join_items(items, n);
-        char *r = NULL;
-        switch (code) {
-        case SG_REASON_NO_EXTERNAL:
-                r = g_strdup(_("There are no recipients outside the organisation"));
-                break;
-        case SG_REASON_EXTERNAL_RECIPIENTS:
-                r = g_strdup_printf(ngettext("Recipients outside the organisation, in %zu domain: %s",
-                                             "Recipients outside the organisation, in %zu domains: %s", n),
-                                    n, list);
-                break;
-        case SG_REASON_ATTACHMENTS:
-                r = g_strdup_printf(ngettext("%zu attachment: %s", "%zu attachments: %s", n), n, list);
-                break;
-        case SG_REASON_ATTACHMENT_EXTENSION:
-                r = g_strdup_printf(ngettext("%zu attachment with a file extension that needs protection: %s",
-                                             "%zu attachments with a file extension that needs protection: %s", n),
-                                    n, list);
-                break;
-        case SG_REASON_ATTACHMENT_TYPE:
-                r = g_strdup_printf(ngettext("%zu attachment of a file type that needs protection: %s",
-                                             "%zu attachments of a file type that needs protection: %s", n),
-                                    n, list);
-                break;
-        case SG_REASON_ATTACHMENT_SIZE:
-                if (n > 0) {
-                        char *size = size_text(items[0]);
-                        r = g_strdup_printf(_("The attachments are large: %s in total"), size);
-                        g_free(size);
+char *sg_prompt_fill(const char *fmt, const char *a1, const char *a2) {
+        GString *out = g_string_new(NULL);
+        int next = 1;
+        for (const char *p = fmt; *p; p++) {
+                if (*p != '%') {
+                        g_string_append_c(out, *p);
+                } else if (p[1] == '%') {
+                        g_string_append_c(out, '%');
+                        p++;
+                } else if (p[1] == 's') {
+                        g_string_append(out, next++ == 1 ? a1 : a2);
+                        p++;
+                } else if ((p[1] == '1' || p[1] == '2') && p[2] == '$' && p[3] == 's') {
+                        g_string_append(out, p[1] == '1' ? a1 : a2);
+                        p += 3;
+                } else {
+                        g_string_append_c(out, *p);
                 }
-                break;
-        case SG_REASON_SUBJECT_KEYWORD:
-                r = g_strdup_printf(_("The subject contains a word that needs protection: %s"), list);
-                break;
-        case SG_REASON_EXTERNAL_DOMAINS:
-                r = g_strdup_printf(ngettext("%zu external domain: %s", "%zu external domains: %s", n), n, list);
-                break;
-        case SG_REASON_CREDIT_CARD:
-                if (n == 0)
-                        r = g_strdup(_("The body contains what looks like a credit-card number"));
-                else if (n == 1)
-                        r = g_strdup_printf(_("The body contains what looks like a credit-card number (%s)"), list);
-                else
-                        r = g_strdup_printf(ngettext("The body contains what looks like %zu credit-card number (%s)",
-                                                     "The body contains what look like %zu credit-card numbers (%s)",
-                                                     n),
-                                            n, list);
-                break;
-        case SG_REASON_MY_NUMBER:
-                if (n == 0)
-                        r = g_strdup(_("The body contains what looks like a My Number (Individual Number)"));
-                else if (n == 1)
-                        r = g_strdup_printf(_("The body contains what looks like a My Number (Individual Number) (%s)"),
-                                            list);
-                else
-                        r = g_strdup_printf(ngettext("The body contains what looks like %zu My Number (Individual "
-                                                     "Number) (%s)",
-                                                     "The body contains what look like %zu My Numbers (Individual "
-                                                     "Numbers) (%s)",
-                                                     n),
-                                            n, list);
-                break;
-        case SG_REASON_BODY_PATTERN:
-                r = g_strdup(_("The body contains text that your organisation marks as needing protection"));
-                break;
-        case SG_REASON_HEADER:
-                r = n == 0 ? g_strdup(_("The message is marked as needing protection"))
-                           : g_strdup_printf(_("The message is marked as needing protection (%s)"), list);
-                break;
-        default:
-                break;
         }
+        return g_string_free(out, FALSE);
+}
+
+char *sg_prompt_reason_text_for(sg_reason_code code, char *const *items, size_t n) {
+        const char *name = sg_reason_code_name(code);
+        const struct sg_prompt_reason_msgid *m = NULL;
+        for (size_t i = 0; i < G_N_ELEMENTS(sg_prompt_reason_msgids) && !m; i++)
+                if (strcmp(sg_prompt_reason_msgids[i].code, name) == 0)
+                        m = &sg_prompt_reason_msgids[i];
+        if (!m)
+                return NULL;
+        /* Sentences about evidence need some: without, let the caller fall back. */
+        if (n == 0 && strchr(m->one, '%'))
+                return NULL;
+        const char *fmt = m->other ? ngettext(m->one, m->other, n) : _(m->one);
+        char *count = g_strdup_printf("%zu", n);
+        char *list = code == SG_REASON_ATTACHMENT_SIZE && n > 0 ? size_text(items[0]) : join_items(items, n);
+        char *r = sg_prompt_fill(fmt, count, list);
+        g_free(count);
         g_free(list);
-        /* Sentences that need items have none: let the caller fall back. */
-        if (r && n == 0 &&
-            (code == SG_REASON_EXTERNAL_RECIPIENTS || code == SG_REASON_ATTACHMENTS ||
-             code == SG_REASON_ATTACHMENT_EXTENSION || code == SG_REASON_ATTACHMENT_TYPE ||
-             code == SG_REASON_SUBJECT_KEYWORD || code == SG_REASON_EXTERNAL_DOMAINS)) {
-                g_free(r);
-                r = NULL;
-        }
         return r;
 }
 

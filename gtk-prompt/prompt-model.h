@@ -106,6 +106,10 @@ char *sg_prompt_reason_text(const sg_prompt_reason *r);
  * no sentence): the unit test checks every sg_reason_code has one. */
 char *sg_prompt_reason_text_for(sg_reason_code code, char *const *items, size_t n_items);
 
+/* `fmt` (a catalog text: "%s" in order, or "%1$s"/"%2$s") with the
+ * placeholders replaced by a1 and a2, "%%" by "%". */
+char *sg_prompt_fill(const char *fmt, const char *a1, const char *a2);
+
 /* Button label with a mnemonic ("_Encrypt and send"), and a description of
  * what happens for screen readers. */
 char *sg_prompt_choice_label(const sg_prompt_choice *c);

@@ -4,7 +4,9 @@
 # prompt window under Xvfb; interop the OpenSSL, gpgsm and NSS tools), the
 # Windows build's suite under Wine, then rebuild with AddressSanitizer and
 # UndefinedBehaviorSanitizer and run the unit, host, cli, gui and interop
-# suites again.
+# suites again; last a release build (with the hardening checks) and a Clang
+# build of the whole tree, each with the unit suite. Every build here has
+# werror on (the project's default leaves it off, for packagers).
 # Ends with one line "N passed, N failed".
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +16,16 @@ tools/install-deps.sh test
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
 logs=""
+
+setup() { # builddir [meson setup options...]: configure once, always with werror
+        dir=$1
+        shift
+        if [ -f "$dir/build.ninja" ]; then
+                meson configure "$dir" -Dwerror=true
+        else
+                meson setup "$dir" --werror "$@"
+        fi
+}
 
 run_suites() { # builddir suites...
         dir=$1
@@ -26,27 +38,42 @@ run_suites() { # builddir suites...
 }
 
 echo "== build (debugoptimized) =="
-[ -f build/build.ninja ] || meson setup build
+setup build
 ninja -C build
 run_suites build unit host cli gui interop bench e2e
+# the Debian packages: build, lintian, install, upgrade, e2e, purge (tests/packaging)
+run_suites build packaging
 
 echo "== Windows cross build (mingw-w64; tests under Wine) =="
-[ -f build-win64/build.ninja ] || meson setup build-win64 --cross-file win32-mapi/cross/x86_64-w64-mingw32.ini
+setup build-win64 --cross-file win32-mapi/cross/x86_64-w64-mingw32.ini
 ninja -C build-win64
 run_suites build-win64 win32
 # 32-bit Office: the same add-in for i686; only the DLL and ADMX checks run
 # (Debian's Wine here is 64-bit only).
-[ -f build-win32/build.ninja ] || meson setup build-win32 --cross-file win32-mapi/cross/i686-w64-mingw32.ini
+setup build-win32 --cross-file win32-mapi/cross/i686-w64-mingw32.ini
 ninja -C build-win32
 run_suites build-win32 win32
 
 echo "== build with -Db_sanitize=address,undefined =="
-[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Dbench=false
+setup build-asan -Db_sanitize=address,undefined -Dbench=false
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
         run_suites build-asan unit host cli gui interop
+
+# What a packager builds: release (-O3), the hardening flags checked on the
+# binaries (suite 'hardening': hardening-check, tests/build/).
+echo "== release build =="
+setup build-release --buildtype=release -Dbench=false
+ninja -C build-release
+run_suites build-release unit hardening
+
+# The other compiler: Clang warns about other things than GCC.
+echo "== Clang build =="
+(CC=clang && export CC && setup build-clang -Dbench=false)
+ninja -C build-clang
+run_suites build-clang unit
 
 # shellcheck disable=SC2086
 python3 tools/test-summary.py $logs || status=1

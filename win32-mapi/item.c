@@ -65,9 +65,9 @@ static sg_err add_unresolved(sg_item *it, sg_field f, IDispatch *entry, sg_error
         r = push(&it->unresolved, &it->n_unresolved, &it->cap_unresolved, name, err);
         if (r)
                 return r;
-        addr = malloc(64);
+        addr = malloc(SG_UNRESOLVED_ADDRESS_SIZE);
         if (addr)
-                snprintf(addr, 64, "unresolved-%u@%s", (unsigned) it->n_unresolved, SG_ITEM_UNRESOLVED_DOMAIN);
+                sg_unresolved_address(it->n_unresolved, addr);
         return add_address(it, f, addr, err);
 }
 

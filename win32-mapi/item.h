@@ -7,14 +7,15 @@
 
 #include <windows.h>
 
+#include "sealgate/outcome.h"
 #include "sealgate/policy.h"
 
 #define SG_ITEM_DL_DEPTH_MAX 8 /* nested distribution lists expanded */
 
-/* The domain given to a recipient that cannot be resolved to an SMTP address
- * (a list that cannot be expanded, an entry without an SMTP address): never
- * internal, so such a recipient counts as external. */
-#define SG_ITEM_UNRESOLVED_DOMAIN "unresolved.invalid"
+/* A recipient that cannot be resolved to an SMTP address (a list that cannot
+ * be expanded, an entry without an SMTP address) gets the engine's
+ * placeholder address (sg_unresolved_address, sealgate/outcome.h): never
+ * internal, so it counts as external. */
 
 typedef struct sg_item {
         char *from;

@@ -17,6 +17,7 @@
 #include "disp.h"
 #include "module.h"
 #include "prompt.h"
+#include "sealgate/outcome.h"
 #include "sealgate/util.h"
 
 #define BUTTON_ID_BASE      1000
@@ -71,7 +72,7 @@ static char *done(buf *b) {
 }
 
 static bool is_unresolved(const sg_recipient *r) {
-        return r->mailbox.domain_ascii && strcmp(r->mailbox.domain_ascii, "unresolved.invalid") == 0;
+        return sg_domain_is_unresolved(r->mailbox.domain_ascii);
 }
 
 char *sg_prompt_content_dup(const sg_prompt_input *in) {
@@ -158,21 +159,11 @@ char *sg_prompt_content_dup(const sg_prompt_input *in) {
                 if (d->reasons[i].action == SG_ACTION_ALLOW)
                         continue;
                 put(&b, "\xE2\x80\xA2 "); /* bullet */
-                put_take(&b, sg_reason_text_dup(in->lang, &d->reasons[i], d->n_external));
+                put_take(&b, sg_reason_text_dup(in->lang, &d->reasons[i]));
                 put(&b, "\n");
         }
         if (b.n && b.s[b.n - 1] == '\n')
                 b.s[--b.n] = '\0';
-        return done(&b);
-}
-
-char *sg_choice_id_dup(const sg_choice *c) {
-        buf b = {0};
-        put(&b, sg_choice_kind_name(c->kind));
-        if (c->kind == SG_CHOICE_ROUTE) {
-                put(&b, ":");
-                put(&b, c->route);
-        }
         return done(&b);
 }
 
@@ -243,28 +234,41 @@ static bool test_log(const char *what, const char *title, const char *text) {
 
 static bool test_answer(const sg_prompt_input *in, sg_prompt_answer *ret) {
         char want[1100], *content;
-        const char *just;
-        size_t n;
+        const char *just = NULL;
+        const sg_choice *c;
+        const sg_decision *d = in->decision;
         if (!GetEnvironmentVariableA("SEALGATE_TEST_PROMPT_CHOICE", want, sizeof(want)))
                 return false;
         content = sg_prompt_content_dup(in);
         test_log("prompt", sg_text_get(in->lang, SG_T_PROMPT_TITLE), content);
         free(content);
-        just = strncmp(want, "send:", 5) == 0 ? want + 5 : NULL;
-        n = just ? 4 : strlen(want);
-        for (size_t i = 0; i < in->decision->n_choices; i++) {
-                char *id = sg_choice_id_dup(&in->decision->choices[i]);
-                bool match = id && strlen(id) == n && strncmp(id, want, n) == 0;
-                free(id);
-                if (!match)
-                        continue;
-                ret->choice = i;
-                ret->by = "button";
-                if (just && in->decision->require_justification)
-                        ret->justification = sg_strdup(just);
-                return true;
+        /* "@escape", "@close", "@timeout": cancel that way; "@fallback": no
+         * prompt could be shown. */
+        if (want[0] == '@') {
+                bool fb = strcmp(want, "@fallback") == 0;
+                ret->choice = fb ? d->prompt_fallback : d->n_choices;
+                for (size_t i = 0; !fb && i < d->n_choices; i++)
+                        if (d->choices[i].kind == SG_CHOICE_CANCEL)
+                                ret->choice = i;
+                ret->by = fb                              ? "fallback"
+                          : strcmp(want, "@escape") == 0  ? "escape"
+                          : strcmp(want, "@timeout") == 0 ? "timeout"
+                                                          : "close";
+                ret->error = fb ? "prompt_unavailable" : NULL;
+                return ret->choice < d->n_choices;
         }
-        return false;
+        if (strncmp(want, "send:", 5) == 0) {
+                just = want + 5;
+                want[4] = '\0';
+        }
+        c = sg_decision_choice(d, want);
+        if (!c)
+                return false;
+        ret->choice = (size_t) (c - d->choices);
+        ret->by = "button";
+        if (just && d->require_justification)
+                ret->justification = sg_strdup(just);
+        return true;
 }
 #endif
 

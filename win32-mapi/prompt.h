@@ -39,10 +39,6 @@ char *sg_prompt_content_dup(const sg_prompt_input *in);
 /* Tell the user why a send was stopped (a modal message box). */
 void sg_prompt_message(sg_lang lang, HWND owner, const char *title, const char *text);
 
-/* The contract's choice id ("encrypt", "route:portal", "send", "cancel");
- * owned (free()). */
-char *sg_choice_id_dup(const sg_choice *c);
-
 /* The button label of a choice, in `lang`; owned UTF-8 (free()). */
 char *sg_choice_label_dup(sg_lang lang, const sg_choice *c);
 

@@ -19,21 +19,9 @@
 #include "outlook-om.h"
 #include "prompt.h"
 #include "sealgate/audit.h"
+#include "sealgate/outcome.h"
 #include "sealgate/util.h"
 #include "send.h"
-
-#define EWORD_CHUNK_MAX 45 /* bytes per RFC 2047 encoded-word: 60 base64 chars */
-
-typedef struct act {
-        const sg_choice *choice; /* the choice taken (prompt), or NULL */
-        sg_choice synth;         /* a choice made by a toggle */
-        const char *by;
-        char *justification;
-        const char *prompt_error;
-        sg_audit_outcome outcome;
-        const char *route; /* route applied, for the message texts */
-        bool cancel;
-} act;
 
 /* ---- acting on the item ------------------------------------------------- */
 
@@ -99,108 +87,27 @@ HRESULT sg_send_set_security(IDispatch *item, bool encrypt) {
         return set_property(item, SG_PR_SECURITY_FLAGS, &v);
 }
 
-static HRESULT tag_subject(IDispatch *item, const char *subject, const char *tag) {
+static HRESULT set_subject(IDispatch *item, const char *subject) {
         VARIANT v;
-        size_t n = strlen(tag);
-        char *s;
         HRESULT hr;
-
-        if (!subject)
-                subject = "";
-        if (strncmp(subject, tag, n) == 0)
-                return S_OK;
-        s = malloc(n + strlen(subject) + 2);
-        if (!s)
-                return E_OUTOFMEMORY;
-        snprintf(s, n + strlen(subject) + 2, "%s %s", tag, subject);
         V_VT(&v) = VT_BSTR;
-        V_BSTR(&v) = sg_bstr_from_utf8(s);
-        free(s);
+        V_BSTR(&v) = sg_bstr_from_utf8(subject);
         hr = V_BSTR(&v) ? sg_disp_put(item, L"Subject", &v) : E_OUTOFMEMORY;
         VariantClear(&v);
         return hr;
 }
 
-static HRESULT apply_route(IDispatch *item, const char *subject, const sg_header *h, size_t n, const char *tag) {
+/* Headers, then the subject when the outcome changes it. */
+static HRESULT set_all(IDispatch *item, const sg_header *h, size_t n, const char *subject) {
         HRESULT hr = S_OK;
         for (size_t i = 0; i < n && SUCCEEDED(hr); i++)
                 hr = set_header(item, h[i].name, h[i].value);
-        if (SUCCEEDED(hr) && tag)
-                hr = tag_subject(item, subject, tag);
+        if (SUCCEEDED(hr) && subject)
+                hr = set_subject(item, subject);
         return hr;
 }
 
-/* RFC 2047 B encoding (UTF-8) for a non-ASCII header value. */
-static char *encode_header_value(const char *v) {
-        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        size_t len = strlen(v), cap, o = 0;
-        bool ascii = true;
-        char *out;
-
-        for (const char *c = v; *c; c++)
-                if ((unsigned char) *c >= 0x80 || (unsigned char) *c < 0x20)
-                        ascii = false;
-        if (ascii)
-                return sg_strdup(v);
-        cap = (len / 30 + 2) * 80;
-        out = malloc(cap);
-        if (!out)
-                return NULL;
-        for (size_t at = 0; at < len;) {
-                size_t n = len - at > EWORD_CHUNK_MAX ? EWORD_CHUNK_MAX : len - at;
-                while (at + n < len && ((unsigned char) v[at + n] & 0xC0) == 0x80)
-                        n--; /* never split a UTF-8 sequence */
-                if (o)
-                        out[o++] = ' ';
-                memcpy(out + o, "=?UTF-8?B?", 10);
-                o += 10;
-                for (size_t i = 0; i < n; i += 3) {
-                        unsigned b = (unsigned char) v[at + i] << 16;
-                        if (i + 1 < n)
-                                b |= (unsigned char) v[at + i + 1] << 8;
-                        if (i + 2 < n)
-                                b |= (unsigned char) v[at + i + 2];
-                        out[o++] = b64[(b >> 18) & 63];
-                        out[o++] = b64[(b >> 12) & 63];
-                        out[o++] = i + 1 < n ? b64[(b >> 6) & 63] : '=';
-                        out[o++] = i + 2 < n ? b64[b & 63] : '=';
-                }
-                memcpy(out + o, "?=", 2);
-                o += 2;
-                at += n;
-        }
-        out[o] = '\0';
-        return out;
-}
-
 /* ---- looking up routes and methods -------------------------------------- */
-
-/* A route by name, from the policy itself: the ribbon's toggles and the
- * encrypt fallbacks act whatever the decision offered. */
-typedef struct route_ref {
-        const char *name;
-        const sg_header *headers;
-        size_t n_headers;
-        const char *subject_tag;
-} route_ref;
-
-static bool policy_route(const sg_policy *p, const char *name, route_ref *ret) {
-        if (!sg_policy_route(p, name, &ret->headers, &ret->n_headers, &ret->subject_tag))
-                return false;
-        ret->name = name;
-        return true;
-}
-
-/* The Send-securely toggle's route: the one named "portal", else the first
- * route the decision's prompt offers. */
-static bool portal_route(const sg_policy *p, const sg_decision *d, route_ref *ret) {
-        if (policy_route(p, "portal", ret))
-                return true;
-        for (size_t i = 0; i < d->n_choices; i++)
-                if (d->choices[i].kind == SG_CHOICE_ROUTE && policy_route(p, d->choices[i].route, ret))
-                        return true;
-        return false;
-}
 
 static bool has_smime(const char *const *m, size_t n) {
         for (size_t i = 0; i < n; i++)
@@ -229,7 +136,7 @@ static void tell_block(const sg_send_ctx *ctx, const sg_decision *d) {
         char *text;
 
         for (size_t i = 0; i < d->n_reasons; i++)
-                if (d->reasons[i].action == SG_ACTION_BLOCK && (r = sg_reason_text_dup(ctx->lang, &d->reasons[i], 0))) {
+                if (d->reasons[i].action == SG_ACTION_BLOCK && (r = sg_reason_text_dup(ctx->lang, &d->reasons[i]))) {
                         len += strlen(r) + 8;
                         free(r);
                 }
@@ -239,7 +146,7 @@ static void tell_block(const sg_send_ctx *ctx, const sg_decision *d) {
         strcpy(text, sg_text_get(ctx->lang, SG_T_BLOCK_HEADING));
         strcat(text, "\n");
         for (size_t i = 0; i < d->n_reasons; i++)
-                if (d->reasons[i].action == SG_ACTION_BLOCK && (r = sg_reason_text_dup(ctx->lang, &d->reasons[i], 0))) {
+                if (d->reasons[i].action == SG_ACTION_BLOCK && (r = sg_reason_text_dup(ctx->lang, &d->reasons[i]))) {
                         strcat(text, "\n\xE2\x80\xA2 ");
                         strcat(text, r);
                         free(r);
@@ -248,129 +155,95 @@ static void tell_block(const sg_send_ctx *ctx, const sg_decision *d) {
         free(text);
 }
 
-/* Encrypt: Outlook's S/MIME when the policy allows it, else the first
- * fallback route the policy defines. */
-static bool do_encrypt(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, act *a) {
-        size_t n;
-        if (sg_send_policy_has_smime(ctx->policy)) {
-                a->outcome = SG_AUDIT_ENCRYPT;
-                return SUCCEEDED(sg_send_set_security(item, true));
+/* Apply outcome `o` to the item; true when the send goes ahead. Encrypt:
+ * Outlook's S/MIME when "smime" is among the methods, else the first
+ * fallback route, else nothing is sent. */
+static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_decision *d, sg_outcome *o) {
+        HRESULT hr = S_OK;
+        switch (o->action) {
+        case SG_OUTCOME_SEND:
+        case SG_OUTCOME_ROUTE:
+                hr = set_all(item, o->headers, o->n_headers, o->subject);
+                break;
+        case SG_OUTCOME_ENCRYPT:
+                if (has_smime((const char *const *) o->encrypt_methods, o->n_encrypt_methods)) {
+                        hr = sg_send_set_security(item, true);
+                        if (SUCCEEDED(hr))
+                                hr = set_all(item, o->headers, o->n_headers, NULL);
+                } else if (o->n_fallback) {
+                        hr = set_all(item, o->fallback[0].headers, o->fallback[0].n_headers, o->fallback[0].subject);
+                } else {
+                        tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_ENCRYPT, NULL);
+                        sg_outcome_encrypt_unavailable(o);
+                        return false;
+                }
+                break;
+        case SG_OUTCOME_BLOCK:
+                tell_block(ctx, d);
+                return false;
+        default:
+                return false;
         }
-        const char *const *fallback = sg_policy_encrypt_fallback(ctx->policy, &n);
-        for (size_t i = 0; i < n; i++) {
-                route_ref r;
-                if (!policy_route(ctx->policy, fallback[i], &r))
-                        continue;
-                a->outcome = SG_AUDIT_ENCRYPT;
-                a->route = r.name;
-                return SUCCEEDED(apply_route(item, it->subject, r.headers, r.n_headers, r.subject_tag));
+        if (FAILED(hr)) {
+                o->action = SG_OUTCOME_CANCEL;
+                o->audit = SG_AUDIT_CANCELLED;
+                return false;
         }
-        tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_ENCRYPT, NULL);
-        return false;
+        return true;
 }
 
-static const char *audit_route(const sg_decision *d, const act *a) {
-        if (a->route)
-                return a->route;
-        if (a->choice && a->choice->kind == SG_CHOICE_ROUTE)
-                return a->choice->route;
-        return d->action == SG_ACTION_ROUTE && !a->choice ? d->route : NULL;
-}
-
-static void audit(const sg_send_ctx *ctx, const sg_item *it, const sg_decision *d, const act *a) {
+static void audit(const sg_send_ctx *ctx, const sg_item *it, const sg_decision *d, const sg_outcome *o,
+                  const sg_outcome_input *in) {
         char attempt[33];
         char *user = sg_auditlog_user_dup();
         sg_audit_record rec = {0};
-        sg_decision tmp = *d;
         sg_error err;
 
         sg_auditlog_attempt_id(attempt);
-        /* The record's "route" follows decision->route: the one actually applied. */
-        tmp.route = (char *) audit_route(d, a);
+        sg_outcome_audit_record(o, d, in, &rec);
         rec.time_ms = sg_auditlog_now_ms();
         rec.attempt = attempt;
         rec.client = "outlook";
         rec.user = user;
         rec.sender = it->from;
-        rec.decision = &tmp;
-        rec.choice = a->choice;
-        rec.by = a->by;
-        rec.justification = a->justification;
-        rec.outcome = a->outcome;
-        rec.prompt_error = a->prompt_error;
         (void) sg_auditlog_write(ctx->policy, &rec, &err);
         free(user);
 }
 
-static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, const sg_decision *d, act *a) {
-        bool ok = true;
+/* The outcome for this send (send-input.c says which choice counts), applied
+ * to the item and recorded. Returns whether the send is cancelled. */
+static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, const sg_decision *d) {
+        sg_choice own = {0};
+        sg_prompt_answer ans = {0};
+        sg_outcome_input in;
+        sg_outcome *o = NULL;
+        sg_error err;
+        bool sent, asked = sg_send_needs_prompt(d, ctx->encrypt_toggle, ctx->portal_toggle);
 
-        a->outcome = sg_audit_outcome_of(d, NULL);
-        if (d->action == SG_ACTION_BLOCK) {
-                tell_block(ctx, d);
-                a->cancel = true;
+        if (asked) {
+                sg_prompt_input pin = {ctx->lang, d, it->subject, it->unresolved, it->n_unresolved, ctx->owner};
+                sg_prompt_ask(&pin, &ans);
+        }
+        if (!sg_send_outcome_input(ctx->policy, d, ctx->encrypt_toggle, ctx->portal_toggle, asked ? &ans : NULL,
+                                   it->subject, &own, &in))
+                tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_PORTAL, NULL);
+        if (sg_outcome_new(d, &in, &o, &err)) {
+                tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, err.message);
+                free(ans.justification);
                 return true;
         }
-        if (ctx->encrypt_toggle) {
-                a->by = "toggle";
-                ok = do_encrypt(ctx, item, it, a);
-        } else if (ctx->portal_toggle) {
-                route_ref r;
-                a->by = "toggle";
-                if (!portal_route(ctx->policy, d, &r)) {
-                        tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_PORTAL, NULL);
-                        ok = false;
-                } else {
-                        a->outcome = SG_AUDIT_ROUTED;
-                        a->route = r.name;
-                        ok = SUCCEEDED(apply_route(item, it->subject, r.headers, r.n_headers, r.subject_tag));
-                }
-        } else if (d->action == SG_ACTION_ROUTE) {
-                ok = SUCCEEDED(apply_route(item, it->subject, d->headers, d->n_headers, d->subject_tag));
-        } else if (d->action == SG_ACTION_ENCRYPT) {
-                ok = do_encrypt(ctx, item, it, a);
-        } else if (d->action == SG_ACTION_PROMPT) {
-                sg_prompt_input in = {ctx->lang, d, it->subject, it->unresolved, it->n_unresolved, ctx->owner};
-                sg_prompt_answer ans;
-                const sg_choice *c;
-                sg_prompt_ask(&in, &ans);
-                c = &d->choices[ans.choice];
-                a->choice = c;
-                a->by = ans.by;
-                a->justification = ans.justification;
-                a->prompt_error = ans.error;
-                a->outcome = sg_audit_outcome_of(d, c);
-                switch (c->kind) {
-                case SG_CHOICE_ENCRYPT:
-                        ok = do_encrypt(ctx, item, it, a);
-                        break;
-                case SG_CHOICE_ROUTE:
-                        ok = SUCCEEDED(apply_route(item, it->subject, c->headers, c->n_headers, c->subject_tag));
-                        break;
-                case SG_CHOICE_SEND:
-                        if (a->justification && d->justification_header) {
-                                char *v = encode_header_value(a->justification);
-                                ok = v && SUCCEEDED(set_header(item, d->justification_header, v));
-                                free(v);
-                        }
-                        break;
-                default:
-                        a->cancel = true;
-                        break;
-                }
-        }
-        if (!ok) {
-                a->cancel = true;
-                a->outcome = SG_AUDIT_CANCELLED;
-        }
-        return true;
+        sent = apply(ctx, item, d, o);
+        audit(ctx, it, d, o, &in);
+        sg_outcome_free(o);
+        free(ans.justification);
+        return !sent;
 }
 
 bool sg_send_handle(const sg_send_ctx *ctx, IDispatch *item) {
         sg_item it;
         sg_decision *d = NULL;
         sg_error err = {0};
-        act a = {0};
+        bool cancel;
         long cls = 0;
 
         if (FAILED(sg_disp_get_long(item, L"Class", &cls)) || cls != SG_OL_MAIL)
@@ -395,10 +268,8 @@ bool sg_send_handle(const sg_send_ctx *ctx, IDispatch *item) {
                 sg_item_clear(&it);
                 return true;
         }
-        run(ctx, item, &it, d, &a);
-        audit(ctx, &it, d, &a);
-        free(a.justification);
+        cancel = run(ctx, item, &it, d);
         sg_decision_free(d);
         sg_item_clear(&it);
-        return a.cancel;
+        return cancel;
 }

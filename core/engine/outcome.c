@@ -198,29 +198,38 @@ static bool find_route(const sg_decision *d, const sg_policy *p, const char *nam
 }
 
 static bool plan_encrypt(sg_outcome *o, const sg_decision *d, const sg_outcome_input *in) {
-        if (d->n_encrypt_methods) {
-                o->encrypt_methods = calloc(d->n_encrypt_methods, sizeof *o->encrypt_methods);
+        /* A decision that offers no encryption (a client's own choice, such as
+         * the ribbon's Encrypt toggle): the policy's methods and fallbacks. */
+        const char *const *methods = (const char *const *) d->encrypt_methods;
+        const char *const *fallback = (const char *const *) d->encrypt_fallback;
+        size_t n_methods = d->n_encrypt_methods, n_fallback = d->n_encrypt_fallback;
+        if (!n_methods && !n_fallback && in->policy) {
+                methods = sg_policy_encrypt_methods(in->policy, &n_methods);
+                fallback = sg_policy_encrypt_fallback(in->policy, &n_fallback);
+        }
+        if (n_methods) {
+                o->encrypt_methods = calloc(n_methods, sizeof *o->encrypt_methods);
                 if (!o->encrypt_methods)
                         return false;
-                for (size_t i = 0; i < d->n_encrypt_methods; i++) {
-                        if (!(o->encrypt_methods[i] = sg_strdup(d->encrypt_methods[i])))
+                for (size_t i = 0; i < n_methods; i++) {
+                        if (!(o->encrypt_methods[i] = sg_strdup(methods[i])))
                                 return false;
                         o->n_encrypt_methods++;
                 }
         }
-        if (d->n_encrypt_fallback) {
-                o->fallback = calloc(d->n_encrypt_fallback, sizeof *o->fallback);
+        if (n_fallback) {
+                o->fallback = calloc(n_fallback, sizeof *o->fallback);
                 if (!o->fallback)
                         return false;
         }
-        for (size_t i = 0; i < d->n_encrypt_fallback; i++) {
+        for (size_t i = 0; i < n_fallback; i++) {
                 const sg_header *h;
                 size_t n;
                 const char *tag;
-                if (!find_route(d, in->policy, d->encrypt_fallback[i], &h, &n, &tag) || n == 0)
+                if (!find_route(d, in->policy, fallback[i], &h, &n, &tag) || n == 0)
                         continue; /* no such route (any more): not usable */
                 sg_outcome_route *r = &o->fallback[o->n_fallback++];
-                if (!(r->name = sg_strdup(d->encrypt_fallback[i])) || !headers_copy(h, n, &r->headers, &r->n_headers) ||
+                if (!(r->name = sg_strdup(fallback[i])) || !headers_copy(h, n, &r->headers, &r->n_headers) ||
                     !tagged(in->subject, tag, &r->subject))
                         return false;
         }

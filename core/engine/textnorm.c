@@ -67,6 +67,14 @@ static int next_visible(const unsigned char *s, size_t len, size_t i) {
         return -1;
 }
 
+bool sg_text_needs_normalize(const char *in, size_t len) {
+        const unsigned char *s = (const unsigned char *) in;
+        for (size_t i = 0; in && i < len; i++)
+                if (s[i] >= 0x80 || s[i] == '\t')
+                        return true;
+        return false;
+}
+
 sg_err sg_text_normalize(const char *in, size_t len, char **ret_out, size_t *ret_len, sg_error *err) {
         if (!in || !ret_out || !ret_len)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_text_normalize: NULL argument");

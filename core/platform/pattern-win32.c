@@ -21,6 +21,12 @@ sg_err sg_pattern_new(const char *pattern, bool caseless, sg_pattern **ret, sg_e
         return sg_error_set(err, SG_ERR_REGEX, "body_pattern is not supported by the Outlook add-in yet");
 }
 
+sg_err sg_pattern_search_budget(const sg_pattern *p, const char *subject, size_t len, sg_pattern_budget *budget,
+                                bool *ret_found, sg_error *err) {
+        (void) budget;
+        return sg_pattern_search(p, subject, len, ret_found, err);
+}
+
 sg_err sg_pattern_search(const sg_pattern *p, const char *subject, size_t len, bool *ret_found, sg_error *err) {
         (void) p;
         (void) subject;

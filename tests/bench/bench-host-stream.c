@@ -285,7 +285,8 @@ static result run_peer(char *const argv[]) {
         if (wait4(pid, &ws, 0, &ru) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
                 char show[600];
                 snprintf(show, sizeof show, "cat %s/peer.log >&2", tmpdir);
-                (void) system(show);
+                if (system(show) != 0)
+                        fprintf(stderr, "(no %s/peer.log)\n", tmpdir);
                 die("%s %s failed (status %d)", argv[0], argv[1], ws);
         }
         result res = {.wall = now() - t0, .peak_kib = ru.ru_maxrss};
@@ -298,7 +299,8 @@ static void sh(const char *cmd) {
         if (system(cmd) != 0) {
                 char show[600];
                 snprintf(show, sizeof show, "cat %s/fixtures.log >&2", tmpdir);
-                (void) system(show);
+                if (system(show) != 0)
+                        fprintf(stderr, "(no %s/fixtures.log)\n", tmpdir);
                 die("failed: %s", cmd);
         }
 }
@@ -352,8 +354,8 @@ static void cleanup(void) {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "gpgconf --homedir %s/pfx/home --kill gpg-agent >/dev/null 2>&1; rm -rf %s", tmpdir,
                  tmpdir);
-        if (tmpdir[0])
-                (void) system(cmd);
+        if (tmpdir[0] && system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", tmpdir);
 }
 
 int main(int argc, char **argv) {

@@ -305,17 +305,17 @@ static void test_fixture_texts_en(void) {
         g_free(s);
 
         const char *want[] = {
-                "Recipients outside the organisation, in 5 domains: example.net, partner.example, "
-                "torihiki.example.jp, third.example, fourth.example",
+                ("Recipients outside the organisation, in 5 domains: example.net, partner.example, "
+                 "torihiki.example.jp, third.example, fourth.example"),
                 "2 attachments: contract.xlsx, price.pdf",
                 "2 attachments with a file extension that needs protection: contract.xlsx, price.pdf",
                 "1 attachment of a file type that needs protection: price.pdf",
                 "The attachments are large: 90 bytes in total",
-                "The subject contains a word that needs protection: confidential",
+                "The subject contains a keyword that needs protection: confidential",
                 "5 external domains: example.net, partner.example, torihiki.example.jp, third.example, fourth.example",
-                "The body contains what looks like a credit-card number (**** **** **** 1111)",
+                "The body contains what looks like a credit card number: **** **** **** 1111",
                 "The body contains text that your organisation marks as needing protection",
-                "The message is marked as needing protection (secret)",
+                "The message is marked as needing protection: secret",
         };
         for (size_t i = 0; i < G_N_ELEMENTS(want) && i < m->n_reasons; i++) {
                 s = sg_prompt_reason_text(&m->reasons[i]);
@@ -383,10 +383,10 @@ static void test_reason_words(void) {
         SG_CHECK_STR(s, "12 attachments: a.pdf, b.xlsx, c, d, e, f, g, h, i, j and 2 more", "long lists are cut");
         g_free(s);
         s = sg_prompt_reason_text_for(SG_REASON_MY_NUMBER, items, 1);
-        SG_CHECK_STR(s, "The body contains what looks like a My Number (Individual Number) (a.pdf)", "my_number, one");
+        SG_CHECK_STR(s, "The body contains what looks like a My Number (Individual Number)", "my_number, one");
         g_free(s);
         s = sg_prompt_reason_text_for(SG_REASON_CREDIT_CARD, items, 3);
-        SG_CHECK_STR(s, "The body contains what look like 3 credit-card numbers (a.pdf, b.xlsx, c)", "cards, three");
+        SG_CHECK_STR(s, "The body contains what look like 3 credit card numbers: a.pdf, b.xlsx, c", "cards, three");
         g_free(s);
 
         char *one[] = {"x.example"};
@@ -455,10 +455,15 @@ static void test_japanese(void) {
         SG_CHECK_STR(sg_prompt_title(), "社外への送信", "ja: title");
         char *items[] = {"contract.xlsx", "price.pdf"};
         char *s = sg_prompt_reason_text_for(SG_REASON_ATTACHMENTS, items, 2);
-        SG_CHECK_STR(s, "添付ファイル 2 件: contract.xlsx、price.pdf", "ja: attachments sentence and list separator");
+        SG_CHECK_STR(s, "添付ファイルがあります（2 件: contract.xlsx、price.pdf）。",
+                     "ja: attachments sentence and list separator");
+        g_free(s);
+        s = sg_prompt_reason_text_for(SG_REASON_CREDIT_CARD, items, 1);
+        SG_CHECK_STR(s, "本文にクレジットカード番号と思われる番号が含まれています（1 件: contract.xlsx）。",
+                     "ja: credit card");
         g_free(s);
         s = sg_prompt_reason_text_for(SG_REASON_CREDIT_CARD, items, 0);
-        SG_CHECK_STR(s, "本文にクレジットカード番号と思われる数字が含まれています", "ja: credit card");
+        SG_CHECK(s == NULL, "a sentence about evidence without any: none (the caller shows the detail)");
         g_free(s);
 
         /* Every sentence and label is translated: none equals its English. */
@@ -483,7 +488,7 @@ static void test_japanese(void) {
                                 en[k++] = s;
                         else {
                                 SG_CHECK(s && strcmp(s, en[k]) != 0, "ja: reason \"%s\" translated: %s",
-                                         sg_reason_code_name((sg_reason_code) c), s);
+                                         sg_reason_code_name((sg_reason_code) c), s ? s : "(null)");
                                 g_free(s);
                                 k++;
                         }
@@ -494,7 +499,7 @@ static void test_japanese(void) {
                                 en[k++] = s;
                         else {
                                 SG_CHECK(s && strcmp(s, en[k]) != 0, "ja: label for %s translated: %s", choices[c].id,
-                                         s);
+                                         s ? s : "(null)");
                                 g_free(s);
                                 k++;
                         }

@@ -103,6 +103,10 @@ int main(void) {
         check_norm("a\tb", "a b", "TAB becomes a space");
         check_norm("", "", "empty text");
 
+        SG_CHECK(!sg_text_needs_normalize("plain ASCII 4111-1111", 21), "ASCII text needs no normalising");
+        SG_CHECK(sg_text_needs_normalize("a\tb", 3), "a TAB needs normalising");
+        SG_CHECK(sg_text_needs_normalize("\xEF\xBC\x91", 3), "a full-width digit needs normalising");
+
         /* errors */
         {
                 char *out = (char *) 1;

@@ -141,6 +141,7 @@ void _host_attempt_clear(struct attempt *a) {
         sg_decision_free(a->d);
         free(a->sender);
         free(a->audit_dir);
+        free(a->subject);
         memset(a, 0, sizeof *a);
 }
 

@@ -39,6 +39,7 @@ struct attempt {
         uint64_t seq; /* age: the smallest is the oldest */
         sg_audit_settings audit;
         char *audit_dir; /* audit.directory when given (audit.directory points here) */
+        char *subject;   /* the subject prompt.show gave (owned), for the outcome; NULL: none */
 };
 
 struct sg_host {
@@ -158,6 +159,13 @@ sg_err _host_read_bounded(const char *path, size_t max, char **ret_text, size_t 
 /* Write the record of attempt `a` under its own audit settings (those of the
  * policy that decided). `only_check`: open the day's file without writing
  * (whether a later record can be written). SG_ERR_AUDIT on failure, logged. */
+/* The outcome (sealgate/outcome.h) of decision `d` for `choice` taken `by`
+ * (NULL, NULL: the decision's own action) as JSON, the encrypt fallbacks
+ * found in the policy in force. NULL on ENOMEM or a justification over its
+ * limit (err says which). */
+json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
+                                const char *justification, const char *subject, sg_error *err);
+
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,
                          sg_error *err);

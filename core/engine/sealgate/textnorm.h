@@ -17,6 +17,7 @@
 #ifndef SEALGATE_TEXTNORM_H
 #define SEALGATE_TEXTNORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sealgate/error.h"
@@ -34,6 +35,10 @@ extern "C" {
  * SG_ERR_UTF8 (not UTF-8), SG_ERR_LIMIT (past SG_TEXTNORM_GROWTH_MAX),
  * SG_ERR_NOMEM. */
 sg_err sg_text_normalize(const char *in, size_t len, char **ret_out, size_t *ret_len, sg_error *err);
+
+/* False when sg_text_normalize would return `in` unchanged for certain
+ * (ASCII without TAB), so a caller can skip the copy. */
+bool sg_text_needs_normalize(const char *in, size_t len);
 
 #ifdef __cplusplus
 }

@@ -23,9 +23,10 @@
 #include "sealgate/util.h"
 #include "stream-private.h"
 
-/* The stream ops: the engine, what the op does, and its own parameters
- * (besides id, op and input). */
-static const struct stream_op stream_ops[] = {
+/* Not a router (the op table in request.c routes every op): what each
+ * stream op, once routed here by name, runs — the engine, what the op does —
+ * and its own parameters (besides id, op and input). */
+static const struct stream_op stream_params[] = {
         {"smime.encrypt", FAM_SMIME, OP_ENCRYPT, {"recipients", "cipher", "format"}},
         {"smime.decrypt", FAM_SMIME, OP_DECRYPT, {"key"}},
         {"smime.sign", FAM_SMIME, OP_SIGN, {"key", "digest", "format"}},
@@ -35,7 +36,7 @@ static const struct stream_op stream_ops[] = {
         {"pgp.sign", FAM_PGP, OP_SIGN, {"signer", "passphrase", "format"}},
         {"pgp.verify", FAM_PGP, OP_VERIFY, {"from", "signature", "output"}},
 };
-#define N_STREAM_OPS (sizeof stream_ops / sizeof stream_ops[0])
+#define N_STREAM_PARAMS (sizeof stream_params / sizeof stream_params[0])
 
 static void queue_push(queue *q, chunk *c) {
         c->next = NULL;
@@ -697,9 +698,9 @@ static int input_frame(sg_streams *s, json_object *req, char *id_json) {
 }
 
 int sg_streams_start(sg_streams *s, json_object *req, const char *op, char *id_json) {
-        for (size_t i = 0; i < N_STREAM_OPS; i++)
-                if (strcmp(op, stream_ops[i].name) == 0)
-                        return start_stream(s, req, &stream_ops[i], id_json);
+        for (size_t i = 0; i < N_STREAM_PARAMS; i++)
+                if (strcmp(op, stream_params[i].name) == 0)
+                        return start_stream(s, req, &stream_params[i], id_json);
         int w = send_error(s, id_json, SG_ERR_INTERNAL, "%s is not a stream op", op);
         free(id_json);
         return w;

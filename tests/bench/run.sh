@@ -20,6 +20,7 @@ else
         meson setup "$build" "$root" -Dbuildtype=release -Dbench=true
 fi
 ninja -C "$build" tests/bench/bench-eval tests/bench/bench-host tests/bench/echo-host \
+        thunderbird-native/host/sealgate-host-crypto.so \
         thunderbird-native/host/sealgate-host
 
 out=$(mktemp)

@@ -665,7 +665,7 @@ static void run_reload(void) {
         rmdir(dir);
 }
 
-/* ---- prompt.show: the dispatcher's two entry points */
+/* ---- prompt.show through the one entry point and sg_host_prompt_done */
 
 static char state_dir[4096]; /* XDG_STATE_HOME of this test */
 

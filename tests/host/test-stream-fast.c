@@ -106,7 +106,7 @@ static void side_open(side *d, bool slow_only, const char *id, long long frames,
         json_object_put(o);
         if (!j->id_json)
                 abort();
-        j->sop = &stream_ops[0];
+        j->sop = &stream_params[0];
         j->op = j->sop->op;
         j->frames = frames;
         j->size = size;

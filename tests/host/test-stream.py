@@ -426,7 +426,7 @@ for what, frame_bytes, sid, want_code, want_msg in bad_variants:
           f"frame 1 with {what} -> {want_code}; the rest dropped; the host serves on", brief(msgs))
 
 # the id written differently (another id: not this stream's frame), or a frame
-# that is not JSON or not UTF-8 (the dispatcher's answer, id null): the stream
+# that is not JSON or not UTF-8 (the connection's answer, id null): the stream
 # still waits for frame 1, so frame 2 ends it
 STREAM_MISSES_1 = ("stream_invalid", "input frame 2 arrived where frame 1 was expected")
 for what, sid_json, frame_bytes, first in [

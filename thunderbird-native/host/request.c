@@ -93,8 +93,6 @@ void sg_host_reply_clear(sg_host_reply *r) {
 
 /* ---- dispatch */
 
-/* A parsed request. `fallback_id` answers errors when the request's own id
- * cannot be read (the id of the chunks it came in; then `from_chunks`). */
 /* json-c keeps the last of two equal keys, so `to` sent twice would be judged
  * on the second: a request with a duplicate key is refused (invalid_request),
  * answered with its id unless the id itself is the doubled key. True when
@@ -113,6 +111,8 @@ static bool refuse_duplicate_keys(const char *text, size_t len, json_object *req
         return true;
 }
 
+/* A parsed request. `fallback_id` answers errors when the request's own id
+ * cannot be read (the id of the chunks it came in; then `from_chunks`). */
 static int dispatch_object(sg_host *h, json_object *req, json_object *fallback_id, bool from_chunks,
                            sg_host_reply *ret) {
         sg_error err;

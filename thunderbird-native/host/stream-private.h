@@ -104,7 +104,11 @@ struct sg_streams {
         bool slow_only;        /* tests: every frame through the full parse */
 };
 
-/* ---- parameter checks (stream-job.c): each fills `err` and returns false */
+/* ---- parameter checks (stream-params.c): each fills `err` and returns false */
+
+/* Fill `j` from the request (the members every stream has, then its
+ * family's); false with `err` set when it is refused. */
+bool _stream_parse_request(json_object *req, job *j, sg_error *err);
 bool _stream_get_string(json_object *o, const char *key, bool required, char **ret, sg_error *err);
 bool _stream_only_keys(json_object *o, const char *const *keys, const char *what, sg_error *err);
 bool _stream_get_bool(json_object *o, const char *key, bool *ret, sg_error *err);
@@ -114,7 +118,7 @@ bool _stream_get_recipients(json_object *req, job *j, size_t max, const char *wh
  * "output", which does not go with it. */
 bool _stream_get_signature(json_object *req, job *j, size_t max, sg_error *err);
 
-/* decrypt and verify need a seekable input: the input copied to an unlinked
+/* stream-job.c: decrypt and verify need a seekable input: the input copied to an unlinked
  * file; its fd, or -1 with `err` set. */
 int _stream_spool(sg_source *src, sg_error *err);
 

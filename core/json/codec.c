@@ -8,10 +8,9 @@
 
 #include "sealgate/codec.h"
 #include "sealgate/json-util.h"
+#include "sealgate/keypath.h"
 #include "sealgate/outcome.h"
 #include "sealgate/util.h"
-
-#define PATH_MAX_LEN 96
 
 /* Everything a decoded message owns. The arrays are exactly sized: their
  * lengths are known from the JSON before anything is copied. */
@@ -90,35 +89,11 @@ static sg_err copy_string(struct msg_store *s, json_object *v, size_t max, bool 
         return SG_OK;
 }
 
-static void path_key(char *out, const char *base, const char *key) {
-        /* Keys an attacker chose are cut, not echoed in full. */
-        if (snprintf(out, PATH_MAX_LEN, "%s.%.40s", base, key) < 0)
-                out[0] = '\0';
-}
-
-static void path_idx(char *out, const char *base, size_t i) {
-        if (snprintf(out, PATH_MAX_LEN, "%s[%zu]", base, i) < 0)
-                out[0] = '\0';
-}
-
-static json_object *member(json_object *obj, const char *key) {
-        json_object *v = NULL;
-        return json_object_object_get_ex(obj, key, &v) ? v : NULL;
-}
-
 static sg_err check_keys(json_object *obj, const char *const *allowed, sg_error *err, const char *path) {
-        json_object_object_foreach(obj, key, val) {
-                (void) val;
-                bool ok = false;
-                for (size_t i = 0; allowed[i] && !ok; i++)
-                        ok = strcmp(key, allowed[i]) == 0;
-                if (!ok) {
-                        char p[PATH_MAX_LEN];
-                        path_key(p, path, key);
-                        return sg_error_set(err, SG_ERR_REQUEST, "%s: unknown key", p);
-                }
-        }
-        return SG_OK;
+        char p[SG_KEYPATH_MESSAGE_MAX];
+        if (sg_json_keys_known(obj, allowed, path, SG_KEYPATH_KEY_SHOWN, p, sizeof p))
+                return SG_OK;
+        return sg_error_set(err, SG_ERR_REQUEST, "%s: unknown key", p);
 }
 
 /* One of to/cc/bcc. `total` counts array elements over all three: a first
@@ -142,8 +117,8 @@ static sg_err read_recipients(struct msg_store *s, json_object *arr, const char 
         *ret = v;
         *ret_n = n;
         for (size_t i = 0; i < n; i++) {
-                char ip[PATH_MAX_LEN];
-                path_idx(ip, path, i);
+                char ip[SG_KEYPATH_MESSAGE_MAX];
+                sg_keypath_idx(ip, sizeof ip, path, i);
                 if ((e = copy_string(s, json_object_array_get_idx(arr, i), SG_ADDR_TEXT_MAX, false, &v[i], NULL, err,
                                      ip)))
                         return e;
@@ -167,21 +142,21 @@ static sg_err read_attachments(struct msg_store *s, json_object *arr, sg_message
         m->attachments = s->attachments;
         m->n_attachments = n;
         for (size_t i = 0; i < n; i++) {
-                char ip[PATH_MAX_LEN], kp[PATH_MAX_LEN];
+                char ip[SG_KEYPATH_MESSAGE_MAX], kp[SG_KEYPATH_MESSAGE_MAX];
                 json_object *a = json_object_array_get_idx(arr, i), *v;
                 sg_attachment *att = &s->attachments[i];
-                path_idx(ip, path, i);
+                sg_keypath_idx(ip, sizeof ip, path, i);
                 if ((e = expect(a, json_type_object, "an object", err, ip)) || (e = check_keys(a, keys, err, ip)))
                         return e;
                 /* Name and size are what triggers look at: a missing one
                  * must not quietly pass as "" or 0. */
-                path_key(kp, ip, "name");
-                if (!(v = member(a, "name")))
+                sg_keypath_key(kp, sizeof kp, ip, "name", SG_KEYPATH_KEY_SHOWN);
+                if (!(v = sg_json_member(a, "name")))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s: required", kp);
                 if ((e = copy_string(s, v, SG_MSG_NAME_MAX, false, &att->name, NULL, err, kp)))
                         return e;
-                path_key(kp, ip, "size");
-                if (!(v = member(a, "size")))
+                sg_keypath_key(kp, sizeof kp, ip, "size", SG_KEYPATH_KEY_SHOWN);
+                if (!(v = sg_json_member(a, "size")))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s: required", kp);
                 if ((e = expect(v, json_type_int, "an integer", err, kp)))
                         return e;
@@ -192,8 +167,8 @@ static sg_err read_attachments(struct msg_store *s, json_object *arr, sg_message
                 if (size == INT64_MAX)
                         return sg_error_set(err, SG_ERR_LIMIT, "%s: too large", kp);
                 att->size = (uint64_t) size;
-                if ((v = member(a, "content_type")) && !json_object_is_type(v, json_type_null)) {
-                        path_key(kp, ip, "content_type");
+                if ((v = sg_json_member(a, "content_type")) && !json_object_is_type(v, json_type_null)) {
+                        sg_keypath_key(kp, sizeof kp, ip, "content_type", SG_KEYPATH_KEY_SHOWN);
                         if ((e = copy_string(s, v, SG_MSG_NAME_MAX, false, &att->content_type, NULL, err, kp)))
                                 return e;
                 }
@@ -239,24 +214,24 @@ static sg_err read_headers(struct msg_store *s, json_object *hs, sg_message *m, 
         if (!is_array) {
                 size_t i = 0;
                 json_object_object_foreach(hs, key, val) {
-                        char kp[PATH_MAX_LEN];
-                        path_key(kp, path, key);
+                        char kp[SG_KEYPATH_MESSAGE_MAX];
+                        sg_keypath_key(kp, sizeof kp, path, key, SG_KEYPATH_KEY_SHOWN);
                         if ((e = read_header(s, key, val, &s->headers[i++], err, kp, kp)))
                                 return e;
                 }
                 return SG_OK;
         }
         for (size_t i = 0; i < n; i++) {
-                char ip[PATH_MAX_LEN], np[PATH_MAX_LEN], vp[PATH_MAX_LEN];
+                char ip[SG_KEYPATH_MESSAGE_MAX], np[SG_KEYPATH_MESSAGE_MAX], vp[SG_KEYPATH_MESSAGE_MAX];
                 json_object *h = json_object_array_get_idx(hs, i), *name, *value;
-                path_idx(ip, path, i);
+                sg_keypath_idx(ip, sizeof ip, path, i);
                 if ((e = expect(h, json_type_object, "an object", err, ip)) || (e = check_keys(h, keys, err, ip)))
                         return e;
-                path_key(np, ip, "name");
-                path_key(vp, ip, "value");
-                if (!(name = member(h, "name")))
+                sg_keypath_key(np, sizeof np, ip, "name", SG_KEYPATH_KEY_SHOWN);
+                sg_keypath_key(vp, sizeof vp, ip, "value", SG_KEYPATH_KEY_SHOWN);
+                if (!(name = sg_json_member(h, "name")))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s: required", np);
-                if (!(value = member(h, "value")))
+                if (!(value = sg_json_member(h, "value")))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s: required", vp);
                 if ((e = expect(name, json_type_string, "a string", err, np)))
                         return e;
@@ -271,7 +246,7 @@ static sg_err read_headers(struct msg_store *s, json_object *hs, sg_message *m, 
 
 /* A JSON null counts as absent: JavaScript callers send null for "none". */
 static json_object *present(json_object *obj, const char *key) {
-        json_object *v = member(obj, key);
+        json_object *v = sg_json_member(obj, key);
         return v && !json_object_is_type(v, json_type_null) ? v : NULL;
 }
 
@@ -489,4 +464,132 @@ json_object *sg_decision_to_json(const sg_decision *d) {
                 return o;
         json_object_put(o);
         return NULL;
+}
+
+/* ---- the same decision written straight into a buffer (sg_jw): every
+ * member in sg_decision_to_json's order, with its null/"" conventions. */
+
+static void jw_str(sg_jw *w, const char *key, const char *s) {
+        sg_jw_key(w, key);
+        sg_jw_string(w, s ? s : "");
+}
+
+static void jw_nullable(sg_jw *w, const char *key, const char *s) {
+        sg_jw_key(w, key);
+        sg_jw_string(w, s);
+}
+
+static void jw_strv(sg_jw *w, const char *key, char *const *v, size_t n) {
+        sg_jw_key(w, key);
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < n; i++)
+                sg_jw_string(w, v[i] ? v[i] : "");
+        sg_jw_array_end(w);
+}
+
+static void jw_headers(sg_jw *w, const char *key, const sg_header *h, size_t n) {
+        sg_jw_key(w, key);
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < n; i++) {
+                sg_jw_object_begin(w);
+                jw_str(w, "name", h[i].name);
+                jw_str(w, "value", h[i].value);
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
+}
+
+/* A choice's id: "route:NAME" or the kind's name. */
+static void jw_choice_id(sg_jw *w, const sg_choice *c) {
+        if (c->kind != SG_CHOICE_ROUTE) {
+                sg_jw_string(w, sg_choice_kind_name(c->kind));
+                return;
+        }
+        const char *r = c->route ? c->route : "";
+        size_t rl = strlen(r), len = 6 + rl + 1;
+        char small[128], *id = len <= sizeof small ? small : malloc(len);
+        if (!id) {
+                w->failed = true;
+                return;
+        }
+        memcpy(id, "route:", 6);
+        memcpy(id + 6, r, rl + 1);
+        sg_jw_string(w, id);
+        if (id != small)
+                free(id);
+}
+
+void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
+        jw_str(w, "action", sg_action_name(d->action));
+        sg_jw_key(w, "recipients");
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < d->n_recipients; i++) {
+                const sg_recipient *r = &d->recipients[i];
+                sg_jw_object_begin(w);
+                jw_str(w, "address", r->mailbox.address);
+                jw_nullable(w, "display_name", r->mailbox.display_name);
+                jw_str(w, "domain", r->mailbox.domain_ascii);
+                jw_str(w, "field", sg_field_name(r->field));
+                jw_str(w, "class", sg_class_name(r->cls));
+                jw_str(w, "rule", sg_rule_name(r->rule));
+                jw_nullable(w, "matched", r->matched);
+                jw_nullable(w, "group", r->mailbox.group);
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
+        sg_jw_key(w, "external_count");
+        sg_jw_int(w, (int64_t) d->n_external);
+        sg_jw_key(w, "external_domain_count");
+        sg_jw_int(w, (int64_t) d->n_external_domains);
+        sg_jw_key(w, "reasons");
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < d->n_reasons; i++) {
+                const sg_reason *r = &d->reasons[i];
+                sg_jw_object_begin(w);
+                jw_str(w, "code", sg_reason_code_name(r->code));
+                jw_str(w, "action", sg_action_name(r->action));
+                jw_nullable(w, "trigger", r->trigger);
+                jw_nullable(w, "detail", r->detail);
+                jw_strv(w, "items", r->items, r->n_items);
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
+        sg_jw_key(w, "choices");
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < d->n_choices; i++) {
+                const sg_choice *c = &d->choices[i];
+                sg_jw_object_begin(w);
+                sg_jw_key(w, "id");
+                jw_choice_id(w, c);
+                jw_str(w, "kind", sg_choice_kind_name(c->kind));
+                if (c->kind == SG_CHOICE_ROUTE) {
+                        jw_str(w, "route", c->route);
+                        jw_headers(w, "headers", c->headers, c->n_headers);
+                        jw_nullable(w, "subject_tag", c->subject_tag);
+                }
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
+        sg_jw_key(w, "require_justification");
+        sg_jw_bool(w, d->require_justification);
+        sg_jw_key(w, "prompt_fallback");
+        if (d->action != SG_ACTION_PROMPT || d->prompt_fallback >= d->n_choices)
+                sg_jw_null(w);
+        else
+                jw_choice_id(w, &d->choices[d->prompt_fallback]);
+        jw_nullable(w, "route", d->route);
+        jw_headers(w, "headers", d->headers, d->n_headers);
+        jw_nullable(w, "subject_tag", d->subject_tag);
+        sg_jw_key(w, "encrypt");
+        if (d->action != SG_ACTION_ENCRYPT && d->n_encrypt_methods == 0 && d->n_encrypt_fallback == 0) {
+                sg_jw_null(w);
+        } else {
+                sg_jw_object_begin(w);
+                jw_strv(w, "methods", d->encrypt_methods, d->n_encrypt_methods);
+                jw_strv(w, "fallback", d->encrypt_fallback, d->n_encrypt_fallback);
+                sg_jw_object_end(w);
+        }
+        sg_jw_key(w, "prompt_timeout_seconds");
+        sg_jw_int(w, (int64_t) d->prompt_timeout_seconds);
+        jw_nullable(w, "justification_header", d->justification_header);
 }

@@ -13,11 +13,9 @@
 
 #include "conn.h"
 #include "crypto-module.h"
+#include "sealgate/audit-file.h"
 #include "sealgate/audit.h"
 #include "sealgate/policy.h"
-
-/* How often, at most, the policy file's identity is looked at (stat). */
-#define SG_HOST_POLICY_CHECK_MS 1000
 
 /* What identifies one version of the policy file: an admin's edit in place
  * changes size or times, a replace-by-rename changes the inode. */
@@ -69,7 +67,9 @@ struct sg_host {
         uint64_t attempt_seq;
         size_t n_open; /* attempts in ATTEMPT_OPEN */
 
-        /* Audit: where and on which day the files were last pruned. */
+        /* Audit: the day's file kept open (NULL until the first record), and
+         * where and on which day the files were last pruned. */
+        sg_audit_writer *audit_writer;
         char *pruned_dir;
         int64_t pruned_day;
 
@@ -85,6 +85,7 @@ struct sg_host {
 /* What a handler gives back; which member depends on the op's kind. */
 typedef struct op_out {
         json_object *result;   /* OP_SYNC: the result, owned */
+        char *response;        /* OP_SYNC, instead of `result`: the whole response text, owned */
         sg_prompt_job *prompt; /* OP_DEFERRED: prompt.show's job, owned */
         sg_keys_job *keys;     /* OP_DEFERRED: keys.lookup's job, owned */
         int send_status;       /* OP_STREAM: -1 when sending failed */

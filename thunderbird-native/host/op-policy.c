@@ -164,20 +164,40 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
                 return e;
         }
 
-        json_object *r = sg_decision_to_json(d);
-        if (!r || json_object_object_add(r, "attempt", json_object_new_string(a.id)) != 0 ||
-            json_object_object_add(r, "outcome", outcome) != 0 ||
-            (outcome = NULL, json_object_object_add(r, "fallback_outcome", fallback) != 0)) {
-                json_object_put(r);
-                json_object_put(outcome);
-                json_object_put(fallback);
+        /* The response written straight into one buffer: {"id":…,"result":
+         * {the decision…,"attempt":…,"outcome":…,"fallback_outcome":…}}, the
+         * text sg_decision_to_json's tree would give with those members. */
+        sg_jw w = {0};
+        sg_jw_raw(&w, "{\"id\":", 6);
+        sg_jw_raw(&w, id_json, strlen(id_json));
+        sg_jw_key(&w, "result");
+        sg_jw_object_begin(&w);
+        sg_decision_write_json_members(&w, d);
+        sg_jw_key(&w, "attempt");
+        sg_jw_string(&w, a.id);
+        json_object *const members[2] = {outcome, fallback};
+        static const char *const names[2] = {"outcome", "fallback_outcome"};
+        for (int k = 0; k < 2; k++) {
+                sg_jw_key(&w, names[k]);
+                const char *o = members[k] ? json_object_to_json_string_ext(members[k], JSON_C_TO_STRING_PLAIN) : NULL;
+                if (o)
+                        sg_jw_raw(&w, o, strlen(o));
+                else
+                        sg_jw_null(&w);
+        }
+        sg_jw_object_end(&w);
+        sg_jw_object_end(&w);
+        json_object_put(outcome);
+        json_object_put(fallback);
+        char *text = sg_jw_take(&w, NULL);
+        if (!text) {
                 _host_attempt_clear(&a);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the decision");
         }
         struct attempt *slot = _host_attempt_slot(h);
         a.seq = ++h->attempt_seq;
         *slot = a;
-        out->result = r;
+        out->response = text;
         return SG_OK;
 }
 

@@ -1,9 +1,12 @@
 /* sealgate Outlook add-in: the ItemSend handler (see send.h).
  *
- * Order of precedence: a policy that blocks wins over everything; then the
- * ribbon's toggles (Encrypt, then Send securely) are the user's choice made
- * in advance and replace the prompt; then the decision (allow, route,
- * encrypt, prompt). Every path writes one audit record. */
+ * Order of precedence (send-input.c): a policy that blocks wins over
+ * everything; then the ribbon's toggles (Encrypt, then Send securely) are
+ * the user's choice made in advance and replace the prompt; then the
+ * decision (allow, route, encrypt, prompt). What that means for the item —
+ * headers, subject, encryption, fallback route, the audit record — is the
+ * engine's outcome (core/engine/outcome.c), the same as in Thunderbird; this
+ * file only applies it. Every path writes one audit record. */
 #define COBJMACROS
 #include <stdio.h>
 #include <stdlib.h>

@@ -61,6 +61,7 @@ typedef struct strbuf {
         size_t len, cap;
 } strbuf;
 
+static void sb_vadd(strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void sb_vadd(strbuf *b, const char *fmt, va_list ap) {
         va_list ap2;
         va_copy(ap2, ap);

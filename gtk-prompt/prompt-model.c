@@ -13,6 +13,7 @@
 #include "prompt-i18n.h"
 #include "prompt-reason-texts.h"
 #include "sealgate/json-util.h"
+#include "sealgate/outcome.h"
 
 /* ---- Parsing ------------------------------------------------------------ */
 
@@ -213,7 +214,8 @@ static sg_err parse_choice(json_object *o, const char *path, sg_prompt_choice *c
                                  SG_POLICY_NAME_MAX);
                 goto out;
         }
-        if (strncmp(c->id, "route:", 6) != 0 || strcmp(c->id + 6, c->route) != 0) {
+        sg_choice named = {.kind = SG_CHOICE_ROUTE, .route = c->route};
+        if (!sg_choice_is(&named, c->id)) {
                 e = sg_error_set(err, SG_ERR_REQUEST, "%s.id: expected \"route:%s\"", path, c->route);
                 goto out;
         }

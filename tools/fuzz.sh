@@ -13,7 +13,7 @@ if [ ! -f build-fuzz/build.ninja ]; then
 fi
 ninja -C build-fuzz
 mkdir -p build-fuzz/crashes
-for t in addr frame policy-json message-json; do
+for t in addr frame policy-json message-json host-request; do
         mkdir -p "build-fuzz/corpus/$t"
         cp -n tests/fuzz/corpus/$t/* "build-fuzz/corpus/$t/" 2>/dev/null || true
         echo "== fuzz-$t for ${secs}s =="

@@ -41,6 +41,8 @@ echo "== build (debugoptimized) =="
 setup build
 ninja -C build
 run_suites build unit host cli gui interop bench e2e
+# the Debian packages: build, lintian, install, upgrade, e2e, purge (tests/packaging)
+run_suites build packaging
 
 echo "== Windows cross build (mingw-w64; tests under Wine) =="
 setup build-win64 --cross-file win32-mapi/cross/x86_64-w64-mingw32.ini

@@ -109,27 +109,6 @@ static HRESULT set_all(IDispatch *item, const sg_header *h, size_t n, const char
 
 /* ---- looking up routes and methods -------------------------------------- */
 
-/* The Send-securely toggle's route as a choice of the add-in's own: the
- * route named "portal", else the first route the decision's prompt offers. */
-static bool portal_choice(const sg_policy *p, const sg_decision *d, sg_choice *ret) {
-        const char *name = "portal";
-        const sg_header *h;
-        const char *tag;
-        size_t n;
-        bool found = sg_policy_route(p, name, &h, &n, &tag);
-        for (size_t i = 0; !found && i < d->n_choices; i++)
-                if (d->choices[i].kind == SG_CHOICE_ROUTE && sg_policy_route(p, d->choices[i].route, &h, &n, &tag))
-                        name = d->choices[i].route, found = true;
-        if (!found)
-                return false;
-        ret->kind = SG_CHOICE_ROUTE;
-        ret->route = (char *) name;
-        ret->headers = (sg_header *) h;
-        ret->n_headers = n;
-        ret->subject_tag = (char *) tag;
-        return true;
-}
-
 static bool has_smime(const char *const *m, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(m[i], "smime") == 0)
@@ -231,38 +210,23 @@ static void audit(const sg_send_ctx *ctx, const sg_item *it, const sg_decision *
         free(user);
 }
 
-/* The outcome for this send (the policy that blocks wins; then the ribbon's
- * toggles; then the decision, asking the user when it says so) applied to
- * the item and recorded. Returns whether the send is cancelled. */
+/* The outcome for this send (send-input.c says which choice counts), applied
+ * to the item and recorded. Returns whether the send is cancelled. */
 static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, const sg_decision *d) {
         sg_choice own = {0};
         sg_prompt_answer ans = {0};
-        sg_outcome_input in = {.subject = it->subject, .policy = ctx->policy};
+        sg_outcome_input in;
         sg_outcome *o = NULL;
         sg_error err;
-        bool sent;
+        bool sent, asked = sg_send_needs_prompt(d, ctx->encrypt_toggle, ctx->portal_toggle);
 
-        if (d->action == SG_ACTION_BLOCK) {
-                /* nothing to choose */
-        } else if (ctx->encrypt_toggle) {
-                own.kind = SG_CHOICE_ENCRYPT;
-                in.choice = &own;
-                in.by = "toggle";
-        } else if (ctx->portal_toggle) {
-                if (!portal_choice(ctx->policy, d, &own)) {
-                        tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_PORTAL, NULL);
-                        own.kind = SG_CHOICE_CANCEL;
-                }
-                in.choice = &own;
-                in.by = "toggle";
-        } else if (d->action == SG_ACTION_PROMPT) {
+        if (asked) {
                 sg_prompt_input pin = {ctx->lang, d, it->subject, it->unresolved, it->n_unresolved, ctx->owner};
                 sg_prompt_ask(&pin, &ans);
-                in.choice = &d->choices[ans.choice];
-                in.by = ans.by;
-                in.justification = ans.justification;
-                in.prompt_error = ans.error;
         }
+        if (!sg_send_outcome_input(ctx->policy, d, ctx->encrypt_toggle, ctx->portal_toggle, asked ? &ans : NULL,
+                                   it->subject, &own, &in))
+                tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_PORTAL, NULL);
         if (sg_outcome_new(d, &in, &o, &err)) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, err.message);
                 free(ans.justification);

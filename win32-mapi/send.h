@@ -9,6 +9,8 @@
 
 #include <windows.h>
 
+#include "prompt.h"
+#include "sealgate/outcome.h"
 #include "sealgate/policy.h"
 #include "strings.h"
 
@@ -20,6 +22,19 @@ typedef struct sg_send_ctx {
         bool portal_toggle;  /* the ribbon's Send securely is on for this item */
         HWND owner;
 } sg_send_ctx;
+
+/* Whether the user is asked (a prompt decision, no ribbon toggle on). */
+bool sg_send_needs_prompt(const sg_decision *d, bool encrypt_toggle, bool portal_toggle);
+
+/* The outcome input for one send (send-input.c, no COM: the parity test
+ * runs it too). Order of precedence: a decision that blocks wins; then the
+ * ribbon's toggles (Encrypt, then Send securely: a choice of the add-in's
+ * own in *own, by "toggle"); then the prompt's answer `ans` (NULL when no
+ * prompt was needed). Everything in *ret borrows from d, p, ans, own and
+ * subject. False when the Send-securely toggle finds no route (the choice is
+ * then cancel). */
+bool sg_send_outcome_input(const sg_policy *p, const sg_decision *d, bool encrypt_toggle, bool portal_toggle,
+                           const sg_prompt_answer *ans, const char *subject, sg_choice *own, sg_outcome_input *ret);
 
 /* Handle one outgoing item; returns true when the send must be cancelled. */
 bool sg_send_handle(const sg_send_ctx *ctx, IDispatch *item);

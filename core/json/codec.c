@@ -465,3 +465,131 @@ json_object *sg_decision_to_json(const sg_decision *d) {
         json_object_put(o);
         return NULL;
 }
+
+/* ---- the same decision written straight into a buffer (sg_jw): every
+ * member in sg_decision_to_json's order, with its null/"" conventions. */
+
+static void jw_str(sg_jw *w, const char *key, const char *s) {
+        sg_jw_key(w, key);
+        sg_jw_string(w, s ? s : "");
+}
+
+static void jw_nullable(sg_jw *w, const char *key, const char *s) {
+        sg_jw_key(w, key);
+        sg_jw_string(w, s);
+}
+
+static void jw_strv(sg_jw *w, const char *key, char *const *v, size_t n) {
+        sg_jw_key(w, key);
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < n; i++)
+                sg_jw_string(w, v[i] ? v[i] : "");
+        sg_jw_array_end(w);
+}
+
+static void jw_headers(sg_jw *w, const char *key, const sg_header *h, size_t n) {
+        sg_jw_key(w, key);
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < n; i++) {
+                sg_jw_object_begin(w);
+                jw_str(w, "name", h[i].name);
+                jw_str(w, "value", h[i].value);
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
+}
+
+/* A choice's id: "route:NAME" or the kind's name. */
+static void jw_choice_id(sg_jw *w, const sg_choice *c) {
+        if (c->kind != SG_CHOICE_ROUTE) {
+                sg_jw_string(w, sg_choice_kind_name(c->kind));
+                return;
+        }
+        const char *r = c->route ? c->route : "";
+        size_t rl = strlen(r), len = 6 + rl + 1;
+        char small[128], *id = len <= sizeof small ? small : malloc(len);
+        if (!id) {
+                w->failed = true;
+                return;
+        }
+        memcpy(id, "route:", 6);
+        memcpy(id + 6, r, rl + 1);
+        sg_jw_string(w, id);
+        if (id != small)
+                free(id);
+}
+
+void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
+        jw_str(w, "action", sg_action_name(d->action));
+        sg_jw_key(w, "recipients");
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < d->n_recipients; i++) {
+                const sg_recipient *r = &d->recipients[i];
+                sg_jw_object_begin(w);
+                jw_str(w, "address", r->mailbox.address);
+                jw_nullable(w, "display_name", r->mailbox.display_name);
+                jw_str(w, "domain", r->mailbox.domain_ascii);
+                jw_str(w, "field", sg_field_name(r->field));
+                jw_str(w, "class", sg_class_name(r->cls));
+                jw_str(w, "rule", sg_rule_name(r->rule));
+                jw_nullable(w, "matched", r->matched);
+                jw_nullable(w, "group", r->mailbox.group);
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
+        sg_jw_key(w, "external_count");
+        sg_jw_int(w, (int64_t) d->n_external);
+        sg_jw_key(w, "external_domain_count");
+        sg_jw_int(w, (int64_t) d->n_external_domains);
+        sg_jw_key(w, "reasons");
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < d->n_reasons; i++) {
+                const sg_reason *r = &d->reasons[i];
+                sg_jw_object_begin(w);
+                jw_str(w, "code", sg_reason_code_name(r->code));
+                jw_str(w, "action", sg_action_name(r->action));
+                jw_nullable(w, "trigger", r->trigger);
+                jw_nullable(w, "detail", r->detail);
+                jw_strv(w, "items", r->items, r->n_items);
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
+        sg_jw_key(w, "choices");
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < d->n_choices; i++) {
+                const sg_choice *c = &d->choices[i];
+                sg_jw_object_begin(w);
+                sg_jw_key(w, "id");
+                jw_choice_id(w, c);
+                jw_str(w, "kind", sg_choice_kind_name(c->kind));
+                if (c->kind == SG_CHOICE_ROUTE) {
+                        jw_str(w, "route", c->route);
+                        jw_headers(w, "headers", c->headers, c->n_headers);
+                        jw_nullable(w, "subject_tag", c->subject_tag);
+                }
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
+        sg_jw_key(w, "require_justification");
+        sg_jw_bool(w, d->require_justification);
+        sg_jw_key(w, "prompt_fallback");
+        if (d->action != SG_ACTION_PROMPT || d->prompt_fallback >= d->n_choices)
+                sg_jw_null(w);
+        else
+                jw_choice_id(w, &d->choices[d->prompt_fallback]);
+        jw_nullable(w, "route", d->route);
+        jw_headers(w, "headers", d->headers, d->n_headers);
+        jw_nullable(w, "subject_tag", d->subject_tag);
+        sg_jw_key(w, "encrypt");
+        if (d->action != SG_ACTION_ENCRYPT && d->n_encrypt_methods == 0 && d->n_encrypt_fallback == 0) {
+                sg_jw_null(w);
+        } else {
+                sg_jw_object_begin(w);
+                jw_strv(w, "methods", d->encrypt_methods, d->n_encrypt_methods);
+                jw_strv(w, "fallback", d->encrypt_fallback, d->n_encrypt_fallback);
+                sg_jw_object_end(w);
+        }
+        sg_jw_key(w, "prompt_timeout_seconds");
+        sg_jw_int(w, (int64_t) d->prompt_timeout_seconds);
+        jw_nullable(w, "justification_header", d->justification_header);
+}

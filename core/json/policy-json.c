@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sealgate/json-unique.h"
 #include "sealgate/json-util.h"
 #include "sealgate/keypath.h"
 #include "sealgate/outcome.h"
@@ -624,6 +625,15 @@ static sg_err parse_text(const char *text, size_t len, json_object **ret, sg_err
                 const char *got = sg_json_type_desc(root);
                 json_object_put(root);
                 return sg_error_set(err, SG_ERR_POLICY_INVALID, "(file): expected an object, got %s", got);
+        }
+        /* json-c keeps the last of two equal keys silently: an error here. */
+        sg_error dup = {0};
+        sg_err e = sg_json_check_unique_keys(text, len, SG_ERR_POLICY_INVALID, "", &dup);
+        if (e) {
+                json_object_put(root);
+                if (e == SG_ERR_NOMEM || e == SG_ERR_POLICY_INVALID)
+                        return sg_error_set(err, e, "%s", dup.message);
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "(file): %s", dup.message);
         }
         *ret = root;
         return SG_OK;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,35 @@ static sg_err make_dirs(const char *dir, sg_error *err) {
         return SG_OK;
 }
 
+/* Open `path` for appending, creating `dir` when it is missing; -1 with
+ * `err` set on failure. */
+static int open_append(const char *dir, const char *path, sg_error *err) {
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, SG_AUDIT_FILE_MODE);
+        if (fd < 0 && errno == ENOENT) {
+                if (make_dirs(dir, err))
+                        return -1;
+                fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, SG_AUDIT_FILE_MODE);
+        }
+        if (fd < 0)
+                sg_error_set(err, SG_ERR_IO, "cannot open audit file %s: %s", path, strerror(errno));
+        return fd;
+}
+
+/* One record in one write(2). */
+static sg_err write_line(int fd, const char *path, const char *line, size_t len, sg_error *err) {
+        if (len == 0)
+                return SG_OK;
+        ssize_t w;
+        do
+                w = write(fd, line, len);
+        while (w < 0 && errno == EINTR);
+        if (w < 0)
+                return sg_error_set(err, SG_ERR_IO, "cannot write audit file %s: %s", path, strerror(errno));
+        if ((size_t) w != len)
+                return sg_error_set(err, SG_ERR_IO, "short write to audit file %s (%zd of %zu bytes)", path, w, len);
+        return SG_OK;
+}
+
 sg_err sg_audit_append(const char *dir, int64_t time_ms, const char *line, size_t len, sg_error *err) {
         if (!dir || (!line && len))
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_audit_append: no directory or line");
@@ -95,36 +125,86 @@ sg_err sg_audit_append(const char *dir, int64_t time_ms, const char *line, size_
         char *path = join(dir, name);
         if (!path)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, SG_AUDIT_FILE_MODE);
-        if (fd < 0 && errno == ENOENT) {
-                sg_err r = make_dirs(dir, err);
-                if (r) {
-                        free(path);
-                        return r;
-                }
-                fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, SG_AUDIT_FILE_MODE);
-        }
+        int fd = open_append(dir, path, err);
         if (fd < 0) {
-                int e = errno;
-                sg_err r = sg_error_set(err, SG_ERR_IO, "cannot open audit file %s: %s", path, strerror(e));
                 free(path);
-                return r;
+                return SG_ERR_IO;
         }
-        sg_err r = SG_OK;
-        if (len > 0) {
-                ssize_t w;
-                do
-                        w = write(fd, line, len);
-                while (w < 0 && errno == EINTR);
-                if (w < 0)
-                        r = sg_error_set(err, SG_ERR_IO, "cannot write audit file %s: %s", path, strerror(errno));
-                else if ((size_t) w != len)
-                        r = sg_error_set(err, SG_ERR_IO, "short write to audit file %s (%zd of %zu bytes)", path, w,
-                                         len);
-        }
+        sg_err r = write_line(fd, path, line, len, err);
         if (close(fd) != 0 && !r)
                 r = sg_error_set(err, SG_ERR_IO, "cannot write audit file %s: %s", path, strerror(errno));
         free(path);
+        return r;
+}
+
+struct sg_audit_writer {
+        int fd; /* -1: none open */
+        char *dir, *path;
+        int64_t day;
+        dev_t dev;
+        ino_t ino;
+};
+
+sg_audit_writer *sg_audit_writer_new(void) {
+        sg_audit_writer *w = calloc(1, sizeof *w);
+        if (w)
+                w->fd = -1;
+        return w;
+}
+
+static void writer_close(sg_audit_writer *w) {
+        if (w->fd >= 0)
+                close(w->fd);
+        w->fd = -1;
+        free(w->dir);
+        free(w->path);
+        w->dir = w->path = NULL;
+}
+
+sg_audit_writer *sg_audit_writer_free(sg_audit_writer *w) {
+        if (w) {
+                writer_close(w);
+                free(w);
+        }
+        return NULL;
+}
+
+/* Whether the open file is still the day's file of `dir` at its path. */
+static bool writer_current(const sg_audit_writer *w, const char *dir, int64_t day) {
+        if (w->fd < 0 || w->day != day || strcmp(w->dir, dir) != 0)
+                return false;
+        struct stat st;
+        return stat(w->path, &st) == 0 && st.st_dev == w->dev && st.st_ino == w->ino;
+}
+
+sg_err sg_audit_writer_append(sg_audit_writer *w, const char *dir, int64_t time_ms, const char *line, size_t len,
+                              sg_error *err) {
+        if (!w || !dir || (!line && len))
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT,
+                                    "sg_audit_writer_append: no writer, directory or line");
+        int64_t day = sg_audit_day_of(time_ms);
+        if (!writer_current(w, dir, day)) {
+                writer_close(w);
+                char name[SG_AUDIT_FILE_NAME_SIZE];
+                sg_audit_file_name(time_ms, name);
+                if (!(w->dir = sg_strdup(dir)) || !(w->path = join(dir, name))) {
+                        writer_close(w);
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                }
+                struct stat st;
+                if ((w->fd = open_append(dir, w->path, err)) < 0 || fstat(w->fd, &st) != 0) {
+                        if (w->fd >= 0)
+                                sg_error_set(err, SG_ERR_IO, "cannot read audit file %s: %s", w->path, strerror(errno));
+                        writer_close(w);
+                        return SG_ERR_IO;
+                }
+                w->day = day;
+                w->dev = st.st_dev;
+                w->ino = st.st_ino;
+        }
+        sg_err r = write_line(w->fd, w->path, line, len, err);
+        if (r)
+                writer_close(w);
         return r;
 }
 

@@ -41,6 +41,12 @@ MY_NUMBER = "123456789018"   # valid check digit
 DELIVERY_TIMEOUT = 20.0      # seconds to wait for a message to reach a sink
 GRACE = 4.0                  # seconds after which "nothing was sent" is judged
 WATCHDOG = 840               # whole run, seconds (meson's timeout is 900)
+# SEALGATE_E2E_INSTALLED=1 (tests/packaging): run against the installed Debian
+# packages: the system manifest, the extension Thunderbird loads by itself at
+# first start, the managed settings of the package's policies.json, and the
+# policy in /etc/sealgate/policy.json; the caller holds LOCK.
+INSTALLED = os.environ.get("SEALGATE_E2E_INSTALLED") == "1"
+INSTALLED_POLICY = "/etc/sealgate/policy.json"
 
 
 # --------------------------------------------------------------------------
@@ -103,7 +109,7 @@ class Rig:
         self.manifest = os.path.join(self.home, ".mozilla", "native-messaging-hosts",
                                      f"{HOST_NAME}.json")
         os.makedirs(os.path.dirname(self.manifest))
-        self.policy = os.path.join(self.dir, "policy.json")
+        self.policy = INSTALLED_POLICY if INSTALLED else os.path.join(self.dir, "policy.json")
         self.gw = None
         self.tb = None
         self._policies_backup = None
@@ -119,6 +125,8 @@ class Rig:
 
     # -- native-messaging manifest and sealgate policy ---------------------
     def write_manifest(self, path=None):
+        if INSTALLED and path is None:
+            return  # the package's /usr/lib/mozilla/native-messaging-hosts/
         with open(self.manifest, "w", encoding="utf-8") as fh:
             json.dump({"name": HOST_NAME, "description": "sealgate",
                        "path": path or self.host, "type": "stdio",
@@ -133,6 +141,8 @@ class Rig:
 
     # -- Thunderbird's enterprise policy (managed storage) -----------------
     def set_helper_failure(self, mode):
+        if INSTALLED:
+            return  # the package's policies.json (on_helper_failure: block)
         if not self._policies_touched:
             self._policies_touched = True
             if not os.path.isdir(POLICIES_DIR):
@@ -176,7 +186,7 @@ class Rig:
         extra_prefs/profile_setup: see lib/thunderbird.py (the S/MIME run)."""
         self.stop_thunderbird()
         self.tb_count += 1
-        env = {"HOME": self.home, "SEALGATE_POLICY": self.policy,
+        env = {"HOME": self.home, **({} if INSTALLED else {"SEALGATE_POLICY": self.policy}),
                "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
                "XDG_CACHE_HOME": os.path.join(self.home, ".cache"),
                "TMPDIR": os.path.join(self.dir, "tmp")}
@@ -194,7 +204,9 @@ class Rig:
                               name=f"run{self.tb_count}", extra_prefs=extra_prefs,
                               profile_setup=profile_setup)
         self.tb.start()
-        if with_extension:
+        if with_extension and INSTALLED:
+            wait_extension_running(self.tb)
+        elif with_extension:
             self.tb.install_extension(self.ext_dir)
         return self.tb
 
@@ -275,6 +287,27 @@ class Rig:
             out.append("postfix maillog (last 8):")
             out += ["  " + ln for ln in self.gw.log().splitlines()[-8:]]
         return "\n".join(out)
+
+
+def wait_extension_running(tb, timeout=30):
+    """Installed packages: the extension must be active from the first start,
+    with no install step, and its background page running."""
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        state = tb.m.execute(r"""
+          const { ExtensionParent } = ChromeUtils.importESModule(
+            "resource://gre/modules/ExtensionParent.sys.mjs");
+          const ext = ExtensionParent.GlobalManager.getExtension(arguments[0]);
+          if (!ext) return "no-extension";
+          return ext.backgroundState || (ext.backgroundContext ? "running" : "starting");
+        """, [EXT_ID])
+        if state == "running":
+            tb.extension_id = EXT_ID
+            tap.ok(True, "installed extension active at first start")
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"installed extension {EXT_ID} not running in {timeout}s: {state}")
 
 
 DRAFT_KEYS = ("to", "cc", "bcc", "subject", "body", "attachments", "headers")
@@ -1025,8 +1058,14 @@ def main():
     tap.ok(not missing, "prerequisites installed (thunderbird, postfix)",
            f"missing: {missing} (tools/install-deps.sh e2e)")
     tap.ok(os.access(a.host, os.X_OK), f"host binary {a.host} is executable")
-    tap.ok(os.path.isfile(os.path.join(a.extension, "manifest.json")),
-           f"extension {a.extension} has a manifest.json")
+    if INSTALLED:
+        import zipfile
+        tap.ok(zipfile.is_zipfile(a.extension)
+               and "manifest.json" in zipfile.ZipFile(a.extension).namelist(),
+               f"extension {a.extension} is an .xpi with a manifest.json")
+    else:
+        tap.ok(os.path.isfile(os.path.join(a.extension, "manifest.json")),
+               f"extension {a.extension} has a manifest.json")
     if a.cli:
         import subprocess
         for f in sorted(os.listdir(DATA)):
@@ -1042,7 +1081,7 @@ def main():
 
     lockfh = open(LOCK, "w")
     deadline = time.monotonic() + 600
-    while True:
+    while not INSTALLED:
         try:
             fcntl.flock(lockfh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             break

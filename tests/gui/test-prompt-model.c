@@ -305,8 +305,8 @@ static void test_fixture_texts_en(void) {
         g_free(s);
 
         const char *want[] = {
-                "Recipients outside the organisation, in 5 domains: example.net, partner.example, "
-                "torihiki.example.jp, third.example, fourth.example",
+                ("Recipients outside the organisation, in 5 domains: example.net, partner.example, "
+                 "torihiki.example.jp, third.example, fourth.example"),
                 "2 attachments: contract.xlsx, price.pdf",
                 "2 attachments with a file extension that needs protection: contract.xlsx, price.pdf",
                 "1 attachment of a file type that needs protection: price.pdf",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -599,6 +600,17 @@ static void copy_policy(const char *from_name, const char *to) {
         free(text);
 }
 
+static int64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Past the interval at which a policy in force is looked at again. */
+static void wait_policy_check(void) {
+        usleep((SG_HOST_POLICY_CHECK_MS + 100) * 1000);
+}
+
 static void run_reload(void) {
         char tmpl[] = "/tmp/sg-test-dispatch-XXXXXX";
         char *dir = mkdtemp(tmpl);
@@ -616,14 +628,25 @@ static void run_reload(void) {
         copy_policy("policy.json", path);
         check_response("policy file appears: served (prompt for an external recipient)", sg_host_dispatch(h, req, len),
                        "{\"id\":1,\"result\":{\"action\":\"prompt\"}}");
-        /* Edit in place (same inode): partner.example becomes internal. */
+        /* Edit in place (same inode): partner.example becomes internal. A
+         * policy in force is looked at again at most once a second
+         * (SG_HOST_POLICY_CHECK_MS): not at once, but within the second. */
+        int64_t t0 = mono_ms();
         copy_policy("policy-reload.json", path);
-        check_response("policy edited in place is reloaded (now allow)", sg_host_dispatch(h, req, len),
+        char *r = sg_host_dispatch(h, req, len);
+        if (mono_ms() - t0 < SG_HOST_POLICY_CHECK_MS / 2)
+                check_response("an edit within the second is not looked at yet (prompt)", r,
+                               "{\"id\":1,\"result\":{\"action\":\"prompt\"}}");
+        else
+                free(r);
+        wait_policy_check();
+        check_response("policy edited in place is reloaded within a second (now allow)", sg_host_dispatch(h, req, len),
                        "{\"id\":1,\"result\":{\"action\":\"allow\"}}");
         /* Replace by rename (new inode), as package managers and editors do. */
         copy_policy("policy-invalid.json", tmp);
         if (rename(tmp, path) != 0)
                 abort();
+        wait_policy_check();
         check_response("policy replaced by an invalid one: policy_invalid, never the stale policy",
                        sg_host_dispatch(h, req, len), "{\"id\":1,\"error\":{\"code\":\"policy_invalid\"}}");
         check_response("version reports the policy error",
@@ -635,6 +658,7 @@ static void run_reload(void) {
         check_response("policy repaired: served again", sg_host_dispatch(h, req, len),
                        "{\"id\":1,\"result\":{\"action\":\"prompt\"}}");
         unlink(path);
+        wait_policy_check();
         check_response("policy removed: policy_unreadable", sg_host_dispatch(h, req, len),
                        "{\"id\":1,\"error\":{\"code\":\"policy_unreadable\"}}");
         sg_host_free(h);

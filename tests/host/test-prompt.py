@@ -151,8 +151,13 @@ def test_answered_and_not_blocking():
         check(r == {"id": "show", "result": {"choice": "route:portal", "kind": "route", "by": "button",
                                              "justification": None,
                                              "headers": [{"name": "X-Secure-Send", "value": "portal"}],
-                                             "subject_tag": "[secure]", "encrypt": None}},
-              "(a) answered with the portal button: the result is exactly the route's", r)
+                                             "subject_tag": "[secure]", "encrypt": None,
+                                             "outcome": {"action": "route", "choice": "route:portal",
+                                                         "by": "button", "justification": None,
+                                                         "headers": [{"name": "X-Secure-Send", "value": "portal"}],
+                                                         "subject": "[secure] Q3 figures", "route": "portal",
+                                                         "encrypt": None, "audit": "routed"}}},
+              "(a) answered with the portal button: the result is exactly the route's, with its outcome", r)
         status = h.finish()
         rec = h.audit()
         want = {"v": 1, "attempt": attempt, "client": "thunderbird", "message_id": None,

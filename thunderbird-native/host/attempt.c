@@ -41,16 +41,23 @@ void _host_audit_prune(sg_host *h, const sg_audit_settings *s, int64_t now, int 
         h->pruned_day = today;
 }
 
-/* The login name for the audit record, or NULL. */
+/* The login name for the audit record, or NULL; looked up once (the
+ * password database read costs more than the rest of a record). */
 static const char *user_name(void) {
+        static char *cached;
+        static bool looked;
+        if (looked)
+                return cached;
         const char *u = getenv("USER");
-        if (u && *u)
-                return u;
-        u = getenv("LOGNAME");
-        if (u && *u)
-                return u;
-        struct passwd *pw = getpwuid(getuid());
-        return pw ? pw->pw_name : NULL;
+        if (!u || !*u)
+                u = getenv("LOGNAME");
+        if (!u || !*u) {
+                struct passwd *pw = getpwuid(getuid());
+                u = pw ? pw->pw_name : NULL;
+        }
+        cached = u ? sg_strdup(u) : NULL;
+        looked = cached || !u;
+        return cached;
 }
 
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
@@ -80,8 +87,10 @@ sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *c
                 };
                 r = sg_audit_format(&rec, &line, &len, &e);
         }
+        if (!r && !h->audit_writer && !(h->audit_writer = sg_audit_writer_new()))
+                r = sg_error_set(&e, SG_ERR_NOMEM, "out of memory");
         if (!r)
-                r = sg_audit_append(dir, now, line, only_check ? 0 : len, &e);
+                r = sg_audit_writer_append(h->audit_writer, dir, now, line, only_check ? 0 : len, &e);
         free(dir);
         free(line);
         if (!r)
@@ -132,6 +141,7 @@ void _host_attempt_clear(struct attempt *a) {
         sg_decision_free(a->d);
         free(a->sender);
         free(a->audit_dir);
+        free(a->subject);
         memset(a, 0, sizeof *a);
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "host-private.h"
 #include "sealgate/audit-file.h"
@@ -51,6 +52,7 @@ sg_host *sg_host_free(sg_host *h) {
         free(h->chunk_buf);
         for (size_t i = 0; i < SG_HOST_ATTEMPTS_MAX; i++)
                 _host_attempt_clear(&h->attempts[i]);
+        sg_audit_writer_free(h->audit_writer);
         free(h->pruned_dir);
         sg_policy_free(h->policy);
         free(h->policy_path);
@@ -117,8 +119,20 @@ void _host_file_id_from_stat(const void *stp, file_id *id) {
 #endif
 }
 
+static int64_t monotonic_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void _host_policy_refresh(sg_host *h, bool force) {
-        (void) force;
+        /* A policy in force is looked at again at most once a second (the
+         * stat is a large share of a policy.evaluate); a missing or refused
+         * one on every request, so that a repair applies at once. */
+        int64_t t = monotonic_ms();
+        if (!force && h->policy && h->policy_check_ms && t - h->policy_check_ms < SG_HOST_POLICY_CHECK_MS)
+                return;
+        h->policy_check_ms = t;
         struct stat st;
         if (stat(h->policy_path, &st) != 0) {
                 int e = errno;

@@ -37,7 +37,8 @@ void sg_host_set_log(sg_host *h, sg_host_log_fn fn, void *userdata);
 
 /* Formats one log line (at most 1023 bytes; line breaks become spaces) and
  * hands it to `log` (NULL: nothing). */
-void sg_host_vlogf(sg_host_log_fn log, void *userdata, const char *fmt, va_list ap);
+void sg_host_vlogf(sg_host_log_fn log, void *userdata, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
 
 /* The transport's way out for answers that come later than the request
  * (stream output and results, key lookups): send one response or output frame

@@ -13,11 +13,9 @@
 
 #include "conn.h"
 #include "crypto-module.h"
+#include "sealgate/audit-file.h"
 #include "sealgate/audit.h"
 #include "sealgate/policy.h"
-
-/* How often, at most, the policy file's identity is looked at (stat). */
-#define SG_HOST_POLICY_CHECK_MS 1000
 
 /* What identifies one version of the policy file: an admin's edit in place
  * changes size or times, a replace-by-rename changes the inode. */
@@ -41,6 +39,7 @@ struct attempt {
         uint64_t seq; /* age: the smallest is the oldest */
         sg_audit_settings audit;
         char *audit_dir; /* audit.directory when given (audit.directory points here) */
+        char *subject;   /* the subject prompt.show gave (owned), for the outcome; NULL: none */
 };
 
 struct sg_host {
@@ -68,7 +67,9 @@ struct sg_host {
         uint64_t attempt_seq;
         size_t n_open; /* attempts in ATTEMPT_OPEN */
 
-        /* Audit: where and on which day the files were last pruned. */
+        /* Audit: the day's file kept open (NULL until the first record), and
+         * where and on which day the files were last pruned. */
+        sg_audit_writer *audit_writer;
         char *pruned_dir;
         int64_t pruned_day;
 
@@ -84,6 +85,7 @@ struct sg_host {
 /* What a handler gives back; which member depends on the op's kind. */
 typedef struct op_out {
         json_object *result;   /* OP_SYNC: the result, owned */
+        char *response;        /* OP_SYNC, instead of `result`: the whole response text, owned */
         sg_prompt_job *prompt; /* OP_DEFERRED: prompt.show's job, owned */
         sg_keys_job *keys;     /* OP_DEFERRED: keys.lookup's job, owned */
         int send_status;       /* OP_STREAM: -1 when sending failed */
@@ -157,6 +159,13 @@ sg_err _host_read_bounded(const char *path, size_t max, char **ret_text, size_t 
 /* Write the record of attempt `a` under its own audit settings (those of the
  * policy that decided). `only_check`: open the day's file without writing
  * (whether a later record can be written). SG_ERR_AUDIT on failure, logged. */
+/* The outcome (sealgate/outcome.h) of decision `d` for `choice` taken `by`
+ * (NULL, NULL: the decision's own action) as JSON, the encrypt fallbacks
+ * found in the policy in force. NULL on ENOMEM or a justification over its
+ * limit (err says which). */
+json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
+                                const char *justification, const char *subject, sg_error *err);
+
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,
                          sg_error *err);

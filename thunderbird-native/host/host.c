@@ -126,6 +126,8 @@ static void usage(FILE *f) {
                    "                              next to this host, else " SG_LIBEXECDIR "/sealgate/sealgate-prompt)\n"
                    "             XDG_STATE_HOME   base of the default audit directory (~/.local/state)\n"
                    "             GNUPGHOME        the keyring keys.lookup searches (default ~/.gnupg)\n\n"
+                   "The smime.*, pgp.* and keys.lookup ops load the crypto module sealgate-host-crypto.so\n"
+                   "on first use: next to this host, else " SG_LIBEXECDIR "/sealgate/.\n\n"
                    "Ops:\n");
         const char *name, *help;
         for (size_t i = 0; sg_host_op_info(i, &name, &help); i++)

@@ -96,7 +96,8 @@ static char *sender_address(const char *from) {
 
 const char _host_hlp_policy_evaluate[] =
         "{message:{from, to[], cc[], bcc[], subject, body, attachments[], headers}} -> the decision "
-        "(action, recipients, reasons, choices, route headers) under the policy in force.";
+        "(action, recipients, reasons, choices, route headers) under the policy in force, with its outcome "
+        "(or, for a prompt, fallback_outcome).";
 
 sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_json, op_out *out, sg_error *err) {
         json_object *m;
@@ -117,16 +118,37 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
         sg_decision *d = NULL;
         e = sg_policy_evaluate(h->policy, &buf.msg, &d, err);
         char *sender = e ? NULL : sender_address(buf.msg.from);
+        /* What the client does: the outcome of a decision that needs no
+         * prompt; for a prompt, the outcome of the policy's fallback choice,
+         * taken when no prompt can be shown. */
+        json_object *outcome = NULL, *fallback = NULL;
+        sg_error oe;
+        if (!e && d->action != SG_ACTION_PROMPT &&
+            !(outcome = _host_outcome_json(h, d, NULL, NULL, NULL, buf.msg.subject, &oe)))
+                e = oe.code;
+        else if (!e && d->action == SG_ACTION_PROMPT && d->prompt_fallback < d->n_choices &&
+                 !(fallback = _host_outcome_json(h, d, &d->choices[d->prompt_fallback], "fallback", NULL,
+                                                 buf.msg.subject, &oe)))
+                e = oe.code;
+        if (e && d && err)
+                *err = oe;
         sg_message_buf_clear(&buf);
-        if (e)
+        if (e) {
+                sg_decision_free(d);
+                free(sender);
                 return e;
+        }
 
         struct attempt a = {.d = d, .sender = sender};
         if (!_host_random_attempt(a.id)) {
+                json_object_put(outcome);
+                json_object_put(fallback);
                 _host_attempt_clear(&a);
                 return sg_error_set(err, SG_ERR_INTERNAL, "policy.evaluate: no random bytes for the attempt id");
         }
         if (!_host_attempt_copy_audit(&a, sg_policy_audit(h->policy))) {
+                json_object_put(outcome);
+                json_object_put(fallback);
                 _host_attempt_clear(&a);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         }
@@ -136,20 +158,46 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
         e = _host_audit_write(h, &a, NULL, NULL, NULL, sg_audit_outcome_of(d, NULL), NULL, a.state == ATTEMPT_PENDING,
                               err);
         if (e && a.audit.required) {
+                json_object_put(outcome);
+                json_object_put(fallback);
                 _host_attempt_clear(&a);
                 return e;
         }
 
-        json_object *r = sg_decision_to_json(d);
-        if (!r || json_object_object_add(r, "attempt", json_object_new_string(a.id)) != 0) {
-                json_object_put(r);
+        /* The response written straight into one buffer: {"id":…,"result":
+         * {the decision…,"attempt":…,"outcome":…,"fallback_outcome":…}}, the
+         * text sg_decision_to_json's tree would give with those members. */
+        sg_jw w = {0};
+        sg_jw_raw(&w, "{\"id\":", 6);
+        sg_jw_raw(&w, id_json, strlen(id_json));
+        sg_jw_key(&w, "result");
+        sg_jw_object_begin(&w);
+        sg_decision_write_json_members(&w, d);
+        sg_jw_key(&w, "attempt");
+        sg_jw_string(&w, a.id);
+        json_object *const members[2] = {outcome, fallback};
+        static const char *const names[2] = {"outcome", "fallback_outcome"};
+        for (int k = 0; k < 2; k++) {
+                sg_jw_key(&w, names[k]);
+                const char *o = members[k] ? json_object_to_json_string_ext(members[k], JSON_C_TO_STRING_PLAIN) : NULL;
+                if (o)
+                        sg_jw_raw(&w, o, strlen(o));
+                else
+                        sg_jw_null(&w);
+        }
+        sg_jw_object_end(&w);
+        sg_jw_object_end(&w);
+        json_object_put(outcome);
+        json_object_put(fallback);
+        char *text = sg_jw_take(&w, NULL);
+        if (!text) {
                 _host_attempt_clear(&a);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the decision");
         }
         struct attempt *slot = _host_attempt_slot(h);
         a.seq = ++h->attempt_seq;
         *slot = a;
-        out->result = r;
+        out->response = text;
         return SG_OK;
 }
 

@@ -1,9 +1,8 @@
 /* sealgate-host: the prompt family: prompt.show (the decision handed to the
  * prompt program as a job), the check of the program's answer against the
- * host's own copy of the decision, and the shaping of the result the client
- * applies (prompt_result, justification_value, rfc2047_encode): the one place
- * that decides what a choice means for the message, to be replaced by the
- * shared outcome module (core/engine/outcome.c). */
+ * host's own copy of the decision, and the result with the outcome the
+ * client applies, made by the engine's outcome module
+ * (core/engine/outcome.c, the same code the Outlook add-in calls). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,8 @@
 #include "host-private.h"
 #include "sealgate/codec.h"
 #include "sealgate/frame.h"
+#include "sealgate/outcome-json.h"
+#include "sealgate/outcome.h"
 #include "sealgate/util.h"
 
 /* The response to `job`'s request: its result (taken) or `err`. */
@@ -64,14 +65,9 @@ static sg_err prompt_fail(sg_host *h, struct attempt *a, sg_error *err, sg_err c
         return sg_error_set(err, code, "%s", msg);
 }
 
-static int is_choice_id(const sg_choice *c, const char *id) {
-        if (c->kind != SG_CHOICE_ROUTE)
-                return strcmp(sg_choice_kind_name(c->kind), id) == 0;
-        return strncmp(id, "route:", 6) == 0 && c->route && strcmp(id + 6, c->route) == 0;
-}
-
 const char _host_hlp_prompt_show[] =
-        "{attempt, lang, subject} -> {choice, kind, by, justification, headers[], subject_tag, encrypt}: shows "
+        "{attempt, lang, subject} -> {choice, kind, by, justification, headers[], subject_tag, encrypt, outcome}: "
+        "shows "
         "the send prompt for a policy.evaluate decision whose action was prompt; answered when the user "
         "answers, while other requests are served.";
 
@@ -146,103 +142,73 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
         if (lang)
                 memcpy(job->lang, lang, 3);
         job->timeout_seconds = a->d->prompt_timeout_seconds;
+        free(a->subject);
+        a->subject = NULL;
+        if (subject && !(a->subject = sg_strdup(subject))) {
+                sg_prompt_job_free(job);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
         a->state = ATTEMPT_OPEN;
         h->n_open++;
         out->prompt = job;
         return SG_OK;
 }
 
-/* RFC 2047 B-encoded words (UTF-8), each at most 75 characters and holding
- * whole characters, separated by single spaces (the mail client folds there). */
-static char *rfc2047_encode(const char *s) {
-        size_t n = strlen(s);
-        /* 45 bytes make 60 base64 characters: "=?UTF-8?B?" + 60 + "?=" = 72. */
-        enum { WORD_RAW = 45 };
-        char *out = malloc((n / 30 + 1) * 76 + 1);
-        if (!out)
+json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
+                                const char *justification, const char *subject, sg_error *err) {
+        sg_outcome_input in = {
+                .choice = choice, .by = by, .justification = justification, .subject = subject, .policy = h->policy};
+        sg_outcome *o = NULL;
+        if (sg_outcome_new(d, &in, &o, err))
                 return NULL;
-        size_t o = 0, i = 0;
-        while (i < n) {
-                size_t k = n - i < WORD_RAW ? n - i : WORD_RAW;
-                while (k < n - i && k > 0 && ((unsigned char) s[i + k] & 0xC0) == 0x80)
-                        k--; /* do not split a character */
-                char *b64 = sg_base64_encode(s + i, k);
-                if (!b64) {
-                        free(out);
-                        return NULL;
-                }
-                o += (size_t) sprintf(out + o, "%s=?UTF-8?B?%s?=", o ? " " : "", b64);
-                free(b64);
-                i += k;
-        }
-        out[o] = '\0';
-        return out;
+        json_object *j = sg_outcome_to_json(o);
+        sg_outcome_free(o);
+        if (!j)
+                sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the outcome");
+        return j;
 }
 
-/* The header value for a justification: as it is when it is plain printable
- * ASCII that no reader could take for an encoded word, else RFC 2047. */
-static char *justification_value(const char *j) {
-        int plain = strstr(j, "=?") == NULL;
-        for (const char *p = j; *p && plain; p++)
-                plain = (unsigned char) *p >= 0x20 && (unsigned char) *p < 0x7F;
-        return plain ? sg_strdup(j) : rfc2047_encode(j);
-}
-
-static json_object *header_pair(const char *name, const char *value) {
-        json_object *o = json_object_new_object();
-        if (o) {
-                json_object_object_add(o, "name", json_object_new_string(name));
-                json_object_object_add(o, "value", json_object_new_string(value));
-        }
-        return o;
-}
-
-/* The prompt.show result for `choice` taken `by`. NULL on ENOMEM. */
-static json_object *prompt_result(const sg_decision *d, const sg_choice *c, const char *by, const char *justification) {
-        json_object *r = json_object_new_object();
-        json_object *headers = json_object_new_array();
-        if (!r || !headers) {
-                json_object_put(r);
-                json_object_put(headers);
+/* The prompt.show result for `choice` taken `by`: the answer, the fields of
+ * protocol 1 (headers, subject_tag, encrypt: kept for older extensions) and
+ * the outcome. NULL on failure (err says why). */
+static json_object *prompt_result(sg_host *h, const struct attempt *a, const sg_choice *c, const char *by,
+                                  const char *justification, sg_error *err) {
+        const sg_decision *d = a->d;
+        json_object *oj = _host_outcome_json(h, d, c, by, justification, a->subject, err);
+        if (!oj)
                 return NULL;
-        }
-        char id[sizeof "route:" + SG_POLICY_NAME_MAX];
-        snprintf(id, sizeof id, "%s%s", c->kind == SG_CHOICE_ROUTE ? "route:" : sg_choice_kind_name(c->kind),
-                 c->kind == SG_CHOICE_ROUTE && c->route ? c->route : "");
-        json_object_object_add(r, "choice", json_object_new_string(id));
-        json_object_object_add(r, "kind", json_object_new_string(sg_choice_kind_name(c->kind)));
-        json_object_object_add(r, "by", json_object_new_string(by));
-        json_object_object_add(r, "justification", justification ? json_object_new_string(justification) : NULL);
-        const char *tag = NULL;
-        if (c->kind == SG_CHOICE_ROUTE) {
-                for (size_t i = 0; i < c->n_headers; i++)
-                        json_object_array_add(headers, header_pair(c->headers[i].name, c->headers[i].value));
-                tag = c->subject_tag;
-        } else if (c->kind == SG_CHOICE_SEND && justification && d->justification_header) {
-                char *value = justification_value(justification);
-                if (!value) {
-                        json_object_put(r);
-                        json_object_put(headers);
-                        return NULL;
-                }
-                json_object_array_add(headers, header_pair(d->justification_header, value));
-                free(value);
-        }
-        json_object_object_add(r, "headers", headers);
-        json_object_object_add(r, "subject_tag", tag ? json_object_new_string(tag) : NULL);
-        json_object *enc = NULL;
-        if (c->kind == SG_CHOICE_ENCRYPT) {
+        json_object *r = json_object_new_object(), *enc = NULL, *headers;
+        char id[SG_CHOICE_ID_SIZE];
+        bool ok = r && json_object_object_add(r, "choice", json_object_new_string(sg_choice_id(c, id))) == 0 &&
+                  json_object_object_add(r, "kind", json_object_new_string(sg_choice_kind_name(c->kind))) == 0 &&
+                  json_object_object_add(r, "by", json_object_new_string(by)) == 0 &&
+                  json_object_object_add(r, "justification",
+                                         justification ? json_object_new_string(justification) : NULL) == 0 &&
+                  json_object_object_get_ex(oj, "headers", &headers) &&
+                  json_object_object_add(r, "headers", json_object_get(headers)) == 0 &&
+                  json_object_object_add(r, "subject_tag",
+                                         c->subject_tag ? json_object_new_string(c->subject_tag) : NULL) == 0;
+        if (ok && c->kind == SG_CHOICE_ENCRYPT) {
                 enc = json_object_new_object();
                 json_object *m = json_object_new_array(), *f = json_object_new_array();
                 for (size_t i = 0; m && i < d->n_encrypt_methods; i++)
                         json_object_array_add(m, json_object_new_string(d->encrypt_methods[i]));
                 for (size_t i = 0; f && i < d->n_encrypt_fallback; i++)
                         json_object_array_add(f, json_object_new_string(d->encrypt_fallback[i]));
-                json_object_object_add(enc, "methods", m);
-                json_object_object_add(enc, "fallback", f);
+                ok = enc && m && f && json_object_object_add(enc, "methods", m) == 0 &&
+                     json_object_object_add(enc, "fallback", f) == 0;
+                if (!ok) {
+                        json_object_put(enc);
+                        enc = NULL;
+                }
         }
-        json_object_object_add(r, "encrypt", enc);
-        return r;
+        ok = ok && json_object_object_add(r, "encrypt", enc) == 0 && json_object_object_add(r, "outcome", oj) == 0;
+        if (ok)
+                return r;
+        json_object_put(r);
+        json_object_put(oj);
+        sg_error_set(err, SG_ERR_NOMEM, "out of memory building the prompt.show result");
+        return NULL;
 }
 
 /* Check the program's answer against the decision. On success *ret_choice,
@@ -278,7 +244,7 @@ static int parse_answer(const sg_decision *d, const char *out, size_t len, const
         int has_j = json_object_object_get_ex(o, "justification", &jv) && jv;
         const sg_choice *c = NULL;
         for (size_t i = 0; choice && i < d->n_choices && !c; i++)
-                if (is_choice_id(&d->choices[i], choice))
+                if (sg_choice_is(&d->choices[i], choice))
                         c = &d->choices[i];
         if (!choice) {
                 snprintf(why, why_cap, "answer.choice: required, a string");
@@ -397,8 +363,8 @@ char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_
                 if (e && !a->audit.required)
                         e = SG_OK;
         }
-        if (!e && !(result = prompt_result(d, c, by, justification)))
-                e = sg_error_set(&err, SG_ERR_NOMEM, "out of memory building the prompt.show result");
+        if (!e && !(result = prompt_result(h, a, c, by, justification, &err)))
+                e = err.code ? err.code : SG_ERR_NOMEM;
         free(justification);
         return respond(job, result, e ? &err : NULL, ret_id_json);
 }

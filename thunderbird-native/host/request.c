@@ -10,6 +10,7 @@
 
 #include "host-private.h"
 #include "sealgate/frame.h"
+#include "sealgate/json-unique.h"
 #include "sealgate/util.h"
 
 /* The one op table: every op, whatever its kind (as gpgme-json's optbl[]). */
@@ -94,6 +95,24 @@ void sg_host_reply_clear(sg_host_reply *r) {
 
 /* A parsed request. `fallback_id` answers errors when the request's own id
  * cannot be read (the id of the chunks it came in; then `from_chunks`). */
+/* json-c keeps the last of two equal keys, so `to` sent twice would be judged
+ * on the second: a request with a duplicate key is refused (invalid_request),
+ * answered with its id unless the id itself is the doubled key. True when
+ * `ret` holds that answer. */
+static bool refuse_duplicate_keys(const char *text, size_t len, json_object *req, json_object *fallback_id,
+                                  sg_host_reply *ret) {
+        sg_error err = {0};
+        if (!sg_json_check_unique_keys(text, len, SG_ERR_REQUEST, "", &err))
+                return false;
+        json_object *id = fallback_id;
+        sg_error e2;
+        if (!id && json_object_is_type(req, json_type_object) &&
+            !strstr(err.message, "(top level): duplicate key \"id\"") && sg_host_read_id(req, &id, &e2))
+                id = NULL;
+        respond(id, NULL, &err, ret);
+        return true;
+}
+
 static int dispatch_object(sg_host *h, json_object *req, json_object *fallback_id, bool from_chunks,
                            sg_host_reply *ret) {
         sg_error err;
@@ -153,7 +172,7 @@ static int dispatch_object(sg_host *h, json_object *req, json_object *fallback_i
         }
         switch (o->kind) {
         case OP_SYNC:
-                ret->response = sg_host_result_response(id_json, out.result);
+                ret->response = out.response ? out.response : sg_host_result_response(id_json, out.result);
                 ret->id_json = id_json;
                 return 0;
         case OP_DEFERRED:
@@ -302,6 +321,8 @@ static int handle_chunk(sg_host *h, json_object *frame, json_object *chunk, sg_h
         json_object *req = NULL, *req_id;
         if (sg_host_parse_request(text, len, &req, &err)) {
                 respond(id, NULL, &err, ret);
+        } else if (refuse_duplicate_keys(text, len, req, id, ret)) {
+                /* answered */
         } else if (json_object_is_type(req, json_type_object) && sg_host_read_id(req, &req_id, &err) == SG_OK) {
                 char *rid = _host_id_to_json(req_id);
                 if (rid && strcmp(rid, chunks_id) != 0)
@@ -329,6 +350,10 @@ int sg_host_handle(sg_host *h, const char *payload, size_t len, sg_host_reply *r
         sg_error err;
         if (sg_host_parse_request(payload, len, &obj, &err)) {
                 respond(NULL, NULL, &err, ret);
+                return 0;
+        }
+        if (refuse_duplicate_keys(payload, len, obj, NULL, ret)) {
+                json_object_put(obj);
                 return 0;
         }
         json_object *chunk;

@@ -1,7 +1,8 @@
 /* sealgate: the audit files: one JSON-lines file per UTC day in a private
  * directory, appended with one write(2) per record, pruned by the date in
- * the file names (never by mtime, which backups and copies change). POSIX;
- * the Outlook add-in brings its own implementation of this header. */
+ * the file names (never by mtime, which backups and copies change). The
+ * POSIX implementation is core/platform/audit-file-posix.c; the Outlook
+ * add-in writes its log through its own win32-mapi/auditlog.h instead. */
 #ifndef SEALGATE_AUDIT_FILE_H
 #define SEALGATE_AUDIT_FILE_H
 
@@ -31,6 +32,23 @@ sg_err sg_audit_dir_resolve(const char *configured, char **ret_dir, sg_error *er
  * `len` 0 only checks that the file can be opened for appending. SG_ERR_IO
  * (the message names the file) on any failure, a short write included. */
 sg_err sg_audit_append(const char *dir, int64_t time_ms, const char *line, size_t len, sg_error *err);
+
+/* The day's file kept open between records, for a writer that appends many
+ * (the host): sg_audit_append's file, rules and single write(2), without an
+ * open and a close per record. The file is reopened when the UTC day of
+ * `time_ms` changes, when `dir` changes, and when the file at its path is no
+ * longer the one held open (its device and inode differ: rotated, removed or
+ * replaced; looked at with one stat(2) per record). Owned:
+ * sg_audit_writer_free(), which closes it. NULL on ENOMEM. */
+typedef struct sg_audit_writer sg_audit_writer;
+sg_audit_writer *sg_audit_writer_new(void);
+sg_audit_writer *sg_audit_writer_free(sg_audit_writer *w); /* takes NULL, returns NULL */
+
+/* As sg_audit_append, through `w`. `len` 0 only checks that the file can be
+ * opened for appending (and keeps it open). SG_ERR_IO on any failure; the
+ * file is closed then, and the next record opens it again. */
+sg_err sg_audit_writer_append(sg_audit_writer *w, const char *dir, int64_t time_ms, const char *line, size_t len,
+                              sg_error *err);
 
 /* Delete the audit files in `dir` whose name's date is past `retention_days`
  * on the UTC day of `time_ms` (sg_audit_expired); 0 keeps everything. Other

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "sealgate/error.h"
+#include "sealgate/json-writer.h"
 #include "sealgate/policy.h"
 
 #ifdef __cplusplus
@@ -32,6 +33,12 @@ void sg_message_buf_clear(sg_message_buf *buf);
 /* Encode a decision as the `result` object of policy.evaluate (see
  * docs/protocol.md). Returns a new reference, NULL on ENOMEM. */
 json_object *sg_decision_to_json(const sg_decision *d);
+
+/* The same object's members (no braces), in the same order, written straight
+ * into `w` (the host's hot path: no object tree). The text of
+ * {members} is byte for byte json-c's plain serialisation of
+ * sg_decision_to_json(d) (tests/unit/test-json-writer.c). */
+void sg_decision_write_json_members(sg_jw *w, const sg_decision *d);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,345 @@
+/* sealgate tests: the Outlook side of the parity test (tests/parity). Built
+ * with mingw-w64 and run under Wine; reads the rows that parity.py writes
+ * (tab-separated commands on stdin: a policy as builder calls, then per row
+ * a message and the prompt's scripted answer) and, for each, does what the
+ * add-in does at ItemSend: sg_policy_evaluate, the add-in's own choice of
+ * the outcome input (win32-mapi/send-input.c: decision, toggles, answer),
+ * sg_outcome_new and the audit record (sg_outcome_audit_record,
+ * sg_audit_format). Prints one JSON line per row: the outcome and the audit
+ * line, for parity.py to hold against the Thunderbird side.
+ *
+ *   policy  internal_domain D | external_action A [ROUTE] | route N | route_header N H V |
+ *           route_tag N T | choice KIND [ROUTE] | fallback KIND [ROUTE] | require_justification 0|1 |
+ *           justification_header H | encrypt_method M | encrypt_fallback R |
+ *           trigger ID|- TYPE ACTION ROUTE|- FORBID_SEND(0|1) ITEM... | audit_directory D | seal
+ *   row     row NAME | from F | to A | cc A | bcc A | subject S | body B (\n as \\n) |
+ *           attach NAME SIZE TYPE | header N V | answer ID|@escape|@close|@timeout|@fallback|- |
+ *           justification J | go */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealgate/addr.h"
+#include "sealgate/audit.h"
+#include "sealgate/outcome.h"
+#include "sealgate/policy.h"
+#include "send.h"
+
+#define LINE_MAX_BYTES (1u << 20)
+#define FIELDS_MAX     64
+#define LIST_MAX       64
+
+static sg_policy *policy;
+
+static void die(const char *what, const char *detail) {
+        printf("{\"fatal\":\"%s: %s\"}\n", what, detail ? detail : "");
+        exit(2);
+}
+
+static void put_json(const char *s) {
+        if (!s) {
+                fputs("null", stdout);
+                return;
+        }
+        putchar('"');
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        printf("\\%c", *p);
+                else if (*p < 0x20)
+                        printf("\\u%04x", *p);
+                else
+                        putchar(*p);
+        }
+        putchar('"');
+}
+
+static void put_headers(const sg_header *h, size_t n) {
+        putchar('[');
+        for (size_t i = 0; i < n; i++) {
+                fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+                put_json(h[i].name);
+                fputs(",\"value\":", stdout);
+                put_json(h[i].value);
+                putchar('}');
+        }
+        putchar(']');
+}
+
+static bool kind_of(const char *s, sg_choice_kind *k) {
+        return sg_choice_kind_from_name(s, k);
+}
+
+static void policy_cmd(char **f, size_t n) {
+        sg_error err = {0};
+        sg_err e = SG_OK;
+        const char *c = f[0];
+        if (strcmp(c, "internal_domain") == 0 && n == 2) {
+                e = sg_policy_add_internal_domain(policy, f[1], &err);
+        } else if (strcmp(c, "external_action") == 0 && n >= 2) {
+                sg_action a;
+                if (!sg_action_from_name(f[1], &a))
+                        die("action", f[1]);
+                e = sg_policy_set_external_action(policy, a, n > 2 ? f[2] : NULL, &err);
+        } else if (strcmp(c, "route") == 0 && n == 2) {
+                e = sg_policy_add_route(policy, f[1], &err);
+        } else if (strcmp(c, "route_header") == 0 && n == 4) {
+                e = sg_policy_add_route_header(policy, f[1], f[2], f[3], &err);
+        } else if (strcmp(c, "route_tag") == 0 && n == 3) {
+                e = sg_policy_set_route_subject_tag(policy, f[1], f[2], &err);
+        } else if ((strcmp(c, "choice") == 0 || strcmp(c, "fallback") == 0) && n >= 2) {
+                sg_choice_kind k;
+                if (!kind_of(f[1], &k))
+                        die("choice kind", f[1]);
+                e = strcmp(c, "choice") == 0 ? sg_policy_add_choice(policy, k, n > 2 ? f[2] : NULL, &err)
+                                             : sg_policy_set_prompt_fallback(policy, k, n > 2 ? f[2] : NULL, &err);
+        } else if (strcmp(c, "require_justification") == 0 && n == 2) {
+                sg_policy_set_require_justification(policy, strcmp(f[1], "1") == 0);
+        } else if (strcmp(c, "justification_header") == 0 && n == 2) {
+                e = sg_policy_set_justification_header(policy, f[1], &err);
+        } else if (strcmp(c, "encrypt_method") == 0 && n == 2) {
+                e = sg_policy_add_encrypt_method(policy, f[1], &err);
+        } else if (strcmp(c, "encrypt_fallback") == 0 && n == 2) {
+                e = sg_policy_add_encrypt_fallback(policy, f[1], &err);
+        } else if (strcmp(c, "audit_directory") == 0 && n == 2) {
+                e = sg_policy_set_audit_directory(policy, f[1], &err);
+        } else if (strcmp(c, "trigger") == 0 && n >= 6) {
+                sg_trigger_spec t = {0};
+                if (!sg_trigger_type_from_name(f[2], &t.type) || !sg_action_from_name(f[3], &t.action))
+                        die("trigger", f[2]);
+                t.id = strcmp(f[1], "-") == 0 ? NULL : f[1];
+                t.route = strcmp(f[4], "-") == 0 ? NULL : f[4];
+                t.forbid_send = strcmp(f[5], "1") == 0;
+                t.list = (const char *const *) f + 6;
+                t.n_list = n - 6;
+                if (t.type == SG_TRIGGER_EXTERNAL_DOMAINS) {
+                        t.min = n > 6 ? (unsigned) atoi(f[6]) : 2;
+                        t.list = NULL;
+                        t.n_list = 0;
+                }
+                e = sg_policy_add_trigger(policy, &t, &err);
+        } else if (strcmp(c, "seal") == 0) {
+                e = sg_policy_seal(policy, &err);
+        } else {
+                die("unknown policy command", c);
+        }
+        if (e)
+                die(c, err.message);
+}
+
+typedef struct row {
+        char *name, *from, *subject, *body, *answer, *justification;
+        char *to[LIST_MAX], *cc[LIST_MAX], *bcc[LIST_MAX];
+        size_t n_to, n_cc, n_bcc;
+        sg_attachment att[LIST_MAX];
+        size_t n_att;
+        sg_header hdr[LIST_MAX];
+        size_t n_hdr;
+} row;
+
+static char *dup(const char *s) {
+        char *d = malloc(strlen(s) + 1);
+        if (!d)
+                die("memory", NULL);
+        return strcpy(d, s);
+}
+
+/* The sender's address without display name, as the add-in reads it. */
+static char *sender_of(const char *from) {
+        sg_mailbox_list l = {0};
+        char *a = NULL;
+        if (from && sg_addr_parse_list(from, 1, &l, NULL) == SG_OK && l.n == 1)
+                a = dup(l.items[0].address);
+        sg_mailbox_list_clear(&l);
+        return a;
+}
+
+/* The test hook's answer (win32-mapi/prompt.c test_answer), without the dialog. */
+static bool answer_for(const sg_decision *d, const char *want, const char *justification, sg_prompt_answer *ret) {
+        memset(ret, 0, sizeof *ret);
+        if (want[0] == '@') {
+                bool fb = strcmp(want, "@fallback") == 0;
+                ret->choice = fb ? d->prompt_fallback : d->n_choices;
+                for (size_t i = 0; !fb && i < d->n_choices; i++)
+                        if (d->choices[i].kind == SG_CHOICE_CANCEL)
+                                ret->choice = i;
+                ret->by = fb                              ? "fallback"
+                          : strcmp(want, "@escape") == 0  ? "escape"
+                          : strcmp(want, "@timeout") == 0 ? "timeout"
+                                                          : "close";
+                ret->error = fb ? "prompt_unavailable" : NULL;
+                return ret->choice < d->n_choices;
+        }
+        const sg_choice *c = sg_decision_choice(d, want);
+        if (!c)
+                return false;
+        ret->choice = (size_t) (c - d->choices);
+        ret->by = "button";
+        if (justification && d->require_justification)
+                ret->justification = dup(justification);
+        return true;
+}
+
+static void run_row(row *r) {
+        sg_message m = {.from = r->from,
+                        .to = (const char *const *) r->to,
+                        .n_to = r->n_to,
+                        .cc = (const char *const *) r->cc,
+                        .n_cc = r->n_cc,
+                        .bcc = (const char *const *) r->bcc,
+                        .n_bcc = r->n_bcc,
+                        .subject = r->subject,
+                        .body = r->body,
+                        .body_len = r->body ? strlen(r->body) : 0,
+                        .attachments = r->att,
+                        .n_attachments = r->n_att,
+                        .headers = r->hdr,
+                        .n_headers = r->n_hdr};
+        sg_decision *d = NULL;
+        sg_error err = {0};
+        printf("{\"row\":");
+        put_json(r->name);
+        if (sg_policy_evaluate(policy, &m, &d, &err)) {
+                printf(",\"error\":");
+                put_json(sg_err_code(err.code));
+                printf("}\n");
+                return;
+        }
+        sg_prompt_answer ans = {0};
+        bool asked = sg_send_needs_prompt(d, false, false);
+        if (asked && !answer_for(d, r->answer ? r->answer : "-", r->justification, &ans))
+                die("answer not among the choices", r->answer);
+        sg_choice own;
+        sg_outcome_input in;
+        sg_send_outcome_input(policy, d, false, false, asked ? &ans : NULL, r->subject, &own, &in);
+        sg_outcome *o = NULL;
+        if (sg_outcome_new(d, &in, &o, &err))
+                die("outcome", err.message);
+        printf(",\"action\":");
+        put_json(sg_outcome_action_name(o->action));
+        printf(",\"choice\":");
+        put_json(o->choice);
+        printf(",\"headers\":");
+        put_headers(o->headers, o->n_headers);
+        printf(",\"subject\":");
+        put_json(o->subject);
+        printf(",\"route\":");
+        put_json(o->route);
+        printf(",\"methods\":[");
+        for (size_t i = 0; i < o->n_encrypt_methods; i++) {
+                if (i)
+                        putchar(',');
+                put_json(o->encrypt_methods[i]);
+        }
+        printf("],\"fallback\":[");
+        for (size_t i = 0; i < o->n_fallback; i++) {
+                printf(i ? ",{\"route\":" : "{\"route\":");
+                put_json(o->fallback[i].name);
+                printf(",\"headers\":");
+                put_headers(o->fallback[i].headers, o->fallback[i].n_headers);
+                printf(",\"subject\":");
+                put_json(o->fallback[i].subject);
+                putchar('}');
+        }
+        sg_audit_record rec = {0};
+        char *sender = sender_of(r->from), *line = NULL;
+        size_t len = 0;
+        sg_outcome_audit_record(o, d, &in, &rec);
+        rec.time_ms = 0;
+        rec.attempt = "0";
+        rec.client = "outlook";
+        rec.sender = sender;
+        if (sg_audit_format(&rec, &line, &len, &err))
+                die("audit", err.message);
+        if (len && line[len - 1] == '\n')
+                line[len - 1] = '\0';
+        printf("],\"audit\":%s}\n", line);
+        free(line);
+        free(sender);
+        free(ans.justification);
+        sg_outcome_free(o);
+        sg_decision_free(d);
+}
+
+/* Split `s` at tabs into f (in place); the number of fields. */
+static size_t split(char *s, char **f) {
+        size_t n = 0;
+        f[n++] = s;
+        for (char *p = s; *p && n < FIELDS_MAX; p++)
+                if (*p == '\t') {
+                        *p = '\0';
+                        f[n++] = p + 1;
+                }
+        return n;
+}
+
+static void unescape_nl(char *s) {
+        char *o = s;
+        for (char *p = s; *p; p++) {
+                if (p[0] == '\\' && p[1] == 'n') {
+                        *o++ = '\n';
+                        p++;
+                } else {
+                        *o++ = *p;
+                }
+        }
+        *o = '\0';
+}
+
+int main(void) {
+        static char line[LINE_MAX_BYTES];
+        char *f[FIELDS_MAX];
+        row r = {0};
+        bool in_policy = false;
+        setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+        while (fgets(line, sizeof line, stdin)) {
+                size_t l = strlen(line);
+                while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+                        line[--l] = '\0';
+                if (!l)
+                        continue;
+                size_t n = split(line, f);
+                if (strcmp(f[0], "policy-begin") == 0) {
+                        sg_policy_free(policy);
+                        policy = sg_policy_new();
+                        in_policy = true;
+                } else if (strcmp(f[0], "policy-end") == 0) {
+                        in_policy = false;
+                } else if (in_policy) {
+                        policy_cmd(f, n);
+                } else if (strcmp(f[0], "row") == 0 && n == 2) {
+                        memset(&r, 0, sizeof r);
+                        r.name = dup(f[1]);
+                } else if (strcmp(f[0], "from") == 0 && n == 2) {
+                        r.from = dup(f[1]);
+                } else if (strcmp(f[0], "to") == 0 && n == 2 && r.n_to < LIST_MAX) {
+                        r.to[r.n_to++] = dup(f[1]);
+                } else if (strcmp(f[0], "cc") == 0 && n == 2 && r.n_cc < LIST_MAX) {
+                        r.cc[r.n_cc++] = dup(f[1]);
+                } else if (strcmp(f[0], "bcc") == 0 && n == 2 && r.n_bcc < LIST_MAX) {
+                        r.bcc[r.n_bcc++] = dup(f[1]);
+                } else if (strcmp(f[0], "subject") == 0) {
+                        r.subject = dup(n > 1 ? f[1] : "");
+                } else if (strcmp(f[0], "body") == 0 && n == 2) {
+                        unescape_nl(f[1]);
+                        r.body = dup(f[1]);
+                } else if (strcmp(f[0], "attach") == 0 && n == 4 && r.n_att < LIST_MAX) {
+                        r.att[r.n_att].name = dup(f[1]);
+                        r.att[r.n_att].size = strtoull(f[2], NULL, 10);
+                        r.att[r.n_att++].content_type = strcmp(f[3], "-") == 0 ? NULL : dup(f[3]);
+                } else if (strcmp(f[0], "header") == 0 && n == 3 && r.n_hdr < LIST_MAX) {
+                        r.hdr[r.n_hdr].name = dup(f[1]);
+                        r.hdr[r.n_hdr++].value = dup(f[2]);
+                } else if (strcmp(f[0], "answer") == 0 && n == 2) {
+                        r.answer = dup(f[1]);
+                } else if (strcmp(f[0], "justification") == 0 && n == 2) {
+                        r.justification = dup(f[1]);
+                } else if (strcmp(f[0], "go") == 0) {
+                        run_row(&r); /* the row's strings are left to the process's end */
+                } else {
+                        die("unknown line", f[0]);
+                }
+        }
+        fflush(stdout);
+        sg_policy_free(policy);
+        return 0;
+}

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""The parity test: every row of rows.json (a policy, a message, the user's
+answer) goes through both clients' paths, which must give the same outcome
+(headers, subject, encryption methods and fallback routes, route) and the
+same audit record (all keys but time, attempt, client and user).
+
+  Thunderbird: sealgate-host, the ops as the extension calls them:
+               policy.evaluate, then (for a prompt) prompt.show answered by a
+               scripted prompt program; the outcome is the host's, or the
+               decision's fallback_outcome when no prompt could be shown, and
+               the record is the one the host wrote to its audit file.
+  Outlook:     parity-outlook.exe under Wine: the engine, the add-in's own
+               choice of the outcome input (win32-mapi/send-input.c) and the
+               engine's outcome and record, as the add-in's ItemSend does.
+
+A row may also say what it expects ("expect": a subset of the outcome, or
+of the record under "audit"), where the clients used to differ.
+
+Usage: parity.py ROWS.json PARITY-OUTLOOK.EXE|- SEALGATE-HOST WORKDIR
+(with - only the Thunderbird path runs, held against the rows' expectations)
+Prints TAP; stdlib only."""
+import json
+import os
+import pathlib
+import re
+import shutil
+import stat
+import subprocess
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
+from tap import done  # noqa: E402
+from tap import ok as check  # noqa: E402
+from nmhost import FramePipe  # noqa: E402
+
+ROWS, EXE, HOST, WORK = sys.argv[1:5]
+WINE = os.environ.get("WINE", "wine")
+AUDIT_IGNORED = ("time", "attempt", "client", "user")
+FAKE_PROMPT = """#!/bin/sh
+# parity.py's prompt program: the scripted answer of the row being run.
+cat >/dev/null
+answer=$(cat "$PARITY_ANSWER")
+[ "$answer" = "@fallback" ] && exit 3
+printf '%s\\n' "$answer"
+"""
+
+
+def policy_lines(p, audit_dir):
+    """The policy as the builder calls parity-outlook.c understands."""
+    out = ["policy-begin"]
+    for d in p.get("internal", {}).get("domains", []):
+        out.append(f"internal_domain\t{d}")
+    for name, r in p.get("routes", {}).items():
+        out.append(f"route\t{name}")
+        for h, v in r.get("headers", {}).items():
+            out.append(f"route_header\t{name}\t{h}\t{v}")
+        if r.get("subject_tag"):
+            out.append(f"route_tag\t{name}\t{r['subject_tag']}")
+    ext = p.get("external", {})
+    if ext:
+        out.append("external_action\t" + ext["action"] + (f"\t{ext['route']}" if ext.get("route") else ""))
+    pr = p.get("prompt", {})
+
+    def choice(s):
+        return "route\t" + s[6:] if s.startswith("route:") else s
+
+    for c in pr.get("choices", []):
+        out.append("choice\t" + choice(c))
+    if "fallback" in pr:
+        out.append("fallback\t" + choice(pr["fallback"]))
+    if pr.get("require_justification"):
+        out.append("require_justification\t1")
+    if pr.get("justification_header"):
+        out.append(f"justification_header\t{pr['justification_header']}")
+    enc = p.get("encrypt", {})
+    for m in enc.get("methods", []):
+        out.append(f"encrypt_method\t{m}")
+    for r in enc.get("fallback", []):
+        out.append(f"encrypt_fallback\t{r}")
+    for t in p.get("triggers", []):
+        items = t.get("extensions") or t.get("keywords") or ([str(t["min"])] if "min" in t else [])
+        out.append("\t".join(["trigger", t.get("id", "-"), t["type"], t["action"], t.get("route", "-"),
+                              "1" if t.get("forbid_send") else "0"] + items))
+    out += [f"audit_directory\t{audit_dir}", "seal", "policy-end"]
+    return out
+
+
+def row_lines(row):
+    m = row["message"]
+    out = [f"row\t{row['name']}"]
+    if m.get("from"):
+        out.append(f"from\t{m['from']}")
+    for f in ("to", "cc", "bcc"):
+        for a in m.get(f, []):
+            out.append(f"{f}\t{a}")
+    out.append(f"subject\t{m.get('subject', '')}")
+    if m.get("body"):
+        out.append("body\t" + m["body"].replace("\n", "\\n"))
+    for a in m.get("attachments", []):
+        out.append(f"attach\t{a['name']}\t{a['size']}\t{a.get('content_type') or '-'}")
+    for h in m.get("headers", []):
+        out.append(f"header\t{h['name']}\t{h['value']}")
+    out.append(f"answer\t{row.get('answer', '-')}")
+    if row.get("justification") is not None:
+        out.append(f"justification\t{row['justification']}")
+    out.append("go")
+    return out
+
+
+def normalise(o, audit):
+    enc = o.get("encrypt") or {}
+    return {
+        "action": o.get("action"),
+        "choice": o.get("choice"),
+        "headers": o.get("headers", []),
+        "subject": o.get("subject"),
+        "route": o.get("route"),
+        "methods": o.get("methods", enc.get("methods", [])),
+        "fallback": o.get("fallback", enc.get("fallback", [])),
+        "audit": {k: v for k, v in (audit or {}).items() if k not in AUDIT_IGNORED},
+    }
+
+
+def outlook(doc, work):
+    lines = []
+    for name, p in doc["policies"].items():
+        rows = [r for r in doc["rows"] if r["policy"] == name]
+        if not rows:
+            continue
+        lines += policy_lines(p, "C:\\\\parity-audit")
+        for r in rows:
+            lines += row_lines(r)
+    text = "\n".join(lines) + "\n"
+    env = dict(os.environ, WINEDEBUG="-all")
+    p = subprocess.run([WINE, EXE], input=text.encode(), capture_output=True, env=env, timeout=300)
+    out = {}
+    for line in p.stdout.decode("utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        j = json.loads(line)
+        if "fatal" in j:
+            raise SystemExit(f"parity-outlook.exe: {j['fatal']}")
+        out[j["row"]] = normalise(j, j.get("audit")) if "error" not in j else {"error": j["error"]}
+    if p.returncode != 0 or not out:
+        sys.stderr.write(p.stderr.decode(errors="replace"))
+        raise SystemExit(f"parity-outlook.exe exited with {p.returncode}")
+    return out
+
+
+def read_audit(d):
+    lines = []
+    for f in sorted(pathlib.Path(d).glob("audit-*.jsonl")):
+        lines += [json.loads(x) for x in f.read_text().splitlines() if x.strip()]
+    return lines
+
+
+def thunderbird(doc, work):
+    prompt = os.path.join(work, "prompt.sh")
+    with open(prompt, "w") as f:
+        f.write(FAKE_PROMPT)
+    os.chmod(prompt, stat.S_IRWXU)
+    answer_file = os.path.join(work, "answer")
+    out = {}
+    for name, p in doc["policies"].items():
+        rows = [r for r in doc["rows"] if r["policy"] == name]
+        if not rows:
+            continue
+        audit_dir = os.path.join(work, f"audit-{name}")
+        pol = dict(p, version=1, audit={"directory": audit_dir})
+        pol_file = os.path.join(work, f"policy-{name}.json")
+        with open(pol_file, "w") as f:
+            json.dump(pol, f, ensure_ascii=False)
+        env = dict(os.environ, SEALGATE_POLICY=pol_file, SEALGATE_PROMPT=prompt, PARITY_ANSWER=answer_file,
+                   XDG_STATE_HOME=work, DISPLAY=os.environ.get("DISPLAY", ":99"), LANG="C.UTF-8")
+        h = FramePipe(subprocess.Popen([HOST], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, env=env), 30)
+        try:
+            for i, r in enumerate(rows):
+                seen = len(read_audit(audit_dir))
+                ev = h.request({"id": f"ev{i}", "op": "policy.evaluate", "message": r["message"]})
+                if "error" in ev:
+                    out[r["name"]] = {"error": ev["error"]["code"]}
+                    continue
+                d = ev["result"]
+                outcome = d.get("outcome")
+                if d["action"] == "prompt":
+                    a = r.get("answer", "-")
+                    if a.startswith("@") and a != "@fallback":
+                        a = json.dumps({"choice": "cancel", "by": a[1:]})
+                    elif a != "@fallback":
+                        a = json.dumps({"choice": a, "by": "button",
+                                        "justification": r.get("justification") if a == "send" else None})
+                    with open(answer_file, "w") as f:
+                        f.write(a)
+                    s = h.request({"id": f"show{i}", "op": "prompt.show", "attempt": d["attempt"], "lang": "en",
+                                   "subject": r["message"].get("subject", "")})
+                    if "error" in s and s["error"]["code"] == "prompt_unavailable":
+                        outcome = d.get("fallback_outcome")
+                    elif "error" in s:
+                        out[r["name"]] = {"error": s["error"]["code"]}
+                        continue
+                    else:
+                        outcome = s["result"]["outcome"]
+                recs = read_audit(audit_dir)[seen:]
+                out[r["name"]] = normalise(outcome or {}, recs[0] if len(recs) == 1 else {"records": len(recs)})
+        finally:
+            h.p.stdin.close()
+            h.p.wait(timeout=30)
+    return out
+
+
+def subset(want, got):
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(k in got and subset(v, got[k]) for k, v in want.items())
+    return want == got
+
+
+def main():
+    if not os.access(HOST, os.X_OK):
+        check(False, f"the native build's sealgate-host at {HOST}",
+              "build the native tree first (meson setup build && ninja -C build), or set SEALGATE_NATIVE_BUILD")
+        return done()
+    doc = json.loads(pathlib.Path(ROWS).read_text(encoding="utf-8"))
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    names = [r["name"] for r in doc["rows"]]
+    check(len(names) >= 40 and len(set(names)) == len(names), f"{len(names)} rows, each named once")
+    # The extension writes the engine's placeholder for a recipient it cannot
+    # resolve (gather.js); the add-in calls sg_unresolved_address itself.
+    root = pathlib.Path(ROWS).resolve().parents[2]
+    c = re.search(r'#define SG_UNRESOLVED_DOMAIN\s+"([^"]+)"',
+                  (root / "core/engine/sealgate/outcome.h").read_text())
+    js = re.search(r'const UNRESOLVED_DOMAIN = "([^"]+)"',
+                   (root / "thunderbird-native/extension/background/gather.js").read_text())
+    check(c and js and c.group(1) == js.group(1) and "`unresolved-${" in
+          (root / "thunderbird-native/extension/background/gather.js").read_text(),
+          "the extension's unresolved-recipient placeholder is the engine's")
+    tb = thunderbird(doc, WORK)
+    ol = outlook(doc, WORK) if EXE != "-" else tb
+    for r in doc["rows"]:
+        n = r["name"]
+        a, b = tb.get(n), ol.get(n)
+        if EXE == "-":
+            check(a is not None and "error" not in a and "records" not in a.get("audit", {}),
+                  f"{n}: the host answers with an outcome and one record",
+                  json.dumps(a, ensure_ascii=False))
+        else:
+            check(a is not None and a == b, f"{n}: the same outcome and record in Thunderbird and Outlook",
+                  f"thunderbird: {json.dumps(a, ensure_ascii=False)}\noutlook:     {json.dumps(b, ensure_ascii=False)}")
+        if "expect" in r:
+            check(subset(r["expect"], a or {}) and subset(r["expect"], b or {}), f"{n}: as expected",
+                  f"want {json.dumps(r['expect'], ensure_ascii=False)}\ngot  {json.dumps(a, ensure_ascii=False)}")
+    return done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+/* sealgate background page, encryption switch: an outcome of "encrypt"
+ * (docs/protocol.md, "Outcome") switches on Thunderbird's own S/MIME or
+ * OpenPGP for the first of its methods that the identity supports and
+ * keys.lookup finds ready for every recipient; otherwise its first fallback
+ * route (headers and subject as the outcome gives them); otherwise nothing
+ * is sent and the notice says, per recipient, why. */
+"use strict";
+
+/* The outcome's method names → keys.lookup's names, readiness flags,
+ * per-recipient answer keys and Thunderbird's technology names. */
+const ENCRYPT_METHODS = Object.freeze({
+        smime: { lookup: "smime", ready: "smime_ready", answer: "smime", tech: "S/MIME", label: "S/MIME" },
+        openpgp: { lookup: "openpgp", ready: "openpgp_ready", answer: "pgp", tech: "OpenPGP", label: "OpenPGP" },
+});
+
+/* The recipients to look keys up for: every mailbox of the decision (To, Cc,
+ * Bcc, after mailing-list expansion; an unresolved list stays as its
+ * placeholder, which has no key, so it never counts as ready). */
+function lookupAddresses(decision) {
+        const seen = new Set();
+        for (const r of decision.recipients || [])
+                if (r && typeof r.address === "string" && r.address)
+                        seen.add(r.address);
+        return [...seen];
+}
+
+async function identityCapabilities(details) {
+        if (!details.identityId)
+                return {};
+        try {
+                const id = await messenger.identities.get(details.identityId);
+                return (id && id.encryptionCapabilities) || {};
+        } catch (e) {
+                log(`identity ${details.identityId} cannot be read: ${e.message || e}`);
+                return {};
+        }
+}
+
+/* Per-recipient lines for the notice: why a method cannot be used. */
+function lookupReasons(lookup, m, label) {
+        const out = [];
+        for (const a of (lookup && lookup.answers) || []) {
+                const st = a && a[m.answer];
+                if (st && st.usable)
+                        continue;
+                const why = (st && (st.reason || st.status)) || msg("encryptReasonUnknown");
+                out.push(msg("encryptRecipientReason", [String(a.address), label, String(why)]));
+        }
+        return out;
+}
+
+/* Switch on Thunderbird's own S/MIME or OpenPGP for this message. Done with
+ * setComposeDetails inside the listener (not only in the returned details) so
+ * a refusal ("The current identity does not support S/MIME") is an error we
+ * can act on, and read back so we know it took. */
+async function switchOnEncryption(tab, tech) {
+        await messenger.compose.setComposeDetails(tab.id, { selectedEncryptionTechnology: tech });
+        const now = await messenger.compose.getComposeDetails(tab.id);
+        const sel = now && now.selectedEncryptionTechnology;
+        if (!sel || sel.name !== tech.name || sel.encryptBody !== true)
+                throw new Error(`Thunderbird reports ${JSON.stringify(sel || null)} after switching on ${tech.name}`);
+        return sel;
+}
+
+/* Put back what the compose window had before we touched it (the draft must
+ * come back unchanged when the send does not go ahead). */
+async function restoreEncryption(tab, original) {
+        if (!original)
+                return;
+        try {
+                await messenger.compose.setComposeDetails(tab.id, { selectedEncryptionTechnology: original });
+        } catch (e) {
+                log(`the compose window's encryption setting cannot be put back: ${e.message || e}`);
+        }
+}
+
+/* Apply an "encrypt" outcome. A keys.lookup that fails never leads to a
+ * clear-text send: an unavailable helper is a helper failure
+ * (on_helper_failure), an error answer is a reason like any other and the
+ * fallbacks apply. */
+async function applyEncrypt(tab, details, decision, outcome, ctx) {
+        const enc = outcome.encrypt || {};
+        const methods = (enc.methods || []).filter((x) => ENCRYPT_METHODS[x]);
+        const why = [];
+        const original = details.selectedEncryptionTechnology || null;
+        const addresses = lookupAddresses(decision);
+        let lookup = null;
+        if (methods.length && addresses.length) {
+                try {
+                        lookup = await ask("keys.lookup", {
+                                recipients: addresses,
+                                methods: methods.map((x) => ENCRYPT_METHODS[x].lookup),
+                        });
+                } catch (err) {
+                        if (!(err instanceof HelperError) || err.kind !== "host")
+                                throw err; /* the helper is gone: on_helper_failure */
+                        log(`keys.lookup failed (${err.code}: ${err.message})`);
+                        why.push(msg("encryptLookupFailed", [`${err.code}: ${err.message}`]));
+                }
+        }
+        if (lookup) {
+                const s = lookup.sources || {};
+                log(`keys.lookup: smime_ready=${lookup.smime_ready} openpgp_ready=${lookup.openpgp_ready} (NSS database ${s.nss_db || "none"}, from ${s.profile_from || "-"})`);
+                const caps = await identityCapabilities(details);
+                for (const name of methods) {
+                        const m = ENCRYPT_METHODS[name];
+                        const cap = caps[m.tech] || {};
+                        if (!cap.canEncrypt) {
+                                why.push(msg("encryptIdentityCannot", [m.label]));
+                                continue;
+                        }
+                        if (lookup[m.ready] !== true) {
+                                why.push(...lookupReasons(lookup, m, m.label));
+                                continue;
+                        }
+                        const tech = { name: m.tech, encryptBody: true, signMessage: !!cap.canSign };
+                        if (name === "openpgp")
+                                tech.encryptSubject = true;
+                        try {
+                                await switchOnEncryption(tab, tech);
+                        } catch (e) {
+                                log(`${m.tech} cannot be switched on: ${e.message || e}`);
+                                why.push(msg("encryptSwitchFailed", [m.label, String(e.message || e)]));
+                                await restoreEncryption(tab, original);
+                                continue;
+                        }
+                        log(`${m.tech} switched on for ${addresses.length} recipient(s) (sign: ${tech.signMessage})`);
+                        const changes = { selectedEncryptionTechnology: tech };
+                        /* Headers of the outcome travel in the outer header block. */
+                        if ((outcome.headers || []).length)
+                                changes.customHeaders = mergeHeaders(details.customHeaders, outcome.headers);
+                        return { details: changes };
+                }
+        }
+        const route = (enc.fallback || [])[0];
+        if (route) {
+                log(`local encryption is not possible for every recipient; using fallback route "${route.route}"`);
+                return applyChanges(details, route.headers, route.subject);
+        }
+        log("local encryption is not possible and the policy has no usable fallback route; send cancelled");
+        await showNotice(tab, "block", {
+                reasons: reasonsText(decision),
+                extra: [msg("noticeEncryptUnavailable"), ...why],
+                unexpanded: ctx.unexpanded,
+        });
+        return { cancel: true };
+}

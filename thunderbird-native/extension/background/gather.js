@@ -1,0 +1,214 @@
+/* sealgate background page, message gathering: the compose window's details
+ * into policy.evaluate's message (recipients with address-book lists
+ * expanded, sender, subject, body text, attachments, headers). */
+"use strict";
+
+/* The placeholder of a recipient that cannot be resolved (a mailing list the
+ * address book cannot expand): the engine's own, sg_unresolved_address in
+ * core/engine/sealgate/outcome.h ("unresolved-N@unresolved.invalid", N from
+ * 1 in the message). Never internal, so it counts as external. The unit test
+ * 'extension' checks this is the C constant. */
+const UNRESOLVED_DOMAIN = "unresolved.invalid";
+
+function unresolvedAddress(unexpanded) {
+        return `unresolved-${unexpanded.length}@${UNRESOLVED_DOMAIN}`;
+}
+
+function asList(v) {
+        if (v === undefined || v === null || v === "")
+                return [];
+        return Array.isArray(v) ? v : [v];
+}
+
+function quoteDisplayName(name) {
+        return `"${String(name).replace(/[\\"]/g, (c) => "\\" + c).replace(/[\r\n]+/g, " ")}"`;
+}
+
+function formatMailbox(name, email) {
+        return name ? `${quoteDisplayName(name)} <${email}>` : email;
+}
+
+function contactsApi() {
+        return messenger.contacts || (messenger.addressBooks && messenger.addressBooks.contacts);
+}
+
+function listsApi() {
+        return messenger.mailingLists || (messenger.addressBooks && messenger.addressBooks.mailingLists);
+}
+
+/* The first EMAIL of a vCard (contacts whose legacy properties are empty). */
+function vcardEmail(vcard) {
+        if (typeof vcard !== "string")
+                return null;
+        const unfolded = vcard.replace(/\r?\n[ \t]/g, "");
+        const m = unfolded.match(/^(?:[^:\n]*\.)?EMAIL(?:;[^:\n]*)?:(.+)$/im);
+        return m ? m[1].trim() : null;
+}
+
+function contactMailbox(node) {
+        const p = (node && node.properties) || {};
+        const email = p.PrimaryEmail || p.SecondEmail || vcardEmail(p.vCard || (node && node.vCard));
+        if (!email)
+                return null;
+        return formatMailbox(p.DisplayName || null, email);
+}
+
+async function expandList(id, name, out, unexpanded) {
+        let members = null;
+        try {
+                const api = listsApi();
+                if (!name) {
+                        const node = await api.get(id);
+                        name = node && node.name;
+                }
+                members = await api.listMembers(id);
+        } catch (e) {
+                log(`mailing list ${name || id} cannot be read: ${e.message || e}`);
+        }
+        const addrs = (members || []).map(contactMailbox).filter(Boolean);
+        if (!members || addrs.length === 0 || addrs.length !== members.length) {
+                /* Not (fully) expandable: treat as external, never as harmless. */
+                const label = name || id;
+                unexpanded.push(label);
+                out.push(formatMailbox(label, unresolvedAddress(unexpanded)));
+                if (addrs.length)
+                        out.push(...addrs);
+                return;
+        }
+        out.push(...addrs);
+}
+
+let listIndex = null; /* name (lower case) → list id, for "Name <Name>" recipients */
+
+async function findListByName(name) {
+        if (!listIndex) {
+                listIndex = new Map();
+                try {
+                        const books = await messenger.addressBooks.list(true);
+                        for (const b of books)
+                                for (const l of b.mailingLists || [])
+                                        listIndex.set(String(l.name).toLowerCase(), l.id);
+                } catch (e) {
+                        log(`address books cannot be listed: ${e.message || e}`);
+                }
+        }
+        return listIndex.get(String(name).toLowerCase()) || null;
+}
+
+/* One compose recipient → address-list strings for the host. */
+async function resolveRecipient(r, out, unexpanded) {
+        if (typeof r === "string") {
+                /* Thunderbird writes a mailing list as "Name <Name>": no @ inside. */
+                const m = r.match(/^\s*"?([^"<]*?)"?\s*<([^<>@]*)>\s*$/);
+                if (m && m[2].trim()) {
+                        const name = m[2].trim();
+                        const id = await findListByName(name);
+                        if (id) {
+                                await expandList(id, name, out, unexpanded);
+                                return;
+                        }
+                        unexpanded.push(name);
+                        out.push(formatMailbox(name, unresolvedAddress(unexpanded)));
+                        return;
+                }
+                out.push(r);
+                return;
+        }
+        if (r && r.type === "contact") {
+                let text = null;
+                try {
+                        text = contactMailbox(await contactsApi().get(r.id));
+                } catch (e) {
+                        log(`contact ${r.id} cannot be read: ${e.message || e}`);
+                }
+                /* A contact without an address: the host refuses it as address_syntax. */
+                out.push(text || `contact-without-address-${r.id}`);
+                return;
+        }
+        if (r && r.type === "mailingList") {
+                await expandList(r.id, null, out, unexpanded);
+                return;
+        }
+        out.push(String(r));
+}
+
+async function resolveField(v, unexpanded) {
+        const out = [];
+        for (const r of asList(v))
+                await resolveRecipient(r, out, unexpanded);
+        return out;
+}
+
+function htmlToText(html) {
+        if (typeof html !== "string" || html === "")
+                return "";
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        for (const el of doc.querySelectorAll("script, style, head"))
+                el.remove();
+        for (const el of doc.querySelectorAll("br"))
+                el.replaceWith("\n");
+        for (const el of doc.querySelectorAll("p, div, li, tr, h1, h2, h3, h4, h5, h6, blockquote, pre"))
+                el.append("\n");
+        return (doc.body ? doc.body.textContent : doc.documentElement.textContent) || "";
+}
+
+async function senderOf(details) {
+        if (details.from) {
+                const f = asList(details.from)[0];
+                if (typeof f === "string" && f)
+                        return f;
+        }
+        if (details.identityId) {
+                try {
+                        const id = await messenger.identities.get(details.identityId);
+                        if (id && id.email)
+                                return formatMailbox(id.name || null, id.email);
+                } catch (e) {
+                        log(`identity ${details.identityId} cannot be read: ${e.message || e}`);
+                }
+        }
+        return null;
+}
+
+async function attachmentsOf(tabId) {
+        const out = [];
+        const list = await messenger.compose.listAttachments(tabId);
+        for (const a of list) {
+                let size = Number.isInteger(a.size) ? a.size : null;
+                let type = null;
+                try {
+                        const f = typeof a.getFile === "function" ? await a.getFile() : await messenger.compose.getAttachmentFile(a.id);
+                        if (f) {
+                                type = f.type || null;
+                                if (size === null)
+                                        size = f.size;
+                        }
+                } catch (e) {
+                        log(`attachment ${a.name} cannot be read: ${e.message || e}`);
+                }
+                out.push({ name: a.name || "", size: size === null ? 0 : size, content_type: type });
+        }
+        return out;
+}
+
+async function gatherMessage(tab, details) {
+        const unexpanded = [];
+        listIndex = null; /* address books may have changed since the last send */
+        const [from, to, cc, bcc, attachments] = await Promise.all([
+                senderOf(details),
+                resolveField(details.to, unexpanded),
+                resolveField(details.cc, unexpanded),
+                resolveField(details.bcc, unexpanded),
+                attachmentsOf(tab.id),
+        ]);
+        const body =
+                typeof details.plainTextBody === "string" && details.plainTextBody !== ""
+                        ? details.plainTextBody
+                        : htmlToText(details.body);
+        const headers = (details.customHeaders || []).map((h) => ({ name: h.name, value: h.value }));
+        return {
+                message: { from, to, cc, bcc, subject: details.subject || "", body, attachments, headers },
+                unexpanded,
+        };
+}
+

@@ -1,0 +1,136 @@
+/* sealgate background page, outcome application: the host says what to do
+ * (the outcome of docs/protocol.md: with policy.evaluate's decision, with
+ * prompt.show's answer, and as the decision's fallback when no prompt can
+ * be shown) and this only applies it: headers, subject, the encryption
+ * switch (encrypt.js), a notice, or cancel. No rule of the policy is
+ * computed here. */
+"use strict";
+
+/* Replace same-name headers (case-insensitively), keep the rest, in order. */
+function mergeHeaders(existing, add) {
+        const out = (existing || []).map((h) => ({ name: h.name, value: h.value }));
+        for (const h of add || []) {
+                const i = out.findIndex((e) => e.name.toLowerCase() === h.name.toLowerCase());
+                if (i >= 0)
+                        out[i] = { name: h.name, value: h.value };
+                else
+                        out.push({ name: h.name, value: h.value });
+        }
+        return out;
+}
+
+/* The compose details to change for these headers and subject (null: the
+ * subject stays). */
+function applyChanges(details, headers, subject) {
+        const changes = {};
+        if ((headers || []).length)
+                changes.customHeaders = mergeHeaders(details.customHeaders, headers);
+        if (typeof subject === "string" && subject !== (details.subject || ""))
+                changes.subject = subject;
+        return Object.keys(changes).length ? { details: changes } : {};
+}
+
+function listSeparator() {
+        return uiLanguage() === "ja" ? "、" : ", ";
+}
+
+/* The reasons in words (the catalog's sentences: reason_CODE with the number
+ * of items and the items; reason_CODE_plural for a count other than 1); the
+ * host's detail when a sentence needs evidence and the reason has none. */
+function reasonsText(decision) {
+        return (decision.reasons || []).map((r) => {
+                const items = r.items || [];
+                const subs = [String(items.length), items.join(listSeparator())];
+                const key = `reason_${r.code}`;
+                let t = items.length !== 1 ? messenger.i18n.getMessage(`${key}_plural`, subs) : "";
+                if (!t)
+                        t = messenger.i18n.getMessage(key, subs);
+                const needsItems = /\$\d/.test(messenger.i18n.getMessage(key, ["$1", "$2"]) || "");
+                if (!t || (items.length === 0 && needsItems))
+                        return r.detail || r.code;
+                return t;
+        });
+}
+
+/* Errors of prompt.show after which the decision's fallback outcome applies
+ * (the helper itself works; only the prompt window could not do its job). */
+const PROMPT_ERRORS = new Set(["prompt_unavailable", "prompt_failed", "prompt_busy", "unknown_attempt"]);
+/* How much longer than the policy's prompt timeout we wait for prompt.show:
+ * the host ends an unanswered prompt itself, this only guards a hung host. */
+const PROMPT_WAIT_MARGIN_MS = 30000;
+const PROMPT_TIMEOUT_DEFAULT_S = 300;
+
+function uiLanguage() {
+        const l = String(messenger.i18n.getUILanguage() || "").toLowerCase();
+        return l === "ja" || l.startsWith("ja-") ? "ja" : "en";
+}
+
+/* No prompt could be shown: the decision's fallback_outcome. Sending in the
+ * clear is never done silently: the user is asked in a notice first. */
+async function fallbackOutcome(tab, decision, ctx, err) {
+        const o = decision.fallback_outcome || { action: "cancel", headers: [] };
+        log(`the prompt could not be shown (${err.code}: ${err.message}); taking the policy's fallback "${o.choice || o.action}"`);
+        if (o.action === "send") {
+                const answer = await showNotice(tab, "no-prompt", {
+                        error: `${err.code}: ${err.message}`,
+                        reasons: reasonsText(decision),
+                        unexpanded: ctx.unexpanded,
+                });
+                log(`fallback "send": the user answered ${answer}`);
+                return answer === "send" ? o : { action: "cancel", headers: [] };
+        }
+        if (o.action === "cancel")
+                await showNotice(tab, "block", { reasons: reasonsText(decision), extra: [msg("noticeNoPrompt")], unexpanded: ctx.unexpanded });
+        return o;
+}
+
+/* Ask the user through the host's prompt window (prompt.show); resolves to
+ * the outcome to apply. A helper failure rejects (the caller applies
+ * on_helper_failure). */
+async function choose(tab, details, decision, ctx) {
+        const timeoutS = Number.isInteger(decision.prompt_timeout_seconds) ? decision.prompt_timeout_seconds : PROMPT_TIMEOUT_DEFAULT_S;
+        const fields = { attempt: decision.attempt, lang: uiLanguage(), subject: details.subject || "" };
+        let r;
+        try {
+                r = await helper.request("prompt.show", fields, timeoutS * 1000 + PROMPT_WAIT_MARGIN_MS);
+        } catch (err) {
+                if (err instanceof HelperError && err.kind === "host" && PROMPT_ERRORS.has(err.code))
+                        return fallbackOutcome(tab, decision, ctx, err);
+                throw err;
+        }
+        log(`decision prompt: choice "${r.choice}" (by ${r.by})${r.justification ? " with a justification" : ""}`);
+        return r.outcome;
+}
+
+/* Apply the outcome to the message being sent: the listener's answer. */
+async function applyOutcome(tab, details, decision, outcome, ctx) {
+        const action = outcome && outcome.action;
+        if (action === "send") {
+                log(`outcome send${(outcome.headers || []).length ? `: headers ${outcome.headers.map((h) => h.name).join(", ")}` : ": unchanged"}`);
+                return applyChanges(details, outcome.headers, null);
+        }
+        if (action === "route") {
+                log(`outcome route "${outcome.route}": headers ${(outcome.headers || []).map((h) => h.name).join(", ")}${outcome.subject !== null ? ", subject tagged" : ""}`);
+                return applyChanges(details, outcome.headers, outcome.subject);
+        }
+        if (action === "encrypt") {
+                log("outcome encrypt");
+                return applyEncrypt(tab, details, decision, outcome, ctx);
+        }
+        if (action === "block") {
+                log(`outcome block: send cancelled (${(decision.reasons || []).map((r) => r.code).join(", ")})`);
+                await showNotice(tab, "block", { reasons: reasonsText(decision), unexpanded: ctx.unexpanded });
+                return { cancel: true };
+        }
+        if (action === "cancel")
+                return { cancel: true }; /* back to editing: the draft is untouched */
+        log(`outcome ${JSON.stringify(action)} cannot be applied: send cancelled`);
+        await showNotice(tab, "block", { reasons: [msg("noticeUnknownAction", [String(action)])] });
+        return { cancel: true };
+}
+
+/* The decision's outcome, asking the user first when it is a prompt. */
+async function act(tab, details, decision, ctx) {
+        const outcome = decision.action === "prompt" ? await choose(tab, details, decision, ctx) : decision.outcome;
+        return applyOutcome(tab, details, decision, outcome, ctx);
+}

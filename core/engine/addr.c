@@ -712,6 +712,8 @@ out:
 
 /* Offset of the first byte that is not valid UTF-8, or len. */
 static size_t utf8_bad_offset(const char *s, size_t len) {
+        if (sg_utf8_valid(s, len))
+                return len; /* the common case in one pass; the walk below only finds where */
         size_t i = 0;
         while (i < len) {
                 unsigned char c = (unsigned char) s[i];

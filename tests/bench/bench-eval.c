@@ -12,7 +12,7 @@
 #include "sealgate/policy.h"
 
 #define RUNS_DEFAULT 9
-#define TARGET_MS    10.0 /* at 10,000 domains x 10,000 recipients */
+#define TARGET_MS    8.0 /* at 10,000 domains x 10,000 recipients (issue 11) */
 
 static const size_t sizes_full[] = {1000, 2500, 5000, 10000};
 /* --quick: the smallest and the largest (SG_MSG_RECIPIENTS_MAX itself). */
@@ -36,6 +36,14 @@ typedef struct message {
 static uint64_t now_ns(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* CPU time of this process: unlike the wall clock, it leaves out the time
+ * the machine gave to other processes (it is shared). */
+static uint64_t cpu_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
         return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
@@ -185,17 +193,17 @@ static int cmp_u64(const void *a, const void *b) {
 }
 
 /* Time `runs` evaluations of n recipients under a policy of n_domains
- * entries: the first (cold: fresh heap), best and median (ns), and the page
- * faults of the last run. */
+ * entries: the first (cold: fresh heap), best and median (ns), the median
+ * CPU time, and the page faults of the last run. */
 static int bench_size(size_t n_domains, size_t n, int runs, uint64_t *ret_first, uint64_t *ret_best,
-                      uint64_t *ret_median, uint64_t *ret_build, long *ret_faults) {
+                      uint64_t *ret_median, uint64_t *ret_cpu_median, uint64_t *ret_build, long *ret_faults) {
         message m;
         int rc = -1;
-        uint64_t *t = calloc((size_t) runs, sizeof *t);
+        uint64_t *t = calloc((size_t) runs, sizeof *t), *c = calloc((size_t) runs, sizeof *c);
         uint64_t t0 = now_ns();
         sg_policy *p = make_policy(n_domains);
         *ret_build = now_ns() - t0;
-        if (!t || !p || make_message(n, n_domains, &m) < 0) {
+        if (!t || !c || !p || make_message(n, n_domains, &m) < 0) {
                 fprintf(stderr, "bench-eval: setup failed at n=%zu\n", n);
                 goto out;
         }
@@ -204,9 +212,11 @@ static int bench_size(size_t n_domains, size_t n, int runs, uint64_t *ret_first,
                 sg_error err = {0};
                 struct rusage ru0, ru1;
                 getrusage(RUSAGE_SELF, &ru0);
+                uint64_t c0 = cpu_ns();
                 t0 = now_ns();
                 sg_err e = sg_policy_evaluate(p, &m.msg, &d, &err);
                 t[r] = now_ns() - t0;
+                c[r] = cpu_ns() - c0;
                 getrusage(RUSAGE_SELF, &ru1);
                 /* Page faults of the last run: memory the allocator gave back
                  * to the kernel and had to fault in again. */
@@ -225,19 +235,22 @@ static int bench_size(size_t n_domains, size_t n, int runs, uint64_t *ret_first,
         qsort(t, (size_t) runs, sizeof *t, cmp_u64);
         *ret_best = t[0];
         *ret_median = t[runs / 2];
+        qsort(c, (size_t) runs, sizeof *c, cmp_u64);
+        *ret_cpu_median = c[runs / 2];
         rc = 0;
 out_msg:
         message_clear(&m, n);
 out:
         sg_policy_free(p);
         free(t);
+        free(c);
         return rc;
 }
 
 /* One table: for each size n, n recipients against a policy of n entries
  * (fixed_domains == 0) or of fixed_domains entries. */
 static int series(const size_t *sizes, size_t n_sizes, size_t fixed_domains, int runs, double *ret_growth,
-                  double *ret_last_ms, double *ret_last_best_ms) {
+                  double *ret_last_ms, double *ret_last_best_ms, double *ret_last_cpu_ms) {
         if (fixed_domains)
                 printf("(c2) sg_policy_evaluate: a fixed policy of %zu internal domains x n recipients\n",
                        fixed_domains);
@@ -245,20 +258,21 @@ static int series(const size_t *sizes, size_t n_sizes, size_t fixed_domains, int
                 printf("(c) sg_policy_evaluate: n internal domains (half exact, half \"*.\") x n recipients\n"
                        "    (half internal, half external near misses)\n");
         printf("    first (cold heap), best and median of %d run%s; ns per recipient from best and median;\n"
-               "    page faults in the last run\n",
+               "    median CPU time (leaves out other processes' load); page faults in the last run\n",
                runs, runs == 1 ? "" : "s");
-        printf("    %8s %9s %9s %9s %10s %10s %7s %9s\n", "n", "first ms", "best ms", "median ms", "ns/r best",
-               "ns/r med", "faults", "build ms");
+        printf("    %8s %9s %9s %9s %10s %10s %7s %7s %9s\n", "n", "first ms", "best ms", "median ms", "ns/r best",
+               "ns/r med", "cpu ms", "faults", "build ms");
         double first_best = 0, last_best = 0, first_med = 0, last_med = 0;
         for (size_t s = 0; s < n_sizes; s++) {
-                uint64_t first, best, median, build;
+                uint64_t first, best, median, cpu, build;
                 long faults = 0;
                 size_t n_domains = fixed_domains ? fixed_domains : sizes[s];
-                if (bench_size(n_domains, sizes[s], runs, &first, &best, &median, &build, &faults) < 0)
+                if (bench_size(n_domains, sizes[s], runs, &first, &best, &median, &cpu, &build, &faults) < 0)
                         return -1;
                 double per_best = (double) best / (double) sizes[s], per_med = (double) median / (double) sizes[s];
-                printf("    %8zu %9.3f %9.3f %9.3f %10.1f %10.1f %7ld %9.1f\n", sizes[s], (double) first / 1e6,
-                       (double) best / 1e6, (double) median / 1e6, per_best, per_med, faults, (double) build / 1e6);
+                printf("    %8zu %9.3f %9.3f %9.3f %10.1f %10.1f %7.3f %7ld %9.1f\n", sizes[s], (double) first / 1e6,
+                       (double) best / 1e6, (double) median / 1e6, per_best, per_med, (double) cpu / 1e6, faults,
+                       (double) build / 1e6);
                 fflush(stdout);
                 if (s == 0) {
                         first_best = per_best;
@@ -268,6 +282,7 @@ static int series(const size_t *sizes, size_t n_sizes, size_t fixed_domains, int
                 last_med = per_med;
                 *ret_last_ms = (double) median / 1e6;
                 *ret_last_best_ms = (double) best / 1e6;
+                *ret_last_cpu_ms = (double) cpu / 1e6;
         }
         /* The best run is the least disturbed by other load: judge growth on it. */
         *ret_growth = last_best / first_best;
@@ -294,17 +309,17 @@ int main(int argc, char **argv) {
                 }
         }
 
-        double growth, last_ms, last_best_ms;
-        if (series(sizes, n_sizes, 0, runs, &growth, &last_ms, &last_best_ms) < 0)
+        double growth, last_ms, last_best_ms, last_cpu_ms;
+        if (series(sizes, n_sizes, 0, runs, &growth, &last_ms, &last_best_ms, &last_cpu_ms) < 0)
                 goto failed;
         size_t n_max = sizes[n_sizes - 1];
-        printf("summary: (c) evaluate %zu x %zu: median %.3f ms, best %.3f ms (per recipient %.2fx the cost at %zu); "
-               "target < %.0f ms (median): %s\n",
-               n_max, n_max, last_ms, last_best_ms, growth, sizes[0], TARGET_MS,
-               last_ms < TARGET_MS ? "met" : "MISSED");
+        printf("summary: (c) evaluate %zu x %zu: median %.3f ms, best %.3f ms, median CPU %.3f ms (per recipient "
+               "%.2fx the cost at %zu); target <= %.0f ms (median): %s\n",
+               n_max, n_max, last_ms, last_best_ms, last_cpu_ms, growth, sizes[0], TARGET_MS,
+               last_ms <= TARGET_MS ? "met" : "MISSED");
         fflush(stdout);
         /* The same recipients against the largest policy: growth in recipients alone. */
-        if (series(sizes, n_sizes, n_max, runs, &growth, &last_ms, &last_best_ms) < 0)
+        if (series(sizes, n_sizes, n_max, runs, &growth, &last_ms, &last_best_ms, &last_cpu_ms) < 0)
                 goto failed;
         return 0;
 failed:

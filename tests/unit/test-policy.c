@@ -1757,6 +1757,35 @@ static void read_back(void) {
         sg_policy_free(p);
 }
 
+/* A domain of 122 labels (252 bytes, near SG_ADDR_DOMAIN_MAX): every parent
+ * is looked up, the nearest first, so an exception wildcard one level below
+ * an internal wildcard wins, and the internal one covers the rest. */
+static void deep_domain(void) {
+        char dom[300] = "", addr[320];
+        for (int i = 0; i < 120; i++)
+                strcat(dom, "a.");
+        strcat(dom, "corp.example");
+        sg_policy *p = sg_policy_new();
+        sg_error e = {0};
+        bool ok = p && sg_policy_add_internal_domain(p, "*.corp.example", &e) == SG_OK &&
+                  sg_policy_add_exception_domain(p, "*.a.corp.example", &e) == SG_OK && sg_policy_seal(p, &e) == SG_OK;
+        SG_CHECK(ok, "deep domain: policy built (%s)", e.message);
+        snprintf(addr, sizeof addr, "u@%s", dom);
+        const char *to[] = {addr, "v@a.corp.example", "w@b.corp.example"};
+        sg_message m = {.to = to, .n_to = 3};
+        sg_decision *d = NULL;
+        if (ok && SG_CHECK(sg_policy_evaluate(p, &m, &d, &e) == SG_OK && d->n_recipients == 3,
+                           "deep domain: evaluated (%s)", e.message)) {
+                SG_CHECK(d->recipients[0].rule == SG_RULE_EXCEPTION_DOMAIN &&
+                                 strcmp(d->recipients[0].matched, "*.a.corp.example") == 0,
+                         "252-byte domain: the nearest wildcard (the exception) wins");
+                SG_CHECK(d->recipients[1].rule == SG_RULE_INTERNAL_SUBDOMAIN, "a.corp.example: internal subdomain");
+                SG_CHECK(d->recipients[2].rule == SG_RULE_INTERNAL_SUBDOMAIN, "b.corp.example: internal subdomain");
+        }
+        sg_decision_free(d);
+        sg_policy_free(p);
+}
+
 /* The settings table (policy-schema.c): one row per key, each with the
  * builder call of its kind; a UINT row's builder takes its min and max and
  * refuses one past either, and its default lies between them. */
@@ -1804,6 +1833,7 @@ int main(void) {
         prompt_fallback();
         read_back();
         settings_table();
+        deep_domain();
         SG_CHECK(setup_failures == 0, "every setup builder call succeeded");
         return sg_test_done();
 }

@@ -335,7 +335,7 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
 }
 
 static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
-        static const char *const keys[] = {"enabled", "directory", "retention_days", "required", NULL};
+        static const char *const keys[] = {"enabled", "directory", "retention_days", "required", "journal", NULL};
         sg_err e = expect(audit, json_type_object, "an object", err, "audit");
         if (e || (e = check_keys(audit, keys, err, "audit")))
                 return e;
@@ -364,6 +364,11 @@ static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
                 if ((e = get_bool(v, &b, err, "audit.required")))
                         return e;
                 sg_policy_set_audit_required(p, b);
+        }
+        if ((v = member(audit, "journal"))) {
+                if ((e = get_bool(v, &b, err, "audit.journal")))
+                        return e;
+                sg_policy_set_audit_journal(p, b);
         }
         return SG_OK;
 }

@@ -179,6 +179,116 @@ def tb_policy_state(out_dir):
         shutil.rmtree(d, ignore_errors=True)
 
 
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
+JOURNALD = "/lib/systemd/systemd-journald"
+
+
+def journald_listening():
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.connect(JOURNAL_SOCKET)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def journal_check(out_dir):
+    """One send's audit record, read back from the system journal with
+    journalctl -o json and compared key by key with the local audit line.
+    The send is a policy.evaluate of an external message answered `route`
+    by the installed host (through a pipe, as Thunderbird talks to it),
+    under a policy with audit.journal on. systemd-journald is started for the
+    test when the machine runs none, and stopped again."""
+    started = None
+    if not journald_listening():
+        started = subprocess.Popen([JOURNALD], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not journald_listening():
+            time.sleep(0.1)
+        tap.comment(f"started {JOURNALD} (pid {started.pid}) for the journal check")
+    try:
+        if not tap.ok(journald_listening(), "systemd-journald listens on " + JOURNAL_SOCKET):
+            return
+        d = tempfile.mkdtemp(prefix="journal-", dir=out_dir)
+        policy = os.path.join(d, "policy.json")
+        with open(policy, "w", encoding="utf-8") as fh:
+            json.dump({"version": 1, "internal": {"domains": ["corp.example"]},
+                       "external": {"action": "route", "route": "portal"},
+                       "routes": {"portal": {"headers": {"X-SecureSend-Route": "portal"}}},
+                       "audit": {"journal": True}}, fh)
+        env = dict(os.environ, SEALGATE_POLICY=policy, XDG_STATE_HOME=os.path.join(d, "state"), HOME=d,
+                   USER="journal-test")
+        p = subprocess.Popen([HOST, MANIFEST, EXT_ID], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env, cwd=os.path.dirname(HOST))
+        req = json.dumps({"id": 1, "op": "policy.evaluate",
+                          "message": {"from": "alice@corp.example", "to": ["dana@partner.example"],
+                                      "subject": "journal check", "body": "hello"}}).encode()
+        import struct
+        p.stdin.write(struct.pack("=I", len(req)) + req)
+        p.stdin.flush()
+        (n,) = struct.unpack("=I", p.stdout.read(4))
+        answer = json.loads(p.stdout.read(n))
+        p.stdin.close()
+        p.wait(timeout=30)
+        stderr = p.stderr.read().decode(errors="replace")
+        tap.ok(answer.get("result", {}).get("action") == "route",
+               "the installed host routes the external message", f"{answer}\n{stderr}")
+        files = sorted(glob.glob(os.path.join(d, "state", "sealgate", "audit", "audit-*.jsonl")))
+        line = None
+        if files:
+            with open(files[-1], encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+            line = lines[-1] if lines else None
+        if not tap.ok(line is not None, "the local audit record is written", stderr):
+            return
+        record = json.loads(line)
+        entry = None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and entry is None:
+            rc, outp = run(["journalctl", "--no-pager", "-o", "json", "SYSLOG_IDENTIFIER=sealgate",
+                            f"SEALGATE_ATTEMPT={record['attempt']}"])
+            for ln in outp.splitlines():
+                if ln.startswith("{"):
+                    entry = json.loads(ln)
+            if entry is None:
+                time.sleep(0.3)
+        if not tap.ok(entry is not None, "journalctl -o json finds the record by its attempt id",
+                      f"attempt {record['attempt']}; host stderr:\n{stderr}"):
+            return
+        tap.comment("journal entry: " + json.dumps({k: v for k, v in entry.items() if not k.startswith("__")}))
+        diff = []
+        for k, v in record.items():
+            got = entry.get("SEALGATE_" + k.upper())
+            if isinstance(v, str):
+                same = got == v
+            else:
+                try:
+                    same = got is not None and json.loads(got) == v
+                except ValueError:
+                    same = False
+            if not same:
+                diff.append(f"{k}: file {v!r}, journal {got!r}")
+        tap.ok(not diff, f"every key of the local record is the same in the journal ({len(record)} keys)",
+               "\n".join(diff))
+        tap.ok(entry.get("SEALGATE_RECORD") == line, "SEALGATE_RECORD is the local line")
+        tap.ok(entry.get("MESSAGE", "").startswith(f"send attempt {record['attempt']}: routed")
+               and "\n" not in entry.get("MESSAGE", ""),
+               f"MESSAGE is the one-line summary: {entry.get('MESSAGE')!r}")
+        tap.ok(entry.get("_COMM") == "sealgate-host" and entry.get("PRIORITY") == "6",
+               "sent by sealgate-host, priority info", f"_COMM {entry.get('_COMM')}, PRIORITY {entry.get('PRIORITY')}")
+    finally:
+        if started:
+            started.terminate()
+            try:
+                started.wait(10)
+            except subprocess.TimeoutExpired:
+                started.kill()
+
+
 def run_e2e(out_dir):
     """tests/e2e/test-send.py against the installed packages; its TAP lines
     are renumbered into ours."""
@@ -358,6 +468,9 @@ def main():
 
         # -- the e2e cases against the installed packages -----------------
         run_e2e(out)
+
+        # -- the journal -------------------------------------------------
+        journal_check(out)
 
         # -- remove: the policy stays -------------------------------------
         files = {p: package_files(p) for p in PACKAGES}

@@ -289,6 +289,53 @@ def journal_check(out_dir):
                 started.kill()
 
 
+MERGE = "/usr/sbin/sealgate-thunderbird-policy-merge"
+
+
+def merge_check(out_dir):
+    """sealgate-thunderbird-policy-merge on an administrator's own
+    policies.json (a copy in the run directory): sealgate's entries added,
+    every other policy kept, --check, a differing entry kept without
+    --force, --remove."""
+    d = tempfile.mkdtemp(prefix="merge-", dir=out_dir)
+    target = os.path.join(d, "policies.json")
+    admin = {"policies": {"DisableTelemetry": True,
+                          "ExtensionSettings": {"other@example": {"installation_mode": "blocked"}},
+                          "3rdparty": {"Extensions": {"other@example": {"k": 1}}}}}
+    with open(target, "w", encoding="utf-8") as fh:
+        json.dump(admin, fh)
+    rc, log = run([MERGE, "--check", "--to", target])
+    tap.ok(rc == 3, "merge --check: exit 3 before the merge", log)
+    rc, log = run([MERGE, "--to", target])
+    with open(target, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    with open(TB_POLICIES, encoding="utf-8") as fh:
+        ours = json.load(fh)["policies"]
+    pol = doc.get("policies", {})
+    tap.ok(rc == 0 and pol.get("DisableTelemetry") is True
+           and pol["ExtensionSettings"].get("other@example") == {"installation_mode": "blocked"}
+           and pol["3rdparty"]["Extensions"].get("other@example") == {"k": 1}
+           and pol["ExtensionSettings"].get(EXT_ID) == ours["ExtensionSettings"][EXT_ID]
+           and pol["3rdparty"]["Extensions"].get(EXT_ID) == ours["3rdparty"]["Extensions"][EXT_ID],
+           "merge: sealgate's entries added, the administrator's policies kept", f"{log}\n{doc}")
+    rc, log = run([MERGE, "--check", "--to", target])
+    tap.ok(rc == 0, "merge --check: exit 0 after the merge", log)
+    pol["3rdparty"]["Extensions"][EXT_ID] = {"on_helper_failure": "warn"}
+    with open(target, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh)
+    rc, log = run([MERGE, "--to", target])
+    with open(target, encoding="utf-8") as fh:
+        kept = json.load(fh)["policies"]["3rdparty"]["Extensions"][EXT_ID]
+    tap.ok(rc == 1 and kept == {"on_helper_failure": "warn"},
+           "merge: an entry the administrator set differently is kept (exit 1 without --force)", log)
+    rc, log = run([MERGE, "--remove", "--to", target])
+    with open(target, encoding="utf-8") as fh:
+        pol = json.load(fh)["policies"]
+    tap.ok(rc == 0 and EXT_ID not in pol["ExtensionSettings"] and EXT_ID not in pol["3rdparty"]["Extensions"]
+           and pol["ExtensionSettings"].get("other@example") and pol.get("DisableTelemetry") is True,
+           "merge --remove: only sealgate's entries taken out", f"{log}\n{pol}")
+
+
 def run_e2e(out_dir):
     """tests/e2e/test-send.py against the installed packages; its TAP lines
     are renumbered into ours."""
@@ -468,6 +515,9 @@ def main():
 
         # -- the e2e cases against the installed packages -----------------
         run_e2e(out)
+
+        # -- an administrator's own policies.json ------------------------
+        merge_check(out)
 
         # -- the journal -------------------------------------------------
         journal_check(out)

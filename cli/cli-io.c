@@ -14,6 +14,7 @@
 #include "cli-io.h"
 #include "sealgate/codec.h"
 #include "sealgate/stream.h"
+#include "term.h"
 
 void sg_cli_one_line(char *s) {
         for (char *p = s; *p; p++)
@@ -186,7 +187,7 @@ void sg_cli_format_time(int64_t t, char *buf, size_t n) {
 void sg_cli_print_emails(FILE *f, char *const *emails, size_t n) {
         fprintf(f, "  emails: ");
         for (size_t j = 0; j < n; j++)
-                fprintf(f, "%s%s", j ? ", " : "", emails[j]);
+                fprintf(f, "%s%s", j ? ", " : "", sg_cli_text(emails[j]));
         fprintf(f, "%s\n", n ? "" : "(none)");
 }
 
@@ -194,7 +195,7 @@ void sg_cli_print_checks(FILE *f, const sg_cli_signer_checks *c) {
         if (!c->email_checked)
                 fprintf(f, "  email: not checked (no From address)\n");
         else
-                fprintf(f, "  email: %s From %s\n", c->email_matches ? "matches" : "DOES NOT match", c->from);
+                fprintf(f, "  email: %s From %s\n", c->email_matches ? "matches" : "DOES NOT match", sg_cli_text(c->from));
         fprintf(f, "  usage: %s%s%s\n", c->usage_ok ? "fit for " : "NOT fit: ", c->usage_ok ? c->fit : "",
                 c->usage_ok      ? ""
                 : c->usage_error ? c->usage_error

@@ -11,6 +11,7 @@
 #include <gmime/gmime.h>
 
 #include "eml.h"
+#include "sealgate/addr.h"
 
 #define QUOTE_MAX        80 /* bytes of untrusted text quoted in an error message */
 #define REPLACEMENT      "\xEF\xBF\xBD"
@@ -238,12 +239,44 @@ static sg_err address_error(const char *header, const char *value, const char *e
         return r;
 }
 
+/* Counting '@' signs is not enough: an unterminated comment or a broken
+ * encoded word can make GMime return an address from inside the comment. The
+ * engine's own parser (the host's) must find the same mailboxes, in order, in
+ * the raw element; encoded words, which only a display name or a comment may
+ * hold, stand in as a plain atom there. Where the two disagree about who the
+ * recipients are, the answer is an error, never a decision. */
+static bool same_mailboxes(const char *s, size_t n, GPtrArray *out, guint before) {
+        GString *neutral = g_string_sized_new(n);
+        for (size_t i = 0; i < n;) {
+                size_t e = skip_encoded_word(s, i, n);
+                if (e != i) {
+                        g_string_append_c(neutral, 'x');
+                        i = e;
+                } else
+                        g_string_append_c(neutral, s[i++]);
+        }
+        sg_mailbox_list raw = {0}, via = {0};
+        sg_error e1, e2;
+        bool same = sg_addr_parse_list(neutral->str, SG_MSG_RECIPIENTS_MAX, &raw, &e1) == SG_OK;
+        for (guint k = before; same && k < out->len; k++)
+                same = sg_addr_parse_list(g_ptr_array_index(out, k), SG_MSG_RECIPIENTS_MAX, &via, &e2) == SG_OK;
+        same = same && raw.n == via.n;
+        for (size_t k = 0; same && k < raw.n; k++)
+                same = strcmp(raw.items[k].address, via.items[k].address) == 0;
+        sg_mailbox_list_clear(&raw);
+        sg_mailbox_list_clear(&via);
+        g_string_free(neutral, TRUE);
+        return same;
+}
+
 /* One element between top-level separators: a mailbox, or (rarely) several
  * with a missing comma, which GMime splits correctly. */
 static sg_err parse_element(GMimeParserOptions *opts, const char *header, const char *value, const char *s, size_t n,
                             GPtrArray *out, sg_error *err) {
-        if (blank(s, n))
-                return SG_OK;
+        if (blank(s, n)) /* only comments: the engine must agree there is no one (an unterminated comment) */
+                return same_mailboxes(s, n, out, out->len)
+                               ? SG_OK
+                               : address_error(header, value, s, n, "cannot parse address", err);
         size_t want = count_at(s, n);
         char *text = g_strndup(s, n);
         InternetAddressList *list = internet_address_list_parse(opts, text);
@@ -256,6 +289,11 @@ static sg_err parse_element(GMimeParserOptions *opts, const char *header, const 
         if (!ok) {
                 g_ptr_array_remove_range(out, before, out->len - before);
                 return address_error(header, value, s, n, "cannot parse address", err);
+        }
+        if (!same_mailboxes(s, n, out, before)) {
+                g_ptr_array_remove_range(out, before, out->len - before);
+                return address_error(header, value, s, n, "GMime and sealgate's parser read different recipients in",
+                                     err);
         }
         /* the engine refuses more anyway; stop parsing a huge header early */
         if (out->len > SG_MSG_RECIPIENTS_MAX)
@@ -677,6 +715,18 @@ static sg_err walk(walker *w, GMimeObject *obj, unsigned depth, bool want_body, 
         if (GMIME_IS_MULTIPART(obj)) {
                 GMimeMultipart *mp = GMIME_MULTIPART(obj);
                 int n = g_mime_multipart_get_count(mp);
+                /* GMime that cannot find a multipart's delimiters (a boundary
+                 * past its line buffer, some 4,000 bytes) keeps the whole
+                 * content as the prologue: the body and every attachment
+                 * would vanish without a word. */
+                const char *pro = g_mime_multipart_get_prologue(mp);
+                if (n == 0 && pro && pro[strspn(pro, " \t\r\n")]) {
+                        const char *b = g_mime_multipart_get_boundary(mp);
+                        return sg_error_set(err, SG_ERR_MIME,
+                                            "a multipart whose parts cannot be found (its boundary is %zu bytes; "
+                                            "RFC 2046 allows 70): its content would be ignored",
+                                            b ? strlen(b) : 0);
+                }
                 int chosen =
                         g_mime_content_type_is_type(g_mime_object_get_content_type(obj), "multipart", "alternative")
                                 ? chosen_alternative(mp)
@@ -803,6 +853,12 @@ static sg_err prescan(const char *d, size_t n, sg_error *err) {
                 }
                 if (!in_header)
                         continue;
+                /* GMime's header values are C strings: a NUL would silently
+                 * drop the rest of the line (the recipients after it). */
+                if (memchr(line, '\0', len)) {
+                        r = sg_error_set(err, SG_ERR_MIME, "a NUL byte in a header line (\"%.40s\")", line);
+                        break;
+                }
                 if (len == 0) {
                         /* an enclosed message's body is another header block */
                         in_header = next_message && !base64;

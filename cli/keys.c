@@ -17,6 +17,7 @@
 #include "sealgate/keys.h"
 #include "sealgate/smime.h"
 #include "sealgate/tbprofile.h"
+#include "term.h"
 
 enum {
         EXIT_OK = 0,     /* every address has a usable certificate or key */
@@ -67,7 +68,7 @@ static void found_text(const char *kind, const sg_key_found *f) {
                 printf(" (%s)", f->method);
         if (f->status == SG_KEY_USABLE) {
                 if (f->serial)
-                        printf(" serial %s", f->serial);
+                        printf(" serial %s", sg_cli_text(f->serial));
                 if (f->fingerprint && !f->serial)
                         printf(" %s", f->fingerprint);
                 if (d[0])
@@ -76,7 +77,7 @@ static void found_text(const char *kind, const sg_key_found *f) {
                         printf(", validity %s", f->validity);
         }
         if (f->reason)
-                printf(": %s", f->reason);
+                printf(": %s", sg_cli_text(f->reason));
         putchar('\n');
 }
 
@@ -195,7 +196,7 @@ int sg_cli_keys(int argc, char **argv) {
                                 return fail(&nomem);
                         }
                 } else {
-                        printf("%s: %s\n", a->address, ready ? "ready" : "not ready");
+                        printf("%s: %s\n", sg_cli_text(a->address), ready ? "ready" : "not ready");
                         found_text("smime:", &a->smime);
                         if (!o.no_pgp)
                                 found_text("pgp:", &a->pgp);

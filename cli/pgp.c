@@ -15,6 +15,7 @@
 #include "sealgate/mime-pgp.h"
 #include "sealgate/pgp.h"
 #include "sealgate/stream.h"
+#include "term.h"
 
 static const char usage_text[] =
         "usage: sealgate pgp encrypt --recipient WHO [--recipient WHO]... [--local-user WHO [PASSPHRASE]]\n"
@@ -64,7 +65,8 @@ static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *fro
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_pgp_signer *s = &res->signers[i];
                 char a[40], b[40];
-                fprintf(f, "signer %zu: %s\n", i + 1, s->n_user_ids ? s->user_ids[0] : "(key not in the keyring)");
+                fprintf(f, "signer %zu: %s\n", i + 1,
+                        s->n_user_ids ? sg_cli_text(s->user_ids[0]) : "(key not in the keyring)");
                 fprintf(f, "  key: %s%s%s\n", s->primary_fingerprint ? s->primary_fingerprint : s->fingerprint,
                         s->pubkey_algo ? " " : "", s->pubkey_algo ? s->pubkey_algo : "");
                 fprintf(f, "  signature: %s\n",
@@ -80,7 +82,7 @@ static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *fro
                         s->key_revoked ? ", REVOKED" : "");
                 fprintf(f, "  trust: %s%s (%s)\n", s->key_trusted ? "trusted" : "NOT trusted: ",
                         s->key_trusted   ? ""
-                        : s->trust_error ? s->trust_error
+                        : s->trust_error ? sg_cli_text(s->trust_error)
                                          : "?",
                         s->validity ? s->validity : "?");
                 sg_cli_print_checks(f, &SG_CLI_SIGNER_CHECKS(s, from, "signing"));

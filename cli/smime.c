@@ -15,6 +15,7 @@
 #include "sealgate/smime.h"
 #include "sealgate/stream.h"
 #include "smime.h"
+#include "term.h"
 
 static const char usage_text[] =
         "usage: sealgate smime encrypt --to CERT [--to CERT]... [--cipher NAME] [--der] [-o OUT] [IN]\n"
@@ -63,17 +64,18 @@ static void print_text(FILE *f, const sg_smime_verify_result *res, const char *f
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_smime_signer *s = &res->signers[i];
                 char a[40], b[40];
-                fprintf(f, "signer %zu: %s\n", i + 1, s->subject ? s->subject : "(certificate not in the message)");
+                fprintf(f, "signer %zu: %s\n", i + 1,
+                        s->subject ? sg_cli_text(s->subject) : "(certificate not in the message)");
                 fprintf(f, "  signature: %s\n",
                         s->signature_valid ? "valid" : "INVALID: the content was changed after signing");
                 sg_cli_print_emails(f, s->emails, s->n_emails);
-                fprintf(f, "  issuer: %s\n", s->issuer ? s->issuer : "?");
+                fprintf(f, "  issuer: %s\n", s->issuer ? sg_cli_text(s->issuer) : "?");
                 sg_cli_format_time(s->not_before, a, sizeof a);
                 sg_cli_format_time(s->not_after, b, sizeof b);
                 fprintf(f, "  validity: %s to %s (%s)\n", a, b, s->cert_time_valid ? "valid now" : "NOT valid now");
                 fprintf(f, "  chain: %s%s\n", s->chain_trusted ? "trusted" : "NOT trusted: ",
                         s->chain_trusted ? ""
-                        : s->chain_error ? s->chain_error
+                        : s->chain_error ? sg_cli_text(s->chain_error)
                                          : "?");
                 sg_cli_print_checks(f, &SG_CLI_SIGNER_CHECKS(s, from, "email signing"));
         }

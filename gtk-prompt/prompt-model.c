@@ -12,6 +12,7 @@
 
 #include "prompt-i18n.h"
 #include "prompt-reason-texts.h"
+#include "sealgate/json-util.h"
 #include "sealgate/outcome.h"
 
 /* ---- Parsing ------------------------------------------------------------ */
@@ -52,24 +53,6 @@ sg_prompt_model *sg_prompt_model_free(sg_prompt_model *m) {
         return NULL;
 }
 
-static const char *type_word(json_object *v) {
-        switch (json_object_get_type(v)) {
-        case json_type_null:
-                return "null";
-        case json_type_boolean:
-                return "a boolean";
-        case json_type_int:
-        case json_type_double:
-                return "a number";
-        case json_type_string:
-                return "a string";
-        case json_type_array:
-                return "an array";
-        default:
-                return "an object";
-        }
-}
-
 /* A member `key` of object `o`, at key path `path`; sets *ret to the object
  * or NULL when absent. */
 static json_object *member(json_object *o, const char *key) {
@@ -93,7 +76,7 @@ static sg_err get_string(json_object *o, const char *key, const char *path, bool
         }
         if (!json_object_is_type(v, json_type_string))
                 return sg_error_set(err, SG_ERR_REQUEST, "%s%s%s: expected a string%s, got %s", path, *path ? "." : "",
-                                    key, nullable ? " or null" : "", type_word(v));
+                                    key, nullable ? " or null" : "", sg_json_type_desc(v));
         size_t len = (size_t) json_object_get_string_len(v);
         const char *s = json_object_get_string(v);
         if (len > SG_PROMPT_STRING_MAX)
@@ -114,7 +97,7 @@ static sg_err get_array(json_object *o, const char *key, const char *path, size_
                 return sg_error_set(err, SG_ERR_REQUEST, "%s%s%s: missing", path, *path ? "." : "", key);
         if (!json_object_is_type(v, json_type_array))
                 return sg_error_set(err, SG_ERR_REQUEST, "%s%s%s: expected an array, got %s", path, *path ? "." : "",
-                                    key, type_word(v));
+                                    key, sg_json_type_desc(v));
         size_t n = json_object_array_length(v);
         if (n > max)
                 return sg_error_set(err, SG_ERR_LIMIT, "%s%s%s: more than %zu entries (%zu)", path, *path ? "." : "",
@@ -127,7 +110,8 @@ static sg_err element_object(json_object *a, size_t i, const char *key, json_obj
         json_object *v = json_object_array_get_idx(a, i);
         *ret = NULL;
         if (!json_object_is_type(v, json_type_object))
-                return sg_error_set(err, SG_ERR_REQUEST, "%s[%zu]: expected an object, got %s", key, i, type_word(v));
+                return sg_error_set(err, SG_ERR_REQUEST, "%s[%zu]: expected an object, got %s", key, i,
+                                    sg_json_type_desc(v));
         *ret = v;
         return SG_OK;
 }
@@ -181,7 +165,7 @@ static sg_err parse_reason(json_object *o, const char *path, sg_prompt_reason *r
                 json_object *v = json_object_array_get_idx(items, i);
                 if (!json_object_is_type(v, json_type_string))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s.items[%zu]: expected a string, got %s", path, i,
-                                            type_word(v));
+                                            sg_json_type_desc(v));
                 size_t len = (size_t) json_object_get_string_len(v);
                 if (len > SG_PROMPT_STRING_MAX)
                         return sg_error_set(err, SG_ERR_LIMIT, "%s.items[%zu]: longer than %d bytes (%zu)", path, i,
@@ -240,7 +224,8 @@ static sg_err parse_choice(json_object *o, const char *path, sg_prompt_choice *c
                 char hpath[96];
                 snprintf(hpath, sizeof hpath, "%s.headers[%zu]", path, i);
                 if (!json_object_is_type(h, json_type_object)) {
-                        e = sg_error_set(err, SG_ERR_REQUEST, "%s: expected an object, got %s", hpath, type_word(h));
+                        e = sg_error_set(err, SG_ERR_REQUEST, "%s: expected an object, got %s", hpath,
+                                         sg_json_type_desc(h));
                         goto out;
                 }
                 char *name = NULL, *value = NULL;
@@ -278,7 +263,7 @@ static sg_err parse_object(json_object *root, sg_prompt_model *m, sg_error *err)
         g_free(attempt);
         if ((v = member(root, "prompt_timeout_seconds")) && !json_object_is_type(v, json_type_int))
                 return sg_error_set(err, SG_ERR_REQUEST, "prompt_timeout_seconds: expected an integer, got %s",
-                                    type_word(v));
+                                    sg_json_type_desc(v));
 
         if ((e = get_array(root, "recipients", "", SG_PROMPT_RECIPIENTS_MAX, &a, err)))
                 return e;
@@ -337,7 +322,7 @@ static sg_err parse_object(json_object *root, sg_prompt_model *m, sg_error *err)
                 return sg_error_set(err, SG_ERR_REQUEST, "require_justification: missing");
         if (!json_object_is_type(v, json_type_boolean))
                 return sg_error_set(err, SG_ERR_REQUEST, "require_justification: expected a boolean, got %s",
-                                    type_word(v));
+                                    sg_json_type_desc(v));
         m->require_justification = json_object_get_boolean(v);
         return SG_OK;
 }
@@ -369,7 +354,8 @@ sg_err sg_prompt_model_parse(const char *data, size_t len, sg_prompt_model **ret
                         return sg_error_set(err, SG_ERR_JSON, "input: text after the JSON object");
                 }
         if (!json_object_is_type(root, json_type_object)) {
-                sg_err e = sg_error_set(err, SG_ERR_REQUEST, "input: expected a JSON object, got %s", type_word(root));
+                sg_err e = sg_error_set(err, SG_ERR_REQUEST, "input: expected a JSON object, got %s",
+                                        sg_json_type_desc(root));
                 json_object_put(root);
                 return e;
         }

@@ -9,11 +9,10 @@
 #include <windows.h>
 
 #include "policy-reg.h"
+#include "sealgate/keypath.h"
 #include "sealgate/outcome.h"
 #include "sealgate/util.h"
 
-/* Key paths are for messages only: a long one is cut, never overflowed. */
-#define PATH_MAX_LEN  320
 #define WHERE_MAX_LEN 400
 /* UTF-16 units of a value or key name (the registry allows 16,383). */
 #define NAME_MAX_W    16384
@@ -130,17 +129,6 @@ static sg_err builder_fail(rd *r, sg_err e, const char *path) {
         return SG_ERR_POLICY_INVALID;
 }
 
-static void path_key(char *out, const char *base, const char *key) {
-        int n = base[0] ? snprintf(out, PATH_MAX_LEN, "%s.%s", base, key) : snprintf(out, PATH_MAX_LEN, "%s", key);
-        if (n < 0)
-                out[0] = '\0';
-}
-
-static void path_idx(char *out, const char *base, size_t i) {
-        if (snprintf(out, PATH_MAX_LEN, "%s[%zu]", base, i) < 0)
-                out[0] = '\0';
-}
-
 /* ---- Strings */
 
 /* ASCII (names in this file, numbers) to UTF-16. */
@@ -216,8 +204,8 @@ static sg_err open_key(rd *r, int si, const char *sub, HKEY *ret) {
                 *ret = r->s[si].root;
                 return SG_OK;
         }
-        wchar_t w[PATH_MAX_LEN];
-        widen(sub, w, PATH_MAX_LEN);
+        wchar_t w[SG_KEYPATH_POLICY_MAX];
+        widen(sub, w, SG_KEYPATH_POLICY_MAX);
         HKEY k;
         LONG rc = RegOpenKeyExW(r->s[si].root, w, 0, KEY_READ, &k);
         if (rc == ERROR_FILE_NOT_FOUND)
@@ -295,8 +283,8 @@ static sg_err lookup_in(rd *r, int si, const char *sub, const char *name, val *v
         sg_err e = open_key(r, si, sub, &k);
         if (e || !k)
                 return e;
-        wchar_t w[PATH_MAX_LEN];
-        widen(name, w, PATH_MAX_LEN);
+        wchar_t w[SG_KEYPATH_POLICY_MAX];
+        widen(name, w, SG_KEYPATH_POLICY_MAX);
         e = query(r, k, w, v, found);
         close_key(r, si, k);
         if (!e && *found && !val_is_set(v)) {
@@ -370,11 +358,11 @@ static sg_err get_list(rd *r, const val *v, char ***ret, size_t *ret_n, const ch
                 }
                 char *s = narrow(w + i, len, &oom);
                 if (!s) {
-                        char ip[PATH_MAX_LEN];
+                        char ip[SG_KEYPATH_POLICY_MAX];
                         sg_strv_free(list, n);
                         if (oom)
                                 return nomem(r);
-                        path_idx(ip, path, n);
+                        sg_keypath_idx(ip, sizeof ip, path, n);
                         return invalid(r, ip, "not valid Unicode");
                 }
                 list[n++] = s;
@@ -536,8 +524,8 @@ static sg_err numbered(rd *r, int si, const char *sub, size_t max, const char *p
                 return e;
         for (size_t i = 0; i < count; i++)
                 if (!seen[i]) {
-                        char ip[PATH_MAX_LEN], sub_i[PATH_MAX_LEN];
-                        path_idx(ip, path, i);
+                        char ip[SG_KEYPATH_POLICY_MAX], sub_i[SG_KEYPATH_POLICY_MAX];
+                        sg_keypath_idx(ip, sizeof ip, path, i);
                         snprintf(sub_i, sizeof sub_i, "%s\\%zu", sub, i);
                         set_where(r, si, sub_i, NULL);
                         return invalid(r, ip, "missing: %s are numbered from 0 without gaps", what);
@@ -572,8 +560,8 @@ static sg_err read_list(rd *r, const char *sub, const char *name, const char *pa
         e = get_list(r, &v, &list, &n, path);
         val_free(&v);
         for (size_t i = 0; !e && i < n; i++) {
-                char ip[PATH_MAX_LEN];
-                path_idx(ip, path, i);
+                char ip[SG_KEYPATH_POLICY_MAX];
+                sg_keypath_idx(ip, sizeof ip, path, i);
                 sg_err be = add(r->p, list[i], r->err);
                 if (be)
                         e = builder_fail(r, be, ip);
@@ -605,46 +593,52 @@ static sg_err read_int(rd *r, const char *sub, const char *name, int64_t min, in
         return e;
 }
 
+/* The builder's check that a named route exists (routes are read first),
+ * reported at the key path of the name. */
 static sg_err check_route_ref(rd *r, const char *name, const char *path) {
-        for (size_t i = 0; i < r->n_routes; i++)
-                if (strcmp(r->route_names[i], name) == 0)
-                        return SG_OK;
-        return invalid(r, path, "unknown route \"%s\" (not defined under \"routes\")", name);
+        sg_err be = sg_policy_check_route_ref(r->p, name, r->err);
+        return be ? builder_fail(r, be, path) : SG_OK;
 }
 
-/* One setting of a section, read, checked and handed to its builder call. */
-typedef struct setting {
-        const char *sub, *name, *path;
-        enum { SET_BOOL, SET_UINT, SET_STRING, SET_EXPAND_STRING } kind;
-        int64_t min, max; /* SET_UINT */
-        void (*set_bool)(sg_policy *p, bool b);
-        sg_err (*set_uint)(sg_policy *p, unsigned n, sg_error *err);
-        sg_err (*set_string)(sg_policy *p, const char *s, sg_error *err);
-} setting;
+/* The registry value of a key of section `sub` ("timeout_seconds" ->
+ * "TimeoutSeconds"), from the table of known values. */
+static const char *value_name(const char *sub, const char *json) {
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+                if (strcmp(known[i].key, sub) == 0 && strcmp(known[i].json, json) == 0)
+                        return known[i].value;
+        return NULL;
+}
 
-static sg_err read_settings(rd *r, const setting *list, size_t n) {
+/* The scalar settings of `section` (core's sg_settings table) under subkey
+ * `sub`, each read, checked against its range and handed to its builder
+ * call, as policy-json.c reads them. */
+static sg_err read_settings(rd *r, const char *section, const char *sub) {
+        size_t n;
+        const sg_setting *list = sg_settings(&n);
         sg_err e = SG_OK;
         for (size_t i = 0; !e && i < n; i++) {
-                const setting *st = &list[i];
+                const sg_setting *st = &list[i];
+                const char *name = strcmp(st->section, section) == 0 ? value_name(sub, st->name) : NULL;
                 val v = {0};
                 bool found, b = false;
                 int64_t num = 0; /* set by get_int; quiets -Wmaybe-uninitialized */
                 char *str = NULL;
-                if ((e = lookup(r, st->sub, st->name, &v, &found)) || !found)
+                if (!name || (e = lookup(r, sub, name, &v, &found)) || !found)
                         continue;
                 sg_err be = SG_OK;
                 switch (st->kind) {
-                case SET_BOOL:
+                case SG_SETTING_BOOL:
                         if (!(e = get_bool(r, &v, &b, st->path)))
                                 st->set_bool(r->p, b);
                         break;
-                case SET_UINT:
+                case SG_SETTING_UINT:
                         if (!(e = get_int(r, &v, false, st->min, st->max, &num, st->path)))
                                 be = st->set_uint(r->p, (unsigned) num, r->err);
                         break;
-                case SET_STRING:
-                case SET_EXPAND_STRING:
-                        if (!(e = get_string(r, &v, st->kind == SET_EXPAND_STRING, &str, st->path)))
+                case SG_SETTING_STRING:
+                case SG_SETTING_PATH:
+                        /* a path may hold %VARIABLES% (REG_EXPAND_SZ) */
+                        if (!(e = get_string(r, &v, st->kind == SG_SETTING_PATH, &str, st->path)))
                                 be = st->set_string(r->p, str, r->err);
                         break;
                 }
@@ -672,17 +666,18 @@ static sg_err read_routes(rd *r) {
         if (!hname)
                 return nomem(r);
         for (size_t i = 0; !e && i < n; i++) {
-                char sub[PATH_MAX_LEN], hsub[PATH_MAX_LEN], ip[PATH_MAX_LEN], rp[PATH_MAX_LEN], kp[PATH_MAX_LEN];
+                char sub[SG_KEYPATH_POLICY_MAX], hsub[SG_KEYPATH_POLICY_MAX], ip[SG_KEYPATH_POLICY_MAX],
+                        rp[SG_KEYPATH_POLICY_MAX], kp[SG_KEYPATH_POLICY_MAX];
                 snprintf(sub, sizeof sub, "Routes\\%zu", i);
                 snprintf(hsub, sizeof hsub, "Routes\\%zu\\Headers", i);
-                path_idx(ip, "routes", i);
+                sg_keypath_idx(ip, sizeof ip, "routes", i);
                 if ((e = check_key(r, si, sub, "Routes\\<n>", route_subkeys, 1, ip)) ||
                     (e = check_key(r, si, hsub, NULL, NULL, 0, ip)))
                         break;
                 val v = {0};
                 bool found;
                 char *name = NULL;
-                path_key(kp, ip, "name");
+                sg_keypath_key(kp, sizeof kp, ip, "name", SG_KEYPATH_ALL);
                 if ((e = lookup_in(r, si, sub, "Name", &v, &found)))
                         break;
                 if (!found) {
@@ -694,7 +689,7 @@ static sg_err read_routes(rd *r) {
                 if (e)
                         break;
                 r->route_names[r->n_routes++] = name;
-                path_key(rp, "routes", name);
+                sg_keypath_key(rp, sizeof rp, "routes", name, SG_KEYPATH_ALL);
                 sg_err be = sg_policy_add_route(r->p, name, r->err);
                 if (be) {
                         e = builder_fail(r, be, rp);
@@ -702,7 +697,7 @@ static sg_err read_routes(rd *r) {
                 }
 
                 /* Headers: every value of Routes\<n>\Headers, name = header name. */
-                path_key(kp, rp, "headers");
+                sg_keypath_key(kp, sizeof kp, rp, "headers", SG_KEYPATH_ALL);
                 HKEY hk;
                 if ((e = open_key(r, si, hsub, &hk)))
                         break;
@@ -726,8 +721,8 @@ static sg_err read_routes(rd *r) {
                                 e = oom ? nomem(r) : invalid(r, kp, "a header name that is not valid Unicode");
                                 break;
                         }
-                        char hp[PATH_MAX_LEN], *value = NULL;
-                        path_key(hp, kp, h);
+                        char hp[SG_KEYPATH_POLICY_MAX], *value = NULL;
+                        sg_keypath_key(hp, sizeof hp, kp, h, SG_KEYPATH_ALL);
                         set_where(r, si, hsub, h);
                         hname[len] = 0;
                         if (!(e = query(r, hk, hname, &v, &found)) && found) {
@@ -753,7 +748,7 @@ static sg_err read_routes(rd *r) {
                 }
 
                 char *tag = NULL;
-                path_key(kp, rp, "subject_tag");
+                sg_keypath_key(kp, sizeof kp, rp, "subject_tag", SG_KEYPATH_ALL);
                 if ((e = lookup_in(r, si, sub, "SubjectTag", &v, &found)) || !found)
                         continue;
                 e = get_string(r, &v, false, &tag, kp);
@@ -822,10 +817,10 @@ static sg_err read_prompt(rd *r) {
                 e = get_list(r, &v, &choices, &n_choices, "prompt.choices");
                 val_free(&v);
                 for (size_t i = 0; !e && i < n_choices; i++) {
-                        char ip[PATH_MAX_LEN];
+                        char ip[SG_KEYPATH_POLICY_MAX];
                         const char *route;
                         sg_choice_kind kind;
-                        path_idx(ip, "prompt.choices", i);
+                        sg_keypath_idx(ip, sizeof ip, "prompt.choices", i);
                         if ((e = parse_choice(r, choices[i], &kind, &route, ip)))
                                 break;
                         sg_err be = sg_policy_add_choice(r->p, kind, route, r->err);
@@ -858,15 +853,7 @@ static sg_err read_prompt(rd *r) {
         sg_strv_free(choices, n_choices);
         if (e)
                 return e;
-        static const setting settings[] = {
-                {"Prompt", "RequireJustification", "prompt.require_justification", SET_BOOL, 0, 0,
-                 sg_policy_set_require_justification, NULL, NULL},
-                {"Prompt", "TimeoutSeconds", "prompt.timeout_seconds", SET_UINT, SG_POLICY_PROMPT_TIMEOUT_MIN,
-                 SG_POLICY_PROMPT_TIMEOUT_MAX, NULL, sg_policy_set_prompt_timeout, NULL},
-                {"Prompt", "JustificationHeader", "prompt.justification_header", SET_STRING, 0, 0, NULL, NULL,
-                 sg_policy_set_justification_header},
-        };
-        return read_settings(r, settings, sizeof settings / sizeof *settings);
+        return read_settings(r, "prompt", "Prompt");
 }
 
 static sg_err read_encrypt(rd *r) {
@@ -882,8 +869,8 @@ static sg_err read_encrypt(rd *r) {
         e = get_list(r, &v, &list, &n, "encrypt.fallback");
         val_free(&v);
         for (size_t i = 0; !e && i < n; i++) {
-                char ip[PATH_MAX_LEN];
-                path_idx(ip, "encrypt.fallback", i);
+                char ip[SG_KEYPATH_POLICY_MAX];
+                sg_keypath_idx(ip, sizeof ip, "encrypt.fallback", i);
                 if ((e = check_route_ref(r, list[i], ip)))
                         break;
                 sg_err be = sg_policy_add_encrypt_fallback(r->p, list[i], r->err);
@@ -895,15 +882,7 @@ static sg_err read_encrypt(rd *r) {
 }
 
 static sg_err read_audit(rd *r) {
-        static const setting settings[] = {
-                {"Audit", "Enabled", "audit.enabled", SET_BOOL, 0, 0, sg_policy_set_audit_enabled, NULL, NULL},
-                {"Audit", "Directory", "audit.directory", SET_EXPAND_STRING, 0, 0, NULL, NULL,
-                 sg_policy_set_audit_directory},
-                {"Audit", "RetentionDays", "audit.retention_days", SET_UINT, 0, SG_POLICY_AUDIT_RETENTION_MAX, NULL,
-                 sg_policy_set_audit_retention_days, NULL},
-                {"Audit", "Required", "audit.required", SET_BOOL, 0, 0, sg_policy_set_audit_required, NULL, NULL},
-        };
-        return read_settings(r, settings, sizeof settings / sizeof *settings);
+        return read_settings(r, "audit", "Audit");
 }
 
 /* ---- Triggers: the keys of core's table (sg_trigger_keys). */
@@ -937,8 +916,8 @@ static sg_err check_trigger_keys(rd *r, int si, const char *sub, sg_trigger_type
                 }
                 val_free(&v);
                 if (found && !zero) {
-                        char kp[PATH_MAX_LEN];
-                        path_key(kp, path, known[i].json);
+                        char kp[SG_KEYPATH_POLICY_MAX];
+                        sg_keypath_key(kp, sizeof kp, path, known[i].json, SG_KEYPATH_ALL);
                         return invalid(r, kp, "not allowed in a trigger of type \"%s\"", tname);
                 }
         }
@@ -948,9 +927,9 @@ static sg_err check_trigger_keys(rd *r, int si, const char *sub, sg_trigger_type
 static sg_err trigger_fail(rd *r, sg_err e, const char *path, const sg_trigger_key *lk) {
         size_t idx;
         if (lk && sg_trigger_error_list_entry(r->err, &idx)) {
-                char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN];
-                path_key(kp, path, lk->name);
-                path_idx(ip, kp, idx);
+                char kp[SG_KEYPATH_POLICY_MAX], ip[SG_KEYPATH_POLICY_MAX];
+                sg_keypath_key(kp, sizeof kp, path, lk->name, SG_KEYPATH_ALL);
+                sg_keypath_idx(ip, sizeof ip, kp, idx);
                 return builder_fail(r, e, ip);
         }
         return builder_fail(r, e, path);
@@ -999,9 +978,9 @@ static sg_err trigger_value(rd *r, const val *v, const sg_trigger_key *k, sg_tri
 
 /* The keys in sg_trigger_keys' order, "type" first, as policy-json.c. */
 static sg_err read_trigger_into(rd *r, int si, size_t index, sg_trigger_spec *spec, trig_strings *t) {
-        char sub[PATH_MAX_LEN], path[PATH_MAX_LEN];
+        char sub[SG_KEYPATH_POLICY_MAX], path[SG_KEYPATH_POLICY_MAX];
         snprintf(sub, sizeof sub, "Triggers\\%zu", index);
-        path_idx(path, "triggers", index);
+        sg_keypath_idx(path, sizeof path, "triggers", index);
         sg_err e = check_key(r, si, sub, "Triggers\\<n>", NULL, 0, path);
         size_t n_keys;
         const sg_trigger_key *keys = sg_trigger_keys(&n_keys);
@@ -1012,11 +991,11 @@ static sg_err read_trigger_into(rd *r, int si, size_t index, sg_trigger_spec *sp
                  * check_trigger_keys lets through must still be a REG_DWORD. */
                 if (!takes && k->kind != SG_TRIGGER_KEY_BOOL)
                         continue;
-                char kp[PATH_MAX_LEN];
+                char kp[SG_KEYPATH_POLICY_MAX];
                 val v = {0};
                 bool found;
                 sg_trigger_value tv = {0};
-                path_key(kp, path, k->name);
+                sg_keypath_key(kp, sizeof kp, path, k->name, SG_KEYPATH_ALL);
                 if ((e = lookup_in(r, si, sub, trigger_value_name(k->name), &v, &found)))
                         break;
                 if (!found) {
@@ -1039,8 +1018,8 @@ static sg_err read_trigger_into(rd *r, int si, size_t index, sg_trigger_spec *sp
                         e = check_route_ref(r, spec->route, kp);
                 /* On Windows every pattern fails here (core/platform/pattern-win32.c). */
                 else if (k->slot == SG_TRIGGER_SLOT_LIST && (e = sg_trigger_spec_check_patterns(spec, &bad, r->err))) {
-                        char ip[PATH_MAX_LEN];
-                        path_idx(ip, kp, bad);
+                        char ip[SG_KEYPATH_POLICY_MAX];
+                        sg_keypath_idx(ip, sizeof ip, kp, bad);
                         e = builder_fail(r, e, ip);
                 }
         }
@@ -1074,9 +1053,9 @@ static sg_err read_triggers(rd *r) {
                                 snprintf(ids[i], sizeof ids[i], "%s-%zu", sg_trigger_type_name(spec.type), i);
                         for (size_t k = 0; spec.id && k < i; k++)
                                 if (strcmp(ids[i], ids[k]) == 0) {
-                                        char ip[PATH_MAX_LEN], kp[PATH_MAX_LEN];
-                                        path_idx(ip, "triggers", i);
-                                        path_key(kp, ip, "id");
+                                        char ip[SG_KEYPATH_POLICY_MAX], kp[SG_KEYPATH_POLICY_MAX];
+                                        sg_keypath_idx(ip, sizeof ip, "triggers", i);
+                                        sg_keypath_key(kp, sizeof kp, ip, "id", SG_KEYPATH_ALL);
                                         e = invalid(r, kp, "\"%s\" is already the id of triggers[%zu]", ids[i], k);
                                         break;
                                 }
@@ -1143,8 +1122,8 @@ static sg_err open_source(rd *r, int si, const sg_reg_root *root) {
         if (!root || !root->subkey)
                 return SG_OK;
         snprintf(r->s[si].label, sizeof r->s[si].label, "%s\\%s", hive_name(root->hive), root->subkey);
-        wchar_t w[PATH_MAX_LEN];
-        widen(root->subkey, w, PATH_MAX_LEN);
+        wchar_t w[SG_KEYPATH_POLICY_MAX];
+        widen(root->subkey, w, SG_KEYPATH_POLICY_MAX);
         /* The 64-bit view: where Group Policy writes, also for 32-bit Outlook. */
         LONG rc = RegOpenKeyExW(root->hive, w, 0, KEY_READ | KEY_WOW64_64KEY, &r->s[si].root);
         if (rc == ERROR_FILE_NOT_FOUND) {

@@ -29,13 +29,13 @@ static bool key_equals(const char *key, const char *s, size_t n) {
         return key[n] == '\0';
 }
 
-/* The first (earliest written) entry whose key equals lower(s[0..n)), or
- * NULL: one probe sequence in the hash index built at seal. */
-static const struct entry *lookup_n(const struct entries *e, const char *s, size_t n) {
+/* The first (earliest written) entry whose key equals lower(s[0..n)), whose
+ * key_hash is h, or NULL: one probe sequence in the hash index built at
+ * seal. */
+static const struct entry *lookup_h(const struct entries *e, const char *s, size_t n, uint32_t h) {
         if (e->n == 0)
                 return NULL;
         size_t mask = e->n_slots - 1;
-        uint32_t h = key_hash(s, n);
         for (size_t k = h & mask;; k = (k + 1) & mask) {
                 const struct slot *sl = &e->slots[k];
                 if (!sl->index)
@@ -46,16 +46,63 @@ static const struct entry *lookup_n(const struct entries *e, const char *s, size
 }
 
 static const struct entry *lookup(const struct entries *e, const char *s) {
-        return e->n ? lookup_n(e, s, strlen(s)) : NULL;
+        if (e->n == 0)
+                return NULL;
+        size_t n = strlen(s);
+        return lookup_h(e, s, n, key_hash(s, n));
 }
 
-/* The nearest wildcard entry covering a proper parent of `domain`. */
-static const struct entry *lookup_parent(const struct entries *wild, const char *domain) {
-        if (wild->n == 0)
-                return NULL;
-        const char *end = domain + strlen(domain);
-        for (const char *dot = strchr(domain, '.'); dot; dot = strchr(dot + 1, '.')) {
-                const struct entry *e = lookup_n(wild, dot + 1, (size_t) (end - dot - 1));
+/* A domain with the hash of itself and of each proper parent, from one
+ * backward pass (key_hash runs from the last byte). */
+struct domain_hashes {
+        const char *s;
+        size_t len;
+        uint32_t full;
+        size_t n_parents;
+        bool overflow; /* more parents than fit (not a valid domain): hash each on its own */
+        struct {
+                size_t off; /* the parent is s + off */
+                uint32_t h;
+        } parents[SG_ADDR_DOMAIN_MAX / 2 + 1]; /* rightmost dot first; enough for a valid domain */
+};
+
+static void domain_hash(const char *dom, struct domain_hashes *dh) {
+        size_t n = strlen(dom);
+        uint32_t h = KEY_HASH_SEED;
+        dh->s = dom;
+        dh->len = n;
+        dh->n_parents = 0;
+        dh->overflow = false;
+        for (size_t i = n; i > 0; i--) {
+                if (dom[i - 1] == '.' && i < n) {
+                        if (dh->n_parents == sizeof dh->parents / sizeof *dh->parents)
+                                dh->overflow = true;
+                        else {
+                                dh->parents[dh->n_parents].off = i;
+                                dh->parents[dh->n_parents].h = h;
+                                dh->n_parents++;
+                        }
+                }
+                h = key_hash_step(h, dom[i - 1]);
+        }
+        dh->full = h;
+}
+
+static const struct entry *lookup_domain(const struct entries *e, const struct domain_hashes *dh) {
+        return lookup_h(e, dh->s, dh->len, dh->full);
+}
+
+/* The nearest wildcard entry covering a proper parent of the domain: the
+ * longest parent first. */
+static const struct entry *lookup_parent(const struct entries *wild, const struct domain_hashes *dh) {
+        for (const char *dot = strchr(dh->s, '.'); dh->overflow && wild->n && dot; dot = strchr(dot + 1, '.')) {
+                const struct entry *e = lookup(wild, dot + 1);
+                if (e)
+                        return e;
+        }
+        for (size_t k = dh->n_parents; wild->n && k > 0; k--) {
+                size_t off = dh->parents[k - 1].off;
+                const struct entry *e = lookup_h(wild, dh->s + off, dh->len - off, dh->parents[k - 1].h);
                 if (e)
                         return e;
         }
@@ -64,7 +111,8 @@ static const struct entry *lookup_parent(const struct entries *wild, const char 
 
 static void classify(const sg_policy *p, sg_recipient *r) {
         const char *addr = r->mailbox.address ? r->mailbox.address : "";
-        const char *dom = r->mailbox.domain_ascii ? r->mailbox.domain_ascii : "";
+        struct domain_hashes dh;
+        domain_hash(r->mailbox.domain_ascii ? r->mailbox.domain_ascii : "", &dh);
         const struct entry *e;
         sg_class cls;
         sg_rule rule;
@@ -74,13 +122,13 @@ static void classify(const sg_policy *p, sg_recipient *r) {
         } else if ((e = lookup(&p->internal_addr, addr))) {
                 cls = SG_CLASS_INTERNAL;
                 rule = SG_RULE_INTERNAL_ADDRESS;
-        } else if ((e = lookup(&p->exception_exact, dom)) || (e = lookup_parent(&p->exception_wild, dom))) {
+        } else if ((e = lookup_domain(&p->exception_exact, &dh)) || (e = lookup_parent(&p->exception_wild, &dh))) {
                 cls = SG_CLASS_EXTERNAL;
                 rule = SG_RULE_EXCEPTION_DOMAIN;
-        } else if ((e = lookup(&p->internal_exact, dom))) {
+        } else if ((e = lookup_domain(&p->internal_exact, &dh))) {
                 cls = SG_CLASS_INTERNAL;
                 rule = SG_RULE_INTERNAL_DOMAIN;
-        } else if ((e = lookup_parent(&p->internal_wild, dom))) {
+        } else if ((e = lookup_parent(&p->internal_wild, &dh))) {
                 cls = SG_CLASS_INTERNAL;
                 rule = SG_RULE_INTERNAL_SUBDOMAIN;
         } else {
@@ -610,10 +658,11 @@ static sg_err check_message(const sg_message *m, sg_error *err) {
         return SG_OK;
 }
 
-static sg_err parse_recipients(const sg_message *m, sg_mailbox_list *list, sg_field **ret_fields, sg_error *err) {
+/* Every mailbox of to, cc and bcc into `list`; ends[f] is the count after
+ * field f, so mailbox i belongs to the first f with i < ends[f]. */
+static sg_err parse_recipients(const sg_message *m, sg_mailbox_list *list, size_t ends[SG_FIELD__MAX], sg_error *err) {
         const char *const *fields[SG_FIELD__MAX] = {m->to, m->cc, m->bcc};
         size_t counts[SG_FIELD__MAX] = {m->n_to, m->n_cc, m->n_bcc};
-        size_t ends[SG_FIELD__MAX] = {0};
         for (int f = 0; f < SG_FIELD__MAX; f++) {
                 for (size_t i = 0; i < counts[f]; i++) {
                         const char *text = fields[f][i];
@@ -635,15 +684,6 @@ static sg_err parse_recipients(const sg_message *m, sg_mailbox_list *list, sg_fi
                 }
                 ends[f] = list->n;
         }
-        sg_field *fl = malloc((list->n ? list->n : 1) * sizeof *fl);
-        if (!fl)
-                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        for (size_t i = 0, f = 0; i < list->n; i++) {
-                while (i >= ends[f])
-                        f++;
-                fl[i] = (sg_field) f;
-        }
-        *ret_fields = fl;
         return SG_OK;
 }
 
@@ -827,32 +867,37 @@ static sg_err evaluate(struct eval *ev) {
         const sg_policy *p = ev->p;
         sg_decision *d = ev->d;
         sg_mailbox_list list = {0};
-        sg_field *fields = NULL;
-        sg_err r = parse_recipients(ev->msg, &list, &fields, ev->err);
+        size_t ends[SG_FIELD__MAX] = {0};
+        sg_err r = parse_recipients(ev->msg, &list, ends, ev->err);
         if (r) {
                 sg_mailbox_list_clear(&list);
                 return r;
         }
-        /* The decision takes the mailboxes over one by one. */
-        /* malloc, not calloc: every member is set below, so the array is not
-         * cleared first (10,000 recipients are 720 KB). */
-        d->recipients = malloc((list.n ? list.n : 1) * sizeof *d->recipients);
-        if (!d->recipients) {
+        /* The decision takes the mailboxes over in place: the parsed array
+         * grows into the recipients array (an sg_recipient starts with its
+         * sg_mailbox and is larger), filled from the last one down so no
+         * mailbox is overwritten before it moves. No second array of 10,000
+         * entries, and nothing cleared that is set anyway. */
+        size_t n = list.n;
+        sg_recipient *rcs = realloc(list.items, (n ? n : 1) * sizeof *rcs);
+        if (!rcs) {
                 sg_mailbox_list_clear(&list);
-                free(fields);
                 return nomem(ev);
         }
-        for (size_t i = 0; i < list.n; i++) {
-                sg_recipient *rc = &d->recipients[i];
-                rc->mailbox = list.items[i];
-                rc->field = fields[i];
-                rc->cls = SG_CLASS_EXTERNAL;
-                rc->rule = SG_RULE_EXTERNAL_DOMAIN;
-                rc->matched = NULL;
-                d->n_recipients++;
+        sg_mailbox *mbs = (sg_mailbox *) (void *) rcs;
+        for (size_t i = n; i > 0; i--) {
+                sg_mailbox mb = mbs[i - 1];
+                sg_field f = SG_FIELD_TO;
+                while ((size_t) f < SG_FIELD__MAX - 1 && i - 1 >= ends[f])
+                        f++;
+                rcs[i - 1] = (sg_recipient){.mailbox = mb,
+                                            .field = f,
+                                            .cls = SG_CLASS_EXTERNAL,
+                                            .rule = SG_RULE_EXTERNAL_DOMAIN,
+                                            .matched = NULL};
         }
-        free(list.items);
-        free(fields);
+        d->recipients = rcs;
+        d->n_recipients = n;
         for (size_t i = 0; i < d->n_recipients; i++) {
                 sg_recipient *rc = &d->recipients[i];
                 classify(p, rc);

@@ -104,14 +104,20 @@ static inline unsigned char lower_byte(unsigned char c) {
         return c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c;
 }
 
-/* FNV-1a over the n bytes of s, ASCII letters folded to lower case: the hash
- * of an entry key (already lower case) and of a looked-up name alike. */
+/* FNV-1a over the n bytes of s taken from the last to the first, ASCII
+ * letters folded to lower case: the hash of an entry key (already lower
+ * case) and of a looked-up name alike. Backwards, so one pass over a domain
+ * gives the hash of every parent domain on the way (policy-eval.c). */
+#define KEY_HASH_SEED  2166136261u
+#define KEY_HASH_PRIME 16777619u
+static inline uint32_t key_hash_step(uint32_t h, char c) {
+        return (h ^ lower_byte((unsigned char) c)) * KEY_HASH_PRIME;
+}
+
 static inline uint32_t key_hash(const char *s, size_t n) {
-        uint32_t h = 2166136261u;
-        for (size_t i = 0; i < n; i++) {
-                h ^= lower_byte((unsigned char) s[i]);
-                h *= 16777619u;
-        }
+        uint32_t h = KEY_HASH_SEED;
+        while (n > 0)
+                h = key_hash_step(h, s[--n]);
         return h;
 }
 
@@ -186,5 +192,31 @@ void policy_text_clear(struct policy_text *nm);
 /* A policy list entry (keyword, extension, header value) normalised the
  * same way, as an owned string. */
 sg_err policy_text_entry(const char *s, size_t len, char **ret, sg_error *err);
+
+/* The builder calls fail on a NULL or sealed policy. */
+static inline sg_err check_open(const sg_policy *p, sg_error *err) {
+        if (!p)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "no policy");
+        if (p->sealed)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the policy is sealed");
+        return SG_OK;
+}
+
+/* An RFC 5322 field name: printable ASCII without ':', at most
+ * SG_MSG_HEADER_NAME_MAX bytes. */
+static inline sg_err check_header_name(const char *name, sg_error *err) {
+        if (!name || !*name)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "a header name must not be empty");
+        size_t n = bounded_len(name, SG_MSG_HEADER_NAME_MAX);
+        if (n > SG_MSG_HEADER_NAME_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "a header name is longer than %d bytes", SG_MSG_HEADER_NAME_MAX);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) name[i];
+                if (c < 33 || c > 126 || c == ':')
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                            "not a header field name: \"%.80s\" (printable ASCII without ':')", name);
+        }
+        return SG_OK;
+}
 
 #endif

@@ -291,3 +291,32 @@ bool sg_trigger_error_list_entry(sg_error *err, size_t *ret_index) {
         *ret_index = idx;
         return true;
 }
+
+/* ---- The settings (policy.h) ------------------------------------------- */
+
+static const sg_setting settings[] = {
+        {"prompt", "require_justification", "prompt.require_justification", SG_SETTING_BOOL, 0, 0, 0,
+         sg_policy_set_require_justification, NULL, NULL},
+        {"prompt", "timeout_seconds", "prompt.timeout_seconds", SG_SETTING_UINT, SG_POLICY_PROMPT_TIMEOUT_MIN,
+         SG_POLICY_PROMPT_TIMEOUT_MAX, SG_POLICY_PROMPT_TIMEOUT_DEFAULT, NULL, sg_policy_set_prompt_timeout, NULL},
+        {"prompt", "justification_header", "prompt.justification_header", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
+         sg_policy_set_justification_header},
+        {"audit", "enabled", "audit.enabled", SG_SETTING_BOOL, 0, 0, 1, sg_policy_set_audit_enabled, NULL, NULL},
+        {"audit", "directory", "audit.directory", SG_SETTING_PATH, 0, 0, 0, NULL, NULL, sg_policy_set_audit_directory},
+        {"audit", "retention_days", "audit.retention_days", SG_SETTING_UINT, 0, SG_POLICY_AUDIT_RETENTION_MAX,
+         SG_POLICY_AUDIT_RETENTION_DEFAULT, NULL, sg_policy_set_audit_retention_days, NULL},
+        {"audit", "required", "audit.required", SG_SETTING_BOOL, 0, 0, 0, sg_policy_set_audit_required, NULL, NULL},
+        {"keys", "network_lookups", "keys.network_lookups", SG_SETTING_BOOL, 0, 0, 0,
+         sg_policy_set_keys_network_lookups, NULL, NULL},
+        {"keys", "timeout_seconds", "keys.timeout_seconds", SG_SETTING_UINT, SG_POLICY_KEYS_TIMEOUT_MIN,
+         SG_POLICY_KEYS_TIMEOUT_MAX, SG_POLICY_KEYS_TIMEOUT_DEFAULT, NULL, sg_policy_set_keys_timeout, NULL},
+        {"keys", "certificate_store", "keys.certificate_store", SG_SETTING_PATH, 0, 0, 0, NULL, NULL,
+         sg_policy_set_keys_certificate_store},
+        {"keys", "nss_db", "keys.nss_db", SG_SETTING_PATH, 0, 0, 0, NULL, NULL, sg_policy_set_keys_nss_db},
+};
+
+const sg_setting *sg_settings(size_t *ret_n) {
+        if (ret_n)
+                *ret_n = sizeof settings / sizeof *settings;
+        return settings;
+}

@@ -8,10 +8,9 @@
 
 #include "sealgate/codec.h"
 #include "sealgate/json-util.h"
+#include "sealgate/keypath.h"
 #include "sealgate/outcome.h"
 #include "sealgate/util.h"
-
-#define PATH_MAX_LEN 96
 
 /* Everything a decoded message owns. The arrays are exactly sized: their
  * lengths are known from the JSON before anything is copied. */
@@ -90,35 +89,11 @@ static sg_err copy_string(struct msg_store *s, json_object *v, size_t max, bool 
         return SG_OK;
 }
 
-static void path_key(char *out, const char *base, const char *key) {
-        /* Keys an attacker chose are cut, not echoed in full. */
-        if (snprintf(out, PATH_MAX_LEN, "%s.%.40s", base, key) < 0)
-                out[0] = '\0';
-}
-
-static void path_idx(char *out, const char *base, size_t i) {
-        if (snprintf(out, PATH_MAX_LEN, "%s[%zu]", base, i) < 0)
-                out[0] = '\0';
-}
-
-static json_object *member(json_object *obj, const char *key) {
-        json_object *v = NULL;
-        return json_object_object_get_ex(obj, key, &v) ? v : NULL;
-}
-
 static sg_err check_keys(json_object *obj, const char *const *allowed, sg_error *err, const char *path) {
-        json_object_object_foreach(obj, key, val) {
-                (void) val;
-                bool ok = false;
-                for (size_t i = 0; allowed[i] && !ok; i++)
-                        ok = strcmp(key, allowed[i]) == 0;
-                if (!ok) {
-                        char p[PATH_MAX_LEN];
-                        path_key(p, path, key);
-                        return sg_error_set(err, SG_ERR_REQUEST, "%s: unknown key", p);
-                }
-        }
-        return SG_OK;
+        char p[SG_KEYPATH_MESSAGE_MAX];
+        if (sg_json_keys_known(obj, allowed, path, SG_KEYPATH_KEY_SHOWN, p, sizeof p))
+                return SG_OK;
+        return sg_error_set(err, SG_ERR_REQUEST, "%s: unknown key", p);
 }
 
 /* One of to/cc/bcc. `total` counts array elements over all three: a first
@@ -142,8 +117,8 @@ static sg_err read_recipients(struct msg_store *s, json_object *arr, const char 
         *ret = v;
         *ret_n = n;
         for (size_t i = 0; i < n; i++) {
-                char ip[PATH_MAX_LEN];
-                path_idx(ip, path, i);
+                char ip[SG_KEYPATH_MESSAGE_MAX];
+                sg_keypath_idx(ip, sizeof ip, path, i);
                 if ((e = copy_string(s, json_object_array_get_idx(arr, i), SG_ADDR_TEXT_MAX, false, &v[i], NULL, err,
                                      ip)))
                         return e;
@@ -167,21 +142,21 @@ static sg_err read_attachments(struct msg_store *s, json_object *arr, sg_message
         m->attachments = s->attachments;
         m->n_attachments = n;
         for (size_t i = 0; i < n; i++) {
-                char ip[PATH_MAX_LEN], kp[PATH_MAX_LEN];
+                char ip[SG_KEYPATH_MESSAGE_MAX], kp[SG_KEYPATH_MESSAGE_MAX];
                 json_object *a = json_object_array_get_idx(arr, i), *v;
                 sg_attachment *att = &s->attachments[i];
-                path_idx(ip, path, i);
+                sg_keypath_idx(ip, sizeof ip, path, i);
                 if ((e = expect(a, json_type_object, "an object", err, ip)) || (e = check_keys(a, keys, err, ip)))
                         return e;
                 /* Name and size are what triggers look at: a missing one
                  * must not quietly pass as "" or 0. */
-                path_key(kp, ip, "name");
-                if (!(v = member(a, "name")))
+                sg_keypath_key(kp, sizeof kp, ip, "name", SG_KEYPATH_KEY_SHOWN);
+                if (!(v = sg_json_member(a, "name")))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s: required", kp);
                 if ((e = copy_string(s, v, SG_MSG_NAME_MAX, false, &att->name, NULL, err, kp)))
                         return e;
-                path_key(kp, ip, "size");
-                if (!(v = member(a, "size")))
+                sg_keypath_key(kp, sizeof kp, ip, "size", SG_KEYPATH_KEY_SHOWN);
+                if (!(v = sg_json_member(a, "size")))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s: required", kp);
                 if ((e = expect(v, json_type_int, "an integer", err, kp)))
                         return e;
@@ -192,8 +167,8 @@ static sg_err read_attachments(struct msg_store *s, json_object *arr, sg_message
                 if (size == INT64_MAX)
                         return sg_error_set(err, SG_ERR_LIMIT, "%s: too large", kp);
                 att->size = (uint64_t) size;
-                if ((v = member(a, "content_type")) && !json_object_is_type(v, json_type_null)) {
-                        path_key(kp, ip, "content_type");
+                if ((v = sg_json_member(a, "content_type")) && !json_object_is_type(v, json_type_null)) {
+                        sg_keypath_key(kp, sizeof kp, ip, "content_type", SG_KEYPATH_KEY_SHOWN);
                         if ((e = copy_string(s, v, SG_MSG_NAME_MAX, false, &att->content_type, NULL, err, kp)))
                                 return e;
                 }
@@ -239,24 +214,24 @@ static sg_err read_headers(struct msg_store *s, json_object *hs, sg_message *m, 
         if (!is_array) {
                 size_t i = 0;
                 json_object_object_foreach(hs, key, val) {
-                        char kp[PATH_MAX_LEN];
-                        path_key(kp, path, key);
+                        char kp[SG_KEYPATH_MESSAGE_MAX];
+                        sg_keypath_key(kp, sizeof kp, path, key, SG_KEYPATH_KEY_SHOWN);
                         if ((e = read_header(s, key, val, &s->headers[i++], err, kp, kp)))
                                 return e;
                 }
                 return SG_OK;
         }
         for (size_t i = 0; i < n; i++) {
-                char ip[PATH_MAX_LEN], np[PATH_MAX_LEN], vp[PATH_MAX_LEN];
+                char ip[SG_KEYPATH_MESSAGE_MAX], np[SG_KEYPATH_MESSAGE_MAX], vp[SG_KEYPATH_MESSAGE_MAX];
                 json_object *h = json_object_array_get_idx(hs, i), *name, *value;
-                path_idx(ip, path, i);
+                sg_keypath_idx(ip, sizeof ip, path, i);
                 if ((e = expect(h, json_type_object, "an object", err, ip)) || (e = check_keys(h, keys, err, ip)))
                         return e;
-                path_key(np, ip, "name");
-                path_key(vp, ip, "value");
-                if (!(name = member(h, "name")))
+                sg_keypath_key(np, sizeof np, ip, "name", SG_KEYPATH_KEY_SHOWN);
+                sg_keypath_key(vp, sizeof vp, ip, "value", SG_KEYPATH_KEY_SHOWN);
+                if (!(name = sg_json_member(h, "name")))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s: required", np);
-                if (!(value = member(h, "value")))
+                if (!(value = sg_json_member(h, "value")))
                         return sg_error_set(err, SG_ERR_REQUEST, "%s: required", vp);
                 if ((e = expect(name, json_type_string, "a string", err, np)))
                         return e;
@@ -271,7 +246,7 @@ static sg_err read_headers(struct msg_store *s, json_object *hs, sg_message *m, 
 
 /* A JSON null counts as absent: JavaScript callers send null for "none". */
 static json_object *present(json_object *obj, const char *key) {
-        json_object *v = member(obj, key);
+        json_object *v = sg_json_member(obj, key);
         return v && !json_object_is_type(v, json_type_null) ? v : NULL;
 }
 

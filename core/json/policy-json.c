@@ -9,12 +9,10 @@
 
 #include "sealgate/json-unique.h"
 #include "sealgate/json-util.h"
+#include "sealgate/keypath.h"
 #include "sealgate/outcome.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/util.h"
-
-/* Key paths are for messages only: a long one is cut, never overflowed. */
-#define PATH_MAX_LEN 320
 
 static sg_err invalid(sg_error *err, const char *path, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -90,38 +88,12 @@ static sg_err get_bool(json_object *v, bool *ret, sg_error *err, const char *pat
         return SG_OK;
 }
 
-/* A cut path still points the admin at the right place. */
-static void path_key(char *out, const char *base, const char *key) {
-        int r = base[0] ? snprintf(out, PATH_MAX_LEN, "%s.%s", base, key) : snprintf(out, PATH_MAX_LEN, "%s", key);
-        if (r < 0)
-                out[0] = '\0';
-}
-
-static void path_idx(char *out, const char *base, size_t i) {
-        if (snprintf(out, PATH_MAX_LEN, "%s[%zu]", base, i) < 0)
-                out[0] = '\0';
-}
-
 /* Refuse keys of `obj` outside the NULL-terminated `allowed`. */
 static sg_err check_keys(json_object *obj, const char *const *allowed, sg_error *err, const char *path) {
-        json_object_object_foreach(obj, key, val) {
-                (void) val;
-                bool ok = false;
-                for (size_t i = 0; allowed[i] && !ok; i++)
-                        ok = strcmp(key, allowed[i]) == 0;
-                if (!ok) {
-                        char p[PATH_MAX_LEN];
-                        path_key(p, path, key);
-                        return invalid(err, p, "unknown key");
-                }
-        }
-        return SG_OK;
-}
-
-/* An object member, or NULL when absent. */
-static json_object *member(json_object *obj, const char *key) {
-        json_object *v = NULL;
-        return json_object_object_get_ex(obj, key, &v) ? v : NULL;
+        char p[SG_KEYPATH_POLICY_MAX];
+        if (sg_json_keys_known(obj, allowed, path, SG_KEYPATH_ALL, p, sizeof p))
+                return SG_OK;
+        return invalid(err, p, "unknown key");
 }
 
 typedef sg_err (*string_adder)(sg_policy *p, const char *s, sg_error *err);
@@ -133,9 +105,9 @@ static sg_err string_list(sg_policy *p, json_object *arr, string_adder add, sg_e
                 return e;
         size_t n = json_object_array_length(arr);
         for (size_t i = 0; i < n; i++) {
-                char ip[PATH_MAX_LEN];
+                char ip[SG_KEYPATH_POLICY_MAX];
                 const char *s;
-                path_idx(ip, path, i);
+                sg_keypath_idx(ip, sizeof ip, path, i);
                 if ((e = get_string(json_object_array_get_idx(arr, i), &s, err, ip)))
                         return e;
                 if ((e = add(p, s, err)))
@@ -151,28 +123,27 @@ static sg_err read_domain_section(sg_policy *p, json_object *sec, string_adder a
         sg_err e = expect(sec, json_type_object, "an object", err, path);
         if (e || (e = check_keys(sec, keys, err, path)))
                 return e;
-        char kp[PATH_MAX_LEN];
+        char kp[SG_KEYPATH_POLICY_MAX];
         json_object *v;
-        if ((v = member(sec, "domains"))) {
-                path_key(kp, path, "domains");
+        if ((v = sg_json_member(sec, "domains"))) {
+                sg_keypath_key(kp, sizeof kp, path, "domains", SG_KEYPATH_ALL);
                 if ((e = string_list(p, v, add_domain, err, kp)))
                         return e;
         }
-        if ((v = member(sec, "addresses"))) {
-                path_key(kp, path, "addresses");
+        if ((v = sg_json_member(sec, "addresses"))) {
+                sg_keypath_key(kp, sizeof kp, path, "addresses", SG_KEYPATH_ALL);
                 if ((e = string_list(p, v, add_address, err, kp)))
                         return e;
         }
         return SG_OK;
 }
 
-/* A route named by some other key must be one of the file's routes: say so
- * where the name is, rather than leave it to sg_policy_seal, which cannot
- * know the key path. */
-static sg_err check_route_ref(json_object *routes, const char *name, sg_error *err, const char *path) {
-        if (routes && json_object_is_type(routes, json_type_object) && member(routes, name))
-                return SG_OK;
-        return invalid(err, path, "unknown route \"%s\" (not defined under \"routes\")", name);
+/* A route named by some other key must be one of the file's routes: the
+ * builder's check, reported where the name is (sg_policy_seal could not
+ * know the key path). */
+static sg_err route_ref(const sg_policy *p, const char *name, sg_error *err, const char *path) {
+        sg_err e = sg_policy_check_route_ref(p, name, err);
+        return e ? builder_fail(e, err, path) : SG_OK;
 }
 
 static sg_err read_routes(sg_policy *p, json_object *routes, sg_error *err) {
@@ -183,34 +154,34 @@ static sg_err read_routes(sg_policy *p, json_object *routes, sg_error *err) {
         if ((size_t) json_object_object_length(routes) > SG_POLICY_ROUTES_MAX)
                 return invalid(err, "routes", "more than %d routes", SG_POLICY_ROUTES_MAX);
         json_object_object_foreach(routes, name, route) {
-                char rp[PATH_MAX_LEN], kp[PATH_MAX_LEN];
-                path_key(rp, "routes", name);
+                char rp[SG_KEYPATH_POLICY_MAX], kp[SG_KEYPATH_POLICY_MAX];
+                sg_keypath_key(rp, sizeof rp, "routes", name, SG_KEYPATH_ALL);
                 if ((e = expect(route, json_type_object, "an object", err, rp)) ||
                     (e = check_keys(route, keys, err, rp)))
                         return e;
                 if ((e = sg_policy_add_route(p, name, err)))
                         return builder_fail(e, err, rp);
 
-                path_key(kp, rp, "headers");
-                json_object *headers = member(route, "headers");
+                sg_keypath_key(kp, sizeof kp, rp, "headers", SG_KEYPATH_ALL);
+                json_object *headers = sg_json_member(route, "headers");
                 if (headers && (e = expect(headers, json_type_object, "an object", err, kp)))
                         return e;
                 if (!headers || json_object_object_length(headers) == 0)
                         return invalid(err, kp, "a route must set at least one header");
                 json_object_object_foreach(headers, hname, hval) {
-                        char hp[PATH_MAX_LEN];
+                        char hp[SG_KEYPATH_POLICY_MAX];
                         const char *value;
-                        path_key(hp, kp, hname);
+                        sg_keypath_key(hp, sizeof hp, kp, hname, SG_KEYPATH_ALL);
                         if ((e = get_string(hval, &value, err, hp)))
                                 return e;
                         if ((e = sg_policy_add_route_header(p, name, hname, value, err)))
                                 return builder_fail(e, err, hp);
                 }
 
-                json_object *tag = member(route, "subject_tag");
+                json_object *tag = sg_json_member(route, "subject_tag");
                 if (tag) {
                         const char *s;
-                        path_key(kp, rp, "subject_tag");
+                        sg_keypath_key(kp, sizeof kp, rp, "subject_tag", SG_KEYPATH_ALL);
                         if ((e = get_string(tag, &s, err, kp)))
                                 return e;
                         if ((e = sg_policy_set_route_subject_tag(p, name, s, err)))
@@ -220,7 +191,7 @@ static sg_err read_routes(sg_policy *p, json_object *routes, sg_error *err) {
         return SG_OK;
 }
 
-static sg_err read_external(sg_policy *p, json_object *ext, json_object *routes, sg_error *err) {
+static sg_err read_external(sg_policy *p, json_object *ext, sg_error *err) {
         static const char *const keys[] = {"action", "route", NULL};
         sg_err e = expect(ext, json_type_object, "an object", err, "external");
         if (e || (e = check_keys(ext, keys, err, "external")))
@@ -228,19 +199,19 @@ static sg_err read_external(sg_policy *p, json_object *ext, json_object *routes,
         sg_action action = SG_ACTION_PROMPT;
         const char *route = NULL, *s;
         json_object *v;
-        if ((v = member(ext, "action"))) {
+        if ((v = sg_json_member(ext, "action"))) {
                 if ((e = get_string(v, &s, err, "external.action")))
                         return e;
                 if (!sg_action_from_name(s, &action))
                         return invalid(err, "external.action",
                                        "unknown action \"%s\" (expected prompt, route, encrypt, block or allow)", s);
         }
-        if ((v = member(ext, "route"))) {
+        if ((v = sg_json_member(ext, "route"))) {
                 if ((e = get_string(v, &route, err, "external.route")))
                         return e;
                 if (action != SG_ACTION_ROUTE)
                         return invalid(err, "external.route", "only allowed when the action is \"route\"");
-                if ((e = check_route_ref(routes, route, err, "external.route")))
+                if ((e = route_ref(p, route, err, "external.route")))
                         return e;
         } else if (action == SG_ACTION_ROUTE) {
                 return invalid(err, "external.route", "required when the action is \"route\"");
@@ -250,14 +221,55 @@ static sg_err read_external(sg_policy *p, json_object *ext, json_object *routes,
         return SG_OK;
 }
 
-static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes, sg_error *err) {
+/* The scalar settings of `section` (policy.h's sg_settings table), each
+ * read, checked against its range and handed to its builder call. A JSON
+ * null is the same as leaving the key out. */
+static sg_err read_settings(sg_policy *p, json_object *sec, const char *section, sg_error *err) {
+        size_t n;
+        const sg_setting *st = sg_settings(&n);
+        for (size_t i = 0; i < n; i++) {
+                json_object *v;
+                if (strcmp(st[i].section, section) != 0 || !(v = sg_json_member(sec, st[i].name)))
+                        continue;
+                sg_err e, be;
+                switch (st[i].kind) {
+                case SG_SETTING_BOOL: {
+                        bool b;
+                        if ((e = get_bool(v, &b, err, st[i].path)))
+                                return e;
+                        st[i].set_bool(p, b);
+                        be = SG_OK;
+                        break;
+                }
+                case SG_SETTING_UINT: {
+                        int64_t num = 0; /* set by get_int; quiets -O3 -Wmaybe-uninitialized */
+                        if ((e = get_int(v, st[i].min, st[i].max, &num, err, st[i].path)))
+                                return e;
+                        be = st[i].set_uint(p, (unsigned) num, err);
+                        break;
+                }
+                default: {
+                        const char *str;
+                        if ((e = get_string(v, &str, err, st[i].path)))
+                                return e;
+                        be = st[i].set_string(p, str, err);
+                        break;
+                }
+                }
+                if (be)
+                        return builder_fail(be, err, st[i].path);
+        }
+        return SG_OK;
+}
+
+static sg_err read_prompt(sg_policy *p, json_object *prompt, sg_error *err) {
         static const char *const keys[] = {"choices",         "require_justification", "fallback",
                                            "timeout_seconds", "justification_header",  NULL};
         sg_err e = expect(prompt, json_type_object, "an object", err, "prompt");
         if (e || (e = check_keys(prompt, keys, err, "prompt")))
                 return e;
         json_object *v;
-        if ((v = member(prompt, "choices"))) {
+        if ((v = sg_json_member(prompt, "choices"))) {
                 if ((e = expect(v, json_type_array, "an array of strings", err, "prompt.choices")))
                         return e;
                 size_t n = json_object_array_length(v);
@@ -265,14 +277,14 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                 if (n == 0)
                         return invalid(err, "prompt.choices", "must list at least one choice");
                 for (size_t i = 0; i < n; i++) {
-                        char ip[PATH_MAX_LEN];
+                        char ip[SG_KEYPATH_POLICY_MAX];
                         const char *s, *route = NULL;
                         sg_choice_kind kind;
-                        path_idx(ip, "prompt.choices", i);
+                        sg_keypath_idx(ip, sizeof ip, "prompt.choices", i);
                         if ((e = get_string(json_object_array_get_idx(v, i), &s, err, ip)))
                                 return e;
                         if (sg_choice_id_parse(s, &kind, &route)) {
-                                if (kind == SG_CHOICE_ROUTE && (e = check_route_ref(routes, route, err, ip)))
+                                if (kind == SG_CHOICE_ROUTE && (e = route_ref(p, route, err, ip)))
                                         return e;
                         } else {
                                 return invalid(err, ip,
@@ -284,13 +296,13 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                                 return builder_fail(e, err, ip);
                 }
         }
-        if ((v = member(prompt, "fallback"))) {
+        if ((v = sg_json_member(prompt, "fallback"))) {
                 const char *s, *route = NULL;
                 sg_choice_kind kind;
                 if ((e = get_string(v, &s, err, "prompt.fallback")))
                         return e;
                 if (sg_choice_id_parse(s, &kind, &route)) {
-                        if (kind == SG_CHOICE_ROUTE && (e = check_route_ref(routes, route, err, "prompt.fallback")))
+                        if (kind == SG_CHOICE_ROUTE && (e = route_ref(p, route, err, "prompt.fallback")))
                                 return e;
                 } else {
                         return invalid(err, "prompt.fallback",
@@ -300,7 +312,7 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                 /* Checked here too so the message names the key; the engine
                  * checks the same at seal. */
                 bool listed = strcmp(s, "cancel") == 0;
-                json_object *ch = member(prompt, "choices");
+                json_object *ch = sg_json_member(prompt, "choices");
                 if (!ch)
                         listed = listed || strcmp(s, "encrypt") == 0 || strcmp(s, "send") == 0;
                 for (size_t i = 0; ch && i < json_object_array_length(ch); i++)
@@ -310,28 +322,7 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, json_object *routes
                 if ((e = sg_policy_set_prompt_fallback(p, kind, route, err)))
                         return builder_fail(e, err, "prompt.fallback");
         }
-        if ((v = member(prompt, "require_justification"))) {
-                bool b;
-                if ((e = get_bool(v, &b, err, "prompt.require_justification")))
-                        return e;
-                sg_policy_set_require_justification(p, b);
-        }
-        if ((v = member(prompt, "timeout_seconds"))) {
-                int64_t n = 0; /* set by get_int; the initialiser quiets -O3 -Wmaybe-uninitialized */
-                if ((e = get_int(v, SG_POLICY_PROMPT_TIMEOUT_MIN, SG_POLICY_PROMPT_TIMEOUT_MAX, &n, err,
-                                 "prompt.timeout_seconds")))
-                        return e;
-                if ((e = sg_policy_set_prompt_timeout(p, (unsigned) n, err)))
-                        return builder_fail(e, err, "prompt.timeout_seconds");
-        }
-        if ((v = member(prompt, "justification_header"))) {
-                const char *s;
-                if ((e = get_string(v, &s, err, "prompt.justification_header")))
-                        return e;
-                if ((e = sg_policy_set_justification_header(p, s, err)))
-                        return builder_fail(e, err, "prompt.justification_header");
-        }
-        return SG_OK;
+        return read_settings(p, prompt, "prompt", err);
 }
 
 static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
@@ -339,38 +330,16 @@ static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
         sg_err e = expect(audit, json_type_object, "an object", err, "audit");
         if (e || (e = check_keys(audit, keys, err, "audit")))
                 return e;
-        json_object *v;
-        bool b;
-        if ((v = member(audit, "enabled"))) {
-                if ((e = get_bool(v, &b, err, "audit.enabled")))
-                        return e;
-                sg_policy_set_audit_enabled(p, b);
-        }
-        if ((v = member(audit, "directory"))) {
-                const char *s;
-                if ((e = get_string(v, &s, err, "audit.directory")))
-                        return e;
-                if ((e = sg_policy_set_audit_directory(p, s, err)))
-                        return builder_fail(e, err, "audit.directory");
-        }
-        if ((v = member(audit, "retention_days"))) {
-                int64_t n = 0;
-                if ((e = get_int(v, 0, SG_POLICY_AUDIT_RETENTION_MAX, &n, err, "audit.retention_days")))
-                        return e;
-                if ((e = sg_policy_set_audit_retention_days(p, (unsigned) n, err)))
-                        return builder_fail(e, err, "audit.retention_days");
-        }
-        if ((v = member(audit, "required"))) {
-                if ((e = get_bool(v, &b, err, "audit.required")))
-                        return e;
-                sg_policy_set_audit_required(p, b);
-        }
-        if ((v = member(audit, "journal"))) {
+        /* audit.journal is Linux's (the system journal): read here, not in
+         * the settings table the Windows registry and ADMX share. */
+        json_object *v = sg_json_member(audit, "journal");
+        if (v) {
+                bool b;
                 if ((e = get_bool(v, &b, err, "audit.journal")))
                         return e;
                 sg_policy_set_audit_journal(p, b);
         }
-        return SG_OK;
+        return read_settings(p, audit, "audit", err);
 }
 
 static sg_err read_keys(sg_policy *p, json_object *keys_obj, sg_error *err) {
@@ -378,64 +347,32 @@ static sg_err read_keys(sg_policy *p, json_object *keys_obj, sg_error *err) {
         sg_err e = expect(keys_obj, json_type_object, "an object", err, "keys");
         if (e || (e = check_keys(keys_obj, keys, err, "keys")))
                 return e;
-        json_object *v;
-        if ((v = member(keys_obj, "network_lookups"))) {
-                bool b;
-                if ((e = get_bool(v, &b, err, "keys.network_lookups")))
-                        return e;
-                sg_policy_set_keys_network_lookups(p, b);
-        }
-        if ((v = member(keys_obj, "timeout_seconds"))) {
-                int64_t n = 0;
-                if ((e = get_int(v, SG_POLICY_KEYS_TIMEOUT_MIN, SG_POLICY_KEYS_TIMEOUT_MAX, &n, err,
-                                 "keys.timeout_seconds")))
-                        return e;
-                if ((e = sg_policy_set_keys_timeout(p, (unsigned) n, err)))
-                        return builder_fail(e, err, "keys.timeout_seconds");
-        }
-        static const struct {
-                const char *key, *path;
-                sg_err (*set)(sg_policy *, const char *, sg_error *);
-        } paths[] = {
-                {"certificate_store", "keys.certificate_store", sg_policy_set_keys_certificate_store},
-                {"nss_db", "keys.nss_db", sg_policy_set_keys_nss_db},
-        };
-        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-                /* member() gives NULL for a JSON null too: null means none */
-                if (!(v = member(keys_obj, paths[i].key)))
-                        continue;
-                const char *s;
-                if ((e = get_string(v, &s, err, paths[i].path)))
-                        return e;
-                if ((e = paths[i].set(p, s, err)))
-                        return builder_fail(e, err, paths[i].path);
-        }
-        return SG_OK;
+        return read_settings(p, keys_obj, "keys", err);
 }
 
-static sg_err read_encrypt(sg_policy *p, json_object *enc, json_object *routes, sg_error *err) {
+static sg_err read_encrypt(sg_policy *p, json_object *enc, sg_error *err) {
         static const char *const keys[] = {"methods", "fallback", NULL};
         sg_err e = expect(enc, json_type_object, "an object", err, "encrypt");
         if (e || (e = check_keys(enc, keys, err, "encrypt")))
                 return e;
         json_object *v;
-        if ((v = member(enc, "methods"))) {
+        if ((v = sg_json_member(enc, "methods"))) {
                 /* As with prompt.choices: empty would silently mean the default. */
                 if (json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0)
                         return invalid(err, "encrypt.methods", "must list at least one method");
                 if ((e = string_list(p, v, sg_policy_add_encrypt_method, err, "encrypt.methods")))
                         return e;
         }
-        if ((v = member(enc, "fallback"))) {
+        if ((v = sg_json_member(enc, "fallback"))) {
                 if ((e = expect(v, json_type_array, "an array of strings", err, "encrypt.fallback")))
                         return e;
                 size_t n = json_object_array_length(v);
                 for (size_t i = 0; i < n; i++) {
-                        char ip[PATH_MAX_LEN];
+                        char ip[SG_KEYPATH_POLICY_MAX];
                         const char *s;
-                        path_idx(ip, "encrypt.fallback", i);
+                        sg_keypath_idx(ip, sizeof ip, "encrypt.fallback", i);
                         if ((e = get_string(json_object_array_get_idx(v, i), &s, err, ip)) ||
-                            (e = check_route_ref(routes, s, err, ip)))
+                            (e = route_ref(p, s, err, ip)))
                                 return e;
                         if ((e = sg_policy_add_encrypt_fallback(p, s, err)))
                                 return builder_fail(e, err, ip);
@@ -453,8 +390,8 @@ static sg_err check_trigger_keys(json_object *trig, sg_trigger_type type, const 
                 const sg_trigger_key *k = sg_trigger_key_find(key);
                 if (sg_trigger_key_takes(k, type))
                         continue;
-                char kp[PATH_MAX_LEN];
-                path_key(kp, path, key);
+                char kp[SG_KEYPATH_POLICY_MAX];
+                sg_keypath_key(kp, sizeof kp, path, key, SG_KEYPATH_ALL);
                 if (k)
                         return invalid(err, kp, "not allowed in a trigger of type \"%s\"", tname);
                 return invalid(err, kp, "unknown key");
@@ -476,8 +413,8 @@ static sg_err trigger_list(json_object *arr, const sg_trigger_key *k, const char
         if (!v)
                 return sg_error_set(err, SG_ERR_NOMEM, "%s: out of memory", path);
         for (size_t i = 0; i < n; i++) {
-                char ip[PATH_MAX_LEN];
-                path_idx(ip, path, i);
+                char ip[SG_KEYPATH_POLICY_MAX];
+                sg_keypath_idx(ip, sizeof ip, path, i);
                 if ((e = get_string(json_object_array_get_idx(arr, i), &v[i], err, ip))) {
                         free(v);
                         return e;
@@ -514,9 +451,9 @@ static sg_err trigger_value(json_object *v, const sg_trigger_key *k, sg_trigger_
 static sg_err trigger_fail(sg_err e, sg_error *err, const char *path, const sg_trigger_key *lk) {
         size_t idx;
         if (lk && sg_trigger_error_list_entry(err, &idx)) {
-                char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN];
-                path_key(kp, path, lk->name);
-                path_idx(ip, kp, idx);
+                char kp[SG_KEYPATH_POLICY_MAX], ip[SG_KEYPATH_POLICY_MAX];
+                sg_keypath_key(kp, sizeof kp, path, lk->name, SG_KEYPATH_ALL);
+                sg_keypath_idx(ip, sizeof ip, kp, idx);
                 return builder_fail(e, err, ip);
         }
         return builder_fail(e, err, path);
@@ -524,7 +461,7 @@ static sg_err trigger_fail(sg_err e, sg_error *err, const char *path, const sg_t
 
 /* The keys in sg_trigger_keys' order: "type" first, since it says which of
  * the others the trigger may have. */
-static sg_err read_trigger(sg_policy *p, json_object *trig, json_object *routes, sg_error *err, const char *path) {
+static sg_err read_trigger(sg_policy *p, json_object *trig, sg_error *err, const char *path) {
         sg_err e = expect(trig, json_type_object, "an object", err, path);
         if (e)
                 return e;
@@ -536,10 +473,10 @@ static sg_err read_trigger(sg_policy *p, json_object *trig, json_object *routes,
                 const sg_trigger_key *k = &keys[i];
                 if (k->slot != SG_TRIGGER_SLOT_TYPE && !sg_trigger_key_takes(k, spec.type))
                         continue;
-                char kp[PATH_MAX_LEN];
+                char kp[SG_KEYPATH_POLICY_MAX];
                 sg_trigger_value tv = {0};
-                json_object *v = member(trig, k->name);
-                path_key(kp, path, k->name);
+                json_object *v = sg_json_member(trig, k->name);
+                sg_keypath_key(kp, sizeof kp, path, k->name, SG_KEYPATH_ALL);
                 if (!v) {
                         if ((e = sg_trigger_spec_missing(&spec, k, err)))
                                 e = builder_fail(e, err, kp);
@@ -555,10 +492,10 @@ static sg_err read_trigger(sg_policy *p, json_object *trig, json_object *routes,
                 if (k->slot == SG_TRIGGER_SLOT_TYPE)
                         e = check_trigger_keys(trig, spec.type, tv.s, err, path);
                 else if (k->slot == SG_TRIGGER_SLOT_ROUTE)
-                        e = check_route_ref(routes, spec.route, err, kp);
+                        e = route_ref(p, spec.route, err, kp);
                 else if (k->slot == SG_TRIGGER_SLOT_LIST && (e = sg_trigger_spec_check_patterns(&spec, &bad, err))) {
-                        char ip[PATH_MAX_LEN];
-                        path_idx(ip, kp, bad);
+                        char ip[SG_KEYPATH_POLICY_MAX];
+                        sg_keypath_idx(ip, sizeof ip, kp, bad);
                         e = builder_fail(e, err, ip);
                 }
         }
@@ -571,14 +508,15 @@ static sg_err read_trigger(sg_policy *p, json_object *trig, json_object *routes,
 /* The id a trigger read without error has: its own, or the builder's
  * default "<type>-<index>" (policy.h). */
 static void trigger_id(json_object *t, size_t i, char out[SG_POLICY_NAME_MAX + 1]) {
-        json_object *id = member(t, "id");
+        json_object *id = sg_json_member(t, "id");
         int r = id ? snprintf(out, SG_POLICY_NAME_MAX + 1, "%s", json_object_get_string(id))
-                   : snprintf(out, SG_POLICY_NAME_MAX + 1, "%s-%zu", json_object_get_string(member(t, "type")), i);
+                   : snprintf(out, SG_POLICY_NAME_MAX + 1, "%s-%zu", json_object_get_string(sg_json_member(t, "type")),
+                              i);
         if (r < 0)
                 out[0] = '\0';
 }
 
-static sg_err read_triggers(sg_policy *p, json_object *arr, json_object *routes, sg_error *err) {
+static sg_err read_triggers(sg_policy *p, json_object *arr, sg_error *err) {
         sg_err e = expect(arr, json_type_array, "an array of objects", err, "triggers");
         if (e)
                 return e;
@@ -586,20 +524,20 @@ static sg_err read_triggers(sg_policy *p, json_object *arr, json_object *routes,
         if (n > SG_POLICY_TRIGGERS_MAX)
                 return invalid(err, "triggers", "more than %d triggers", SG_POLICY_TRIGGERS_MAX);
         for (size_t i = 0; i < n; i++) {
-                char ip[PATH_MAX_LEN];
+                char ip[SG_KEYPATH_POLICY_MAX];
                 json_object *t = json_object_array_get_idx(arr, i);
-                path_idx(ip, "triggers", i);
-                if ((e = read_trigger(p, t, routes, err, ip)))
+                sg_keypath_idx(ip, sizeof ip, "triggers", i);
+                if ((e = read_trigger(p, t, err, ip)))
                         return e;
                 /* sg_policy_seal finds duplicates too, but without a key path. */
                 char id[SG_POLICY_NAME_MAX + 1];
                 trigger_id(t, i, id);
-                for (size_t k = 0; member(t, "id") && k < i; k++) {
+                for (size_t k = 0; sg_json_member(t, "id") && k < i; k++) {
                         char other[SG_POLICY_NAME_MAX + 1];
                         trigger_id(json_object_array_get_idx(arr, k), k, other);
                         if (strcmp(id, other) == 0) {
-                                char kp[PATH_MAX_LEN];
-                                path_key(kp, ip, "id");
+                                char kp[SG_KEYPATH_POLICY_MAX];
+                                sg_keypath_key(kp, sizeof kp, ip, "id", SG_KEYPATH_ALL);
                                 return invalid(err, kp, "\"%s\" is already the id of triggers[%zu]", id, k);
                         }
                 }
@@ -614,7 +552,7 @@ static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
         sg_err e = check_keys(root, keys, err, "");
         if (e)
                 return e;
-        json_object *v = member(root, "version");
+        json_object *v = sg_json_member(root, "version");
         int64_t version;
         if (!v)
                 return invalid(err, "version", "required");
@@ -623,28 +561,28 @@ static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
         if ((version = json_object_get_int64(v)) != 1)
                 return invalid(err, "version", "unsupported version %" PRId64 " (this sealgate reads version 1)",
                                version);
-        json_object *routes = member(root, "routes");
+        json_object *routes = sg_json_member(root, "routes");
         if (routes && (e = read_routes(p, routes, err)))
                 return e;
-        if ((v = member(root, "internal")) &&
+        if ((v = sg_json_member(root, "internal")) &&
             (e = read_domain_section(p, v, sg_policy_add_internal_domain, sg_policy_add_internal_address, err,
                                      "internal")))
                 return e;
-        if ((v = member(root, "exceptions")) &&
+        if ((v = sg_json_member(root, "exceptions")) &&
             (e = read_domain_section(p, v, sg_policy_add_exception_domain, sg_policy_add_exception_address, err,
                                      "exceptions")))
                 return e;
-        if ((v = member(root, "external")) && (e = read_external(p, v, routes, err)))
+        if ((v = sg_json_member(root, "external")) && (e = read_external(p, v, err)))
                 return e;
-        if ((v = member(root, "prompt")) && (e = read_prompt(p, v, routes, err)))
+        if ((v = sg_json_member(root, "prompt")) && (e = read_prompt(p, v, err)))
                 return e;
-        if ((v = member(root, "encrypt")) && (e = read_encrypt(p, v, routes, err)))
+        if ((v = sg_json_member(root, "encrypt")) && (e = read_encrypt(p, v, err)))
                 return e;
-        if ((v = member(root, "triggers")) && (e = read_triggers(p, v, routes, err)))
+        if ((v = sg_json_member(root, "triggers")) && (e = read_triggers(p, v, err)))
                 return e;
-        if ((v = member(root, "audit")) && (e = read_audit(p, v, err)))
+        if ((v = sg_json_member(root, "audit")) && (e = read_audit(p, v, err)))
                 return e;
-        if ((v = member(root, "keys")) && (e = read_keys(p, v, err)))
+        if ((v = sg_json_member(root, "keys")) && (e = read_keys(p, v, err)))
                 return e;
         return SG_OK;
 }

@@ -5,9 +5,23 @@ Run from anywhere: python3 packaging/admx/make-admx.py. The registry layout is
 win32-mapi/policy-reg.c's (docs/admin/outlook.md); tests/win32/check-admx.py
 checks that the reader and the ADMX name the same values."""
 import pathlib
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 HERE = pathlib.Path(__file__).resolve().parent
+POLICY_H = HERE.parent.parent / "core/engine/sealgate/policy.h"
+
+
+def policy_limits():
+    """The SG_POLICY_* (and SG_MSG_*) numbers of core/engine/sealgate/policy.h, the
+    one place the settings' ranges and defaults are written (its sg_settings and
+    trigger-key tables use them); SG_POLICY_X is LIM["X"], SG_MSG_X is LIM["MSG_X"]."""
+    text = POLICY_H.read_text(encoding="utf-8")
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^#define SG_(?:POLICY_)?(\w+)\s+(\d+)\b", text, re.M)}
+
+
+LIM = policy_limits()
 ROOT = r"Software\Policies\sealgate"
 ROUTE_SLOTS = 8     # the reader takes up to 64 routes; more through the registry directly
 TRIGGER_SLOTS = 16  # the reader takes up to 256 triggers
@@ -89,13 +103,15 @@ def policies():
          "確認画面を表示すべきときに表示できなかった場合の選択です。確認画面の選択肢のいずれかを指定します。"
          "既定は cancel です。ポリシーのキー: prompt.fallback。"))
     add("PromptTimeout", "sealgate", ROOT + "\\Prompt",
-        [("TimeoutSeconds", "dec", "TimeoutSeconds", dict(min=10, max=3600))],
+        [("TimeoutSeconds", "dec", "TimeoutSeconds",
+          dict(min=LIM["PROMPT_TIMEOUT_MIN"], max=LIM["PROMPT_TIMEOUT_MAX"]))],
         ("Prompt timeout",
-         "Seconds an unanswered prompt stays open before it is cancelled (10 to 3600). Default: 300. "
-         "Policy key: prompt.timeout_seconds."),
+         "Seconds an unanswered prompt stays open before it is cancelled "
+         f"({LIM['PROMPT_TIMEOUT_MIN']} to {LIM['PROMPT_TIMEOUT_MAX']}). "
+         f"Default: {LIM['PROMPT_TIMEOUT_DEFAULT']}. Policy key: prompt.timeout_seconds."),
         ("確認画面のタイムアウト",
-         "応答のない確認画面を取り消すまでの秒数です（10～3600）。既定は 300 です。"
-         "ポリシーのキー: prompt.timeout_seconds。"))
+         f"応答のない確認画面を取り消すまでの秒数です（{LIM['PROMPT_TIMEOUT_MIN']}～{LIM['PROMPT_TIMEOUT_MAX']}）。"
+         f"既定は {LIM['PROMPT_TIMEOUT_DEFAULT']} です。ポリシーのキー: prompt.timeout_seconds。"))
     add("PromptJustificationHeader", "sealgate", ROOT + "\\Prompt",
         [("JustificationHeader", "text", "JustificationHeader", {})],
         ("Header for the justification",
@@ -120,15 +136,19 @@ def policies():
          "ポリシーのキー: encrypt.fallback。"))
     add("Audit", "sealgate", ROOT + "\\Audit",
         [("Enabled", "bool", "Enabled", {}), ("Directory", "etext", "Directory", {}),
-         ("RetentionDays", "dec", "RetentionDays", dict(min=0, max=3650)), ("Required", "bool", "Required", {})],
+         ("RetentionDays", "dec", "RetentionDays", dict(min=0, max=LIM["AUDIT_RETENTION_MAX"])),
+         ("Required", "bool", "Required", {})],
         ("Audit log",
          "The local audit log of every send decision. Enabled: default on. Directory: default "
-         "%LOCALAPPDATA%\\sealgate\\audit (environment variables are expanded). Retention in days: 0 to 3650, "
-         "0 keeps files for ever, default 90. Required: when on and a record cannot be written, the message "
+         "%LOCALAPPDATA%\\sealgate\\audit (environment variables are expanded). Retention in days: "
+         f"0 to {LIM['AUDIT_RETENTION_MAX']}, "
+         f"0 keeps files for ever, default {LIM['AUDIT_RETENTION_DEFAULT']}. Required: when on and a record "
+         "cannot be written, the message "
          "is not sent. Policy keys: audit.enabled, audit.directory, audit.retention_days, audit.required."),
         ("監査ログ",
          "送信の判断をすべて記録するローカルの監査ログです。有効: 既定はオン。保存先: 既定は "
-         "%LOCALAPPDATA%\\sealgate\\audit（環境変数は展開されます）。保存日数: 0～3650、0 は無期限、既定は 90。"
+         "%LOCALAPPDATA%\\sealgate\\audit（環境変数は展開されます）。"
+         f"保存日数: 0～{LIM['AUDIT_RETENTION_MAX']}、0 は無期限、既定は {LIM['AUDIT_RETENTION_DEFAULT']}。"
          "必須: オンの場合、記録を書き込めないとメールは送信されません。"
          "ポリシーのキー: audit.enabled、audit.directory、audit.retention_days、audit.required。"))
     for n in range(ROUTE_SLOTS):
@@ -158,7 +178,7 @@ def policies():
              (f"Trigger{n}_Types", "multi", "Types", {}),
              (f"Trigger{n}_Bytes", "dec", "Bytes", dict(min=0, max=4294967295)),
              (f"Trigger{n}_Keywords", "multi", "Keywords", {}),
-             (f"Trigger{n}_Min", "dec", "Min", dict(min=0, max=10000)),
+             (f"Trigger{n}_Min", "dec", "Min", dict(min=0, max=LIM["MSG_RECIPIENTS_MAX"])),
              (f"Trigger{n}_Patterns", "multi", "Patterns", {}),
              (f"Trigger{n}_Caseless", "bool", "Caseless", {}),
              (f"Trigger{n}_Name", "text", "Name", {}),

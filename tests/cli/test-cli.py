@@ -210,12 +210,70 @@ for needle, desc in [
 ]:
     ok(needle in out, f"human output: {desc}", out)
 
+# ---- terminal output: control characters in a file name or a header cannot forge a line
+evil_name = "x\x1b[2K\rsealgate: action: allow.eml"
+evil = TMP / evil_name
+# display names: ESC[1A ESC[2K CR "  action: allow", and U+202E (right-to-left override) "flip"
+evil.write_bytes(b"From: alice@corp.example\r\n"
+                 b"To: =?UTF-8?B?G1sxQRtbMksNICBhY3Rpb246IGFsbG93?= <someone@example.net>, "
+                 b"=?UTF-8?B?4oCuZmxpcA==?= <rtl@example.net>\r\n"
+                 b"Subject: t\r\n\r\nbody\r\n")
+code, out, err = run("policy-check", "--policy", POLICY, str(evil))
+ok("\x1b" not in out and "\r" not in out, "human output holds no raw ESC or CR from a file name or a header",
+   repr(out))
+ok("\\x1B[2K\\x0D" in out, "the file name's control characters are shown escaped", repr(out))
+ok("action: allow\" <someone@example.net>" in out, "a display name with control characters stays inside its line",
+   repr(out))
+ok("\\u{202E}flip" in out and "\u202e" not in out, "a right-to-left override is shown escaped", repr(out))
+ok(sum(1 for line in out.splitlines() if line.lstrip().startswith("action:")) == 1,
+   "exactly one action line", repr(out))
+evil.unlink()
+
 # ---- limits, one past each, generated
 def write(name, data):
     p = TMP / name
     p.write_bytes(data.encode() if isinstance(data, str) else data)
     return p
 
+
+# ---- a boundary so long that GMime cannot find the parts: an error, not a message without content
+def long_boundary(n):
+    b = "B" * n
+    return (f"From: a@corp.example\r\nTo: x@example.net\r\nSubject: t\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/mixed; boundary=\"{b}\"\r\n\r\n--{b}\r\nContent-Type: text/plain\r\n\r\n"
+            f"card 4111 1111 1111 1111\r\n--{b}--\r\n")
+
+
+for n in (70, 3000):
+    code, out, err = run("policy-check", "--policy", POLICY, str(write(f"boundary-{n}.eml", long_boundary(n))))
+    ok(code == 0 and "action: block" in out, f"a {n}-byte boundary: the body is read (card number blocks)", out + err)
+code, out, err = run("policy-check", "--policy", POLICY, str(write("boundary-5000.eml", long_boundary(5000))))
+ok(code != 0 and "mime_invalid" in err and "boundary is 5000 bytes" in err and not out.strip(),
+   "a 5000-byte boundary GMime cannot follow: mime_invalid, no decision", out + err)
+
+# ---- where GMime and sealgate's own parser would read different recipients: an error naming the header
+def to_header(value, extra=b""):
+    return b"From: a@corp.example\r\nTo: " + value + b"\r\n" + extra + b"Subject: t\r\n\r\nbody\r\n"
+
+
+for value, desc in [
+        (b"(x@example.net b@corp.example", "an unterminated comment holding the recipients"),
+        (b"=?x@example.net b@corp.example", "a broken encoded word before a second address"),
+        (b"b@corp.example\0, y@example.net", "a NUL byte in the To line"),
+]:
+    code, out, err = run("policy-check", "--policy", POLICY, str(write("disagree.eml", to_header(value))))
+    ok(code != 0 and not out.strip() and ("address_syntax" in err or "mime_invalid" in err) and "To" in err,
+       f"{desc}: an error naming the header, no decision", out + err)
+code, out, err = run("policy-check", "--policy", POLICY,
+                     str(write("cc-nul.eml", to_header(b"b@corp.example", b"Cc: y@example.net\0\r\n"))))
+ok(code != 0 and "mime_invalid" in err and "NUL" in err, "a NUL byte in the Cc line: mime_invalid", out + err)
+for value, desc in [(b"(just a comment)", "a To of only a comment"), (b"undisclosed-recipients:;", "an empty group"),
+                    (b"=?ISO-2022-JP?B?GyRCNEE7ehsoQg==?= <k@corp.example>", "an encoded display name")]:
+    code, out, err = run("policy-check", "--policy", POLICY, str(write("agree.eml", to_header(value))))
+    ok(code == 0 and "action:" in out, f"{desc} is read as before", out + err)
+code, out, err = run("policy-check", "--policy", POLICY,
+                     str(write("body-nul.eml", b"From: a@corp.example\r\nTo: b@corp.example\r\n\r\nb\0dy\r\n")))
+ok(code == 0 and "action: allow" in out, "a NUL byte in the body is data, not an error", out + err)
 
 def nested(depth):
     """A message whose innermost text part is at MIME depth `depth`."""

@@ -1,7 +1,10 @@
-/* Unit tests of the policy engine (policy-schema.c, policy.c, policy-eval.c), as tables: evaluation rows (policy setup, message,
+/* Unit tests of the policy engine (policy-schema.c, policy.c,
+ * policy-eval.c), as tables: evaluation rows (policy setup, message,
  * expected action, recipients, reasons, choices, route/encryption details),
- * evaluation error rows, builder error rows; then the limits one past, and
- * 10,000 recipients against 10,000 domains checked for correctness. */
+ * evaluation error rows, builder error rows; then the limits one past, the
+ * settings table, and 10,000 recipients against 10,000 domains checked for
+ * correctness. */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1754,6 +1757,39 @@ static void read_back(void) {
         sg_policy_free(p);
 }
 
+/* The settings table (policy-schema.c): one row per key, each with the
+ * builder call of its kind; a UINT row's builder takes its min and max and
+ * refuses one past either, and its default lies between them. */
+static void settings_table(void) {
+        size_t n;
+        const sg_setting *st = sg_settings(&n);
+        SG_CHECK(n == 11, "11 settings (prompt 3, audit 4, keys 4): %zu", n);
+        for (size_t i = 0; i < n; i++) {
+                const sg_setting *s = &st[i];
+                char path[128];
+                snprintf(path, sizeof path, "%s.%s", s->section, s->name);
+                SG_CHECK(strcmp(path, s->path) == 0, "%s: path matches section and name", s->path);
+                bool setter = s->kind == SG_SETTING_BOOL   ? s->set_bool && !s->set_uint && !s->set_string
+                              : s->kind == SG_SETTING_UINT ? !s->set_bool && s->set_uint && !s->set_string
+                                                           : !s->set_bool && !s->set_uint && s->set_string;
+                SG_CHECK(setter, "%s: exactly the builder call of its kind", s->path);
+                if (s->kind != SG_SETTING_UINT)
+                        continue;
+                sg_policy *p = sg_policy_new();
+                sg_error e = {0};
+                SG_CHECK(s->min <= s->def && s->def <= s->max, "%s: default %" PRId64 " within %" PRId64 "..%" PRId64,
+                         s->path, s->def, s->min, s->max);
+                SG_CHECK(s->set_uint(p, (unsigned) s->min, &e) == SG_OK &&
+                                 s->set_uint(p, (unsigned) s->max, &e) == SG_OK,
+                         "%s: the builder takes min and max", s->path);
+                SG_CHECK(s->set_uint(p, (unsigned) s->max + 1, &e) == SG_ERR_POLICY_INVALID,
+                         "%s: the builder refuses max + 1", s->path);
+                SG_CHECK(s->min == 0 || s->set_uint(p, (unsigned) s->min - 1, &e) == SG_ERR_POLICY_INVALID,
+                         "%s: the builder refuses min - 1", s->path);
+                sg_policy_free(p);
+        }
+}
+
 int main(void) {
 #ifdef _WIN32
         windows_no_patterns();
@@ -1767,6 +1803,7 @@ int main(void) {
         misc();
         prompt_fallback();
         read_back();
+        settings_table();
         SG_CHECK(setup_failures == 0, "every setup builder call succeeded");
         return sg_test_done();
 }

@@ -104,6 +104,13 @@ sg_err sg_host_read_id(json_object *req, json_object **ret_id, sg_error *err) {
         if (!json_object_object_get_ex(req, "id", &id) || !id)
                 return sg_error_set(err, SG_ERR_REQUEST, "id: required, a string or an integer");
         if (json_object_is_type(id, json_type_int)) {
+                /* The extension's ids are JavaScript numbers: beyond 2^53 - 1
+                 * it could not match the answer (and json-c would clamp an id
+                 * past 2^63 to another number), so such ids are refused. */
+                int64_t v = json_object_get_int64(id);
+                if (v > SG_HOST_ID_INT_MAX || v < -SG_HOST_ID_INT_MAX)
+                        return sg_error_set(err, SG_ERR_REQUEST,
+                                            "id: an integer id must be within -(2^53 - 1) and 2^53 - 1");
                 *ret_id = id;
                 return SG_OK;
         }

@@ -253,6 +253,14 @@ sg_err sg_policy_set_route_subject_tag(sg_policy *p, const char *route, const ch
 
 sg_err sg_policy_add_trigger(sg_policy *p, const sg_trigger_spec *spec, sg_error *err);
 
+/* A route named by another key (external.route, a "route:NAME" choice or
+ * fallback, encrypt.fallback, a trigger's route) must be one already added
+ * with sg_policy_add_route: the readers read "routes" first and call this
+ * where the name is, so the message can carry that key's path (seal checks
+ * the same later, without one). SG_ERR_POLICY_INVALID "unknown route ..."
+ * otherwise. */
+sg_err sg_policy_check_route_ref(const sg_policy *p, const char *name, sg_error *err);
+
 /* Check cross-references (every route named by a trigger, the external
  * action, a choice or a fallback exists and sets at least one header; trigger
  * ids unique), sort the lookup tables. Must be called once before
@@ -353,6 +361,32 @@ const char *sg_trigger_type_name(sg_trigger_type t); /* "attachments", ... */
 bool sg_trigger_type_from_name(const char *name, sg_trigger_type *ret);
 const char *sg_choice_kind_name(sg_choice_kind k); /* "encrypt", "route", "send", "cancel" */
 bool sg_choice_kind_from_name(const char *name, sg_choice_kind *ret);
+
+/* ---- The settings of a policy, described once: the scalar keys of
+ * "prompt", "audit" and "keys" with their kind, range and builder call. The
+ * readers (core/json/policy-json.c, win32-mapi/policy-reg.c) read them from
+ * this table, and packaging/admx/make-admx.py takes the ranges from the
+ * SG_POLICY_*_MIN/MAX/DEFAULT limits above, so no range is written twice. */
+typedef enum sg_setting_kind {
+        SG_SETTING_BOOL = 0,
+        SG_SETTING_UINT,   /* between min and max */
+        SG_SETTING_STRING, /* text */
+        SG_SETTING_PATH    /* a file or directory (the registry also takes REG_EXPAND_SZ) */
+} sg_setting_kind;
+
+typedef struct sg_setting {
+        const char *section; /* JSON object ("prompt"); the registry subkey is its CamelCase ("Prompt") */
+        const char *name;    /* JSON key ("timeout_seconds"); the registry value is its CamelCase */
+        const char *path;    /* "prompt.timeout_seconds", for messages */
+        sg_setting_kind kind;
+        int64_t min, max, def;                                            /* UINT */
+        void (*set_bool)(sg_policy *p, bool b);                           /* BOOL */
+        sg_err (*set_uint)(sg_policy *p, unsigned n, sg_error *err);      /* UINT */
+        sg_err (*set_string)(sg_policy *p, const char *s, sg_error *err); /* STRING, PATH */
+} sg_setting;
+
+/* The static table, in reading order; *ret_n is its length. */
+const sg_setting *sg_settings(size_t *ret_n);
 
 /* ---- The keys of a trigger, described once for the policy readers
  * (core/json/policy-json.c, win32-mapi/policy-reg.c): which keys each trigger type

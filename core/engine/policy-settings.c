@@ -1,0 +1,172 @@
+/* sealgate: the settings a policy carries besides its rules: the prompt's
+ * justification and timeout, audit.* and keys.* (the plain-data structs the
+ * audit log and keys lookup read), each setter checking its value. Pure
+ * module: libc only. The readers find them through sg_settings()
+ * (policy-schema.c). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealgate/error.h"
+#include "sealgate/policy.h"
+#include "sealgate/util.h"
+
+#include "policy-private.h"
+
+void sg_policy_set_require_justification(sg_policy *p, bool required) {
+        if (p && !p->sealed)
+                p->require_justification = required;
+}
+
+sg_err sg_policy_set_prompt_timeout(sg_policy *p, unsigned seconds, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        if (seconds < SG_POLICY_PROMPT_TIMEOUT_MIN || seconds > SG_POLICY_PROMPT_TIMEOUT_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must be between %d and %d seconds",
+                                    SG_POLICY_PROMPT_TIMEOUT_MIN, SG_POLICY_PROMPT_TIMEOUT_MAX);
+        p->prompt_timeout = seconds;
+        return SG_OK;
+}
+
+sg_err sg_policy_set_justification_header(sg_policy *p, const char *name, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r || (r = check_header_name(name, err)))
+                return r;
+        /* Thunderbird's compose API sets X- headers only. */
+        if (!((name[0] == 'X' || name[0] == 'x') && name[1] == '-' && name[2]))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "header name \"%.80s\" must start with \"X-\" and name something after it", name);
+        char *copy = sg_strdup(name);
+        if (!copy)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        free(p->justification_header);
+        p->justification_header = copy;
+        return SG_OK;
+}
+
+void sg_policy_set_audit_enabled(sg_policy *p, bool enabled) {
+        if (p && !p->sealed)
+                p->audit.enabled = enabled;
+}
+
+void sg_policy_set_audit_required(sg_policy *p, bool required) {
+        if (p && !p->sealed)
+                p->audit.required = required;
+}
+
+void sg_policy_set_audit_journal(sg_policy *p, bool journal) {
+        if (p && !p->sealed)
+                p->audit.journal = journal;
+}
+
+/* Absolute on POSIX or Windows (drive or UNC), or relative to the home
+ * directory: a relative path would depend on the mail client's working
+ * directory. */
+static bool audit_dir_anchored(const char *d) {
+        bool alpha = (d[0] >= 'A' && d[0] <= 'Z') || (d[0] >= 'a' && d[0] <= 'z');
+        return d[0] == '/' || (d[0] == '~' && (d[1] == '/' || d[1] == '\\')) ||
+               (alpha && d[1] == ':' && (d[2] == '\\' || d[2] == '/')) || (d[0] == '\\' && d[1] == '\\');
+}
+
+sg_err sg_policy_set_audit_directory(sg_policy *p, const char *directory, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        if (!directory || !*directory)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must not be empty");
+        size_t n = bounded_len(directory, SG_POLICY_AUDIT_DIRECTORY_MAX);
+        if (n > SG_POLICY_AUDIT_DIRECTORY_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "longer than %d bytes", SG_POLICY_AUDIT_DIRECTORY_MAX);
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) directory[i] < 0x20 || directory[i] == 0x7F)
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "contains a control character");
+        if (!sg_utf8_valid(directory, n))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "not valid UTF-8");
+        if (!audit_dir_anchored(directory))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "\"%.80s\" is neither an absolute path nor starts with \"~/\"", directory);
+        char *copy = sg_strdup(directory);
+        if (!copy)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        free(p->audit_directory);
+        p->audit_directory = copy;
+        p->audit.directory = copy;
+        return SG_OK;
+}
+
+sg_err sg_policy_set_audit_retention_days(sg_policy *p, unsigned days, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        if (days > SG_POLICY_AUDIT_RETENTION_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must be between 0 and %d days",
+                                    SG_POLICY_AUDIT_RETENTION_MAX);
+        p->audit.retention_days = days;
+        return SG_OK;
+}
+
+const sg_audit_settings *sg_policy_audit(const sg_policy *p) {
+        return p ? &p->audit : NULL;
+}
+
+void sg_policy_set_keys_network_lookups(sg_policy *p, bool allowed) {
+        if (p && !p->sealed)
+                p->keys.network_lookups = allowed;
+}
+
+sg_err sg_policy_set_keys_timeout(sg_policy *p, unsigned seconds, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        if (seconds < SG_POLICY_KEYS_TIMEOUT_MIN || seconds > SG_POLICY_KEYS_TIMEOUT_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must be between %d and %d seconds",
+                                    SG_POLICY_KEYS_TIMEOUT_MIN, SG_POLICY_KEYS_TIMEOUT_MAX);
+        p->keys.timeout_seconds = seconds;
+        return SG_OK;
+}
+
+/* A path of the keys section: same rules as audit.directory (anchored, no
+ * control characters, UTF-8). NULL clears. */
+static sg_err set_keys_path(sg_policy *p, const char *path, char **slot, const char **field, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        char *copy = NULL;
+        if (path) {
+                if (!*path)
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "must not be empty (null for none)");
+                size_t n = bounded_len(path, SG_POLICY_KEYS_PATH_MAX);
+                if (n > SG_POLICY_KEYS_PATH_MAX)
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "longer than %d bytes",
+                                            SG_POLICY_KEYS_PATH_MAX);
+                for (size_t i = 0; i < n; i++)
+                        if ((unsigned char) path[i] < 0x20 || path[i] == 0x7F)
+                                return sg_error_set(err, SG_ERR_POLICY_INVALID, "contains a control character");
+                if (!sg_utf8_valid(path, n))
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "not valid UTF-8");
+                if (!audit_dir_anchored(path))
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                            "\"%.80s\" is neither an absolute path nor starts with \"~/\"", path);
+                if (!(copy = sg_strdup(path)))
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        free(*slot);
+        *slot = copy;
+        *field = copy;
+        return SG_OK;
+}
+
+sg_err sg_policy_set_keys_certificate_store(sg_policy *p, const char *path, sg_error *err) {
+        return set_keys_path(p, path, p ? &p->keys_store : NULL, p ? &p->keys.certificate_store : NULL, err);
+}
+
+sg_err sg_policy_set_keys_nss_db(sg_policy *p, const char *path, sg_error *err) {
+        return set_keys_path(p, path, p ? &p->keys_nss_db : NULL, p ? &p->keys.nss_db : NULL, err);
+}
+
+const sg_keys_settings *sg_policy_keys(const sg_policy *p) {
+        return p ? &p->keys : NULL;
+}

@@ -57,6 +57,11 @@ void sg_policy_set_audit_required(sg_policy *p, bool required) {
                 p->audit.required = required;
 }
 
+void sg_policy_set_audit_journal(sg_policy *p, bool journal) {
+        if (p && !p->sealed)
+                p->audit.journal = journal;
+}
+
 /* Absolute on POSIX or Windows (drive or UNC), or relative to the home
  * directory: a relative path would depend on the mail client's working
  * directory. */

@@ -326,10 +326,19 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, sg_error *err) {
 }
 
 static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
-        static const char *const keys[] = {"enabled", "directory", "retention_days", "required", NULL};
+        static const char *const keys[] = {"enabled", "directory", "retention_days", "required", "journal", NULL};
         sg_err e = expect(audit, json_type_object, "an object", err, "audit");
         if (e || (e = check_keys(audit, keys, err, "audit")))
                 return e;
+        /* audit.journal is Linux's (the system journal): read here, not in
+         * the settings table the Windows registry and ADMX share. */
+        json_object *v = sg_json_member(audit, "journal");
+        if (v) {
+                bool b;
+                if ((e = get_bool(v, &b, err, "audit.journal")))
+                        return e;
+                sg_policy_set_audit_journal(p, b);
+        }
         return read_settings(p, audit, "audit", err);
 }
 

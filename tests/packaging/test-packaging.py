@@ -179,6 +179,163 @@ def tb_policy_state(out_dir):
         shutil.rmtree(d, ignore_errors=True)
 
 
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
+JOURNALD = "/lib/systemd/systemd-journald"
+
+
+def journald_listening():
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.connect(JOURNAL_SOCKET)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def journal_check(out_dir):
+    """One send's audit record, read back from the system journal with
+    journalctl -o json and compared key by key with the local audit line.
+    The send is a policy.evaluate of an external message answered `route`
+    by the installed host (through a pipe, as Thunderbird talks to it),
+    under a policy with audit.journal on. systemd-journald is started for the
+    test when the machine runs none, and stopped again."""
+    started = None
+    if not journald_listening():
+        started = subprocess.Popen([JOURNALD], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not journald_listening():
+            time.sleep(0.1)
+        tap.comment(f"started {JOURNALD} (pid {started.pid}) for the journal check")
+    try:
+        if not tap.ok(journald_listening(), "systemd-journald listens on " + JOURNAL_SOCKET):
+            return
+        d = tempfile.mkdtemp(prefix="journal-", dir=out_dir)
+        policy = os.path.join(d, "policy.json")
+        with open(policy, "w", encoding="utf-8") as fh:
+            json.dump({"version": 1, "internal": {"domains": ["corp.example"]},
+                       "external": {"action": "route", "route": "portal"},
+                       "routes": {"portal": {"headers": {"X-SecureSend-Route": "portal"}}},
+                       "audit": {"journal": True}}, fh)
+        env = dict(os.environ, SEALGATE_POLICY=policy, XDG_STATE_HOME=os.path.join(d, "state"), HOME=d,
+                   USER="journal-test")
+        p = subprocess.Popen([HOST, MANIFEST, EXT_ID], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env, cwd=os.path.dirname(HOST))
+        req = json.dumps({"id": 1, "op": "policy.evaluate",
+                          "message": {"from": "alice@corp.example", "to": ["dana@partner.example"],
+                                      "subject": "journal check", "body": "hello"}}).encode()
+        import struct
+        p.stdin.write(struct.pack("=I", len(req)) + req)
+        p.stdin.flush()
+        (n,) = struct.unpack("=I", p.stdout.read(4))
+        answer = json.loads(p.stdout.read(n))
+        p.stdin.close()
+        p.wait(timeout=30)
+        stderr = p.stderr.read().decode(errors="replace")
+        tap.ok(answer.get("result", {}).get("action") == "route",
+               "the installed host routes the external message", f"{answer}\n{stderr}")
+        files = sorted(glob.glob(os.path.join(d, "state", "sealgate", "audit", "audit-*.jsonl")))
+        line = None
+        if files:
+            with open(files[-1], encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+            line = lines[-1] if lines else None
+        if not tap.ok(line is not None, "the local audit record is written", stderr):
+            return
+        record = json.loads(line)
+        entry = None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and entry is None:
+            rc, outp = run(["journalctl", "--no-pager", "-o", "json", "SYSLOG_IDENTIFIER=sealgate",
+                            f"SEALGATE_ATTEMPT={record['attempt']}"])
+            for ln in outp.splitlines():
+                if ln.startswith("{"):
+                    entry = json.loads(ln)
+            if entry is None:
+                time.sleep(0.3)
+        if not tap.ok(entry is not None, "journalctl -o json finds the record by its attempt id",
+                      f"attempt {record['attempt']}; host stderr:\n{stderr}"):
+            return
+        tap.comment("journal entry: " + json.dumps({k: v for k, v in entry.items() if not k.startswith("__")}))
+        diff = []
+        for k, v in record.items():
+            got = entry.get("SEALGATE_" + k.upper())
+            if isinstance(v, str):
+                same = got == v
+            else:
+                try:
+                    same = got is not None and json.loads(got) == v
+                except ValueError:
+                    same = False
+            if not same:
+                diff.append(f"{k}: file {v!r}, journal {got!r}")
+        tap.ok(not diff, f"every key of the local record is the same in the journal ({len(record)} keys)",
+               "\n".join(diff))
+        tap.ok(entry.get("SEALGATE_RECORD") == line, "SEALGATE_RECORD is the local line")
+        tap.ok(entry.get("MESSAGE", "").startswith(f"send attempt {record['attempt']}: routed")
+               and "\n" not in entry.get("MESSAGE", ""),
+               f"MESSAGE is the one-line summary: {entry.get('MESSAGE')!r}")
+        tap.ok(entry.get("_COMM") == "sealgate-host" and entry.get("PRIORITY") == "6",
+               "sent by sealgate-host, priority info", f"_COMM {entry.get('_COMM')}, PRIORITY {entry.get('PRIORITY')}")
+    finally:
+        if started:
+            started.terminate()
+            try:
+                started.wait(10)
+            except subprocess.TimeoutExpired:
+                started.kill()
+
+
+MERGE = "/usr/sbin/sealgate-thunderbird-policy-merge"
+
+
+def merge_check(out_dir):
+    """sealgate-thunderbird-policy-merge on an administrator's own
+    policies.json (a copy in the run directory): sealgate's entries added,
+    every other policy kept, --check, a differing entry kept without
+    --force, --remove."""
+    d = tempfile.mkdtemp(prefix="merge-", dir=out_dir)
+    target = os.path.join(d, "policies.json")
+    admin = {"policies": {"DisableTelemetry": True,
+                          "ExtensionSettings": {"other@example": {"installation_mode": "blocked"}},
+                          "3rdparty": {"Extensions": {"other@example": {"k": 1}}}}}
+    with open(target, "w", encoding="utf-8") as fh:
+        json.dump(admin, fh)
+    rc, log = run([MERGE, "--check", "--to", target])
+    tap.ok(rc == 3, "merge --check: exit 3 before the merge", log)
+    rc, log = run([MERGE, "--to", target])
+    with open(target, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    with open(TB_POLICIES, encoding="utf-8") as fh:
+        ours = json.load(fh)["policies"]
+    pol = doc.get("policies", {})
+    tap.ok(rc == 0 and pol.get("DisableTelemetry") is True
+           and pol["ExtensionSettings"].get("other@example") == {"installation_mode": "blocked"}
+           and pol["3rdparty"]["Extensions"].get("other@example") == {"k": 1}
+           and pol["ExtensionSettings"].get(EXT_ID) == ours["ExtensionSettings"][EXT_ID]
+           and pol["3rdparty"]["Extensions"].get(EXT_ID) == ours["3rdparty"]["Extensions"][EXT_ID],
+           "merge: sealgate's entries added, the administrator's policies kept", f"{log}\n{doc}")
+    rc, log = run([MERGE, "--check", "--to", target])
+    tap.ok(rc == 0, "merge --check: exit 0 after the merge", log)
+    pol["3rdparty"]["Extensions"][EXT_ID] = {"on_helper_failure": "warn"}
+    with open(target, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh)
+    rc, log = run([MERGE, "--to", target])
+    with open(target, encoding="utf-8") as fh:
+        kept = json.load(fh)["policies"]["3rdparty"]["Extensions"][EXT_ID]
+    tap.ok(rc == 1 and kept == {"on_helper_failure": "warn"},
+           "merge: an entry the administrator set differently is kept (exit 1 without --force)", log)
+    rc, log = run([MERGE, "--remove", "--to", target])
+    with open(target, encoding="utf-8") as fh:
+        pol = json.load(fh)["policies"]
+    tap.ok(rc == 0 and EXT_ID not in pol["ExtensionSettings"] and EXT_ID not in pol["3rdparty"]["Extensions"]
+           and pol["ExtensionSettings"].get("other@example") and pol.get("DisableTelemetry") is True,
+           "merge --remove: only sealgate's entries taken out", f"{log}\n{pol}")
+
+
 def run_e2e(out_dir):
     """tests/e2e/test-send.py against the installed packages; its TAP lines
     are renumbered into ours."""
@@ -358,6 +515,12 @@ def main():
 
         # -- the e2e cases against the installed packages -----------------
         run_e2e(out)
+
+        # -- an administrator's own policies.json ------------------------
+        merge_check(out)
+
+        # -- the journal -------------------------------------------------
+        journal_check(out)
 
         # -- remove: the policy stays -------------------------------------
         files = {p: package_files(p) for p in PACKAGES}

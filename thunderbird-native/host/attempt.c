@@ -14,6 +14,7 @@
 
 #include "host-private.h"
 #include "sealgate/audit-file.h"
+#include "sealgate/audit-journal.h"
 #include "sealgate/util.h"
 
 void _host_audit_prune(sg_host *h, const sg_audit_settings *s, int64_t now, int force) {
@@ -91,6 +92,14 @@ sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *c
                 r = sg_error_set(&e, SG_ERR_NOMEM, "out of memory");
         if (!r)
                 r = sg_audit_writer_append(h->audit_writer, dir, now, line, only_check ? 0 : len, &e);
+        if (!r && !only_check && a->audit.journal) {
+                /* The journal copy (audit.journal) is for central collection:
+                 * the local file above is the record, so a journal that
+                 * cannot be reached is logged, never fails the attempt. */
+                sg_error je;
+                if (sg_audit_journal_send(line, len, &je))
+                        _host_log(h, "audit record not sent to the system journal: %s", je.message);
+        }
         free(dir);
         free(line);
         if (!r)

@@ -147,6 +147,7 @@ typedef struct sg_audit_settings {
         const char *directory;   /* NULL: the platform default; may start with "~/" */
         unsigned retention_days; /* 0 keeps files for ever; default 90 */
         bool required;           /* a record that cannot be written fails the evaluation */
+        bool journal;            /* also to the system journal (audit-journal.h); default false */
 } sg_audit_settings;
 
 /* The recipient-readiness settings of a policy (the keys.* keys), as plain
@@ -211,6 +212,7 @@ void sg_policy_set_audit_enabled(sg_policy *p, bool enabled);
 sg_err sg_policy_set_audit_directory(sg_policy *p, const char *directory, sg_error *err);
 sg_err sg_policy_set_audit_retention_days(sg_policy *p, unsigned days, sg_error *err);
 void sg_policy_set_audit_required(sg_policy *p, bool required);
+void sg_policy_set_audit_journal(sg_policy *p, bool journal);
 
 /* keys.* settings. Paths must be absolute (or start with "~/"), at most
  * SG_POLICY_KEYS_PATH_MAX bytes, no control characters; NULL clears. */

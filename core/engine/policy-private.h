@@ -221,4 +221,9 @@ static inline sg_err check_header_name(const char *name, sg_error *err) {
         return SG_OK;
 }
 
+/* policy-classify.c: the class and rule of one recipient (its `matched`
+ * borrowed from the policy); false when addresses.source_routes is "error"
+ * and its local part holds a source route. */
+bool policy_classify(const sg_policy *p, sg_recipient *r);
+
 #endif

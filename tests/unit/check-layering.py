@@ -62,6 +62,12 @@ for sub in ["cli", "gtk-prompt", "win32-mapi", "core"]:
         bad = [i for i in includes(f) if pathlib.PurePath(i).name in HOST_HEADERS and not i.startswith("sealgate/")]
         checks.append((not bad, f"{f.relative_to(root)} uses no host code {bad or ''}"))
 
+# One module per file pair, none a reader must scroll through for minutes.
+LINES_MAX = 1000
+for f in sorted(list(core.rglob("*.c")) + list((root / "thunderbird-native/host").glob("*.c"))):
+    n = f.read_text(encoding="utf-8").count("\n")
+    checks.append((n <= LINES_MAX, f"{f.relative_to(root)} has at most {LINES_MAX} lines ({n})"))
+
 for n, (ok, desc) in enumerate(checks, 1):
     print(f"{'ok' if ok else 'not ok'} {n} - {desc}")
 print(f"1..{len(checks)}")

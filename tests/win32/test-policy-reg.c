@@ -188,6 +188,10 @@ static const struct bad_row bad_rows[] = {
         {"retention one past the limit",
          {"P:Audit\\RetentionDays=d:3651"},
          "audit.retention_days: must be between 0 and 3650 (" P_ "\\Audit\\RetentionDays)"},
+        {"source routes misspelt",
+         {"P:Addresses\\SourceRoutes=s:allow"},
+         "addresses.source_routes: expected \"external\", \"error\" or \"domain\" (" P_ "\\Addresses\\SourceRoutes)"},
+        {"an '@' as sub-address delimiter", {"P:Addresses\\SubaddressDelimiters=s:@"}, NULL},
         {"relative audit directory", {"P:Audit\\Directory=s:audit"}, NULL},
         {"justification header without X-", {"P:Prompt\\JustificationHeader=s:Reason"}, NULL},
         {"route without headers",
@@ -514,6 +518,19 @@ static void defaults_and_precedence(void) {
         sg_decision_free(d);
         a = sg_policy_audit(p);
         SG_CHECK(a->retention_days == 7 && a->required, "audit: user retention, mandatory required");
+        p = sg_policy_free(p);
+
+        /* addresses.*: the same settings table as the JSON reader. */
+        const char *addr[] = {"P:Internal\\Domains=m:corp.example", "P:Exceptions\\Addresses=m:contractor@corp.example",
+                              "P:Addresses\\SubaddressDelimiters=s:+-", "U:Addresses\\SourceRoutes=s:error", NULL};
+        SG_CHECK(load(addr, &p, &e) == SG_OK, "addresses: loads (%s)", e.message);
+        d = decide(p, "contractor-q3@corp.example", NULL);
+        SG_CHECK(d && d->n_external == 1 && d->recipients[0].rule == SG_RULE_EXCEPTION_ADDRESS,
+                 "Addresses\\SubaddressDelimiters: a '-' sub-address of an exception is the exception");
+        sg_decision_free(d);
+        d = decide(p, "bob%evil.net@corp.example", NULL);
+        SG_CHECK(!d, "Addresses\\SourceRoutes error: a source route is not evaluated");
+        sg_decision_free(d);
         p = sg_policy_free(p);
 
         /* An empty string (a Group Policy element left blank) is "not set". */

@@ -14,10 +14,10 @@ buildtype() {
 if [ -f "$build/build.ninja" ]; then
         # Benchmarks are only meaningful on a release build; fix an existing tree up.
         if [ "$(buildtype "$build")" != release ]; then
-                meson configure "$build" -Dbuildtype=release -Dbench=true
+                meson configure "$build" -Dbuildtype=release -Dbench=true -Dstatic_host_deps=true
         fi
 else
-        meson setup "$build" "$root" -Dbuildtype=release -Dbench=true
+        meson setup "$build" "$root" -Dbuildtype=release -Dbench=true -Dstatic_host_deps=true
 fi
 ninja -C "$build" tests/bench/bench-eval tests/bench/bench-host tests/bench/echo-host \
         thunderbird-native/host/sealgate-host-crypto.so \

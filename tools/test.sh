@@ -32,9 +32,12 @@ run_suites() { # builddir suites...
         shift
         args=""
         for s in "$@"; do args="$args --suite $s"; done
+        # one log per run, so a second run in the same build directory does not
+        # overwrite the first one's results before the summary reads them
+        base="testlog-$(echo "$*" | tr ' ' '-')"
         # shellcheck disable=SC2086
-        meson test -C "$dir" --num-processes "$jobs" --print-errorlogs $args || status=1
-        logs="$logs $dir/meson-logs/testlog.json"
+        meson test -C "$dir" --num-processes "$jobs" --print-errorlogs --logbase "$base" $args || status=1
+        logs="$logs $dir/meson-logs/$base.json"
 }
 
 echo "== build (debugoptimized) =="

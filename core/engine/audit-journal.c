@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sealgate/audit-journal.h"
+#include "sealgate/util.h"
 
 typedef struct scan {
         const char *p, *end;
@@ -17,22 +18,12 @@ static void skip_ws(scan *s) {
                 s->p++;
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int read_u4(const char *p, const char *end, unsigned *ret) {
         if (end - p < 4)
                 return -1;
         unsigned v = 0;
         for (int i = 0; i < 4; i++) {
-                int h = hexval(p[i]);
+                int h = sg_hex_digit(p[i]);
                 if (h < 0)
                         return -1;
                 v = v << 4 | (unsigned) h;

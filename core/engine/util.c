@@ -96,3 +96,13 @@ void sg_strv_free(char **v, size_t n) {
                 free(v[i]);
         free(v);
 }
+
+int sg_hex_digit(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}

@@ -341,7 +341,7 @@ static json_object *strv_json(char *const *v, size_t n) {
         return a;
 }
 
-static json_object *headers_json(const sg_header *h, size_t n) {
+json_object *sg_headers_to_json(const sg_header *h, size_t n) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; a && i < n; i++) {
                 json_object *o = json_object_new_object();
@@ -387,7 +387,7 @@ static json_object *choice_json(const sg_choice *c) {
                 /* The id is what the prompt returns and the audit log records. */
                 char id[SG_CHOICE_ID_SIZE];
                 ok = put_str(o, "id", sg_choice_id(c, id)) && put_str(o, "kind", sg_choice_kind_name(c->kind)) &&
-                     put_str(o, "route", c->route) && put(o, "headers", headers_json(c->headers, c->n_headers)) &&
+                     put_str(o, "route", c->route) && put(o, "headers", sg_headers_to_json(c->headers, c->n_headers)) &&
                      put_nullable(o, "subject_tag", c->subject_tag);
         } else {
                 ok = put_str(o, "id", sg_choice_kind_name(c->kind)) && put_str(o, "kind", sg_choice_kind_name(c->kind));
@@ -457,7 +457,7 @@ json_object *sg_decision_to_json(const sg_decision *d) {
             put(o, "reasons", array_of(d->reasons, sizeof *d->reasons, d->n_reasons, reason_item)) &&
             put(o, "choices", array_of(d->choices, sizeof *d->choices, d->n_choices, choice_item)) &&
             put(o, "require_justification", json_object_new_boolean(d->require_justification)) && put_fallback(o, d) &&
-            put_nullable(o, "route", d->route) && put(o, "headers", headers_json(d->headers, d->n_headers)) &&
+            put_nullable(o, "route", d->route) && put(o, "headers", sg_headers_to_json(d->headers, d->n_headers)) &&
             put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d) &&
             put(o, "prompt_timeout_seconds", json_object_new_int64((int64_t) d->prompt_timeout_seconds)) &&
             put_nullable(o, "justification_header", d->justification_header))

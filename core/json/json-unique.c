@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sealgate/json-unique.h"
+#include "sealgate/util.h"
 
 struct key {
         const char *s; /* into the text when the key has no escape */
@@ -50,22 +51,12 @@ static void skip_space(struct scan *s) {
         }
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static bool hex4(const char *p, size_t avail, uint32_t *v) {
         if (avail < 4)
                 return false;
         *v = 0;
         for (int k = 0; k < 4; k++) {
-                int h = hexval(p[k]);
+                int h = sg_hex_digit(p[k]);
                 if (h < 0)
                         return false;
                 *v = (*v << 4) | (uint32_t) h;

@@ -2,6 +2,7 @@
  * always present; values that may be absent are JSON null. */
 #include <stdbool.h>
 
+#include "sealgate/codec.h"
 #include "sealgate/outcome-json.h"
 
 static bool add(json_object *o, const char *key, json_object *v) {
@@ -30,19 +31,6 @@ static bool push(json_object *a, json_object *v) {
         return true;
 }
 
-static json_object *headers(const sg_header *h, size_t n) {
-        json_object *a = json_object_new_array();
-        for (size_t i = 0; a && i < n; i++) {
-                json_object *o = json_object_new_object();
-                if (!push(a, o) || !add(o, "name", json_object_new_string(h[i].name)) ||
-                    !add(o, "value", json_object_new_string(h[i].value))) {
-                        json_object_put(a);
-                        return NULL;
-                }
-        }
-        return a;
-}
-
 static json_object *encrypt(const sg_outcome *o) {
         json_object *e = json_object_new_object(), *m = json_object_new_array(), *f = json_object_new_array();
         bool ok = e && m && f;
@@ -51,7 +39,7 @@ static json_object *encrypt(const sg_outcome *o) {
         for (size_t i = 0; ok && i < o->n_fallback; i++) {
                 json_object *r = json_object_new_object();
                 ok = push(f, r) && add(r, "route", json_object_new_string(o->fallback[i].name)) &&
-                     add(r, "headers", headers(o->fallback[i].headers, o->fallback[i].n_headers)) &&
+                     add(r, "headers", sg_headers_to_json(o->fallback[i].headers, o->fallback[i].n_headers)) &&
                      add_nullable(r, "subject", o->fallback[i].subject);
         }
         if (ok && add(e, "methods", m)) {
@@ -73,8 +61,8 @@ json_object *sg_outcome_to_json(const sg_outcome *o) {
         bool ok = add(r, "action", json_object_new_string(sg_outcome_action_name(o->action))) &&
                   add_nullable(r, "choice", o->choice) && add_nullable(r, "by", o->by) &&
                   add_nullable(r, "justification", o->justification) &&
-                  add(r, "headers", headers(o->headers, o->n_headers)) && add_nullable(r, "subject", o->subject) &&
-                  add_nullable(r, "route", o->route);
+                  add(r, "headers", sg_headers_to_json(o->headers, o->n_headers)) &&
+                  add_nullable(r, "subject", o->subject) && add_nullable(r, "route", o->route);
         if (ok)
                 ok = o->action == SG_OUTCOME_ENCRYPT ? add(r, "encrypt", encrypt(o))
                                                      : json_object_object_add(r, "encrypt", NULL) == 0;

@@ -19,6 +19,9 @@ int sg_ascii_strcasecmp(const char *a, const char *b);
 int sg_ascii_strncasecmp(const char *a, const char *b, size_t n);
 /* Lower-case ASCII letters of `s` in place. */
 void sg_ascii_lower(char *s);
+
+/* The value of a hexadecimal digit (either case), or -1. */
+int sg_hex_digit(char c);
 /* True if `s[0..len)` is well-formed UTF-8 (no overlongs, no surrogates). */
 bool sg_utf8_valid(const char *s, size_t len);
 /* Case-insensitive (ASCII) substring search; returns pointer into hay or NULL. */

@@ -30,6 +30,10 @@ typedef struct sg_message_buf {
 sg_err sg_message_from_json(json_object *obj, sg_message_buf *buf, sg_error *err);
 void sg_message_buf_clear(sg_message_buf *buf);
 
+/* Headers as [{"name","value"}...] (a NULL string as ""), the shape of the
+ * decision's and the outcome's headers. New reference, NULL on ENOMEM. */
+json_object *sg_headers_to_json(const sg_header *h, size_t n);
+
 /* Encode a decision as the `result` object of policy.evaluate (see
  * docs/protocol.md). Returns a new reference, NULL on ENOMEM. */
 json_object *sg_decision_to_json(const sg_decision *d);

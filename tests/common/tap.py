@@ -1,5 +1,7 @@
 """A minimal TAP producer for the Python test scripts: ok()/skip() print one
-line each, done() prints the plan and returns the exit status."""
+line each, done() prints the plan and returns the exit status. Tap is the same
+as an object, for the long-running suites (e2e, packaging) that also print
+comments and read the counts."""
 import sys
 
 _n = 0
@@ -31,3 +33,30 @@ def done():
     if _n == 0:
         print("# no checks ran: that is a failure")
     return 1 if _failed or _n == 0 else 0
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print(f"{'ok' if cond else 'not ok'} {self.n} - {name}", flush=True)
+        if not cond:
+            self.failed += 1
+            if diag:
+                self.comment(diag)
+        return cond
+
+    def skip(self, name, why):
+        self.n += 1
+        print(f"ok {self.n} - {name} # SKIP {why}", flush=True)
+
+    @staticmethod
+    def comment(text):
+        for line in str(text).splitlines() or [""]:
+            print(f"# {line}", flush=True)
+
+    def done(self):
+        print(f"1..{self.n}", flush=True)

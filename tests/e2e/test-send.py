@@ -26,6 +26,8 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tap import Tap  # noqa: E402
 from lib.gateway import Gateway  # noqa: E402
 from lib.thunderbird import Thunderbird  # noqa: E402
 from lib import smime, xdisplay  # noqa: E402
@@ -51,33 +53,6 @@ INSTALLED_POLICY = "/etc/sealgate/policy.json"
 
 # --------------------------------------------------------------------------
 # TAP
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, diag=None):
-        self.n += 1
-        print(f"{'ok' if cond else 'not ok'} {self.n} - {name}", flush=True)
-        if not cond:
-            self.failed += 1
-            if diag:
-                self.comment(diag)
-        return cond
-
-    def skip(self, name, why):
-        self.n += 1
-        print(f"ok {self.n} - {name} # SKIP {why}", flush=True)
-
-    @staticmethod
-    def comment(text):
-        for line in str(text).splitlines() or [""]:
-            print(f"# {line}", flush=True)
-
-    def done(self):
-        print(f"1..{self.n}", flush=True)
-
-
 tap = Tap()
 
 
@@ -292,22 +267,8 @@ class Rig:
 def wait_extension_running(tb, timeout=30):
     """Installed packages: the extension must be active from the first start,
     with no install step, and its background page running."""
-    deadline = time.monotonic() + timeout
-    state = None
-    while time.monotonic() < deadline:
-        state = tb.m.execute(r"""
-          const { ExtensionParent } = ChromeUtils.importESModule(
-            "resource://gre/modules/ExtensionParent.sys.mjs");
-          const ext = ExtensionParent.GlobalManager.getExtension(arguments[0]);
-          if (!ext) return "no-extension";
-          return ext.backgroundState || (ext.backgroundContext ? "running" : "starting");
-        """, [EXT_ID])
-        if state == "running":
-            tb.extension_id = EXT_ID
-            tap.ok(True, "installed extension active at first start")
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"installed extension {EXT_ID} not running in {timeout}s: {state}")
+    tb.wait_extension(EXT_ID, timeout)
+    tap.ok(True, "installed extension active at first start")
 
 
 DRAFT_KEYS = ("to", "cc", "bcc", "subject", "body", "attachments", "headers")

@@ -36,6 +36,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 E2E = os.path.join(TOP, "tests", "e2e")
+sys.path.insert(0, os.path.join(TOP, "tests", "common"))
+from tap import Tap  # noqa: E402
 LOCK = "/tmp/sealgate-e2e.lock"
 PACKAGES = ("sealgate", "webext-sealgate", "sealgate-thunderbird-policy")
 EXT_ID = "sealgate@sealgate.example"
@@ -52,26 +54,6 @@ APT_ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
 # What an administrator's fleet tool passes: keep a changed conffile, take
 # the new one where it was not changed.
 APT_CONF = ["-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"]
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, diag=None):
-        self.n += 1
-        print(f"{'ok' if cond else 'not ok'} {self.n} - {name}", flush=True)
-        if not cond:
-            self.failed += 1
-            if diag:
-                self.comment(diag)
-        return cond
-
-    @staticmethod
-    def comment(text):
-        for line in str(text).splitlines() or [""]:
-            print(f"# {line}", flush=True)
 
 
 tap = Tap()

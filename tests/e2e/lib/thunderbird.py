@@ -291,7 +291,12 @@ class Thunderbird:
     def install_extension(self, path, timeout=30):
         self.m.set_context("chrome")
         self.extension_id = self.m.install_addon(os.path.abspath(path), temporary=True)
-        # Wait until the add-on is active and its background page has run.
+        return self.wait_extension(self.extension_id, timeout)
+
+    def wait_extension(self, ext_id, timeout=30):
+        """Wait until the add-on `ext_id` is active and its background page
+        has run; it becomes self.extension_id. TimeoutError otherwise."""
+        self.m.set_context("chrome")
         deadline = time.monotonic() + timeout
         state = None
         while time.monotonic() < deadline:
@@ -301,11 +306,12 @@ class Thunderbird:
               const ext = ExtensionParent.GlobalManager.getExtension(arguments[0]);
               if (!ext) return "no-extension";
               return ext.backgroundState || (ext.backgroundContext ? "running" : "starting");
-            """, [self.extension_id])
+            """, [ext_id])
             if state == "running":
-                return self.extension_id
+                self.extension_id = ext_id
+                return ext_id
             time.sleep(0.2)
-        raise TimeoutError(f"extension {self.extension_id} not running in {timeout}s: {state}")
+        raise TimeoutError(f"extension {ext_id} not running in {timeout}s: {state}")
 
     # -- composing and sending ----------------------------------------------
     def compose(self, to=(), cc=(), bcc=(), subject="", body="", attachments=(),

@@ -2,7 +2,7 @@
 """Write sealgate.admx and its en-US and ja-JP .adml from one table, so the
 three files always declare the same policies, strings and presentations.
 Run from anywhere: python3 packaging/admx/make-admx.py. The registry layout is
-win32-mapi/policy-reg.c's (docs/admin/outlook.md); tests/win32/check-admx.py
+win32-common/policy-reg.c's (docs/admin/outlook.md); tests/win32/check-admx.py
 checks that the reader and the ADMX name the same values."""
 import pathlib
 import re

@@ -15,7 +15,7 @@
 #include <commctrl.h>
 
 #include "disp.h"
-#include "module.h"
+#include "win32-module.h"
 #include "prompt.h"
 #include "sealgate/outcome.h"
 #include "sealgate/util.h"

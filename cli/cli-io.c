@@ -147,6 +147,7 @@ sg_err sg_cli_close_output(sg_cli_output *out, bool ok, sg_error *err) {
                                 if (k == 0)
                                         break;
                         }
+                        explicit_bzero(buf, sizeof buf);
                 }
                 close(out->fd);
                 out->fd = -1;

@@ -30,7 +30,6 @@ void sg_secret_wipe(void *p, size_t n) {
         if (!p || !n)
                 return;
         explicit_bzero(p, n);
-        (void) munlock(p, n);
 }
 
 void sg_secret_free_string(char *s) {

@@ -19,7 +19,6 @@ void sg_secret_wipe(void *p, size_t n) {
         if (!p || !n)
                 return;
         SecureZeroMemory(p, n);
-        (void) VirtualUnlock(p, n);
 }
 
 void sg_secret_free_string(char *s) {

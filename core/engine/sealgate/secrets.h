@@ -22,8 +22,9 @@ bool sg_secrets_protect_process(void);
  * refuse it). false when not locked. */
 bool sg_secret_lock(void *p, size_t n);
 
-/* Overwrite `n` bytes at `p` with zeros in a way the compiler keeps, and
- * unlock them (after sg_secret_lock). p may be NULL. */
+/* Overwrite `n` bytes at `p` with zeros in a way the compiler keeps. p may
+ * be NULL. A locked page stays locked (unlocking it could unlock another
+ * secret on the same page); the lock ends with the process. */
 void sg_secret_wipe(void *p, size_t n);
 
 /* Wipe the NUL-terminated string `s` and free() it. s may be NULL. */

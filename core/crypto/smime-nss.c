@@ -22,6 +22,7 @@
 #include <sechash.h>
 #include <secoid.h>
 
+#include "cms-peek-private.h"
 #include "nss-private.h"
 #include "sealgate/smime-nss.h"
 #include "sealgate/smime.h"
@@ -468,23 +469,6 @@ out:
 
 /* ---- decrypt */
 
-/* Whether the CMS that starts with `p` is AuthEnvelopedData (RFC 5083): its
- * ContentInfo's contentType, the first OID, is id-ct-authEnvelopedData. NSS
- * does not know that type and would call the input not CMS at all. */
-static bool is_auth_enveloped(const unsigned char *p, size_t n) {
-        static const unsigned char oid[] = {0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF7,
-                                            0x0D, 0x01, 0x09, 0x10, 0x01, 0x17};
-        /* SEQUENCE, its length (indefinite, short or long form up to 4 octets), then the OID */
-        if (n < 2 || p[0] != 0x30)
-                return false;
-        size_t i = 2;
-        if (p[1] > 0x84)
-                return false;
-        if (p[1] > 0x80)
-                i += p[1] & 0x7F;
-        return i + sizeof oid <= n && memcmp(p + i, oid, sizeof oid) == 0;
-}
-
 static sg_err nss_decrypt(const sg_smime_key *key, size_t max_input, sg_source *in, sg_sink *out, sg_error *err) {
         sg_err r = need_open(err);
         if (r != SG_OK)
@@ -510,11 +494,18 @@ static sg_err nss_decrypt(const sg_smime_key *key, size_t max_input, sg_source *
                 }
                 if (n == 0)
                         break;
-                if (total == 0 && is_auth_enveloped(buf, (size_t) n)) {
+                if (total == 0 && sg_cms_is_auth_enveloped(buf, (size_t) n)) {
                         r = sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
                                          "the message is encrypted with AES-GCM (AuthEnvelopedData), which NSS "
                                          "cannot decrypt: decrypt it with your PKCS#12 file instead of the "
                                          "certificate database (the OpenSSL backend)");
+                        break;
+                }
+                if (total == 0 && sg_cms_has_key_agreement(buf, (size_t) n)) {
+                        r = sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
+                                         "the message is encrypted to an elliptic-curve key (ECDH key agreement), "
+                                         "which NSS cannot decrypt: decrypt it with your PKCS#12 file instead of "
+                                         "the certificate database (the OpenSSL backend)");
                         break;
                 }
                 total += (size_t) n;

@@ -266,9 +266,10 @@ sg_err sg_ossl_verify(const sg_smime_trust *trust, const void *sig, size_t sig_l
         if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
                 r = sg_error_set(err, SG_ERR_NOT_SMIME, "the data is CMS of type %s, not a signature",
                                  OBJ_nid2sn(OBJ_obj2nid(CMS_get0_type(cms))));
-        else if (CMS_is_detached(cms) != 1)
-                r = sg_error_set(err, SG_ERR_NOT_SMIME,
-                                 "the signature contains its content (opaque signature): verify it on its own");
+        /* A signature that also carries a content (eContent) is checked over
+         * the content given, the one the reader sees: a different embedded
+         * content is a bad signature, as every peer says (openssl cms, NSS,
+         * Thunderbird), never a way to show one text and sign another. */
         sgbio c_s = {.src = content};
         BIO *cb = NULL;
         if (r == SG_OK && !(cb = sg_ossl_bio_new_buffered(&c_s)))

@@ -52,6 +52,7 @@ typedef struct opts {
         bool der;
         const sg_smime_ops *ops;
         sg_smime_verify_result *res;
+        sg_smime_verify_result *outer; /* decrypt: a gateway's signature around the encryption */
 } opts;
 
 _Static_assert(SG_SMIME_RECIPIENTS_MAX == SG_CLI_RECIPIENTS_MAX, "the shared recipients array");
@@ -66,8 +67,10 @@ static void print_text(FILE *f, const sg_smime_verify_result *res, const char *f
                 char a[40], b[40];
                 fprintf(f, "signer %zu: %s\n", i + 1,
                         s->subject ? sg_cli_text(s->subject) : "(certificate not in the message)");
-                fprintf(f, "  signature: %s\n",
-                        s->signature_valid ? "valid" : "INVALID: the content was changed after signing");
+                fprintf(f, "  signature: %s%s\n", s->signature_valid ? "valid" : "INVALID: ",
+                        s->signature_valid   ? ""
+                        : s->signature_error ? sg_cli_text(s->signature_error)
+                                             : "the content was changed after signing");
                 sg_cli_print_emails(f, s->emails, s->n_emails);
                 fprintf(f, "  issuer: %s\n", s->issuer ? sg_cli_text(s->issuer) : "?");
                 sg_cli_format_time(s->not_before, a, sizeof a);
@@ -136,7 +139,7 @@ static sg_err op(sg_cli_crypto_opts *c, int in, sg_source *src, sg_sink *dst, sg
                 r = o->der ? ops->encrypt(c->to, c->n_to, o->cipher, src, dst, err)
                            : sg_mime_smime_encrypt(ops, c->to, c->n_to, o->cipher, src, dst, err);
         } else if (strcmp(c->cmd, "decrypt") == 0) {
-                r = sg_mime_smime_decrypt(ops, &o->key, c->max_input, in, dst, err);
+                r = sg_mime_smime_decrypt(ops, &o->key, c->max_input, in, dst, &o->outer, err);
         } else if (strcmp(c->cmd, "sign") == 0) {
                 r = o->der ? ops->sign(&o->key, o->digest, src, NULL, dst, err)
                            : sg_mime_smime_sign(ops, &o->key, o->digest, src, dst, err);
@@ -154,9 +157,35 @@ static sg_err verify_detached(sg_cli_crypto_opts *c, const void *sig, size_t n, 
         return r;
 }
 
+/* decrypt: a signature around the encryption, on stderr (the plaintext may
+ * be on stdout); it was checked for a changed content only (no trust
+ * anchors: a gateway signs for the gateway, not for the sender) */
+static void report(const sg_cli_crypto_opts *c) {
+        const opts *o = of(c);
+        if (strcmp(c->cmd, "decrypt") != 0 || !o->outer)
+                return;
+        bool ok = o->outer->n_signers > 0;
+        const char *why = NULL;
+        for (size_t i = 0; i < o->outer->n_signers; i++)
+                if (!o->outer->signers[i].signature_valid) {
+                        ok = false;
+                        why = why ? why : o->outer->signers[i].signature_error;
+                }
+        if (ok)
+                fputs("sealgate: smime decrypt: note: the encrypted message was inside a signature (a gateway's); "
+                      "that signature matches\n",
+                      stderr);
+        else
+                fprintf(stderr,
+                        "sealgate: smime decrypt: WARNING: the encrypted message was inside a signature (a "
+                        "gateway's) that is broken: %s\n",
+                        why ? sg_cli_text(why) : "no signer");
+}
+
 static void clear(sg_cli_crypto_opts *c) {
         opts *o = of(c);
         o->res = sg_smime_verify_result_free(o->res);
+        o->outer = sg_smime_verify_result_free(o->outer);
 }
 
 static bool option(sg_cli_crypto_opts *c, int ch, const char *arg) {
@@ -243,6 +272,7 @@ static const sg_cli_crypto smime = {
         .verify_json = verify_json,
         .verify_text = verify_text,
         .failed_checks = failed_checks,
+        .report = report,
         .clear = clear,
 };
 

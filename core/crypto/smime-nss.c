@@ -296,6 +296,29 @@ bool sg_nss_cert_has_email(CERTCertificate *c, const char *addr) {
         return false;
 }
 
+CERTCertificate *sg_nss_find_email_cert(const char *addr) {
+        CERTCertList *all = PK11_ListCerts(PK11CertListAll, NULL);
+        CERTCertificate *best = NULL;
+        bool best_fit = false;
+        char why[128];
+        for (CERTCertListNode *n = all ? CERT_LIST_HEAD(all) : NULL; n && !CERT_LIST_END(n, all) && !best_fit;
+             n = CERT_LIST_NEXT(n)) {
+                if (!sg_nss_cert_has_email(n->cert, addr))
+                        continue;
+                bool fit = CERT_CheckCertValidTimes(n->cert, PR_Now(), PR_FALSE) == secCertTimeValid &&
+                           sg_nss_cert_usage_ok(n->cert, false, why, sizeof why);
+                if (!best || fit) {
+                        if (best)
+                                CERT_DestroyCertificate(best);
+                        best = CERT_DupCertificate(n->cert);
+                        best_fit = fit;
+                }
+        }
+        if (all)
+                CERT_DestroyCertList(all);
+        return best;
+}
+
 void sg_nss_cert_serial(CERTCertificate *c, char *buf, size_t n) {
         size_t o = 0;
         buf[0] = '\0';
@@ -348,9 +371,8 @@ static sg_err recipient_cert(const char *name, CERTCertificate **ret, sg_error *
                 if (r != SG_OK)
                         return r;
         } else {
-                c = CERT_FindCertByNicknameOrEmailAddrForUsage(CERT_GetDefaultCertDB(), name, certUsageEmailRecipient);
-                if (!c)
-                        c = CERT_FindCertByNicknameOrEmailAddr(CERT_GetDefaultCertDB(), name);
+                c = strchr(name, '@') ? sg_nss_find_email_cert(name)
+                                      : CERT_FindCertByNicknameOrEmailAddr(CERT_GetDefaultCertDB(), name);
                 if (!c)
                         return sg_error_set(err, SG_ERR_NO_CERTIFICATE,
                                             "no certificate for %s: not a file and not in the NSS database", name);

@@ -119,6 +119,17 @@ static sg_err check_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509_STORE 
         X509_ALGOR *dig = NULL;
         CMS_SignerInfo_get0_algs(si, NULL, &x, &dig, NULL);
         s->signature_valid = sig_ok;
+        if (!sig_ok)
+                /* OpenSSL refuses signed attributes without a contentType
+                 * (RFC 5652, 5.3) before it looks at the signature: gpgsm's
+                 * old signatures lack it; the content may be intact */
+                s->signature_error = strdup(
+                        CMS_signed_get_attr_count(si) > 0 &&
+                                        CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1) < 0
+                                ? "the signed attributes lack the contentType attribute that CMS requires (RFC 5652, "
+                                  "5.3), as older gpgsm versions wrote them: the signature cannot be checked"
+                                : "the signature does not match the content: it was changed after signing, or signed "
+                                  "with another key");
         if (dig) {
                 const ASN1_OBJECT *obj;
                 X509_ALGOR_get0(&obj, NULL, NULL, dig);

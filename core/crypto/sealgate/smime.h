@@ -50,11 +50,12 @@ typedef struct sg_smime_trust {
 
 /* What verification found about one signer; every check separately. */
 typedef struct sg_smime_signer {
-        bool signature_valid; /* the signature matches the content and the signer's key */
-        char *subject;        /* RFC 2253, UTF-8 */
-        char *issuer;         /* RFC 2253, UTF-8 */
-        char *serial;         /* hexadecimal */
-        char **emails;        /* subjectAltName rfc822Name and subject emailAddress */
+        bool signature_valid;  /* the signature matches the content and the signer's key */
+        char *signature_error; /* why not (NULL when valid): what is wrong, not always a changed content */
+        char *subject;         /* RFC 2253, UTF-8 */
+        char *issuer;          /* RFC 2253, UTF-8 */
+        char *serial;          /* hexadecimal */
+        char **emails;         /* subjectAltName rfc822Name and subject emailAddress */
         size_t n_emails;
         int64_t not_before; /* seconds since the epoch, UTC */
         int64_t not_after;

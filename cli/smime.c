@@ -22,7 +22,7 @@ static const char usage_text[] =
         "       sealgate smime decrypt --key FILE [--cert FILE] [PASSPHRASE] [--max-input BYTES] [-o OUT] [IN]\n"
         "       sealgate smime sign --key FILE [--cert FILE] [PASSPHRASE] [--digest NAME] [--der] [-o OUT] [IN]\n"
         "       sealgate smime verify [--ca-file FILE] [--ca-dir DIR] [--system-ca] [--from ADDRESS]\n"
-        "                             [--signature SIG] [--json] [-o OUT] [IN]\n"
+        "                             [--at TIME] [--signature SIG] [--json] [-o OUT] [IN]\n"
         "\n"
         "IN is a file or - (stdin, the default); OUT a file (written only on success) or stdout.\n"
         "encrypt  IN is a MIME entity; writes application/pkcs7-mime (--der: bare CMS)\n"
@@ -33,6 +33,7 @@ static const char usage_text[] =
         "verify   IN is a multipart/signed or opaque signed message (S/MIME or DER), or with\n"
         "         --signature SIG (detached, DER) the signed content as is\n"
         "  --from ADDRESS  the sender to match (default: the message's From)\n"
+        "  --at TIME       judge the certificates' validity at TIME (YYYY-MM-DD[THH:MM:SSZ], UTC, or @SECONDS)\n"
         "  --json          {\"valid\",\"from\",\"signers\":[...]}; -o writes the signed entity if valid\n"
         "--key FILE        PKCS#12 (.p12/.pfx) or PEM private key (then --cert FILE if separate)\n"
         "PASSPHRASE        --passphrase-file FILE (first line) or --passphrase-env VARIABLE\n"
@@ -61,7 +62,12 @@ static opts *of(const sg_cli_crypto_opts *c) {
         return (opts *) c;
 }
 
-static void print_text(FILE *f, const sg_smime_verify_result *res, const char *from) {
+static void print_text(FILE *f, const sg_smime_verify_result *res, const char *from, int64_t at) {
+        char when[48] = "now", at_s[40];
+        if (at) {
+                sg_cli_format_time(at, at_s, sizeof at_s);
+                snprintf(when, sizeof when, "at %s", at_s);
+        }
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_smime_signer *s = &res->signers[i];
                 char a[40], b[40];
@@ -75,7 +81,7 @@ static void print_text(FILE *f, const sg_smime_verify_result *res, const char *f
                 fprintf(f, "  issuer: %s\n", s->issuer ? sg_cli_text(s->issuer) : "?");
                 sg_cli_format_time(s->not_before, a, sizeof a);
                 sg_cli_format_time(s->not_after, b, sizeof b);
-                fprintf(f, "  validity: %s to %s (%s)\n", a, b, s->cert_time_valid ? "valid now" : "NOT valid now");
+                fprintf(f, "  validity: %s to %s (%svalid %s)\n", a, b, s->cert_time_valid ? "" : "NOT ", when);
                 fprintf(f, "  chain: %s%s\n", s->chain_trusted ? "trusted" : "NOT trusted: ",
                         s->chain_trusted ? ""
                         : s->chain_error ? sg_cli_text(s->chain_error)
@@ -104,10 +110,11 @@ static void failed_checks(const sg_cli_crypto_opts *c, char *buf, size_t n) {
 
 static void verify_json(const sg_cli_crypto_opts *c, json_object *doc) {
         sg_smime_verify_to_json(doc, of(c)->res, c->from_used);
+        json_object_object_add(doc, "at", c->at ? sg_cli_jtime(c->at) : NULL);
 }
 
 static void verify_text(const sg_cli_crypto_opts *c, FILE *f) {
-        print_text(f, of(c)->res, c->from_used);
+        print_text(f, of(c)->res, c->from_used, c->at);
 }
 
 /* ---- The commands. */
@@ -117,6 +124,7 @@ static sg_err begin(sg_cli_crypto_opts *c, sg_error *err) {
         opts *o = of(c);
         if (c->passphrase)
                 o->key.passphrase = c->passphrase;
+        o->trust.at = c->at;
         /* --nss-db picks the backend with a database; the default otherwise */
         sg_err r = sg_smime_backend_open(o->nss_db ? "nss" : NULL, o->nss_db, &o->ops, err);
         if (r != SG_OK)
@@ -259,7 +267,7 @@ static const sg_cli_crypto smime = {
         .name = "smime",
         .usage = usage_text,
         .options = options,
-        .takes = {"tCdoN", "kcPEMoN", "kcPEDdoN", "ARSfsjoN"},
+        .takes = {"tCdoN", "kcPEMoN", "kcPEDdoN", "ARSfsajoN"},
         .passphrase_max = SG_CLI_PASSPHRASE_MAX,
         .signature_max = SG_SMIME_SIGNATURE_MAX,
         .option = option,

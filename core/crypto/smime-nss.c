@@ -537,6 +537,14 @@ static sg_err nss_decrypt(const sg_smime_key *key, size_t max_input, sg_source *
                 }
                 if (NSS_CMSDecoder_Update(dcx, (const char *) buf, (unsigned long) n) != SECSuccess) {
                         r = sg_nss_error(err, SG_ERR_NOT_SMIME, "cannot decrypt");
+                        if (r == SG_ERR_UNKNOWN_ALGORITHM && err) { /* RSA-OAEP and the like: OpenSSL reads them */
+                                char what[SG_ERROR_MESSAGE_MAX];
+                                snprintf(what, sizeof what, "%s", err->message);
+                                r = sg_error_set(err, r,
+                                                 "%s: decrypt it with your PKCS#12 file instead of the certificate "
+                                                 "database (the OpenSSL backend)",
+                                                 what);
+                        }
                         break;
                 }
                 if (oc.failed) {
@@ -722,9 +730,12 @@ static void check_chain(CERTCertificate *c, CERTCertList *anchors, sg_smime_sign
         }
 }
 
-static void fill_signer(NSSCMSSignerInfo *si, CERTCertificate *c, bool sig_ok, CERTCertList *anchors, const char *from,
-                        sg_smime_signer *s) {
+static void fill_signer(NSSCMSSignerInfo *si, CERTCertificate *c, bool sig_ok, CERTCertList *anchors, PRTime when,
+                        const char *from, sg_smime_signer *s) {
         s->signature_valid = sig_ok;
+        if (!sig_ok)
+                s->signature_error = strdup("the signature does not match the content: it was changed after signing, "
+                                            "or signed with another key");
         SECOidData *od = SECOID_FindOIDByTag(SECOID_GetAlgorithmTag(&si->digestAlg));
         const char *dn = od ? od->desc : "unknown";
         s->digest = strdup(strncasecmp(dn, "SHA-", 4) == 0 ? dn : "unknown");
@@ -767,7 +778,7 @@ static void fill_signer(NSSCMSSignerInfo *si, CERTCertificate *c, bool sig_ok, C
                 s->not_before = nb / PR_USEC_PER_SEC;
                 s->not_after = na / PR_USEC_PER_SEC;
         }
-        s->cert_time_valid = CERT_CheckCertValidTimes(c, PR_Now(), PR_FALSE) == secCertTimeValid;
+        s->cert_time_valid = CERT_CheckCertValidTimes(c, when, PR_FALSE) == secCertTimeValid;
         check_chain(c, anchors, s);
         char why[128];
         if (sg_nss_cert_usage_ok(c, true, why, sizeof why))
@@ -865,7 +876,8 @@ static sg_err verify_cmsg(NSSCMSMessage *cmsg, const sg_smime_trust *trust, sg_s
                                      NSS_CMSSignerInfo_GetVerificationStatus(si) == NSSCMSVS_GoodSignature;
                         }
                 sg_smime_signer *s = &res->signers[res->n_signers++];
-                fill_signer(si, c, ok, anchors, from, s);
+                fill_signer(si, c, ok, anchors, trust && trust->at ? (PRTime) trust->at * PR_USEC_PER_SEC : PR_Now(),
+                            from, s);
                 s->valid = s->signature_valid && s->cert_time_valid && s->chain_trusted && s->usage_ok &&
                            (!s->email_checked || s->email_matches);
                 res->valid &= s->valid;

@@ -113,8 +113,8 @@ static sg_err load_trust(const sg_smime_trust *trust, X509_STORE **ret, sg_error
 }
 
 /* Fills the certificate facts and the separate checks of one signer. */
-static sg_err check_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509_STORE *store, const char *from, bool sig_ok,
-                           sg_smime_signer *s) {
+static sg_err check_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509_STORE *store, int64_t at, const char *from,
+                           bool sig_ok, sg_smime_signer *s) {
         X509 *x = NULL;
         X509_ALGOR *dig = NULL;
         CMS_SignerInfo_get0_algs(si, NULL, &x, &dig, NULL);
@@ -167,8 +167,9 @@ static sg_err check_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509_STORE 
         X509_email_free(emails);
         s->not_before = sg_ossl_asn1_time_to_epoch(X509_get0_notBefore(x));
         s->not_after = sg_ossl_asn1_time_to_epoch(X509_get0_notAfter(x));
+        time_t when = at ? (time_t) at : time(NULL);
         s->cert_time_valid =
-                X509_cmp_current_time(X509_get0_notBefore(x)) < 0 && X509_cmp_current_time(X509_get0_notAfter(x)) > 0;
+                X509_cmp_time(X509_get0_notBefore(x), &when) < 0 && X509_cmp_time(X509_get0_notAfter(x), &when) > 0;
 
         /* the path only: validity times and usage are reported on their own */
         STACK_OF(X509) *untrusted = CMS_get1_certs(cms);
@@ -246,7 +247,8 @@ static sg_err verify_cms(CMS_ContentInfo *cms, const sg_smime_trust *trust, BIO 
         }
         for (size_t i = 0; r == SG_OK && i < res->n_signers; i++) {
                 sg_smime_signer *s = &res->signers[i];
-                r = check_signer(cms, sk_CMS_SignerInfo_value(sis, (int) i), store, from, sig_ok, s);
+                r = check_signer(cms, sk_CMS_SignerInfo_value(sis, (int) i), store, trust ? trust->at : 0, from, sig_ok,
+                                 s);
                 s->valid = s->signature_valid && s->subject && s->cert_time_valid && s->chain_trusted && s->usage_ok &&
                            (!s->email_checked || s->email_matches);
         }

@@ -46,6 +46,8 @@ typedef struct sg_smime_trust {
         const char *ca_file; /* PEM file of trusted certificates, or NULL */
         const char *ca_dir;  /* OpenSSL hashed directory, or NULL */
         bool system;         /* also the system's store */
+        int64_t at;          /* verification time, seconds since the epoch (UTC): the certificates'
+                              * validity (cert_time_valid) is judged then; 0: now */
 } sg_smime_trust;
 
 /* What verification found about one signer; every check separately. */
@@ -59,7 +61,7 @@ typedef struct sg_smime_signer {
         size_t n_emails;
         int64_t not_before; /* seconds since the epoch, UTC */
         int64_t not_after;
-        bool cert_time_valid;  /* now is within not_before .. not_after */
+        bool cert_time_valid;  /* now (or sg_smime_trust.at) is within not_before .. not_after */
         bool chain_trusted;    /* the chain reaches a trust anchor (validity times aside) */
         char *chain_error;     /* why not (NULL when trusted) */
         bool email_checked;    /* a From address was given */

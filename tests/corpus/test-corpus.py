@@ -6,8 +6,8 @@ asks a peer (openssl cms, gpgsm, gpg, NSS cmsutil/certutil) in the same run
 and checks that sealgate reaches the same verdict.
 
 Usage: test-corpus.py SEALGATE CORPUS_DIR
-When CORPUS_DIR does not exist the suite is skipped (exit 77) with the
-reason: the corpus is not part of the repository. SEALGATE_CORPUS in the
+When CORPUS_DIR does not exist the suite is skipped (TAP "1..0 # SKIP")
+with the reason: the corpus is not part of the repository. SEALGATE_CORPUS in the
 environment overrides CORPUS_DIR."""
 import email
 import email.policy
@@ -25,7 +25,7 @@ SEALGATE = pathlib.Path(sys.argv[1]).resolve()
 CORPUS = pathlib.Path(os.environ.get("SEALGATE_CORPUS") or sys.argv[2])
 if not (CORPUS / "SOURCES.md").is_file():
     print(f"1..0 # SKIP no corpus at {CORPUS} (clone next to shared/, or set SEALGATE_CORPUS)")
-    sys.exit(77)
+    sys.exit(0)
 
 TMP = pathlib.Path(tempfile.mkdtemp(prefix="sealgate-corpus-"))
 ENV = dict(os.environ, LC_ALL="C", TZ="UTC", P12PASS="nss")

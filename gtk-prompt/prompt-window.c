@@ -224,6 +224,19 @@ static void fill_reasons(SgPromptWindow *self) {
 }
 
 static void fill_choices(SgPromptWindow *self) {
+        /* Why a choice is missing, one line each, above the choices. */
+        for (size_t i = 0; i < self->model->n_notes; i++) {
+                char *text = sg_prompt_note_text(self->model, i);
+                if (!text)
+                        continue;
+                GtkWidget *label = gtk_label_new(text);
+                gtk_label_set_xalign(GTK_LABEL(label), 0);
+                gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+                gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
+                gtk_widget_set_name(label, "sg-note");
+                gtk_box_append(self->choices_box, label);
+                g_free(text);
+        }
         /* Decision order, with "Back to editing" last: the way out sits where
          * the eye ends, and it is the default. */
         for (size_t i = 0; i < self->model->n_choices; i++) {

@@ -114,6 +114,52 @@ char *sg_subject_tag(const char *subject, const char *tag) {
         return s;
 }
 
+/* ---- readiness */
+
+static const char *const note_names[SG_NOTE__MAX] = {"", "encrypt_no_identity", "encrypt_not_ready", "encrypt_unknown"};
+
+const char *sg_offer_note_name(sg_offer_note n) {
+        return (unsigned) n < SG_NOTE__MAX ? note_names[n] : "";
+}
+
+void sg_decision_offer(const sg_decision *d, const sg_readiness *r, sg_offer *ret) {
+        memset(ret, 0, sizeof *ret);
+        bool has_encrypt = false;
+        for (size_t i = 0; i < d->n_choices; i++)
+                has_encrypt = has_encrypt || d->choices[i].kind == SG_CHOICE_ENCRYPT;
+        if (!r || !has_encrypt)
+                return;
+        bool known = false, identity = false;
+        size_t fewest = (size_t) -1;
+        for (size_t m = 0; m < d->n_encrypt_methods; m++) {
+                for (size_t k = 0; k < r->n_methods; k++) {
+                        const sg_readiness_method *rm = &r->methods[k];
+                        if (!rm->method || strcmp(rm->method, d->encrypt_methods[m]) != 0)
+                                continue;
+                        known = true;
+                        if (!rm->identity)
+                                break;
+                        identity = true;
+                        if (rm->not_ready == 0) {
+                                ret->method = d->encrypt_methods[m];
+                                return;
+                        }
+                        if (rm->not_ready < fewest)
+                                fewest = rm->not_ready;
+                        break;
+                }
+        }
+        ret->encrypt_removed = true;
+        if (!known) {
+                ret->note = SG_NOTE_ENCRYPT_UNKNOWN;
+        } else if (!identity) {
+                ret->note = SG_NOTE_ENCRYPT_NO_IDENTITY;
+        } else {
+                ret->note = SG_NOTE_ENCRYPT_NOT_READY;
+                ret->count = fewest;
+        }
+}
+
 /* ---- the outcome */
 
 static const char *const action_names[SG_OUTCOME__MAX] = {"send", "route", "encrypt", "block", "cancel"};
@@ -207,6 +253,12 @@ static bool plan_encrypt(sg_outcome *o, const sg_decision *d, const sg_outcome_i
                 methods = sg_policy_encrypt_methods(in->policy, &n_methods);
                 fallback = sg_policy_encrypt_fallback(in->policy, &n_fallback);
         }
+        for (size_t i = 0; in->encrypt_method && i < n_methods; i++)
+                if (strcmp(methods[i], in->encrypt_method) == 0) {
+                        methods += i; /* readiness found this one ready: only it */
+                        n_methods = 1;
+                        break;
+                }
         if (n_methods) {
                 o->encrypt_methods = calloc(n_methods, sizeof *o->encrypt_methods);
                 if (!o->encrypt_methods)
@@ -268,6 +320,7 @@ static bool build(sg_outcome *o, const sg_decision *d, const sg_outcome_input *i
                 return apply_route(o, c->route, c->headers, c->n_headers, c->subject_tag, in->subject);
         case SG_CHOICE_ENCRYPT:
                 o->action = SG_OUTCOME_ENCRYPT;
+                o->ask_before_fallback = in->by && strcmp(in->by, "button") == 0;
                 return plan_encrypt(o, d, in);
         case SG_CHOICE_SEND:
                 o->action = SG_OUTCOME_SEND;

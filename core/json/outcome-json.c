@@ -44,9 +44,10 @@ static json_object *encrypt(const sg_outcome *o) {
         }
         if (ok && add(e, "methods", m)) {
                 m = NULL;
-                if (add(e, "fallback", f))
+                if (add(e, "fallback", f) &&
+                    add(e, "ask_before_fallback", json_object_new_boolean(o->ask_before_fallback)))
                         return e;
-                f = NULL;
+                f = NULL; /* in e, or freed by add() */
         }
         json_object_put(e);
         json_object_put(m);

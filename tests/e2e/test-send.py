@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -649,6 +650,44 @@ def case_prompt_back(rig):
     rig.tb.close_compose(tag)
 
 
+def case_prompt_encrypt_unready(rig):
+    """Issue 22 item 1: alice has no certificate, so the prompt must not offer
+    "Encrypt and send" (it used to, and the message then went through the
+    portal unencrypted without a word). Alt+E does nothing, the window says
+    why, Escape goes back; nothing is sent."""
+    name = "prompt: encrypt not offered without a certificate"
+    rig.use_policy("policy-prompt-encrypt.json")
+    try:
+        n0 = len(audit_records(rig))
+        tag, before, wid = prompt_send(rig, name, ["nora@partner.example"], "prompt encrypt",
+                                       "no certificate here")
+        if wid is None:
+            rig.tb.close_compose(tag)
+            return
+        xdisplay.answer_prompt(rig.xvfb.display, wid, "encrypt")
+        time.sleep(2)
+        tap.ok(xdisplay.wait_prompt(rig.xvfb.display, timeout=1) is not None,
+               f"{name}: Alt+E chooses nothing (the prompt stays open)", rig.diag())
+        log = rig.tb.log()
+        tap.ok('readiness before the prompt: {\\"smime\\":{\\"identity\\":false' in log,
+               f"{name}: the extension asked readiness first (identity without S/MIME)",
+               "\n".join(ln for ln in log.splitlines() if "sealgate" in ln)[-3000:])
+        shot = os.path.join(rig.out, "prompt-encrypt-unready.png") if getattr(rig, "out", None) else None
+        if shot:
+            subprocess.run(["import", "-window", str(wid), "-strip", shot], capture_output=True,
+                           env={**os.environ, "DISPLAY": rig.xvfb.display}, timeout=30)
+            tap.comment(f"{name}: screenshot {shot}")
+        xdisplay.answer_prompt(rig.xvfb.display, wid, "cancel")
+        tap.ok(xdisplay.prompt_gone(rig.xvfb.display), f"{name}: Escape closes the window")
+        ok, ev = rig.nothing_sent()
+        tap.ok(ok, f"{name}: nothing reaches Postfix or a sink", f"{ev}\n{rig.diag()}")
+        audit_for(rig, name, n0, {"action": "prompt", "choice": "cancel", "by": "escape",
+                                  "outcome": "cancelled"})
+        rig.tb.close_compose(tag)
+    finally:
+        rig.use_policy("policy-prompt.json")
+
+
 def case_prompt_justify(rig):
     name = "prompt answered: send with a justification"
     why = "顧客の依頼 (customer asked)"
@@ -978,7 +1017,8 @@ def fmt(xs):
 CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
            "custom-header-allow", "block", "prompt-cancel", "timing", "host-restart",
            "host-killed-block"]
-CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-justify"]
+CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
+                "prompt-justify"]
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-block",
                "encrypt-no-identity-cert"]
 CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn"]
@@ -1055,6 +1095,7 @@ def main():
 
     rig = Rig(a.host, a.extension, keep=a.keep)
     rig.prompt = os.path.abspath(a.prompt) if a.prompt else None
+    rig.out = a.out or os.path.join(os.path.dirname(HERE), "out", "e2e")  # screenshots too
     rig.localedir = os.path.abspath(a.localedir) if a.localedir else None
     rig.cli = os.path.abspath(a.cli) if a.cli else None
     timing = {}
@@ -1133,6 +1174,7 @@ def main():
                 run("prompt-portal", case_prompt_portal, rig)
                 run("prompt-send", case_prompt_send, rig)
                 run("prompt-back", case_prompt_back, rig)
+                run("prompt-encrypt-unready", case_prompt_encrypt_unready, rig)
                 run("prompt-justify", case_prompt_justify, rig)
                 rig.use_policy("policy-route.json")
 

@@ -765,6 +765,82 @@ static char *decode_words(const char *v, int *ret_ok) {
         return out;
 }
 
+/* prompt.show with the client's readiness: "encrypt" is not offered when it
+ * cannot happen (issue 22), the prompt's input says why, an answer naming
+ * it anyway is refused, and a ready method is the only one tried. */
+static void run_prompt_readiness(void) {
+        static const struct {
+                const char *desc, *readiness;
+                bool offered;
+                const char *note, *methods;
+        } rows[] = {
+                {"identity without a certificate", "{\"smime\":{\"identity\":false,\"not_ready\":0}}", false,
+                 "{\"code\":\"encrypt_no_identity\",\"count\":0}", NULL},
+                {"3 recipients not ready", "{\"smime\":{\"identity\":true,\"not_ready\":3}}", false,
+                 "{\"code\":\"encrypt_not_ready\",\"count\":3}", NULL},
+                {"nothing known", "{}", false, "{\"code\":\"encrypt_unknown\",\"count\":0}", NULL},
+                {"OpenPGP ready", "{\"openpgp\":{\"identity\":true,\"not_ready\":0}}", true, NULL,
+                 "\"methods\":[\"openpgp\"]"},
+                {"no readiness (older extension)", NULL, true, NULL, "\"methods\":[\"smime\",\"openpgp\"]"},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+                char attempt[33], req[1024];
+                sg_host *h = prompt_host(attempt);
+                snprintf(req, sizeof req,
+                         "{\"id\":\"show\",\"op\":\"prompt.show\",\"attempt\":\"%s\",\"lang\":\"en\"%s%s}", attempt,
+                         rows[i].readiness ? ",\"readiness\":" : "", rows[i].readiness ? rows[i].readiness : "");
+                sg_prompt_job *job = NULL;
+                char *rid = NULL;
+                free(handle(h, req, strlen(req), &rid, &job));
+                free(rid);
+                if (!SG_CHECK(job != NULL, "readiness: %s: a prompt job", rows[i].desc)) {
+                        sg_host_free(h);
+                        continue;
+                }
+                bool offered = strstr(job->input, "\"kind\":\"encrypt\"") != NULL;
+                SG_CHECK(offered == rows[i].offered, "readiness: %s: encrypt %s offered", rows[i].desc,
+                         rows[i].offered ? "" : "not");
+                if (rows[i].note)
+                        SG_CHECK(strstr(job->input, rows[i].note) != NULL, "readiness: %s: the prompt is told %s",
+                                 rows[i].desc, rows[i].note);
+                char *r = done_exit(h, job, 0, "{\"choice\":\"encrypt\",\"by\":\"button\"}");
+                if (rows[i].offered)
+                        SG_CHECK(r && strstr(r, rows[i].methods) && strstr(r, "\"ask_before_fallback\":true"),
+                                 "readiness: %s: encrypt with %s, a fallback asked first", rows[i].desc,
+                                 rows[i].methods);
+                else
+                        SG_CHECK(r && strstr(r, "prompt_failed") && strstr(r, "was not offered"),
+                                 "readiness: %s: an answer naming encrypt is refused: %s", rows[i].desc,
+                                 r ? r : "(null)");
+                free(r);
+                sg_prompt_job_free(job);
+                sg_host_free(h);
+        }
+        static const char *const bad[] = {
+                "\"readiness\":[]",
+                "\"readiness\":{\"pgp\":{\"identity\":true,\"not_ready\":0}}",
+                "\"readiness\":{\"smime\":{\"identity\":1,\"not_ready\":0}}",
+                "\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":-1}}",
+                "\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":10001}}",
+                "\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":0},\"openpgp\":{\"identity\":"
+                "true,\"not_ready\":0},\"x\":1}",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                char attempt[33], req[1024];
+                sg_host *h = prompt_host(attempt);
+                snprintf(req, sizeof req, "{\"id\":\"show\",\"op\":\"prompt.show\",\"attempt\":\"%s\",%s}", attempt,
+                         bad[i]);
+                sg_prompt_job *job = NULL;
+                char *rid = NULL;
+                char *r = handle(h, req, strlen(req), &rid, &job);
+                SG_CHECK(!job && r && strstr(r, "\"error\""), "readiness refused: %s", bad[i]);
+                free(r);
+                free(rid);
+                sg_prompt_job_free(job);
+                sg_host_free(h);
+        }
+}
+
 static void run_prompt_answers(void) {
         static const struct row {
                 const char *desc;
@@ -1110,6 +1186,7 @@ int main(int argc, char **argv) {
         run_chunks();
         run_reload();
         run_prompt_answers();
+        run_prompt_readiness();
         run_prompt_jobs();
         run_audit();
         char cmd[4200];

@@ -302,7 +302,88 @@ static void outcomes(void) {
         sg_policy_free(p);
 }
 
+/* Readiness: "encrypt" is offered only when it can happen now (issue 22:
+ * it was offered with no certificate and fell back to the portal unseen). */
+static void offers(void) {
+        static const struct {
+                const char *what;
+                sg_readiness_method m[2];
+                size_t n;
+                bool removed;
+                sg_offer_note note;
+                size_t count;
+                const char *method;
+        } rows[] = {
+                {"nothing known: removed, unknown", {{0}}, 0, true, SG_NOTE_ENCRYPT_UNKNOWN, 0, NULL},
+                {"identity has no certificate", {{"smime", false, 0}}, 1, true, SG_NOTE_ENCRYPT_NO_IDENTITY, 0, NULL},
+                {"3 recipients without a certificate",
+                 {{"smime", true, 3}},
+                 1,
+                 true,
+                 SG_NOTE_ENCRYPT_NOT_READY,
+                 3,
+                 NULL},
+                {"the fewest over usable methods",
+                 {{"smime", true, 3}, {"openpgp", true, 1}},
+                 2,
+                 true,
+                 SG_NOTE_ENCRYPT_NOT_READY,
+                 1,
+                 NULL},
+                {"S/MIME ready", {{"smime", true, 0}}, 1, false, SG_NOTE_NONE, 0, "smime"},
+                {"OpenPGP ready, S/MIME not",
+                 {{"smime", true, 2}, {"openpgp", true, 0}},
+                 2,
+                 false,
+                 SG_NOTE_NONE,
+                 0,
+                 "openpgp"},
+                {"a method the decision does not allow",
+                 {{"pgp-mime", true, 0}},
+                 1,
+                 true,
+                 SG_NOTE_ENCRYPT_UNKNOWN,
+                 0,
+                 NULL},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+                sg_readiness r = {.methods = rows[i].m, .n_methods = rows[i].n};
+                sg_offer o;
+                sg_decision_offer(&d_prompt, &r, &o);
+                SG_CHECK(o.encrypt_removed == rows[i].removed && o.note == rows[i].note && o.count == rows[i].count,
+                         "offer: %s (removed %d, note %s, count %zu)", rows[i].what, o.encrypt_removed,
+                         sg_offer_note_name(o.note), o.count);
+                SG_CHECK_STR(o.method, rows[i].method, "  the ready method");
+        }
+        sg_offer o;
+        sg_decision_offer(&d_prompt, NULL, &o);
+        SG_CHECK(!o.encrypt_removed && o.note == SG_NOTE_NONE, "readiness not known: everything offered");
+        sg_readiness none = {0};
+        sg_decision_offer(&d_allow, &none, &o);
+        SG_CHECK(!o.encrypt_removed, "no encrypt choice: nothing removed");
+
+        /* The ready method is the only one tried; the user's "encrypt" asks
+         * before a fallback route, the policy's own encrypt does not. */
+        sg_policy *p = policy_with_gw();
+        sg_outcome_input in = {.choice = &prompt_choices[0],
+                               .by = "button",
+                               .subject = "Q3",
+                               .policy = p,
+                               .encrypt_method = "openpgp"};
+        sg_outcome *out = NULL;
+        SG_CHECK(sg_outcome_new(&d_prompt, &in, &out, NULL) == SG_OK && out->n_encrypt_methods == 1 &&
+                         strcmp(out->encrypt_methods[0], "openpgp") == 0 && out->ask_before_fallback,
+                 "encrypt chosen, OpenPGP ready: only OpenPGP, and a fallback is asked first");
+        sg_outcome_free(out);
+        sg_outcome_input pin = {.subject = "Q3", .policy = p};
+        SG_CHECK(sg_outcome_new(&d_encrypt, &pin, &out, NULL) == SG_OK && !out->ask_before_fallback,
+                 "the policy's encrypt decision: its fallback applies without asking");
+        sg_outcome_free(out);
+        sg_policy_free(p);
+}
+
 int main(void) {
+        offers();
         choice_ids();
         header_values();
         subjects();

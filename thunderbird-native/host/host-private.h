@@ -15,6 +15,7 @@
 #include "crypto-module.h"
 #include "sealgate/audit-file.h"
 #include "sealgate/audit.h"
+#include "sealgate/outcome.h"
 #include "sealgate/policy.h"
 
 /* What identifies one version of the policy file: an admin's edit in place
@@ -40,6 +41,7 @@ struct attempt {
         sg_audit_settings audit;
         char *audit_dir; /* audit.directory when given (audit.directory points here) */
         char *subject;   /* the subject prompt.show gave (owned), for the outcome; NULL: none */
+        sg_offer offer;  /* what prompt.show offered given the client's readiness (zero: everything) */
 };
 
 struct sg_host {
@@ -161,10 +163,12 @@ sg_err _host_read_bounded(const char *path, size_t max, char **ret_text, size_t 
  * (whether a later record can be written). SG_ERR_AUDIT on failure, logged. */
 /* The outcome (sealgate/outcome.h) of decision `d` for `choice` taken `by`
  * (NULL, NULL: the decision's own action) as JSON, the encrypt fallbacks
- * found in the policy in force. NULL on ENOMEM or a justification over its
- * limit (err says which). */
+ * found in the policy in force; `encrypt_method` the method readiness found
+ * ready (or NULL). NULL on ENOMEM or a justification over its limit (err
+ * says which). */
 json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
-                                const char *justification, const char *subject, sg_error *err);
+                                const char *justification, const char *subject, const char *encrypt_method,
+                                sg_error *err);
 
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,

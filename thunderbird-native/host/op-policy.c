@@ -124,11 +124,11 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
         json_object *outcome = NULL, *fallback = NULL;
         sg_error oe;
         if (!e && d->action != SG_ACTION_PROMPT &&
-            !(outcome = _host_outcome_json(h, d, NULL, NULL, NULL, buf.msg.subject, &oe)))
+            !(outcome = _host_outcome_json(h, d, NULL, NULL, NULL, buf.msg.subject, NULL, &oe)))
                 e = oe.code;
         else if (!e && d->action == SG_ACTION_PROMPT && d->prompt_fallback < d->n_choices &&
                  !(fallback = _host_outcome_json(h, d, &d->choices[d->prompt_fallback], "fallback", NULL,
-                                                 buf.msg.subject, &oe)))
+                                                 buf.msg.subject, NULL, &oe)))
                 e = oe.code;
         if (e && d && err)
                 *err = oe;

@@ -90,6 +90,10 @@ async function fallbackOutcome(tab, decision, ctx, err) {
 async function choose(tab, details, decision, ctx) {
         const timeoutS = Number.isInteger(decision.prompt_timeout_seconds) ? decision.prompt_timeout_seconds : PROMPT_TIMEOUT_DEFAULT_S;
         const fields = { attempt: decision.attempt, lang: uiLanguage(), subject: details.subject || "" };
+        /* "Encrypt and send" is offered only when it can happen now: the host
+         * decides from these facts. */
+        if ((decision.choices || []).some((c) => c.kind === "encrypt"))
+                fields.readiness = await encryptReadiness(details, decision);
         let r;
         try {
                 r = await helper.request("prompt.show", fields, timeoutS * 1000 + PROMPT_WAIT_MARGIN_MS);

@@ -162,6 +162,7 @@ class Rig:
         extra_prefs/profile_setup: see lib/thunderbird.py (the S/MIME run)."""
         self.stop_thunderbird()
         self.tb_count += 1
+        self.with_extension = with_extension
         env = {"HOME": self.home, **({} if INSTALLED else {"SEALGATE_POLICY": self.policy}),
                "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
                "XDG_CACHE_HOME": os.path.join(self.home, ".cache"),
@@ -215,6 +216,7 @@ class Rig:
         self.gw.internet.clear()
         self.gw.portal.clear()
         self.accepted_mark = self.gw.received_count()
+        self.applied_mark = len(applied_records(self))
 
     def accepted_since_reset(self):
         return self.gw.received_count() - self.accepted_mark
@@ -231,6 +233,8 @@ class Rig:
                     path, msg, meta = sink.messages()[0]
                     with open(path, "rb") as fh:
                         raw = fh.read()
+                    if getattr(self, "with_extension", False) and not INSTALLED:
+                        check_applied(self, sink.name, msg)
                     return sink.name, msg, meta, raw
             time.sleep(0.05)
         return None
@@ -536,6 +540,51 @@ def audit_records(rig):
                 with open(os.path.join(d, f), encoding="utf-8") as fh:
                     out += [json.loads(ln) for ln in fh if ln.strip()]
     return out
+
+
+def applied_records(rig):
+    return [r for r in audit_records(rig) if r.get("event") == "applied"]
+
+
+def check_applied(rig, sink, msg):
+    """Issue 22 item 2, over every delivery of every e2e case with the
+    extension: the attempt's "applied" audit record says what the sink
+    received — the route (and its header and subject tag) exactly when the
+    portal sink got it, S/MIME exactly when it is enveloped-data — and that
+    Thunderbird's compose details were read back so. A helper-failure case
+    sends with no decision, so no record; any record written must still
+    match."""
+    case = getattr(rig, "case", "?")
+    new = applied_records(rig)[getattr(rig, "applied_mark", 0):]
+    helper_failure = case.startswith("host-")
+    if not new:
+        tap.ok(helper_failure, f"{case}: audit has an applied record for the message the {sink} sink got",
+               f"no applied record\n{rig.diag()}")
+        return
+    rec = new[-1]
+    ap = rec.get("applied") or {}
+    ctype, params = smime.content_type(msg)
+    encrypted = ctype == "application/pkcs7-mime" or ctype == "application/x-pkcs7-mime"
+    route_hdr = header_values(msg, "X-SecureSend-Route")
+    problems = []
+    if (ap.get("route") == "portal") != (sink == "portal"):
+        problems.append(f"route {ap.get('route')!r} but the {sink} sink got it")
+    if ap.get("route") == "portal" and route_hdr != ["portal"]:
+        problems.append(f"route portal recorded, the message has X-SecureSend-Route {route_hdr}")
+    if ap.get("route") is None and route_hdr:
+        problems.append(f"no route recorded, the message has X-SecureSend-Route {route_hdr}")
+    tag = ap.get("subject_tag")
+    if tag and not str(msg.get("Subject", "")).startswith(tag):
+        problems.append(f"subject tag {tag!r} recorded, subject is {msg.get('Subject')!r}")
+    if (ap.get("technology") == "S/MIME") != encrypted:
+        problems.append(f"technology {ap.get('technology')!r} recorded, Content-Type {ctype}")
+    want_outcome = "encrypt" if ap.get("technology") else "routed" if ap.get("route") else "sent"
+    if rec.get("outcome") != want_outcome:
+        problems.append(f"outcome {rec.get('outcome')!r}, applied says {want_outcome!r}")
+    if rec.get("confirmed") is not True:
+        problems.append(f"confirmed {rec.get('confirmed')!r} (compose details not read back as applied)")
+    tap.ok(not problems, f"{case}: the audit's applied record matches what the {sink} sink received",
+           f"{problems}\nrecord: {rec}")
 
 
 def audit_for(rig, name, count_before, want):
@@ -1104,6 +1153,7 @@ def main():
         if case not in only:
             return
         tap.comment(f"--- {case}")
+        rig.case = case
         try:
             fn(*args)
         except (Watchdog, SystemExit, KeyboardInterrupt):

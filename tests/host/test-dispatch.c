@@ -1108,6 +1108,44 @@ static void run_audit(void) {
                  "audit: time is ISO 8601 UTC with milliseconds");
         json_object_put(o);
 
+        /* What the client applied: a second line for the attempt, with the
+         * choice, what was applied and whether it was read back (issue 22:
+         * the record said "encrypt" when the portal fallback was sent). */
+        char req[1024];
+        snprintf(req, sizeof req,
+                 "{\"id\":\"ap\",\"op\":\"attempt.applied\",\"attempt\":\"%s\",\"technology\":null,"
+                 "\"route\":\"portal\",\"headers\":[\"X-Secure-Send\"],\"subject_tag\":\"[secure]\","
+                 "\"fallback\":false,\"confirmed\":true}",
+                 attempt);
+        check_response("applied: recorded", sg_host_dispatch(h, req, strlen(req)),
+                       "{\"id\":\"ap\",\"result\":{\"recorded\":true}}");
+        o = audit_last();
+        snprintf(expect, sizeof expect,
+                 "{\"attempt\":\"%s\",\"choice\":\"route:portal\",\"by\":\"button\",\"route\":\"portal\","
+                 "\"outcome\":\"routed\",\"event\":\"applied\",\"applied\":{\"technology\":null,\"route\":"
+                 "\"portal\",\"headers\":[\"X-Secure-Send\"],\"subject_tag\":\"[secure]\",\"fallback\":false},"
+                 "\"confirmed\":true}",
+                 attempt);
+        check_response("applied: the record's applied line", o ? strdup(json_object_to_json_string(o)) : NULL, expect);
+        json_object_put(o);
+        check_response("applied: a second time is unknown_attempt", sg_host_dispatch(h, req, strlen(req)),
+                       "{\"error\":{\"code\":\"unknown_attempt\"}}");
+        static const char *const bad[] = {
+                "\"technology\":\"PGP\"",
+                "\"headers\":\"X\"",
+                "\"confirmed\":1",
+                "\"headers\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\","
+                "\"14\",\"15\",\"16\",\"17\",\"18\",\"19\",\"20\",\"21\",\"22\",\"23\",\"24\",\"25\",\"26\","
+                "\"27\",\"28\",\"29\",\"30\",\"31\",\"32\",\"33\",\"34\"]",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                snprintf(req, sizeof req, "{\"id\":\"ap\",\"op\":\"attempt.applied\",\"attempt\":\"%s\",%s}", attempt,
+                         bad[i]);
+                char *r = sg_host_dispatch(h, req, strlen(req));
+                SG_CHECK(r && strstr(r, "\"error\"") && !strstr(r, "unknown_attempt"), "applied refused: %s", bad[i]);
+                free(r);
+        }
+
         /* A failed prompt records the fallback. */
         char a2[33];
         char *e = sg_host_dispatch(h, EVAL_PROMPT, strlen(EVAL_PROMPT));

@@ -39,9 +39,12 @@ struct attempt {
         attempt_state state;
         uint64_t seq; /* age: the smallest is the oldest */
         sg_audit_settings audit;
-        char *audit_dir; /* audit.directory when given (audit.directory points here) */
-        char *subject;   /* the subject prompt.show gave (owned), for the outcome; NULL: none */
-        sg_offer offer;  /* what prompt.show offered given the client's readiness (zero: everything) */
+        char *audit_dir;         /* audit.directory when given (audit.directory points here) */
+        char *subject;           /* the subject prompt.show gave (owned), for the outcome; NULL: none */
+        sg_offer offer;          /* what prompt.show offered given the client's readiness (zero: everything) */
+        const sg_choice *choice; /* the choice taken (one of d->choices), or NULL: none (no prompt) */
+        char by[16];             /* how it was taken ("button", "fallback", …), or "" */
+        bool applied;            /* attempt.applied was recorded */
 };
 
 struct sg_host {
@@ -114,6 +117,7 @@ HOST_OP(policy_get);      /* op-policy.c */
 HOST_OP(doctor);          /* op-doctor.c */
 HOST_OP(prompt_show);     /* op-prompt.c */
 HOST_OP(keys_lookup);     /* op-keys.c */
+HOST_OP(attempt_applied); /* op-applied.c */
 HOST_OP(stream);          /* op-stream.c: every smime.* and pgp.* op */
 extern const char _host_hlp_smime_encrypt[], _host_hlp_smime_decrypt[], _host_hlp_smime_sign[],
         _host_hlp_smime_verify[], _host_hlp_pgp_encrypt[], _host_hlp_pgp_decrypt[], _host_hlp_pgp_sign[],
@@ -173,6 +177,9 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,
                          sg_error *err);
+/* The "applied" record of attempt `a` (what the client applied and read back). */
+sg_err _host_audit_write_applied(sg_host *h, const struct attempt *a, const sg_audit_applied *applied,
+                                 sg_audit_outcome outcome, sg_error *err);
 
 /* Delete audit files past retention in the directory of `s`, at most once a
  * day per directory unless `force`. */

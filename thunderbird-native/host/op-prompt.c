@@ -58,6 +58,8 @@ static sg_err prompt_fail(sg_host *h, struct attempt *a, sg_error *err, sg_err c
         _host_log(h, "prompt for attempt %s: %s: %s", a->id, sg_err_code(code), msg);
         const sg_choice *fb = fallback_choice(a->d);
         a->state = ATTEMPT_DONE;
+        a->choice = fb;
+        snprintf(a->by, sizeof a->by, "fallback");
         sg_err e =
                 _host_audit_write(h, a, fb, "fallback", NULL, sg_audit_outcome_of(a->d, fb), sg_err_code(code), 0, err);
         if (e && a->audit.required)
@@ -439,6 +441,8 @@ char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_
         json_object *result = NULL;
         if (!e) {
                 a->state = ATTEMPT_DONE;
+                a->choice = c;
+                snprintf(a->by, sizeof a->by, "%s", by);
                 e = _host_audit_write(h, a, c, by, justification, sg_audit_outcome_of(d, c), NULL, 0, &err);
                 if (e && !a->audit.required)
                         e = SG_OK;

@@ -111,10 +111,12 @@ async function applyOutcome(tab, details, decision, outcome, ctx) {
         const action = outcome && outcome.action;
         if (action === "send") {
                 log(`outcome send${(outcome.headers || []).length ? `: headers ${outcome.headers.map((h) => h.name).join(", ")}` : ": unchanged"}`);
+                ctx.applied = { headers: outcome.headers };
                 return applyChanges(details, outcome.headers, null);
         }
         if (action === "route") {
                 log(`outcome route "${outcome.route}": headers ${(outcome.headers || []).map((h) => h.name).join(", ")}${outcome.subject !== null ? ", subject tagged" : ""}`);
+                ctx.applied = { route: outcome.route, headers: outcome.headers, subject: outcome.subject };
                 return applyChanges(details, outcome.headers, outcome.subject);
         }
         if (action === "encrypt") {
@@ -137,4 +139,64 @@ async function applyOutcome(tab, details, decision, outcome, ctx) {
 async function act(tab, details, decision, ctx) {
         const outcome = decision.action === "prompt" ? await choose(tab, details, decision, ctx) : decision.outcome;
         return applyOutcome(tab, details, decision, outcome, ctx);
+}
+
+/* The subject tag a new subject carries: what was put before the old one. */
+function subjectTag(oldSubject, newSubject) {
+        if (typeof newSubject !== "string" || newSubject === (oldSubject || ""))
+                return null;
+        const old = oldSubject || "";
+        return (old && newSubject.endsWith(old) ? newSubject.slice(0, newSubject.length - old.length) : newSubject).trim() || null;
+}
+
+/* Whether the compose window now holds what was applied (read back). */
+function readBackMatches(now, changes, applied) {
+        const d = (changes && changes.details) || {};
+        if (typeof d.subject === "string" && now.subject !== d.subject)
+                return false;
+        for (const h of applied.headers || []) {
+                const got = (now.customHeaders || []).find((x) => x.name.toLowerCase() === h.name.toLowerCase());
+                if (!got || got.value !== h.value)
+                        return false;
+        }
+        if (applied.technology) {
+                const sel = now.selectedEncryptionTechnology;
+                if (!sel || sel.name !== applied.technology || sel.encryptBody !== true)
+                        return false;
+        }
+        return true;
+}
+
+/* Tell the host what was really applied to the message of `decision`, read
+ * back from the compose window (the audit record's "applied" line, written
+ * before the message leaves). The changes are set here, inside the
+ * listener, so they can be read back; Thunderbird applies the returned ones
+ * too (the same values). A failure is logged: the decision record exists. */
+async function recordApplied(tab, details, decision, result, applied) {
+        if (!decision || !decision.attempt || !applied || (result && result.cancel))
+                return;
+        let confirmed = null;
+        try {
+                if (result && result.details && Object.keys(result.details).length)
+                        await messenger.compose.setComposeDetails(tab.id, result.details);
+                const now = await messenger.compose.getComposeDetails(tab.id);
+                confirmed = readBackMatches(now, result, applied);
+        } catch (e) {
+                log(`the compose details cannot be read back: ${e.message || e}`);
+        }
+        const fields = {
+                attempt: decision.attempt,
+                technology: applied.technology || null,
+                route: applied.route || null,
+                headers: (applied.headers || []).map((h) => h.name),
+                subject_tag: subjectTag(details.subject, applied.subject),
+                fallback: !!applied.fallback,
+                confirmed,
+        };
+        try {
+                await ask("attempt.applied", fields);
+                log(`applied recorded: ${JSON.stringify(fields)}`);
+        } catch (e) {
+                log(`the applied record was not written: ${e.message || e}`);
+        }
 }

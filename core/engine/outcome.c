@@ -160,6 +160,19 @@ void sg_decision_offer(const sg_decision *d, const sg_readiness *r, sg_offer *re
         }
 }
 
+/* ---- the gateway check header */
+
+char *sg_check_header_value(const char *attempt, const sg_decision *d, sg_audit_outcome audit, const char *route) {
+        const char *a = attempt ? attempt : "";
+        const char *act = sg_action_name(d->action), *out = sg_audit_outcome_name(audit);
+        size_t n = strlen(a) + strlen(act) + strlen(out) + (route ? strlen(route) : 0) + 64;
+        char *s = malloc(n);
+        if (s)
+                snprintf(s, n, "v=1; attempt=%s; decision=%s; outcome=%s%s%s", a, act, out, route ? "; route=" : "",
+                         route ? route : "");
+        return s;
+}
+
 /* ---- the outcome */
 
 static const char *const action_names[SG_OUTCOME__MAX] = {"send", "route", "encrypt", "block", "cancel"};
@@ -202,8 +215,12 @@ sg_outcome *sg_outcome_free(sg_outcome *o) {
         headers_free(o->headers, o->n_headers);
         free(o->subject);
         free(o->route);
+        free(o->check.name);
+        free(o->check.value);
         sg_strv_free(o->encrypt_methods, o->n_encrypt_methods);
         for (size_t i = 0; i < o->n_fallback; i++) {
+                free(o->fallback[i].check.name);
+                free(o->fallback[i].check.value);
                 free(o->fallback[i].name);
                 headers_free(o->fallback[i].headers, o->fallback[i].n_headers);
                 free(o->fallback[i].subject);
@@ -345,6 +362,25 @@ static const sg_audit_outcome audit_of[SG_OUTCOME__MAX] = {
         [SG_OUTCOME_CANCEL] = SG_AUDIT_CANCELLED,
 };
 
+static bool check_for(sg_header *h, const char *name, const char *attempt, const sg_decision *d, sg_audit_outcome audit,
+                      const char *route) {
+        return (h->name = sg_strdup(name)) && (h->value = sg_check_header_value(attempt, d, audit, route));
+}
+
+/* The gateway check header on an outcome that sends, and on each fallback. */
+static bool add_checks(sg_outcome *o, const sg_decision *d, const sg_outcome_input *in) {
+        if (!in->attempt || !in->check_header ||
+            (o->action != SG_OUTCOME_SEND && o->action != SG_OUTCOME_ROUTE && o->action != SG_OUTCOME_ENCRYPT))
+                return true;
+        if (!check_for(&o->check, in->check_header, in->attempt, d, o->audit, o->route))
+                return false;
+        for (size_t i = 0; i < o->n_fallback; i++)
+                if (!check_for(&o->fallback[i].check, in->check_header, in->attempt, d, SG_AUDIT_ROUTED,
+                               o->fallback[i].name))
+                        return false;
+        return true;
+}
+
 sg_err sg_outcome_new(const sg_decision *d, const sg_outcome_input *in, sg_outcome **ret, sg_error *err) {
         static const sg_outcome_input none = {0};
         if (!d || !ret)
@@ -368,6 +404,10 @@ sg_err sg_outcome_new(const sg_decision *d, const sg_outcome_input *in, sg_outco
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the outcome");
         }
         o->audit = audit_of[o->action];
+        if (!add_checks(o, d, in)) {
+                sg_outcome_free(o);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the check header");
+        }
         *ret = o;
         return SG_OK;
 }

@@ -215,6 +215,7 @@ class Rig:
         self.gw.wait_idle(DELIVERY_TIMEOUT)
         self.gw.internet.clear()
         self.gw.portal.clear()
+        self.gw.held.clear()
         self.accepted_mark = self.gw.received_count()
         self.applied_mark = len(applied_records(self))
 
@@ -896,6 +897,53 @@ def case_encrypt_no_identity_cert(rig):
         rig.use_policy("policy-route.json")
 
 
+def gateway_check(rig, name, expect_sink):
+    """The gated reference gateway: external mail leaves only with a valid
+    check header (issue 22 item 7)."""
+    rig.gw.gate(True)
+    try:
+        rig.reset_sinks()
+        tb = rig.tb
+        tag = tb.compose(to=["olga@partner.example"], subject="gateway check", body="checked?")
+        res = tb.send(tag, close_timeout=DELIVERY_TIMEOUT)
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        where = None
+        while time.monotonic() < deadline and where is None:
+            for sink in (rig.gw.held, rig.gw.portal, rig.gw.internet):
+                if sink.count():
+                    where = sink.name
+            time.sleep(0.1)
+        time.sleep(0.5)
+        counts = {s.name: s.count() for s in (rig.gw.held, rig.gw.portal, rig.gw.internet)}
+        tap.ok(where == expect_sink and sum(counts.values()) == 1,
+               f"{name}: the message reaches the gateway's {expect_sink} sink only",
+               f"sinks {counts}; compose closed={res['closed']}\n{rig.diag()}")
+        if where:
+            sink = {"held": rig.gw.held, "portal": rig.gw.portal, "internet": rig.gw.internet}[where]
+            msg = sink.messages()[0][1]
+            vals = header_values(msg, "X-Sealgate-Checked")
+            tap.comment(f"{name}: X-Sealgate-Checked: {vals}")
+            if expect_sink != "held":
+                tap.ok(len(vals) == 1 and re.fullmatch(
+                    r"v=1; attempt=[0-9a-f]{32}; decision=route; outcome=routed; route=portal", vals[0]),
+                    f"{name}: the check header carries the attempt id and the decision", str(vals))
+            else:
+                tap.ok(not vals, f"{name}: no check header without sealgate", str(vals))
+        if not res["closed"]:
+            tb.close_compose(tag)
+        tb.close_notices()
+    finally:
+        rig.gw.gate(False)
+
+
+def case_gateway_check_on(rig):
+    gateway_check(rig, "gateway check, sealgate ran", "portal")
+
+
+def case_gateway_check_off(rig):
+    gateway_check(rig, "gateway check, extension disabled", "held")
+
+
 def case_custom_header(rig):
     msg, _, _ = send_and_deliver(rig, "custom header + route", "portal",
                                  to=["ivan@partner.example"], subject="with header",
@@ -1064,13 +1112,14 @@ def fmt(xs):
 
 # --------------------------------------------------------------------------
 CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
-           "custom-header-allow", "block", "prompt-cancel", "timing", "host-restart",
-           "host-killed-block"]
+           "custom-header-allow", "block", "prompt-cancel", "timing", "gateway-check-on",
+           "host-restart", "host-killed-block"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
                 "prompt-justify"]
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-block",
                "encrypt-no-identity-cert"]
-CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn"]
+CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn",
+                        "gateway-check-off"]
              + CASES_PROMPT + CASES_SMIME)
 
 
@@ -1190,6 +1239,7 @@ def main():
             run("prompt-cancel", case_prompt_cancel, rig)
             if "timing" in only:
                 timing["with"] = timed_sends(rig, "with extension", a.sends)
+            run("gateway-check-on", case_gateway_check_on, rig)
             run("host-restart", case_host_restart, rig)
             run("host-killed-block", case_host_killed_block, rig)
 
@@ -1243,12 +1293,15 @@ def main():
             run("encrypt-block", case_encrypt_block, rig)
             run("encrypt-no-identity-cert", case_encrypt_no_identity_cert, rig)
 
-        # Run 5: no extension at all, for the timing baseline.
-        if "timing" in only:
+        # Run 5: no extension at all, for the timing baseline, and the gated
+        # gateway holding what sealgate did not check.
+        if only & {"timing", "gateway-check-off"}:
             rig.restore_policies()
             rig.start_thunderbird(with_extension=False)
-            tap.comment("thunderbird run (no extension): timing baseline")
-            timing["without"] = timed_sends(rig, "without extension", a.sends)
+            tap.comment("thunderbird run (no extension): timing baseline, gateway check")
+            if "timing" in only:
+                timing["without"] = timed_sends(rig, "without extension", a.sends)
+            run("gateway-check-off", case_gateway_check_off, rig)
     except (Watchdog, SystemExit, KeyboardInterrupt) as e:
         tap.ok(False, "run finished in time", str(e))
     except Exception as e:  # noqa: BLE001

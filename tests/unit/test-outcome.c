@@ -382,7 +382,67 @@ static void offers(void) {
         sg_policy_free(p);
 }
 
+/* The gateway check header (issue 22 item 7): on every outcome that sends,
+ * with the attempt id, the decision and the outcome; none on block/cancel
+ * or without an attempt. */
+static void checks(void) {
+        sg_policy *p = policy_with_gw();
+        SG_CHECK_STR(sg_policy_check_header(p), "X-Sealgate-Checked", "check header: the default name");
+        sg_policy *q = sg_policy_new();
+        SG_CHECK(q && sg_policy_set_check_header(q, "Sealgate-Checked", NULL) == SG_ERR_POLICY_INVALID,
+                 "check header: a name without X- is refused");
+        SG_CHECK(q && sg_policy_set_check_header(q, "X-Gw-Check", NULL) == SG_OK &&
+                         strcmp(sg_policy_check_header(q), "X-Gw-Check") == 0,
+                 "check header: audit.check_header names it");
+        sg_policy_free(q);
+        const char *id = "0123456789abcdef0123456789abcdef";
+        static const struct {
+                const sg_decision *d;
+                int choice;
+                const char *want;
+        } rows[] = {
+                {&d_allow, -1, "v=1; attempt=0123456789abcdef0123456789abcdef; decision=allow; outcome=sent"},
+                {&d_route, -1,
+                 "v=1; attempt=0123456789abcdef0123456789abcdef; decision=route; outcome=routed; route=portal"},
+                {&d_prompt, 1,
+                 "v=1; attempt=0123456789abcdef0123456789abcdef; decision=prompt; outcome=routed; route=portal"},
+                {&d_block, -1, NULL},
+                {&d_prompt, 3, NULL},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+                sg_outcome_input in = {.choice = rows[i].choice >= 0 ? &rows[i].d->choices[rows[i].choice] : NULL,
+                                       .by = "button",
+                                       .subject = "s",
+                                       .policy = p,
+                                       .attempt = id,
+                                       .check_header = sg_policy_check_header(p)};
+                sg_outcome *o = NULL;
+                if (!SG_CHECK(sg_outcome_new(rows[i].d, &in, &o, NULL) == SG_OK, "check: row %zu built", i))
+                        continue;
+                SG_CHECK_STR(o->check.value, rows[i].want, "check header value");
+                sg_outcome_free(o);
+        }
+        sg_outcome_input in = {.choice = &prompt_choices[0],
+                               .by = "button",
+                               .subject = "s",
+                               .policy = p,
+                               .attempt = id,
+                               .check_header = "X-Checked"};
+        sg_outcome *o = NULL;
+        SG_CHECK(sg_outcome_new(&d_prompt, &in, &o, NULL) == SG_OK && o->n_fallback > 0 &&
+                         strcmp(o->fallback[0].check.name, "X-Checked") == 0 &&
+                         strstr(o->fallback[0].check.value, "outcome=routed; route=gw"),
+                 "check: each encryption fallback route has its own (routed, its route)");
+        sg_outcome_free(o);
+        sg_outcome_input none = {.choice = &prompt_choices[1], .by = "button", .subject = "s", .policy = p};
+        SG_CHECK(sg_outcome_new(&d_prompt, &none, &o, NULL) == SG_OK && o->check.name == NULL,
+                 "check: none without an attempt (the Outlook add-in)");
+        sg_outcome_free(o);
+        sg_policy_free(p);
+}
+
 int main(void) {
+        checks();
         offers();
         choice_ids();
         header_values();

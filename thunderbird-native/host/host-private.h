@@ -172,7 +172,7 @@ sg_err _host_read_bounded(const char *path, size_t max, char **ret_text, size_t 
  * says which). */
 json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
                                 const char *justification, const char *subject, const char *encrypt_method,
-                                sg_error *err);
+                                const char *attempt, sg_error *err);
 
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,

@@ -228,13 +228,15 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
 
 json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
                                 const char *justification, const char *subject, const char *encrypt_method,
-                                sg_error *err) {
+                                const char *attempt, sg_error *err) {
         sg_outcome_input in = {.choice = choice,
                                .by = by,
                                .justification = justification,
                                .subject = subject,
                                .policy = h->policy,
-                               .encrypt_method = encrypt_method};
+                               .encrypt_method = encrypt_method,
+                               .attempt = attempt,
+                               .check_header = attempt ? sg_policy_check_header(h->policy) : NULL};
         sg_outcome *o = NULL;
         if (sg_outcome_new(d, &in, &o, err))
                 return NULL;
@@ -251,7 +253,7 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
 static json_object *prompt_result(sg_host *h, const struct attempt *a, const sg_choice *c, const char *by,
                                   const char *justification, sg_error *err) {
         const sg_decision *d = a->d;
-        json_object *oj = _host_outcome_json(h, d, c, by, justification, a->subject, a->offer.method, err);
+        json_object *oj = _host_outcome_json(h, d, c, by, justification, a->subject, a->offer.method, a->id, err);
         if (!oj)
                 return NULL;
         json_object *r = json_object_new_object(), *enc = NULL, *headers;

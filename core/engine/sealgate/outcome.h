@@ -120,7 +120,8 @@ typedef struct sg_outcome_route {
         char *name;
         sg_header *headers;
         size_t n_headers;
-        char *subject; /* the subject to set, or NULL: unchanged */
+        char *subject;   /* the subject to set, or NULL: unchanged */
+        sg_header check; /* the gateway check header for this route (name NULL: none) */
 } sg_outcome_route;
 
 typedef struct sg_outcome {
@@ -137,6 +138,7 @@ typedef struct sg_outcome {
         sg_outcome_route *fallback; /* ENCRYPT: the routes to use, in order, when no method can */
         size_t n_fallback;
         bool ask_before_fallback; /* ENCRYPT chosen by the user: a fallback route is the user's to confirm */
+        sg_header check;          /* SEND, ROUTE, ENCRYPT with an attempt: the gateway check header (name NULL: none) */
         sg_audit_outcome audit;   /* the record's "outcome" */
         const char *prompt_error; /* static: the record's "prompt_error", or NULL */
 } sg_outcome;
@@ -152,7 +154,17 @@ typedef struct sg_outcome_input {
         const sg_policy *policy;    /* to find encrypt fallback routes the decision does not carry; may be NULL */
         const char *encrypt_method; /* the method readiness found ready (sg_offer.method): the only one
                                      * tried; NULL: the decision's methods in order */
+        const char *attempt;        /* the attempt id: with check_header, the gateway check header is made */
+        const char *check_header;   /* its name (sg_policy_check_header), or NULL: none */
 } sg_outcome_input;
+
+/* The gateway check header's value for attempt `attempt`, decision `d` and
+ * an outcome that sends (`audit`, and `route` or NULL):
+ * "v=1; attempt=ID; decision=ACTION; outcome=OUTCOME[; route=NAME]".
+ * Says the message passed sealgate's check; proves nothing by itself (any
+ * sender can write it): a gateway that must rely on it checks a MAC the host
+ * adds (docs/admin/gateway.md). Owned (free()); NULL on ENOMEM. */
+char *sg_check_header_value(const char *attempt, const sg_decision *d, sg_audit_outcome audit, const char *route);
 
 /* The outcome of decision `d` given `in`. With no choice the decision's
  * action applies (allow: send, route, encrypt, block; a prompt decision

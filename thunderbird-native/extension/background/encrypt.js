@@ -159,10 +159,11 @@ async function applyEncrypt(tab, details, decision, outcome, ctx) {
                         }
                         log(`${m.tech} switched on for ${addresses.length} recipient(s) (sign: ${tech.signMessage})`);
                         const changes = { selectedEncryptionTechnology: tech };
-                        ctx.applied = { technology: m.tech, headers: outcome.headers };
+                        const headers = withCheck(outcome.headers, outcome.check);
+                        ctx.applied = { technology: m.tech, headers };
                         /* Headers of the outcome travel in the outer header block. */
-                        if ((outcome.headers || []).length)
-                                changes.customHeaders = mergeHeaders(details.customHeaders, outcome.headers);
+                        if (headers.length)
+                                changes.customHeaders = mergeHeaders(details.customHeaders, headers);
                         return { details: changes };
                 }
         }
@@ -180,8 +181,8 @@ async function applyEncrypt(tab, details, decision, outcome, ctx) {
         }
         if (route) {
                 log(`local encryption is not possible for every recipient; using fallback route "${route.route}"`);
-                ctx.applied = { route: route.route, headers: route.headers, subject: route.subject, fallback: true };
-                return applyChanges(details, route.headers, route.subject);
+                ctx.applied = { route: route.route, headers: withCheck(route.headers, route.check), subject: route.subject, fallback: true };
+                return applyChanges(details, ctx.applied.headers, route.subject);
         }
         log("local encryption is not possible and the policy has no usable fallback route; send cancelled");
         await showNotice(tab, "block", {

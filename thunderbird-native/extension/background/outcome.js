@@ -19,6 +19,12 @@ function mergeHeaders(existing, add) {
         return out;
 }
 
+/* The outcome's headers plus its gateway check header (X-Sealgate-Checked:
+ * the attempt id and the decision; docs/admin/gateway.md), when it has one. */
+function withCheck(headers, check) {
+        return check && check.name ? [...(headers || []), check] : headers || [];
+}
+
 /* The compose details to change for these headers and subject (null: the
  * subject stays). */
 function applyChanges(details, headers, subject) {
@@ -111,13 +117,13 @@ async function applyOutcome(tab, details, decision, outcome, ctx) {
         const action = outcome && outcome.action;
         if (action === "send") {
                 log(`outcome send${(outcome.headers || []).length ? `: headers ${outcome.headers.map((h) => h.name).join(", ")}` : ": unchanged"}`);
-                ctx.applied = { headers: outcome.headers };
-                return applyChanges(details, outcome.headers, null);
+                ctx.applied = { headers: withCheck(outcome.headers, outcome.check) };
+                return applyChanges(details, ctx.applied.headers, null);
         }
         if (action === "route") {
                 log(`outcome route "${outcome.route}": headers ${(outcome.headers || []).map((h) => h.name).join(", ")}${outcome.subject !== null ? ", subject tagged" : ""}`);
-                ctx.applied = { route: outcome.route, headers: outcome.headers, subject: outcome.subject };
-                return applyChanges(details, outcome.headers, outcome.subject);
+                ctx.applied = { route: outcome.route, headers: withCheck(outcome.headers, outcome.check), subject: outcome.subject };
+                return applyChanges(details, ctx.applied.headers, outcome.subject);
         }
         if (action === "encrypt") {
                 log("outcome encrypt");

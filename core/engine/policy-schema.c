@@ -306,8 +306,6 @@ static const sg_setting settings[] = {
         {"audit", "retention_days", "audit.retention_days", SG_SETTING_UINT, 0, SG_POLICY_AUDIT_RETENTION_MAX,
          SG_POLICY_AUDIT_RETENTION_DEFAULT, NULL, sg_policy_set_audit_retention_days, NULL},
         {"audit", "required", "audit.required", SG_SETTING_BOOL, 0, 0, 0, sg_policy_set_audit_required, NULL, NULL},
-        {"audit", "check_header", "audit.check_header", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
-         sg_policy_set_check_header},
         {"keys", "network_lookups", "keys.network_lookups", SG_SETTING_BOOL, 0, 0, 0,
          sg_policy_set_keys_network_lookups, NULL, NULL},
         {"keys", "timeout_seconds", "keys.timeout_seconds", SG_SETTING_UINT, SG_POLICY_KEYS_TIMEOUT_MIN,

@@ -121,6 +121,7 @@ sg_policy *sg_policy_free(sg_policy *p) {
         free(p->triggers);
         free(p->justification_header);
         free(p->check_header);
+        free(p->check_key);
         free(p->audit_directory);
         free(p->keys_store);
         free(p->keys_nss_db);

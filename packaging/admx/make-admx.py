@@ -151,16 +151,6 @@ def policies():
          f"保存日数: 0～{LIM['AUDIT_RETENTION_MAX']}、0 は無期限、既定は {LIM['AUDIT_RETENTION_DEFAULT']}。"
          "必須: オンの場合、記録を書き込めないとメールは送信されません。"
          "ポリシーのキー: audit.enabled、audit.directory、audit.retention_days、audit.required。"))
-    add("AuditCheckHeader", "sealgate", ROOT + "\\Audit",
-        [("CheckHeader", "text", "CheckHeader", {})],
-        ("Gateway check header",
-         "The header every message that passed sealgate carries, with the attempt id and the decision, "
-         "for a gateway that holds mail sealgate did not check (a header starting with X-). "
-         "Default: X-Sealgate-Checked. Thunderbird only. Policy key: audit.check_header."),
-        ("ゲートウェイ確認ヘッダー",
-         "sealgate の確認を通ったメールに付けるヘッダー名です（X- で始まる名前）。試行 ID と判断が入り、"
-         "ゲートウェイは確認を通っていないメールを保留できます。既定は X-Sealgate-Checked です。Thunderbird のみ。"
-         "ポリシーのキー: audit.check_header。"))
     add("Addresses", "sealgate", ROOT + "\\Addresses",
         [("SubaddressDelimiters", "text", "SubaddressDelimiters", {}),
          ("SourceRoutes", "text", "SourceRoutes", {})],
@@ -246,7 +236,6 @@ LABELS = {
     "Directory": ("Directory", "保存先フォルダー"),
     "RetentionDays": ("Keep files for (days, 0 = for ever)", "保存日数（0 = 無期限）"),
     "Required": ("Do not send when the record cannot be written", "記録できない場合は送信しない"),
-    "CheckHeader": ("Header name (X-...)", "ヘッダー名（X-...）"),
     "Name": ("Name", "名前"),
     "SubjectTag": ("Subject tag", "件名タグ"),
     None: ("Headers (name = value)", "ヘッダー（名前 = 値）"),

@@ -14,6 +14,8 @@ Postfix configuration and queue, and sink spools.
 """
 import argparse
 import fcntl
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -897,10 +899,16 @@ def case_encrypt_no_identity_cert(rig):
         rig.use_policy("policy-route.json")
 
 
+CHECK_KEY = "e2e-gateway-check-key-0123456789"  # data/policy-route-checked.json
+
+
 def gateway_check(rig, name, expect_sink):
     """The gated reference gateway: external mail leaves only with a valid
-    check header (issue 22 item 7)."""
+    check header (issue 22 item 7); with the extension, the policy's
+    audit.check_key authenticates it (HMAC-SHA256, checked here)."""
     rig.gw.gate(True)
+    if expect_sink != "held":
+        rig.use_policy("policy-route-checked.json")
     try:
         rig.reset_sinks()
         tb = rig.tb
@@ -924,9 +932,18 @@ def gateway_check(rig, name, expect_sink):
             vals = header_values(msg, "X-Sealgate-Checked")
             tap.comment(f"{name}: X-Sealgate-Checked: {vals}")
             if expect_sink != "held":
-                tap.ok(len(vals) == 1 and re.fullmatch(
-                    r"v=1; attempt=[0-9a-f]{32}; decision=route; outcome=routed; route=portal", vals[0]),
-                    f"{name}: the check header carries the attempt id and the decision", str(vals))
+                m = re.fullmatch(r"(v=1; attempt=[0-9a-f]{32}; decision=route; outcome=routed; "
+                                 r"route=portal; t=(\d+)); mac=([0-9a-f]{64})", vals[0]) if len(vals) == 1 else None
+                tap.ok(m is not None, f"{name}: the check header carries the attempt id, the decision, "
+                       "a time and a MAC", str(vals))
+                if m:
+                    want = hmac.new(CHECK_KEY.encode(), (m.group(1) + "\nolga@partner.example").encode(),
+                                    hashlib.sha256).hexdigest()
+                    tap.ok(hmac.compare_digest(want, m.group(3)),
+                           f"{name}: the MAC is HMAC-SHA256(key, value up to t + newline + recipients)",
+                           f"want {want}, got {m.group(3)}")
+                    tap.ok(abs(time.time() - int(m.group(2))) < 300, f"{name}: t is the send time",
+                           m.group(2))
             else:
                 tap.ok(not vals, f"{name}: no check header without sealgate", str(vals))
         if not res["closed"]:
@@ -934,6 +951,8 @@ def gateway_check(rig, name, expect_sink):
         tb.close_notices()
     finally:
         rig.gw.gate(False)
+        if expect_sink != "held":
+            rig.use_policy("policy-route.json")
 
 
 def case_gateway_check_on(rig):

@@ -174,6 +174,13 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
                                 const char *justification, const char *subject, const char *encrypt_method,
                                 const char *attempt, sg_error *err);
 
+/* With the policy's audit.check_key: "; t=UNIX; mac=HEX" appended to every
+ * check header of outcome JSON `oj` (its "check" and each encrypt fallback's),
+ * the HMAC-SHA256 (crypto module) over the value up to t, a newline and the
+ * decision's recipients (comparison form, sorted, once each, comma-separated).
+ * False (err set) when the crypto module cannot be loaded or on ENOMEM. */
+bool _host_sign_checks(sg_host *h, const sg_decision *d, json_object *oj, sg_error *err);
+
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,
                          sg_error *err);

@@ -2,8 +2,11 @@
  * message whose decision the host made (its own encryption, the route and
  * its headers, the subject tag) and whether it read the compose details back
  * so, written as the attempt's "applied" audit record (docs/admin/audit.md):
- * the decision record says what was chosen, this one what was done. */
+ * the decision record says what was chosen, this one what was done. Also
+ * the gateway check header's MAC (audit.check_key), through the crypto
+ * module (OpenSSL's HMAC), loaded for it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "host-private.h"
@@ -95,4 +98,82 @@ sg_err _host_op_attempt_applied(sg_host *h, json_object *req, const char *id_jso
         }
         out->result = r;
         return SG_OK;
+}
+
+/* ---- the check header's MAC (host-private.h, _host_sign_checks) */
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static bool sign_one(sg_host *h, const sg_host_crypto *c, const char *recipients, json_object *check, int64_t t,
+                     sg_error *err) {
+        json_object *v;
+        if (!check || !json_object_object_get_ex(check, "value", &v))
+                return true;
+        const char *key = sg_policy_check_key(h->policy);
+        char *base = NULL, *data = NULL, mac[65];
+        bool ok = false;
+        if (asprintf(&base, "%s; t=%lld", json_object_get_string(v), (long long) t) < 0)
+                base = NULL;
+        else if (asprintf(&data, "%s\n%s", base, recipients) < 0)
+                data = NULL;
+        if (base && data && c->hmac_sha256_hex(key, strlen(key), data, strlen(data), mac)) {
+                char *full = NULL;
+                if (asprintf(&full, "%s; mac=%s", base, mac) >= 0) {
+                        ok = json_object_object_add(check, "value", json_object_new_string(full)) == 0;
+                        free(full);
+                }
+        }
+        free(base);
+        free(data);
+        if (!ok)
+                sg_error_set(err, SG_ERR_NOMEM, "the check header's MAC cannot be computed");
+        return ok;
+}
+
+bool _host_sign_checks(sg_host *h, const sg_decision *d, json_object *oj, sg_error *err) {
+        const sg_host_crypto *c = _host_crypto(h, err);
+        if (!c)
+                return false;
+        char **list = calloc(d->n_recipients + 1, sizeof *list);
+        size_t len = 1;
+        if (!list)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory"), false;
+        for (size_t i = 0; i < d->n_recipients; i++) {
+                list[i] = d->recipients[i].mailbox.address ? d->recipients[i].mailbox.address : "";
+                len += strlen(list[i]) + 1;
+        }
+        qsort(list, d->n_recipients, sizeof *list, cmp_str);
+        char *joined = malloc(len);
+        if (!joined) {
+                free(list);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory"), false;
+        }
+        size_t o = 0;
+        for (size_t i = 0; i < d->n_recipients; i++) {
+                if (i && strcmp(list[i], list[i - 1]) == 0)
+                        continue; /* once each */
+                size_t n = strlen(list[i]);
+                if (o)
+                        joined[o++] = ',';
+                memcpy(joined + o, list[i], n);
+                o += n;
+        }
+        joined[o] = '\0';
+        free(list);
+        int64_t t = sg_audit_now_ms() / 1000;
+        json_object *check = NULL, *enc = NULL, *fb = NULL;
+        bool ok = true;
+        if (json_object_object_get_ex(oj, "check", &check))
+                ok = sign_one(h, c, joined, check, t, err);
+        if (ok && json_object_object_get_ex(oj, "encrypt", &enc) && enc &&
+            json_object_object_get_ex(enc, "fallback", &fb))
+                for (size_t i = 0; ok && i < json_object_array_length(fb); i++) {
+                        json_object *r = json_object_array_get_idx(fb, i);
+                        if (json_object_object_get_ex(r, "check", &check))
+                                ok = sign_one(h, c, joined, check, t, err);
+                }
+        free(joined);
+        return ok;
 }

@@ -244,6 +244,10 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
         sg_outcome_free(o);
         if (!j)
                 sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the outcome");
+        else if (attempt && sg_policy_check_key(h->policy) && !_host_sign_checks(h, d, j, err)) {
+                json_object_put(j);
+                return NULL;
+        }
         return j;
 }
 

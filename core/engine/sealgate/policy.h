@@ -210,6 +210,12 @@ sg_err sg_policy_set_justification_header(sg_policy *p, const char *name, sg_err
 #define SG_POLICY_CHECK_HEADER_DEFAULT "X-Sealgate-Checked"
 sg_err sg_policy_set_check_header(sg_policy *p, const char *name, sg_error *err);
 const char *sg_policy_check_header(const sg_policy *p); /* never NULL for a policy */
+/* The key that authenticates the check header (audit.check_key): text of
+ * SG_POLICY_CHECK_KEY_MIN..MAX bytes. Default none (no MAC). */
+#define SG_POLICY_CHECK_KEY_MIN 16
+#define SG_POLICY_CHECK_KEY_MAX 256
+sg_err sg_policy_set_check_key(sg_policy *p, const char *key, sg_error *err);
+const char *sg_policy_check_key(const sg_policy *p); /* or NULL */
 
 /* Audit settings (defaults in sg_audit_settings). The directory must be
  * absolute ("/var/log/x", "C:\\x", "\\\\server\\x") or start with "~/"; at most

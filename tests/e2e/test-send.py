@@ -496,6 +496,12 @@ def case_block(rig):
         text = tb.notice_dom("kind=block", "return document.body.innerText;")
         tap.comment("blocked: notice text: " + " | ".join(text.split("\n")[:6]))
         tap.ok(MY_NUMBER not in text, "blocked: the notice never shows the My Number", text)
+        # Issue 22 item 3: the cause apart from the context, what to do and
+        # the attempt id.
+        tap.ok(re.search(r"For context \(not why it was stopped\): .*partner\.example", text) is not None,
+               "blocked: outside recipients are shown as context, not as a cause", text)
+        tap.ok(re.search(r"What you can do: .*reference: [0-9a-f]{32}", text) is not None,
+               "blocked: the notice says what to do, with the attempt id", text)
         go_back(rig, "blocked (My Number)", tag, before, "block")
     tb.close_compose(tag)
     tb.close_notices()
@@ -1078,6 +1084,24 @@ def send_anyway(rig, name, tag):
     tb.close_notices()
 
 
+def check_helper_notice(rig, name, cause):
+    """Issue 22 item 3: one sentence for the cause, what to do (tell IT, with
+    a reference), the detail behind "Details", "Copy for IT", no terminal."""
+    got = rig.tb.notice_dom("kind=helper-failure", """
+        return {cause: document.body.dataset.cause || "", text: document.body.innerText,
+                details: !document.getElementById("details").hidden,
+                detail: document.getElementById("details-text").textContent,
+                copy: !document.getElementById("copy").hidden};""") or {}
+    tap.ok(got.get("cause") == cause, f"{name}: the notice names the cause ({cause})", str(got))
+    text = got.get("text", "")
+    tap.ok("doctor" not in text and "terminal" not in text,
+           f"{name}: no terminal instructions for the user", text)
+    tap.ok(re.search(r"IT department and give them this reference: [0-9a-f]{12}", text) is not None,
+           f"{name}: says what to do, with a reference", text)
+    tap.ok(got.get("details") and got.get("copy") and "cause: " + cause in got.get("detail", ""),
+           f"{name}: the detail is behind Details, with Copy for IT", str(got))
+
+
 def case_host_missing(rig, mode):
     name = f"host missing, {mode}"
     rig.reset_sinks()
@@ -1088,6 +1112,8 @@ def case_host_missing(rig, mode):
     tap.ok(not res["closed"], f"{name}: compose window did not close", rig.diag())
     notice, _ = expect_held(rig, name, tag, before, "helper-failure",
                             want_send_anyway=(mode == "warn"))
+    if notice is not None:
+        check_helper_notice(rig, name, "helper_cannot_start")
     if mode == "warn" and notice is not None:
         send_anyway(rig, name, tag)
     else:

@@ -293,11 +293,18 @@ class Gateway:
         return self
 
     def gate(self, on):
-        """Switch the gated configuration on or off (postfix reload)."""
+        """Switch the gated configuration on or off (Postfix restarted)."""
         self.gated = on
         self.write_config()
-        self._run("reload")
-        time.sleep(1)  # the reload reaches smtpd/cleanup with the next connection
+        # A restart, not a reload: smtpd and cleanup processes that served
+        # the previous message keep the old header_checks until they exit.
+        self._run("stop", timeout=30, check=False)
+        deadline = time.monotonic() + 15
+        while self.master_pid() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self._run("start")
+        if not wait_port(self.port, 30):
+            raise RuntimeError(f"postfix smtpd not listening again on 127.0.0.1:{self.port}")
 
     def stop(self):
         if self.probe:

@@ -43,8 +43,8 @@ function listSeparator() {
 /* The reasons in words (the catalog's sentences: reason_CODE with the number
  * of items and the items; reason_CODE_plural for a count other than 1); the
  * host's detail when a sentence needs evidence and the reason has none. */
-function reasonsText(decision) {
-        return (decision.reasons || []).map((r) => {
+function reasonsText(decision, keep = () => true) {
+        return (decision.reasons || []).filter(keep).map((r) => {
                 const items = r.items || [];
                 const subs = [String(items.length), items.join(listSeparator())];
                 const key = `reason_${r.code}`;
@@ -131,7 +131,16 @@ async function applyOutcome(tab, details, decision, outcome, ctx) {
         }
         if (action === "block") {
                 log(`outcome block: send cancelled (${(decision.reasons || []).map((r) => r.code).join(", ")})`);
-                await showNotice(tab, "block", { reasons: reasonsText(decision), unexpanded: ctx.unexpanded });
+                /* The cause: the reasons that asked for the block; the
+                 * others (outside recipients) are context. */
+                const cause = (r) => r.action === "block";
+                const causes = reasonsText(decision, cause);
+                await showNotice(tab, "block", {
+                        reasons: causes.length ? causes : reasonsText(decision),
+                        context: causes.length ? reasonsText(decision, (r) => !cause(r)) : [],
+                        attempt: decision.attempt,
+                        unexpanded: ctx.unexpanded,
+                });
                 return { cancel: true };
         }
         if (action === "cancel")
@@ -182,17 +191,20 @@ async function recordApplied(tab, details, decision, result, applied) {
         if (!decision || !decision.attempt || !applied || (result && result.cancel))
                 return;
         let confirmed = null;
+        let own = null; /* Thunderbird's own encryption, switched on by the identity or the user */
         try {
                 if (result && result.details && Object.keys(result.details).length)
                         await messenger.compose.setComposeDetails(tab.id, result.details);
                 const now = await messenger.compose.getComposeDetails(tab.id);
                 confirmed = readBackMatches(now, result, applied);
+                const sel = now.selectedEncryptionTechnology;
+                own = sel && sel.encryptBody === true ? sel.name : null;
         } catch (e) {
                 log(`the compose details cannot be read back: ${e.message || e}`);
         }
         const fields = {
                 attempt: decision.attempt,
-                technology: applied.technology || null,
+                technology: applied.technology || own || null,
                 route: applied.route || null,
                 headers: (applied.headers || []).map((h) => h.name),
                 subject_tag: subjectTag(details.subject, applied.subject),

@@ -318,6 +318,34 @@ static sg_err parse_object(json_object *root, sg_prompt_model *m, sg_error *err)
         if (!have_cancel)
                 return sg_error_set(err, SG_ERR_REQUEST, "choices: no \"cancel\" choice");
 
+        if (member(root, "notes")) {
+                if ((e = get_array(root, "notes", "", SG_PROMPT_NOTES_MAX, &a, err)))
+                        return e;
+                for (size_t i = 0; i < json_object_array_length(a); i++) {
+                        json_object *o, *cv;
+                        char *code = NULL;
+                        if ((e = element_object(a, i, "notes", &o, err)))
+                                return e;
+                        snprintf(path, sizeof path, "notes[%zu]", i);
+                        if ((e = get_string(o, "code", path, false, &code, err)))
+                                return e;
+                        sg_offer_note n = SG_NOTE_NONE;
+                        for (int k = 1; k < SG_NOTE__MAX; k++)
+                                if (strcmp(code, sg_offer_note_name((sg_offer_note) k)) == 0)
+                                        n = (sg_offer_note) k;
+                        g_free(code);
+                        cv = member(o, "count");
+                        if (!cv || !json_object_is_type(cv, json_type_int) || json_object_get_int64(cv) < 0 ||
+                            json_object_get_int64(cv) > SG_PROMPT_RECIPIENTS_MAX)
+                                return sg_error_set(err, SG_ERR_REQUEST, "%s.count: expected 0 to %d", path,
+                                                    SG_PROMPT_RECIPIENTS_MAX);
+                        if (n == SG_NOTE_NONE)
+                                continue; /* a note of a newer host: no sentence here */
+                        m->notes[m->n_notes] = n;
+                        m->note_counts[m->n_notes++] = (size_t) json_object_get_int64(cv);
+                }
+        }
+
         if (!(v = member(root, "require_justification")))
                 return sg_error_set(err, SG_ERR_REQUEST, "require_justification: missing");
         if (!json_object_is_type(v, json_type_boolean))
@@ -577,6 +605,29 @@ char *sg_prompt_reason_text(const sg_prompt_reason *r) {
         if (s)
                 return s;
         return shorten(r->detail && *r->detail ? r->detail : r->code, 300);
+}
+
+char *sg_prompt_note_text(const sg_prompt_model *m, size_t i) {
+        if (i >= m->n_notes)
+                return NULL;
+        size_t n = m->note_counts[i];
+        switch (m->notes[i]) {
+        case SG_NOTE_ENCRYPT_NO_IDENTITY:
+                return g_strdup(_("“Encrypt and send” is not offered: your sending identity has no certificate or key "
+                                  "for encryption."));
+        case SG_NOTE_ENCRYPT_NOT_READY:
+                return g_strdup_printf(ngettext("“Encrypt and send” is not offered: %zu recipient has no certificate "
+                                                "or key.",
+                                                "“Encrypt and send” is not offered: %zu recipients have no "
+                                                "certificate or key.",
+                                                n),
+                                       n);
+        case SG_NOTE_ENCRYPT_UNKNOWN:
+                return g_strdup(_("“Encrypt and send” is not offered: whether the recipients can receive encrypted "
+                                  "mail cannot be checked now."));
+        default:
+                return NULL;
+        }
 }
 
 char *sg_prompt_choice_label(const sg_prompt_choice *c) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "sealgate/error.h"
+#include "sealgate/outcome.h"
 #include "sealgate/policy.h"
 #include "sealgate/prompt-proto.h"
 
@@ -21,6 +22,7 @@
 #define SG_PROMPT_HEADERS_MAX       SG_POLICY_ROUTE_HEADERS_MAX  /* 32 per route choice */
 #define SG_PROMPT_STRING_MAX        16384                        /* bytes of any one string member */
 #define SG_PROMPT_JUSTIFICATION_MAX 1000                         /* bytes, after trimming */
+#define SG_PROMPT_NOTES_MAX         4 /* "notes": why a choice is not offered (one per removable choice) */
 
 /* ---- Display choices (not limits on the input) */
 #define SG_PROMPT_ITEMS_SHOWN     10 /* items spelled out in a reason sentence */
@@ -61,6 +63,9 @@ typedef struct sg_prompt_model {
         size_t n_choices;
         size_t cancel; /* index of the "cancel" choice (always present) */
         bool require_justification;
+        sg_offer_note notes[SG_PROMPT_NOTES_MAX]; /* why a choice is not offered (host: sg_decision_offer) */
+        size_t note_counts[SG_PROMPT_NOTES_MAX];
+        size_t n_notes;
 } sg_prompt_model;
 
 /* Parse and check `len` bytes of JSON (a decision as policy.evaluate returns
@@ -109,6 +114,10 @@ char *sg_prompt_reason_text_for(sg_reason_code code, char *const *items, size_t 
 /* `fmt` (a catalog text: "%s" in order, or "%1$s"/"%2$s") with the
  * placeholders replaced by a1 and a2, "%%" by "%". */
 char *sg_prompt_fill(const char *fmt, const char *a1, const char *a2);
+
+/* The one line saying why a choice is not offered, for note `i` (< n_notes);
+ * NULL for a note this build has no sentence for. */
+char *sg_prompt_note_text(const sg_prompt_model *m, size_t i);
 
 /* Button label with a mnemonic ("_Encrypt and send"), and a description of
  * what happens for screen readers. */

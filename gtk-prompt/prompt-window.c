@@ -12,6 +12,7 @@ struct _SgPromptWindow {
         size_t n_rows;
         GtkWidget *send_button; /* the "send" choice, or NULL */
         GtkWidget *cancel_button;
+        GtkWidget *justify_back; /* "Back to the choices", in the justification step */
         guint timeout_id;
         bool answered;
 
@@ -109,12 +110,26 @@ static void on_justify_confirm(GtkButton *button, gpointer data) {
         g_free(trimmed);
 }
 
+static void on_justify_back(GtkButton *button, gpointer data) {
+        SgPromptWindow *self = data;
+        gtk_widget_set_visible(GTK_WIDGET(self->justify_box), FALSE);
+        gtk_widget_set_visible(GTK_WIDGET(self->choices_box), TRUE);
+        if (self->send_button) {
+                gtk_accessible_update_state(GTK_ACCESSIBLE(self->send_button), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE,
+                                            -1);
+                gtk_widget_grab_focus(self->send_button);
+        }
+}
+
 /* ---- choices */
 
 static void on_choice_clicked(GtkButton *button, gpointer data) {
         SgPromptWindow *self = data;
         const sg_prompt_choice *c = g_object_get_data(G_OBJECT(button), "sg-choice");
         if (c->kind == SG_CHOICE_SEND && self->model->require_justification) {
+                /* The justification step replaces the choices: one red
+                 * button, the reason entry, and the way back to them. */
+                gtk_widget_set_visible(GTK_WIDGET(self->choices_box), FALSE);
                 gtk_widget_set_visible(GTK_WIDGET(self->justify_box), TRUE);
                 gtk_accessible_update_state(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_STATE_EXPANDED, TRUE, -1);
                 update_justification(self);
@@ -224,6 +239,19 @@ static void fill_reasons(SgPromptWindow *self) {
 }
 
 static void fill_choices(SgPromptWindow *self) {
+        /* Why a choice is missing, one line each, above the choices. */
+        for (size_t i = 0; i < self->model->n_notes; i++) {
+                char *text = sg_prompt_note_text(self->model, i);
+                if (!text)
+                        continue;
+                GtkWidget *label = gtk_label_new(text);
+                gtk_label_set_xalign(GTK_LABEL(label), 0);
+                gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+                gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
+                gtk_widget_set_name(label, "sg-note");
+                gtk_box_append(self->choices_box, label);
+                g_free(text);
+        }
         /* Decision order, with "Back to editing" last: the way out sits where
          * the eye ends, and it is the default. */
         for (size_t i = 0; i < self->model->n_choices; i++) {
@@ -234,6 +262,11 @@ static void fill_choices(SgPromptWindow *self) {
                 if (c->kind == SG_CHOICE_SEND)
                         self->send_button = b;
                 gtk_box_append(self->choices_box, b);
+        }
+        if (self->send_button && self->model->require_justification) {
+                self->justify_back = gtk_button_new_with_mnemonic(_("_Back to the choices"));
+                g_signal_connect(self->justify_back, "clicked", G_CALLBACK(on_justify_back), self);
+                gtk_box_append(self->justify_box, self->justify_back);
         }
         self->cancel_button = choice_button(self, &self->model->choices[self->model->cancel]);
         gtk_box_append(self->choices_box, self->cancel_button);

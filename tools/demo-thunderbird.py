@@ -222,6 +222,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--self-test", action="store_true",
                     help="send the demo message, check the portal sink got it, exit")
+    ap.add_argument("--lang", choices=("ja", "en"), default=None,
+                    help="Thunderbird's UI language (ja needs the thunderbird-l10n-ja package, "
+                         "tools/install-deps.sh e2e); the extension and the prompt follow it")
     a = ap.parse_args()
 
     if not os.environ.get("DISPLAY"):
@@ -281,7 +284,10 @@ def main():
         gw.start()
         say(f"starting Thunderbird on {os.environ['DISPLAY']} (log: "
             f"{os.path.join(workdir, 'thunderbird-demo.log')})")
-        tb = Thunderbird(workdir, gw.port, env=env, name="demo", headless=False)
+        prefs = f'user_pref("intl.locale.requested", "{a.lang}");\n' if a.lang else ""
+        if a.lang:
+            env["LANGUAGE"] = a.lang
+        tb = Thunderbird(workdir, gw.port, env=env, name="demo", headless=False, extra_prefs=prefs)
         tb.start(timeout=120)
         tb.install_extension(EXTENSION)
         tag = tb.compose(to=[DEMO_TO], subject=DEMO_SUBJECT, body=DEMO_BODY)

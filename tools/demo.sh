@@ -6,12 +6,14 @@
 # Thunderbird with a compose window open); it cleans up when Thunderbird exits
 # or on Ctrl-C.
 #
-#   tools/demo.sh [--no-thunderbird] [--self-test] [--keep]
+#   tools/demo.sh [--no-thunderbird] [--self-test] [--keep] [--lang ja|en]
 #
 #   --no-thunderbird  only the policy-check part
 #   --self-test       send one external message through Thunderbird, check the
 #                     portal sink got it, clean up and exit (0 = passed)
 #   --keep            keep the Thunderbird demo's temporary directory
+#   --lang ja|en      Thunderbird's UI language (ja: Japanese Thunderbird, with
+#                     the language pack thunderbird-l10n-ja installed first)
 # Without a display (DISPLAY unset) the Thunderbird part is skipped and the
 # command to run it later is printed.
 set -eu
@@ -19,7 +21,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 usage() {
-        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 thunderbird=1
@@ -28,6 +30,16 @@ while [ $# -gt 0 ]; do
         case "$1" in
         --no-thunderbird) thunderbird=0 ;;
         --self-test | --keep) tb_args="$tb_args $1" ;;
+        --lang)
+                case "$2" in
+                ja | en) tb_args="$tb_args --lang $2" ;;
+                *)
+                        echo "demo: --lang takes ja or en" >&2
+                        exit 2
+                        ;;
+                esac
+                shift
+                ;;
         -h | --help)
                 usage
                 exit 0
@@ -42,6 +54,9 @@ while [ $# -gt 0 ]; do
 done
 
 tools/install-deps.sh build
+case "$tb_args" in
+*"--lang ja"*) tools/install-deps.sh e2e ;; # the Thunderbird language pack
+esac
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 echo "== sealgate policy-check with examples/demo-policy.json =="

@@ -1,7 +1,9 @@
 /* sealgate: SHA-256 (digest.h) over OpenSSL's EVP interface. */
+#include <limits.h>
 #include <stdlib.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "sealgate/digest.h"
 
@@ -46,4 +48,20 @@ sg_sha256 *sg_sha256_free(sg_sha256 *h) {
                 free(h);
         }
         return NULL;
+}
+
+bool sg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
+                        char out[SG_SHA256_HEX_LEN + 1]) {
+        unsigned char mac[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        if (!key || key_len > INT_MAX ||
+            !HMAC(EVP_sha256(), key, (int) key_len, (const unsigned char *) data, len, mac, &n) || n != SG_SHA256_LEN)
+                return false;
+        static const char hex[] = "0123456789abcdef";
+        for (unsigned i = 0; i < n; i++) {
+                out[2 * i] = hex[mac[i] >> 4];
+                out[2 * i + 1] = hex[mac[i] & 15];
+        }
+        out[SG_SHA256_HEX_LEN] = '\0';
+        return true;
 }

@@ -380,6 +380,27 @@ sg_err sg_audit_format(const sg_audit_record *r, char **ret_line, size_t *ret_le
         put_json_str(&b, sg_audit_outcome_name(r->outcome));
         put_key(&b, "prompt_error", false);
         put_json_str(&b, r->prompt_error);
+        if (r->applied) {
+                const sg_audit_applied *a = r->applied;
+                put_key(&b, "event", false);
+                put_json_str(&b, "applied");
+                put_key(&b, "applied", false);
+                put_s(&b, "{\"technology\":");
+                put_json_str(&b, a->technology);
+                put_s(&b, ",\"route\":");
+                put_json_str(&b, a->route);
+                put_s(&b, ",\"headers\":[");
+                for (size_t i = 0; i < a->n_headers && i < SG_AUDIT_APPLIED_HEADERS_MAX; i++) {
+                        if (i)
+                                put_s(&b, ",");
+                        put_json_str(&b, a->headers[i]);
+                }
+                put_s(&b, "],\"subject_tag\":");
+                put_json_str(&b, a->subject_tag);
+                put_s(&b, a->fallback ? ",\"fallback\":true}" : ",\"fallback\":false}");
+                put_key(&b, "confirmed", false);
+                put_s(&b, a->confirmed > 0 ? "true" : a->confirmed == 0 ? "false" : "null");
+        }
         put_s(&b, "}\n");
 
         if (b.oom || b.over) {

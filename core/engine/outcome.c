@@ -119,6 +119,65 @@ char *sg_subject_tag(const char *subject, const char *tag) {
         return s;
 }
 
+/* ---- readiness */
+
+static const char *const note_names[SG_NOTE__MAX] = {"", "encrypt_no_identity", "encrypt_not_ready", "encrypt_unknown"};
+
+const char *sg_offer_note_name(sg_offer_note n) {
+        return (unsigned) n < SG_NOTE__MAX ? note_names[n] : "";
+}
+
+void sg_decision_offer(const sg_decision *d, const sg_readiness *r, sg_offer *ret) {
+        memset(ret, 0, sizeof *ret);
+        bool has_encrypt = false;
+        for (size_t i = 0; i < d->n_choices; i++)
+                has_encrypt = has_encrypt || d->choices[i].kind == SG_CHOICE_ENCRYPT;
+        if (!r || !has_encrypt)
+                return;
+        bool known = false, identity = false;
+        size_t fewest = (size_t) -1;
+        for (size_t m = 0; m < d->n_encrypt_methods; m++) {
+                for (size_t k = 0; k < r->n_methods; k++) {
+                        const sg_readiness_method *rm = &r->methods[k];
+                        if (!rm->method || strcmp(rm->method, d->encrypt_methods[m]) != 0)
+                                continue;
+                        known = true;
+                        if (!rm->identity)
+                                break;
+                        identity = true;
+                        if (rm->not_ready == 0) {
+                                ret->method = d->encrypt_methods[m];
+                                return;
+                        }
+                        if (rm->not_ready < fewest)
+                                fewest = rm->not_ready;
+                        break;
+                }
+        }
+        ret->encrypt_removed = true;
+        if (!known) {
+                ret->note = SG_NOTE_ENCRYPT_UNKNOWN;
+        } else if (!identity) {
+                ret->note = SG_NOTE_ENCRYPT_NO_IDENTITY;
+        } else {
+                ret->note = SG_NOTE_ENCRYPT_NOT_READY;
+                ret->count = fewest;
+        }
+}
+
+/* ---- the gateway check header */
+
+char *sg_check_header_value(const char *attempt, const sg_decision *d, sg_audit_outcome audit, const char *route) {
+        const char *a = attempt ? attempt : "";
+        const char *act = sg_action_name(d->action), *out = sg_audit_outcome_name(audit);
+        size_t n = strlen(a) + strlen(act) + strlen(out) + (route ? strlen(route) : 0) + 64;
+        char *s = malloc(n);
+        if (s)
+                snprintf(s, n, "v=1; attempt=%s; decision=%s; outcome=%s%s%s", a, act, out, route ? "; route=" : "",
+                         route ? route : "");
+        return s;
+}
+
 /* ---- the outcome */
 
 static const char *const action_names[SG_OUTCOME__MAX] = {"send", "route", "encrypt", "block", "cancel"};
@@ -161,8 +220,12 @@ sg_outcome *sg_outcome_free(sg_outcome *o) {
         headers_free(o->headers, o->n_headers);
         free(o->subject);
         free(o->route);
+        free(o->check.name);
+        free(o->check.value);
         sg_strv_free(o->encrypt_methods, o->n_encrypt_methods);
         for (size_t i = 0; i < o->n_fallback; i++) {
+                free(o->fallback[i].check.name);
+                free(o->fallback[i].check.value);
                 free(o->fallback[i].name);
                 headers_free(o->fallback[i].headers, o->fallback[i].n_headers);
                 free(o->fallback[i].subject);
@@ -212,6 +275,12 @@ static bool plan_encrypt(sg_outcome *o, const sg_decision *d, const sg_outcome_i
                 methods = sg_policy_encrypt_methods(in->policy, &n_methods);
                 fallback = sg_policy_encrypt_fallback(in->policy, &n_fallback);
         }
+        for (size_t i = 0; in->encrypt_method && i < n_methods; i++)
+                if (strcmp(methods[i], in->encrypt_method) == 0) {
+                        methods += i; /* readiness found this one ready: only it */
+                        n_methods = 1;
+                        break;
+                }
         if (n_methods) {
                 o->encrypt_methods = calloc(n_methods, sizeof *o->encrypt_methods);
                 if (!o->encrypt_methods)
@@ -273,6 +342,7 @@ static bool build(sg_outcome *o, const sg_decision *d, const sg_outcome_input *i
                 return apply_route(o, c->route, c->headers, c->n_headers, c->subject_tag, in->subject);
         case SG_CHOICE_ENCRYPT:
                 o->action = SG_OUTCOME_ENCRYPT;
+                o->ask_before_fallback = in->by && strcmp(in->by, "button") == 0;
                 return plan_encrypt(o, d, in);
         case SG_CHOICE_SEND:
                 o->action = SG_OUTCOME_SEND;
@@ -297,6 +367,25 @@ static const sg_audit_outcome audit_of[SG_OUTCOME__MAX] = {
         [SG_OUTCOME_CANCEL] = SG_AUDIT_CANCELLED,
 };
 
+static bool check_for(sg_header *h, const char *name, const char *attempt, const sg_decision *d, sg_audit_outcome audit,
+                      const char *route) {
+        return (h->name = sg_strdup(name)) && (h->value = sg_check_header_value(attempt, d, audit, route));
+}
+
+/* The gateway check header on an outcome that sends, and on each fallback. */
+static bool add_checks(sg_outcome *o, const sg_decision *d, const sg_outcome_input *in) {
+        if (!in->attempt || !in->check_header ||
+            (o->action != SG_OUTCOME_SEND && o->action != SG_OUTCOME_ROUTE && o->action != SG_OUTCOME_ENCRYPT))
+                return true;
+        if (!check_for(&o->check, in->check_header, in->attempt, d, o->audit, o->route))
+                return false;
+        for (size_t i = 0; i < o->n_fallback; i++)
+                if (!check_for(&o->fallback[i].check, in->check_header, in->attempt, d, SG_AUDIT_ROUTED,
+                               o->fallback[i].name))
+                        return false;
+        return true;
+}
+
 sg_err sg_outcome_new(const sg_decision *d, const sg_outcome_input *in, sg_outcome **ret, sg_error *err) {
         static const sg_outcome_input none = {0};
         if (!d || !ret)
@@ -320,6 +409,10 @@ sg_err sg_outcome_new(const sg_decision *d, const sg_outcome_input *in, sg_outco
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the outcome");
         }
         o->audit = audit_of[o->action];
+        if (!add_checks(o, d, in)) {
+                sg_outcome_free(o);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the check header");
+        }
         *ret = o;
         return SG_OK;
 }

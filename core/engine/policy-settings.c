@@ -47,6 +47,45 @@ sg_err sg_policy_set_justification_header(sg_policy *p, const char *name, sg_err
         return SG_OK;
 }
 
+sg_err sg_policy_set_check_header(sg_policy *p, const char *name, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r || (r = check_header_name(name, err)))
+                return r;
+        if (!((name[0] == 'X' || name[0] == 'x') && name[1] == '-' && name[2]))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "header name \"%.80s\" must start with \"X-\" and name something after it", name);
+        char *copy = sg_strdup(name);
+        if (!copy)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        free(p->check_header);
+        p->check_header = copy;
+        return SG_OK;
+}
+
+const char *sg_policy_check_header(const sg_policy *p) {
+        return p && p->check_header ? p->check_header : SG_POLICY_CHECK_HEADER_DEFAULT;
+}
+
+sg_err sg_policy_set_check_key(sg_policy *p, const char *key, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        size_t n = key ? strlen(key) : 0;
+        if (n < SG_POLICY_CHECK_KEY_MIN || n > SG_POLICY_CHECK_KEY_MAX)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must be %d to %d bytes", SG_POLICY_CHECK_KEY_MIN,
+                                    SG_POLICY_CHECK_KEY_MAX);
+        char *copy = sg_strdup(key);
+        if (!copy)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        free(p->check_key);
+        p->check_key = copy;
+        return SG_OK;
+}
+
+const char *sg_policy_check_key(const sg_policy *p) {
+        return p ? p->check_key : NULL;
+}
+
 void sg_policy_set_audit_enabled(sg_policy *p, bool enabled) {
         if (p && !p->sealed)
                 p->audit.enabled = enabled;

@@ -120,6 +120,8 @@ sg_policy *sg_policy_free(sg_policy *p) {
                 trigger_clear(&p->triggers[i]);
         free(p->triggers);
         free(p->justification_header);
+        free(p->check_header);
+        free(p->check_key);
         free(p->audit_directory);
         free(p->keys_store);
         free(p->keys_nss_db);

@@ -21,6 +21,15 @@ static bool add_nullable(json_object *o, const char *key, const char *s) {
         return add(o, key, json_object_new_string(s));
 }
 
+/* {name, value}, or null without a name. */
+static bool add_check(json_object *o, const sg_header *h) {
+        if (!h->name)
+                return json_object_object_add(o, "check", NULL) == 0;
+        json_object *c = json_object_new_object();
+        return add(o, "check", c) && add(c, "name", json_object_new_string(h->name)) &&
+               add(c, "value", json_object_new_string(h->value));
+}
+
 static bool push(json_object *a, json_object *v) {
         if (!v)
                 return false;
@@ -40,13 +49,14 @@ static json_object *encrypt(const sg_outcome *o) {
                 json_object *r = json_object_new_object();
                 ok = push(f, r) && add(r, "route", json_object_new_string(o->fallback[i].name)) &&
                      add(r, "headers", sg_headers_to_json(o->fallback[i].headers, o->fallback[i].n_headers)) &&
-                     add_nullable(r, "subject", o->fallback[i].subject);
+                     add_nullable(r, "subject", o->fallback[i].subject) && add_check(r, &o->fallback[i].check);
         }
         if (ok && add(e, "methods", m)) {
                 m = NULL;
-                if (add(e, "fallback", f))
+                if (add(e, "fallback", f) &&
+                    add(e, "ask_before_fallback", json_object_new_boolean(o->ask_before_fallback)))
                         return e;
-                f = NULL;
+                f = NULL; /* in e, or freed by add() */
         }
         json_object_put(e);
         json_object_put(m);
@@ -67,7 +77,8 @@ json_object *sg_outcome_to_json(const sg_outcome *o) {
                 ok = o->action == SG_OUTCOME_ENCRYPT ? add(r, "encrypt", encrypt(o))
                                                      : json_object_object_add(r, "encrypt", NULL) == 0;
         if (ok)
-                ok = add(r, "audit", json_object_new_string(sg_audit_outcome_name(o->audit)));
+                ok = add(r, "audit", json_object_new_string(sg_audit_outcome_name(o->audit))) &&
+                     add_check(r, &o->check);
         if (ok)
                 return r;
         json_object_put(r);

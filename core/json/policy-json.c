@@ -326,7 +326,8 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, sg_error *err) {
 }
 
 static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
-        static const char *const keys[] = {"enabled", "directory", "retention_days", "required", "journal", NULL};
+        static const char *const keys[] = {"enabled", "directory",    "retention_days", "required",
+                                           "journal", "check_header", "check_key",      NULL};
         sg_err e = expect(audit, json_type_object, "an object", err, "audit");
         if (e || (e = check_keys(audit, keys, err, "audit")))
                 return e;
@@ -338,6 +339,23 @@ static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
                 if ((e = get_bool(v, &b, err, "audit.journal")))
                         return e;
                 sg_policy_set_audit_journal(p, b);
+        }
+        /* The gateway check header's name and key are Thunderbird's (the
+         * Outlook add-in does not set it yet): read here too. */
+        static const struct {
+                const char *key, *path;
+                sg_err (*set)(sg_policy *, const char *, sg_error *);
+        } strs[] = {{"check_header", "audit.check_header", sg_policy_set_check_header},
+                    {"check_key", "audit.check_key", sg_policy_set_check_key}};
+        for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+                const char *s;
+                if (!(v = sg_json_member(audit, strs[i].key)))
+                        continue;
+                if ((e = get_string(v, &s, err, strs[i].path)))
+                        return e;
+                sg_error se;
+                if ((e = strs[i].set(p, s, &se)))
+                        return invalid(err, strs[i].path, "%s", se.message);
         }
         return read_settings(p, audit, "audit", err);
 }

@@ -14,12 +14,15 @@ Postfix configuration and queue, and sink spools.
 """
 import argparse
 import fcntl
+import hashlib
+import hmac
 import json
 import os
 import re
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -161,6 +164,7 @@ class Rig:
         extra_prefs/profile_setup: see lib/thunderbird.py (the S/MIME run)."""
         self.stop_thunderbird()
         self.tb_count += 1
+        self.with_extension = with_extension
         env = {"HOME": self.home, **({} if INSTALLED else {"SEALGATE_POLICY": self.policy}),
                "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
                "XDG_CACHE_HOME": os.path.join(self.home, ".cache"),
@@ -213,7 +217,9 @@ class Rig:
         self.gw.wait_idle(DELIVERY_TIMEOUT)
         self.gw.internet.clear()
         self.gw.portal.clear()
+        self.gw.held.clear()
         self.accepted_mark = self.gw.received_count()
+        self.applied_mark = len(applied_records(self))
 
     def accepted_since_reset(self):
         return self.gw.received_count() - self.accepted_mark
@@ -230,6 +236,8 @@ class Rig:
                     path, msg, meta = sink.messages()[0]
                     with open(path, "rb") as fh:
                         raw = fh.read()
+                    if getattr(self, "with_extension", False) and not INSTALLED:
+                        check_applied(self, sink.name, msg)
                     return sink.name, msg, meta, raw
             time.sleep(0.05)
         return None
@@ -488,6 +496,12 @@ def case_block(rig):
         text = tb.notice_dom("kind=block", "return document.body.innerText;")
         tap.comment("blocked: notice text: " + " | ".join(text.split("\n")[:6]))
         tap.ok(MY_NUMBER not in text, "blocked: the notice never shows the My Number", text)
+        # Issue 22 item 3: the cause apart from the context, what to do and
+        # the attempt id.
+        tap.ok(re.search(r"For context \(not why it was stopped\): .*partner\.example", text) is not None,
+               "blocked: outside recipients are shown as context, not as a cause", text)
+        tap.ok(re.search(r"What you can do: .*reference: [0-9a-f]{32}", text) is not None,
+               "blocked: the notice says what to do, with the attempt id", text)
         go_back(rig, "blocked (My Number)", tag, before, "block")
     tb.close_compose(tag)
     tb.close_notices()
@@ -535,6 +549,51 @@ def audit_records(rig):
                 with open(os.path.join(d, f), encoding="utf-8") as fh:
                     out += [json.loads(ln) for ln in fh if ln.strip()]
     return out
+
+
+def applied_records(rig):
+    return [r for r in audit_records(rig) if r.get("event") == "applied"]
+
+
+def check_applied(rig, sink, msg):
+    """Issue 22 item 2, over every delivery of every e2e case with the
+    extension: the attempt's "applied" audit record says what the sink
+    received — the route (and its header and subject tag) exactly when the
+    portal sink got it, S/MIME exactly when it is enveloped-data — and that
+    Thunderbird's compose details were read back so. A helper-failure case
+    sends with no decision, so no record; any record written must still
+    match."""
+    case = getattr(rig, "case", "?")
+    new = applied_records(rig)[getattr(rig, "applied_mark", 0):]
+    helper_failure = case.startswith("host-")
+    if not new:
+        tap.ok(helper_failure, f"{case}: audit has an applied record for the message the {sink} sink got",
+               f"no applied record\n{rig.diag()}")
+        return
+    rec = new[-1]
+    ap = rec.get("applied") or {}
+    ctype, params = smime.content_type(msg)
+    encrypted = ctype == "application/pkcs7-mime" or ctype == "application/x-pkcs7-mime"
+    route_hdr = header_values(msg, "X-SecureSend-Route")
+    problems = []
+    if (ap.get("route") == "portal") != (sink == "portal"):
+        problems.append(f"route {ap.get('route')!r} but the {sink} sink got it")
+    if ap.get("route") == "portal" and route_hdr != ["portal"]:
+        problems.append(f"route portal recorded, the message has X-SecureSend-Route {route_hdr}")
+    if ap.get("route") is None and route_hdr:
+        problems.append(f"no route recorded, the message has X-SecureSend-Route {route_hdr}")
+    tag = ap.get("subject_tag")
+    if tag and not str(msg.get("Subject", "")).startswith(tag):
+        problems.append(f"subject tag {tag!r} recorded, subject is {msg.get('Subject')!r}")
+    if (ap.get("technology") == "S/MIME") != encrypted:
+        problems.append(f"technology {ap.get('technology')!r} recorded, Content-Type {ctype}")
+    want_outcome = "encrypt" if ap.get("technology") else "routed" if ap.get("route") else "sent"
+    if rec.get("outcome") != want_outcome:
+        problems.append(f"outcome {rec.get('outcome')!r}, applied says {want_outcome!r}")
+    if rec.get("confirmed") is not True:
+        problems.append(f"confirmed {rec.get('confirmed')!r} (compose details not read back as applied)")
+    tap.ok(not problems, f"{case}: the audit's applied record matches what the {sink} sink received",
+           f"{problems}\nrecord: {rec}")
 
 
 def audit_for(rig, name, count_before, want):
@@ -647,6 +706,44 @@ def case_prompt_back(rig):
     audit_for(rig, name, n0, {"action": "prompt", "choice": "cancel", "by": "escape",
                               "outcome": "cancelled"})
     rig.tb.close_compose(tag)
+
+
+def case_prompt_encrypt_unready(rig):
+    """Issue 22 item 1: alice has no certificate, so the prompt must not offer
+    "Encrypt and send" (it used to, and the message then went through the
+    portal unencrypted without a word). Alt+E does nothing, the window says
+    why, Escape goes back; nothing is sent."""
+    name = "prompt: encrypt not offered without a certificate"
+    rig.use_policy("policy-prompt-encrypt.json")
+    try:
+        n0 = len(audit_records(rig))
+        tag, before, wid = prompt_send(rig, name, ["nora@partner.example"], "prompt encrypt",
+                                       "no certificate here")
+        if wid is None:
+            rig.tb.close_compose(tag)
+            return
+        xdisplay.answer_prompt(rig.xvfb.display, wid, "encrypt")
+        time.sleep(2)
+        tap.ok(xdisplay.wait_prompt(rig.xvfb.display, timeout=1) is not None,
+               f"{name}: Alt+E chooses nothing (the prompt stays open)", rig.diag())
+        log = rig.tb.log()
+        tap.ok('readiness before the prompt: {\\"smime\\":{\\"identity\\":false' in log,
+               f"{name}: the extension asked readiness first (identity without S/MIME)",
+               "\n".join(ln for ln in log.splitlines() if "sealgate" in ln)[-3000:])
+        shot = os.path.join(rig.out, "prompt-encrypt-unready.png") if getattr(rig, "out", None) else None
+        if shot:
+            subprocess.run(["import", "-window", str(wid), "-strip", shot], capture_output=True,
+                           env={**os.environ, "DISPLAY": rig.xvfb.display}, timeout=30)
+            tap.comment(f"{name}: screenshot {shot}")
+        xdisplay.answer_prompt(rig.xvfb.display, wid, "cancel")
+        tap.ok(xdisplay.prompt_gone(rig.xvfb.display), f"{name}: Escape closes the window")
+        ok, ev = rig.nothing_sent()
+        tap.ok(ok, f"{name}: nothing reaches Postfix or a sink", f"{ev}\n{rig.diag()}")
+        audit_for(rig, name, n0, {"action": "prompt", "choice": "cancel", "by": "escape",
+                                  "outcome": "cancelled"})
+        rig.tb.close_compose(tag)
+    finally:
+        rig.use_policy("policy-prompt.json")
 
 
 def case_prompt_justify(rig):
@@ -808,6 +905,70 @@ def case_encrypt_no_identity_cert(rig):
         rig.use_policy("policy-route.json")
 
 
+CHECK_KEY = "e2e-gateway-check-key-0123456789"  # data/policy-route-checked.json
+
+
+def gateway_check(rig, name, expect_sink):
+    """The gated reference gateway: external mail leaves only with a valid
+    check header (issue 22 item 7); with the extension, the policy's
+    audit.check_key authenticates it (HMAC-SHA256, checked here)."""
+    rig.gw.gate(True)
+    if expect_sink != "held":
+        rig.use_policy("policy-route-checked.json")
+    try:
+        rig.reset_sinks()
+        tb = rig.tb
+        tag = tb.compose(to=["olga@partner.example"], subject="gateway check", body="checked?")
+        res = tb.send(tag, close_timeout=DELIVERY_TIMEOUT)
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        where = None
+        while time.monotonic() < deadline and where is None:
+            for sink in (rig.gw.held, rig.gw.portal, rig.gw.internet):
+                if sink.count():
+                    where = sink.name
+            time.sleep(0.1)
+        time.sleep(0.5)
+        counts = {s.name: s.count() for s in (rig.gw.held, rig.gw.portal, rig.gw.internet)}
+        tap.ok(where == expect_sink and sum(counts.values()) == 1,
+               f"{name}: the message reaches the gateway's {expect_sink} sink only",
+               f"sinks {counts}; compose closed={res['closed']}\n{rig.diag()}")
+        if where:
+            sink = {"held": rig.gw.held, "portal": rig.gw.portal, "internet": rig.gw.internet}[where]
+            msg = sink.messages()[0][1]
+            vals = header_values(msg, "X-Sealgate-Checked")
+            tap.comment(f"{name}: X-Sealgate-Checked: {vals}")
+            if expect_sink != "held":
+                m = re.fullmatch(r"(v=1; attempt=[0-9a-f]{32}; decision=route; outcome=routed; "
+                                 r"route=portal; t=(\d+)); mac=([0-9a-f]{64})", vals[0]) if len(vals) == 1 else None
+                tap.ok(m is not None, f"{name}: the check header carries the attempt id, the decision, "
+                       "a time and a MAC", str(vals))
+                if m:
+                    want = hmac.new(CHECK_KEY.encode(), (m.group(1) + "\nolga@partner.example").encode(),
+                                    hashlib.sha256).hexdigest()
+                    tap.ok(hmac.compare_digest(want, m.group(3)),
+                           f"{name}: the MAC is HMAC-SHA256(key, value up to t + newline + recipients)",
+                           f"want {want}, got {m.group(3)}")
+                    tap.ok(abs(time.time() - int(m.group(2))) < 300, f"{name}: t is the send time",
+                           m.group(2))
+            else:
+                tap.ok(not vals, f"{name}: no check header without sealgate", str(vals))
+        if not res["closed"]:
+            tb.close_compose(tag)
+        tb.close_notices()
+    finally:
+        rig.gw.gate(False)
+        if expect_sink != "held":
+            rig.use_policy("policy-route.json")
+
+
+def case_gateway_check_on(rig):
+    gateway_check(rig, "gateway check, sealgate ran", "portal")
+
+
+def case_gateway_check_off(rig):
+    gateway_check(rig, "gateway check, extension disabled", "held")
+
+
 def case_custom_header(rig):
     msg, _, _ = send_and_deliver(rig, "custom header + route", "portal",
                                  to=["ivan@partner.example"], subject="with header",
@@ -923,6 +1084,24 @@ def send_anyway(rig, name, tag):
     tb.close_notices()
 
 
+def check_helper_notice(rig, name, cause):
+    """Issue 22 item 3: one sentence for the cause, what to do (tell IT, with
+    a reference), the detail behind "Details", "Copy for IT", no terminal."""
+    got = rig.tb.notice_dom("kind=helper-failure", """
+        return {cause: document.body.dataset.cause || "", text: document.body.innerText,
+                details: !document.getElementById("details").hidden,
+                detail: document.getElementById("details-text").textContent,
+                copy: !document.getElementById("copy").hidden};""") or {}
+    tap.ok(got.get("cause") == cause, f"{name}: the notice names the cause ({cause})", str(got))
+    text = got.get("text", "")
+    tap.ok("doctor" not in text and "terminal" not in text,
+           f"{name}: no terminal instructions for the user", text)
+    tap.ok(re.search(r"IT department and give them this reference: [0-9a-f]{12}", text) is not None,
+           f"{name}: says what to do, with a reference", text)
+    tap.ok(got.get("details") and got.get("copy") and "cause: " + cause in got.get("detail", ""),
+           f"{name}: the detail is behind Details, with Copy for IT", str(got))
+
+
 def case_host_missing(rig, mode):
     name = f"host missing, {mode}"
     rig.reset_sinks()
@@ -933,6 +1112,8 @@ def case_host_missing(rig, mode):
     tap.ok(not res["closed"], f"{name}: compose window did not close", rig.diag())
     notice, _ = expect_held(rig, name, tag, before, "helper-failure",
                             want_send_anyway=(mode == "warn"))
+    if notice is not None:
+        check_helper_notice(rig, name, "helper_cannot_start")
     if mode == "warn" and notice is not None:
         send_anyway(rig, name, tag)
     else:
@@ -976,12 +1157,14 @@ def fmt(xs):
 
 # --------------------------------------------------------------------------
 CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
-           "custom-header-allow", "block", "prompt-cancel", "timing", "host-restart",
-           "host-killed-block"]
-CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-justify"]
+           "custom-header-allow", "block", "prompt-cancel", "timing", "gateway-check-on",
+           "host-restart", "host-killed-block"]
+CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
+                "prompt-justify"]
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-block",
                "encrypt-no-identity-cert"]
-CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn"]
+CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn",
+                        "gateway-check-off"]
              + CASES_PROMPT + CASES_SMIME)
 
 
@@ -1055,6 +1238,7 @@ def main():
 
     rig = Rig(a.host, a.extension, keep=a.keep)
     rig.prompt = os.path.abspath(a.prompt) if a.prompt else None
+    rig.out = a.out or os.path.join(os.path.dirname(HERE), "out", "e2e")  # screenshots too
     rig.localedir = os.path.abspath(a.localedir) if a.localedir else None
     rig.cli = os.path.abspath(a.cli) if a.cli else None
     timing = {}
@@ -1063,6 +1247,7 @@ def main():
         if case not in only:
             return
         tap.comment(f"--- {case}")
+        rig.case = case
         try:
             fn(*args)
         except (Watchdog, SystemExit, KeyboardInterrupt):
@@ -1099,6 +1284,7 @@ def main():
             run("prompt-cancel", case_prompt_cancel, rig)
             if "timing" in only:
                 timing["with"] = timed_sends(rig, "with extension", a.sends)
+            run("gateway-check-on", case_gateway_check_on, rig)
             run("host-restart", case_host_restart, rig)
             run("host-killed-block", case_host_killed_block, rig)
 
@@ -1133,6 +1319,7 @@ def main():
                 run("prompt-portal", case_prompt_portal, rig)
                 run("prompt-send", case_prompt_send, rig)
                 run("prompt-back", case_prompt_back, rig)
+                run("prompt-encrypt-unready", case_prompt_encrypt_unready, rig)
                 run("prompt-justify", case_prompt_justify, rig)
                 rig.use_policy("policy-route.json")
 
@@ -1151,12 +1338,15 @@ def main():
             run("encrypt-block", case_encrypt_block, rig)
             run("encrypt-no-identity-cert", case_encrypt_no_identity_cert, rig)
 
-        # Run 5: no extension at all, for the timing baseline.
-        if "timing" in only:
+        # Run 5: no extension at all, for the timing baseline, and the gated
+        # gateway holding what sealgate did not check.
+        if only & {"timing", "gateway-check-off"}:
             rig.restore_policies()
             rig.start_thunderbird(with_extension=False)
-            tap.comment("thunderbird run (no extension): timing baseline")
-            timing["without"] = timed_sends(rig, "without extension", a.sends)
+            tap.comment("thunderbird run (no extension): timing baseline, gateway check")
+            if "timing" in only:
+                timing["without"] = timed_sends(rig, "without extension", a.sends)
+            run("gateway-check-off", case_gateway_check_off, rig)
     except (Watchdog, SystemExit, KeyboardInterrupt) as e:
         tap.ok(False, "run finished in time", str(e))
     except Exception as e:  # noqa: BLE001

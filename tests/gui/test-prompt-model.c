@@ -513,6 +513,37 @@ static void test_japanese(void) {
         g_free(s);
 }
 
+/* "notes": why a choice is not offered (issue 22), one line in en and ja. */
+static void test_notes(void) {
+        set_language("en");
+        char *json = decision("\"notes\":[{\"code\":\"encrypt_not_ready\",\"count\":3},{\"code\":\"newer\","
+                              "\"count\":0}]");
+        sg_error err = {0};
+        sg_prompt_model *m = parse(json, &err);
+        if (SG_CHECK(m && m->n_notes == 1, "notes: one known note kept, an unknown one skipped")) {
+                char *t = sg_prompt_note_text(m, 0);
+                SG_CHECK_STR(t, "“Encrypt and send” is not offered: 3 recipients have no certificate or key.",
+                             "notes: en, plural");
+                g_free(t);
+                set_language("ja");
+                t = sg_prompt_note_text(m, 0);
+                SG_CHECK_STR(t, "「暗号化して送信」は選べません: 証明書または鍵のない宛先が 3 件あります。",
+                             "notes: ja");
+                g_free(t);
+                set_language("en");
+        }
+        sg_prompt_model_free(m);
+        g_free(json);
+        expect_valid("\"notes\":[{\"code\":\"encrypt_no_identity\",\"count\":0}]", "a note");
+        expect_invalid("\"notes\":[{\"code\":\"encrypt_not_ready\",\"count\":-1}]", SG_ERR_REQUEST, "notes[0].count",
+                       "a negative count");
+        expect_invalid("\"notes\":[{\"code\":\"encrypt_not_ready\",\"count\":10001}]", SG_ERR_REQUEST, "notes[0].count",
+                       "a count one past the recipients limit");
+        char *many = repeat_member("notes", "{\"code\":\"encrypt_unknown\",\"count\":0}", SG_PROMPT_NOTES_MAX + 1);
+        expect_invalid(many, SG_ERR_LIMIT, "notes: more than", "notes one past SG_PROMPT_NOTES_MAX");
+        g_free(many);
+}
+
 int main(void) {
         setlocale(LC_ALL, "C.UTF-8");
         set_language("en");
@@ -523,5 +554,6 @@ int main(void) {
         test_reason_words();
         test_justification();
         test_japanese();
+        test_notes();
         return sg_test_done();
 }

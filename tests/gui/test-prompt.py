@@ -136,6 +136,21 @@ with promptx.Xvfb() as x:
     check_answer(p, answer("send", "button", "Customer asked, no S/MIME"),
                  "justification: confirm sends, text trimmed and printed")
 
+    # The justification step replaces the choices (issue 22 item 4: the
+    # other buttons stayed and still answered): Alt+P does nothing there;
+    # "Back to the choices" (Alt+B) brings them back, and Alt+P then works.
+    p, wid, _ = open_prompt(x, watch, dj)
+    keys(x, "alt+w")
+    time.sleep(0.3)
+    keys(x, "alt+p")
+    time.sleep(0.3)
+    ok(p.poll() is None, "justification step: the other choices are gone (Alt+P does nothing)")
+    keys(x, "alt+b")
+    time.sleep(0.3)
+    ok(p.poll() is None, "justification step: Alt+B goes back to the choices, not to editing")
+    keys(x, "alt+p")
+    check_answer(p, answer("route:portal", "button"), "justification step: back, then Alt+P: portal")
+
     p, wid, _ = open_prompt(x, watch, dj)
     keys(x, "alt+w")
     promptx.xdotool(x.env(), "type", "--delay", "30", "reason")

@@ -765,6 +765,82 @@ static char *decode_words(const char *v, int *ret_ok) {
         return out;
 }
 
+/* prompt.show with the client's readiness: "encrypt" is not offered when it
+ * cannot happen (issue 22), the prompt's input says why, an answer naming
+ * it anyway is refused, and a ready method is the only one tried. */
+static void run_prompt_readiness(void) {
+        static const struct {
+                const char *desc, *readiness;
+                bool offered;
+                const char *note, *methods;
+        } rows[] = {
+                {"identity without a certificate", "{\"smime\":{\"identity\":false,\"not_ready\":0}}", false,
+                 "{\"code\":\"encrypt_no_identity\",\"count\":0}", NULL},
+                {"3 recipients not ready", "{\"smime\":{\"identity\":true,\"not_ready\":3}}", false,
+                 "{\"code\":\"encrypt_not_ready\",\"count\":3}", NULL},
+                {"nothing known", "{}", false, "{\"code\":\"encrypt_unknown\",\"count\":0}", NULL},
+                {"OpenPGP ready", "{\"openpgp\":{\"identity\":true,\"not_ready\":0}}", true, NULL,
+                 "\"methods\":[\"openpgp\"]"},
+                {"no readiness (older extension)", NULL, true, NULL, "\"methods\":[\"smime\",\"openpgp\"]"},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+                char attempt[33], req[1024];
+                sg_host *h = prompt_host(attempt);
+                snprintf(req, sizeof req,
+                         "{\"id\":\"show\",\"op\":\"prompt.show\",\"attempt\":\"%s\",\"lang\":\"en\"%s%s}", attempt,
+                         rows[i].readiness ? ",\"readiness\":" : "", rows[i].readiness ? rows[i].readiness : "");
+                sg_prompt_job *job = NULL;
+                char *rid = NULL;
+                free(handle(h, req, strlen(req), &rid, &job));
+                free(rid);
+                if (!SG_CHECK(job != NULL, "readiness: %s: a prompt job", rows[i].desc)) {
+                        sg_host_free(h);
+                        continue;
+                }
+                bool offered = strstr(job->input, "\"kind\":\"encrypt\"") != NULL;
+                SG_CHECK(offered == rows[i].offered, "readiness: %s: encrypt %s offered", rows[i].desc,
+                         rows[i].offered ? "" : "not");
+                if (rows[i].note)
+                        SG_CHECK(strstr(job->input, rows[i].note) != NULL, "readiness: %s: the prompt is told %s",
+                                 rows[i].desc, rows[i].note);
+                char *r = done_exit(h, job, 0, "{\"choice\":\"encrypt\",\"by\":\"button\"}");
+                if (rows[i].offered)
+                        SG_CHECK(r && strstr(r, rows[i].methods) && strstr(r, "\"ask_before_fallback\":true"),
+                                 "readiness: %s: encrypt with %s, a fallback asked first", rows[i].desc,
+                                 rows[i].methods);
+                else
+                        SG_CHECK(r && strstr(r, "prompt_failed") && strstr(r, "was not offered"),
+                                 "readiness: %s: an answer naming encrypt is refused: %s", rows[i].desc,
+                                 r ? r : "(null)");
+                free(r);
+                sg_prompt_job_free(job);
+                sg_host_free(h);
+        }
+        static const char *const bad[] = {
+                "\"readiness\":[]",
+                "\"readiness\":{\"pgp\":{\"identity\":true,\"not_ready\":0}}",
+                "\"readiness\":{\"smime\":{\"identity\":1,\"not_ready\":0}}",
+                "\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":-1}}",
+                "\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":10001}}",
+                "\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":0},\"openpgp\":{\"identity\":"
+                "true,\"not_ready\":0},\"x\":1}",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                char attempt[33], req[1024];
+                sg_host *h = prompt_host(attempt);
+                snprintf(req, sizeof req, "{\"id\":\"show\",\"op\":\"prompt.show\",\"attempt\":\"%s\",%s}", attempt,
+                         bad[i]);
+                sg_prompt_job *job = NULL;
+                char *rid = NULL;
+                char *r = handle(h, req, strlen(req), &rid, &job);
+                SG_CHECK(!job && r && strstr(r, "\"error\""), "readiness refused: %s", bad[i]);
+                free(r);
+                free(rid);
+                sg_prompt_job_free(job);
+                sg_host_free(h);
+        }
+}
+
 static void run_prompt_answers(void) {
         static const struct row {
                 const char *desc;
@@ -1032,6 +1108,44 @@ static void run_audit(void) {
                  "audit: time is ISO 8601 UTC with milliseconds");
         json_object_put(o);
 
+        /* What the client applied: a second line for the attempt, with the
+         * choice, what was applied and whether it was read back (issue 22:
+         * the record said "encrypt" when the portal fallback was sent). */
+        char req[1024];
+        snprintf(req, sizeof req,
+                 "{\"id\":\"ap\",\"op\":\"attempt.applied\",\"attempt\":\"%s\",\"technology\":null,"
+                 "\"route\":\"portal\",\"headers\":[\"X-Secure-Send\"],\"subject_tag\":\"[secure]\","
+                 "\"fallback\":false,\"confirmed\":true}",
+                 attempt);
+        check_response("applied: recorded", sg_host_dispatch(h, req, strlen(req)),
+                       "{\"id\":\"ap\",\"result\":{\"recorded\":true}}");
+        o = audit_last();
+        snprintf(expect, sizeof expect,
+                 "{\"attempt\":\"%s\",\"choice\":\"route:portal\",\"by\":\"button\",\"route\":\"portal\","
+                 "\"outcome\":\"routed\",\"event\":\"applied\",\"applied\":{\"technology\":null,\"route\":"
+                 "\"portal\",\"headers\":[\"X-Secure-Send\"],\"subject_tag\":\"[secure]\",\"fallback\":false},"
+                 "\"confirmed\":true}",
+                 attempt);
+        check_response("applied: the record's applied line", o ? strdup(json_object_to_json_string(o)) : NULL, expect);
+        json_object_put(o);
+        check_response("applied: a second time is unknown_attempt", sg_host_dispatch(h, req, strlen(req)),
+                       "{\"error\":{\"code\":\"unknown_attempt\"}}");
+        static const char *const bad[] = {
+                "\"technology\":\"PGP\"",
+                "\"headers\":\"X\"",
+                "\"confirmed\":1",
+                "\"headers\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\","
+                "\"14\",\"15\",\"16\",\"17\",\"18\",\"19\",\"20\",\"21\",\"22\",\"23\",\"24\",\"25\",\"26\","
+                "\"27\",\"28\",\"29\",\"30\",\"31\",\"32\",\"33\",\"34\"]",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                snprintf(req, sizeof req, "{\"id\":\"ap\",\"op\":\"attempt.applied\",\"attempt\":\"%s\",%s}", attempt,
+                         bad[i]);
+                char *r = sg_host_dispatch(h, req, strlen(req));
+                SG_CHECK(r && strstr(r, "\"error\"") && !strstr(r, "unknown_attempt"), "applied refused: %s", bad[i]);
+                free(r);
+        }
+
         /* A failed prompt records the fallback. */
         char a2[33];
         char *e = sg_host_dispatch(h, EVAL_PROMPT, strlen(EVAL_PROMPT));
@@ -1110,6 +1224,7 @@ int main(int argc, char **argv) {
         run_chunks();
         run_reload();
         run_prompt_answers();
+        run_prompt_readiness();
         run_prompt_jobs();
         run_audit();
         char cmd[4200];

@@ -10,6 +10,7 @@ import glob
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -148,6 +149,11 @@ def test_answered_and_not_blocking():
         if w:
             press(w[0], "alt+p")  # mnemonic of "Send through the secure _portal"
         r = h.read()
+        chk = r.get("result", {}).get("outcome", {}).pop("check", None)
+        check(re.fullmatch(r"v=1; attempt=[0-9a-f]{32}; decision=prompt; outcome=routed; route=portal",
+                           (chk or {}).get("value", "")) is not None
+              and (chk or {}).get("name") == "X-Sealgate-Checked",
+              "(a) the outcome carries the gateway check header with the attempt id", chk)
         check(r == {"id": "show", "result": {"choice": "route:portal", "kind": "route", "by": "button",
                                              "justification": None,
                                              "headers": [{"name": "X-Secure-Send", "value": "portal"}],

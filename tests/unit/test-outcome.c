@@ -315,7 +315,148 @@ static void outcomes(void) {
         sg_policy_free(p);
 }
 
+/* Readiness: "encrypt" is offered only when it can happen now (issue 22:
+ * it was offered with no certificate and fell back to the portal unseen). */
+static void offers(void) {
+        static const struct {
+                const char *what;
+                sg_readiness_method m[2];
+                size_t n;
+                bool removed;
+                sg_offer_note note;
+                size_t count;
+                const char *method;
+        } rows[] = {
+                {"nothing known: removed, unknown", {{0}}, 0, true, SG_NOTE_ENCRYPT_UNKNOWN, 0, NULL},
+                {"identity has no certificate", {{"smime", false, 0}}, 1, true, SG_NOTE_ENCRYPT_NO_IDENTITY, 0, NULL},
+                {"3 recipients without a certificate",
+                 {{"smime", true, 3}},
+                 1,
+                 true,
+                 SG_NOTE_ENCRYPT_NOT_READY,
+                 3,
+                 NULL},
+                {"the fewest over usable methods",
+                 {{"smime", true, 3}, {"openpgp", true, 1}},
+                 2,
+                 true,
+                 SG_NOTE_ENCRYPT_NOT_READY,
+                 1,
+                 NULL},
+                {"S/MIME ready", {{"smime", true, 0}}, 1, false, SG_NOTE_NONE, 0, "smime"},
+                {"OpenPGP ready, S/MIME not",
+                 {{"smime", true, 2}, {"openpgp", true, 0}},
+                 2,
+                 false,
+                 SG_NOTE_NONE,
+                 0,
+                 "openpgp"},
+                {"a method the decision does not allow",
+                 {{"pgp-mime", true, 0}},
+                 1,
+                 true,
+                 SG_NOTE_ENCRYPT_UNKNOWN,
+                 0,
+                 NULL},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+                sg_readiness r = {.methods = rows[i].m, .n_methods = rows[i].n};
+                sg_offer o;
+                sg_decision_offer(&d_prompt, &r, &o);
+                SG_CHECK(o.encrypt_removed == rows[i].removed && o.note == rows[i].note && o.count == rows[i].count,
+                         "offer: %s (removed %d, note %s, count %zu)", rows[i].what, o.encrypt_removed,
+                         sg_offer_note_name(o.note), o.count);
+                SG_CHECK_STR(o.method, rows[i].method, "  the ready method");
+        }
+        sg_offer o;
+        sg_decision_offer(&d_prompt, NULL, &o);
+        SG_CHECK(!o.encrypt_removed && o.note == SG_NOTE_NONE, "readiness not known: everything offered");
+        sg_readiness none = {0};
+        sg_decision_offer(&d_allow, &none, &o);
+        SG_CHECK(!o.encrypt_removed, "no encrypt choice: nothing removed");
+
+        /* The ready method is the only one tried; the user's "encrypt" asks
+         * before a fallback route, the policy's own encrypt does not. */
+        sg_policy *p = policy_with_gw();
+        sg_outcome_input in = {.choice = &prompt_choices[0],
+                               .by = "button",
+                               .subject = "Q3",
+                               .policy = p,
+                               .encrypt_method = "openpgp"};
+        sg_outcome *out = NULL;
+        SG_CHECK(sg_outcome_new(&d_prompt, &in, &out, NULL) == SG_OK && out->n_encrypt_methods == 1 &&
+                         strcmp(out->encrypt_methods[0], "openpgp") == 0 && out->ask_before_fallback,
+                 "encrypt chosen, OpenPGP ready: only OpenPGP, and a fallback is asked first");
+        sg_outcome_free(out);
+        sg_outcome_input pin = {.subject = "Q3", .policy = p};
+        SG_CHECK(sg_outcome_new(&d_encrypt, &pin, &out, NULL) == SG_OK && !out->ask_before_fallback,
+                 "the policy's encrypt decision: its fallback applies without asking");
+        sg_outcome_free(out);
+        sg_policy_free(p);
+}
+
+/* The gateway check header (issue 22 item 7): on every outcome that sends,
+ * with the attempt id, the decision and the outcome; none on block/cancel
+ * or without an attempt. */
+static void checks(void) {
+        sg_policy *p = policy_with_gw();
+        SG_CHECK_STR(sg_policy_check_header(p), "X-Sealgate-Checked", "check header: the default name");
+        sg_policy *q = sg_policy_new();
+        SG_CHECK(q && sg_policy_set_check_header(q, "Sealgate-Checked", NULL) == SG_ERR_POLICY_INVALID,
+                 "check header: a name without X- is refused");
+        SG_CHECK(q && sg_policy_set_check_header(q, "X-Gw-Check", NULL) == SG_OK &&
+                         strcmp(sg_policy_check_header(q), "X-Gw-Check") == 0,
+                 "check header: audit.check_header names it");
+        sg_policy_free(q);
+        const char *id = "0123456789abcdef0123456789abcdef";
+        static const struct {
+                const sg_decision *d;
+                int choice;
+                const char *want;
+        } rows[] = {
+                {&d_allow, -1, "v=1; attempt=0123456789abcdef0123456789abcdef; decision=allow; outcome=sent"},
+                {&d_route, -1,
+                 "v=1; attempt=0123456789abcdef0123456789abcdef; decision=route; outcome=routed; route=portal"},
+                {&d_prompt, 1,
+                 "v=1; attempt=0123456789abcdef0123456789abcdef; decision=prompt; outcome=routed; route=portal"},
+                {&d_block, -1, NULL},
+                {&d_prompt, 3, NULL},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+                sg_outcome_input in = {.choice = rows[i].choice >= 0 ? &rows[i].d->choices[rows[i].choice] : NULL,
+                                       .by = "button",
+                                       .subject = "s",
+                                       .policy = p,
+                                       .attempt = id,
+                                       .check_header = sg_policy_check_header(p)};
+                sg_outcome *o = NULL;
+                if (!SG_CHECK(sg_outcome_new(rows[i].d, &in, &o, NULL) == SG_OK, "check: row %zu built", i))
+                        continue;
+                SG_CHECK_STR(o->check.value, rows[i].want, "check header value");
+                sg_outcome_free(o);
+        }
+        sg_outcome_input in = {.choice = &prompt_choices[0],
+                               .by = "button",
+                               .subject = "s",
+                               .policy = p,
+                               .attempt = id,
+                               .check_header = "X-Checked"};
+        sg_outcome *o = NULL;
+        SG_CHECK(sg_outcome_new(&d_prompt, &in, &o, NULL) == SG_OK && o->n_fallback > 0 &&
+                         strcmp(o->fallback[0].check.name, "X-Checked") == 0 &&
+                         strstr(o->fallback[0].check.value, "outcome=routed; route=gw"),
+                 "check: each encryption fallback route has its own (routed, its route)");
+        sg_outcome_free(o);
+        sg_outcome_input none = {.choice = &prompt_choices[1], .by = "button", .subject = "s", .policy = p};
+        SG_CHECK(sg_outcome_new(&d_prompt, &none, &o, NULL) == SG_OK && o->check.name == NULL,
+                 "check: none without an attempt (the Outlook add-in)");
+        sg_outcome_free(o);
+        sg_policy_free(p);
+}
+
 int main(void) {
+        checks();
+        offers();
         choice_ids();
         header_values();
         subjects();

@@ -325,6 +325,26 @@ static const struct row {
         {"audit to the journal", "{" V ",\"audit\":{\"journal\":true}}", SG_OK, NULL},
         {"audit journal not a boolean", "{" V ",\"audit\":{\"journal\":\"yes\"}}", SG_ERR_POLICY_INVALID,
          "audit.journal"},
+        {"gateway check header named", "{" V ",\"audit\":{\"check_header\":\"X-Gw-Checked\"}}", SG_OK, NULL},
+        {"gateway check header without X-", "{" V ",\"audit\":{\"check_header\":\"Gw-Checked\"}}",
+         SG_ERR_POLICY_INVALID, "audit.check_header"},
+        {"gateway check key of 16 bytes", "{" V ",\"audit\":{\"check_key\":\"kkkkkkkkkkkkkkkk\"}}", SG_OK, NULL},
+        {"gateway check key of 15 bytes", "{" V ",\"audit\":{\"check_key\":\"kkkkkkkkkkkkkkk\"}}",
+         SG_ERR_POLICY_INVALID, "audit.check_key"},
+        {"gateway check key of 256 bytes",
+         "{" V ",\"audit\":{\"check_key\":"
+         "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+         "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+         "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"}}",
+         SG_OK, NULL},
+        {"gateway check key one past 256 bytes",
+         "{" V ",\"audit\":{\"check_key\":"
+         "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+         "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+         "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"}}",
+         SG_ERR_POLICY_INVALID, "audit.check_key"},
+        {"gateway check key not a string", "{" V ",\"audit\":{\"check_key\":1}}", SG_ERR_POLICY_INVALID,
+         "audit.check_key"},
         {"audit retention 0 (for ever)", "{" V ",\"audit\":{\"retention_days\":0}}", SG_OK, NULL},
         {"audit retention at the maximum", "{" V ",\"audit\":{\"retention_days\":3650}}", SG_OK, NULL},
         {"audit retention one past the maximum", "{" V ",\"audit\":{\"retention_days\":3651}}", SG_ERR_POLICY_INVALID,

@@ -8,11 +8,30 @@ const params = new URLSearchParams(location.search);
 const kind = params.get("kind") || "block";
 const nonce = params.get("n");
 const t = (name, subs) => messenger.i18n.getMessage(name, subs) || name;
+const $details = document.getElementById("details");
 
 function setText(id, text) {
         const el = document.getElementById(id);
         el.textContent = text || "";
         el.hidden = !text;
+}
+
+/* The technical detail behind "Details", and "Copy for IT". */
+function showDetails(detail, copy) {
+        if (!detail && !copy)
+                return;
+        $details.hidden = false;
+        document.getElementById("details-summary").textContent = t("noticeDetails");
+        document.getElementById("details-text").textContent = copy || detail;
+        const b = document.getElementById("copy");
+        b.textContent = t("noticeCopyForIT");
+        b.hidden = false;
+        b.addEventListener("click", () =>
+                navigator.clipboard.writeText(copy || detail).then(
+                        () => (b.textContent = t("noticeCopied")),
+                        (e) => console.error("sealgate: notice: copy:", e),
+                ),
+        );
 }
 
 function answer(a) {
@@ -39,10 +58,14 @@ async function main() {
                 document.title = t("noticeTitleHelper");
                 document.body.classList.add("helper-failure", warn ? "warn" : "block");
                 setText("heading", t("noticeHelperHeading"));
-                setText("intro", t("noticeHelperIntro"));
+                /* One sentence per cause; the detail behind "Details"; what
+                 * to do is to tell IT, never a terminal command. */
+                document.body.dataset.cause = data.cause || "";
+                setText("intro", messenger.i18n.getMessage(`noticeCause_${data.cause}`) || t("noticeHelperIntro"));
                 setText("extra", warn ? t("noticeHelperWarn") : t("noticeHelperNotSent"));
-                setText("detail", data.error ? t("noticeHelperDetail", [data.error]) : "");
-                setText("fix", t("noticeHelperFix"));
+                setText("detail", "");
+                setText("fix", t("noticeContactIT", [data.reference || "-"]));
+                showDetails(data.error, data.copy);
                 reasons.hidden = true;
                 if (warn) {
                         send.hidden = false;
@@ -60,8 +83,9 @@ async function main() {
                 }
                 reasons.hidden = !(data.reasons && data.reasons.length);
                 setText("extra", [t("noticeNoPromptSend"), ...extra].join("\n"));
-                setText("detail", data.error ? t("noticeHelperDetail", [data.error]) : "");
-                setText("fix", t("noticeHelperFix"));
+                setText("detail", "");
+                setText("fix", t("noticeContactIT", [data.reference || "-"]));
+                showDetails(data.error, data.copy);
                 send.hidden = false;
                 send.addEventListener("click", () => answer("send"));
         } else {
@@ -75,9 +99,13 @@ async function main() {
                         reasons.append(li);
                 }
                 reasons.hidden = !(data.reasons && data.reasons.length);
+                /* The cause above; the context (outside recipients) apart,
+                 * so it does not read as "you may not write to them". */
+                if (data.context && data.context.length)
+                        extra.unshift(t("noticeBlockContext", [data.context.join(" / ")]));
                 setText("extra", extra.join("\n"));
                 setText("detail", "");
-                setText("fix", "");
+                setText("fix", data.attempt ? t("noticeBlockWhatToDo", [data.attempt]) : "");
         }
         if (kind === "helper-failure" && extra.length)
                 setText("extra", [document.getElementById("extra").textContent, ...extra].join("\n"));

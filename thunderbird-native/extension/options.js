@@ -98,6 +98,10 @@ async function runDoctor() {
                 $("doctor-status").className = r.result.ok ? "ok" : "error";
         } finally {
                 button.disabled = false;
+                /* The check may have found the policy changed: "Policy in
+                 * force" and the helper's state are read again, so the page
+                 * never says "fail" above "Loaded and valid". */
+                await load().catch((e) => showUnreachable({ message: String(e) }));
         }
 }
 

@@ -61,9 +61,24 @@ static const char *user_name(void) {
         return cached;
 }
 
+static sg_err audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
+                          const char *justification, sg_audit_outcome outcome, const char *prompt_error,
+                          const sg_audit_applied *applied, int only_check, sg_error *err);
+
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,
                          sg_error *err) {
+        return audit_write(h, a, choice, by, justification, outcome, prompt_error, NULL, only_check, err);
+}
+
+sg_err _host_audit_write_applied(sg_host *h, const struct attempt *a, const sg_audit_applied *applied,
+                                 sg_audit_outcome outcome, sg_error *err) {
+        return audit_write(h, a, a->choice, a->by[0] ? a->by : NULL, NULL, outcome, NULL, applied, 0, err);
+}
+
+static sg_err audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
+                          const char *justification, sg_audit_outcome outcome, const char *prompt_error,
+                          const sg_audit_applied *applied, int only_check, sg_error *err) {
         if (!a->audit.enabled)
                 return SG_OK;
         int64_t now = sg_audit_now_ms();
@@ -85,6 +100,7 @@ sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *c
                         .justification = justification,
                         .outcome = outcome,
                         .prompt_error = prompt_error,
+                        .applied = applied,
                 };
                 r = sg_audit_format(&rec, &line, &len, &e);
         }

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever the table or the structs it passes change. */
-#define SG_HOST_CRYPTO_ABI 1
+#define SG_HOST_CRYPTO_ABI 2
 
 typedef struct sg_streams sg_streams;
 typedef struct sg_keys_runner sg_keys_runner;
@@ -50,6 +50,9 @@ typedef struct sg_host_crypto {
         int (*keys_wake_fd)(const sg_keys_runner *k);
         int (*keys_submit)(sg_keys_runner *k, sg_keys_job *job);
         int (*keys_pump)(sg_keys_runner *k);
+
+        /* HMAC-SHA256 as lower-case hex (the gateway check header's mac). */
+        bool (*hmac_sha256_hex)(const void *key, size_t key_len, const void *data, size_t len, char out[65]);
 } sg_host_crypto;
 
 /* shared.c, compiled into both sides. The one request parser: UTF-8 first

@@ -15,6 +15,7 @@
 #include "crypto-module.h"
 #include "sealgate/audit-file.h"
 #include "sealgate/audit.h"
+#include "sealgate/outcome.h"
 #include "sealgate/policy.h"
 
 /* What identifies one version of the policy file: an admin's edit in place
@@ -38,8 +39,12 @@ struct attempt {
         attempt_state state;
         uint64_t seq; /* age: the smallest is the oldest */
         sg_audit_settings audit;
-        char *audit_dir; /* audit.directory when given (audit.directory points here) */
-        char *subject;   /* the subject prompt.show gave (owned), for the outcome; NULL: none */
+        char *audit_dir;         /* audit.directory when given (audit.directory points here) */
+        char *subject;           /* the subject prompt.show gave (owned), for the outcome; NULL: none */
+        sg_offer offer;          /* what prompt.show offered given the client's readiness (zero: everything) */
+        const sg_choice *choice; /* the choice taken (one of d->choices), or NULL: none (no prompt) */
+        char by[16];             /* how it was taken ("button", "fallback", …), or "" */
+        bool applied;            /* attempt.applied was recorded */
 };
 
 struct sg_host {
@@ -112,6 +117,7 @@ HOST_OP(policy_get);      /* op-policy.c */
 HOST_OP(doctor);          /* op-doctor.c */
 HOST_OP(prompt_show);     /* op-prompt.c */
 HOST_OP(keys_lookup);     /* op-keys.c */
+HOST_OP(attempt_applied); /* op-applied.c */
 HOST_OP(stream);          /* op-stream.c: every smime.* and pgp.* op */
 extern const char _host_hlp_smime_encrypt[], _host_hlp_smime_decrypt[], _host_hlp_smime_sign[],
         _host_hlp_smime_verify[], _host_hlp_pgp_encrypt[], _host_hlp_pgp_decrypt[], _host_hlp_pgp_sign[],
@@ -161,14 +167,26 @@ sg_err _host_read_bounded(const char *path, size_t max, char **ret_text, size_t 
  * (whether a later record can be written). SG_ERR_AUDIT on failure, logged. */
 /* The outcome (sealgate/outcome.h) of decision `d` for `choice` taken `by`
  * (NULL, NULL: the decision's own action) as JSON, the encrypt fallbacks
- * found in the policy in force. NULL on ENOMEM or a justification over its
- * limit (err says which). */
+ * found in the policy in force; `encrypt_method` the method readiness found
+ * ready (or NULL). NULL on ENOMEM or a justification over its limit (err
+ * says which). */
 json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
-                                const char *justification, const char *subject, sg_error *err);
+                                const char *justification, const char *subject, const char *encrypt_method,
+                                const char *attempt, sg_error *err);
+
+/* With the policy's audit.check_key: "; t=UNIX; mac=HEX" appended to every
+ * check header of outcome JSON `oj` (its "check" and each encrypt fallback's),
+ * the HMAC-SHA256 (crypto module) over the value up to t, a newline and the
+ * decision's recipients (comparison form, sorted, once each, comma-separated).
+ * False (err set) when the crypto module cannot be loaded or on ENOMEM. */
+bool _host_sign_checks(sg_host *h, const sg_decision *d, json_object *oj, sg_error *err);
 
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,
                          sg_error *err);
+/* The "applied" record of attempt `a` (what the client applied and read back). */
+sg_err _host_audit_write_applied(sg_host *h, const struct attempt *a, const sg_audit_applied *applied,
+                                 sg_audit_outcome outcome, sg_error *err);
 
 /* Delete audit files past retention in the directory of `s`, at most once a
  * day per directory unless `force`. */

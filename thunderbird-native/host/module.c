@@ -4,6 +4,7 @@
  * only evaluates policy never maps OpenSSL, NSS, GMime, GLib or GPGME. */
 #include "crypto-module.h"
 #include "keys-job.h"
+#include "sealgate/digest.h"
 #include "stream-job.h"
 
 static const sg_host_crypto table = {
@@ -24,6 +25,7 @@ static const sg_host_crypto table = {
         .keys_wake_fd = sg_keys_runner_wake_fd,
         .keys_submit = sg_keys_runner_submit,
         .keys_pump = sg_keys_runner_pump,
+        .hmac_sha256_hex = sg_hmac_sha256_hex,
 };
 
 __attribute__((visibility("default"))) const sg_host_crypto *sg_host_crypto_module(void) {

@@ -118,17 +118,24 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
         sg_decision *d = NULL;
         e = sg_policy_evaluate(h->policy, &buf.msg, &d, err);
         char *sender = e ? NULL : sender_address(buf.msg.from);
+        struct attempt a = {0};
+        if (!e && !_host_random_attempt(a.id)) {
+                sg_message_buf_clear(&buf);
+                sg_decision_free(d);
+                free(sender);
+                return sg_error_set(err, SG_ERR_INTERNAL, "policy.evaluate: no random bytes for the attempt id");
+        }
         /* What the client does: the outcome of a decision that needs no
          * prompt; for a prompt, the outcome of the policy's fallback choice,
          * taken when no prompt can be shown. */
         json_object *outcome = NULL, *fallback = NULL;
         sg_error oe;
         if (!e && d->action != SG_ACTION_PROMPT &&
-            !(outcome = _host_outcome_json(h, d, NULL, NULL, NULL, buf.msg.subject, &oe)))
+            !(outcome = _host_outcome_json(h, d, NULL, NULL, NULL, buf.msg.subject, NULL, a.id, &oe)))
                 e = oe.code;
         else if (!e && d->action == SG_ACTION_PROMPT && d->prompt_fallback < d->n_choices &&
                  !(fallback = _host_outcome_json(h, d, &d->choices[d->prompt_fallback], "fallback", NULL,
-                                                 buf.msg.subject, &oe)))
+                                                 buf.msg.subject, NULL, a.id, &oe)))
                 e = oe.code;
         if (e && d && err)
                 *err = oe;
@@ -139,13 +146,8 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
                 return e;
         }
 
-        struct attempt a = {.d = d, .sender = sender};
-        if (!_host_random_attempt(a.id)) {
-                json_object_put(outcome);
-                json_object_put(fallback);
-                _host_attempt_clear(&a);
-                return sg_error_set(err, SG_ERR_INTERNAL, "policy.evaluate: no random bytes for the attempt id");
-        }
+        a.d = d;
+        a.sender = sender;
         if (!_host_attempt_copy_audit(&a, sg_policy_audit(h->policy))) {
                 json_object_put(outcome);
                 json_object_put(fallback);

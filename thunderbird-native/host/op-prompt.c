@@ -58,6 +58,8 @@ static sg_err prompt_fail(sg_host *h, struct attempt *a, sg_error *err, sg_err c
         _host_log(h, "prompt for attempt %s: %s: %s", a->id, sg_err_code(code), msg);
         const sg_choice *fb = fallback_choice(a->d);
         a->state = ATTEMPT_DONE;
+        a->choice = fb;
+        snprintf(a->by, sizeof a->by, "fallback");
         sg_err e =
                 _host_audit_write(h, a, fb, "fallback", NULL, sg_audit_outcome_of(a->d, fb), sg_err_code(code), 0, err);
         if (e && a->audit.required)
@@ -65,8 +67,63 @@ static sg_err prompt_fail(sg_host *h, struct attempt *a, sg_error *err, sg_err c
         return sg_error_set(err, code, "%s", msg);
 }
 
+/* readiness: {"smime"|"openpgp": {identity: bool, not_ready: N}}; at most
+ * SG_READINESS_METHODS_MAX members, N at most SG_MSG_RECIPIENTS_MAX. */
+#define SG_READINESS_METHODS_MAX 2
+
+static sg_err parse_readiness(json_object *v, sg_readiness_method *m, size_t *ret_n, sg_error *err) {
+        *ret_n = 0;
+        if (!json_object_is_type(v, json_type_object))
+                return sg_error_set(err, SG_ERR_REQUEST, "readiness: expected an object or null");
+        if (json_object_object_length(v) > SG_READINESS_METHODS_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "readiness: more than %d methods", SG_READINESS_METHODS_MAX);
+        json_object_object_foreach(v, key, val) {
+                if (strcmp(key, "smime") != 0 && strcmp(key, "openpgp") != 0)
+                        return sg_error_set(err, SG_ERR_REQUEST,
+                                            "readiness.%.*s: unknown method (expected smime, openpgp)",
+                                            _host_quote_len(key, 64), key);
+                json_object *id, *nr;
+                if (!json_object_is_type(val, json_type_object) || !json_object_object_get_ex(val, "identity", &id) ||
+                    !json_object_is_type(id, json_type_boolean) || !json_object_object_get_ex(val, "not_ready", &nr) ||
+                    !json_object_is_type(nr, json_type_int))
+                        return sg_error_set(err, SG_ERR_REQUEST,
+                                            "readiness.%s: expected {identity: boolean, not_ready: integer}", key);
+                int64_t n = json_object_get_int64(nr);
+                if (n < 0 || n > SG_MSG_RECIPIENTS_MAX)
+                        return sg_error_set(err, SG_ERR_LIMIT, "readiness.%s.not_ready: not between 0 and %d", key,
+                                            SG_MSG_RECIPIENTS_MAX);
+                m[*ret_n].method = strcmp(key, "smime") == 0 ? "smime" : "openpgp";
+                m[*ret_n].identity = json_object_get_boolean(id);
+                m[*ret_n].not_ready = (size_t) n;
+                (*ret_n)++;
+        }
+        return SG_OK;
+}
+
+/* The prompt's input without what `offer` removed, and the one line that says
+ * why ("notes": [{code, count}]). False on ENOMEM. */
+static bool apply_offer(json_object *in, const sg_offer *offer) {
+        json_object *choices, *notes, *note;
+        if (!offer->encrypt_removed)
+                return true;
+        if (json_object_object_get_ex(in, "choices", &choices) && json_object_is_type(choices, json_type_array)) {
+                for (size_t i = json_object_array_length(choices); i-- > 0;) {
+                        json_object *c = json_object_array_get_idx(choices, i), *k;
+                        if (json_object_object_get_ex(c, "kind", &k) &&
+                            strcmp(json_object_get_string(k), "encrypt") == 0)
+                                json_object_array_del_idx(choices, i, 1);
+                }
+        }
+        if (!(notes = json_object_new_array()) || json_object_object_add(in, "notes", notes) != 0)
+                return false;
+        return (note = json_object_new_object()) && json_object_array_add(notes, note) == 0 &&
+               json_object_object_add(note, "code", json_object_new_string(sg_offer_note_name(offer->note))) == 0 &&
+               json_object_object_add(note, "count", json_object_new_int64((int64_t) offer->count)) == 0;
+}
+
 const char _host_hlp_prompt_show[] =
-        "{attempt, lang, subject} -> {choice, kind, by, justification, headers[], subject_tag, encrypt, outcome}: "
+        "{attempt, lang, subject, readiness} -> {choice, kind, by, justification, headers[], subject_tag, encrypt, "
+        "outcome}: "
         "shows "
         "the send prompt for a policy.evaluate decision whose action was prompt; answered when the user "
         "answers, while other requests are served.";
@@ -78,6 +135,15 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
                                     "attempt: required, a string (result.attempt of policy.evaluate)");
         const char *attempt = json_object_get_string(v);
         const char *lang = NULL, *subject = NULL;
+        sg_readiness_method rm[SG_READINESS_METHODS_MAX];
+        sg_readiness readiness = {.methods = rm};
+        bool have_readiness = false;
+        if (json_object_object_get_ex(req, "readiness", &v) && v) {
+                sg_err re = parse_readiness(v, rm, &readiness.n_methods, err);
+                if (re)
+                        return re;
+                have_readiness = true;
+        }
         if (json_object_object_get_ex(req, "lang", &v) && v) {
                 if (!json_object_is_type(v, json_type_string) ||
                     (strcmp(json_object_get_string(v), "ja") != 0 && strcmp(json_object_get_string(v), "en") != 0))
@@ -111,9 +177,15 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
         if (h->n_open >= SG_HOST_PROMPTS_MAX)
                 return prompt_fail(h, a, err, SG_ERR_PROMPT_BUSY, "%d prompts are open already", SG_HOST_PROMPTS_MAX);
 
-        /* The program gets the host's own copy of the decision. */
+        /* The program gets the host's own copy of the decision, less what
+         * cannot happen now (sg_decision_offer: the engine decides). */
+        sg_decision_offer(a->d, have_readiness ? &readiness : NULL, &a->offer);
+        if (a->offer.encrypt_removed)
+                _host_log(h, "prompt for attempt %s: \"encrypt\" not offered (%s, %zu)", a->id,
+                          sg_offer_note_name(a->offer.note), a->offer.count);
         json_object *in = sg_decision_to_json(a->d);
-        if (!in || json_object_object_add(in, "attempt", json_object_new_string(a->id)) != 0 ||
+        if (!in || !apply_offer(in, &a->offer) ||
+            json_object_object_add(in, "attempt", json_object_new_string(a->id)) != 0 ||
             (subject && json_object_object_add(in, "subject", json_object_new_string(subject)) != 0)) {
                 json_object_put(in);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
@@ -155,9 +227,16 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
 }
 
 json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
-                                const char *justification, const char *subject, sg_error *err) {
-        sg_outcome_input in = {
-                .choice = choice, .by = by, .justification = justification, .subject = subject, .policy = h->policy};
+                                const char *justification, const char *subject, const char *encrypt_method,
+                                const char *attempt, sg_error *err) {
+        sg_outcome_input in = {.choice = choice,
+                               .by = by,
+                               .justification = justification,
+                               .subject = subject,
+                               .policy = h->policy,
+                               .encrypt_method = encrypt_method,
+                               .attempt = attempt,
+                               .check_header = attempt ? sg_policy_check_header(h->policy) : NULL};
         sg_outcome *o = NULL;
         if (sg_outcome_new(d, &in, &o, err))
                 return NULL;
@@ -165,6 +244,10 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
         sg_outcome_free(o);
         if (!j)
                 sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the outcome");
+        else if (attempt && sg_policy_check_key(h->policy) && !_host_sign_checks(h, d, j, err)) {
+                json_object_put(j);
+                return NULL;
+        }
         return j;
 }
 
@@ -174,7 +257,7 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
 static json_object *prompt_result(sg_host *h, const struct attempt *a, const sg_choice *c, const char *by,
                                   const char *justification, sg_error *err) {
         const sg_decision *d = a->d;
-        json_object *oj = _host_outcome_json(h, d, c, by, justification, a->subject, err);
+        json_object *oj = _host_outcome_json(h, d, c, by, justification, a->subject, a->offer.method, a->id, err);
         if (!oj)
                 return NULL;
         json_object *r = json_object_new_object(), *enc = NULL, *headers;
@@ -214,11 +297,13 @@ static json_object *prompt_result(sg_host *h, const struct attempt *a, const sg_
 /* Check the program's answer against the decision. On success *ret_choice,
  * *ret_by and *ret_justification (owned, or NULL) are set; otherwise `why`
  * says what is wrong. */
-static int parse_answer(const sg_decision *d, const char *out, size_t len, const sg_choice **ret_choice, char *by_out,
-                        size_t by_cap, char **ret_justification, char *why, size_t why_cap);
+static int parse_answer(const sg_decision *d, const sg_offer *offer, const char *out, size_t len,
+                        const sg_choice **ret_choice, char *by_out, size_t by_cap, char **ret_justification, char *why,
+                        size_t why_cap);
 
-static int parse_answer(const sg_decision *d, const char *out, size_t len, const sg_choice **ret_choice, char *by_out,
-                        size_t by_cap, char **ret_justification, char *why, size_t why_cap) {
+static int parse_answer(const sg_decision *d, const sg_offer *offer, const char *out, size_t len,
+                        const sg_choice **ret_choice, char *by_out, size_t by_cap, char **ret_justification, char *why,
+                        size_t why_cap) {
         *ret_justification = NULL;
         if (len > 0 && out[len - 1] == '\n')
                 len--;
@@ -251,6 +336,9 @@ static int parse_answer(const sg_decision *d, const char *out, size_t len, const
         } else if (!c) {
                 snprintf(why, why_cap, "answer.choice: \"%.*s\" is not one of the decision's choices",
                          _host_quote_len(choice, 64), choice);
+        } else if (c->kind == SG_CHOICE_ENCRYPT && offer->encrypt_removed) {
+                snprintf(why, why_cap, "answer.choice: \"encrypt\" was not offered (%s)",
+                         sg_offer_note_name(offer->note));
         } else if (!by || (strcmp(by, "button") != 0 && strcmp(by, "escape") != 0 && strcmp(by, "close") != 0 &&
                            strcmp(by, "timeout") != 0)) {
                 snprintf(why, why_cap, "answer.by: expected \"button\", \"escape\", \"close\" or \"timeout\"");
@@ -347,8 +435,8 @@ char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_
                                         res->status);
                 } else {
                         char why[256];
-                        if (!parse_answer(d, res->out ? res->out : "", res->out ? res->out_len : 0, &c, by, sizeof by,
-                                          &justification, why, sizeof why))
+                        if (!parse_answer(d, &a->offer, res->out ? res->out : "", res->out ? res->out_len : 0, &c, by,
+                                          sizeof by, &justification, why, sizeof why))
                                 e = prompt_fail(h, a, &err, SG_ERR_PROMPT_FAILED,
                                                 "the prompt program gave an invalid answer: %s", why);
                 }
@@ -359,6 +447,8 @@ char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_
         json_object *result = NULL;
         if (!e) {
                 a->state = ATTEMPT_DONE;
+                a->choice = c;
+                snprintf(a->by, sizeof a->by, "%s", by);
                 e = _host_audit_write(h, a, c, by, justification, sg_audit_outcome_of(d, c), NULL, 0, &err);
                 if (e && !a->audit.required)
                         e = SG_OK;

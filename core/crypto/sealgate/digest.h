@@ -27,6 +27,10 @@ bool sg_sha256_final(sg_sha256 *h, unsigned char out[SG_SHA256_LEN]);
 bool sg_sha256_final_hex(sg_sha256 *h, char out[SG_SHA256_HEX_LEN + 1]);
 sg_sha256 *sg_sha256_free(sg_sha256 *h); /* takes NULL, returns NULL */
 
+/* HMAC-SHA256 (RFC 2104) of `data` under `key`, as NUL-terminated lower-case
+ * hex (OpenSSL's HMAC); false on failure. */
+bool sg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len, char out[SG_SHA256_HEX_LEN + 1]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,20 @@ typedef enum sg_audit_outcome {
         SG_AUDIT_OUTCOME__MAX
 } sg_audit_outcome;
 
+/* What the client applied to the message and whether it read it back so
+ * (the "applied" record: a second line for the same attempt, written once
+ * the message is set up to leave; docs/admin/audit.md). Borrowed. */
+#define SG_AUDIT_APPLIED_HEADERS_MAX 33 /* header names listed: a route's 32 + the justification's */
+typedef struct sg_audit_applied {
+        const char *technology;     /* the client's own encryption: "S/MIME", "OpenPGP", or NULL */
+        const char *route;          /* the route whose headers were set, or NULL */
+        const char *const *headers; /* names of the headers set */
+        size_t n_headers;
+        const char *subject_tag; /* the tag the subject carries now, or NULL */
+        bool fallback;           /* the route is an encryption fallback (no method could be used) */
+        int confirmed;           /* 1: read back as applied; 0: read back otherwise; -1: not read back */
+} sg_audit_applied;
+
 /* One record. Everything borrowed; NULL strings are written as null. */
 typedef struct sg_audit_record {
         int64_t time_ms;             /* Unix time in milliseconds (UTC) */
@@ -49,6 +63,7 @@ typedef struct sg_audit_record {
         const char *prompt_error; /* error code when no prompt could answer ("prompt_failed"), or NULL */
         bool route_given;         /* "route" is `route` (sg_outcome_audit_record sets both), else it is derived: */
         const char *route;        /* the choice's route, or the decision's for a route decision without one */
+        const sg_audit_applied *applied; /* non-NULL: the "applied" record (event, applied, confirmed keys) */
 } sg_audit_record;
 
 /* The outcome of taking `choice` (NULL: none) on decision `d`: the choice's

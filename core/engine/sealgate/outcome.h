@@ -64,6 +64,45 @@ char *sg_header_value_encode(const char *text);
  * empty (or NULL) subject. Owned (free()); NULL on ENOMEM. */
 char *sg_subject_tag(const char *subject, const char *tag);
 
+/* ---- Readiness: which choices can really happen now. A choice is offered
+ * only when its outcome can happen: "encrypt" only when the sender's
+ * identity and every recipient are ready for one of the decision's local
+ * methods. The client finds the facts (its identity's capabilities, the
+ * host's keys.lookup); this decides. */
+typedef struct sg_readiness_method {
+        const char *method; /* "smime", "openpgp" */
+        bool identity;      /* the sender's identity can encrypt with it */
+        size_t not_ready;   /* recipients without a usable certificate or key (0: all ready) */
+} sg_readiness_method;
+
+typedef struct sg_readiness {
+        const sg_readiness_method *methods; /* as the client found them; a method not listed is not ready */
+        size_t n_methods;
+} sg_readiness;
+
+/* Why a choice was not offered; stable names (sg_offer_note_name), the
+ * prompt's one line ("prompt_note_" + name in the catalog). */
+typedef enum sg_offer_note {
+        SG_NOTE_NONE = 0,
+        SG_NOTE_ENCRYPT_NO_IDENTITY, /* "encrypt_no_identity": the sender has no certificate or key */
+        SG_NOTE_ENCRYPT_NOT_READY,   /* "encrypt_not_ready": `count` recipients have none */
+        SG_NOTE_ENCRYPT_UNKNOWN,     /* "encrypt_unknown": readiness could not be checked */
+        SG_NOTE__MAX
+} sg_offer_note;
+
+typedef struct sg_offer {
+        bool encrypt_removed; /* the decision's "encrypt" choice is not offered */
+        sg_offer_note note;   /* why (NONE when nothing was removed) */
+        size_t count;         /* ENCRYPT_NOT_READY: recipients not ready (the fewest over usable methods) */
+        const char *method;   /* the first method ready for everyone (borrowed from d), or NULL */
+} sg_offer;
+
+/* What of decision `d` can be offered given readiness `r`. NULL `r`: not
+ * known (an older client), everything is offered as before. A decision
+ * without an "encrypt" choice removes nothing. */
+void sg_decision_offer(const sg_decision *d, const sg_readiness *r, sg_offer *ret);
+const char *sg_offer_note_name(sg_offer_note n); /* static; "" for NONE */
+
 /* ---- The outcome */
 
 /* What the client does. */
@@ -81,7 +120,8 @@ typedef struct sg_outcome_route {
         char *name;
         sg_header *headers;
         size_t n_headers;
-        char *subject; /* the subject to set, or NULL: unchanged */
+        char *subject;   /* the subject to set, or NULL: unchanged */
+        sg_header check; /* the gateway check header for this route (name NULL: none) */
 } sg_outcome_route;
 
 typedef struct sg_outcome {
@@ -97,20 +137,34 @@ typedef struct sg_outcome {
         size_t n_encrypt_methods;
         sg_outcome_route *fallback; /* ENCRYPT: the routes to use, in order, when no method can */
         size_t n_fallback;
+        bool ask_before_fallback; /* ENCRYPT chosen by the user: a fallback route is the user's to confirm */
+        sg_header check;          /* SEND, ROUTE, ENCRYPT with an attempt: the gateway check header (name NULL: none) */
         sg_audit_outcome audit;   /* the record's "outcome" */
         const char *prompt_error; /* static: the record's "prompt_error", or NULL */
 } sg_outcome;
 
 /* What happened, as the client knows it. Everything borrowed. */
 typedef struct sg_outcome_input {
-        const sg_choice *choice;   /* the choice taken (one of decision->choices, or a client's own, e.g.
+        const sg_choice *choice;    /* the choice taken (one of decision->choices, or a client's own, e.g.
                                     * the Outlook ribbon's toggle); NULL: none (no prompt was needed) */
-        const char *by;            /* how the choice was made (static string as in sg_outcome.by), or NULL */
-        const char *justification; /* for "send" when the policy requires one, else NULL */
-        const char *subject;       /* the message's subject now (NULL: empty) */
-        const char *prompt_error;  /* why no prompt could answer ("prompt_failed"), or NULL */
-        const sg_policy *policy;   /* to find encrypt fallback routes the decision does not carry; may be NULL */
+        const char *by;             /* how the choice was made (static string as in sg_outcome.by), or NULL */
+        const char *justification;  /* for "send" when the policy requires one, else NULL */
+        const char *subject;        /* the message's subject now (NULL: empty) */
+        const char *prompt_error;   /* why no prompt could answer ("prompt_failed"), or NULL */
+        const sg_policy *policy;    /* to find encrypt fallback routes the decision does not carry; may be NULL */
+        const char *encrypt_method; /* the method readiness found ready (sg_offer.method): the only one
+                                     * tried; NULL: the decision's methods in order */
+        const char *attempt;        /* the attempt id: with check_header, the gateway check header is made */
+        const char *check_header;   /* its name (sg_policy_check_header), or NULL: none */
 } sg_outcome_input;
+
+/* The gateway check header's value for attempt `attempt`, decision `d` and
+ * an outcome that sends (`audit`, and `route` or NULL):
+ * "v=1; attempt=ID; decision=ACTION; outcome=OUTCOME[; route=NAME]".
+ * Says the message passed sealgate's check; proves nothing by itself (any
+ * sender can write it): a gateway that must rely on it checks a MAC the host
+ * adds (docs/admin/gateway.md). Owned (free()); NULL on ENOMEM. */
+char *sg_check_header_value(const char *attempt, const sg_decision *d, sg_audit_outcome audit, const char *route);
 
 /* The outcome of decision `d` given `in`. With no choice the decision's
  * action applies (allow: send, route, encrypt, block; a prompt decision
@@ -118,6 +172,9 @@ typedef struct sg_outcome_input {
  * justification header (sg_header_value_encode) on "send". Encryption
  * fallbacks are the decision's encrypt_fallback routes, found among its
  * route choices, else in `in->policy`; a name found in neither is left out.
+ * "encrypt" chosen with a button sets ask_before_fallback: the user chose
+ * encryption, so sending through a fallback route instead is not done
+ * without telling them first.
  * *ret is owned: sg_outcome_free(). Errors: SG_ERR_INVALID_ARGUMENT (no
  * decision), SG_ERR_LIMIT (a justification over SG_AUDIT_JUSTIFICATION_MAX
  * bytes), SG_ERR_NOMEM. */

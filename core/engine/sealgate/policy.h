@@ -204,6 +204,19 @@ sg_err sg_policy_set_prompt_timeout(sg_policy *p, unsigned seconds, sg_error *er
  * most SG_MSG_HEADER_NAME_MAX bytes. Default none. */
 sg_err sg_policy_set_justification_header(sg_policy *p, const char *name, sg_error *err);
 
+/* The gateway check header every message that passed sealgate carries
+ * (audit.check_header): a header field name starting with "X-", at most
+ * SG_MSG_HEADER_NAME_MAX bytes. Default SG_POLICY_CHECK_HEADER_DEFAULT. */
+#define SG_POLICY_CHECK_HEADER_DEFAULT "X-Sealgate-Checked"
+sg_err sg_policy_set_check_header(sg_policy *p, const char *name, sg_error *err);
+const char *sg_policy_check_header(const sg_policy *p); /* never NULL for a policy */
+/* The key that authenticates the check header (audit.check_key): text of
+ * SG_POLICY_CHECK_KEY_MIN..MAX bytes. Default none (no MAC). */
+#define SG_POLICY_CHECK_KEY_MIN 16
+#define SG_POLICY_CHECK_KEY_MAX 256
+sg_err sg_policy_set_check_key(sg_policy *p, const char *key, sg_error *err);
+const char *sg_policy_check_key(const sg_policy *p); /* or NULL */
+
 /* Audit settings (defaults in sg_audit_settings). The directory must be
  * absolute ("/var/log/x", "C:\\x", "\\\\server\\x") or start with "~/"; at most
  * SG_POLICY_AUDIT_DIRECTORY_MAX bytes, no control characters. Retention is

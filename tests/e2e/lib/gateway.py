@@ -88,6 +88,17 @@ HEADER_CHECKS = """\
 /^X-SecureSend-Route:[[:space:]]*zip([^[:alnum:]_-]|$)/    FILTER smtp:[127.0.0.1]:{portal}
 """
 
+# The gated gateway (docs/admin/gateway.md, issue 22 item 7): every message
+# goes to the "held" sink (content_filter) unless it carries a well-formed
+# sealgate check header, which then routes it: FILTER in header_checks
+# overrides content_filter. The route comes from the check header itself, so
+# a route header alone does not pass.
+GATED_HEADER_CHECKS = """\
+# sealgate reference gateway, gated: only mail that passed sealgate leaves.
+/^X-Sealgate-Checked:[[:space:]]*v=1;[[:space:]]+attempt=[0-9a-f]{{32}};[[:space:]]+decision=[a-z]+;[[:space:]]+outcome=routed;[[:space:]]+route=(portal|smime|pgp|zip)(;|$)/ FILTER smtp:[127.0.0.1]:{portal}
+/^X-Sealgate-Checked:[[:space:]]*v=1;[[:space:]]+attempt=[0-9a-f]{{32}};[[:space:]]+decision=[a-z]+;[[:space:]]+outcome=(sent|encrypt)(;|$)/ FILTER smtp:[127.0.0.1]:{internet}
+"""
+
 
 class AcceptProbe:
     """A transparent TCP relay in front of Postfix's smtpd that notes the
@@ -177,6 +188,8 @@ class Gateway:
         self.port = port or free_port()
         self.internet = SmtpSink("internet", os.path.join(self.workdir, "sink-internet"))
         self.portal = SmtpSink("portal", os.path.join(self.workdir, "sink-portal"))
+        self.held = SmtpSink("held", os.path.join(self.workdir, "sink-held"))
+        self.gated = False
         self.running = False
         self.probe = None
         self.probe_port = None
@@ -206,7 +219,10 @@ class Gateway:
         shutil.chown(self.data_dir, "postfix", "postfix")
         hc = os.path.join(self.config_dir, "header_checks")
         with open(hc, "w", encoding="ascii") as fh:
-            fh.write(HEADER_CHECKS.format(portal=self.portal.port))
+            if self.gated:
+                fh.write(GATED_HEADER_CHECKS.format(portal=self.portal.port, internet=self.internet.port))
+            else:
+                fh.write(HEADER_CHECKS.format(portal=self.portal.port))
         main = {
             "compatibility_level": "3.6",
             "queue_directory": self.queue_dir,
@@ -249,6 +265,8 @@ class Gateway:
             "notify_classes": "",
             "in_flow_delay": "0",
         }
+        if self.gated:
+            main["content_filter"] = f"smtp:[127.0.0.1]:{self.held.port}"
         with open(os.path.join(self.config_dir, "main.cf"), "w", encoding="ascii") as fh:
             for k, v in main.items():
                 fh.write(f"{k} = {v}\n")
@@ -260,6 +278,7 @@ class Gateway:
             raise RuntimeError("the Postfix gateway must be started as root")
         self.internet.start()
         self.portal.start()
+        self.held.start()
         self.write_config()
         # Creates the queue directories with the right owners and modes.
         self._run("set-permissions", "upgrade-configuration", check=False)
@@ -272,6 +291,20 @@ class Gateway:
         self.probe = AcceptProbe(self.port)
         self.probe_port = self.probe.port
         return self
+
+    def gate(self, on):
+        """Switch the gated configuration on or off (Postfix restarted)."""
+        self.gated = on
+        self.write_config()
+        # A restart, not a reload: smtpd and cleanup processes that served
+        # the previous message keep the old header_checks until they exit.
+        self._run("stop", timeout=30, check=False)
+        deadline = time.monotonic() + 15
+        while self.master_pid() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self._run("start")
+        if not wait_port(self.port, 30):
+            raise RuntimeError(f"postfix smtpd not listening again on 127.0.0.1:{self.port}")
 
     def stop(self):
         if self.probe:
@@ -298,6 +331,7 @@ class Gateway:
                     pass
             self.running = False
         self.internet.stop()
+        self.held.stop()
         self.portal.stop()
 
     def master_pid(self):

@@ -49,6 +49,39 @@ function lookupReasons(lookup, m, label) {
         return out;
 }
 
+/* What prompt.show needs to decide whether "Encrypt and send" can happen
+ * now (the host's engine decides, sg_decision_offer): per method the
+ * decision allows, whether the sending identity can encrypt with it and how
+ * many recipients keys.lookup finds not ready. {} (nothing known: not
+ * offered) when the lookup answers an error; a helper that is gone rejects. */
+async function encryptReadiness(details, decision) {
+        const methods = ((decision.encrypt && decision.encrypt.methods) || []).filter((x) => ENCRYPT_METHODS[x]);
+        const addresses = lookupAddresses(decision);
+        if (!methods.length || !addresses.length)
+                return {};
+        let lookup;
+        try {
+                lookup = await ask("keys.lookup", { recipients: addresses, methods: methods.map((x) => ENCRYPT_METHODS[x].lookup) });
+        } catch (err) {
+                if (!(err instanceof HelperError) || err.kind !== "host")
+                        throw err;
+                log(`keys.lookup before the prompt failed (${err.code}: ${err.message}): "encrypt" cannot be offered`);
+                return {};
+        }
+        const caps = await identityCapabilities(details);
+        const out = {};
+        for (const name of methods) {
+                const m = ENCRYPT_METHODS[name];
+                const missing = ((lookup && lookup.answers) || []).filter((a) => !(a && a[m.answer] && a[m.answer].usable)).length;
+                out[name] = {
+                        identity: !!(caps[m.tech] || {}).canEncrypt,
+                        not_ready: lookup[m.ready] === true ? 0 : Math.max(1, missing),
+                };
+        }
+        log(`readiness before the prompt: ${JSON.stringify(out)}`);
+        return out;
+}
+
 /* Switch on Thunderbird's own S/MIME or OpenPGP for this message. Done with
  * setComposeDetails inside the listener (not only in the returned details) so
  * a refusal ("The current identity does not support S/MIME") is an error we
@@ -126,16 +159,30 @@ async function applyEncrypt(tab, details, decision, outcome, ctx) {
                         }
                         log(`${m.tech} switched on for ${addresses.length} recipient(s) (sign: ${tech.signMessage})`);
                         const changes = { selectedEncryptionTechnology: tech };
+                        const headers = withCheck(outcome.headers, outcome.check);
+                        ctx.applied = { technology: m.tech, headers };
                         /* Headers of the outcome travel in the outer header block. */
-                        if ((outcome.headers || []).length)
-                                changes.customHeaders = mergeHeaders(details.customHeaders, outcome.headers);
+                        if (headers.length)
+                                changes.customHeaders = mergeHeaders(details.customHeaders, headers);
                         return { details: changes };
                 }
         }
         const route = (enc.fallback || [])[0];
+        if (enc.ask_before_fallback) {
+                /* The user chose encryption and it cannot happen now (a key
+                 * changed since the prompt): nothing leaves; they are told. */
+                log("the encryption chosen in the prompt is not possible now; send cancelled, the user is told");
+                await showNotice(tab, "block", {
+                        reasons: [],
+                        extra: [msg("noticeEncryptChanged"), ...why],
+                        unexpanded: ctx.unexpanded,
+                });
+                return { cancel: true };
+        }
         if (route) {
                 log(`local encryption is not possible for every recipient; using fallback route "${route.route}"`);
-                return applyChanges(details, route.headers, route.subject);
+                ctx.applied = { route: route.route, headers: withCheck(route.headers, route.check), subject: route.subject, fallback: true };
+                return applyChanges(details, ctx.applied.headers, route.subject);
         }
         log("local encryption is not possible and the policy has no usable fallback route; send cancelled");
         await showNotice(tab, "block", {

@@ -52,12 +52,53 @@ function failureText(err) {
         return err.message;
 }
 
+/* The cause of a helper failure, for the notice's one sentence (the
+ * catalog's noticeCause_<cause>): the host's error code when the helper
+ * answered, else what Thunderbird said about the connection. */
+function helperCause(err) {
+        if (err.kind === "host")
+                return err.code === "policy_invalid" || err.code === "policy_unreadable" ? err.code : "helper_error";
+        const m = String(err.message || "");
+        if (/within \d+ ms|timed out/.test(m))
+                return "helper_timeout";
+        if (/No such native application/i.test(m))
+                return "helper_missing";
+        if (/cannot start|unexpected error/i.test(m))
+                return "helper_cannot_start";
+        return "helper_crashed";
+}
+
+/* A short reference for IT: the attempt id when there is one, else a random
+ * one logged with the cause (the Error Console has it). */
+function noticeReference(attempt) {
+        if (attempt)
+                return attempt;
+        const b = new Uint8Array(6);
+        crypto.getRandomValues(b);
+        return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/* What "Copy for IT" copies. */
+function forIT(cause, reference, detail) {
+        return [
+                `sealgate ${messenger.runtime.getManifest().version}`,
+                `cause: ${cause}`,
+                `reference: ${reference}`,
+                `time: ${new Date().toISOString()}`,
+                `detail: ${detail || "-"}`,
+        ].join("\n");
+}
+
 async function onHelperFailure(tab, err) {
         const s = await managedSettings();
         const what = failureText(err);
+        const cause = helperCause(err);
+        const reference = noticeReference(null);
+        log(`helper failure: cause ${cause}, reference ${reference}: ${what}`);
+        const info = { error: what, code: err.code, cause, reference, copy: forIT(cause, reference, what) };
         if (s.on_helper_failure === "warn") {
                 log(`helper unavailable (${what}); on_helper_failure=warn: asking the user`);
-                const answer = await showNotice(tab, "helper-failure", { mode: "warn", error: what, code: err.code });
+                const answer = await showNotice(tab, "helper-failure", { mode: "warn", ...info });
                 if (answer === "send") {
                         log("helper unavailable; the user chose to send anyway");
                         return {};
@@ -66,7 +107,7 @@ async function onHelperFailure(tab, err) {
                 return { cancel: true };
         }
         log(`helper unavailable (${what}); on_helper_failure=block: send cancelled`);
-        await showNotice(tab, "helper-failure", { mode: "block", error: what, code: err.code });
+        await showNotice(tab, "helper-failure", { mode: "block", ...info });
         return { cancel: true };
 }
 

@@ -19,6 +19,12 @@ function mergeHeaders(existing, add) {
         return out;
 }
 
+/* The outcome's headers plus its gateway check header (X-Sealgate-Checked:
+ * the attempt id and the decision; docs/admin/gateway.md), when it has one. */
+function withCheck(headers, check) {
+        return check && check.name ? [...(headers || []), check] : headers || [];
+}
+
 /* The compose details to change for these headers and subject (null: the
  * subject stays). */
 function applyChanges(details, headers, subject) {
@@ -37,8 +43,8 @@ function listSeparator() {
 /* The reasons in words (the catalog's sentences: reason_CODE with the number
  * of items and the items; reason_CODE_plural for a count other than 1); the
  * host's detail when a sentence needs evidence and the reason has none. */
-function reasonsText(decision) {
-        return (decision.reasons || []).map((r) => {
+function reasonsText(decision, keep = () => true) {
+        return (decision.reasons || []).filter(keep).map((r) => {
                 const items = r.items || [];
                 const subs = [String(items.length), items.join(listSeparator())];
                 const key = `reason_${r.code}`;
@@ -90,6 +96,10 @@ async function fallbackOutcome(tab, decision, ctx, err) {
 async function choose(tab, details, decision, ctx) {
         const timeoutS = Number.isInteger(decision.prompt_timeout_seconds) ? decision.prompt_timeout_seconds : PROMPT_TIMEOUT_DEFAULT_S;
         const fields = { attempt: decision.attempt, lang: uiLanguage(), subject: details.subject || "" };
+        /* "Encrypt and send" is offered only when it can happen now: the host
+         * decides from these facts. */
+        if ((decision.choices || []).some((c) => c.kind === "encrypt"))
+                fields.readiness = await encryptReadiness(details, decision);
         let r;
         try {
                 r = await helper.request("prompt.show", fields, timeoutS * 1000 + PROMPT_WAIT_MARGIN_MS);
@@ -107,11 +117,13 @@ async function applyOutcome(tab, details, decision, outcome, ctx) {
         const action = outcome && outcome.action;
         if (action === "send") {
                 log(`outcome send${(outcome.headers || []).length ? `: headers ${outcome.headers.map((h) => h.name).join(", ")}` : ": unchanged"}`);
-                return applyChanges(details, outcome.headers, null);
+                ctx.applied = { headers: withCheck(outcome.headers, outcome.check) };
+                return applyChanges(details, ctx.applied.headers, null);
         }
         if (action === "route") {
                 log(`outcome route "${outcome.route}": headers ${(outcome.headers || []).map((h) => h.name).join(", ")}${outcome.subject !== null ? ", subject tagged" : ""}`);
-                return applyChanges(details, outcome.headers, outcome.subject);
+                ctx.applied = { route: outcome.route, headers: withCheck(outcome.headers, outcome.check), subject: outcome.subject };
+                return applyChanges(details, ctx.applied.headers, outcome.subject);
         }
         if (action === "encrypt") {
                 log("outcome encrypt");
@@ -119,7 +131,16 @@ async function applyOutcome(tab, details, decision, outcome, ctx) {
         }
         if (action === "block") {
                 log(`outcome block: send cancelled (${(decision.reasons || []).map((r) => r.code).join(", ")})`);
-                await showNotice(tab, "block", { reasons: reasonsText(decision), unexpanded: ctx.unexpanded });
+                /* The cause: the reasons that asked for the block; the
+                 * others (outside recipients) are context. */
+                const cause = (r) => r.action === "block";
+                const causes = reasonsText(decision, cause);
+                await showNotice(tab, "block", {
+                        reasons: causes.length ? causes : reasonsText(decision),
+                        context: causes.length ? reasonsText(decision, (r) => !cause(r)) : [],
+                        attempt: decision.attempt,
+                        unexpanded: ctx.unexpanded,
+                });
                 return { cancel: true };
         }
         if (action === "cancel")
@@ -133,4 +154,67 @@ async function applyOutcome(tab, details, decision, outcome, ctx) {
 async function act(tab, details, decision, ctx) {
         const outcome = decision.action === "prompt" ? await choose(tab, details, decision, ctx) : decision.outcome;
         return applyOutcome(tab, details, decision, outcome, ctx);
+}
+
+/* The subject tag a new subject carries: what was put before the old one. */
+function subjectTag(oldSubject, newSubject) {
+        if (typeof newSubject !== "string" || newSubject === (oldSubject || ""))
+                return null;
+        const old = oldSubject || "";
+        return (old && newSubject.endsWith(old) ? newSubject.slice(0, newSubject.length - old.length) : newSubject).trim() || null;
+}
+
+/* Whether the compose window now holds what was applied (read back). */
+function readBackMatches(now, changes, applied) {
+        const d = (changes && changes.details) || {};
+        if (typeof d.subject === "string" && now.subject !== d.subject)
+                return false;
+        for (const h of applied.headers || []) {
+                const got = (now.customHeaders || []).find((x) => x.name.toLowerCase() === h.name.toLowerCase());
+                if (!got || got.value !== h.value)
+                        return false;
+        }
+        if (applied.technology) {
+                const sel = now.selectedEncryptionTechnology;
+                if (!sel || sel.name !== applied.technology || sel.encryptBody !== true)
+                        return false;
+        }
+        return true;
+}
+
+/* Tell the host what was really applied to the message of `decision`, read
+ * back from the compose window (the audit record's "applied" line, written
+ * before the message leaves). The changes are set here, inside the
+ * listener, so they can be read back; Thunderbird applies the returned ones
+ * too (the same values). A failure is logged: the decision record exists. */
+async function recordApplied(tab, details, decision, result, applied) {
+        if (!decision || !decision.attempt || !applied || (result && result.cancel))
+                return;
+        let confirmed = null;
+        let own = null; /* Thunderbird's own encryption, switched on by the identity or the user */
+        try {
+                if (result && result.details && Object.keys(result.details).length)
+                        await messenger.compose.setComposeDetails(tab.id, result.details);
+                const now = await messenger.compose.getComposeDetails(tab.id);
+                confirmed = readBackMatches(now, result, applied);
+                const sel = now.selectedEncryptionTechnology;
+                own = sel && sel.encryptBody === true ? sel.name : null;
+        } catch (e) {
+                log(`the compose details cannot be read back: ${e.message || e}`);
+        }
+        const fields = {
+                attempt: decision.attempt,
+                technology: applied.technology || own || null,
+                route: applied.route || null,
+                headers: (applied.headers || []).map((h) => h.name),
+                subject_tag: subjectTag(details.subject, applied.subject),
+                fallback: !!applied.fallback,
+                confirmed,
+        };
+        try {
+                await ask("attempt.applied", fields);
+                log(`applied recorded: ${JSON.stringify(fields)}`);
+        } catch (e) {
+                log(`the applied record was not written: ${e.message || e}`);
+        }
 }

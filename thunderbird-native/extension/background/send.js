@@ -37,7 +37,9 @@ async function onBeforeSend(tab, details) {
         }
         log(`policy.evaluate answered in ${Math.round(performance.now() - t0)} ms: ${decision.action}`);
         try {
-                return await act(tab, details, decision, gathered);
+                const result = await act(tab, details, decision, gathered);
+                await recordApplied(tab, details, decision, result, gathered.applied);
+                return result;
         } catch (err) {
                 /* e.g. keys.lookup could not reach the helper */
                 if (!(err instanceof HelperError))

@@ -123,32 +123,3 @@ bool sg_send_offered(const sg_policy *p, const sg_decision *d, bool encrypt_read
         *ret_choices = c;
         return true;
 }
-
-bool sg_send_scripted_answer(const sg_decision *d, const char *want, const char *justification, sg_prompt_answer *ret) {
-        const sg_choice *c;
-        memset(ret, 0, sizeof *ret);
-        if (want[0] == '@') {
-                bool fb = strcmp(want, "@fallback") == 0;
-                ret->choice = fb ? d->prompt_fallback : d->n_choices;
-                for (size_t i = 0; !fb && i < d->n_choices; i++)
-                        if (d->choices[i].kind == SG_CHOICE_CANCEL)
-                                ret->choice = i;
-                ret->by = fb                              ? "fallback"
-                          : strcmp(want, "@escape") == 0  ? "escape"
-                          : strcmp(want, "@timeout") == 0 ? "timeout"
-                                                          : "close";
-                ret->error = fb ? "prompt_unavailable" : NULL;
-                return ret->choice < d->n_choices;
-        }
-        c = sg_decision_choice(d, want);
-        if (!c)
-                return false;
-        ret->choice = (size_t) (c - d->choices);
-        ret->by = "button";
-        if (justification && d->require_justification) {
-                ret->justification = malloc(strlen(justification) + 1);
-                if (ret->justification)
-                        strcpy(ret->justification, justification);
-        }
-        return true;
-}

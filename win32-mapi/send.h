@@ -50,13 +50,6 @@ bool sg_send_handle(sg_send_ctx *ctx, IDispatch *item);
 bool sg_send_offered(const sg_policy *p, const sg_decision *d, bool encrypt_ready, sg_decision *ret,
                      sg_choice **ret_choices);
 
-/* A scripted answer to the prompt, as tests give it (the test build's
- * SEALGATE_TEST_PROMPT_CHOICE, the parity test's rows): a choice id, or
- * "@escape", "@close", "@timeout" (cancel that way), "@fallback" (no prompt
- * could be shown); `justification` for "send". False when `want` names no
- * offered choice. ret->justification is owned. */
-bool sg_send_scripted_answer(const sg_decision *d, const char *want, const char *justification, sg_prompt_answer *ret);
-
 /* Whether the policy lets Outlook's own S/MIME encrypt ("smime" among the
  * encryption methods): the policy is how the add-in knows that users have
  * certificates (docs/admin/outlook.md). */

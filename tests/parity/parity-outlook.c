@@ -181,7 +181,7 @@ static void run_row(row *r) {
         }
         sg_prompt_answer ans = {0};
         bool asked = sg_send_needs_prompt(d, false, false);
-        if (asked && !sg_send_scripted_answer(d, r->answer ? r->answer : "-", r->justification, &ans))
+        if (asked && !sg_prompt_scripted_answer(d, r->answer ? r->answer : "-", r->justification, &ans))
                 die("answer not among the choices", r->answer);
         sg_choice own;
         sg_outcome_input in;

@@ -15,11 +15,10 @@
 #include <commctrl.h>
 
 #include "disp.h"
-#include "module.h"
 #include "prompt.h"
 #include "sealgate/outcome.h"
 #include "sealgate/util.h"
-#include "send.h"
+#include "win32-module.h"
 
 #define BUTTON_ID_BASE      1000
 #define DOMAINS_SHOWN_MAX   10
@@ -260,11 +259,11 @@ static bool test_answer(const sg_prompt_input *in, sg_prompt_answer *ret) {
                 just = want + 5;
                 want[4] = '\0';
         }
-        if (sg_send_scripted_answer(in->decision, want, just, ret))
+        if (sg_prompt_scripted_answer(in->decision, want, just, ret))
                 return true;
         /* A choice that is not offered: the user closes the prompt. */
         test_log("unavailable", NULL, want);
-        return sg_send_scripted_answer(in->decision, "@close", NULL, ret);
+        return sg_prompt_scripted_answer(in->decision, "@close", NULL, ret);
 }
 #endif
 

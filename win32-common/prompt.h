@@ -39,6 +39,15 @@ void sg_prompt_ask(const sg_prompt_input *in, sg_prompt_answer *ret);
  * owned UTF-8 (free()). */
 char *sg_prompt_content_dup(const sg_prompt_input *in);
 
+/* A scripted answer, as tests give it (the test build's
+ * SEALGATE_TEST_PROMPT_CHOICE, the parity test's rows): a choice id of `d`,
+ * or "@escape", "@close", "@timeout" (cancel that way), "@fallback" (no
+ * prompt could be shown); `justification` for "send" when the decision
+ * requires one. False when `want` names no offered choice.
+ * ret->justification is owned (free()). prompt-answer.c. */
+bool sg_prompt_scripted_answer(const sg_decision *d, const char *want, const char *justification,
+                               sg_prompt_answer *ret);
+
 /* Tell the user why a send was stopped (a modal message box). */
 void sg_prompt_message(sg_lang lang, HWND owner, const char *title, const char *text);
 

@@ -25,7 +25,7 @@ pkgs="meson ninja-build pkg-config gcc libc6-dev python3
       libgtk-4-dev gettext libssl-dev libgpgme-dev libnss3-dev libsoup-3.0-dev"
 e2e_pkgs="thunderbird thunderbird-l10n-ja postfix xvfb xauth xdotool imagemagick zenity python3-xlib
           fonts-noto-cjk libnss3-tools openssl"
-win32_pkgs="mingw-w64 wine wine64 cmake curl ca-certificates msitools"
+win32_pkgs="mingw-w64 wine wine64 cmake curl ca-certificates msitools osslsigncode"
 if [ "$what" = e2e ] || [ "$what" = test ]; then
         pkgs="$pkgs $e2e_pkgs"
 fi

@@ -153,6 +153,10 @@ char *sg_prompt_content_dup(const sg_prompt_input *in) {
                 free(names.s);
         }
         put(&b, "\n");
+        if (in->why) {
+                put(&b, in->why);
+                put(&b, "\n\n");
+        }
         put(&b, sg_text_get(in->lang, SG_T_PROMPT_REASONS));
         put(&b, "\n");
         for (size_t i = 0; i < d->n_reasons; i++) {
@@ -235,40 +239,31 @@ static bool test_log(const char *what, const char *title, const char *text) {
 static bool test_answer(const sg_prompt_input *in, sg_prompt_answer *ret) {
         char want[1100], *content;
         const char *just = NULL;
-        const sg_choice *c;
-        const sg_decision *d = in->decision;
         if (!GetEnvironmentVariableA("SEALGATE_TEST_PROMPT_CHOICE", want, sizeof(want)))
                 return false;
         content = sg_prompt_content_dup(in);
         test_log("prompt", sg_text_get(in->lang, SG_T_PROMPT_TITLE), content);
         free(content);
-        /* "@escape", "@close", "@timeout": cancel that way; "@fallback": no
-         * prompt could be shown. */
-        if (want[0] == '@') {
-                bool fb = strcmp(want, "@fallback") == 0;
-                ret->choice = fb ? d->prompt_fallback : d->n_choices;
-                for (size_t i = 0; !fb && i < d->n_choices; i++)
-                        if (d->choices[i].kind == SG_CHOICE_CANCEL)
-                                ret->choice = i;
-                ret->by = fb                              ? "fallback"
-                          : strcmp(want, "@escape") == 0  ? "escape"
-                          : strcmp(want, "@timeout") == 0 ? "timeout"
-                                                          : "close";
-                ret->error = fb ? "prompt_unavailable" : NULL;
-                return ret->choice < d->n_choices;
+        {
+                char ids[1024] = "";
+                for (size_t i = 0; i < in->decision->n_choices; i++) {
+                        char id[SG_CHOICE_ID_SIZE];
+                        if (strlen(ids) + SG_CHOICE_ID_SIZE + 2 < sizeof(ids)) {
+                                strcat(ids, i ? " " : "");
+                                strcat(ids, sg_choice_id(&in->decision->choices[i], id));
+                        }
+                }
+                test_log("choices", NULL, ids);
         }
         if (strncmp(want, "send:", 5) == 0) {
                 just = want + 5;
                 want[4] = '\0';
         }
-        c = sg_decision_choice(d, want);
-        if (!c)
-                return false;
-        ret->choice = (size_t) (c - d->choices);
-        ret->by = "button";
-        if (just && d->require_justification)
-                ret->justification = sg_strdup(just);
-        return true;
+        if (sg_prompt_scripted_answer(in->decision, want, just, ret))
+                return true;
+        /* A choice that is not offered: the user closes the prompt. */
+        test_log("unavailable", NULL, want);
+        return sg_prompt_scripted_answer(in->decision, "@close", NULL, ret);
 }
 #endif
 
@@ -562,6 +557,8 @@ void sg_prompt_ask(const sg_prompt_input *in, sg_prompt_answer *ret) {
         HMODULE cc;
 
         memset(ret, 0, sizeof(*ret));
+        if (in->no_ui)
+                goto fallback;
 #ifdef SG_TEST_HOOKS
         if (test_answer(in, ret))
                 return;
@@ -579,9 +576,12 @@ void sg_prompt_ask(const sg_prompt_input *in, sg_prompt_answer *ret) {
                 FreeLibrary(cc);
         if (ctx)
                 sg_actctx_pop(cookie);
-        if (!shown) {
-                /* The policy's fallback, except that a clear-text send is
-                 * never made without the user seeing anything. */
+        if (shown)
+                return;
+fallback:
+        /* The policy's fallback, except that a clear-text send is never made
+         * without the user seeing anything. */
+        {
                 ret->choice = in->decision->prompt_fallback;
                 if (in->decision->choices[ret->choice].kind == SG_CHOICE_SEND)
                         ret->choice = cancel_index(in->decision);

@@ -19,6 +19,8 @@ typedef struct sg_prompt_input {
         char *const *unresolved;     /* names of lists/entries counted as external */
         size_t n_unresolved;
         HWND owner;
+        const char *why; /* one line on why a choice is not offered, or NULL */
+        bool no_ui;      /* the item has no window (sent by code): no dialog, the fallback */
 } sg_prompt_input;
 
 typedef struct sg_prompt_answer {
@@ -28,13 +30,23 @@ typedef struct sg_prompt_answer {
         const char *error;   /* "prompt_unavailable" when no dialog could be shown, else NULL */
 } sg_prompt_answer;
 
-/* Ask the user. Always answers: when no dialog can be shown, the decision's
- * prompt_fallback with by "fallback". */
+/* Ask the user. Always answers: when no dialog can be shown (or no_ui), the
+ * decision's prompt_fallback with by "fallback" (never "send": a clear-text
+ * send is never made without the user seeing anything). */
 void sg_prompt_ask(const sg_prompt_input *in, sg_prompt_answer *ret);
 
 /* The prompt's text body (subject, external recipients by domain, reasons);
  * owned UTF-8 (free()). */
 char *sg_prompt_content_dup(const sg_prompt_input *in);
+
+/* A scripted answer, as tests give it (the test build's
+ * SEALGATE_TEST_PROMPT_CHOICE, the parity test's rows): a choice id of `d`,
+ * or "@escape", "@close", "@timeout" (cancel that way), "@fallback" (no
+ * prompt could be shown); `justification` for "send" when the decision
+ * requires one. False when `want` names no offered choice.
+ * ret->justification is owned (free()). prompt-answer.c. */
+bool sg_prompt_scripted_answer(const sg_decision *d, const char *want, const char *justification,
+                               sg_prompt_answer *ret);
 
 /* Tell the user why a send was stopped (a modal message box). */
 void sg_prompt_message(sg_lang lang, HWND owner, const char *title, const char *text);

@@ -69,10 +69,6 @@ static void disconnect(sg_addin *a) {
                 a->sink = NULL;
         }
         sg_ribbon_clear(a);
-        if (a->ribbon_ui) {
-                IDispatch_Release(a->ribbon_ui);
-                a->ribbon_ui = NULL;
-        }
         if (a->app) {
                 IDispatch_Release(a->app);
                 a->app = NULL;
@@ -140,14 +136,18 @@ bool sg_addin_item_send(sg_addin *a, IDispatch *item) {
         sg_send_ctx ctx = {0};
         bool cancel;
 
+        /* A send while one is being checked (Outlook pumps messages during
+         * the prompt and address-book calls): stopped at once. */
+        if (a->busy)
+                return true;
+        a->busy = true;
         ctx.policy = sg_addin_policy(a);
         ctx.policy_error = &a->policy_error;
         ctx.lang = sg_addin_lang(a);
-        ctx.owner = GetActiveWindow();
-        sg_ribbon_toggles(a, item, &ctx.encrypt_toggle, &ctx.portal_toggle);
+        ctx.app = a->app;
+        sg_ribbon_toggles(item, &ctx.encrypt_toggle, &ctx.portal_toggle);
         cancel = sg_send_handle(&ctx, item);
-        if (!cancel)
-                sg_ribbon_forget(a, item);
+        a->busy = false;
         return cancel;
 }
 

@@ -1,8 +1,8 @@
 /* sealgate Outlook add-in: the add-in object Outlook creates. One COM object
  * with three faces: IDTExtensibility2 (connection), IRibbonExtensibility
  * (ribbon XML) and IDispatch (the ribbon's callbacks, by name). It owns the
- * ItemSend sink, the policy (loaded at the first send) and the ribbon
- * toggles per item. */
+ * ItemSend sink, the policy (loaded at the first send) and the ribbons; the
+ * toggles are kept on the items themselves (ribbon.c). */
 #ifndef SG_ADDIN_H
 #define SG_ADDIN_H
 
@@ -15,14 +15,7 @@
 #include "sealgate/policy.h"
 #include "strings.h"
 
-#define SG_TOGGLES_MAX 64 /* open compose windows with a toggle on */
-
-typedef struct sg_toggle {
-        IUnknown *item; /* the item's COM identity, held */
-        bool encrypt;
-        bool portal;
-        bool security_set; /* we set PR_SECURITY_FLAGS' encrypt bit */
-} sg_toggle;
+#define SG_RIBBON_UIS_MAX 16 /* ribbons (Explorer, compose windows) refreshed after a toggle */
 
 typedef struct sg_addin sg_addin;
 
@@ -41,13 +34,13 @@ struct sg_addin {
         IDispatch *sink;      /* our ApplicationEvents_11 sink */
         IConnectionPoint *cp; /* where the sink is advised */
         DWORD cookie;
-        IDispatch *ribbon_ui;  /* IRibbonUI from onLoad, to refresh toggles */
+        IDispatch *ribbon_uis[SG_RIBBON_UIS_MAX]; /* every IRibbonUI from onLoad, to refresh toggles */
+        size_t n_ribbon_uis;
         sg_policy *policy;     /* NULL until the first send or toggle */
         sg_error policy_error; /* why it could not be loaded */
         bool lang_known;
         sg_lang lang;
-        sg_toggle toggles[SG_TOGGLES_MAX];
-        size_t n_toggles;
+        bool busy; /* an ItemSend is being handled (a nested one is cancelled) */
 };
 
 /* New add-in object with one reference, as IUnknown (the ext face). */

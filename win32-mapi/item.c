@@ -1,13 +1,21 @@
-/* sealgate Outlook add-in: reading a MailItem through its IDispatch.
+/* sealgate Outlook add-in: reading an outgoing item through its IDispatch
+ * (see item.h).
  *
  * The SMTP address of a recipient, in order: the address of a one-off SMTP
- * entry; PR_SMTP_ADDRESS through the recipient's PropertyAccessor (it raises
- * an error when the property is missing); the Exchange user's
- * PrimarySmtpAddress; Address when it is an SMTP address. Distribution lists
- * (Exchange: GetExchangeDistributionList().GetExchangeDistributionListMembers();
- * contact lists: Members) are expanded recursively; one that cannot be is
- * reported and counted as external. */
+ * entry; for a remote user or mail contact (AddressEntryUserType 5) the
+ * target address, where mail is really delivered (PR_EMS_AB_TARGET_ADDRESS),
+ * else it is unresolved; PR_SMTP_ADDRESS through the recipient's
+ * PropertyAccessor (it raises an error when the property is missing); the
+ * Exchange user's PrimarySmtpAddress; Address when it is an SMTP address.
+ * Distribution lists (Exchange: GetExchangeDistributionList()
+ * .GetExchangeDistributionListMembers(); contact groups: Members) are
+ * expanded recursively, each list once (by AddressEntry.ID) and each address
+ * once per field, within a member and a time budget. A list that cannot be
+ * expanded, has no members to show (hidden membership, Microsoft 365 groups,
+ * offline), is dynamic (type 3) or is cut short by the budget is reported by
+ * name and counted as external. */
 #define COBJMACROS
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +24,77 @@
 
 #include <oleauto.h>
 
+#include "certs.h"
 #include "disp.h"
 #include "item.h"
 #include "outlook-om.h"
 #include "sealgate/util.h"
+
+/* ---- a set of strings (addresses per field, lists seen) ------------------- */
+
+typedef struct sg_strset {
+        char **v;
+        size_t n, cap;
+} sg_strset;
+
+static uint32_t fnv1a(const char *s) {
+        uint32_t h = 2166136261u;
+        for (; *s; s++)
+                h = (h ^ (unsigned char) (*s >= 'A' && *s <= 'Z' ? *s + 32 : *s)) * 16777619u;
+        return h;
+}
+
+/* 1 added, 0 already there, -1 out of memory. Keys compare ASCII-caselessly. */
+static int set_add(sg_strset *s, const char *key) {
+        size_t i;
+        if ((s->n + 1) * 2 > s->cap) {
+                size_t cap = s->cap ? s->cap * 2 : 64;
+                char **v = calloc(cap, sizeof(*v));
+                if (!v)
+                        return -1;
+                for (size_t k = 0; k < s->cap; k++)
+                        if (s->v[k]) {
+                                for (i = fnv1a(s->v[k]) & (cap - 1); v[i]; i = (i + 1) & (cap - 1))
+                                        ;
+                                v[i] = s->v[k];
+                        }
+                free(s->v);
+                s->v = v;
+                s->cap = cap;
+        }
+        for (i = fnv1a(key) & (s->cap - 1); s->v[i]; i = (i + 1) & (s->cap - 1))
+                if (sg_ascii_strcasecmp(s->v[i], key) == 0)
+                        return 0;
+        if (!(s->v[i] = sg_strdup(key)))
+                return -1;
+        s->n++;
+        return 1;
+}
+
+static void set_free(sg_strset *s) {
+        for (size_t i = 0; i < s->cap; i++)
+                free(s->v[i]);
+        free(s->v);
+        memset(s, 0, sizeof(*s));
+}
+
+/* ---- the reader ---------------------------------------------------------- */
+
+typedef struct reader {
+        sg_item *it;
+        bool certs;
+        ULONGLONG deadline; /* GetTickCount64 */
+        unsigned members_max;
+        sg_strset seen;
+} reader;
+
+static bool over_budget(reader *r) {
+        if (r->it->over_budget)
+                return true;
+        if (GetTickCount64() > r->deadline || r->it->n_members >= r->members_max)
+                r->it->over_budget = true;
+        return r->it->over_budget;
+}
 
 static size_t total_rcpt(const sg_item *it) {
         return it->n_rcpt[SG_FIELD_TO] + it->n_rcpt[SG_FIELD_CC] + it->n_rcpt[SG_FIELD_BCC];
@@ -42,19 +117,93 @@ static sg_err push(char ***v, size_t *n, size_t *cap, char *s, sg_error *err) {
         return SG_OK;
 }
 
-static sg_err add_address(sg_item *it, sg_field f, char *addr, sg_error *err) {
+/* ---- certificates -------------------------------------------------------- */
+
+static const wchar_t *const cert_props[] = {SG_PR_EMS_AB_X509_CERT, SG_PR_USER_X509_CERTIFICATE};
+
+static bool accessor_cert(IDispatch *obj) {
+        IDispatch *pa;
+        bool ok = false;
+        if (!obj || FAILED(sg_disp_get_obj(obj, L"PropertyAccessor", &pa)))
+                return false;
+        for (size_t i = 0; i < sizeof(cert_props) / sizeof(cert_props[0]) && !ok; i++) {
+                VARIANT arg, v;
+                V_VT(&arg) = VT_BSTR;
+                V_BSTR(&arg) = SysAllocString(cert_props[i]);
+                if (V_BSTR(&arg) && SUCCEEDED(sg_disp_call(pa, L"GetProperty", &arg, 1, &v))) {
+                        ok = sg_cert_value_usable(&v);
+                        VariantClear(&v);
+                }
+                VariantClear(&arg);
+        }
+        IDispatch_Release(pa);
+        return ok;
+}
+
+/* Where Outlook looks: the recipient, its address-book entry, the contact
+ * behind a contacts entry, then the user's certificate stores. */
+static bool has_cert(IDispatch *entry, IDispatch *rcpt, long type, const char *addr) {
+        if (accessor_cert(rcpt) || accessor_cert(entry))
+                return true;
+        if (entry && type == SG_OL_OUTLOOK_CONTACT) {
+                IDispatch *c;
+                if (SUCCEEDED(sg_disp_call_obj(entry, L"GetContact", &c))) {
+                        bool ok = accessor_cert(c);
+                        IDispatch_Release(c);
+                        if (ok)
+                                return true;
+                }
+        }
+        return sg_cert_store_has(addr);
+}
+
+/* ---- recipients ---------------------------------------------------------- */
+
+static sg_err add_address(reader *r, sg_field f, char *addr, IDispatch *entry, IDispatch *rcpt, long type,
+                          sg_error *err) {
+        sg_item *it = r->it;
+        char key[8];
+        char *k;
+        int added;
+
         if (total_rcpt(it) >= SG_MSG_RECIPIENTS_MAX) {
                 free(addr);
                 return sg_error_set(err, SG_ERR_LIMIT, "more than %u recipients", (unsigned) SG_MSG_RECIPIENTS_MAX);
+        }
+        snprintf(key, sizeof(key), "%d:", (int) f);
+        k = malloc(strlen(key) + strlen(addr) + 1);
+        if (!k) {
+                free(addr);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        strcpy(k, key);
+        strcat(k, addr);
+        added = set_add(&r->seen, k);
+        free(k);
+        if (added < 0) {
+                free(addr);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        if (!added) { /* the same address twice in one field (two lists, or a list and To) */
+                free(addr);
+                return SG_OK;
+        }
+        if (r->certs && !has_cert(entry, rcpt, type, addr)) {
+                sg_err e = push(&it->no_cert, &it->n_no_cert, &it->cap_no_cert, sg_strdup(addr), err);
+                if (e) {
+                        free(addr);
+                        return e;
+                }
         }
         return push(&it->rcpt[f], &it->n_rcpt[f], &it->cap_rcpt[f], addr, err);
 }
 
 /* A recipient without an SMTP address: a synthetic external address, and its
  * name in the report. */
-static sg_err add_unresolved(sg_item *it, sg_field f, IDispatch *entry, sg_error *err) {
+static sg_err add_unresolved(reader *r, sg_field f, IDispatch *entry, sg_error *err) {
+        sg_item *it = r->it;
         char *name = NULL, *addr;
-        sg_err r;
+        sg_err e;
 
         if (entry && FAILED(sg_disp_get_utf8(entry, L"Name", &name)))
                 name = NULL;
@@ -62,28 +211,31 @@ static sg_err add_unresolved(sg_item *it, sg_field f, IDispatch *entry, sg_error
                 free(name);
                 name = sg_strdup("?");
         }
-        r = push(&it->unresolved, &it->n_unresolved, &it->cap_unresolved, name, err);
-        if (r)
-                return r;
+        e = push(&it->unresolved, &it->n_unresolved, &it->cap_unresolved, name, err);
+        if (e)
+                return e;
+        if (total_rcpt(it) >= SG_MSG_RECIPIENTS_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "more than %u recipients", (unsigned) SG_MSG_RECIPIENTS_MAX);
         addr = malloc(SG_UNRESOLVED_ADDRESS_SIZE);
         if (addr)
                 sg_unresolved_address(it->n_unresolved, addr);
-        return add_address(it, f, addr, err);
+        return push(&it->rcpt[f], &it->n_rcpt[f], &it->cap_rcpt[f], addr, err);
 }
 
 static bool is_smtp(const char *s) {
         return s && *s && strchr(s, '@') && s[0] != '/';
 }
 
-static char *smtp_from_accessor(IDispatch *obj) {
+/* A string property through obj's PropertyAccessor, or NULL. */
+static char *accessor_string(IDispatch *obj, const wchar_t *prop) {
         IDispatch *pa;
         VARIANT arg, v;
         char *s = NULL;
 
-        if (FAILED(sg_disp_get_obj(obj, L"PropertyAccessor", &pa)))
+        if (!obj || FAILED(sg_disp_get_obj(obj, L"PropertyAccessor", &pa)))
                 return NULL;
         V_VT(&arg) = VT_BSTR;
-        V_BSTR(&arg) = SysAllocString(SG_PR_SMTP_ADDRESS);
+        V_BSTR(&arg) = SysAllocString(prop);
         if (V_BSTR(&arg) && SUCCEEDED(sg_disp_call(pa, L"GetProperty", &arg, 1, &v))) {
                 if (V_VT(&v) == VT_BSTR && V_BSTR(&v))
                         s = sg_utf8_from_wide(V_BSTR(&v), (int) SysStringLen(V_BSTR(&v)), NULL);
@@ -91,6 +243,11 @@ static char *smtp_from_accessor(IDispatch *obj) {
         }
         VariantClear(&arg);
         IDispatch_Release(pa);
+        return s;
+}
+
+static char *smtp_from_accessor(IDispatch *obj) {
+        char *s = accessor_string(obj, SG_PR_SMTP_ADDRESS);
         if (s && !is_smtp(s)) {
                 free(s);
                 s = NULL;
@@ -98,33 +255,61 @@ static char *smtp_from_accessor(IDispatch *obj) {
         return s;
 }
 
-static sg_err add_entry(sg_item *it, sg_field f, IDispatch *entry, IDispatch *rcpt, unsigned depth, sg_error *err);
-
-static sg_err add_members(sg_item *it, sg_field f, IDispatch *entry, IDispatch *members, unsigned depth,
-                          sg_error *err) {
-        long count = 0;
-        sg_err r = SG_OK;
-
-        if (FAILED(sg_disp_get_long(members, L"Count", &count)) || count < 0)
-                return add_unresolved(it, f, entry, err);
-        for (long i = 1; i <= count && !r; i++) {
-                IDispatch *m;
-                if (FAILED(sg_disp_item(members, i, &m))) {
-                        r = add_unresolved(it, f, entry, err);
-                        break;
-                }
-                r = add_entry(it, f, m, NULL, depth + 1, err);
-                IDispatch_Release(m);
-        }
-        return r;
+/* PR_EMS_AB_TARGET_ADDRESS is "SMTP:addr" (or another address type). */
+static char *target_address(IDispatch *entry) {
+        char *s = accessor_string(entry, SG_PR_EMS_AB_TARGET_ADDRESS);
+        char *a = NULL;
+        if (s && _strnicmp(s, "smtp:", 5) == 0 && is_smtp(s + 5))
+                a = sg_strdup(s + 5);
+        free(s);
+        return a;
 }
 
-static sg_err add_list(sg_item *it, sg_field f, IDispatch *entry, long type, unsigned depth, sg_error *err) {
-        IDispatch *dl = NULL, *members = NULL;
-        sg_err r;
+static sg_err add_entry(reader *r, sg_field f, IDispatch *entry, IDispatch *rcpt, unsigned depth, sg_error *err);
 
-        if (depth >= SG_ITEM_DL_DEPTH_MAX)
-                return add_unresolved(it, f, entry, err);
+static sg_err add_members(reader *r, sg_field f, IDispatch *entry, IDispatch *members, unsigned depth, sg_error *err) {
+        long count = 0;
+        sg_err e = SG_OK;
+
+        /* No members to show is not "no recipients": hidden membership, a
+         * Microsoft 365 group, an offline address book. */
+        if (FAILED(sg_disp_get_long(members, L"Count", &count)) || count <= 0)
+                return add_unresolved(r, f, entry, err);
+        for (long i = 1; i <= count && !e; i++) {
+                IDispatch *m;
+                if (over_budget(r))
+                        return add_unresolved(r, f, entry, err);
+                r->it->n_members++;
+                if (FAILED(sg_disp_item(members, i, &m))) {
+                        e = add_unresolved(r, f, entry, err);
+                        break;
+                }
+                e = add_entry(r, f, m, NULL, depth + 1, err);
+                IDispatch_Release(m);
+        }
+        return e;
+}
+
+static sg_err add_list(reader *r, sg_field f, IDispatch *entry, long type, unsigned depth, sg_error *err) {
+        IDispatch *dl = NULL, *members = NULL;
+        char *id = NULL, *key;
+        int added = 1;
+        sg_err e;
+
+        if (depth >= SG_ITEM_DL_DEPTH_MAX || over_budget(r))
+                return add_unresolved(r, f, entry, err);
+        /* Each list once per field: a cycle (A in B in A) or a list in two
+         * lists adds nothing new. */
+        if (SUCCEEDED(sg_disp_get_utf8(entry, L"ID", &id)) && id && *id && (key = malloc(strlen(id) + 8))) {
+                snprintf(key, strlen(id) + 8, "L%d:%s", (int) f, id);
+                added = set_add(&r->seen, key);
+                free(key);
+        }
+        free(id);
+        if (added < 0)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        if (!added)
+                return SG_OK;
         if (type == SG_OL_EXCHANGE_DL) {
                 if (SUCCEEDED(sg_disp_call_obj(entry, L"GetExchangeDistributionList", &dl))) {
                         if (FAILED(sg_disp_call_obj(dl, L"GetExchangeDistributionListMembers", &members)))
@@ -135,25 +320,33 @@ static sg_err add_list(sg_item *it, sg_field f, IDispatch *entry, long type, uns
                 members = NULL;
         }
         if (!members)
-                return add_unresolved(it, f, entry, err);
-        r = add_members(it, f, entry, members, depth, err);
+                return add_unresolved(r, f, entry, err);
+        e = add_members(r, f, entry, members, depth, err);
         IDispatch_Release(members);
-        return r;
+        return e;
 }
 
-static sg_err add_entry(sg_item *it, sg_field f, IDispatch *entry, IDispatch *rcpt, unsigned depth, sg_error *err) {
+static sg_err add_entry(reader *r, sg_field f, IDispatch *entry, IDispatch *rcpt, unsigned depth, sg_error *err) {
         long type = -1;
         char *addr = NULL;
 
         if (FAILED(sg_disp_get_long(entry, L"AddressEntryUserType", &type)))
                 type = -1;
         if (type == SG_OL_EXCHANGE_DL || type == SG_OL_OUTLOOK_DL)
-                return add_list(it, f, entry, type, depth, err);
+                return add_list(r, f, entry, type, depth, err);
+        /* A dynamic list (expanded by the server only), a public folder, an
+         * organisation: where the mail goes is not known here. */
+        if (type == SG_OL_EXCHANGE_AGENT || type == SG_OL_EXCHANGE_PUBLIC_FOLDER || type == SG_OL_EXCHANGE_ORGANIZATION)
+                return add_unresolved(r, f, entry, err);
+        if (type == SG_OL_EXCHANGE_REMOTE_USER) {
+                addr = target_address(entry);
+                return addr ? add_address(r, f, addr, entry, rcpt, type, err) : add_unresolved(r, f, entry, err);
+        }
         if (type == SG_OL_SMTP_ADDRESS_ENTRY && SUCCEEDED(sg_disp_get_utf8(entry, L"Address", &addr)) && is_smtp(addr))
-                return add_address(it, f, addr, err);
+                return add_address(r, f, addr, entry, rcpt, type, err);
         free(addr);
         addr = smtp_from_accessor(rcpt ? rcpt : entry);
-        if (!addr && (type == SG_OL_EXCHANGE_USER || type == SG_OL_EXCHANGE_REMOTE_USER)) {
+        if (!addr && type == SG_OL_EXCHANGE_USER) {
                 IDispatch *xu;
                 if (SUCCEEDED(sg_disp_call_obj(entry, L"GetExchangeUser", &xu))) {
                         if (FAILED(sg_disp_get_utf8(xu, L"PrimarySmtpAddress", &addr)))
@@ -168,16 +361,16 @@ static sg_err add_entry(sg_item *it, sg_field f, IDispatch *entry, IDispatch *rc
         }
         if (!is_smtp(addr)) {
                 free(addr);
-                return add_unresolved(it, f, entry, err);
+                return add_unresolved(r, f, entry, err);
         }
-        return add_address(it, f, addr, err);
+        return add_address(r, f, addr, entry, rcpt, type, err);
 }
 
-static sg_err add_recipient(sg_item *it, IDispatch *rcpt, sg_error *err) {
+static sg_err add_recipient(reader *r, IDispatch *rcpt, sg_error *err) {
         long type = SG_OL_TO;
         sg_field f;
         IDispatch *entry;
-        sg_err r;
+        sg_err e;
 
         if (FAILED(sg_disp_get_long(rcpt, L"Type", &type)))
                 type = SG_OL_TO;
@@ -185,14 +378,120 @@ static sg_err add_recipient(sg_item *it, IDispatch *rcpt, sg_error *err) {
         if (FAILED(sg_disp_get_obj(rcpt, L"AddressEntry", &entry))) {
                 char *addr = NULL;
                 if (SUCCEEDED(sg_disp_get_utf8(rcpt, L"Address", &addr)) && is_smtp(addr))
-                        return add_address(it, f, addr, err);
+                        return add_address(r, f, addr, NULL, rcpt, -1, err);
                 free(addr);
-                return add_unresolved(it, f, rcpt, err);
+                return add_unresolved(r, f, rcpt, err);
         }
-        r = add_entry(it, f, entry, rcpt, 0, err);
+        e = add_entry(r, f, entry, rcpt, 0, err);
         IDispatch_Release(entry);
-        return r;
+        return e;
 }
+
+/* ---- internet headers ---------------------------------------------------- */
+
+static sg_err add_header(sg_item *it, const char *name, char *value, sg_error *err) {
+        sg_header *h;
+        if (!value)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        if (strlen(value) > SG_MSG_HEADER_VALUE_MAX)
+                value[SG_MSG_HEADER_VALUE_MAX] = '\0';
+        h = realloc(it->headers, (it->n_headers + 1) * sizeof(*h));
+        if (!h) {
+                free(value);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        it->headers = h;
+        h[it->n_headers].name = sg_strdup(name);
+        h[it->n_headers].value = value;
+        if (!h[it->n_headers].name) {
+                free(value);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        it->n_headers++;
+        return SG_OK;
+}
+
+/* The value of header `name` in a header block (RFC 5322 unfolded), owned,
+ * or NULL. */
+static char *block_header(const char *block, size_t len, const char *name) {
+        size_t nl = strlen(name);
+        for (size_t i = 0; i < len;) {
+                size_t e = i;
+                while (e < len && block[e] != '\n')
+                        e++;
+                if (e - i > nl && block[i + nl] == ':' && _strnicmp(block + i, name, nl) == 0) {
+                        char *v = malloc(len - i + 1);
+                        size_t n = 0;
+                        size_t j = i + nl + 1;
+                        if (!v)
+                                return NULL;
+                        for (;;) { /* this line, then continuation lines */
+                                for (; j < e; j++)
+                                        if (block[j] != '\r')
+                                                v[n++] = block[j];
+                                if (e + 1 < len && (block[e + 1] == ' ' || block[e + 1] == '\t')) {
+                                        j = e + 1;
+                                        for (e = j; e < len && block[e] != '\n'; e++)
+                                                ;
+                                        continue;
+                                }
+                                break;
+                        }
+                        v[n] = '\0';
+                        {
+                                char *s = v;
+                                while (*s == ' ' || *s == '\t')
+                                        s++;
+                                memmove(v, s, strlen(s) + 1);
+                        }
+                        return v;
+                }
+                i = e + 1;
+        }
+        return NULL;
+}
+
+/* Each name: the PS_INTERNET_HEADERS named property (a new item, or set by a
+ * classification tool), else PR_TRANSPORT_MESSAGE_HEADERS (the headers of
+ * the message a reply or forward was made from, where Outlook keeps them). */
+static sg_err read_headers(sg_item *it, IDispatch *item, const sg_item_opts *o, sg_error *err) {
+        size_t pl = wcslen(SG_PS_INTERNET_HEADERS_PREFIX);
+        char *transport = NULL;
+        bool transport_read = false;
+        sg_err e = SG_OK;
+
+        for (size_t i = 0; i < o->n_header_names && i < SG_ITEM_HEADERS_MAX && !e; i++) {
+                wchar_t *w = sg_wide_from_utf8(o->header_names[i]), *full;
+                char *v = NULL;
+                if (!w)
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                full = malloc((pl + wcslen(w) + 1) * sizeof(wchar_t));
+                if (!full) {
+                        free(w);
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                }
+                wcscpy(full, SG_PS_INTERNET_HEADERS_PREFIX);
+                wcscat(full, w);
+                v = accessor_string(item, full);
+                free(full);
+                free(w);
+                if (!v) {
+                        if (!transport_read) {
+                                transport = accessor_string(item, SG_PR_TRANSPORT_MESSAGE_HEADERS);
+                                transport_read = true;
+                        }
+                        if (transport)
+                                v = block_header(transport, strnlen(transport, SG_ITEM_TRANSPORT_MAX),
+                                                 o->header_names[i]);
+                }
+                if (v)
+                        e = add_header(it, o->header_names[i], v, err);
+        }
+        free(transport);
+        return e;
+}
+
+/* ---- the rest ------------------------------------------------------------ */
 
 static void utf8_cut(char *s, size_t *len, size_t max) {
         if (*len <= max)
@@ -266,12 +565,19 @@ static char *read_sender(IDispatch *item) {
         return NULL;
 }
 
-sg_err sg_item_read(IDispatch *item, sg_item *it, sg_error *err) {
+sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_error *err) {
+        static const sg_item_opts none = {0};
+        const sg_item_opts *o = opts ? opts : &none;
+        reader r = {0};
         IDispatch *rcpts;
         long count = 0;
-        sg_err r = SG_OK;
+        sg_err e = SG_OK;
 
         memset(it, 0, sizeof(*it));
+        r.it = it;
+        r.certs = o->certs;
+        r.deadline = GetTickCount64() + (o->budget_ms ? o->budget_ms : SG_ITEM_BUDGET_MS);
+        r.members_max = o->members_max ? o->members_max : SG_ITEM_MEMBERS_MAX;
         it->from = read_sender(item);
         if (FAILED(sg_disp_get_utf8(item, L"Subject", &it->subject)))
                 it->subject = NULL;
@@ -287,22 +593,25 @@ sg_err sg_item_read(IDispatch *item, sg_item *it, sg_error *err) {
         }
         if (SUCCEEDED(sg_disp_get_obj(item, L"Recipients", &rcpts))) {
                 if (SUCCEEDED(sg_disp_get_long(rcpts, L"Count", &count)))
-                        for (long i = 1; i <= count && !r; i++) {
+                        for (long i = 1; i <= count && !e; i++) {
                                 IDispatch *rc;
                                 if (FAILED(sg_disp_item(rcpts, i, &rc))) {
-                                        r = sg_error_set(err, SG_ERR_INTERNAL, "cannot read recipient %ld", i);
+                                        e = sg_error_set(err, SG_ERR_INTERNAL, "cannot read recipient %ld", i);
                                         break;
                                 }
-                                r = add_recipient(it, rc, err);
+                                e = add_recipient(&r, rc, err);
                                 IDispatch_Release(rc);
                         }
                 IDispatch_Release(rcpts);
         }
-        if (!r)
-                r = read_attachments(it, item, err);
-        if (r) {
+        set_free(&r.seen);
+        if (!e)
+                e = read_attachments(it, item, err);
+        if (!e)
+                e = read_headers(it, item, o, err);
+        if (e) {
                 sg_item_clear(it);
-                return r;
+                return e;
         }
         it->msg.from = it->from;
         it->msg.to = (const char *const *) it->rcpt[SG_FIELD_TO];
@@ -316,7 +625,13 @@ sg_err sg_item_read(IDispatch *item, sg_item *it, sg_error *err) {
         it->msg.body_len = it->body_len;
         it->msg.attachments = it->attachments;
         it->msg.n_attachments = it->n_attachments;
+        it->msg.headers = it->headers;
+        it->msg.n_headers = it->n_headers;
         return SG_OK;
+}
+
+bool sg_item_all_certs(const sg_item *it) {
+        return it->n_no_cert == 0 && it->n_unresolved == 0 && !it->over_budget;
 }
 
 void sg_item_clear(sg_item *it) {
@@ -328,5 +643,11 @@ void sg_item_clear(sg_item *it) {
         free(it->attachments);
         sg_strv_free(it->attachment_names, it->n_attachments);
         sg_strv_free(it->unresolved, it->n_unresolved);
+        sg_strv_free(it->no_cert, it->n_no_cert);
+        for (size_t i = 0; i < it->n_headers; i++) {
+                free(it->headers[i].name);
+                free(it->headers[i].value);
+        }
+        free(it->headers);
         memset(it, 0, sizeof(*it));
 }

@@ -1,25 +1,43 @@
-/* sealgate Outlook add-in: an outgoing Outlook MailItem read into the policy
- * engine's message summary (sg_message): sender, To/Cc/Bcc as SMTP
- * addresses (Exchange users and distribution lists resolved), subject,
- * attachment names and sizes, body text. */
+/* sealgate Outlook add-in: an outgoing Outlook item (mail, meeting or task
+ * request) read into the policy engine's message summary (sg_message):
+ * sender, To/Cc/Bcc as SMTP addresses (Exchange users, remote users by
+ * their target address, distribution lists expanded within a budget),
+ * subject, attachment names and sizes, body text, the internet headers the
+ * policy's header triggers name, and, when asked, which recipients have no
+ * certificate Outlook's S/MIME could encrypt to. */
 #ifndef SG_ITEM_H
 #define SG_ITEM_H
+
+#include <stdbool.h>
 
 #include <windows.h>
 
 #include "sealgate/outcome.h"
 #include "sealgate/policy.h"
 
-#define SG_ITEM_DL_DEPTH_MAX 8 /* nested distribution lists expanded */
+#define SG_ITEM_DL_DEPTH_MAX  8              /* nested distribution lists expanded */
+#define SG_ITEM_MEMBERS_MAX   2000           /* list members read in one send, all lists together */
+#define SG_ITEM_BUDGET_MS     3000           /* time for reading the recipients of one send */
+#define SG_ITEM_HEADERS_MAX   16             /* internet headers read for header triggers */
+#define SG_ITEM_TRANSPORT_MAX (256u * 1024u) /* bytes of PR_TRANSPORT_MESSAGE_HEADERS parsed */
 
 /* A recipient that cannot be resolved to an SMTP address (a list that cannot
- * be expanded, an entry without an SMTP address) gets the engine's
- * placeholder address (sg_unresolved_address, sealgate/outcome.h): never
- * internal, so it counts as external. */
+ * be expanded, or not within the budget, a dynamic list, an entry without an
+ * SMTP address) gets the engine's placeholder address
+ * (sg_unresolved_address, sealgate/outcome.h): never internal, so it counts
+ * as external. */
+
+typedef struct sg_item_opts {
+        bool certs;                      /* find each recipient's certificate */
+        const char *const *header_names; /* internet headers to read (header triggers) */
+        size_t n_header_names;
+        DWORD budget_ms;      /* 0: SG_ITEM_BUDGET_MS */
+        unsigned members_max; /* 0: SG_ITEM_MEMBERS_MAX */
+} sg_item_opts;
 
 typedef struct sg_item {
         char *from;
-        char **rcpt[SG_FIELD__MAX]; /* SMTP addresses per field */
+        char **rcpt[SG_FIELD__MAX]; /* SMTP addresses per field, each once */
         size_t n_rcpt[SG_FIELD__MAX];
         size_t cap_rcpt[SG_FIELD__MAX];
         char *subject;
@@ -31,12 +49,23 @@ typedef struct sg_item {
         char **unresolved; /* display names of lists/entries counted as external */
         size_t n_unresolved;
         size_t cap_unresolved;
-        sg_message msg; /* points into the fields above */
+        char **no_cert; /* opts.certs: addresses without a usable certificate */
+        size_t n_no_cert;
+        size_t cap_no_cert;
+        sg_header *headers; /* the internet headers read (owned names and values) */
+        size_t n_headers;
+        bool over_budget;   /* a list was not fully expanded (time or member budget) */
+        unsigned n_members; /* list members read */
+        sg_message msg;     /* points into the fields above */
 } sg_item;
 
-/* Read `item` (an Outlook MailItem) into *it (zero-initialised by the call).
+/* Read `item` into *it (zero-initialised by the call); `opts` may be NULL.
  * On failure *it is cleared. */
-sg_err sg_item_read(IDispatch *item, sg_item *it, sg_error *err);
+sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_error *err);
 void sg_item_clear(sg_item *it);
+
+/* Whether every recipient can be encrypted to (opts.certs): nothing
+ * unresolved, no address without a certificate, no list cut short. */
+bool sg_item_all_certs(const sg_item *it);
 
 #endif

@@ -14,9 +14,11 @@
 #include <oleauto.h>
 
 #include "disp.h"
+#include "outlook-om.h"
 #include "ribbon.h"
 #include "sealgate/util.h"
 #include "send.h"
+#include "window.h"
 
 enum {
         CB_ON_LOAD = 100,
@@ -69,74 +71,71 @@ DISPID sg_ribbon_dispid(const wchar_t *name) {
         return DISPID_UNKNOWN;
 }
 
-/* ---- toggles per item ---------------------------------------------------- */
+/* ---- toggles per item: the sgToggle named property ------------------------ */
 
-static IUnknown *identity(IDispatch *item) {
-        IUnknown *u = NULL;
-        if (!item || FAILED(IDispatch_QueryInterface(item, &IID_IUnknown, (void **) &u)))
+static char *toggle_of(IDispatch *item) {
+        IDispatch *pa;
+        VARIANT arg, v;
+        char *s = NULL;
+        if (!item || FAILED(sg_disp_get_obj(item, L"PropertyAccessor", &pa)))
                 return NULL;
-        return u; /* held */
-}
-
-static sg_toggle *find(sg_addin *a, IDispatch *item, bool create) {
-        IUnknown *u = identity(item);
-        sg_toggle *t;
-        if (!u)
-                return NULL;
-        for (size_t i = 0; i < a->n_toggles; i++)
-                if (a->toggles[i].item == u) {
-                        IUnknown_Release(u);
-                        return &a->toggles[i];
-                }
-        if (!create) {
-                IUnknown_Release(u);
-                return NULL;
+        V_VT(&arg) = VT_BSTR;
+        V_BSTR(&arg) = SysAllocString(SG_PROP_TOGGLE);
+        if (V_BSTR(&arg) && SUCCEEDED(sg_disp_call(pa, L"GetProperty", &arg, 1, &v))) {
+                if (V_VT(&v) == VT_BSTR && V_BSTR(&v))
+                        s = sg_utf8_from_wide(V_BSTR(&v), (int) SysStringLen(V_BSTR(&v)), NULL);
+                VariantClear(&v);
         }
-        if (a->n_toggles == SG_TOGGLES_MAX) { /* forget the oldest */
-                IUnknown_Release(a->toggles[0].item);
-                memmove(&a->toggles[0], &a->toggles[1], (SG_TOGGLES_MAX - 1) * sizeof(a->toggles[0]));
-                a->n_toggles--;
-        }
-        t = &a->toggles[a->n_toggles++];
-        memset(t, 0, sizeof(*t));
-        t->item = u;
-        return t;
+        VariantClear(&arg);
+        IDispatch_Release(pa);
+        return s;
 }
 
-static void drop(sg_addin *a, sg_toggle *t) {
-        size_t i = (size_t) (t - a->toggles);
-        IUnknown_Release(t->item);
-        memmove(&a->toggles[i], &a->toggles[i + 1], (a->n_toggles - i - 1) * sizeof(a->toggles[0]));
-        a->n_toggles--;
+static void set_toggle(IDispatch *item, const wchar_t *value) {
+        IDispatch *pa;
+        VARIANT args[2];
+        if (FAILED(sg_disp_get_obj(item, L"PropertyAccessor", &pa)))
+                return;
+        V_VT(&args[0]) = VT_BSTR;
+        V_BSTR(&args[0]) = SysAllocString(SG_PROP_TOGGLE);
+        V_VT(&args[1]) = VT_BSTR;
+        V_BSTR(&args[1]) = SysAllocString(value);
+        if (V_BSTR(&args[0]) && V_BSTR(&args[1]))
+                sg_disp_call(pa, L"SetProperty", args, 2, NULL);
+        VariantClear(&args[0]);
+        VariantClear(&args[1]);
+        IDispatch_Release(pa);
 }
 
-void sg_ribbon_toggles(sg_addin *a, IDispatch *item, bool *encrypt, bool *portal) {
-        sg_toggle *t = find(a, item, false);
-        *encrypt = t && t->encrypt;
-        *portal = t && t->portal;
-}
-
-void sg_ribbon_forget(sg_addin *a, IDispatch *item) {
-        sg_toggle *t = find(a, item, false);
-        if (t)
-                drop(a, t);
+void sg_ribbon_toggles(IDispatch *item, bool *encrypt, bool *portal) {
+        char *t = toggle_of(item);
+        *encrypt = t && strcmp(t, "encrypt") == 0;
+        *portal = t && strcmp(t, "portal") == 0;
+        free(t);
 }
 
 void sg_ribbon_clear(sg_addin *a) {
-        while (a->n_toggles)
-                drop(a, &a->toggles[a->n_toggles - 1]);
+        for (size_t i = 0; i < a->n_ribbon_uis; i++)
+                IDispatch_Release(a->ribbon_uis[i]);
+        a->n_ribbon_uis = 0;
 }
 
 /* ---- callbacks ------------------------------------------------------------ */
 
-static IDispatch *control_item(IDispatch *control) {
+/* The control's item; *ret_frame (when not NULL) gets its window, held. */
+static IDispatch *control_item(IDispatch *control, IDispatch **ret_frame) {
         IDispatch *ctx, *item = NULL;
+        if (ret_frame)
+                *ret_frame = NULL;
         if (FAILED(sg_disp_get_obj(control, L"Context", &ctx)))
                 return NULL;
         if (FAILED(sg_disp_get_obj(ctx, L"CurrentItem", &item)) &&
             FAILED(sg_disp_get_obj(ctx, L"ActiveInlineResponse", &item)))
                 item = NULL;
-        IDispatch_Release(ctx);
+        if (ret_frame && item)
+                *ret_frame = ctx;
+        else
+                IDispatch_Release(ctx);
         return item;
 }
 
@@ -172,52 +171,53 @@ static bool arg_bool(VARIANT *v) {
         return false;
 }
 
+/* Every ribbon: the Explorer's and each compose window's (Outlook reuses
+ * them across windows and calls getPressed again only when invalidated). */
 static void invalidate(sg_addin *a, const wchar_t *control) {
         VARIANT arg;
-        if (!a->ribbon_ui)
-                return;
         V_VT(&arg) = VT_BSTR;
         V_BSTR(&arg) = SysAllocString(control);
-        if (V_BSTR(&arg))
-                sg_disp_call(a->ribbon_ui, L"InvalidateControl", &arg, 1, NULL);
+        for (size_t i = 0; V_BSTR(&arg) && i < a->n_ribbon_uis; i++)
+                sg_disp_call(a->ribbon_uis[i], L"InvalidateControl", &arg, 1, NULL);
         VariantClear(&arg);
+}
+
+/* Encrypt on: Outlook's own Encrypt button on the window is pressed too
+ * (read at send, where the certificates decide), or for a window without
+ * it the encrypt bit; off again with the toggle. */
+static void outlook_encrypt(sg_addin *a, IDispatch *frame, IDispatch *item, bool on) {
+        const sg_policy *p = sg_addin_policy(a);
+        if (on && (!p || !sg_send_policy_has_smime(p)))
+                return;
+        if (sg_window_pressed(frame, SG_MSO_ENCRYPT) >= 0)
+                sg_window_set(frame, SG_MSO_ENCRYPT, on);
+        else if (on || sg_send_security_on(item))
+                sg_send_set_security(item, on);
 }
 
 static void on_toggle(sg_addin *a, IDispatch *control, bool pressed) {
         int kind = control_kind(control);
-        IDispatch *item;
-        sg_toggle *t;
+        IDispatch *item, *frame;
+        bool enc, portal;
 
         if (kind != 1 && kind != 2)
                 return;
-        item = control_item(control);
+        item = control_item(control, &frame);
         if (!item)
                 return;
-        t = find(a, item, true);
-        if (t) {
-                if (kind == 1) {
-                        t->encrypt = pressed;
-                        if (pressed)
-                                t->portal = false;
-                } else {
-                        t->portal = pressed;
-                        if (pressed)
-                                t->encrypt = false;
-                }
-                /* Outlook's S/MIME wants PR_SECURITY_FLAGS early, not only at
-                 * send (reported unreliable when set late). */
-                if (t->encrypt && !t->security_set) {
-                        const sg_policy *p = sg_addin_policy(a);
-                        if (p && sg_send_policy_has_smime(p) && SUCCEEDED(sg_send_set_security(item, true)))
-                                t->security_set = true;
-                } else if (!t->encrypt && t->security_set) {
-                        sg_send_set_security(item, false);
-                        t->security_set = false;
-                }
-                if (!t->encrypt && !t->portal)
-                        drop(a, t);
+        sg_ribbon_toggles(item, &enc, &portal);
+        if (kind == 1) {
+                if (pressed != enc)
+                        outlook_encrypt(a, frame, item, pressed);
+                set_toggle(item, pressed ? L"encrypt" : L"");
+        } else {
+                if (pressed && enc)
+                        outlook_encrypt(a, frame, item, false);
+                set_toggle(item, pressed ? L"portal" : L"");
         }
         IDispatch_Release(item);
+        if (frame)
+                IDispatch_Release(frame);
         invalidate(a, kind == 1 ? L"sgPortal" : L"sgEncrypt");
 }
 
@@ -236,11 +236,16 @@ HRESULT sg_ribbon_invoke(sg_addin *a, DISPID id, DISPPARAMS *dp, VARIANT *ret) {
         switch (id) {
         case CB_ON_LOAD: {
                 IDispatch *ui = arg_dispatch(&dp->rgvarg[0]);
-                if (a->ribbon_ui)
-                        IDispatch_Release(a->ribbon_ui);
-                a->ribbon_ui = ui;
-                if (ui)
-                        IDispatch_AddRef(ui);
+                if (!ui)
+                        return S_OK;
+                if (a->n_ribbon_uis == SG_RIBBON_UIS_MAX) { /* the oldest goes */
+                        IDispatch_Release(a->ribbon_uis[0]);
+                        memmove(&a->ribbon_uis[0], &a->ribbon_uis[1],
+                                (SG_RIBBON_UIS_MAX - 1) * sizeof(a->ribbon_uis[0]));
+                        a->n_ribbon_uis--;
+                }
+                a->ribbon_uis[a->n_ribbon_uis++] = ui;
+                IDispatch_AddRef(ui);
                 return S_OK;
         }
         case CB_ON_TOGGLE:
@@ -255,9 +260,9 @@ HRESULT sg_ribbon_invoke(sg_addin *a, DISPID id, DISPPARAMS *dp, VARIANT *ret) {
                 IDispatch *item;
                 control = arg_dispatch(&dp->rgvarg[dp->cArgs - 1]);
                 kind = control ? control_kind(control) : -1;
-                item = control ? control_item(control) : NULL;
+                item = control ? control_item(control, NULL) : NULL;
                 if (item) {
-                        sg_ribbon_toggles(a, item, &enc, &portal);
+                        sg_ribbon_toggles(item, &enc, &portal);
                         IDispatch_Release(item);
                 }
                 if (ret) {

@@ -1,6 +1,7 @@
 /* sealgate Outlook add-in: the ribbon: IRibbonExtensibility::GetCustomUI's
  * XML (compose window and the Explorer's inline-reply tabs), the callbacks it
- * names, resolved through the add-in's IDispatch, and the toggles per item. */
+ * names, resolved through the add-in's IDispatch, and the toggles per item
+ * (kept on the item). */
 #ifndef SG_RIBBON_H
 #define SG_RIBBON_H
 
@@ -21,11 +22,11 @@ char *sg_ribbon_xml_dup(const wchar_t *id);
 DISPID sg_ribbon_dispid(const wchar_t *name);
 HRESULT sg_ribbon_invoke(sg_addin *a, DISPID id, DISPPARAMS *dp, VARIANT *ret);
 
-/* The toggles of `item` (false/false if none). */
-void sg_ribbon_toggles(sg_addin *a, IDispatch *item, bool *encrypt, bool *portal);
-/* Forget the toggles of `item` (after it was sent). */
-void sg_ribbon_forget(sg_addin *a, IDispatch *item);
-/* Release every held item (disconnection). */
+/* The toggles of `item` (false/false if none): the sgToggle named property
+ * on the item, so the choice survives saving and reopening the draft and
+ * does not depend on which COM wrapper of the item Outlook hands out. */
+void sg_ribbon_toggles(IDispatch *item, bool *encrypt, bool *portal);
+/* Release every IRibbonUI (disconnection). */
 void sg_ribbon_clear(sg_addin *a);
 
 #endif

@@ -1,12 +1,27 @@
 /* sealgate Outlook add-in: the ItemSend handler (see send.h).
  *
- * Order of precedence (send-input.c): a policy that blocks wins over
- * everything; then the ribbon's toggles (Encrypt, then Send securely) are
- * the user's choice made in advance and replace the prompt; then the
- * decision (allow, route, encrypt, prompt). What that means for the item —
- * headers, subject, encryption, fallback route, the audit record — is the
- * engine's outcome (core/engine/outcome.c), the same as in Thunderbird; this
- * file only applies it. Every path writes one audit record. */
+ * First what an earlier attempt on the same item left is undone (the
+ * sgApplied marker: headers, subject tag, encrypt bit), since another
+ * handler or an Outlook dialog may have cancelled that send. Order of
+ * precedence (send-input.c): a policy that blocks wins over everything; then
+ * the ribbon's toggles (Encrypt, then Send securely) and Outlook's own
+ * Encrypt button are the user's choice made in advance and replace the
+ * prompt; then the decision (allow, route, encrypt, prompt). What that means
+ * for the item — headers, subject, encryption, fallback route, the audit
+ * record — is the engine's outcome (core/engine/outcome.c), the same as in
+ * Thunderbird; this file only applies it.
+ *
+ * Encryption with Outlook's S/MIME is used only when every recipient has a
+ * usable certificate where Outlook looks (item.c, certs.c): otherwise
+ * Outlook's own "encryption problems" dialog would offer Send Unencrypted
+ * after ItemSend. So the prompt offers "Encrypt" only then (else the
+ * fallback route, with one line saying why), and an encrypt outcome without
+ * certificates takes the policy's fallback route. Outlook's encryption is
+ * switched on through its own Encrypt button on the item's window and read
+ * back; when it had to be switched on, the send is stopped and the user
+ * sends again with the button visibly on. A route never leaves with
+ * Outlook's encryption on. Every path writes one audit record: the choice is
+ * what was requested, the outcome and route what was done. */
 #define COBJMACROS
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +40,7 @@
 #include "sealgate/outcome.h"
 #include "sealgate/util.h"
 #include "send.h"
+#include "window.h"
 
 /* ---- acting on the item ------------------------------------------------- */
 
@@ -43,22 +59,15 @@ static HRESULT set_property(IDispatch *item, const wchar_t *name, VARIANT *value
         return hr;
 }
 
+static wchar_t *header_prop_dup(const char *name);
+
 static HRESULT set_header(IDispatch *item, const char *name, const char *value) {
-        size_t pl = wcslen(SG_PS_INTERNET_HEADERS_PREFIX);
-        wchar_t *wname = sg_wide_from_utf8(name), *full;
+        wchar_t *full = header_prop_dup(name);
         VARIANT v;
         HRESULT hr;
 
-        if (!wname)
+        if (!full)
                 return E_OUTOFMEMORY;
-        full = malloc((pl + wcslen(wname) + 1) * sizeof(wchar_t));
-        if (!full) {
-                free(wname);
-                return E_OUTOFMEMORY;
-        }
-        wcscpy(full, SG_PS_INTERNET_HEADERS_PREFIX);
-        wcscat(full, wname);
-        free(wname);
         V_VT(&v) = VT_BSTR;
         V_BSTR(&v) = sg_bstr_from_utf8(value);
         hr = V_BSTR(&v) ? set_property(item, full, &v) : E_OUTOFMEMORY;
@@ -67,23 +76,72 @@ static HRESULT set_header(IDispatch *item, const char *name, const char *value) 
         return hr;
 }
 
-HRESULT sg_send_set_security(IDispatch *item, bool encrypt) {
+static HRESULT delete_property(IDispatch *item, const wchar_t *name) {
         IDispatch *pa;
-        VARIANT arg, cur, v;
-        long flags = 0;
+        VARIANT arg;
+        HRESULT hr = sg_disp_get_obj(item, L"PropertyAccessor", &pa);
+        if (FAILED(hr))
+                return hr;
+        V_VT(&arg) = VT_BSTR;
+        V_BSTR(&arg) = SysAllocString(name);
+        hr = V_BSTR(&arg) ? sg_disp_call(pa, L"DeleteProperty", &arg, 1, NULL) : E_OUTOFMEMORY;
+        VariantClear(&arg);
+        IDispatch_Release(pa);
+        return hr;
+}
 
-        /* Keep the sign bit the user may have set in Outlook. */
+static wchar_t *header_prop_dup(const char *name) {
+        size_t pl = wcslen(SG_PS_INTERNET_HEADERS_PREFIX);
+        wchar_t *wname = sg_wide_from_utf8(name), *full;
+        if (!wname)
+                return NULL;
+        full = malloc((pl + wcslen(wname) + 1) * sizeof(wchar_t));
+        if (full) {
+                wcscpy(full, SG_PS_INTERNET_HEADERS_PREFIX);
+                wcscat(full, wname);
+        }
+        free(wname);
+        return full;
+}
+
+/* PR_SECURITY_FLAGS, 0 when the item has none, -1 when it cannot be read. */
+static long security_flags(IDispatch *item) {
+        IDispatch *pa;
+        VARIANT arg, cur;
+        long flags = -1;
+        HRESULT hr;
         if (SUCCEEDED(sg_disp_get_obj(item, L"PropertyAccessor", &pa))) {
                 V_VT(&arg) = VT_BSTR;
                 V_BSTR(&arg) = SysAllocString(SG_PR_SECURITY_FLAGS);
-                if (V_BSTR(&arg) && SUCCEEDED(sg_disp_call(pa, L"GetProperty", &arg, 1, &cur))) {
+                hr = V_BSTR(&arg) ? sg_disp_call(pa, L"GetProperty", &arg, 1, &cur) : E_OUTOFMEMORY;
+                if (SUCCEEDED(hr)) {
                         if (SUCCEEDED(VariantChangeType(&cur, &cur, 0, VT_I4)))
                                 flags = V_I4(&cur);
                         VariantClear(&cur);
+                } else if (hr == DISP_E_EXCEPTION) {
+                        flags = 0; /* Outlook raises an error for a property the item does not have */
                 }
                 VariantClear(&arg);
                 IDispatch_Release(pa);
         }
+        return flags;
+}
+
+bool sg_send_security_on(IDispatch *item) {
+        long f = security_flags(item);
+        return f > 0 && (f & SG_SECURITY_ENCRYPT) != 0;
+}
+
+HRESULT sg_send_set_security(IDispatch *item, bool encrypt) {
+        long flags = security_flags(item);
+        VARIANT v;
+
+        if (flags < 0) { /* unreadable: clearing has nothing to clear */
+                if (!encrypt)
+                        return S_OK;
+                flags = 0;
+        }
+        /* Keep the sign bit the user may have set in Outlook. */
         flags = encrypt ? (flags | SG_SECURITY_ENCRYPT) : (flags & ~(long) SG_SECURITY_ENCRYPT);
         V_VT(&v) = VT_I4;
         V_I4(&v) = flags;
@@ -97,16 +155,6 @@ static HRESULT set_subject(IDispatch *item, const char *subject) {
         V_BSTR(&v) = sg_bstr_from_utf8(subject);
         hr = V_BSTR(&v) ? sg_disp_put(item, L"Subject", &v) : E_OUTOFMEMORY;
         VariantClear(&v);
-        return hr;
-}
-
-/* Headers, then the subject when the outcome changes it. */
-static HRESULT set_all(IDispatch *item, const sg_header *h, size_t n, const char *subject) {
-        HRESULT hr = S_OK;
-        for (size_t i = 0; i < n && SUCCEEDED(hr); i++)
-                hr = set_header(item, h[i].name, h[i].value);
-        if (SUCCEEDED(hr) && subject)
-                hr = set_subject(item, subject);
         return hr;
 }
 
@@ -128,7 +176,10 @@ bool sg_send_policy_has_smime(const sg_policy *p) {
 /* ---- the handler -------------------------------------------------------- */
 
 static void tell(const sg_send_ctx *ctx, sg_text title, sg_text fmt, const char *arg) {
-        char *text = sg_text_format_dup(ctx->lang, fmt, arg);
+        char *text;
+        if (ctx->no_ui) /* sent by code: nobody to tell; the audit record says it */
+                return;
+        text = sg_text_format_dup(ctx->lang, fmt, arg);
         sg_prompt_message(ctx->lang, ctx->owner, sg_text_get(ctx->lang, title), text ? text : "");
         free(text);
 }
@@ -138,6 +189,8 @@ static void tell_block(const sg_send_ctx *ctx, const sg_decision *d) {
         size_t len = strlen(sg_text_get(ctx->lang, SG_T_BLOCK_HEADING)) + 4;
         char *text;
 
+        if (ctx->no_ui)
+                return;
         for (size_t i = 0; i < d->n_reasons; i++)
                 if (d->reasons[i].action == SG_ACTION_BLOCK && (r = sg_reason_text_dup(ctx->lang, &d->reasons[i]))) {
                         len += strlen(r) + 8;
@@ -158,41 +211,238 @@ static void tell_block(const sg_send_ctx *ctx, const sg_decision *d) {
         free(text);
 }
 
-/* Apply outcome `o` to the item; true when the send goes ahead. Encrypt:
- * Outlook's S/MIME when "smime" is among the methods, else the first
- * fallback route, else nothing is sent. */
-static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_decision *d, sg_outcome *o) {
+/* ---- what an earlier attempt left (the sgApplied marker) ----------------- */
+
+/* The marker: one line per thing set, "h NAME" (an internet header), "t TAG"
+ * (the subject tag added), "e" (the encrypt bit of PR_SECURITY_FLAGS set). */
+typedef struct applied {
+        char *s;
+        size_t n, cap;
+        bool oom;
+} applied;
+
+static void note(applied *a, const char *kind, const char *what) {
+        size_t l = strlen(kind) + (what ? strlen(what) + 1 : 0) + 1;
+        if (a->oom)
+                return;
+        if (a->n + l + 1 > a->cap) {
+                size_t c = (a->n + l + 1) * 2;
+                char *ns = realloc(a->s, c);
+                if (!ns) {
+                        a->oom = true;
+                        return;
+                }
+                a->s = ns;
+                a->cap = c;
+        }
+        a->n += (size_t) sprintf(a->s + a->n, "%s%s%s\n", kind, what ? " " : "", what ? what : "");
+}
+
+static void undo_subject(IDispatch *item, const char *tag) {
+        char *subj = NULL;
+        size_t tl = strlen(tag);
+        if (FAILED(sg_disp_get_utf8(item, L"Subject", &subj)) || !subj)
+                return;
+        if (strncmp(subj, tag, tl) == 0 && (subj[tl] == '\0' || subj[tl] == ' '))
+                set_subject(item, subj[tl] ? subj + tl + 1 : "");
+        free(subj);
+}
+
+/* Remove what sealgate set on this item in an earlier attempt whose send did
+ * not go (another handler, a dialog of Outlook's or the user cancelled it):
+ * the item goes back to what the user wrote. */
+static void undo(IDispatch *item) {
+        IDispatch *pa;
+        VARIANT arg, v;
+        char *marker = NULL;
+
+        if (FAILED(sg_disp_get_obj(item, L"PropertyAccessor", &pa)))
+                return;
+        V_VT(&arg) = VT_BSTR;
+        V_BSTR(&arg) = SysAllocString(SG_PROP_APPLIED);
+        if (V_BSTR(&arg) && SUCCEEDED(sg_disp_call(pa, L"GetProperty", &arg, 1, &v))) {
+                if (V_VT(&v) == VT_BSTR && V_BSTR(&v))
+                        marker = sg_utf8_from_wide(V_BSTR(&v), (int) SysStringLen(V_BSTR(&v)), NULL);
+                VariantClear(&v);
+        }
+        VariantClear(&arg);
+        IDispatch_Release(pa);
+        if (!marker)
+                return;
+        for (char *line = marker, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (line[0] == 'h' && line[1] == ' ') {
+                        wchar_t *full = header_prop_dup(line + 2);
+                        if (full)
+                                delete_property(item, full);
+                        free(full);
+                } else if (line[0] == 't' && line[1] == ' ') {
+                        undo_subject(item, line + 2);
+                } else if (line[0] == 'e' && !line[1]) {
+                        sg_send_set_security(item, false);
+                }
+        }
+        delete_property(item, SG_PROP_APPLIED);
+        free(marker);
+}
+
+static void write_marker(IDispatch *item, applied *a) {
+        VARIANT v;
+        if (a->oom || !a->n)
+                return;
+        V_VT(&v) = VT_BSTR;
+        V_BSTR(&v) = sg_bstr_from_utf8(a->s);
+        if (V_BSTR(&v))
+                set_property(item, SG_PROP_APPLIED, &v);
+        VariantClear(&v);
+}
+
+/* Headers and subject, noted in the marker. */
+static HRESULT set_noted(IDispatch *item, applied *a, const sg_header *h, size_t n, const char *subject,
+                         const char *old_subject, const char *tag) {
         HRESULT hr = S_OK;
+        for (size_t i = 0; i < n && SUCCEEDED(hr); i++) {
+                hr = set_header(item, h[i].name, h[i].value);
+                if (SUCCEEDED(hr))
+                        note(a, "h", h[i].name);
+        }
+        if (SUCCEEDED(hr) && subject && strcmp(subject, old_subject ? old_subject : "") != 0) {
+                hr = set_subject(item, subject);
+                if (SUCCEEDED(hr) && tag)
+                        note(a, "t", tag);
+        }
+        return hr;
+}
+
+/* ---- Outlook's own encryption ------------------------------------------- */
+
+/* Whether Outlook will encrypt: its Encrypt button on the item's window, or
+ * for an item without a window the encrypt bit. */
+static bool outlook_encrypts(const sg_window *w, IDispatch *item) {
+        int p = w->frame ? sg_window_pressed(w->frame, SG_MSO_ENCRYPT) : -1;
+        return p >= 0 ? p == 1 : sg_send_security_on(item);
+}
+
+/* Outlook's encryption off (a route, or a send in the clear): never both. */
+static bool encryption_off(const sg_window *w, IDispatch *item) {
+        if (w->frame && sg_window_pressed(w->frame, SG_MSO_ENCRYPT) == 1 &&
+            !sg_window_set(w->frame, SG_MSO_ENCRYPT, false))
+                return false;
+        if (sg_send_security_on(item) && FAILED(sg_send_set_security(item, false)))
+                return false;
+        return true;
+}
+
+typedef enum { ENC_ON, ENC_SWITCHED_ON, ENC_FAILED } enc_state;
+
+/* Outlook's encryption on. With a window: its Encrypt button, read back;
+ * ENC_SWITCHED_ON when it had to be pressed now (the send stops, and the user
+ * sends again with the button visibly on). Without one: the encrypt bit,
+ * saved (never Save an item open in a window). */
+static enc_state encryption_on(const sg_window *w, IDispatch *item, applied *a) {
+        int p = w->frame ? sg_window_pressed(w->frame, SG_MSO_ENCRYPT) : -1;
+        if (p == 1)
+                return ENC_ON;
+        if (p == 0)
+                return sg_window_set(w->frame, SG_MSO_ENCRYPT, true) ? ENC_SWITCHED_ON : ENC_FAILED;
+        if (FAILED(sg_send_set_security(item, true)) || !sg_send_security_on(item))
+                return ENC_FAILED;
+        note(a, "e", NULL);
+        if (!w->frame)
+                sg_disp_call(item, L"Save", NULL, 0, NULL);
+        return ENC_ON;
+}
+
+static void outcome_to_route(sg_outcome *o, const sg_outcome_route *r) {
+        char *name = sg_strdup(r->name);
+        if (!name)
+                return;
+        free(o->route);
+        o->route = name;
+        o->action = SG_OUTCOME_ROUTE;
+        o->audit = SG_AUDIT_ROUTED;
+}
+
+static const char *route_tag(const sg_policy *p, const char *route) {
+        const sg_header *h;
+        size_t n;
+        const char *tag = NULL;
+        return route && sg_policy_route(p, route, &h, &n, &tag) ? tag : NULL;
+}
+
+/* Apply outcome `o` to the item; true when the send goes ahead. Encrypt:
+ * Outlook's S/MIME when "smime" is among the methods and every recipient has
+ * a certificate (`ready`), else the first fallback route, else nothing is
+ * sent. What was done replaces what was asked in `o` (the audit's outcome
+ * and route). */
+static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, const sg_item *it, const sg_decision *d,
+                  sg_outcome *o, bool ready) {
+        applied a = {0};
+        HRESULT hr = S_OK;
+        bool go = true;
+
         switch (o->action) {
         case SG_OUTCOME_SEND:
         case SG_OUTCOME_ROUTE:
-                hr = set_all(item, o->headers, o->n_headers, o->subject);
+                if (!encryption_off(w, item)) {
+                        tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_ENCRYPT_OFF, NULL);
+                        hr = E_FAIL;
+                        break;
+                }
+                hr = set_noted(item, &a, o->headers, o->n_headers, o->subject, it->subject,
+                               route_tag(ctx->policy, o->route));
                 break;
         case SG_OUTCOME_ENCRYPT:
-                if (has_smime((const char *const *) o->encrypt_methods, o->n_encrypt_methods)) {
-                        hr = sg_send_set_security(item, true);
+                if (ready && has_smime((const char *const *) o->encrypt_methods, o->n_encrypt_methods)) {
+                        enc_state st = encryption_on(w, item, &a);
+                        if (st == ENC_SWITCHED_ON) {
+                                tell(ctx, SG_T_ENCRYPT_TITLE, SG_T_ENCRYPT_RESEND, NULL);
+                                o->action = SG_OUTCOME_CANCEL;
+                                o->audit = SG_AUDIT_CANCELLED;
+                                go = false;
+                                break;
+                        }
+                        if (st == ENC_ON) {
+                                hr = set_noted(item, &a, o->headers, o->n_headers, NULL, NULL, NULL);
+                                break;
+                        }
+                        /* It could not be switched on: as without certificates. */
+                }
+                if (o->n_fallback) {
+                        if (!encryption_off(w, item)) {
+                                tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_ENCRYPT_OFF, NULL);
+                                hr = E_FAIL;
+                                break;
+                        }
+                        hr = set_noted(item, &a, o->fallback[0].headers, o->fallback[0].n_headers,
+                                       o->fallback[0].subject, it->subject,
+                                       route_tag(ctx->policy, o->fallback[0].name));
                         if (SUCCEEDED(hr))
-                                hr = set_all(item, o->headers, o->n_headers, NULL);
-                } else if (o->n_fallback) {
-                        hr = set_all(item, o->fallback[0].headers, o->fallback[0].n_headers, o->fallback[0].subject);
+                                outcome_to_route(o, &o->fallback[0]);
                 } else {
                         tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_ENCRYPT, NULL);
                         sg_outcome_encrypt_unavailable(o);
-                        return false;
+                        go = false;
                 }
                 break;
         case SG_OUTCOME_BLOCK:
                 tell_block(ctx, d);
-                return false;
+                go = false;
+                break;
         default:
-                return false;
+                go = false;
+                break;
         }
+        write_marker(item, &a);
+        free(a.s);
         if (FAILED(hr)) {
                 o->action = SG_OUTCOME_CANCEL;
                 o->audit = SG_AUDIT_CANCELLED;
                 return false;
         }
-        return true;
+        return go;
 }
 
 static void audit(const sg_send_ctx *ctx, const sg_item *it, const sg_decision *d, const sg_outcome *o,
@@ -215,53 +465,91 @@ static void audit(const sg_send_ctx *ctx, const sg_item *it, const sg_decision *
 
 /* The outcome for this send (send-input.c says which choice counts), applied
  * to the item and recorded. Returns whether the send is cancelled. */
-static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, const sg_decision *d) {
+static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, const sg_item *it, const sg_decision *d) {
         sg_choice own = {0};
         sg_prompt_answer ans = {0};
         sg_outcome_input in;
         sg_outcome *o = NULL;
         sg_error err;
-        bool sent, asked = sg_send_needs_prompt(d, ctx->encrypt_toggle, ctx->portal_toggle);
+        sg_decision offered;
+        sg_choice *offered_choices = NULL;
+        bool smime = sg_send_policy_has_smime(ctx->policy);
+        bool ready = smime && sg_item_all_certs(it);
+        /* Outlook's own Encrypt button pressed counts as the Encrypt toggle
+         * when the policy lets Outlook encrypt. */
+        bool encrypt_toggle = ctx->encrypt_toggle || (smime && !ctx->portal_toggle && outlook_encrypts(w, item));
+        bool sent, asked = sg_send_needs_prompt(d, encrypt_toggle, ctx->portal_toggle);
+        bool no_encrypt = sg_send_offered(ctx->policy, d, ready, &offered, &offered_choices);
+        const sg_decision *dd = asked ? &offered : d;
 
         if (asked) {
-                sg_prompt_input pin = {ctx->lang, d, it->subject, it->unresolved, it->n_unresolved, ctx->owner};
+                char num[24];
+                char *why = NULL;
+                snprintf(num, sizeof(num), "%u", (unsigned) (it->n_no_cert + it->n_unresolved));
+                if (no_encrypt)
+                        why = sg_text_format_dup(ctx->lang, SG_T_PROMPT_NO_CERT, num);
+                sg_prompt_input pin = {ctx->lang,        dd,         it->subject, it->unresolved,
+                                       it->n_unresolved, ctx->owner, why,         ctx->no_ui};
                 sg_prompt_ask(&pin, &ans);
+                free(why);
         }
-        if (!sg_send_outcome_input(ctx->policy, d, ctx->encrypt_toggle, ctx->portal_toggle, asked ? &ans : NULL,
+        if (!sg_send_outcome_input(ctx->policy, dd, encrypt_toggle, ctx->portal_toggle, asked ? &ans : NULL,
                                    it->subject, &own, &in))
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_PORTAL, NULL);
-        if (sg_outcome_new(d, &in, &o, &err)) {
+        if (sg_outcome_new(dd, &in, &o, &err)) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, err.message);
                 free(ans.justification);
+                free(offered_choices);
                 return true;
         }
-        sent = apply(ctx, item, d, o);
-        audit(ctx, it, d, o, &in);
+        sent = apply(ctx, item, w, it, dd, o, ready);
+        audit(ctx, it, dd, o, &in);
         sg_outcome_free(o);
         free(ans.justification);
+        free(offered_choices);
         return !sent;
 }
 
-bool sg_send_handle(const sg_send_ctx *ctx, IDispatch *item) {
+static bool checked_class(long cls) {
+        return cls == SG_OL_MAIL || (cls >= SG_OL_TASK_REQUEST_FIRST && cls <= SG_OL_TASK_REQUEST_LAST) ||
+               (cls >= SG_OL_MEETING_REQUEST_FIRST && cls <= SG_OL_MEETING_REQUEST_LAST);
+}
+
+bool sg_send_handle(sg_send_ctx *ctx, IDispatch *item) {
         sg_item it;
+        sg_item_opts opts = {0};
+        const char *names[SG_ITEM_HEADERS_MAX];
+        sg_window w;
         sg_decision *d = NULL;
         sg_error err = {0};
         bool cancel;
         long cls = 0;
 
-        if (FAILED(sg_disp_get_long(item, L"Class", &cls)) || cls != SG_OL_MAIL)
-                return false; /* meeting requests, task requests: not mail */
+        if (FAILED(sg_disp_get_long(item, L"Class", &cls)) || !checked_class(cls))
+                return false; /* not something sent to recipients (a post, a sharing item) */
+        sg_window_find(ctx->app, item, &w);
+        ctx->no_ui = !w.frame;
+        ctx->owner = w.hwnd ? w.hwnd : w.frame ? GetActiveWindow() : NULL;
         if (!ctx->policy) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_POLICY, ctx->policy_error ? ctx->policy_error->message : "");
+                sg_window_clear(&w);
                 return true;
         }
-        if (sg_item_read(item, &it, &err)) {
+        undo(item);
+        opts.certs = sg_send_policy_has_smime(ctx->policy);
+        while (opts.n_header_names < SG_ITEM_HEADERS_MAX &&
+               (names[opts.n_header_names] = sg_policy_header_trigger_name(ctx->policy, opts.n_header_names)))
+                opts.n_header_names++;
+        opts.header_names = names;
+        if (sg_item_read(item, &opts, &it, &err)) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, err.message);
+                sg_window_clear(&w);
                 return true;
         }
         if (sg_policy_evaluate(ctx->policy, &it.msg, &d, &err)) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, err.message);
                 sg_item_clear(&it);
+                sg_window_clear(&w);
                 return true;
         }
         if (sg_policy_audit(ctx->policy)->required && sg_auditlog_check(ctx->policy, &err)) {
@@ -269,10 +557,12 @@ bool sg_send_handle(const sg_send_ctx *ctx, IDispatch *item) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_AUDIT, err.message);
                 sg_decision_free(d);
                 sg_item_clear(&it);
+                sg_window_clear(&w);
                 return true;
         }
-        cancel = run(ctx, item, &it, d);
+        cancel = run(ctx, item, &w, &it, d);
         sg_decision_free(d);
         sg_item_clear(&it);
+        sg_window_clear(&w);
         return cancel;
 }

@@ -20,7 +20,9 @@ typedef struct sg_send_ctx {
         sg_lang lang;
         bool encrypt_toggle; /* the ribbon's Encrypt is on for this item */
         bool portal_toggle;  /* the ribbon's Send securely is on for this item */
-        HWND owner;
+        IDispatch *app;      /* Outlook's Application: the item's window is looked up in it */
+        HWND owner;          /* set by sg_send_handle: the item's window */
+        bool no_ui;          /* set by sg_send_handle: the item has no window (sent by code) */
 } sg_send_ctx;
 
 /* Whether the user is asked (a prompt decision, no ribbon toggle on). */
@@ -37,15 +39,26 @@ bool sg_send_outcome_input(const sg_policy *p, const sg_decision *d, bool encryp
                            const sg_prompt_answer *ans, const char *subject, sg_choice *own, sg_outcome_input *ret);
 
 /* Handle one outgoing item; returns true when the send must be cancelled. */
-bool sg_send_handle(const sg_send_ctx *ctx, IDispatch *item);
+bool sg_send_handle(sg_send_ctx *ctx, IDispatch *item);
+
+/* The choices the prompt may really offer (send-input.c, no COM): `d` with
+ * "encrypt" taken out when `encrypt_ready` is false (a recipient has no
+ * certificate), replaced by the policy's first encryption fallback route when
+ * that is not offered already. *ret is a shallow copy of d sharing its
+ * strings; *ret_choices (owned, free()) holds the new choice list, NULL when
+ * nothing changed. Returns whether "encrypt" was taken out. */
+bool sg_send_offered(const sg_policy *p, const sg_decision *d, bool encrypt_ready, sg_decision *ret,
+                     sg_choice **ret_choices);
 
 /* Whether the policy lets Outlook's own S/MIME encrypt ("smime" among the
  * encryption methods): the policy is how the add-in knows that users have
  * certificates (docs/admin/outlook.md). */
 bool sg_send_policy_has_smime(const sg_policy *p);
 
-/* Set or clear the encrypt bit of PR_SECURITY_FLAGS on `item` (the Encrypt
- * toggle does this at click time, as Outlook needs it early). */
+/* Set or clear the encrypt bit of PR_SECURITY_FLAGS on `item` (an item with
+ * no window: Outlook's own Encrypt button is not there to press). */
 HRESULT sg_send_set_security(IDispatch *item, bool encrypt);
+/* Whether the encrypt bit of PR_SECURITY_FLAGS is set on `item`. */
+bool sg_send_security_on(IDispatch *item);
 
 #endif

@@ -206,6 +206,13 @@ sg_err sg_policy_set_keys_nss_db(sg_policy *p, const char *path, sg_error *err) 
         return set_keys_path(p, path, p ? &p->keys_nss_db : NULL, p ? &p->keys.nss_db : NULL, err);
 }
 
+const char *sg_policy_header_trigger_name(const sg_policy *p, size_t i) {
+        for (size_t k = 0; p && k < p->n_triggers; k++)
+                if (p->triggers[k].type == SG_TRIGGER_HEADER && i-- == 0)
+                        return p->triggers[k].header_name;
+        return NULL;
+}
+
 const sg_keys_settings *sg_policy_keys(const sg_policy *p) {
         return p ? &p->keys : NULL;
 }

@@ -154,31 +154,6 @@ static char *sender_of(const char *from) {
 }
 
 /* The test hook's answer (win32-mapi/prompt.c test_answer), without the dialog. */
-static bool answer_for(const sg_decision *d, const char *want, const char *justification, sg_prompt_answer *ret) {
-        memset(ret, 0, sizeof *ret);
-        if (want[0] == '@') {
-                bool fb = strcmp(want, "@fallback") == 0;
-                ret->choice = fb ? d->prompt_fallback : d->n_choices;
-                for (size_t i = 0; !fb && i < d->n_choices; i++)
-                        if (d->choices[i].kind == SG_CHOICE_CANCEL)
-                                ret->choice = i;
-                ret->by = fb                              ? "fallback"
-                          : strcmp(want, "@escape") == 0  ? "escape"
-                          : strcmp(want, "@timeout") == 0 ? "timeout"
-                                                          : "close";
-                ret->error = fb ? "prompt_unavailable" : NULL;
-                return ret->choice < d->n_choices;
-        }
-        const sg_choice *c = sg_decision_choice(d, want);
-        if (!c)
-                return false;
-        ret->choice = (size_t) (c - d->choices);
-        ret->by = "button";
-        if (justification && d->require_justification)
-                ret->justification = dup(justification);
-        return true;
-}
-
 static void run_row(row *r) {
         sg_message m = {.from = r->from,
                         .to = (const char *const *) r->to,
@@ -206,7 +181,7 @@ static void run_row(row *r) {
         }
         sg_prompt_answer ans = {0};
         bool asked = sg_send_needs_prompt(d, false, false);
-        if (asked && !answer_for(d, r->answer ? r->answer : "-", r->justification, &ans))
+        if (asked && !sg_prompt_scripted_answer(d, r->answer ? r->answer : "-", r->justification, &ans))
                 die("answer not among the choices", r->answer);
         sg_choice own;
         sg_outcome_input in;

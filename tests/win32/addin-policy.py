@@ -4,7 +4,8 @@ HKLM\\Software\\Policies\\sealgate, in the layout of docs/admin/outlook.md:
 corp.example and its subdomains internal, a prompt for external mail
 (encrypt / portal / send with a justification / cancel), Outlook's S/MIME for
 encryption with a gateway fallback, card numbers blocked, .zip attachments
-routed to the portal.
+routed to the portal, a classification header
+(X-Classification: secret) blocked.
 
     addin-policy.py OUT.reg
 """
@@ -27,6 +28,7 @@ POLICY = {
     r"Routes\1\Headers": {"X-SecureSend-Route": "smime"},
     r"Triggers\0": {"Type": "credit_card", "Action": "block"},
     r"Triggers\1": {"Type": "attachment_extension", "Action": "route", "Route": "portal", "Extensions": ["zip"]},
+    r"Triggers\2": {"Type": "header", "Action": "block", "Name": "X-Classification", "Values": ["secret"]},
 }
 
 

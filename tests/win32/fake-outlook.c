@@ -321,11 +321,34 @@ static HRESULT pa_get(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
         return DISP_E_EXCEPTION;
 }
 
+/* Like Outlook: deleting a property the item does not have is an error. */
+static HRESULT pa_delete(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        if (n != 1 || V_VT(&args[0]) != VT_BSTR)
+                return DISP_E_BADPARAMCOUNT;
+        for (unsigned i = 0; i < self->n_props; i++)
+                if (_wcsicmp(self->props[i].name, V_BSTR(&args[0])) == 0) {
+                        free(self->props[i].name);
+                        VariantClear(&self->props[i].value);
+                        self->props[i] = self->props[--self->n_props];
+                        self->n_deleted++;
+                        return S_OK;
+                }
+        return DISP_E_EXCEPTION;
+}
+
 fobj *fake_property_accessor(void) {
         fobj *pa = fake_new();
         fake_set_method(pa, L"SetProperty", pa_set);
         fake_set_method(pa, L"GetProperty", pa_get);
+        fake_set_method(pa, L"DeleteProperty", pa_delete);
         return pa;
+}
+
+VARIANT *fake_pa_get(fobj *pa, const wchar_t *name) {
+        for (unsigned i = 0; i < pa->n_props; i++)
+                if (_wcsicmp(pa->props[i].name, name) == 0)
+                        return &pa->props[i].value;
+        return NULL;
 }
 
 void fake_pa_set(fobj *pa, const wchar_t *name, VARIANT *value) {
@@ -335,7 +358,7 @@ void fake_pa_set(fobj *pa, const wchar_t *name, VARIANT *value) {
                         VariantCopy(&pa->props[i].value, value);
                         return;
                 }
-        if (pa->n_props == 8)
+        if (pa->n_props == FAKE_PROPS_MAX)
                 abort();
         pa->props[pa->n_props].name = _wcsdup(name);
         VariantInit(&pa->props[pa->n_props].value);
@@ -416,8 +439,18 @@ fobj *fake_exchange_recipient(long type, const wchar_t *name, const wchar_t *smt
         return recipient(type, fake_exchange_entry(name, smtp));
 }
 
+fobj *fake_recipient_for(long type, fobj *entry) {
+        return recipient(type, entry);
+}
+
 fobj *fake_dl_recipient(long type, const wchar_t *name, fobj *members) {
+        return recipient(type, fake_dl_entry(name, NULL, members));
+}
+
+fobj *fake_dl_entry(const wchar_t *name, const wchar_t *id, fobj *members) {
         fobj *e = fake_new(), *dl = fake_new();
+        if (id)
+                fake_set_str(e, L"ID", id);
         fake_set_long(e, L"AddressEntryUserType", 1);
         fake_set_str(e, L"Type", L"EX");
         fake_set_str(e, L"Address", L"/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=list");
@@ -428,13 +461,178 @@ fobj *fake_dl_recipient(long type, const wchar_t *name, fobj *members) {
                 fake_set_obj(dl, L"_Members", members);
         fake_set_obj(e, L"_ExchangeDL", dl);
         fake_release(dl);
-        return recipient(type, e);
+        return e;
+}
+
+fobj *fake_dynamic_dl_entry(const wchar_t *name, const wchar_t *smtp) {
+        fobj *e = fake_new(), *pa = fake_property_accessor();
+        VARIANT v;
+        fake_set_long(e, L"AddressEntryUserType", 3);
+        fake_set_str(e, L"Type", L"EX");
+        fake_set_str(e, L"Address", L"/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=dynamic");
+        fake_set_str(e, L"Name", name);
+        V_VT(&v) = VT_BSTR;
+        V_BSTR(&v) = SysAllocString(smtp);
+        fake_pa_set(pa, L"http://schemas.microsoft.com/mapi/proptag/0x39FE001F", &v);
+        VariantClear(&v);
+        fake_set_obj(e, L"PropertyAccessor", pa);
+        fake_release(pa);
+        return e;
+}
+
+/* A collection whose members are made on demand: user<i>@domain. */
+static HRESULT gen_item(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        VARIANT i, *count = fake_get(self, L"Count"), *dom = fake_get(self, L"_Domain"),
+                   *delay = fake_get(self, L"_Delay");
+        wchar_t a[128];
+        VariantInit(&i);
+        if (n != 1 || FAILED(VariantChangeType(&i, &args[0], 0, VT_I4)))
+                return DISP_E_BADPARAMCOUNT;
+        if (V_I4(&i) < 1 || V_I4(&i) > V_I4(count))
+                return DISP_E_BADINDEX;
+        if (V_I4(delay))
+                Sleep((DWORD) V_I4(delay));
+        _snwprintf(a, 128, L"user%ld@%ls", (long) V_I4(&i), V_BSTR(dom));
+        V_VT(ret) = VT_DISPATCH;
+        V_DISPATCH(ret) = (IDispatch *) fake_smtp_entry(a);
+        return S_OK;
+}
+
+fobj *fake_generated_members(long n, const wchar_t *domain, DWORD delay_ms) {
+        fobj *c = fake_new();
+        fake_set_long(c, L"Count", n);
+        fake_set_str(c, L"_Domain", domain);
+        fake_set_long(c, L"_Delay", (long) delay_ms);
+        fake_set_method(c, L"Item", gen_item);
+        return c;
+}
+
+fobj *fake_remote_user_recipient(long type, const wchar_t *name, const wchar_t *primary, const wchar_t *target) {
+        fobj *e = fake_exchange_entry(name, primary), *r, *pa;
+        wchar_t t[320];
+        VARIANT v;
+        fake_set_long(e, L"AddressEntryUserType", 5);
+        _snwprintf(t, 320, L"SMTP:%ls", target);
+        V_VT(&v) = VT_BSTR;
+        V_BSTR(&v) = SysAllocString(t);
+        fake_pa_set((fobj *) V_DISPATCH(fake_get(e, L"PropertyAccessor")),
+                    L"http://schemas.microsoft.com/mapi/proptag/0x8011001F", &v);
+        VariantClear(&v);
+        r = recipient(type, e);
+        /* Real resolved recipients carry PR_SMTP_ADDRESS: the primary one. */
+        pa = (fobj *) V_DISPATCH(fake_get(r, L"PropertyAccessor"));
+        V_VT(&v) = VT_BSTR;
+        V_BSTR(&v) = SysAllocString(primary);
+        fake_pa_set(pa, L"http://schemas.microsoft.com/mapi/proptag/0x39FE001F", &v);
+        VariantClear(&v);
+        return r;
+}
+
+void fake_entry_set_cert(fobj *entry, const BYTE *der, DWORD len) {
+        SAFEARRAY *outer = SafeArrayCreateVector(VT_VARIANT, 0, 1), *inner = SafeArrayCreateVector(VT_UI1, 0, len);
+        VARIANT v, *e;
+        BYTE *p;
+        SafeArrayAccessData(inner, (void **) &p);
+        memcpy(p, der, len);
+        SafeArrayUnaccessData(inner);
+        SafeArrayAccessData(outer, (void **) &e);
+        V_VT(&e[0]) = VT_ARRAY | VT_UI1;
+        V_ARRAY(&e[0]) = inner;
+        SafeArrayUnaccessData(outer);
+        V_VT(&v) = VT_ARRAY | VT_VARIANT;
+        V_ARRAY(&v) = outer;
+        fake_pa_set((fobj *) V_DISPATCH(fake_get(entry, L"PropertyAccessor")),
+                    L"http://schemas.microsoft.com/mapi/proptag/0x8C6A1102", &v);
+        VariantClear(&v);
+}
+
+void fake_entry_cert_in_store(fobj *entry) {
+        fake_set_long(entry, L"_CertInStore", 1);
 }
 
 /* ---- mail items and the application ----------------------------------------- */
 
+/* ---- the item's window and Outlook's Encrypt button ------------------------ */
+
+static HRESULT get_pressed(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        if (n != 1 || V_VT(&args[0]) != VT_BSTR)
+                return DISP_E_BADPARAMCOUNT;
+        V_VT(ret) = VT_BOOL;
+        V_BOOL(ret) = wcscmp(V_BSTR(&args[0]), L"EncryptMessage") == 0 && V_I4(fake_get(self, L"_Encrypt"))
+                              ? VARIANT_TRUE
+                              : VARIANT_FALSE;
+        return S_OK;
+}
+
+static HRESULT execute_mso(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        if (n != 1 || V_VT(&args[0]) != VT_BSTR)
+                return DISP_E_BADPARAMCOUNT;
+        if (wcscmp(V_BSTR(&args[0]), L"EncryptMessage") == 0)
+                fake_set_long(self, L"_Encrypt", !V_I4(fake_get(self, L"_Encrypt")));
+        return S_OK;
+}
+
+void fake_inspector_open(fobj *app, fobj *item) {
+        fobj *insps = (fobj *) V_DISPATCH(fake_get(app, L"Inspectors")), *in = fake_new();
+        fake_set_obj(in, L"CurrentItem", item);
+        fake_set_obj(in, L"CommandBars", (fobj *) V_DISPATCH(fake_get(item, L"_Bars")));
+        fake_add_child(insps, in);
+        fake_release(in);
+        fake_set_long(item, L"_Open", 1);
+}
+
+void fake_inspector_close(fobj *app, fobj *item) {
+        fobj *insps = (fobj *) V_DISPATCH(fake_get(app, L"Inspectors"));
+        for (unsigned i = 0; i < insps->n_children; i++) {
+                VARIANT *cur = fake_get(insps->children[i], L"CurrentItem");
+                if (cur && V_DISPATCH(cur) == (IDispatch *) item) {
+                        fake_release(insps->children[i]);
+                        memmove(&insps->children[i], &insps->children[i + 1],
+                                (insps->n_children - i - 1) * sizeof(insps->children[0]));
+                        insps->n_children--;
+                        fake_set_long(insps, L"Count", (long) insps->n_children);
+                        break;
+                }
+        }
+        fake_set_long(item, L"_Open", 0);
+}
+
+bool fake_encrypt_pressed(fobj *item) {
+        return V_I4(fake_get((fobj *) V_DISPATCH(fake_get(item, L"_Bars")), L"_Encrypt")) != 0;
+}
+
+static bool entry_has_cert(fobj *entry) {
+        VARIANT *pa = fake_get(entry, L"PropertyAccessor"), *in_store = fake_get(entry, L"_CertInStore");
+        if (in_store && V_I4(in_store))
+                return true;
+        return pa && fake_pa_get((fobj *) V_DISPATCH(pa), L"http://schemas.microsoft.com/mapi/proptag/0x8C6A1102");
+}
+
+fake_delivery fake_deliver(fobj *item) {
+        fobj *rcpts = (fobj *) V_DISPATCH(fake_get(item, L"Recipients"));
+        VARIANT *flags = fake_pa_get(fake_mail_accessor(item), L"http://schemas.microsoft.com/mapi/proptag/0x6E010003");
+        /* The window's Encrypt button, or the encrypt bit of an item sent
+         * without one. */
+        bool enc = fake_encrypt_pressed(item) || (flags && V_VT(flags) == VT_I4 && (V_I4(flags) & 1));
+        if (!enc)
+                return FAKE_SENT_CLEAR;
+        for (unsigned i = 0; i < rcpts->n_children; i++) {
+                VARIANT *e = fake_get(rcpts->children[i], L"AddressEntry");
+                if (!e || !entry_has_cert((fobj *) V_DISPATCH(e)))
+                        return FAKE_SENT_UNENCRYPTED; /* the dialog's "Send Unencrypted" */
+        }
+        return FAKE_SENT_SMIME;
+}
+
 fobj *fake_mail(const wchar_t *sender, const wchar_t *subject, const wchar_t *body) {
-        fobj *m = fake_new(), *r = fake_collection(), *a = fake_collection(), *pa = fake_property_accessor();
+        fobj *m = fake_new(), *r = fake_collection(), *a = fake_collection(), *pa = fake_property_accessor(),
+             *bars = fake_new();
+        fake_set_long(bars, L"_Encrypt", 0);
+        fake_set_method(bars, L"GetPressedMso", get_pressed);
+        fake_set_method(bars, L"ExecuteMso", execute_mso);
+        fake_set_obj(m, L"_Bars", bars);
+        fake_release(bars);
+        fake_set_long(m, L"_Open", 0);
         fake_set_long(m, L"Class", 43);
         fake_set_str(m, L"SenderEmailAddress", sender);
         fake_set_str(m, L"Subject", subject);
@@ -480,6 +678,11 @@ fobj *fake_application(LANGID ui_language) {
         fake_set_method(ls, L"LanguageID", language_id);
         fake_set_obj(app, L"LanguageSettings", ls);
         fake_set_str(app, L"Version", L"16.0.0.0");
+        {
+                fobj *insps = fake_collection();
+                fake_set_obj(app, L"Inspectors", insps);
+                fake_release(insps);
+        }
         fake_release(ls);
         return app;
 }

@@ -14,6 +14,7 @@
 #define FAKE_MEMBERS_MAX  24
 #define FAKE_CHILDREN_MAX 256
 #define FAKE_LOG_MAX      64
+#define FAKE_PROPS_MAX    32
 
 typedef struct fobj fobj;
 /* A method: args in natural order (args[0] is the first). */
@@ -41,10 +42,11 @@ struct fobj {
         unsigned n_children;
         fake_prop log[FAKE_LOG_MAX]; /* PropertyAccessor: every SetProperty, in order */
         unsigned n_log;
-        fake_prop props[8]; /* PropertyAccessor: what GetProperty finds */
+        fake_prop props[FAKE_PROPS_MAX]; /* PropertyAccessor: what GetProperty finds */
         unsigned n_props;
-        unsigned n_puts; /* property puts (Subject) */
-        IDispatch *sink; /* Application: the advised sink */
+        unsigned n_deleted; /* PropertyAccessor: DeleteProperty calls that found the property */
+        unsigned n_puts;    /* property puts (Subject) */
+        IDispatch *sink;    /* Application: the advised sink */
         DWORD sink_cookie;
         bool sink_answered_diid; /* the sink answered QueryInterface for ApplicationEvents_11 */
 };
@@ -75,6 +77,39 @@ void fake_mail_add_recipient(fobj *mail, fobj *recipient);
 void fake_mail_add_attachment(fobj *mail, const wchar_t *name, long size);
 fobj *fake_mail_accessor(fobj *mail); /* the mail's PropertyAccessor (borrowed) */
 fobj *fake_application(LANGID ui_language);
+
+/* ---- behaviours of real Outlook (review 2026-12-07, §13) ------------------ */
+/* A property preset on a PropertyAccessor (borrowed), or NULL. */
+VARIANT *fake_pa_get(fobj *pa, const wchar_t *name);
+/* The item's window: an Inspector in app.Inspectors whose CommandBars are
+ * the item's (Outlook's Encrypt button: GetPressedMso/ExecuteMso
+ * "EncryptMessage"). Without one the item is sent "by code". */
+void fake_inspector_open(fobj *app, fobj *item);
+void fake_inspector_close(fobj *app, fobj *item);
+bool fake_encrypt_pressed(fobj *item);
+/* A certificate on an address-book entry (PR_EMS_AB_X509_CERT, DER). */
+void fake_entry_set_cert(fobj *entry, const BYTE *der, DWORD len);
+/* An entry whose certificate is in the user's Windows store (the test puts
+ * it there); Outlook finds it, so the stand-in's delivery does too. */
+void fake_entry_cert_in_store(fobj *entry);
+/* Lists: an Exchange list with an ID, a contact group (type 11), a dynamic
+ * list (type 3), a list of `n` generated members (user<i>@domain) whose
+ * every Item() call sleeps `delay_ms`. */
+fobj *fake_dl_entry(const wchar_t *name, const wchar_t *id, fobj *members /* NULL: cannot be expanded */);
+fobj *fake_dynamic_dl_entry(const wchar_t *name, const wchar_t *smtp);
+fobj *fake_generated_members(long n, const wchar_t *domain, DWORD delay_ms);
+fobj *fake_recipient_for(long type, fobj *entry); /* takes the entry's reference */
+/* A mail user / contact in the GAL (type 5): primary SMTP address and the
+ * target address mail is delivered to. */
+fobj *fake_remote_user_recipient(long type, const wchar_t *name, const wchar_t *primary, const wchar_t *target);
+/* What Outlook does after ItemSend returns without Cancel: */
+typedef enum fake_delivery {
+        FAKE_SENT_CLEAR = 0,   /* sent as it is (no S/MIME) */
+        FAKE_SENT_SMIME,       /* encrypted by Outlook: every recipient had a certificate */
+        FAKE_SENT_UNENCRYPTED, /* encryption was on, a recipient had no certificate, and the
+                                * encryption-problems dialog's "Send Unencrypted" was taken */
+} fake_delivery;
+fake_delivery fake_deliver(fobj *item);
 /* Fire ItemSend to the advised sink; returns the Invoke result. */
 HRESULT fake_fire_item_send(fobj *app, fobj *item, VARIANT_BOOL *cancel);
 

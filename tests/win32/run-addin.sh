@@ -43,7 +43,7 @@ export_reg() { # out
         done
         rm -f "$1.tmp"
 }
-clsid='{46241D38-B020-4FC9-8502-DD84F4AB64CC}'
+clsid='{9E56C05C-ADF8-44F4-AC0E-3E3581E04189}' # the test build's own (outlook-om.h)
 wdll=$(winpath "$dll")
 
 mkdir -p "$work"
@@ -64,6 +64,10 @@ if [ -n "$bench" ]; then
         exit 0
 fi
 
+# The test's key containers and certificate store exist before the snapshot.
+"$wine" "$exe" --prepare
+ok $? "test certificate store and keys prepared (test-addin.exe --prepare)"
+
 # Windows always has HKCU\Software\Classes\CLSID; a fresh Wine prefix does not,
 # and per-user registration must not be blamed for creating it.
 "$wine" reg add 'HKCU\Software\Classes\CLSID' /f >/dev/null 2>&1
@@ -73,7 +77,7 @@ export_reg "$work/registry-before.txt"
 # HKCU\Software\Classes, so CoCreateInstance is tested per machine below.
 "$wine" regsvr32 /s "$wdll"
 ok $? "regsvr32 (per user)"
-"$wine" reg query 'HKCU\Software\Microsoft\Office\Outlook\Addins\sealgate.OutlookAddin' /v LoadBehavior 2>/dev/null |
+"$wine" reg query 'HKCU\Software\Microsoft\Office\Outlook\Addins\sealgate.OutlookAddinTest' /v LoadBehavior 2>/dev/null |
         tr -d '\r' | grep -q 'REG_DWORD *0x3'
 ok $? "per user: HKCU Outlook Addins key with LoadBehavior 3"
 "$wine" reg query "HKCU\\Software\\Classes\\CLSID\\$clsid\\InprocServer32" /v ThreadingModel 2>/dev/null |

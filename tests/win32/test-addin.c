@@ -22,10 +22,12 @@
 
 #include <objbase.h>
 #include <oleauto.h>
+#include <wincrypt.h>
 
 #include "fake-outlook.h"
 
-static const GUID clsid_addin = {0x46241d38, 0xb020, 0x4fc9, {0x85, 0x02, 0xdd, 0x84, 0xf4, 0xab, 0x64, 0xcc}};
+/* The test build's own class (win32-mapi/outlook-om.h, SG_TEST_HOOKS). */
+static const GUID clsid_addin = {0x9e56c05c, 0xadf8, 0x44f4, {0xac, 0x0e, 0x3e, 0x35, 0x81, 0xe0, 0x41, 0x89}};
 static const GUID iid_ext2 = {0xB65AD801, 0xABAF, 0x11D0, {0xBB, 0x8B, 0x00, 0xA0, 0xC9, 0x0F, 0x27, 0x44}};
 static const GUID iid_ribbon = {0x000C0396, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
 
@@ -115,12 +117,21 @@ typedef struct expect_prop {
         long num;
 } expect_prop;
 
+#define SEALGATE_PROPS L"{8A3C2F51-6E0B-4C7D-9B1E-2D5F40A7C913}"
+
+/* The SetProperty calls, in order, leaving out the add-in's own bookkeeping
+ * (its private namespace: the sgApplied marker, the sgToggle choice). */
 static bool props_are(fobj *mail, const expect_prop *want, unsigned n) {
         fobj *pa = fake_mail_accessor(mail);
-        bool ok = pa->n_log == n;
-        for (unsigned i = 0; i < pa->n_log; i++) {
-                VARIANT *v = &pa->log[i].value;
-                printf("#   SetProperty(%ls, ", pa->log[i].name);
+        unsigned seen = 0;
+        bool ok = true;
+        for (unsigned k = 0; k < pa->n_log; k++) {
+                VARIANT *v = &pa->log[k].value;
+                unsigned i = seen;
+                if (wcsstr(pa->log[k].name, SEALGATE_PROPS))
+                        continue;
+                seen++;
+                printf("#   SetProperty(%ls, ", pa->log[k].name);
                 if (V_VT(v) == VT_BSTR)
                         printf("\"%ls\")\n", V_BSTR(v));
                 else if (V_VT(v) == VT_I4)
@@ -129,14 +140,24 @@ static bool props_are(fobj *mail, const expect_prop *want, unsigned n) {
                         printf("vt %u)\n", V_VT(v));
                 if (i >= n)
                         continue;
-                if (wcscmp(pa->log[i].name, want[i].name) != 0)
+                if (wcscmp(pa->log[k].name, want[i].name) != 0)
                         ok = false;
                 else if (want[i].str && (V_VT(v) != VT_BSTR || wcscmp(V_BSTR(v), want[i].str) != 0))
                         ok = false;
                 else if (!want[i].str && (V_VT(v) != VT_I4 || V_I4(v) != want[i].num))
                         ok = false;
         }
-        return ok;
+        return ok && seen == n;
+}
+
+/* Whether the item now has internet header `name` (HDR prefix) = value
+ * (NULL: whether it has it at all). */
+static bool has_header(fobj *mail, const wchar_t *name, const wchar_t *value) {
+        wchar_t full[256];
+        VARIANT *v;
+        _snwprintf(full, 256, L"%ls%ls", HDR, name);
+        v = fake_pa_get(fake_mail_accessor(mail), full);
+        return v && (!value || (V_VT(v) == VT_BSTR && wcscmp(V_BSTR(v), value) == 0));
 }
 
 static const wchar_t *subject_of(fobj *mail) {
@@ -172,10 +193,13 @@ typedef struct case_result {
         char *log;
 } case_result;
 
+/* The item sent from its window (an Inspector), as a user does. */
 static case_result run_case(fobj *app, fobj *mail, const char *choice) {
         case_result r;
         clear_ui_log();
+        fake_inspector_open(app, mail);
         r.cancel = fire(app, mail, choice);
+        fake_inspector_close(app, mail);
         r.log = read_ui_log();
         if (*r.log)
                 printf("# ui: %s", r.log);
@@ -236,12 +260,16 @@ static void cases(fobj *app) {
         m = fake_mail(L"alice@corp.example", L"Numbers", L"Numbers inside.");
         fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"mallory@evil-corp.example"));
         fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"eve@corp.example.evil.test"));
-        r = run_case(app, m, "encrypt");
-        check(!r.cancel, "subdomain boundary, encrypt chosen: sent");
+        r = run_case(app, m, "route:gateway-smime");
+        check(!r.cancel, "subdomain boundary, encryption through the gateway chosen: sent");
         {
-                static const expect_prop want[] = {{SECURITY_FLAGS, NULL, 1}};
-                check(props_are(m, want, 1), "subdomain boundary, encrypt: exactly PR_SECURITY_FLAGS = 1");
+                static const expect_prop want[] = {{HDR L"X-SecureSend-Route", L"smime", 0}};
+                check(props_are(m, want, 1) && !fake_encrypt_pressed(m),
+                      "subdomain boundary, no certificates: the gateway route, Outlook's encryption not on");
         }
+        check(strstr(r.log, "choices\t\troute:gateway-smime route:portal send cancel\n") &&
+                      strstr(r.log, "not offered: 2 recipient(s) have no certificate"),
+              "no certificates: \"Encrypt\" is offered as what it is (the gateway route), one line says why");
         check(strstr(r.log, "evil-corp.example: mallory@evil-corp.example") &&
                       strstr(r.log, "corp.example.evil.test: eve@corp.example.evil.test") &&
                       strstr(r.log, "in 2 domains: evil-corp.example, corp.example.evil.test"),
@@ -327,12 +355,18 @@ static void cases(fobj *app) {
         free(r.log);
         fake_release(m);
 
-        /* 9. Something that is not a mail item (a meeting request) is left alone. */
+        /* 9. A meeting request is checked like mail (its attendees are
+         * recipients); a post (class 45) is not sent to anyone. */
         m = fake_mail(L"alice@corp.example", L"Meeting", L"");
         fake_set_long(m, L"Class", 53);
         fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
         r = run_case(app, m, "cancel");
-        check(!r.cancel && props_are(m, NULL, 0) && !*r.log, "meeting request: not touched");
+        check(r.cancel && props_are(m, NULL, 0) && strstr(r.log, "partner.example: pat@partner.example"),
+              "meeting request to an external attendee: checked, the prompt shown");
+        free(r.log);
+        fake_set_long(m, L"Class", 45);
+        r = run_case(app, m, "cancel");
+        check(!r.cancel && props_are(m, NULL, 0) && !*r.log, "a post: not touched");
         free(r.log);
         fake_release(m);
 
@@ -350,12 +384,356 @@ static void cases(fobj *app) {
         fake_release(m);
 }
 
+/* ---- real Outlook's behaviours (review 2026-12-07, §13) ------------------------ */
+
+#define TEST_CONTAINER_PREFIX L"sealgate-test-"
+
+static void delete_container(const wchar_t *email) {
+        HCRYPTPROV h;
+        wchar_t container[64];
+        _snwprintf(container, 64, TEST_CONTAINER_PREFIX L"%ls", email);
+        CryptAcquireContextW(&h, container, NULL, PROV_RSA_FULL, CRYPT_DELETEKEYSET);
+}
+
+/* A self-signed certificate for `email`, valid now (or expired); its DER
+ * bytes into *der (owned, free()). With `store`, also put into the user's
+ * "AddressBook" store (Other People), where Outlook looks. */
+static bool make_cert(const wchar_t *email, bool expired, bool store, BYTE **der, DWORD *len) {
+        wchar_t x500[256];
+        BYTE name[512];
+        CERT_NAME_BLOB blob = {sizeof(name), name};
+        SYSTEMTIME start, end;
+        PCCERT_CONTEXT c;
+        CRYPT_KEY_PROV_INFO prov = {0};
+        wchar_t container[64];
+        _snwprintf(x500, 256, L"CN=%ls, E=%ls", email, email);
+        if (!CertStrToNameW(X509_ASN_ENCODING, x500, CERT_X500_NAME_STR, NULL, name, &blob.cbData, NULL))
+                return false;
+        GetSystemTime(&start);
+        end = start;
+        if (expired) {
+                start.wYear -= 3;
+                end.wYear -= 1;
+        } else {
+                start.wYear -= 1;
+                end.wYear += 2;
+        }
+        _snwprintf(container, 64, TEST_CONTAINER_PREFIX L"%ls", email);
+        prov.pwszContainerName = container;
+        prov.dwProvType = PROV_RSA_FULL;
+        prov.dwKeySpec = AT_KEYEXCHANGE;
+        c = CertCreateSelfSignCertificate(0, &blob, 0, &prov, NULL, &start, &end, NULL);
+        if (!c) {
+                printf("# CertCreateSelfSignCertificate: 0x%08lx\n", (unsigned long) GetLastError());
+                return false;
+        }
+        *len = c->cbCertEncoded;
+        *der = malloc(*len);
+        memcpy(*der, c->pbCertEncoded, *len);
+        if (store) {
+                HCERTSTORE s =
+                        CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_CURRENT_USER, L"AddressBook");
+                if (s) {
+                        CertAddCertificateContextToStore(s, c, CERT_STORE_ADD_REPLACE_EXISTING, NULL);
+                        CertCloseStore(s, 0);
+                }
+        }
+        CertFreeCertificateContext(c);
+        return true;
+}
+
+/* An address-book call during which Outlook pumps messages and a second
+ * ItemSend for the same item arrives (GpgOL T3931). */
+static fobj *reenter_app, *reenter_item;
+static VARIANT_BOOL reenter_cancel = 2;
+
+static HRESULT reentering_type(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        VARIANT_BOOL c = VARIANT_FALSE;
+        if (reenter_item) {
+                fobj *item = reenter_item;
+                reenter_item = NULL;
+                fake_fire_item_send(reenter_app, item, &c);
+                reenter_cancel = c;
+        }
+        V_VT(ret) = VT_I4;
+        V_I4(ret) = 30; /* an SMTP entry */
+        return S_OK;
+}
+
+static fobj *cert_recipient(const wchar_t *addr, const BYTE *der, DWORD len) {
+        fobj *e = fake_smtp_entry(addr);
+        if (der)
+                fake_entry_set_cert(e, der, len);
+        return fake_recipient_for(OL_TO, e);
+}
+
+static void real_outlook(fobj *app) {
+        case_result r;
+        fobj *m, *e, *members, *a, *b;
+        BYTE *gal = NULL, *old = NULL, *st = NULL;
+        DWORD gal_len = 0, old_len = 0, st_len = 0;
+        bool have_certs = make_cert(L"quinn@partner.example", false, false, &gal, &gal_len) &&
+                          make_cert(L"olga@partner.example", true, false, &old, &old_len) &&
+                          make_cert(L"stan@other.example", false, true, &st, &st_len);
+        check(have_certs, "test certificates made with CryptoAPI (one in the AddressBook store)");
+
+        /* §1 / 15. Encrypt chosen, one recipient with a certificate in the GAL
+         * and one one-off SMTP address without: before, the encrypt bit was
+         * set and Outlook's own dialog sent it unencrypted ("Send
+         * Unencrypted") while the audit said "encrypt". Now the prompt does
+         * not offer "encrypt", and the encrypt trigger's path is the
+         * fallback route. */
+        m = fake_mail(L"alice@corp.example", L"Plans", L"Plans.");
+        fake_mail_add_recipient(m, cert_recipient(L"quinn@partner.example", gal, gal_len));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"nocert@partner.example"));
+        r = run_case(app, m, "encrypt");
+        check(r.cancel && strstr(r.log, "unavailable\t\tencrypt") &&
+                      strstr(r.log, "1 recipient(s) have no certificate") && !fake_encrypt_pressed(m) &&
+                      props_are(m, NULL, 0),
+              "a recipient without a certificate: \"encrypt\" is not offered, Outlook's encryption not switched on");
+        free(r.log);
+        /* The same with Outlook's own Encrypt button already pressed by the user. */
+        fake_set_long((fobj *) V_DISPATCH(fake_get(m, L"_Bars")), L"_Encrypt", 1);
+        r = run_case(app, m, "cancel");
+        check(!r.cancel && has_header(m, L"X-SecureSend-Route", L"smime") && !fake_encrypt_pressed(m) &&
+                      fake_deliver(m) == FAKE_SENT_CLEAR && !*r.log,
+              "Outlook's Encrypt pressed, a recipient without a certificate: no prompt, the fallback route, "
+              "Outlook's encryption off (never \"Send Unencrypted\")");
+        free(r.log);
+        fake_release(m);
+
+        /* An expired certificate is no certificate. */
+        m = fake_mail(L"alice@corp.example", L"Old", L"Old.");
+        fake_mail_add_recipient(m, cert_recipient(L"olga@partner.example", old, old_len));
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "choices\t\troute:gateway-smime route:portal send cancel"),
+              "an expired certificate: \"encrypt\" not offered");
+        free(r.log);
+        fake_release(m);
+
+        /* Every recipient ready (the GAL, the Windows store): "encrypt" is
+         * offered; Outlook's Encrypt button is pressed and read back, the send
+         * stops once so the user sends with it visibly on; the second send
+         * goes encrypted by Outlook. */
+        m = fake_mail(L"alice@corp.example", L"Secret plans", L"Plans.");
+        fake_mail_add_recipient(m, cert_recipient(L"quinn@partner.example", gal, gal_len));
+        e = fake_smtp_entry(L"stan@other.example");
+        fake_entry_cert_in_store(e);
+        fake_mail_add_recipient(m, fake_recipient_for(OL_CC, e));
+        r = run_case(app, m, "encrypt");
+        check(r.cancel && fake_encrypt_pressed(m) && strstr(r.log, "choices\t\tencrypt route:portal send cancel") &&
+                      strstr(r.log, "press Send again"),
+              "all recipients have certificates: encrypt offered; Outlook's Encrypt pressed, the send stops once");
+        free(r.log);
+        r = run_case(app, m, "cancel");
+        check(!r.cancel && !*r.log && props_are(m, NULL, 0) && fake_deliver(m) == FAKE_SENT_SMIME,
+              "sent again: no prompt, nothing else set, encrypted by Outlook");
+        free(r.log);
+        fake_release(m);
+
+        /* §3 / 1-2. The same item twice: portal, then cancelled by a later
+         * handler (Outlook does not send it); then "send" with a reason: the
+         * route header and the tag are gone, only the justification stays. A
+         * "[secure]" the user typed is kept. */
+        m = fake_mail(L"alice@corp.example", L"Offer", L"Offer.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        r = run_case(app, m, "route:portal");
+        check(!r.cancel && has_header(m, L"X-SecureSend-Route", L"portal") &&
+                      wcscmp(subject_of(m), L"[secure] Offer") == 0,
+              "first attempt: routed to the portal");
+        free(r.log);
+        r = run_case(app, m, "send:customer asked");
+        check(!r.cancel && !has_header(m, L"X-SecureSend-Route", NULL) &&
+                      has_header(m, L"X-SecureSend-Justification", L"customer asked") &&
+                      wcscmp(subject_of(m), L"Offer") == 0 && fake_mail_accessor(m)->n_deleted >= 2,
+              "second attempt after a later handler cancelled: route header deleted, tag stripped, only the "
+              "justification");
+        free(r.log);
+        fake_release(m);
+        m = fake_mail(L"alice@corp.example", L"[secure] typed by me", L"");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        r = run_case(app, m, "send:ok");
+        free(r.log);
+        r = run_case(app, m, "send:ok");
+        check(!r.cancel && wcscmp(subject_of(m), L"[secure] typed by me") == 0, "a tag the user typed is kept");
+        free(r.log);
+        fake_release(m);
+
+        /* §2 / 3. A list with no members to show (hidden membership, an M365
+         * group, offline) is not "no recipients". */
+        m = fake_mail(L"alice@corp.example", L"Hidden", L"");
+        members = fake_collection();
+        fake_mail_add_recipient(m, fake_dl_recipient(OL_TO, L"Project Guests", members));
+        fake_release(members);
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "counted as external): Project Guests"),
+              "a list with 0 members: external and named");
+        free(r.log);
+        fake_release(m);
+
+        /* §2 / 4. A dynamic list with an internal address. */
+        m = fake_mail(L"alice@corp.example", L"Dynamic", L"");
+        fake_mail_add_recipient(m,
+                                fake_recipient_for(OL_TO, fake_dynamic_dl_entry(L"All Sales", L"sales@corp.example")));
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "counted as external): All Sales"),
+              "a dynamic list (type 3): cannot be expanded here, external and named");
+        free(r.log);
+        fake_release(m);
+
+        /* §2 / 5. A cycle A -> B -> A and a member in both: each address once. */
+        m = fake_mail(L"alice@corp.example", L"Cycle", L"");
+        members = fake_collection();
+        a = fake_dl_entry(L"List A", L"id-A", members);
+        fake_release(members);
+        members = fake_collection();
+        b = fake_dl_entry(L"List B", L"id-B", members);
+        fake_add_child(members, a);
+        e = fake_smtp_entry(L"ext@partner.example");
+        fake_add_child(members, e);
+        fake_release(e);
+        fake_release(members);
+        members = (fobj *) V_DISPATCH(fake_get((fobj *) V_DISPATCH(fake_get(a, L"_ExchangeDL")), L"_Members"));
+        fake_add_child(members, b);
+        e = fake_smtp_entry(L"ext@partner.example");
+        fake_add_child(members, e);
+        fake_release(e);
+        fake_release(b);
+        fake_mail_add_recipient(m, fake_recipient_for(OL_TO, a));
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "partner.example: ext@partner.example|") &&
+                      !strstr(r.log, "counted as external"),
+              "a list cycle and a member in two lists: each address once, no list reported");
+        free(r.log);
+        fake_release(m);
+
+        /* §2 / 6. "All staff" with 20,000 members: not blocked; the budget
+         * stops the expansion and names the list; with 2 ms per member the
+         * time budget holds. */
+        {
+                LARGE_INTEGER f, t0, t1;
+                double ms;
+                m = fake_mail(L"alice@corp.example", L"Hello all", L"");
+                members = fake_generated_members(20000, L"corp.example", 2);
+                fake_mail_add_recipient(m, fake_dl_recipient(OL_TO, L"All Staff", members));
+                fake_release(members);
+                QueryPerformanceFrequency(&f);
+                QueryPerformanceCounter(&t0);
+                r = run_case(app, m, "send:all hands");
+                QueryPerformanceCounter(&t1);
+                ms = (double) (t1.QuadPart - t0.QuadPart) * 1000.0 / (double) f.QuadPart;
+                printf("# All Staff, 20000 members at 2 ms each: ItemSend took %.0f ms\n", ms);
+                check(!r.cancel && strstr(r.log, "counted as external): All Staff") && ms < 4500,
+                      "a 20,000-member list with slow members: sent after the prompt, within the time budget");
+                free(r.log);
+                fake_release(m);
+        }
+
+        /* §7 / 8. A mail contact with an internal primary address delivers to
+         * an external target address. */
+        m = fake_mail(L"alice@corp.example", L"Partner", L"");
+        fake_mail_add_recipient(m, fake_remote_user_recipient(OL_TO, L"Bob (partner)", L"partner.bob@corp.example",
+                                                              L"bob@partner.example"));
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "partner.example: bob@partner.example"),
+              "a remote user: classified by its target address (external)");
+        free(r.log);
+        fake_release(m);
+
+        /* §4 / 11. A header trigger: the classification header on the item. */
+        m = fake_mail(L"alice@corp.example", L"Report", L"");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        {
+                VARIANT v;
+                V_VT(&v) = VT_BSTR;
+                V_BSTR(&v) = SysAllocString(L"secret");
+                fake_pa_set(fake_mail_accessor(m), HDR L"X-Classification", &v);
+                VariantClear(&v);
+        }
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "message\tMessage not sent"),
+              "a header trigger (X-Classification: secret): blocked");
+        free(r.log);
+        fake_release(m);
+
+        /* §6 / 18. Sent by code (no window): no dialog, the fallback. */
+        m = fake_mail(L"alice@corp.example", L"Automated", L"");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        clear_ui_log();
+        r.cancel = fire(app, m, "send:x");
+        r.log = read_ui_log();
+        check(r.cancel && !*r.log && props_are(m, NULL, 0),
+              "an item with no window: no dialog, the policy's fallback (never clear text)");
+        free(r.log);
+        fake_release(m);
+
+        /* §6 / 19. A nested ItemSend while the first is being checked. */
+        m = fake_mail(L"alice@corp.example", L"Nested", L"");
+        e = fake_smtp_entry(L"bob@corp.example");
+        fake_set_method(e, L"AddressEntryUserType", reentering_type);
+        fake_mail_add_recipient(m, fake_recipient_for(OL_TO, e));
+        reenter_app = app;
+        reenter_item = m;
+        r = run_case(app, m, "cancel");
+        check(!r.cancel && reenter_cancel == VARIANT_TRUE, "a nested ItemSend during the check: cancelled at once");
+        free(r.log);
+        fake_release(m);
+
+        /* Leave the user's store as it was (run-addin.sh compares the
+         * registry): the certificate's key under the store, named by its
+         * SHA-1 hash. */
+        if (st) {
+                PCCERT_CONTEXT c = CertCreateCertificateContext(X509_ASN_ENCODING, st, st_len);
+                BYTE hash[20];
+                DWORD hl = sizeof(hash);
+                wchar_t key[160];
+                if (c && CertGetCertificateContextProperty(c, CERT_HASH_PROP_ID, hash, &hl) && hl == 20) {
+                        int n = _snwprintf(key, 160,
+                                           L"Software\\Microsoft\\SystemCertificates\\AddressBook\\Certificates\\");
+                        for (DWORD i = 0; i < hl; i++)
+                                n += _snwprintf(key + n, 160 - (size_t) n, L"%02X", hash[i]);
+                        check(RegDeleteKeyW(HKEY_CURRENT_USER, key) == ERROR_SUCCESS,
+                              "the test certificate removed from the store");
+                }
+                if (c)
+                        CertFreeCertificateContext(c);
+        }
+        delete_container(L"quinn@partner.example");
+        delete_container(L"olga@partner.example");
+        delete_container(L"stan@other.example");
+        free(gal);
+        free(old);
+        free(st);
+}
+
+/* Before run-addin.sh's first registry snapshot: the test's key containers
+ * and the "AddressBook" store, so that the certificates made in the test
+ * change nothing it compares. */
+static int prepare(void) {
+        HCRYPTPROV h;
+        HCRYPTKEY k;
+        HCERTSTORE s;
+        /* A key container made and deleted leaves the provider's keys. */
+        if (!CryptAcquireContextW(&h, TEST_CONTAINER_PREFIX L"prepare", NULL, PROV_RSA_FULL, CRYPT_NEWKEYSET) ||
+            !CryptGenKey(h, AT_KEYEXCHANGE, 0, &k))
+                return 1;
+        CryptDestroyKey(k);
+        CryptReleaseContext(h, 0);
+        CryptAcquireContextW(&h, TEST_CONTAINER_PREFIX L"prepare", NULL, PROV_RSA_FULL, CRYPT_DELETEKEYSET);
+        s = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_CURRENT_USER, L"AddressBook");
+        if (!s)
+                return 1;
+        CertCloseStore(s, 0);
+        return 0;
+}
+
 /* ---- ribbon --------------------------------------------------------------------- */
 
 static fobj *control(const wchar_t *id, fobj *item) {
         fobj *c = fake_new(), *insp = fake_new();
         fake_set_str(c, L"Id", id);
         fake_set_obj(insp, L"CurrentItem", item);
+        fake_set_obj(insp, L"CommandBars", (fobj *) V_DISPATCH(fake_get(item, L"_Bars")));
         fake_set_obj(c, L"Context", insp);
         fake_release(insp);
         return c;
@@ -486,50 +864,68 @@ static void ribbon(ext2 *addin, fobj *app, const char *xml_out) {
         V_DISPATCH(&arg) = fake_disp(ui);
         check(SUCCEEDED(call_cb(d, L"sgOnLoad", &arg, 1, NULL)), "onLoad accepted");
 
-        /* Encrypt toggle: PR_SECURITY_FLAGS at click time, then nothing more at
-         * send, and no prompt although the recipient is external. */
+        /* Encrypt toggle: Outlook's own Encrypt button is pressed at click
+         * time; at send a recipient without a certificate means the policy's
+         * fallback route instead, with Outlook's encryption switched off again
+         * (else Outlook's own dialog would offer "Send Unencrypted"). */
         m = fake_mail(L"alice@corp.example", L"Contract", L"Signed contract.");
         fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
         enc = control(L"sgEncrypt", m);
         portal = control(L"sgPortal", m);
         check(SUCCEEDED(toggle(d, enc, true)), "Encrypt toggled on");
-        {
-                static const expect_prop want[] = {{SECURITY_FLAGS, NULL, 1}};
-                check(props_are(m, want, 1), "Encrypt on: PR_SECURITY_FLAGS = 1 set at once");
-        }
+        check(fake_encrypt_pressed(m) && props_are(m, NULL, 0),
+              "Encrypt on: Outlook's Encrypt button pressed at once, no MAPI property written under the window");
         check(pressed_of(d, enc) && !pressed_of(d, portal), "getPressed: Encrypt on, Send securely off");
         r = run_case(app, m, "cancel");
         {
-                static const expect_prop want[] = {{SECURITY_FLAGS, NULL, 1}, {SECURITY_FLAGS, NULL, 1}};
-                check(!r.cancel && props_are(m, want, 2) && !*r.log,
-                      "Encrypt on, external: sent with PR_SECURITY_FLAGS = 1, no prompt");
+                static const expect_prop want[] = {{HDR L"X-SecureSend-Route", L"smime", 0}};
+                check(!r.cancel && props_are(m, want, 1) && !*r.log && !fake_encrypt_pressed(m) &&
+                              fake_deliver(m) == FAKE_SENT_CLEAR,
+                      "Encrypt on, recipient without a certificate: the fallback route, Outlook's encryption off, "
+                      "no prompt");
         }
         free(r.log);
-        check(!pressed_of(d, enc), "after the send the item's toggles are forgotten");
         fake_release(enc);
         fake_release(portal);
         fake_release(m);
 
-        /* Send securely toggle: the portal route. Encrypt then portal: the
-         * encrypt bit is cleared again. */
+        /* Send securely toggle: the portal route. Encrypt then portal: Outlook's
+         * encryption is switched off again. */
         m = fake_mail(L"alice@corp.example", L"Salaries", L"Table.");
         fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
         enc = control(L"sgEncrypt", m);
         portal = control(L"sgPortal", m);
         toggle(d, enc, true);
         toggle(d, portal, true);
-        check(pressed_of(d, portal) && !pressed_of(d, enc), "Send securely on turns Encrypt off");
+        check(pressed_of(d, portal) && !pressed_of(d, enc) && !fake_encrypt_pressed(m),
+              "Send securely on turns Encrypt off (and Outlook's Encrypt button)");
         r = run_case(app, m, "cancel");
         {
-                static const expect_prop want[] = {{SECURITY_FLAGS, NULL, 1},
-                                                   {SECURITY_FLAGS, NULL, 0},
-                                                   {HDR L"X-SecureSend-Route", L"portal", 0}};
-                check(!r.cancel && props_are(m, want, 3) && wcscmp(subject_of(m), L"[secure] Salaries") == 0,
-                      "Send securely on, internal only: routed to the portal, encrypt bit cleared");
+                static const expect_prop want[] = {{HDR L"X-SecureSend-Route", L"portal", 0}};
+                check(!r.cancel && props_are(m, want, 1) && wcscmp(subject_of(m), L"[secure] Salaries") == 0,
+                      "Send securely on, internal only: routed to the portal");
         }
         free(r.log);
         fake_release(enc);
         fake_release(portal);
+        fake_release(m);
+
+        /* The toggle lives on the item (a named property): a draft saved,
+         * closed and reopened is a new object, and the toggle still counts. */
+        m = fake_mail(L"alice@corp.example", L"Reopened", L"Draft.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        {
+                VARIANT v;
+                V_VT(&v) = VT_BSTR;
+                V_BSTR(&v) = SysAllocString(L"portal");
+                fake_pa_set(fake_mail_accessor(m),
+                            L"http://schemas.microsoft.com/mapi/string/" SEALGATE_PROPS L"/sgToggle", &v);
+                VariantClear(&v);
+        }
+        r = run_case(app, m, "cancel");
+        check(!r.cancel && has_header(m, L"X-SecureSend-Route", L"portal") && !*r.log,
+              "a reopened draft with Send securely on: routed, no prompt");
+        free(r.log);
         fake_release(m);
 
         /* Labels follow the UI language: English here. */
@@ -691,7 +1087,7 @@ static void audit(unsigned expected_lines) {
         printf("# audit: %u lines, routed %u, cancelled %u, blocked %u, encrypt %u\n", lines, routed, cancelled,
                blocked, encrypt);
         check(lines == expected_lines && outlook == lines, "one audit record per mail sent, client outlook");
-        check(routed == 4 && blocked == 1 && encrypt == 2 && cancelled == 2, "audit outcomes");
+        check(routed == 9 && blocked == 2 && encrypt == 1 && cancelled == 11, "audit outcomes");
 }
 
 /* ---- benchmark ---------------------------------------------------------------------------- */
@@ -806,12 +1202,18 @@ static int prompt(const char *lang) {
         fake_mail_add_attachment(m, L"figures.xlsx", 48213);
         SetEnvironmentVariableW(L"SEALGATE_TEST_UI_LOG", NULL);
         SetEnvironmentVariableW(L"SEALGATE_TEST_PROMPT_CHOICE", NULL);
+        fake_inspector_open(app, m); /* sent from its window: the prompt is shown */
         cancel = fire(app, m, NULL);
+        fake_inspector_close(app, m);
         pa = fake_mail_accessor(m);
         printf("result cancel=%d", cancel);
+        if (fake_encrypt_pressed(m))
+                printf(" outlook-encrypt=on");
         for (unsigned i = 0; i < pa->n_log; i++) {
                 VARIANT *v = &pa->log[i].value;
                 const wchar_t *n = pa->log[i].name, *slash = wcsrchr(n, L'/');
+                if (wcsstr(n, SEALGATE_PROPS))
+                        continue;
                 if (V_VT(v) == VT_BSTR)
                         printf(" %ls=%ls", slash ? slash + 1 : n, V_BSTR(v));
                 else
@@ -841,6 +1243,8 @@ int main(int argc, char **argv) {
                         xml_out = argv[++i];
                 else if (strcmp(argv[i], "--prompt") == 0 && i + 1 < argc)
                         prompt_lang = argv[++i];
+                else if (strcmp(argv[i], "--prepare") == 0)
+                        return prepare();
                 else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc)
                         bench_n = (unsigned) atoi(argv[++i]);
         }
@@ -863,13 +1267,16 @@ int main(int argc, char **argv) {
               "the sink is advised and answers QueryInterface for ApplicationEvents_11");
         check(SUCCEEDED(a->lpVtbl->OnStartupComplete(a, NULL)), "OnStartupComplete");
         cases(app);
+        real_outlook(app);
         ribbon(a, app, xml_out);
         japanese();
         bad_policy();
         audit_required();
-        /* Records: 10 mails of cases() (meeting request and pre-cancelled
-         * excluded), 2 of ribbon(), 1 of japanese(). */
-        audit(13);
+        /* Records: every send that reached the policy (the post, the
+         * pre-cancelled send and the nested one excluded): cases(),
+         * real_outlook() (the item sent by code included), ribbon(),
+         * japanese(). */
+        audit(32);
         check(SUCCEEDED(a->lpVtbl->OnBeginShutdown(a, NULL)) && SUCCEEDED(a->lpVtbl->OnDisconnection(a, 1, NULL)) &&
                       app->sink == NULL,
               "OnDisconnection unadvises the sink");

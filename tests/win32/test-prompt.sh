@@ -84,8 +84,12 @@ expect() {
         ok $? "$what"
 }
 sent_en="subject=Quarterly figures"
-expect "Encrypt and send (E): sent with PR_SECURITY_FLAGS = 1" \
-        "result cancel=0 0x6E010003=1 $sent_en" en "shot:$work/outlook-prompt-en.png" e
+# The recipients have no certificates: "Encrypt and send" is offered as what
+# it really is, the gateway's encryption route (G), with one line saying why.
+expect "no certificates: the gateway route (G) instead of Encrypt, Outlook's encryption not on" \
+        "result cancel=0 X-SecureSend-Route=smime $sent_en" en "shot:$work/outlook-prompt-en.png" g
+expect "no certificates: E (Encrypt) is not a button; Escape then goes back to editing" \
+        "result cancel=1 $sent_en" en e Escape
 expect "Send through the secure portal (P): route header and subject tag" \
         "result cancel=0 X-SecureSend-Route=portal subject=[secure] Quarterly figures" en p
 expect "Send without encryption (W): justification dialog, then sent with the justification header" \

@@ -266,6 +266,10 @@ bool sg_policy_route(const sg_policy *p, const char *name, const sg_header **ret
  * back to (as added, or the defaults); *ret_n gets the count. */
 const char *const *sg_policy_encrypt_methods(const sg_policy *p, size_t *ret_n);
 const char *const *sg_policy_encrypt_fallback(const sg_policy *p, size_t *ret_n);
+/* The header name of the i-th `header` trigger (policy order, repeats
+ * included), or NULL past the last: a client that reads headers on demand
+ * (the Outlook add-in) reads these. */
+const char *sg_policy_header_trigger_name(const sg_policy *p, size_t i);
 
 /* Encryption: the local methods allowed ("smime", "openpgp") in order of
  * preference, and route names to fall back to when a recipient has no key. */

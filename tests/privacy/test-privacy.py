@@ -356,6 +356,12 @@ try:
     h.send({"id": 100, "op": "keys.lookup", "recipients": ["carol@corp.example", f"{MARK.lower()}@corp.example"]})
     m = h.get()
     ok(m and m.get("id") == 100 and "result" in m, "host keys.lookup: answered", str(m)[:400])
+    # a send attempt with the marker in its subject and body: an audit record is written
+    h.send({"id": 102, "op": "policy.evaluate", "message": {
+        "from": "Alice <alice@corp.example>", "to": ["bob@partner.example"], "subject": f"subject {MARK}",
+        "body": f"body {MARK} {PASS_P}"}})
+    m = h.get()
+    ok(m and m.get("id") == 102 and "result" in m, "host policy.evaluate: answered", str(m)[:400])
     h.send({"id": 101, "op": "pgp.decrypt", "passphrase": "wrong-" + PASS_P, "input": {"frames": 1,
                                                                                         "size": len(penc)}})
     h.send({"id": 101, "input": {"index": 0}, "data": base64.b64encode(penc).decode()})
@@ -373,6 +379,8 @@ ok(not bad, "host: no marker or passphrase in a file on disk, no file made in /t
 host_err = h.err.decode(errors="replace")
 ok(host_err and not any(s in host_err for s in SECRETS), "the host's stderr has no marker and no passphrase",
    host_err[-2000:])
+audit = [p for p in STATE.rglob("audit-*.jsonl") if p.is_file()]
+ok(audit, "the host wrote an audit record", [str(p) for p in STATE.rglob("*")])
 state_hits = [str(p) for p in STATE.rglob("*") if p.is_file() and any(s.encode() in p.read_bytes() for s in SECRETS)]
 ok(not state_hits, "the host's state directory (audit log) has no marker and no passphrase", state_hits)
 left = [str(p) for p in list(TMPD.iterdir()) + list(CWD.iterdir())]

@@ -203,6 +203,62 @@ void sg_cli_print_checks(FILE *f, const sg_cli_signer_checks *c) {
         fprintf(f, "  digest: %s\n", c->digest ? c->digest : "?");
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+        y -= m <= 2;
+        int64_t era = (y >= 0 ? y : y - 399) / 400;
+        unsigned yoe = (unsigned) (y - era * 400);
+        unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+        unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + (int64_t) doe - 719468;
+}
+
+bool sg_cli_parse_time(const char *s, int64_t *ret) {
+        int64_t t;
+        if (s[0] == '@') {
+                char *end;
+                errno = 0;
+                long long v = strtoll(s + 1, &end, 10);
+                if (errno || end == s + 1 || *end || v < 1)
+                        return false;
+                t = v;
+        } else {
+                unsigned y, mo, d, h = 0, mi = 0, sec = 0;
+                int n = 0;
+                char sep = 0;
+                if (sscanf(s, "%4u-%2u-%2u%n", &y, &mo, &d, &n) != 3 || n != 10)
+                        return false;
+                const char *p = s + n;
+                if (*p == 'T' || *p == ' ') {
+                        sep = *p++;
+                        int k = 0;
+                        if (sscanf(p, "%2u:%2u%n", &h, &mi, &k) != 2 || k != 5)
+                                return false;
+                        p += k;
+                        if (*p == ':') {
+                                if (sscanf(p + 1, "%2u%n", &sec, &k) != 1 || k != 2)
+                                        return false;
+                                p += 3;
+                        }
+                        if (*p == 'Z')
+                                p++;
+                }
+                (void) sep;
+                static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+                bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+                if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+                    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 59)
+                        return false;
+                t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+                if (t < 1)
+                        return false;
+        }
+        if (t >= 253402300800LL) /* 10000-01-01 */
+                return false;
+        *ret = t;
+        return true;
+}
+
 json_object *sg_cli_jstr(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
@@ -227,6 +283,7 @@ static const struct option shared_options[] = {
         {"passphrase-env", required_argument, NULL, 'E'},
         {"from", required_argument, NULL, 'f'},
         {"signature", required_argument, NULL, 's'},
+        {"at", required_argument, NULL, 'a'},
         {"max-input", required_argument, NULL, 'M'},
         {"json", no_argument, NULL, 'j'},
         {"output", required_argument, NULL, 'o'},
@@ -397,6 +454,14 @@ int sg_cli_crypto_main(const sg_cli_crypto *cmd, sg_cli_crypto_opts *o, int argc
                         break;
                 case 's':
                         o->signature = optarg;
+                        break;
+                case 'a':
+                        if (!sg_cli_parse_time(optarg, &o->at)) {
+                                fprintf(stderr,
+                                        "sealgate: --at needs a time: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or "
+                                        "@SECONDS\n");
+                                return usage(cmd);
+                        }
                         break;
                 case 'M':
                         errno = 0;

@@ -93,6 +93,9 @@ sg_err sg_gpgme_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char *
                 sg_gpgme_loop_attach(ctx, &l);
                 gpgme_error_t e =
                         sg_gpgme_loop_run(ctx, &l, gpgme_op_decrypt_ext_start(ctx, GPGME_DECRYPT_VERIFY, din, dout));
+                /* AEAD under gpg 2.2: DECRYPTION_INFO said "0 n 0", GOODMDC at the end */
+                if (oc.info_seen && !oc.integrity && oc.good_mdc && !oc.bad_mdc && !oc.nomdc_error && !e)
+                        oc.integrity = true;
                 /* a short message can end before its first write saw DECRYPTION_INFO */
                 if (oc.hold && oc.n_held && oc.info_seen && oc.integrity && !oc.write_error) {
                         oc.hold = false;
@@ -109,7 +112,7 @@ sg_err sg_gpgme_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char *
                         /* gpg --decrypt also passes signed-only data through */
                         r = sg_error_set(err, SG_ERR_NOT_PGP,
                                          "decrypt: the OpenPGP message is signed, not encrypted: verify it instead");
-                } else if (oc.hold_over && !oc.nomdc_error && (!oc.info_seen || oc.integrity)) {
+                } else if (oc.hold_over && !oc.nomdc_error) {
                         r = sg_error_set(err, SG_ERR_NO_INTEGRITY,
                                          "decrypt: gpg did not say whether the message has integrity protection "
                                          "before %zu bytes of its content: refused",

@@ -110,7 +110,8 @@ sg_err _stream_smime_work(job *j, sg_source *src, sg_sink *dst, json_object *ext
                 break;
         case OP_DECRYPT:
                 fd = _stream_spool(src, err);
-                r = fd < 0 ? err->code : sg_mime_smime_decrypt(ops, &key, (size_t) SG_STREAM_INPUT_MAX, fd, dst, err);
+                r = fd < 0 ? err->code
+                           : sg_mime_smime_decrypt(ops, &key, (size_t) SG_STREAM_INPUT_MAX, fd, dst, NULL, err);
                 break;
         case OP_VERIFY:
                 if (j->signature) {

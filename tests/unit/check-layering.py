@@ -26,10 +26,10 @@ def own(folder):
             | {p.name for p in d.glob("*.h")})
 
 ENGINE, JSON, CRYPTO = own("engine"), own("json"), own("crypto")
-POSIX = {"unistd.h", "fcntl.h", "dirent.h", "pwd.h", "pthread.h", "poll.h", "strings.h", "ftw.h"}
+POSIX = {"unistd.h", "fcntl.h", "dirent.h", "dlfcn.h", "pwd.h", "pthread.h", "poll.h", "strings.h", "ftw.h"}
 POSIX_PREFIX = ("sys/", "arpa/", "netinet/")
-PLATFORM_SYS = {"idn2.h", "windows.h", "uninorm.h", "unistr.h"} | POSIX
-PLATFORM_PREFIX = ("pcre2", "unistring/", "systemd/") + POSIX_PREFIX
+PLATFORM_SYS = {"idn2.h", "windows.h", "uninorm.h", "unistr.h", "malloc.h"} | POSIX
+PLATFORM_PREFIX = ("pcre2", "unistring/") + POSIX_PREFIX
 CRYPTO_LIBS = ("openssl/", "nss", "pk11", "cert", "cms", "secoid", "secerr", "sechash", "prerror", "prio",
                "prinit", "prtime", "plbase64", "pkcs12", "smime", "ssl", "keyhi", "secmod",
                "gpgme", "gpg-error", "gmime/", "glib", "gio/", "libsoup/", "json-c/")

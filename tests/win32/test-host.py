@@ -117,10 +117,12 @@ def main():
     check(ver.get("policy", {}).get("loaded") is True, "version: the policy from the registry is in force")
     checks = {c["id"]: c for c in got[2]["result"]["checks"]} if len(got) > 2 else {}
     check(checks.get("policy", {}).get("ok") is True, "doctor: the policy check passes")
-    for op, params in (("smime.encrypt", {}), ("pgp.sign", {}), ("keys.lookup", {"recipients": ["a@partner.example"]})):
-        _, g, _ = run(frame(json.dumps({"id": 9, "op": op, **params})), env)
-        if not check(g and g[0].get("error", {}).get("code") == "unsupported_platform", f"{op}: unsupported_platform"):
-            print(f"#   {g}")
+    crypto = (("smime.encrypt", {}), ("pgp.sign", {}), ("keys.lookup", {"recipients": ["a@partner.example"]}))
+    _, g, _ = run(b"".join(frame(json.dumps({"id": i, "op": op, **params})) for i, (op, params) in enumerate(crypto)), env)
+    for i, (op, _) in enumerate(crypto):
+        r = g[i] if len(g) > i else {}
+        if not check(r.get("error", {}).get("code") == "unsupported_platform", f"{op}: unsupported_platform"):
+            print(f"#   {r}")
 
     # prompt.show through the test build's hook (SEALGATE_TEST_PROMPT_CHOICE)
     ev = json.dumps({"id": "e", "op": "policy.evaluate",

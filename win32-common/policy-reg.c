@@ -47,6 +47,7 @@ static const struct known {
         {"Audit", "Directory", "directory"},
         {"Audit", "RetentionDays", "retention_days"},
         {"Audit", "Required", "required"},
+        {"Audit", "Journal", "journal"},
         {"Addresses", "SubaddressDelimiters", "subaddress_delimiters"},
         {"Addresses", "SourceRoutes", "source_routes"},
         {"Routes\\<n>", "Name", "name"},
@@ -884,7 +885,17 @@ static sg_err read_encrypt(rd *r) {
 }
 
 static sg_err read_audit(rd *r) {
-        return read_settings(r, "audit", "Audit");
+        sg_err e = read_settings(r, "audit", "Audit");
+        /* audit.journal, outside the settings table as in policy-json.c: on
+         * Windows the Event Log (core/platform/audit-journal-eventlog.c). */
+        val v = {0};
+        bool found, b = false;
+        if (e || (e = lookup(r, "Audit", "Journal", &v, &found)) || !found)
+                return e;
+        if (!(e = get_bool(r, &v, &b, "audit.journal")))
+                sg_policy_set_audit_journal(r->p, b);
+        val_free(&v);
+        return e;
 }
 
 static sg_err read_addresses(rd *r) {

@@ -137,20 +137,24 @@ def policies():
     add("Audit", "sealgate", ROOT + "\\Audit",
         [("Enabled", "bool", "Enabled", {}), ("Directory", "etext", "Directory", {}),
          ("RetentionDays", "dec", "RetentionDays", dict(min=0, max=LIM["AUDIT_RETENTION_MAX"])),
-         ("Required", "bool", "Required", {})],
+         ("Required", "bool", "Required", {}), ("Journal", "bool", "Journal", {})],
         ("Audit log",
          "The local audit log of every send decision. Enabled: default on. Directory: default "
          "%LOCALAPPDATA%\\sealgate\\audit (environment variables are expanded). Retention in days: "
          f"0 to {LIM['AUDIT_RETENTION_MAX']}, "
          f"0 keeps files for ever, default {LIM['AUDIT_RETENTION_DEFAULT']}. Required: when on and a record "
          "cannot be written, the message "
-         "is not sent. Policy keys: audit.enabled, audit.directory, audit.retention_days, audit.required."),
+         "is not sent. Event Log: each record also goes to the Windows Event Log (Application log, source "
+         "sealgate, event ID 1, the record's JSON as the event data), default off. "
+         "Policy keys: audit.enabled, audit.directory, audit.retention_days, audit.required, audit.journal."),
         ("監査ログ",
          "送信の判断をすべて記録するローカルの監査ログです。有効: 既定はオン。保存先: 既定は "
          "%LOCALAPPDATA%\\sealgate\\audit（環境変数は展開されます）。"
          f"保存日数: 0～{LIM['AUDIT_RETENTION_MAX']}、0 は無期限、既定は {LIM['AUDIT_RETENTION_DEFAULT']}。"
          "必須: オンの場合、記録を書き込めないとメールは送信されません。"
-         "ポリシーのキー: audit.enabled、audit.directory、audit.retention_days、audit.required。"))
+         "イベント ログ: 各記録を Windows のイベント ログ（Application ログ、ソース sealgate、イベント ID 1、"
+         "記録の JSON をイベント データとして）にも書き込みます。既定はオフ。"
+         "ポリシーのキー: audit.enabled、audit.directory、audit.retention_days、audit.required、audit.journal。"))
     add("Addresses", "sealgate", ROOT + "\\Addresses",
         [("SubaddressDelimiters", "text", "SubaddressDelimiters", {}),
          ("SourceRoutes", "text", "SourceRoutes", {})],
@@ -236,6 +240,7 @@ LABELS = {
     "Directory": ("Directory", "保存先フォルダー"),
     "RetentionDays": ("Keep files for (days, 0 = for ever)", "保存日数（0 = 無期限）"),
     "Required": ("Do not send when the record cannot be written", "記録できない場合は送信しない"),
+    "Journal": ("Also write each record to the Windows Event Log", "各記録を Windows のイベント ログにも書き込む"),
     "Name": ("Name", "名前"),
     "SubjectTag": ("Subject tag", "件名タグ"),
     None: ("Headers (name = value)", "ヘッダー（名前 = 値）"),

@@ -3,11 +3,17 @@
  * their audit records. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+
+#include <bcrypt.h>
+#else
+#include <pwd.h>
 #include <unistd.h>
+#endif
 #if defined(__linux__)
 #include <sys/random.h>
 #endif
@@ -52,10 +58,15 @@ static const char *user_name(void) {
         const char *u = getenv("USER");
         if (!u || !*u)
                 u = getenv("LOGNAME");
+#ifdef _WIN32
+        if (!u || !*u)
+                u = getenv("USERNAME");
+#else
         if (!u || !*u) {
                 struct passwd *pw = getpwuid(getuid());
                 u = pw ? pw->pw_name : NULL;
         }
+#endif
         cached = u ? sg_strdup(u) : NULL;
         looked = cached || !u;
         return cached;
@@ -137,7 +148,13 @@ bool _host_random_attempt(char out[SG_HOST_ATTEMPT_LEN + 1]) {
                 got += (size_t) n;
         }
 #endif
+#ifdef _WIN32
+        if (BCryptGenRandom(NULL, raw, sizeof raw, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0)
+                return false;
+        got = sizeof raw;
+#endif
         if (got < sizeof raw) {
+#ifndef _WIN32
                 int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
                 got = 0;
                 while (fd >= 0 && got < sizeof raw) {
@@ -150,6 +167,7 @@ bool _host_random_attempt(char out[SG_HOST_ATTEMPT_LEN + 1]) {
                 }
                 if (fd >= 0)
                         close(fd);
+#endif
                 if (got < sizeof raw)
                         return false;
         }
@@ -214,4 +232,13 @@ void sg_host_shutdown(sg_host *h) {
                         a->state = ATTEMPT_DONE;
                 }
         }
+}
+
+const sg_decision *sg_host_prompt_decision(sg_host *h, const sg_prompt_job *job, const char **ret_subject) {
+        struct attempt *a = _host_attempt_find(h, job->attempt);
+        if (!a || a->state != ATTEMPT_OPEN)
+                return NULL;
+        if (ret_subject)
+                *ret_subject = a->subject;
+        return a->d;
 }

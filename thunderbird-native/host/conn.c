@@ -1,6 +1,6 @@
 /* sealgate-host: one connection's state (sg_host): creation, the launch
  * information, logging, and the policy that is reloaded when its file
- * changes. */
+ * changes (on Windows: the registry policy, read again once a second). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#ifdef _WIN32
+#include <windows.h>
+
+#include "policy-reg.h"
+#define SG_HOST_REG_POLICY_NAME "HKLM\\" SG_REG_POLICY_KEY " over HKCU\\" SG_REG_USER_KEY
+#endif
 
 #include "host-private.h"
 #include "sealgate/audit-file.h"
@@ -35,7 +41,12 @@ sg_host *sg_host_new(const char *policy_path) {
         sg_host *h = calloc(1, sizeof *h);
         if (!h)
                 return NULL;
+#ifdef _WIN32
+        /* Windows: the registry policy (policy-reg.h), named for the logs and doctor. */
+        h->policy_path = sg_strdup(policy_path ? policy_path : SG_HOST_REG_POLICY_NAME);
+#else
         h->policy_path = sg_strdup(policy_path ? policy_path : sg_policy_default_path());
+#endif
         if (!h->policy_path) {
                 free(h);
                 return NULL;
@@ -119,6 +130,38 @@ void _host_file_id_from_stat(const void *stp, file_id *id) {
 #endif
 }
 
+#ifdef _WIN32
+/* Windows: the policy from the registry (HKLM\Software\Policies\sealgate
+ * over HKCU\Software\sealgate, win32-common/policy-reg.c, as the Outlook
+ * add-in reads it). A key has no cheap identity to compare, so a policy in
+ * force is read again at most once every SG_HOST_POLICY_CHECK_MS, a missing
+ * or refused one on every request; a change of state is logged once. */
+void _host_policy_refresh(sg_host *h, bool force) {
+        int64_t t = (int64_t) GetTickCount64();
+        if (!force && h->policy && h->policy_check_ms && t - h->policy_check_ms < SG_HOST_POLICY_CHECK_MS)
+                return;
+        h->policy_check_ms = t;
+        sg_policy *p = NULL;
+        sg_error err;
+        sg_err e = sg_policy_reg_load(&p, &err);
+        int had = h->policy != NULL;
+        if (e) {
+                if (had || strcmp(err.message, h->policy_err.message) != 0)
+                        _host_log(h, "policy refused (%s): %s", sg_err_code(e), err.message);
+                h->policy = sg_policy_free(h->policy);
+                h->policy_err = err;
+                return;
+        }
+        h->policy = sg_policy_free(h->policy);
+        h->policy = p;
+        h->policy_err.code = SG_OK;
+        h->policy_err.message[0] = '\0';
+        if (!had) {
+                _host_log(h, "policy loaded from %s", h->policy_path);
+                _host_audit_prune(h, sg_policy_audit(p), sg_audit_now_ms(), 1);
+        }
+}
+#else
 static int64_t monotonic_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -178,6 +221,7 @@ void _host_policy_refresh(sg_host *h, bool force) {
         /* Retention applies from the start, not only from the first record. */
         _host_audit_prune(h, sg_policy_audit(p), sg_audit_now_ms(), 1);
 }
+#endif
 
 json_object *_host_policy_error_json(const sg_host *h) {
         if (h->policy)

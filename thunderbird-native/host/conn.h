@@ -12,6 +12,7 @@
 
 #include "host-limits.h"
 #include "sealgate/error.h"
+#include "sealgate/policy.h"
 #include "sealgate/prompt-proto.h"
 
 #ifdef __cplusplus
@@ -38,7 +39,7 @@ void sg_host_set_log(sg_host *h, sg_host_log_fn fn, void *userdata);
 /* Formats one log line (at most 1023 bytes; line breaks become spaces) and
  * hands it to `log` (NULL: nothing). */
 void sg_host_vlogf(sg_host_log_fn log, void *userdata, const char *fmt, va_list ap)
-        __attribute__((format(printf, 3, 0)));
+        __attribute__((format(SG_PRINTF_FORMAT, 3, 0)));
 
 /* The transport's way out for answers that come later than the request
  * (stream output and results, key lookups): send one response or output frame
@@ -136,6 +137,12 @@ typedef struct sg_prompt_result {
  * for SG_PROMPT_ABANDONED (nobody to answer: only the record is written) and
  * on ENOMEM. */
 char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_result *res, char **ret_id_json);
+
+/* For a transport that shows the prompt itself (Windows, host-win32.c): the
+ * decision of `job`'s attempt and the subject prompt.show gave (NULL: none),
+ * both borrowed and unchanged while the job is open; NULL when the attempt
+ * is not open. */
+const sg_decision *sg_host_prompt_decision(sg_host *h, const sg_prompt_job *job, const char **ret_subject);
 
 /* The host is exiting: write "abandoned" audit records for the prompt
  * decisions that were never shown. Call after every open job has been ended

@@ -18,6 +18,14 @@
 #include "sealgate/outcome.h"
 #include "sealgate/policy.h"
 
+/* Whether the policy is a file (SEALGATE_POLICY, /etc/sealgate/policy.json)
+ * or, on Windows, the registry keys the Outlook add-in reads (conn.c). */
+#ifdef _WIN32
+#define SG_HOST_POLICY_FILE 0
+#else
+#define SG_HOST_POLICY_FILE 1
+#endif
+
 /* What identifies one version of the policy file: an admin's edit in place
  * changes size or times, a replace-by-rename changes the inode. */
 typedef struct file_id {
@@ -129,7 +137,7 @@ void _host_op_names(json_object *names);
 
 /* ---- conn.c */
 
-void _host_log(sg_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void _host_log(sg_host *h, const char *fmt, ...) __attribute__((format(SG_PRINTF_FORMAT, 2, 3)));
 
 /* Bytes of `s` to quote in a message: at most `max`, never ending inside a
  * UTF-8 sequence, so a response stays valid UTF-8 whatever the request held. */

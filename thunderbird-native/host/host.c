@@ -38,7 +38,7 @@ enum {
 /* stderr is the Browser Console: one line per event, always prefixed. */
 static void log_line(const char *fmt, ...)
 #if defined(__GNUC__)
-        __attribute__((format(printf, 1, 2)))
+        __attribute__((format(SG_PRINTF_FORMAT, 1, 2)))
 #endif
         ;
 

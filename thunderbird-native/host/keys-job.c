@@ -52,7 +52,7 @@ struct sg_keys_runner {
 
 static void klog(sg_keys_runner *k, const char *fmt, ...)
 #if defined(__GNUC__)
-        __attribute__((format(printf, 2, 3)))
+        __attribute__((format(SG_PRINTF_FORMAT, 2, 3)))
 #endif
         ;
 

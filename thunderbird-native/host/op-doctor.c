@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <unistd.h>
+#endif
 
 #include "host-private.h"
 #include "sealgate-config.h"
@@ -23,6 +27,39 @@ static void add_check(json_object *checks, const char *id, int ok, const char *d
         json_object_array_add(checks, c);
 }
 
+#ifdef _WIN32
+/* Windows: `path` absolute, or relative to the manifest's folder (as Firefox
+ * and Thunderbird resolve it), compared with the running executable without
+ * regard to case. 1 when it is us. */
+static int check_manifest_path(const sg_host *h, const char *path, char *detail, size_t cap) {
+        if (!path) {
+                snprintf(detail, cap, "\"path\" is missing or not a string");
+                return 0;
+        }
+        char full[2 * MAX_PATH] = "";
+        const char *mp = h->manifest_path, *sep = mp ? strrchr(mp, '\\') : NULL;
+        int absolute = (path[0] && path[1] == ':') || (path[0] == '\\' && path[1] == '\\');
+        if (!absolute && sep)
+                snprintf(full, sizeof full, "%.*s\\%s", (int) (sep - mp), mp, path);
+        else
+                snprintf(full, sizeof full, "%s", path);
+        DWORD attr = GetFileAttributesA(full);
+        if (attr == INVALID_FILE_ATTRIBUTES || (attr & FILE_ATTRIBUTE_DIRECTORY)) {
+                snprintf(detail, cap, "\"path\" %.*s is not a file", _host_quote_len(full, 300), full);
+                return 0;
+        }
+        char real[2 * MAX_PATH];
+        DWORD n = GetFullPathNameA(full, sizeof real, real, NULL);
+        int same = h->self_exe && n > 0 && n < sizeof real && _stricmp(real, h->self_exe) == 0;
+        if (same)
+                snprintf(detail, cap, "\"path\" is this host, %.*s", _host_quote_len(h->self_exe, 300), h->self_exe);
+        else
+                snprintf(detail, cap, "\"path\" %.*s is not this host, which runs from %.*s",
+                         _host_quote_len(full, 200), full, _host_quote_len(h->self_exe ? h->self_exe : "?", 200),
+                         h->self_exe ? h->self_exe : "?");
+        return same;
+}
+#else
 /* The manifest's `path` against the running executable. 1 when it is us. */
 static int check_manifest_path(const sg_host *h, const char *path, char *detail, size_t cap) {
         if (!path) {
@@ -58,6 +95,7 @@ static int check_manifest_path(const sg_host *h, const char *path, char *detail,
         free(real);
         return same;
 }
+#endif
 
 /* The `manifest` and `extension_id` checks. */
 static void check_manifest(const sg_host *h, json_object *checks) {

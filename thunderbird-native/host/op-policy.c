@@ -263,7 +263,9 @@ sg_err _host_op_policy_get(sg_host *h, json_object *req, const char *id_json, op
         for (int attempt = 0; attempt < 3; attempt++) {
                 _host_policy_refresh(h, attempt > 0);
                 json_object *shown = NULL;
-                if (h->policy) {
+                /* Windows: the registry policy has no file text to show:
+                 * `policy` is null, `path` names the keys (docs/protocol.md). */
+                if (SG_HOST_POLICY_FILE && h->policy) {
                         char *text = NULL;
                         size_t len = 0;
                         file_id id;

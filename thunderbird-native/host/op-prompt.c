@@ -45,7 +45,7 @@ static const sg_choice *fallback_choice(const sg_decision *d) {
  * record that cannot be written turns the answer into audit_failed. */
 static sg_err prompt_fail(sg_host *h, struct attempt *a, sg_error *err, sg_err code, const char *fmt, ...)
 #if defined(__GNUC__)
-        __attribute__((format(printf, 5, 6)))
+        __attribute__((format(SG_PRINTF_FORMAT, 5, 6)))
 #endif
         ;
 
@@ -362,7 +362,7 @@ static int parse_answer(const sg_decision *d, const sg_offer *offer, const char 
                                          SG_AUDIT_JUSTIFICATION_MAX);
                         else if (ctl)
                                 snprintf(why, why_cap, "answer.justification: contains a control character");
-                        else if (!(*ret_justification = strndup(j, n)))
+                        else if (!(*ret_justification = sg_strndup(j, n)))
                                 snprintf(why, why_cap, "out of memory");
                         else
                                 ok = 1;

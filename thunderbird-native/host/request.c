@@ -73,7 +73,7 @@ static void respond(json_object *id, json_object *result, const sg_error *err, s
 }
 
 static void respond_error(json_object *id, sg_host_reply *ret, sg_err code, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+        __attribute__((format(SG_PRINTF_FORMAT, 4, 5)));
 
 static void respond_error(json_object *id, sg_host_reply *ret, sg_err code, const char *fmt, ...) {
         sg_error err = {.code = code};

@@ -76,7 +76,7 @@ static void queue_clear(queue *q) {
 
 static void slog(sg_streams *s, const char *fmt, ...)
 #if defined(__GNUC__)
-        __attribute__((format(printf, 2, 3)))
+        __attribute__((format(SG_PRINTF_FORMAT, 2, 3)))
 #endif
         ;
 
@@ -324,7 +324,7 @@ static void *worker(void *arg) {
 
 static int send_error(sg_streams *s, const char *id_json, sg_err code, const char *fmt, ...)
 #if defined(__GNUC__)
-        __attribute__((format(printf, 4, 5)))
+        __attribute__((format(SG_PRINTF_FORMAT, 4, 5)))
 #endif
         ;
 

@@ -59,6 +59,7 @@ typedef enum sg_err {
         SG_ERR_STREAM_INVALID,     /* "stream_invalid": a host stream's input frame is wrong (docs/protocol.md) */
         SG_ERR_STREAM_BUSY,        /* "stream_busy": a host stream is open already */
         SG_ERR_CRYPTO_UNAVAILABLE, /* "crypto_unavailable": the host's crypto module cannot be loaded */
+        SG_ERR_UNSUPPORTED_PLATFORM, /* "unsupported_platform": the op does not exist on this platform (Windows host's crypto ops) */
         SG_ERR__MAX
 } sg_err;
 

@@ -1,0 +1,144 @@
+#!/bin/sh
+# The MSI of this build's architecture (packaging/build-msi.sh). Always: its
+# tables read with msiinfo (files, registry values, the Condition rows, the
+# upgrade), so the x86 MSI is checked where it cannot run. On x64 also, under
+# Wine in a fresh prefix: msiexec /i /qn with public properties, the files
+# and keys read back with `wine reg query`, the installed host answering
+# doctor through the registration the MSI wrote and writing its audit record
+# to the Event Log (Wine's ReportEventW logs the event's string on the
+# eventlog debug channel: that is what is read back), an upgrade from a lower
+# version leaving one product, and an uninstall leaving no file and no key
+# (every value under the keys it
+# touches, before and after, compared). Prints TAP.
+#
+#   test-msi.sh SOURCE-ROOT BUILD-DIR ARCH(x64|x86) WORK-DIR
+set -u
+root=$1 bdir=$2 arch=$3 work=$4
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+check() { desc=$1; shift; "$@" >/dev/null 2>&1; ok $? "$desc"; }
+finish() { echo "1..$n"; echo "# $((n - failed)) passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
+
+rm -rf "$work"
+mkdir -p "$work/old" "$work/new"
+if [ "$arch" = x64 ]; then b64=$bdir b32=/nonexistent; else b64=/nonexistent b32=$bdir; fi
+msi=$("$root/packaging/build-msi.sh" "$work/new" "$b64" "$b32" 2>"$work/build.log")
+ok $? "build-msi.sh builds the $arch MSI"
+[ -f "$msi" ] || { cat "$work/build.log" | sed 's/^/# /'; finish; }
+version=$(sed -n "s/^ *version : '\([^']*\)'.*/\1/p" "$root/meson.build" | head -1)
+check "the MSI is named after meson's version $version" test "$(basename "$msi")" = "sealgate-$version-$arch.msi"
+
+# ---- tables
+msiinfo export "$msi" Property >"$work/Property.idt"
+msiinfo export "$msi" Registry >"$work/Registry.idt"
+msiinfo export "$msi" File >"$work/File.idt"
+msiinfo export "$msi" Component >"$work/Component.idt"
+msiinfo export "$msi" Condition >"$work/Condition.idt"
+msiinfo export "$msi" Upgrade >"$work/Upgrade.idt"
+check "ProductVersion is $version" grep -q "^ProductVersion	$version" "$work/Property.idt"
+for f in sealgate-host.exe sealgate-outlook.dll sealgate.host.json sealgate.xpi sealgate.admx sealgate.adml windows.md windows.ja.md; do
+        check "File table: $f" grep -q "	$f	" "$work/File.idt"
+done
+for k in 'Software\\Classes\\CLSID\\{46241D38-B020-4FC9-8502-DD84F4AB64CC}\\InprocServer32		\[#AddinDll\]' \
+        'Software\\Microsoft\\Office\\Outlook\\Addins\\sealgate.OutlookAddin	LoadBehavior	#3' \
+        'Resiliency\\AddinList	sealgate.OutlookAddin	1' \
+        'Software\\Mozilla\\NativeMessagingHosts\\sealgate.host		\[#HostManifest\]' \
+        'ExtensionSettings\\sealgate@sealgate.example	installation_mode	force_installed' \
+        'EventLog\\Application\\sealgate	TypesSupported	#7'; do
+        check "Registry table: $k" grep -q "$k" "$work/Registry.idt"
+done
+check "Condition: the internal domain only when INTERNALDOMAIN is given" grep -q "^PropDomain	0	NOT INTERNALDOMAIN" "$work/Condition.idt"
+check "Upgrade table: MajorUpgrade (older versions removed)" test "$(grep -c '^{' "$work/Upgrade.idt")" -ge 1
+# msidbComponentAttributes64bit (256) on every component of the x64 MSI, on none of the x86 one
+bits=$(awk -F'\t' 'NR > 3 { print (int($4 / 256) % 2) }' "$work/Component.idt" | sort -u | tr -d '\n')
+if [ "$arch" = x64 ]; then want=1; else want=0; fi
+check "components are ${want:+64-bit: $want}" test "$bits" = "$want"
+
+if [ "$arch" != x64 ] || ! command -v wine >/dev/null; then
+        echo "# $arch: tables only (32-bit Wine cannot run here)"
+        finish
+fi
+
+# ---- under Wine, a fresh prefix
+export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+wineboot -i >/dev/null 2>&1
+wineserver -w
+pf=$(wine cmd /c 'echo %ProgramFiles%' 2>/dev/null | tr -d '\r')
+dir="$WINEPREFIX/drive_c/Program Files/sealgate"
+snap() { # every value under the keys an install touches, "key\value = data"
+        for k in 'HKLM\Software\Classes\CLSID\{46241D38-B020-4FC9-8502-DD84F4AB64CC}' \
+                'HKLM\Software\Classes\sealgate.OutlookAddin' 'HKLM\Software\Microsoft\Office' \
+                'HKLM\Software\Policies' 'HKLM\Software\Mozilla' 'HKLM\Software\Wow6432Node' \
+                'HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application' \
+                'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall'; do
+                wine reg query "$k" /s 2>/dev/null | tr -d '\r' |
+                        awk '/^HKEY/ { key = $0; next } NF && !/Unable to find/ { print key "\\" $0 }'
+        done | sort
+}
+snap >"$work/before.txt"
+check "no sealgate folder before" test ! -e "$dir"
+
+wine msiexec /i "$(winepath -w "$msi")" /qn INTERNALDOMAIN=corp.example EVENTLOG=1 >/dev/null 2>&1
+ok $? "msiexec /i /qn INTERNALDOMAIN=corp.example EVENTLOG=1"
+wineserver -w
+for f in sealgate-host.exe sealgate-outlook.dll sealgate.host.json sealgate.xpi admx/sealgate.admx \
+        admx/en-US/sealgate.adml admx/ja-JP/sealgate.adml docs/windows.md docs/windows.ja.md; do
+        check "installed: $f" test -f "$dir/$f"
+done
+q() { wine reg query "$@" 2>/dev/null | tr -d '\r'; }
+check "COM class registered to the installed DLL" sh -c "wine reg query 'HKLM\\Software\\Classes\\CLSID\\{46241D38-B020-4FC9-8502-DD84F4AB64CC}\\InprocServer32' 2>/dev/null | grep -q 'sealgate-outlook.dll'"
+check "Outlook Addins\\sealgate.OutlookAddin LoadBehavior 3" sh -c "wine reg query 'HKLM\\Software\\Microsoft\\Office\\Outlook\\Addins\\sealgate.OutlookAddin' /v LoadBehavior 2>/dev/null | grep -q 0x3"
+check "Resiliency AddinList keeps the add-in enabled" sh -c "wine reg query 'HKLM\\Software\\Policies\\Microsoft\\Office\\16.0\\Outlook\\Resiliency\\AddinList' /v sealgate.OutlookAddin 2>/dev/null | grep -q REG_SZ"
+manifest=$(q 'HKLM\Software\Mozilla\NativeMessagingHosts\sealgate.host' /ve | sed -n 's/.*REG_SZ[[:space:]]*//p')
+check "NativeMessagingHosts\\sealgate.host names the installed manifest ($manifest)" test -n "$manifest" -a -f "$(winepath -u "$manifest" 2>/dev/null)"
+check "Thunderbird ExtensionSettings force-installs the xpi" sh -c "wine reg query 'HKLM\\Software\\Policies\\Mozilla\\Thunderbird\\ExtensionSettings\\sealgate@sealgate.example' /v install_url 2>/dev/null | grep -q 'sealgate.xpi'"
+check "the Event Log source is registered" sh -c "wine reg query 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\sealgate' /v TypesSupported 2>/dev/null | grep -q 0x7"
+check "INTERNALDOMAIN written to the policy key" sh -c "wine reg query 'HKLM\\Software\\Policies\\sealgate\\Internal' /v Domains 2>/dev/null | grep -q corp.example"
+check "EVENTLOG written to the policy key" sh -c "wine reg query 'HKLM\\Software\\Policies\\sealgate\\Audit' /v Journal 2>/dev/null | grep -q 0x1"
+check "EXTERNALACTION not given: no External key" sh -c "! wine reg query 'HKLM\\Software\\Policies\\sealgate\\External' >/dev/null 2>&1"
+
+# The installed host, started as Thunderbird starts it (manifest, extension id).
+python3 - "$dir/sealgate-host.exe" "$manifest" "$work" <<'EOF' | sed 's/^/#/' >"$work/host.txt"
+import json, os, struct, subprocess, sys
+host, manifest, work = sys.argv[1:4]
+reqs = [{"id": 1, "op": "doctor"},
+        {"id": 2, "op": "policy.evaluate", "message": {"from": "me@corp.example", "to": ["you@corp.example"]}}]
+data = b"".join(struct.pack("=I", len(json.dumps(r))) + json.dumps(r).encode() for r in reqs)
+env = dict(os.environ, WINEDEBUG="trace+eventlog")
+p = subprocess.run(["wine", host, manifest, "sealgate@sealgate.example"], input=data, capture_output=True, env=env, timeout=120)
+out, off, res = p.stdout, 0, []
+while off + 4 <= len(out):
+    (n,) = struct.unpack_from("=I", out, off)
+    res.append(json.loads(out[off + 4: off + 4 + n]))
+    off += 4 + n
+print(json.dumps(res))
+open(os.path.join(work, "host-stderr.txt"), "wb").write(p.stderr)
+EOF
+check "doctor through the MSI's registration: manifest, extension id and policy checks pass" \
+        sh -c "grep -q '\"id\": \"manifest\", \"ok\": true' '$work/host.txt' && grep -q '\"id\": \"extension_id\", \"ok\": true' '$work/host.txt' && grep -q '\"id\": \"policy\", \"ok\": true' '$work/host.txt'"
+check "policy.evaluate: corp.example is internal through INTERNALDOMAIN (allow)" grep -q '"action": "allow"' "$work/host.txt"
+check "Event Log: ReportEventW got the audit record as its string" \
+        sh -c "grep -a 'eventlog:ReportEventW' '$work/host-stderr.txt' | grep -q 'client.*thunderbird.*sender.*me@corp.example'"
+
+# ---- upgrade: a higher version replaces this one (one product left)
+SEALGATE_MSI_VERSION=$(echo "$version" | awk -F. '{ printf "%d.%d.%d", $1, $2, $3 + 1 }')
+export SEALGATE_MSI_VERSION
+msi2=$("$root/packaging/build-msi.sh" "$work/old" "$b64" "$b32" 2>>"$work/build.log")
+unset SEALGATE_MSI_VERSION
+wine msiexec /i "$(winepath -w "$msi2")" /qn >/dev/null 2>&1
+ok $? "msiexec /i of $(basename "$msi2") over $version"
+wineserver -w
+products=$(wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s 2>/dev/null | tr -d '\r' | grep -c 'DisplayName.*REG_SZ.*sealgate$')
+check "one sealgate product installed after the upgrade ($products)" test "$products" -eq 1
+check "the host is still installed after the upgrade" test -f "$dir/sealgate-host.exe"
+
+# ---- uninstall: nothing left
+wine msiexec /x "$(winepath -w "$msi2")" /qn >/dev/null 2>&1
+ok $? "msiexec /x /qn"
+wineserver -w
+check "no sealgate folder after uninstall" test ! -e "$dir"
+snap >"$work/after.txt"
+diff "$work/before.txt" "$work/after.txt" >"$work/registry.diff"
+ok $? "the registry is as before the install ($(wc -l <"$work/registry.diff") lines differ)"
+[ -s "$work/registry.diff" ] && head -20 "$work/registry.diff" | sed 's/^/#   /'
+finish

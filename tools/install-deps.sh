@@ -30,7 +30,7 @@ if [ "$what" = win32 ] || [ "$what" = test ]; then
         pkgs="$pkgs $win32_pkgs"
 fi
 if [ "$what" = test ]; then
-        pkgs="$pkgs clang-format clang devscripts gpgsm gnupg libnss3-tools"
+        pkgs="$pkgs clang-format clang devscripts gpgsm gnupg libnss3-tools python3-cryptography"
 fi
 
 missing=""

@@ -244,6 +244,7 @@ typedef struct opts {
         char password[SG_CERTS_PASSWORD_MAX + 2];
         char db_password[SG_CERTS_PASSWORD_MAX + 2];
         const char *pw, *dbpw;
+        sg_revocation_options rev;
 } opts;
 
 static bool is_file(const char *p) {
@@ -263,11 +264,10 @@ int sg_cli_certs(int argc, char **argv) {
         if (!imp && !list && !show && !check)
                 return usage();
         static const struct option lo[] = {
-                {"profile", required_argument, NULL, 'p'},
-                {"password-file", required_argument, NULL, 'w'},
-                {"db-password-file", required_argument, NULL, 'd'},
-                {"json", no_argument, NULL, 'j'},
-                {NULL, 0, NULL, 0},
+                {"profile", required_argument, NULL, 'p'},          {"password-file", required_argument, NULL, 'w'},
+                {"db-password-file", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
+                {"revocation", required_argument, NULL, 'R'},       {"crl", required_argument, NULL, 'L'},
+                {"revocation-cache", required_argument, NULL, 'C'}, {NULL, 0, NULL, 0},
         };
         opts o = {0};
         optind = 1;
@@ -285,6 +285,16 @@ int sg_cli_certs(int argc, char **argv) {
                         break;
                 case 'j':
                         o.json = true;
+                        break;
+                case 'R':
+                        if (!sg_revocation_mode_parse(optarg, &o.rev.mode))
+                                return usage();
+                        break;
+                case 'L':
+                        o.rev.crl_file = optarg;
+                        break;
+                case 'C':
+                        o.rev.cache_dir = optarg;
                         break;
                 default:
                         return usage();
@@ -308,6 +318,7 @@ int sg_cli_certs(int argc, char **argv) {
         }
         int rc = EXIT_OK;
         sg_certs_list *l = NULL;
+        sg_certs_set_revocation(&o.rev);
         if (sg_certs_open(profile, o.dbpw, &err) != SG_OK) {
                 rc = fail(sub, &err, false, o.json);
                 goto out;
@@ -360,6 +371,7 @@ int sg_cli_certs(int argc, char **argv) {
 out:
         sg_certs_list_free(l);
         sg_certs_close();
+        sg_certs_set_revocation(NULL);
         explicit_bzero(o.password, sizeof o.password);
         explicit_bzero(o.db_password, sizeof o.db_password);
         free(found);

@@ -21,6 +21,23 @@
 #include "sealgate/smime-nss.h"
 
 static NSSInitContext *certs_ctx;
+static const sg_revocation_options *certs_revocation;
+
+void sg_certs_set_revocation(const sg_revocation_options *o) {
+        certs_revocation = o;
+}
+
+sg_revocation_status sg_nss_revocation(CERTCertificate *c, const sg_revocation_options *o, char *why, size_t n) {
+        if (!o || o->mode == SG_REVOCATION_OFF)
+                return SG_REVOCATION_NOT_CHECKED;
+        CERTCertificate *issuer = CERT_FindCertIssuer(c, PR_Now(), certUsageAnyCA);
+        sg_revocation_status r =
+                sg_revocation_check(c->derCert.data, c->derCert.len, issuer ? issuer->derCert.data : NULL,
+                                    issuer ? issuer->derCert.len : 0, o, why, n);
+        if (issuer)
+                CERT_DestroyCertificate(issuer);
+        return r;
+}
 static char *certs_db_password;
 
 static char *db_password_cb(PK11SlotInfo *slot, PRBool retry, void *arg) {
@@ -214,6 +231,14 @@ sg_err sg_certs_describe(CERTCertificate *c, bool in_db, sg_certs_list *l, sg_er
         }
         i->chain = chain_status(c, i->can_sign && !i->can_encrypt);
         i->revocation = "not_checked";
+        if (!i->is_ca && certs_revocation && certs_revocation->mode != SG_REVOCATION_OFF) {
+                char rwhy[256];
+                sg_revocation_status rs = sg_nss_revocation(c, certs_revocation, rwhy, sizeof rwhy);
+                i->revocation = sg_revocation_status_name(rs);
+                if (rwhy[0])
+                        i->revocation_detail = strdup(rwhy);
+                i->revocation_blocks = !sg_revocation_usable(rs, certs_revocation->mode);
+        }
         i->weak = weak_cert(c);
         l->n++;
         if (!i->subject || !i->issuer || !i->serial || !i->fingerprint)
@@ -222,8 +247,7 @@ sg_err sg_certs_describe(CERTCertificate *c, bool in_db, sg_certs_list *l, sg_er
 }
 
 bool sg_cert_info_usable(const sg_cert_info *c) {
-        return strcmp(c->chain, "valid") == 0 && strcmp(c->revocation, "revoked") != 0 &&
-               (c->can_sign || c->can_encrypt);
+        return strcmp(c->chain, "valid") == 0 && !c->revocation_blocks && (c->can_sign || c->can_encrypt);
 }
 
 static bool has_address(CERTCertificate *c, const char *addr) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "sealgate/error.h"
+#include "sealgate/revocation.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,6 +47,7 @@ typedef struct sg_cert_info {
                                "unknown_issuer", "revoked", "bad_usage", "invalid" */
         const char *revocation;  /* "not_checked", "good", "revoked", "revocation_unknown" */
         char *revocation_detail; /* why unknown, or NULL */
+        bool revocation_blocks;  /* revoked, or unknown under hard-fail */
         bool weak;               /* RSA under 2048 bits, or signed with SHA-1/MD5 */
 } sg_cert_info;
 
@@ -60,6 +62,10 @@ typedef struct sg_certs_list {
  * or is not an sql: database (cert9.db). `db_password` unlocks a database
  * that has one (NULL: none). */
 sg_err sg_certs_open(const char *dbdir, const char *db_password, sg_error *err);
+
+/* How the descriptions that follow check revocation (borrowed; NULL: not
+ * at all, "not_checked"). */
+void sg_certs_set_revocation(const sg_revocation_options *o);
 
 /* Closes what sg_certs_open() opened; may be called when not open. */
 void sg_certs_close(void);

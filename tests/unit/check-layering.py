@@ -57,7 +57,7 @@ for folder, ok in ALLOWED.items():
         checks.append((not bad, f"{f.relative_to(root)} includes only what core/{folder}/ may {bad or ''}"))
 
 HOST_HEADERS = {p.name for p in (root / "thunderbird-native/host").glob("*.h")}
-for sub in ["cli", "gtk-prompt", "win32-mapi", "core"]:
+for sub in ["cli", "gtk-prompt", "win32-mapi", "win32-common", "core"]:
     for f in sorted((root / sub).rglob("*.[ch]")) if (root / sub).exists() else []:
         bad = [i for i in includes(f) if pathlib.PurePath(i).name in HOST_HEADERS and not i.startswith("sealgate/")]
         checks.append((not bad, f"{f.relative_to(root)} uses no host code {bad or ''}"))

@@ -95,6 +95,8 @@ static sg_cli_text error_text(sg_err c) {
                 return SG_CLI_T_CERTS_ERR_PROFILE_NOT_FOUND;
         case SG_ERR_IO:
                 return SG_CLI_T_CERTS_ERR_IO;
+        case SG_ERR_INVALID_ARGUMENT:
+                return SG_CLI_T_CERTS_ERR_NO_IDENTITY;
         default:
                 return SG_CLI_T_CERTS_ERR_OTHER;
         }
@@ -107,7 +109,9 @@ static int fail(const char *sub, const sg_error *e, bool db_open, bool json) {
         char detail[SG_ERROR_MESSAGE_MAX];
         snprintf(detail, sizeof detail, "%s", e->message);
         sg_cli_one_line(detail);
-        fprintf(stderr, "sealgate: certs %s: %s: %s", sub, sg_err_code(e->code), T(error_text(e->code)));
+        sg_cli_text t = strcmp(sub, "use-for-identity") == 0 && e->code == SG_ERR_IO ? SG_CLI_T_CERTS_ERR_PROFILE_IN_USE
+                                                                                     : error_text(e->code);
+        fprintf(stderr, "sealgate: certs %s: %s: %s", sub, sg_err_code(e->code), T(t));
         if (db_open)
                 fprintf(stderr, " %s", T(SG_CLI_T_CERTS_UNCHANGED));
         fputc('\n', stderr);
@@ -116,7 +120,7 @@ static int fail(const char *sub, const sg_error *e, bool db_open, bool json) {
         if (json) {
                 json_object *o = json_object_new_object(), *er = json_object_new_object();
                 json_object_object_add(er, "code", json_object_new_string(sg_err_code(e->code)));
-                json_object_object_add(er, "message", json_object_new_string(T(error_text(e->code))));
+                json_object_object_add(er, "message", json_object_new_string(T(t)));
                 json_object_object_add(er, "detail", json_object_new_string(detail));
                 json_object_object_add(er, "unchanged", json_object_new_boolean(db_open));
                 json_object_object_add(o, "error", er);
@@ -245,6 +249,7 @@ typedef struct opts {
         char db_password[SG_CERTS_PASSWORD_MAX + 2];
         const char *pw, *dbpw;
         sg_revocation_options rev;
+        const char *identity;
 } opts;
 
 static bool is_file(const char *p) {
@@ -260,14 +265,19 @@ int sg_cli_certs(int argc, char **argv) {
         }
         const char *sub = argv[1];
         bool imp = strcmp(sub, "import") == 0, list = strcmp(sub, "list") == 0, show = strcmp(sub, "show") == 0,
-             check = strcmp(sub, "check") == 0;
-        if (!imp && !list && !show && !check)
+             check = strcmp(sub, "check") == 0, use = strcmp(sub, "use-for-identity") == 0;
+        if (!imp && !list && !show && !check && !use)
                 return usage();
         static const struct option lo[] = {
-                {"profile", required_argument, NULL, 'p'},          {"password-file", required_argument, NULL, 'w'},
-                {"db-password-file", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-                {"revocation", required_argument, NULL, 'R'},       {"crl", required_argument, NULL, 'L'},
-                {"revocation-cache", required_argument, NULL, 'C'}, {NULL, 0, NULL, 0},
+                {"profile", required_argument, NULL, 'p'},
+                {"password-file", required_argument, NULL, 'w'},
+                {"db-password-file", required_argument, NULL, 'd'},
+                {"json", no_argument, NULL, 'j'},
+                {"revocation", required_argument, NULL, 'R'},
+                {"identity", required_argument, NULL, 'I'},
+                {"crl", required_argument, NULL, 'L'},
+                {"revocation-cache", required_argument, NULL, 'C'},
+                {NULL, 0, NULL, 0},
         };
         opts o = {0};
         optind = 1;
@@ -286,6 +296,9 @@ int sg_cli_certs(int argc, char **argv) {
                 case 'j':
                         o.json = true;
                         break;
+                case 'I':
+                        o.identity = optarg;
+                        break;
                 case 'R':
                         if (!sg_revocation_mode_parse(optarg, &o.rev.mode))
                                 return usage();
@@ -302,7 +315,7 @@ int sg_cli_certs(int argc, char **argv) {
         }
         int rest = argc - 1 - optind;
         char **args = argv + 1 + optind;
-        if ((list && rest != 0) || (!list && rest != 1))
+        if ((list && rest != 0) || (!list && rest != 1) || (use != (o.identity != NULL)))
                 return usage();
         sg_error err = {0};
         if (sg_cli_read_passphrase(NULL, o.password_file, o.password, SG_CERTS_PASSWORD_MAX, &o.pw, &err) != SG_OK ||
@@ -338,6 +351,17 @@ int sg_cli_certs(int argc, char **argv) {
                         key = key || l->items[i].has_key;
                 if (!o.json && key)
                         printf("%s\n", T(SG_CLI_T_CERTS_NEXT_STEPS));
+        } else if (use) {
+                if (sg_certs_use_for_identity(profile, args[0], o.identity, &err) != SG_OK) {
+                        rc = fail(sub, &err, false, o.json);
+                        goto out;
+                }
+                if (o.json)
+                        printf("{\"identity\":\"%s\",\"ok\":true}\n", o.identity);
+                else {
+                        put(stdout, SG_CLI_T_CERTS_ASSIGNED, o.identity, args[0]);
+                        putchar('\n');
+                }
         } else if (list) {
                 if (sg_certs_list_db(&l, &err) != SG_OK) {
                         rc = fail(sub, &err, false, o.json);

@@ -258,6 +258,49 @@ ok(rc == 2 and "usage:" in err, "no file: usage, exit 2", err)
 rc, out, err = run("frobnicate")
 ok(rc == 2, "unknown subcommand: exit 2", err)
 
+# ---- use-for-identity ---------------------------------------------------------
+import base64  # noqa: E402
+import fcntl  # noqa: E402
+
+db = new_db()
+prefs = db / "prefs.js"
+prefs.write_text('// Mozilla User Preferences\n'
+                 'user_pref("mail.identity.id1.useremail", "alice@example.com");\n'
+                 'user_pref("mail.identity.id1.signing_cert_name", "old");\n'
+                 'user_pref("mail.identity.id2.useremail", "other@example.com");\n')
+run("import", alice_p12, "--profile", db, "--password-file", pwfile("nss"))
+alice_pem = subprocess.run(["certutil", "-L", "-d", f"sql:{db}", "-n", "Alice", "-a"], capture_output=True).stdout
+from cryptography import x509 as _x509  # noqa: E402
+from cryptography.hazmat.primitives.serialization import Encoding as _Enc  # noqa: E402
+
+ac = _x509.load_pem_x509_certificate(alice_pem)
+serial = ac.serial_number.to_bytes((ac.serial_number.bit_length() + 8) // 8, "big")
+issuer = ac.issuer.public_bytes()
+want = base64.b64encode(b"\0" * 8 + len(serial).to_bytes(4, "big") + len(issuer).to_bytes(4, "big") + serial
+                        + issuer).decode()
+rc, out, err = run("use-for-identity", "Alice", "--identity", "id1", "--profile", db)
+text = prefs.read_text()
+ok(rc == 0 and f'user_pref("mail.identity.id1.signing_cert_dbkey", "{want}");' in text
+   and f'user_pref("mail.identity.id1.encryption_cert_dbkey", "{want}");' in text
+   and 'user_pref("mail.identity.id1.signing_cert_name", "Alice");' in text
+   and 'user_pref("mail.identity.id1.encryption_cert_name", "Alice");' in text,
+   "use-for-identity: the dbkey (Mozilla's format) and name prefs of id1", f"rc={rc}\n{err}\n{text}")
+ok(text.count("id1.signing_cert_name") == 1 and "other@example.com" in text and "id2.signing" not in text,
+   "...the old value replaced, the other identity untouched", text)
+before = prefs.read_text()
+rc, out, err = run("use-for-identity", "Alice", "--identity", "id7", "--profile", db)
+ok(rc == 1 and ": invalid_argument: " in err and prefs.read_text() == before, "an identity the profile lacks: exit 1, "
+   "prefs.js unchanged", err)
+rc, out, err = run("use-for-identity", "TestCA", "--identity", "id1", "--profile", db)
+ok(rc == 1 and ": no_private_key: " in err and prefs.read_text() == before, "a certificate without its key: refused",
+   err)
+lock = open(db / ".parentlock", "w")
+fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+rc, out, err = run("use-for-identity", "Alice", "--identity", "id1", "--profile", db, env={"LANG": "ja_JP.UTF-8"})
+ok(rc == 1 and "Thunderbird を終了してから" in err and prefs.read_text() == before,
+   "while the profile is locked (Thunderbird runs): refused, in Japanese, prefs.js unchanged", err)
+lock.close()
+
 # ---- while Thunderbird has the profile open ---------------------------------
 tb = shutil.which("thunderbird")
 if not tb:

@@ -93,6 +93,17 @@ sg_err sg_certs_read(const char *path, const char *password, sg_certs_list **ret
  * the imported certificates, described after the import. */
 sg_err sg_certs_import(const char *path, const char *password, sg_certs_list **ret, sg_error *err);
 
+/* Makes Thunderbird identity `identity` ("id1", ...) of the profile in
+ * `profile_dir` sign and encrypt with the certificate `nickname` of the open
+ * database (which must hold its private key): the identity's
+ * signing_cert_dbkey, encryption_cert_dbkey and the _name prefs, written
+ * into prefs.js (atomically: a new file renamed over it). Only while
+ * Thunderbird does not run on the profile (SG_ERR_IO otherwise: it rewrites
+ * prefs.js when it exits); it reads them at its next start, and a later
+ * choice in its settings wins. SG_ERR_INVALID_ARGUMENT when the profile has
+ * no such identity. */
+sg_err sg_certs_use_for_identity(const char *profile_dir, const char *nickname, const char *identity, sg_error *err);
+
 /* Every certificate in the open database. */
 sg_err sg_certs_list_db(sg_certs_list **ret, sg_error *err);
 

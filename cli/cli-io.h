@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "sealgate/error.h"
+#include "sealgate/spool.h"
 #include "sealgate/stream.h"
 
 /* Replace control characters in `s` (a message quoting user input) by '?'. */
@@ -34,17 +35,22 @@ sg_err sg_cli_read_passphrase(const char *env, const char *file, char *buf, size
                               sg_error *err);
 
 /* A file descriptor for `path` ("-" or NULL: the standard input). With
- * `seekable`, a pipe is first copied into an anonymous temporary file. -1 on
- * error (err set). */
+ * `seekable`, a pipe is first copied into memory (a memfd, at most
+ * SG_SPOOL_MAX bytes). -1 on error (err set). */
 int sg_cli_open_input(const char *path, bool seekable, sg_error *err);
 
-/* Output goes to a temporary file (next to `path`, or anonymous for the
- * standard output) that becomes `path`, or is copied to the standard output,
- * only when close says ok: a failure never leaves partial output behind. */
+/* Output goes to a temporary file next to `path` that becomes `path`, or for
+ * the standard output to memory (a memfd, at most SG_SPOOL_MAX bytes: `spool`
+ * says when it was over) that is copied to the standard output, only when
+ * close says ok: a failure never leaves partial output behind, and no
+ * plaintext reaches a disk except the file the user named. Write through
+ * `sink`. */
 typedef struct sg_cli_output {
         int fd;
         char *tmp;
         const char *path;
+        sg_sink sink;
+        sg_spool_sink spool;
 } sg_cli_output;
 
 sg_err sg_cli_open_output(sg_cli_output *out, const char *path, sg_error *err);
@@ -82,6 +88,10 @@ void sg_cli_print_checks(FILE *f, const sg_cli_signer_checks *c);
 
 /* RFC 3339 UTC ("2026-11-23T12:00:00Z"), or "?". */
 void sg_cli_format_time(int64_t t, char *buf, size_t n);
+/* "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]Z" (UTC; a space for the T, no Z also
+ * taken) or "@SECONDS" into seconds since the epoch, at least 1 (1970-01-01
+ * 00:00:01) and before 10000-01-01; false if it is none of these. */
+bool sg_cli_parse_time(const char *s, int64_t *ret);
 json_object *sg_cli_jstr(const char *s); /* NULL stays NULL (JSON null) */
 json_object *sg_cli_jtime(int64_t t);
 
@@ -102,6 +112,7 @@ typedef struct sg_cli_crypto_opts {
         size_t n_to;
         const char *pass_file, *pass_env;
         const char *from, *signature;
+        int64_t at; /* verify --at: the verification time (seconds since the epoch), 0: now */
         size_t max_input;
         bool json;
         const char *passphrase; /* read before begin: NULL (none) or in passphrase_buf */
@@ -116,7 +127,7 @@ typedef struct sg_cli_crypto {
         const char *name;  /* "smime", in messages */
         const char *usage; /* printed on a usage error */
         /* the command's own options (NULL-terminated); their short codes must
-         * not be one of the shared ones, P E f s M j o h, except 't': the
+         * not be one of the shared ones, P E f s a M j o h, except 't': the
          * option that names a recipient */
         const struct option *options;
         /* the option codes encrypt, decrypt, sign and verify take, shared ones included */

@@ -488,6 +488,8 @@ static bool has_jis_escape(const char *s, size_t n) {
  * so it tries the usual suspects, and as a last resort keeps what decodes
  * (U+FFFD for the rest) rather than losing the part. */
 static GString *text_to_utf8(const char *s, size_t n, const char *charset) {
+        if (!s || n == 0) /* an empty part: GByteArray keeps no buffer */
+                return g_string_new(NULL);
         const char *cands[4] = {NULL};
         size_t nc = 0;
         GString *r = NULL;

@@ -22,7 +22,8 @@ static const char usage_text[] =
         "                            [--trust-recipients] [--bare [--binary]] [--homedir DIR] [-o OUT] [IN]\n"
         "       sealgate pgp decrypt [PASSPHRASE] [--from ADDRESS] [--max-input BYTES] [--homedir DIR] [-o OUT] [IN]\n"
         "       sealgate pgp sign [--local-user WHO] [PASSPHRASE] [--bare] [--homedir DIR] [-o OUT] [IN]\n"
-        "       sealgate pgp verify [--from ADDRESS] [--signature SIG] [--json] [--homedir DIR] [-o OUT] [IN]\n"
+        "       sealgate pgp verify [--from ADDRESS] [--at TIME] [--signature SIG] [--json] [--homedir DIR]\n"
+        "                           [-o OUT] [IN]\n"
         "\n"
         "IN is a file or - (stdin, the default); OUT a file or stdout, written only on success.\n"
         "WHO is an email address (matched exactly against a user id) or a key fingerprint.\n"
@@ -37,6 +38,7 @@ static const char usage_text[] =
         "verify   IN is a multipart/signed message, a signed OpenPGP message (gpg --sign,\n"
         "         --clearsign), or with --signature SIG (detached) the signed content as is\n"
         "  --from ADDRESS  the sender to match (default: the message's From)\n"
+        "  --at TIME       judge the keys' validity at TIME (YYYY-MM-DD[THH:MM:SSZ], UTC, or @SECONDS)\n"
         "  --json          {\"valid\",\"from\",\"signers\":[...]}; -o writes the signed content if valid\n"
         "--homedir DIR     the GnuPG home (default: $GNUPGHOME, else ~/.gnupg)\n"
         "PASSPHRASE        --passphrase-file FILE (first line) or --passphrase-env VARIABLE\n"
@@ -61,7 +63,12 @@ static opts *of(const sg_cli_crypto_opts *c) {
 
 /* ---- verify output */
 
-static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *from) {
+static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *from, int64_t at) {
+        char when[48] = "now", at_s[40];
+        if (at) {
+                sg_cli_format_time(at, at_s, sizeof at_s);
+                snprintf(when, sizeof when, "at %s", at_s);
+        }
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_pgp_signer *s = &res->signers[i];
                 char a[40], b[40];
@@ -78,7 +85,7 @@ static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *fro
                         sg_cli_format_time(s->not_after, b, sizeof b);
                 else
                         snprintf(b, sizeof b, "no expiry");
-                fprintf(f, "  validity: %s to %s (%s)%s\n", a, b, s->key_time_valid ? "valid now" : "NOT valid now",
+                fprintf(f, "  validity: %s to %s (%svalid %s)%s\n", a, b, s->key_time_valid ? "" : "NOT ", when,
                         s->key_revoked ? ", REVOKED" : "");
                 fprintf(f, "  trust: %s%s (%s)\n", s->key_trusted ? "trusted" : "NOT trusted: ",
                         s->key_trusted   ? ""
@@ -109,10 +116,11 @@ static void failed_checks(const sg_cli_crypto_opts *c, char *buf, size_t n) {
 
 static void verify_json(const sg_cli_crypto_opts *c, json_object *doc) {
         sg_pgp_verify_to_json(doc, of(c)->res, c->from_used);
+        json_object_object_add(doc, "at", c->at ? sg_cli_jtime(c->at) : NULL);
 }
 
 static void verify_text(const sg_cli_crypto_opts *c, FILE *f) {
-        print_text(f, of(c)->res, c->from_used);
+        print_text(f, of(c)->res, c->from_used, c->at);
 }
 
 /* ---- The commands. */
@@ -121,6 +129,7 @@ static sg_err begin(sg_cli_crypto_opts *c, sg_error *err) {
         (void) err;
         if (c->passphrase)
                 of(c)->kr.passphrase = c->passphrase;
+        of(c)->kr.verify_at = c->at;
         return SG_OK;
 }
 
@@ -167,7 +176,7 @@ static void report(const sg_cli_crypto_opts *c) {
                       stderr);
         if (o->info.verify) {
                 fputs("sealgate: pgp decrypt: the encrypted content was signed:\n", stderr);
-                print_text(stderr, o->info.verify, o->info.from);
+                print_text(stderr, o->info.verify, o->info.from, 0);
         }
 }
 
@@ -226,7 +235,7 @@ static const sg_cli_crypto pgp = {
         .name = "pgp",
         .usage = usage_text,
         .options = options,
-        .takes = {"tuTPEHbBo", "PEHfMo", "uPEHbo", "Hfsjo"},
+        .takes = {"tuTPEHbBo", "PEHfMo", "uPEHbo", "Hfsajo"},
         .passphrase_max = SG_PGP_PASSPHRASE_MAX,
         .signature_max = SG_PGP_SIGNATURE_MAX,
         .option = option,

@@ -22,7 +22,7 @@ static const char usage_text[] =
         "       sealgate smime decrypt --key FILE [--cert FILE] [PASSPHRASE] [--max-input BYTES] [-o OUT] [IN]\n"
         "       sealgate smime sign --key FILE [--cert FILE] [PASSPHRASE] [--digest NAME] [--der] [-o OUT] [IN]\n"
         "       sealgate smime verify [--ca-file FILE] [--ca-dir DIR] [--system-ca] [--from ADDRESS]\n"
-        "                             [--signature SIG] [--json] [-o OUT] [IN]\n"
+        "                             [--at TIME] [--signature SIG] [--json] [-o OUT] [IN]\n"
         "\n"
         "IN is a file or - (stdin, the default); OUT a file (written only on success) or stdout.\n"
         "encrypt  IN is a MIME entity; writes application/pkcs7-mime (--der: bare CMS)\n"
@@ -33,6 +33,7 @@ static const char usage_text[] =
         "verify   IN is a multipart/signed or opaque signed message (S/MIME or DER), or with\n"
         "         --signature SIG (detached, DER) the signed content as is\n"
         "  --from ADDRESS  the sender to match (default: the message's From)\n"
+        "  --at TIME       judge the certificates' validity at TIME (YYYY-MM-DD[THH:MM:SSZ], UTC, or @SECONDS)\n"
         "  --json          {\"valid\",\"from\",\"signers\":[...]}; -o writes the signed entity if valid\n"
         "--key FILE        PKCS#12 (.p12/.pfx) or PEM private key (then --cert FILE if separate)\n"
         "PASSPHRASE        --passphrase-file FILE (first line) or --passphrase-env VARIABLE\n"
@@ -52,6 +53,7 @@ typedef struct opts {
         bool der;
         const sg_smime_ops *ops;
         sg_smime_verify_result *res;
+        sg_smime_verify_result *outer; /* decrypt: a gateway's signature around the encryption */
 } opts;
 
 _Static_assert(SG_SMIME_RECIPIENTS_MAX == SG_CLI_RECIPIENTS_MAX, "the shared recipients array");
@@ -60,19 +62,26 @@ static opts *of(const sg_cli_crypto_opts *c) {
         return (opts *) c;
 }
 
-static void print_text(FILE *f, const sg_smime_verify_result *res, const char *from) {
+static void print_text(FILE *f, const sg_smime_verify_result *res, const char *from, int64_t at) {
+        char when[48] = "now", at_s[40];
+        if (at) {
+                sg_cli_format_time(at, at_s, sizeof at_s);
+                snprintf(when, sizeof when, "at %s", at_s);
+        }
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_smime_signer *s = &res->signers[i];
                 char a[40], b[40];
                 fprintf(f, "signer %zu: %s\n", i + 1,
                         s->subject ? sg_cli_text(s->subject) : "(certificate not in the message)");
-                fprintf(f, "  signature: %s\n",
-                        s->signature_valid ? "valid" : "INVALID: the content was changed after signing");
+                fprintf(f, "  signature: %s%s\n", s->signature_valid ? "valid" : "INVALID: ",
+                        s->signature_valid   ? ""
+                        : s->signature_error ? sg_cli_text(s->signature_error)
+                                             : "the content was changed after signing");
                 sg_cli_print_emails(f, s->emails, s->n_emails);
                 fprintf(f, "  issuer: %s\n", s->issuer ? sg_cli_text(s->issuer) : "?");
                 sg_cli_format_time(s->not_before, a, sizeof a);
                 sg_cli_format_time(s->not_after, b, sizeof b);
-                fprintf(f, "  validity: %s to %s (%s)\n", a, b, s->cert_time_valid ? "valid now" : "NOT valid now");
+                fprintf(f, "  validity: %s to %s (%svalid %s)\n", a, b, s->cert_time_valid ? "" : "NOT ", when);
                 fprintf(f, "  chain: %s%s\n", s->chain_trusted ? "trusted" : "NOT trusted: ",
                         s->chain_trusted ? ""
                         : s->chain_error ? sg_cli_text(s->chain_error)
@@ -101,10 +110,11 @@ static void failed_checks(const sg_cli_crypto_opts *c, char *buf, size_t n) {
 
 static void verify_json(const sg_cli_crypto_opts *c, json_object *doc) {
         sg_smime_verify_to_json(doc, of(c)->res, c->from_used);
+        json_object_object_add(doc, "at", c->at ? sg_cli_jtime(c->at) : NULL);
 }
 
 static void verify_text(const sg_cli_crypto_opts *c, FILE *f) {
-        print_text(f, of(c)->res, c->from_used);
+        print_text(f, of(c)->res, c->from_used, c->at);
 }
 
 /* ---- The commands. */
@@ -114,6 +124,7 @@ static sg_err begin(sg_cli_crypto_opts *c, sg_error *err) {
         opts *o = of(c);
         if (c->passphrase)
                 o->key.passphrase = c->passphrase;
+        o->trust.at = c->at;
         /* --nss-db picks the backend with a database; the default otherwise */
         sg_err r = sg_smime_backend_open(o->nss_db ? "nss" : NULL, o->nss_db, &o->ops, err);
         if (r != SG_OK)
@@ -136,7 +147,7 @@ static sg_err op(sg_cli_crypto_opts *c, int in, sg_source *src, sg_sink *dst, sg
                 r = o->der ? ops->encrypt(c->to, c->n_to, o->cipher, src, dst, err)
                            : sg_mime_smime_encrypt(ops, c->to, c->n_to, o->cipher, src, dst, err);
         } else if (strcmp(c->cmd, "decrypt") == 0) {
-                r = sg_mime_smime_decrypt(ops, &o->key, c->max_input, in, dst, err);
+                r = sg_mime_smime_decrypt(ops, &o->key, c->max_input, in, dst, &o->outer, err);
         } else if (strcmp(c->cmd, "sign") == 0) {
                 r = o->der ? ops->sign(&o->key, o->digest, src, NULL, dst, err)
                            : sg_mime_smime_sign(ops, &o->key, o->digest, src, dst, err);
@@ -154,9 +165,35 @@ static sg_err verify_detached(sg_cli_crypto_opts *c, const void *sig, size_t n, 
         return r;
 }
 
+/* decrypt: a signature around the encryption, on stderr (the plaintext may
+ * be on stdout); it was checked for a changed content only (no trust
+ * anchors: a gateway signs for the gateway, not for the sender) */
+static void report(const sg_cli_crypto_opts *c) {
+        const opts *o = of(c);
+        if (strcmp(c->cmd, "decrypt") != 0 || !o->outer)
+                return;
+        bool ok = o->outer->n_signers > 0;
+        const char *why = NULL;
+        for (size_t i = 0; i < o->outer->n_signers; i++)
+                if (!o->outer->signers[i].signature_valid) {
+                        ok = false;
+                        why = why ? why : o->outer->signers[i].signature_error;
+                }
+        if (ok)
+                fputs("sealgate: smime decrypt: note: the encrypted message was inside a signature (a gateway's); "
+                      "that signature matches\n",
+                      stderr);
+        else
+                fprintf(stderr,
+                        "sealgate: smime decrypt: WARNING: the encrypted message was inside a signature (a "
+                        "gateway's) that is broken: %s\n",
+                        why ? sg_cli_text(why) : "no signer");
+}
+
 static void clear(sg_cli_crypto_opts *c) {
         opts *o = of(c);
         o->res = sg_smime_verify_result_free(o->res);
+        o->outer = sg_smime_verify_result_free(o->outer);
 }
 
 static bool option(sg_cli_crypto_opts *c, int ch, const char *arg) {
@@ -230,7 +267,7 @@ static const sg_cli_crypto smime = {
         .name = "smime",
         .usage = usage_text,
         .options = options,
-        .takes = {"tCdoN", "kcPEMoN", "kcPEDdoN", "ARSfsjoN"},
+        .takes = {"tCdoN", "kcPEMoN", "kcPEDdoN", "ARSfsajoN"},
         .passphrase_max = SG_CLI_PASSPHRASE_MAX,
         .signature_max = SG_SMIME_SIGNATURE_MAX,
         .option = option,
@@ -243,6 +280,7 @@ static const sg_cli_crypto smime = {
         .verify_json = verify_json,
         .verify_text = verify_text,
         .failed_checks = failed_checks,
+        .report = report,
         .clear = clear,
 };
 

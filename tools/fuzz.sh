@@ -9,11 +9,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 if [ ! -f build-fuzz/build.ninja ]; then
         CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Dc_args=-fsanitize=fuzzer-no-link \
-                -Db_lundef=false -Dcli=false -Dbench=false
+                -Db_lundef=false -Dbench=false -Dprompt=false
 fi
 ninja -C build-fuzz
 mkdir -p build-fuzz/crashes
-for t in addr frame policy-json message-json host-request; do
+for t in addr frame policy-json message-json outcome eml host-request; do
         mkdir -p "build-fuzz/corpus/$t"
         cp -n tests/fuzz/corpus/$t/* "build-fuzz/corpus/$t/" 2>/dev/null || true
         echo "== fuzz-$t for ${secs}s =="

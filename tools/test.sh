@@ -1,10 +1,11 @@
 #!/bin/sh
 # The README's test command (also what .ci/run calls): install what is needed,
 # build, run every suite (e2e drives real Thunderbird and Postfix; gui the real
-# prompt window under Xvfb; interop the OpenSSL, gpgsm and NSS tools), the
+# prompt window under Xvfb; interop the OpenSSL, gpgsm and NSS tools; corpus
+# real mail from ../shared/corpus against the same peers, skipped without it), the
 # Windows build's suite under Wine, then rebuild with AddressSanitizer and
-# UndefinedBehaviorSanitizer and run the unit, host, cli, gui and interop
-# suites again; last a release build (with the hardening checks) and a Clang
+# UndefinedBehaviorSanitizer and run the unit, host, cli, gui, interop and
+# corpus suites again; last a release build (with the hardening checks) and a Clang
 # build of the whole tree, each with the unit suite. Every build here has
 # werror on (the project's default leaves it off, for packagers).
 # Ends with one line "N passed, N failed".
@@ -43,7 +44,7 @@ run_suites() { # builddir suites...
 echo "== build (debugoptimized) =="
 setup build
 ninja -C build
-run_suites build unit host cli gui interop bench e2e
+run_suites build unit host cli gui interop privacy corpus bench e2e
 # the Debian packages: build, lintian, install, upgrade, e2e, purge (tests/packaging)
 run_suites build packaging
 
@@ -63,7 +64,7 @@ ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
-        run_suites build-asan unit host cli gui interop
+        run_suites build-asan unit host cli gui interop corpus
 
 # What a packager builds: release (-O3), the hardening flags checked on the
 # binaries (suite 'hardening': hardening-check, tests/build/).

@@ -32,6 +32,7 @@ void sg_smime_verify_to_json(json_object *r, const sg_smime_verify_result *res, 
                 json_object *o = json_object_new_object(), *em = json_object_new_array();
                 json_object_object_add(o, "valid", json_object_new_boolean(s->valid));
                 json_object_object_add(o, "signature_valid", json_object_new_boolean(s->signature_valid));
+                json_object_object_add(o, "signature_error", json_str(s->signature_error));
                 json_object_object_add(o, "subject", json_str(s->subject));
                 for (size_t k = 0; k < s->n_emails; k++)
                         json_object_array_add(em, json_object_new_string(s->emails[k]));

@@ -104,40 +104,17 @@ static void offer(sg_key_found *best, sg_key_found *c) {
 
 /* ---- S/MIME: certificates through NSS. */
 
-/* The certificate is bound to the address by a subjectAltName rfc822Name,
- * or, when it has none, by the subject's emailAddress (older certificates). */
+/* The certificate covers the address (sg_nss_cert_has_email, the same
+ * answer as encryption's and certutil's); `other` gets an address it does
+ * cover, for the reason. */
 static bool cert_bound(CERTCertificate *c, const char *addr, char *other, size_t n) {
-        SECItem ext = {0};
         other[0] = '\0';
-        if (CERT_FindCertExtension(c, SEC_OID_X509_SUBJECT_ALT_NAME, &ext) == SECSuccess) {
-                PLArenaPool *a = PORT_NewArena(2048);
-                CERTGeneralName *first = a ? CERT_DecodeAltNameExtension(a, &ext) : NULL, *g = first;
-                bool any = false, match = false;
-                for (int guard = 0; g && guard < 256; guard++) {
-                        if (g->type == certRFC822Name) {
-                                any = true;
-                                SECItem *v = &g->name.other;
-                                if (strlen(addr) == v->len && strncasecmp((const char *) v->data, addr, v->len) == 0)
-                                        match = true;
-                                else if (!other[0])
-                                        snprintf(other, n, "%.*s", (int) v->len, (const char *) v->data);
-                        }
-                        g = CERT_GetNextGeneralName(g);
-                        if (g == first)
-                                break;
-                }
-                if (a)
-                        PORT_FreeArena(a, PR_FALSE);
-                PORT_Free(ext.data);
-                if (any)
-                        return match;
-        }
-        char *e = CERT_GetCertEmailAddress(&c->subject);
-        bool ok = e && strcasecmp(e, addr) == 0;
-        if (e && !ok && !other[0])
+        if (sg_nss_cert_has_email(c, addr))
+                return true;
+        const char *e = CERT_GetFirstEmailAddress(c);
+        if (e)
                 snprintf(other, n, "%s", e);
-        PORT_Free(e);
-        return ok;
+        return false;
 }
 
 static void cert_eval(CERTCertificate *c, const char *addr, const char *method, const sg_revocation_options *rev,
@@ -180,15 +157,6 @@ static void cert_eval(CERTCertificate *c, const char *addr, const char *method, 
                 f->reason = dupn(why);
 }
 
-static bool cert_mentions(CERTCertificate *c, const char *addr) {
-        if (sg_nss_cert_has_email(c, addr))
-                return true;
-        char *e = CERT_GetCertEmailAddress(&c->subject);
-        bool ok = e && strcasecmp(e, addr) == 0;
-        PORT_Free(e);
-        return ok;
-}
-
 static void smime_lookup(const char *addr, CERTCertList *db, CERTCertList *store, const sg_revocation_options *rev,
                          sg_key_found *best) {
         struct {
@@ -200,7 +168,7 @@ static void smime_lookup(const char *addr, CERTCertList *db, CERTCertList *store
                         continue;
                 for (CERTCertListNode *n = CERT_LIST_HEAD(src[s].l); !CERT_LIST_END(n, src[s].l);
                      n = CERT_LIST_NEXT(n)) {
-                        if (!cert_mentions(n->cert, addr))
+                        if (!sg_nss_cert_has_email(n->cert, addr))
                                 continue;
                         sg_key_found c = {0};
                         cert_eval(n->cert, addr, src[s].method, rev, &c);

@@ -12,6 +12,7 @@
 
 #include "mime-private.h"
 #include "sealgate/mime-pgp.h"
+#include "sealgate/spool.h"
 
 void sg_mime_pgp_init(void) {
         g_mime_init();
@@ -111,16 +112,16 @@ sg_err sg_mime_pgp_encrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, cons
 sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const char *signer, sg_source *in,
                         sg_sink *out, sg_error *err) {
         crlfsource *c = calloc(1, sizeof *c);
-        FILE *tf = tmpfile();
-        if (!c || !tf) {
+        if (!c)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        FILE *tf = sg_spool_file_new("sealgate-sign", err);
+        if (!tf) {
                 free(c);
-                if (tf)
-                        fclose(tf);
-                return sg_error_set(err, c ? SG_ERR_IO : SG_ERR_NOMEM, "cannot create a temporary file");
+                return err ? err->code : SG_ERR_IO;
         }
         c->in = in;
         sg_source cs = {.read = sg_mime_crlf_read, .ctx = c};
-        /* the content is kept in a file until the digest (micalg) is known */
+        /* the content is kept in memory (a memfd) until the digest (micalg) is known */
         sg_sink content = {.write = file_write, .ctx = tf};
         memsink ms = {.a = g_byte_array_new(), .max = SG_PGP_SIGNATURE_MAX};
         sg_sink sig = {.write = sg_mime_mem_write, .ctx = &ms};
@@ -130,7 +131,7 @@ sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const c
         if (r == SG_OK && ms.over)
                 r = sg_error_set(err, SG_ERR_LIMIT, "the signature is larger than %d bytes", SG_PGP_SIGNATURE_MAX);
         if (r == SG_OK && fflush(tf) != 0)
-                r = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
+                r = sg_error_set(err, SG_ERR_IO, "cannot write a memory file");
         char boundary[64], head[512];
         new_boundary(boundary, sizeof boundary);
         if (r == SG_OK) {
@@ -173,8 +174,32 @@ sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const c
  * something to parse as MIME. */
 typedef enum kind { KIND_EMPTY, KIND_ARMOR, KIND_BINARY, KIND_MIME, KIND_ERROR } kind;
 
+/* True if the text starts with a header field ("Name:"), as a MIME
+ * message does; a mbox "From " line counts too. */
+static bool header_first(const char *s, size_t n) {
+        if (n >= 5 && strncmp(s, "From ", 5) == 0)
+                return true;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c == ':')
+                        return i > 0;
+                if (c <= ' ' || c >= 0x7F)
+                        return false;
+        }
+        return false;
+}
+
+/* True if a line of s[0..n) starts an OpenPGP armor. */
+static bool has_armor_line(const char *s, size_t n) {
+        static const char tag[] = "-----BEGIN PGP ";
+        for (size_t i = 0; i + sizeof tag - 1 <= n; i++)
+                if ((i == 0 || s[i - 1] == '\n') && memcmp(s + i, tag, sizeof tag - 1) == 0)
+                        return true;
+        return false;
+}
+
 static kind peek(int fd, sg_error *err) {
-        char buf[64] = {0};
+        char buf[SG_MIME_PGP_ARMOR_SCAN_MAX + 1] = {0};
         if (lseek(fd, 0, SEEK_SET) < 0) {
                 sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the input must be a file, not a pipe");
                 return KIND_ERROR;
@@ -192,6 +217,10 @@ static kind peek(int fd, sg_error *err) {
         /* an OpenPGP packet tag: bit 7 set; text and MIME headers never have it first */
         if ((unsigned char) buf[0] & 0x80)
                 return KIND_BINARY;
+        /* text above the armor (gpg's samples, a pasted note): gpg skips it
+         * as it does for a file; a MIME message starts with a header field */
+        if (!header_first(buf, (size_t) k) && has_armor_line(buf, (size_t) k))
+                return KIND_ARMOR;
         return KIND_MIME;
 }
 
@@ -199,6 +228,44 @@ static bool is_pgp_encrypted(GMimeObject *o) {
         const char *proto = g_mime_object_get_content_type_parameter(o, "protocol");
         return sg_mime_is_type(o, "multipart", "encrypted") && GMIME_IS_MULTIPART(o) && proto &&
                g_ascii_strcasecmp(proto, "application/pgp-encrypted") == 0;
+}
+
+/* True if a leaf part's decoded content is empty or white space only. */
+static bool part_blank(GMimeObject *o) {
+        decsource d = {0};
+        bool blank = true;
+        if (sg_mime_dec_open(&d, GMIME_PART(o))) {
+                char buf[256];
+                ptrdiff_t k;
+                size_t total = 0;
+                while (blank && total < 4096 && (k = sg_mime_dec_read(&d, buf, sizeof buf)) > 0) {
+                        total += (size_t) k;
+                        for (ptrdiff_t i = 0; i < k && blank; i++)
+                                blank = buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n';
+                }
+                blank = blank && !d.error;
+        }
+        sg_mime_dec_close(&d);
+        return blank;
+}
+
+/* PGP/MIME that Exchange rewrote: a multipart/mixed of exactly an empty
+ * text/plain, the application/pgp-encrypted version part and the
+ * application/octet-stream data; Thunderbird repairs it the same way
+ * (MimeTypeIsExchangeMangled). The data part, or NULL. */
+static GMimeObject *exchange_mangled(GMimeObject *o) {
+        if (!sg_mime_is_type(o, "multipart", "mixed") || !GMIME_IS_MULTIPART(o))
+                return NULL;
+        GMimeMultipart *mp = GMIME_MULTIPART(o);
+        if (g_mime_multipart_get_count(mp) != 3)
+                return NULL;
+        GMimeObject *t = g_mime_multipart_get_part(mp, 0), *v = g_mime_multipart_get_part(mp, 1),
+                    *data = g_mime_multipart_get_part(mp, 2);
+        if (!GMIME_IS_PART(t) || !GMIME_IS_PART(v) || !GMIME_IS_PART(data) || !sg_mime_is_type(t, "text", "plain") ||
+            !sg_mime_is_type(v, "application", "pgp-encrypted") ||
+            !sg_mime_is_type(data, "application", "octet-stream") || !part_blank(t))
+                return NULL;
+        return data;
 }
 
 /* Finds the multipart/encrypted parts under `o`; counts the other leaves. */
@@ -291,6 +358,9 @@ sg_err sg_mime_pgp_decrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size
                 else
                         r = decrypt_part(ops, kr, max_input, GMIME_PART(body), sender, out, &info->verify, err);
                 info->unencrypted_parts = found != top;
+        } else if (exchange_mangled(top)) {
+                r = decrypt_part(ops, kr, max_input, GMIME_PART(exchange_mangled(top)), sender, out, &info->verify,
+                                 err);
         } else if (GMIME_IS_PART(top) && !sg_mime_is_type(top, "multipart", "*")) {
                 /* inline OpenPGP in a single part (text/plain, application/pgp-encrypted, ...) */
                 r = decrypt_part(ops, kr, max_input, GMIME_PART(top), sender, out, &info->verify, err);
@@ -323,6 +393,48 @@ sg_err sg_mime_pgp_decrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, size
 
 /* ---- verify */
 
+/* Inline OpenPGP in a single text part (a cleartext signature, or a signed
+ * message in armor): the decoded content (transfer encoding undone, the
+ * bytes as signed) goes to the backend as it is. SG_ERR_NOT_PGP when the
+ * part's first SG_MIME_PGP_ARMOR_SCAN_MAX bytes hold no such armor line. */
+static sg_err verify_inline(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, GMimePart *part, const char *from,
+                            sg_sink *content_out, sg_pgp_verify_result **ret_result, sg_error *err) {
+        decsource *d = calloc(1, sizeof *d);
+        char *head = malloc(SG_MIME_PGP_ARMOR_SCAN_MAX);
+        sg_err r = SG_OK;
+        if (!d || !head) {
+                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        } else if (!sg_mime_dec_open(d, part)) {
+                r = sg_error_set(err, SG_ERR_NOT_PGP, "the message is empty: it is not OpenPGP signed");
+        } else {
+                size_t n = 0;
+                ptrdiff_t k;
+                while (n < SG_MIME_PGP_ARMOR_SCAN_MAX &&
+                       (k = sg_mime_dec_read(d, head + n, SG_MIME_PGP_ARMOR_SCAN_MAX - n)) > 0)
+                        n += (size_t) k;
+                static const char *const tags[] = {"-----BEGIN PGP SIGNED MESSAGE-----", "-----BEGIN PGP MESSAGE-----",
+                                                   NULL};
+                bool found = false;
+                for (const char *const *t = tags; *t && !found; t++) {
+                        size_t l = strlen(*t);
+                        for (size_t i = 0; i + l <= n && !found; i++)
+                                found = (i == 0 || head[i - 1] == '\n') && memcmp(head + i, *t, l) == 0;
+                }
+                if (d->error)
+                        r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
+                else if (!found || sg_mime_dec_rewind(d) != 0)
+                        r = sg_error_set(err, SG_ERR_NOT_PGP, "no OpenPGP armor in the message");
+                else {
+                        sg_source src = {.read = sg_mime_dec_read, .ctx = d, .rewind = sg_mime_dec_rewind};
+                        r = ops->verify_opaque(kr, &src, from, content_out, ret_result, err);
+                }
+        }
+        free(head);
+        sg_mime_dec_close(d);
+        free(d);
+        return r;
+}
+
 sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int fd, const char *from,
                           sg_sink *content_out, char **ret_from, sg_pgp_verify_result **ret_result, sg_error *err) {
         kind k = peek(fd, err);
@@ -344,6 +456,32 @@ sg_err sg_mime_pgp_verify(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, int f
                 return r;
         GMimeObject *part = g_mime_message_get_mime_part(m);
         GMimeObject *content = NULL, *sigpart = NULL;
+        if (GMIME_IS_PART(part) && sg_mime_is_type(part, "text", "*")) {
+                /* inline OpenPGP (Thunderbird, Enigmail and many others send it) */
+                char *sender = sg_mime_sender(from, m, NULL);
+                sg_pgp_verify_result *res = NULL;
+                r = verify_inline(ops, kr, GMIME_PART(part), sender, content_out, &res, err);
+                if (r == SG_ERR_NOT_PGP) {
+                        char *t = sg_mime_type_string(part);
+                        r = sg_error_set(err, SG_ERR_NOT_PGP,
+                                         "the message is not OpenPGP signed (its type is %s, with no OpenPGP armor "
+                                         "in it)",
+                                         t);
+                        g_free(t);
+                }
+                g_object_unref(m);
+                if (r != SG_OK) {
+                        free(sender);
+                        sg_pgp_verify_result_free(res);
+                        return r;
+                }
+                if (ret_from)
+                        *ret_from = sender;
+                else
+                        free(sender);
+                *ret_result = res;
+                return SG_OK;
+        }
         if (!sg_mime_is_type(part, "multipart", "signed") || !GMIME_IS_MULTIPART(part)) {
                 char *t = sg_mime_type_string(part);
                 r = sg_error_set(err, SG_ERR_NOT_PGP,

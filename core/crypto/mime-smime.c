@@ -165,10 +165,82 @@ sg_err sg_mime_smime_sign(const sg_smime_ops *ops, const sg_smime_key *key, sg_s
 
 /* ---- parsing input */
 
+/* ---- verify a multipart/signed */
+
+/* The checks of a multipart/signed `part` of `m` (its two parts found by
+ * sg_mime_signed_parts): *ret_sender (owned) the address compared,
+ * *ret_result the result; the content to `content_out` when valid. */
+static sg_err verify_signed(const sg_smime_ops *ops, const sg_smime_trust *trust, GMimeMessage *m, GMimeObject *part,
+                            const char *from, sg_sink *content_out, char **ret_sender,
+                            sg_smime_verify_result **ret_result, sg_error *err) {
+        static const char *const protocols[] = {"application/pkcs7-signature", "application/x-pkcs7-signature", NULL};
+        GMimeObject *content = NULL, *sigpart = NULL;
+        sg_err r = sg_mime_signed_parts(part, protocols, SG_ERR_NOT_SMIME, "S/MIME", &content, &sigpart, err);
+        GByteArray *sig = NULL;
+        if (r == SG_OK) {
+                GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(sigpart));
+                GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+                gint64 len = raw ? g_mime_stream_length(raw) : -1;
+                if (len < 0)
+                        r = sg_error_set(err, SG_ERR_MIME, "the signature part has no content");
+                else if (len > 2 * (gint64) SG_SMIME_SIGNATURE_MAX)
+                        r = sg_error_set(err, SG_ERR_LIMIT, "the signature part is larger than %d bytes",
+                                         2 * SG_SMIME_SIGNATURE_MAX);
+                else {
+                        GMimeStream *mem = g_mime_stream_mem_new();
+                        g_mime_stream_reset(raw);
+                        g_mime_data_wrapper_write_to_stream(w, mem);
+                        sig = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+                        g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE); /* ours now */
+                        g_object_unref(mem);
+                }
+        }
+        int cfd = r == SG_OK ? sg_mime_canonical_tmp(content, err, &r) : -1;
+        char *sender = NULL;
+        sg_smime_verify_result *res = NULL;
+        if (r == SG_OK) {
+                sender = sg_mime_sender(from, m, content);
+                sg_source cs = sg_source_fd(cfd);
+                r = ops->verify(trust, sig->data, sig->len, &cs, sender, &res, err);
+        }
+        if (r == SG_OK && res->valid && content_out)
+                r = sg_mime_copy_fd(cfd, content_out, err);
+        if (cfd >= 0)
+                close(cfd);
+        if (sig)
+                g_byte_array_free(sig, TRUE);
+        if (r != SG_OK) {
+                free(sender);
+                sg_smime_verify_result_free(res);
+                return r;
+        }
+        *ret_sender = sender;
+        *ret_result = res;
+        return SG_OK;
+}
+
 /* ---- decrypt */
 
+/* A gateway's signature around an encrypted message: a multipart/signed
+ * whose signed part is application/pkcs7-mime other than signed-data. */
+static GMimeObject *signed_around_encrypted(GMimeObject *part) {
+        if (!sg_mime_is_type(part, "multipart", "signed") || !GMIME_IS_MULTIPART(part) ||
+            g_mime_multipart_get_count(GMIME_MULTIPART(part)) != 2)
+                return NULL;
+        GMimeObject *inner = g_mime_multipart_get_part(GMIME_MULTIPART(part), 0);
+        const char *st = g_mime_object_get_content_type_parameter(inner, "smime-type");
+        if (!GMIME_IS_PART(inner) ||
+            !(sg_mime_is_type(inner, "application", "pkcs7-mime") ||
+              sg_mime_is_type(inner, "application", "x-pkcs7-mime")) ||
+            (st && g_ascii_strcasecmp(st, "signed-data") == 0))
+                return NULL;
+        return inner;
+}
+
 sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, size_t max_input, int fd, sg_sink *out,
-                             sg_error *err) {
+                             sg_smime_verify_result **ret_outer, sg_error *err) {
+        if (ret_outer)
+                *ret_outer = NULL;
         unsigned char first = 0;
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "the input must be a file, not a pipe");
@@ -188,6 +260,20 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
         if (!m)
                 return r;
         GMimeObject *part = g_mime_message_get_mime_part(m);
+        sg_smime_verify_result *outer = NULL;
+        GMimeObject *inner = signed_around_encrypted(part);
+        if (inner) {
+                /* decrypt it whatever the signature says, and report the
+                 * signature (Thunderbird does the same): a broken gateway
+                 * signature must not lock the recipient out */
+                char *sender = NULL;
+                sg_smime_trust none = {0};
+                sg_error ve = {0};
+                if (verify_signed(ops, &none, m, part, NULL, NULL, &sender, &outer, &ve) != SG_OK)
+                        outer = NULL;
+                free(sender);
+                part = inner;
+        }
         bool p7m = sg_mime_is_type(part, "application", "pkcs7-mime") ||
                    sg_mime_is_type(part, "application", "x-pkcs7-mime");
         const char *st = p7m ? g_mime_object_get_content_type_parameter(part, "smime-type") : NULL;
@@ -219,6 +305,10 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
                 free(d);
         }
         g_object_unref(m);
+        if (r == SG_OK && ret_outer)
+                *ret_outer = outer;
+        else
+                sg_smime_verify_result_free(outer);
         return r;
 }
 
@@ -274,7 +364,6 @@ sg_err sg_mime_smime_verify(const sg_smime_ops *ops, const sg_smime_trust *trust
         if (!m)
                 return r;
         GMimeObject *part = g_mime_message_get_mime_part(m);
-        GMimeObject *content = NULL, *sigpart = NULL;
         const char *st = g_mime_object_get_content_type_parameter(part, "smime-type");
         if ((sg_mime_is_type(part, "application", "pkcs7-mime") ||
              sg_mime_is_type(part, "application", "x-pkcs7-mime")) &&
@@ -292,44 +381,11 @@ sg_err sg_mime_smime_verify(const sg_smime_ops *ops, const sg_smime_trust *trust
                                      : "the message is not S/MIME signed (its type is %s)",
                                  t);
                 g_free(t);
-        } else {
-                static const char *const protocols[] = {"application/pkcs7-signature", "application/x-pkcs7-signature",
-                                                        NULL};
-                r = sg_mime_signed_parts(part, protocols, SG_ERR_NOT_SMIME, "S/MIME", &content, &sigpart, err);
         }
-        GByteArray *sig = NULL;
-        if (r == SG_OK) {
-                GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(sigpart));
-                GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
-                gint64 len = raw ? g_mime_stream_length(raw) : -1;
-                if (len < 0)
-                        r = sg_error_set(err, SG_ERR_MIME, "the signature part has no content");
-                else if (len > 2 * (gint64) SG_SMIME_SIGNATURE_MAX)
-                        r = sg_error_set(err, SG_ERR_LIMIT, "the signature part is larger than %d bytes",
-                                         2 * SG_SMIME_SIGNATURE_MAX);
-                else {
-                        GMimeStream *mem = g_mime_stream_mem_new();
-                        g_mime_stream_reset(raw);
-                        g_mime_data_wrapper_write_to_stream(w, mem);
-                        sig = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-                        g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE); /* ours now */
-                        g_object_unref(mem);
-                }
-        }
-        int cfd = r == SG_OK ? sg_mime_canonical_tmp(content, err, &r) : -1;
         char *sender = NULL;
         sg_smime_verify_result *res = NULL;
-        if (r == SG_OK) {
-                sender = sg_mime_sender(from, m, content);
-                sg_source cs = sg_source_fd(cfd);
-                r = ops->verify(trust, sig->data, sig->len, &cs, sender, &res, err);
-        }
-        if (r == SG_OK && res->valid && content_out)
-                r = sg_mime_copy_fd(cfd, content_out, err);
-        if (cfd >= 0)
-                close(cfd);
-        if (sig)
-                g_byte_array_free(sig, TRUE);
+        if (r == SG_OK)
+                r = verify_signed(ops, trust, m, part, from, content_out, &sender, &res, err);
         g_object_unref(m);
         if (r != SG_OK) {
                 free(sender);

@@ -25,8 +25,17 @@ sg_err sg_nss_load_certs(const char *path, CERTCertList *list, size_t *count, sg
 bool sg_nss_cert_usage_ok(CERTCertificate *c, bool sign, char *why, size_t n);
 
 /* Whether `addr` is one of the certificate's email addresses
- * (case-insensitive). */
+ * (case-insensitive): the subject's emailAddress and every subjectAltName
+ * rfc822Name, as NSS lists them (CERT_GetFirstEmailAddress) and `certutil
+ * --email` finds them. The one answer to "does this certificate cover this
+ * address" for keys.lookup, encryption and the verify result. */
 bool sg_nss_cert_has_email(CERTCertificate *c, const char *addr);
+
+/* The database's certificate for `addr` (sg_nss_cert_has_email): one valid
+ * now and fit for email encryption if there is one, else any that covers it,
+ * so the caller can say why it cannot be used. Owned
+ * (CERT_DestroyCertificate); NULL when none covers it. */
+CERTCertificate *sg_nss_find_email_cert(const char *addr);
 
 /* Hexadecimal serial number into buf. */
 void sg_nss_cert_serial(CERTCertificate *c, char *buf, size_t n);

@@ -166,7 +166,13 @@ sg_pgp_verify_result *sg_pgp_verify_result_free(sg_pgp_verify_result *r) {
 }
 
 /* Fills `s` from one signature and (if the keyring has it) its key. */
-static bool fill_signer(gpgme_ctx_t kctx, gpgme_signature_t sig, const char *from, sg_pgp_signer *s) {
+/* Whether a (sub)key made at `created` and expiring at `expires` (0: never)
+ * is valid at `at`. */
+static bool valid_at(long created, unsigned long expires, int64_t at) {
+        return (int64_t) created <= at && (expires == 0 || at < (int64_t) expires);
+}
+
+static bool fill_signer(gpgme_ctx_t kctx, gpgme_signature_t sig, int64_t at, const char *from, sg_pgp_signer *s) {
         gpgme_err_code_t st = gpgme_err_code(sig->status);
         s->signature_valid = st == GPG_ERR_NO_ERROR || st == GPG_ERR_KEY_EXPIRED || st == GPG_ERR_SIG_EXPIRED ||
                              st == GPG_ERR_CERT_REVOKED;
@@ -220,7 +226,14 @@ static bool fill_signer(gpgme_ctx_t kctx, gpgme_signature_t sig, const char *fro
                 if (sk) {
                         s->not_before = (int64_t) sk->timestamp;
                         s->not_after = sk->expires > 0 ? (int64_t) sk->expires : 0;
-                        s->key_time_valid = s->key_time_valid && !sk->expired && !key->expired;
+                        if (at) /* --at: the key's and the signature's own times, not gpg's judgement now */
+                                s->key_time_valid =
+                                        valid_at(sk->timestamp, (unsigned long) sk->expires, at) &&
+                                        (!key->subkeys || valid_at(key->subkeys->timestamp,
+                                                                   (unsigned long) key->subkeys->expires, at)) &&
+                                        (!sig->exp_timestamp || at < (int64_t) sig->exp_timestamp);
+                        else
+                                s->key_time_valid = s->key_time_valid && !sk->expired && !key->expired;
                         s->key_revoked = s->key_revoked || sk->revoked || key->revoked;
                         s->usage_ok = sk->can_sign;
                         if (!s->usage_ok)
@@ -269,7 +282,7 @@ sg_err sg_gpgme_build_result(const sg_pgp_keyring *kr, gpgme_verify_result_t vr,
         r->valid = n > 0;
         for (gpgme_signature_t s = vr ? vr->signatures : NULL; s; s = s->next) {
                 sg_pgp_signer *g = &r->signers[r->n_signers++];
-                if (!fill_signer(kctx, s, from, g)) {
+                if (!fill_signer(kctx, s, kr ? kr->verify_at : 0, from, g)) {
                         gpgme_release(kctx);
                         sg_pgp_verify_result_free(r);
                         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");

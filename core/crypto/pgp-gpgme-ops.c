@@ -1,6 +1,7 @@
 /* sealgate: the GPGME backend's operations: encrypt, decrypt, sign, verify
  * (detached and opaque). */
 #include "pgp-gpgme-private.h"
+#include "sealgate/spool.h"
 
 /* ---- encrypt */
 
@@ -92,6 +93,9 @@ sg_err sg_gpgme_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char *
                 sg_gpgme_loop_attach(ctx, &l);
                 gpgme_error_t e =
                         sg_gpgme_loop_run(ctx, &l, gpgme_op_decrypt_ext_start(ctx, GPGME_DECRYPT_VERIFY, din, dout));
+                /* AEAD under gpg 2.2: DECRYPTION_INFO said "0 n 0", GOODMDC at the end */
+                if (oc.info_seen && !oc.integrity && oc.good_mdc && !oc.bad_mdc && !oc.nomdc_error && !e)
+                        oc.integrity = true;
                 /* a short message can end before its first write saw DECRYPTION_INFO */
                 if (oc.hold && oc.n_held && oc.info_seen && oc.integrity && !oc.write_error) {
                         oc.hold = false;
@@ -108,7 +112,7 @@ sg_err sg_gpgme_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char *
                         /* gpg --decrypt also passes signed-only data through */
                         r = sg_error_set(err, SG_ERR_NOT_PGP,
                                          "decrypt: the OpenPGP message is signed, not encrypted: verify it instead");
-                } else if (oc.hold_over && !oc.nomdc_error && (!oc.info_seen || oc.integrity)) {
+                } else if (oc.hold_over && !oc.nomdc_error) {
                         r = sg_error_set(err, SG_ERR_NO_INTEGRITY,
                                          "decrypt: gpg did not say whether the message has integrity protection "
                                          "before %zu bytes of its content: refused",
@@ -250,7 +254,7 @@ static sg_err copy_file(FILE *f, sg_sink *out, sg_error *err) {
                         break;
                 }
         if (r == SG_OK && ferror(f))
-                r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file");
+                r = sg_error_set(err, SG_ERR_IO, "cannot read a memory file");
         free(buf);
         return r;
 }
@@ -275,12 +279,13 @@ sg_err sg_gpgme_verify_opaque(const sg_pgp_keyring *kr, sg_source *in, const cha
         sg_err r = sg_gpgme_new_ctx(kr, &oc, &ctx, err);
         if (r != SG_OK)
                 return r;
-        FILE *tf = content_out ? tmpfile() : NULL;
+        /* the content waits in memory (a memfd) until the signature is known good */
+        FILE *tf = content_out ? sg_spool_file_new("sealgate-verify", err) : NULL;
         sg_sink ts = {.write = file_write, .ctx = tf};
         sg_sink discard_sink = {.write = discard_write};
         gpgme_data_t din = NULL, dout = NULL;
         if (content_out && !tf)
-                r = sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+                r = err ? err->code : SG_ERR_IO;
         if (r == SG_OK)
                 r = sg_gpgme_data_in(&oc, in, SG_PGP_OPAQUE_MAX, &din, err);
         if (r == SG_OK)
@@ -304,7 +309,7 @@ sg_err sg_gpgme_verify_opaque(const sg_pgp_keyring *kr, sg_source *in, const cha
         }
         if (r == SG_OK && res->valid && tf && (fflush(tf) != 0 || (r = copy_file(tf, content_out, err)) != SG_OK)) {
                 if (r == SG_OK)
-                        r = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write a memory file");
         }
         gpgme_data_release(din);
         gpgme_data_release(dout);

@@ -34,7 +34,8 @@ typedef struct opctx {
         bool pass_none;        /* it asked and none was given */
         bool began_decryption; /* BEGIN_DECRYPTION: the data was encrypted */
         bool info_seen;        /* DECRYPTION_INFO came */
-        bool integrity;        /* ... and named an MDC or an AEAD mode */
+        bool integrity;        /* ... and named an MDC or an AEAD mode, or GOODMDC came after "0 n 0" (AEAD, gpg 2.2) */
+        bool good_mdc;         /* GOODMDC: the MDC or the AEAD tags checked out */
         bool nomdc_error;      /* ERROR nomdc_with_legacy_cipher */
         bool nodata;           /* NODATA: not OpenPGP, or nothing usable in it */
         bool bad_mdc;          /* BADMDC: altered after encryption */
@@ -51,7 +52,7 @@ typedef struct opctx {
         bool write_error;
         /* decrypt through callbacks: plaintext is held (at most
          * SG_PGP_HOLD_MAX bytes) until DECRYPTION_INFO says the data has
-         * integrity protection, so none of a message without it ever reaches
+         * integrity protection (or, when it does not say, until GOODMDC at the end), so none of a message without it ever reaches
          * the sink (gpg writes such plaintext before it fails) */
         bool hold;
         unsigned char *held;

@@ -151,6 +151,12 @@ static gpgme_error_t status_cb(void *hook, const char *keyword, const char *args
                 unsigned mdc = 0, sym = 0, aead = 0;
                 oc->info_seen = true;
                 oc->integrity = sscanf(args ? args : "", "%u %u %u", &mdc, &sym, &aead) >= 2 && (mdc || aead);
+                /* gpg 2.2 writes "0 7 0" for an AEAD (OCB) message, as for one
+                 * without an MDC: which of the two it was is known only at the
+                 * end (GOODMDC after the last chunk's tag), so the plaintext
+                 * stays held until then (sg_gpgme_decrypt) */
+        } else if (strcmp(keyword, "GOODMDC") == 0) {
+                oc->good_mdc = true;
         } else if (strcmp(keyword, "ERROR") == 0 && args && strncmp(args, "nomdc_with_legacy_cipher", 24) == 0) {
                 oc->nomdc_error = true;
         } else if (strcmp(keyword, "BADMDC") == 0) {
@@ -209,11 +215,11 @@ static off_t src_seek(void *hook, off_t offset, int whence) {
 static ssize_t sink_write(void *hook, const void *buf, size_t n) {
         opctx *oc = hook;
         if (oc->hold) {
-                if (oc->info_seen && !oc->integrity) { /* refused: drop it all */
+                if (oc->nomdc_error || oc->bad_mdc) { /* refused: drop it all */
                         errno = EIO;
                         return -1;
                 }
-                if (!oc->info_seen) {
+                if (!oc->info_seen || !oc->integrity) {
                         if (n > SG_PGP_HOLD_MAX - oc->n_held) {
                                 oc->hold_over = true;
                                 errno = EIO;

@@ -22,6 +22,7 @@
 #include <sechash.h>
 #include <secoid.h>
 
+#include "cms-peek-private.h"
 #include "nss-private.h"
 #include "sealgate/smime-nss.h"
 #include "sealgate/smime.h"
@@ -295,6 +296,29 @@ bool sg_nss_cert_has_email(CERTCertificate *c, const char *addr) {
         return false;
 }
 
+CERTCertificate *sg_nss_find_email_cert(const char *addr) {
+        CERTCertList *all = PK11_ListCerts(PK11CertListAll, NULL);
+        CERTCertificate *best = NULL;
+        bool best_fit = false;
+        char why[128];
+        for (CERTCertListNode *n = all ? CERT_LIST_HEAD(all) : NULL; n && !CERT_LIST_END(n, all) && !best_fit;
+             n = CERT_LIST_NEXT(n)) {
+                if (!sg_nss_cert_has_email(n->cert, addr))
+                        continue;
+                bool fit = CERT_CheckCertValidTimes(n->cert, PR_Now(), PR_FALSE) == secCertTimeValid &&
+                           sg_nss_cert_usage_ok(n->cert, false, why, sizeof why);
+                if (!best || fit) {
+                        if (best)
+                                CERT_DestroyCertificate(best);
+                        best = CERT_DupCertificate(n->cert);
+                        best_fit = fit;
+                }
+        }
+        if (all)
+                CERT_DestroyCertList(all);
+        return best;
+}
+
 void sg_nss_cert_serial(CERTCertificate *c, char *buf, size_t n) {
         size_t o = 0;
         buf[0] = '\0';
@@ -347,9 +371,8 @@ static sg_err recipient_cert(const char *name, CERTCertificate **ret, sg_error *
                 if (r != SG_OK)
                         return r;
         } else {
-                c = CERT_FindCertByNicknameOrEmailAddrForUsage(CERT_GetDefaultCertDB(), name, certUsageEmailRecipient);
-                if (!c)
-                        c = CERT_FindCertByNicknameOrEmailAddr(CERT_GetDefaultCertDB(), name);
+                c = strchr(name, '@') ? sg_nss_find_email_cert(name)
+                                      : CERT_FindCertByNicknameOrEmailAddr(CERT_GetDefaultCertDB(), name);
                 if (!c)
                         return sg_error_set(err, SG_ERR_NO_CERTIFICATE,
                                             "no certificate for %s: not a file and not in the NSS database", name);
@@ -468,23 +491,6 @@ out:
 
 /* ---- decrypt */
 
-/* Whether the CMS that starts with `p` is AuthEnvelopedData (RFC 5083): its
- * ContentInfo's contentType, the first OID, is id-ct-authEnvelopedData. NSS
- * does not know that type and would call the input not CMS at all. */
-static bool is_auth_enveloped(const unsigned char *p, size_t n) {
-        static const unsigned char oid[] = {0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF7,
-                                            0x0D, 0x01, 0x09, 0x10, 0x01, 0x17};
-        /* SEQUENCE, its length (indefinite, short or long form up to 4 octets), then the OID */
-        if (n < 2 || p[0] != 0x30)
-                return false;
-        size_t i = 2;
-        if (p[1] > 0x84)
-                return false;
-        if (p[1] > 0x80)
-                i += p[1] & 0x7F;
-        return i + sizeof oid <= n && memcmp(p + i, oid, sizeof oid) == 0;
-}
-
 static sg_err nss_decrypt(const sg_smime_key *key, size_t max_input, sg_source *in, sg_sink *out, sg_error *err) {
         sg_err r = need_open(err);
         if (r != SG_OK)
@@ -510,11 +516,18 @@ static sg_err nss_decrypt(const sg_smime_key *key, size_t max_input, sg_source *
                 }
                 if (n == 0)
                         break;
-                if (total == 0 && is_auth_enveloped(buf, (size_t) n)) {
+                if (total == 0 && sg_cms_is_auth_enveloped(buf, (size_t) n)) {
                         r = sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
                                          "the message is encrypted with AES-GCM (AuthEnvelopedData), which NSS "
                                          "cannot decrypt: decrypt it with your PKCS#12 file instead of the "
                                          "certificate database (the OpenSSL backend)");
+                        break;
+                }
+                if (total == 0 && sg_cms_has_key_agreement(buf, (size_t) n)) {
+                        r = sg_error_set(err, SG_ERR_UNKNOWN_ALGORITHM,
+                                         "the message is encrypted to an elliptic-curve key (ECDH key agreement), "
+                                         "which NSS cannot decrypt: decrypt it with your PKCS#12 file instead of "
+                                         "the certificate database (the OpenSSL backend)");
                         break;
                 }
                 total += (size_t) n;
@@ -524,6 +537,14 @@ static sg_err nss_decrypt(const sg_smime_key *key, size_t max_input, sg_source *
                 }
                 if (NSS_CMSDecoder_Update(dcx, (const char *) buf, (unsigned long) n) != SECSuccess) {
                         r = sg_nss_error(err, SG_ERR_NOT_SMIME, "cannot decrypt");
+                        if (r == SG_ERR_UNKNOWN_ALGORITHM && err) { /* RSA-OAEP and the like: OpenSSL reads them */
+                                char what[SG_ERROR_MESSAGE_MAX];
+                                snprintf(what, sizeof what, "%s", err->message);
+                                r = sg_error_set(err, r,
+                                                 "%s: decrypt it with your PKCS#12 file instead of the certificate "
+                                                 "database (the OpenSSL backend)",
+                                                 what);
+                        }
                         break;
                 }
                 if (oc.failed) {
@@ -709,9 +730,12 @@ static void check_chain(CERTCertificate *c, CERTCertList *anchors, sg_smime_sign
         }
 }
 
-static void fill_signer(NSSCMSSignerInfo *si, CERTCertificate *c, bool sig_ok, CERTCertList *anchors, const char *from,
-                        sg_smime_signer *s) {
+static void fill_signer(NSSCMSSignerInfo *si, CERTCertificate *c, bool sig_ok, CERTCertList *anchors, PRTime when,
+                        const char *from, sg_smime_signer *s) {
         s->signature_valid = sig_ok;
+        if (!sig_ok)
+                s->signature_error = strdup("the signature does not match the content: it was changed after signing, "
+                                            "or signed with another key");
         SECOidData *od = SECOID_FindOIDByTag(SECOID_GetAlgorithmTag(&si->digestAlg));
         const char *dn = od ? od->desc : "unknown";
         s->digest = strdup(strncasecmp(dn, "SHA-", 4) == 0 ? dn : "unknown");
@@ -754,7 +778,7 @@ static void fill_signer(NSSCMSSignerInfo *si, CERTCertificate *c, bool sig_ok, C
                 s->not_before = nb / PR_USEC_PER_SEC;
                 s->not_after = na / PR_USEC_PER_SEC;
         }
-        s->cert_time_valid = CERT_CheckCertValidTimes(c, PR_Now(), PR_FALSE) == secCertTimeValid;
+        s->cert_time_valid = CERT_CheckCertValidTimes(c, when, PR_FALSE) == secCertTimeValid;
         check_chain(c, anchors, s);
         char why[128];
         if (sg_nss_cert_usage_ok(c, true, why, sizeof why))
@@ -852,7 +876,8 @@ static sg_err verify_cmsg(NSSCMSMessage *cmsg, const sg_smime_trust *trust, sg_s
                                      NSS_CMSSignerInfo_GetVerificationStatus(si) == NSSCMSVS_GoodSignature;
                         }
                 sg_smime_signer *s = &res->signers[res->n_signers++];
-                fill_signer(si, c, ok, anchors, from, s);
+                fill_signer(si, c, ok, anchors, trust && trust->at ? (PRTime) trust->at * PR_USEC_PER_SEC : PR_Now(),
+                            from, s);
                 s->valid = s->signature_valid && s->cert_time_valid && s->chain_trusted && s->usage_ok &&
                            (!s->email_checked || s->email_matches);
                 res->valid &= s->valid;

@@ -113,12 +113,23 @@ static sg_err load_trust(const sg_smime_trust *trust, X509_STORE **ret, sg_error
 }
 
 /* Fills the certificate facts and the separate checks of one signer. */
-static sg_err check_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509_STORE *store, const char *from, bool sig_ok,
-                           sg_smime_signer *s) {
+static sg_err check_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509_STORE *store, int64_t at, const char *from,
+                           bool sig_ok, sg_smime_signer *s) {
         X509 *x = NULL;
         X509_ALGOR *dig = NULL;
         CMS_SignerInfo_get0_algs(si, NULL, &x, &dig, NULL);
         s->signature_valid = sig_ok;
+        if (!sig_ok)
+                /* OpenSSL refuses signed attributes without a contentType
+                 * (RFC 5652, 5.3) before it looks at the signature: gpgsm's
+                 * old signatures lack it; the content may be intact */
+                s->signature_error = strdup(
+                        CMS_signed_get_attr_count(si) > 0 &&
+                                        CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1) < 0
+                                ? "the signed attributes lack the contentType attribute that CMS requires (RFC 5652, "
+                                  "5.3), as older gpgsm versions wrote them: the signature cannot be checked"
+                                : "the signature does not match the content: it was changed after signing, or signed "
+                                  "with another key");
         if (dig) {
                 const ASN1_OBJECT *obj;
                 X509_ALGOR_get0(&obj, NULL, NULL, dig);
@@ -156,8 +167,9 @@ static sg_err check_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509_STORE 
         X509_email_free(emails);
         s->not_before = sg_ossl_asn1_time_to_epoch(X509_get0_notBefore(x));
         s->not_after = sg_ossl_asn1_time_to_epoch(X509_get0_notAfter(x));
+        time_t when = at ? (time_t) at : time(NULL);
         s->cert_time_valid =
-                X509_cmp_current_time(X509_get0_notBefore(x)) < 0 && X509_cmp_current_time(X509_get0_notAfter(x)) > 0;
+                X509_cmp_time(X509_get0_notBefore(x), &when) < 0 && X509_cmp_time(X509_get0_notAfter(x), &when) > 0;
 
         /* the path only: validity times and usage are reported on their own */
         STACK_OF(X509) *untrusted = CMS_get1_certs(cms);
@@ -235,7 +247,8 @@ static sg_err verify_cms(CMS_ContentInfo *cms, const sg_smime_trust *trust, BIO 
         }
         for (size_t i = 0; r == SG_OK && i < res->n_signers; i++) {
                 sg_smime_signer *s = &res->signers[i];
-                r = check_signer(cms, sk_CMS_SignerInfo_value(sis, (int) i), store, from, sig_ok, s);
+                r = check_signer(cms, sk_CMS_SignerInfo_value(sis, (int) i), store, trust ? trust->at : 0, from, sig_ok,
+                                 s);
                 s->valid = s->signature_valid && s->subject && s->cert_time_valid && s->chain_trusted && s->usage_ok &&
                            (!s->email_checked || s->email_matches);
         }
@@ -266,9 +279,10 @@ sg_err sg_ossl_verify(const sg_smime_trust *trust, const void *sig, size_t sig_l
         if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
                 r = sg_error_set(err, SG_ERR_NOT_SMIME, "the data is CMS of type %s, not a signature",
                                  OBJ_nid2sn(OBJ_obj2nid(CMS_get0_type(cms))));
-        else if (CMS_is_detached(cms) != 1)
-                r = sg_error_set(err, SG_ERR_NOT_SMIME,
-                                 "the signature contains its content (opaque signature): verify it on its own");
+        /* A signature that also carries a content (eContent) is checked over
+         * the content given, the one the reader sees: a different embedded
+         * content is a bad signature, as every peer says (openssl cms, NSS,
+         * Thunderbird), never a way to show one text and sign another. */
         sgbio c_s = {.src = content};
         BIO *cb = NULL;
         if (r == SG_OK && !(cb = sg_ossl_bio_new_buffered(&c_s)))

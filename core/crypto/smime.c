@@ -115,6 +115,7 @@ sg_smime_verify_result *sg_smime_verify_result_free(sg_smime_verify_result *r) {
                         free(s->emails[j]);
                 free(s->emails);
                 free(s->chain_error);
+                free(s->signature_error);
                 free(s->usage_error);
                 free(s->digest);
         }

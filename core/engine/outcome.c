@@ -69,15 +69,20 @@ bool sg_domain_is_unresolved(const char *domain_ascii) {
 static char *rfc2047_encode(const char *s) {
         size_t n = strlen(s);
         /* Each word: at most SG_EWORD_RAW_MAX bytes → 60 base64 characters,
-         * 72 with the markers, plus a separating space. */
+         * 72 with the markers, plus a separating space; every word but the
+         * last has at least SG_EWORD_RAW_MAX - 3 bytes (> 30). */
         char *out = malloc((n / 30 + 1) * 76 + 1);
         if (!out)
                 return NULL;
         size_t o = 0, i = 0;
         while (i < n) {
-                size_t k = n - i < SG_EWORD_RAW_MAX ? n - i : SG_EWORD_RAW_MAX;
-                while (k < n - i && k > 0 && ((unsigned char) s[i + k] & 0xC0) == 0x80)
-                        k--; /* do not split a character */
+                size_t k = n - i < SG_EWORD_RAW_MAX ? n - i : SG_EWORD_RAW_MAX, full = k;
+                while (k < n - i && k > full - 3 && ((unsigned char) s[i + k] & 0xC0) == 0x80)
+                        k--; /* do not split a character (at most 3 bytes back: a run of
+                              * continuation bytes is no character, and an empty word
+                              * would never end) */
+                if (k < n - i && ((unsigned char) s[i + k] & 0xC0) == 0x80)
+                        k = full;
                 if (o)
                         out[o++] = ' ';
                 memcpy(out + o, "=?UTF-8?B?", 10);

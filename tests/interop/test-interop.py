@@ -372,6 +372,20 @@ s = (doc.get("signers") or [{}])[0]
 ok(c == 5 and s.get("signature_valid") is True and s.get("cert_time_valid") is False
    and s.get("not_after") == "2021-01-01T00:00:00Z", "expired signer: signature valid, certificate not valid now",
    doc or e)
+# --at: the validity judged at another time (the certificate: 2020-01-01 .. 2021-01-01)
+for at, valid in (("2020-06-01", True), ("2020-12-31T23:59:59Z", True), ("2021-01-01T00:00:01Z", False),
+                  ("@1577836799", False)):
+    c, doc, e = verify_json("--at", at, TMP / "expired.eml")
+    s = (doc.get("signers") or [{}])[0]
+    ok(c == (0 if valid else 5) and s.get("cert_time_valid") is valid and s.get("signature_valid") is True and
+       doc.get("at"),
+       f"--at {at}: the expired signer's certificate is {'valid' if valid else 'not valid'} then", doc or e)
+c, o, e = sg("verify", "--at", "2021-02-30", TMP / "expired.eml")
+ok(c == 2 and b"--at needs a time" in e, "--at with a day that does not exist: usage error", e)
+c, o, e = sg("verify", "--at", "@0", TMP / "expired.eml")
+ok(c == 2, "--at @0 (before 1970-01-01 00:00:01): usage error", e)
+c, o, e = sg("decrypt", "--at", "2020-06-01", TMP / "expired.eml")
+ok(c == 2, "--at is for verify only: decrypt refuses it", e)
 
 ossl_sign("noeku", TMP / "noeku.eml")
 c, doc, e = verify_json(TMP / "noeku.eml")

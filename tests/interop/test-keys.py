@@ -104,7 +104,11 @@ try:
         (fx / "bob.pem", "bob@partner.example", "usable", None),
         (fx / "expired.pem", "alice@corp.example", "expired", "expired on 2021-01-01"),
         (fx / "noeku.pem", "alice@corp.example", "wrong_usage", "emailProtection"),
-        (other / "carol.pem", "carol@corp.example", "wrong_address", "dave@corp.example"),
+        # the subject's emailAddress and the subjectAltName both cover, as
+        # NSS and certutil --email answer (checked below)
+        (other / "carol.pem", "carol@corp.example", "usable", None),
+        (other / "carol.pem", "dave@corp.example", "usable", None),
+        (other / "carol.pem", "erin@corp.example", "none", "no certificate"),
         (fx / "bob.pem", "nobody@corp.example", "none", "no certificate"),
     ]
     for store, addr, status, reason in cases:
@@ -113,6 +117,20 @@ try:
         check(s.get("status") == status and (reason is None or reason in s.get("reason", "")) and
               p.returncode == (0 if status == "usable" else 6),
               f"S/MIME {addr} with {store.name}: {status}" + (f" ({reason})" if reason else ""), p.stdout + p.stderr)
+    # one answer for keys.lookup, smime encrypt --nss-db and certutil
+    cdb = tmp / "carol-db"
+    cdb.mkdir()
+    run("certutil", "-N", "-d", f"sql:{cdb}", "--empty-password")
+    run("certutil", "-A", "-d", f"sql:{cdb}", "-n", "carol", "-t", ",,", "-i", other / "carol.pem")
+    (tmp / "m.txt").write_text("hello\n")
+    for addr in ("carol@corp.example", "dave@corp.example", "erin@corp.example"):
+        peer = run("certutil", "-L", "-d", f"sql:{cdb}", "--email", addr).returncode == 0
+        p, j = lookup("--no-pgp", "--profile", cdb, addr)
+        ours = bool(j) and j[0]["smime"]["status"] != "none"
+        enc = run(sealgate, "smime", "encrypt", "--nss-db", cdb, "--to", addr, "-o", tmp / "m.p7m", tmp / "m.txt")
+        check(ours == peer and (enc.returncode == 0) == peer,
+              f"{addr}: keys lookup, smime encrypt --nss-db and certutil --email agree ({peer})",
+              p.stdout + enc.stderr)
     p, j = lookup("--no-pgp", "--no-profile", "--certs", fx, "alice@corp.example")
     check(j and j[0]["smime"]["status"] == "usable" and j[0]["smime"]["serial"],
           "a store directory with good and bad certificates for one address: the usable one")

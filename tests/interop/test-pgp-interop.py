@@ -304,6 +304,13 @@ ok(code == 5 and doc["signers"][0]["signature_valid"] is True and doc["signers"]
 code, doc, err = verify_json("--from", "old@corp.example", FX / "old-signed.asc")
 ok(code == 5 and doc["signers"][0]["signature_valid"] is True and doc["signers"][0]["key_time_valid"] is False,
    "signer key expired: key_time_valid false, exit 5", err)
+# --at: judged when the key was valid (made 2020-01-01, expired a day later), before and after
+for at, valid in (("2020-01-01T12:00:00Z", True), ("2019-12-31", False), ("2020-01-03T00:00:00Z", False)):
+    code, doc, err = verify_json("--from", "old@corp.example", "--at", at, FX / "old-signed.asc")
+    ok(doc.get("signers") and doc["signers"][0]["key_time_valid"] is valid and doc["signers"][0]["signature_valid"]
+       and doc.get("at"), f"--at {at}: the expired key is {'valid' if valid else 'not valid'} then", err)
+code, out, err = sg("verify", "--at", "yesterday", FX / "old-signed.asc")
+ok(code == 2 and b"--at needs a time" in err, "--at with no time: usage error", err)
 code, out, err = sg("encrypt", "--recipient", "old@corp.example", CONTENT_FILE)
 ok(code == 1 and sgerr(err) == "key_expired", "encrypt to an expired key: key_expired", err)
 code, out, err = sg("encrypt", "--recipient", "revoked@corp.example", CONTENT_FILE)

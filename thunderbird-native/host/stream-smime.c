@@ -20,7 +20,7 @@ static bool get_key(json_object *req, job *j, sg_error *err) {
         static const char *const keys[] = {"path", "cert", "passphrase", NULL};
         return _stream_only_keys(k, keys, "\"key\"", err) && _stream_get_string(k, "path", true, &j->key_path, err) &&
                _stream_get_string(k, "cert", false, &j->cert_path, err) &&
-               _stream_get_string(k, "passphrase", false, &j->passphrase, err);
+               _stream_get_secret(k, "passphrase", &j->passphrase, err);
 }
 
 static bool get_format(json_object *req, job *j, sg_error *err) {
@@ -110,7 +110,8 @@ sg_err _stream_smime_work(job *j, sg_source *src, sg_sink *dst, json_object *ext
                 break;
         case OP_DECRYPT:
                 fd = _stream_spool(src, err);
-                r = fd < 0 ? err->code : sg_mime_smime_decrypt(ops, &key, (size_t) SG_STREAM_INPUT_MAX, fd, dst, err);
+                r = fd < 0 ? err->code
+                           : sg_mime_smime_decrypt(ops, &key, (size_t) SG_STREAM_INPUT_MAX, fd, dst, NULL, err);
                 break;
         case OP_VERIFY:
                 if (j->signature) {

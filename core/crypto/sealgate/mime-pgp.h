@@ -15,6 +15,8 @@ extern "C" {
 #endif
 
 #define SG_MIME_PGP_DEPTH_MAX 16 /* MIME nesting searched for the encrypted part */
+#define SG_MIME_PGP_ARMOR_SCAN_MAX                                                                                     \
+        8192 /* bytes of text searched for an armor line when the input is no MIME message (comment lines above it) */
 
 /* GMime's global set-up; counted, so it pairs with any other user's. */
 void sg_mime_pgp_init(void);

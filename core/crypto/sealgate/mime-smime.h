@@ -29,9 +29,14 @@ sg_err sg_mime_smime_sign(const sg_smime_ops *ops, const sg_smime_key *key, sg_s
 
 /* Decrypt an S/MIME message or entity (application/pkcs7-mime), or bare CMS
  * (DER/BER), read from `fd`, which must be seekable (a file, not a pipe);
- * the enclosed entity goes to `out`. */
+ * the enclosed entity goes to `out`. An encrypted message inside a
+ * multipart/signed (a gateway's signature around it) is decrypted whatever
+ * that signature says; *ret_outer (may be NULL; owned,
+ * sg_smime_verify_result_free(); NULL when there is no such signature or on
+ * failure) then gets the signature's checks, without trust anchors: its
+ * signature_valid says whether it still matches. */
 sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, size_t max_input, int fd, sg_sink *out,
-                             sg_error *err);
+                             sg_smime_verify_result **ret_outer, sg_error *err);
 
 /* Verify a multipart/signed message or entity, an opaque signed one
  * (application/pkcs7-mime; smime-type=signed-data) or bare opaque CMS

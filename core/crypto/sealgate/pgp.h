@@ -27,6 +27,8 @@ extern "C" {
 typedef struct sg_pgp_keyring {
         const char *homedir;    /* GNUPGHOME; NULL: GnuPG's default */
         const char *passphrase; /* given to gpg-agent by loopback pinentry; NULL: none */
+        int64_t verify_at;      /* verify: the keys' validity (key_time_valid) is judged at this time, seconds
+                                 * since the epoch (UTC); 0: now, as gpg judges it */
 } sg_pgp_keyring;
 
 /* What verification found about one signature; every check separately. The
@@ -41,7 +43,7 @@ typedef struct sg_pgp_signer {
         size_t n_emails;
         int64_t not_before;  /* key creation, seconds since the epoch */
         int64_t not_after;   /* key expiry; 0: does not expire */
-        bool key_time_valid; /* the key is not expired now (and was not at signing) */
+        bool key_time_valid; /* the key is not expired now (and was not at signing); with verify_at: valid then */
         bool key_revoked;    /* the key or the signing subkey is revoked */
         char *validity;      /* the key's validity in the keyring: "ultimate", "full", "marginal", "never",
                                * "unknown", "undefined" */

@@ -46,19 +46,22 @@ typedef struct sg_smime_trust {
         const char *ca_file; /* PEM file of trusted certificates, or NULL */
         const char *ca_dir;  /* OpenSSL hashed directory, or NULL */
         bool system;         /* also the system's store */
+        int64_t at;          /* verification time, seconds since the epoch (UTC): the certificates'
+                              * validity (cert_time_valid) is judged then; 0: now */
 } sg_smime_trust;
 
 /* What verification found about one signer; every check separately. */
 typedef struct sg_smime_signer {
-        bool signature_valid; /* the signature matches the content and the signer's key */
-        char *subject;        /* RFC 2253, UTF-8 */
-        char *issuer;         /* RFC 2253, UTF-8 */
-        char *serial;         /* hexadecimal */
-        char **emails;        /* subjectAltName rfc822Name and subject emailAddress */
+        bool signature_valid;  /* the signature matches the content and the signer's key */
+        char *signature_error; /* why not (NULL when valid): what is wrong, not always a changed content */
+        char *subject;         /* RFC 2253, UTF-8 */
+        char *issuer;          /* RFC 2253, UTF-8 */
+        char *serial;          /* hexadecimal */
+        char **emails;         /* subjectAltName rfc822Name and subject emailAddress */
         size_t n_emails;
         int64_t not_before; /* seconds since the epoch, UTC */
         int64_t not_after;
-        bool cert_time_valid;  /* now is within not_before .. not_after */
+        bool cert_time_valid;  /* now (or sg_smime_trust.at) is within not_before .. not_after */
         bool chain_trusted;    /* the chain reaches a trust anchor (validity times aside) */
         char *chain_error;     /* why not (NULL when trusted) */
         bool email_checked;    /* a From address was given */

@@ -28,7 +28,9 @@ enum {
 
 static const char usage_text[] =
         "usage: sealgate keys lookup [--profile DIR | --no-profile] [--certs FILE|DIR] [--homedir GNUPGHOME]\n"
-        "                            [--no-pgp] [--wkd] [--timeout S] [--wkd-ca-file FILE] [--json] ADDRESS...\n"
+        "                            [--no-pgp] [--wkd] [--timeout S] [--wkd-ca-file FILE] [--json]\n"
+        "                            [--revocation off|soft-fail|hard-fail] [--crl FILE] [--revocation-cache DIR]\n"
+        "                            ADDRESS...\n"
         "\n"
         "For each ADDRESS: a usable S/MIME certificate (the Thunderbird profile's NSS database, then\n"
         "--certs) and a usable OpenPGP key (the GnuPG keyring, then with --wkd the Web Key Directory).\n"
@@ -39,6 +41,9 @@ static const char usage_text[] =
         "  --homedir DIR      the GnuPG home (default: GnuPG's)\n"
         "  --wkd              network lookups allowed: WKD over HTTPS, --timeout S seconds (default 10)\n"
         "  --json             [{\"address\",\"ready\",\"smime\":{...},\"pgp\":{...}}]\n"
+        "  --revocation MODE  S/MIME revocation (OCSP, else CRL): off (default), soft-fail (unknown\n"
+        "                     stays usable), hard-fail (unknown is unusable); --crl FILE instead of\n"
+        "                     the distribution point; --revocation-cache DIR keeps answers\n"
         "\n"
         "exit status: 0 every address has a usable certificate or key, 1 failed (code on stderr),\n"
         "2 usage error, 6 at least one address has neither\n";
@@ -75,6 +80,10 @@ static void found_text(const char *kind, const sg_key_found *f) {
                         printf(", expires %s", d);
                 if (f->validity)
                         printf(", validity %s", f->validity);
+                if (f->revocation)
+                        printf(", revocation %s", f->revocation);
+                if (f->revocation_detail)
+                        printf(" (%s)", sg_cli_text(f->revocation_detail));
         }
         if (f->reason)
                 printf(": %s", sg_cli_text(f->reason));
@@ -99,6 +108,9 @@ int sg_cli_keys(int argc, char **argv) {
                 {"timeout", required_argument, NULL, 't'},
                 {"wkd-ca-file", required_argument, NULL, 'A'},
                 {"wkd-connect", required_argument, NULL, 'X'}, /* test hook, not in the usage */
+                {"revocation", required_argument, NULL, 'R'},
+                {"crl", required_argument, NULL, 'L'},
+                {"revocation-cache", required_argument, NULL, 'C'},
                 {"json", no_argument, NULL, 'j'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
@@ -144,6 +156,18 @@ int sg_cli_keys(int argc, char **argv) {
                         break;
                 case 'X':
                         o.wkd_connect = optarg;
+                        break;
+                case 'R':
+                        if (!sg_revocation_mode_parse(optarg, &o.revocation.mode)) {
+                                fprintf(stderr, "sealgate: --revocation takes off, soft-fail or hard-fail\n");
+                                return usage();
+                        }
+                        break;
+                case 'L':
+                        o.revocation.crl_file = optarg;
+                        break;
+                case 'C':
+                        o.revocation.cache_dir = optarg;
                         break;
                 case 'j':
                         json = true;

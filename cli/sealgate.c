@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "certs.h"
 #include "cli-io.h"
 #include "doctor.h"
 #include "eml.h"
@@ -40,6 +41,7 @@ static const char usage_text[] =
         "       sealgate smime encrypt|decrypt|sign|verify ...   (sealgate smime help)\n"
         "       sealgate pgp encrypt|decrypt|sign|verify ...     (sealgate pgp help)\n"
         "       sealgate keys lookup [OPTIONS] ADDRESS...        (sealgate keys help)\n"
+        "       sealgate certs import|list|show|check ...        (sealgate certs help)\n"
         "       sealgate --version\n"
         "       sealgate help\n"
         "\n"
@@ -428,6 +430,8 @@ int main(int argc, char **argv) {
                 return sg_cli_pgp(argc - 1, argv + 1);
         if (strcmp(cmd, "keys") == 0)
                 return sg_cli_keys(argc - 1, argv + 1);
+        if (strcmp(cmd, "certs") == 0)
+                return sg_cli_certs(argc - 1, argv + 1);
         char *c = one_line(cmd);
         fprintf(stderr, "sealgate: unknown command %s\n", c);
         free(c);

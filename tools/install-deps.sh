@@ -33,7 +33,7 @@ if [ "$what" = win32 ] || [ "$what" = test ]; then
         pkgs="$pkgs $win32_pkgs"
 fi
 if [ "$what" = test ]; then
-        pkgs="$pkgs clang-format clang devscripts gpgsm gnupg libnss3-tools strace"
+        pkgs="$pkgs clang-format clang devscripts gpgsm gnupg libnss3-tools strace python3-cryptography"
 fi
 
 missing=""

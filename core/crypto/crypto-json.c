@@ -116,6 +116,8 @@ const char *sg_key_status_name(sg_key_status s) {
                 return "lookup_failed";
         case SG_KEY_INVALID:
                 return "invalid";
+        case SG_KEY_REVOCATION_UNKNOWN:
+                return "revocation_unknown";
         }
         return "unknown";
 }
@@ -136,6 +138,8 @@ static json_object *key_found_json(const sg_key_found *f) {
         add_str(o, "serial", f->serial);
         add_str(o, "subject", f->subject);
         add_str(o, "validity", f->validity);
+        add_str(o, "revocation", f->revocation);
+        add_str(o, "revocation_detail", f->revocation_detail);
         if (f->method && f->expires) {
                 time_t t = (time_t) f->expires;
                 struct tm tm;

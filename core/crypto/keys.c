@@ -17,6 +17,7 @@
 #include <pk11pub.h>
 #include <secerr.h>
 
+#include "certs-private.h"
 #include "keys-private.h"
 #include "nss-private.h"
 #include "sealgate/keys.h"
@@ -35,6 +36,7 @@ static int rank(sg_key_status s) {
         case SG_KEY_EXPIRED:
                 return 1;
         case SG_KEY_REVOKED:
+        case SG_KEY_REVOCATION_UNKNOWN:
                 return 2;
         case SG_KEY_WRONG_USAGE:
                 return 3;
@@ -57,6 +59,7 @@ static void found_clear(sg_key_found *f) {
         free(f->subject);
         free(f->validity);
         free(f->reason);
+        free(f->revocation_detail);
         *f = (sg_key_found){.status = SG_KEY_NONE};
 }
 
@@ -114,7 +117,8 @@ static bool cert_bound(CERTCertificate *c, const char *addr, char *other, size_t
         return false;
 }
 
-static void cert_eval(CERTCertificate *c, const char *addr, const char *method, sg_key_found *f) {
+static void cert_eval(CERTCertificate *c, const char *addr, const char *method, const sg_revocation_options *rev,
+                      sg_key_found *f) {
         char why[REASON_MAX], other[128], fp[80], serial[128], when[32];
         PRTime nb = 0, na = 0;
         CERT_GetCertTimes(c, &nb, &na);
@@ -132,6 +136,13 @@ static void cert_eval(CERTCertificate *c, const char *addr, const char *method, 
                 f->status = SG_KEY_WRONG_USAGE;
         } else {
                 f->status = SG_KEY_USABLE;
+                sg_revocation_status rs = sg_nss_revocation(c, rev, why, sizeof why);
+                if (rs != SG_REVOCATION_NOT_CHECKED)
+                        f->revocation = sg_revocation_status_name(rs);
+                if (rs == SG_REVOCATION_UNKNOWN)
+                        f->revocation_detail = dupn(why);
+                if (!sg_revocation_usable(rs, rev->mode))
+                        f->status = rs == SG_REVOCATION_REVOKED ? SG_KEY_REVOKED : SG_KEY_REVOCATION_UNKNOWN;
         }
         sg_nss_cert_fingerprint(c, fp, sizeof fp);
         sg_nss_cert_serial(c, serial, sizeof serial);
@@ -146,7 +157,8 @@ static void cert_eval(CERTCertificate *c, const char *addr, const char *method, 
                 f->reason = dupn(why);
 }
 
-static void smime_lookup(const char *addr, CERTCertList *db, CERTCertList *store, sg_key_found *best) {
+static void smime_lookup(const char *addr, CERTCertList *db, CERTCertList *store, const sg_revocation_options *rev,
+                         sg_key_found *best) {
         struct {
                 CERTCertList *l;
                 const char *method;
@@ -159,7 +171,7 @@ static void smime_lookup(const char *addr, CERTCertList *db, CERTCertList *store
                         if (!sg_nss_cert_has_email(n->cert, addr))
                                 continue;
                         sg_key_found c = {0};
-                        cert_eval(n->cert, addr, src[s].method, &c);
+                        cert_eval(n->cert, addr, src[s].method, rev, &c);
                         offer(best, &c);
                 }
                 if (best->method && best->status == SG_KEY_USABLE)
@@ -496,7 +508,7 @@ sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg
                         r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
                         goto out;
                 }
-                smime_lookup(a->address, db, store, &a->smime);
+                smime_lookup(a->address, db, store, &options->revocation, &a->smime);
                 if (o->no_pgp)
                         continue;
                 r = pgp_keyring(ctx, a->address, "gnupg", &a->pgp, err);

@@ -313,6 +313,8 @@ static const sg_setting settings[] = {
         {"keys", "certificate_store", "keys.certificate_store", SG_SETTING_PATH, 0, 0, 0, NULL, NULL,
          sg_policy_set_keys_certificate_store},
         {"keys", "nss_db", "keys.nss_db", SG_SETTING_PATH, 0, 0, 0, NULL, NULL, sg_policy_set_keys_nss_db},
+        {"keys", "revocation", "keys.revocation", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
+         sg_policy_set_keys_revocation},
         {"addresses", "subaddress_delimiters", "addresses.subaddress_delimiters", SG_SETTING_STRING, 0, 0, 0, NULL,
          NULL, sg_policy_set_subaddress_delimiters},
         {"addresses", "source_routes", "addresses.source_routes", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,

@@ -213,6 +213,19 @@ const char *sg_policy_header_trigger_name(const sg_policy *p, size_t i) {
         return NULL;
 }
 
+sg_err sg_policy_set_keys_revocation(sg_policy *p, const char *mode, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        static const char *const names[] = {"off", "soft-fail", "hard-fail"};
+        for (int i = 0; i < 3; i++)
+                if (mode && strcmp(mode, names[i]) == 0) {
+                        p->keys.revocation = i;
+                        return SG_OK;
+                }
+        return sg_error_set(err, SG_ERR_POLICY_INVALID, "must be \"off\", \"soft-fail\" or \"hard-fail\"");
+}
+
 const sg_keys_settings *sg_policy_keys(const sg_policy *p) {
         return p ? &p->keys : NULL;
 }

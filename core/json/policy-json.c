@@ -361,7 +361,8 @@ static sg_err read_audit(sg_policy *p, json_object *audit, sg_error *err) {
 }
 
 static sg_err read_keys(sg_policy *p, json_object *keys_obj, sg_error *err) {
-        static const char *const keys[] = {"network_lookups", "timeout_seconds", "certificate_store", "nss_db", NULL};
+        static const char *const keys[] = {"network_lookups", "timeout_seconds", "certificate_store",
+                                           "nss_db",          "revocation",      NULL};
         sg_err e = expect(keys_obj, json_type_object, "an object", err, "keys");
         if (e || (e = check_keys(keys_obj, keys, err, "keys")))
                 return e;

@@ -321,6 +321,20 @@ try:
     check(src.get("profile_from") == "policy" and src.get("nss_db") == str(prof) and
           r["result"]["answers"][0]["smime"]["status"] == "usable", "keys.nss_db overrides the discovery", r)
     h.finish()
+    # ---- keys.revocation: bob's certificate names no responder and its issuer
+    # is not in the profile, so no answer can be had: hard-fail makes it
+    # unusable, soft-fail keeps it usable and says so, off checks nothing
+    for mode, status, rev in [("hard-fail", "revocation_unknown", "revocation_unknown"),
+                              ("soft-fail", "usable", "revocation_unknown"), ("off", "usable", None)]:
+        h = Host(policy("rev-" + mode, {"nss_db": str(prof), "revocation": mode, "timeout_seconds": 2}),
+                 gnupg=gnupg)
+        r = lookup(h, 56, ["bob@partner.example"], methods=["smime"])
+        a = r.get("result", {}).get("answers", [{}])[0].get("smime", {})
+        check(a.get("status") == status and a.get("revocation") == rev and
+              (rev is None or a.get("revocation_detail")),
+              f"keys.revocation {mode}: {status}" + (f", revocation {rev} with its detail" if rev else
+                                                     ", not checked"), r)
+        h.finish()
     h = Host(policy("missing", {"nss_db": str(tmp / "missing")}), gnupg=gnupg)
     r = lookup(h, 52, ["bob@partner.example"])
     check(r.get("error", {}).get("code") == "nss_db_unavailable", "a keys.nss_db that does not exist: "
@@ -351,7 +365,7 @@ try:
             check(src.get("profile_from") is None and f"among its first {FDS_MAX} open files" in err,
                   f"the .parentlock as open file {FDS_MAX + 1}: not examined (SG_TBPROFILE_FDS_MAX)", err)
     bad_ends = [e for e in ENDS if e[0] != 0 or "Sanitizer" in e[1] or "runtime error" in e[1]]
-    check(len(ENDS) == 11 and not bad_ends, f"every host ({len(ENDS)}) exited 0 without a sanitizer report",
+    check(len(ENDS) == 14 and not bad_ends, f"every host ({len(ENDS)}) exited 0 without a sanitizer report",
           bad_ends[0][1] if bad_ends else ENDS)
 finally:
     if server:

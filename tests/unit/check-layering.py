@@ -31,7 +31,7 @@ POSIX_PREFIX = ("sys/", "arpa/", "netinet/")
 PLATFORM_SYS = {"idn2.h", "windows.h", "uninorm.h", "unistr.h", "malloc.h"} | POSIX
 PLATFORM_PREFIX = ("pcre2", "unistring/") + POSIX_PREFIX
 CRYPTO_LIBS = ("openssl/", "nss", "pk11", "cert", "cms", "secoid", "secerr", "sechash", "prerror", "prio",
-               "prinit", "prtime", "plbase64", "pkcs12", "smime", "ssl", "keyhi", "secmod",
+               "prinit", "prtime", "plbase64", "pkcs12", "p12", "ciferfam", "ocsp", "smime", "ssl", "keyhi", "secmod",
                "gpgme", "gpg-error", "gmime/", "glib", "gio/", "libsoup/", "json-c/")
 ALLOWED = {
     "engine": lambda i: i in LIBC or i in ENGINE,

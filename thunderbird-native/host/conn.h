@@ -84,6 +84,7 @@ typedef struct sg_keys_job {
         unsigned timeout_seconds; /* keys.timeout_seconds */
         char *certificate_store;  /* keys.certificate_store, "~/" expanded, or NULL */
         char *nss_db;             /* keys.nss_db, "~/" expanded, or NULL: the transport finds the profile */
+        int revocation;           /* keys.revocation (SG_POLICY_REVOCATION_*) */
 } sg_keys_job;
 sg_keys_job *sg_keys_job_free(sg_keys_job *job); /* takes NULL, returns NULL */
 

@@ -48,6 +48,9 @@ struct sg_keys_runner {
         bool discovered;
         char *profile;            /* its NSS database directory, or NULL */
         const char *profile_from; /* "parent", "default", or NULL */
+        /* verified OCSP answers and CRLs (keys.revocation):
+         * $XDG_CACHE_HOME/sealgate/revocation, else ~/.cache/...; "" none */
+        char revocation_cache[4096];
 };
 
 static void klog(sg_keys_runner *k, const char *fmt, ...)
@@ -65,6 +68,11 @@ static void klog(sg_keys_runner *k, const char *fmt, ...) {
 
 sg_keys_runner *sg_keys_runner_new(sg_keys_send_fn send, sg_keys_log_fn log, void *userdata) {
         sg_keys_runner *k = calloc(1, sizeof *k);
+        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        if (k && xdg && xdg[0] == '/')
+                snprintf(k->revocation_cache, sizeof k->revocation_cache, "%s/sealgate/revocation", xdg);
+        else if (k && home && home[0] == '/')
+                snprintf(k->revocation_cache, sizeof k->revocation_cache, "%s/.cache/sealgate/revocation", home);
         if (!k)
                 return NULL;
         if (pipe2(k->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -179,6 +187,9 @@ static int start(sg_keys_runner *k, sg_keys_job *job) {
         r->opts.no_pgp = !job->openpgp;
         r->opts.wkd = job->network_lookups;
         r->opts.timeout = job->timeout_seconds;
+        r->opts.revocation.mode = (sg_revocation_mode) job->revocation;
+        r->opts.revocation.timeout = job->timeout_seconds;
+        r->opts.revocation.cache_dir = k->revocation_cache[0] ? k->revocation_cache : NULL;
         /* TEST HOOKS (tests/host/test-keys.py): a local WKD server and its CA.
          * They only redirect where WKD connects and whom it trusts;
          * network_lookups still decides whether it is tried. */

@@ -106,6 +106,7 @@ sg_err _host_op_keys_lookup(sg_host *h, json_object *req, const char *id_json, o
         job->openpgp = openpgp;
         job->network_lookups = ks->network_lookups;
         job->timeout_seconds = ks->timeout_seconds;
+        job->revocation = ks->revocation;
         sg_err e;
         if ((e = expand_home(ks->certificate_store, "certificate_store", &job->certificate_store, err)) ||
             (e = expand_home(ks->nss_db, "nss_db", &job->nss_db, err))) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "sealgate/error.h"
+#include "sealgate/revocation.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,29 +37,33 @@ typedef struct sg_keys_options {
         /* TEST HOOK: "ADDRESS:PORT" every WKD host is reached at (the TLS
          * certificate is still verified for the real host name); NULL in use. */
         const char *wkd_connect;
+        sg_revocation_options revocation; /* S/MIME: OCSP/CRL; mode off (zero): not checked */
 } sg_keys_options;
 
 typedef enum sg_key_status {
         SG_KEY_USABLE = 0,
-        SG_KEY_NONE,          /* nothing found for the address */
-        SG_KEY_EXPIRED,       /* found, expired (or not yet valid) */
-        SG_KEY_REVOKED,       /* found, revoked */
-        SG_KEY_WRONG_USAGE,   /* found, not fit for encryption */
-        SG_KEY_WRONG_ADDRESS, /* found, but not bound to the address */
-        SG_KEY_INVALID,       /* found, invalid, disabled or of validity "never" */
-        SG_KEY_LOOKUP_FAILED, /* the lookup itself failed (WKD: network, timeout, HTTP status) */
+        SG_KEY_NONE,               /* nothing found for the address */
+        SG_KEY_EXPIRED,            /* found, expired (or not yet valid) */
+        SG_KEY_REVOKED,            /* found, revoked */
+        SG_KEY_WRONG_USAGE,        /* found, not fit for encryption */
+        SG_KEY_WRONG_ADDRESS,      /* found, but not bound to the address */
+        SG_KEY_INVALID,            /* found, invalid, disabled or of validity "never" */
+        SG_KEY_LOOKUP_FAILED,      /* the lookup itself failed (WKD: network, timeout, HTTP status) */
+        SG_KEY_REVOCATION_UNKNOWN, /* found, revocation could not be checked and the policy is hard-fail */
 } sg_key_status;
 
 /* What one kind of lookup found for one address. Strings owned by the result. */
 typedef struct sg_key_found {
         sg_key_status status;
-        char *method;      /* "nss-db", "cert-store", "gnupg", "wkd"; NULL when nothing was found */
-        char *fingerprint; /* SHA-256 of the certificate / OpenPGP fingerprint, hex; or NULL */
-        char *serial;      /* certificates: serial number, hex; else NULL */
-        char *subject;     /* certificates: subject; OpenPGP: the matching user id; or NULL */
-        int64_t expires;   /* seconds since the epoch, UTC; 0: never or unknown */
-        char *validity;    /* OpenPGP: GnuPG's validity of the user id ("full", "unknown", ...) */
-        char *reason;      /* why not usable ("expired on 2025-01-31", "no certificate"); NULL if usable */
+        char *method;            /* "nss-db", "cert-store", "gnupg", "wkd"; NULL when nothing was found */
+        char *fingerprint;       /* SHA-256 of the certificate / OpenPGP fingerprint, hex; or NULL */
+        char *serial;            /* certificates: serial number, hex; else NULL */
+        char *subject;           /* certificates: subject; OpenPGP: the matching user id; or NULL */
+        int64_t expires;         /* seconds since the epoch, UTC; 0: never or unknown */
+        char *validity;          /* OpenPGP: GnuPG's validity of the user id ("full", "unknown", ...) */
+        char *reason;            /* why not usable ("expired on 2025-01-31", "no certificate"); NULL if usable */
+        const char *revocation;  /* S/MIME: "good", "revoked", "revocation_unknown"; NULL: not checked (static) */
+        char *revocation_detail; /* why unknown (also when soft-fail left it usable), or NULL */
 } sg_key_found;
 
 typedef struct sg_keys_answer {

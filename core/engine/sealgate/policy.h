@@ -157,7 +157,12 @@ typedef struct sg_keys_settings {
         unsigned timeout_seconds;      /* per address, SG_POLICY_KEYS_TIMEOUT_MIN..MAX */
         const char *certificate_store; /* PEM/DER file or directory of certificates, or NULL */
         const char *nss_db;            /* NSS database (a profile) instead of the discovered one, or NULL */
+        int revocation;                /* keys.revocation: SG_POLICY_REVOCATION_*; default off */
 } sg_keys_settings;
+
+/* keys.revocation ("off", "soft-fail", "hard-fail"; the values of
+ * sg_revocation_mode in core/crypto's revocation.h). */
+enum { SG_POLICY_REVOCATION_OFF = 0, SG_POLICY_REVOCATION_SOFT_FAIL = 1, SG_POLICY_REVOCATION_HARD_FAIL = 2 };
 
 /* ---- Builder. Every call returns SG_OK or an error (err->message says what
  * is wrong with the value, without the key path: loaders prefix that). */
@@ -233,6 +238,7 @@ void sg_policy_set_keys_network_lookups(sg_policy *p, bool allowed);
 sg_err sg_policy_set_keys_timeout(sg_policy *p, unsigned seconds, sg_error *err);
 sg_err sg_policy_set_keys_certificate_store(sg_policy *p, const char *path, sg_error *err);
 sg_err sg_policy_set_keys_nss_db(sg_policy *p, const char *path, sg_error *err);
+sg_err sg_policy_set_keys_revocation(sg_policy *p, const char *mode, sg_error *err);
 
 /* addresses.subaddress_delimiters: the characters that start a sub-address
  * in a local part ("+" by default, as Exchange Online and Postfix's

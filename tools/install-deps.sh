@@ -6,7 +6,9 @@
 #          (no system MTA is configured or started), Xvfb, xdotool,
 #          ImageMagick, zenity (the prompt benchmark's peer), Japanese fonts,
 #          NSS tools and openssl (the S/MIME profile and its checks)
-#   win32  build + mingw-w64 and Wine (the Outlook add-in and its tests)
+#   win32  build + mingw-w64 and Wine (the Outlook add-in and its tests), cmake
+#          and curl (json-c and PCRE2 cross-built from Debian's source
+#          tarballs, win32-common/deps/), msitools (wixl, msiinfo: the MSIs)
 #   test   build + e2e + win32 + the checkers and the interop peers
 #          (gpgsm, GnuPG, NSS tools), Clang (the second compiler of
 #          tools/test.sh) and devscripts (hardening-check, suite 'hardening')
@@ -19,10 +21,10 @@ esac
 
 pkgs="meson ninja-build pkg-config gcc libc6-dev python3
       libjson-c-dev libgmime-3.0-dev libglib2.0-dev libidn2-dev libunistring-dev libpcre2-dev
-      libgtk-4-dev gettext libssl-dev libgpgme-dev libnss3-dev libsoup-3.0-dev libsystemd-dev"
+      libgtk-4-dev gettext libssl-dev libgpgme-dev libnss3-dev libsoup-3.0-dev"
 e2e_pkgs="thunderbird postfix xvfb xauth xdotool imagemagick zenity python3-xlib fonts-noto-cjk
           libnss3-tools openssl"
-win32_pkgs="mingw-w64 wine wine64"
+win32_pkgs="mingw-w64 wine wine64 cmake curl ca-certificates msitools"
 if [ "$what" = e2e ] || [ "$what" = test ]; then
         pkgs="$pkgs $e2e_pkgs"
 fi

@@ -248,10 +248,26 @@ static void put_key(struct buf *b, const char *key, bool first) {
         put_s(b, ":");
 }
 
+/* Decimal digits of v, right-aligned in tmp[0..24); returns where they start. */
+static size_t dec_digits(char tmp[24], uint64_t v) {
+        size_t k = 24;
+        do {
+                tmp[--k] = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v);
+        return k;
+}
+
 static void put_u64(struct buf *b, uint64_t v) {
         char tmp[24];
-        int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long) v);
-        put(b, tmp, (size_t) n);
+        size_t k = dec_digits(tmp, v);
+        put(b, tmp + k, 24 - k);
+}
+
+/* v as exactly `width` digits (v < 10^width). */
+static void fixed(char *out, unsigned v, int width) {
+        for (int i = width - 1; i >= 0; i--, v /= 10)
+                out[i] = (char) ('0' + v % 10);
 }
 
 static void put_time(struct buf *b, int64_t ms) {
@@ -262,11 +278,16 @@ static void put_time(struct buf *b, int64_t ms) {
         civil_from_days(day, &y, &mo, &d);
         if (y < 0 || y > 9999)
                 y = 0;
-        char tmp[80]; /* room for any unsigned in each field, so no truncation warning */
-        snprintf(tmp, sizeof tmp, "\"%04u-%02u-%02uT%02u:%02u:%02u.%03uZ\"", (unsigned) y, mo, d,
-                 (unsigned) (in_day / 3600000), (unsigned) (in_day / 60000 % 60), (unsigned) (in_day / 1000 % 60),
-                 (unsigned) (in_day % 1000));
-        put_s(b, tmp);
+        /* "YYYY-MM-DDTHH:MM:SS.mmmZ", quoted */
+        char t[] = "\"0000-00-00T00:00:00.000Z\"";
+        fixed(t + 1, (unsigned) y, 4);
+        fixed(t + 6, mo, 2);
+        fixed(t + 9, d, 2);
+        fixed(t + 12, (unsigned) (in_day / 3600000), 2);
+        fixed(t + 15, (unsigned) (in_day / 60000 % 60), 2);
+        fixed(t + 18, (unsigned) (in_day / 1000 % 60), 2);
+        fixed(t + 21, (unsigned) (in_day % 1000), 3);
+        put(b, t, sizeof t - 1);
 }
 
 /* The external domains are the evidence of the built-in external_recipients

@@ -29,13 +29,23 @@ sg_err sg_idna_fail(sg_error *err, const char *domain, const char *why) {
         return sg_error_set(err, SG_ERR_IDNA, "invalid domain \"%s\": %s", q, why);
 }
 
-bool sg_idna_is_ascii(const char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s >= 0x80)
+bool sg_idna_lower_ascii(const char *s, size_t n, char *out) {
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c >= 0x80)
                         return false;
+                out[i] = (char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+        }
+        out[n] = '\0';
         return true;
 }
 
+static bool is_ldh(unsigned char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* One pass per label; the checks keep the order they are documented in
+ * (empty, too long, a character outside LDH, a hyphen at an end). */
 const char *sg_idna_ldh_problem(const char *d, bool *ret_has_alabel) {
         size_t total = strlen(d);
         *ret_has_alabel = false;
@@ -43,25 +53,24 @@ const char *sg_idna_ldh_problem(const char *d, bool *ret_has_alabel) {
                 return "empty domain";
         if (total > SG_IDNA_DOMAIN_MAX)
                 return "longer than 253 octets";
-        const char *p = d;
-        for (;;) {
-                const char *end = strchr(p, '.');
-                size_t n = end ? (size_t) (end - p) : strlen(p);
+        for (size_t start = 0;;) {
+                size_t i = start;
+                bool bad = false;
+                for (; d[i] && d[i] != '.'; i++)
+                        bad |= !is_ldh((unsigned char) d[i]);
+                size_t n = i - start;
                 if (n == 0)
                         return "empty label";
                 if (n > SG_IDNA_LABEL_MAX)
                         return "label longer than 63 octets";
-                for (size_t i = 0; i < n; i++) {
-                        char c = p[i];
-                        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-                                return "only letters, digits and hyphens are allowed in a domain";
-                }
-                if (p[0] == '-' || p[n - 1] == '-')
+                if (bad)
+                        return "only letters, digits and hyphens are allowed in a domain";
+                if (d[start] == '-' || d[i - 1] == '-')
                         return "label starts or ends with a hyphen";
-                if (n >= 4 && memcmp(p, "xn--", 4) == 0)
+                if (n >= 4 && memcmp(d + start, "xn--", 4) == 0)
                         *ret_has_alabel = true;
-                if (!end)
+                if (!d[i])
                         return NULL;
-                p = end + 1;
+                start = i + 1;
         }
 }

@@ -5,6 +5,7 @@
 #define SEALGATE_IDNA_PRIVATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "sealgate/error.h"
 
@@ -14,8 +15,9 @@
 /* SG_ERR_IDNA with "invalid domain \"<domain, quoted safely>\": <why>". */
 sg_err sg_idna_fail(sg_error *err, const char *domain, const char *why);
 
-/* True when `s` has no byte of 0x80 or above. */
-bool sg_idna_is_ascii(const char *s);
+/* Copies s[0..n) into out (n + 1 bytes) with A-Z lowered, in one pass;
+ * false (out unfinished) at the first byte of 0x80 or above. */
+bool sg_idna_lower_ascii(const char *s, size_t n, char *out);
 
 /* Checks a lower-case ASCII domain: LDH labels of 1..63 octets (a-z, 0-9,
  * '-'), no hyphen at either end, at most 253 octets. Returns the reason, or

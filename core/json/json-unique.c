@@ -228,11 +228,16 @@ static sg_err check_closing(struct scan *s, struct level *top, sg_err code, cons
 sg_err sg_json_check_unique_keys(const char *text, size_t len, sg_err code, const char *root, sg_error *err) {
         if (!text)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_json_check_unique_keys: NULL text");
-        struct scan *s = calloc(1, sizeof *s);
+        /* Not calloc: the stack is large and each level is set as it is
+         * pushed; only the scan's own fields need a start value. */
+        struct scan *s = malloc(sizeof *s);
         if (!s)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         s->t = text;
         s->len = len;
+        s->i = 0;
+        s->depth = 0;
+        s->oom = false;
         sg_err r = SG_OK;
         for (;;) {
                 skip_space(s);

@@ -16,7 +16,7 @@
 
 static sg_err invalid(sg_error *err, const char *path, const char *fmt, ...)
 #if defined(__GNUC__)
-        __attribute__((format(printf, 3, 4)))
+        __attribute__((format(SG_PRINTF_FORMAT, 3, 4)))
 #endif
         ;
 

@@ -25,10 +25,14 @@ static const char *home_dir(void) {
 }
 
 static char *join(const char *a, const char *b) {
-        size_t n = strlen(a) + strlen(b) + 2;
-        char *s = malloc(n);
-        if (s)
-                snprintf(s, n, "%s%s%s", a, a[0] && a[strlen(a) - 1] == '/' ? "" : "/", b);
+        size_t na = strlen(a), nb = strlen(b);
+        bool slash = !(na && a[na - 1] == '/');
+        char *s = malloc(na + slash + nb + 1);
+        if (s) {
+                memcpy(s, a, na);
+                s[na] = '/';
+                memcpy(s + na + slash, b, nb + 1);
+        }
         return s;
 }
 

@@ -32,21 +32,18 @@ sg_err sg_idna_to_ascii(const char *domain, char **ret_ascii, sg_error *err) {
         if (!domain || !ret_ascii)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_idna_to_ascii: NULL argument");
         size_t len = strlen(domain);
-        if (!sg_utf8_valid(domain, len))
-                return sg_idna_fail(err, domain, "not valid UTF-8");
         if (len == 0)
                 return sg_idna_fail(err, domain, "empty domain");
 
-        char *r = NULL;
+        char *r = malloc(len + 1);
+        if (!r)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         bool has_alabel;
         const char *why;
-        if (sg_idna_is_ascii(domain)) {
+        if (sg_idna_lower_ascii(domain, len, r)) {
                 /* Fast path: LDH needs no mapping; only A-labels need libidn2,
-                 * whose round trip rejects bad Punycode and disallowed code points. */
-                r = sg_strdup(domain);
-                if (!r)
-                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-                sg_ascii_lower(r);
+                 * whose round trip rejects bad Punycode and disallowed code
+                 * points. The copy is lowered as it is made (one pass). */
                 why = sg_idna_ldh_problem(r, &has_alabel);
                 if (why) {
                         free(r);
@@ -67,6 +64,10 @@ sg_err sg_idna_to_ascii(const char *domain, char **ret_ascii, sg_error *err) {
                         }
                 }
         } else {
+                free(r);
+                r = NULL;
+                if (!sg_utf8_valid(domain, len))
+                        return sg_idna_fail(err, domain, "not valid UTF-8");
                 sg_err e = to_ascii_idn2(domain, domain, &r, err);
                 if (e != SG_OK)
                         return e;

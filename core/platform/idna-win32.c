@@ -392,23 +392,22 @@ sg_err sg_idna_to_ascii(const char *domain, char **ret_ascii, sg_error *err) {
         if (!domain || !ret_ascii)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_idna_to_ascii: NULL argument");
         size_t len = strlen(domain);
-        if (!sg_utf8_valid(domain, len))
-                return sg_idna_fail(err, domain, "not valid UTF-8");
         if (len == 0)
                 return sg_idna_fail(err, domain, "empty domain");
         if (len >= WBUF)
-                return sg_idna_fail(err, domain, "longer than 253 octets");
+                return sg_idna_fail(err, domain,
+                                    sg_utf8_valid(domain, len) ? "longer than 253 octets" : "not valid UTF-8");
 
         char out[WBUF];
         bool has_alabel;
         const char *why;
-        if (sg_idna_is_ascii(domain)) {
-                memcpy(out, domain, len + 1);
-                sg_ascii_lower(out);
+        if (sg_idna_lower_ascii(domain, len, out)) {
                 why = sg_idna_ldh_problem(out, &has_alabel);
                 if (!why && has_alabel)
                         why = check_alabels(out, true);
         } else {
+                if (!sg_utf8_valid(domain, len))
+                        return sg_idna_fail(err, domain, "not valid UTF-8");
                 wchar_t w[WBUF];
                 int wn = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, domain, (int) len, w, WBUF);
                 if (wn <= 0)

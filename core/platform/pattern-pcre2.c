@@ -1,10 +1,14 @@
 /* sealgate: pattern.h over PCRE2 (8-bit, UTF + Unicode properties), with
- * bounded matching so an admin's pattern cannot hang the mail client. */
+ * bounded matching so an admin's pattern cannot hang the mail client. On
+ * Windows too, with PCRE2 cross-built by win32-common/deps/. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 #include "sealgate/pattern.h"
 
@@ -61,9 +65,18 @@ sg_err sg_pattern_new(const char *pattern, bool caseless, sg_pattern **ret, sg_e
 }
 
 static uint64_t now_us(void) {
+#ifdef _WIN32
+        /* mingw-w64's clock_gettime is in libwinpthread: the counter instead. */
+        LARGE_INTEGER c, f;
+        QueryPerformanceCounter(&c);
+        QueryPerformanceFrequency(&f);
+        return (uint64_t) c.QuadPart / (uint64_t) f.QuadPart * 1000000u +
+               (uint64_t) c.QuadPart % (uint64_t) f.QuadPart * 1000000u / (uint64_t) f.QuadPart;
+#else
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+#endif
 }
 
 static sg_err match_error(int rc, sg_error *err) {

@@ -2,7 +2,7 @@
 """Write sealgate.admx and its en-US and ja-JP .adml from one table, so the
 three files always declare the same policies, strings and presentations.
 Run from anywhere: python3 packaging/admx/make-admx.py. The registry layout is
-win32-mapi/policy-reg.c's (docs/admin/outlook.md); tests/win32/check-admx.py
+win32-common/policy-reg.c's (docs/admin/outlook.md); tests/win32/check-admx.py
 checks that the reader and the ADMX name the same values."""
 import pathlib
 import re
@@ -206,15 +206,15 @@ def policies():
              "A content trigger, checked in number order (from 0, without gaps). Fill in the fields of its "
              "type only: attachment_extension: Extensions; attachment_type: Types; attachment_size: Bytes; "
              "subject_keyword: Keywords; external_domains: Min; header: Name and optionally Values; "
-             "body_pattern: Patterns (not supported by the Outlook add-in yet: a policy with it does not load). "
+             "body_pattern: Patterns (PCRE2 regular expressions). "
              "Route is required when the action is route. Fields of other types must stay empty or 0. "
              "Policy keys: triggers[n].*."),
             (f"内容のトリガー {n}",
              "メールの内容を調べるトリガーです。番号順（0 から欠番なし）に評価されます。"
              "種類に応じた項目だけを入力してください。attachment_extension: 拡張子、attachment_type: "
              "コンテンツタイプ、attachment_size: バイト数、subject_keyword: キーワード、external_domains: "
-             "最小ドメイン数、header: ヘッダー名と値（値は任意）、body_pattern: パターン（Outlook アドインでは"
-             "まだ使えません。指定するとポリシー全体が読み込まれません）。処理が route の場合はルート名が必要です。"
+             "最小ドメイン数、header: ヘッダー名と値（値は任意）、body_pattern: パターン（PCRE2 の正規表現）。"
+             "処理が route の場合はルート名が必要です。"
              "ほかの種類の項目は空欄または 0 のままにしてください。ポリシーのキー: triggers[n].*。"))
     return P
 

@@ -26,10 +26,10 @@ def own(folder):
             | {p.name for p in d.glob("*.h")})
 
 ENGINE, JSON, CRYPTO = own("engine"), own("json"), own("crypto")
-POSIX = {"unistd.h", "fcntl.h", "dirent.h", "pwd.h", "pthread.h", "poll.h", "strings.h", "ftw.h"}
+POSIX = {"unistd.h", "fcntl.h", "dirent.h", "dlfcn.h", "pwd.h", "pthread.h", "poll.h", "strings.h", "ftw.h"}
 POSIX_PREFIX = ("sys/", "arpa/", "netinet/")
-PLATFORM_SYS = {"idn2.h", "windows.h", "uninorm.h", "unistr.h"} | POSIX
-PLATFORM_PREFIX = ("pcre2", "unistring/", "systemd/") + POSIX_PREFIX
+PLATFORM_SYS = {"idn2.h", "windows.h", "uninorm.h", "unistr.h", "malloc.h"} | POSIX
+PLATFORM_PREFIX = ("pcre2", "unistring/") + POSIX_PREFIX
 CRYPTO_LIBS = ("openssl/", "nss", "pk11", "cert", "cms", "secoid", "secerr", "sechash", "prerror", "prio",
                "prinit", "prtime", "plbase64", "pkcs12", "smime", "ssl", "keyhi", "secmod",
                "gpgme", "gpg-error", "gmime/", "glib", "gio/", "libsoup/", "json-c/")
@@ -57,7 +57,7 @@ for folder, ok in ALLOWED.items():
         checks.append((not bad, f"{f.relative_to(root)} includes only what core/{folder}/ may {bad or ''}"))
 
 HOST_HEADERS = {p.name for p in (root / "thunderbird-native/host").glob("*.h")}
-for sub in ["cli", "gtk-prompt", "win32-mapi", "core"]:
+for sub in ["cli", "gtk-prompt", "win32-mapi", "win32-common", "core"]:
     for f in sorted((root / sub).rglob("*.[ch]")) if (root / sub).exists() else []:
         bad = [i for i in includes(f) if pathlib.PurePath(i).name in HOST_HEADERS and not i.startswith("sealgate/")]
         checks.append((not bad, f"{f.relative_to(root)} uses no host code {bad or ''}"))

@@ -15,6 +15,10 @@ static void keypaths(void) {
         SG_CHECK_STR(p, "routes.portal", "base.key");
         sg_keypath_idx(p, sizeof p, "prompt.choices", 2);
         SG_CHECK_STR(p, "prompt.choices[2]", "base[i]");
+        sg_keypath_idx(p, sizeof p, "to", 0);
+        SG_CHECK_STR(p, "to[0]", "index 0");
+        sg_keypath_idx(p, sizeof p, "to", 18446744073709551615u);
+        SG_CHECK_STR(p, "to[18446744073709551615]", "the largest index");
         sg_keypath_key(p, sizeof p, "message", "abcdefghij", 4);
         SG_CHECK_STR(p, "message.abcd", "a key cut to key_max bytes");
         sg_keypath_key(small, sizeof small, "message", "to", SG_KEYPATH_ALL);

@@ -40,44 +40,7 @@ static const struct row rows[] = {
         {"empty subject", "^$", false, "", true},
 };
 
-#ifdef _WIN32
-/* core/platform/pattern-win32.c: the Windows build has no regular-expression engine
- * yet, so every pattern is refused with a message an admin can act on (a
- * policy with a body_pattern trigger fails to load, it is never ignored). */
-static int windows_refuses_patterns(void) {
-        for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-                sg_pattern *p = NULL;
-                sg_error e = {0};
-                sg_err rc = sg_pattern_new(rows[i].pattern, rows[i].caseless, &p, &e);
-                SG_CHECK(rc == SG_ERR_REGEX && e.code == SG_ERR_REGEX && p == NULL, "windows: %s: refused",
-                         rows[i].desc);
-                SG_CHECK_STR(e.message, "body_pattern is not supported by the Outlook add-in yet",
-                             "windows: the message says so");
-        }
-        sg_pattern *p = NULL;
-        sg_error e = {0};
-        bool found = true;
-        SG_CHECK(sg_pattern_new(NULL, false, &p, &e) == SG_ERR_INVALID_ARGUMENT, "windows: NULL pattern refused");
-        char *big = malloc(SG_PATTERN_MAX + 2);
-        memset(big, 'a', SG_PATTERN_MAX + 1);
-        big[SG_PATTERN_MAX] = '\0';
-        SG_CHECK(sg_pattern_new(big, false, &p, &e) == SG_ERR_REGEX, "windows: pattern of SG_PATTERN_MAX bytes: regex");
-        big[SG_PATTERN_MAX] = 'a';
-        big[SG_PATTERN_MAX + 1] = '\0';
-        SG_CHECK(sg_pattern_new(big, false, &p, &e) == SG_ERR_LIMIT && p == NULL,
-                 "windows: pattern one byte too long: limit");
-        free(big);
-        SG_CHECK(sg_pattern_search(NULL, "x", 1, &found, &e) == SG_ERR_INVALID_ARGUMENT && found,
-                 "windows: search without a pattern refused, result untouched");
-        SG_CHECK(sg_pattern_free(NULL) == NULL, "windows: free takes NULL and returns NULL");
-        return sg_test_done();
-}
-#endif
-
 int main(void) {
-#ifdef _WIN32
-        return windows_refuses_patterns();
-#endif
         for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
                 const struct row *r = &rows[i];
                 sg_pattern *p = NULL;

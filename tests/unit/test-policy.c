@@ -791,7 +791,6 @@ static const struct row rows[] = {
          .reasons = "external_recipients=prompt[x.example]",
          .choices = DEFAULT_CHOICES,
          .extra = "methods=smime,openpgp"},
-#ifndef _WIN32 /* no regular expressions on Windows: windows_no_patterns() */
         {"body_pattern: caseless, reports the pattern, routes with headers and tag",
          t_pattern,
          {"a@x.example"},
@@ -808,7 +807,6 @@ static const struct row rows[] = {
          .reasons = "external_recipients=prompt[x.example]",
          .choices = DEFAULT_CHOICES,
          .extra = "methods=smime,openpgp"},
-#endif
         {"header: value matches after trimming, any case",
          t_header,
          {"a@x.example"},
@@ -841,7 +839,6 @@ static const struct row rows[] = {
          .reasons = "no_external_recipients=allow[]; header:sensitive=prompt[X-Sensitive]",
          .choices = "encrypt,cancel",
          .extra = "methods=smime,openpgp"},
-#ifndef _WIN32 /* t_many has a body_pattern trigger: windows_no_patterns() */
         /* Several triggers together. */
         {"strongest reason wins: block over route",
          t_many,
@@ -871,7 +868,6 @@ static const struct row rows[] = {
          .reasons = "external_recipients=prompt[x.example]; attachments:attachments-3=prompt[a]",
          .choices = "encrypt,cancel",
          .extra = "methods=smime,openpgp"},
-#endif
 };
 
 static size_t count(const char *const *v) {
@@ -1005,14 +1001,12 @@ static const struct err_row err_rows[] = {
          .bcc = {"x@partner.example, bob@@x"},
          .want = SG_ERR_ADDRESS_SYNTAX,
          .substr = "bcc: "},
-#ifndef _WIN32 /* windows_no_patterns() */
         {"a pattern at its match limit fails closed",
          t_evil,
          {"a@corp.example"},
          .body = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!",
          .want = SG_ERR_REGEX_LIMIT,
          .substr = "evil"},
-#endif
 };
 
 static void run_err_rows(void) {
@@ -1177,11 +1171,7 @@ static const struct brow brows[] = {
          .spec = &(sg_trigger_spec){.type = SG_TRIGGER_BODY_PATTERN,
                                     .action = SG_ACTION_BLOCK,
                                     .list = LIST("ok", "a(b")},
-#ifdef _WIN32 /* core/platform/pattern-win32.c refuses every pattern, the first one first */
-         .want = SG_ERR_REGEX, .substr = "pattern \"ok\": body_pattern is not supported by the Outlook add-in yet"},
-#else
          .want = SG_ERR_REGEX, .substr = "pattern \"a(b\": invalid pattern at offset 3"},
-#endif
         {"list on a card trigger", OP_TRIGGER,
          .spec = &(sg_trigger_spec){.type = SG_TRIGGER_CREDIT_CARD, .action = SG_ACTION_BLOCK, .list = LIST("x")},
          .want = PI, .substr = "takes no list"},
@@ -1696,40 +1686,6 @@ static void misc(void) {
         SG_CHECK_STR(sg_action_name((sg_action) 42), "unknown", "out-of-range action");
 }
 
-#ifdef _WIN32
-/* The Windows build has no regular-expression engine yet
- * (core/platform/pattern-win32.c): a body_pattern trigger is refused when the policy
- * is built, so a policy that has one never loads. The rows that need
- * patterns expect exactly that here instead. */
-static void windows_no_patterns(void) {
-        static const struct {
-                const char *name;
-                void (*setup)(sg_policy *p);
-        } setups[] = {{"t_pattern", t_pattern}, {"t_many", t_many}, {"t_evil", t_evil}};
-        for (size_t i = 0; i < sizeof setups / sizeof *setups; i++) {
-                int before = setup_failures;
-                sg_policy *p = sg_policy_new();
-                setups[i].setup(p);
-                SG_CHECK(setup_failures == before + 1, "windows: %s: its body_pattern trigger is refused",
-                         setups[i].name);
-                setup_failures = before;
-                sg_policy_free(p);
-        }
-        sg_policy *p = sg_policy_new();
-        sg_error e = {0};
-        sg_err rc = sg_policy_add_trigger(p,
-                                          &(sg_trigger_spec){.type = SG_TRIGGER_BODY_PATTERN,
-                                                             .action = SG_ACTION_ENCRYPT,
-                                                             .list = LIST("project\\s+falcon")},
-                                          &e);
-        SG_CHECK(rc == SG_ERR_REGEX, "windows: body_pattern refused with regex_invalid");
-        SG_CHECK_STR(e.message,
-                     "pattern \"project\\s+falcon\": body_pattern is not supported by the Outlook add-in yet",
-                     "windows: the message says body_pattern is not supported");
-        sg_policy_free(p);
-}
-#endif
-
 /* Reading routes and encryption settings back (the Outlook ribbon's toggles
  * act without a decision). */
 static void read_back(void) {
@@ -1820,9 +1776,6 @@ static void settings_table(void) {
 }
 
 int main(void) {
-#ifdef _WIN32
-        windows_no_patterns();
-#endif
         run_rows();
         run_err_rows();
         run_builder_rows();

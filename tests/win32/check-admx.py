@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The Group Policy templates against the registry reader: sealgate.admx and
-both .adml files are well-formed XML; every value win32-mapi/policy-reg.c
+both .adml files are well-formed XML; every value win32-common/policy-reg.c
 reads (its `known` table) is set by some ADMX policy and every ADMX value is
 one the reader reads; every ADMX key is under Software\\Policies\\sealgate; the
 en-US and ja-JP .adml define the same string and presentation ids, and those
@@ -35,7 +35,7 @@ admx = parse(admx_dir / "sealgate.admx")
 admls = {lang: parse(admx_dir / lang / "sealgate.adml") for lang in ("en-US", "ja-JP")}
 
 # The reader's table: {"Key", "Value", "json"} rows inside `known[] = { ... };`.
-src = (root / "win32-mapi/policy-reg.c").read_text(encoding="utf-8")
+src = (root / "win32-common/policy-reg.c").read_text(encoding="utf-8")
 block = re.search(r"known\[\] = \{(.*?)\n\};", src, re.S)
 check(block, "policy-reg.c has its table of known values")
 reader = set()

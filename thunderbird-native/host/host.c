@@ -23,6 +23,7 @@
 #include "prompt-proc.h"
 #include "sealgate-config.h"
 #include "sealgate/frame.h"
+#include "sealgate/heap.h"
 #include "sealgate/util.h"
 
 /* Exit statuses (docs/protocol.md). */
@@ -315,6 +316,9 @@ int main(int argc, char **argv) {
         }
         /* A closed port must show up as a write error, not kill us silently. */
         signal(SIGPIPE, SIG_IGN);
+        /* One process serves every message of the session: keep freed
+         * memory for the next request (heap.h). */
+        sg_heap_tune_for_requests();
         if (setup_sigchld() != 0) {
                 log_line("cannot set up SIGCHLD handling: %s", strerror(errno));
                 return EXIT_PROTOCOL;

@@ -15,10 +15,10 @@
 #include <commctrl.h>
 
 #include "disp.h"
-#include "module.h"
 #include "prompt.h"
 #include "sealgate/outcome.h"
 #include "sealgate/util.h"
+#include "win32-module.h"
 
 #define BUTTON_ID_BASE      1000
 #define DOMAINS_SHOWN_MAX   10

@@ -1022,7 +1022,7 @@ static sg_err read_trigger_into(rd *r, int si, size_t index, sg_trigger_spec *sp
                         e = check_trigger_keys(r, si, sub, spec->type, tv.s, path);
                 else if (k->slot == SG_TRIGGER_SLOT_ROUTE)
                         e = check_route_ref(r, spec->route, kp);
-                /* On Windows every pattern fails here (core/platform/pattern-win32.c). */
+                /* A pattern that does not compile (PCRE2) is named with its index. */
                 else if (k->slot == SG_TRIGGER_SLOT_LIST && (e = sg_trigger_spec_check_patterns(spec, &bad, r->err))) {
                         char ip[SG_KEYPATH_POLICY_MAX];
                         sg_keypath_idx(ip, sizeof ip, kp, bad);

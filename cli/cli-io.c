@@ -13,6 +13,8 @@
 
 #include "cli-io.h"
 #include "sealgate/codec.h"
+#include "sealgate/secrets.h"
+#include "sealgate/spool.h"
 #include "sealgate/stream.h"
 #include "term.h"
 
@@ -41,6 +43,8 @@ int sg_cli_fail(const char *cmd, const char *sub, const sg_error *e) {
 sg_err sg_cli_read_passphrase(const char *env, const char *file, char *buf, size_t max, const char **ret,
                               sg_error *err) {
         *ret = NULL;
+        /* best effort: kept out of swap; wiped by the caller (explicit_bzero) */
+        sg_secret_lock(buf, max + 2);
         if (env) {
                 const char *v = getenv(env);
                 if (!v)
@@ -53,6 +57,8 @@ sg_err sg_cli_read_passphrase(const char *env, const char *file, char *buf, size
                 FILE *f = fopen(file, "r");
                 if (!f)
                         return sg_error_set(err, SG_ERR_IO, "cannot open %s: %s", file, strerror(errno));
+                /* unbuffered: no copy in a stdio buffer freed without wiping */
+                setvbuf(f, NULL, _IONBF, 0);
                 /* max + 2: room to see that the first line is longer than max */
                 if (!fgets(buf, (int) (max + 2), f))
                         buf[0] = '\0';
@@ -67,7 +73,7 @@ sg_err sg_cli_read_passphrase(const char *env, const char *file, char *buf, size
         return SG_OK;
 }
 
-/* An fd for IN; `seekable`: copy a pipe into a temporary file first. */
+/* An fd for IN; `seekable`: copy a pipe into memory (a memfd) first. */
 int sg_cli_open_input(const char *path, bool seekable, sg_error *err) {
         if (path && strcmp(path, "-") != 0) {
                 int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -83,29 +89,14 @@ int sg_cli_open_input(const char *path, bool seekable, sg_error *err) {
         }
         if (!seekable || lseek(0, 0, SEEK_CUR) >= 0)
                 return 0;
-        FILE *tf = tmpfile();
-        int fd = tf ? dup(fileno(tf)) : -1;
-        if (tf)
-                fclose(tf);
-        if (fd < 0) {
-                sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
-                return -1;
-        }
-        char buf[65536];
-        sg_sink s = sg_sink_fd(fd);
-        for (;;) {
-                ssize_t k = read(0, buf, sizeof buf);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0 || (k > 0 && s.write(s.ctx, buf, (size_t) k) < 0)) {
-                        close(fd);
-                        sg_error_set(err, SG_ERR_IO, "cannot read the standard input");
-                        return -1;
-                }
-                if (k == 0)
-                        break;
-        }
-        lseek(fd, 0, SEEK_SET);
+        /* a pipe: into memory, never a file on a disk (it may be plaintext) */
+        sg_source in = sg_source_fd(0);
+        int fd = sg_spool_fd_from_source("sealgate-input", &in, SG_SPOOL_MAX, "the standard input", err);
+        if (fd < 0 && err && err->code == SG_ERR_LIMIT)
+                sg_error_set(err, SG_ERR_LIMIT,
+                             "the standard input is larger than %zu bytes, the most held in memory: give the input "
+                             "as a file",
+                             (size_t) SG_SPOOL_MAX);
         return fd;
 }
 
@@ -113,12 +104,11 @@ sg_err sg_cli_open_output(sg_cli_output *out, const char *path, sg_error *err) {
         out->path = path && strcmp(path, "-") != 0 ? path : NULL;
         out->tmp = NULL;
         if (!out->path) {
-                FILE *tf = tmpfile();
-                out->fd = tf ? dup(fileno(tf)) : -1;
-                if (tf)
-                        fclose(tf);
+                /* the standard output: held in memory until the operation succeeded */
+                out->fd = sg_spool_fd_new("sealgate-output", err);
                 if (out->fd < 0)
-                        return sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+                        return err ? err->code : SG_ERR_IO;
+                out->sink = sg_spool_sink_new(&out->spool, out->fd, SG_SPOOL_MAX);
                 return SG_OK;
         }
         size_t n = strlen(path) + 16;
@@ -127,6 +117,7 @@ sg_err sg_cli_open_output(sg_cli_output *out, const char *path, sg_error *err) {
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         snprintf(out->tmp, n, "%s.tmp-XXXXXX", path);
         out->fd = mkstemp(out->tmp);
+        out->sink = sg_sink_fd(out->fd);
         if (out->fd < 0) {
                 sg_err r = sg_error_set(err, SG_ERR_IO, "cannot create %s: %s", out->tmp, strerror(errno));
                 free(out->tmp);
@@ -156,6 +147,7 @@ sg_err sg_cli_close_output(sg_cli_output *out, bool ok, sg_error *err) {
                                 if (k == 0)
                                         break;
                         }
+                        explicit_bzero(buf, sizeof buf);
                 }
                 close(out->fd);
                 out->fd = -1;
@@ -357,12 +349,16 @@ static int run(const sg_cli_crypto *cmd, sg_cli_crypto_opts *o) {
                 return sg_cli_fail(cmd->name, o->cmd, &err);
         }
         sg_source src = sg_source_fd(in);
-        sg_sink dst = sg_sink_fd(out.fd);
         cmd->init();
         if (is_verify && o->signature)
                 r = verify_detached(cmd, o, &src, &err);
         else
-                r = cmd->op(o, in, &src, out.fd >= 0 ? &dst : NULL, &err);
+                r = cmd->op(o, in, &src, out.fd >= 0 ? &out.sink : NULL, &err);
+        if (r != SG_OK && out.spool.over)
+                r = sg_error_set(&err, SG_ERR_LIMIT,
+                                 "the output is larger than %zu bytes, the most held in memory for the standard "
+                                 "output: write it to a file with -o FILE",
+                                 (size_t) SG_SPOOL_MAX);
         cmd->shutdown();
         if (in > 0)
                 close(in);
@@ -402,7 +398,7 @@ static int run(const sg_cli_crypto *cmd, sg_cli_crypto_opts *o) {
         cmd->clear(o);
         free(o->from_used);
         o->from_used = NULL;
-        memset(o->passphrase_buf, 0, sizeof o->passphrase_buf);
+        sg_secret_wipe(o->passphrase_buf, sizeof o->passphrase_buf);
         if (fflush(stdout) != 0 || ferror(stdout)) {
                 fputs("sealgate: cannot write the output\n", stderr);
                 status = EXIT_FAILED;

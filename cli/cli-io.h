@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "sealgate/error.h"
+#include "sealgate/spool.h"
 #include "sealgate/stream.h"
 
 /* Replace control characters in `s` (a message quoting user input) by '?'. */
@@ -34,17 +35,22 @@ sg_err sg_cli_read_passphrase(const char *env, const char *file, char *buf, size
                               sg_error *err);
 
 /* A file descriptor for `path` ("-" or NULL: the standard input). With
- * `seekable`, a pipe is first copied into an anonymous temporary file. -1 on
- * error (err set). */
+ * `seekable`, a pipe is first copied into memory (a memfd, at most
+ * SG_SPOOL_MAX bytes). -1 on error (err set). */
 int sg_cli_open_input(const char *path, bool seekable, sg_error *err);
 
-/* Output goes to a temporary file (next to `path`, or anonymous for the
- * standard output) that becomes `path`, or is copied to the standard output,
- * only when close says ok: a failure never leaves partial output behind. */
+/* Output goes to a temporary file next to `path` that becomes `path`, or for
+ * the standard output to memory (a memfd, at most SG_SPOOL_MAX bytes: `spool`
+ * says when it was over) that is copied to the standard output, only when
+ * close says ok: a failure never leaves partial output behind, and no
+ * plaintext reaches a disk except the file the user named. Write through
+ * `sink`. */
 typedef struct sg_cli_output {
         int fd;
         char *tmp;
         const char *path;
+        sg_sink sink;
+        sg_spool_sink spool;
 } sg_cli_output;
 
 sg_err sg_cli_open_output(sg_cli_output *out, const char *path, sg_error *err);

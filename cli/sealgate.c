@@ -19,6 +19,7 @@
 #include "sealgate/error.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/policy.h"
+#include "sealgate/secrets.h"
 #include "sealgate/util.h"
 #include "smime.h"
 #include "term.h"
@@ -402,6 +403,9 @@ static int doctor(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+        /* the crypto commands hold passphrases, keys and plaintext: no core
+         * file, not dumpable (docs/cli.md) */
+        sg_secrets_protect_process();
         if (argc < 2)
                 return usage();
         const char *cmd = argv[1];

@@ -11,7 +11,8 @@
 #          tarballs, win32-common/deps/), msitools (wixl, msiinfo: the MSIs)
 #   test   build + e2e + win32 + the checkers and the interop peers
 #          (gpgsm, GnuPG, NSS tools), Clang (the second compiler of
-#          tools/test.sh) and devscripts (hardening-check, suite 'hardening')
+#          tools/test.sh), devscripts (hardening-check, suite 'hardening')
+#          and strace (suite 'privacy')
 set -eu
 what=${1:-test}
 case $what in
@@ -32,7 +33,7 @@ if [ "$what" = win32 ] || [ "$what" = test ]; then
         pkgs="$pkgs $win32_pkgs"
 fi
 if [ "$what" = test ]; then
-        pkgs="$pkgs clang-format clang devscripts gpgsm gnupg libnss3-tools"
+        pkgs="$pkgs clang-format clang devscripts gpgsm gnupg libnss3-tools strace"
 fi
 
 missing=""

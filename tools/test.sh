@@ -44,7 +44,7 @@ run_suites() { # builddir suites...
 echo "== build (debugoptimized) =="
 setup build
 ninja -C build
-run_suites build unit host cli gui interop corpus bench e2e
+run_suites build unit host cli gui interop privacy corpus bench e2e
 # the Debian packages: build, lintian, install, upgrade, e2e, purge (tests/packaging)
 run_suites build packaging
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "mime-private.h"
+#include "sealgate/spool.h"
 
 int sg_mime_put(sg_sink *out, const char *s) {
         return out->write(out->ctx, s, strlen(s));
@@ -196,9 +197,9 @@ GMimeMessage *sg_mime_parse_fd(int fd, sg_err not_code, const char *not_message,
 }
 
 int sg_mime_canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret) {
-        FILE *tf = tmpfile();
+        FILE *tf = sg_spool_file_new("sealgate-canonical", err);
         if (!tf) {
-                *ret = sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+                *ret = err ? err->code : SG_ERR_IO;
                 return -1;
         }
         int fd = dup(fileno(tf));
@@ -216,7 +217,7 @@ int sg_mime_canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret) {
         if (!ok || fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
                 if (fd >= 0)
                         close(fd);
-                *ret = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot write a memory file");
                 return -1;
         }
         return fd;
@@ -228,13 +229,13 @@ sg_err sg_mime_copy_fd(int fd, sg_sink *out, sg_error *err) {
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         sg_err r = SG_OK;
         if (lseek(fd, 0, SEEK_SET) < 0)
-                r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file: %s", strerror(errno));
+                r = sg_error_set(err, SG_ERR_IO, "cannot read a memory file: %s", strerror(errno));
         while (r == SG_OK) {
                 ssize_t k = read(fd, buf, SG_MIME_CHUNK);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
-                        r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file");
+                        r = sg_error_set(err, SG_ERR_IO, "cannot read a memory file");
                 if (k <= 0)
                         break;
                 if (out->write(out->ctx, buf, (size_t) k) < 0)

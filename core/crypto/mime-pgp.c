@@ -12,6 +12,7 @@
 
 #include "mime-private.h"
 #include "sealgate/mime-pgp.h"
+#include "sealgate/spool.h"
 
 void sg_mime_pgp_init(void) {
         g_mime_init();
@@ -111,16 +112,16 @@ sg_err sg_mime_pgp_encrypt(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, cons
 sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const char *signer, sg_source *in,
                         sg_sink *out, sg_error *err) {
         crlfsource *c = calloc(1, sizeof *c);
-        FILE *tf = tmpfile();
-        if (!c || !tf) {
+        if (!c)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        FILE *tf = sg_spool_file_new("sealgate-sign", err);
+        if (!tf) {
                 free(c);
-                if (tf)
-                        fclose(tf);
-                return sg_error_set(err, c ? SG_ERR_IO : SG_ERR_NOMEM, "cannot create a temporary file");
+                return err ? err->code : SG_ERR_IO;
         }
         c->in = in;
         sg_source cs = {.read = sg_mime_crlf_read, .ctx = c};
-        /* the content is kept in a file until the digest (micalg) is known */
+        /* the content is kept in memory (a memfd) until the digest (micalg) is known */
         sg_sink content = {.write = file_write, .ctx = tf};
         memsink ms = {.a = g_byte_array_new(), .max = SG_PGP_SIGNATURE_MAX};
         sg_sink sig = {.write = sg_mime_mem_write, .ctx = &ms};
@@ -130,7 +131,7 @@ sg_err sg_mime_pgp_sign(const sg_pgp_ops *ops, const sg_pgp_keyring *kr, const c
         if (r == SG_OK && ms.over)
                 r = sg_error_set(err, SG_ERR_LIMIT, "the signature is larger than %d bytes", SG_PGP_SIGNATURE_MAX);
         if (r == SG_OK && fflush(tf) != 0)
-                r = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
+                r = sg_error_set(err, SG_ERR_IO, "cannot write a memory file");
         char boundary[64], head[512];
         new_boundary(boundary, sizeof boundary);
         if (r == SG_OK) {

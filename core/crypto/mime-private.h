@@ -72,7 +72,7 @@ int sg_mime_dec_rewind(void *ctx);
  * not one: *ret is then `not_code` with `not_message`, or the I/O error. */
 GMimeMessage *sg_mime_parse_fd(int fd, sg_err not_code, const char *not_message, sg_error *err, sg_err *ret);
 
-/* Writes `o` in canonical form (CRLF) to a new unlinked temporary file and
+/* Writes `o` in canonical form (CRLF) to a new memory file (a memfd) and
  * returns its descriptor at offset 0; -1 with *ret set on failure. */
 int sg_mime_canonical_tmp(GMimeObject *o, sg_error *err, sg_err *ret);
 

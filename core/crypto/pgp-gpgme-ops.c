@@ -1,6 +1,7 @@
 /* sealgate: the GPGME backend's operations: encrypt, decrypt, sign, verify
  * (detached and opaque). */
 #include "pgp-gpgme-private.h"
+#include "sealgate/spool.h"
 
 /* ---- encrypt */
 
@@ -253,7 +254,7 @@ static sg_err copy_file(FILE *f, sg_sink *out, sg_error *err) {
                         break;
                 }
         if (r == SG_OK && ferror(f))
-                r = sg_error_set(err, SG_ERR_IO, "cannot read a temporary file");
+                r = sg_error_set(err, SG_ERR_IO, "cannot read a memory file");
         free(buf);
         return r;
 }
@@ -278,12 +279,13 @@ sg_err sg_gpgme_verify_opaque(const sg_pgp_keyring *kr, sg_source *in, const cha
         sg_err r = sg_gpgme_new_ctx(kr, &oc, &ctx, err);
         if (r != SG_OK)
                 return r;
-        FILE *tf = content_out ? tmpfile() : NULL;
+        /* the content waits in memory (a memfd) until the signature is known good */
+        FILE *tf = content_out ? sg_spool_file_new("sealgate-verify", err) : NULL;
         sg_sink ts = {.write = file_write, .ctx = tf};
         sg_sink discard_sink = {.write = discard_write};
         gpgme_data_t din = NULL, dout = NULL;
         if (content_out && !tf)
-                r = sg_error_set(err, SG_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+                r = err ? err->code : SG_ERR_IO;
         if (r == SG_OK)
                 r = sg_gpgme_data_in(&oc, in, SG_PGP_OPAQUE_MAX, &din, err);
         if (r == SG_OK)
@@ -307,7 +309,7 @@ sg_err sg_gpgme_verify_opaque(const sg_pgp_keyring *kr, sg_source *in, const cha
         }
         if (r == SG_OK && res->valid && tf && (fflush(tf) != 0 || (r = copy_file(tf, content_out, err)) != SG_OK)) {
                 if (r == SG_OK)
-                        r = sg_error_set(err, SG_ERR_IO, "cannot write a temporary file");
+                        r = sg_error_set(err, SG_ERR_IO, "cannot write a memory file");
         }
         gpgme_data_release(din);
         gpgme_data_release(dout);

@@ -24,6 +24,7 @@
 #include "sealgate-config.h"
 #include "sealgate/frame.h"
 #include "sealgate/heap.h"
+#include "sealgate/secrets.h"
 #include "sealgate/util.h"
 
 /* Exit statuses (docs/protocol.md). */
@@ -314,6 +315,10 @@ int main(int argc, char **argv) {
                 usage(stdout);
                 return 0;
         }
+        /* The host holds passphrases and plaintext: no core file, not
+         * dumpable (docs/protocol.md, "What stays in memory"). */
+        if (!sg_secrets_protect_process())
+                log_line("cannot turn off core dumps: %s", strerror(errno));
         /* A closed port must show up as a write error, not kill us silently. */
         signal(SIGPIPE, SIG_IGN);
         /* One process serves every message of the session: keep freed
@@ -370,6 +375,8 @@ int main(int argc, char **argv) {
                         if (!payload)
                                 continue;
                         int w = serve(h, payload, plen);
+                        /* a request may carry a passphrase, a frame plaintext */
+                        sg_secret_wipe(payload, plen);
                         free(payload);
                         if (w < 0) {
                                 status = EXIT_PROTOCOL;

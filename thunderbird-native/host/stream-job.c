@@ -20,6 +20,8 @@
 #include "sealgate/frame.h"
 #include "sealgate/mime-pgp.h"
 #include "sealgate/mime-smime.h"
+#include "sealgate/secrets.h"
+#include "sealgate/spool.h"
 #include "sealgate/util.h"
 #include "stream-private.h"
 
@@ -91,12 +93,6 @@ static void wake(sg_streams *s) {
         }
 }
 
-static void wipe(char *p) {
-        if (p)
-                memset(p, 0, strlen(p));
-        free(p);
-}
-
 static job *job_free(job *j) {
         if (!j)
                 return NULL;
@@ -107,7 +103,7 @@ static job *job_free(job *j) {
         free(j->recipients);
         free(j->key_path);
         free(j->cert_path);
-        wipe(j->passphrase);
+        sg_secret_free_string(j->passphrase);
         free(j->ca_file);
         free(j->ca_dir);
         free(j->from);
@@ -252,45 +248,11 @@ static int queue_write(void *ctx, const void *buf, size_t n) {
 
 /* decrypt and verify need a seekable input (GMime parses the MIME
  * structure; AuthEnvelopedData's tag follows its content): the input, which
- * is ciphertext or a signed message, is copied to an unlinked file. */
+ * is ciphertext or a signed message in clear, is copied into memory (a
+ * memfd, sealgate/spool.h), never to a file on a disk. The input is at most
+ * SG_STREAM_INPUT_MAX bytes. */
 int _stream_spool(sg_source *src, sg_error *err) {
-        const char *dir = getenv("TMPDIR");
-        if (!dir || !*dir)
-                dir = "/tmp";
-        int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0) {
-                FILE *f = tmpfile();
-                fd = f ? dup(fileno(f)) : -1;
-                if (f)
-                        fclose(f);
-        }
-        if (fd < 0) {
-                sg_error_set(err, SG_ERR_IO, "cannot create a temporary file in %s: %s", dir, strerror(errno));
-                return -1;
-        }
-        static __thread unsigned char buf[65536];
-        sg_sink out = sg_sink_fd(fd);
-        for (;;) {
-                ptrdiff_t k = src->read(src->ctx, buf, sizeof buf);
-                if (k == 0)
-                        break;
-                if (k < 0) {
-                        sg_error_set(err, SG_ERR_IO, "the stream was ended");
-                        close(fd);
-                        return -1;
-                }
-                if (out.write(out.ctx, buf, (size_t) k) < 0) {
-                        sg_error_set(err, SG_ERR_IO, "cannot write a temporary file in %s: %s", dir, strerror(errno));
-                        close(fd);
-                        return -1;
-                }
-        }
-        if (lseek(fd, 0, SEEK_SET) != 0) {
-                sg_error_set(err, SG_ERR_IO, "cannot read back a temporary file: %s", strerror(errno));
-                close(fd);
-                return -1;
-        }
-        return fd;
+        return sg_spool_fd_from_source("sealgate-stream", src, SG_SPOOL_MAX, "the stream", err);
 }
 
 /* The rest of the input after the op: the result says "complete" only when

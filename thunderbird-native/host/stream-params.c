@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sealgate/frame.h"
+#include "sealgate/secrets.h"
 #include "sealgate/util.h"
 #include "stream-private.h"
 
@@ -38,6 +39,18 @@ bool _stream_get_string(json_object *o, const char *key, bool required, char **r
         if (!(*ret = sg_strdup(str))) {
                 sg_error_set(err, SG_ERR_NOMEM, "out of memory");
                 return false;
+        }
+        return true;
+}
+
+bool _stream_get_secret(json_object *o, const char *key, char **ret, sg_error *err) {
+        if (!_stream_get_string(o, key, false, ret, err))
+                return false;
+        json_object *v;
+        if (*ret && json_object_object_get_ex(o, key, &v)) {
+                /* the request's copy: wiped now, not when the request is freed */
+                sg_secret_wipe((char *) json_object_get_string(v), (size_t) json_object_get_string_len(v));
+                sg_secret_lock(*ret, strlen(*ret));
         }
         return true;
 }

@@ -40,7 +40,7 @@ bool _stream_parse_pgp(json_object *req, job *j, sg_error *err) {
         static const enum pgp_format enc_formats[] = {PGP_MIME, PGP_ARMOR, PGP_BINARY};
         static const enum pgp_format sig_formats[] = {PGP_MIME, PGP_DETACHED};
         /* the passphrase goes to gpg on one line */
-        if (!_stream_get_string(req, "passphrase", false, &j->passphrase, err))
+        if (!_stream_get_secret(req, "passphrase", &j->passphrase, err))
                 return false;
         if (j->passphrase && strlen(j->passphrase) > SG_PGP_PASSPHRASE_MAX) {
                 sg_error_set(err, SG_ERR_LIMIT, "\"passphrase\" is longer than %d bytes", SG_PGP_PASSPHRASE_MAX);

@@ -110,6 +110,9 @@ struct sg_streams {
  * family's); false with `err` set when it is refused. */
 bool _stream_parse_request(json_object *req, job *j, sg_error *err);
 bool _stream_get_string(json_object *o, const char *key, bool required, char **ret, sg_error *err);
+/* The same for a passphrase (optional): the copy in the request is wiped,
+ * *ret is locked in memory (best effort); free it with sg_secret_free_string. */
+bool _stream_get_secret(json_object *o, const char *key, char **ret, sg_error *err);
 bool _stream_only_keys(json_object *o, const char *const *keys, const char *what, sg_error *err);
 bool _stream_get_bool(json_object *o, const char *key, bool *ret, sg_error *err);
 /* "recipients": 1 ... max non-empty strings. */

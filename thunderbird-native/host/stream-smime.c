@@ -20,7 +20,7 @@ static bool get_key(json_object *req, job *j, sg_error *err) {
         static const char *const keys[] = {"path", "cert", "passphrase", NULL};
         return _stream_only_keys(k, keys, "\"key\"", err) && _stream_get_string(k, "path", true, &j->key_path, err) &&
                _stream_get_string(k, "cert", false, &j->cert_path, err) &&
-               _stream_get_string(k, "passphrase", false, &j->passphrase, err);
+               _stream_get_secret(k, "passphrase", &j->passphrase, err);
 }
 
 static bool get_format(json_object *req, job *j, sg_error *err) {

@@ -23,7 +23,8 @@ struct sg_eml {
         char *subject;
         GPtrArray *to, *cc, *bcc; /* char *, one mailbox each */
         GString *body;
-        GArray *attachments; /* sg_attachment; name and content_type g_malloc'd */
+        GArray *attachments; /* sg_attachment; name, alt_name and content_type g_malloc'd */
+        GArray *texts;       /* sg_text_part; name and text g_malloc'd */
         GArray *headers;     /* sg_header; name and value g_malloc'd */
 };
 
@@ -638,13 +639,55 @@ static void html_to_text(const char *s, size_t n, GString *out) {
 
 /* ---- The MIME tree. */
 
-static void add_attachment(sg_eml *eml, const char *name, const char *content_type, guint64 size) {
+static void add_attachment(sg_eml *eml, const char *name, const char *alt_name, const char *content_type,
+                           guint64 size) {
         sg_attachment a = {
                 .name = utf8_dup(name),
                 .size = size,
                 .content_type = content_type ? g_ascii_strdown(content_type, -1) : NULL,
+                .alt_name = alt_name ? utf8_dup(alt_name) : NULL,
         };
         g_array_append_val(eml->attachments, a);
+}
+
+/* A text part the content triggers read besides the body (sg_text_part);
+ * takes `text`. */
+static void add_text(sg_eml *eml, sg_text_kind kind, const char *name, GString *text) {
+        sg_text_part t = {.kind = kind, .name = name ? utf8_dup(name) : NULL, .len = text->len};
+        t.text = g_string_free(text, FALSE);
+        g_array_append_val(eml->texts, t);
+}
+
+/* Another name the part carries: Content-Type's name= when it differs from
+ * the disposition's filename=, or a second, different filename=. NULL if
+ * none. Borrowed from the part. */
+static const char *other_name(GMimeObject *obj, const char *name) {
+        GMimeContentDisposition *cd = g_mime_object_get_content_disposition(obj);
+        GMimeParamList *pl = cd ? g_mime_content_disposition_get_parameters(cd) : NULL;
+        for (int i = 0; pl && i < g_mime_param_list_length(pl); i++) {
+                GMimeParam *prm = g_mime_param_list_get_parameter_at(pl, i);
+                const char *v = g_mime_param_get_value(prm);
+                if (g_ascii_strcasecmp(g_mime_param_get_name(prm), "filename") == 0 && v && name && strcmp(v, name))
+                        return v;
+        }
+        GMimeParamList *tl = g_mime_content_type_get_parameters(g_mime_object_get_content_type(obj));
+        for (int i = 0; tl && i < g_mime_param_list_length(tl); i++) {
+                GMimeParam *prm = g_mime_param_list_get_parameter_at(tl, i);
+                const char *v = g_mime_param_get_value(prm);
+                if (g_ascii_strcasecmp(g_mime_param_get_name(prm), "name") == 0 && v && name && strcmp(v, name))
+                        return v;
+        }
+        return NULL;
+}
+
+/* Whether an attachment is text the content triggers read: text/ *, or a
+ * .txt or .csv file whatever its declared type. */
+static bool text_attachment(GMimeContentType *ct, const char *name) {
+        if (g_mime_content_type_is_type(ct, "text", "*"))
+                return true;
+        size_t n = name ? strlen(name) : 0;
+        return n > 4 &&
+               (g_ascii_strcasecmp(name + n - 4, ".txt") == 0 || g_ascii_strcasecmp(name + n - 4, ".csv") == 0);
 }
 
 static guint64 null_stream_written(GMimeStream *ns) {
@@ -656,7 +699,24 @@ static bool is_attachment(GMimePart *part) {
         return (disp && g_ascii_strcasecmp(disp, GMIME_DISPOSITION_ATTACHMENT) == 0) || g_mime_part_get_filename(part);
 }
 
-static void leaf_part(walker *w, GMimePart *part, bool want_body, bool collect) {
+/* The part's text as UTF-8 (HTML as text). Owned. */
+static GString *part_text(GMimePart *part, bool html) {
+        GMimeObject *obj = GMIME_OBJECT(part);
+        GByteArray *raw = part_bytes(part);
+        GString *text = text_to_utf8((const char *) raw->data, raw->len,
+                                     g_mime_object_get_content_type_parameter(obj, "charset"));
+        g_byte_array_unref(raw);
+        if (!html)
+                return text;
+        GString *t = g_string_sized_new(text->len);
+        html_to_text(text->str, text->len, t);
+        g_string_free(text, TRUE);
+        return t;
+}
+
+/* `want_body`: this text is the body (else another alternative of it);
+ * `fwd`: inside an enclosed (forwarded) message. */
+static void leaf_part(walker *w, GMimePart *part, bool want_body, bool collect, bool fwd) {
         GMimeObject *obj = GMIME_OBJECT(part);
         GMimeContentType *ct = g_mime_object_get_content_type(obj);
         const char *filename = g_mime_part_get_filename(part);
@@ -664,25 +724,26 @@ static void leaf_part(walker *w, GMimePart *part, bool want_body, bool collect) 
         bool plain = g_mime_content_type_is_type(ct, "text", "plain");
         bool html = g_mime_content_type_is_type(ct, "text", "html");
         if (!attachment && (plain || html)) {
-                /* a text alternative not chosen is the same text again */
-                if (!want_body)
+                GString *text = part_text(part, html);
+                if (!want_body) { /* another alternative: read too, it may say more */
+                        add_text(w->eml, fwd ? SG_TEXT_FORWARDED_BODY : SG_TEXT_ALTERNATIVE, NULL, text);
                         return;
-                GByteArray *raw = part_bytes(part);
-                GString *text = text_to_utf8((const char *) raw->data, raw->len,
-                                             g_mime_object_get_content_type_parameter(obj, "charset"));
-                g_byte_array_unref(raw);
+                }
+                if (fwd) {
+                        add_text(w->eml, SG_TEXT_FORWARDED_BODY, NULL, text);
+                        return;
+                }
                 GString *body = w->eml->body;
                 if (body->len > 0 && body->str[body->len - 1] != '\n')
                         g_string_append_c(body, '\n');
-                if (plain)
-                        g_string_append_len(body, text->str, (gssize) text->len);
-                else
-                        html_to_text(text->str, text->len, body);
+                g_string_append_len(body, text->str, (gssize) text->len);
                 g_string_free(text, TRUE);
                 return;
         }
         if (!collect)
                 return;
+        if (text_attachment(ct, filename))
+                add_text(w->eml, SG_TEXT_ATTACHMENT, filename, part_text(part, html));
         /* Anything else that is sent is an attachment, named or not: an
          * inline image or an unnamed application/pdf leaves the organisation
          * just the same. */
@@ -691,7 +752,7 @@ static void leaf_part(walker *w, GMimePart *part, bool want_body, bool collect) 
         if (dw)
                 g_mime_data_wrapper_write_to_stream(dw, ns);
         char *type = g_mime_content_type_get_mime_type(ct);
-        add_attachment(w->eml, filename, type, null_stream_written(ns));
+        add_attachment(w->eml, filename, other_name(obj, filename), type, null_stream_written(ns));
         g_free(type);
         g_object_unref(ns);
 }
@@ -709,7 +770,7 @@ static int chosen_alternative(GMimeMultipart *mp) {
         return n - 1;
 }
 
-static sg_err walk(walker *w, GMimeObject *obj, unsigned depth, bool want_body, bool collect, sg_error *err) {
+static sg_err walk(walker *w, GMimeObject *obj, unsigned depth, bool want_body, bool collect, bool fwd, sg_error *err) {
         if (depth > SG_EML_DEPTH_MAX)
                 return sg_error_set(err, SG_ERR_LIMIT, "MIME parts nested deeper than %d levels", SG_EML_DEPTH_MAX);
         if (++w->parts > SG_EML_PARTS_MAX)
@@ -735,15 +796,17 @@ static sg_err walk(walker *w, GMimeObject *obj, unsigned depth, bool want_body, 
                                 : -1;
                 for (int i = 0; i < n; i++) {
                         sg_err r = walk(w, g_mime_multipart_get_part(mp, i), depth + 1,
-                                        want_body && (chosen < 0 || chosen == i), collect, err);
+                                        want_body && (chosen < 0 || chosen == i), collect, fwd, err);
                         if (r != SG_OK)
                                 return r;
                 }
                 return SG_OK;
         }
         if (GMIME_IS_MESSAGE_PART(obj)) {
-                /* An enclosed message is one attachment; its own parts still
-                 * count towards the limits. */
+                /* An enclosed (forwarded) message is one attachment, and its
+                 * subject, body and attachments are read like our own (its
+                 * recipients are not ours); its parts count towards the
+                 * limits. */
                 GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
                 if (collect) {
                         GMimeStream *ns = g_mime_stream_null_new();
@@ -753,16 +816,26 @@ static sg_err walk(walker *w, GMimeObject *obj, unsigned depth, bool want_body, 
                         if (!name)
                                 name = g_mime_object_get_content_type_parameter(obj, "name");
                         char *type = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(obj));
-                        add_attachment(w->eml, name, type, null_stream_written(ns));
+                        add_attachment(w->eml, name, NULL, type, null_stream_written(ns));
                         g_free(type);
                         g_object_unref(ns);
                 }
+                if (inner && collect) {
+                        const char *subject = g_mime_message_get_subject(inner);
+                        if (subject) {
+                                GString *s = g_string_new(NULL);
+                                char *v = utf8_dup(subject);
+                                g_string_append(s, v);
+                                g_free(v);
+                                add_text(w->eml, SG_TEXT_FORWARDED_SUBJECT, NULL, s);
+                        }
+                }
                 if (inner && inner->mime_part)
-                        return walk(w, inner->mime_part, depth + 1, false, false, err);
+                        return walk(w, inner->mime_part, depth + 1, true, collect, true, err);
                 return SG_OK;
         }
         if (GMIME_IS_PART(obj))
-                leaf_part(w, GMIME_PART(obj), want_body, collect);
+                leaf_part(w, GMIME_PART(obj), want_body, collect, fwd);
         return SG_OK;
 }
 
@@ -900,6 +973,7 @@ static sg_eml *eml_new(void) {
         e->bcc = g_ptr_array_new_with_free_func(g_free);
         e->body = g_string_new(NULL);
         e->attachments = g_array_new(FALSE, TRUE, sizeof(sg_attachment));
+        e->texts = g_array_new(FALSE, TRUE, sizeof(sg_text_part));
         e->headers = g_array_new(FALSE, TRUE, sizeof(sg_header));
         return e;
 }
@@ -916,9 +990,16 @@ sg_eml *sg_eml_free(sg_eml *e) {
         for (guint i = 0; i < e->attachments->len; i++) {
                 sg_attachment *a = &g_array_index(e->attachments, sg_attachment, i);
                 g_free((char *) a->name);
+                g_free((char *) a->alt_name);
                 g_free((char *) a->content_type);
         }
         g_array_unref(e->attachments);
+        for (guint i = 0; i < e->texts->len; i++) {
+                sg_text_part *t = &g_array_index(e->texts, sg_text_part, i);
+                g_free((char *) t->name);
+                g_free((char *) t->text);
+        }
+        g_array_unref(e->texts);
         for (guint i = 0; i < e->headers->len; i++) {
                 sg_header *h = &g_array_index(e->headers, sg_header, i);
                 g_free(h->name);
@@ -1018,7 +1099,7 @@ static sg_err parse_stream(GMimeStream *stream, sg_eml **ret, sg_error *err) {
         e->subject = subject ? utf8_dup(subject) : NULL;
         walker w = {.eml = e};
         if (m->mime_part)
-                r = walk(&w, m->mime_part, 1, true, true, err);
+                r = walk(&w, m->mime_part, 1, true, true, false, err);
         if (r != SG_OK)
                 goto out;
 
@@ -1036,6 +1117,8 @@ static sg_err parse_stream(GMimeStream *stream, sg_eml **ret, sg_error *err) {
         e->msg.n_attachments = e->attachments->len;
         e->msg.headers = (const sg_header *) (void *) e->headers->data;
         e->msg.n_headers = e->headers->len;
+        e->msg.texts = (const sg_text_part *) (void *) e->texts->data;
+        e->msg.n_texts = e->texts->len;
         *ret = e;
         e = NULL;
 out:

@@ -269,8 +269,10 @@ static sg_err check_extension(struct eval *ev, const struct trigger *t, sg_reaso
         const sg_message *m = ev->msg;
         for (size_t i = 0; i < m->n_attachments; i++) {
                 bool hit = false;
+                const char *alt = m->attachments[i].alt_name;
                 for (size_t k = 0; k < t->n_list && !hit; k++)
-                        hit = has_extension(att_name(&m->attachments[i]), t->list[k]);
+                        hit = has_extension(att_name(&m->attachments[i]), t->list[k]) ||
+                              (alt && has_extension(alt, t->list[k]));
                 if (hit && !add_name(items, &m->attachments[i]))
                         return nomem(ev);
         }
@@ -510,11 +512,27 @@ static sg_err check_message(const sg_message *m, sg_error *err) {
                 return sg_error_set(err, SG_ERR_LIMIT, "subject longer than %d bytes", SG_MSG_SUBJECT_MAX);
         if (m->body_len > SG_MSG_BODY_MAX)
                 return sg_error_set(err, SG_ERR_LIMIT, "body longer than %u bytes", SG_MSG_BODY_MAX);
+        if (m->n_texts && !m->texts)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "a message array is NULL");
+        if (m->n_texts > SG_MSG_TEXTS_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "more than %d text parts", SG_MSG_TEXTS_MAX);
+        size_t total = m->body_len;
+        for (size_t i = 0; i < m->n_texts; i++) {
+                if ((m->texts[i].len && !m->texts[i].text) || m->texts[i].kind >= SG_TEXT__MAX)
+                        return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "text part %zu is invalid", i);
+                if (m->texts[i].len > SG_MSG_TEXT_TOTAL_MAX - total)
+                        return sg_error_set(err, SG_ERR_LIMIT,
+                                            "the body and the text parts are longer than %u bytes together: "
+                                            "the content past that would not be read",
+                                            SG_MSG_TEXT_TOTAL_MAX);
+                total += m->texts[i].len;
+        }
         if (m->n_attachments > SG_MSG_ATTACHMENTS_MAX)
                 return sg_error_set(err, SG_ERR_LIMIT, "more than %d attachments", SG_MSG_ATTACHMENTS_MAX);
         for (size_t i = 0; i < m->n_attachments; i++) {
                 const sg_attachment *a = &m->attachments[i];
-                if (a->name && bounded_len(a->name, SG_MSG_NAME_MAX) > SG_MSG_NAME_MAX)
+                if ((a->name && bounded_len(a->name, SG_MSG_NAME_MAX) > SG_MSG_NAME_MAX) ||
+                    (a->alt_name && bounded_len(a->alt_name, SG_MSG_NAME_MAX) > SG_MSG_NAME_MAX))
                         return sg_error_set(err, SG_ERR_LIMIT, "attachment %zu: file name longer than %d bytes", i,
                                             SG_MSG_NAME_MAX);
                 if (a->content_type && bounded_len(a->content_type, SG_MSG_NAME_MAX) > SG_MSG_NAME_MAX)

@@ -20,6 +20,7 @@ struct msg_store {
         const char **to, **cc, **bcc;
         sg_attachment *attachments;
         sg_header *headers;
+        sg_text_part *texts;
 };
 
 static void store_free(struct msg_store *s) {
@@ -31,6 +32,7 @@ static void store_free(struct msg_store *s) {
         free(s->bcc);
         free(s->attachments);
         free(s->headers);
+        free(s->texts);
         free(s);
 }
 
@@ -127,7 +129,7 @@ static sg_err read_recipients(struct msg_store *s, json_object *arr, const char 
 }
 
 static sg_err read_attachments(struct msg_store *s, json_object *arr, sg_message *m, sg_error *err) {
-        static const char *const keys[] = {"name", "size", "content_type", NULL};
+        static const char *const keys[] = {"name", "size", "content_type", "alt_name", NULL};
         const char *path = "message.attachments";
         sg_err e = expect(arr, json_type_array, "an array of objects", err, path);
         if (e)
@@ -170,6 +172,63 @@ static sg_err read_attachments(struct msg_store *s, json_object *arr, sg_message
                 if ((v = sg_json_member(a, "content_type")) && !json_object_is_type(v, json_type_null)) {
                         sg_keypath_key(kp, sizeof kp, ip, "content_type", SG_KEYPATH_KEY_SHOWN);
                         if ((e = copy_string(s, v, SG_MSG_NAME_MAX, false, &att->content_type, NULL, err, kp)))
+                                return e;
+                }
+                if ((v = sg_json_member(a, "alt_name")) && !json_object_is_type(v, json_type_null)) {
+                        sg_keypath_key(kp, sizeof kp, ip, "alt_name", SG_KEYPATH_KEY_SHOWN);
+                        if ((e = copy_string(s, v, SG_MSG_NAME_MAX, false, &att->alt_name, NULL, err, kp)))
+                                return e;
+                }
+        }
+        return SG_OK;
+}
+
+/* texts: [{kind, name, text}], the parts beyond the body (sg_text_part). */
+static sg_err read_texts(struct msg_store *s, json_object *arr, sg_message *m, sg_error *err) {
+        static const char *const keys[] = {"kind", "name", "text", NULL};
+        static const char *const kinds[SG_TEXT__MAX] = {"alternative", "attachment", "forwarded_subject",
+                                                        "forwarded_body"};
+        const char *path = "message.texts";
+        sg_err e = expect(arr, json_type_array, "an array of objects", err, path);
+        if (e)
+                return e;
+        size_t n = json_object_array_length(arr);
+        if (n > SG_MSG_TEXTS_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "%s: more than %d text parts", path, SG_MSG_TEXTS_MAX);
+        if (n == 0)
+                return SG_OK;
+        if (!(s->texts = calloc(n, sizeof *s->texts)))
+                return sg_error_set(err, SG_ERR_NOMEM, "%s: out of memory", path);
+        m->texts = s->texts;
+        m->n_texts = n;
+        for (size_t i = 0; i < n; i++) {
+                char ip[SG_KEYPATH_MESSAGE_MAX], kp[SG_KEYPATH_MESSAGE_MAX];
+                json_object *a = json_object_array_get_idx(arr, i), *v;
+                sg_text_part *t = &s->texts[i];
+                sg_keypath_idx(ip, sizeof ip, path, i);
+                if ((e = expect(a, json_type_object, "an object", err, ip)) || (e = check_keys(a, keys, err, ip)))
+                        return e;
+                sg_keypath_key(kp, sizeof kp, ip, "kind", SG_KEYPATH_KEY_SHOWN);
+                const char *k = (v = sg_json_member(a, "kind")) && json_object_is_type(v, json_type_string)
+                                        ? json_object_get_string(v)
+                                        : NULL;
+                size_t kind = 0;
+                while (k && kind < SG_TEXT__MAX && strcmp(k, kinds[kind]) != 0)
+                        kind++;
+                if (!k || kind == SG_TEXT__MAX)
+                        return sg_error_set(err, SG_ERR_REQUEST,
+                                            "%s: expected \"alternative\", \"attachment\", \"forwarded_subject\" or "
+                                            "\"forwarded_body\"",
+                                            kp);
+                t->kind = (sg_text_kind) kind;
+                sg_keypath_key(kp, sizeof kp, ip, "text", SG_KEYPATH_KEY_SHOWN);
+                if (!(v = sg_json_member(a, "text")))
+                        return sg_error_set(err, SG_ERR_REQUEST, "%s: required", kp);
+                if ((e = copy_string(s, v, SG_MSG_TEXT_TOTAL_MAX, true, &t->text, &t->len, err, kp)))
+                        return e;
+                if ((v = sg_json_member(a, "name")) && !json_object_is_type(v, json_type_null)) {
+                        sg_keypath_key(kp, sizeof kp, ip, "name", SG_KEYPATH_KEY_SHOWN);
+                        if ((e = copy_string(s, v, SG_MSG_NAME_MAX, false, &t->name, NULL, err, kp)))
                                 return e;
                 }
         }
@@ -251,8 +310,8 @@ static json_object *present(json_object *obj, const char *key) {
 }
 
 static sg_err read_message(struct msg_store *s, json_object *obj, sg_message *m, sg_error *err) {
-        static const char *const keys[] = {"from", "to",          "cc",      "bcc", "subject",
-                                           "body", "attachments", "headers", NULL};
+        static const char *const keys[] = {"from", "to",          "cc",      "bcc",   "subject",
+                                           "body", "attachments", "headers", "texts", NULL};
         sg_err e = expect(obj, json_type_object, "an object", err, "message");
         if (e || (e = check_keys(obj, keys, err, "message")))
                 return e;
@@ -279,6 +338,8 @@ static sg_err read_message(struct msg_store *s, json_object *obj, sg_message *m,
         if ((v = present(obj, "attachments")) && (e = read_attachments(s, v, m, err)))
                 return e;
         if ((v = present(obj, "headers")) && (e = read_headers(s, v, m, err)))
+                return e;
+        if ((v = present(obj, "texts")) && (e = read_texts(s, v, m, err)))
                 return e;
         return SG_OK;
 }

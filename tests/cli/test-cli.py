@@ -95,7 +95,7 @@ ok(code == 0, "--policy wins over $SEALGATE_POLICY", err)
 
 # ---- JSON output on the fixtures
 names = ["encoded-names.eml", "iso-2022-jp.eml", "attachments.eml", "alternative.eml", "html-only.eml",
-         "sjis-mynumber.eml", "group.eml", "bcc-only.eml"]
+         "sjis-mynumber.eml", "group.eml", "bcc-only.eml", "forwarded.eml", "parts.eml"]
 res = check_json(*[DATA / f for f in names])
 get = lambda name: res.get(name, {}).get("result", {})
 
@@ -127,8 +127,8 @@ ok(r.get("action") == "route" and r.get("route") == "portal"
 
 r = get("alternative.eml")
 mk = reason(r, "body_pattern", "markers")
-ok(mk and mk["items"] == ["numbers are fine"],
-   "nested multipart/alternative: the text/plain alternative is the body, not the HTML one", mk)
+ok(mk and mk["items"] == ["numbers are fine", "HTML ONLY TEXT"],
+   "nested multipart/alternative: the text/plain alternative is the body, and the HTML one is read too", mk)
 att = reason(r, "attachments")
 ok(att and att["items"] == ["logo.png", "q3.pdf"], "inline image and attachment inside nested multiparts", att)
 ok([x[2] for x in recipients(r)] == ["bob@corp.example", "x@sales.corp.example"]
@@ -140,6 +140,29 @@ ok(r.get("action") == "block" and cc and cc["items"] == ["**** **** **** 1111"],
    "text/html only: tags stripped, &nbsp; kept as a space, script text dropped", r.get("reasons"))
 mk = reason(r, "body_pattern", "markers")
 ok(mk and mk["items"] == ["Tom & Jerry 機密"], "HTML entities (&amp;, &#x...;, &#...;) are decoded", mk)
+
+# ---- every part a trigger reads (docs/admin/policy.md, "Which parts each trigger reads")
+r = get("forwarded.eml")
+ok([x[2] for x in recipients(r)] == ["partner@partner.example"],
+   "a forwarded message: its recipients are not ours", r.get("recipients"))
+kw = reason(r, "subject_keyword")
+ok(kw and kw["items"] == ["機密"], "a forwarded message's (encoded) subject is read", kw)
+cc = reason(r, "credit_card")
+ok(r.get("action") == "block" and cc and cc["items"] == ["**** **** **** 1111"],
+   "a forwarded message's body is read: its card number blocks", r.get("reasons"))
+ext = reason(r, "attachment_extension")
+ok(ext and ext["items"] == ["budget.xlsx"], "a forwarded message's attachments are read", r.get("reasons"))
+
+r = get("parts.eml")
+cc = reason(r, "credit_card")
+ok(cc and cc["items"] == ["**** **** **** 1111"], "a card number only in the HTML alternative blocks", r.get("reasons"))
+mn = reason(r, "my_number")
+ok(mn, "a My Number only in a .csv attachment blocks", r.get("reasons"))
+mk = reason(r, "body_pattern", "markers")
+ok(mk and "4000 0000" in mk["items"], "a text/enriched attachment without an extension is read", mk)
+ext = reason(r, "attachment_extension")
+ok(ext and r.get("action") == "block", "Content-Type name=report.xlsx under filename=report.pdf: the .xlsx "
+   "trigger fires on either name", r.get("reasons"))
 
 r = get("sjis-mynumber.eml")
 ok(r.get("action") == "block" and reason(r, "my_number"), "a Shift_JIS body with a My Number blocks", r)

@@ -319,7 +319,8 @@ try:
     r = lookup(h, 51, ["carol@corp.example"], methods=["smime"])
     src = r.get("result", {}).get("sources", {})
     check(src.get("profile_from") == "policy" and src.get("nss_db") == str(prof) and
-          r["result"]["answers"][0]["smime"]["status"] == "usable", "keys.nss_db overrides the discovery", r)
+          r["result"]["answers"][0]["smime"]["status"] == "usable" and
+          r["result"]["answers"][0]["smime"]["method"] == "nss-db", "keys.nss_db overrides the discovery", r)
     h.finish()
     # ---- keys.revocation: bob's certificate names no responder and its issuer
     # is not in the profile, so no answer can be had: hard-fail makes it

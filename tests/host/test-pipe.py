@@ -397,9 +397,110 @@ def test_policy_get():
           .get("subject_tag") == "[secure]", "policy.get through the pipe returns the policy as JSON", r)
 
 
+def _hwm(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _memory_of(frames):
+    """(bytes sent, growth of the host's peak resident memory, the answer) for
+    one request sent as `frames`, in a fresh host."""
+    h = Host(POLICY)
+    h.request({"id": 0, "op": "version"})
+    base = _hwm(h.p.pid)
+    for f in frames:
+        h.write(frame(f))
+    r = h.read_json()
+    peak = _hwm(h.p.pid)
+    h.finish()
+    return sum(len(f) for f in frames), peak - base, r
+
+
+def _dense(total, unit):
+    head = b'{"id":1,"op":"policy.evaluate","message":{"to":["a@partner.example"]},"pad":['
+    n = (total - len(head) - 2) // len(unit)
+    return head + unit * (n - 1) + unit.rstrip(b" ").rstrip(b",") + b"]}"
+
+
+# host-limits.h: SG_HOST_VALUES_FLOOR, SG_HOST_BYTES_PER_VALUE, the weights and the factor
+VALUES_FLOOR, BYTES_PER_VALUE, MEMORY_FACTOR = 16384, 16, 8
+
+
+def test_memory():
+    """The host's memory for one request stays within 8 times its size."""
+    big = FRAME_IN_MAX - 64
+    cases = [
+        ("16 MiB of small numbers (\"0,0,0,...\")", [_dense(big, b"0,")], "limit_exceeded"),
+        ("16 MiB of empty objects", [_dense(big, b"{},")], "limit_exceeded"),
+        ("16 MiB of numbers at the densest allowed", [_dense(big, b"0," + b" " * 14)], None),
+        ("16 MiB of short strings at the densest allowed", [_dense(big, b'"abcdefghijklm",')], None),
+        ("16 MiB of one-member objects at the densest allowed", [_dense(big, b'{"a":0},' + b" " * 152)], None),
+        ("16 MiB of nested arrays at the densest allowed", [_dense(big, b"[[0]]," + b" " * 138)], None),
+    ]
+    req = _dense(64 << 20, b"0,")
+    parts = [req[i:i + (8 << 20)] for i in range(0, len(req), 8 << 20)]
+    cases.append(("a 64 MiB chunked request of small numbers", [
+        json.dumps({"id": 1, "chunk": {"index": i, "count": len(parts)},
+                    "data": base64.b64encode(p).decode()}).encode() for i, p in enumerate(parts)], "limit_exceeded"))
+    req = _dense(64 << 20, b'"abcdefghijklm",')
+    parts = [req[i:i + (8 << 20)] for i in range(0, len(req), 8 << 20)]
+    cases.append(("a 64 MiB chunked request of short strings at the densest allowed", [
+        json.dumps({"id": 1, "chunk": {"index": i, "count": len(parts)},
+                    "data": base64.b64encode(p).decode()}).encode() for i, p in enumerate(parts)], None))
+    for desc, frames, want in cases:
+        size, growth, r = _memory_of(frames)
+        got = r.get("error", {}).get("code")
+        check(got == want and growth <= MEMORY_FACTOR * size,
+              f"{desc}: {got or 'answered'}, memory grew {growth / size:.2f} times the request's size (at most "
+              f"{MEMORY_FACTOR})", r if got != want else growth)
+    # at the weight limit, and one past it
+    for extra in (0, 1):
+        n = VALUES_FLOOR
+        while True:
+            body = (b'{"id":1,"op":"policy.evaluate","message":{"to":["a@partner.example"]},"pad":[' +
+                    b",".join([b"0"] * n) + b"]}")
+            diff = _weight(body) - (VALUES_FLOOR + len(body) // BYTES_PER_VALUE) - extra
+            if diff == 0:
+                break
+            n -= diff  # one element weighs 1 and adds 2 bytes (1/8 of a unit allowed)
+        h = Host(POLICY)
+        h.write(frame(body))
+        r = h.read_json()
+        h.finish()
+        got = r.get("error", {}).get("code")
+        check((got == "limit_exceeded") == (extra == 1),
+              f"a request weighing {'one more than' if extra else 'exactly'} the values limit: "
+              f"{'limit_exceeded' if extra else 'answered'}", r)
+
+
+def _weight(text):
+    """The host's weight of a request's JSON values (shared.c)."""
+    w, in_string, i = 1, False, 0
+    while i < len(text):
+        c = text[i:i + 1]
+        if in_string:
+            if c == b"\\":
+                i += 1
+            elif c == b'"':
+                in_string = False
+        elif c == b'"':
+            in_string = True
+        elif c == b"{":
+            w += 8
+        elif c == b"[":
+            w += 4
+        elif c in (b",", b":"):
+            w += 1
+        i += 1
+    return w
+
+
 for t in [test_several_requests, test_split_with_pauses, test_invalid_then_valid, test_too_large,
           test_truncated, test_clean_eof, test_large_response, test_chunked_request, test_policy_reload,
-          test_options, test_doctor, test_policy_get]:
+          test_options, test_doctor, test_policy_get, test_memory]:
     try:
         t()
     except Exception as e:  # a crash in one scenario must not hide the others

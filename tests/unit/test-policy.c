@@ -1389,14 +1389,14 @@ static void message_limits(void) {
         sg_attachment *atts = calloc(SG_MSG_ATTACHMENTS_MAX + 1, sizeof *atts);
         sg_header *hdrs = calloc(SG_MSG_HEADERS_MAX + 1, sizeof *hdrs);
         for (size_t i = 0; i <= SG_MSG_ATTACHMENTS_MAX; i++)
-                atts[i] = (sg_attachment){"a.txt", 1, "text/plain"};
+                atts[i] = (sg_attachment){"a.txt", 1, "text/plain", NULL};
         for (size_t i = 0; i <= SG_MSG_HEADERS_MAX; i++)
                 hdrs[i] = (sg_header){"X-A", "b"};
         for (size_t k = 0; k < sizeof lim / sizeof *lim; k++) {
                 for (size_t extra = 0; extra <= 1; extra++) {
                         size_t n = lim[k].at + extra;
                         sg_message m = {.to = to, .n_to = 1};
-                        sg_attachment one = {"a.txt", 1, "text/plain"};
+                        sg_attachment one = {"a.txt", 1, "text/plain", NULL};
                         sg_header h = {"X-A", "b"};
                         /* a string of n bytes taken from the end of buf */
                         char *s = buf + big - n;
@@ -1775,7 +1775,72 @@ static void settings_table(void) {
         }
 }
 
+/* Issue 12, class 4: the parts beyond the body that the triggers read, and
+ * their limits (SG_MSG_TEXTS_MAX parts, SG_MSG_TEXT_TOTAL_MAX bytes with the
+ * body), each one past. */
+static void text_parts(void) {
+        sg_error e = {0};
+        sg_decision *d = NULL;
+        const char *to[] = {"a@x.example"};
+        sg_policy *p = make_policy(t_card);
+        sg_text_part alt = {SG_TEXT_ALTERNATIVE, NULL, "card 4111 1111 1111 1111", 24};
+        sg_message m = {.to = to, .n_to = 1, .body = "nothing", .body_len = 7, .texts = &alt, .n_texts = 1};
+        SG_CHECK(sg_policy_evaluate(p, &m, &d, &e) == SG_OK && d->action == SG_ACTION_BLOCK,
+                 "a card number only in another alternative blocks");
+        d = sg_decision_free(d);
+        alt.kind = SG_TEXT_FORWARDED_SUBJECT; /* a subject is no body text */
+        SG_CHECK(sg_policy_evaluate(p, &m, &d, &e) == SG_OK && d->action != SG_ACTION_BLOCK,
+                 "the card triggers do not read forwarded subjects");
+        d = sg_decision_free(d);
+        sg_policy_free(p);
+
+        p = make_policy(t_keyword);
+        sg_text_part fwd = {SG_TEXT_FORWARDED_SUBJECT, NULL, "Re: CONFIDENTIAL plan", 21};
+        m = (sg_message){.to = to, .n_to = 1, .subject = "FYI", .texts = &fwd, .n_texts = 1};
+        SG_CHECK(sg_policy_evaluate(p, &m, &d, &e) == SG_OK && d->action != SG_ACTION_ALLOW &&
+                         d->action != SG_ACTION_PROMPT,
+                 "a keyword only in a forwarded message's subject fires");
+        d = sg_decision_free(d);
+        sg_policy_free(p);
+
+        p = make_policy(t_extension);
+        sg_attachment a = {"invoice.pdf", 10, "application/pdf", "invoice.exe"};
+        m = (sg_message){.to = to, .n_to = 1, .attachments = &a, .n_attachments = 1};
+        SG_CHECK(sg_policy_evaluate(p, &m, &d, &e) == SG_OK && d->action == SG_ACTION_BLOCK,
+                 "an extension only in the part's other name (alt_name) fires");
+        d = sg_decision_free(d);
+        sg_policy_free(p);
+
+        p = make_policy(t_card);
+        sg_text_part *many = calloc(SG_MSG_TEXTS_MAX + 1, sizeof *many);
+        for (size_t i = 0; i <= SG_MSG_TEXTS_MAX; i++)
+                many[i] = (sg_text_part){SG_TEXT_ATTACHMENT, "a.txt", "x", 1};
+        m = (sg_message){.to = to, .n_to = 1, .texts = many, .n_texts = SG_MSG_TEXTS_MAX};
+        SG_CHECK(sg_policy_evaluate(p, &m, &d, &e) == SG_OK, "SG_MSG_TEXTS_MAX text parts are read");
+        d = sg_decision_free(d);
+        m.n_texts = SG_MSG_TEXTS_MAX + 1;
+        SG_CHECK(sg_policy_evaluate(p, &m, &d, &e) == SG_ERR_LIMIT && d == NULL,
+                 "one text part more: limit_exceeded, no decision (fail closed)");
+        free(many);
+        size_t big = SG_MSG_TEXT_TOTAL_MAX - SG_MSG_BODY_MAX;
+        char *text = malloc(big + 1);
+        memset(text, 'a', big + 1);
+        char *body = malloc(SG_MSG_BODY_MAX);
+        memset(body, 'b', SG_MSG_BODY_MAX);
+        sg_text_part t = {SG_TEXT_ATTACHMENT, "big.txt", text, big};
+        m = (sg_message){.to = to, .n_to = 1, .body = body, .body_len = SG_MSG_BODY_MAX, .texts = &t, .n_texts = 1};
+        SG_CHECK(sg_policy_evaluate(p, &m, &d, &e) == SG_OK, "body and text parts of SG_MSG_TEXT_TOTAL_MAX bytes");
+        d = sg_decision_free(d);
+        t.len = big + 1;
+        SG_CHECK(sg_policy_evaluate(p, &m, &d, &e) == SG_ERR_LIMIT && d == NULL,
+                 "one byte more: limit_exceeded, no decision (fail closed)");
+        free(text);
+        free(body);
+        sg_policy_free(p);
+}
+
 int main(void) {
+        text_parts();
         run_rows();
         run_err_rows();
         run_builder_rows();

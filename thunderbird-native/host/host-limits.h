@@ -30,4 +30,19 @@
  * (`sealgate.host.json`) and what the extension passes to connectNative. */
 #define SG_HOST_NATIVE_NAME "sealgate.host"
 
+/* JSON values in one request, weighed by what json-c spends on them (some 90
+ * bytes on a number or a short string, 250 on an array, 800 on an object): a
+ * value or an object key weighs 1, an array SG_HOST_ARRAY_WEIGHT, an object
+ * SG_HOST_OBJECT_WEIGHT; a request may weigh SG_HOST_VALUES_FLOOR plus 1 per
+ * SG_HOST_BYTES_PER_VALUE bytes of its size. Without this bound a frame of
+ * "0,0,0,..." took 37 times its size and a 64 MiB chunked one 2.5 GB; with
+ * it the host's memory for a request stays within SG_HOST_MEMORY_FACTOR
+ * times the request's size, plus a constant (the floor's values, the frame
+ * buffer): tests/host/test-pipe.py measures it. */
+#define SG_HOST_VALUES_FLOOR    16384
+#define SG_HOST_BYTES_PER_VALUE 16
+#define SG_HOST_ARRAY_WEIGHT    4
+#define SG_HOST_OBJECT_WEIGHT   8
+#define SG_HOST_MEMORY_FACTOR   8
+
 #endif

@@ -49,6 +49,8 @@ sg_err _host_op_version(sg_host *h, json_object *req, const char *id_json, op_ou
         add_int(limits, "chunk_raw", SG_CHUNK_RAW_MAX);
         add_int(limits, "chunked_in", SG_CHUNKED_IN_MAX);
         add_int(limits, "json_depth", SG_HOST_JSON_DEPTH);
+        add_int(limits, "json_values", SG_HOST_VALUES_FLOOR);
+        add_int(limits, "json_bytes_per_value", SG_HOST_BYTES_PER_VALUE);
         add_int(limits, "id", SG_HOST_ID_MAX);
         add_int(limits, "recipients", SG_MSG_RECIPIENTS_MAX);
         add_int(limits, "address_text", SG_ADDR_TEXT_MAX);

@@ -62,6 +62,33 @@ sg_err sg_host_parse_request(const char *req, size_t len, json_object **ret, sg_
                 return sg_error_set(err, SG_ERR_JSON, "request contains a NUL byte");
         if (len > INT32_MAX)
                 return sg_error_set(err, SG_ERR_LIMIT, "request of %zu bytes is too large to parse", len);
+        /* count the values before json-c builds them: every one but the
+         * first follows a ',', '[', '{' or ':' outside a string */
+        size_t values = 1, max_values = SG_HOST_VALUES_FLOOR + len / SG_HOST_BYTES_PER_VALUE;
+        bool in_string = false;
+        for (size_t i = 0; i < len; i++) {
+                char c = req[i];
+                if (in_string) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_string = false;
+                } else if (c == '"') {
+                        in_string = true;
+                } else if (c == '{') {
+                        values += SG_HOST_OBJECT_WEIGHT;
+                } else if (c == '[') {
+                        values += SG_HOST_ARRAY_WEIGHT;
+                } else if (c == ',' || c == ':') {
+                        values++;
+                }
+        }
+        if (values > max_values)
+                return sg_error_set(err, SG_ERR_LIMIT,
+                                    "request of %zu bytes holds JSON values weighing %zu, more than the %zu allowed "
+                                    "(%d, and one per %d bytes; an array weighs %d, an object %d)",
+                                    len, values, max_values, SG_HOST_VALUES_FLOOR, SG_HOST_BYTES_PER_VALUE,
+                                    SG_HOST_ARRAY_WEIGHT, SG_HOST_OBJECT_WEIGHT);
 
         json_tokener *tok = json_tokener_new_ex(SG_HOST_JSON_DEPTH);
         if (!tok)

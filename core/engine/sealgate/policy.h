@@ -24,7 +24,9 @@ extern "C" {
 #define SG_MSG_HEADERS_MAX      1000
 #define SG_MSG_HEADER_NAME_MAX  256
 #define SG_MSG_HEADER_VALUE_MAX 16384
-#define SG_MSG_NAME_MAX         1024 /* attachment file name, content type */
+#define SG_MSG_NAME_MAX         1024        /* attachment file name, content type */
+#define SG_MSG_TEXTS_MAX        256         /* text parts beyond the body (sg_text_part) */
+#define SG_MSG_TEXT_TOTAL_MAX   (16u << 20) /* bytes of the body and every text part together */
 
 /* ---- Named limits on a policy */
 #define SG_POLICY_DOMAINS_MAX             100000 /* per domain list */
@@ -312,7 +314,27 @@ typedef struct sg_attachment {
         const char *name;         /* file name, UTF-8 */
         uint64_t size;            /* bytes */
         const char *content_type; /* "application/pdf", may be NULL */
+        const char *alt_name;     /* another name the same part carries (Content-Type's name= when it differs
+                                   * from the disposition's filename=, a second filename=), or NULL;
+                                   * attachment_extension reads both */
 } sg_attachment;
+
+/* Text of a message beyond its body that the content triggers read
+ * (docs/admin/policy.md, "Which parts each trigger reads"). */
+typedef enum sg_text_kind {
+        SG_TEXT_ALTERNATIVE = 0,   /* another alternative of the body (the HTML one, as text) */
+        SG_TEXT_ATTACHMENT,        /* a text attachment (text/ *, .txt, .csv), decoded to UTF-8 */
+        SG_TEXT_FORWARDED_SUBJECT, /* the subject of an enclosed (forwarded) message */
+        SG_TEXT_FORWARDED_BODY,    /* the body of an enclosed message (its alternatives and text attachments too) */
+        SG_TEXT__MAX
+} sg_text_kind;
+
+typedef struct sg_text_part {
+        sg_text_kind kind;
+        const char *name; /* the attachment's file name, or NULL */
+        const char *text; /* UTF-8 */
+        size_t len;
+} sg_text_part;
 
 typedef struct sg_message {
         const char *from;      /* may be NULL */
@@ -329,6 +351,8 @@ typedef struct sg_message {
         size_t n_attachments;
         const sg_header *headers; /* existing headers (name, value) */
         size_t n_headers;
+        const sg_text_part *texts; /* at most SG_MSG_TEXTS_MAX; body and texts at most SG_MSG_TEXT_TOTAL_MAX bytes */
+        size_t n_texts;
 } sg_message;
 
 /* ---- Decision: everything owned by the decision. */

@@ -22,8 +22,10 @@ typedef struct sg_message_buf {
 } sg_message_buf;
 
 /* Decode the `message` object of a policy.evaluate request:
- * {from, to[], cc[], bcc[], subject, attachments[{name,size,content_type}],
- *  body, headers (object name->string, or array of {name,value})}.
+ * {from, to[], cc[], bcc[], subject, attachments[{name,size,content_type,alt_name}],
+ *  body, headers (object name->string, or array of {name,value}),
+ *  texts[{kind,name,text}] (sg_text_part; kind "alternative", "attachment",
+ *  "forwarded_subject" or "forwarded_body")}.
  * Enforces the SG_MSG_* limits (SG_ERR_LIMIT) and types (SG_ERR_REQUEST);
  * err->message names the key path ("message.to[3]: expected a string").
  * On failure `buf` is left cleared. */

@@ -112,10 +112,13 @@ class Rig:
 
     def use_policy(self, name):
         """Atomically replace the policy in force (the host reloads it on the
-        next request: no restart needed)."""
+        next request: no restart needed). The host looks at the file's
+        identity at most once a second (docs/protocol.md, policy.get), so wait that
+        long: a case that follows at once must not meet the policy before."""
         tmp = self.policy + ".tmp"
         shutil.copyfile(os.path.join(DATA, name), tmp)
         os.replace(tmp, self.policy)
+        time.sleep(1.1)
 
     # -- Thunderbird's enterprise policy (managed storage) -----------------
     def set_helper_failure(self, mode):

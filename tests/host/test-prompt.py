@@ -6,6 +6,7 @@ window is open, the timeout, a missing program, no display, a failing
 program, too many prompts, and stdin closing with a prompt open.
 Usage (under xvfb-run -a): test-prompt.py SEALGATE-HOST SEALGATE-PROMPT LOCALEDIR DATA-DIR.
 Prints TAP; stdlib only."""
+import atexit
 import glob
 import json
 import os
@@ -23,6 +24,16 @@ from tap import done  # noqa: E402
 from tap import ok as check  # noqa: E402
 from tap import skip  # noqa: E402
 from nmhost import FramePipe  # noqa: E402
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "gui"))
+import promptx  # noqa: E402
+
+# A private X server on a display it picks itself (-displayfd): xvfb-run -a
+# guesses a free number from the lock files and raced the gui suite's servers
+# when both started at once ("cannot open a display").
+XVFB = promptx.Xvfb()
+atexit.register(XVFB.close)
+os.environ["DISPLAY"] = XVFB.display
 
 HOST, PROMPT, LOCALEDIR, DATA = sys.argv[1:5]
 POLICY = os.path.join(DATA, "policy-prompt-pipe.json")

@@ -822,8 +822,8 @@ static void run_prompt_readiness(void) {
                 "\"readiness\":{\"smime\":{\"identity\":1,\"not_ready\":0}}",
                 "\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":-1}}",
                 "\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":10001}}",
-                "\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":0},\"openpgp\":{\"identity\":"
-                "true,\"not_ready\":0},\"x\":1}",
+                ("\"readiness\":{\"smime\":{\"identity\":true,\"not_ready\":0},\"openpgp\":{\"identity\":"
+                 "true,\"not_ready\":0},\"x\":1}"),
         };
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
                 char attempt[33], req[1024];

@@ -194,12 +194,13 @@ async function attachmentsOf(tabId) {
 async function gatherMessage(tab, details) {
         const unexpanded = [];
         listIndex = null; /* address books may have changed since the last send */
-        const [from, to, cc, bcc, attachments] = await Promise.all([
+        const [from, to, cc, bcc, attachments, related] = await Promise.all([
                 senderOf(details),
                 resolveField(details.to, unexpanded),
                 resolveField(details.cc, unexpanded),
                 resolveField(details.bcc, unexpanded),
                 attachmentsOf(tab.id),
+                relatedAddresses(details),
         ]);
         const body =
                 typeof details.plainTextBody === "string" && details.plainTextBody !== ""
@@ -207,7 +208,7 @@ async function gatherMessage(tab, details) {
                         : htmlToText(details.body);
         const headers = (details.customHeaders || []).map((h) => ({ name: h.name, value: h.value }));
         return {
-                message: { from, to, cc, bcc, subject: details.subject || "", body, attachments, headers },
+                message: { from, to, cc, bcc, subject: details.subject || "", body, attachments, headers, related },
                 unexpanded,
         };
 }

@@ -479,6 +479,18 @@ sg_err policy_missend(const sg_policy *p, const sg_message *m, sg_decision *d, s
          * or on every message when every recipient is confirmed. */
         d->confirm_attachments =
                 ms->confirm_attachments && m->n_attachments > 0 && (external || ms->confirm == SG_CONFIRM_ALL);
+        if (d->confirm_attachments) {
+                if (!(d->attachments = calloc(m->n_attachments, sizeof *d->attachments)))
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                for (size_t i = 0; i < m->n_attachments; i++) {
+                        const sg_attachment *a = &m->attachments[i];
+                        sg_attachment *c = &d->attachments[d->n_attachments++];
+                        c->size = a->size;
+                        if (!(c->name = sg_strdup(a->name ? a->name : "")) ||
+                            (a->content_type && !(c->content_type = sg_strdup(a->content_type))))
+                                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                }
+        }
         size_t n_confirm = 0;
         for (size_t i = 0; i < d->n_recipients; i++) {
                 sg_recipient *rc = &d->recipients[i];

@@ -526,8 +526,24 @@ static json_object *missend_json(const sg_decision *d) {
             put_nullable(o, "bcc_placeholder", d->bcc_placeholder) &&
             put(o, "delay_seconds", json_object_new_int64((int64_t) d->delay_seconds)) &&
             put(o, "delay_skippable", json_object_new_boolean(d->delay_skippable)) &&
-            put_str(o, "delay_mode", sg_delay_mode_name(d->delay_mode)))
+            put_str(o, "delay_mode", sg_delay_mode_name(d->delay_mode))) {
+                json_object *a = json_object_new_array();
+                if (!put(o, "attachments", a))
+                        goto fail;
+                for (size_t i = 0; i < d->n_attachments; i++) {
+                        json_object *e = json_object_new_object();
+                        if (!e || json_object_array_add(a, e) != 0) {
+                                json_object_put(e);
+                                goto fail;
+                        }
+                        if (!put_str(e, "name", d->attachments[i].name) ||
+                            !put(e, "size", json_object_new_int64((int64_t) d->attachments[i].size)) ||
+                            !put_nullable(e, "content_type", d->attachments[i].content_type))
+                                goto fail;
+                }
                 return o;
+        }
+fail:
         json_object_put(o);
         return NULL;
 }
@@ -702,5 +718,16 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
         sg_jw_key(w, "delay_skippable");
         sg_jw_bool(w, d->delay_skippable);
         jw_str(w, "delay_mode", sg_delay_mode_name(d->delay_mode));
+        sg_jw_key(w, "attachments");
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < d->n_attachments; i++) {
+                sg_jw_object_begin(w);
+                jw_str(w, "name", d->attachments[i].name);
+                sg_jw_key(w, "size");
+                sg_jw_int(w, (int64_t) d->attachments[i].size);
+                jw_nullable(w, "content_type", d->attachments[i].content_type);
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
         sg_jw_object_end(w);
 }

@@ -217,6 +217,10 @@ static void confirm(void) {
         SG_CHECK(d && d->action == SG_ACTION_PROMPT && reason(d, SG_REASON_CONFIRM) &&
                          d->confirm == SG_CONFIRM_EXTERNAL && d->confirm_attachments && !d->allow_check_all,
                  "confirm external: a prompt with a checklist, attachments too, no check-all");
+        SG_CHECK(d && d->n_attachments == 1 && strcmp(d->attachments[0].name, "plan.pdf") == 0 &&
+                         d->attachments[0].size == 1000 &&
+                         strcmp(d->attachments[0].content_type, "application/pdf") == 0,
+                 "the decision lists the attachment to tick (name, size, type)");
         const bool want_confirm[] = {false, true, true, true, true, true, true};
         const bool want_look[] = {false, true, true, true, false, true, false};
         const char *why[] = {"internal",

@@ -478,6 +478,8 @@ typedef struct sg_decision {
         unsigned delay_seconds;   /* send.delay_seconds for this message (0: none) */
         bool delay_skippable;
         sg_delay_mode delay_mode;
+        sg_attachment *attachments; /* confirm_attachments: the attachments to tick (owned strings), else NULL */
+        size_t n_attachments;
 } sg_decision;
 
 /* Evaluate `msg` under the sealed policy `p`. *ret is owned:

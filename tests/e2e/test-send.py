@@ -993,6 +993,50 @@ def case_custom_header_allow(rig):
                f"headers: {list(msg.items())}")
 
 
+def case_missend_bcc(rig):
+    """rules.convert_to_bcc (issue 17): the external To/Cc recipients of 3
+    domains move to Bcc; To holds the sender; the envelope still has all."""
+    name = "convert to Bcc"
+    rig.use_policy("policy-missend-bcc.json")
+    try:
+        msg, _, _ = send_and_deliver(rig, name, "internet", to=["ann@one.example", "ben@two.example"],
+                                     cc=["cat@three.example"], subject="invitation", body="See you there.")
+        if msg is None:
+            return
+        meta = rig.gw.internet.messages()[0][2]
+        rcpt = sorted(a.lower() for a in meta.get("rcpt_to", []))
+        tap.ok(rcpt == ["alice@corp.example", "ann@one.example", "ben@two.example", "cat@three.example"],
+               f"{name}: the envelope has every recipient and the sender", str(rcpt))
+        to, cc = header_values(msg, "To"), header_values(msg, "Cc")
+        tap.ok(len(to) == 1 and "alice@corp.example" in to[0]
+               and not any(d in to[0] for d in ("one.example", "two.example", "three.example")),
+               f"{name}: To holds the placeholder (the sender) only", str(to))
+        tap.ok(not cc and not header_values(msg, "Bcc"),
+               f"{name}: no Cc left, no Bcc header leaks", f"cc={cc} bcc={header_values(msg, 'Bcc')}")
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def case_send_later(rig):
+    """Send Later passes the same check: the route header is set when the
+    message goes to the Outbox, and the gateway routes it when sent."""
+    name = "send later"
+    rig.reset_sinks()
+    tb = rig.tb
+    tag = tb.compose(to=["dana@partner.example"], subject="later figures", body="queued")
+    closed = tb.send_later(tag)
+    tap.ok(closed, f"{name}: the compose window closed (queued in the Outbox)")
+    if not closed:
+        tb.close_compose(tag)
+        return
+    tb.send_unsent()
+    got = rig.wait_delivery()
+    tap.ok(got is not None and got[0] == "portal", f"{name}: Send Unsent Messages delivers to the portal sink",
+           f"got {got[0] if got else None}\n{rig.diag()}")
+    if got:
+        check_routed(name, got[1])
+
+
 def case_host_restart(rig):
     """Kill the host between sends: the extension must open a new port (a new
     host process) and the next message is decided normally."""
@@ -1196,7 +1240,7 @@ def case_block_forwarded_eml(rig):
 CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
            "custom-header-allow", "block", "block-text-attachment", "block-forwarded-eml",
            "prompt-cancel", "timing", "gateway-check-on",
-           "host-restart", "host-killed-block"]
+           "host-restart", "host-killed-block", "missend-bcc", "send-later"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
                 "prompt-justify"]
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-block",
@@ -1325,6 +1369,8 @@ def main():
             if "timing" in only:
                 timing["with"] = timed_sends(rig, "with extension", a.sends)
             run("gateway-check-on", case_gateway_check_on, rig)
+            run("missend-bcc", case_missend_bcc, rig)
+            run("send-later", case_send_later, rig)
             run("host-restart", case_host_restart, rig)
             run("host-killed-block", case_host_killed_block, rig)
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The README's test command (also what .ci/run calls): install what is needed,
 # build, run every suite (e2e drives real Thunderbird and Postfix; gui the real
-# prompt window under Xvfb; a11y its accessibility tree through AT-SPI; interop the OpenSSL, gpgsm and NSS tools; corpus
-# real mail from ../shared/corpus against the same peers, skipped without it), the
+# prompt window under Xvfb; a11y its accessibility tree through AT-SPI;
+# interop the OpenSSL, gpgsm and NSS tools; corpus real mail from ../shared/corpus against the same peers, skipped without it), the
 # Windows build's suite under Wine, then rebuild with AddressSanitizer and
 # UndefinedBehaviorSanitizer and run the unit, host, cli, gui, interop and
 # corpus suites again; last a release build (with the hardening checks) and a Clang

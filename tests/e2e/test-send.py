@@ -481,6 +481,62 @@ def go_back(rig, name, tag, before, notice_kind):
            f"internet/portal/postfix: {ev}")
 
 
+def notice_accessibility(tb, match):
+    """What a screen reader meets in the notice popup whose URL contains
+    match (issue 23): the DOM's roles, names and focus, and the computed role
+    and name from Thunderbird's accessibility service through Marionette
+    (WebDriver:GetComputedRole/Label) where it answers."""
+    dom = tb.notice_dom(match, r"""
+      const ids = (el, attr) => (el.getAttribute(attr) || "").split(/\s+/).filter(Boolean);
+      const d = document.getElementById("dialog");
+      const text = (id) => { const e = document.getElementById(id); return e ? e.textContent : null; };
+      const buttons = [...document.querySelectorAll("button")].filter((b) => !b.hidden);
+      return {
+        role: d && d.getAttribute("role"),
+        name: d && ids(d, "aria-labelledby").map(text).join(" "),
+        heading: text("heading"),
+        described: d && ids(d, "aria-describedby").every((id) => document.getElementById(id)),
+        focus: document.activeElement && document.activeElement.id,
+        unnamed: buttons.filter((b) => !b.textContent.trim()).map((b) => b.id),
+        status: (document.getElementById("status") || {}).getAttribute
+          ? document.getElementById("status").getAttribute("role") : null,
+      };
+    """)
+    tb.m.set_context("chrome")
+    computed = tb.m.execute_async(tb._POPUP_ACTOR + r"""
+      const [match, done] = arguments;
+      const actor = popupActor(match);
+      if (!actor) { done({error: "no-popup"}); return; }
+      (async () => {
+        const out = {};
+        for (const sel of ["#dialog", "#back"]) {
+          const el = await actor.findElement("css selector", sel, {});
+          out[sel] = {role: await actor.getComputedRole(el), label: await actor.getComputedLabel(el)};
+        }
+        return out;
+      })().then(done, e => done({error: String(e)}));
+    """, [match], timeout=30)
+    return dom, computed
+
+
+def check_notice_accessibility(tb, name, match):
+    dom, computed = notice_accessibility(tb, match)
+    tap.ok(dom.get("role") == "alertdialog" and dom.get("name") and dom.get("name") == dom.get("heading")
+           and dom.get("described"),
+           f"{name}: the notice is an alert dialog named by its heading, described by its sentences", dom)
+    tap.ok(dom.get("focus") == "back", f"{name}: on open the focus is on #back (the safe answer)", dom)
+    tap.ok(not dom.get("unnamed") and dom.get("status") == "status",
+           f"{name}: every button is named; the copy result has a live region", dom)
+    if "error" in computed:
+        tap.comment(f"{name}: computed role/label not available through Marionette: {computed['error']}")
+    else:
+        tap.comment(f"{name}: computed accessibility: {computed}")
+        tap.ok(computed["#dialog"]["role"] == "alertdialog" and computed["#dialog"]["label"] == dom.get("heading")
+               and computed["#back"]["role"] == "button" and computed["#back"]["label"],
+               f"{name}: Thunderbird's accessibility service: alertdialog named by the heading, a named button",
+               computed)
+
+
 def case_block(rig):
     rig.reset_sinks()
     tb = rig.tb
@@ -505,6 +561,7 @@ def case_block(rig):
                "blocked: outside recipients are shown as context, not as a cause", text)
         tap.ok(re.search(r"What you can do: .*reference: [0-9a-f]{32}", text) is not None,
                "blocked: the notice says what to do, with the attempt id", text)
+        check_notice_accessibility(tb, "blocked", "kind=block")
         go_back(rig, "blocked (My Number)", tag, before, "block")
     tb.close_compose(tag)
     tb.close_notices()

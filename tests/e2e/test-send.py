@@ -438,6 +438,7 @@ def expect_held(rig, name, tag, before, notice_kind, want_send_anyway=None):
            f"popups: {tb.notices()}\n{rig.diag()}")
     if notice is not None:
         tap.comment(f"{name}: notice {notice['url']}")
+        check_notice_accessibility(tb, name, f"kind={notice_kind}")
         if want_send_anyway is not None:
             state = tb.notice_dom(f"kind={notice_kind}", r"""
               const b = document.querySelector("#send-anyway");
@@ -486,6 +487,10 @@ def notice_accessibility(tb, match):
     match (issue 23): the DOM's roles, names and focus, and the computed role
     and name from Thunderbird's accessibility service through Marionette
     (WebDriver:GetComputedRole/Label) where it answers."""
+    deadline = time.monotonic() + 10  # the page fills itself, then focuses #back
+    while (tb.notice_dom(match, "return document.body.dataset.ready || '';") != "true"
+           and time.monotonic() < deadline):
+        time.sleep(0.1)
     dom = tb.notice_dom(match, r"""
       const ids = (el, attr) => (el.getAttribute(attr) || "").split(/\s+/).filter(Boolean);
       const d = document.getElementById("dialog");
@@ -561,7 +566,6 @@ def case_block(rig):
                "blocked: outside recipients are shown as context, not as a cause", text)
         tap.ok(re.search(r"What you can do: .*reference: [0-9a-f]{32}", text) is not None,
                "blocked: the notice says what to do, with the attempt id", text)
-        check_notice_accessibility(tb, "blocked", "kind=block")
         go_back(rig, "blocked (My Number)", tag, before, "block")
     tb.close_compose(tag)
     tb.close_notices()

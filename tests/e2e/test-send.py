@@ -438,6 +438,7 @@ def expect_held(rig, name, tag, before, notice_kind, want_send_anyway=None):
            f"popups: {tb.notices()}\n{rig.diag()}")
     if notice is not None:
         tap.comment(f"{name}: notice {notice['url']}")
+        check_notice_accessibility(tb, name, f"kind={notice_kind}")
         if want_send_anyway is not None:
             state = tb.notice_dom(f"kind={notice_kind}", r"""
               const b = document.querySelector("#send-anyway");
@@ -479,6 +480,66 @@ def go_back(rig, name, tag, before, notice_kind):
     ev = (rig.gw.internet.count(), rig.gw.portal.count(), rig.accepted_since_reset())
     tap.ok(ev == (0, 0, 0), f"{name}: after #back still nothing sent",
            f"internet/portal/postfix: {ev}")
+
+
+def notice_accessibility(tb, match):
+    """What a screen reader meets in the notice popup whose URL contains
+    match (issue 23): the DOM's roles, names and focus, and the computed role
+    and name from Thunderbird's accessibility service through Marionette
+    (WebDriver:GetComputedRole/Label) where it answers."""
+    deadline = time.monotonic() + 10  # the page fills itself, then focuses #back
+    while (tb.notice_dom(match, "return document.body.dataset.ready || '';") != "true"
+           and time.monotonic() < deadline):
+        time.sleep(0.1)
+    dom = tb.notice_dom(match, r"""
+      const ids = (el, attr) => (el.getAttribute(attr) || "").split(/\s+/).filter(Boolean);
+      const d = document.getElementById("dialog");
+      const text = (id) => { const e = document.getElementById(id); return e ? e.textContent : null; };
+      const buttons = [...document.querySelectorAll("button")].filter((b) => !b.hidden);
+      return {
+        role: d && d.getAttribute("role"),
+        name: d && ids(d, "aria-labelledby").map(text).join(" "),
+        heading: text("heading"),
+        described: d && ids(d, "aria-describedby").every((id) => document.getElementById(id)),
+        focus: document.activeElement && document.activeElement.id,
+        unnamed: buttons.filter((b) => !b.textContent.trim()).map((b) => b.id),
+        status: (document.getElementById("status") || {}).getAttribute
+          ? document.getElementById("status").getAttribute("role") : null,
+      };
+    """)
+    tb.m.set_context("chrome")
+    computed = tb.m.execute_async(tb._POPUP_ACTOR + r"""
+      const [match, done] = arguments;
+      const actor = popupActor(match);
+      if (!actor) { done({error: "no-popup"}); return; }
+      (async () => {
+        const out = {};
+        for (const sel of ["#dialog", "#back"]) {
+          const el = await actor.findElement("css selector", sel, {});
+          out[sel] = {role: await actor.getComputedRole(el), label: await actor.getComputedLabel(el)};
+        }
+        return out;
+      })().then(done, e => done({error: String(e)}));
+    """, [match], timeout=30)
+    return dom, computed
+
+
+def check_notice_accessibility(tb, name, match):
+    dom, computed = notice_accessibility(tb, match)
+    tap.ok(dom.get("role") == "alertdialog" and dom.get("name") and dom.get("name") == dom.get("heading")
+           and dom.get("described"),
+           f"{name}: the notice is an alert dialog named by its heading, described by its sentences", dom)
+    tap.ok(dom.get("focus") == "back", f"{name}: on open the focus is on #back (the safe answer)", dom)
+    tap.ok(not dom.get("unnamed") and dom.get("status") == "status",
+           f"{name}: every button is named; the copy result has a live region", dom)
+    if "error" in computed:
+        tap.comment(f"{name}: computed role/label not available through Marionette: {computed['error']}")
+    else:
+        tap.comment(f"{name}: computed accessibility: {computed}")
+        tap.ok(computed["#dialog"]["role"] == "alertdialog" and computed["#dialog"]["label"] == dom.get("heading")
+               and computed["#back"]["role"] == "button" and computed["#back"]["label"],
+               f"{name}: Thunderbird's accessibility service: alertdialog named by the heading, a named button",
+               computed)
 
 
 def case_block(rig):

@@ -24,7 +24,7 @@ esac
 
 pkgs="meson ninja-build pkg-config gcc libc6-dev python3
       libjson-c-dev libgmime-3.0-dev libglib2.0-dev libidn2-dev libunistring-dev libpcre2-dev
-      libgtk-4-dev gettext libssl-dev libgpgme-dev libnss3-dev libsoup-3.0-dev"
+      libgtk-4-dev gettext libssl-dev libgpgme-dev libnss3-dev libsoup-3.0-dev librnp-dev libsqlite3-dev"
 e2e_pkgs="thunderbird thunderbird-l10n-ja postfix xvfb xauth xdotool imagemagick zenity python3-xlib
           fonts-noto-cjk libnss3-tools openssl at-spi2-core python3-pyatspi gir1.2-atspi-2.0 dbus-daemon"
 win32_pkgs="mingw-w64 wine wine64 cmake curl ca-certificates msitools wixl osslsigncode"

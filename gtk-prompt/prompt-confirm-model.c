@@ -22,6 +22,7 @@ sg_prompt_confirm *sg_prompt_confirm_free(sg_prompt_confirm *c) {
                 g_free(c->rows[i].c);
         }
         g_free(c->rows);
+        g_free(c->sender);
         g_free(c);
         return NULL;
 }
@@ -97,7 +98,18 @@ sg_err sg_prompt_confirm_parse(json_object *root, sg_prompt_confirm **ret, sg_er
                 return sg_error_set(err, SG_ERR_LIMIT, "missend.attachments: more than %d entries",
                                     SG_MSG_ATTACHMENTS_MAX);
         sg_prompt_confirm *c = g_new0(sg_prompt_confirm, 1);
+        bool show_sender = false;
         sg_err e = opt_bool(ms, "allow_check_all", "missend", &c->allow_check_all, err);
+        if (!e)
+                e = opt_bool(ms, "show_sender", "missend", &show_sender, err);
+        const char *sender = opt_str(ms, "sender");
+        if (!e && show_sender && sender && *sender) {
+                if (strlen(sender) > SG_PROMPT_STRING_MAX)
+                        e = sg_error_set(err, SG_ERR_LIMIT, "missend.sender: longer than %d bytes",
+                                         SG_PROMPT_STRING_MAX);
+                else
+                        c->sender = g_strdup(sender);
+        }
         GArray *rows = g_array_new(FALSE, TRUE, sizeof(sg_prompt_check));
         size_t n = rs && json_object_is_type(rs, json_type_array) ? json_object_array_length(rs) : 0;
         bool *done = g_new0(bool, n + 1);
@@ -147,7 +159,7 @@ sg_err sg_prompt_confirm_parse(json_object *root, sg_prompt_confirm **ret, sg_er
         }
         c->n_rows = rows->len;
         c->rows = (sg_prompt_check *) (void *) g_array_free(rows, FALSE);
-        if (e || c->n_boxes == 0) {
+        if (e || (c->n_boxes == 0 && !c->sender)) {
                 sg_prompt_confirm_free(c);
                 return e;
         }

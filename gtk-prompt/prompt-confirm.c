@@ -45,7 +45,18 @@ static GtkWidget *label_new(const char *text, const char *css) {
         return l;
 }
 
+/* prompt.show_sender: the From line, prominent, above the choices. */
+static void attach_sender(GtkWidget *choices, const char *sender) {
+        char *text = g_strdup_printf(_("From: %s"), sender);
+        GtkWidget *l = label_new(text, "heading");
+        gtk_widget_set_name(l, "sg-sender");
+        gtk_box_insert_child_after(GTK_BOX(gtk_widget_get_parent(choices)), l, gtk_widget_get_prev_sibling(choices));
+        g_free(text);
+}
+
 void sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_prompt_confirm *c) {
+        if (c && c->sender)
+                attach_sender(choices, c->sender);
         if (!c || c->n_boxes == 0)
                 return;
         checklist *cl = g_new0(checklist, 1);

@@ -757,6 +757,7 @@ sg_decision *sg_decision_free(sg_decision *d) {
         sg_strv_free(d->encrypt_fallback, d->n_encrypt_fallback);
         free(d->justification_header);
         free(d->bcc_placeholder);
+        free(d->sender);
         for (size_t i = 0; i < d->n_attachments; i++) {
                 free((char *) d->attachments[i].name);
                 free((char *) d->attachments[i].content_type);

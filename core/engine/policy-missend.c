@@ -479,6 +479,8 @@ sg_err policy_missend(const sg_policy *p, const sg_message *m, sg_decision *d, s
          * or on every message when every recipient is confirmed. */
         d->confirm_attachments =
                 ms->confirm_attachments && m->n_attachments > 0 && (external || ms->confirm == SG_CONFIRM_ALL);
+        if (d->show_sender && m->from && *m->from && !(d->sender = sg_strdup(m->from)))
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         if (d->confirm_attachments) {
                 if (!(d->attachments = calloc(m->n_attachments, sizeof *d->attachments)))
                         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");

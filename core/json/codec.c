@@ -526,7 +526,7 @@ static json_object *missend_json(const sg_decision *d) {
             put_nullable(o, "bcc_placeholder", d->bcc_placeholder) &&
             put(o, "delay_seconds", json_object_new_int64((int64_t) d->delay_seconds)) &&
             put(o, "delay_skippable", json_object_new_boolean(d->delay_skippable)) &&
-            put_str(o, "delay_mode", sg_delay_mode_name(d->delay_mode))) {
+            put_str(o, "delay_mode", sg_delay_mode_name(d->delay_mode)) && put_nullable(o, "sender", d->sender)) {
                 json_object *a = json_object_new_array();
                 if (!put(o, "attachments", a))
                         goto fail;
@@ -718,6 +718,7 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
         sg_jw_key(w, "delay_skippable");
         sg_jw_bool(w, d->delay_skippable);
         jw_str(w, "delay_mode", sg_delay_mode_name(d->delay_mode));
+        jw_nullable(w, "sender", d->sender);
         sg_jw_key(w, "attachments");
         sg_jw_array_begin(w);
         for (size_t i = 0; i < d->n_attachments; i++) {

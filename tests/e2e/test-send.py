@@ -1166,6 +1166,45 @@ def case_missend_bcc(rig):
         rig.use_policy("policy-route.json")
 
 
+def case_missend_reply(rig):
+    """rules.new_domain_in_reply (issue 17): Reply All to a message from
+    dana@partner.example adding eve@other.example is stopped (policy
+    "block"); the same reply without her goes out, so the block comes from
+    the original's addresses the extension sent, not from the policy alone."""
+    rig.use_policy("policy-missend-reply.json")
+    try:
+        eml = os.path.join(rig.dir, "original.eml")
+        with open(eml, "w", encoding="utf-8") as fh:
+            fh.write("From - Mon Dec  7 09:00:00 2026\r\nFrom: Dana Partner <dana@partner.example>\r\n"
+                     "To: Alice Example <alice@corp.example>\r\nSubject: e2e original\r\n"
+                     "Message-ID: <e2e-original@partner.example>\r\nDate: Mon, 7 Dec 2026 09:00:00 +0000\r\n"
+                     "Content-Type: text/plain; charset=utf-8\r\n\r\nHello Alice.\r\n")
+        name = "reply adding a new domain"
+        rig.reset_sinks()
+        tb = rig.tb
+        tag = tb.compose_reply(eml, "e2e original", add_to=["eve@other.example"])
+        before = tb.fields(tag)
+        res = tb.send(tag, close_timeout=5)
+        tap.ok(not res["closed"], f"{name}: compose window did not close", rig.diag())
+        notice, _ = expect_held(rig, name, tag, before, "block")
+        if notice is not None:
+            go_back(rig, name, tag, before, "block")
+        tb.close_compose(tag)
+        tb.close_notices()
+        name = "reply to the original's domain only"
+        rig.reset_sinks()
+        tag = tb.compose_reply(eml, "e2e original")
+        res = tb.send(tag, close_timeout=DELIVERY_TIMEOUT)
+        got = rig.wait_delivery()
+        tap.ok(got is not None and got[0] == "internet", f"{name}: delivered (no new domain)",
+               f"got {got[0] if got else None}\n{rig.diag()}")
+        if not res["closed"]:
+            tb.close_compose(tag)
+        tb.close_notices()
+    finally:
+        rig.use_policy("policy-route.json")
+
+
 def case_send_later(rig):
     """Send Later passes the same check: the route header is set when the
     message goes to the Outbox, and the gateway routes it when sent."""
@@ -1389,7 +1428,7 @@ def case_block_forwarded_eml(rig):
 CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
            "custom-header-allow", "block", "block-text-attachment", "block-forwarded-eml",
            "prompt-cancel", "timing", "gateway-check-on",
-           "host-restart", "host-killed-block", "missend-bcc", "send-later"]
+           "host-restart", "host-killed-block", "missend-bcc", "missend-reply", "send-later"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
                 "prompt-justify"]
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-store-only",
@@ -1520,6 +1559,7 @@ def main():
                 timing["with"] = timed_sends(rig, "with extension", a.sends)
             run("gateway-check-on", case_gateway_check_on, rig)
             run("missend-bcc", case_missend_bcc, rig)
+            run("missend-reply", case_missend_reply, rig)
             run("send-later", case_send_later, rig)
             run("host-restart", case_host_restart, rig)
             run("host-killed-block", case_host_killed_block, rig)

@@ -31,7 +31,7 @@ def decision(check_all):
     d["reasons"].append({"code": "confirm", "action": "prompt", "trigger": None, "detail": "confirm 3 items",
                          "items": []})
     d["missend"] = {"confirm": "external", "confirm_attachments": True, "allow_check_all": check_all,
-                    "show_sender": False, "bcc_mode": "off", "bcc_placeholder": None, "delay_seconds": 0,
+                    "show_sender": True, "sender": "Alice Example <alice@corp.example>", "bcc_mode": "off", "bcc_placeholder": None, "delay_seconds": 0,
                     "delay_skippable": False, "delay_mode": "countdown",
                     "attachments": [{"name": "plan.pdf", "size": 123456, "content_type": "application/pdf"}]}
     return d

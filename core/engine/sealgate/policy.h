@@ -478,6 +478,7 @@ typedef struct sg_decision {
         unsigned delay_seconds;   /* send.delay_seconds for this message (0: none) */
         bool delay_skippable;
         sg_delay_mode delay_mode;
+        char *sender;               /* show_sender: the message's From as given, or NULL */
         sg_attachment *attachments; /* confirm_attachments: the attachments to tick (owned strings), else NULL */
         size_t n_attachments;
 } sg_decision;

@@ -429,6 +429,70 @@ class Thunderbird:
             time.sleep(0.05)
         return {"sent_at": t0, "closed": closed_at is not None, "closed_at": closed_at}
 
+    def compose_reply(self, eml_path, subject, add_to=(), timeout=30):
+        """Put the message file eml_path into Local Folders/e2e-orig, open a
+        Reply All to it (compose details' relatedMessageId is that message),
+        add add_to to To; return the compose window's tag."""
+        self.m.set_context("chrome")
+        self.m.execute(JS_PRELUDE + r"""
+          const [path] = arguments;
+          const root = MailServices.accounts.localFoldersServer.rootFolder;
+          if (!root.containsChildNamed("e2e-orig")) root.createSubfolder("e2e-orig", null);
+          const f = root.getChildNamed("e2e-orig");
+          const file = Cc["@mozilla.org/file/local;1"].createInstance(Ci.nsIFile);
+          file.initWithPath(path);
+          MailServices.copy.copyFileMessage(file, f, null, false, 0, "", null, null);
+          return true;
+        """, [os.path.abspath(eml_path)])
+        uri = None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not uri:
+            uri = self.m.execute(JS_PRELUDE + r"""
+              const root = MailServices.accounts.localFoldersServer.rootFolder;
+              const f = root.getChildNamed("e2e-orig");
+              for (const h of [...f.messages])
+                if (h.mime2DecodedSubject == arguments[0]) return f.getUriForMsg(h);
+              return null;
+            """, [subject])
+            if not uri:
+                time.sleep(0.2)
+        if not uri:
+            raise TimeoutError("the original message did not arrive in Local Folders/e2e-orig")
+        self._tag += 1
+        tag = f"e2e-{self._tag}"
+        self.m.execute(JS_PRELUDE + r"""
+          const [uri] = arguments;
+          const hdr = MailServices.messageServiceFromURI(uri).messageURIToMsgHdr(uri);
+          globalThis.__sealgateE2eBefore = new Set(composeWindows());
+          MailServices.compose.OpenComposeWindow(null, hdr, uri, Ci.nsIMsgCompType.ReplyAll,
+            Ci.nsIMsgCompFormat.PlainText, MailServices.accounts.getIdentity("id1"), null, null);
+          return true;
+        """, [uri])
+        r = None
+        while time.monotonic() < deadline:
+            r = self.m.execute(JS_PRELUDE + r"""
+              const [tag, add] = arguments;
+              const before = globalThis.__sealgateE2eBefore || new Set();
+              const w = composeWindows().find(w => !before.has(w) && !w.__sealgateE2eTag);
+              if (!w) return "no-window";
+              if (w.document.readyState != "complete" || !w.gLoadingComplete || !w.gMsgCompose) return "loading";
+              const to = w.GetComposeDetails ? w.GetComposeDetails().to : w.gMsgCompose.compFields.to;
+              if (!to || !String(to).includes("@")) return "no-reply-recipients";
+              if (add.length) {
+                const row = w.document.getElementById("addressRowTo");
+                if (typeof w.addressRowAddRecipientsArray == "function" && row)
+                  w.addressRowAddRecipientsArray(row, add);
+                else
+                  w.SetComposeDetails({ to: [...[].concat(to), ...add] });
+              }
+              w.__sealgateE2eTag = tag;
+              return "ok";
+            """, [tag, list(add_to)])
+            if r == "ok":
+                return tag
+            time.sleep(0.1)
+        raise TimeoutError(f"reply window not ready in {timeout}s: {r}")
+
     def send_later(self, tag, close_timeout=20):
         """Press Send Later (cmd_sendLater): the message goes to the Outbox
         through the same onBeforeSend. Returns whether the window closed."""

@@ -12,11 +12,13 @@
 #include "certs-wizard.h"
 #include "prompt-lang.h"
 #include "sealgate-config.h"
+#include "sealgate/certs.h"
 
-#define PROG             "sealgate-certs"
-#define EXIT_INVALID     2
-#define EXIT_NO_DISPLAY  3
-#define PROFILES_ARG_MAX 16 /* --profile options */
+#define PROG               "sealgate-certs"
+#define EXIT_INVALID       2
+#define EXIT_NO_DISPLAY    3
+#define PROFILES_ARG_MAX   16 /* --profile options */
+#define REVOCATION_TIMEOUT 5  /* seconds per OCSP or CRL request while reading a file */
 
 static const char usage[] = "usage: " PROG " [--lang ja|en] [--profile DIR]... [--screenshot-mode] [FILE]\n"
                             "       " PROG " --version\n";
@@ -73,6 +75,7 @@ int main(int argc, char **argv) {
                         return EXIT_INVALID;
                 }
         }
+        g_log_writer_default_set_use_stderr(TRUE); /* stdout holds the result line only */
         sg_prompt_setup_language(lang);
         if (!g_getenv("GSK_RENDERER"))
                 g_setenv("GSK_RENDERER", "cairo", TRUE);
@@ -90,6 +93,10 @@ int main(int argc, char **argv) {
         /* A file:// URI from a file manager is a path too. */
         g_autofree char *local =
                 file && g_str_has_prefix(file, "file://") ? g_filename_from_uri(file, NULL, NULL) : NULL;
+        /* "Revoked or not": asked of the issuer's OCSP responder or CRL;
+         * an unanswered question is reported, not fatal (soft-fail). */
+        sg_revocation_options rev = {.mode = SG_REVOCATION_SOFT_FAIL, .timeout = REVOCATION_TIMEOUT};
+        sg_certs_set_revocation(&rev);
         sg_wz_targets *targets = sg_wz_targets_new(NULL, n_profiles ? profiles : NULL);
         run r = {g_main_loop_new(NULL, FALSE), NULL};
         SgCertsWizard *w = sg_certs_wizard_new(targets, local ? local : file);

@@ -148,21 +148,26 @@ static void go(SgCertsWizard *self, int step) {
                                                                     : C_("certs wizard", "Next"));
         gtk_widget_set_visible(GTK_WIDGET(self->caps_label), step == STEP_PASSWORD && self->keyboard &&
                                                                      gdk_device_get_caps_lock_state(self->keyboard));
-        switch (step) {
-        case STEP_FILE:
-                gtk_widget_grab_focus(GTK_WIDGET(self->file_entry));
-                break;
-        case STEP_PASSWORD:
-                gtk_widget_grab_focus(GTK_WIDGET(self->password_entry));
-                break;
-        case STEP_TARGET:
-                if (self->profile_checks->len)
-                        gtk_widget_grab_focus(g_ptr_array_index(self->profile_checks, 0));
-                break;
-        default:
-                gtk_widget_grab_focus(GTK_WIDGET(self->next_button));
-                break;
-        }
+        GtkWidget *focus = GTK_WIDGET(self->next_button);
+        if (step == STEP_FILE)
+                focus = GTK_WIDGET(self->file_entry);
+        else if (step == STEP_PASSWORD)
+                focus = GTK_WIDGET(self->password_entry);
+        else if (step == STEP_TARGET && self->profile_checks->len)
+                focus = g_ptr_array_index(self->profile_checks, 0);
+        gtk_window_set_focus(GTK_WINDOW(self), focus);
+}
+
+/* Focus on open: the step's field once the window is shown (a focus set
+ * before, for a file given on the command line, does not hold). */
+static gboolean focus_step(gpointer data) {
+        SgCertsWizard *self = data;
+        go(self, self->step);
+        return G_SOURCE_REMOVE;
+}
+
+static void on_map(GtkWidget *w, gpointer data) {
+        g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, focus_step, g_object_ref(w), g_object_unref);
 }
 
 /* The database of the first profile is open while the file is read (the
@@ -190,7 +195,8 @@ static const char *revocation_words(const sg_cert_info *c) {
         if (strcmp(c->revocation, "revoked") == 0 || strcmp(c->chain, "revoked") == 0)
                 return C_("certs wizard", "REVOKED by its issuer");
         if (strcmp(c->revocation, "revocation_unknown") == 0)
-                return C_("certs wizard", "unknown (the issuer's revocation service did not answer)");
+                return C_("certs wizard", "unknown");
+
         return C_("certs wizard", "not checked");
 }
 
@@ -253,6 +259,8 @@ static void describe(SgCertsWizard *self) {
                 g_string_append_printf(s, C_("certs wizard", "Issued by: %s"), c->issuer);
                 g_string_append_c(s, '\n');
                 g_string_append_printf(s, C_("certs wizard", "Revoked: %s"), revocation_words(c));
+                if (strcmp(c->revocation, "revocation_unknown") == 0 && c->revocation_detail)
+                        g_string_append_printf(s, " (%s)", c->revocation_detail);
                 g_string_append(s, "\n\n");
 
                 if (strcmp(c->chain, "expired") == 0 || c->not_after < now)
@@ -688,6 +696,7 @@ static gboolean on_drop(GtkDropTarget *t, const GValue *value, double x, double 
 static void on_caps(GObject *o, GParamSpec *ps, gpointer data) {
         SgCertsWizard *self = data;
         bool on = gdk_device_get_caps_lock_state(self->keyboard);
+        g_debug("caps lock %s", on ? "on" : "off");
         gtk_widget_set_visible(GTK_WIDGET(self->caps_label), on && self->step == STEP_PASSWORD);
 }
 
@@ -702,6 +711,14 @@ static gboolean on_key(GtkEventControllerKey *k, guint keyval, guint keycode, Gd
                 return TRUE;
         }
         return FALSE;
+}
+
+static gboolean on_alt_left(GtkWidget *w, GVariant *args, gpointer data) {
+        SgCertsWizard *self = SG_CERTS_WIZARD(w);
+        if (gtk_widget_get_sensitive(GTK_WIDGET(self->back_button)) &&
+            gtk_widget_get_visible(GTK_WIDGET(self->back_button)))
+                on_back(self->back_button, self);
+        return TRUE;
 }
 
 static gboolean on_escape(GtkWidget *w, GVariant *args, gpointer data) {
@@ -741,6 +758,7 @@ static void sg_certs_wizard_init(SgCertsWizard *self) {
         self->keyboard = seat ? gdk_seat_get_keyboard(seat) : NULL;
         if (self->keyboard)
                 g_signal_connect_object(self->keyboard, "notify::caps-lock-state", G_CALLBACK(on_caps), self, 0);
+        g_signal_connect(self, "map", G_CALLBACK(on_map), NULL);
         GtkEventController *kc = gtk_event_controller_key_new();
         gtk_event_controller_set_propagation_phase(kc, GTK_PHASE_CAPTURE);
         g_signal_connect(kc, "key-pressed", G_CALLBACK(on_key), self);
@@ -759,6 +777,7 @@ static void sg_certs_wizard_class_init(SgCertsWizardClass *klass) {
         signals[SIGNAL_FINISHED] = g_signal_new("finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                                 NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
         gtk_widget_class_add_binding(widget_class, GDK_KEY_Escape, 0, on_escape, NULL);
+        gtk_widget_class_add_binding(widget_class, GDK_KEY_Left, GDK_ALT_MASK, on_alt_left, NULL);
         gtk_widget_class_set_template_from_resource(widget_class, "/org/sealgate/certs/certs-wizard.ui");
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, step_label);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, stack);

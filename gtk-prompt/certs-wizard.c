@@ -444,10 +444,16 @@ static void build_targets(SgCertsWizard *self) {
         const sg_cert_info *c = own_cert(self);
         for (size_t i = 0; i < self->targets->n; i++) {
                 const sg_wz_profile *p = &self->targets->items[i];
+                /* ~/.thunderbird/..., as a user knows it */
+                const char *home = g_get_home_dir();
+                size_t hl = strlen(home);
+                g_autofree char *shown = hl > 1 && strncmp(p->dir, home, hl) == 0 && p->dir[hl] == '/'
+                                                 ? g_strconcat("~", p->dir + hl, NULL)
+                                                 : g_strdup(p->dir);
                 char *label = p->is_default
                                       ? g_strdup_printf(C_("certs wizard", "Profile \"%s\" (the default), in %s"),
-                                                        p->name, p->dir)
-                                      : g_strdup_printf(C_("certs wizard", "Profile \"%s\", in %s"), p->name, p->dir);
+                                                        p->name, shown)
+                                      : g_strdup_printf(C_("certs wizard", "Profile \"%s\", in %s"), p->name, shown);
                 GtkWidget *pc = gtk_check_button_new_with_label(label);
                 g_free(label);
                 gtk_check_button_set_active(GTK_CHECK_BUTTON(pc), i == 0);

@@ -8,6 +8,7 @@
   catalog.py TEXTS gtk-reasons OUT.h          the GTK prompt's reason msgids by code
   catalog.py TEXTS check-gtk SOURCE...         every GTK text in the sources is in the catalog
   catalog.py TEXTS check-messages DIR          DIR/_locales/*/messages.json are what this writes
+  catalog.py TEXTS desktop IN OUT              a .desktop file: KEY=@id@ lines become KEY= (en) and KEY[ja]=
 
 Placeholders in texts.json are {1}, {2}, ... ({1:zu} with a C conversion, "s"
 by default). For C and gettext they become %s / %zu, or %1$s ... when a
@@ -326,6 +327,23 @@ def check_messages(texts, ext_dir):
         )
 
 
+def write_desktop(texts, src, out):
+    by_id = {t["id"]: t for t in texts}
+    lines = []
+    with open(src, encoding="utf-8") as f:
+        for line in f.read().splitlines():
+            m = re.fullmatch(r"([A-Za-z]+)=@([a-z0-9_]+)@", line)
+            if not m:
+                lines.append(line)
+                continue
+            t = by_id.get(m.group(2))
+            if t is None:
+                raise SystemExit(f"{src}: no text {m.group(2)} in the catalog")
+            lines.append(f"{m.group(1)}={t['en']}")
+            lines.append(f"{m.group(1)}[ja]={t['ja']}")
+    write(out, "\n".join(lines) + "\n")
+
+
 def write(path, text):
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
@@ -346,6 +364,8 @@ def main(argv):
         write_cli_c(texts, args[0], args[1])
     elif cmd == "gtk-reasons" and len(args) == 1:
         write_gtk_reasons(texts, args[0])
+    elif cmd == "desktop" and len(args) == 2:
+        write_desktop(texts, args[0], args[1])
     elif cmd == "check-gtk":
         check_gtk(texts, args)
     elif cmd == "check-messages" and len(args) == 1:

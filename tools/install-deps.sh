@@ -13,8 +13,9 @@
 #          tarballs, win32-common/deps/), wixl and msitools (the MSIs, msiinfo)
 #   test   build + e2e + win32 + the checkers and the interop peers
 #          (gpgsm, GnuPG, NSS tools), Clang (the second compiler of
-#          tools/test.sh), devscripts (hardening-check, suite 'hardening')
-#          and strace (suite 'privacy')
+#          tools/test.sh), devscripts (hardening-check, suite 'hardening'),
+#          strace (suite 'privacy') and desktop-file-utils (the wizard's
+#          desktop entry is validated, test 'desktop-entry')
 set -eu
 what=${1:-test}
 case $what in
@@ -35,7 +36,8 @@ if [ "$what" = win32 ] || [ "$what" = test ]; then
         pkgs="$pkgs $win32_pkgs"
 fi
 if [ "$what" = test ]; then
-        pkgs="$pkgs clang-format clang devscripts gpgsm gnupg libnss3-tools strace python3-cryptography"
+        pkgs="$pkgs clang-format clang devscripts gpgsm gnupg libnss3-tools strace python3-cryptography
+              desktop-file-utils"
 fi
 
 missing=""

@@ -1,5 +1,6 @@
 /* sealgate: options page. Everything comes from the background page, which
- * asks the helper (ops version, policy.get, doctor; docs/protocol.md). */
+ * asks the helper (ops version, policy.get, doctor, certs.wizard;
+ * docs/protocol.md). */
 "use strict";
 
 const EXTENSION_ID = "sealgate@sealgate.example";
@@ -109,6 +110,21 @@ async function runDoctor() {
         }
 }
 
+/* "Import a certificate…": the helper starts the wizard (op certs.wizard)
+ * in its own window and answers at once. */
+async function openCertsWizard() {
+        const button = $("import-cert");
+        button.disabled = true;
+        try {
+                const r = await messenger.runtime.sendMessage({ type: "options.certsWizard" });
+                $("certs-status").textContent = r.error ? t("optionsCertsFailed", [r.error.message]) : t("optionsCertsStarted");
+                $("certs-status").className = r.error ? "error" : "ok";
+        } finally {
+                button.disabled = false;
+        }
+}
+
 localize();
+$("import-cert").addEventListener("click", () => openCertsWizard().catch((e) => ($("certs-status").textContent = String(e))));
 $("check").addEventListener("click", () => runDoctor().catch((e) => ($("doctor-status").textContent = String(e))));
 load().catch((e) => showUnreachable({ message: String(e) }));

@@ -126,6 +126,7 @@ HOST_OP(doctor);          /* op-doctor.c */
 HOST_OP(prompt_show);     /* op-prompt.c */
 HOST_OP(keys_lookup);     /* op-keys.c */
 HOST_OP(attempt_applied); /* op-applied.c */
+HOST_OP(certs_wizard);    /* op-certs.c */
 HOST_OP(stream);          /* op-stream.c: every smime.* and pgp.* op */
 extern const char _host_hlp_smime_encrypt[], _host_hlp_smime_decrypt[], _host_hlp_smime_sign[],
         _host_hlp_smime_verify[], _host_hlp_pgp_encrypt[], _host_hlp_pgp_decrypt[], _host_hlp_pgp_sign[],

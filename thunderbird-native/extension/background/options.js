@@ -1,5 +1,6 @@
 /* sealgate background page, options: the messages from the notice and
- * options pages (notice.get/answer, options.info, options.doctor). */
+ * options pages (notice.get/answer, options.info, options.doctor,
+ * options.certsWizard). */
 "use strict";
 
 async function optionsInfo() {
@@ -22,6 +23,15 @@ async function doctor() {
         }
 }
 
+async function certsWizard() {
+        const lang = messenger.i18n.getUILanguage().startsWith("ja") ? "ja" : "en";
+        try {
+                return { result: await ask("certs.wizard", { lang }) };
+        } catch (e) {
+                return { error: { kind: e.kind || "unavailable", code: e.code || null, message: e.message || String(e) } };
+        }
+}
+
 messenger.runtime.onMessage.addListener((m, sender) => {
         if (!m || typeof m !== "object")
                 return undefined;
@@ -37,6 +47,8 @@ messenger.runtime.onMessage.addListener((m, sender) => {
                 return optionsInfo();
         case "options.doctor":
                 return doctor();
+        case "options.certsWizard":
+                return certsWizard();
         default:
                 return undefined;
         }

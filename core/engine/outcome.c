@@ -424,6 +424,19 @@ void sg_outcome_encrypt_unavailable(sg_outcome *o) {
         o->audit = SG_AUDIT_CANCELLED;
 }
 
+bool sg_outcome_took_fallback(sg_outcome *o, size_t i) {
+        if (!o || o->action != SG_OUTCOME_ENCRYPT || i >= o->n_fallback || !o->fallback[i].name)
+                return false;
+        char *name = sg_strdup(o->fallback[i].name);
+        if (!name)
+                return false;
+        free(o->route);
+        o->route = name;
+        o->action = SG_OUTCOME_ROUTE;
+        o->audit = SG_AUDIT_ROUTED;
+        return true;
+}
+
 void sg_outcome_audit_record(const sg_outcome *o, const sg_decision *d, const sg_outcome_input *in,
                              sg_audit_record *rec) {
         bool toggle = in && in->by && strcmp(in->by, "toggle") == 0;

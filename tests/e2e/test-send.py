@@ -1158,9 +1158,44 @@ def fmt(xs):
             f"min={min(xs):.1f} max={max(xs):.1f}")
 
 
+def block_by_part(rig, name, filename, data):
+    """A My Number only in an attachment's text (the body is clean): the
+    extension hands the part over (message.texts) and the policy blocks."""
+    rig.reset_sinks()
+    tb = rig.tb
+    att = os.path.join(rig.dir, filename)
+    with open(att, "wb") as fh:
+        fh.write(data)
+    tag = tb.compose(to=["bob@corp.example"], subject="名簿", body="添付のとおりです。",
+                     attachments=[att])
+    before = tb.fields(tag)
+    res = tb.send(tag, close_timeout=5)
+    tap.ok(not res["closed"], f"{name}: compose window did not close", rig.diag())
+    notice, _ = expect_held(rig, name, tag, before, "block")
+    if notice is not None:
+        go_back(rig, name, tag, before, "block")
+    tb.close_compose(tag)
+    tb.close_notices()
+
+
+def case_block_text_attachment(rig):
+    # a CSV in Shift_JIS, as Excel on a Japanese desk writes it
+    csv = f"氏名,個人番号\r\n山田 花子,{MY_NUMBER}\r\n".encode("shift_jis")
+    block_by_part(rig, "blocked (My Number in a Shift_JIS CSV attachment)", "社員名簿.csv", csv)
+
+
+def case_block_forwarded_eml(rig):
+    eml = ("From: hr@corp.example\r\nTo: alice@corp.example\r\nSubject: =?UTF-8?B?5ZCN57C/?=\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: 8bit\r\n\r\n"
+           f"山田さんの個人番号は {MY_NUMBER} です。\r\n").encode("utf-8")
+    block_by_part(rig, "blocked (My Number in a forwarded message file)", "forwarded.eml", eml)
+
+
 # --------------------------------------------------------------------------
 CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
-           "custom-header-allow", "block", "prompt-cancel", "timing", "gateway-check-on",
+           "custom-header-allow", "block", "block-text-attachment", "block-forwarded-eml",
+           "prompt-cancel", "timing", "gateway-check-on",
            "host-restart", "host-killed-block"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
                 "prompt-justify"]
@@ -1284,6 +1319,8 @@ def main():
             run("custom-header", case_custom_header, rig)
             run("custom-header-allow", case_custom_header_allow, rig)
             run("block", case_block, rig)
+            run("block-text-attachment", case_block_text_attachment, rig)
+            run("block-forwarded-eml", case_block_forwarded_eml, rig)
             run("prompt-cancel", case_prompt_cancel, rig)
             if "timing" in only:
                 timing["with"] = timed_sends(rig, "with extension", a.sends)

@@ -239,6 +239,16 @@ def main():
     check(c and js and c.group(1) == js.group(1) and "`unresolved-${" in
           (root / "thunderbird-native/extension/background/gather.js").read_text(),
           "the extension's unresolved-recipient placeholder is the engine's")
+    # The extension stops reading texts one past the engine's limits (texts.js).
+    policy_h = (root / "core/engine/sealgate/policy.h").read_text()
+    texts_js = (root / "thunderbird-native/extension/background/texts.js").read_text()
+    c_n = re.search(r"#define SG_MSG_TEXTS_MAX\s+(\d+)", policy_h)
+    c_b = re.search(r"#define SG_MSG_TEXT_TOTAL_MAX\s+\((\d+)u << (\d+)\)", policy_h)
+    js_n = re.search(r"const TEXTS_MAX = (\d+);", texts_js)
+    js_b = re.search(r"const TEXT_TOTAL_MAX = (\d+) \* 1024 \* 1024;", texts_js)
+    check(c_n and c_b and js_n and js_b and int(c_n.group(1)) == int(js_n.group(1)) and
+          int(c_b.group(1)) << int(c_b.group(2)) == int(js_b.group(1)) << 20,
+          "the extension's text limits are the engine's (SG_MSG_TEXTS_MAX, SG_MSG_TEXT_TOTAL_MAX)")
     tb = thunderbird(doc, WORK)
     ol = outlook(doc, WORK) if EXE != "-" else tb
     for r in doc["rows"]:

@@ -185,6 +185,13 @@ sg_outcome *sg_outcome_free(sg_outcome *o); /* takes NULL, returns NULL */
  * used: the outcome becomes CANCEL (the record says "cancelled"). */
 void sg_outcome_encrypt_unavailable(sg_outcome *o);
 
+/* Encryption was asked for and the client sent through fallback route `i`
+ * (o->fallback[i]) instead: the outcome becomes that ROUTE, so the record
+ * says "routed" with that route, never "encrypted". False (o unchanged)
+ * when `o` is not ENCRYPT, `i` is out of range, or out of memory: the
+ * caller must then not send (it cannot record truthfully). */
+bool sg_outcome_took_fallback(sg_outcome *o, size_t i);
+
 /* The audit record of outcome `o` for decision `d`: decision, choice (as in
  * `in`), by, justification, route, outcome and prompt_error filled; the
  * caller adds time, attempt, client, user and sender. Borrows from d, in

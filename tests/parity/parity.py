@@ -81,6 +81,17 @@ def policy_lines(p, audit_dir):
         items = t.get("extensions") or t.get("keywords") or ([str(t["min"])] if "min" in t else [])
         out.append("\t".join(["trigger", t.get("id", "-"), t["type"], t["action"], t.get("route", "-"),
                               "1" if t.get("forbid_send") else "0"] + items))
+    # The mis-send keys (and any other key of core's settings table) by path.
+    for key in ("confirm", "confirm_attachments", "allow_check_all", "show_sender", "confirm_sender"):
+        if key in pr:
+            out.append(f"setting\tprompt.{key}\t{json.dumps(pr[key]).strip(chr(34))}")
+    for key, v in p.get("send", {}).items():
+        out.append(f"setting\tsend.{key}\t{json.dumps(v).strip(chr(34))}")
+    for key, v in p.get("rules", {}).items():
+        if isinstance(v, dict):
+            out += [f"setting\trules.{key}.{k}\t{json.dumps(x).strip(chr(34))}" for k, x in v.items()]
+        else:
+            out.append(f"setting\trules.{key}\t{v}")
     out += [f"audit_directory\t{audit_dir}", "seal", "policy-end"]
     return out
 
@@ -98,6 +109,8 @@ def row_lines(row):
         out.append("body\t" + m["body"].replace("\n", "\\n"))
     for a in m.get("attachments", []):
         out.append(f"attach\t{a['name']}\t{a['size']}\t{a.get('content_type') or '-'}")
+    for a in m.get("related", []):
+        out.append(f"related\t{a}")
     for h in m.get("headers", []):
         out.append(f"header\t{h['name']}\t{h['value']}")
     out.append(f"answer\t{row.get('answer', '-')}")
@@ -120,6 +133,8 @@ def normalise(o, audit):
         # Thunderbird only, compared in tests/host and tests/e2e.
         "fallback": [{k: v for k, v in r.items() if k != "check"} if isinstance(r, dict) else r
                      for r in o.get("fallback", enc.get("fallback", []))],
+        "bcc": o.get("bcc"),
+        "delay": o.get("delay"),
         "audit": {k: v for k, v in (audit or {}).items() if k not in AUDIT_IGNORED},
     }
 

@@ -200,12 +200,13 @@ async function attachmentsOf(tabId) {
 async function gatherMessage(tab, details) {
         const unexpanded = [];
         listIndex = null; /* address books may have changed since the last send */
-        const [from, to, cc, bcc, atts] = await Promise.all([
+        const [from, to, cc, bcc, atts, related] = await Promise.all([
                 senderOf(details),
                 resolveField(details.to, unexpanded),
                 resolveField(details.cc, unexpanded),
                 resolveField(details.bcc, unexpanded),
                 attachmentsOf(tab.id),
+                relatedAddresses(details),
         ]);
         const body =
                 typeof details.plainTextBody === "string" && details.plainTextBody !== ""
@@ -214,7 +215,7 @@ async function gatherMessage(tab, details) {
         const headers = (details.customHeaders || []).map((h) => ({ name: h.name, value: h.value }));
         const attachments = atts.list;
         const texts = await gatherTexts(details, body, attachments, atts.files);
-        const message = { from, to, cc, bcc, subject: details.subject || "", body, attachments, headers };
+        const message = { from, to, cc, bcc, subject: details.subject || "", body, attachments, headers, related };
         if (texts)
                 message.texts = texts;
         return { message, unexpanded };

@@ -159,5 +159,30 @@ void sg_outcome_write_json(sg_jw *w, const sg_outcome *o) {
         }
         jw_nullable(w, "audit", sg_audit_outcome_name(o->audit));
         jw_check(w, &o->check);
+        sg_jw_key(w, "bcc");
+        if (o->n_bcc_moved) {
+                sg_jw_object_begin(w);
+                sg_jw_key(w, "move");
+                sg_jw_array_begin(w);
+                for (size_t i = 0; i < o->n_bcc_moved; i++)
+                        sg_jw_string(w, o->bcc_moved[i] ? o->bcc_moved[i] : "");
+                sg_jw_array_end(w);
+                jw_nullable(w, "to_placeholder", o->to_placeholder);
+                sg_jw_object_end(w);
+        } else {
+                sg_jw_null(w);
+        }
+        sg_jw_key(w, "delay");
+        if (o->delay_seconds) {
+                sg_jw_object_begin(w);
+                sg_jw_key(w, "seconds");
+                sg_jw_int(w, (int64_t) o->delay_seconds);
+                sg_jw_key(w, "skippable");
+                sg_jw_bool(w, o->delay_skippable);
+                jw_nullable(w, "mode", sg_delay_mode_name(o->delay_mode));
+                sg_jw_object_end(w);
+        } else {
+                sg_jw_null(w);
+        }
         sg_jw_object_end(w);
 }

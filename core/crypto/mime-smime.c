@@ -20,62 +20,13 @@ void sg_mime_smime_shutdown(void) {
         g_mime_shutdown();
 }
 
-/* ---- A sink that base64-encodes into another sink, CRLF line ends. */
-
-typedef struct b64sink {
-        sg_sink *out;
-        GMimeEncoding enc;
-        char *buf;  /* encoder output */
-        char *crlf; /* the same with CRLF */
-} b64sink;
-
-static int b64_emit(b64sink *b, size_t n) {
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++) {
-                if (b->buf[i] == '\n')
-                        b->crlf[m++] = '\r';
-                b->crlf[m++] = b->buf[i];
-        }
-        return m ? b->out->write(b->out->ctx, b->crlf, m) : 0;
-}
-
-static int b64_write(void *ctx, const void *data, size_t n) {
-        b64sink *b = ctx;
-        const char *p = data;
-        while (n > 0) {
-                size_t k = n < SG_MIME_CHUNK ? n : SG_MIME_CHUNK;
-                if (b64_emit(b, g_mime_encoding_step(&b->enc, p, k, b->buf)) < 0)
-                        return -1;
-                p += k;
-                n -= k;
-        }
-        return 0;
-}
-
-static bool b64_open(b64sink *b, sg_sink *out) {
-        b->out = out;
-        g_mime_encoding_init_encode(&b->enc, GMIME_CONTENT_ENCODING_BASE64);
-        size_t len = g_mime_encoding_outlen(&b->enc, SG_MIME_CHUNK) + 16;
-        b->buf = malloc(len);
-        b->crlf = malloc(2 * len);
-        return b->buf && b->crlf;
-}
-
-static int b64_close(b64sink *b) {
-        int r = b64_emit(b, g_mime_encoding_flush(&b->enc, "", 0, b->buf));
-        free(b->buf);
-        free(b->crlf);
-        b->buf = b->crlf = NULL;
-        return r;
-}
-
 /* ---- encrypt */
 
 sg_err sg_mime_smime_encrypt(const sg_smime_ops *ops, const char *const *recipients, size_t n_recipients,
                              sg_smime_cipher cipher, sg_source *in, sg_sink *out, sg_error *err) {
         b64sink b = {0};
-        if (!b64_open(&b, out)) {
-                b64_close(&b);
+        if (!sg_mime_b64_open(&b, out)) {
+                sg_mime_b64_close(&b);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         }
         const char *type = cipher == SG_SMIME_AES256_GCM ? "authEnveloped-data" : "enveloped-data";
@@ -90,13 +41,13 @@ sg_err sg_mime_smime_encrypt(const sg_smime_ops *ops, const char *const *recipie
         prefixsink ps = {.out = out, .prefix = head};
         sg_sink pss = {.write = sg_mime_prefix_write, .ctx = &ps};
         b.out = &pss;
-        sg_sink bs = {.write = b64_write, .ctx = &b};
+        sg_sink bs = {.write = sg_mime_b64_write, .ctx = &b};
         sg_err r = ops->encrypt(recipients, n_recipients, cipher, in, &bs, err);
         if (r != SG_OK) {
-                b64_close(&b);
+                sg_mime_b64_close(&b);
                 return r;
         }
-        if (b64_close(&b) < 0 && r == SG_OK)
+        if (sg_mime_b64_close(&b) < 0 && r == SG_OK)
                 r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
         return r;
 }
@@ -153,8 +104,9 @@ sg_err sg_mime_smime_sign(const sg_smime_ops *ops, const sg_smime_key *key, sg_s
                          "\r\n",
                          boundary);
                 b64sink b = {0};
-                bool ok = b64_open(&b, out) && sg_mime_put(out, head) == 0 && b64_write(&b, ms.a->data, ms.a->len) == 0;
-                ok = b64_close(&b) == 0 && ok;
+                bool ok = sg_mime_b64_open(&b, out) && sg_mime_put(out, head) == 0 &&
+                          sg_mime_b64_write(&b, ms.a->data, ms.a->len) == 0;
+                ok = sg_mime_b64_close(&b) == 0 && ok;
                 snprintf(head, sizeof head, "--%s--\r\n", boundary);
                 if (!ok || sg_mime_put(out, head) < 0)
                         r = sg_error_set(err, SG_ERR_IO, "cannot write the output");
@@ -237,6 +189,99 @@ static GMimeObject *signed_around_encrypted(GMimeObject *part) {
         return inner;
 }
 
+/* Decrypts the content of the S/MIME part `part` (application/pkcs7-mime,
+ * its data decoded by `d`, opened or not). */
+static sg_err decrypt_part(const sg_smime_ops *ops, const sg_smime_key *key, size_t max_input, decsource *d,
+                           bool opened, sg_sink *out, sg_error *err) {
+        if (!opened)
+                return sg_error_set(err, d->raw ? SG_ERR_NOMEM : SG_ERR_NOT_SMIME,
+                                    d->raw ? "out of memory" : "the S/MIME part has no content");
+        sg_source s = {.read = sg_mime_dec_read, .ctx = d, .rewind = sg_mime_dec_rewind};
+        sg_err r = ops->decrypt(key, max_input, &s, out, err);
+        if (d->error && (r == SG_OK || r == SG_ERR_TRUNCATED || r == SG_ERR_NOT_SMIME))
+                r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
+        return r;
+}
+
+/* Where the header of the message in `fd` ends (after its blank line), read
+ * into `head` (SG_MIME_HEAD_SCAN_MAX bytes); 0 when it does not end within
+ * that, or the message opens with a blank line. */
+static size_t header_end(int fd, char *head) {
+        size_t len = 0;
+        while (len < SG_MIME_HEAD_SCAN_MAX) {
+                ssize_t k = pread(fd, head + len, SG_MIME_HEAD_SCAN_MAX - len, (off_t) len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return 0;
+                size_t from = len > 2 ? len - 2 : 0;
+                len += (size_t) k;
+                if (head[0] == '\n' || (len > 1 && head[0] == '\r' && head[1] == '\n'))
+                        return 0;
+                for (const char *p = head + from; (p = memchr(p, '\n', (size_t) (head + len - p))) != NULL; p++) {
+                        size_t i = (size_t) (p - head);
+                        if (i + 1 < len && head[i + 1] == '\n')
+                                return i + 2;
+                        if (i + 2 < len && head[i + 1] == '\r' && head[i + 2] == '\n')
+                                return i + 3;
+                }
+        }
+        return 0;
+}
+
+/* The usual encrypted message, a top-level application/pkcs7-mime part in
+ * base64: its header is parsed alone and its body decoded straight from
+ * `fd`, instead of GMime's parser first reading the whole message in 4 KiB
+ * pieces (with a seek each) to find where the part ends, which is the end
+ * of the file anyway. false, with nothing done, for any other shape (a
+ * header GMime ends before the blank line included): the full parse then
+ * decides. */
+static bool decrypt_top_part(const sg_smime_ops *ops, const sg_smime_key *key, size_t max_input, int fd, sg_sink *out,
+                             sg_err *ret, sg_error *err) {
+        char *head = malloc(SG_MIME_HEAD_SCAN_MAX);
+        size_t end = head ? header_end(fd, head) : 0;
+        GMimeMessage *m = NULL;
+        if (end) {
+                GMimeStream *mem = g_mime_stream_mem_new_with_buffer(head, end);
+                GMimeParser *p = g_mime_parser_new_with_stream(mem);
+                g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+                m = g_mime_parser_construct_message(p, NULL);
+                g_object_unref(p);
+                g_object_unref(mem);
+        }
+        free(head);
+        GMimeObject *part = m ? g_mime_message_get_mime_part(m) : NULL;
+        const char *st = part ? g_mime_object_get_content_type_parameter(part, "smime-type") : NULL;
+        GMimeDataWrapper *w = part && GMIME_IS_PART(part) ? g_mime_part_get_content(GMIME_PART(part)) : NULL;
+        GMimeStream *ws = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+        bool fast = part && GMIME_IS_PART(part) &&
+                    (sg_mime_is_type(part, "application", "pkcs7-mime") ||
+                     sg_mime_is_type(part, "application", "x-pkcs7-mime")) &&
+                    !(st && g_ascii_strcasecmp(st, "signed-data") == 0) &&
+                    g_mime_part_get_content_encoding(GMIME_PART(part)) == GMIME_CONTENT_ENCODING_BASE64 &&
+                    (!ws || g_mime_stream_length(ws) == 0);
+        if (m)
+                g_object_unref(m);
+        if (!fast)
+                return false;
+        int dfd = dup(fd);
+        if (dfd < 0) {
+                *ret = sg_error_set(err, SG_ERR_IO, "cannot read the input: %s", strerror(errno));
+                return true;
+        }
+        GMimeStream *raw = g_mime_stream_fs_new_with_bounds(dfd, (gint64) end, -1);
+        decsource *d = calloc(1, sizeof *d);
+        if (!d)
+                *ret = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        else
+                *ret = decrypt_part(ops, key, max_input, d,
+                                    sg_mime_dec_open_stream(d, raw, GMIME_CONTENT_ENCODING_BASE64), out, err);
+        sg_mime_dec_close(d);
+        free(d);
+        g_object_unref(raw);
+        return true;
+}
+
 sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, size_t max_input, int fd, sg_sink *out,
                              sg_smime_verify_result **ret_outer, sg_error *err) {
         if (ret_outer)
@@ -255,6 +300,8 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
                 return ops->decrypt(key, max_input, &s, out, err);
         }
         sg_err r;
+        if (decrypt_top_part(ops, key, max_input, fd, out, &r, err))
+                return r;
         GMimeMessage *m = sg_mime_parse_fd(fd, SG_ERR_NOT_SMIME,
                                            "the input is not a MIME message: give an S/MIME message", err, &r);
         if (!m)
@@ -290,17 +337,10 @@ sg_err sg_mime_smime_decrypt(const sg_smime_ops *ops, const sg_smime_key *key, s
                                  "the message is signed (smime-type=signed-data), not encrypted: verify it instead");
         } else {
                 decsource *d = calloc(1, sizeof *d);
-                if (!d) {
+                if (!d)
                         r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-                } else if (!sg_mime_dec_open(d, GMIME_PART(part))) {
-                        r = sg_error_set(err, d->raw ? SG_ERR_NOMEM : SG_ERR_NOT_SMIME,
-                                         d->raw ? "out of memory" : "the S/MIME part has no content");
-                } else {
-                        sg_source s = {.read = sg_mime_dec_read, .ctx = d, .rewind = sg_mime_dec_rewind};
-                        r = ops->decrypt(key, max_input, &s, out, err);
-                        if (d->error && (r == SG_OK || r == SG_ERR_TRUNCATED || r == SG_ERR_NOT_SMIME))
-                                r = sg_error_set(err, SG_ERR_IO, "cannot read the input");
-                }
+                else
+                        r = decrypt_part(ops, key, max_input, d, sg_mime_dec_open(d, GMIME_PART(part)), out, err);
                 sg_mime_dec_close(d);
                 free(d);
         }

@@ -603,6 +603,10 @@ static void jw_headers(sg_jw *w, const char *key, const sg_header *h, size_t n) 
         sg_jw_array_end(w);
 }
 
+void sg_headers_write_json(sg_jw *w, const char *key, const sg_header *h, size_t n) {
+        jw_headers(w, key, h, n);
+}
+
 /* A choice's id: "route:NAME" or the kind's name. */
 static void jw_choice_id(sg_jw *w, const sg_choice *c) {
         if (c->kind != SG_CHOICE_ROUTE) {

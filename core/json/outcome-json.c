@@ -101,3 +101,88 @@ json_object *sg_outcome_to_json(const sg_outcome *o) {
         json_object_put(r);
         return NULL;
 }
+
+/* ---- The same through the writer. */
+
+static void jw_check(sg_jw *w, const sg_header *h) {
+        sg_jw_key(w, "check");
+        if (!h->name) {
+                sg_jw_null(w);
+                return;
+        }
+        sg_jw_object_begin(w);
+        sg_jw_key(w, "name");
+        sg_jw_string(w, h->name);
+        sg_jw_key(w, "value");
+        sg_jw_string(w, h->value ? h->value : "");
+        sg_jw_object_end(w);
+}
+
+static void jw_nullable(sg_jw *w, const char *key, const char *s) {
+        sg_jw_key(w, key);
+        sg_jw_string(w, s);
+}
+
+void sg_outcome_write_json(sg_jw *w, const sg_outcome *o) {
+        sg_jw_object_begin(w);
+        jw_nullable(w, "action", sg_outcome_action_name(o->action));
+        jw_nullable(w, "choice", o->choice);
+        jw_nullable(w, "by", o->by);
+        jw_nullable(w, "justification", o->justification);
+        sg_headers_write_json(w, "headers", o->headers, o->n_headers);
+        jw_nullable(w, "subject", o->subject);
+        jw_nullable(w, "route", o->route);
+        sg_jw_key(w, "encrypt");
+        if (o->action == SG_OUTCOME_ENCRYPT) {
+                sg_jw_object_begin(w);
+                sg_jw_key(w, "methods");
+                sg_jw_array_begin(w);
+                for (size_t i = 0; i < o->n_encrypt_methods; i++)
+                        sg_jw_string(w, o->encrypt_methods[i] ? o->encrypt_methods[i] : "");
+                sg_jw_array_end(w);
+                sg_jw_key(w, "fallback");
+                sg_jw_array_begin(w);
+                for (size_t i = 0; i < o->n_fallback; i++) {
+                        sg_jw_object_begin(w);
+                        jw_nullable(w, "route", o->fallback[i].name ? o->fallback[i].name : "");
+                        sg_headers_write_json(w, "headers", o->fallback[i].headers, o->fallback[i].n_headers);
+                        jw_nullable(w, "subject", o->fallback[i].subject);
+                        jw_check(w, &o->fallback[i].check);
+                        sg_jw_object_end(w);
+                }
+                sg_jw_array_end(w);
+                sg_jw_key(w, "ask_before_fallback");
+                sg_jw_bool(w, o->ask_before_fallback);
+                sg_jw_object_end(w);
+        } else {
+                sg_jw_null(w);
+        }
+        jw_nullable(w, "audit", sg_audit_outcome_name(o->audit));
+        jw_check(w, &o->check);
+        sg_jw_key(w, "bcc");
+        if (o->n_bcc_moved) {
+                sg_jw_object_begin(w);
+                sg_jw_key(w, "move");
+                sg_jw_array_begin(w);
+                for (size_t i = 0; i < o->n_bcc_moved; i++)
+                        sg_jw_string(w, o->bcc_moved[i] ? o->bcc_moved[i] : "");
+                sg_jw_array_end(w);
+                jw_nullable(w, "to_placeholder", o->to_placeholder);
+                sg_jw_object_end(w);
+        } else {
+                sg_jw_null(w);
+        }
+        sg_jw_key(w, "delay");
+        if (o->delay_seconds) {
+                sg_jw_object_begin(w);
+                sg_jw_key(w, "seconds");
+                sg_jw_int(w, (int64_t) o->delay_seconds);
+                sg_jw_key(w, "skippable");
+                sg_jw_bool(w, o->delay_skippable);
+                jw_nullable(w, "mode", sg_delay_mode_name(o->delay_mode));
+                sg_jw_object_end(w);
+        } else {
+                sg_jw_null(w);
+        }
+        sg_jw_object_end(w);
+}

@@ -4,19 +4,23 @@ sealgate's command line and with `gpg`, same keys (RSA 3072, and
 Ed25519/Cv25519), and report wall time and peak resident memory (GNU time's
 %e and %M; the peak covers the gpg process GPGME runs, since it is a waited-for
 child) of each. Not a test: it prints figures and never asserts on them.
-Usage: bench-pgp.py SEALGATE [MIB] [RUNS]   (defaults: 100 MiB, 3 runs; the
-best wall time and the largest peak memory over the runs are shown)."""
+Usage: bench-pgp.py SEALGATE [MIB] [RUNS]   (defaults: 100 MiB, 3 runs; MIB
+may be a fraction, 0.01 for about 10 KiB). Wall and CPU time (user + system,
+gpg included) are shown as min/median/max over the runs with the ratio of
+the medians to gpg's in the same run (on a loaded machine the CPU ratio is
+the comparable one); peak memory is the largest over the runs."""
 import atexit
 import os
 import pathlib
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 SEALGATE = sys.argv[1]
-MIB = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+MIB = float(sys.argv[2]) if len(sys.argv) > 2 else 100
 RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 TMP = pathlib.Path(tempfile.mkdtemp(prefix="sealgate-bench-pgp-"))
 FX = TMP / "fx"
@@ -32,7 +36,7 @@ msg = TMP / "msg.eml"
 with open(msg, "wb") as f:
     f.write(b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n")
     line = (b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0" + b"\r\n")
-    f.write(line * (MIB * 1024 * 1024 // len(line)))
+    f.write(line * max(1, int(MIB * 1024 * 1024) // len(line)))
 size = msg.stat().st_size
 
 
@@ -74,17 +78,27 @@ cases += [
 results = {}
 for run in range(RUNS):  # interleaved, so load drift hits both alike
     for op, who, cmd in cases:
-        wall, rss, cpu = timed(cmd)
-        best = results.get((op, who))
-        results[(op, who)] = (min(wall, best[0]), max(rss, best[1]), min(cpu, best[2])) if best else (wall, rss, cpu)
+        results.setdefault((op, who), []).append(timed(cmd))
 
 for a in ["sg-rsa3072.out", "sg-cv25519.out", "g-rsa3072.out", "sg-mime.out"]:
     if (TMP / a).read_bytes() != msg.read_bytes():
         sys.exit(f"{a} differs from the message")
 
-print(f"message: {size / 1048576:.1f} MiB; {RUNS} runs; best wall and CPU time, largest peak RSS")
-print(f"{'operation':<26} {'tool':<9} {'wall s':>8} {'cpu s':>7} {'peak MiB':>9} {'time vs gpg':>12}")
+
+
+def mmm(xs):
+    xs = sorted(xs)
+    return xs[0], statistics.median(xs), xs[-1]
+
+
+print(f"message: {size / 1024:.1f} KiB; {RUNS} runs; min/median/max, largest peak RSS")
+print(f"{'operation':<26} {'tool':<9} {'wall s':>17} {'cpu s':>17} {'peak MiB':>9} {'wall vs':>8} {'cpu vs':>7}")
 for op, who, _ in cases:
-    wall, rss, cpu = results[(op, who)]
-    ref = results[(op, "gpg")][0]
-    print(f"{op:<26} {who:<9} {wall:>8.2f} {cpu:>7.2f} {rss / 1024:>9.1f} {wall / ref if ref else 0:>11.2f}x")
+    rs = results[(op, who)]
+    wall, cpu = mmm([r[0] for r in rs]), mmm([r[2] for r in rs])
+    rss = max(r[1] for r in rs)
+    ref = results[(op, "gpg")]
+    rwall, rcpu = mmm([r[0] for r in ref])[1], mmm([r[2] for r in ref])[1]
+    print(f"{op:<26} {who:<9} {wall[0]:>5.2f}/{wall[1]:>5.2f}/{wall[2]:>5.2f} {cpu[0]:>5.3f}/{cpu[1]:>5.3f}/"
+          f"{cpu[2]:>5.3f} {rss / 1024:>9.1f} {wall[1] / rwall if rwall else 0:>7.2f}x "
+          f"{cpu[1] / rcpu if rcpu else 0:>6.2f}x")

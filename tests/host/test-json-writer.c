@@ -15,6 +15,7 @@
 
 #include "sealgate/codec.h"
 #include "sealgate/json-writer.h"
+#include "sealgate/outcome-json.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/util.h"
 #include "sg-test.h"
@@ -157,7 +158,7 @@ int main(int argc, char **argv) {
                 messages[nm++] = sg_strdup(extra[i]);
         SG_CHECK(np >= 5 && nm >= 20, "data: %zu policies, %zu messages", np, nm);
 
-        size_t compared = 0, differ = 0;
+        size_t compared = 0, differ = 0, outcomes = 0, odiffer = 0;
         for (size_t p = 0; p < np; p++) {
                 sg_policy *pol = NULL;
                 if (sg_policy_load_file(policies[p], &pol, NULL) != SG_OK)
@@ -170,6 +171,30 @@ int main(int argc, char **argv) {
                             sg_policy_evaluate(pol, &buf.msg, &dec, NULL) == SG_OK) {
                                 char *a = plain(sg_decision_to_json(dec)), *b = written(dec);
                                 compared++;
+                                /* its outcomes: no choice, and each choice */
+                                for (size_t c = 0; c <= dec->n_choices; c++) {
+                                        sg_outcome_input in = {.choice = c ? &dec->choices[c - 1] : NULL,
+                                                               .by = c ? "user" : NULL,
+                                                               .subject = "subject / x",
+                                                               .policy = pol,
+                                                               .attempt = "0123456789abcdef",
+                                                               .check_header = sg_policy_check_header(pol)};
+                                        sg_outcome *o = NULL;
+                                        if (sg_outcome_new(dec, &in, &o, NULL) != SG_OK)
+                                                continue;
+                                        sg_jw w = {0};
+                                        sg_outcome_write_json(&w, o);
+                                        char *oa = plain(sg_outcome_to_json(o)), *ob = sg_jw_take(&w, NULL);
+                                        outcomes++;
+                                        if (!oa || !ob || strcmp(oa, ob) != 0) {
+                                                if (odiffer++ < 3)
+                                                        sg_test_diag("outcome %zu:\n# tree   %.400s\n# writer %.400s",
+                                                                     c, oa ? oa : "(null)", ob ? ob : "(null)");
+                                        }
+                                        free(oa);
+                                        free(ob);
+                                        sg_outcome_free(o);
+                                }
                                 if (!a || !b || strcmp(a, b) != 0) {
                                         if (differ++ < 3)
                                                 sg_test_diag("%s × message %zu:\n# tree   %.400s\n# writer %.400s",
@@ -187,6 +212,8 @@ int main(int argc, char **argv) {
         SG_CHECK(compared >= 50 && differ == 0,
                  "sg_decision_write_json_members gives sg_decision_to_json's text: %zu decisions, %zu differ", compared,
                  differ);
+        SG_CHECK(outcomes >= 100 && odiffer == 0,
+                 "sg_outcome_write_json gives sg_outcome_to_json's text: %zu outcomes, %zu differ", outcomes, odiffer);
         for (size_t i = 0; i < np; i++)
                 free(policies[i]);
         for (size_t i = 0; i < nm; i++)

@@ -182,6 +182,12 @@ sg_err _host_read_bounded(const char *path, size_t max, char **ret_text, size_t 
 json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
                                 const char *justification, const char *subject, const char *encrypt_method,
                                 const char *attempt, sg_error *err);
+/* The same as a JSON text (owned; NULL with err set), for policy.evaluate:
+ * written straight by sg_outcome_write_json, no tree, unless the policy
+ * signs check headers (then through the tree, which _host_sign_checks
+ * amends). */
+char *_host_outcome_text(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by, const char *subject,
+                         const char *attempt, sg_error *err);
 
 /* With the policy's audit.check_key: "; t=UNIX; mac=HEX" appended to every
  * check header of outcome JSON `oj` (its "check" and each encrypt fallback's),

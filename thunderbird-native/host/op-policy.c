@@ -130,14 +130,14 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
         /* What the client does: the outcome of a decision that needs no
          * prompt; for a prompt, the outcome of the policy's fallback choice,
          * taken when no prompt can be shown. */
-        json_object *outcome = NULL, *fallback = NULL;
+        char *outcome = NULL, *fallback = NULL;
         sg_error oe;
         if (!e && d->action != SG_ACTION_PROMPT &&
-            !(outcome = _host_outcome_json(h, d, NULL, NULL, NULL, buf.msg.subject, NULL, a.id, &oe)))
+            !(outcome = _host_outcome_text(h, d, NULL, NULL, buf.msg.subject, a.id, &oe)))
                 e = oe.code;
         else if (!e && d->action == SG_ACTION_PROMPT && d->prompt_fallback < d->n_choices &&
-                 !(fallback = _host_outcome_json(h, d, &d->choices[d->prompt_fallback], "fallback", NULL,
-                                                 buf.msg.subject, NULL, a.id, &oe)))
+                 !(fallback = _host_outcome_text(h, d, &d->choices[d->prompt_fallback], "fallback", buf.msg.subject,
+                                                 a.id, &oe)))
                 e = oe.code;
         if (e && d && err)
                 *err = oe;
@@ -151,8 +151,8 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
         a.d = d;
         a.sender = sender;
         if (!_host_attempt_copy_audit(&a, sg_policy_audit(h->policy))) {
-                json_object_put(outcome);
-                json_object_put(fallback);
+                free(outcome);
+                free(fallback);
                 _host_attempt_clear(&a);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         }
@@ -162,8 +162,8 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
         e = _host_audit_write(h, &a, NULL, NULL, NULL, sg_audit_outcome_of(d, NULL), NULL, a.state == ATTEMPT_PENDING,
                               err);
         if (e && a.audit.required) {
-                json_object_put(outcome);
-                json_object_put(fallback);
+                free(outcome);
+                free(fallback);
                 _host_attempt_clear(&a);
                 return e;
         }
@@ -179,20 +179,19 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
         sg_decision_write_json_members(&w, d);
         sg_jw_key(&w, "attempt");
         sg_jw_string(&w, a.id);
-        json_object *const members[2] = {outcome, fallback};
+        const char *const members[2] = {outcome, fallback};
         static const char *const names[2] = {"outcome", "fallback_outcome"};
         for (int k = 0; k < 2; k++) {
                 sg_jw_key(&w, names[k]);
-                const char *o = members[k] ? json_object_to_json_string_ext(members[k], JSON_C_TO_STRING_PLAIN) : NULL;
-                if (o)
-                        sg_jw_raw(&w, o, strlen(o));
+                if (members[k])
+                        sg_jw_raw(&w, members[k], strlen(members[k]));
                 else
                         sg_jw_null(&w);
         }
         sg_jw_object_end(&w);
         sg_jw_object_end(&w);
-        json_object_put(outcome);
-        json_object_put(fallback);
+        free(outcome);
+        free(fallback);
         char *text = sg_jw_take(&w, NULL);
         if (!text) {
                 _host_attempt_clear(&a);

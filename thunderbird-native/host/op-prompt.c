@@ -251,6 +251,34 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
         return j;
 }
 
+char *_host_outcome_text(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by, const char *subject,
+                         const char *attempt, sg_error *err) {
+        if (attempt && sg_policy_check_key(h->policy)) {
+                json_object *j = _host_outcome_json(h, d, choice, by, NULL, subject, NULL, attempt, err);
+                char *t = j ? sg_strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN)) : NULL;
+                if (j && !t)
+                        sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the outcome");
+                json_object_put(j);
+                return t;
+        }
+        sg_outcome_input in = {.choice = choice,
+                               .by = by,
+                               .subject = subject,
+                               .policy = h->policy,
+                               .attempt = attempt,
+                               .check_header = attempt ? sg_policy_check_header(h->policy) : NULL};
+        sg_outcome *o = NULL;
+        if (sg_outcome_new(d, &in, &o, err))
+                return NULL;
+        sg_jw w = {0};
+        sg_outcome_write_json(&w, o);
+        sg_outcome_free(o);
+        char *t = sg_jw_take(&w, NULL);
+        if (!t)
+                sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the outcome");
+        return t;
+}
+
 /* The prompt.show result for `choice` taken `by`: the answer, the fields of
  * protocol 1 (headers, subject_tag, encrypt: kept for older extensions) and
  * the outcome. NULL on failure (err says why). */

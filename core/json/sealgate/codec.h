@@ -46,6 +46,9 @@ json_object *sg_decision_to_json(const sg_decision *d);
  * sg_decision_to_json(d) (tests/unit/test-json-writer.c). */
 void sg_decision_write_json_members(sg_jw *w, const sg_decision *d);
 
+/* "key":[{"name":…,"value":…},…] into `w`, as sg_headers_to_json's array. */
+void sg_headers_write_json(sg_jw *w, const char *key, const sg_header *h, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "sealgate/json-writer.h"
 #include "sealgate/outcome.h"
 
 #ifdef __cplusplus
@@ -15,6 +16,11 @@ extern "C" {
 /* {action, choice, by, justification, headers, subject, route, encrypt, audit};
  * owned (json_object_put). NULL on ENOMEM. */
 json_object *sg_outcome_to_json(const sg_outcome *o);
+
+/* The same object written straight into `w` (no tree): byte for byte
+ * json-c's plain serialisation of sg_outcome_to_json(o) without slash
+ * escapes (tests/host/test-json-writer.c). */
+void sg_outcome_write_json(sg_jw *w, const sg_outcome *o);
 
 #ifdef __cplusplus
 }

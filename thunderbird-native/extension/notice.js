@@ -1,7 +1,8 @@
 /* sealgate: the notice window. Reads what to show from the background page
  * (by the nonce in its URL), answers "back" or "send" (send-anyway, only for a
- * helper failure under on_helper_failure=warn, and for a policy whose choice
- * when no prompt can be shown is "send"); closing the window is "back". */
+ * helper failure under on_helper_failure=warn, for a policy whose choice
+ * when no prompt can be shown is "send", and "send now" in the countdown of
+ * send.delay_seconds); closing the window is "back". */
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -28,7 +29,12 @@ function showDetails(detail, copy) {
         b.hidden = false;
         b.addEventListener("click", () =>
                 navigator.clipboard.writeText(copy || detail).then(
-                        () => (b.textContent = t("noticeCopied")),
+                        () => {
+                                b.textContent = t("noticeCopied");
+                                /* the live region says it: a focused button's
+                                 * new name is not read by every screen reader */
+                                document.getElementById("status").textContent = t("noticeCopied");
+                        },
                         (e) => console.error("sealgate: notice: copy:", e),
                 ),
         );
@@ -88,6 +94,28 @@ async function main() {
                 showDetails(data.error, data.copy);
                 send.hidden = false;
                 send.addEventListener("click", () => answer("send"));
+        } else if (kind === "countdown") {
+                /* send.delay_seconds: the background page sends when the
+                 * time runs out; "Back to editing" stops it. */
+                document.title = t("noticeTitleCountdown");
+                document.body.classList.add("countdown");
+                let left = Number(data.seconds) || 0;
+                const tick = () => setText("heading", t("noticeCountdownHeading", [String(Math.max(left, 0))]));
+                tick();
+                setInterval(() => {
+                        left--;
+                        tick();
+                }, 1000);
+                setText("intro", t("noticeCountdownIntro"));
+                reasons.hidden = true;
+                setText("extra", extra.join("\n"));
+                setText("detail", "");
+                setText("fix", "");
+                if (data.skippable) {
+                        send.textContent = t("noticeCountdownSkip");
+                        send.hidden = false;
+                        send.addEventListener("click", () => answer("send"));
+                }
         } else {
                 document.title = t("noticeTitleBlock");
                 document.body.classList.add("block");
@@ -112,6 +140,9 @@ async function main() {
         document.body.dataset.ready = "true";
         const shown = [...document.querySelectorAll("button")].filter((b) => !b.hidden).map((b) => `#${b.id}`);
         console.info(`sealgate: notice ${kind}${params.get("mode") ? `/${params.get("mode")}` : ""} shown: ${document.getElementById("heading").textContent} [${shown.join(" ")}]`);
+        /* Focus on open: the window, then "Back", the safe answer; a
+         * screen reader reads the dialog's name and description with it. */
+        window.focus();
         back.focus();
 }
 

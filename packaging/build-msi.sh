@@ -27,13 +27,15 @@ ext_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["browse
 
 build_one() { # arch build-dir
         arch=$1 bdir=$2
-        if [ ! -f "$bdir/thunderbird-native/host/sealgate-host.exe" ] || [ ! -f "$bdir/win32-mapi/sealgate-outlook.dll" ]; then
-                echo "build-msi.sh: $arch: $bdir has no sealgate-host.exe or sealgate-outlook.dll; skipped" >&2
+        if [ ! -f "$bdir/thunderbird-native/host/sealgate-host.exe" ] || [ ! -f "$bdir/win32-mapi/sealgate-outlook.dll" ] ||
+                [ ! -f "$bdir/cli/win32/sealgate.exe" ]; then
+                echo "build-msi.sh: $arch: $bdir has no sealgate-host.exe, sealgate-outlook.dll or sealgate.exe; skipped" >&2
                 return 0
         fi
         stage=$(mktemp -d)
         trap 'rm -rf "$stage"' EXIT
-        cp "$bdir/thunderbird-native/host/sealgate-host.exe" "$bdir/win32-mapi/sealgate-outlook.dll" "$stage/"
+        cp "$bdir/thunderbird-native/host/sealgate-host.exe" "$bdir/win32-mapi/sealgate-outlook.dll" \
+                "$bdir/cli/win32/sealgate.exe" "$stage/"
         # The manifest's path is relative to its own folder (Windows only).
         python3 - "$stage/sealgate.host.json" "$ext_id" <<'EOF'
 import json, sys

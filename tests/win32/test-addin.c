@@ -9,10 +9,13 @@
  *   test-addin.exe --bench N             timings (median of N) instead of the cases
  *   test-addin.exe --prompt en|ja        one send that shows the real prompt (no
  *                                        test hook); prints what happened
+ *   test-addin.exe --msi                 the shipped add-in as the MSI registered
+ *                                        it (tests/win32/test-msi.sh): one ItemSend
  *
  * The add-in must be the test build (sealgate-outlook-test.dll): prompts are
  * answered through SEALGATE_TEST_PROMPT_CHOICE and messages go to
- * SEALGATE_TEST_UI_LOG, both set here. */
+ * SEALGATE_TEST_UI_LOG, both set here. --msi alone takes the shipped DLL
+ * (no test hooks) and sends only what needs no prompt. */
 #define COBJMACROS
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,8 @@
 
 /* The test build's own class (win32-mapi/outlook-om.h, SG_TEST_HOOKS). */
 static const GUID clsid_addin = {0x9e56c05c, 0xadf8, 0x44f4, {0xac, 0x0e, 0x3e, 0x35, 0x81, 0xe0, 0x41, 0x89}};
+/* The shipped build's class, {46241D38-B020-4FC9-8502-DD84F4AB64CC} (packaging/windows/sealgate.wxs). */
+static const GUID clsid_shipped = {0x46241d38, 0xb020, 0x4fc9, {0x85, 0x02, 0xdd, 0x84, 0xf4, 0xab, 0x64, 0xcc}};
 static const GUID iid_ext2 = {0xB65AD801, 0xABAF, 0x11D0, {0xBB, 0x8B, 0x00, 0xA0, 0xC9, 0x0F, 0x27, 0x44}};
 static const GUID iid_ribbon = {0x000C0396, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
 
@@ -1231,9 +1236,48 @@ static int prompt(const char *lang) {
         return 0;
 }
 
+/* --msi: the shipped add-in loaded as Outlook loads it after the MSI: the
+ * name of the Addins key (sealgate.OutlookAddin) to its class through
+ * HKCR\<ProgID>\CLSID, the DLL from that class's InprocServer32 (no
+ * regsvr32), then one ItemSend to an internal recipient (the MSI was given
+ * INTERNALDOMAIN=corp.example): sent, no prompt. */
+static int msi_case(void) {
+        CLSID clsid;
+        ext2 *a = NULL;
+        HRESULT hr = CLSIDFromProgID(L"sealgate.OutlookAddin", &clsid);
+        check(SUCCEEDED(hr) && IsEqualGUID(&clsid, &clsid_shipped),
+              "CLSIDFromProgID(sealgate.OutlookAddin): the class the MSI registered");
+        if (SUCCEEDED(hr)) {
+                hr = CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER, &iid_ext2, (void **) &a);
+                if (FAILED(hr))
+                        printf("# CoCreateInstance: 0x%08lx\n", (unsigned long) hr);
+        }
+        check(a != NULL, "CoCreateInstance loads the installed DLL through the MSI's InprocServer32");
+        if (a) {
+                fobj *app = fake_application(0x0409);
+                check(SUCCEEDED(a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL)) &&
+                              SUCCEEDED(a->lpVtbl->OnStartupComplete(a, NULL)) && app->sink != NULL,
+                      "OnConnection and OnStartupComplete: the ItemSend sink is advised");
+                fobj *m = fake_mail(L"alice@corp.example", L"Lunch", L"See you at noon.");
+                fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+                bool cancel = fire(app, m, "cancel");
+                check(!cancel && props_are(m, NULL, 0),
+                      "ItemSend to an internal recipient under the MSI's policy: sent, nothing set");
+                fake_release(m);
+                check(SUCCEEDED(a->lpVtbl->OnBeginShutdown(a, NULL)) &&
+                              SUCCEEDED(a->lpVtbl->OnDisconnection(a, 1, NULL)) && app->sink == NULL,
+                      "OnDisconnection unadvises the sink");
+                a->lpVtbl->Release(a);
+                fake_release(app);
+        }
+        printf("1..%u\n%u passed, %u failed\n", n_test, n_ok, n_fail);
+        return n_fail ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
         const char *xml_out = NULL, *prompt_lang = NULL;
         unsigned bench_n = 0;
+        bool msi = false;
         fobj *app;
         ext2 *a;
         wchar_t tmp[MAX_PATH];
@@ -1245,6 +1289,8 @@ int main(int argc, char **argv) {
                         prompt_lang = argv[++i];
                 else if (strcmp(argv[i], "--prepare") == 0)
                         return prepare();
+                else if (strcmp(argv[i], "--msi") == 0)
+                        msi = true;
                 else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc)
                         bench_n = (unsigned) atoi(argv[++i]);
         }
@@ -1252,6 +1298,8 @@ int main(int argc, char **argv) {
         _snwprintf(ui_log, MAX_PATH, L"%lssealgate-test-ui-%lu.log", tmp, (unsigned long) GetCurrentProcessId());
         SetEnvironmentVariableW(L"SEALGATE_TEST_UI_LOG", ui_log);
         CoInitialize(NULL);
+        if (msi)
+                return msi_case();
         if (bench_n)
                 return bench(bench_n);
         if (prompt_lang)

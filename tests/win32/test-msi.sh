@@ -9,11 +9,17 @@
 # eventlog debug channel: that is what is read back), an upgrade from a lower
 # version leaving one product, and an uninstall leaving no file and no key
 # (every value under the keys it
-# touches, before and after, compared). Prints TAP.
+# touches, before and after, compared). After the install also: the
+# installed sealgate.exe doctor passes through the MSI's registration, fails
+# naming the manifest once the manifest file is deleted, and passes again
+# after a repair (REINSTALL=ALL REINSTALLMODE=amus, what /fa sets) has
+# brought the file back; and the stand-in
+# Outlook (test-addin.exe --msi) loads the shipped add-in through the COM
+# registration the MSI wrote (no regsvr32) and sends one message. Prints TAP.
 #
-#   test-msi.sh SOURCE-ROOT BUILD-DIR ARCH(x64|x86) WORK-DIR
+#   test-msi.sh SOURCE-ROOT BUILD-DIR ARCH(x64|x86) WORK-DIR [TEST-ADDIN.EXE]
 set -u
-root=$1 bdir=$2 arch=$3 work=$4
+root=$1 bdir=$2 arch=$3 work=$4 addin_exe=${5:-}
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { desc=$1; shift; "$@" >/dev/null 2>&1; ok $? "$desc"; }
@@ -36,7 +42,7 @@ msiinfo export "$msi" Component >"$work/Component.idt"
 msiinfo export "$msi" Condition >"$work/Condition.idt"
 msiinfo export "$msi" Upgrade >"$work/Upgrade.idt"
 check "ProductVersion is $version" grep -q "^ProductVersion	$version" "$work/Property.idt"
-for f in sealgate-host.exe sealgate-outlook.dll sealgate.host.json sealgate.xpi sealgate.admx sealgate.adml windows.md windows.ja.md; do
+for f in sealgate-host.exe sealgate.exe sealgate-outlook.dll sealgate.host.json sealgate.xpi sealgate.admx sealgate.adml windows.md windows.ja.md; do
         check "File table: $f" grep -q "	$f	" "$work/File.idt"
 done
 for k in 'Software\\Classes\\CLSID\\{46241D38-B020-4FC9-8502-DD84F4AB64CC}\\InprocServer32		\[#AddinDll\]' \
@@ -81,7 +87,7 @@ check "no sealgate folder before" test ! -e "$dir"
 wine msiexec /i "$(winepath -w "$msi")" /qn INTERNALDOMAIN=corp.example EVENTLOG=1 >/dev/null 2>&1
 ok $? "msiexec /i /qn INTERNALDOMAIN=corp.example EVENTLOG=1"
 wineserver -w
-for f in sealgate-host.exe sealgate-outlook.dll sealgate.host.json sealgate.xpi admx/sealgate.admx \
+for f in sealgate-host.exe sealgate.exe sealgate-outlook.dll sealgate.host.json sealgate.xpi admx/sealgate.admx \
         admx/en-US/sealgate.adml admx/ja-JP/sealgate.adml docs/windows.md docs/windows.ja.md; do
         check "installed: $f" test -f "$dir/$f"
 done
@@ -119,6 +125,47 @@ check "doctor through the MSI's registration: manifest, extension id and policy 
 check "policy.evaluate: corp.example is internal through INTERNALDOMAIN (allow)" grep -q '"action": "allow"' "$work/host.txt"
 check "Event Log: ReportEventW got the audit record as its string" \
         sh -c "grep -a 'eventlog:ReportEventW' '$work/host-stderr.txt' | grep -q 'client.*thunderbird.*sender.*me@corp.example'"
+
+# ---- the stand-in Outlook: the shipped add-in through the MSI's COM registration
+if [ -n "$addin_exe" ]; then
+        wine "$addin_exe" --msi 2>/dev/null | tr -d '\r' >"$work/addin.txt"
+        st=$?
+        sed 's/^/#   /' "$work/addin.txt"
+        check "stand-in Outlook: the add-in loads through the MSI's registration and sends one message" \
+                sh -c "grep -q '^1\\.\\.[1-9]' '$work/addin.txt' && ! grep -q '^not ok' '$work/addin.txt' && grep -q ' 0 failed' '$work/addin.txt'"
+fi
+
+# ---- sealgate.exe doctor through the MSI's registration, and a repair
+wdoctor() { # the installed sealgate.exe doctor: its exit status; its lines in doctor.txt
+        wine "$dir/sealgate.exe" doctor >"$work/doctor.raw" 2>/dev/null
+        st=$?
+        tr -d '\r' <"$work/doctor.raw" >"$work/doctor.txt"
+        sed 's/^/#   /' "$work/doctor.txt"
+        return $st
+}
+wdoctor
+ok $? "sealgate.exe doctor passes through the MSI's registration (exit 0)"
+check "doctor: 13 lines, none FAIL" sh -c "[ \$(wc -l <'$work/doctor.txt') -eq 13 ] && ! grep -q '^FAIL' '$work/doctor.txt'"
+check "doctor: the registration is HKLM's 64-bit view, naming the installed manifest" \
+        grep -q '^ok   registration: HKLM.*(64-bit view) names .*sealgate.host.json' "$work/doctor.txt"
+rm -f "$dir/sealgate.host.json"
+wdoctor
+check "doctor with the manifest file deleted: exit 4" test $? -eq 4
+check "doctor with the manifest file deleted: the manifest line names it" \
+        grep -q '^FAIL manifest: the manifest .*sealgate.host.json cannot be opened' "$work/doctor.txt"
+check "doctor with the manifest file deleted: the registration itself still passes" \
+        grep -q '^ok   registration:' "$work/doctor.txt"
+# The repair as msiexec /fa asks for it: REINSTALL=ALL with REINSTALLMODE
+# "a" (every file again) plus "mus" (the registry and shortcuts). Wine's own
+# msiexec /fa exits 69 without reinstalling (Wine 8), so the properties are
+# passed directly; Windows' /fa sets the same two.
+wine msiexec /i "$(winepath -w "$msi")" REINSTALL=ALL REINSTALLMODE=amus /qn >/dev/null 2>&1
+ok $? "repair: msiexec /i REINSTALL=ALL REINSTALLMODE=amus /qn"
+wineserver -w
+check "the repair brought the manifest back" test -f "$dir/sealgate.host.json"
+wdoctor
+ok $? "sealgate.exe doctor passes again after the repair (exit 0)"
+echo "# after the repair, HKLM\\Software\\Policies\\sealgate\\Internal Domains: $(q 'HKLM\Software\Policies\sealgate\Internal' /v Domains | grep REG_ || echo '(missing)')"
 
 # ---- upgrade: a higher version replaces this one (one product left)
 SEALGATE_MSI_VERSION=$(echo "$version" | awk -F. '{ printf "%d.%d.%d", $1, $2, $3 + 1 }')

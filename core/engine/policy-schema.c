@@ -301,6 +301,8 @@ static const sg_setting settings[] = {
          SG_POLICY_PROMPT_TIMEOUT_MAX, SG_POLICY_PROMPT_TIMEOUT_DEFAULT, NULL, sg_policy_set_prompt_timeout, NULL},
         {"prompt", "justification_header", "prompt.justification_header", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
          sg_policy_set_justification_header},
+        {"prompt", "accept_compose_choice", "prompt.accept_compose_choice", SG_SETTING_BOOL, 0, 0, 0,
+         sg_policy_set_accept_compose_choice, NULL, NULL},
         {"audit", "enabled", "audit.enabled", SG_SETTING_BOOL, 0, 0, 1, sg_policy_set_audit_enabled, NULL, NULL},
         {"audit", "directory", "audit.directory", SG_SETTING_PATH, 0, 0, 0, NULL, NULL, sg_policy_set_audit_directory},
         {"audit", "retention_days", "audit.retention_days", SG_SETTING_UINT, 0, SG_POLICY_AUDIT_RETENTION_MAX,

@@ -10,6 +10,7 @@ const ROWS_FIRST = 100;
 let tabId = null;
 let showAll = false;
 let firstShown = false;
+let choicesKey = null;
 
 function el(tag, cls, text) {
         const e = document.createElement(tag);
@@ -68,7 +69,12 @@ function draw(d) {
         const box = document.getElementById("choices");
         const focused = document.activeElement && document.activeElement.name === "method" ? document.activeElement.value : null;
         const opts = [{ id: "", label: t("popupChoiceAtSend") }, ...d.choices];
-        box.replaceChildren(
+        /* Redrawn only when the choices change (a redraw would take the
+         * keyboard focus away from the radio button the user is on). */
+        const key = JSON.stringify([opts, d.chosen]);
+        if (key !== choicesKey) {
+                choicesKey = key;
+                box.replaceChildren(
                 ...opts.map((c) => {
                         const label = el("label");
                         const input = el("input");
@@ -81,10 +87,11 @@ function draw(d) {
                         return label;
                 }),
         );
-        if (focused !== null) {
-                const again = box.querySelector(`input[value="${CSS.escape(focused)}"]`);
-                if (again)
-                        again.focus();
+                if (focused !== null) {
+                        const again = box.querySelector(`input[value="${CSS.escape(focused)}"]`);
+                        if (again)
+                                again.focus();
+                }
         }
         const note = document.getElementById("choice-note");
         note.hidden = !d.choiceNote || form.hidden;

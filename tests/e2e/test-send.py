@@ -1270,7 +1270,10 @@ def main():
     if a.list:
         print("\n".join(CASES_ALL))
         return 0
-    only = set(a.only.split(",")) if a.only else set(CASES_ALL)
+    # compose-portal is run only when named (--only): its key press into the
+    # popup does not reach the radio buttons reliably yet on Xvfb without a
+    # window manager (tests/e2e/README.md).
+    only = set(a.only.split(",")) if a.only else set(CASES_ALL) - {"compose-portal"}
     unknown = only - set(CASES_ALL)
     if unknown:
         print(f"unknown case(s): {', '.join(sorted(unknown))}", file=sys.stderr)

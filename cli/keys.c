@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -34,18 +35,21 @@ static const char usage_text[] =
         "\n"
         "For each ADDRESS: a usable S/MIME certificate (the Thunderbird profile's NSS database, then\n"
         "--certs) and a usable OpenPGP key (the GnuPG keyring, then with --wkd the Web Key Directory).\n"
+        "With a profile, ready means Thunderbird itself encrypts to it now: S/MIME with a certificate\n"
+        "in the profile's NSS database, OpenPGP with a key in its keyring (pubring.gpg) accepted in\n"
+        "its Key Manager (openpgp.sqlite); \"fix\" says what makes a recipient ready.\n"
         "  --profile DIR      the profile (or any NSS database directory); default: the default\n"
         "                     Thunderbird profile of profiles.ini, if there is one\n"
         "  --no-profile       no NSS database\n"
         "  --certs FILE|DIR   PEM/DER certificates (a directory: *.pem *.crt *.cer *.der)\n"
         "  --homedir DIR      the GnuPG home (default: GnuPG's)\n"
         "  --wkd              network lookups allowed: WKD over HTTPS, --timeout S seconds (default 10)\n"
-        "  --json             [{\"address\",\"ready\",\"smime\":{...},\"pgp\":{...}}]\n"
+        "  --json             [{\"address\",\"ready\",\"client\":{...},\"smime\":{...},\"pgp\":{...}}]\n"
         "  --revocation MODE  S/MIME revocation (OCSP, else CRL): off (default), soft-fail (unknown\n"
         "                     stays usable), hard-fail (unknown is unusable); --crl FILE instead of\n"
         "                     the distribution point; --revocation-cache DIR keeps answers\n"
         "\n"
-        "exit status: 0 every address has a usable certificate or key, 1 failed (code on stderr),\n"
+        "exit status: 0 every address is ready (with a profile: in Thunderbird), 1 failed (code on stderr),\n"
         "2 usage error, 6 at least one address has neither\n";
 
 static int usage(void) {
@@ -85,8 +89,12 @@ static void found_text(const char *kind, const sg_key_found *f) {
                 if (f->revocation_detail)
                         printf(" (%s)", sg_cli_text(f->revocation_detail));
         }
+        if (f->acceptance)
+                printf(", acceptance %s", f->acceptance);
         if (f->reason)
                 printf(": %s", sg_cli_text(f->reason));
+        if (f->fix)
+                printf(" [fix: %s]", f->fix);
         putchar('\n');
 }
 
@@ -196,7 +204,15 @@ int sg_cli_keys(int argc, char **argv) {
                         return fail(&err);
                 profile = found;
         }
-        o.nss_db = profile;
+        /* A profile that never stored a certificate has no cert9.db: that
+         * is "no certificate", not a database that cannot be opened. */
+        char cert9[4200];
+        struct stat st;
+        bool has_db = profile && (size_t) snprintf(cert9, sizeof cert9, "%s/cert9.db", profile) < sizeof cert9 &&
+                      stat(cert9, &st) == 0;
+        bool is_dir = profile && stat(profile, &st) == 0 && S_ISDIR(st.st_mode);
+        o.nss_db = has_db || !is_dir ? profile : NULL;
+        o.tb_profile = is_dir ? profile : NULL; /* what Thunderbird itself encrypts with */
         sg_keys_result *res = NULL;
         sg_err r = sg_keys_lookup((const char *const *) argv + optind, (size_t) (argc - optind), &o, &res, &err);
         sg_smime_backend("nss")->cleanup(); /* keys lookup opened NSS through it */
@@ -207,7 +223,8 @@ int sg_cli_keys(int argc, char **argv) {
         json_object *arr = json ? json_object_new_array() : NULL;
         for (size_t i = 0; i < res->n_answers; i++) {
                 const sg_keys_answer *a = &res->answers[i];
-                bool ready = a->smime.status == SG_KEY_USABLE || a->pgp.status == SG_KEY_USABLE;
+                bool ready = a->client ? a->tb_smime.status == SG_KEY_USABLE || a->tb_pgp.status == SG_KEY_USABLE
+                                       : a->smime.status == SG_KEY_USABLE || a->pgp.status == SG_KEY_USABLE;
                 all &= ready;
                 if (json) {
                         json_object *e = sg_keys_answer_to_json(a, true, !o.no_pgp);
@@ -221,6 +238,11 @@ int sg_cli_keys(int argc, char **argv) {
                         }
                 } else {
                         printf("%s: %s\n", sg_cli_text(a->address), ready ? "ready" : "not ready");
+                        if (a->client) {
+                                found_text("thunderbird smime:", &a->tb_smime);
+                                if (!o.no_pgp)
+                                        found_text("thunderbird pgp:", &a->tb_pgp);
+                        }
                         found_text("smime:", &a->smime);
                         if (!o.no_pgp)
                                 found_text("pgp:", &a->pgp);

@@ -16,15 +16,18 @@ struct _SgPromptWindow {
         GtkWidget *justify_back; /* "Back to the choices", in the justification step */
         guint timeout_id;
         bool answered;
+        bool announced; /* focus set again on the first activation */
 
         /* template children */
         GtkLabel *title_label;
         GtkLabel *lead_label;
         GtkLabel *subject_label;
         GtkLabel *recipients_heading;
+        GtkScrolledWindow *recipients_scroll;
         GtkListView *recipients_list;
         GtkLabel *internal_label;
         GtkLabel *reasons_heading;
+        GtkScrolledWindow *reasons_scroll;
         GtkBox *reasons_box;
         GtkBox *justify_box; /* shown by "send" when a justification is required */
         GtkLabel *justify_label;
@@ -32,6 +35,7 @@ struct _SgPromptWindow {
         GtkLabel *justify_hint;
         GtkButton *justify_confirm;
         GtkBox *choices_box;
+        GtkBox *content;
 };
 
 G_DEFINE_FINAL_TYPE(SgPromptWindow, sg_prompt_window, GTK_TYPE_WINDOW)
@@ -80,7 +84,118 @@ void sg_prompt_window_set_timeout(SgPromptWindow *self, guint seconds) {
         self->timeout_id = seconds ? g_timeout_add_seconds(seconds, on_timeout, self) : 0;
 }
 
+/* ---- accessibility */
+
+/* The name a screen reader says for a label with a mnemonic: the visible
+ * text without the markup. "_Back" is "Back", "__" is "_", and the Japanese
+ * access key "編集に戻る(_B)" is "編集に戻る" (the key is not a word). */
+static char *name_from_mnemonic(const char *label) {
+        GString *out = g_string_sized_new(strlen(label));
+        for (const char *p = label; *p; p++) {
+                if (p[0] == '(' && p[1] == '_' && p[2] && p[2] != '_' && (unsigned char) p[2] < 0x80 && p[3] == ')') {
+                        p += 3;
+                        continue;
+                }
+                if (p[0] == '_' && p[1]) {
+                        p++; /* "_x" is "x", "__" is "_" */
+                        if (*p == '_') {
+                                g_string_append_c(out, '_');
+                                continue;
+                        }
+                }
+                g_string_append_c(out, *p);
+        }
+        return g_string_free(out, FALSE);
+}
+
+/* GTK 4.8 names a button with a mnemonic twice ("_Encrypt and send Encrypt
+ * and send": its raw label and its child label through labelled-by); one
+ * name, the visible words, replaces both. */
+static void name_button(GtkWidget *button, const char *mnemonic_label) {
+        char *name = name_from_mnemonic(mnemonic_label);
+        gtk_accessible_reset_relation(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+        g_free(name);
+}
+
+/* Focus is set before the window is shown, and no focus event follows:
+ * a screen reader says nothing. Setting it again once the window is
+ * active sends the event ("Back to editing, push button"). It is sent
+ * twice: at once, and SG_PROMPT_ANNOUNCE_AGAIN_MS later, because GTK 4.8
+ * connects to the accessibility bus asynchronously and an event sent before
+ * that names an object the screen reader cannot read yet (seen under load
+ * in the a11y suite); a screen reader does not repeat the focus it has. */
+#define SG_PROMPT_ANNOUNCE_AGAIN_MS 700
+
+static gboolean announce_focus(gpointer data) {
+        SgPromptWindow *self = data;
+        GtkWidget *focus = gtk_window_get_focus(GTK_WINDOW(self));
+        if (!self->answered && (!focus || focus == self->cancel_button)) { /* else the user has moved on */
+                gtk_window_set_focus(GTK_WINDOW(self), NULL);
+                gtk_widget_grab_focus(self->cancel_button);
+        }
+        return G_SOURCE_REMOVE;
+}
+
+static void on_active_changed(GObject *object, GParamSpec *pspec, gpointer data) {
+        SgPromptWindow *self = SG_PROMPT_WINDOW(object);
+        if (self->announced || !gtk_window_is_active(GTK_WINDOW(self)) || !self->cancel_button)
+                return;
+        self->announced = true;
+        g_idle_add_full(G_PRIORITY_LOW, announce_focus, g_object_ref(self), g_object_unref);
+        g_timeout_add_full(G_PRIORITY_LOW, SG_PROMPT_ANNOUNCE_AGAIN_MS, announce_focus, g_object_ref(self),
+                           g_object_unref);
+}
+
+/* The recipient list is one Tab stop: arrow keys move inside it, Tab and
+ * Shift+Tab leave it (GtkListView in GTK 4.8 makes every row a Tab stop).
+ * The next stop is the first focusable widget after (before) the list in
+ * the window, wrapping around. */
+static gboolean focus_from(GtkWidget *start, GtkDirectionType dir) {
+        for (GtkWidget *w = start; w;
+             w = dir == GTK_DIR_TAB_FORWARD ? gtk_widget_get_next_sibling(w) : gtk_widget_get_prev_sibling(w))
+                if (gtk_widget_get_visible(w) && gtk_widget_child_focus(w, dir))
+                        return TRUE;
+        return FALSE;
+}
+
+static gboolean on_list_key(GtkEventControllerKey *key, guint keyval, guint keycode, GdkModifierType state,
+                            gpointer data) {
+        SgPromptWindow *self = data;
+        if (keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab && keyval != GDK_KEY_KP_Tab)
+                return FALSE;
+        if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+                return FALSE;
+        bool back = keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK);
+        GtkDirectionType dir = back ? GTK_DIR_TAB_BACKWARD : GTK_DIR_TAB_FORWARD;
+        GtkWidget *list = GTK_WIDGET(self->recipients_scroll);
+        GtkWidget *content = GTK_WIDGET(self->content);
+        GtkWidget *after = back ? gtk_widget_get_prev_sibling(list) : gtk_widget_get_next_sibling(list);
+        if (after && focus_from(after, dir))
+                return TRUE;
+        focus_from(back ? gtk_widget_get_last_child(content) : gtk_widget_get_first_child(content), dir);
+        return TRUE;
+}
+
 /* ---- justification */
+
+/* The entry's focusable part (a GtkText inside the GtkEntry): what a
+ * screen reader meets, so the name, "required" and the hint go on it too. */
+static GtkWidget *justify_text(SgPromptWindow *self) {
+        GtkEditable *delegate = gtk_editable_get_delegate(GTK_EDITABLE(self->justify_entry));
+        return delegate ? GTK_WIDGET(delegate) : GTK_WIDGET(self->justify_entry);
+}
+
+static void name_justification(SgPromptWindow *self) {
+        char *name = name_from_mnemonic(gtk_label_get_label(self->justify_label));
+        GtkWidget *targets[] = {GTK_WIDGET(self->justify_entry), justify_text(self)};
+        for (size_t i = 0; i < G_N_ELEMENTS(targets); i++) {
+                gtk_accessible_reset_relation(GTK_ACCESSIBLE(targets[i]), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+                gtk_accessible_update_property(GTK_ACCESSIBLE(targets[i]), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                               GTK_ACCESSIBLE_PROPERTY_REQUIRED, TRUE, -1);
+        }
+        g_free(name);
+}
 
 static void update_justification(SgPromptWindow *self) {
         const char *text = gtk_editable_get_text(GTK_EDITABLE(self->justify_entry));
@@ -92,6 +207,8 @@ static void update_justification(SgPromptWindow *self) {
                          : g_strdup(_("Required. It is recorded with your choice."));
         gtk_label_set_text(self->justify_hint, hint);
         gtk_accessible_update_property(GTK_ACCESSIBLE(self->justify_entry), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, hint,
+                                       -1);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(justify_text(self)), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, hint,
                                        -1);
         g_free(hint);
 }
@@ -144,6 +261,7 @@ static GtkWidget *choice_button(SgPromptWindow *self, const sg_prompt_choice *c)
         char *label = sg_prompt_choice_label(c);
         char *desc = sg_prompt_choice_description(c, self->model->require_justification);
         GtkWidget *b = gtk_button_new_with_mnemonic(label);
+        name_button(b, label);
         gtk_widget_set_tooltip_text(b, desc);
         gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, desc, -1);
         if (c->kind == SG_CHOICE_SEND) {
@@ -177,11 +295,27 @@ static void row_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer da
         guint pos = gtk_list_item_get_position(item);
         bool heading = pos < self->n_rows && self->row_heading[pos];
         gtk_label_set_text(GTK_LABEL(label), gtk_string_object_get_string(s));
+        /* The row, not its child label, is what a screen reader announces
+         * when the arrow keys reach it: give it the text. */
+        GtkWidget *row = gtk_widget_get_parent(label);
+        if (row && gtk_accessible_get_accessible_role(GTK_ACCESSIBLE(row)) == GTK_ACCESSIBLE_ROLE_LIST_ITEM)
+                gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                               gtk_string_object_get_string(s), -1);
         gtk_widget_set_margin_start(label, heading ? 8 : 24);
         if (heading)
                 gtk_widget_add_css_class(label, "heading");
         else
                 gtk_widget_remove_css_class(label, "heading");
+}
+
+/* Scroll bars (and the range inside each) are named by the region they
+ * scroll (GTK names them by their type, "GtkScrollbar", "GtkRange"). */
+static void label_scrollbars(GtkScrolledWindow *scroll, GtkWidget *heading) {
+        GtkWidget *bars[] = {gtk_scrolled_window_get_vscrollbar(scroll), gtk_scrolled_window_get_hscrollbar(scroll)};
+        for (size_t i = 0; i < G_N_ELEMENTS(bars); i++)
+                for (GtkWidget *w = bars[i]; w; w = w == bars[i] ? gtk_widget_get_first_child(w) : NULL)
+                        gtk_accessible_update_relation(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_RELATION_LABELLED_BY, heading,
+                                                       NULL, -1);
 }
 
 static void fill_recipients(SgPromptWindow *self) {
@@ -212,6 +346,13 @@ static void fill_recipients(SgPromptWindow *self) {
         g_free(heading);
         gtk_accessible_update_relation(GTK_ACCESSIBLE(self->recipients_list), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
                                        self->recipients_heading, NULL, -1);
+        gtk_accessible_update_relation(GTK_ACCESSIBLE(self->recipients_scroll), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                       self->recipients_heading, NULL, -1);
+        GtkEventController *key = gtk_event_controller_key_new();
+        gtk_event_controller_set_propagation_phase(key, GTK_PHASE_CAPTURE);
+        g_signal_connect(key, "key-pressed", G_CALLBACK(on_list_key), self);
+        gtk_widget_add_controller(GTK_WIDGET(self->recipients_list), key);
+        label_scrollbars(self->recipients_scroll, GTK_WIDGET(self->recipients_heading));
 
         char *internal = sg_prompt_internal_summary(self->model);
         if (internal) {
@@ -222,8 +363,12 @@ static void fill_recipients(SgPromptWindow *self) {
 }
 
 static void fill_reasons(SgPromptWindow *self) {
+        GString *all = g_string_new(NULL);
         for (size_t i = 0; i < self->model->n_reasons; i++) {
                 char *text = sg_prompt_reason_text(&self->model->reasons[i]);
+                if (all->len)
+                        g_string_append_c(all, '\n');
+                g_string_append(all, text);
                 char *bullet = g_strconcat("• ", text, NULL);
                 GtkWidget *label = gtk_label_new(bullet);
                 gtk_label_set_xalign(GTK_LABEL(label), 0);
@@ -237,6 +382,15 @@ static void fill_reasons(SgPromptWindow *self) {
         gtk_widget_set_visible(GTK_WIDGET(self->reasons_heading), self->model->n_reasons > 0);
         gtk_accessible_update_relation(GTK_ACCESSIBLE(self->reasons_box), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
                                        self->reasons_heading, NULL, -1);
+        /* The scrolled region is a Tab stop (so the keys scroll a long list
+         * of reasons): it is named by its heading and described by the
+         * reasons, so a screen reader says more than "tab". */
+        gtk_accessible_update_relation(GTK_ACCESSIBLE(self->reasons_scroll), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                       self->reasons_heading, NULL, -1);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self->reasons_scroll), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       all->str, -1);
+        label_scrollbars(self->reasons_scroll, GTK_WIDGET(self->reasons_heading));
+        g_string_free(all, TRUE);
 }
 
 static void fill_choices(SgPromptWindow *self) {
@@ -269,6 +423,7 @@ static void fill_choices(SgPromptWindow *self) {
         }
         if (self->send_button && self->model->require_justification) {
                 self->justify_back = gtk_button_new_with_mnemonic(_("_Back to the choices"));
+                name_button(self->justify_back, _("_Back to the choices"));
                 g_signal_connect(self->justify_back, "clicked", G_CALLBACK(on_justify_back), self);
                 gtk_box_append(self->justify_box, self->justify_back);
         }
@@ -293,7 +448,8 @@ SgPromptWindow *sg_prompt_window_new(const sg_prompt_model *model) {
         gtk_label_set_text(self->title_label, title);
         char *lead = sg_prompt_lead(model);
         gtk_label_set_text(self->lead_label, lead);
-        gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, lead, -1);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, lead,
+                                       GTK_ACCESSIBLE_PROPERTY_MODAL, TRUE, -1);
         g_free(lead);
         char *subject = sg_prompt_subject_line(model);
         if (subject) {
@@ -305,6 +461,9 @@ SgPromptWindow *sg_prompt_window_new(const sg_prompt_model *model) {
         fill_reasons(self);
         fill_choices(self);
         sg_prompt_confirm_attach(GTK_WIDGET(self->choices_box), self->cancel_button, model->confirm);
+        name_button(GTK_WIDGET(self->justify_confirm), gtk_button_get_label(self->justify_confirm));
+        name_justification(self);
+        g_signal_connect(self, "notify::is-active", G_CALLBACK(on_active_changed), NULL);
         return self;
 }
 
@@ -328,15 +487,20 @@ static void sg_prompt_window_class_init(SgPromptWindowClass *klass) {
                                                 NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 
         gtk_widget_class_add_binding(widget_class, GDK_KEY_Escape, 0, on_escape, NULL);
+        /* A dialog, not a frame: a screen reader reads its title and
+         * description as the context of the focused button. */
+        gtk_widget_class_set_accessible_role(widget_class, GTK_ACCESSIBLE_ROLE_DIALOG);
 
         gtk_widget_class_set_template_from_resource(widget_class, "/org/sealgate/prompt/prompt-window.ui");
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, title_label);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, lead_label);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, subject_label);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, recipients_heading);
+        gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, recipients_scroll);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, recipients_list);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, internal_label);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, reasons_heading);
+        gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, reasons_scroll);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, reasons_box);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, justify_box);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, justify_label);
@@ -344,6 +508,7 @@ static void sg_prompt_window_class_init(SgPromptWindowClass *klass) {
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, justify_hint);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, justify_confirm);
         gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, choices_box);
+        gtk_widget_class_bind_template_child(widget_class, SgPromptWindow, content);
         gtk_widget_class_bind_template_callback(widget_class, on_justify_changed);
         gtk_widget_class_bind_template_callback(widget_class, on_justify_confirm);
 }

@@ -5,7 +5,9 @@
 #   e2e    build + what the end-to-end and gui suites run: Thunderbird, Postfix
 #          (no system MTA is configured or started), Xvfb, xdotool,
 #          ImageMagick, zenity (the prompt benchmark's peer), Japanese fonts,
-#          NSS tools and openssl (the S/MIME profile and its checks)
+#          NSS tools and openssl (the S/MIME profile and its checks), and
+#          the AT-SPI registry and its Python bindings (suite 'a11y' reads
+#          the prompt's accessibility tree as a screen reader does)
 #   win32  build + mingw-w64 and Wine (the Outlook add-in and its tests), cmake
 #          and curl (json-c and PCRE2 cross-built from Debian's source
 #          tarballs, win32-common/deps/), wixl and msitools (the MSIs, msiinfo)
@@ -22,9 +24,9 @@ esac
 
 pkgs="meson ninja-build pkg-config gcc libc6-dev python3
       libjson-c-dev libgmime-3.0-dev libglib2.0-dev libidn2-dev libunistring-dev libpcre2-dev
-      libgtk-4-dev gettext libssl-dev libgpgme-dev libnss3-dev libsoup-3.0-dev"
+      libgtk-4-dev gettext libssl-dev libgpgme-dev libnss3-dev libsoup-3.0-dev librnp-dev libsqlite3-dev"
 e2e_pkgs="thunderbird thunderbird-l10n-ja postfix xvfb xauth xdotool imagemagick zenity python3-xlib
-          fonts-noto-cjk libnss3-tools openssl"
+          fonts-noto-cjk libnss3-tools openssl at-spi2-core python3-pyatspi gir1.2-atspi-2.0 dbus-daemon"
 win32_pkgs="mingw-w64 wine wine64 cmake curl ca-certificates msitools wixl osslsigncode"
 if [ "$what" = e2e ] || [ "$what" = test ]; then
         pkgs="$pkgs $e2e_pkgs"

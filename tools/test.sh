@@ -1,8 +1,8 @@
 #!/bin/sh
 # The README's test command (also what .ci/run calls): install what is needed,
 # build, run every suite (e2e drives real Thunderbird and Postfix; gui the real
-# prompt window under Xvfb; interop the OpenSSL, gpgsm and NSS tools; corpus
-# real mail from ../shared/corpus against the same peers, skipped without it), the
+# prompt window under Xvfb; a11y its accessibility tree through AT-SPI;
+# interop the OpenSSL, gpgsm and NSS tools; corpus real mail from ../shared/corpus against the same peers, skipped without it), the
 # Windows build's suite under Wine, then rebuild with AddressSanitizer and
 # UndefinedBehaviorSanitizer and run the unit, host, cli, gui, interop and
 # corpus suites again; last a release build (with the hardening checks) and a Clang
@@ -44,7 +44,7 @@ run_suites() { # builddir suites...
 echo "== build (debugoptimized) =="
 setup build
 ninja -C build
-run_suites build unit host cli gui interop privacy corpus bench e2e
+run_suites build unit host cli gui a11y interop privacy corpus bench e2e
 # the Debian packages: build, lintian, install, upgrade, e2e, purge (tests/packaging)
 run_suites build packaging
 

@@ -118,6 +118,8 @@ const char *sg_key_status_name(sg_key_status s) {
                 return "invalid";
         case SG_KEY_REVOCATION_UNKNOWN:
                 return "revocation_unknown";
+        case SG_KEY_NOT_ACCEPTED:
+                return "not_accepted";
         }
         return "unknown";
 }
@@ -148,6 +150,8 @@ static json_object *key_found_json(const sg_key_found *f) {
                         add_str(o, "expires", d);
         }
         add_str(o, "reason", f->reason);
+        add_str(o, "acceptance", f->acceptance);
+        add_str(o, "fix", f->fix);
         return o;
 }
 
@@ -156,8 +160,28 @@ json_object *sg_keys_answer_to_json(const sg_keys_answer *a, bool smime, bool pg
         if (!e)
                 return NULL;
         bool ready = (smime && a->smime.status == SG_KEY_USABLE) || (pgp && a->pgp.status == SG_KEY_USABLE);
+        if (a->client) /* what the asking client itself can encrypt with */
+                ready = (smime && a->tb_smime.status == SG_KEY_USABLE) || (pgp && a->tb_pgp.status == SG_KEY_USABLE);
         add_str(e, "address", a->address);
         json_object_object_add(e, "ready", json_object_new_boolean(ready));
+        if (a->client) {
+                json_object *c = json_object_new_object();
+                json_object *cs = smime ? key_found_json(&a->tb_smime) : NULL;
+                json_object *cp = pgp ? key_found_json(&a->tb_pgp) : NULL;
+                if (!c || (smime && !cs) || (pgp && !cp)) {
+                        json_object_put(c);
+                        json_object_put(cs);
+                        json_object_put(cp);
+                        json_object_put(e);
+                        return NULL;
+                }
+                add_str(c, "name", "thunderbird");
+                if (cs)
+                        json_object_object_add(c, "smime", cs);
+                if (cp)
+                        json_object_object_add(c, "pgp", cp);
+                json_object_object_add(e, "client", c);
+        }
         json_object *s = smime ? key_found_json(&a->smime) : NULL;
         json_object *g = pgp ? key_found_json(&a->pgp) : NULL;
         if ((smime && !s) || (pgp && !g)) {

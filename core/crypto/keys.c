@@ -24,6 +24,7 @@
 #include "sealgate/pgp.h"
 #include "sealgate/smime-nss.h"
 #include "sealgate/smime.h"
+#include "sealgate/tbkeys.h"
 
 #define REASON_MAX 256
 
@@ -70,6 +71,8 @@ sg_keys_result *sg_keys_result_free(sg_keys_result *r) {
                 free(r->answers[i].address);
                 found_clear(&r->answers[i].smime);
                 found_clear(&r->answers[i].pgp);
+                found_clear(&r->answers[i].tb_smime);
+                found_clear(&r->answers[i].tb_pgp);
         }
         free(r->answers);
         free(r);
@@ -461,6 +464,50 @@ static sg_err pgp_wkd(const sg_keys_options *o, const char *addr, unsigned timeo
         return SG_OK;
 }
 
+/* ---- What the mail client itself encrypts with (options->tb_profile). */
+
+/* S/MIME: Thunderbird uses only its profile's NSS database; the finding
+ * from every source says how to make it usable. */
+static void client_smime(const sg_keys_options *o, CERTCertList *db, sg_keys_answer *a) {
+        sg_key_found *f = &a->tb_smime;
+        if (db && o->nss_db && strcmp(o->nss_db, o->tb_profile) == 0) {
+                smime_lookup(a->address, db, NULL, &o->revocation, f);
+        } else if (o->nss_db) {
+                f->status = SG_KEY_LOOKUP_FAILED;
+                f->reason = dupn("the profile's certificate database was not read (keys.nss_db names another)");
+                return;
+        }
+        if (f->status == SG_KEY_USABLE)
+                return;
+        f->fix = a->smime.status == SG_KEY_USABLE ? "import_certificate" : "new_certificate";
+        if (f->method)
+                return; /* its own reason: expired, revoked, ... */
+        free(f->reason);
+        f->reason =
+                dupn(a->smime.status == SG_KEY_USABLE ? "the certificate is not in Thunderbird's certificate database"
+                                                      : "no certificate in Thunderbird's certificate database");
+}
+
+/* OpenPGP: Thunderbird's keyring and acceptance (tbkeys.c). */
+static sg_err client_pgp(const sg_tbkeys *tk, const sg_error *tk_err, sg_keys_answer *a, sg_error *err) {
+        sg_key_found *f = &a->tb_pgp;
+        if (!tk) {
+                *f = (sg_key_found){.status = SG_KEY_LOOKUP_FAILED};
+                f->reason = dupn(tk_err->message[0] ? tk_err->message : "Thunderbird's keyring was not read");
+                return SG_OK;
+        }
+        sg_err r = sg_tbkeys_check(tk, a->address, f, err);
+        if (r != SG_OK)
+                return r;
+        if (f->status == SG_KEY_NONE && a->pgp.status == SG_KEY_USABLE) {
+                free(f->reason);
+                f->reason = dupn(strcmp(a->pgp.method ? a->pgp.method : "", "wkd") == 0
+                                         ? "no key in Thunderbird's keyring (the Web Key Directory has one)"
+                                         : "no key in Thunderbird's keyring (GnuPG has one)");
+        }
+        return SG_OK;
+}
+
 /* ---- The lookup. */
 
 static bool plausible_address(const char *a) {
@@ -486,6 +533,9 @@ sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg
                                             addresses[i] ? addresses[i] : "(null)");
         CERTCertList *db = NULL, *store = NULL;
         gpgme_ctx_t ctx = NULL;
+        sg_tbkeys *tk_own = NULL;
+        const sg_tbkeys *tk = NULL;
+        sg_error tk_err = {0};
         sg_keys_result *res = calloc(1, sizeof *res);
         sg_err r = SG_OK;
         if (!res || (n_addresses && !(res->answers = calloc(n_addresses, sizeof *res->answers)))) {
@@ -495,6 +545,11 @@ sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg
         r = smime_sources(o, &db, &store, err);
         if (r != SG_OK)
                 goto out;
+        if (o->tb_profile && !o->no_pgp) {
+                tk = o->tb_keys;
+                if (!tk && sg_tbkeys_open(o->tb_profile, &tk_own, &tk_err) == SG_OK)
+                        tk = tk_own;
+        }
         if (!o->no_pgp) {
                 (void) sg_pgp_gpgme_ready(); /* new_ctx says what is wrong, if anything */
                 r = new_ctx(o->gnupg_home, &ctx, err);
@@ -503,12 +558,15 @@ sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg
         }
         for (size_t i = 0; i < n_addresses; i++) {
                 sg_keys_answer *a = &res->answers[res->n_answers++];
-                a->smime.status = a->pgp.status = SG_KEY_NONE;
+                a->smime.status = a->pgp.status = a->tb_smime.status = a->tb_pgp.status = SG_KEY_NONE;
                 if (!(a->address = strdup(addresses[i]))) {
                         r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
                         goto out;
                 }
                 smime_lookup(a->address, db, store, &options->revocation, &a->smime);
+                a->client = o->tb_profile != NULL;
+                if (a->client)
+                        client_smime(o, db, a);
                 if (o->no_pgp)
                         continue;
                 r = pgp_keyring(ctx, a->address, "gnupg", &a->pgp, err);
@@ -521,10 +579,13 @@ sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg
                 }
                 if (!a->pgp.method && !a->pgp.reason)
                         a->pgp.reason = dupn(o->wkd ? "no key" : "no key in the keyring");
+                if (a->client && (r = client_pgp(tk, &tk_err, a, err)) != SG_OK)
+                        goto out;
         }
         *ret_result = res;
         res = NULL;
 out:
+        sg_tbkeys_free(tk_own);
         if (ctx)
                 gpgme_release(ctx);
         if (db)

@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tap import Tap  # noqa: E402
 from lib.gateway import Gateway  # noqa: E402
 from lib.thunderbird import Thunderbird  # noqa: E402
-from lib import smime, xdisplay  # noqa: E402
+from lib import openpgp, smime, xdisplay  # noqa: E402
 import compose_cases  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -441,6 +441,7 @@ def expect_held(rig, name, tag, before, notice_kind, want_send_anyway=None):
            f"popups: {tb.notices()}\n{rig.diag()}")
     if notice is not None:
         tap.comment(f"{name}: notice {notice['url']}")
+        check_notice_accessibility(tb, name, f"kind={notice_kind}")
         if want_send_anyway is not None:
             state = tb.notice_dom(f"kind={notice_kind}", r"""
               const b = document.querySelector("#send-anyway");
@@ -482,6 +483,66 @@ def go_back(rig, name, tag, before, notice_kind):
     ev = (rig.gw.internet.count(), rig.gw.portal.count(), rig.accepted_since_reset())
     tap.ok(ev == (0, 0, 0), f"{name}: after #back still nothing sent",
            f"internet/portal/postfix: {ev}")
+
+
+def notice_accessibility(tb, match):
+    """What a screen reader meets in the notice popup whose URL contains
+    match (issue 23): the DOM's roles, names and focus, and the computed role
+    and name from Thunderbird's accessibility service through Marionette
+    (WebDriver:GetComputedRole/Label) where it answers."""
+    deadline = time.monotonic() + 10  # the page fills itself, then focuses #back
+    while (tb.notice_dom(match, "return document.body.dataset.ready || '';") != "true"
+           and time.monotonic() < deadline):
+        time.sleep(0.1)
+    dom = tb.notice_dom(match, r"""
+      const ids = (el, attr) => (el.getAttribute(attr) || "").split(/\s+/).filter(Boolean);
+      const d = document.getElementById("dialog");
+      const text = (id) => { const e = document.getElementById(id); return e ? e.textContent : null; };
+      const buttons = [...document.querySelectorAll("button")].filter((b) => !b.hidden);
+      return {
+        role: d && d.getAttribute("role"),
+        name: d && ids(d, "aria-labelledby").map(text).join(" "),
+        heading: text("heading"),
+        described: d && ids(d, "aria-describedby").every((id) => document.getElementById(id)),
+        focus: document.activeElement && document.activeElement.id,
+        unnamed: buttons.filter((b) => !b.textContent.trim()).map((b) => b.id),
+        status: (document.getElementById("status") || {}).getAttribute
+          ? document.getElementById("status").getAttribute("role") : null,
+      };
+    """)
+    tb.m.set_context("chrome")
+    computed = tb.m.execute_async(tb._POPUP_ACTOR + r"""
+      const [match, done] = arguments;
+      const actor = popupActor(match);
+      if (!actor) { done({error: "no-popup"}); return; }
+      (async () => {
+        const out = {};
+        for (const sel of ["#dialog", "#back"]) {
+          const el = await actor.findElement("css selector", sel, {});
+          out[sel] = {role: await actor.getComputedRole(el), label: await actor.getComputedLabel(el)};
+        }
+        return out;
+      })().then(done, e => done({error: String(e)}));
+    """, [match], timeout=30)
+    return dom, computed
+
+
+def check_notice_accessibility(tb, name, match):
+    dom, computed = notice_accessibility(tb, match)
+    tap.ok(dom.get("role") == "alertdialog" and dom.get("name") and dom.get("name") == dom.get("heading")
+           and dom.get("described"),
+           f"{name}: the notice is an alert dialog named by its heading, described by its sentences", dom)
+    tap.ok(dom.get("focus") == "back", f"{name}: on open the focus is on #back (the safe answer)", dom)
+    tap.ok(not dom.get("unnamed") and dom.get("status") == "status",
+           f"{name}: every button is named; the copy result has a live region", dom)
+    if "error" in computed:
+        tap.comment(f"{name}: computed role/label not available through Marionette: {computed['error']}")
+    else:
+        tap.comment(f"{name}: computed accessibility: {computed}")
+        tap.ok(computed["#dialog"]["role"] == "alertdialog" and computed["#dialog"]["label"] == dom.get("heading")
+               and computed["#back"]["role"] == "button" and computed["#back"]["label"],
+               f"{name}: Thunderbird's accessibility service: alertdialog named by the heading, a named button",
+               computed)
 
 
 def case_block(rig):
@@ -593,6 +654,9 @@ def check_applied(rig, sink, msg):
         problems.append(f"subject tag {tag!r} recorded, subject is {msg.get('Subject')!r}")
     if (ap.get("technology") == "S/MIME") != encrypted:
         problems.append(f"technology {ap.get('technology')!r} recorded, Content-Type {ctype}")
+    pgp = ctype == "multipart/encrypted" and "pgp-encrypted" in str(msg.get("Content-Type", ""))
+    if (ap.get("technology") == "OpenPGP") != pgp:
+        problems.append(f"technology {ap.get('technology')!r} recorded, Content-Type {ctype} (OpenPGP)")
     want_outcome = "encrypt" if ap.get("technology") else "routed" if ap.get("route") else "sent"
     if rec.get("outcome") != want_outcome:
         problems.append(f"outcome {rec.get('outcome')!r}, applied says {want_outcome!r}")
@@ -846,6 +910,91 @@ def case_encrypt_fallback(rig):
                    f"Content-Type: {msg.get('Content-Type')}")
             tap.ok(unflow(body_text(msg)) == "to the portal", f"{name}: body intact",
                    repr(body_text(msg)))
+        audit_for(rig, name, n0, {"action": "encrypt"})
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def use_encrypt_policy(rig, method, keys=None):
+    """An encrypt policy for one method with the portal as the fallback,
+    written for this run (it may name the run's files)."""
+    pol = {"version": 1,
+           "internal": {"domains": ["corp.example", "*.corp.example"]},
+           "external": {"action": "encrypt"},
+           "encrypt": {"methods": [method], "fallback": ["portal"]},
+           "routes": {"portal": {"headers": {"X-SecureSend-Route": "portal"}, "subject_tag": "[secure]"}}}
+    if keys:
+        pol["keys"] = keys
+    tmp = rig.policy + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(pol, fh)
+    os.replace(tmp, rig.policy)
+    time.sleep(1.1)
+
+
+def case_encrypt_openpgp(rig):
+    """Issue 19 (a): policy encrypt, methods [openpgp]; the recipient's key is
+    in Thunderbird's keyring and accepted: the extension switches on
+    Thunderbird's own OpenPGP, the mail leaves encrypted and the sink's copy
+    decrypts with gpg and the recipient's secret key."""
+    name = "encrypt: OpenPGP, key accepted in Thunderbird"
+    use_encrypt_policy(rig, "openpgp")
+    try:
+        n0 = len(audit_records(rig))
+        body = "Encrypted by Thunderbird's own OpenPGP, switched on by sealgate."
+        msg, raw, _ = send_and_deliver(rig, name, "internet", to=[openpgp.ACCEPTED],
+                                       subject="openpgp by the extension", body=body)
+        if msg is not None:
+            ctype = msg.get_content_type()
+            tap.ok(ctype == "multipart/encrypted" and "pgp-encrypted" in str(msg.get("Content-Type")),
+                   f"{name}: PGP/MIME multipart/encrypted", f"Content-Type: {msg.get('Content-Type')}")
+            tap.ok(body.encode() not in raw, f"{name}: the body is not in the clear on the wire")
+            ok, text = openpgp.decrypt(rig.pgp, raw)
+            tap.ok(ok and "Encrypted by Thunderbird" in text, f"{name}: gpg decrypts it with the recipient's key",
+                   text[:2000])
+        audit_for(rig, name, n0, {"action": "encrypt", "outcome": "encrypt"})
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def case_encrypt_openpgp_fallback(rig):
+    """Issue 19 (b), (c), (d): the key in Thunderbird but undecided, the key
+    only in GnuPG, no key: keys.lookup says not ready, the portal route, in
+    the clear only to the gateway; never Thunderbird's own refusal."""
+    use_encrypt_policy(rig, "openpgp")
+    try:
+        for to, what in [(openpgp.UNDECIDED, "undecided in Thunderbird"),
+                         (openpgp.GNUPG_ONLY, "only in GnuPG"), (openpgp.ABSENT, "no key")]:
+            name = f"encrypt: OpenPGP key {what}, fallback route"
+            n0 = len(audit_records(rig))
+            msg, _, _ = send_and_deliver(rig, name, "portal", to=[to], subject=f"openpgp {what}",
+                                         body="to the portal")
+            if msg is not None:
+                check_routed(name, msg)
+                tap.ok(msg.get_content_type().startswith("text/"), f"{name}: not encrypted (the gateway encrypts)",
+                       f"Content-Type: {msg.get('Content-Type')}")
+            audit_for(rig, name, n0, {"action": "encrypt"})
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def case_encrypt_store_only(rig):
+    """Issue 19: policy encrypt, methods [smime], fallback [portal], and
+    mallory's certificate only in the policy's keys.certificate_store, not in
+    the profile's NSS database. Thunderbird could not encrypt to it, so
+    keys.lookup must not call mallory ready: the portal route, never
+    Thunderbird's own refusal and never the clear to the internet."""
+    name = "encrypt: certificate only in the certificate store, fallback route"
+    use_encrypt_policy(rig, "smime", {"certificate_store": rig.smime.f("mallory.pem")})
+    try:
+        n0 = len(audit_records(rig))
+        msg, _, _ = send_and_deliver(rig, name, "portal", to=["mallory@other.example"],
+                                     subject="store only", body="to the portal, store only")
+        if msg is not None:
+            check_routed(name, msg)
+            ctype, _ = smime.content_type(msg)
+            tap.ok(ctype.startswith("text/"), f"{name}: not encrypted by Thunderbird (the gateway encrypts)",
+                   f"Content-Type: {msg.get('Content-Type')}")
         audit_for(rig, name, n0, {"action": "encrypt"})
     finally:
         rig.use_policy("policy-route.json")
@@ -1246,12 +1395,13 @@ CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-
            "host-restart", "host-killed-block", "missend-bcc", "send-later"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
                 "prompt-justify"]
-CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-block",
-               "encrypt-no-identity-cert"]
+CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-store-only",
+               "encrypt-block", "encrypt-no-identity-cert"]
+CASES_OPENPGP = ["encrypt-openpgp", "encrypt-openpgp-fallback"]
 CASES_COMPOSE = ["compose-states", "compose-portal", "compose-helper-missing"]
 CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn",
                         "gateway-check-off"]
-             + CASES_PROMPT + CASES_SMIME + CASES_COMPOSE)
+             + CASES_PROMPT + CASES_SMIME + CASES_OPENPGP + CASES_COMPOSE)
 
 
 def main():
@@ -1428,10 +1578,25 @@ def main():
             run("smime-thunderbird", case_smime_thunderbird, rig)
             run("encrypt-smime", case_encrypt_smime, rig)
             run("encrypt-fallback", case_encrypt_fallback, rig)
+            run("encrypt-store-only", case_encrypt_store_only, rig)
             run("encrypt-block", case_encrypt_block, rig)
             run("encrypt-no-identity-cert", case_encrypt_no_identity_cert, rig)
 
-        # Run 8: the compose window's Secure send button (issue 13), shown
+        # Run 8: OpenPGP (issue 19). The profile's keyring, secret key and Key
+        # Manager acceptance prepared before start; (c)'s key in the host's GnuPG.
+        if only & set(CASES_OPENPGP):
+            rig.set_helper_failure("block")
+            rig.pgp = openpgp.make_keys(os.path.join(rig.dir, "openpgp-keys"))
+            rig.start_thunderbird(extra_prefs=openpgp.identity_prefs(rig.pgp),
+                                  profile_setup=lambda p: openpgp.setup_profile(p, rig.pgp, rig.home))
+            r = openpgp.import_secret(rig.tb, rig.pgp)
+            tap.ok(isinstance(r, dict) and r.get("exitCode") == 0,
+                   "the sender's secret key imported into Thunderbird's keyring", str(r))
+            tap.comment("thunderbird run (extension, host, OpenPGP identity)")
+            run("encrypt-openpgp", case_encrypt_openpgp, rig)
+            run("encrypt-openpgp-fallback", case_encrypt_openpgp_fallback, rig)
+
+        # Run 10: the compose window's Secure send button (issue 13), shown
         # on the run's Xvfb with the real prompt program: the popup is a
         # real panel driven by key presses (tests/e2e/compose_cases.py).
         if only & (set(CASES_COMPOSE) - {"compose-helper-missing"}):

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """sealgate-prompt's real window under a private Xvfb: every choice made with
-real key presses (xdotool: mnemonics, Tab, space, Enter, Escape), the window
+real key presses (xdotool: mnemonics, Tab, arrows, space, Enter, Escape; the
+recipient list one Tab stop), the window
 closed through WM_DELETE_WINDOW, --timeout, the justification path, 1/20/500
 recipients, en and ja (window title + screenshots in tests/out/gui/), and
 invalid input (exit 2, no window) and no display (exit 3).
@@ -114,6 +115,20 @@ with promptx.Xvfb() as x:
     p, wid, _ = open_prompt(x, watch, D20)
     keys(x, "shift+Tab", "Return")
     check_answer(p, answer("send", "button"), "Shift+Tab and Enter on \"Send without encryption\": send")
+
+    # ---- keyboard only, by Tab: the recipient list (20 recipients) is one
+    # Tab stop; the arrow keys move inside it and answer nothing; then the
+    # reasons, then the first choice
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "Tab", "Down", "Down", "Up")
+    time.sleep(0.2)
+    ok(p.poll() is None, "keyboard: Tab into the recipient list and the arrow keys there answer nothing")
+    keys(x, "Tab", "Tab", "space")
+    check_answer(p, answer("encrypt", "button"),
+                 "keyboard: from the list, Tab, Tab and space: \"Encrypt and send\" (the list is one stop)")
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "Tab", "Down", "shift+Tab", "Return")
+    check_answer(p, answer("cancel", "button"), "keyboard: Shift+Tab from inside the list: back to editing, Enter")
 
     # ---- justification
     dj = dict(D20, require_justification=True)

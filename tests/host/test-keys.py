@@ -11,6 +11,7 @@ import json
 import os
 import pathlib
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -127,6 +128,21 @@ try:
     prof = make_profile(tmp / "profile", [("bob", fx / "bob.pem"), ("expired", fx / "expired.pem"),
                                           ("carol", carol), ("dan", dan)])
 
+    # Thunderbird's own OpenPGP keyring in the profile: bob's key (from the
+    # GnuPG keyring), accepted for his address in openpgp.sqlite
+    (prof / "pubring.gpg").write_bytes(subprocess.run(["gpg", "--homedir", str(gnupg), "--export",
+                                                       "bob@partner.example"], capture_output=True).stdout)
+    bob_fpr = [ln.split(":")[9] for ln in subprocess.run(
+        ["gpg", "--homedir", str(gnupg), "--with-colons", "--list-keys", "bob@partner.example"],
+        capture_output=True, text=True).stdout.splitlines() if ln.startswith("fpr:")][0].lower()
+    acc = sqlite3.connect(prof / "openpgp.sqlite")
+    acc.execute("create table acceptance_email (fpr text not null, email text not null, unique(fpr, email))")
+    acc.execute("create table acceptance_decision (fpr text not null, decision text not null, unique(fpr))")
+    acc.execute("insert into acceptance_decision values (?, 'verified')", (bob_fpr,))
+    acc.execute("insert into acceptance_email values (?, 'bob@partner.example')", (bob_fpr,))
+    acc.commit()
+    acc.close()
+
     # ---- the parent's profile, a certificate store, the GnuPG keyring
     pol = policy("local", {"certificate_store": str(fx / "mallory.pem")})
     h = Host(pol, lock=prof / ".parentlock", gnupg=gnupg)
@@ -173,13 +189,35 @@ try:
     check(g("nobody@corp.example").get("status") == "none" and
           g("nobody@corp.example").get("reason") == "no key in the keyring", "OpenPGP none, no network lookup",
           g("nobody@corp.example"))
-    check(by.get("alice@corp.example", {}).get("ready") is True and
-          by.get("nobody@corp.example", {}).get("ready") is False, "ready: a usable certificate or key")
+    # ready: what Thunderbird itself encrypts with (issue 19); the other
+    # sources stay in smime/pgp, and client.* says what makes it usable
+    c = lambda a, m: by.get(a, {}).get("client", {}).get(m, {})  # noqa: E731
+    check(by.get("bob@partner.example", {}).get("ready") is True and
+          by.get("alice@corp.example", {}).get("ready") is False and
+          by.get("nobody@corp.example", {}).get("ready") is False,
+          "ready: a certificate in the profile's NSS database or a key accepted in Thunderbird", by)
+    check(g("alice@corp.example").get("status") == "usable" and c("alice@corp.example", "pgp").get("status") ==
+          "none" and c("alice@corp.example", "pgp").get("fix") == "import_key" and
+          "GnuPG has one" in c("alice@corp.example", "pgp").get("reason", ""),
+          "a key only in GnuPG: not ready in Thunderbird, import_key", by.get("alice@corp.example"))
+    check(c("mallory@other.example", "smime").get("status") == "none" and
+          c("mallory@other.example", "smime").get("fix") == "import_certificate" and
+          by.get("mallory@other.example", {}).get("ready") is False,
+          "a certificate only in keys.certificate_store: not ready in Thunderbird, import_certificate",
+          by.get("mallory@other.example"))
+    check(c("bob@partner.example", "pgp").get("status") == "usable" and
+          c("bob@partner.example", "pgp").get("acceptance") == "verified" and
+          c("bob@partner.example", "smime").get("method") == "nss-db",
+          "bob: accepted in Thunderbird's Key Manager, certificate in its NSS database", by.get("bob@partner.example"))
     check(res.get("smime_ready") is False and res.get("openpgp_ready") is False,
           "smime_ready/openpgp_ready false when some recipient lacks one")
-    r = lookup(h, 2, ["bob@partner.example", "mallory@other.example"])
+    r = lookup(h, 2, ["bob@partner.example"])
     check(r.get("result", {}).get("smime_ready") is True and r["result"].get("openpgp_ready") is True,
-          "smime_ready and openpgp_ready when every recipient has both", r)
+          "smime_ready and openpgp_ready when every recipient has both in Thunderbird", r)
+    r = lookup(h, 6, ["bob@partner.example", "mallory@other.example"])
+    check(r.get("result", {}).get("smime_ready") is False and r["result"].get("openpgp_ready") is False and
+          r["result"].get("sources", {}).get("client_profile") == str(prof),
+          "smime_ready/openpgp_ready false when a recipient is known only outside Thunderbird", r)
     r = lookup(h, 3, ["bob@partner.example"], methods=["smime"])
     a = r.get("result", {}).get("answers", [{}])[0]
     check("smime" in a and "pgp" not in a and r["result"].get("openpgp_ready") is False and

@@ -32,7 +32,8 @@ PLATFORM_SYS = {"idn2.h", "windows.h", "uninorm.h", "unistr.h", "malloc.h"} | PO
 PLATFORM_PREFIX = ("pcre2", "unistring/") + POSIX_PREFIX
 CRYPTO_LIBS = ("openssl/", "nss", "pk11", "cert", "cms", "secoid", "secerr", "sechash", "prerror", "prio",
                "prinit", "prtime", "plbase64", "pkcs12", "p12", "ciferfam", "ocsp", "smime", "ssl", "keyhi", "secmod",
-               "gpgme", "gpg-error", "gmime/", "glib", "gio/", "libsoup/", "json-c/")
+               "gpgme", "gpg-error", "gmime/", "glib", "gio/", "libsoup/", "json-c/", "rnp/",
+               "sqlite3.h")
 ALLOWED = {
     "engine": lambda i: i in LIBC or i in ENGINE,
     "platform": lambda i: (i in LIBC or i in ENGINE or i in PLATFORM_SYS

@@ -29,7 +29,12 @@ function showDetails(detail, copy) {
         b.hidden = false;
         b.addEventListener("click", () =>
                 navigator.clipboard.writeText(copy || detail).then(
-                        () => (b.textContent = t("noticeCopied")),
+                        () => {
+                                b.textContent = t("noticeCopied");
+                                /* the live region says it: a focused button's
+                                 * new name is not read by every screen reader */
+                                document.getElementById("status").textContent = t("noticeCopied");
+                        },
                         (e) => console.error("sealgate: notice: copy:", e),
                 ),
         );
@@ -135,6 +140,9 @@ async function main() {
         document.body.dataset.ready = "true";
         const shown = [...document.querySelectorAll("button")].filter((b) => !b.hidden).map((b) => `#${b.id}`);
         console.info(`sealgate: notice ${kind}${params.get("mode") ? `/${params.get("mode")}` : ""} shown: ${document.getElementById("heading").textContent} [${shown.join(" ")}]`);
+        /* Focus on open: the window, then "Back", the safe answer; a
+         * screen reader reads the dialog's name and description with it. */
+        window.focus();
         back.focus();
 }
 

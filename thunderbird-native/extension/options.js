@@ -64,6 +64,7 @@ async function load() {
 async function runDoctor() {
         const button = $("check");
         button.disabled = true;
+        $("doctor").setAttribute("aria-busy", "true");
         $("doctor-status").textContent = t("optionsDoctorRunning");
         $("doctor-status").className = "";
         const table = $("doctor-checks");
@@ -83,6 +84,7 @@ async function runDoctor() {
                         tr.dataset.check = c.id;
                         tr.className = c.ok ? "ok" : "error";
                         const name = document.createElement("th");
+                name.scope = "row";
                         name.textContent = t(`check_${c.id}`);
                         const state = document.createElement("td");
                         state.className = "state";
@@ -98,6 +100,8 @@ async function runDoctor() {
                 $("doctor-status").className = r.result.ok ? "ok" : "error";
         } finally {
                 button.disabled = false;
+                $("doctor").removeAttribute("aria-busy");
+                button.focus(); /* disabling it took the focus away */
                 /* The check may have found the policy changed: "Policy in
                  * force" and the helper's state are read again, so the page
                  * never says "fail" above "Loaded and valid". */

@@ -16,6 +16,7 @@
 #include "keys-job.h"
 #include "sealgate/crypto-json.h"
 #include "sealgate/keys.h"
+#include "sealgate/tbkeys.h"
 #include "sealgate/tbprofile.h"
 #include "sealgate/util.h"
 
@@ -48,6 +49,12 @@ struct sg_keys_runner {
         bool discovered;
         char *profile;            /* its NSS database directory, or NULL */
         const char *profile_from; /* "parent", "default", or NULL */
+        char *tb_profile;         /* the profile directory itself (cert9.db or not), or NULL */
+        /* its OpenPGP keys and acceptance, read by the worker and kept
+         * while pubring.gpg, openpgp.sqlite and its log are unchanged; only
+         * the worker touches them (one lookup runs at a time) */
+        sg_tbkeys *tk;
+        char tk_sig[256];
         /* verified OCSP answers and CRLs (keys.revocation):
          * $XDG_CACHE_HOME/sealgate/revocation, else ~/.cache/...; "" none */
         char revocation_cache[4096];
@@ -115,13 +122,53 @@ sg_keys_runner *sg_keys_runner_free(sg_keys_runner *k) {
         close(k->wake[0]);
         close(k->wake[1]);
         free(k->profile);
+        free(k->tb_profile);
+        sg_tbkeys_free(k->tk);
         free(k);
         return NULL;
+}
+
+/* What identifies the profile's OpenPGP files' current contents. */
+static void tk_signature(const char *dir, char *sig, size_t n) {
+        static const char *const names[] = {"pubring.gpg", "openpgp.sqlite", "openpgp.sqlite-wal"};
+        size_t used = 0;
+        sig[0] = '\0';
+        for (size_t i = 0; i < sizeof names / sizeof *names && used < n; i++) {
+                char p[4200];
+                struct stat st;
+                int w;
+                if ((size_t) snprintf(p, sizeof p, "%s/%s", dir, names[i]) < sizeof p && stat(p, &st) == 0)
+                        w = snprintf(sig + used, n - used, "%llu.%llu.%lld.%ld.%ld;", (unsigned long long) st.st_dev,
+                                     (unsigned long long) st.st_ino, (long long) st.st_size, (long) st.st_mtim.tv_sec,
+                                     st.st_mtim.tv_nsec);
+                else
+                        w = snprintf(sig + used, n - used, "-;");
+                if (w < 0)
+                        return;
+                used += (size_t) w;
+        }
+}
+
+/* The cached keys when the files are unchanged, else read again; NULL
+ * when they cannot be read (the lookup then says why). Worker only. */
+static const sg_tbkeys *tk_current(sg_keys_runner *k) {
+        char sig[sizeof k->tk_sig];
+        tk_signature(k->tb_profile, sig, sizeof sig);
+        if (k->tk && strcmp(sig, k->tk_sig) == 0)
+                return k->tk;
+        k->tk = sg_tbkeys_free(k->tk);
+        sg_error e = {0};
+        if (sg_tbkeys_open(k->tb_profile, &k->tk, &e) != SG_OK)
+                return NULL;
+        memcpy(k->tk_sig, sig, sizeof sig);
+        return k->tk;
 }
 
 static void *worker(void *arg) {
         sg_keys_runner *k = arg;
         running *r = k->cur;
+        if (r->opts.tb_profile && !r->opts.no_pgp)
+                r->opts.tb_keys = tk_current(k);
         r->rc = sg_keys_lookup((const char *const *) r->job->addresses, r->job->n_addresses, &r->opts, &r->res,
                                &r->err);
         atomic_store(&k->done, true);
@@ -159,6 +206,7 @@ static void discover(sg_keys_runner *k) {
                 return;
         }
         klog(k, "keys.lookup: profile %s (%s)", dir, k->profile_from);
+        k->tb_profile = sg_strdup(dir);
         if (!(k->profile = usable_db(dir)))
                 klog(k, "keys.lookup: the profile has no certificate database (cert9.db)");
 }
@@ -174,15 +222,16 @@ static int start(sg_keys_runner *k, sg_keys_job *job) {
                 return w;
         }
         r->job = job;
+        discover(k);
         if (job->nss_db) {
                 r->nss_db = job->nss_db;
                 r->profile_from = "policy";
         } else {
-                discover(k);
                 r->nss_db = k->profile;
                 r->profile_from = k->profile_from;
         }
         r->opts.nss_db = r->nss_db;
+        r->opts.tb_profile = k->tb_profile; /* what Thunderbird itself encrypts with */
         r->opts.cert_store = job->certificate_store;
         r->opts.no_pgp = !job->openpgp;
         r->opts.wkd = job->network_lookups;
@@ -266,8 +315,9 @@ static json_object *result_json(running *r) {
         bool smime_ready = job->smime, pgp_ready = job->openpgp;
         for (size_t i = 0; i < r->res->n_answers; i++) {
                 const sg_keys_answer *a = &r->res->answers[i];
-                smime_ready &= a->smime.status == SG_KEY_USABLE;
-                pgp_ready &= a->pgp.status == SG_KEY_USABLE;
+                /* the asking client's own readiness when it is known */
+                smime_ready &= (a->client ? a->tb_smime.status : a->smime.status) == SG_KEY_USABLE;
+                pgp_ready &= (a->client ? a->tb_pgp.status : a->pgp.status) == SG_KEY_USABLE;
                 json_object *e = sg_keys_answer_to_json(a, job->smime, job->openpgp);
                 if (!e || json_object_array_add(answers, e) != 0) {
                         json_object_put(e);
@@ -282,6 +332,7 @@ static json_object *result_json(running *r) {
         json_object_object_add(o, "openpgp_ready", json_object_new_boolean(pgp_ready));
         json_object_object_add(src, "nss_db", nullable(r->nss_db));
         json_object_object_add(src, "profile_from", nullable(r->profile_from));
+        json_object_object_add(src, "client_profile", nullable(r->opts.tb_profile));
         json_object_object_add(src, "certificate_store", nullable(job->certificate_store));
         json_object_object_add(src, "gnupg", json_object_new_boolean(job->openpgp));
         json_object_object_add(src, "wkd", json_object_new_boolean(job->openpgp && job->network_lookups));

@@ -31,9 +31,10 @@ static sg_err expand_home(const char *path, const char *key, char **ret, sg_erro
 }
 
 const char _host_hlp_keys_lookup[] =
-        "{recipients[], methods[]} -> {answers[{address, ready, smime{...}, pgp{...}}], smime_ready, "
-        "openpgp_ready, sources{...}}: whether every recipient has a usable S/MIME certificate and OpenPGP key; "
-        "answered when the lookup ends, while other requests are served.";
+        "{recipients[], methods[]} -> {answers[{address, ready, client{name, smime{...}, pgp{...}}, smime{...}, "
+        "pgp{...}}], smime_ready, openpgp_ready, sources{...}}: whether Thunderbird itself can encrypt to every "
+        "recipient now (its profile's NSS database; its keyring and Key Manager acceptance), and what other "
+        "sources know; answered when the lookup ends, while other requests are served.";
 
 sg_err _host_op_keys_lookup(sg_host *h, json_object *req, const char *id_json, op_out *out, sg_error *err) {
         json_object_object_foreach(req, key, val) {

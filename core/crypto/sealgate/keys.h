@@ -38,6 +38,12 @@ typedef struct sg_keys_options {
          * certificate is still verified for the real host name); NULL in use. */
         const char *wkd_connect;
         sg_revocation_options revocation; /* S/MIME: OCSP/CRL; mode off (zero): not checked */
+        /* A Thunderbird profile: also answer what Thunderbird itself can
+         * encrypt with (sg_keys_answer.client); NULL: no client answer */
+        const char *tb_profile;
+        /* that profile's OpenPGP keys already read (borrowed; the host keeps
+         * them while the files are unchanged), or NULL: read them here */
+        const struct sg_tbkeys *tb_keys;
 } sg_keys_options;
 
 typedef enum sg_key_status {
@@ -50,6 +56,7 @@ typedef enum sg_key_status {
         SG_KEY_INVALID,            /* found, invalid, disabled or of validity "never" */
         SG_KEY_LOOKUP_FAILED,      /* the lookup itself failed (WKD: network, timeout, HTTP status) */
         SG_KEY_REVOCATION_UNKNOWN, /* found, revocation could not be checked and the policy is hard-fail */
+        SG_KEY_NOT_ACCEPTED,       /* Thunderbird: found, but not accepted for the address (undecided, rejected) */
 } sg_key_status;
 
 /* What one kind of lookup found for one address. Strings owned by the result. */
@@ -64,12 +71,25 @@ typedef struct sg_key_found {
         char *reason;            /* why not usable ("expired on 2025-01-31", "no certificate"); NULL if usable */
         const char *revocation;  /* S/MIME: "good", "revoked", "revocation_unknown"; NULL: not checked (static) */
         char *revocation_detail; /* why unknown (also when soft-fail left it usable), or NULL */
+        /* Thunderbird OpenPGP: "verified", "unverified", "personal",
+         * "undecided", "rejected"; NULL elsewhere (static) */
+        const char *acceptance;
+        /* the mail client's findings: what makes it usable, a stable word
+         * (docs/protocol.md): "accept_key", "import_key", "import_certificate",
+         * "new_key", "new_certificate"; NULL when usable or unknown (static) */
+        const char *fix;
 } sg_key_found;
 
 typedef struct sg_keys_answer {
         char *address;
-        sg_key_found smime;
-        sg_key_found pgp;
+        sg_key_found smime; /* every source: NSS database, certificate store */
+        sg_key_found pgp;   /* every source: GnuPG, WKD */
+        /* With options->tb_profile: what Thunderbird itself encrypts with:
+         * S/MIME the profile's NSS database only, OpenPGP its own keyring
+         * and acceptance (tbkeys.h). */
+        bool client;
+        sg_key_found tb_smime;
+        sg_key_found tb_pgp;
 } sg_keys_answer;
 
 typedef struct sg_keys_result {

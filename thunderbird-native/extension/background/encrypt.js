@@ -37,10 +37,20 @@ async function identityCapabilities(details) {
 }
 
 /* Per-recipient lines for the notice: why a method cannot be used. */
+/* One recipient's finding for a method: what Thunderbird itself can use
+ * (answer.client, when the host knows the profile), else every source's. */
+function finding(a, m) {
+        if (!a)
+                return null;
+        if (a.client && a.client[m.answer])
+                return a.client[m.answer];
+        return a[m.answer] || null;
+}
+
 function lookupReasons(lookup, m, label) {
         const out = [];
         for (const a of (lookup && lookup.answers) || []) {
-                const st = a && a[m.answer];
+                const st = finding(a, m);
                 if (st && st.usable)
                         continue;
                 const why = (st && (st.reason || st.status)) || msg("encryptReasonUnknown");
@@ -72,7 +82,7 @@ async function encryptReadiness(details, decision) {
         const out = {};
         for (const name of methods) {
                 const m = ENCRYPT_METHODS[name];
-                const missing = ((lookup && lookup.answers) || []).filter((a) => !(a && a[m.answer] && a[m.answer].usable)).length;
+                const missing = ((lookup && lookup.answers) || []).filter((a) => !(finding(a, m) || {}).usable).length;
                 out[name] = {
                         identity: !!(caps[m.tech] || {}).canEncrypt,
                         not_ready: lookup[m.ready] === true ? 0 : Math.max(1, missing),

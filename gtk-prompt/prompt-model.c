@@ -319,6 +319,16 @@ static sg_err parse_object(json_object *root, sg_prompt_model *m, sg_error *err)
         }
         if (!have_cancel)
                 return sg_error_set(err, SG_ERR_REQUEST, "choices: no \"cancel\" choice");
+        /* preselect: the choice made before Send in Thunderbird's compose
+         * window (the host passes only one the decision offers). */
+        m->preselect = -1;
+        if (member(root, "preselect")) {
+                char *pre = NULL;
+                if ((e = get_string(root, "preselect", "", true, &pre, err)))
+                        return e;
+                m->preselect = pre ? sg_prompt_model_find_choice(m, pre) : -1;
+                g_free(pre);
+        }
 
         if (member(root, "notes")) {
                 if ((e = get_array(root, "notes", "", SG_PROMPT_NOTES_MAX, &a, err)))

@@ -62,6 +62,7 @@ typedef struct sg_prompt_model {
         sg_prompt_choice *choices;
         size_t n_choices;
         size_t cancel; /* index of the "cancel" choice (always present) */
+        int preselect; /* index of the choice made in the compose window (the default button), or -1 */
         bool require_justification;
         sg_offer_note notes[SG_PROMPT_NOTES_MAX]; /* why a choice is not offered (host: sg_decision_offer) */
         size_t note_counts[SG_PROMPT_NOTES_MAX];

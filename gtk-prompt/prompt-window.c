@@ -409,11 +409,14 @@ static void fill_choices(SgPromptWindow *self) {
         }
         /* Decision order, with "Back to editing" last: the way out sits where
          * the eye ends, and it is the default. */
+        GtkWidget *pre = NULL;
         for (size_t i = 0; i < self->model->n_choices; i++) {
                 const sg_prompt_choice *c = &self->model->choices[i];
                 if (c->kind == SG_CHOICE_CANCEL)
                         continue;
                 GtkWidget *b = choice_button(self, c);
+                if ((int) i == self->model->preselect)
+                        pre = b;
                 if (c->kind == SG_CHOICE_SEND)
                         self->send_button = b;
                 gtk_box_append(self->choices_box, b);
@@ -428,6 +431,10 @@ static void fill_choices(SgPromptWindow *self) {
         gtk_box_append(self->choices_box, self->cancel_button);
         gtk_window_set_default_widget(GTK_WINDOW(self), self->cancel_button);
         gtk_window_set_focus(GTK_WINDOW(self), self->cancel_button);
+        if (pre) { /* chosen before Send in the compose window: the default */
+                gtk_window_set_default_widget(GTK_WINDOW(self), pre);
+                gtk_window_set_focus(GTK_WINDOW(self), pre);
+        }
         if (self->send_button && self->model->require_justification)
                 gtk_accessible_update_relation(GTK_ACCESSIBLE(self->send_button), GTK_ACCESSIBLE_RELATION_CONTROLS,
                                                self->justify_entry, NULL, -1);

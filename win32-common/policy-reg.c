@@ -41,6 +41,7 @@ static const struct known {
         {"Prompt", "Fallback", "fallback"},
         {"Prompt", "TimeoutSeconds", "timeout_seconds"},
         {"Prompt", "JustificationHeader", "justification_header"},
+        {"Prompt", "AcceptComposeChoice", "accept_compose_choice"},
         {"Encrypt", "Methods", "methods"},
         {"Encrypt", "Fallback", "fallback"},
         {"Audit", "Enabled", "enabled"},

@@ -344,7 +344,9 @@ static bool build(sg_outcome *o, const sg_decision *d, const sg_outcome_input *i
                 return apply_route(o, c->route, c->headers, c->n_headers, c->subject_tag, in->subject);
         case SG_CHOICE_ENCRYPT:
                 o->action = SG_OUTCOME_ENCRYPT;
-                o->ask_before_fallback = in->by && strcmp(in->by, "button") == 0;
+                /* chosen by the user: in the prompt, or before Send in the
+                 * compose window (prompt.accept_compose_choice) */
+                o->ask_before_fallback = in->by && (strcmp(in->by, "button") == 0 || strcmp(in->by, "compose") == 0);
                 return plan_encrypt(o, d, in);
         case SG_CHOICE_SEND:
                 o->action = SG_OUTCOME_SEND;

@@ -82,6 +82,7 @@ struct sg_policy {
         size_t n_choices;
         bool choices_set;
         bool require_justification;
+        bool accept_compose_choice; /* prompt.accept_compose_choice */
         struct choice fallback_choice;
         char **methods;
         size_t n_methods;

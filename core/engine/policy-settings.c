@@ -20,6 +20,15 @@ void sg_policy_set_require_justification(sg_policy *p, bool required) {
                 p->require_justification = required;
 }
 
+void sg_policy_set_accept_compose_choice(sg_policy *p, bool accept) {
+        if (p && !p->sealed)
+                p->accept_compose_choice = accept;
+}
+
+bool sg_policy_accept_compose_choice(const sg_policy *p) {
+        return p && p->accept_compose_choice;
+}
+
 sg_err sg_policy_set_prompt_timeout(sg_policy *p, unsigned seconds, sg_error *err) {
         sg_err r = check_open(p, err);
         if (r)

@@ -95,6 +95,17 @@ def policies():
         ("暗号化せずに送信するときに理由を求める",
          "オンにすると、暗号化せずに送信する場合に利用者は理由を入力する必要があります。既定はオフです。"
          "ポリシーのキー: prompt.require_justification。"))
+    add("PromptAcceptComposeChoice", "sealgate", ROOT + "\\Prompt",
+        [("AcceptComposeChoice", "bool", "AcceptComposeChoice", {})],
+        ("Accept the method chosen in the compose window",
+         "When on, a method the user chose before Send with Thunderbird's Secure send button answers the "
+         "prompt, so no prompt is shown (never for sending in the clear when a justification is required). "
+         "When off, the prompt still appears with that method as its default. Default: off. "
+         "Policy key: prompt.accept_compose_choice."),
+        ("作成画面で選んだ方法を確認画面の回答とする",
+         "オンにすると、利用者が送信前に Thunderbird の「セキュア送信」ボタンで選んだ方法を確認画面の回答とし、"
+         "確認画面を表示しません（理由の入力が必要な暗号化なしの送信は除きます）。オフにすると、確認画面は"
+         "その方法を既定の選択として表示されます。既定はオフです。ポリシーのキー: prompt.accept_compose_choice。"))
     add("PromptFallback", "sealgate", ROOT + "\\Prompt", [("Fallback", "text", "Fallback", {})],
         ("Choice when no prompt can be shown",
          "The choice taken when a prompt is due but cannot be shown; one of the prompt choices. "
@@ -232,6 +243,7 @@ LABELS = {
     "Route": ("Route name (when the action is route)", "ルート名（処理が route の場合）"),
     "Choices": ("Choices, one per line", "選択肢（1 行に 1 つ）"),
     "RequireJustification": ("Require a justification", "理由の入力を求める"),
+    "AcceptComposeChoice": ("Accept the compose window's choice", "作成画面での選択を回答とする"),
     "Fallback": ("Choice / route names", "選択肢・ルート名"),
     "TimeoutSeconds": ("Seconds", "秒数"),
     "JustificationHeader": ("Header name (X-...)", "ヘッダー名（X-...）"),

@@ -34,6 +34,7 @@ from tap import Tap  # noqa: E402
 from lib.gateway import Gateway  # noqa: E402
 from lib.thunderbird import Thunderbird  # noqa: E402
 from lib import openpgp, smime, xdisplay  # noqa: E402
+import compose_cases  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -57,6 +58,7 @@ INSTALLED_POLICY = "/etc/sealgate/policy.json"
 # --------------------------------------------------------------------------
 # TAP
 tap = Tap()
+compose_cases.tap = tap
 
 
 class Watchdog(Exception):
@@ -160,7 +162,7 @@ class Rig:
                     f":{self.gw.internet.port}, portal sink :{self.gw.portal.port}")
 
     def start_thunderbird(self, with_extension=True, prompt=False, extra_prefs="",
-                          profile_setup=None):
+                          profile_setup=None, visible=False):
         """prompt: give the host the real prompt program and a display for it
         (Thunderbird itself stays headless). Otherwise the host finds no
         prompt program and prompt.show fails: the policy's fallback path.
@@ -172,11 +174,12 @@ class Rig:
                "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
                "XDG_CACHE_HOME": os.path.join(self.home, ".cache"),
                "TMPDIR": os.path.join(self.dir, "tmp")}
-        if prompt:
+        if prompt or visible:
             if not self.xvfb:
                 self.xvfb = xdisplay.Xvfb().start()
                 tap.comment(f"prompt display: Xvfb {self.xvfb.display}")
             env.update(self.xvfb.env())
+        if prompt:
             env.update(xdisplay.prompt_env(self.prompt, self.localedir))
         else:
             env["SEALGATE_PROMPT"] = os.path.join(self.dir, "no-prompt-installed")
@@ -184,7 +187,7 @@ class Rig:
         # Thunderbird's SMTP server is Postfix through the acceptance probe.
         self.tb = Thunderbird(self.dir, self.gw.probe_port, env=env,
                               name=f"run{self.tb_count}", extra_prefs=extra_prefs,
-                              profile_setup=profile_setup)
+                              profile_setup=profile_setup, headless=not visible)
         self.tb.start()
         if with_extension and INSTALLED:
             wait_extension_running(self.tb)
@@ -1434,9 +1437,10 @@ CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-u
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-store-only",
                "encrypt-block", "encrypt-no-identity-cert"]
 CASES_OPENPGP = ["encrypt-openpgp", "encrypt-openpgp-fallback"]
+CASES_COMPOSE = ["compose-states", "compose-portal", "compose-helper-missing"]
 CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn",
                         "gateway-check-off"]
-             + CASES_PROMPT + CASES_SMIME + CASES_OPENPGP)
+             + CASES_PROMPT + CASES_SMIME + CASES_OPENPGP + CASES_COMPOSE)
 
 
 def main():
@@ -1455,7 +1459,10 @@ def main():
     if a.list:
         print("\n".join(CASES_ALL))
         return 0
-    only = set(a.only.split(",")) if a.only else set(CASES_ALL)
+    # compose-portal is run only when named (--only): its key press into the
+    # popup does not reach the radio buttons reliably yet on Xvfb without a
+    # window manager (tests/e2e/README.md).
+    only = set(a.only.split(",")) if a.only else set(CASES_ALL) - {"compose-portal"}
     unknown = only - set(CASES_ALL)
     if unknown:
         print(f"unknown case(s): {', '.join(sorted(unknown))}", file=sys.stderr)
@@ -1628,6 +1635,25 @@ def main():
             tap.comment("thunderbird run (extension, host, OpenPGP identity)")
             run("encrypt-openpgp", case_encrypt_openpgp, rig)
             run("encrypt-openpgp-fallback", case_encrypt_openpgp_fallback, rig)
+
+        # Run 10: the compose window's Secure send button (issue 13), shown
+        # on the run's Xvfb with the real prompt program: the popup is a
+        # real panel driven by key presses (tests/e2e/compose_cases.py).
+        if only & (set(CASES_COMPOSE) - {"compose-helper-missing"}):
+            rig.set_helper_failure("block")
+            rig.use_policy("policy-compose.json")
+            rig.start_thunderbird(prompt=bool(rig.prompt), visible=True)
+            tap.comment("thunderbird run (extension, host, visible on Xvfb): the Secure send button")
+            run("compose-states", compose_cases.case_compose_states, rig)
+            run("compose-portal", compose_cases.case_compose_portal, rig, audit_records, audit_for,
+                check_routed)
+            rig.use_policy("policy-route.json")
+        if "compose-helper-missing" in only:
+            rig.write_manifest(os.path.join(rig.dir, "no-such-dir", "sealgate-host"))
+            rig.set_helper_failure("block")
+            rig.start_thunderbird(visible=True)
+            run("compose-helper-missing", compose_cases.case_compose_helper_missing, rig)
+            rig.write_manifest()
 
         # Run 5: no extension at all, for the timing baseline, and the gated
         # gateway holding what sealgate did not check.

@@ -544,6 +544,29 @@ static void test_notes(void) {
         g_free(many);
 }
 
+/* preselect: the compose window's choice, the index of a choice or -1. */
+static void test_preselect(void) {
+        static const struct {
+                const char *extra;
+                int want;
+                const char *desc;
+        } cases[] = {
+                {"\"preselect\":\"send\"", 0, "preselect: a choice of the decision"},
+                {"\"preselect\":\"route:portal\"", -1, "preselect: not a choice of the decision: none"},
+                {"\"preselect\":null", -1, "preselect: null"},
+                {NULL, -1, "preselect: absent"},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+                char *json = decision(cases[i].extra);
+                sg_error err = {0};
+                sg_prompt_model *m = parse(json, &err);
+                SG_CHECK(m && m->preselect == cases[i].want, "%s", cases[i].desc);
+                sg_prompt_model_free(m);
+                g_free(json);
+        }
+        expect_invalid("\"preselect\":3", SG_ERR_REQUEST, "preselect", "preselect: not a string");
+}
+
 int main(void) {
         setlocale(LC_ALL, "C.UTF-8");
         set_language("en");
@@ -555,5 +578,6 @@ int main(void) {
         test_justification();
         test_japanese();
         test_notes();
+        test_preselect();
         return sg_test_done();
 }

@@ -505,7 +505,39 @@ def _weight(text):
     return w
 
 
-for t in [test_several_requests, test_split_with_pauses, test_invalid_then_valid, test_too_large,
+def _audit_lines():
+    import glob
+    n = 0
+    for f in glob.glob(os.path.join(STATE, "sealgate", "audit", "audit-*.jsonl")):
+        with open(f, encoding="utf-8") as fh:
+            n += sum(1 for _ in fh)
+    return n
+
+
+def test_preview():
+    """policy.evaluate with preview (the compose window's button): the
+    decision without an attempt and without an audit record."""
+    before = _audit_lines()
+    h = Host(POLICY)
+    route = {"to": ["dana@partner.example"], "subject": "confidential"}
+    reqs = [dict(evaluate("p1", EXT), preview=True), dict(evaluate("p2", route), preview=True),
+            evaluate("p3", route)]
+    h.write(b"".join(frame(r) for r in reqs))
+    status, out, err = h.finish()
+    ok, frames = only_frames(out)
+    resp = [json.loads(f) for f in frames] if ok and len(frames) == 3 else [{}] * 3
+    r1, r2, r3 = (x.get("result", {}) for x in resp)
+    check(r1.get("action") == "prompt" and r1.get("attempt") is None and r1.get("choices"),
+          "preview: a prompt decision with its choices and no attempt", resp[0])
+    check(r2.get("action") == "route" and r2.get("attempt") is None
+          and (r2.get("outcome") or {}).get("check") is None,
+          "preview: a route decision, no attempt, no check header", resp[1])
+    check(isinstance(r3.get("attempt"), str) and len(r3["attempt"]) == 32, "without preview: an attempt", resp[2])
+    check(_audit_lines() - before == 1, "preview: no audit record (only the real evaluation wrote one)",
+          _audit_lines() - before)
+
+
+for t in [test_several_requests, test_preview, test_split_with_pauses, test_invalid_then_valid, test_too_large,
           test_truncated, test_clean_eof, test_large_response, test_chunked_request, test_policy_reload,
           test_options, test_doctor, test_policy_get, test_memory]:
     try:

@@ -96,32 +96,76 @@ static char *sender_address(const char *from) {
         return addr;
 }
 
+/* The response written straight into one buffer: {"id":…,"result":{the
+ * decision…,"attempt":…,"outcome":…,"fallback_outcome":…}}, the text
+ * sg_decision_to_json's tree would give with those members; attempt NULL
+ * for a preview. Takes outcome and fallback. NULL on ENOMEM. */
+static char *evaluate_response(const char *id_json, const sg_decision *d, const char *attempt, char *outcome,
+                               char *fallback) {
+        sg_jw w = {0};
+        sg_jw_raw(&w, "{\"id\":", 6);
+        sg_jw_raw(&w, id_json, strlen(id_json));
+        sg_jw_key(&w, "result");
+        sg_jw_object_begin(&w);
+        sg_decision_write_json_members(&w, d);
+        sg_jw_key(&w, "attempt");
+        if (attempt)
+                sg_jw_string(&w, attempt);
+        else
+                sg_jw_null(&w);
+        const char *const members[2] = {outcome, fallback};
+        static const char *const names[2] = {"outcome", "fallback_outcome"};
+        for (int k = 0; k < 2; k++) {
+                sg_jw_key(&w, names[k]);
+                if (members[k])
+                        sg_jw_raw(&w, members[k], strlen(members[k]));
+                else
+                        sg_jw_null(&w);
+        }
+        sg_jw_object_end(&w);
+        sg_jw_object_end(&w);
+        free(outcome);
+        free(fallback);
+        return sg_jw_take(&w, NULL);
+}
+
 const char _host_hlp_policy_evaluate[] =
-        "{message:{from, to[], cc[], bcc[], subject, body, attachments[], headers}} -> the decision "
+        "{message:{from, to[], cc[], bcc[], subject, body, attachments[], headers}, preview} -> the decision "
         "(action, recipients, reasons, choices, route headers) under the policy in force, with its outcome "
-        "(or, for a prompt, fallback_outcome).";
+        "(or, for a prompt, fallback_outcome); preview: true for the compose window's button (no attempt, "
+        "no audit record).";
 
 sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_json, op_out *out, sg_error *err) {
         json_object *m;
         if (!json_object_object_get_ex(req, "message", &m) || !json_object_is_type(m, json_type_object))
                 return sg_error_set(err, SG_ERR_REQUEST, "message: required, an object");
 
+        /* preview: what the message would get now, for the compose window's
+         * button (docs/protocol.md): no attempt is kept and nothing is
+         * audited, since nothing is being sent. */
+        bool preview = false;
+        json_object *pv;
+        if (json_object_object_get_ex(req, "preview", &pv) && pv) {
+                if (!json_object_is_type(pv, json_type_boolean))
+                        return sg_error_set(err, SG_ERR_REQUEST, "preview: expected a boolean or null, got %s",
+                                            json_type_to_name(json_object_get_type(pv)));
+                preview = json_object_get_boolean(pv);
+        }
         _host_policy_refresh(h, false);
         if (!h->policy) {
                 if (err)
                         *err = h->policy_err;
                 return h->policy_err.code;
         }
-
         sg_message_buf buf = {0};
         sg_err e = sg_message_from_json(m, &buf, err);
         if (e)
                 return e;
         sg_decision *d = NULL;
         e = sg_policy_evaluate(h->policy, &buf.msg, &d, err);
-        char *sender = e ? NULL : sender_address(buf.msg.from);
+        char *sender = e || preview ? NULL : sender_address(buf.msg.from);
         struct attempt a = {0};
-        if (!e && !_host_random_attempt(a.id)) {
+        if (!e && !preview && !_host_random_attempt(a.id)) {
                 sg_message_buf_clear(&buf);
                 sg_decision_free(d);
                 free(sender);
@@ -133,11 +177,11 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
         char *outcome = NULL, *fallback = NULL;
         sg_error oe;
         if (!e && d->action != SG_ACTION_PROMPT &&
-            !(outcome = _host_outcome_text(h, d, NULL, NULL, buf.msg.subject, a.id, &oe)))
+            !(outcome = _host_outcome_text(h, d, NULL, NULL, buf.msg.subject, preview ? NULL : a.id, &oe)))
                 e = oe.code;
         else if (!e && d->action == SG_ACTION_PROMPT && d->prompt_fallback < d->n_choices &&
                  !(fallback = _host_outcome_text(h, d, &d->choices[d->prompt_fallback], "fallback", buf.msg.subject,
-                                                 a.id, &oe)))
+                                                 preview ? NULL : a.id, &oe)))
                 e = oe.code;
         if (e && d && err)
                 *err = oe;
@@ -147,7 +191,14 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
                 free(sender);
                 return e;
         }
-
+        if (preview) {
+                char *text = evaluate_response(id_json, d, NULL, outcome, fallback);
+                sg_decision_free(d);
+                if (!text)
+                        return sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the decision");
+                out->response = text;
+                return SG_OK;
+        }
         a.d = d;
         a.sender = sender;
         if (!_host_attempt_copy_audit(&a, sg_policy_audit(h->policy))) {
@@ -168,31 +219,7 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
                 return e;
         }
 
-        /* The response written straight into one buffer: {"id":…,"result":
-         * {the decision…,"attempt":…,"outcome":…,"fallback_outcome":…}}, the
-         * text sg_decision_to_json's tree would give with those members. */
-        sg_jw w = {0};
-        sg_jw_raw(&w, "{\"id\":", 6);
-        sg_jw_raw(&w, id_json, strlen(id_json));
-        sg_jw_key(&w, "result");
-        sg_jw_object_begin(&w);
-        sg_decision_write_json_members(&w, d);
-        sg_jw_key(&w, "attempt");
-        sg_jw_string(&w, a.id);
-        const char *const members[2] = {outcome, fallback};
-        static const char *const names[2] = {"outcome", "fallback_outcome"};
-        for (int k = 0; k < 2; k++) {
-                sg_jw_key(&w, names[k]);
-                if (members[k])
-                        sg_jw_raw(&w, members[k], strlen(members[k]));
-                else
-                        sg_jw_null(&w);
-        }
-        sg_jw_object_end(&w);
-        sg_jw_object_end(&w);
-        free(outcome);
-        free(fallback);
-        char *text = sg_jw_take(&w, NULL);
+        char *text = evaluate_response(id_json, d, a.id, outcome, fallback);
         if (!text) {
                 _host_attempt_clear(&a);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the decision");

@@ -67,6 +67,9 @@ static sg_err prompt_fail(sg_host *h, struct attempt *a, sg_error *err, sg_err c
         return sg_error_set(err, code, "%s", msg);
 }
 
+static json_object *prompt_result(sg_host *h, const struct attempt *a, const sg_choice *c, const char *by,
+                                  const char *justification, sg_error *err);
+
 /* readiness: {"smime"|"openpgp": {identity: bool, not_ready: N}}; at most
  * SG_READINESS_METHODS_MAX members, N at most SG_MSG_RECIPIENTS_MAX. */
 #define SG_READINESS_METHODS_MAX 2
@@ -122,7 +125,8 @@ static bool apply_offer(json_object *in, const sg_offer *offer) {
 }
 
 const char _host_hlp_prompt_show[] =
-        "{attempt, lang, subject, readiness} -> {choice, kind, by, justification, headers[], subject_tag, encrypt, "
+        "{attempt, lang, subject, readiness, preselect} -> {choice, kind, by, justification, headers[], subject_tag, "
+        "encrypt, "
         "outcome}: "
         "shows "
         "the send prompt for a policy.evaluate decision whose action was prompt; answered when the user "
@@ -134,7 +138,17 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
                 return sg_error_set(err, SG_ERR_REQUEST,
                                     "attempt: required, a string (result.attempt of policy.evaluate)");
         const char *attempt = json_object_get_string(v);
-        const char *lang = NULL, *subject = NULL;
+        const char *lang = NULL, *subject = NULL, *preselect = NULL;
+        /* preselect: the choice the user made before Send in the compose
+         * window's popup (compose-action.js), a choice id. */
+        if (json_object_object_get_ex(req, "preselect", &v) && v) {
+                if (!json_object_is_type(v, json_type_string))
+                        return sg_error_set(err, SG_ERR_REQUEST, "preselect: expected a choice id or null");
+                preselect = json_object_get_string(v);
+                if ((size_t) json_object_get_string_len(v) >= SG_CHOICE_ID_SIZE)
+                        return sg_error_set(err, SG_ERR_LIMIT, "preselect: longer than %zu bytes",
+                                            SG_CHOICE_ID_SIZE - 1);
+        }
         sg_readiness_method rm[SG_READINESS_METHODS_MAX];
         sg_readiness readiness = {.methods = rm};
         bool have_readiness = false;
@@ -183,8 +197,40 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
         if (a->offer.encrypt_removed)
                 _host_log(h, "prompt for attempt %s: \"encrypt\" not offered (%s, %zu)", a->id,
                           sg_offer_note_name(a->offer.note), a->offer.count);
+        free(a->subject);
+        a->subject = NULL;
+        if (subject && !(a->subject = sg_strdup(subject)))
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        /* The compose window's choice: one the decision offers now (never a
+         * removed "encrypt"), else ignored. With the policy's
+         * prompt.accept_compose_choice it is the answer (by "compose"), but
+         * for "cancel" and for "send" needing a justification; otherwise the
+         * prompt shows with it as the default. */
+        const sg_choice *pre = NULL;
+        for (size_t i = 0; preselect && i < a->d->n_choices && !pre; i++)
+                if (sg_choice_is(&a->d->choices[i], preselect))
+                        pre = &a->d->choices[i];
+        if (preselect && (!pre || (pre->kind == SG_CHOICE_ENCRYPT && a->offer.encrypt_removed))) {
+                _host_log(h, "prompt for attempt %s: preselect \"%.*s\" is not offered: ignored", a->id,
+                          _host_quote_len(preselect, 64), preselect);
+                pre = NULL;
+        }
+        if (pre && sg_policy_accept_compose_choice(h->policy) && pre->kind != SG_CHOICE_CANCEL &&
+            !(pre->kind == SG_CHOICE_SEND && a->d->require_justification)) {
+                a->state = ATTEMPT_DONE;
+                a->choice = pre;
+                snprintf(a->by, sizeof a->by, "compose");
+                sg_err e = _host_audit_write(h, a, pre, "compose", NULL, sg_audit_outcome_of(a->d, pre), NULL, 0, err);
+                if (e && a->audit.required)
+                        return e;
+                if (!(out->result = prompt_result(h, a, pre, "compose", NULL, err)))
+                        return err && err->code ? err->code : SG_ERR_NOMEM;
+                return SG_OK;
+        }
         json_object *in = sg_decision_to_json(a->d);
+        char pre_id[SG_CHOICE_ID_SIZE];
         if (!in || !apply_offer(in, &a->offer) ||
+            (pre && json_object_object_add(in, "preselect", json_object_new_string(sg_choice_id(pre, pre_id))) != 0) ||
             json_object_object_add(in, "attempt", json_object_new_string(a->id)) != 0 ||
             (subject && json_object_object_add(in, "subject", json_object_new_string(subject)) != 0)) {
                 json_object_put(in);
@@ -214,12 +260,6 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
         if (lang)
                 memcpy(job->lang, lang, 3);
         job->timeout_seconds = a->d->prompt_timeout_seconds;
-        free(a->subject);
-        a->subject = NULL;
-        if (subject && !(a->subject = sg_strdup(subject))) {
-                sg_prompt_job_free(job);
-                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        }
         a->state = ATTEMPT_OPEN;
         h->n_open++;
         out->prompt = job;

@@ -185,6 +185,11 @@ static int dispatch_object(sg_host *h, json_object *req, json_object *fallback_i
                 } else if (out.keys) {
                         out.keys->id_json = id_json;
                         ret->keys = out.keys;
+                } else if (out.result || out.response) {
+                        /* answered at once (prompt.show with a compose
+                         * window's choice the policy accepts) */
+                        ret->response = out.response ? out.response : sg_host_result_response(id_json, out.result);
+                        ret->id_json = id_json;
                 } else {
                         free(id_json);
                 }

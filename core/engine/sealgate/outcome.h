@@ -126,8 +126,8 @@ typedef struct sg_outcome_route {
 
 typedef struct sg_outcome {
         sg_outcome_action action;
-        char *choice;        /* the choice id taken, or NULL (no prompt) */
-        const char *by;      /* static: "button", "escape", "close", "timeout", "fallback", "toggle" or NULL */
+        char *choice;   /* the choice id taken, or NULL (no prompt) */
+        const char *by; /* static: "button", "escape", "close", "timeout", "fallback", "toggle", "compose" or NULL */
         char *justification; /* the user's reason, or NULL */
         sg_header *headers;  /* to set, replacing same-name headers (case-insensitive) */
         size_t n_headers;

@@ -231,6 +231,15 @@ sg_err sg_policy_set_prompt_fallback(sg_policy *p, sg_choice_kind kind, const ch
 /* Whether "send" (in the clear) needs a justification from the user. */
 void sg_policy_set_require_justification(sg_policy *p, bool required);
 
+/* prompt.accept_compose_choice: whether a method the user chose before Send
+ * in the compose window (Thunderbird's "Secure send" button) answers the
+ * prompt, so none is shown (true), or the prompt still shows with that
+ * method as its default (false, the default). Never for "send" when a
+ * justification is required, never for a choice the decision does not
+ * offer. */
+void sg_policy_set_accept_compose_choice(sg_policy *p, bool accept);
+bool sg_policy_accept_compose_choice(const sg_policy *p);
+
 /* How long an unanswered prompt stays open: SG_POLICY_PROMPT_TIMEOUT_MIN..MAX
  * seconds (default SG_POLICY_PROMPT_TIMEOUT_DEFAULT). */
 sg_err sg_policy_set_prompt_timeout(sg_policy *p, unsigned seconds, sg_error *err);

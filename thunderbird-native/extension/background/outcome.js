@@ -100,6 +100,11 @@ async function choose(tab, details, decision, ctx) {
          * decides from these facts. */
         if ((decision.choices || []).some((c) => c.kind === "encrypt"))
                 fields.readiness = await encryptReadiness(details, decision);
+        /* The method chosen before Send with the Secure send button
+         * (compose-action.js): the host makes it the answer or the default. */
+        const preselect = composePreselect(tab.id, decision);
+        if (preselect)
+                fields.preselect = preselect;
         let r;
         try {
                 r = await helper.request("prompt.show", fields, timeoutS * 1000 + PROMPT_WAIT_MARGIN_MS);

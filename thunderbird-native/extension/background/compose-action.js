@@ -1,0 +1,410 @@
+/* sealgate background page, the compose window's "Secure send" button
+ * (compose_action): per compose tab, what the message would get right now
+ * (policy.evaluate with preview: the host decides, nothing is computed
+ * here), shown as the button's label, tooltip and badge; the data of its
+ * popup (compose-popup.html: recipients, keys.lookup readiness cached per
+ * address for the compose session, the choices the decision offers); and
+ * the user's choice, handed to prompt.show as `preselect` at Send
+ * (outcome.js choose()). Loaded after encrypt.js (lookupAddresses,
+ * identityCapabilities, ENCRYPT_METHODS) and before send.js. */
+"use strict";
+
+/* How often an open compose window is looked at for changes (there is no
+ * recipients-changed event), and how long it must stay unchanged before the
+ * host is asked. At most one policy.evaluate per compose tab is in flight. */
+const COMPOSE_POLL_MS = 1000;
+const COMPOSE_DEBOUNCE_MS = 400;
+/* keys.lookup takes at most 500 recipients (docs/protocol.md). */
+const COMPOSE_LOOKUP_BATCH = 500;
+
+const BADGE = Object.freeze({
+        normal: { text: "", color: "#2e7d32" },
+        encrypt: { text: "\u{1F512}", color: "#2e7d32" },
+        route: { text: "\u2192", color: "#1565c0" },
+        prompt: { text: "?", color: "#b26a00" },
+        block: { text: "\u2715", color: "#c62828" },
+        helper: { text: "!", color: "#c62828" },
+        checking: { text: "\u2026", color: "#616161" },
+        empty: { text: "", color: "#616161" },
+});
+
+const composeTabs = new Map(); /* tabId → state */
+
+function composeState(tabId) {
+        let s = composeTabs.get(tabId);
+        if (!s) {
+                s = {
+                        tabId,
+                        fingerprint: null,
+                        attachmentsChanged: true,
+                        timer: null,
+                        inFlight: false,
+                        again: false,
+                        decision: null, /* the last preview decision */
+                        error: null, /* {cause, text, mode} when the helper could not answer */
+                        messageError: null,
+                        unexpanded: [],
+                        details: null,
+                        choice: null, /* the choice id the user made in the popup */
+                        keys: new Map(), /* address → keys.lookup answer (the compose session's cache) */
+                        lookup: null, /* the running lookup's promise */
+                        caps: null,
+                        evaluatedAt: 0,
+                };
+                composeTabs.set(tabId, s);
+        }
+        return s;
+}
+
+/* A cheap fingerprint of what the policy looks at. */
+function composeFingerprint(d) {
+        const body = typeof d.plainTextBody === "string" && d.plainTextBody !== "" ? d.plainTextBody : d.body || "";
+        let h = 0;
+        for (let i = 0; i < body.length; i++)
+                h = (h * 31 + body.charCodeAt(i)) | 0;
+        return JSON.stringify([d.identityId, d.from, d.to, d.cc, d.bcc, d.subject, d.customHeaders, body.length, h]);
+}
+
+/* What the button says for the state: {key, badge, subs}. */
+function composeView(s) {
+        if (s.error)
+                return { key: s.error.mode === "warn" ? "composeStateHelperWarn" : "composeStateHelperBlock", badge: "helper" };
+        if (s.messageError)
+                return { key: "composeStateMessageError", badge: "block" };
+        const d = s.decision;
+        if (!d)
+                return { key: "composeStateChecking", badge: "checking" };
+        if (!(d.recipients || []).length)
+                return { key: "composeStateEmpty", badge: "empty" };
+        let kind = d.action;
+        let route = d.route;
+        if (d.action === "prompt") {
+                const c = composeChoiceOf(s);
+                if (!c)
+                        return { key: "composeStatePrompt", badge: "prompt" };
+                kind = c.kind === "send" ? "allow" : c.kind;
+                route = c.route || null;
+        }
+        if (kind === "allow")
+                return { key: "composeStateNormal", badge: "normal" };
+        if (kind === "encrypt")
+                return { key: "composeStateEncrypt", badge: "encrypt" };
+        if (kind === "route")
+                return route === "portal"
+                        ? { key: "composeStatePortal", badge: "route" }
+                        : { key: "composeStateRoute", badge: "route", subs: [String(route)] };
+        if (kind === "block")
+                return { key: "composeStateBlock", badge: "block" };
+        return { key: "composeStatePrompt", badge: "prompt" };
+}
+
+/* The user's choice, when the last decision still offers it. */
+function composeChoiceOf(s) {
+        if (!s.choice || !s.decision || s.decision.action !== "prompt")
+                return null;
+        return (s.decision.choices || []).find((c) => c.id === s.choice && c.kind !== "cancel") || null;
+}
+
+async function composeShow(s) {
+        const v = composeView(s);
+        const text = msg(v.key, v.subs);
+        const badge = BADGE[v.badge];
+        s.view = { state: v.badge, text };
+        const api = messenger.composeAction;
+        try {
+                await Promise.all([
+                        api.setLabel({ tabId: s.tabId, label: msg("composeActionLabelState", [text]) }),
+                        api.setTitle({ tabId: s.tabId, title: msg("composeActionTooltip", [text]) }),
+                        api.setBadgeText({ tabId: s.tabId, text: badge.text }),
+                        api.setBadgeBackgroundColor({ tabId: s.tabId, color: badge.color }),
+                ]);
+        } catch (e) {
+                log(`the Secure send button of tab ${s.tabId} cannot be updated: ${e.message || e}`);
+        }
+        log(`compose tab ${s.tabId}: button ${v.badge}: ${text}`);
+        messenger.runtime.sendMessage({ type: "compose.changed", tabId: s.tabId }).catch(() => {});
+}
+
+/* Ask the host what the message would get now; at most one at a time. */
+async function composeEvaluate(s) {
+        if (s.inFlight) {
+                s.again = true;
+                return;
+        }
+        s.inFlight = true;
+        try {
+                do {
+                        s.again = false;
+                        const tab = { id: s.tabId };
+                        let details;
+                        try {
+                                details = await messenger.compose.getComposeDetails(s.tabId);
+                        } catch (e) {
+                                return; /* the window closed */
+                        }
+                        s.fingerprint = composeFingerprint(details);
+                        s.attachmentsChanged = false;
+                        s.details = details;
+                        const t0 = performance.now();
+                        try {
+                                const g = await gatherMessage(tab, details);
+                                s.unexpanded = g.unexpanded;
+                                s.decision = await ask("policy.evaluate", { message: g.message, preview: true });
+                                s.error = null;
+                                s.messageError = null;
+                        } catch (err) {
+                                s.decision = null;
+                                if (err instanceof HelperError && err.kind === "host" && MESSAGE_ERRORS.has(err.code)) {
+                                        s.messageError = `${err.code}: ${err.message}`;
+                                        s.error = null;
+                                } else {
+                                        const e = err instanceof HelperError ? err : new HelperError("unavailable", String(err && err.message ? err.message : err));
+                                        const settings = await managedSettings();
+                                        s.error = { cause: helperCause(e), text: failureText(e), mode: settings.on_helper_failure };
+                                }
+                        }
+                        s.evaluatedAt = Date.now();
+                        log(`compose tab ${s.tabId}: preview in ${Math.round(performance.now() - t0)} ms: ${s.decision ? s.decision.action : s.error ? "helper failure" : "message error"}`);
+                        await composeShow(s);
+                } while (s.again);
+        } finally {
+                s.inFlight = false;
+        }
+}
+
+function composeSchedule(s) {
+        clearTimeout(s.timer);
+        s.timer = setTimeout(() => composeEvaluate(s), COMPOSE_DEBOUNCE_MS);
+}
+
+/* One look at every open compose tab: a changed one is evaluated after the
+ * debounce. */
+async function composePoll() {
+        for (const [tabId, s] of composeTabs) {
+                let details;
+                try {
+                        details = await messenger.compose.getComposeDetails(tabId);
+                } catch (e) {
+                        composeForget(tabId);
+                        continue;
+                }
+                const fp = composeFingerprint(details);
+                if (fp !== s.fingerprint || s.attachmentsChanged) {
+                        s.fingerprint = fp;
+                        s.attachmentsChanged = false;
+                        composeSchedule(s);
+                }
+        }
+}
+
+function composeForget(tabId) {
+        const s = composeTabs.get(tabId);
+        if (s)
+                clearTimeout(s.timer);
+        composeTabs.delete(tabId);
+}
+
+function composeTrack(tab) {
+        if (!tab || tab.type !== "messageCompose")
+                return;
+        const s = composeState(tab.id);
+        composeSchedule(s);
+}
+
+/* ---- readiness (keys.lookup), cached per address for the compose session */
+
+/* External recipients of the last decision without a cached answer are
+ * looked up, 500 at a time; resolves when all are known. A helper that is
+ * gone leaves them unknown (the popup says so). */
+function composeLookup(s) {
+        if (s.lookup)
+                return s.lookup;
+        const d = s.decision;
+        const methods = ((d && d.encrypt && d.encrypt.methods) || ["smime", "openpgp"]).filter((x) => ENCRYPT_METHODS[x]);
+        const wanted = [...new Set((d ? d.recipients || [] : []).filter((r) => r.class === "external").map((r) => r.address))].filter(
+                (a) => !s.keys.has(a) && !a.endsWith(`@${UNRESOLVED_DOMAIN}`),
+        );
+        if (!wanted.length || !methods.length)
+                return Promise.resolve();
+        s.lookup = (async () => {
+                try {
+                        for (let i = 0; i < wanted.length; i += COMPOSE_LOOKUP_BATCH) {
+                                const batch = wanted.slice(i, i + COMPOSE_LOOKUP_BATCH);
+                                let r;
+                                try {
+                                        r = await ask("keys.lookup", { recipients: batch, methods: methods.map((x) => ENCRYPT_METHODS[x].lookup) });
+                                } catch (err) {
+                                        log(`keys.lookup for the Secure send popup failed: ${err.message || err}`);
+                                        for (const a of batch)
+                                                s.keys.set(a, { address: a, ready: false, error: `${err.code || err.kind}: ${err.message}` });
+                                        continue;
+                                }
+                                for (const a of r.answers || [])
+                                        if (a && a.address)
+                                                s.keys.set(a.address, a);
+                                messenger.runtime.sendMessage({ type: "compose.changed", tabId: s.tabId }).catch(() => {});
+                        }
+                } finally {
+                        s.lookup = null;
+                }
+        })();
+        return s.lookup;
+}
+
+/* Whether "encrypt" can happen now: a method of the decision for which the
+ * identity can encrypt and every recipient (all of them, as at Send) has a
+ * usable certificate or key in the cache. */
+function composeEncryptReady(s) {
+        const d = s.decision;
+        if (!d)
+                return { ready: false };
+        const methods = ((d.encrypt && d.encrypt.methods) || []).filter((x) => ENCRYPT_METHODS[x]);
+        const addrs = lookupAddresses(d);
+        for (const name of methods) {
+                const m = ENCRYPT_METHODS[name];
+                if (!(s.caps && s.caps[m.tech] && s.caps[m.tech].canEncrypt))
+                        continue;
+                if (addrs.every((a) => {
+                        const k = s.keys.get(a);
+                        return k && k[m.answer] && k[m.answer].usable;
+                }))
+                        return { ready: true, method: name };
+        }
+        return { ready: false };
+}
+
+/* ---- the popup's data */
+
+function choiceLabel(c) {
+        if (c.kind === "encrypt")
+                return msg("popupChoiceEncrypt");
+        if (c.kind === "send")
+                return msg("popupChoiceSend");
+        if (c.kind === "route")
+                return c.route === "portal" ? msg("popupChoicePortal") : msg("popupChoiceRoute", [String(c.route)]);
+        return c.id;
+}
+
+/* Everything the popup shows, as texts and flags (the popup computes
+ * nothing): the state, the recipients grouped internal/external by domain,
+ * readiness per external recipient, the choices. */
+async function composePopupData(tabId, wantLookup) {
+        const s = composeTabs.get(tabId);
+        if (!s)
+                return null;
+        if (s.details && !s.caps)
+                s.caps = await identityCapabilities(s.details);
+        if (wantLookup && s.decision)
+                composeLookup(s); /* answers arrive later: compose.changed */
+        const d = s.decision;
+        const groups = { internal: new Map(), external: new Map() };
+        for (const r of (d && d.recipients) || []) {
+                const g = groups[r.class === "internal" ? "internal" : "external"];
+                if (!g.has(r.domain))
+                        g.set(r.domain, []);
+                const row = { address: r.address, name: r.display_name || null, field: r.field };
+                if (r.class !== "internal") {
+                        const k = s.keys.get(r.address);
+                        if (r.domain === UNRESOLVED_DOMAIN)
+                                row.readiness = { state: "no", text: msg("popupUnresolved") };
+                        else if (!k)
+                                row.readiness = { state: "checking", text: msg("popupChecking") };
+                        else if (k.error)
+                                row.readiness = { state: "unknown", text: msg("popupLookupFailed", [k.error]) };
+                        else if (k.ready) {
+                                const how = [k.smime && k.smime.usable ? "S/MIME" : null, k.pgp && k.pgp.usable ? "OpenPGP" : null].filter(Boolean).join(", ");
+                                row.readiness = { state: "ready", text: msg("popupReady", [how]) };
+                        } else {
+                                const why = [k.smime, k.pgp].filter(Boolean).map((x) => x.reason || x.status).filter(Boolean);
+                                row.readiness = { state: "no", text: msg("popupNotReady", [why.join(listSeparator()) || msg("encryptReasonUnknown")]) };
+                        }
+                }
+                g.get(r.domain).push(row);
+        }
+        const asList = (m) => [...m.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([domain, rows]) => ({ domain, rows }));
+        const choices = [];
+        let choiceNote = null;
+        if (d && d.action === "prompt") {
+                const enc = composeEncryptReady(s);
+                for (const c of d.choices || []) {
+                        if (c.kind === "cancel")
+                                continue;
+                        if (c.kind === "encrypt" && !enc.ready) {
+                                choiceNote = msg("popupEncryptNotReady");
+                                continue;
+                        }
+                        choices.push({ id: c.id, label: choiceLabel(c) });
+                }
+        }
+        const view = s.view || { state: "checking", text: msg("composeStateChecking") };
+        return {
+                state: view.state,
+                stateText: view.text,
+                helper: s.error ? msg("popupHelperFailure", [s.error.text]) : null,
+                messageError: s.messageError,
+                reasons: d ? reasonsText(d) : [],
+                internal: asList(groups.internal),
+                external: asList(groups.external),
+                internalCount: d ? d.recipients.filter((r) => r.class === "internal").length : 0,
+                externalCount: d ? d.external_count : 0,
+                choices,
+                choiceNote,
+                chosen: composeChoiceOf(s) ? s.choice : null,
+                decided: d && d.action !== "prompt",
+                looking: !!s.lookup,
+        };
+}
+
+/* The user chose in the popup (null: decide at Send). */
+async function composeChoose(tabId, id) {
+        const s = composeTabs.get(tabId);
+        if (!s)
+                return false;
+        const offered = s.decision && s.decision.action === "prompt" && (s.decision.choices || []).some((c) => c.id === id && c.kind !== "cancel");
+        s.choice = offered ? id : null;
+        log(`compose tab ${tabId}: the user chose ${s.choice === null ? "to decide at Send" : `"${s.choice}"`}`);
+        await composeShow(s);
+        return true;
+}
+
+/* For outcome.js choose(): the choice made in this compose tab, when the
+ * decision being sent offers it (the host checks again). */
+function composePreselect(tabId, decision) {
+        const s = composeTabs.get(tabId);
+        if (!s || !s.choice)
+                return null;
+        return (decision.choices || []).some((c) => c.id === s.choice && c.kind !== "cancel") ? s.choice : null;
+}
+
+messenger.runtime.onMessage.addListener((m) => {
+        if (!m || typeof m !== "object")
+                return undefined;
+        if (m.type === "compose.popup")
+                return composePopupData(m.tabId, !!m.lookup);
+        if (m.type === "compose.popupShown") {
+                /* The e2e case reads this line: the popup's time to appear. */
+                log(`compose tab ${m.tabId}: popup shown in ${m.ms} ms (${m.recipients} recipients)`);
+                return undefined;
+        }
+        if (m.type === "compose.choose")
+                return composeChoose(m.tabId, typeof m.choice === "string" ? m.choice : null);
+        return undefined;
+});
+
+messenger.tabs.onCreated.addListener(composeTrack);
+messenger.tabs.onRemoved.addListener((tabId) => composeForget(tabId));
+for (const ev of ["onAttachmentAdded", "onAttachmentRemoved", "onIdentityChanged"]) {
+        if (messenger.compose[ev])
+                messenger.compose[ev].addListener((tab) => {
+                        const s = composeTabs.get(tab.id);
+                        if (s) {
+                                s.attachmentsChanged = true;
+                                composeSchedule(s);
+                        }
+                });
+}
+messenger.tabs.query({ type: "messageCompose" }).then(
+        (tabs) => tabs.forEach(composeTrack),
+        () => {},
+);
+setInterval(() => composePoll().catch((e) => log(`compose poll: ${e.message || e}`)), COMPOSE_POLL_MS);

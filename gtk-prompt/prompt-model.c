@@ -548,14 +548,15 @@ sg_err sg_prompt_external_rows(const sg_prompt_model *m, sg_prompt_row **ret_row
         return SG_OK;
 }
 
-/* A decimal byte count from the engine, shown as "1.2 MB". */
+/* A decimal byte count from the engine, shown as "12.6 MB" / "90 バイト" by
+ * the one formatter every client uses (sealgate/format.h), in the language
+ * of the prompt's texts. */
 static char *size_text(const char *item) {
-        char *end = NULL;
-        errno = 0;
-        guint64 v = g_ascii_strtoull(item, &end, 10);
-        if (errno || !end || *end || end == item)
-                return g_strdup(item);
-        return g_format_size(v);
+        char buf[SG_FORMAT_TEXT_SIZE];
+        /* The catalog's own language: "ja" where the Japanese catalog is in use. */
+        sg_format_lang lang = sg_format_lang_from_locale(C_("language code", "en"));
+        const char *t = sg_format_size_text(buf, sizeof(buf), item, lang);
+        return g_strdup(t ? t : item);
 }
 
 char *sg_prompt_fill(const char *fmt, const char *a1, const char *a2) {
@@ -703,7 +704,7 @@ static char *trim_utf8(const char *text) {
 
 bool sg_prompt_justification_ok(const char *text, char **ret_trimmed) {
         char *t = trim_utf8(text);
-        size_t n = t ? strlen(t) : 0;
+        size_t n = t ? (size_t) g_utf8_strlen(t, -1) : 0;
         bool ok = t && n >= 1 && n <= SG_PROMPT_JUSTIFICATION_MAX;
         if (ok && ret_trimmed)
                 *ret_trimmed = t;

@@ -16,6 +16,7 @@
 
 #include "disp.h"
 #include "prompt.h"
+#include "sealgate/format.h"
 #include "sealgate/outcome.h"
 #include "sealgate/util.h"
 #include "win32-module.h"
@@ -24,7 +25,7 @@
 #define DOMAINS_SHOWN_MAX   10
 #define ADDRESSES_SHOWN_MAX 5
 #define PROMPT_WIDTH_DLU    300
-#define JUSTIFY_CHARS_MAX   333 /* UTF-16 units: at most 999 bytes of UTF-8 (contract: 1..1000) */
+#define JUSTIFY_CHARS_MAX   SG_JUSTIFICATION_CHARS_MAX /* UTF-16 units: at most 750 bytes of UTF-8 (contract: 1..1000) */
 #define ID_JUSTIFY_TEXT     101
 #define ID_JUSTIFY_EDIT     102
 

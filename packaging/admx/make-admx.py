@@ -50,7 +50,7 @@ def policies():
          "このポリシーの形式のバージョンです。設定する場合は 1 にしてください。未設定でもかまいません。"))
     for sec, sec_en, sec_ja, what_en, what_ja in [
             ("Internal", "Internal", "社内", "treated as inside the organisation", "社内として扱う"),
-            ("Exceptions", "Exceptions", "例外", "treated as external even under an internal domain",
+            ("Exceptions", "Exception", "例外", "treated as external even under an internal domain",
              "社内ドメインの下にあっても社外として扱う")]:
         add(sec + "Domains", "sealgate", ROOT + "\\" + sec, [("Domains", "multi", "Domains", {})],
             (f"{sec_en} domains",
@@ -142,7 +142,7 @@ def policies():
          "The local audit log of every send decision. Enabled: default on. Directory: default "
          "%LOCALAPPDATA%\\sealgate\\audit (environment variables are expanded). Retention in days: "
          f"0 to {LIM['AUDIT_RETENTION_MAX']}, "
-         f"0 keeps files for ever, default {LIM['AUDIT_RETENTION_DEFAULT']}. Required: when on and a record "
+         f"0 keeps files forever, default {LIM['AUDIT_RETENTION_DEFAULT']}. Required: when on and a record "
          "cannot be written, the message "
          "is not sent. Event Log: each record also goes to the Windows Event Log (Application log, source "
          "sealgate, event ID 1, the record's JSON as the event data), default off. "
@@ -238,7 +238,7 @@ LABELS = {
     "Methods": ("Methods, one per line", "方式（1 行に 1 つ）"),
     "Enabled": ("Write the audit log", "監査ログを記録する"),
     "Directory": ("Directory", "保存先フォルダー"),
-    "RetentionDays": ("Keep files for (days, 0 = for ever)", "保存日数（0 = 無期限）"),
+    "RetentionDays": ("Keep files for (days, 0 = forever)", "保存日数（0 = 無期限）"),
     "Required": ("Do not send when the record cannot be written", "記録できない場合は送信しない"),
     "Journal": ("Also write each record to the Windows Event Log", "各記録を Windows のイベント ログにも書き込む"),
     "Name": ("Name", "名前"),
@@ -264,11 +264,28 @@ HEADER_NAME = {"Name": None}
 ITEM_LABELS = {
     "prompt": ("prompt: ask the user", "prompt: 利用者に確認する"),
     "route": ("route: through a gateway route", "route: ゲートウェイのルートを使う"),
-    "encrypt": ("encrypt", "encrypt: 暗号化する"),
-    "block": ("block", "block: 送信しない"),
-    "allow": ("allow", "allow: そのまま送信する"),
+    "encrypt": ("encrypt: encrypt", "encrypt: 暗号化する"),
+    "block": ("block: do not send", "block: 送信しない"),
+    "allow": ("allow: send as it is", "allow: そのまま送信する"),
     "external": ("external: mail with an external recipient", "external: 社外宛てを含むメール"),
     "all": ("all: every message", "all: すべてのメール"),
+}
+
+# The trigger types in the dropdown: the code (what the registry holds) and
+# what it checks, in words.
+TRIGGER_TYPE_LABELS = {
+    "attachments": ("attachments: any attachment", "attachments: 添付ファイルあり"),
+    "attachment_extension": ("attachment_extension: file extension of an attachment",
+                             "attachment_extension: 添付ファイルの拡張子"),
+    "attachment_type": ("attachment_type: content type of an attachment", "attachment_type: 添付ファイルの種類"),
+    "attachment_size": ("attachment_size: total size of the attachments", "attachment_size: 添付ファイルの合計サイズ"),
+    "subject_keyword": ("subject_keyword: keyword in the subject", "subject_keyword: 件名のキーワード"),
+    "external_domains": ("external_domains: number of external domains", "external_domains: 社外ドメイン数"),
+    "credit_card": ("credit_card: credit card number", "credit_card: クレジットカード番号"),
+    "my_number": ("my_number: My Number (Individual Number)", "my_number: マイナンバー（個人番号）"),
+    "body_pattern": ("body_pattern: pattern in the body (regular expression)",
+                     "body_pattern: 本文のパターン（正規表現）"),
+    "header": ("header: a header", "header: ヘッダー"),
 }
 
 
@@ -338,14 +355,14 @@ def admx(P):
 def adml(P, lang):
     li = 0 if lang == "en-US" else 1
     s = [("sealgate", "sealgate"),
-         ("SUPPORTED_sealgate_0_1", ("sealgate 0.1 or later, classic Outlook 2016 or later on Windows",
-                                     "sealgate 0.1 以降、Windows 版 Outlook（クラシック）2016 以降")[li]),
+         ("SUPPORTED_sealgate_0_1", ("sealgate 0.1 or later, classic Outlook for Windows (Outlook 2016 or later)",
+                                     "sealgate 0.1 以降、従来の Outlook for Windows（Outlook 2016 以降）")[li]),
          ("Routes", ("Gateway routes", "ゲートウェイのルート")[li]),
          ("Triggers", ("Content triggers", "内容のトリガー")[li])]
     for it, labels in ITEM_LABELS.items():
         s.append(("item_" + it, labels[li]))
     for t in TRIGGER_TYPES:
-        s.append(("item_" + t, t))
+        s.append(("item_" + t, TRIGGER_TYPE_LABELS[t][li]))
     for p in P:
         title, explain = p["en"] if li == 0 else p["ja"]
         s.append((p["name"], title))
@@ -355,7 +372,7 @@ def adml(P, lang):
            '<policyDefinitionResources xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" revision="1.0" schemaVersion="1.0" '
            'xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">',
-           f'  <displayName>{("sealgate secure send", "sealgate 安全な送信")[li]}</displayName>',
+           f'  <displayName>{("sealgate Secure send", "sealgate セキュア送信")[li]}</displayName>',
            f'  <description>{escape(("Policy for the sealgate Outlook add-in.", "sealgate Outlook アドインのポリシーです。")[li])}</description>',
            '  <resources>',
            '    <stringTable>']

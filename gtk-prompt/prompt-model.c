@@ -34,6 +34,8 @@ static void reason_clear(sg_prompt_reason *r) {
 static void choice_clear(sg_prompt_choice *c) {
         g_free(c->id);
         g_free(c->route);
+        g_free(c->label[0]);
+        g_free(c->label[1]);
 }
 
 sg_prompt_model *sg_prompt_model_free(sg_prompt_model *m) {
@@ -213,6 +215,19 @@ static sg_err parse_choice(json_object *o, const char *path, sg_prompt_choice *c
                 e = sg_error_set(err, SG_ERR_REQUEST, "%s.route: not a route name ([A-Za-z0-9_.-], 1 to %d)", path,
                                  SG_POLICY_NAME_MAX);
                 goto out;
+        }
+        json_object *label = NULL;
+        if (json_object_object_get_ex(o, "label", &label) && !json_object_is_type(label, json_type_null)) {
+                char lpath[96];
+                snprintf(lpath, sizeof lpath, "%s.label", path);
+                if (!json_object_is_type(label, json_type_object)) {
+                        e = sg_error_set(err, SG_ERR_REQUEST, "%s: expected an object, got %s", lpath,
+                                         sg_json_type_desc(label));
+                        goto out;
+                }
+                if ((e = get_string(label, "en", lpath, false, &c->label[0], err)) ||
+                    (e = get_string(label, "ja", lpath, false, &c->label[1], err)))
+                        goto out;
         }
         sg_choice named = {.kind = SG_CHOICE_ROUTE, .route = c->route};
         if (!sg_choice_is(&named, c->id)) {
@@ -642,6 +657,14 @@ char *sg_prompt_choice_label(const sg_prompt_choice *c) {
         default:
                 break;
         }
+        /* The policy's own words for this route, in the prompt's language. */
+        const char *label = c->label[sg_format_lang_from_locale(C_("language code", "en")) == SG_FORMAT_JA];
+        if (label) {
+                char **parts = g_strsplit(label, "_", -1); /* no mnemonic from the label's own "_" */
+                char *r = g_strjoinv("__", parts);
+                g_strfreev(parts);
+                return r;
+        }
         if (strcmp(c->route, "portal") == 0)
                 return g_strdup(_("Send through the secure _portal"));
         if (strcmp(c->route, "smime") == 0)
@@ -683,7 +706,9 @@ char *sg_prompt_choice_description(const sg_prompt_choice *c, bool require_justi
         if (strcmp(c->route, "zip") == 0)
                 return g_strdup(_("Hands the message to the mail gateway, which puts the attachments into an "
                                   "encrypted ZIP file."));
-        return g_strdup_printf(_("Hands the message to the mail gateway through the route “%s”."), c->route);
+        const char *label = c->label[sg_format_lang_from_locale(C_("language code", "en")) == SG_FORMAT_JA];
+        return g_strdup_printf(_("Hands the message to the mail gateway through the route “%s”."),
+                               label ? label : c->route);
 }
 
 /* Trim Unicode white space at both ends; NULL if not valid UTF-8. */

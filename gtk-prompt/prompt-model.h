@@ -50,7 +50,8 @@ typedef struct sg_prompt_reason {
 typedef struct sg_prompt_choice {
         char *id; /* "encrypt", "route:portal", "send", "cancel" */
         sg_choice_kind kind;
-        char *route; /* ROUTE only */
+        char *route;    /* ROUTE only */
+        char *label[2]; /* ROUTE only: the policy's label for users, [0] en, [1] ja; or NULL */
 } sg_prompt_choice;
 
 typedef struct sg_prompt_model {

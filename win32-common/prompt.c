@@ -177,6 +177,19 @@ char *sg_choice_label_dup(sg_lang lang, const sg_choice *c) {
         case SG_CHOICE_ENCRYPT:
                 return sg_strdup(sg_text_get(lang, SG_T_BUTTON_ENCRYPT));
         case SG_CHOICE_ROUTE:
+                if (c->label_en && c->label_ja) { /* the policy's words for the route (routes.NAME.label) */
+                        const char *l = lang == SG_LANG_JA ? c->label_ja : c->label_en;
+                        size_t n = 1;
+                        for (const char *p = l; *p; p++)
+                                n += *p == '&' ? 2 : 1;
+                        char *out = malloc(n), *o = out;
+                        for (const char *p = l; out && *p; p++) /* "&" is no access key */
+                                if ((*o++ = *p) == '&')
+                                        *o++ = '&';
+                        if (out)
+                                *o = '\0';
+                        return out;
+                }
                 if (strcmp(c->route, "portal") == 0)
                         return sg_strdup(sg_text_get(lang, SG_T_BUTTON_PORTAL));
                 return sg_text_format_dup(lang, SG_T_BUTTON_ROUTE, c->route);

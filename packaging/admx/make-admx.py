@@ -178,17 +178,21 @@ def policies():
         add(f"Route{n}", "Routes", ROOT + f"\\Routes\\{n}",
             [(f"Route{n}_Name", "text", "Name", dict(required=True)),
              (f"Route{n}_SubjectTag", "text", "SubjectTag", {}),
+             (f"Route{n}_LabelEn", "text", "LabelEn", {}),
+             (f"Route{n}_LabelJa", "text", "LabelJa", {}),
              (f"Route{n}_Headers", "list", None, dict(key=ROOT + f"\\Routes\\{n}\\Headers"))],
             (f"Route {n}",
              "A gateway route: its name (1 to 64 of A-Z a-z 0-9 _ . -), the headers the gateway acts on "
              "(name and value; at least one, at most 32) and an optional subject tag such as [secure]. "
-             "Routes are numbered from 0 without gaps. Policy keys: routes.<name>.headers, "
-             "routes.<name>.subject_tag."),
+             "Routes are numbered from 0 without gaps. The labels, in English and Japanese (both or neither, "
+             "at most 256 bytes each), are what the send prompt shows for the route instead of its name. "
+             "Policy keys: routes.<name>.headers, routes.<name>.subject_tag, routes.<name>.label."),
             (f"ルート {n}",
              "ゲートウェイへのルートです。名前（A-Z a-z 0-9 _ . - で 1～64 文字）、ゲートウェイが処理に使う"
              "ヘッダー（名前と値。1～32 個）、および任意の件名タグ（例: [secure]）を指定します。"
-             "ルートは 0 から欠番なしで番号を付けてください。"
-             "ポリシーのキー: routes.<名前>.headers、routes.<名前>.subject_tag。"))
+             "ルートは 0 から欠番なしで番号を付けてください。利用者に表示する名前（英語と日本語。両方を指定するか、"
+             "どちらも指定しません。それぞれ 256 バイト以内）は、送信確認画面でルート名の代わりに表示されます。"
+             "ポリシーのキー: routes.<名前>.headers、routes.<名前>.subject_tag、routes.<名前>.label。"))
     for n in range(TRIGGER_SLOTS):
         add(f"Trigger{n}", "Triggers", ROOT + f"\\Triggers\\{n}",
             [(f"Trigger{n}_Type", "enum", "Type", dict(items=TRIGGER_TYPES, required=True)),
@@ -243,6 +247,8 @@ LABELS = {
     "Journal": ("Also write each record to the Windows Event Log", "各記録を Windows のイベント ログにも書き込む"),
     "Name": ("Name", "名前"),
     "SubjectTag": ("Subject tag", "件名タグ"),
+    "LabelEn": ("Label shown to users, in English", "利用者に表示する名前（英語）"),
+    "LabelJa": ("Label shown to users, in Japanese", "利用者に表示する名前（日本語）"),
     None: ("Headers (name = value)", "ヘッダー（名前 = 値）"),
     "Type": ("Type", "種類"),
     "Id": ("Id (optional)", "ID（任意）"),

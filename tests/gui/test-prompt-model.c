@@ -271,6 +271,12 @@ static void test_invalid(void) {
         expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"route\":\"a\",\"headers\":[],"
                        "\"subject_tag\":5},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
                        SG_ERR_REQUEST, "choices[0].subject_tag: expected a string or null", "subject_tag a number");
+        expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"route\":\"a\",\"headers\":[],"
+                       "\"subject_tag\":null,\"label\":\"A\"},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[0].label: expected an object, got a string", "label a string");
+        expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"route\":\"a\",\"headers\":[],"
+                       "\"subject_tag\":null,\"label\":{\"en\":\"A\"}},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[0].label.ja: missing", "label without ja");
         expect_invalid("\"require_justification\":\"yes\"", SG_ERR_REQUEST,
                        "require_justification: expected a boolean, got a string", "require_justification a string");
         expect_invalid("\"subject\":[]", SG_ERR_REQUEST, "subject: expected a string or null, got an array",
@@ -368,6 +374,18 @@ static void test_fixture_texts_en(void) {
         sg_prompt_choice odd = {.id = "route:my_gw", .kind = SG_CHOICE_ROUTE, .route = "my_gw"};
         s = sg_prompt_choice_label(&odd);
         SG_CHECK_STR(s, "Send via the gateway (“my__gw”)", "an underscore in a route name is no mnemonic");
+        g_free(s);
+
+        /* The policy's label (routes.NAME.label) replaces the name, in the prompt's language. */
+        sg_prompt_choice named = {.id = "route:my_gw",
+                                  .kind = SG_CHOICE_ROUTE,
+                                  .route = "my_gw",
+                                  .label = {"Partner A_gateway", "\u53d6\u5f15\u5148 A"}};
+        s = sg_prompt_choice_label(&named);
+        SG_CHECK_STR(s, "Partner A__gateway", "en: the route's label, its underscore no mnemonic");
+        g_free(s);
+        s = sg_prompt_choice_description(&named, false);
+        SG_CHECK(s && strstr(s, "Partner A_gateway") && !strstr(s, "my_gw"), "en: the description names the label");
         g_free(s);
 }
 
@@ -476,6 +494,13 @@ static void test_japanese(void) {
         s = sg_prompt_reason_text_for(SG_REASON_CREDIT_CARD, items, 1);
         SG_CHECK_STR(s, "本文にクレジットカード番号と思われる番号が含まれています（1 件: contract.xlsx）。",
                      "ja: credit card");
+        g_free(s);
+        sg_prompt_choice named = {.id = "route:gw",
+                                  .kind = SG_CHOICE_ROUTE,
+                                  .route = "gw",
+                                  .label = {"Partner A", "\u53d6\u5f15\u5148 A \u5411\u3051"}};
+        s = sg_prompt_choice_label(&named);
+        SG_CHECK_STR(s, "\u53d6\u5f15\u5148 A \u5411\u3051", "ja: the route's Japanese label");
         g_free(s);
         /* Sizes from the one formatter (sealgate/format.h), in Japanese. */
         char *big[] = {"12582912"}, *tiny[] = {"90"};

@@ -42,12 +42,29 @@
 #define EXIT_GRACE_MS    1000 /* after its answer and EOF, before the host is killed */
 
 /* The checks, in the order they are printed. */
-enum { C_MANIFEST, C_READABLE, C_JSON, C_NAME, C_DESCRIPTION, C_TYPE, C_PATH, C_ALLOWED, C_HOST, C_POLICY, C_COUNT };
+enum {
+        C_MANIFEST,
+        C_READABLE,
+        C_JSON,
+        C_NAME,
+        C_DESCRIPTION,
+        C_TYPE,
+        C_PATH,
+        C_ALLOWED,
+        C_HOST,
+        C_POLICY,
+        C_CALENDAR,
+        C_COUNT
+};
 
 static const char *const check_ids[C_COUNT] = {
-        "manifest", "manifest-readable",  "manifest-json", "name",   "description", "type",
-        "path",     "allowed_extensions", "host",          "policy",
+        "manifest", "manifest-readable",  "manifest-json", "name",   "description",          "type",
+        "path",     "allowed_extensions", "host",          "policy", "calendar-invitations",
 };
+
+/* Whether the extension carries an Experiment API that sees the calendar's
+ * iTIP sends (docs/admin/thunderbird-calendar.md): not in this build. */
+#define SG_DOCTOR_ITIP_EXPERIMENT 0
 
 static void oom(void) {
         fputs("sealgate: out of memory\n", stderr);
@@ -1081,6 +1098,13 @@ int sg_doctor_run(const sg_doctor_options *o) {
         }
 
         check_policy(&rep, o->policy_path);
+        /* A known limit, not a fault of this installation: reported, never failed. */
+        put(&rep, C_CALENDAR, true,
+            xstrdup(SG_DOCTOR_ITIP_EXPERIMENT
+                            ? "checked through the extension's Experiment API"
+                            : "NOT checked: Thunderbird's calendar sends meeting invitations and replies (iTIP) "
+                              "without compose.onBeforeSend, and this build has no Experiment API to see them; "
+                              "see docs/admin/thunderbird-calendar.md"));
 
         int failed = 0;
         for (int i = 0; i < C_COUNT; i++)

@@ -1,6 +1,7 @@
 /* sealgate-prompt: parse and check the decision (json-c), and build the
  * localised texts the window shows. No GTK. */
 #include "prompt-model.h"
+#include "prompt-confirm-model.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -51,6 +52,7 @@ sg_prompt_model *sg_prompt_model_free(sg_prompt_model *m) {
         for (size_t i = 0; i < m->n_choices; i++)
                 choice_clear(&m->choices[i]);
         g_free(m->choices);
+        sg_prompt_confirm_free(m->confirm);
         g_free(m);
         return NULL;
 }
@@ -367,7 +369,7 @@ static sg_err parse_object(json_object *root, sg_prompt_model *m, sg_error *err)
                 return sg_error_set(err, SG_ERR_REQUEST, "require_justification: expected a boolean, got %s",
                                     sg_json_type_desc(v));
         m->require_justification = json_object_get_boolean(v);
-        return SG_OK;
+        return sg_prompt_confirm_parse(root, &m->confirm, err);
 }
 
 sg_err sg_prompt_model_parse(const char *data, size_t len, sg_prompt_model **ret, sg_error *err) {

@@ -68,6 +68,7 @@ typedef struct sg_prompt_model {
         sg_offer_note notes[SG_PROMPT_NOTES_MAX]; /* why a choice is not offered (host: sg_decision_offer) */
         size_t note_counts[SG_PROMPT_NOTES_MAX];
         size_t n_notes;
+        struct sg_prompt_confirm *confirm; /* the checklist of prompt.confirm (prompt-confirm-model.h), or NULL */
 } sg_prompt_model;
 
 /* Parse and check `len` bytes of JSON (a decision as policy.evaluate returns

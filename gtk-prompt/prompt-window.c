@@ -2,6 +2,7 @@
  * translates: the model's texts into widgets, a button or key into a choice. */
 #include "prompt-window.h"
 
+#include "prompt-confirm.h"
 #include "prompt-i18n.h"
 
 struct _SgPromptWindow {
@@ -296,6 +297,7 @@ SgPromptWindow *sg_prompt_window_new(const sg_prompt_model *model) {
         fill_recipients(self);
         fill_reasons(self);
         fill_choices(self);
+        sg_prompt_confirm_attach(GTK_WIDGET(self->choices_box), self->cancel_button, model->confirm);
         return self;
 }
 

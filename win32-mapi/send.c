@@ -355,16 +355,6 @@ static enc_state encryption_on(const sg_window *w, IDispatch *item, applied *a) 
         return ENC_ON;
 }
 
-static void outcome_to_route(sg_outcome *o, const sg_outcome_route *r) {
-        char *name = sg_strdup(r->name);
-        if (!name)
-                return;
-        free(o->route);
-        o->route = name;
-        o->action = SG_OUTCOME_ROUTE;
-        o->audit = SG_AUDIT_ROUTED;
-}
-
 static const char *route_tag(const sg_policy *p, const char *route) {
         const sg_header *h;
         size_t n;
@@ -419,8 +409,8 @@ static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, c
                         hr = set_noted(item, &a, o->fallback[0].headers, o->fallback[0].n_headers,
                                        o->fallback[0].subject, it->subject,
                                        route_tag(ctx->policy, o->fallback[0].name));
-                        if (SUCCEEDED(hr))
-                                outcome_to_route(o, &o->fallback[0]);
+                        if (SUCCEEDED(hr) && !sg_outcome_took_fallback(o, 0))
+                                hr = E_OUTOFMEMORY;
                 } else {
                         tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_ENCRYPT, NULL);
                         sg_outcome_encrypt_unavailable(o);

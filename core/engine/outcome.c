@@ -231,6 +231,8 @@ sg_outcome *sg_outcome_free(sg_outcome *o) {
                 free(o->fallback[i].subject);
         }
         free(o->fallback);
+        sg_strv_free(o->bcc_moved, o->n_bcc_moved);
+        free(o->to_placeholder);
         free(o);
         return NULL;
 }
@@ -386,6 +388,30 @@ static bool add_checks(sg_outcome *o, const sg_decision *d, const sg_outcome_inp
         return true;
 }
 
+/* The mis-send actions of an outcome that sends: the Bcc move and the hold. */
+static bool add_missend(sg_outcome *o, const sg_decision *d, const sg_outcome_input *in) {
+        if (o->action != SG_OUTCOME_SEND && o->action != SG_OUTCOME_ROUTE && o->action != SG_OUTCOME_ENCRYPT)
+                return true;
+        o->delay_seconds = d->delay_seconds;
+        o->delay_skippable = d->delay_skippable;
+        o->delay_mode = d->delay_mode;
+        if (d->bcc_mode == SG_BCC_OFF || (d->bcc_mode == SG_BCC_ASK && in->bcc_declined))
+                return true;
+        /* The rule's reason lists the addresses, each once. */
+        const sg_reason *r = NULL;
+        for (size_t i = 0; i < d->n_reasons && !r; i++)
+                if (d->reasons[i].code == SG_REASON_CONVERT_TO_BCC)
+                        r = &d->reasons[i];
+        if (!r || r->n_items == 0)
+                return true;
+        if (!(o->bcc_moved = calloc(r->n_items, sizeof *o->bcc_moved)))
+                return false;
+        for (size_t i = 0; i < r->n_items; i++)
+                if (!(o->bcc_moved[o->n_bcc_moved++] = sg_strdup(r->items[i])))
+                        return false;
+        return !d->bcc_placeholder || (o->to_placeholder = sg_strdup(d->bcc_placeholder));
+}
+
 sg_err sg_outcome_new(const sg_decision *d, const sg_outcome_input *in, sg_outcome **ret, sg_error *err) {
         static const sg_outcome_input none = {0};
         if (!d || !ret)
@@ -409,6 +435,10 @@ sg_err sg_outcome_new(const sg_decision *d, const sg_outcome_input *in, sg_outco
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the outcome");
         }
         o->audit = audit_of[o->action];
+        if (!add_missend(o, d, in)) {
+                sg_outcome_free(o);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the outcome");
+        }
         if (!add_checks(o, d, in)) {
                 sg_outcome_free(o);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory building the check header");
@@ -422,6 +452,19 @@ void sg_outcome_encrypt_unavailable(sg_outcome *o) {
                 return;
         o->action = SG_OUTCOME_CANCEL;
         o->audit = SG_AUDIT_CANCELLED;
+}
+
+bool sg_outcome_took_fallback(sg_outcome *o, size_t i) {
+        if (!o || o->action != SG_OUTCOME_ENCRYPT || i >= o->n_fallback || !o->fallback[i].name)
+                return false;
+        char *name = sg_strdup(o->fallback[i].name);
+        if (!name)
+                return false;
+        free(o->route);
+        o->route = name;
+        o->action = SG_OUTCOME_ROUTE;
+        o->audit = SG_AUDIT_ROUTED;
+        return true;
 }
 
 void sg_outcome_audit_record(const sg_outcome *o, const sg_decision *d, const sg_outcome_input *in,

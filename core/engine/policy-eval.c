@@ -761,6 +761,13 @@ sg_decision *sg_decision_free(sg_decision *d) {
         sg_strv_free(d->encrypt_methods, d->n_encrypt_methods);
         sg_strv_free(d->encrypt_fallback, d->n_encrypt_fallback);
         free(d->justification_header);
+        free(d->bcc_placeholder);
+        for (size_t i = 0; i < d->n_attachments; i++) {
+                free((char *) d->attachments[i].name);
+                free((char *) d->attachments[i].content_type);
+                free((char *) d->attachments[i].alt_name);
+        }
+        free(d->attachments);
         free(d);
         return NULL;
 }
@@ -852,6 +859,19 @@ static sg_err evaluate(struct eval *ev) {
                         continue;
                 if ((r = eval_trigger(ev, t)))
                         return r;
+        }
+        sg_reason extra[MISSEND_REASONS_MAX];
+        size_t n_extra = 0;
+        if ((r = policy_missend(p, ev->msg, d, extra, &n_extra, ev->err)))
+                return r;
+        for (size_t i = 0; i < n_extra; i++) {
+                struct pending *pr = reason_new(ev, extra[i].code, NULL);
+                if (!pr) {
+                        while (i < n_extra)
+                                reason_clear(&extra[i++]);
+                        return nomem(ev);
+                }
+                pr->r = extra[i];
         }
         return finish(ev) ? SG_OK : nomem(ev);
 }

@@ -103,6 +103,17 @@ struct sg_policy {
         char *keys_store, *keys_nss_db;
         char subaddress_delimiters[SG_POLICY_SUBADDRESS_DELIMITERS_MAX + 1]; /* addresses.subaddress_delimiters */
         enum { SOURCE_ROUTES_EXTERNAL = 0, SOURCE_ROUTES_ERROR, SOURCE_ROUTES_DOMAIN } source_routes;
+        struct missend { /* policy-missend.c */
+                sg_confirm confirm;
+                bool confirm_attachments, allow_check_all, show_sender, confirm_sender;
+                unsigned delay_seconds;
+                bool delay_skippable, delay_all;
+                sg_delay_mode delay_mode;
+                unsigned bcc_min_domains, bcc_min_addresses;
+                sg_bcc_mode bcc_mode;  /* AUTO or ASK; the rule is on when a minimum is set */
+                char *bcc_placeholder; /* NULL: the sender */
+                sg_action new_domain;  /* ALLOW: off */
+        } missend;
 };
 
 static inline unsigned char lower_byte(unsigned char c) {
@@ -228,5 +239,13 @@ static inline sg_err check_header_name(const char *name, sg_error *err) {
  * borrowed from the policy); false when addresses.source_routes is "error"
  * and its local part holds a source route. */
 bool policy_classify(const sg_policy *p, sg_recipient *r);
+
+/* policy-missend.c: the mis-send rules over a decision whose recipients are
+ * classified: marks the recipients (confirm, lookalike, to_bcc), fills the
+ * decision's mis-send fields and puts the reasons to add in ret (owned by
+ * the caller on success, *ret_n of them). */
+#define MISSEND_REASONS_MAX 4
+sg_err policy_missend(const sg_policy *p, const sg_message *m, sg_decision *d, sg_reason ret[MISSEND_REASONS_MAX],
+                      size_t *ret_n, sg_error *err);
 
 #endif

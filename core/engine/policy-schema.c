@@ -40,6 +40,10 @@ static const char *const reason_names[SG_REASON__MAX] = {
         "my_number",
         "body_pattern",
         "header",
+        "confirm",
+        "convert_to_bcc",
+        "new_domain_in_reply",
+        "sender_domain",
 };
 static const char *const trigger_names[SG_TRIGGER__MAX] = {
         "attachments",      "attachment_extension", "attachment_type", "attachment_size", "subject_keyword",
@@ -88,6 +92,21 @@ const char *sg_rule_name(sg_rule r) {
 
 const char *sg_reason_code_name(sg_reason_code c) {
         return name_of(reason_names, SG_REASON__MAX, (unsigned) c);
+}
+
+const char *sg_confirm_name(sg_confirm c) {
+        static const char *const names[] = {"none", "external", "all"};
+        return name_of(names, 3, (unsigned) c);
+}
+
+const char *sg_bcc_mode_name(sg_bcc_mode m) {
+        static const char *const names[] = {"off", "auto", "ask"};
+        return name_of(names, 3, (unsigned) m);
+}
+
+const char *sg_delay_mode_name(sg_delay_mode m) {
+        static const char *const names[] = {"countdown", "deferred"};
+        return name_of(names, 2, (unsigned) m);
 }
 
 const char *sg_trigger_type_name(sg_trigger_type t) {
@@ -301,6 +320,31 @@ static const sg_setting settings[] = {
          SG_POLICY_PROMPT_TIMEOUT_MAX, SG_POLICY_PROMPT_TIMEOUT_DEFAULT, NULL, sg_policy_set_prompt_timeout, NULL},
         {"prompt", "justification_header", "prompt.justification_header", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
          sg_policy_set_justification_header},
+        {"prompt", "confirm", "prompt.confirm", SG_SETTING_STRING, 0, 0, 0, NULL, NULL, sg_policy_set_confirm},
+        {"prompt", "confirm_attachments", "prompt.confirm_attachments", SG_SETTING_BOOL, 0, 0, 0,
+         sg_policy_set_confirm_attachments, NULL, NULL},
+        {"prompt", "allow_check_all", "prompt.allow_check_all", SG_SETTING_BOOL, 0, 0, 0, sg_policy_set_allow_check_all,
+         NULL, NULL},
+        {"prompt", "show_sender", "prompt.show_sender", SG_SETTING_BOOL, 0, 0, 0, sg_policy_set_show_sender, NULL,
+         NULL},
+        {"prompt", "confirm_sender", "prompt.confirm_sender", SG_SETTING_BOOL, 0, 0, 0, sg_policy_set_confirm_sender,
+         NULL, NULL},
+        {"send", "delay_seconds", "send.delay_seconds", SG_SETTING_UINT, 0, SG_POLICY_SEND_DELAY_MAX, 0, NULL,
+         sg_policy_set_delay_seconds, NULL},
+        {"send", "delay_skippable", "send.delay_skippable", SG_SETTING_BOOL, 0, 0, 0, sg_policy_set_delay_skippable,
+         NULL, NULL},
+        {"send", "delay_mode", "send.delay_mode", SG_SETTING_STRING, 0, 0, 0, NULL, NULL, sg_policy_set_delay_mode},
+        {"send", "delay_scope", "send.delay_scope", SG_SETTING_STRING, 0, 0, 0, NULL, NULL, sg_policy_set_delay_scope},
+        {"rules", "new_domain_in_reply", "rules.new_domain_in_reply", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
+         sg_policy_set_new_domain_in_reply},
+        {"rules.convert_to_bcc", "min_domains", "rules.convert_to_bcc.min_domains", SG_SETTING_UINT, 0,
+         SG_POLICY_BCC_MIN_MAX, 0, NULL, sg_policy_set_bcc_min_domains, NULL},
+        {"rules.convert_to_bcc", "min_addresses", "rules.convert_to_bcc.min_addresses", SG_SETTING_UINT, 0,
+         SG_POLICY_BCC_MIN_MAX, 0, NULL, sg_policy_set_bcc_min_addresses, NULL},
+        {"rules.convert_to_bcc", "mode", "rules.convert_to_bcc.mode", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
+         sg_policy_set_bcc_mode},
+        {"rules.convert_to_bcc", "placeholder", "rules.convert_to_bcc.placeholder", SG_SETTING_STRING, 0, 0, 0, NULL,
+         NULL, sg_policy_set_bcc_placeholder},
         {"audit", "enabled", "audit.enabled", SG_SETTING_BOOL, 0, 0, 1, sg_policy_set_audit_enabled, NULL, NULL},
         {"audit", "directory", "audit.directory", SG_SETTING_PATH, 0, 0, 0, NULL, NULL, sg_policy_set_audit_directory},
         {"audit", "retention_days", "audit.retention_days", SG_SETTING_UINT, 0, SG_POLICY_AUDIT_RETENTION_MAX,

@@ -127,6 +127,7 @@ sg_policy *sg_policy_free(sg_policy *p) {
         free(p->audit_directory);
         free(p->keys_store);
         free(p->keys_nss_db);
+        free(p->missend.bcc_placeholder);
         free(p);
         return NULL;
 }

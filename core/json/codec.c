@@ -17,7 +17,7 @@
 struct msg_store {
         char **strs; /* every copied string, freed together */
         size_t n_strs, cap_strs;
-        const char **to, **cc, **bcc;
+        const char **to, **cc, **bcc, **related;
         sg_attachment *attachments;
         sg_header *headers;
         sg_text_part *texts;
@@ -30,6 +30,7 @@ static void store_free(struct msg_store *s) {
         free(s->to);
         free(s->cc);
         free(s->bcc);
+        free(s->related);
         free(s->attachments);
         free(s->headers);
         free(s->texts);
@@ -310,8 +311,8 @@ static json_object *present(json_object *obj, const char *key) {
 }
 
 static sg_err read_message(struct msg_store *s, json_object *obj, sg_message *m, sg_error *err) {
-        static const char *const keys[] = {"from", "to",          "cc",      "bcc",   "subject",
-                                           "body", "attachments", "headers", "texts", NULL};
+        static const char *const keys[] = {"from",        "to",      "cc",    "bcc",     "subject", "body",
+                                           "attachments", "headers", "texts", "related", NULL};
         sg_err e = expect(obj, json_type_object, "an object", err, "message");
         if (e || (e = check_keys(obj, keys, err, "message")))
                 return e;
@@ -341,6 +342,12 @@ static sg_err read_message(struct msg_store *s, json_object *obj, sg_message *m,
                 return e;
         if ((v = present(obj, "texts")) && (e = read_texts(s, v, m, err)))
                 return e;
+        /* The original message's address lists (a reply or forward). */
+        size_t related_total = SG_MSG_RECIPIENTS_MAX - SG_MSG_RELATED_MAX;
+        if ((v = present(obj, "related")) &&
+            (e = read_recipients(s, v, &s->related, &m->n_related, &related_total, err, "message.related")))
+                return e;
+        m->related = s->related;
         return SG_OK;
 }
 
@@ -421,7 +428,10 @@ static json_object *recipient_json(const sg_recipient *r) {
         if (put_str(o, "address", r->mailbox.address) && put_nullable(o, "display_name", r->mailbox.display_name) &&
             put_str(o, "domain", r->mailbox.domain_ascii) && put_str(o, "field", sg_field_name(r->field)) &&
             put_str(o, "class", sg_class_name(r->cls)) && put_str(o, "rule", sg_rule_name(r->rule)) &&
-            put_nullable(o, "matched", r->matched) && put_nullable(o, "group", r->mailbox.group))
+            put_nullable(o, "matched", r->matched) && put_nullable(o, "group", r->mailbox.group) &&
+            put(o, "confirm", json_object_new_boolean(r->confirm)) &&
+            put(o, "lookalike", json_object_new_boolean(r->lookalike)) &&
+            put(o, "to_bcc", json_object_new_boolean(r->to_bcc)))
                 return o;
         json_object_put(o);
         return NULL;
@@ -509,6 +519,39 @@ static bool put_encrypt(json_object *o, const sg_decision *d) {
                put(e, "fallback", strv_json(d->encrypt_fallback, d->n_encrypt_fallback));
 }
 
+/* The mis-send settings of a decision (docs/protocol.md, "Decision"). */
+static json_object *missend_json(const sg_decision *d) {
+        json_object *o = json_object_new_object();
+        if (o && put_str(o, "confirm", sg_confirm_name(d->confirm)) &&
+            put(o, "confirm_attachments", json_object_new_boolean(d->confirm_attachments)) &&
+            put(o, "allow_check_all", json_object_new_boolean(d->allow_check_all)) &&
+            put(o, "show_sender", json_object_new_boolean(d->show_sender)) &&
+            put_str(o, "bcc_mode", sg_bcc_mode_name(d->bcc_mode)) &&
+            put_nullable(o, "bcc_placeholder", d->bcc_placeholder) &&
+            put(o, "delay_seconds", json_object_new_int64((int64_t) d->delay_seconds)) &&
+            put(o, "delay_skippable", json_object_new_boolean(d->delay_skippable)) &&
+            put_str(o, "delay_mode", sg_delay_mode_name(d->delay_mode))) {
+                json_object *a = json_object_new_array();
+                if (!put(o, "attachments", a))
+                        goto fail;
+                for (size_t i = 0; i < d->n_attachments; i++) {
+                        json_object *e = json_object_new_object();
+                        if (!e || json_object_array_add(a, e) != 0) {
+                                json_object_put(e);
+                                goto fail;
+                        }
+                        if (!put_str(e, "name", d->attachments[i].name) ||
+                            !put(e, "size", json_object_new_int64((int64_t) d->attachments[i].size)) ||
+                            !put_nullable(e, "content_type", d->attachments[i].content_type))
+                                goto fail;
+                }
+                return o;
+        }
+fail:
+        json_object_put(o);
+        return NULL;
+}
+
 json_object *sg_decision_to_json(const sg_decision *d) {
         if (!d)
                 return NULL;
@@ -525,7 +568,7 @@ json_object *sg_decision_to_json(const sg_decision *d) {
             put_nullable(o, "route", d->route) && put(o, "headers", sg_headers_to_json(d->headers, d->n_headers)) &&
             put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d) &&
             put(o, "prompt_timeout_seconds", json_object_new_int64((int64_t) d->prompt_timeout_seconds)) &&
-            put_nullable(o, "justification_header", d->justification_header))
+            put_nullable(o, "justification_header", d->justification_header) && put(o, "missend", missend_json(d)))
                 return o;
         json_object_put(o);
         return NULL;
@@ -599,6 +642,12 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 jw_str(w, "rule", sg_rule_name(r->rule));
                 jw_nullable(w, "matched", r->matched);
                 jw_nullable(w, "group", r->mailbox.group);
+                sg_jw_key(w, "confirm");
+                sg_jw_bool(w, r->confirm);
+                sg_jw_key(w, "lookalike");
+                sg_jw_bool(w, r->lookalike);
+                sg_jw_key(w, "to_bcc");
+                sg_jw_bool(w, r->to_bcc);
                 sg_jw_object_end(w);
         }
         sg_jw_array_end(w);
@@ -664,4 +713,32 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
         sg_jw_key(w, "prompt_timeout_seconds");
         sg_jw_int(w, (int64_t) d->prompt_timeout_seconds);
         jw_nullable(w, "justification_header", d->justification_header);
+        sg_jw_key(w, "missend");
+        sg_jw_object_begin(w);
+        jw_str(w, "confirm", sg_confirm_name(d->confirm));
+        sg_jw_key(w, "confirm_attachments");
+        sg_jw_bool(w, d->confirm_attachments);
+        sg_jw_key(w, "allow_check_all");
+        sg_jw_bool(w, d->allow_check_all);
+        sg_jw_key(w, "show_sender");
+        sg_jw_bool(w, d->show_sender);
+        jw_str(w, "bcc_mode", sg_bcc_mode_name(d->bcc_mode));
+        jw_nullable(w, "bcc_placeholder", d->bcc_placeholder);
+        sg_jw_key(w, "delay_seconds");
+        sg_jw_int(w, (int64_t) d->delay_seconds);
+        sg_jw_key(w, "delay_skippable");
+        sg_jw_bool(w, d->delay_skippable);
+        jw_str(w, "delay_mode", sg_delay_mode_name(d->delay_mode));
+        sg_jw_key(w, "attachments");
+        sg_jw_array_begin(w);
+        for (size_t i = 0; i < d->n_attachments; i++) {
+                sg_jw_object_begin(w);
+                jw_str(w, "name", d->attachments[i].name);
+                sg_jw_key(w, "size");
+                sg_jw_int(w, (int64_t) d->attachments[i].size);
+                jw_nullable(w, "content_type", d->attachments[i].content_type);
+                sg_jw_object_end(w);
+        }
+        sg_jw_array_end(w);
+        sg_jw_object_end(w);
 }

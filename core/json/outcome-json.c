@@ -79,6 +79,23 @@ json_object *sg_outcome_to_json(const sg_outcome *o) {
         if (ok)
                 ok = add(r, "audit", json_object_new_string(sg_audit_outcome_name(o->audit))) &&
                      add_check(r, &o->check);
+        /* rules.convert_to_bcc and send.*: null when nothing to do. */
+        if (ok && o->n_bcc_moved) {
+                json_object *b = json_object_new_object(), *a = json_object_new_array();
+                ok = add(r, "bcc", b) && add(b, "move", a) && add_nullable(b, "to_placeholder", o->to_placeholder);
+                for (size_t i = 0; ok && i < o->n_bcc_moved; i++)
+                        ok = push(a, json_object_new_string(o->bcc_moved[i]));
+        } else if (ok) {
+                ok = json_object_object_add(r, "bcc", NULL) == 0;
+        }
+        if (ok && o->delay_seconds) {
+                json_object *dl = json_object_new_object();
+                ok = add(r, "delay", dl) && add(dl, "seconds", json_object_new_int64((int64_t) o->delay_seconds)) &&
+                     add(dl, "skippable", json_object_new_boolean(o->delay_skippable)) &&
+                     add(dl, "mode", json_object_new_string(sg_delay_mode_name(o->delay_mode)));
+        } else if (ok) {
+                ok = json_object_object_add(r, "delay", NULL) == 0;
+        }
         if (ok)
                 return r;
         json_object_put(r);

@@ -287,8 +287,10 @@ static sg_err read_settings(sg_policy *p, json_object *sec, const char *section,
 }
 
 static sg_err read_prompt(sg_policy *p, json_object *prompt, sg_error *err) {
-        static const char *const keys[] = {"choices",         "require_justification", "fallback",
-                                           "timeout_seconds", "justification_header",  NULL};
+        static const char *const keys[] = {
+                "choices", "require_justification", "fallback",        "timeout_seconds", "justification_header",
+                "confirm", "confirm_attachments",   "allow_check_all", "show_sender",     "confirm_sender",
+                NULL};
         sg_err e = expect(prompt, json_type_object, "an object", err, "prompt");
         if (e || (e = check_keys(prompt, keys, err, "prompt")))
                 return e;
@@ -399,6 +401,31 @@ static sg_err read_addresses(sg_policy *p, json_object *obj, sg_error *err) {
         if (e || (e = check_keys(obj, keys, err, "addresses")))
                 return e;
         return read_settings(p, obj, "addresses", err);
+}
+
+/* send.*: the hold before sending (policy-missend.c). */
+static sg_err read_send(sg_policy *p, json_object *obj, sg_error *err) {
+        static const char *const keys[] = {"delay_seconds", "delay_skippable", "delay_mode", "delay_scope", NULL};
+        sg_err e = expect(obj, json_type_object, "an object", err, "send");
+        if (e || (e = check_keys(obj, keys, err, "send")))
+                return e;
+        return read_settings(p, obj, "send", err);
+}
+
+/* rules.*: new_domain_in_reply, and convert_to_bcc's own object. */
+static sg_err read_rules(sg_policy *p, json_object *obj, sg_error *err) {
+        static const char *const keys[] = {"new_domain_in_reply", "convert_to_bcc", NULL};
+        static const char *const bcc_keys[] = {"min_domains", "min_addresses", "mode", "placeholder", NULL};
+        sg_err e = expect(obj, json_type_object, "an object", err, "rules");
+        if (e || (e = check_keys(obj, keys, err, "rules")) || (e = read_settings(p, obj, "rules", err)))
+                return e;
+        json_object *bcc = sg_json_member(obj, "convert_to_bcc");
+        if (!bcc)
+                return SG_OK;
+        if ((e = expect(bcc, json_type_object, "an object", err, "rules.convert_to_bcc")) ||
+            (e = check_keys(bcc, bcc_keys, err, "rules.convert_to_bcc")))
+                return e;
+        return read_settings(p, bcc, "rules.convert_to_bcc", err);
 }
 
 static sg_err read_encrypt(sg_policy *p, json_object *enc, sg_error *err) {
@@ -598,8 +625,9 @@ static sg_err read_triggers(sg_policy *p, json_object *arr, sg_error *err) {
 
 /* Routes come first: everything else may name them. */
 static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
-        static const char *const keys[] = {"version", "internal", "exceptions", "external", "prompt",    "encrypt",
-                                           "routes",  "triggers", "audit",      "keys",     "addresses", NULL};
+        static const char *const keys[] = {"version",   "internal", "exceptions", "external", "prompt",
+                                           "encrypt",   "routes",   "triggers",   "audit",    "keys",
+                                           "addresses", "send",     "rules",      NULL};
         sg_err e = check_keys(root, keys, err, "");
         if (e)
                 return e;
@@ -636,6 +664,10 @@ static sg_err read_policy(sg_policy *p, json_object *root, sg_error *err) {
         if ((v = sg_json_member(root, "keys")) && (e = read_keys(p, v, err)))
                 return e;
         if ((v = sg_json_member(root, "addresses")) && (e = read_addresses(p, v, err)))
+                return e;
+        if ((v = sg_json_member(root, "send")) && (e = read_send(p, v, err)))
+                return e;
+        if ((v = sg_json_member(root, "rules")) && (e = read_rules(p, v, err)))
                 return e;
         return SG_OK;
 }

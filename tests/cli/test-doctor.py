@@ -23,7 +23,7 @@ BAD_POLICY = str(DATA / "policy-invalid.json")
 NAME = "sealgate.host"
 EXT = "sealgate@sealgate.example"
 IDS = ["manifest", "manifest-readable", "manifest-json", "name", "description", "type", "path",
-       "allowed_extensions", "host", "policy"]
+       "allowed_extensions", "host", "policy", "calendar-invitations"]
 
 TMP = pathlib.Path(tempfile.mkdtemp(prefix="sealgate-doctor-"))
 HOME = TMP / "home"
@@ -275,6 +275,9 @@ code, res, out, _ = checks("--policy", str(TMP / "missing.json"))
 ok(fails(res, "policy", "missing.json"), "a missing policy", out)
 code, res, out, _ = checks("--policy", POLICY)
 ok(passes(res, "policy") and "(--policy)" in res["policy"][1], "--policy with a valid policy", out)
+ok(passes(res, "calendar-invitations") and "NOT checked" in res["calendar-invitations"][1]
+   and "thunderbird-calendar.md" in res["calendar-invitations"][1],
+   "the calendar's invitations are reported as not checked (no Experiment API), without failing", out)
 
 status = done()
 shutil.rmtree(TMP, ignore_errors=True)

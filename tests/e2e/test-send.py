@@ -993,6 +993,50 @@ def case_custom_header_allow(rig):
                f"headers: {list(msg.items())}")
 
 
+def case_missend_bcc(rig):
+    """rules.convert_to_bcc (issue 17): the external To/Cc recipients of 3
+    domains move to Bcc; To holds the sender; the envelope still has all."""
+    name = "convert to Bcc"
+    rig.use_policy("policy-missend-bcc.json")
+    try:
+        msg, _, _ = send_and_deliver(rig, name, "internet", to=["ann@one.example", "ben@two.example"],
+                                     cc=["cat@three.example"], subject="invitation", body="See you there.")
+        if msg is None:
+            return
+        meta = rig.gw.internet.messages()[0][2]
+        rcpt = sorted(a.lower() for a in meta.get("rcpt_to", []))
+        tap.ok(rcpt == ["alice@corp.example", "ann@one.example", "ben@two.example", "cat@three.example"],
+               f"{name}: the envelope has every recipient and the sender", str(rcpt))
+        to, cc = header_values(msg, "To"), header_values(msg, "Cc")
+        tap.ok(len(to) == 1 and "alice@corp.example" in to[0]
+               and not any(d in to[0] for d in ("one.example", "two.example", "three.example")),
+               f"{name}: To holds the placeholder (the sender) only", str(to))
+        tap.ok(not cc and not header_values(msg, "Bcc"),
+               f"{name}: no Cc left, no Bcc header leaks", f"cc={cc} bcc={header_values(msg, 'Bcc')}")
+    finally:
+        rig.use_policy("policy-route.json")
+
+
+def case_send_later(rig):
+    """Send Later passes the same check: the route header is set when the
+    message goes to the Outbox, and the gateway routes it when sent."""
+    name = "send later"
+    rig.reset_sinks()
+    tb = rig.tb
+    tag = tb.compose(to=["dana@partner.example"], subject="later figures", body="queued")
+    closed = tb.send_later(tag)
+    tap.ok(closed, f"{name}: the compose window closed (queued in the Outbox)")
+    if not closed:
+        tb.close_compose(tag)
+        return
+    tb.send_unsent()
+    got = rig.wait_delivery()
+    tap.ok(got is not None and got[0] == "portal", f"{name}: Send Unsent Messages delivers to the portal sink",
+           f"got {got[0] if got else None}\n{rig.diag()}")
+    if got:
+        check_routed(name, got[1])
+
+
 def case_host_restart(rig):
     """Kill the host between sends: the extension must open a new port (a new
     host process) and the next message is decided normally."""
@@ -1158,10 +1202,45 @@ def fmt(xs):
             f"min={min(xs):.1f} max={max(xs):.1f}")
 
 
+def block_by_part(rig, name, filename, data):
+    """A My Number only in an attachment's text (the body is clean): the
+    extension hands the part over (message.texts) and the policy blocks."""
+    rig.reset_sinks()
+    tb = rig.tb
+    att = os.path.join(rig.dir, filename)
+    with open(att, "wb") as fh:
+        fh.write(data)
+    tag = tb.compose(to=["bob@corp.example"], subject="名簿", body="添付のとおりです。",
+                     attachments=[att])
+    before = tb.fields(tag)
+    res = tb.send(tag, close_timeout=5)
+    tap.ok(not res["closed"], f"{name}: compose window did not close", rig.diag())
+    notice, _ = expect_held(rig, name, tag, before, "block")
+    if notice is not None:
+        go_back(rig, name, tag, before, "block")
+    tb.close_compose(tag)
+    tb.close_notices()
+
+
+def case_block_text_attachment(rig):
+    # a CSV in Shift_JIS, as Excel on a Japanese desk writes it
+    csv = f"氏名,個人番号\r\n山田 花子,{MY_NUMBER}\r\n".encode("shift_jis")
+    block_by_part(rig, "blocked (My Number in a Shift_JIS CSV attachment)", "社員名簿.csv", csv)
+
+
+def case_block_forwarded_eml(rig):
+    eml = ("From: hr@corp.example\r\nTo: alice@corp.example\r\nSubject: =?UTF-8?B?5ZCN57C/?=\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: 8bit\r\n\r\n"
+           f"山田さんの個人番号は {MY_NUMBER} です。\r\n").encode("utf-8")
+    block_by_part(rig, "blocked (My Number in a forwarded message file)", "forwarded.eml", eml)
+
+
 # --------------------------------------------------------------------------
 CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
-           "custom-header-allow", "block", "prompt-cancel", "timing", "gateway-check-on",
-           "host-restart", "host-killed-block"]
+           "custom-header-allow", "block", "block-text-attachment", "block-forwarded-eml",
+           "prompt-cancel", "timing", "gateway-check-on",
+           "host-restart", "host-killed-block", "missend-bcc", "send-later"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
                 "prompt-justify"]
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-block",
@@ -1284,10 +1363,14 @@ def main():
             run("custom-header", case_custom_header, rig)
             run("custom-header-allow", case_custom_header_allow, rig)
             run("block", case_block, rig)
+            run("block-text-attachment", case_block_text_attachment, rig)
+            run("block-forwarded-eml", case_block_forwarded_eml, rig)
             run("prompt-cancel", case_prompt_cancel, rig)
             if "timing" in only:
                 timing["with"] = timed_sends(rig, "with extension", a.sends)
             run("gateway-check-on", case_gateway_check_on, rig)
+            run("missend-bcc", case_missend_bcc, rig)
+            run("send-later", case_send_later, rig)
             run("host-restart", case_host_restart, rig)
             run("host-killed-block", case_host_killed_block, rig)
 

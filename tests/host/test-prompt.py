@@ -173,7 +173,8 @@ def test_answered_and_not_blocking():
                                                          "by": "button", "justification": None,
                                                          "headers": [{"name": "X-Secure-Send", "value": "portal"}],
                                                          "subject": "[secure] Q3 figures", "route": "portal",
-                                                         "encrypt": None, "audit": "routed"}}},
+                                                         "encrypt": None, "audit": "routed",
+                                                         "bcc": None, "delay": None}}},
               "(a) answered with the portal button: the result is exactly the route's, with its outcome", r)
         status = h.finish()
         rec = h.audit()

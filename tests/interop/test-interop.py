@@ -101,6 +101,7 @@ code, out, err = run(["sh", MAKE_FIXTURES, FX], timeout=120)
 if not ok(code == 0, f"fixtures made by make-fixtures.sh in {time.monotonic() - started:.1f} s", err):
     sys.exit(done())
 
+LEGACY = ["-legacy"] if run(["openssl", "version"])[1].startswith(b"OpenSSL 3") else []
 tools = {t: shutil.which(t) for t in ["openssl", "gpgsm", "gpgconf", "certutil", "pk12util", "cmsutil"]}
 have_gpgsm = bool(tools["gpgsm"] and tools["gpgconf"])
 have_nss = bool(tools["certutil"] and tools["pk12util"] and tools["cmsutil"])
@@ -119,10 +120,22 @@ if have_gpgsm:
     run(["gpgsm", "--batch", "--import", FX / "root.pem", FX / "inter.pem"])
     gpgsm_keys = {}
     for key, name in USERS.items():
-        # gpgsm 2.2 reads PKCS#12 with the legacy algorithms only (3DES/RC2)
-        code, out, err = run(["gpgsm", "--batch", "--pinentry-mode", "loopback", "--passphrase-fd", "0",
-                              "--import", FX / f"{name}-legacy.p12"], stdin=PASSFILE.read_bytes())
-        imported = code == 0 and b"secret keys imported: 1" in err
+        # gpgsm 2.2 reads PKCS#12 with the legacy algorithms only (3DES/RC2).
+        # It also fails to decrypt about one key bag in seventy that openssl,
+        # NSS and sealgate read (the failure follows the random salt: the same
+        # key exported again imports), so a "decryption failed" is retried
+        # with a fresh export of the same key and certificate, at most 4 times.
+        p12 = FX / f"{name}-legacy.p12"
+        for attempt in range(5):
+            code, out, err = run(["gpgsm", "--batch", "--pinentry-mode", "loopback", "--passphrase-fd", "0",
+                                  "--import", p12], stdin=PASSFILE.read_bytes())
+            imported = code == 0 and b"secret keys imported: 1" in err
+            if imported or b"decryption failed" not in err or key == "ecdsa-p256":
+                break
+            print(f"# gpgsm could not decrypt {p12.name} (attempt {attempt + 1}); exporting it again")
+            p12 = TMP / f"{name}-legacy-{attempt + 1}.p12"
+            run(["openssl", "pkcs12", "-export"] + LEGACY + ["-inkey", FX / f"{name}.key", "-in", FX / f"{name}.pem",
+                 "-certfile", FX / "ca-chain.pem", "-name", name, "-passout", "file:" + str(PASSFILE), "-out", p12])
         gpgsm_keys[key] = imported
         cell("gpgsm", "setup", "import PKCS#12", "3des/rc2", key, imported, err,
              unsupported_key="ecdsa-p256-import" if key == "ecdsa-p256" else None)

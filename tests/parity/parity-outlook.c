@@ -117,6 +117,21 @@ static void policy_cmd(char **f, size_t n) {
                         t.n_list = 0;
                 }
                 e = sg_policy_add_trigger(policy, &t, &err);
+        } else if (strcmp(c, "setting") == 0 && n == 3) {
+                /* Any key of core's settings table by its path (the mis-send keys). */
+                size_t ns;
+                const sg_setting *st = sg_settings(&ns), *hit = NULL;
+                for (size_t i = 0; i < ns && !hit; i++)
+                        if (strcmp(st[i].path, f[1]) == 0)
+                                hit = &st[i];
+                if (!hit)
+                        die("unknown setting", f[1]);
+                if (hit->kind == SG_SETTING_BOOL)
+                        hit->set_bool(policy, strcmp(f[2], "true") == 0);
+                else if (hit->kind == SG_SETTING_UINT)
+                        e = hit->set_uint(policy, (unsigned) strtoul(f[2], NULL, 10), &err);
+                else
+                        e = hit->set_string(policy, f[2], &err);
         } else if (strcmp(c, "seal") == 0) {
                 e = sg_policy_seal(policy, &err);
         } else {
@@ -128,8 +143,8 @@ static void policy_cmd(char **f, size_t n) {
 
 typedef struct row {
         char *name, *from, *subject, *body, *answer, *justification;
-        char *to[LIST_MAX], *cc[LIST_MAX], *bcc[LIST_MAX];
-        size_t n_to, n_cc, n_bcc;
+        char *to[LIST_MAX], *cc[LIST_MAX], *bcc[LIST_MAX], *related[LIST_MAX];
+        size_t n_to, n_cc, n_bcc, n_related;
         sg_attachment att[LIST_MAX];
         size_t n_att;
         sg_header hdr[LIST_MAX];
@@ -168,7 +183,9 @@ static void run_row(row *r) {
                         .attachments = r->att,
                         .n_attachments = r->n_att,
                         .headers = r->hdr,
-                        .n_headers = r->n_hdr};
+                        .n_headers = r->n_hdr,
+                        .related = (const char *const *) r->related,
+                        .n_related = r->n_related};
         sg_decision *d = NULL;
         sg_error err = {0};
         printf("{\"row\":");
@@ -215,6 +232,26 @@ static void run_row(row *r) {
                 put_json(o->fallback[i].subject);
                 putchar('}');
         }
+        printf("],\"bcc\":");
+        if (o->n_bcc_moved) {
+                printf("{\"move\":[");
+                for (size_t i = 0; i < o->n_bcc_moved; i++) {
+                        if (i)
+                                putchar(',');
+                        put_json(o->bcc_moved[i]);
+                }
+                printf("],\"to_placeholder\":");
+                put_json(o->to_placeholder);
+                putchar('}');
+        } else {
+                printf("null");
+        }
+        printf(",\"delay\":");
+        if (o->delay_seconds)
+                printf("{\"seconds\":%u,\"skippable\":%s,\"mode\":\"%s\"}", o->delay_seconds,
+                       o->delay_skippable ? "true" : "false", sg_delay_mode_name(o->delay_mode));
+        else
+                printf("null");
         sg_audit_record rec = {0};
         char *sender = sender_of(r->from), *line = NULL;
         size_t len = 0;
@@ -227,7 +264,7 @@ static void run_row(row *r) {
                 die("audit", err.message);
         if (len && line[len - 1] == '\n')
                 line[len - 1] = '\0';
-        printf("],\"audit\":%s}\n", line);
+        printf(",\"audit\":%s}\n", line);
         free(line);
         free(sender);
         free(ans.justification);
@@ -292,6 +329,8 @@ int main(void) {
                         r.cc[r.n_cc++] = dup(f[1]);
                 } else if (strcmp(f[0], "bcc") == 0 && n == 2 && r.n_bcc < LIST_MAX) {
                         r.bcc[r.n_bcc++] = dup(f[1]);
+                } else if (strcmp(f[0], "related") == 0 && n == 2 && r.n_related < LIST_MAX) {
+                        r.related[r.n_related++] = dup(f[1]);
                 } else if (strcmp(f[0], "subject") == 0) {
                         r.subject = dup(n > 1 ? f[1] : "");
                 } else if (strcmp(f[0], "body") == 0 && n == 2) {

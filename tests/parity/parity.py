@@ -81,6 +81,17 @@ def policy_lines(p, audit_dir):
         items = t.get("extensions") or t.get("keywords") or ([str(t["min"])] if "min" in t else [])
         out.append("\t".join(["trigger", t.get("id", "-"), t["type"], t["action"], t.get("route", "-"),
                               "1" if t.get("forbid_send") else "0"] + items))
+    # The mis-send keys (and any other key of core's settings table) by path.
+    for key in ("confirm", "confirm_attachments", "allow_check_all", "show_sender", "confirm_sender"):
+        if key in pr:
+            out.append(f"setting\tprompt.{key}\t{json.dumps(pr[key]).strip(chr(34))}")
+    for key, v in p.get("send", {}).items():
+        out.append(f"setting\tsend.{key}\t{json.dumps(v).strip(chr(34))}")
+    for key, v in p.get("rules", {}).items():
+        if isinstance(v, dict):
+            out += [f"setting\trules.{key}.{k}\t{json.dumps(x).strip(chr(34))}" for k, x in v.items()]
+        else:
+            out.append(f"setting\trules.{key}\t{v}")
     out += [f"audit_directory\t{audit_dir}", "seal", "policy-end"]
     return out
 
@@ -98,6 +109,8 @@ def row_lines(row):
         out.append("body\t" + m["body"].replace("\n", "\\n"))
     for a in m.get("attachments", []):
         out.append(f"attach\t{a['name']}\t{a['size']}\t{a.get('content_type') or '-'}")
+    for a in m.get("related", []):
+        out.append(f"related\t{a}")
     for h in m.get("headers", []):
         out.append(f"header\t{h['name']}\t{h['value']}")
     out.append(f"answer\t{row.get('answer', '-')}")
@@ -120,6 +133,8 @@ def normalise(o, audit):
         # Thunderbird only, compared in tests/host and tests/e2e.
         "fallback": [{k: v for k, v in r.items() if k != "check"} if isinstance(r, dict) else r
                      for r in o.get("fallback", enc.get("fallback", []))],
+        "bcc": o.get("bcc"),
+        "delay": o.get("delay"),
         "audit": {k: v for k, v in (audit or {}).items() if k not in AUDIT_IGNORED},
     }
 
@@ -239,6 +254,16 @@ def main():
     check(c and js and c.group(1) == js.group(1) and "`unresolved-${" in
           (root / "thunderbird-native/extension/background/gather.js").read_text(),
           "the extension's unresolved-recipient placeholder is the engine's")
+    # The extension stops reading texts one past the engine's limits (texts.js).
+    policy_h = (root / "core/engine/sealgate/policy.h").read_text()
+    texts_js = (root / "thunderbird-native/extension/background/texts.js").read_text()
+    c_n = re.search(r"#define SG_MSG_TEXTS_MAX\s+(\d+)", policy_h)
+    c_b = re.search(r"#define SG_MSG_TEXT_TOTAL_MAX\s+\((\d+)u << (\d+)\)", policy_h)
+    js_n = re.search(r"const TEXTS_MAX = (\d+);", texts_js)
+    js_b = re.search(r"const TEXT_TOTAL_MAX = (\d+) \* 1024 \* 1024;", texts_js)
+    check(c_n and c_b and js_n and js_b and int(c_n.group(1)) == int(js_n.group(1)) and
+          int(c_b.group(1)) << int(c_b.group(2)) == int(js_b.group(1)) << 20,
+          "the extension's text limits are the engine's (SG_MSG_TEXTS_MAX, SG_MSG_TEXT_TOTAL_MAX)")
     tb = thunderbird(doc, WORK)
     ol = outlook(doc, WORK) if EXE != "-" else tb
     for r in doc["rows"]:

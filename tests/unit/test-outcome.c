@@ -446,6 +446,14 @@ static void checks(void) {
                          strcmp(o->fallback[0].check.name, "X-Checked") == 0 &&
                          strstr(o->fallback[0].check.value, "outcome=routed; route=gw"),
                  "check: each encryption fallback route has its own (routed, its route)");
+        /* The client sent through the fallback instead: recorded as that route. */
+        SG_CHECK(o && !sg_outcome_took_fallback(o, o->n_fallback) && o->action == SG_OUTCOME_ENCRYPT,
+                 "took fallback: one past the last route is refused, the outcome unchanged");
+        SG_CHECK(o && sg_outcome_took_fallback(o, 0) && o->action == SG_OUTCOME_ROUTE && o->audit == SG_AUDIT_ROUTED &&
+                         o->route && strcmp(o->route, "gw") == 0,
+                 "took fallback 0: ROUTE through gw, recorded as routed");
+        SG_CHECK(o && !sg_outcome_took_fallback(o, 0), "took fallback on a ROUTE outcome: refused");
+        SG_CHECK(!sg_outcome_took_fallback(NULL, 0), "took fallback on NULL: refused");
         sg_outcome_free(o);
         sg_outcome_input none = {.choice = &prompt_choices[1], .by = "button", .subject = "s", .policy = p};
         SG_CHECK(sg_outcome_new(&d_prompt, &none, &o, NULL) == SG_OK && o->check.name == NULL,

@@ -1754,7 +1754,7 @@ static void deep_domain(void) {
 static void settings_table(void) {
         size_t n;
         const sg_setting *st = sg_settings(&n);
-        SG_CHECK(n == 14, "14 settings (prompt 3, audit 4, keys 5, addresses 2): %zu", n);
+        SG_CHECK(n == 28, "28 settings (prompt 8, audit 4, keys 5, addresses 2, send 4, rules 5): %zu", n);
         for (size_t i = 0; i < n; i++) {
                 const sg_setting *s = &st[i];
                 char path[128];

@@ -1,7 +1,8 @@
 /* sealgate: the notice window. Reads what to show from the background page
  * (by the nonce in its URL), answers "back" or "send" (send-anyway, only for a
- * helper failure under on_helper_failure=warn, and for a policy whose choice
- * when no prompt can be shown is "send"); closing the window is "back". */
+ * helper failure under on_helper_failure=warn, for a policy whose choice
+ * when no prompt can be shown is "send", and "send now" in the countdown of
+ * send.delay_seconds); closing the window is "back". */
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -88,6 +89,28 @@ async function main() {
                 showDetails(data.error, data.copy);
                 send.hidden = false;
                 send.addEventListener("click", () => answer("send"));
+        } else if (kind === "countdown") {
+                /* send.delay_seconds: the background page sends when the
+                 * time runs out; "Back to editing" stops it. */
+                document.title = t("noticeTitleCountdown");
+                document.body.classList.add("countdown");
+                let left = Number(data.seconds) || 0;
+                const tick = () => setText("heading", t("noticeCountdownHeading", [String(Math.max(left, 0))]));
+                tick();
+                setInterval(() => {
+                        left--;
+                        tick();
+                }, 1000);
+                setText("intro", t("noticeCountdownIntro"));
+                reasons.hidden = true;
+                setText("extra", extra.join("\n"));
+                setText("detail", "");
+                setText("fix", "");
+                if (data.skippable) {
+                        send.textContent = t("noticeCountdownSkip");
+                        send.hidden = false;
+                        send.addEventListener("click", () => answer("send"));
+                }
         } else {
                 document.title = t("noticeTitleBlock");
                 document.body.classList.add("block");

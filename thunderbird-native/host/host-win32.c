@@ -7,7 +7,6 @@
  * and writes stdout. Framing and limits are sealgate/frame.h's, as on Linux. */
 #include <fcntl.h>
 #include <io.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "conn.h"
 #include "disp.h"
+#include "host-io.h"
 #include "prompt-win32.h"
 #include "sealgate-config.h"
 #include "sealgate/frame.h"
@@ -34,90 +34,23 @@ enum {
 /* Bytes read from stdin but not yet served: the reader waits past this. */
 #define QUEUE_BYTES_MAX (4u << 20)
 
-static void log_line(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));
-
-/* stderr is the Browser Console: one line per event, always prefixed. */
-static void log_line(const char *fmt, ...) {
-        char line[1024];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(line, sizeof line, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "sealgate-host: %s\n", line);
-        fflush(stderr);
-}
-
-static void log_cb(void *userdata, const char *line) {
-        log_line("%s", line);
-}
-
 /* ---- stdout (main thread only) */
 
 static HANDLE out_h;
 
+/* host-io's way to write stdout. */
 static int write_all(const void *data, size_t len) {
         const char *p = data;
         while (len > 0) {
                 DWORD n = 0;
-                if (!WriteFile(out_h, p, len > 0x10000000 ? 0x10000000 : (DWORD) len, &n, NULL) || n == 0)
+                if (!WriteFile(out_h, p, len > 0x10000000 ? 0x10000000 : (DWORD) len, &n, NULL) || n == 0) {
+                        sg_hio_log("cannot write to stdout (error %lu)", GetLastError());
                         return -1;
+                }
                 p += n;
                 len -= n;
         }
         return 0;
-}
-
-static int send_frame(const char *payload, size_t len) {
-        uint8_t hdr[4];
-        sg_frame_header((uint32_t) len, hdr);
-        if (write_all(hdr, 4) < 0 || write_all(payload, len) < 0) {
-                log_line("cannot write to stdout (error %lu)", GetLastError());
-                return -1;
-        }
-        return 0;
-}
-
-/* A response over SG_FRAME_OUT_MAX goes out as chunk frames. */
-static int send_response(const char *resp, const char *id_json) {
-        size_t len = strlen(resp);
-        if (len <= SG_FRAME_OUT_MAX)
-                return send_frame(resp, len);
-        char **chunks = NULL;
-        size_t n = 0;
-        sg_error err;
-        if (sg_chunk_split(id_json ? id_json : "null", resp, len, SG_CHUNK_RAW_MAX, &chunks, &n, &err)) {
-                char *e = sg_host_error_response(id_json, err.code, err.message);
-                int r = e ? send_frame(e, strlen(e)) : -1;
-                free(e);
-                return r;
-        }
-        int r = 0;
-        for (size_t i = 0; i < n && r == 0; i++)
-                r = send_frame(chunks[i], strlen(chunks[i]));
-        sg_strv_free(chunks, n);
-        return r;
-}
-
-static int send_error(sg_err code, const char *message) {
-        char *e = sg_host_error_response(NULL, code, message);
-        int r = e ? send_frame(e, strlen(e)) : -1;
-        free(e);
-        return r;
-}
-
-static int transport_send(void *userdata, const char *json, const char *id_json) {
-        return send_response(json, id_json);
-}
-
-static int send_or_nomem(char *resp, char *id_json, int nomem_if_null) {
-        int w = 0;
-        if (resp)
-                w = send_response(resp, id_json);
-        else if (nomem_if_null)
-                w = send_error(SG_ERR_NOMEM, "out of memory");
-        free(resp);
-        free(id_json);
-        return w;
 }
 
 /* ---- the queue the threads hand their results to the main thread through */
@@ -170,7 +103,7 @@ static ev *q_pop(void) {
 static ev *ev_new(ev_kind kind) {
         ev *e = calloc(1, sizeof *e);
         if (!e) {
-                log_line("out of memory");
+                sg_hio_log("out of memory");
                 ExitProcess(EXIT_PROTOCOL);
         }
         e->kind = kind;
@@ -232,13 +165,6 @@ static DWORD WINAPI prompt_main(void *arg) {
         return 0;
 }
 
-static int finish_job(sg_host *h, sg_prompt_job *job, const sg_prompt_result *res) {
-        char *id_json = NULL;
-        char *resp = sg_host_prompt_done(h, job, res, &id_json);
-        sg_prompt_job_free(job);
-        return send_or_nomem(resp, id_json, res->end != SG_PROMPT_ABANDONED);
-}
-
 static int start_job(sg_host *h, sg_prompt_job *job) {
         open_prompt *slot = NULL;
         size_t i;
@@ -254,14 +180,14 @@ static int start_job(sg_host *h, sg_prompt_job *job) {
                 slot->thread = slot->d ? CreateThread(NULL, 0, prompt_main, (void *) (uintptr_t) i, 0, NULL) : NULL;
                 if (slot->thread) {
                         threads_running++;
-                        log_line("prompt %zu started for attempt %s", i, job->attempt);
+                        sg_hio_log("prompt %zu started for attempt %s", i, job->attempt);
                         return 0;
                 }
                 slot->job = NULL;
                 why = slot->d ? "cannot start the prompt's thread" : "the attempt is not open";
         }
         sg_prompt_result res = {.end = SG_PROMPT_NOT_STARTED, .detail = why};
-        return finish_job(h, job, &res);
+        return sg_hio_finish_job(h, job, &res);
 }
 
 static int end_prompt(sg_host *h, ev *x) {
@@ -274,10 +200,10 @@ static int end_prompt(sg_host *h, ev *x) {
                                 .out = x->out.answer,
                                 .out_len = x->out.answer ? strlen(x->out.answer) : 0,
                                 .detail = x->out.detail};
-        log_line("prompt %zu for attempt %s ended (%d)", x->slot, op->job->attempt, (int) res.end);
+        sg_hio_log("prompt %zu for attempt %s ended (%d)", x->slot, op->job->attempt, (int) res.end);
         sg_prompt_job *job = op->job;
         op->job = NULL;
-        int w = finish_job(h, job, &res);
+        int w = sg_hio_finish_job(h, job, &res);
         free(x->out.answer);
         return w;
 }
@@ -290,28 +216,9 @@ static void abandon_all(sg_host *h) {
                         sg_prompt_result res = {.end = SG_PROMPT_ABANDONED};
                         sg_prompt_job *job = prompts[i].job;
                         prompts[i].job = NULL;
-                        finish_job(h, job, &res);
+                        sg_hio_finish_job(h, job, &res);
                 }
         sg_host_shutdown(h);
-}
-
-static int serve(sg_host *h, char *payload, size_t plen) {
-        sg_host_reply r;
-        int w = sg_host_handle(h, payload, plen, &r);
-        if (w >= 0 && r.prompt) {
-                sg_prompt_job *job = r.prompt;
-                r.prompt = NULL;
-                w = start_job(h, job);
-        } else if (w >= 0 && r.keys) {
-                sg_keys_job *job = r.keys;
-                r.keys = NULL;
-                w = sg_host_keys_run(h, job);
-        } else if (w >= 0 && (r.response || r.id_json)) {
-                w = send_or_nomem(r.response, r.id_json, 1);
-                r.response = r.id_json = NULL;
-        }
-        sg_host_reply_clear(&r);
-        return w;
 }
 
 static void usage(FILE *f) {
@@ -323,11 +230,8 @@ static void usage(FILE *f) {
                    "writes responses the same way on stdout until stdin closes. The policy is\n"
                    "read from the registry (HKLM\\Software\\Policies\\sealgate over\n"
                    "HKCU\\Software\\sealgate), as the Outlook add-in reads it. The smime.*, pgp.*\n"
-                   "and keys.lookup ops answer unsupported_platform. See docs/protocol.md.\n\n"
-                   "Ops:\n");
-        const char *name, *help;
-        for (size_t i = 0; sg_host_op_info(i, &name, &help); i++)
-                fprintf(f, "  %s\n      %s\n", name, help);
+                   "and keys.lookup ops answer unsupported_platform. See docs/protocol.md.\n\n");
+        sg_hio_usage_ops(f);
 }
 
 int main(int argc, char **argv) {
@@ -339,6 +243,7 @@ int main(int argc, char **argv) {
                 usage(stdout);
                 return 0;
         }
+        sg_hio_init(write_all, start_job);
         sg_module = GetModuleHandleW(NULL);
         _setmode(_fileno(stdin), _O_BINARY);
         _setmode(_fileno(stdout), _O_BINARY);
@@ -347,23 +252,23 @@ int main(int argc, char **argv) {
 
         sg_host *h = sg_host_new(NULL);
         if (!h) {
-                log_line("out of memory");
+                sg_hio_log("out of memory");
                 return EXIT_PROTOCOL;
         }
-        sg_host_set_log(h, log_cb, NULL);
-        sg_host_set_send(h, transport_send, NULL);
+        sg_host_set_log(h, sg_hio_log_cb, NULL);
+        sg_host_set_send(h, sg_hio_transport_send, NULL);
         wchar_t wpath[MAX_PATH];
         DWORD wn = GetModuleFileNameW(NULL, wpath, MAX_PATH);
         char *self_exe = wn > 0 && wn < MAX_PATH ? sg_utf8_from_wide(wpath, -1, NULL) : NULL;
         if (sg_host_set_launch(h, argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL, self_exe) != SG_OK) {
-                log_line("out of memory");
+                sg_hio_log("out of memory");
                 return EXIT_PROTOCOL;
         }
-        log_line("started: version %s, manifest %s, extension %s, policy %s", SG_VERSION, argc > 1 ? argv[1] : "(none)",
-                 argc > 2 ? argv[2] : "(none)", sg_host_policy_path(h));
+        sg_hio_log("started: version %s, manifest %s, extension %s, policy %s", SG_VERSION,
+                   argc > 1 ? argv[1] : "(none)", argc > 2 ? argv[2] : "(none)", sg_host_policy_path(h));
         HANDLE reader = CreateThread(NULL, 0, reader_main, in_h, 0, NULL);
         if (!reader) {
-                log_line("cannot start the stdin reader (error %lu)", GetLastError());
+                sg_hio_log("cannot start the stdin reader (error %lu)", GetLastError());
                 return EXIT_PROTOCOL;
         }
 
@@ -378,13 +283,13 @@ int main(int argc, char **argv) {
                                 status = EXIT_PROTOCOL, done = true;
                         break;
                 case EV_READ_ERROR:
-                        log_line("cannot read stdin (error %lu)", x->error);
+                        sg_hio_log("cannot read stdin (error %lu)", x->error);
                         status = EXIT_PROTOCOL, done = true;
                         break;
                 case EV_EOF:
                         if (sg_frame_reader_partial(&r)) {
-                                log_line("stdin closed in the middle of a frame");
-                                send_error(SG_ERR_FRAME, "input ended in the middle of a frame");
+                                sg_hio_log("stdin closed in the middle of a frame");
+                                sg_hio_send_error(SG_ERR_FRAME, "input ended in the middle of a frame");
                                 status = EXIT_PROTOCOL;
                         }
                         done = true;
@@ -400,11 +305,11 @@ int main(int argc, char **argv) {
                                 off += used;
                                 if (e) {
                                         /* The stream cannot be resynchronised: answer and close. */
-                                        log_line("%s", err.message);
-                                        send_error(e, err.message);
+                                        sg_hio_log("%s", err.message);
+                                        sg_hio_send_error(e, err.message);
                                         status = EXIT_PROTOCOL, done = true;
                                 } else if (payload) {
-                                        if (serve(h, payload, plen) < 0)
+                                        if (sg_hio_serve(h, payload, plen) < 0)
                                                 status = EXIT_PROTOCOL, done = true;
                                         free(payload);
                                 }
@@ -421,7 +326,7 @@ int main(int argc, char **argv) {
         if (!threads_running)
                 sg_host_free(h);
         free(self_exe);
-        log_line("exiting with status %d", status);
+        sg_hio_log("exiting with status %d", status);
         fflush(NULL);
         /* The reader may be blocked in ReadFile and a prompt thread in its
          * dialog: the process ends them. */

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #endif
 
 #include "conn.h"
+#include "host-io.h"
 #include "prompt-proc.h"
 #include "sealgate-config.h"
 #include "sealgate/frame.h"
@@ -35,82 +35,21 @@ enum {
 
 #define READ_SIZE 65536
 
-/* stderr is the Browser Console: one line per event, always prefixed. */
-static void log_line(const char *fmt, ...)
-#if defined(__GNUC__)
-        __attribute__((format(SG_PRINTF_FORMAT, 1, 2)))
-#endif
-        ;
-
-static void log_line(const char *fmt, ...) {
-        char line[1024];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(line, sizeof line, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "sealgate-host: %s\n", line);
-        fflush(stderr);
-}
-
-static void log_cb(void *userdata, const char *line) {
-        log_line("%s", line);
-}
-
-static int write_all(int fd, const void *data, size_t len) {
+/* host-io's way to write stdout. */
+static int write_all(const void *data, size_t len) {
         const char *p = data;
         while (len > 0) {
-                ssize_t n = write(fd, p, len);
+                ssize_t n = write(STDOUT_FILENO, p, len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
+                        sg_hio_log("cannot write to stdout: %s", strerror(errno));
                         return -1;
                 }
                 p += n;
                 len -= (size_t) n;
         }
         return 0;
-}
-
-static int send_frame(const char *payload, size_t len) {
-        uint8_t hdr[4];
-        sg_frame_header((uint32_t) len, hdr);
-        if (write_all(STDOUT_FILENO, hdr, 4) < 0 || write_all(STDOUT_FILENO, payload, len) < 0) {
-                log_line("cannot write to stdout: %s", strerror(errno));
-                return -1;
-        }
-        return 0;
-}
-
-/* Thunderbird kills the host for a frame over SG_FRAME_OUT_MAX, so a larger
- * response goes out as chunk frames that the extension joins. */
-static int send_response(const char *resp, const char *id_json) {
-        size_t len = strlen(resp);
-        if (len <= SG_FRAME_OUT_MAX)
-                return send_frame(resp, len);
-
-        char **chunks = NULL;
-        size_t n = 0;
-        sg_error err;
-        if (sg_chunk_split(id_json ? id_json : "null", resp, len, SG_CHUNK_RAW_MAX, &chunks, &n, &err)) {
-                log_line("cannot chunk a response of %zu bytes: %s", len, err.message);
-                char *e = sg_host_error_response(id_json, err.code, err.message);
-                int r = e ? send_frame(e, strlen(e)) : -1;
-                free(e);
-                return r;
-        }
-        int r = 0;
-        for (size_t i = 0; i < n && r == 0; i++)
-                r = send_frame(chunks[i], strlen(chunks[i]));
-        sg_strv_free(chunks, n);
-        log_line("response of %zu bytes sent as %zu chunk frames", len, n);
-        return r;
-}
-
-static int send_error(sg_err code, const char *message) {
-        char *e = sg_host_error_response(NULL, code, message);
-        int r = e ? send_frame(e, strlen(e)) : -1;
-        free(e);
-        return r;
 }
 
 static void usage(FILE *f) {
@@ -129,11 +68,8 @@ static void usage(FILE *f) {
                    "             XDG_STATE_HOME   base of the default audit directory (~/.local/state)\n"
                    "             GNUPGHOME        the keyring keys.lookup searches (default ~/.gnupg)\n\n"
                    "The smime.*, pgp.* and keys.lookup ops load the crypto module sealgate-host-crypto.so\n"
-                   "on first use: next to this host, else " SG_LIBEXECDIR "/sealgate/.\n\n"
-                   "Ops:\n");
-        const char *name, *help;
-        for (size_t i = 0; sg_host_op_info(i, &name, &help); i++)
-                fprintf(f, "  %s\n      %s\n", name, help);
+                   "on first use: next to this host, else " SG_LIBEXECDIR "/sealgate/.\n\n");
+        sg_hio_usage_ops(f);
 }
 
 /* ---- open prompts */
@@ -156,26 +92,7 @@ static void on_sigchld(int sig) {
 }
 
 static void relay_cb(void *userdata, pid_t pid, const char *line) {
-        log_line("prompt %ld: %s", (long) pid, line);
-}
-
-static int send_or_nomem(char *resp, char *id_json, int nomem_if_null) {
-        int w = 0;
-        if (resp)
-                w = send_response(resp, id_json);
-        else if (nomem_if_null)
-                w = send_error(SG_ERR_NOMEM, "out of memory");
-        free(resp);
-        free(id_json);
-        return w;
-}
-
-/* Answer a job that ended (or never started); frees it. */
-static int finish_job(sg_host *h, sg_prompt_job *job, const sg_prompt_result *res) {
-        char *id_json = NULL;
-        char *resp = sg_host_prompt_done(h, job, res, &id_json);
-        sg_prompt_job_free(job);
-        return send_or_nomem(resp, id_json, res->end != SG_PROMPT_ABANDONED);
+        sg_hio_log("prompt %ld: %s", (long) pid, line);
 }
 
 /* Start the program for `job`; a program that cannot start is answered at once. */
@@ -189,14 +106,14 @@ static int start_job(sg_host *h, sg_prompt_job *job) {
         if (slot && program &&
             sg_prompt_proc_start(&slot->proc, program, job->lang, job->timeout_seconds, job->input, job->input_len,
                                  SG_HOST_PROMPT_OUTPUT_MAX, relay_cb, NULL, why, sizeof why) == 0) {
-                log_line("prompt %ld started for attempt %s: %s", (long) slot->proc.pid, job->attempt, program);
+                sg_hio_log("prompt %ld started for attempt %s: %s", (long) slot->proc.pid, job->attempt, program);
                 free(program);
                 slot->job = job;
                 return 0;
         }
         free(program);
         sg_prompt_result res = {.end = SG_PROMPT_NOT_STARTED, .detail = why};
-        return finish_job(h, job, &res);
+        return sg_hio_finish_job(h, job, &res);
 }
 
 static int end_prompt(sg_host *h, open_prompt *op, int abandoned) {
@@ -212,42 +129,17 @@ static int end_prompt(sg_host *h, open_prompt *op, int abandoned) {
                 res.end = SG_PROMPT_SIGNALED, res.status = WTERMSIG(p->wstatus);
         else
                 res.end = SG_PROMPT_EXITED, res.status = WEXITSTATUS(p->wstatus);
-        log_line("prompt %ld for attempt %s ended: %s %d", (long) p->pid, op->job->attempt,
-                 abandoned                       ? "abandoned"
-                 : p->overflow                   ? "output over the limit"
-                 : p->timed_out                  ? "timed out"
-                 : res.end == SG_PROMPT_SIGNALED ? "signal"
-                                                 : "exit status",
-                 res.status);
+        sg_hio_log("prompt %ld for attempt %s ended: %s %d", (long) p->pid, op->job->attempt,
+                   abandoned                       ? "abandoned"
+                   : p->overflow                   ? "output over the limit"
+                   : p->timed_out                  ? "timed out"
+                   : res.end == SG_PROMPT_SIGNALED ? "signal"
+                                                   : "exit status",
+                   res.status);
         sg_prompt_job *job = op->job;
         op->job = NULL;
-        int w = finish_job(h, job, &res);
+        int w = sg_hio_finish_job(h, job, &res);
         sg_prompt_proc_clear(p);
-        return w;
-}
-
-static int transport_send(void *userdata, const char *json, const char *id_json) {
-        return send_response(json, id_json);
-}
-
-/* Serve one frame's payload: a response, a chunk taken, a stream's frame, a
- * prompt started or a key lookup run. */
-static int serve(sg_host *h, char *payload, size_t plen) {
-        sg_host_reply r;
-        int w = sg_host_handle(h, payload, plen, &r);
-        if (w >= 0 && r.prompt) {
-                sg_prompt_job *job = r.prompt;
-                r.prompt = NULL;
-                w = start_job(h, job);
-        } else if (w >= 0 && r.keys) {
-                sg_keys_job *job = r.keys;
-                r.keys = NULL;
-                w = sg_host_keys_run(h, job);
-        } else if (w >= 0 && (r.response || r.id_json)) {
-                w = send_or_nomem(r.response, r.id_json, 1);
-                r.response = r.id_json = NULL;
-        }
-        sg_host_reply_clear(&r);
         return w;
 }
 
@@ -315,38 +207,39 @@ int main(int argc, char **argv) {
                 usage(stdout);
                 return 0;
         }
+        sg_hio_init(write_all, start_job);
         /* The host holds passphrases and plaintext: no core file, not
          * dumpable (docs/protocol.md, "What stays in memory"). */
         if (!sg_secrets_protect_process())
-                log_line("cannot turn off core dumps: %s", strerror(errno));
+                sg_hio_log("cannot turn off core dumps: %s", strerror(errno));
         /* A closed port must show up as a write error, not kill us silently. */
         signal(SIGPIPE, SIG_IGN);
         /* One process serves every message of the session: keep freed
          * memory for the next request (heap.h). */
         sg_heap_tune_for_requests();
         if (setup_sigchld() != 0) {
-                log_line("cannot set up SIGCHLD handling: %s", strerror(errno));
+                sg_hio_log("cannot set up SIGCHLD handling: %s", strerror(errno));
                 return EXIT_PROTOCOL;
         }
 
         sg_host *h = sg_host_new(NULL);
         if (!h) {
-                log_line("out of memory");
+                sg_hio_log("out of memory");
                 return EXIT_PROTOCOL;
         }
-        sg_host_set_log(h, log_cb, NULL);
-        sg_host_set_send(h, transport_send, NULL);
+        sg_host_set_log(h, sg_hio_log_cb, NULL);
+        sg_host_set_send(h, sg_hio_transport_send, NULL);
         /* For the doctor op and the prompt program's lookup: where we really
          * run from (symlinks resolved). */
         self_exe = realpath("/proc/self/exe", NULL);
         if (sg_host_set_launch(h, argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL, self_exe) != SG_OK) {
                 free(self_exe);
                 sg_host_free(h);
-                log_line("out of memory");
+                sg_hio_log("out of memory");
                 return EXIT_PROTOCOL;
         }
-        log_line("started: version %s, manifest %s, extension %s, policy %s", SG_VERSION, argc > 1 ? argv[1] : "(none)",
-                 argc > 2 ? argv[2] : "(none)", sg_host_policy_path(h));
+        sg_hio_log("started: version %s, manifest %s, extension %s, policy %s", SG_VERSION,
+                   argc > 1 ? argv[1] : "(none)", argc > 2 ? argv[2] : "(none)", sg_host_policy_path(h));
 
         sg_frame_reader r;
         sg_frame_reader_init(&r, SG_FRAME_IN_MAX);
@@ -367,14 +260,14 @@ int main(int argc, char **argv) {
                         buf_off += used;
                         if (e) {
                                 /* The stream cannot be resynchronised: answer and close. */
-                                log_line("%s", err.message);
-                                send_error(e, err.message);
+                                sg_hio_log("%s", err.message);
+                                sg_hio_send_error(e, err.message);
                                 status = EXIT_PROTOCOL;
                                 goto out;
                         }
                         if (!payload)
                                 continue;
-                        int w = serve(h, payload, plen);
+                        int w = sg_hio_serve(h, payload, plen);
                         /* a request may carry a passphrase, a frame plaintext */
                         sg_secret_wipe(payload, plen);
                         free(payload);
@@ -417,7 +310,7 @@ int main(int argc, char **argv) {
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        log_line("poll failed: %s", strerror(errno));
+                        sg_hio_log("poll failed: %s", strerror(errno));
                         status = EXIT_PROTOCOL;
                         break;
                 }
@@ -452,14 +345,14 @@ int main(int argc, char **argv) {
                 if (got < 0) {
                         if (errno == EINTR || errno == EAGAIN)
                                 continue;
-                        log_line("cannot read stdin: %s", strerror(errno));
+                        sg_hio_log("cannot read stdin: %s", strerror(errno));
                         status = EXIT_PROTOCOL;
                         break;
                 }
                 if (got == 0) {
                         if (sg_frame_reader_partial(&r)) {
-                                log_line("stdin closed in the middle of a frame");
-                                send_error(SG_ERR_FRAME, "input ended in the middle of a frame");
+                                sg_hio_log("stdin closed in the middle of a frame");
+                                sg_hio_send_error(SG_ERR_FRAME, "input ended in the middle of a frame");
                                 status = EXIT_PROTOCOL;
                         }
                         /* An open stream: truncated, or (input complete) run to its end. */
@@ -476,12 +369,12 @@ out:;
          * ends with _exit once everything else is done. */
         bool lookup_left = sg_host_crypto_end(h);
         if (lookup_left)
-                log_line("a keys.lookup is still running; leaving without its answer");
+                sg_hio_log("a keys.lookup is still running; leaving without its answer");
         abandon_all(h);
         sg_frame_reader_clear(&r);
         sg_host_free(h);
         free(self_exe);
-        log_line("exiting with status %d", status);
+        sg_hio_log("exiting with status %d", status);
         if (lookup_left)
                 _exit(status);
         return status;

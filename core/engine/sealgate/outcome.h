@@ -141,6 +141,18 @@ typedef struct sg_outcome {
         sg_header check;          /* SEND, ROUTE, ENCRYPT with an attempt: the gateway check header (name NULL: none) */
         sg_audit_outcome audit;   /* the record's "outcome" */
         const char *prompt_error; /* static: the record's "prompt_error", or NULL */
+        /* SEND, ROUTE, ENCRYPT: rules.convert_to_bcc. Move every To and Cc
+         * recipient whose address (sg_mailbox.address: local@domain, the
+         * domain in ASCII lower case) is listed to Bcc; when that leaves To
+         * empty, To becomes to_placeholder. */
+        char **bcc_moved;
+        size_t n_bcc_moved;
+        char *to_placeholder;
+        /* SEND, ROUTE, ENCRYPT: hold the message this long before handing it
+         * over (send.*); 0: at once. */
+        unsigned delay_seconds;
+        bool delay_skippable;
+        sg_delay_mode delay_mode;
 } sg_outcome;
 
 /* What happened, as the client knows it. Everything borrowed. */
@@ -156,6 +168,7 @@ typedef struct sg_outcome_input {
                                      * tried; NULL: the decision's methods in order */
         const char *attempt;        /* the attempt id: with check_header, the gateway check header is made */
         const char *check_header;   /* its name (sg_policy_check_header), or NULL: none */
+        bool bcc_declined;          /* rules.convert_to_bcc "ask": the user kept the recipients where they are */
 } sg_outcome_input;
 
 /* The gateway check header's value for attempt `attempt`, decision `d` and
@@ -174,7 +187,9 @@ char *sg_check_header_value(const char *attempt, const sg_decision *d, sg_audit_
  * route choices, else in `in->policy`; a name found in neither is left out.
  * "encrypt" chosen with a button sets ask_before_fallback: the user chose
  * encryption, so sending through a fallback route instead is not done
- * without telling them first.
+ * without telling them first. An outcome that sends carries the Bcc move
+ * (decision bcc_mode AUTO, or ASK unless in->bcc_declined) and the hold
+ * before sending.
  * *ret is owned: sg_outcome_free(). Errors: SG_ERR_INVALID_ARGUMENT (no
  * decision), SG_ERR_LIMIT (a justification over SG_AUDIT_JUSTIFICATION_MAX
  * bytes), SG_ERR_NOMEM. */
@@ -184,6 +199,13 @@ sg_outcome *sg_outcome_free(sg_outcome *o); /* takes NULL, returns NULL */
 /* Encryption was asked for and no method and no fallback route could be
  * used: the outcome becomes CANCEL (the record says "cancelled"). */
 void sg_outcome_encrypt_unavailable(sg_outcome *o);
+
+/* Encryption was asked for and the client sent through fallback route `i`
+ * (o->fallback[i]) instead: the outcome becomes that ROUTE, so the record
+ * says "routed" with that route, never "encrypted". False (o unchanged)
+ * when `o` is not ENCRYPT, `i` is out of range, or out of memory: the
+ * caller must then not send (it cannot record truthfully). */
+bool sg_outcome_took_fallback(sg_outcome *o, size_t i);
 
 /* The audit record of outcome `o` for decision `d`: decision, choice (as in
  * `in`), by, justification, route, outcome and prompt_error filled; the

@@ -46,7 +46,12 @@ extern "C" {
 #define SG_POLICY_KEYS_TIMEOUT_MIN        1    /* keys.timeout_seconds (= SG_KEYS_TIMEOUT_* of keys.h) */
 #define SG_POLICY_KEYS_TIMEOUT_MAX        120
 #define SG_POLICY_KEYS_TIMEOUT_DEFAULT    10
-#define SG_POLICY_KEYS_PATH_MAX           4096 /* bytes of keys.certificate_store, keys.nss_db */
+#define SG_POLICY_KEYS_PATH_MAX           4096  /* bytes of keys.certificate_store, keys.nss_db */
+#define SG_POLICY_SEND_DELAY_MAX          600   /* send.delay_seconds; 0 (the default) sends at once */
+#define SG_POLICY_BCC_MIN_MAX             10000 /* rules.convert_to_bcc.min_domains, min_addresses; 0: not used */
+#define SG_POLICY_LOOKALIKE_DOMAINS_MAX   256 /* internal domains a recipient's domain is compared with for look-alikes */
+#define SG_POLICY_LOOKALIKE_LEN_MIN       6   /* shorter internal domains are not compared (too many near misses) */
+#define SG_MSG_RELATED_MAX                1000 /* address lists of the original message of a reply (sg_message.related) */
 
 /* Ordered by strength: a trigger only ever raises the action. */
 typedef enum sg_action {
@@ -88,6 +93,10 @@ typedef enum sg_reason_code {
         SG_REASON_MY_NUMBER,            /* "my_number" */
         SG_REASON_BODY_PATTERN,         /* "body_pattern" */
         SG_REASON_HEADER,               /* "header" */
+        SG_REASON_CONFIRM,              /* "confirm": prompt.confirm asks for a checklist */
+        SG_REASON_CONVERT_TO_BCC,       /* "convert_to_bcc": items are the addresses moved to Bcc */
+        SG_REASON_NEW_DOMAIN_IN_REPLY,  /* "new_domain_in_reply": items are the new domains */
+        SG_REASON_SENDER_DOMAIN,        /* "sender_domain": items are the sender's domain */
         SG_REASON__MAX
 } sg_reason_code;
 
@@ -142,6 +151,26 @@ typedef struct sg_trigger_spec {
 } sg_trigger_spec;
 
 typedef struct sg_policy sg_policy;
+
+/* prompt.confirm: which recipients the prompt lists with a check box each. */
+typedef enum sg_confirm {
+        SG_CONFIRM_NONE = 0, /* "none" (the default) */
+        SG_CONFIRM_EXTERNAL, /* "external": the external recipients */
+        SG_CONFIRM_ALL       /* "all": every recipient */
+} sg_confirm;
+
+/* rules.convert_to_bcc.mode */
+typedef enum sg_bcc_mode {
+        SG_BCC_OFF = 0, /* no conversion (the rule is off, or did not fire) */
+        SG_BCC_AUTO,    /* "auto": moved, and the user is told */
+        SG_BCC_ASK      /* "ask": the prompt asks; moved unless the user declines */
+} sg_bcc_mode;
+
+/* send.delay_mode */
+typedef enum sg_delay_mode {
+        SG_DELAY_COUNTDOWN = 0, /* "countdown": the client waits before handing the message over */
+        SG_DELAY_DEFERRED       /* "deferred": Outlook's deferred delivery; Thunderbird counts down */
+} sg_delay_mode;
 
 /* The audit settings of a policy (the audit.* keys), as plain data so the
  * Outlook add-in can fill the same struct from the registry. */
@@ -259,6 +288,32 @@ sg_err sg_policy_set_subaddress_delimiters(sg_policy *p, const char *delimiters,
  * "domain" (classified by its domain like any other). */
 sg_err sg_policy_set_source_routes(sg_policy *p, const char *mode, sg_error *err);
 
+/* ---- Mis-send prevention (policy-missend.c; docs/admin/policy.md) */
+/* prompt.confirm: "none", "external" or "all". */
+sg_err sg_policy_set_confirm(sg_policy *p, const char *mode, sg_error *err);
+void sg_policy_set_confirm_attachments(sg_policy *p, bool on);
+void sg_policy_set_allow_check_all(sg_policy *p, bool on);
+void sg_policy_set_show_sender(sg_policy *p, bool on);
+/* prompt.confirm_sender: a sender outside the internal domains raises
+ * reason sender_domain (PROMPT). */
+void sg_policy_set_confirm_sender(sg_policy *p, bool on);
+/* send.delay_seconds 0..SG_POLICY_SEND_DELAY_MAX; send.delay_skippable;
+ * send.delay_mode "countdown" or "deferred"; send.delay_scope "external"
+ * (the default: messages with an external recipient) or "all". */
+sg_err sg_policy_set_delay_seconds(sg_policy *p, unsigned seconds, sg_error *err);
+void sg_policy_set_delay_skippable(sg_policy *p, bool on);
+sg_err sg_policy_set_delay_mode(sg_policy *p, const char *mode, sg_error *err);
+sg_err sg_policy_set_delay_scope(sg_policy *p, const char *scope, sg_error *err);
+/* rules.convert_to_bcc: min_domains and min_addresses 0..SG_POLICY_BCC_MIN_MAX
+ * (0: that count is not used; both 0: the rule is off); mode "auto" or
+ * "ask"; placeholder "sender" (the default) or an address. */
+sg_err sg_policy_set_bcc_min_domains(sg_policy *p, unsigned n, sg_error *err);
+sg_err sg_policy_set_bcc_min_addresses(sg_policy *p, unsigned n, sg_error *err);
+sg_err sg_policy_set_bcc_mode(sg_policy *p, const char *mode, sg_error *err);
+sg_err sg_policy_set_bcc_placeholder(sg_policy *p, const char *placeholder, sg_error *err);
+/* rules.new_domain_in_reply: "off" (the default), "prompt" or "block". */
+sg_err sg_policy_set_new_domain_in_reply(sg_policy *p, const char *action, sg_error *err);
+
 /* The keys settings in force; borrowed from `p` (strings included). */
 const sg_keys_settings *sg_policy_keys(const sg_policy *p);
 
@@ -358,6 +413,13 @@ typedef struct sg_message {
         size_t n_headers;
         const sg_text_part *texts; /* at most SG_MSG_TEXTS_MAX; body and texts at most SG_MSG_TEXT_TOTAL_MAX bytes */
         size_t n_texts;
+        /* A reply or forward: the address lists of the original message (its
+         * From, To, Cc, Reply-To), at most SG_MSG_RELATED_MAX; 0 when the
+         * message is no reply or the client cannot tell (rule
+         * new_domain_in_reply then does not apply). A list that does not
+         * parse is skipped: its domains count as new. */
+        const char *const *related;
+        size_t n_related;
 } sg_message;
 
 /* ---- Decision: everything owned by the decision. */
@@ -366,7 +428,10 @@ typedef struct sg_recipient {
         sg_field field;
         sg_class cls;
         sg_rule rule;
-        char *matched; /* the policy entry that matched ("*.corp.example"), or NULL */
+        char *matched;  /* the policy entry that matched ("*.corp.example"), or NULL */
+        bool confirm;   /* prompt.confirm: the prompt lists it with a check box */
+        bool lookalike; /* external, and its domain looks like an internal one (one edit away, or 0/o 1/l rn/m) */
+        bool to_bcc;    /* rules.convert_to_bcc moves it from To/Cc to Bcc */
 } sg_recipient;
 
 typedef struct sg_reason {
@@ -410,6 +475,18 @@ typedef struct sg_decision {
         size_t n_encrypt_fallback;
         unsigned prompt_timeout_seconds; /* the policy's prompt.timeout_seconds, always set */
         char *justification_header;      /* the policy's prompt.justification_header, or NULL */
+        /* Mis-send prevention (docs/admin/policy.md, "Mis-send prevention") */
+        sg_confirm confirm;       /* prompt.confirm (recipients with `confirm` set get a check box) */
+        bool confirm_attachments; /* every attachment gets a check box too */
+        bool allow_check_all;     /* the prompt may offer "check all" */
+        bool show_sender;         /* the prompt shows the sender prominently */
+        sg_bcc_mode bcc_mode;     /* the recipients with `to_bcc` set move to Bcc (AUTO) or may (ASK) */
+        char *bcc_placeholder;    /* the To address when the move leaves To empty, or NULL */
+        unsigned delay_seconds;   /* send.delay_seconds for this message (0: none) */
+        bool delay_skippable;
+        sg_delay_mode delay_mode;
+        sg_attachment *attachments; /* confirm_attachments: the attachments to tick (owned strings), else NULL */
+        size_t n_attachments;
 } sg_decision;
 
 /* Evaluate `msg` under the sealed policy `p`. *ret is owned:
@@ -431,6 +508,9 @@ const char *sg_reason_code_name(sg_reason_code c);
 const char *sg_trigger_type_name(sg_trigger_type t); /* "attachments", ... */
 bool sg_trigger_type_from_name(const char *name, sg_trigger_type *ret);
 const char *sg_choice_kind_name(sg_choice_kind k); /* "encrypt", "route", "send", "cancel" */
+const char *sg_confirm_name(sg_confirm c);         /* "none", "external", "all" */
+const char *sg_bcc_mode_name(sg_bcc_mode m);       /* "off", "auto", "ask" */
+const char *sg_delay_mode_name(sg_delay_mode m);   /* "countdown", "deferred" */
 bool sg_choice_kind_from_name(const char *name, sg_choice_kind *ret);
 
 /* ---- The settings of a policy, described once: the scalar keys of

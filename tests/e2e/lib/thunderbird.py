@@ -429,6 +429,35 @@ class Thunderbird:
             time.sleep(0.05)
         return {"sent_at": t0, "closed": closed_at is not None, "closed_at": closed_at}
 
+    def send_later(self, tag, close_timeout=20):
+        """Press Send Later (cmd_sendLater): the message goes to the Outbox
+        through the same onBeforeSend. Returns whether the window closed."""
+        self.m.set_context("chrome")
+        self.m.execute(JS_PRELUDE + r"""
+          const w = findCompose(arguments[0]);
+          if (!w) throw new Error("no compose window " + arguments[0]);
+          w.setTimeout(() => w.goDoCommand("cmd_sendLater"), 0);
+          return true;
+        """, [tag])
+        deadline = time.monotonic() + close_timeout
+        while time.monotonic() < deadline:
+            if self.m.execute(JS_PRELUDE + r"""
+              const w = findCompose(arguments[0]);
+              return !w || w.closed;
+            """, [tag]):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def send_unsent(self):
+        """Send Unsent Messages (File menu): the Outbox through the SMTP server."""
+        self.m.set_context("chrome")
+        return self.m.execute(JS_PRELUDE + r"""
+          const sl = Cc["@mozilla.org/messengercompose/sendlater;1"].getService(Ci.nsIMsgSendLater);
+          sl.sendUnsentMessages(MailServices.accounts.getIdentity("id1"));
+          return true;
+        """, [])
+
     def send_state(self, tag):
         return self.m.execute(JS_PRELUDE + r"""
           const w = findCompose(arguments[0]);

@@ -1,6 +1,7 @@
 /* sealgate background page, message gathering: the compose window's details
  * into policy.evaluate's message (recipients with address-book lists
- * expanded, sender, subject, body text, attachments, headers). */
+ * expanded, sender, subject, body text, attachments, headers; the texts
+ * beyond the body come from texts.js). */
 "use strict";
 
 /* The placeholder of a recipient that cannot be resolved (a mailing list the
@@ -170,45 +171,53 @@ async function senderOf(details) {
         return null;
 }
 
+/* The attachments as policy.evaluate's message.attachments, and their File
+ * objects (null for one that cannot be read) for the texts (texts.js). */
 async function attachmentsOf(tabId) {
         const out = [];
+        const files = [];
         const list = await messenger.compose.listAttachments(tabId);
         for (const a of list) {
                 let size = Number.isInteger(a.size) ? a.size : null;
                 let type = null;
+                let file = null;
                 try {
-                        const f = typeof a.getFile === "function" ? await a.getFile() : await messenger.compose.getAttachmentFile(a.id);
-                        if (f) {
-                                type = f.type || null;
+                        file = typeof a.getFile === "function" ? await a.getFile() : await messenger.compose.getAttachmentFile(a.id);
+                        if (file) {
+                                type = file.type || null;
                                 if (size === null)
-                                        size = f.size;
+                                        size = file.size;
                         }
                 } catch (e) {
                         log(`attachment ${a.name} cannot be read: ${e.message || e}`);
                 }
                 out.push({ name: a.name || "", size: size === null ? 0 : size, content_type: type });
+                files.push(file || null);
         }
-        return out;
+        return { list: out, files };
 }
 
 async function gatherMessage(tab, details) {
         const unexpanded = [];
         listIndex = null; /* address books may have changed since the last send */
-        const [from, to, cc, bcc, attachments] = await Promise.all([
+        const [from, to, cc, bcc, atts, related] = await Promise.all([
                 senderOf(details),
                 resolveField(details.to, unexpanded),
                 resolveField(details.cc, unexpanded),
                 resolveField(details.bcc, unexpanded),
                 attachmentsOf(tab.id),
+                relatedAddresses(details),
         ]);
         const body =
                 typeof details.plainTextBody === "string" && details.plainTextBody !== ""
                         ? details.plainTextBody
                         : htmlToText(details.body);
         const headers = (details.customHeaders || []).map((h) => ({ name: h.name, value: h.value }));
-        return {
-                message: { from, to, cc, bcc, subject: details.subject || "", body, attachments, headers },
-                unexpanded,
-        };
+        const attachments = atts.list;
+        const texts = await gatherTexts(details, body, attachments, atts.files);
+        const message = { from, to, cc, bcc, subject: details.subject || "", body, attachments, headers, related };
+        if (texts)
+                message.texts = texts;
+        return { message, unexpanded };
 }
 

@@ -181,7 +181,7 @@ async function applyOutcome(tab, details, decision, outcome, ctx) {
 /* The decision's outcome, asking the user first when it is a prompt. */
 async function act(tab, details, decision, ctx) {
         const outcome = decision.action === "prompt" ? await choose(tab, details, decision, ctx) : decision.outcome;
-        return applyOutcome(tab, details, decision, outcome, ctx);
+        return applyMissend(tab, details, outcome, await applyOutcome(tab, details, decision, outcome, ctx));
 }
 
 /* The subject tag a new subject carries: what was put before the old one. */

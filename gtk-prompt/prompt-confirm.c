@@ -1,0 +1,105 @@
+/* sealgate-prompt: the confirmation checklist (prompt-confirm.h). Keyboard
+ * complete: every box is a check button in the tab order, Space ticks it,
+ * "Check all" has a mnemonic (Alt+A). */
+#include "prompt-confirm.h"
+
+#include "prompt-i18n.h"
+
+typedef struct checklist {
+        GPtrArray *boxes; /* GtkCheckButton, borrowed from the widget tree */
+        GPtrArray *gated; /* the choice buttons waiting for the last tick */
+} checklist;
+
+static void checklist_free(gpointer data) {
+        checklist *cl = data;
+        g_ptr_array_unref(cl->boxes);
+        g_ptr_array_unref(cl->gated);
+        g_free(cl);
+}
+
+static void update(checklist *cl) {
+        bool all = true;
+        for (guint i = 0; i < cl->boxes->len && all; i++)
+                all = gtk_check_button_get_active(GTK_CHECK_BUTTON(g_ptr_array_index(cl->boxes, i)));
+        for (guint i = 0; i < cl->gated->len; i++)
+                gtk_widget_set_sensitive(GTK_WIDGET(g_ptr_array_index(cl->gated, i)), all);
+}
+
+static void on_toggled(GtkCheckButton *b, gpointer data) {
+        update(data);
+}
+
+static void on_check_all(GtkButton *b, gpointer data) {
+        checklist *cl = data;
+        for (guint i = 0; i < cl->boxes->len; i++)
+                gtk_check_button_set_active(GTK_CHECK_BUTTON(g_ptr_array_index(cl->boxes, i)), TRUE);
+}
+
+static GtkWidget *label_new(const char *text, const char *css) {
+        GtkWidget *l = gtk_label_new(text);
+        gtk_label_set_xalign(GTK_LABEL(l), 0);
+        gtk_label_set_wrap(GTK_LABEL(l), TRUE);
+        gtk_label_set_wrap_mode(GTK_LABEL(l), PANGO_WRAP_WORD_CHAR);
+        if (css)
+                gtk_widget_add_css_class(l, css);
+        return l;
+}
+
+void sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_prompt_confirm *c) {
+        if (!c || c->n_boxes == 0)
+                return;
+        checklist *cl = g_new0(checklist, 1);
+        cl->boxes = g_ptr_array_new();
+        cl->gated = g_ptr_array_new();
+        GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
+        gtk_widget_set_name(box, "sg-checklist");
+        GtkWidget *heading = label_new(_("Check each recipient and attachment"), "heading");
+        gtk_box_append(GTK_BOX(box), heading);
+        gtk_box_append(GTK_BOX(box),
+                       label_new(_("The send choices are available once every box is ticked."), "dim-label"));
+        GtkWidget *list = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+        for (size_t i = 0; i < c->n_rows; i++) {
+                const sg_prompt_check *r = &c->rows[i];
+                char *text = sg_prompt_check_text(r);
+                if (r->heading) {
+                        GtkWidget *h = label_new(text, r->lookalike ? "error" : r->external ? "warning" : NULL);
+                        gtk_widget_add_css_class(h, "heading");
+                        gtk_widget_set_margin_top(h, 4);
+                        gtk_box_append(GTK_BOX(list), h);
+                        g_free(text);
+                        continue;
+                }
+                GtkWidget *b = gtk_check_button_new_with_label(text);
+                g_free(text);
+                gtk_widget_set_margin_start(b, 12);
+                if (r->lookalike)
+                        gtk_widget_add_css_class(b, "error");
+                else if (r->external)
+                        gtk_widget_add_css_class(b, "warning");
+                g_signal_connect(b, "toggled", G_CALLBACK(on_toggled), cl);
+                g_ptr_array_add(cl->boxes, b);
+                gtk_box_append(GTK_BOX(list), b);
+        }
+        GtkWidget *scroll = gtk_scrolled_window_new();
+        gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+        gtk_scrolled_window_set_propagate_natural_height(GTK_SCROLLED_WINDOW(scroll), TRUE);
+        gtk_scrolled_window_set_min_content_height(GTK_SCROLLED_WINDOW(scroll), 120);
+        gtk_scrolled_window_set_max_content_height(GTK_SCROLLED_WINDOW(scroll), 240);
+        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), list);
+        gtk_box_append(GTK_BOX(box), scroll);
+        gtk_accessible_update_relation(GTK_ACCESSIBLE(list), GTK_ACCESSIBLE_RELATION_LABELLED_BY, heading, NULL, -1);
+        if (c->allow_check_all) {
+                GtkWidget *all = gtk_button_new_with_mnemonic(_("Check _all"));
+                gtk_widget_set_name(all, "sg-check-all");
+                gtk_widget_set_halign(all, GTK_ALIGN_START);
+                g_signal_connect(all, "clicked", G_CALLBACK(on_check_all), cl);
+                gtk_box_append(GTK_BOX(box), all);
+        }
+        for (GtkWidget *w = gtk_widget_get_first_child(choices); w; w = gtk_widget_get_next_sibling(w))
+                if (GTK_IS_BUTTON(w) && w != cancel)
+                        g_ptr_array_add(cl->gated, w);
+        g_object_set_data_full(G_OBJECT(box), "sg-checklist", cl, checklist_free);
+        /* Right above the choices it gates, in the window's content box. */
+        gtk_box_insert_child_after(GTK_BOX(gtk_widget_get_parent(choices)), box, gtk_widget_get_prev_sibling(choices));
+        update(cl);
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""sealgate-prompt's confirmation checklist (prompt.confirm, issue 17) under a
+private Xvfb, by real key presses: the send choices do nothing until the last
+box is ticked (Shift+Tab and space from "Back to editing"), "Check all"
+(Alt+A) is absent unless the policy allows it and ticks everything when it
+is there; a screenshot per language in OUTDIR.
+Usage: test-prompt-confirm.py SEALGATE_PROMPT LOCALEDIR OUTDIR. Prints TAP."""
+import json
+import pathlib
+import subprocess
+import sys
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "common"))
+sys.path.insert(0, str(HERE))
+from tap import done, ok  # noqa: E402
+import promptx  # noqa: E402
+
+PROMPT, LOCALEDIR = sys.argv[1], sys.argv[2]
+OUT = pathlib.Path(sys.argv[3])
+OUT.mkdir(parents=True, exist_ok=True)
+
+
+def decision(check_all):
+    d = promptx.decision("decision-1.json")
+    d["recipients"][0].update(confirm=True, lookalike=False, to_bcc=False)
+    d["recipients"].append({"address": "carol@c0rp.example", "display_name": None, "domain": "c0rp.example",
+                            "field": "cc", "class": "external", "rule": "external_domain", "matched": None,
+                            "group": None, "confirm": True, "lookalike": True, "to_bcc": False})
+    d["reasons"].append({"code": "confirm", "action": "prompt", "trigger": None, "detail": "confirm 3 items",
+                         "items": []})
+    d["missend"] = {"confirm": "external", "confirm_attachments": True, "allow_check_all": check_all,
+                    "show_sender": False, "bcc_mode": "off", "bcc_placeholder": None, "delay_seconds": 0,
+                    "delay_skippable": False, "delay_mode": "countdown",
+                    "attachments": [{"name": "plan.pdf", "size": 123456, "content_type": "application/pdf"}]}
+    return d
+
+
+def answer(choice, by):
+    return json.dumps({"choice": choice, "justification": None, "by": by}, separators=(",", ":")) + "\n"
+
+
+def finish(p, timeout=10):
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except Exception:  # noqa: BLE001
+        p.kill()
+        out, err = p.communicate()
+    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def open_prompt(x, watch, d, args=()):
+    watch.drain()
+    p = promptx.start_prompt(PROMPT, d, x.env(SEALGATE_LOCALEDIR=LOCALEDIR), args)
+    wid, _ = watch.wait_map(proc=p)
+    if wid is not None:
+        promptx.xdotool(x.env(), "windowfocus", "--sync", str(wid))
+        time.sleep(0.3)
+    return p, wid
+
+
+def keys(x, *seq):
+    for k in seq:
+        promptx.xdotool(x.env(), "key", "--clearmodifiers", k)
+        time.sleep(0.15)
+
+
+def still_open(p, desc):
+    time.sleep(0.3)
+    ok(p.poll() is None, desc, f"exited {p.poll()}: {p.stdout.read().decode() if p.poll() is not None else ''}")
+
+
+with promptx.Xvfb() as x:
+    watch = promptx.MapWatcher(x.display)
+
+    # Three boxes (bob, the look-alike carol, plan.pdf); no "Check all".
+    p, wid = open_prompt(x, watch, decision(False))
+    ok(wid is not None, "checklist: the window maps")
+    keys(x, "alt+w")
+    still_open(p, "no box ticked: Alt+W (Send without encryption) does nothing")
+    keys(x, "alt+a")
+    keys(x, "alt+w")
+    still_open(p, "no \"Check all\" when the policy does not allow it: Alt+A ticks nothing")
+    keys(x, "shift+Tab", "space", "shift+Tab", "space")
+    keys(x, "alt+w")
+    still_open(p, "two of three boxes ticked: still nothing is sent")
+    keys(x, "shift+Tab", "space")
+    keys(x, "alt+w")
+    code, out, err = finish(p)
+    ok(code == 0 and out == answer("send", "button"), "the last box ticked: Alt+W sends",
+       f"exit {code}\nstdout {out!r}\nstderr {err}")
+
+    # Unticking one again disables the choices again.
+    p, wid = open_prompt(x, watch, decision(False))
+    keys(x, "shift+Tab", "space", "shift+Tab", "space", "shift+Tab", "space", "space")
+    keys(x, "alt+w")
+    still_open(p, "a box unticked again: the send choices are off again")
+    keys(x, "Escape")
+    code, out, _ = finish(p)
+    ok(out == answer("cancel", "escape"), "Escape still goes back to editing", out)
+
+    # "Check all" allowed: Alt+A ticks every box.
+    for lang in ("en", "ja"):
+        p, wid = open_prompt(x, watch, decision(True), ("--lang", lang, "--screenshot-mode"))
+        keys(x, "alt+a")
+        if wid is not None:
+            shot = OUT / f"prompt-confirm-{lang}.png"
+            subprocess.run(["import", "-window", str(wid), str(shot)], env=x.env(), capture_output=True, timeout=30)
+            ok(shot.exists(), f"{lang}: screenshot {shot} (every box ticked)")
+            # the screenshot may take the focus: give it back before the next key
+            promptx.xdotool(x.env(), "windowfocus", "--sync", str(wid))
+            time.sleep(0.3)
+        keys(x, "alt+w")
+        code, out, err = finish(p)
+        ok(code == 0 and out == answer("send", "button"), f"{lang}: \"Check all\" (Alt+A) ticks every box; Alt+W sends",
+           f"exit {code}\nstdout {out!r}\nstderr {err}")
+
+done()

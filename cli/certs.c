@@ -18,6 +18,7 @@
 #include "cli-texts.h"
 #include "sealgate/certs.h"
 #include "sealgate/error.h"
+#include "sealgate/format.h"
 #include "sealgate/tbprofile.h"
 
 enum {
@@ -34,7 +35,7 @@ static void pick_language(void) {
         for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
                 const char *v = getenv(vars[i]);
                 if (v && *v) {
-                        lang = strncmp(v, "ja", 2) == 0 ? 1 : 0;
+                        lang = sg_format_lang_from_locale(v) == SG_FORMAT_JA ? 1 : 0;
                         return;
                 }
         }

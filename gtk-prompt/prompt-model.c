@@ -35,6 +35,8 @@ static void reason_clear(sg_prompt_reason *r) {
 static void choice_clear(sg_prompt_choice *c) {
         g_free(c->id);
         g_free(c->route);
+        g_free(c->label[0]);
+        g_free(c->label[1]);
 }
 
 sg_prompt_model *sg_prompt_model_free(sg_prompt_model *m) {
@@ -215,6 +217,19 @@ static sg_err parse_choice(json_object *o, const char *path, sg_prompt_choice *c
                 e = sg_error_set(err, SG_ERR_REQUEST, "%s.route: not a route name ([A-Za-z0-9_.-], 1 to %d)", path,
                                  SG_POLICY_NAME_MAX);
                 goto out;
+        }
+        json_object *label = NULL;
+        if (json_object_object_get_ex(o, "label", &label) && !json_object_is_type(label, json_type_null)) {
+                char lpath[96];
+                snprintf(lpath, sizeof lpath, "%s.label", path);
+                if (!json_object_is_type(label, json_type_object)) {
+                        e = sg_error_set(err, SG_ERR_REQUEST, "%s: expected an object, got %s", lpath,
+                                         sg_json_type_desc(label));
+                        goto out;
+                }
+                if ((e = get_string(label, "en", lpath, false, &c->label[0], err)) ||
+                    (e = get_string(label, "ja", lpath, false, &c->label[1], err)))
+                        goto out;
         }
         sg_choice named = {.kind = SG_CHOICE_ROUTE, .route = c->route};
         if (!sg_choice_is(&named, c->id)) {
@@ -560,14 +575,15 @@ sg_err sg_prompt_external_rows(const sg_prompt_model *m, sg_prompt_row **ret_row
         return SG_OK;
 }
 
-/* A decimal byte count from the engine, shown as "1.2 MB". */
+/* A decimal byte count from the engine, shown as "12.6 MB" / "90 バイト" by
+ * the one formatter every client uses (sealgate/format.h), in the language
+ * of the prompt's texts. */
 static char *size_text(const char *item) {
-        char *end = NULL;
-        errno = 0;
-        guint64 v = g_ascii_strtoull(item, &end, 10);
-        if (errno || !end || *end || end == item)
-                return g_strdup(item);
-        return g_format_size(v);
+        char buf[SG_FORMAT_TEXT_SIZE];
+        /* The catalog's own language: "ja" where the Japanese catalog is in use. */
+        sg_format_lang lang = sg_format_lang_from_locale(C_("language code", "en"));
+        const char *t = sg_format_size_text(buf, sizeof(buf), item, lang);
+        return g_strdup(t ? t : item);
 }
 
 char *sg_prompt_fill(const char *fmt, const char *a1, const char *a2) {
@@ -653,6 +669,14 @@ char *sg_prompt_choice_label(const sg_prompt_choice *c) {
         default:
                 break;
         }
+        /* The policy's own words for this route, in the prompt's language. */
+        const char *label = c->label[sg_format_lang_from_locale(C_("language code", "en")) == SG_FORMAT_JA];
+        if (label) {
+                char **parts = g_strsplit(label, "_", -1); /* no mnemonic from the label's own "_" */
+                char *r = g_strjoinv("__", parts);
+                g_strfreev(parts);
+                return r;
+        }
         if (strcmp(c->route, "portal") == 0)
                 return g_strdup(_("Send through the secure _portal"));
         if (strcmp(c->route, "smime") == 0)
@@ -694,7 +718,9 @@ char *sg_prompt_choice_description(const sg_prompt_choice *c, bool require_justi
         if (strcmp(c->route, "zip") == 0)
                 return g_strdup(_("Hands the message to the mail gateway, which puts the attachments into an "
                                   "encrypted ZIP file."));
-        return g_strdup_printf(_("Hands the message to the mail gateway through the route “%s”."), c->route);
+        const char *label = c->label[sg_format_lang_from_locale(C_("language code", "en")) == SG_FORMAT_JA];
+        return g_strdup_printf(_("Hands the message to the mail gateway through the route “%s”."),
+                               label ? label : c->route);
 }
 
 /* Trim Unicode white space at both ends; NULL if not valid UTF-8. */
@@ -715,7 +741,7 @@ static char *trim_utf8(const char *text) {
 
 bool sg_prompt_justification_ok(const char *text, char **ret_trimmed) {
         char *t = trim_utf8(text);
-        size_t n = t ? strlen(t) : 0;
+        size_t n = t ? (size_t) g_utf8_strlen(t, -1) : 0;
         bool ok = t && n >= 1 && n <= SG_PROMPT_JUSTIFICATION_MAX;
         if (ok && ret_trimmed)
                 *ret_trimmed = t;

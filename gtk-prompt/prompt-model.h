@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "sealgate/error.h"
+#include "sealgate/format.h"
 #include "sealgate/outcome.h"
 #include "sealgate/policy.h"
 #include "sealgate/prompt-proto.h"
@@ -21,7 +22,7 @@
 #define SG_PROMPT_CHOICES_MAX       (SG_POLICY_ROUTES_MAX + 3)   /* 67: every route + encrypt, send, cancel */
 #define SG_PROMPT_HEADERS_MAX       SG_POLICY_ROUTE_HEADERS_MAX  /* 32 per route choice */
 #define SG_PROMPT_STRING_MAX        16384                        /* bytes of any one string member */
-#define SG_PROMPT_JUSTIFICATION_MAX 1000                         /* bytes, after trimming */
+#define SG_PROMPT_JUSTIFICATION_MAX SG_JUSTIFICATION_CHARS_MAX   /* characters, after trimming */
 #define SG_PROMPT_NOTES_MAX         4 /* "notes": why a choice is not offered (one per removable choice) */
 
 /* ---- Display choices (not limits on the input) */
@@ -49,7 +50,8 @@ typedef struct sg_prompt_reason {
 typedef struct sg_prompt_choice {
         char *id; /* "encrypt", "route:portal", "send", "cancel" */
         sg_choice_kind kind;
-        char *route; /* ROUTE only */
+        char *route;    /* ROUTE only */
+        char *label[2]; /* ROUTE only: the policy's label for users, [0] en, [1] ja; or NULL */
 } sg_prompt_choice;
 
 typedef struct sg_prompt_model {
@@ -127,7 +129,7 @@ char *sg_prompt_choice_label(const sg_prompt_choice *c);
 char *sg_prompt_choice_description(const sg_prompt_choice *c, bool require_justification);
 
 /* Whether `text` is an acceptable justification: after trimming white space,
- * 1..SG_PROMPT_JUSTIFICATION_MAX bytes of valid UTF-8. If so and ret_trimmed
+ * 1..SG_PROMPT_JUSTIFICATION_MAX characters of valid UTF-8. If so and ret_trimmed
  * is not NULL, *ret_trimmed is the trimmed copy (owned, g_free). */
 bool sg_prompt_justification_ok(const char *text, char **ret_trimmed);
 

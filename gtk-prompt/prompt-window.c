@@ -200,10 +200,10 @@ static void name_justification(SgPromptWindow *self) {
 static void update_justification(SgPromptWindow *self) {
         const char *text = gtk_editable_get_text(GTK_EDITABLE(self->justify_entry));
         bool ok = sg_prompt_justification_ok(text, NULL);
-        bool too_long = strlen(text) > SG_PROMPT_JUSTIFICATION_MAX && !ok;
+        bool too_long = g_utf8_strlen(text, -1) > SG_PROMPT_JUSTIFICATION_MAX && !ok;
         gtk_widget_set_sensitive(GTK_WIDGET(self->justify_confirm), ok);
         char *hint =
-                too_long ? g_strdup_printf(_("The reason is too long: at most %d bytes."), SG_PROMPT_JUSTIFICATION_MAX)
+                too_long ? g_strdup_printf(_("Please keep the reason to %d characters."), SG_PROMPT_JUSTIFICATION_MAX)
                          : g_strdup(_("Required. It is recorded with your choice."));
         gtk_label_set_text(self->justify_hint, hint);
         gtk_accessible_update_property(GTK_ACCESSIBLE(self->justify_entry), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, hint,

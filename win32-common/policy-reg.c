@@ -53,6 +53,8 @@ static const struct known {
         {"Addresses", "SourceRoutes", "source_routes"},
         {"Routes\\<n>", "Name", "name"},
         {"Routes\\<n>", "SubjectTag", "subject_tag"},
+        {"Routes\\<n>", "LabelEn", "label"},
+        {"Routes\\<n>", "LabelJa", "label"},
         {"Triggers\\<n>", "Id", "id"},
         {"Triggers\\<n>", "Type", "type"},
         {"Triggers\\<n>", "Action", "action"},
@@ -750,6 +752,30 @@ static sg_err read_routes(rd *r) {
                         e = invalid(r, kp, "a route must set at least one header");
                         break;
                 }
+
+                /* routes.NAME.label: LabelEn and LabelJa, both or neither. */
+                char *label[2] = {NULL, NULL};
+                bool has[2] = {false, false};
+                static const char *const label_values[2] = {"LabelEn", "LabelJa"};
+                sg_keypath_key(kp, sizeof kp, rp, "label", SG_KEYPATH_ALL);
+                for (int l = 0; l < 2 && !e; l++)
+                        if (!(e = lookup_in(r, si, sub, label_values[l], &v, &has[l])) && has[l]) {
+                                e = get_string(r, &v, false, &label[l], kp);
+                                val_free(&v);
+                        }
+                if (!e && (has[0] || has[1])) {
+                        if (!label[0] || !label[1]) {
+                                e = invalid(r, kp, "a route label needs both LabelEn and LabelJa");
+                        } else {
+                                sg_err be2 = sg_policy_set_route_label(r->p, name, label[0], label[1], r->err);
+                                if (be2)
+                                        e = builder_fail(r, be2, kp);
+                        }
+                }
+                free(label[0]);
+                free(label[1]);
+                if (e)
+                        break;
 
                 char *tag = NULL;
                 sg_keypath_key(kp, sizeof kp, rp, "subject_tag", SG_KEYPATH_ALL);

@@ -16,6 +16,7 @@
 
 #include "disp.h"
 #include "prompt.h"
+#include "sealgate/format.h"
 #include "sealgate/outcome.h"
 #include "sealgate/util.h"
 #include "win32-module.h"
@@ -24,7 +25,7 @@
 #define DOMAINS_SHOWN_MAX   10
 #define ADDRESSES_SHOWN_MAX 5
 #define PROMPT_WIDTH_DLU    300
-#define JUSTIFY_CHARS_MAX   333 /* UTF-16 units: at most 999 bytes of UTF-8 (contract: 1..1000) */
+#define JUSTIFY_CHARS_MAX   SG_JUSTIFICATION_CHARS_MAX /* UTF-16 units: at most 750 bytes of UTF-8 (contract: 1..1000) */
 #define ID_JUSTIFY_TEXT     101
 #define ID_JUSTIFY_EDIT     102
 
@@ -176,6 +177,19 @@ char *sg_choice_label_dup(sg_lang lang, const sg_choice *c) {
         case SG_CHOICE_ENCRYPT:
                 return sg_strdup(sg_text_get(lang, SG_T_BUTTON_ENCRYPT));
         case SG_CHOICE_ROUTE:
+                if (c->label_en && c->label_ja) { /* the policy's words for the route (routes.NAME.label) */
+                        const char *l = lang == SG_LANG_JA ? c->label_ja : c->label_en;
+                        size_t n = 1;
+                        for (const char *p = l; *p; p++)
+                                n += *p == '&' ? 2 : 1;
+                        char *out = malloc(n), *o = out;
+                        for (const char *p = l; out && *p; p++) /* "&" is no access key */
+                                if ((*o++ = *p) == '&')
+                                        *o++ = '&';
+                        if (out)
+                                *o = '\0';
+                        return out;
+                }
                 if (strcmp(c->route, "portal") == 0)
                         return sg_strdup(sg_text_get(lang, SG_T_BUTTON_PORTAL));
                 return sg_text_format_dup(lang, SG_T_BUTTON_ROUTE, c->route);

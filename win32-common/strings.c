@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sealgate/format.h"
 #include "strings.h"
 
 sg_lang sg_lang_from_langid(LANGID id) {
@@ -52,6 +53,12 @@ char *sg_reason_text_dup(sg_lang lang, const sg_reason *r) {
         if (!fmt || (r->n_items == 0 && strchr(fmt, '%')))
                 return strdup(r->detail ? r->detail : sg_reason_code_name(r->code));
         snprintf(count, sizeof(count), "%u", (unsigned) r->n_items);
+        if (r->code == SG_REASON_ATTACHMENT_SIZE && r->n_items == 1) { /* "12.6 MB", not a byte count */
+                char size[SG_FORMAT_TEXT_SIZE];
+                const char *t = sg_format_size_text(size, sizeof(size), r->items[0],
+                                                    lang == SG_LANG_JA ? SG_FORMAT_JA : SG_FORMAT_EN);
+                return sg_subst2_dup(fmt, count, t ? t : r->items[0]);
+        }
         for (size_t i = 0; i < r->n_items; i++)
                 len += strlen(r->items[i]) + strlen(sep);
         items = malloc(len);

@@ -680,6 +680,9 @@ static bool build_choices(struct eval *ev) {
                                 return false;
                         if (rt->subject_tag && !(out->subject_tag = sg_strdup(rt->subject_tag)))
                                 return false;
+                        if (rt->label[0] &&
+                            (!(out->label_en = sg_strdup(rt->label[0])) || !(out->label_ja = sg_strdup(rt->label[1]))))
+                                return false;
                 }
         }
         return true;
@@ -748,6 +751,8 @@ sg_decision *sg_decision_free(sg_decision *d) {
                 free(d->choices[i].route);
                 headers_free(d->choices[i].headers, d->choices[i].n_headers);
                 free(d->choices[i].subject_tag);
+                free(d->choices[i].label_en);
+                free(d->choices[i].label_ja);
         }
         free(d->choices);
         free(d->route);

@@ -49,6 +49,7 @@ struct route {
         sg_header *headers;
         size_t n_headers;
         char *subject_tag;
+        char *label[2]; /* what the user sees: [0] English, [1] Japanese, or NULL (GLOSSARY.md) */
 };
 
 struct trigger {

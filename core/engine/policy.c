@@ -114,6 +114,8 @@ sg_policy *sg_policy_free(sg_policy *p) {
                 free(p->routes[i].name);
                 headers_free(p->routes[i].headers, p->routes[i].n_headers);
                 free(p->routes[i].subject_tag);
+                free(p->routes[i].label[0]);
+                free(p->routes[i].label[1]);
         }
         free(p->routes);
         for (size_t i = 0; i < p->n_triggers; i++)
@@ -520,6 +522,25 @@ sg_err sg_policy_set_route_subject_tag(sg_policy *p, const char *route, const ch
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         free(rt->subject_tag);
         rt->subject_tag = copy;
+        return SG_OK;
+}
+
+sg_err sg_policy_set_route_label(sg_policy *p, const char *route, const char *en, const char *ja, sg_error *err) {
+        struct route *rt;
+        sg_err r = route_for_edit(p, route, &rt, err);
+        if (r || (r = check_header_text("route label", en, SG_POLICY_LABEL_MAX, err)) ||
+            (r = check_header_text("route label", ja, SG_POLICY_LABEL_MAX, err)))
+                return r;
+        char *e = sg_strdup(en), *j = sg_strdup(ja);
+        if (!e || !j) {
+                free(e);
+                free(j);
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        }
+        free(rt->label[0]);
+        free(rt->label[1]);
+        rt->label[0] = e;
+        rt->label[1] = j;
         return SG_OK;
 }
 

@@ -460,6 +460,10 @@ static json_object *choice_json(const sg_choice *c) {
                 ok = put_str(o, "id", sg_choice_id(c, id)) && put_str(o, "kind", sg_choice_kind_name(c->kind)) &&
                      put_str(o, "route", c->route) && put(o, "headers", sg_headers_to_json(c->headers, c->n_headers)) &&
                      put_nullable(o, "subject_tag", c->subject_tag);
+                if (ok && c->label_en) { /* the route's label for users, when the policy gives one */
+                        json_object *l = json_object_new_object();
+                        ok = l && put(o, "label", l) && put_str(l, "en", c->label_en) && put_str(l, "ja", c->label_ja);
+                }
         } else {
                 ok = put_str(o, "id", sg_choice_kind_name(c->kind)) && put_str(o, "kind", sg_choice_kind_name(c->kind));
         }
@@ -680,6 +684,13 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                         jw_str(w, "route", c->route);
                         jw_headers(w, "headers", c->headers, c->n_headers);
                         jw_nullable(w, "subject_tag", c->subject_tag);
+                        if (c->label_en) {
+                                sg_jw_key(w, "label");
+                                sg_jw_object_begin(w);
+                                jw_str(w, "en", c->label_en);
+                                jw_str(w, "ja", c->label_ja);
+                                sg_jw_object_end(w);
+                        }
                 }
                 sg_jw_object_end(w);
         }

@@ -147,7 +147,8 @@ static sg_err route_ref(const sg_policy *p, const char *name, sg_error *err, con
 }
 
 static sg_err read_routes(sg_policy *p, json_object *routes, sg_error *err) {
-        static const char *const keys[] = {"headers", "subject_tag", NULL};
+        static const char *const keys[] = {"headers", "subject_tag", "label", NULL};
+        static const char *const label_keys[] = {"en", "ja", NULL};
         sg_err e = expect(routes, json_type_object, "an object", err, "routes");
         if (e)
                 return e;
@@ -185,6 +186,29 @@ static sg_err read_routes(sg_policy *p, json_object *routes, sg_error *err) {
                         if ((e = get_string(tag, &s, err, kp)))
                                 return e;
                         if ((e = sg_policy_set_route_subject_tag(p, name, s, err)))
+                                return builder_fail(e, err, kp);
+                }
+
+                /* What users see instead of the name: {"en": …, "ja": …}, both. */
+                json_object *label = sg_json_member(route, "label");
+                if (label) {
+                        const char *en, *ja;
+                        char lp[SG_KEYPATH_POLICY_MAX];
+                        sg_keypath_key(kp, sizeof kp, rp, "label", SG_KEYPATH_ALL);
+                        if ((e = expect(label, json_type_object, "an object", err, kp)) ||
+                            (e = check_keys(label, label_keys, err, kp)))
+                                return e;
+                        sg_keypath_key(lp, sizeof lp, kp, "en", SG_KEYPATH_ALL);
+                        if (!sg_json_member(label, "en"))
+                                return invalid(err, lp, "a route label needs both \"en\" and \"ja\"");
+                        if ((e = get_string(sg_json_member(label, "en"), &en, err, lp)))
+                                return e;
+                        sg_keypath_key(lp, sizeof lp, kp, "ja", SG_KEYPATH_ALL);
+                        if (!sg_json_member(label, "ja"))
+                                return invalid(err, lp, "a route label needs both \"en\" and \"ja\"");
+                        if ((e = get_string(sg_json_member(label, "ja"), &ja, err, lp)))
+                                return e;
+                        if ((e = sg_policy_set_route_label(p, name, en, ja, err)))
                                 return builder_fail(e, err, kp);
                 }
         }

@@ -50,7 +50,7 @@ def policies():
          "このポリシーの形式のバージョンです。設定する場合は 1 にしてください。未設定でもかまいません。"))
     for sec, sec_en, sec_ja, what_en, what_ja in [
             ("Internal", "Internal", "社内", "treated as inside the organisation", "社内として扱う"),
-            ("Exceptions", "Exceptions", "例外", "treated as external even under an internal domain",
+            ("Exceptions", "Exception", "例外", "treated as external even under an internal domain",
              "社内ドメインの下にあっても社外として扱う")]:
         add(sec + "Domains", "sealgate", ROOT + "\\" + sec, [("Domains", "multi", "Domains", {})],
             (f"{sec_en} domains",
@@ -153,7 +153,7 @@ def policies():
          "The local audit log of every send decision. Enabled: default on. Directory: default "
          "%LOCALAPPDATA%\\sealgate\\audit (environment variables are expanded). Retention in days: "
          f"0 to {LIM['AUDIT_RETENTION_MAX']}, "
-         f"0 keeps files for ever, default {LIM['AUDIT_RETENTION_DEFAULT']}. Required: when on and a record "
+         f"0 keeps files forever, default {LIM['AUDIT_RETENTION_DEFAULT']}. Required: when on and a record "
          "cannot be written, the message "
          "is not sent. Event Log: each record also goes to the Windows Event Log (Application log, source "
          "sealgate, event ID 1, the record's JSON as the event data), default off. "
@@ -189,17 +189,21 @@ def policies():
         add(f"Route{n}", "Routes", ROOT + f"\\Routes\\{n}",
             [(f"Route{n}_Name", "text", "Name", dict(required=True)),
              (f"Route{n}_SubjectTag", "text", "SubjectTag", {}),
+             (f"Route{n}_LabelEn", "text", "LabelEn", {}),
+             (f"Route{n}_LabelJa", "text", "LabelJa", {}),
              (f"Route{n}_Headers", "list", None, dict(key=ROOT + f"\\Routes\\{n}\\Headers"))],
             (f"Route {n}",
              "A gateway route: its name (1 to 64 of A-Z a-z 0-9 _ . -), the headers the gateway acts on "
              "(name and value; at least one, at most 32) and an optional subject tag such as [secure]. "
-             "Routes are numbered from 0 without gaps. Policy keys: routes.<name>.headers, "
-             "routes.<name>.subject_tag."),
+             "Routes are numbered from 0 without gaps. The labels, in English and Japanese (both or neither, "
+             "at most 256 bytes each), are what the send prompt shows for the route instead of its name. "
+             "Policy keys: routes.<name>.headers, routes.<name>.subject_tag, routes.<name>.label."),
             (f"ルート {n}",
              "ゲートウェイへのルートです。名前（A-Z a-z 0-9 _ . - で 1～64 文字）、ゲートウェイが処理に使う"
              "ヘッダー（名前と値。1～32 個）、および任意の件名タグ（例: [secure]）を指定します。"
-             "ルートは 0 から欠番なしで番号を付けてください。"
-             "ポリシーのキー: routes.<名前>.headers、routes.<名前>.subject_tag。"))
+             "ルートは 0 から欠番なしで番号を付けてください。利用者に表示する名前（英語と日本語。両方を指定するか、"
+             "どちらも指定しません。それぞれ 256 バイト以内）は、送信確認画面でルート名の代わりに表示されます。"
+             "ポリシーのキー: routes.<名前>.headers、routes.<名前>.subject_tag、routes.<名前>.label。"))
     for n in range(TRIGGER_SLOTS):
         add(f"Trigger{n}", "Triggers", ROOT + f"\\Triggers\\{n}",
             [(f"Trigger{n}_Type", "enum", "Type", dict(items=TRIGGER_TYPES, required=True)),
@@ -250,11 +254,13 @@ LABELS = {
     "Methods": ("Methods, one per line", "方式（1 行に 1 つ）"),
     "Enabled": ("Write the audit log", "監査ログを記録する"),
     "Directory": ("Directory", "保存先フォルダー"),
-    "RetentionDays": ("Keep files for (days, 0 = for ever)", "保存日数（0 = 無期限）"),
+    "RetentionDays": ("Keep files for (days, 0 = forever)", "保存日数（0 = 無期限）"),
     "Required": ("Do not send when the record cannot be written", "記録できない場合は送信しない"),
     "Journal": ("Also write each record to the Windows Event Log", "各記録を Windows のイベント ログにも書き込む"),
     "Name": ("Name", "名前"),
     "SubjectTag": ("Subject tag", "件名タグ"),
+    "LabelEn": ("Label shown to users, in English", "利用者に表示する名前（英語）"),
+    "LabelJa": ("Label shown to users, in Japanese", "利用者に表示する名前（日本語）"),
     None: ("Headers (name = value)", "ヘッダー（名前 = 値）"),
     "Type": ("Type", "種類"),
     "Id": ("Id (optional)", "ID（任意）"),
@@ -276,11 +282,28 @@ HEADER_NAME = {"Name": None}
 ITEM_LABELS = {
     "prompt": ("prompt: ask the user", "prompt: 利用者に確認する"),
     "route": ("route: through a gateway route", "route: ゲートウェイのルートを使う"),
-    "encrypt": ("encrypt", "encrypt: 暗号化する"),
-    "block": ("block", "block: 送信しない"),
-    "allow": ("allow", "allow: そのまま送信する"),
+    "encrypt": ("encrypt: encrypt", "encrypt: 暗号化する"),
+    "block": ("block: do not send", "block: 送信しない"),
+    "allow": ("allow: send as it is", "allow: そのまま送信する"),
     "external": ("external: mail with an external recipient", "external: 社外宛てを含むメール"),
     "all": ("all: every message", "all: すべてのメール"),
+}
+
+# The trigger types in the dropdown: the code (what the registry holds) and
+# what it checks, in words.
+TRIGGER_TYPE_LABELS = {
+    "attachments": ("attachments: any attachment", "attachments: 添付ファイルあり"),
+    "attachment_extension": ("attachment_extension: file extension of an attachment",
+                             "attachment_extension: 添付ファイルの拡張子"),
+    "attachment_type": ("attachment_type: content type of an attachment", "attachment_type: 添付ファイルの種類"),
+    "attachment_size": ("attachment_size: total size of the attachments", "attachment_size: 添付ファイルの合計サイズ"),
+    "subject_keyword": ("subject_keyword: keyword in the subject", "subject_keyword: 件名のキーワード"),
+    "external_domains": ("external_domains: number of external domains", "external_domains: 社外ドメイン数"),
+    "credit_card": ("credit_card: credit card number", "credit_card: クレジットカード番号"),
+    "my_number": ("my_number: My Number (Individual Number)", "my_number: マイナンバー（個人番号）"),
+    "body_pattern": ("body_pattern: pattern in the body (regular expression)",
+                     "body_pattern: 本文のパターン（正規表現）"),
+    "header": ("header: a header", "header: ヘッダー"),
 }
 
 
@@ -350,14 +373,14 @@ def admx(P):
 def adml(P, lang):
     li = 0 if lang == "en-US" else 1
     s = [("sealgate", "sealgate"),
-         ("SUPPORTED_sealgate_0_1", ("sealgate 0.1 or later, classic Outlook 2016 or later on Windows",
-                                     "sealgate 0.1 以降、Windows 版 Outlook（クラシック）2016 以降")[li]),
+         ("SUPPORTED_sealgate_0_1", ("sealgate 0.1 or later, classic Outlook for Windows (Outlook 2016 or later)",
+                                     "sealgate 0.1 以降、従来の Outlook for Windows（Outlook 2016 以降）")[li]),
          ("Routes", ("Gateway routes", "ゲートウェイのルート")[li]),
          ("Triggers", ("Content triggers", "内容のトリガー")[li])]
     for it, labels in ITEM_LABELS.items():
         s.append(("item_" + it, labels[li]))
     for t in TRIGGER_TYPES:
-        s.append(("item_" + t, t))
+        s.append(("item_" + t, TRIGGER_TYPE_LABELS[t][li]))
     for p in P:
         title, explain = p["en"] if li == 0 else p["ja"]
         s.append((p["name"], title))
@@ -367,7 +390,7 @@ def adml(P, lang):
            '<policyDefinitionResources xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" revision="1.0" schemaVersion="1.0" '
            'xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">',
-           f'  <displayName>{("sealgate secure send", "sealgate 安全な送信")[li]}</displayName>',
+           f'  <displayName>{("sealgate Secure send", "sealgate セキュア送信")[li]}</displayName>',
            f'  <description>{escape(("Policy for the sealgate Outlook add-in.", "sealgate Outlook アドインのポリシーです。")[li])}</description>',
            '  <resources>',
            '    <stringTable>']

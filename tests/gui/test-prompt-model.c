@@ -271,6 +271,12 @@ static void test_invalid(void) {
         expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"route\":\"a\",\"headers\":[],"
                        "\"subject_tag\":5},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
                        SG_ERR_REQUEST, "choices[0].subject_tag: expected a string or null", "subject_tag a number");
+        expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"route\":\"a\",\"headers\":[],"
+                       "\"subject_tag\":null,\"label\":\"A\"},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[0].label: expected an object, got a string", "label a string");
+        expect_invalid("\"choices\":[{\"id\":\"route:a\",\"kind\":\"route\",\"route\":\"a\",\"headers\":[],"
+                       "\"subject_tag\":null,\"label\":{\"en\":\"A\"}},{\"id\":\"cancel\",\"kind\":\"cancel\"}]",
+                       SG_ERR_REQUEST, "choices[0].label.ja: missing", "label without ja");
         expect_invalid("\"require_justification\":\"yes\"", SG_ERR_REQUEST,
                        "require_justification: expected a boolean, got a string", "require_justification a string");
         expect_invalid("\"subject\":[]", SG_ERR_REQUEST, "subject: expected a string or null, got an array",
@@ -310,11 +316,11 @@ static void test_fixture_texts_en(void) {
                 "2 attachments: contract.xlsx, price.pdf",
                 "2 attachments with a file extension that needs protection: contract.xlsx, price.pdf",
                 "1 attachment of a file type that needs protection: price.pdf",
-                "The attachments are large: 90 bytes in total",
-                "The subject contains a keyword that needs protection: confidential",
+                "The attachments are too large (90 bytes in total)",
+                "The subject contains a keyword that needs protection (“confidential”)",
                 "5 external domains: example.net, partner.example, torihiki.example.jp, third.example, fourth.example",
-                "The body contains what looks like a credit card number: **** **** **** 1111",
-                "The body contains text that your organisation marks as needing protection",
+                "The message body contains what looks like a credit card number: **** **** **** 1111",
+                "The message body contains text that your organisation marks as needing protection",
                 "The message is marked as needing protection: secret",
         };
         for (size_t i = 0; i < G_N_ELEMENTS(want) && i < m->n_reasons; i++) {
@@ -369,6 +375,18 @@ static void test_fixture_texts_en(void) {
         s = sg_prompt_choice_label(&odd);
         SG_CHECK_STR(s, "Send via the gateway (“my__gw”)", "an underscore in a route name is no mnemonic");
         g_free(s);
+
+        /* The policy's label (routes.NAME.label) replaces the name, in the prompt's language. */
+        sg_prompt_choice named = {.id = "route:my_gw",
+                                  .kind = SG_CHOICE_ROUTE,
+                                  .route = "my_gw",
+                                  .label = {"Partner A_gateway", "\u53d6\u5f15\u5148 A"}};
+        s = sg_prompt_choice_label(&named);
+        SG_CHECK_STR(s, "Partner A__gateway", "en: the route's label, its underscore no mnemonic");
+        g_free(s);
+        s = sg_prompt_choice_description(&named, false);
+        SG_CHECK(s && strstr(s, "Partner A_gateway") && !strstr(s, "my_gw"), "en: the description names the label");
+        g_free(s);
 }
 
 static void test_reason_words(void) {
@@ -383,10 +401,11 @@ static void test_reason_words(void) {
         SG_CHECK_STR(s, "12 attachments: a.pdf, b.xlsx, c, d, e, f, g, h, i, j and 2 more", "long lists are cut");
         g_free(s);
         s = sg_prompt_reason_text_for(SG_REASON_MY_NUMBER, items, 1);
-        SG_CHECK_STR(s, "The body contains what looks like a My Number (Individual Number)", "my_number, one");
+        SG_CHECK_STR(s, "The message body contains what looks like a My Number (Individual Number)", "my_number, one");
         g_free(s);
         s = sg_prompt_reason_text_for(SG_REASON_CREDIT_CARD, items, 3);
-        SG_CHECK_STR(s, "The body contains what look like 3 credit card numbers: a.pdf, b.xlsx, c", "cards, three");
+        SG_CHECK_STR(s, "The message body contains what look like 3 credit card numbers: a.pdf, b.xlsx, c",
+                     "cards, three");
         g_free(s);
 
         char *one[] = {"x.example"};
@@ -428,14 +447,28 @@ static void test_justification(void) {
                  "justification: trimmed (Unicode spaces)");
         g_free(t);
         char *k = g_strnfill(SG_PROMPT_JUSTIFICATION_MAX, 'k');
-        SG_CHECK(sg_prompt_justification_ok(k, NULL), "justification: 1000 bytes accepted");
+        SG_CHECK(sg_prompt_justification_ok(k, NULL), "justification: 250 characters accepted");
         char *k1 = g_strconcat(k, "x", NULL);
-        SG_CHECK(!sg_prompt_justification_ok(k1, NULL), "justification: 1001 bytes refused");
+        SG_CHECK(!sg_prompt_justification_ok(k1, NULL), "justification: 251 characters refused");
         char *k2 = g_strconcat("  ", k, "  ", NULL);
-        SG_CHECK(sg_prompt_justification_ok(k2, NULL), "justification: 1000 bytes plus spaces accepted");
+        SG_CHECK(sg_prompt_justification_ok(k2, NULL), "justification: 250 characters plus spaces accepted");
         g_free(k);
         g_free(k1);
         g_free(k2);
+        /* Counted in characters, not bytes: 250 kana (750 bytes) and 250
+         * four-byte characters (1000 bytes, the audit record's limit) pass. */
+        GString *kana = g_string_new(NULL), *astral = g_string_new(NULL);
+        for (int i = 0; i < SG_PROMPT_JUSTIFICATION_MAX; i++) {
+                g_string_append(kana, "\u3042");
+                g_string_append(astral, "\U0001F600");
+        }
+        SG_CHECK(sg_prompt_justification_ok(kana->str, NULL), "justification: 250 kana (750 bytes) accepted");
+        SG_CHECK(sg_prompt_justification_ok(astral->str, NULL) && astral->len == 1000,
+                 "justification: 250 four-byte characters (1000 bytes) accepted");
+        g_string_append(kana, "\u3042");
+        SG_CHECK(!sg_prompt_justification_ok(kana->str, NULL), "justification: 251 kana refused");
+        g_string_free(kana, TRUE);
+        g_string_free(astral, TRUE);
         SG_CHECK(!sg_prompt_justification_ok("\xff", NULL), "justification: invalid UTF-8 refused");
 
         char *a = sg_prompt_answer_json("route:portal", NULL, "button");
@@ -452,15 +485,31 @@ static void test_japanese(void) {
         setlocale(LC_ALL, "C.UTF-8");
         bindtextdomain("sealgate", SG_BUILD_LOCALEDIR);
         bind_textdomain_codeset("sealgate", "UTF-8");
-        SG_CHECK_STR(sg_prompt_title(), "社外への送信", "ja: title");
+        SG_CHECK_STR(sg_prompt_title(), "社外への送信確認", "ja: title");
         char *items[] = {"contract.xlsx", "price.pdf"};
         char *s = sg_prompt_reason_text_for(SG_REASON_ATTACHMENTS, items, 2);
-        SG_CHECK_STR(s, "添付ファイルがあります（2 件: contract.xlsx、price.pdf）。",
+        SG_CHECK_STR(s, "添付ファイルが 2 件あります（contract.xlsx、price.pdf）。",
                      "ja: attachments sentence and list separator");
         g_free(s);
         s = sg_prompt_reason_text_for(SG_REASON_CREDIT_CARD, items, 1);
         SG_CHECK_STR(s, "本文にクレジットカード番号と思われる番号が含まれています（1 件: contract.xlsx）。",
                      "ja: credit card");
+        g_free(s);
+        sg_prompt_choice named = {.id = "route:gw",
+                                  .kind = SG_CHOICE_ROUTE,
+                                  .route = "gw",
+                                  .label = {"Partner A", "\u53d6\u5f15\u5148 A \u5411\u3051"}};
+        s = sg_prompt_choice_label(&named);
+        SG_CHECK_STR(s, "\u53d6\u5f15\u5148 A \u5411\u3051", "ja: the route's Japanese label");
+        g_free(s);
+        /* Sizes from the one formatter (sealgate/format.h), in Japanese. */
+        char *big[] = {"12582912"}, *tiny[] = {"90"};
+        s = sg_prompt_reason_text_for(SG_REASON_ATTACHMENT_SIZE, big, 1);
+        SG_CHECK_STR(s, "添付ファイルの合計サイズが上限を超えています（合計 12.6 MB）。", "ja: size in MB");
+        g_free(s);
+        s = sg_prompt_reason_text_for(SG_REASON_ATTACHMENT_SIZE, tiny, 1);
+        SG_CHECK_STR(s, "添付ファイルの合計サイズが上限を超えています（合計 90 バイト）。",
+                     "ja: size in bytes, in Japanese");
         g_free(s);
         s = sg_prompt_reason_text_for(SG_REASON_CREDIT_CARD, items, 0);
         SG_CHECK(s == NULL, "a sentence about evidence without any: none (the caller shows the detail)");
@@ -527,7 +576,7 @@ static void test_notes(void) {
                 g_free(t);
                 set_language("ja");
                 t = sg_prompt_note_text(m, 0);
-                SG_CHECK_STR(t, "「暗号化して送信」は選べません: 証明書または鍵のない宛先が 3 件あります。",
+                SG_CHECK_STR(t, "「暗号化して送信」は選べません。証明書または鍵のない宛先が 3 件あります。",
                              "notes: ja");
                 g_free(t);
                 set_language("en");

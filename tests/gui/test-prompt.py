@@ -26,7 +26,7 @@ OUT.mkdir(parents=True, exist_ok=True)
 
 D1 = promptx.decision("decision-1.json")
 D20 = promptx.decision("decision-20.json")
-TITLE = {"en": "Sending outside the organisation", "ja": "社外への送信"}
+TITLE = {"en": "Sending outside the organisation", "ja": "社外への送信確認"}
 
 
 def answer(choice, by, justification=None):

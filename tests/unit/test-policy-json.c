@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sealgate/codec.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/util.h"
 #include "sg-test.h"
@@ -34,6 +35,10 @@ static const struct row {
          SG_OK, NULL},
         {"encrypt methods and fallback",
          "{" V ",\"encrypt\":{\"methods\":[\"openpgp\",\"smime\"],\"fallback\":[\"p\"]}," ROUTE_P "}", SG_OK, NULL},
+        {"route with a label",
+         "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"label\":{\"en\":\"Partner A "
+         "gateway\",\"ja\":\"取引先 A 向けゲートウェイ\"}}}}",
+         SG_OK, NULL},
         {"route with tag",
          "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\",\"X-B\":\"2\"},\"subject_tag\":\"[s]\"}}}", SG_OK, NULL},
         {"every trigger type",
@@ -167,6 +172,26 @@ static const struct row {
          "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"subject_tag\":"
          "\"[0123456789012345678901234567890123456789012345678901234567890123456789]\"}}}",
          SG_ERR_POLICY_INVALID, "routes.p.subject_tag: "},
+        {"route label not an object", "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"label\":\"x\"}}}",
+         SG_ERR_POLICY_INVALID, "routes.p.label: expected an object, got a string"},
+        {"route label without ja",
+         "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"label\":{\"en\":\"Portal\"}}}}",
+         SG_ERR_POLICY_INVALID, "routes.p.label.ja: a route label needs both"},
+        {"route label without en",
+         "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"label\":{\"ja\":\"ポータル\"}}}}",
+         SG_ERR_POLICY_INVALID, "routes.p.label.en: a route label needs both"},
+        {"route label unknown language",
+         "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"label\":{\"en\":\"a\",\"ja\":\"b\",\"fr\":\"c\"}}}}",
+         SG_ERR_POLICY_INVALID, "routes.p.label.fr: unknown key"},
+        {"route label a number",
+         "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"label\":{\"en\":1,\"ja\":\"b\"}}}}",
+         SG_ERR_POLICY_INVALID, "routes.p.label.en: expected a string, got a number"},
+        {"route label empty (builder)",
+         "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"label\":{\"en\":\"\",\"ja\":\"b\"}}}}",
+         SG_ERR_POLICY_INVALID, "routes.p.label: a route label must not be empty"},
+        {"route label with a line break (builder)",
+         "{" V ",\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"label\":{\"en\":\"a\",\"ja\":\"b\\nc\"}}}}",
+         SG_ERR_POLICY_INVALID, "routes.p.label: a route label must not contain CR, LF"},
         {"route not an object", "{" V ",\"routes\":{\"p\":\"X-A\"}}", SG_ERR_POLICY_INVALID,
          "routes.p: expected an object, got a string"},
         {"routes an array", "{" V ",\"routes\":[]}", SG_ERR_POLICY_INVALID, "routes: expected an object, got an array"},
@@ -645,6 +670,7 @@ static void test_shipped_policies(void) {
                 "\"routes\"",
                 "\"headers\"",
                 "\"subject_tag\"",
+                "\"label\"",
                 "\"triggers\"",
                 "\"id\"",
                 "\"type\"",
@@ -713,6 +739,54 @@ static void test_shipped_policies(void) {
                 send = send || d->choices[i].kind == SG_CHOICE_SEND;
         SG_CHECK(d && d->action == SG_ACTION_PROMPT && !send, "demo: three external domains prompt without \"send\"");
         sg_decision_free(d);
+        sg_policy_free(p);
+}
+
+/* routes.NAME.label: the prompt's choice carries the route's words in both
+ * languages, the limit is 256 bytes (one past refused), and a route without
+ * a label has none. */
+static void test_route_labels(void) {
+        char text[1024], big[SG_POLICY_LABEL_MAX + 2];
+        static const char base[] = "{\"version\":1,\"internal\":{\"domains\":[\"corp.example\"]},"
+                                   "\"prompt\":{\"choices\":[\"route:p\",\"route:q\",\"cancel\"]},"
+                                   "\"routes\":{\"p\":{\"headers\":{\"X-A\":\"1\"},\"label\":{\"en\":\"%s\",\"ja\":"
+                                   "\"\xe5\x8f\x96\xe5\xbc\x95\xe5\x85\x88 A\"}},\"q\":{\"headers\":{\"X-A\":\"2\"}}}}";
+        snprintf(text, sizeof text, base, "Partner A");
+        sg_policy *p = NULL;
+        sg_error err = {0};
+        SG_CHECK(sg_policy_from_json(text, strlen(text), &p, &err) == SG_OK, "label: policy loads (%s)", err.message);
+        sg_decision *d = p ? evaluate(p, "bob@example.net", "hello", NULL) : NULL;
+        SG_CHECK(d && d->n_choices == 3, "label: three choices");
+        if (d && d->n_choices == 3) {
+                SG_CHECK(d->choices[0].label_en && strcmp(d->choices[0].label_en, "Partner A") == 0 &&
+                                 d->choices[0].label_ja &&
+                                 strcmp(d->choices[0].label_ja, "\xe5\x8f\x96\xe5\xbc\x95\xe5\x85\x88 A") == 0,
+                         "label: the route choice carries the label in en and ja");
+                SG_CHECK(!d->choices[1].label_en && !d->choices[1].label_ja, "label: a route without one has none");
+                json_object *o = sg_decision_to_json(d);
+                const char *js = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "";
+                SG_CHECK(strstr(js, "\"route\":\"p\"") && strstr(js, "\"label\":{\"en\":\"Partner A\",\"ja\":"),
+                         "label: in the decision's JSON");
+                SG_CHECK(strstr(js, "\"route\":\"q\",\"headers\"") && !strstr(js, "\"label\":null"),
+                         "label: absent from the JSON of a route without one");
+                json_object_put(o);
+        }
+        sg_decision_free(d);
+        sg_policy_free(p);
+
+        memset(big, 'x', SG_POLICY_LABEL_MAX);
+        big[SG_POLICY_LABEL_MAX] = '\0';
+        snprintf(text, sizeof text, base, big);
+        p = NULL;
+        SG_CHECK(sg_policy_from_json(text, strlen(text), &p, &err) == SG_OK, "label: 256 bytes (the limit) accepted");
+        sg_policy_free(p);
+        big[SG_POLICY_LABEL_MAX] = 'x';
+        big[SG_POLICY_LABEL_MAX + 1] = '\0';
+        snprintf(text, sizeof text, base, big);
+        p = NULL;
+        SG_CHECK(sg_policy_from_json(text, strlen(text), &p, &err) != SG_OK && strstr(err.message, "routes.p.label") &&
+                         strstr(err.message, "longer than 256 bytes"),
+                 "label: 257 bytes (one past) refused: %s", err.message);
         sg_policy_free(p);
 }
 
@@ -837,6 +911,7 @@ static void test_keys_settings(void) {
 }
 
 int main(void) {
+        test_route_labels();
         run_rows();
         test_audit_settings();
         test_keys_settings();

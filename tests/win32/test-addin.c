@@ -966,7 +966,7 @@ static void japanese(void) {
         portal = control(L"sgPortal", m);
         {
                 char *l = label_of(d, L"sgGetLabel", enc), *p = label_of(d, L"sgGetLabel", portal);
-                check(l && strcmp(l, "暗号化") == 0 && p && strcmp(p, "安全に送信") == 0,
+                check(l && strcmp(l, "暗号化") == 0 && p && strcmp(p, "ポータル経由で送信") == 0,
                       "labels in Japanese when Office's UI language is Japanese (LanguageSettings)");
                 free(l);
                 free(p);

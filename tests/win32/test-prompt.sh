@@ -55,7 +55,7 @@ ok $? "prefix with the test policy and the add-in registered"
 run() {
         lang=$1
         shift
-        if [ "$lang" = ja ]; then title="社外への送信"; else title="Sending outside the organisation"; fi
+        if [ "$lang" = ja ]; then title="社外への送信確認"; else title="Sending outside your organisation"; fi
         "$wine" "$exe" --prompt "$lang" >"$work/out.txt" 2>&1 &
         pid=$!
         timeout 60 xdotool search --sync --onlyvisible --name "$title" >/dev/null

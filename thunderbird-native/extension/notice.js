@@ -57,7 +57,7 @@ async function main() {
         reasons.replaceChildren();
         const extra = [...(data.extra || [])];
         if (data.unexpanded && data.unexpanded.length)
-                extra.push(t("noticeUnexpanded", [data.unexpanded.join(", ")]));
+                extra.push(t("noticeUnexpanded", [data.unexpanded.join(t("listSeparator"))]));
 
         if (kind === "helper-failure") {
                 const warn = params.get("mode") === "warn";

@@ -27,7 +27,8 @@ function showUnreachable(error) {
 
 function showSettings(s) {
         $("on-helper-failure").textContent = t(`optionsOnFailure_${s.on_helper_failure}`);
-        $("helper-timeout").textContent = t("optionsMilliseconds", [String(s.helper_timeout_ms)]);
+        const seconds = new Intl.NumberFormat(messenger.i18n.getUILanguage(), { maximumFractionDigits: 1 });
+        $("helper-timeout").textContent = t("optionsSeconds", [seconds.format(s.helper_timeout_ms / 1000)]);
         $("managed-source").textContent = t(s.source === "managed" ? "optionsSourceManaged" : "optionsSourceDefaults");
 }
 

@@ -36,6 +36,7 @@ extern "C" {
 #define SG_POLICY_ROUTE_HEADERS_MAX       32
 #define SG_POLICY_LIST_MAX                1024 /* keywords, extensions, patterns per trigger */
 #define SG_POLICY_NAME_MAX                64   /* route names, trigger ids: [A-Za-z0-9_.-] */
+#define SG_POLICY_LABEL_MAX               256  /* bytes of a route's label in one language */
 #define SG_POLICY_PROMPT_TIMEOUT_MIN      10   /* prompt.timeout_seconds */
 #define SG_POLICY_PROMPT_TIMEOUT_MAX      3600
 #define SG_POLICY_PROMPT_TIMEOUT_DEFAULT  300
@@ -356,6 +357,10 @@ sg_err sg_policy_add_route(sg_policy *p, const char *name, sg_error *err);
 sg_err sg_policy_add_route_header(sg_policy *p, const char *route, const char *name, const char *value, sg_error *err);
 /* Optional subject tag, e.g. "[secure]" (no CR/LF, at most 64 bytes). */
 sg_err sg_policy_set_route_subject_tag(sg_policy *p, const char *route, const char *tag, sg_error *err);
+/* The route's label for users (routes.NAME.label), in English and Japanese:
+ * both 1..SG_POLICY_LABEL_MAX bytes of UTF-8 without control characters. The
+ * prompts show it instead of the route's name. */
+sg_err sg_policy_set_route_label(sg_policy *p, const char *route, const char *en, const char *ja, sg_error *err);
 
 sg_err sg_policy_add_trigger(sg_policy *p, const sg_trigger_spec *spec, sg_error *err);
 
@@ -453,6 +458,8 @@ typedef struct sg_choice {
         sg_header *headers; /* the route's headers (ROUTE only) */
         size_t n_headers;
         char *subject_tag; /* the route's tag or NULL */
+        char *label_en;    /* the route's label for users (routes.NAME.label), or NULL */
+        char *label_ja;
 } sg_choice;
 
 typedef struct sg_decision {

@@ -36,6 +36,26 @@ async function identityCapabilities(details) {
         }
 }
 
+/* Why a recipient's certificate or key cannot be used, in the user's
+ * language, from keys.lookup's stable status (docs/protocol.md); the host's
+ * English reason only for a status this version does not know. */
+function statusText(st) {
+        if (!st)
+                return msg("encryptReasonUnknown");
+        if (st.status === "expired") {
+                const d = /^(\d{4})-(\d{2})-(\d{2})/.exec(st.expires || "");
+                if (!d)
+                        return msg("encryptStatus_expired_nodate");
+                const lang = messenger.i18n.getUILanguage();
+                const when = new Date(Date.UTC(+d[1], +d[2] - 1, +d[3]));
+                const fmt = String(lang).toLowerCase().startsWith("ja")
+                        ? new Intl.DateTimeFormat("ja-JP", { dateStyle: "long", timeZone: "UTC" })
+                        : new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+                return msg("encryptStatus_expired", [fmt.format(when)]);
+        }
+        return messenger.i18n.getMessage(`encryptStatus_${st.status}`) || st.reason || st.status || msg("encryptReasonUnknown");
+}
+
 /* Per-recipient lines for the notice: why a method cannot be used. */
 /* One recipient's finding for a method: what Thunderbird itself can use
  * (answer.client, when the host knows the profile), else every source's. */
@@ -53,7 +73,7 @@ function lookupReasons(lookup, m, label) {
                 const st = finding(a, m);
                 if (st && st.usable)
                         continue;
-                const why = (st && (st.reason || st.status)) || msg("encryptReasonUnknown");
+                const why = statusText(st);
                 out.push(msg("encryptRecipientReason", [String(a.address), label, String(why)]));
         }
         return out;

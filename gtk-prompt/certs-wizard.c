@@ -404,12 +404,9 @@ static void next_from_password(SgCertsWizard *self) {
         GtkWidget *field = GTK_WIDGET(self->password_entry);
         const char *pw = gtk_editable_get_text(GTK_EDITABLE(self->password_entry));
         if (strlen(pw) > SG_CERTS_PASSWORD_MAX) {
-                char *t = g_strdup_printf(C_("certs wizard",
-                                             "The password is longer than %d bytes, longer than any certificate "
-                                             "password: check what was pasted."),
-                                          SG_CERTS_PASSWORD_MAX);
-                show_error(self->password_error, field, t);
-                g_free(t);
+                show_error(self->password_error, field,
+                           C_("certs wizard",
+                              "The password is too long for a certificate password: check what was pasted."));
                 gtk_widget_grab_focus(field);
                 return;
         }

@@ -12,6 +12,7 @@ are named; the "Why you are asked" region is named.
 Usage: test-a11y.py SEALGATE_PROMPT LOCALEDIR. Prints TAP."""
 import json
 import pathlib
+import re
 import sys
 import time
 
@@ -25,16 +26,30 @@ import promptx  # noqa: E402
 PROMPT = sys.argv[1]
 LOCALEDIR = sys.argv[2]
 
-T = {
-    "en": dict(title="Sending outside the organisation", back="Back to editing", why="Why you are asked",
-               lead="outside the organisation", reason="Reason for sending without encryption:",
-               confirm="Confirm and send without encryption", back_choices="Back to the choices",
-               send="Send without encryption", required="Required. It is recorded with your choice."),
-    "ja": dict(title="社外への送信", back="編集に戻る", why="確認が必要な理由", lead="社外",
-               reason="暗号化せずに送信する理由:", confirm="理由を確定して暗号化せずに送信",
-               back_choices="選択肢に戻る", send="暗号化せずに送信",
-               required="入力は必須です。選択内容とともに記録されます。"),
-}
+# The texts the window shows, from the one catalog (catalog/texts.json), as
+# a screen reader must hear them: without the mnemonic markup ("(_B)", "_").
+CATALOG = {t["id"]: t for t in json.loads(
+    (pathlib.Path(__file__).resolve().parents[2] / "catalog" / "texts.json").read_text(encoding="utf-8"))["texts"]}
+
+
+def label(tid, lang):
+    return re.sub(r"\(_.\)|_", "", CATALOG[tid][lang])
+
+
+def texts(lang):
+    ids = dict(title="gtk_sending_outside_the_organisation", back="gtk_back_to_editing", why="gtk_why_you_are_asked",
+               reason="gtk_reason_for_sending_without_encryption", confirm="gtk_confirm_and_send_without_encryption",
+               back_choices="gtk_back_to_the_choices", send="gtk_send_without_encryption",
+               required="gtk_required_it_is_recorded_with_your_choice")
+    t = {k: label(v, lang) for k, v in ids.items()}
+    t["lead"] = {"en": "outside the organisation", "ja": "社外"}[lang]
+    return t
+
+
+T = {"en": texts("en"), "ja": texts("ja")}
+# The catalog's texts are what this test has always read (a changed id fails here, not silently).
+ok(T["en"]["back"] == "Back to editing" and T["en"]["reason"] == "Reason for sending without encryption:"
+   and T["ja"]["back"] == "編集に戻る", "the catalog's texts, without mnemonic markup", T)
 
 D20 = promptx.decision("decision-20.json")
 # a route with an underscore: its name must not show the mnemonic escape

@@ -128,7 +128,10 @@ try:
         "nobody@example.org": ("none", None, "import_key"),
     }
     import time
-    time.sleep(1.5)  # hank's one-second keys expire
+    # hank's one-second keys expire: OpenPGP times are whole seconds and a key
+    # counts as expired once creation + 1 s < now, so now must reach creation
+    # + 2 s (1.5 s after the creation could still read as creation + 1 s).
+    time.sleep(2.5)
     expect["hank@example.org"] = ("expired", "verified", "new_key")
     p, ans = lookup(prof, *expect)
     check(p.returncode == 6 and ans is not None, "lookup answers, not every recipient ready (exit 6)",

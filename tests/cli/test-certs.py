@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
+from nssleak import nss_p12_leak_env  # noqa: E402
 from tap import done, ok, skip  # noqa: E402
 
 SEALGATE = sys.argv[1]
@@ -205,20 +206,8 @@ ok(rc == 1 and "パスワードが違います。" in err and "証明書デー�
 data = alice_p12.read_bytes()
 cut = TMP / "cut.p12"
 cut.write_bytes(data[: len(data) // 2])
-# NSS's PKCS#12 decoder leaks its nested decoder's arena and lock when the
-# DER ends early (after SEC_PKCS12DecoderFinish; no sealgate frame in the
-# stack): under LeakSanitizer, and for this one run only, those three NSS
-# libraries are suppressed.
-nss_leak_env = None
-if os.environ.get("LSAN_OPTIONS") or os.environ.get("ASAN_OPTIONS"):
-    supp = TMP / "nss-p12.supp"
-    base = ""
-    for part in os.environ.get("LSAN_OPTIONS", "").split(":"):
-        if part.startswith("suppressions="):
-            base = pathlib.Path(part.split("=", 1)[1]).read_text()
-    supp.write_text(base + "\nleak:libplds4.so\nleak:libnspr4.so\nleak:libnssutil3.so\n")
-    rest = [x for x in os.environ.get("LSAN_OPTIONS", "").split(":") if x and not x.startswith("suppressions=")]
-    nss_leak_env = {"LSAN_OPTIONS": ":".join(rest + [f"suppressions={supp}"])}
+# NSS leaks inside its PKCS#12 decoder on DER that ends early (nssleak.py).
+nss_leak_env = nss_p12_leak_env(TMP)
 refused("a PKCS#12 cut short", db, [cut, "--password-file", pwfile("nss")], "truncated_input", env=nss_leak_env)
 bad = bytearray(data)
 for i in range(len(bad) // 3, len(bad) // 3 + 64):

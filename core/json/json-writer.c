@@ -3,6 +3,7 @@
  * json-c escapes them (\" \\ \b \f \n \r \t, other control characters as
  * \u00xx with lowercase hex, everything else as it is). */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,16 @@ static bool plain_byte(unsigned char c) {
         return c >= 0x20 && c != '"' && c != '\\';
 }
 
+/* Whether any of the 8 bytes in x is not plain (SWAR: a byte below 0x20,
+ * or equal to '"' or '\\'); exact, as each test is exact per byte. */
+static bool word_needs_escape(uint64_t x) {
+        const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        uint64_t low = (x - ones * 0x20) & ~x;               /* high bit set where x < 0x20 */
+        uint64_t zq = (q - ones) & ~q, zb = (b - ones) & ~b; /* high bit set where the byte is 0 */
+        return ((low | zq | zb) & high) != 0;
+}
+
 static void quoted(sg_jw *w, const char *s) {
         static const char hex[] = "0123456789abcdef";
         size_t n = strlen(s);
@@ -106,6 +117,8 @@ static void quoted(sg_jw *w, const char *s) {
         while (p < end) {
                 /* A run of plain bytes in one copy (most strings are one run). */
                 const unsigned char *run = p;
+                for (uint64_t x; end - p >= 8 && (memcpy(&x, p, 8), !word_needs_escape(x));)
+                        p += 8;
                 while (p < end && plain_byte(*p))
                         p++;
                 memcpy(o, run, (size_t) (p - run));

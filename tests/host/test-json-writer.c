@@ -63,6 +63,26 @@ static void strings(void) {
                 free(b);
         }
         SG_CHECK(!bad, "every byte 0x01..0xff is escaped as json-c escapes it");
+        /* The writer copies plain runs 8 bytes at a time: every byte at
+         * every position of a 24-byte plain string. */
+        bad = 0;
+        for (int c = 1; c < 256 && !bad; c++)
+                for (size_t at = 0; at < 24 && !bad; at++) {
+                        char r[25];
+                        memset(r, 'a' + (int) (at % 26), 24);
+                        r[24] = '\0';
+                        r[at] = (char) c;
+                        sg_jw w = {0};
+                        sg_jw_string(&w, r);
+                        char *a = sg_jw_take(&w, NULL), *b = plain(json_object_new_string(r));
+                        bad = !a || !b || strcmp(a, b) != 0;
+                        if (bad)
+                                sg_test_diag("byte 0x%02x at %zu: writer %s, json-c %s", c, at, a ? a : "(null)",
+                                             b ? b : "(null)");
+                        free(a);
+                        free(b);
+                }
+        SG_CHECK(!bad, "every byte at every position of a 24-byte string is escaped as json-c escapes it");
         static const int64_t ints[] = {0, 1, -1, 9, 10, -10, 300, 65536, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
         bad = 0;
         for (size_t i = 0; i < sizeof ints / sizeof ints[0] && !bad; i++) {

@@ -32,6 +32,27 @@ int main(void) {
         SG_CHECK(sg_utf8_valid("\xc0\xaf", 2) == false, "overlong refused");
         SG_CHECK(sg_utf8_valid("\xe6\xa9", 2) == false, "truncated sequence refused");
         SG_CHECK(sg_utf8_valid("abc\xe6\xa9\x9f", 6), "valid mixed text accepted");
+        /* ASCII is checked 8 bytes at a time: a bad byte, a cut sequence
+         * and a good one at every position of 24 bytes, and the length
+         * honoured (a bad byte just past it is not read as part). */
+        int bad = 0;
+        for (size_t at = 0; at < 24; at++) {
+                char t[32];
+                memset(t, 'x', 24);
+                t[24] = '\xff';
+                t[at] = '\xff';
+                bad += sg_utf8_valid(t, 24);
+                t[at] = '\xc3';
+                bad += sg_utf8_valid(t, at + 1);
+                t[at + 1 < 24 ? at + 1 : at] = at + 1 < 24 ? '\xa9' : 'x';
+                bad += at + 1 < 24 && !sg_utf8_valid(t, 24);
+                memset(t, 'x', 24);
+                bad += !sg_utf8_valid(t, at) || !sg_utf8_valid(t, 24);
+        }
+        SG_CHECK(bad == 0,
+                 "UTF-8 check at every position of 24 bytes: bad and cut bytes refused, good ones taken, "
+                 "the length honoured (%d wrong)",
+                 bad);
         SG_CHECK(sg_ascii_strcasecmp("Corp.EXAMPLE", "corp.example") == 0, "ASCII case folding");
         SG_CHECK(sg_ascii_strcasestr("Top CONFIDENTIAL report", "confidential") != NULL, "case-insensitive search");
         return sg_test_done();

@@ -6,6 +6,7 @@
  * worker, so none of them blocks other requests. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -82,6 +83,20 @@ typedef struct open_prompt {
 static open_prompt prompts[SG_HOST_PROMPTS_MAX];
 static int sigchld_pipe[2] = {-1, -1};
 static char *self_exe;
+
+/* The executable's path with symlinks resolved: the kernel's target of
+ * /proc/self/exe already is (one readlink, not one per component as
+ * realpath() makes); NULL, as realpath() gives, when that path is gone. */
+static char *self_exe_path(void) {
+        char path[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+        if (n <= 0 || path[0] != '/')
+                return NULL;
+        path[n] = '\0';
+        if (access(path, F_OK) != 0)
+                return NULL;
+        return strdup(path);
+}
 
 static void on_sigchld(int sig) {
         int saved = errno;
@@ -231,7 +246,7 @@ int main(int argc, char **argv) {
         sg_host_set_send(h, sg_hio_transport_send, NULL);
         /* For the doctor op and the prompt program's lookup: where we really
          * run from (symlinks resolved). */
-        self_exe = realpath("/proc/self/exe", NULL);
+        self_exe = self_exe_path();
         if (sg_host_set_launch(h, argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL, self_exe) != SG_OK) {
                 free(self_exe);
                 sg_host_free(h);

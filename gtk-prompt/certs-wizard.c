@@ -47,6 +47,7 @@ struct _SgCertsWizard {
         GtkBox *targets_box;
         GtkLabel *target_error;
         GtkLabel *done_label;
+        GtkScrolledWindow *contents_scroll, *target_scroll, *done_scroll;
         GtkButton *cancel_button;
         GtkButton *back_button;
         GtkButton *next_button;
@@ -123,9 +124,25 @@ static void show_error(GtkLabel *label, GtkWidget *field, const char *text) {
         if (field)
                 gtk_accessible_update_property(GTK_ACCESSIBLE(field), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                                text ? text : "", -1);
+        /* GTK 4.8 sends AT-SPI no event when a label appears or changes: a
+         * screen reader hears the error as the field's description, when
+         * the focus comes to the field again. */
+        if (text && field && gtk_widget_get_root(field)) {
+                gtk_window_set_focus(GTK_WINDOW(gtk_widget_get_root(field)), NULL);
+                gtk_widget_grab_focus(field);
+        }
 }
 
 /* ---- steps */
+
+/* A check button's indicator is named by the button (GTK names it by its
+ * type, "GtkBuiltinIcon"). */
+static void label_indicator(GtkWidget *check) {
+        for (GtkWidget *c = gtk_widget_get_first_child(check); c; c = gtk_widget_get_next_sibling(c))
+                if (!GTK_IS_LABEL(c))
+                        gtk_accessible_update_relation(GTK_ACCESSIBLE(c), GTK_ACCESSIBLE_RELATION_LABELLED_BY, check,
+                                                       NULL, -1);
+}
 
 static bool needs_password(const SgCertsWizard *self) {
         return self->kind == SG_CERTS_KIND_PKCS12;
@@ -139,6 +156,10 @@ static void go(SgCertsWizard *self, int step) {
         titles[STEP_TARGET] = C_("certs wizard", "Choose where to import it");
         titles[STEP_DONE] = C_("certs wizard", "Done");
         self->step = step;
+        /* No focus while the page changes: GtkStack would move it into the
+         * new page first, and a screen reader would read that control
+         * before the one the step focuses. */
+        gtk_window_set_focus(GTK_WINDOW(self), NULL);
         gtk_stack_set_visible_child_name(self->stack, step_names[step]);
         int total = needs_password(self) ? N_STEPS : N_STEPS - 1;
         int shown = step + 1 - (!needs_password(self) && step > STEP_PASSWORD ? 1 : 0);
@@ -322,6 +343,9 @@ static void describe(SgCertsWizard *self) {
         while (w->len && w->str[w->len - 1] == '\n')
                 g_string_truncate(w, w->len - 1);
         gtk_label_set_text(self->contents_label, s->str);
+        /* what a screen reader says on the region's Tab stop */
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self->contents_scroll), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       s->str, -1);
         gtk_label_set_text(self->warnings_label, w->str);
         gtk_widget_set_visible(GTK_WIDGET(self->warnings_label), w->len > 0);
         g_string_free(s, TRUE);
@@ -464,6 +488,7 @@ static void build_targets(SgCertsWizard *self) {
                 GtkWidget *pc = gtk_check_button_new_with_label(label);
                 g_free(label);
                 gtk_check_button_set_active(GTK_CHECK_BUTTON(pc), i == 0);
+                label_indicator(pc);
                 gtk_box_append(self->targets_box, pc);
                 g_ptr_array_add(self->profile_checks, pc);
                 if (!needs_password(self))
@@ -482,6 +507,7 @@ static void build_targets(SgCertsWizard *self) {
                         g_object_set_data(G_OBJECT(ic), "profile", GSIZE_TO_POINTER(i + 1));
                         g_object_set_data_full(G_OBJECT(ic), "identity", g_strdup(id->id), g_free);
                         g_object_bind_property(pc, "active", ic, "sensitive", G_BINDING_SYNC_CREATE);
+                        label_indicator(ic);
                         gtk_box_append(self->targets_box, ic);
                         g_ptr_array_add(self->identity_checks, ic);
                 }
@@ -495,6 +521,7 @@ static void build_targets(SgCertsWizard *self) {
                 char *l = g_strdup_printf(C_("certs wizard", "GnuPG (gpgsm), for other mail programs, in %s"), home);
                 self->gpgsm_check = gtk_check_button_new_with_label(l);
                 g_free(l);
+                label_indicator(self->gpgsm_check);
                 gtk_box_append(self->targets_box, self->gpgsm_check);
         }
         self->targets_built = true;
@@ -506,7 +533,7 @@ static void do_import(SgCertsWizard *self) {
                 any = any || gtk_check_button_get_active(g_ptr_array_index(self->profile_checks, i));
         bool to_gpgsm = self->gpgsm_check && gtk_check_button_get_active(GTK_CHECK_BUTTON(self->gpgsm_check));
         if (!any && !to_gpgsm) {
-                show_error(self->target_error, NULL,
+                show_error(self->target_error, g_ptr_array_index(self->profile_checks, 0),
                            self->gpgsm_check ? C_("certs wizard", "Choose at least one profile, or GnuPG.")
                                              : C_("certs wizard", "Choose at least one profile."));
                 gtk_widget_grab_focus(g_ptr_array_index(self->profile_checks, 0));
@@ -798,8 +825,22 @@ static void sg_certs_wizard_dispose(GObject *o) {
         G_OBJECT_CLASS(sg_certs_wizard_parent_class)->dispose(o);
 }
 
+/* Scroll bars (and the range inside each) are named by the step's title
+ * (GTK names them by their type, "GtkScrollbar", "GtkRange"). */
+static void label_scrollbars(GtkScrolledWindow *scroll, GtkWidget *heading) {
+        GtkWidget *bars[] = {gtk_scrolled_window_get_vscrollbar(scroll), gtk_scrolled_window_get_hscrollbar(scroll)};
+        for (size_t i = 0; i < G_N_ELEMENTS(bars); i++)
+                for (GtkWidget *w = bars[i]; w; w = w == bars[i] ? gtk_widget_get_first_child(w) : NULL)
+                        gtk_accessible_update_relation(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_RELATION_LABELLED_BY, heading,
+                                                       NULL, -1);
+}
+
 static void sg_certs_wizard_init(SgCertsWizard *self) {
         gtk_widget_init_template(GTK_WIDGET(self));
+        label_scrollbars(self->contents_scroll, GTK_WIDGET(self->step_label));
+        label_scrollbars(self->target_scroll, GTK_WIDGET(self->step_label));
+        label_scrollbars(self->done_scroll, GTK_WIDGET(self->step_label));
+        label_indicator(GTK_WIDGET(self->show_password));
         self->profile_checks = g_ptr_array_new();
         self->identity_checks = g_ptr_array_new();
         gtk_window_set_default_widget(GTK_WINDOW(self), GTK_WIDGET(self->next_button));
@@ -845,6 +886,9 @@ static void sg_certs_wizard_class_init(SgCertsWizardClass *klass) {
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, targets_box);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, target_error);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, done_label);
+        gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, contents_scroll);
+        gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, target_scroll);
+        gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, done_scroll);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, cancel_button);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, back_button);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, next_button);

@@ -106,12 +106,10 @@ static sg_cli_text error_text(sg_err c) {
 /* "sealgate certs SUB: CODE: sentence" (translated), the unchanged note
  * when the database was open, and the detail; with --json also
  * {"error":{"code","message","detail"}} on stdout. */
-static int fail(const char *sub, const sg_error *e, bool db_open, bool json) {
+static int fail_text(const char *sub, const sg_error *e, sg_cli_text t, bool db_open, bool json) {
         char detail[SG_ERROR_MESSAGE_MAX];
         snprintf(detail, sizeof detail, "%s", e->message);
         sg_cli_one_line(detail);
-        sg_cli_text t = strcmp(sub, "use-for-identity") == 0 && e->code == SG_ERR_IO ? SG_CLI_T_CERTS_ERR_PROFILE_IN_USE
-                                                                                     : error_text(e->code);
         fprintf(stderr, "sealgate: certs %s: %s: %s", sub, sg_err_code(e->code), T(t));
         if (db_open)
                 fprintf(stderr, " %s", T(SG_CLI_T_CERTS_UNCHANGED));
@@ -129,6 +127,14 @@ static int fail(const char *sub, const sg_error *e, bool db_open, bool json) {
                 json_object_put(o);
         }
         return EXIT_FAILED;
+}
+
+static int fail(const char *sub, const sg_error *e, bool db_open, bool json) {
+        return fail_text(sub, e,
+                         strcmp(sub, "use-for-identity") == 0 && e->code == SG_ERR_IO
+                                 ? SG_CLI_T_CERTS_ERR_PROFILE_IN_USE
+                                 : error_text(e->code),
+                         db_open, json);
 }
 
 static void date_of(int64_t t, char *buf, size_t n) {
@@ -251,11 +257,43 @@ typedef struct opts {
         const char *pw, *dbpw;
         sg_revocation_options rev;
         const char *identity;
+        bool gpgsm; /* --to gpgsm */
+        const char *homedir;
 } opts;
 
 static bool is_file(const char *p) {
         struct stat st;
         return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* import FILE --to gpgsm [--homedir D]: core's gpgsm import; its own
+ * texts for what only gpgsm refuses. */
+static int import_gpgsm(const char *file, const opts *o) {
+        sg_error err = {0};
+        int keys = 0;
+        if (sg_certs_import_gpgsm(file, o->pw, o->homedir, &keys, &err) != SG_OK) {
+                sg_cli_text t = err.code == SG_ERR_KEY_UNUSABLE       ? SG_CLI_T_CERTS_ERR_GPGSM_KEY
+                                : err.code == SG_ERR_DECRYPT_FAILED   ? SG_CLI_T_CERTS_ERR_GPGSM_DECRYPT
+                                : err.code == SG_ERR_INVALID_ARGUMENT ? SG_CLI_T_CERTS_ERR_GPGSM_MESSAGE
+                                : err.code == SG_ERR_IO               ? SG_CLI_T_CERTS_ERR_GPGSM_RUN
+                                                                      : error_text(err.code);
+                return fail_text("import", &err, t, false, o->json);
+        }
+        const char *home = o->homedir ? o->homedir : getenv("GNUPGHOME") ? getenv("GNUPGHOME") : "~/.gnupg";
+        char n[16];
+        snprintf(n, sizeof n, "%d", keys);
+        if (o->json) {
+                json_object *j = json_object_new_object();
+                json_object_object_add(j, "target", json_object_new_string("gpgsm"));
+                json_object_object_add(j, "homedir", json_object_new_string(home));
+                json_object_object_add(j, "private_keys", json_object_new_int(keys));
+                puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_object_put(j);
+        } else {
+                put(stdout, SG_CLI_T_CERTS_IMPORTED_GPGSM, home, n);
+                putchar('\n');
+        }
+        return EXIT_OK;
 }
 
 int sg_cli_certs(int argc, char **argv) {
@@ -278,6 +316,8 @@ int sg_cli_certs(int argc, char **argv) {
                 {"identity", required_argument, NULL, 'I'},
                 {"crl", required_argument, NULL, 'L'},
                 {"revocation-cache", required_argument, NULL, 'C'},
+                {"to", required_argument, NULL, 'T'},
+                {"homedir", required_argument, NULL, 'H'},
                 {NULL, 0, NULL, 0},
         };
         opts o = {0};
@@ -310,19 +350,33 @@ int sg_cli_certs(int argc, char **argv) {
                 case 'C':
                         o.rev.cache_dir = optarg;
                         break;
+                case 'T':
+                        if (strcmp(optarg, "gpgsm") != 0 && strcmp(optarg, "nss") != 0)
+                                return usage();
+                        o.gpgsm = strcmp(optarg, "gpgsm") == 0;
+                        break;
+                case 'H':
+                        o.homedir = optarg;
+                        break;
                 default:
                         return usage();
                 }
         }
         int rest = argc - 1 - optind;
         char **args = argv + 1 + optind;
-        if ((list && rest != 0) || (!list && rest != 1) || (use != (o.identity != NULL)))
+        if ((list && rest != 0) || (!list && rest != 1) || (use != (o.identity != NULL)) || (o.gpgsm && !imp) ||
+            (o.homedir && !o.gpgsm) || (o.gpgsm && o.profile))
                 return usage();
         sg_error err = {0};
         if (sg_cli_read_passphrase(NULL, o.password_file, o.password, SG_CERTS_PASSWORD_MAX, &o.pw, &err) != SG_OK ||
             sg_cli_read_passphrase(NULL, o.db_password_file, o.db_password, SG_CERTS_PASSWORD_MAX, &o.dbpw, &err) !=
                     SG_OK)
                 return fail(sub, &err, false, o.json);
+        if (o.gpgsm) {
+                int rc = import_gpgsm(args[0], &o);
+                explicit_bzero(o.password, sizeof o.password);
+                return rc;
+        }
         char *found = NULL;
         const char *profile = o.profile;
         if (!profile) {

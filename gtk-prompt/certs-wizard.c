@@ -30,6 +30,7 @@ struct _SgCertsWizard {
         int n_imported, n_assigned;
         GPtrArray *profile_checks;  /* GtkCheckButton per profile */
         GPtrArray *identity_checks; /* GtkCheckButton; data "profile" (index + 1), "identity" */
+        GtkWidget *gpgsm_check;     /* GnuPG (gpgsm) as a target, or NULL */
         GdkDevice *keyboard;
 
         /* template children */
@@ -37,7 +38,7 @@ struct _SgCertsWizard {
         GtkStack *stack;
         GtkEntry *file_entry;
         GtkLabel *file_error;
-        GtkEntry *password_entry;
+        GtkPasswordEntry *password_entry;
         GtkCheckButton *show_password;
         GtkLabel *caps_label;
         GtkLabel *password_error;
@@ -46,6 +47,7 @@ struct _SgCertsWizard {
         GtkBox *targets_box;
         GtkLabel *target_error;
         GtkLabel *done_label;
+        GtkScrolledWindow *contents_scroll, *target_scroll, *done_scroll;
         GtkButton *cancel_button;
         GtkButton *back_button;
         GtkButton *next_button;
@@ -60,6 +62,7 @@ static void finish(SgCertsWizard *self, const char *result) {
         if (self->finished)
                 return;
         self->finished = true;
+        gtk_editable_set_text(GTK_EDITABLE(self->password_entry), "");
         char *json = g_strdup_printf("{\"result\":\"%s\",\"profiles\":%d,\"identities\":%d}", result, self->n_imported,
                                      self->n_assigned);
         g_signal_emit(self, signals[SIGNAL_FINISHED], 0, json);
@@ -100,6 +103,14 @@ static const char *error_text(sg_err code) {
                 return C_("certs wizard", "The profile's certificate database cannot be opened or written.");
         case SG_ERR_IO:
                 return C_("certs wizard", "The file cannot be read.");
+        case SG_ERR_KEY_UNUSABLE:
+                return C_("certs wizard",
+                          "GnuPG 2.2 (gpgsm) imports only RSA keys from a PKCS#12 file, and this file's key is not "
+                          "RSA.");
+        case SG_ERR_DECRYPT_FAILED:
+                return C_("certs wizard",
+                          "gpgsm could not decrypt the file even after it was encoded again (a known GnuPG 2.2 fault "
+                          "with some files). Try again.");
         default:
                 return C_("certs wizard", "The operation failed.");
         }
@@ -113,9 +124,25 @@ static void show_error(GtkLabel *label, GtkWidget *field, const char *text) {
         if (field)
                 gtk_accessible_update_property(GTK_ACCESSIBLE(field), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                                text ? text : "", -1);
+        /* GTK 4.8 sends AT-SPI no event when a label appears or changes: a
+         * screen reader hears the error as the field's description, when
+         * the focus comes to the field again. */
+        if (text && field && gtk_widget_get_root(field)) {
+                gtk_window_set_focus(GTK_WINDOW(gtk_widget_get_root(field)), NULL);
+                gtk_widget_grab_focus(field);
+        }
 }
 
 /* ---- steps */
+
+/* A check button's indicator is named by the button (GTK names it by its
+ * type, "GtkBuiltinIcon"). */
+static void label_indicator(GtkWidget *check) {
+        for (GtkWidget *c = gtk_widget_get_first_child(check); c; c = gtk_widget_get_next_sibling(c))
+                if (!GTK_IS_LABEL(c))
+                        gtk_accessible_update_relation(GTK_ACCESSIBLE(c), GTK_ACCESSIBLE_RELATION_LABELLED_BY, check,
+                                                       NULL, -1);
+}
 
 static bool needs_password(const SgCertsWizard *self) {
         return self->kind == SG_CERTS_KIND_PKCS12;
@@ -129,6 +156,10 @@ static void go(SgCertsWizard *self, int step) {
         titles[STEP_TARGET] = C_("certs wizard", "Choose where to import it");
         titles[STEP_DONE] = C_("certs wizard", "Done");
         self->step = step;
+        /* No focus while the page changes: GtkStack would move it into the
+         * new page first, and a screen reader would read that control
+         * before the one the step focuses. */
+        gtk_window_set_focus(GTK_WINDOW(self), NULL);
         gtk_stack_set_visible_child_name(self->stack, step_names[step]);
         int total = needs_password(self) ? N_STEPS : N_STEPS - 1;
         int shown = step + 1 - (!needs_password(self) && step > STEP_PASSWORD ? 1 : 0);
@@ -312,6 +343,9 @@ static void describe(SgCertsWizard *self) {
         while (w->len && w->str[w->len - 1] == '\n')
                 g_string_truncate(w, w->len - 1);
         gtk_label_set_text(self->contents_label, s->str);
+        /* what a screen reader says on the region's Tab stop */
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self->contents_scroll), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       s->str, -1);
         gtk_label_set_text(self->warnings_label, w->str);
         gtk_widget_set_visible(GTK_WIDGET(self->warnings_label), w->len > 0);
         g_string_free(s, TRUE);
@@ -454,6 +488,7 @@ static void build_targets(SgCertsWizard *self) {
                 GtkWidget *pc = gtk_check_button_new_with_label(label);
                 g_free(label);
                 gtk_check_button_set_active(GTK_CHECK_BUTTON(pc), i == 0);
+                label_indicator(pc);
                 gtk_box_append(self->targets_box, pc);
                 g_ptr_array_add(self->profile_checks, pc);
                 if (!needs_password(self))
@@ -472,9 +507,22 @@ static void build_targets(SgCertsWizard *self) {
                         g_object_set_data(G_OBJECT(ic), "profile", GSIZE_TO_POINTER(i + 1));
                         g_object_set_data_full(G_OBJECT(ic), "identity", g_strdup(id->id), g_free);
                         g_object_bind_property(pc, "active", ic, "sensitive", G_BINDING_SYNC_CREATE);
+                        label_indicator(ic);
                         gtk_box_append(self->targets_box, ic);
                         g_ptr_array_add(self->identity_checks, ic);
                 }
+        }
+        /* GnuPG's gpgsm, for other mail programs (not ticked): certificates
+         * and PKCS#12 files, not a signed message. */
+        self->gpgsm_check = NULL;
+        if (self->kind != SG_CERTS_KIND_MESSAGE) {
+                const char *gh = g_getenv("GNUPGHOME");
+                g_autofree char *home = gh && *gh ? g_strdup(gh) : g_strdup("~/.gnupg");
+                char *l = g_strdup_printf(C_("certs wizard", "GnuPG (gpgsm), for other mail programs, in %s"), home);
+                self->gpgsm_check = gtk_check_button_new_with_label(l);
+                g_free(l);
+                label_indicator(self->gpgsm_check);
+                gtk_box_append(self->targets_box, self->gpgsm_check);
         }
         self->targets_built = true;
 }
@@ -483,8 +531,11 @@ static void do_import(SgCertsWizard *self) {
         bool any = false;
         for (guint i = 0; i < self->profile_checks->len; i++)
                 any = any || gtk_check_button_get_active(g_ptr_array_index(self->profile_checks, i));
-        if (!any) {
-                show_error(self->target_error, NULL, C_("certs wizard", "Choose at least one profile."));
+        bool to_gpgsm = self->gpgsm_check && gtk_check_button_get_active(GTK_CHECK_BUTTON(self->gpgsm_check));
+        if (!any && !to_gpgsm) {
+                show_error(self->target_error, g_ptr_array_index(self->profile_checks, 0),
+                           self->gpgsm_check ? C_("certs wizard", "Choose at least one profile, or GnuPG.")
+                                             : C_("certs wizard", "Choose at least one profile."));
                 gtk_widget_grab_focus(g_ptr_array_index(self->profile_checks, 0));
                 return;
         }
@@ -553,6 +604,21 @@ static void do_import(SgCertsWizard *self) {
                         by_hand = true;
                 sg_certs_list_free(l);
         }
+        if (to_gpgsm) {
+                sg_error err = {0};
+                int keys = 0;
+                if (sg_certs_import_gpgsm(self->path, pw, NULL, &keys, &err) == SG_OK) {
+                        self->imported = true;
+                        g_string_append_printf(done, "%s\n", C_("certs wizard", "Imported into GnuPG (gpgsm)."));
+                } else {
+                        g_string_append_printf(
+                                done, C_("certs wizard", "Not imported into GnuPG (gpgsm): %s"),
+                                err.code == SG_ERR_IO
+                                        ? C_("certs wizard", "gpgsm cannot be run, or it refused the file.")
+                                        : error_text(err.code));
+                        g_string_append(done, "\n");
+                }
+        }
         if (restart)
                 g_string_append_printf(
                         todo, "• %s\n",
@@ -590,6 +656,8 @@ static void do_import(SgCertsWizard *self) {
         g_string_free(done, TRUE);
         g_string_free(todo, TRUE);
         go(self, STEP_DONE);
+        if (self->imported) /* not needed again: GTK's secure memory is wiped as it is freed */
+                gtk_editable_set_text(GTK_EDITABLE(self->password_entry), "");
         if (!self->imported) {
                 /* Let the user go back and fix it: nothing was written. */
                 gtk_widget_set_visible(GTK_WIDGET(self->back_button), TRUE);
@@ -645,9 +713,14 @@ static void on_cancel(GtkButton *b, gpointer data) {
         finish(self, result_word(self));
 }
 
+/* GtkPasswordEntry (GTK 4.8) shows its text only through its mouse-only
+ * peek icon; its GtkText delegate shows it for this check button, which
+ * Tab and Space reach. */
 static void on_show_password(GtkCheckButton *b, gpointer data) {
         SgCertsWizard *self = data;
-        gtk_entry_set_visibility(self->password_entry, gtk_check_button_get_active(b));
+        GtkEditable *text = gtk_editable_get_delegate(GTK_EDITABLE(self->password_entry));
+        if (GTK_IS_TEXT(text))
+                gtk_text_set_visibility(GTK_TEXT(text), gtk_check_button_get_active(b));
 }
 
 static void on_choose_response(GtkNativeDialog *d, int response, gpointer data) {
@@ -738,6 +811,8 @@ static gboolean on_close_request(GtkWindow *window) {
 
 static void sg_certs_wizard_dispose(GObject *o) {
         SgCertsWizard *self = SG_CERTS_WIZARD(o);
+        if (self->password_entry)
+                gtk_editable_set_text(GTK_EDITABLE(self->password_entry), "");
         g_clear_pointer(&self->contents, sg_certs_list_free);
         g_clear_pointer(&self->path, g_free);
         if (self->open_dir) {
@@ -750,13 +825,28 @@ static void sg_certs_wizard_dispose(GObject *o) {
         G_OBJECT_CLASS(sg_certs_wizard_parent_class)->dispose(o);
 }
 
+/* Scroll bars (and the range inside each) are named by the step's title
+ * (GTK names them by their type, "GtkScrollbar", "GtkRange"). */
+static void label_scrollbars(GtkScrolledWindow *scroll, GtkWidget *heading) {
+        GtkWidget *bars[] = {gtk_scrolled_window_get_vscrollbar(scroll), gtk_scrolled_window_get_hscrollbar(scroll)};
+        for (size_t i = 0; i < G_N_ELEMENTS(bars); i++)
+                for (GtkWidget *w = bars[i]; w; w = w == bars[i] ? gtk_widget_get_first_child(w) : NULL)
+                        gtk_accessible_update_relation(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_RELATION_LABELLED_BY, heading,
+                                                       NULL, -1);
+}
+
 static void sg_certs_wizard_init(SgCertsWizard *self) {
         gtk_widget_init_template(GTK_WIDGET(self));
+        label_scrollbars(self->contents_scroll, GTK_WIDGET(self->step_label));
+        label_scrollbars(self->target_scroll, GTK_WIDGET(self->step_label));
+        label_scrollbars(self->done_scroll, GTK_WIDGET(self->step_label));
+        label_indicator(GTK_WIDGET(self->show_password));
         self->profile_checks = g_ptr_array_new();
         self->identity_checks = g_ptr_array_new();
-        gtk_entry_set_visibility(self->password_entry, FALSE);
-        gtk_entry_set_input_purpose(self->password_entry, GTK_INPUT_PURPOSE_PASSWORD);
         gtk_window_set_default_widget(GTK_WINDOW(self), GTK_WIDGET(self->next_button));
+        /* GTK 4.8 passes no "default" state to AT-SPI: said in words. */
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self->next_button), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       C_("certs wizard", "The default button: Enter presses it."), -1);
         GdkSeat *seat = gdk_display_get_default_seat(gtk_widget_get_display(GTK_WIDGET(self)));
         self->keyboard = seat ? gdk_seat_get_keyboard(seat) : NULL;
         if (self->keyboard)
@@ -779,6 +869,7 @@ static void sg_certs_wizard_class_init(SgCertsWizardClass *klass) {
         window_class->close_request = on_close_request;
         signals[SIGNAL_FINISHED] = g_signal_new("finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                                 NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+        gtk_widget_class_set_accessible_role(widget_class, GTK_ACCESSIBLE_ROLE_DIALOG);
         gtk_widget_class_add_binding(widget_class, GDK_KEY_Escape, 0, on_escape, NULL);
         gtk_widget_class_add_binding(widget_class, GDK_KEY_Left, GDK_ALT_MASK, on_alt_left, NULL);
         gtk_widget_class_set_template_from_resource(widget_class, "/org/sealgate/certs/certs-wizard.ui");
@@ -795,6 +886,9 @@ static void sg_certs_wizard_class_init(SgCertsWizardClass *klass) {
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, targets_box);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, target_error);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, done_label);
+        gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, contents_scroll);
+        gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, target_scroll);
+        gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, done_scroll);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, cancel_button);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, back_button);
         gtk_widget_class_bind_template_child(widget_class, SgCertsWizard, next_button);

@@ -335,5 +335,64 @@ else:
         except subprocess.TimeoutExpired:
             proc.kill()
 
+# ---- --to gpgsm: a temporary GNUPGHOME, checked with gpgsm --list-secret-keys
+if not shutil.which("gpgsm"):
+    skip("import --to gpgsm", "gpgsm not installed")
+else:
+    gh = TMP / "gnupg"
+    gh.mkdir(mode=0o700)
+    (gh / "gpg-agent.conf").write_text("allow-loopback-pinentry\n")
+    (gh / "gpgsm.conf").write_text("disable-crl-checks\ndisable-dirmngr\n")
+
+    def gpgsm_state():
+        sec = subprocess.run(["gpgsm", "--homedir", gh, "--batch", "--with-colons", "--list-secret-keys"],
+                             capture_output=True, text=True, timeout=60).stdout
+        pub = subprocess.run(["gpgsm", "--homedir", gh, "--batch", "--with-colons", "--list-keys"],
+                             capture_output=True, text=True, timeout=60).stdout
+        return ([l.split(":")[9] for l in sec.splitlines() if l.startswith("fpr:")],
+                [l.split(":")[9] for l in pub.splitlines() if l.startswith("fpr:")])
+
+    empty = gpgsm_state()
+    rc, out, err = run("import", CORPUS / "tb-smime" / "Alice-ec.p12", "--to", "gpgsm", "--homedir", gh,
+                       "--password-file", pwfile("nss"))
+    ok(rc == 1 and "key_unusable" in err and "only RSA keys" in err and gpgsm_state() == empty,
+       "--to gpgsm, an ECDSA PKCS#12: key_unusable, said in words, the keybox unchanged", err)
+    rc, out, err = run("import", CORPUS / "tb-smime" / "Alice.p12", "--to", "gpgsm", "--homedir", gh,
+                       "--password-file", pwfile("wrong"))
+    ok(rc == 1 and "wrong_passphrase" in err and gpgsm_state() == empty,
+       "--to gpgsm, a wrong password: wrong_passphrase, the keybox unchanged", err)
+    rc, out, err = run("import", CORPUS / "tb-smime" / "Alice.p12", "--to", "gpgsm", "--homedir", gh,
+                       "--password-file", pwfile("x" * (PASSWORD_MAX + 1)))
+    ok(rc == 1 and "limit_exceeded" in err and gpgsm_state() == empty,
+       "--to gpgsm, a password one byte past the limit: limit_exceeded, unchanged", err)
+    cut = TMP / "cut-gpgsm.p12"
+    cut.write_bytes((CORPUS / "tb-smime" / "Alice.p12").read_bytes()[:600])
+    rc, out, err = run("import", cut, "--to", "gpgsm", "--homedir", gh, "--password-file", pwfile("nss"))
+    ok(rc == 1 and gpgsm_state() == empty, "--to gpgsm, a file cut short: refused, unchanged", err)
+    rc, out, err = run("import", CORPUS / "tb-smime" / "alice.dsig.SHA256.multipart.eml", "--to", "gpgsm",
+                       "--homedir", gh)
+    ok(rc == 1 and "invalid_argument" in err and "signed message" in err and gpgsm_state() == empty,
+       "--to gpgsm, a signed message: refused in words, unchanged", err)
+    rc, out, err = run("import", CORPUS / "tb-smime" / "Alice.p12", "--to", "gpgsm", "--profile", TMP)
+    ok(rc == 2, "--to gpgsm with --profile: usage error", err)
+    for name, pw in [("tb-smime/Alice.p12", "nss"), ("gnupg-cms/samplekeys/credential_private_encrypted_AES256.p12",
+                                                     "qeFGds84/Sf0eKkJwcp6")]:
+        before = gpgsm_state()
+        rc, out, err = run("import", CORPUS / name, "--to", "gpgsm", "--homedir", gh, "--password-file", pwfile(pw),
+                           "--json")
+        try:
+            j = json.loads(out)
+        except ValueError:
+            j = {}
+        after = gpgsm_state()
+        ok(rc == 0 and j.get("private_keys") == 1 and len(after[0]) == len(before[0]) + 1,
+           f"--to gpgsm {name} (re-encoded as gpgsm 2.2 reads it): one more secret key in "
+           "gpgsm --list-secret-keys", f"{err}\n{out}\n{before} -> {after}")
+    rc, out, err = run("import", CORPUS / "tb-smime" / "TestCA.pem", "--to", "gpgsm", "--homedir", gh,
+                       env={"LANG": "ja_JP.UTF-8"})
+    ok(rc == 0 and "gpgsm" in out and "取り込みました" in out and "秘密鍵: 0" in out,
+       "--to gpgsm, a certificate: imported, said in Japanese, no private key", out + err)
+    subprocess.run(["gpgconf", "--homedir", gh, "--kill", "all"], capture_output=True, timeout=60)
+
 shutil.rmtree(TMP, ignore_errors=True)
 sys.exit(done())

@@ -13,6 +13,8 @@ not root. Each run works in a fresh temporary directory: its own HOME
 Postfix configuration and queue, and sink spools.
 """
 import argparse
+import email
+import email.policy
 import fcntl
 import hashlib
 import hmac
@@ -33,7 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tap import Tap  # noqa: E402
 from lib.gateway import Gateway  # noqa: E402
 from lib.thunderbird import Thunderbird  # noqa: E402
-from lib import openpgp, smime, xdisplay  # noqa: E402
+from lib import certwizard, openpgp, smime, xdisplay  # noqa: E402
 import compose_cases  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -871,6 +873,56 @@ def case_smime_thunderbird(rig):
         rig.use_policy("policy-route.json")
 
 
+def case_smime_wizard_sign(rig):
+    """Issue 14: the certificate the wizard imported and assigned (before the
+    start, by key presses) signs: the identity signs by default (sign_mail,
+    no encryption), the message to an internal address is delivered
+    multipart/signed, `openssl smime -verify` against the test root accepts
+    it, and its signer is alice's certificate from the PKCS#12 file."""
+    name = "S/MIME signed with the wizard's certificate"
+    rig.use_policy("policy-allow.json")
+    try:
+        body = "Signed with the certificate the import wizard set up."
+        msg, raw, _ = send_and_deliver(rig, name, "internet", to=["bob@corp.example"],
+                                       subject="signed by the wizard's certificate", body=body)
+        if msg is None:
+            return
+        workdir = os.path.join(rig.dir, "smime-messages")
+        os.makedirs(workdir, exist_ok=True)
+        path = os.path.join(workdir, "wizard-signed.eml")
+        with open(path, "wb") as fh:
+            fh.write(raw)
+        ctype, params = smime.content_type(msg)
+        tap.ok(ctype == "multipart/signed" and "pkcs7-signature" in params.get("protocol", ""),
+               f"{name}: multipart/signed, protocol application/pkcs7-signature",
+               f"Content-Type: {msg.get('Content-Type')} (kept in {path})")
+        signer = os.path.join(workdir, "wizard-signer.pem")
+        content = os.path.join(workdir, "wizard-content.txt")
+        p = subprocess.run(["openssl", "smime", "-verify", "-in", path, "-CAfile", rig.smime.f("root.pem"),
+                            "-purpose", "smimesign", "-signer", signer, "-out", content],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        tap.ok(p.returncode == 0, f"{name}: openssl smime -verify -CAfile root.pem: verified",
+               f"exit {p.returncode}: {p.stderr.decode('utf-8', 'replace')[-600:]}")
+
+        def fingerprint(pem):
+            q = subprocess.run(["openssl", "x509", "-in", pem, "-noout", "-fingerprint", "-sha256"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+            return q.stdout.decode().strip() if q.returncode == 0 else None
+        got, want = fingerprint(signer) if p.returncode == 0 else None, fingerprint(rig.smime.f("alice.pem"))
+        tap.ok(got is not None and got == want, f"{name}: the signer is alice's certificate from the PKCS#12 file",
+               f"signer {got}, alice.pem {want}")
+        try:
+            with open(content, "rb") as fh:  # the signed MIME entity: its body decoded
+                part = email.message_from_bytes(fh.read(), policy=email.policy.default)
+            text = part.get_content() if not part.is_multipart() else ""
+        except (OSError, LookupError, ValueError):
+            text = ""
+        tap.ok(" ".join(body.split()) in " ".join(text.split()), f"{name}: the signed content carries the body",
+               text[:600])
+    finally:
+        rig.use_policy("policy-route.json")
+
+
 def case_encrypt_smime(rig):
     """Policy encrypt, methods [smime]; bob has a certificate: the extension
     switches on Thunderbird's S/MIME (the identity's default is off)."""
@@ -1437,10 +1489,11 @@ CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-u
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-store-only",
                "encrypt-block", "encrypt-no-identity-cert"]
 CASES_OPENPGP = ["encrypt-openpgp", "encrypt-openpgp-fallback"]
+CASES_WIZARD = ["smime-wizard-sign"]
 CASES_COMPOSE = ["compose-states", "compose-portal", "compose-helper-missing"]
 CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn",
                         "gateway-check-off"]
-             + CASES_PROMPT + CASES_SMIME + CASES_OPENPGP + CASES_COMPOSE)
+             + CASES_PROMPT + CASES_SMIME + CASES_WIZARD + CASES_OPENPGP + CASES_COMPOSE)
 
 
 def main():
@@ -1450,6 +1503,7 @@ def main():
     ap.add_argument("--cli", help="sealgate command line, to validate the test policies")
     ap.add_argument("--prompt", help="sealgate-prompt, for the prompt cases")
     ap.add_argument("--localedir", help="sealgate-prompt's built catalogs")
+    ap.add_argument("--certs-wizard", help="sealgate-certs, for the wizard's signed-send case")
     ap.add_argument("--out", help="directory for timing.txt", default=None)
     ap.add_argument("--only", help="comma-separated case names", default=None)
     ap.add_argument("--sends", type=int, default=8, help="sends per timing series")
@@ -1518,6 +1572,7 @@ def main():
     rig.prompt = os.path.abspath(a.prompt) if a.prompt else None
     rig.out = a.out or os.path.join(os.path.dirname(HERE), "out", "e2e")  # screenshots too
     rig.localedir = os.path.abspath(a.localedir) if a.localedir else None
+    rig.certs_wizard = os.path.abspath(a.certs_wizard) if a.certs_wizard else None
     rig.cli = os.path.abspath(a.cli) if a.cli else None
     timing = {}
 
@@ -1621,6 +1676,47 @@ def main():
             run("encrypt-store-only", case_encrypt_store_only, rig)
             run("encrypt-block", case_encrypt_block, rig)
             run("encrypt-no-identity-cert", case_encrypt_no_identity_cert, rig)
+
+        # Run 7b: the certificate wizard (issue 14). A profile with the CA
+        # but no key of alice's; the real wizard, driven by key presses on
+        # the run's Xvfb, imports alice's PKCS#12 and assigns it to identity
+        # id1 before Thunderbird starts; the identity signs by default.
+        if only & set(CASES_WIZARD):
+            if not rig.certs_wizard:
+                tap.ok(False, "the wizard case needs --certs-wizard (sealgate-certs)")
+            else:
+                rig.set_helper_failure("block")
+                if not rig.smime:
+                    rig.smime = smime.make_fixtures(os.path.join(rig.dir, "smime-fixtures"))
+                if not rig.xvfb:
+                    rig.xvfb = xdisplay.Xvfb().start()
+                seen = {}
+
+                def wizard_setup(profile):
+                    certwizard.setup_profile(profile, rig.smime)
+                    seen["keys_before"] = certwizard.keys_in(profile)
+                    seen["steps"], seen["result"], seen["stderr"] = certwizard.run(
+                        rig.certs_wizard, rig.xvfb.display, rig.home, profile, rig.smime.f("alice.p12"),
+                        rig.smime.passphrase, rig.localedir)
+                    seen["keys_after"] = certwizard.keys_in(profile)
+                    with open(os.path.join(profile, "prefs.js"), encoding="utf-8") as fh:
+                        seen["prefs"] = fh.read()
+                rig.start_thunderbird(extra_prefs='user_pref("mail.identity.id1.sign_mail", true);\n'
+                                                  'user_pref("mail.identity.id1.encryptionpolicy", 0);\n',
+                                      profile_setup=wizard_setup)
+                tap.ok(not seen.get("keys_before") and len(seen.get("keys_after") or []) == 1,
+                       "wizard: the profile had no private key before, one after (certutil -K)",
+                       f"{seen.get('keys_before')} -> {seen.get('keys_after')}")
+                tap.ok(seen.get("result") == {"result": "imported", "profiles": 1, "identities": 1},
+                       "wizard: every step by key presses; imported into the profile, assigned to one identity",
+                       f"{seen.get('steps')} {seen.get('result')} {seen.get('stderr')}")
+                prefs = seen.get("prefs", "")
+                tap.ok('"mail.identity.id1.signing_cert_dbkey"' in prefs
+                       and '"mail.identity.id1.encryption_cert_dbkey"' in prefs,
+                       "wizard: prefs.js names the certificate for identity id1 (signing and encryption dbKey)",
+                       prefs[-1500:])
+                tap.comment("thunderbird run (extension, host, the wizard's certificate)")
+                run("smime-wizard-sign", case_smime_wizard_sign, rig)
 
         # Run 8: OpenPGP (issue 19). The profile's keyring, secret key and Key
         # Manager acceptance prepared before start; (c)'s key in the host's GnuPG.

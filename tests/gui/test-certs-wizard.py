@@ -292,7 +292,7 @@ with promptx.Xvfb(size="1024x768x24") as x:
     lock.close()
     errs = w.errors()
     ok(errs[:2] == ["The password is too long for a certificate password: check what was pasted.",
-                    "Choose at least one profile."], "1,000-byte password, no profile: their messages",
+                    "Choose at least one profile, or GnuPG."], "1,000-byte password, no profile: their messages",
        errs)
     ok(rc == 0 and w.result == {"result": "imported", "profiles": 1, "identities": 0},
        "Thunderbird running: the certificate is imported, no identity changed", f"{w.out} {w.err[-1500:]}")
@@ -316,6 +316,51 @@ with promptx.Xvfb(size="1024x768x24") as x:
     rc = w.finish()
     ok(rc == 0 and any(c.startswith("alice@example.com") for c in certs_of(dbs[0])) and keys_of(dbs[0]) == [],
        "a signed message: certutil -L shows the signer, -K no key", f"{certs_of(dbs[0])} {w.err[-1000:]}")
+
+    # ---- GnuPG (gpgsm) as the target, checked with gpgsm --list-secret-keys -
+    if not shutil.which("gpgsm"):
+        skip("the wizard's gpgsm target", "gpgsm not installed")
+    else:
+        home, dbs = make_home("gpgsm", profiles=("default",))
+        gh = TMP / "gnupg-wizard"
+        gh.mkdir(mode=0o700)
+        (gh / "gpgsm.conf").write_text("disable-crl-checks\ndisable-dirmngr\n")
+
+        def secret_keys():
+            out = subprocess.run(["gpgsm", "--homedir", gh, "--batch", "--with-colons", "--list-secret-keys"],
+                                 capture_output=True, text=True, timeout=60).stdout
+            return [l for l in out.splitlines() if l.startswith("fpr:")]
+
+        before = state(dbs)
+        for p12, want in ((CORPUS / "tb-smime" / "Alice-ec.p12", "failed"), (P12, "imported")):
+            w = Wizard(x, watch, home, env={"GNUPGHOME": str(gh)})
+            w.type(str(p12))
+            w.key("Return")
+            w.type(P12_PASSWORD)
+            w.key("Return")
+            w.key("Return")
+            ok(w.at("Step 4 of 5"), f"gpgsm, {p12.name}: where to import it", w.title())
+            # untick the profile (focused; its identities turn insensitive, out of the Tab order),
+            # Tab to GnuPG, tick it
+            w.key("space", "Tab", "space")
+            if want == "imported":
+                w.shot("en-4-target-gpgsm")
+            w.key("Return")
+            ok(w.at("Step 5 of 5", timeout=60), f"gpgsm, {p12.name}: done", w.title())
+            w.key("Return" if want == "imported" else "Escape")
+            rc = w.finish(timeout=30)
+            if want == "failed":
+                ok(rc == 1 and w.result.get("result") == "failed" and secret_keys() == []
+                   and "Not imported into GnuPG (gpgsm): GnuPG 2.2 (gpgsm) imports only RSA keys" in w.err,
+                   "gpgsm, an ECDSA key: not imported, said in words, no secret key in gpgsm",
+                   f"rc={rc} {w.out} {w.err[-1500:]}")
+            else:
+                ok(rc == 0 and w.result == {"result": "imported", "profiles": 0, "identities": 0}
+                   and len(secret_keys()) == 1 and "Imported into GnuPG (gpgsm)." in w.err,
+                   "gpgsm, Alice.p12: imported, gpgsm --list-secret-keys shows one key",
+                   f"rc={rc} {w.out} {secret_keys()} {w.err[-1500:]}")
+        ok(state(dbs) == before, "gpgsm only: the Thunderbird profile is unchanged")
+        subprocess.run(["gpgconf", "--homedir", gh, "--kill", "all"], capture_output=True, timeout=60)
 
     # ---- no profile at all -------------------------------------------------
     home, _ = make_home("none", profiles=())

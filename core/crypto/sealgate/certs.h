@@ -22,6 +22,7 @@ extern "C" {
 #define SG_CERTS_IN_FILE_MAX  100                /* certificates in one file */
 #define SG_CERTS_LIST_MAX     10000              /* certificates listed from one database */
 #define SG_CERTS_EMAILS_MAX   32                 /* addresses reported for one certificate */
+#define SG_CERTS_GPGSM_TRIES  5                  /* encodings of one PKCS#12 file tried with gpgsm */
 
 typedef enum sg_certs_kind {
         SG_CERTS_KIND_PKCS12 = 0, /* .p12/.pfx: certificates and a private key */
@@ -103,6 +104,22 @@ sg_err sg_certs_import(const char *path, const char *password, sg_certs_list **r
  * choice in its settings wins. SG_ERR_INVALID_ARGUMENT when the profile has
  * no such identity. */
 sg_err sg_certs_use_for_identity(const char *profile_dir, const char *nickname, const char *identity, sg_error *err);
+
+/* Imports `path` into GnuPG's gpgsm (the keybox of `homedir`, NULL:
+ * $GNUPGHOME or ~/.gnupg; the private key into its gpg-agent) with
+ * `gpgsm --import`. Needs no open database. A PKCS#12 file is read with
+ * OpenSSL first (every encoding; its MAC checked: SG_ERR_WRONG_PASSPHRASE)
+ * and handed over re-encoded as gpgsm 2.2 reads it (3DES, SHA-1 MAC, the
+ * same password). Errors besides sg_certs_import()'s: SG_ERR_KEY_UNUSABLE
+ * for a key that is not RSA (gpgsm 2.2 cannot import ECDSA from PKCS#12),
+ * SG_ERR_DECRYPT_FAILED when gpgsm still could not decrypt it after
+ * SG_CERTS_GPGSM_TRIES fresh encodings, SG_ERR_INVALID_ARGUMENT for a
+ * signed message, SG_ERR_IO when gpgsm cannot be run or refused. A refused
+ * key is checked before gpgsm is started, so nothing is written then.
+ * *secret_keys (may be NULL) gets the number of private keys gpgsm holds
+ * from the file (imported or already there). */
+sg_err sg_certs_import_gpgsm(const char *path, const char *password, const char *homedir, int *secret_keys,
+                             sg_error *err);
 
 /* Every certificate in the open database. */
 sg_err sg_certs_list_db(sg_certs_list **ret, sg_error *err);

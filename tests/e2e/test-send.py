@@ -35,6 +35,7 @@ from lib.gateway import Gateway  # noqa: E402
 from lib.thunderbird import Thunderbird  # noqa: E402
 from lib import openpgp, smime, xdisplay  # noqa: E402
 import compose_cases  # noqa: E402
+import ja_cases  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -59,6 +60,7 @@ INSTALLED_POLICY = "/etc/sealgate/policy.json"
 # TAP
 tap = Tap()
 compose_cases.tap = tap
+ja_cases.tap = tap
 
 
 class Watchdog(Exception):
@@ -1478,7 +1480,7 @@ CASES_OPENPGP = ["encrypt-openpgp", "encrypt-openpgp-fallback"]
 CASES_COMPOSE = ["compose-states", "compose-portal", "compose-helper-missing"]
 CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn",
                         "gateway-check-off"]
-             + CASES_PROMPT + CASES_SMIME + CASES_OPENPGP + CASES_COMPOSE)
+             + CASES_PROMPT + CASES_SMIME + CASES_OPENPGP + CASES_COMPOSE + ja_cases.CASES)
 
 
 def main():
@@ -1687,6 +1689,14 @@ def main():
             tap.comment("thunderbird run (extension, host, OpenPGP identity)")
             run("encrypt-openpgp", case_encrypt_openpgp, rig)
             run("encrypt-openpgp-fallback", case_encrypt_openpgp_fallback, rig)
+
+        # Run 11: Thunderbird's UI in Japanese (issue 22 item 6): the prompt,
+        # the block notice and the helper-failure notice (tests/e2e/ja_cases.py).
+        if only & set(ja_cases.CASES):
+            if not rig.prompt:
+                tap.ok(False, "the Japanese cases need --prompt (sealgate-prompt)")
+            else:
+                ja_cases.run_all(rig, run, sys.modules[__name__])
 
         # Run 10: the compose window's Secure send button (issue 13), shown
         # on the run's Xvfb with the real prompt program: the popup is a

@@ -335,26 +335,59 @@ static sg_err new_ctx(const char *home, gpgme_ctx_t *ret, sg_error *err) {
         return SG_OK;
 }
 
-static sg_err pgp_keyring(gpgme_ctx_t ctx, const char *addr, const char *method, sg_key_found *best, sg_error *err) {
-        char pattern[SG_KEYS_ADDRESS_MAX + 3];
-        snprintf(pattern, sizeof pattern, "<%s>", addr);
-        gpgme_error_t e = gpgme_op_keylist_start(ctx, pattern, 0);
-        if (e)
-                return gpgme_fail(e, err, "cannot list the keys");
+static bool key_has_email(gpgme_key_t k, const char *addr) {
+        for (gpgme_user_id_t u = k->uids; u; u = u->next)
+                if (u->email && strcasecmp(u->email, addr) == 0)
+                        return true;
+        return false;
+}
+
+/* The GnuPG keyring's keys for every address at once: one keylist (one gpg
+ * run, not one per recipient: docs/performance.md) with a "<address>"
+ * pattern each; every key listed is judged for each address it has a user
+ * id for, at most SG_KEYS_PGP_KEYS_MAX keys per address. */
+static sg_err pgp_keyring(gpgme_ctx_t ctx, const char *const *addrs, sg_key_found *const *best, size_t n,
+                          const char *method, sg_error *err) {
+        if (!n)
+                return SG_OK;
+        enum { PATTERN_SIZE = SG_KEYS_ADDRESS_MAX + 3 };
+        const char **patterns = calloc(n + 1, sizeof *patterns);
+        char *buf = malloc(n * PATTERN_SIZE);
+        size_t *seen = calloc(n, sizeof *seen);
+        sg_err r = SG_OK;
+        if (!patterns || !buf || !seen) {
+                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+                snprintf(buf + i * PATTERN_SIZE, PATTERN_SIZE, "<%s>", addrs[i]);
+                patterns[i] = buf + i * PATTERN_SIZE;
+        }
+        gpgme_error_t e = gpgme_op_keylist_ext_start(ctx, patterns, 0, 0);
+        if (e) {
+                r = gpgme_fail(e, err, "cannot list the keys");
+                goto out;
+        }
         gpgme_key_t k;
-        size_t n = 0;
         while (!(e = gpgme_op_keylist_next(ctx, &k))) {
-                if (n++ < SG_KEYS_PGP_KEYS_MAX) {
+                for (size_t i = 0; i < n; i++) {
+                        if (seen[i] >= SG_KEYS_PGP_KEYS_MAX || !key_has_email(k, addrs[i]))
+                                continue;
+                        seen[i]++;
                         sg_key_found c = {0};
-                        key_eval(k, addr, method, &c);
-                        offer(best, &c);
+                        key_eval(k, addrs[i], method, &c);
+                        offer(best[i], &c);
                 }
                 gpgme_key_unref(k);
         }
         gpgme_op_keylist_end(ctx);
         if (gpgme_err_code(e) != GPG_ERR_EOF)
-                return gpgme_fail(e, err, "cannot list the keys");
-        return SG_OK;
+                r = gpgme_fail(e, err, "cannot list the keys");
+out:
+        free(patterns);
+        free(buf);
+        free(seen);
+        return r;
 }
 
 static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *ftw) {
@@ -388,7 +421,8 @@ static sg_err pgp_wkd_import(const unsigned char *data, size_t len, const char *
                                          gpgme_strerror(e));
                 } else {
                         sg_key_found mine = {0};
-                        r = pgp_keyring(ctx, addr, "wkd", &mine, err);
+                        sg_key_found *minep = &mine;
+                        r = pgp_keyring(ctx, &addr, &minep, 1, "wkd", err);
                         if (r == SG_OK && !mine.method) {
                                 mine.status = SG_KEY_WRONG_ADDRESS;
                                 mine.method = dupn("wkd");
@@ -510,6 +544,26 @@ static sg_err client_pgp(const sg_tbkeys *tk, const sg_error *tk_err, sg_keys_an
 
 /* ---- The lookup. */
 
+/* GnuPG's findings for every answer, in one keylist. */
+static sg_err gnupg_all(gpgme_ctx_t ctx, sg_keys_result *res, sg_error *err) {
+        size_t n = res->n_answers;
+        const char **addrs = calloc(n + 1, sizeof *addrs);
+        sg_key_found **best = calloc(n + 1, sizeof *best);
+        sg_err r = SG_OK;
+        if (!addrs || !best) {
+                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        } else {
+                for (size_t i = 0; i < n; i++) {
+                        addrs[i] = res->answers[i].address;
+                        best[i] = &res->answers[i].pgp;
+                }
+                r = pgp_keyring(ctx, addrs, best, n, "gnupg", err);
+        }
+        free(addrs);
+        free(best);
+        return r;
+}
+
 static bool plausible_address(const char *a) {
         const char *at = a ? strrchr(a, '@') : NULL;
         return at && at != a && at[1] && strlen(a) <= SG_KEYS_ADDRESS_MAX && !strpbrk(a, " \t\r\n<>\"");
@@ -567,11 +621,11 @@ sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg
                 a->client = o->tb_profile != NULL;
                 if (a->client)
                         client_smime(o, db, a);
-                if (o->no_pgp)
-                        continue;
-                r = pgp_keyring(ctx, a->address, "gnupg", &a->pgp, err);
-                if (r != SG_OK)
-                        goto out;
+        }
+        if (!o->no_pgp && (r = gnupg_all(ctx, res, err)) != SG_OK)
+                goto out;
+        for (size_t i = 0; i < res->n_answers && !o->no_pgp; i++) {
+                sg_keys_answer *a = &res->answers[i];
                 if (a->pgp.status != SG_KEY_USABLE && o->wkd) {
                         r = pgp_wkd(o, a->address, timeout, &a->pgp, err);
                         if (r != SG_OK)

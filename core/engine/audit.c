@@ -16,6 +16,20 @@ const char *sg_audit_outcome_name(sg_audit_outcome o) {
         return (unsigned) o < SG_AUDIT_OUTCOME__MAX ? outcome_names[o] : "abandoned";
 }
 
+static const char *const not_ready_words[] = {
+        "no_key",        "no_cert",       "expired",
+        "revoked",       "not_accepted",  "wrong_usage",
+        "wrong_address", "lookup_failed", "revocation_unknown",
+        "invalid",       "unknown",
+};
+
+bool sg_audit_not_ready_word(const char *word) {
+        for (size_t i = 0; word && i < sizeof not_ready_words / sizeof not_ready_words[0]; i++)
+                if (strcmp(word, not_ready_words[i]) == 0)
+                        return true;
+        return false;
+}
+
 sg_audit_outcome sg_audit_outcome_of(const sg_decision *d, const sg_choice *choice) {
         if (choice) {
                 switch (choice->kind) {
@@ -397,7 +411,18 @@ sg_err sg_audit_format(const sg_audit_record *r, char **ret_line, size_t *ret_le
                 }
                 put_s(&b, "],\"subject_tag\":");
                 put_json_str(&b, a->subject_tag);
-                put_s(&b, a->fallback ? ",\"fallback\":true}" : ",\"fallback\":false}");
+                put_s(&b, a->fallback ? ",\"fallback\":true" : ",\"fallback\":false");
+                put_s(&b, ",\"not_ready\":{");
+                for (size_t i = 0, k = 0; i < a->n_not_ready && i < SG_AUDIT_NOT_READY_MAX; i++) {
+                        if (!a->not_ready[i].address)
+                                continue; /* an object key cannot be null */
+                        if (k++)
+                                put_s(&b, ",");
+                        put_json_str(&b, a->not_ready[i].address);
+                        put_s(&b, ":");
+                        put_json_str(&b, a->not_ready[i].reason);
+                }
+                put_s(&b, "}}");
                 put_key(&b, "confirmed", false);
                 put_s(&b, a->confirmed > 0 ? "true" : a->confirmed == 0 ? "false" : "null");
         }

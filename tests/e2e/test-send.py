@@ -37,6 +37,7 @@ from lib.gateway import Gateway  # noqa: E402
 from lib.thunderbird import Thunderbird  # noqa: E402
 from lib import certwizard, openpgp, smime, xdisplay  # noqa: E402
 import compose_cases  # noqa: E402
+import ja_cases  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -61,6 +62,7 @@ INSTALLED_POLICY = "/etc/sealgate/policy.json"
 # TAP
 tap = Tap()
 compose_cases.tap = tap
+ja_cases.tap = tap
 
 
 class Watchdog(Exception):
@@ -99,6 +101,7 @@ class Rig:
         self._policies_touched = False
         self.tb_count = 0
         self.accepted_mark = 0
+        self.compared, self.missed = set(), []  # check_applied coverage (issue 22)
         self.prompt = None      # sealgate-prompt binary (--prompt)
         self.localedir = None   # its built catalogs
         self.xvfb = None        # the prompt's display, for the prompt cases
@@ -220,9 +223,19 @@ class Rig:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- observations --------------------------------------------------------
+    def uncompared(self):
+        """The messages in the sinks, delivered with the extension, whose
+        applied audit record was not compared with them (check_applied)."""
+        if not getattr(self, "with_extension", False) or INSTALLED or not self.gw:
+            return []
+        return [p for s in (self.gw.portal, self.gw.internet, self.gw.held)
+                for p, _, _ in s.messages() if p not in self.compared]
+
     def reset_sinks(self):
         """Forget what earlier cases delivered (after the queue drained)."""
         self.gw.wait_idle(DELIVERY_TIMEOUT)
+        self.missed += self.uncompared()
+        self.compared = set()  # the sinks' file names start again after clear()
         self.gw.internet.clear()
         self.gw.portal.clear()
         self.gw.held.clear()
@@ -245,7 +258,7 @@ class Rig:
                     with open(path, "rb") as fh:
                         raw = fh.read()
                     if getattr(self, "with_extension", False) and not INSTALLED:
-                        check_applied(self, sink.name, msg)
+                        check_applied(self, sink.name, msg, path)
                     return sink.name, msg, meta, raw
             time.sleep(0.05)
         return None
@@ -624,7 +637,7 @@ def applied_records(rig):
     return [r for r in audit_records(rig) if r.get("event") == "applied"]
 
 
-def check_applied(rig, sink, msg):
+def check_applied(rig, sink, msg, path=None):
     """Issue 22 item 2, over every delivery of every e2e case with the
     extension: the attempt's "applied" audit record says what the sink
     received — the route (and its header and subject tag) exactly when the
@@ -633,6 +646,9 @@ def check_applied(rig, sink, msg):
     sends with no decision, so no record; any record written must still
     match."""
     case = getattr(rig, "case", "?")
+    if path:
+        rig.compared.add(path)
+        rig.compared_any = True
     new = applied_records(rig)[getattr(rig, "applied_mark", 0):]
     helper_failure = case.startswith("host-")
     if not new:
@@ -664,8 +680,27 @@ def check_applied(rig, sink, msg):
         problems.append(f"outcome {rec.get('outcome')!r}, applied says {want_outcome!r}")
     if rec.get("confirmed") is not True:
         problems.append(f"confirmed {rec.get('confirmed')!r} (compose details not read back as applied)")
+    nr = ap.get("not_ready")
+    if ap.get("fallback"):
+        if not isinstance(nr, dict) or not nr or not set(nr.values()) <= NOT_READY_WORDS:
+            problems.append(f"an encryption fallback with not_ready {nr!r} (each recipient and its reason)")
+    elif nr != {}:
+        problems.append(f"not_ready {nr!r} without an encryption fallback")
     tap.ok(not problems, f"{case}: the audit's applied record matches what the {sink} sink received",
            f"{problems}\nrecord: {rec}")
+
+
+# The audit record's not-ready reasons (docs/admin/audit.md, "not_ready").
+NOT_READY_WORDS = {"no_key", "no_cert", "expired", "revoked", "not_accepted", "wrong_usage", "wrong_address",
+                   "lookup_failed", "revocation_unknown", "invalid", "unknown"}
+
+
+def check_not_ready(rig, name, want):
+    """Issue 19: the applied record of the message just delivered names each
+    recipient that made encryption impossible, with its reason word."""
+    recs = applied_records(rig)[getattr(rig, "applied_mark", 0):]
+    got = (recs[-1].get("applied") or {}).get("not_ready") if recs else None
+    tap.ok(got == want, f"{name}: the applied record's not_ready is {want}", f"got {got!r}; record {recs[-1:]}")
 
 
 def audit_for(rig, name, count_before, want):
@@ -962,6 +997,7 @@ def case_encrypt_fallback(rig):
                    f"Content-Type: {msg.get('Content-Type')}")
             tap.ok(unflow(body_text(msg)) == "to the portal", f"{name}: body intact",
                    repr(body_text(msg)))
+            check_not_ready(rig, name, {"carol@partner.example": "no_cert"})
         audit_for(rig, name, n0, {"action": "encrypt"})
     finally:
         rig.use_policy("policy-route.json")
@@ -1015,8 +1051,8 @@ def case_encrypt_openpgp_fallback(rig):
     the clear only to the gateway; never Thunderbird's own refusal."""
     use_encrypt_policy(rig, "openpgp")
     try:
-        for to, what in [(openpgp.UNDECIDED, "undecided in Thunderbird"),
-                         (openpgp.GNUPG_ONLY, "only in GnuPG"), (openpgp.ABSENT, "no key")]:
+        for to, what, word in [(openpgp.UNDECIDED, "undecided in Thunderbird", "not_accepted"),
+                               (openpgp.GNUPG_ONLY, "only in GnuPG", "no_key"), (openpgp.ABSENT, "no key", "no_key")]:
             name = f"encrypt: OpenPGP key {what}, fallback route"
             n0 = len(audit_records(rig))
             msg, _, _ = send_and_deliver(rig, name, "portal", to=[to], subject=f"openpgp {what}",
@@ -1025,6 +1061,7 @@ def case_encrypt_openpgp_fallback(rig):
                 check_routed(name, msg)
                 tap.ok(msg.get_content_type().startswith("text/"), f"{name}: not encrypted (the gateway encrypts)",
                        f"Content-Type: {msg.get('Content-Type')}")
+                check_not_ready(rig, name, {to: word})
             audit_for(rig, name, n0, {"action": "encrypt"})
     finally:
         rig.use_policy("policy-route.json")
@@ -1047,6 +1084,7 @@ def case_encrypt_store_only(rig):
             ctype, _ = smime.content_type(msg)
             tap.ok(ctype.startswith("text/"), f"{name}: not encrypted by Thunderbird (the gateway encrypts)",
                    f"Content-Type: {msg.get('Content-Type')}")
+            check_not_ready(rig, name, {"mallory@other.example": "no_cert"})
         audit_for(rig, name, n0, {"action": "encrypt"})
     finally:
         rig.use_policy("policy-route.json")
@@ -1141,7 +1179,9 @@ def gateway_check(rig, name, expect_sink):
                f"sinks {counts}; compose closed={res['closed']}\n{rig.diag()}")
         if where:
             sink = {"held": rig.gw.held, "portal": rig.gw.portal, "internet": rig.gw.internet}[where]
-            msg = sink.messages()[0][1]
+            path, msg, _ = sink.messages()[0]
+            if getattr(rig, "with_extension", False) and not INSTALLED:
+                check_applied(rig, where, msg, path)
             vals = header_values(msg, "X-Sealgate-Checked")
             tap.comment(f"{name}: X-Sealgate-Checked: {vals}")
             if expect_sink != "held":
@@ -1493,7 +1533,7 @@ CASES_WIZARD = ["smime-wizard-sign"]
 CASES_COMPOSE = ["compose-states", "compose-portal", "compose-helper-missing"]
 CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn",
                         "gateway-check-off"]
-             + CASES_PROMPT + CASES_SMIME + CASES_WIZARD + CASES_OPENPGP + CASES_COMPOSE)
+             + CASES_PROMPT + CASES_SMIME + CASES_WIZARD + CASES_OPENPGP + CASES_COMPOSE + ja_cases.CASES)
 
 
 def main():
@@ -1581,8 +1621,17 @@ def main():
             return
         tap.comment(f"--- {case}")
         rig.case = case
+        rig.missed, rig.compared_any = [], False
         try:
             fn(*args)
+            # Issue 22: the audit-vs-sink comparison covers every message
+            # any case delivered with the extension.
+            if rig.gw:
+                rig.gw.wait_idle(DELIVERY_TIMEOUT)
+            missed = rig.missed + rig.uncompared()
+            if rig.compared_any or missed:
+                tap.ok(not missed, f"{case}: every message delivered was compared with its applied audit record",
+                       f"not compared: {missed}")
         except (Watchdog, SystemExit, KeyboardInterrupt):
             raise
         except Exception as e:  # noqa: BLE001
@@ -1595,6 +1644,11 @@ def main():
                     rig.tb.close_notices()
             except Exception:  # noqa: BLE001
                 pass
+        finally:
+            # What is in the sinks now belongs to this case, counted above.
+            if rig.gw:
+                rig.compared.update(p for s in (rig.gw.portal, rig.gw.internet, rig.gw.held)
+                                    for p, _, _ in s.messages())
 
     try:
         rig.use_policy("policy-route.json")
@@ -1731,6 +1785,14 @@ def main():
             tap.comment("thunderbird run (extension, host, OpenPGP identity)")
             run("encrypt-openpgp", case_encrypt_openpgp, rig)
             run("encrypt-openpgp-fallback", case_encrypt_openpgp_fallback, rig)
+
+        # Run 11: Thunderbird's UI in Japanese (issue 22 item 6): the prompt,
+        # the block notice and the helper-failure notice (tests/e2e/ja_cases.py).
+        if only & set(ja_cases.CASES):
+            if not rig.prompt:
+                tap.ok(False, "the Japanese cases need --prompt (sealgate-prompt)")
+            else:
+                ja_cases.run_all(rig, run, sys.modules[__name__])
 
         # Run 10: the compose window's Secure send button (issue 13), shown
         # on the run's Xvfb with the real prompt program: the popup is a

@@ -243,6 +243,13 @@ with promptx.Xvfb() as x:
             ok(len(send) == 1 and "expandable" in r.states(send[0]) and "expanded" not in r.states(send[0]),
                f"{lang}: \"{t['send']}\" is expandable (it opens the reason step), not expanded",
                send and r.states(send[0]))
+            # Issue 22 item 4: the reason step must not squeeze the
+            # recipient list (the window grows to fit instead): its height
+            # on screen is the same before and after.
+            def list_height(tree_):
+                ls = [a for a, _ in tree_ if a.get_role_name() == "list"]
+                return ls[0].get_extents(Atspi.CoordType.WINDOW).height if ls else -1
+            h_before = list_height(tree)
             r.clear()
             keys(kenv, "alt+w")
             f = r.wait_focus(p.pid, timeout=3)
@@ -260,6 +267,15 @@ with promptx.Xvfb() as x:
             ok(len(conf) == 1 and "sensitive" not in r.states(conf[0]),
                f"{lang}: \"{t['confirm']}\" is named and not sensitive while the reason is empty",
                [a.get_name() for a, _ in tree if a.get_role_name() == "push button"])
+            h_after = list_height(tree)
+            ok(h_before > 0 and h_after == h_before,
+               f"{lang}: the reason step keeps the recipient list's height (not squeezed)",
+               f"list height before {h_before}, after {h_after}")
+            # GTK 4.8 exports no visible/showing state: a hidden button is
+            # not in the tree at all.
+            shown = [a.get_name() for a, _ in tree if a.get_role_name() == "push button"]
+            ok(t["send"] not in shown and shown.count(t["confirm"]) == 1,
+               f"{lang}: the reason step shows one confirm button and no second \"{t['send']}\"", shown)
             r.clear()
             keys(kenv, "Tab")
             f = r.wait_focus(p.pid, timeout=3)

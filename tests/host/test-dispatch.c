@@ -1123,7 +1123,8 @@ static void run_audit(void) {
         snprintf(expect, sizeof expect,
                  "{\"attempt\":\"%s\",\"choice\":\"route:portal\",\"by\":\"button\",\"route\":\"portal\","
                  "\"outcome\":\"routed\",\"event\":\"applied\",\"applied\":{\"technology\":null,\"route\":"
-                 "\"portal\",\"headers\":[\"X-Secure-Send\"],\"subject_tag\":\"[secure]\",\"fallback\":false},"
+                 "\"portal\",\"headers\":[\"X-Secure-Send\"],\"subject_tag\":\"[secure]\",\"fallback\":false,"
+                 "\"not_ready\":{}},"
                  "\"confirmed\":true}",
                  attempt);
         check_response("applied: the record's applied line", o ? strdup(json_object_to_json_string(o)) : NULL, expect);
@@ -1171,6 +1172,64 @@ static void run_audit(void) {
         check_response("audit: a route decision is recorded at once", o ? strdup(json_object_to_json_string(o)) : NULL,
                        "{\"action\":\"route\",\"choice\":null,\"by\":null,\"route\":\"portal\",\"outcome\":\"routed\","
                        "\"sender\":null}");
+        json_object_put(o);
+
+        /* The recipients that made encryption impossible, and why (issue
+         * 19): an encryption fallback names each one with a reason word. */
+        const char *enc = "{\"id\":5,\"op\":\"policy.evaluate\",\"message\":{\"to\":[\"x@partner.example\","
+                          "\"Y@Partner.example\",\"z@partner.example\"],\"subject\":\"confidential\"}}";
+        char a3[33];
+        e = sg_host_dispatch(h, enc, strlen(enc));
+        SG_CHECK(take_attempt(e, a3), "not_ready: a decided attempt");
+        free(e);
+        static const char *const bad_not_ready[] = {
+                "\"not_ready\":[\"x@partner.example\"]",                            /* not an object */
+                "\"not_ready\":{\"x@partner.example\":\"gone\"}",                   /* not a reason word */
+                "\"not_ready\":{\"x@partner.example\":1}",                          /* not a string */
+                "\"not_ready\":{\"w@partner.example\":\"no_key\"}",                 /* not a recipient */
+                "\"not_ready\":{\"x@partner.example\":\"no_key\",\"\":\"no_key\"}", /* empty address */
+        };
+        for (size_t i = 0; i < sizeof bad_not_ready / sizeof bad_not_ready[0]; i++) {
+                snprintf(req, sizeof req,
+                         "{\"id\":\"ap\",\"op\":\"attempt.applied\",\"attempt\":\"%s\",\"route\":\"portal\",%s}", a3,
+                         bad_not_ready[i]);
+                check_response(bad_not_ready[i], sg_host_dispatch(h, req, strlen(req)),
+                               "{\"error\":{\"code\":\"invalid_request\"}}");
+        }
+        /* One past SG_AUDIT_NOT_READY_MAX. */
+        {
+                size_t cap = 64 + (SG_AUDIT_NOT_READY_MAX + 1) * 40;
+                char *big = malloc(cap);
+                size_t o2 = (size_t) snprintf(
+                        big, cap, "{\"id\":\"ap\",\"op\":\"attempt.applied\",\"attempt\":\"%s\",\"not_ready\":{", a3);
+                for (int i = 0; i <= SG_AUDIT_NOT_READY_MAX; i++)
+                        o2 += (size_t) snprintf(big + o2, cap - o2, "%s\"r%d@partner.example\":\"no_key\"",
+                                                i ? "," : "", i);
+                snprintf(big + o2, cap - o2, "}}");
+                check_response("not_ready: one past the limit", sg_host_dispatch(h, big, strlen(big)),
+                               "{\"error\":{\"code\":\"limit_exceeded\"}}");
+                free(big);
+        }
+        snprintf(req, sizeof req,
+                 "{\"id\":\"ap\",\"op\":\"attempt.applied\",\"attempt\":\"%s\",\"technology\":null,"
+                 "\"route\":\"portal\",\"headers\":[\"X-Secure-Send\"],\"subject_tag\":\"[secure]\","
+                 "\"fallback\":true,\"not_ready\":{\"x@partner.example\":\"not_accepted\",\"y@partner.example\":"
+                 "\"no_key\"},\"confirmed\":true}",
+                 a3);
+        check_response("not_ready: recorded", sg_host_dispatch(h, req, strlen(req)),
+                       "{\"id\":\"ap\",\"result\":{\"recorded\":true}}");
+        o = audit_last();
+        snprintf(expect, sizeof expect,
+                 "{\"attempt\":\"%s\",\"event\":\"applied\",\"outcome\":\"routed\",\"applied\":{\"route\":"
+                 "\"portal\",\"fallback\":true,\"not_ready\":{\"x@partner.example\":\"not_accepted\","
+                 "\"y@partner.example\":\"no_key\"}}}",
+                 a3);
+        check_response("not_ready: the applied line names each recipient with its reason",
+                       o ? strdup(json_object_to_json_string(o)) : NULL, expect);
+        json_object *apo = NULL, *nro = NULL;
+        SG_CHECK(o && json_object_object_get_ex(o, "applied", &apo) &&
+                         json_object_object_get_ex(apo, "not_ready", &nro) && json_object_object_length(nro) == 2,
+                 "not_ready: exactly the two recipients named");
         json_object_put(o);
 
         /* Shutdown: a prompt decision never shown is abandoned. */

@@ -181,6 +181,44 @@ static void test_outcomes(void) {
         SG_CHECK_STR(sg_audit_outcome_name(SG_AUDIT_ABANDONED), "abandoned", "abandoned has its name");
 }
 
+/* The applied line's not_ready object (issue 19): address → reason word,
+ * in the order given, escaped; an entry without an address is left out (an
+ * object key cannot be null); {} when every recipient was ready. */
+static void test_not_ready(void) {
+        sg_decision d = {.action = SG_ACTION_ENCRYPT, .n_recipients = 3, .n_external = 3};
+        static const char *const names[] = {"X-SecureSend-Route"};
+        static const sg_audit_not_ready nr[] = {
+                {"b@partner.example", "not_accepted"}, {NULL, "no_key"}, {"d\"q@partner.example", "no_key"}};
+        sg_audit_applied ap = {.route = "portal",
+                               .headers = names,
+                               .n_headers = 1,
+                               .fallback = true,
+                               .not_ready = nr,
+                               .n_not_ready = 3,
+                               .confirmed = 1};
+        sg_audit_record r = {
+                .time_ms = T_2026_11_23, .attempt = "a", .decision = &d, .outcome = SG_AUDIT_ROUTED, .applied = &ap};
+        char *line = line_of(&r);
+        SG_CHECK(line && strstr(line, "\"fallback\":true,\"not_ready\":{\"b@partner.example\":\"not_accepted\","
+                                      "\"d\\\"q@partner.example\":\"no_key\"}},\"confirmed\":true}\n"),
+                 "not_ready: each recipient with its reason, escaped, no null key: %s", line ? line : "(null)");
+        free(line);
+        ap.n_not_ready = 0;
+        line = line_of(&r);
+        SG_CHECK(line && strstr(line, "\"fallback\":true,\"not_ready\":{}}"), "not_ready: {} when none: %s",
+                 line ? line : "(null)");
+        free(line);
+        static const char *const words[] = {"no_key",        "no_cert",       "expired",
+                                            "revoked",       "not_accepted",  "wrong_usage",
+                                            "wrong_address", "lookup_failed", "revocation_unknown",
+                                            "invalid",       "unknown"};
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+                SG_CHECK(sg_audit_not_ready_word(words[i]), "not_ready word %s", words[i]);
+        SG_CHECK(!sg_audit_not_ready_word(NULL) && !sg_audit_not_ready_word("") && !sg_audit_not_ready_word("none") &&
+                         !sg_audit_not_ready_word("no_key "),
+                 "not_ready: other words are refused");
+}
+
 static void test_dates(void) {
         char name[SG_AUDIT_FILE_NAME_SIZE];
         sg_audit_file_name(T_2026_11_23, name);
@@ -225,6 +263,7 @@ int main(void) {
         test_escaping();
         test_limits();
         test_outcomes();
+        test_not_ready();
         test_dates();
         return sg_test_done();
 }

@@ -15,7 +15,8 @@
 #define SG_APPLIED_STRING_MAX 256 /* bytes of a route name, header name or subject tag */
 
 const char _host_hlp_attempt_applied[] =
-        "{attempt, technology, route, headers[], subject_tag, fallback, confirmed} -> {recorded}: records what "
+        "{attempt, technology, route, headers[], subject_tag, fallback, not_ready{address: reason}, confirmed} -> "
+        "{recorded}: records what "
         "the client applied to the message of a decision (the audit record's \"applied\" line).";
 
 /* A string member or null/absent (*ret NULL), at most SG_APPLIED_STRING_MAX bytes. */
@@ -32,6 +33,60 @@ static sg_err opt_string(json_object *req, const char *key, const char **ret, sg
         if (n > SG_APPLIED_STRING_MAX)
                 return sg_error_set(err, SG_ERR_LIMIT, "%s: longer than %d bytes", key, SG_APPLIED_STRING_MAX);
         *ret = json_object_get_string(v);
+        return SG_OK;
+}
+
+/* Whether `address` is one of the decision's recipients (the comparison
+ * form is lower-case, the client's may not be). */
+static bool is_recipient(const sg_decision *d, const char *address) {
+        for (size_t i = 0; d && i < d->n_recipients; i++)
+                if (d->recipients[i].mailbox.address &&
+                    sg_ascii_strcasecmp(d->recipients[i].mailbox.address, address) == 0)
+                        return true;
+        return false;
+}
+
+/* "not_ready": {address: reason word}, the recipients the client's own
+ * encryption could not use (at most SG_AUDIT_NOT_READY_MAX); each address
+ * must be one of the decision's recipients. *ret owned (free()). */
+static sg_err not_ready_list(json_object *req, const sg_decision *d, sg_audit_not_ready **ret, size_t *ret_n,
+                             sg_error *err) {
+        json_object *v;
+        *ret = NULL;
+        *ret_n = 0;
+        if (!json_object_object_get_ex(req, "not_ready", &v) || !v)
+                return SG_OK;
+        if (!json_object_is_type(v, json_type_object))
+                return sg_error_set(err, SG_ERR_REQUEST, "not_ready: expected an object of address: reason");
+        size_t n = (size_t) json_object_object_length(v);
+        if (n > SG_AUDIT_NOT_READY_MAX)
+                return sg_error_set(err, SG_ERR_LIMIT, "not_ready: more than %d recipients", SG_AUDIT_NOT_READY_MAX);
+        if (!n)
+                return SG_OK;
+        sg_audit_not_ready *list = calloc(n, sizeof *list);
+        if (!list)
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        size_t i = 0;
+        json_object_object_foreach(v, key, val) {
+                const char *why = json_object_is_type(val, json_type_string) ? json_object_get_string(val) : NULL;
+                if (strlen(key) > SG_APPLIED_STRING_MAX || !sg_audit_not_ready_word(why)) {
+                        free(list);
+                        return sg_error_set(err, SG_ERR_REQUEST,
+                                            "not_ready[\"%.*s\"]: expected a reason word (docs/admin/audit.md)",
+                                            _host_quote_len(key, 64), key);
+                }
+                if (!is_recipient(d, key)) {
+                        free(list);
+                        return sg_error_set(err, SG_ERR_REQUEST,
+                                            "not_ready: \"%.*s\" is not a recipient of the attempt",
+                                            _host_quote_len(key, 64), key);
+                }
+                list[i].address = key;
+                list[i].reason = why;
+                i++;
+        }
+        *ret = list;
+        *ret_n = i;
         return SG_OK;
 }
 
@@ -85,10 +140,15 @@ sg_err _host_op_attempt_applied(sg_host *h, json_object *req, const char *id_jso
                                     _host_quote_len(attempt, 64), attempt);
         if (a->applied)
                 return sg_error_set(err, SG_ERR_UNKNOWN_ATTEMPT, "attempt %s: already recorded as applied", a->id);
+        sg_audit_not_ready *not_ready;
+        if ((e = not_ready_list(req, a->d, &not_ready, &ap.n_not_ready, err)))
+                return e;
+        ap.not_ready = not_ready;
         sg_audit_outcome o = ap.technology ? SG_AUDIT_ENCRYPT : ap.route ? SG_AUDIT_ROUTED : SG_AUDIT_SENT;
         a->applied = true;
         bool recorded = a->audit.enabled;
         e = _host_audit_write_applied(h, a, &ap, o, err);
+        free(not_ready);
         if (e && a->audit.required)
                 return e;
         json_object *r = json_object_new_object();

@@ -36,15 +36,26 @@ typedef enum sg_audit_outcome {
 /* What the client applied to the message and whether it read it back so
  * (the "applied" record: a second line for the same attempt, written once
  * the message is set up to leave; docs/admin/audit.md). Borrowed. */
-#define SG_AUDIT_APPLIED_HEADERS_MAX 33 /* header names listed: a route's 32 + the justification's */
+#define SG_AUDIT_APPLIED_HEADERS_MAX 33  /* header names listed: a route's 32 + the justification's */
+#define SG_AUDIT_NOT_READY_MAX       500 /* recipients listed as not ready: as many as one keys.lookup asks */
+
+/* A recipient the client's own encryption could not use, and why: a stable
+ * word (sg_audit_not_ready_word: "no_key", "no_cert", "expired", …). */
+typedef struct sg_audit_not_ready {
+        const char *address;
+        const char *reason;
+} sg_audit_not_ready;
+
 typedef struct sg_audit_applied {
         const char *technology;     /* the client's own encryption: "S/MIME", "OpenPGP", or NULL */
         const char *route;          /* the route whose headers were set, or NULL */
         const char *const *headers; /* names of the headers set */
         size_t n_headers;
-        const char *subject_tag; /* the tag the subject carries now, or NULL */
-        bool fallback;           /* the route is an encryption fallback (no method could be used) */
-        int confirmed;           /* 1: read back as applied; 0: read back otherwise; -1: not read back */
+        const char *subject_tag;             /* the tag the subject carries now, or NULL */
+        bool fallback;                       /* the route is an encryption fallback (no method could be used) */
+        const sg_audit_not_ready *not_ready; /* the recipients that made encryption impossible, and why */
+        size_t n_not_ready;
+        int confirmed; /* 1: read back as applied; 0: read back otherwise; -1: not read back */
 } sg_audit_applied;
 
 /* One record. Everything borrowed; NULL strings are written as null. */
@@ -70,6 +81,12 @@ typedef struct sg_audit_record {
  * kind when there is one, else the decision's action. */
 sg_audit_outcome sg_audit_outcome_of(const sg_decision *d, const sg_choice *choice);
 const char *sg_audit_outcome_name(sg_audit_outcome o); /* static string */
+
+/* Whether `word` is one of the not-ready reasons an applied record names
+ * (docs/admin/audit.md): no_key, no_cert, expired, revoked, not_accepted,
+ * wrong_usage, wrong_address, invalid, lookup_failed, revocation_unknown,
+ * unknown. */
+bool sg_audit_not_ready_word(const char *word);
 
 /* The record as one line of JSON ending in "\n", keys in the documented
  * order, valid UTF-8 whatever the strings hold (invalid bytes become U+FFFD).

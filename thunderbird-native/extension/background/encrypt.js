@@ -9,8 +9,8 @@
 /* The outcome's method names → keys.lookup's names, readiness flags,
  * per-recipient answer keys and Thunderbird's technology names. */
 const ENCRYPT_METHODS = Object.freeze({
-        smime: { lookup: "smime", ready: "smime_ready", answer: "smime", tech: "S/MIME", label: "S/MIME" },
-        openpgp: { lookup: "openpgp", ready: "openpgp_ready", answer: "pgp", tech: "OpenPGP", label: "OpenPGP" },
+        smime: { lookup: "smime", ready: "smime_ready", answer: "smime", tech: "S/MIME", label: "S/MIME", none: "no_cert" },
+        openpgp: { lookup: "openpgp", ready: "openpgp_ready", answer: "pgp", tech: "OpenPGP", label: "OpenPGP", none: "no_key" },
 });
 
 /* The recipients to look keys up for: every mailbox of the decision (To, Cc,
@@ -75,6 +75,34 @@ function lookupReasons(lookup, m, label) {
                         continue;
                 const why = statusText(st);
                 out.push(msg("encryptRecipientReason", [String(a.address), label, String(why)]));
+        }
+        return out;
+}
+
+/* keys.lookup's statuses that are also the audit record's not-ready
+ * reasons (docs/admin/audit.md, "not_ready"); "none" is the method's own
+ * word (no_cert, no_key); a status this version does not know, "unknown". */
+const NOT_READY_STATUSES = new Set([
+        "expired", "revoked", "not_accepted", "wrong_usage", "wrong_address",
+        "lookup_failed", "revocation_unknown", "invalid",
+]);
+
+/* The applied record's not_ready: address → reason word for every recipient
+ * the method `m` cannot encrypt to (every address "lookup_failed" when the
+ * lookup failed). The host checks the words and the addresses. */
+function notReadyOf(lookup, m, addresses) {
+        const out = {};
+        if (!lookup) {
+                for (const a of addresses)
+                        out[a] = "lookup_failed";
+                return out;
+        }
+        for (const a of lookup.answers || []) {
+                const st = finding(a, m);
+                if (st && st.usable)
+                        continue;
+                const word = !st ? "unknown" : st.status === "none" ? m.none : NOT_READY_STATUSES.has(st.status) ? st.status : "unknown";
+                out[String(a.address)] = word;
         }
         return out;
 }
@@ -161,10 +189,16 @@ async function applyEncrypt(tab, details, decision, outcome, ctx) {
                         why.push(msg("encryptLookupFailed", [`${err.code}: ${err.message}`]));
                 }
         }
+        /* The method the recipients' readiness is recorded for when the
+         * fallback is taken: the first the identity can encrypt with. */
+        let recordFor = methods.length ? ENCRYPT_METHODS[methods[0]] : null;
         if (lookup) {
                 const s = lookup.sources || {};
                 log(`keys.lookup: smime_ready=${lookup.smime_ready} openpgp_ready=${lookup.openpgp_ready} (NSS database ${s.nss_db || "none"}, from ${s.profile_from || "-"})`);
                 const caps = await identityCapabilities(details);
+                const usable = methods.find((x) => (caps[ENCRYPT_METHODS[x].tech] || {}).canEncrypt);
+                if (usable)
+                        recordFor = ENCRYPT_METHODS[usable];
                 for (const name of methods) {
                         const m = ENCRYPT_METHODS[name];
                         const cap = caps[m.tech] || {};
@@ -211,7 +245,13 @@ async function applyEncrypt(tab, details, decision, outcome, ctx) {
         }
         if (route) {
                 log(`local encryption is not possible for every recipient; using fallback route "${route.route}"`);
-                ctx.applied = { route: route.route, headers: withCheck(route.headers, route.check), subject: route.subject, fallback: true };
+                ctx.applied = {
+                        route: route.route,
+                        headers: withCheck(route.headers, route.check),
+                        subject: route.subject,
+                        fallback: true,
+                        not_ready: recordFor ? notReadyOf(lookup, recordFor, addresses) : {},
+                };
                 return applyChanges(details, ctx.applied.headers, route.subject);
         }
         log("local encryption is not possible and the policy has no usable fallback route; send cancelled");

@@ -242,6 +242,7 @@ async function recordApplied(tab, details, decision, result, applied) {
                 headers: (applied.headers || []).map((h) => h.name),
                 subject_tag: subjectTag(details.subject, applied.subject),
                 fallback: !!applied.fallback,
+                not_ready: applied.not_ready || {},
                 confirmed,
         };
         try {

@@ -28,7 +28,6 @@ import os
 import pathlib
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import time
@@ -40,6 +39,7 @@ if not os.environ.get("SG_IN_XVFB"):
 ROOT, DLL, ADDIN_EXE, HOST, PROBE, WORK = (pathlib.Path(a) for a in sys.argv[1:7])
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "common"))
+from nmhost import frame, read_frame  # noqa: E402
 from tap import done  # noqa: E402
 from tap import ok as check  # noqa: E402
 
@@ -248,19 +248,6 @@ def outlook_dialogs(lang):
 
 
 # ---- the host's TaskDialog, answered by key presses
-
-
-def frame(obj):
-    b = json.dumps(obj).encode()
-    return struct.pack("=I", len(b)) + b
-
-
-def read_frame(f):
-    hdr = f.read(4)
-    if len(hdr) < 4:
-        return {}
-    (n,) = struct.unpack("=I", hdr)
-    return json.loads(f.read(n))
 
 
 def host_prompt(lang, key_list, a11y=False):

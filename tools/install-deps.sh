@@ -10,7 +10,8 @@
 #          the prompt's accessibility tree as a screen reader does)
 #   win32  build + mingw-w64 and Wine (the Outlook add-in and its tests), cmake
 #          and curl (json-c and PCRE2 cross-built from Debian's source
-#          tarballs, win32-common/deps/), wixl and msitools (the MSIs, msiinfo)
+#          tarballs, win32-common/deps/), wixl and msitools (the MSIs, msiinfo),
+#          locales (ja_JP.UTF-8 compiled by the Japanese sealgate.exe test)
 #   test   build + e2e + win32 + the checkers and the interop peers
 #          (gpgsm, GnuPG, NSS tools), Clang (the second compiler of
 #          tools/test.sh), devscripts (hardening-check, suite 'hardening'),
@@ -28,7 +29,7 @@ pkgs="meson ninja-build pkg-config gcc libc6-dev python3
       libgtk-4-dev gettext libssl-dev libgpgme-dev libnss3-dev libsoup-3.0-dev librnp-dev libsqlite3-dev"
 e2e_pkgs="thunderbird thunderbird-l10n-ja postfix xvfb xauth xdotool imagemagick zenity python3-xlib
           fonts-noto-cjk libnss3-tools openssl at-spi2-core python3-pyatspi gir1.2-atspi-2.0 dbus-daemon"
-win32_pkgs="mingw-w64 wine wine64 cmake curl ca-certificates msitools wixl osslsigncode"
+win32_pkgs="mingw-w64 wine wine64 cmake curl ca-certificates msitools wixl osslsigncode locales"
 if [ "$what" = e2e ] || [ "$what" = test ]; then
         pkgs="$pkgs $e2e_pkgs"
 fi

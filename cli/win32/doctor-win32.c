@@ -4,11 +4,16 @@
  * read by the same reader (core/json manifest.c) and the policy by the same
  * registry reader as the add-in and the host (win32-common/policy-reg.c).
  *
- * Thunderbird's lookup on Windows (Gecko's NativeManifests): the default
- * value of Software\Mozilla\NativeMessagingHosts\<name> under HKCU, then
- * under HKLM in the 32-bit registry view, then in the 64-bit view; the value
- * is the manifest's path, and the manifest's "path" may be relative to the
- * manifest's folder. */
+ * Thunderbird's lookup on Windows: the default value of
+ * Software\Mozilla\NativeMessagingHosts\<name> under HKCU (64-bit view),
+ * then under HKLM in the 32-bit registry view, then in the 64-bit view; the
+ * first non-empty value wins and is the manifest's path, and the manifest's
+ * "path" may be relative to the manifest's folder. An invalid manifest there
+ * is not skipped for the next registry place (unlike the Linux folders).
+ * Source: Gecko's toolkit/components/extensions/NativeManifests.sys.mjs,
+ * NativeManifests._winLookup (readRegKey ROOT_KEY_CURRENT_USER WOW64_64,
+ * then ROOT_KEY_LOCAL_MACHINE WOW64_32, then WOW64_64; mozilla/gecko-dev
+ * 390455a8cc05). */
 #include "doctor-win32.h"
 
 #include <stdarg.h>
@@ -22,8 +27,10 @@
 
 #include "policy-reg.h"
 #include "sealgate/error.h"
+#include "sealgate/format.h"
 #include "sealgate/manifest.h"
 #include "sealgate/policy.h"
+#include "texts-win32.h"
 
 #define NMH_KEY        "Software\\Mozilla\\NativeMessagingHosts\\" SG_WDOCTOR_HOST_NAME
 #define ADDIN_KEY      "Software\\Microsoft\\Office\\Outlook\\Addins\\" SG_WDOCTOR_ADDIN_PROGID
@@ -79,13 +86,10 @@ static void clean(char *s) {
                         *p = '?';
 }
 
-static void put(report *rep, int id, bool ok, const char *f, ...) __attribute__((format(printf, 4, 5)));
-static void put(report *rep, int id, bool ok, const char *f, ...) {
+/* One check's line; `text` is its detail in the user's language. */
+static void put(report *rep, int id, bool ok, const char *text) {
         char detail[DETAIL_MAX];
-        va_list ap;
-        va_start(ap, f);
-        vsnprintf(detail, sizeof detail, f, ap);
-        va_end(ap);
+        snprintf(detail, sizeof detail, "%s", text);
         clean(detail);
         if (!ok)
                 rep->failed++;
@@ -100,6 +104,11 @@ static void put(report *rep, int id, bool ok, const char *f, ...) {
         if (printf("%s %s: %s\n", ok ? "ok  " : "FAIL", check_ids[id], detail) < 0 || fflush(stdout) != 0)
                 rep->write_error = true;
 }
+
+/* The catalog's text `t` filled from string arguments, in a buffer that
+ * lives until the end of the full expression (put's argument). */
+#define TX(t, ...) sg_wcli_format((char[DETAIL_MAX]){0}, DETAIL_MAX, SG_CLI_T_WIN_##t, __VA_ARGS__)
+#define T0(t)      sg_wcli_text(SG_CLI_T_WIN_##t)
 
 /* ---- UTF-8 and UTF-16. */
 
@@ -186,10 +195,11 @@ static const struct {
         HKEY hive;
         REGSAM view;
         const char *label;
+        int view_text; /* -1 none, else the catalog's "(32-bit view)" or "(64-bit view)" */
 } nmh_lookup[] = {
-        {HKEY_CURRENT_USER, KEY_WOW64_64KEY, "HKCU\\" NMH_KEY},
-        {HKEY_LOCAL_MACHINE, KEY_WOW64_32KEY, "HKLM\\" NMH_KEY " (32-bit view)"},
-        {HKEY_LOCAL_MACHINE, KEY_WOW64_64KEY, "HKLM\\" NMH_KEY " (64-bit view)"},
+        {HKEY_CURRENT_USER, KEY_WOW64_64KEY, "HKCU\\" NMH_KEY, -1},
+        {HKEY_LOCAL_MACHINE, KEY_WOW64_32KEY, "HKLM\\" NMH_KEY, SG_CLI_T_WIN_VIEW32},
+        {HKEY_LOCAL_MACHINE, KEY_WOW64_64KEY, "HKLM\\" NMH_KEY, SG_CLI_T_WIN_VIEW64},
 };
 
 /* The manifest path Thunderbird takes, into `out`; false if none. */
@@ -197,45 +207,46 @@ static bool check_registration(report *rep, char *out, size_t cap) {
         for (size_t i = 0; i < sizeof nmh_lookup / sizeof *nmh_lookup; i++) {
                 LONG r = reg_string(nmh_lookup[i].hive, nmh_lookup[i].view, NMH_KEY, NULL, out, cap);
                 if (r == ERROR_SUCCESS && *out) {
-                        put(rep, C_REGISTRATION, true, "%s names %s", nmh_lookup[i].label, out);
+                        char label[256];
+                        snprintf(label, sizeof label, "%s%s%s", nmh_lookup[i].label,
+                                 nmh_lookup[i].view_text < 0 ? "" : " ",
+                                 nmh_lookup[i].view_text < 0 ? ""
+                                                             : sg_wcli_text((sg_cli_text) nmh_lookup[i].view_text));
+                        put(rep, C_REGISTRATION, true, TX(REG_NAMES, label, out));
                         return true;
                 }
         }
-        put(rep, C_REGISTRATION, false,
-            "no manifest registered: Thunderbird looks at the default value of HKCU\\%s, then of HKLM\\%s "
-            "(32-bit, then 64-bit view); reinstall or repair the sealgate MSI",
-            NMH_KEY, NMH_KEY);
+        put(rep, C_REGISTRATION, false, TX(REG_NONE, NMH_KEY, NMH_KEY));
         return false;
 }
 
 static const char *manifest_problem(const sg_manifest_info *info, char *buf, size_t cap) {
+        char line[24], col[24], size[SG_FORMAT_TEXT_SIZE];
+        snprintf(line, sizeof line, "%zu", info->line);
+        snprintf(col, sizeof col, "%zu", info->col);
         switch (info->status) {
-        case SG_MANIFEST_OK:
-                return "ok";
         case SG_MANIFEST_IS_DIR:
-                return "is a folder, not a file";
+                return T0(M_IS_DIR);
         case SG_MANIFEST_CANNOT_OPEN:
-                snprintf(buf, cap, "cannot be opened (%s): repair the sealgate MSI", strerror(info->sys_errno));
-                return buf;
+                return sg_wcli_format(buf, cap, SG_CLI_T_WIN_M_CANNOT_OPEN, strerror(info->sys_errno));
         case SG_MANIFEST_CANNOT_READ:
-                snprintf(buf, cap, "cannot be read (%s)", strerror(info->sys_errno));
-                return buf;
+                return sg_wcli_format(buf, cap, SG_CLI_T_WIN_M_CANNOT_READ, strerror(info->sys_errno));
         case SG_MANIFEST_TOO_LARGE:
-                snprintf(buf, cap, "is over %d bytes", SG_MANIFEST_MAX);
-                return buf;
+                sg_format_size(size, sizeof size, SG_MANIFEST_MAX, sg_wcli_lang() ? SG_FORMAT_JA : SG_FORMAT_EN);
+                return sg_wcli_format(buf, cap, SG_CLI_T_WIN_M_TOO_LARGE, size);
         case SG_MANIFEST_EMPTY:
-                return "is empty";
+                return T0(M_EMPTY);
         case SG_MANIFEST_INCOMPLETE:
-                return "ends inside the JSON value";
+                return T0(M_INCOMPLETE);
         case SG_MANIFEST_NOT_JSON:
-                snprintf(buf, cap, "is not JSON at line %zu, column %zu: %s", info->line, info->col,
-                         info->json_error ? info->json_error : "?");
-                return buf;
+                return sg_wcli_format(buf, cap, SG_CLI_T_WIN_M_NOT_JSON, line, col,
+                                      info->json_error ? info->json_error : "?");
         case SG_MANIFEST_TRAILING:
-                snprintf(buf, cap, "has text after the JSON value at line %zu, column %zu", info->line, info->col);
-                return buf;
+                return sg_wcli_format(buf, cap, SG_CLI_T_WIN_M_TRAILING, line, col);
         case SG_MANIFEST_NOT_OBJECT:
-                return "is JSON but not an object";
+                return T0(M_NOT_OBJECT);
+        case SG_MANIFEST_OK:
+                break;
         }
         return "cannot be used";
 }
@@ -253,7 +264,9 @@ static bool run_host(const char *exe, char *out, size_t cap) {
         SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
         HANDLE rd = NULL, wr = NULL;
         if (!CreatePipe(&rd, &wr, &sa, 0)) {
-                snprintf(out, cap, "cannot create a pipe (error %lu)", GetLastError());
+                char code[24];
+                snprintf(code, sizeof code, "%lu", GetLastError());
+                sg_wcli_format(out, cap, SG_CLI_T_WIN_HOST_NO_START, code);
                 return false;
         }
         SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
@@ -281,14 +294,18 @@ static bool run_host(const char *exe, char *out, size_t cap) {
                 CloseHandle(nul);
         if (!started) {
                 CloseHandle(rd);
-                snprintf(out, cap, "cannot be started (error %lu)", start_error);
+                char code[24];
+                snprintf(code, sizeof code, "%lu", start_error);
+                sg_wcli_format(out, cap, SG_CLI_T_WIN_HOST_NO_START, code);
                 return false;
         }
         bool ok = false;
         DWORD w = WaitForSingleObject(pi.hProcess, SG_WDOCTOR_HOST_TIMEOUT_MS);
         if (w != WAIT_OBJECT_0) {
                 TerminateProcess(pi.hProcess, 1);
-                snprintf(out, cap, "did not answer --version within %d ms", SG_WDOCTOR_HOST_TIMEOUT_MS);
+                char ms[24];
+                snprintf(ms, sizeof ms, "%d", SG_WDOCTOR_HOST_TIMEOUT_MS);
+                sg_wcli_format(out, cap, SG_CLI_T_WIN_HOST_TIMEOUT, ms);
         } else {
                 char text[SG_WDOCTOR_HOST_OUTPUT_MAX + 1];
                 DWORD len = 0, got = 0;
@@ -302,12 +319,13 @@ static bool run_host(const char *exe, char *out, size_t cap) {
                 DWORD code = 1;
                 GetExitCodeProcess(pi.hProcess, &code);
                 ok = code == 0 && strncmp(text, "sealgate-host ", 14) == 0;
+                char status[24];
+                snprintf(status, sizeof status, "%lu", code);
+                text[200] = 0;
                 if (ok)
-                        snprintf(out, cap, "%s answers \"%s\"", exe, text);
+                        sg_wcli_format(out, cap, SG_CLI_T_WIN_HOST_OK, exe, text);
                 else
-                        snprintf(out, cap,
-                                 "%s --version exited %lu printing \"%.200s\" (expected \"sealgate-host VERSION\")",
-                                 exe, code, text);
+                        sg_wcli_format(out, cap, SG_CLI_T_WIN_HOST_BAD_EXIT, exe, status, text);
         }
         CloseHandle(rd);
         CloseHandle(pi.hProcess);
@@ -323,39 +341,44 @@ static void check_thunderbird(report *rep) {
                 sg_manifest_info info;
                 sg_manifest_load(manifest_path, &m, &info);
                 if (m)
-                        put(rep, C_MANIFEST, true, "%s is a JSON object", manifest_path);
+                        put(rep, C_MANIFEST, true, TX(MANIFEST_OK, manifest_path));
                 else
-                        put(rep, C_MANIFEST, false, "the manifest %s %s", manifest_path,
-                            manifest_problem(&info, why, sizeof why));
+                        put(rep, C_MANIFEST, false,
+                            TX(MANIFEST_BAD, manifest_path, manifest_problem(&info, why, sizeof why)));
         } else {
-                put(rep, C_MANIFEST, false, "not checked: no registration");
+                put(rep, C_MANIFEST, false, T0(NOT_CHECKED_REG));
         }
         if (!m) {
                 for (int id = C_NAME; id <= C_HOST; id++)
-                        put(rep, id, false, "not checked: no manifest");
+                        put(rep, id, false, T0(NOT_CHECKED_MANIFEST));
                 return;
         }
+        char quoted[256];
         const char *name = member_string(m, "name");
-        if (name && strcmp(name, SG_WDOCTOR_HOST_NAME) == 0)
-                put(rep, C_NAME, true, "\"%s\"", name);
-        else
-                put(rep, C_NAME, false, "\"name\" must be \"%s\"", SG_WDOCTOR_HOST_NAME);
+        if (name && strcmp(name, SG_WDOCTOR_HOST_NAME) == 0) {
+                snprintf(quoted, sizeof quoted, "\"%s\"", name);
+                put(rep, C_NAME, true, quoted);
+        } else {
+                put(rep, C_NAME, false, TX(MUST_BE, "name", SG_WDOCTOR_HOST_NAME));
+        }
         const char *desc = member_string(m, "description");
-        if (desc)
-                put(rep, C_DESCRIPTION, true, "\"%.200s\"", desc);
-        else
-                put(rep, C_DESCRIPTION, false, "\"description\" must be a string");
+        if (desc) {
+                snprintf(quoted, sizeof quoted, "\"%.200s\"", desc);
+                put(rep, C_DESCRIPTION, true, quoted);
+        } else {
+                put(rep, C_DESCRIPTION, false, TX(MUST_BE_STRING, "description"));
+        }
         const char *type = member_string(m, "type");
         if (type && strcmp(type, "stdio") == 0)
                 put(rep, C_TYPE, true, "\"stdio\"");
         else
-                put(rep, C_TYPE, false, "\"type\" must be \"stdio\"");
+                put(rep, C_TYPE, false, TX(MUST_BE, "type", "stdio"));
 
         const char *path = member_string(m, "path");
         char exe[sizeof manifest_path * 2] = "";
         bool exe_ok = false;
         if (!path || !*path) {
-                put(rep, C_PATH, false, "\"path\" is missing or not a string");
+                put(rep, C_PATH, false, T0(PATH_MISSING));
         } else {
                 const char *sep = strrchr(manifest_path, '\\');
                 if (absolute(path) || !sep)
@@ -364,9 +387,9 @@ static void check_thunderbird(report *rep) {
                         snprintf(exe, sizeof exe, "%.*s\\%s", (int) (sep - manifest_path), manifest_path, path);
                 exe_ok = file_exists(exe);
                 if (exe_ok)
-                        put(rep, C_PATH, true, "%s", exe);
+                        put(rep, C_PATH, true, exe);
                 else
-                        put(rep, C_PATH, false, "\"path\" names %s, which is not a file", exe);
+                        put(rep, C_PATH, false, TX(PATH_NOT_FILE, exe));
         }
 
         json_object *allowed = NULL;
@@ -380,15 +403,15 @@ static void check_thunderbird(report *rep) {
                                 listed = true;
                 }
         }
-        put(rep, C_ALLOWED, listed, listed ? "lists \"%s\"" : "\"allowed_extensions\" must list \"%s\"",
-            SG_WDOCTOR_EXTENSION_ID);
+        put(rep, C_ALLOWED, listed,
+            listed ? TX(ALLOWED_OK, SG_WDOCTOR_EXTENSION_ID) : TX(ALLOWED_BAD, SG_WDOCTOR_EXTENSION_ID));
 
         if (!exe_ok) {
-                put(rep, C_HOST, false, "not run: \"path\" does not name a file (see path)");
+                put(rep, C_HOST, false, T0(HOST_NOT_RUN));
         } else {
                 char detail[DETAIL_MAX];
                 bool ok = run_host(exe, detail, sizeof detail);
-                put(rep, C_HOST, ok, "%s", detail);
+                put(rep, C_HOST, ok, detail);
         }
         json_object_put(m);
 }
@@ -398,19 +421,21 @@ static void check_thunderbird(report *rep) {
 static void check_outlook(report *rep) {
         char clsid[SG_WDOCTOR_REG_VALUE_MAX * 3], dll[SG_WDOCTOR_REG_VALUE_MAX * 3];
         LONG r = reg_string(HKEY_CLASSES_ROOT, 0, SG_WDOCTOR_ADDIN_PROGID "\\CLSID", NULL, clsid, sizeof clsid);
+        char err[24];
+        snprintf(err, sizeof err, "%ld", r);
         if (r != ERROR_SUCCESS) {
-                put(rep, C_OUTLOOK_COM, false, "no COM class: HKCR\\%s\\CLSID is missing (error %ld)",
-                    SG_WDOCTOR_ADDIN_PROGID, r);
+                put(rep, C_OUTLOOK_COM, false, TX(COM_NONE, SG_WDOCTOR_ADDIN_PROGID, err));
         } else {
                 char key[SG_WDOCTOR_REG_VALUE_MAX * 3 + 32];
                 snprintf(key, sizeof key, "CLSID\\%s\\InprocServer32", clsid);
                 r = reg_string(HKEY_CLASSES_ROOT, 0, key, NULL, dll, sizeof dll);
+                snprintf(err, sizeof err, "%ld", r);
                 if (r != ERROR_SUCCESS)
-                        put(rep, C_OUTLOOK_COM, false, "HKCR\\%s has no file (error %ld)", key, r);
+                        put(rep, C_OUTLOOK_COM, false, TX(COM_NO_FILE, key, err));
                 else if (!file_exists(dll))
-                        put(rep, C_OUTLOOK_COM, false, "HKCR\\%s names %s, which is not a file", key, dll);
+                        put(rep, C_OUTLOOK_COM, false, TX(COM_NOT_FILE, key, dll));
                 else
-                        put(rep, C_OUTLOOK_COM, true, "%s %s in %s", SG_WDOCTOR_ADDIN_PROGID, clsid, dll);
+                        put(rep, C_OUTLOOK_COM, true, TX(COM_OK, SG_WDOCTOR_ADDIN_PROGID, clsid, dll));
         }
 
         /* Outlook reads HKCU's key first, then HKLM's */
@@ -424,17 +449,15 @@ static void check_outlook(report *rep) {
                 if (reg_dword(hives[i].hive, ADDIN_KEY, "LoadBehavior", &lb) != ERROR_SUCCESS)
                         continue;
                 found = true;
+                char n[24];
+                snprintf(n, sizeof n, "%lu", lb);
                 if (lb == 3)
-                        put(rep, C_OUTLOOK_ADDIN, true, "%s\\%s LoadBehavior 3 (loaded at start-up)", hives[i].label,
-                            ADDIN_KEY);
+                        put(rep, C_OUTLOOK_ADDIN, true, TX(ADDIN_OK, hives[i].label, ADDIN_KEY));
                 else
-                        put(rep, C_OUTLOOK_ADDIN, false,
-                            "%s\\%s LoadBehavior is %lu, not 3: Outlook does not load the add-in at start-up "
-                            "(2 means the user or Outlook disabled it)",
-                            hives[i].label, ADDIN_KEY, lb);
+                        put(rep, C_OUTLOOK_ADDIN, false, TX(ADDIN_BAD, hives[i].label, ADDIN_KEY, n));
         }
         if (!found)
-                put(rep, C_OUTLOOK_ADDIN, false, "no LoadBehavior under HKCU or HKLM\\%s", ADDIN_KEY);
+                put(rep, C_OUTLOOK_ADDIN, false, TX(ADDIN_NONE, ADDIN_KEY));
 
         found = false;
         for (size_t i = 0; i < 2 && !found; i++) {
@@ -443,14 +466,13 @@ static void check_outlook(report *rep) {
                     ERROR_SUCCESS)
                         continue;
                 found = true;
-                put(rep, C_OUTLOOK_RESILIENCY, strcmp(v, "1") == 0, "%s\\%s %s = \"%s\"%s", hives[1 - i].label,
-                    RESILIENCY_KEY, SG_WDOCTOR_ADDIN_PROGID, v,
-                    strcmp(v, "1") == 0 ? " (never disabled for slowness)" : ", not \"1\"");
+                bool on = strcmp(v, "1") == 0;
+                put(rep, C_OUTLOOK_RESILIENCY, on,
+                    on ? TX(RESILIENCY_OK, hives[1 - i].label, RESILIENCY_KEY, SG_WDOCTOR_ADDIN_PROGID, v)
+                       : TX(RESILIENCY_BAD, hives[1 - i].label, RESILIENCY_KEY, SG_WDOCTOR_ADDIN_PROGID, v));
         }
         if (!found)
-                put(rep, C_OUTLOOK_RESILIENCY, false,
-                    "no %s value under HKLM or HKCU\\%s: Outlook may disable the add-in when it is slow",
-                    SG_WDOCTOR_ADDIN_PROGID, RESILIENCY_KEY);
+                put(rep, C_OUTLOOK_RESILIENCY, false, TX(RESILIENCY_NONE, SG_WDOCTOR_ADDIN_PROGID, RESILIENCY_KEY));
 }
 
 /* ---- The Thunderbird policy (force-install) and the sealgate policy. */
@@ -459,25 +481,22 @@ static void check_policies(report *rep) {
         char mode[64], url[SG_WDOCTOR_REG_VALUE_MAX * 3];
         LONG r = reg_string(HKEY_LOCAL_MACHINE, 0, TB_POLICY_KEY, "installation_mode", mode, sizeof mode);
         if (r != ERROR_SUCCESS)
-                put(rep, C_TB_POLICY, false,
-                    "HKLM\\%s installation_mode is missing: Thunderbird does not install "
-                    "the extension by itself",
-                    TB_POLICY_KEY);
+                put(rep, C_TB_POLICY, false, TX(TB_MISSING, TB_POLICY_KEY));
         else if (strcmp(mode, "force_installed") != 0 && strcmp(mode, "normal_installed") != 0)
-                put(rep, C_TB_POLICY, false, "HKLM\\%s installation_mode is \"%s\", not \"force_installed\"",
-                    TB_POLICY_KEY, mode);
+                put(rep, C_TB_POLICY, false, TX(TB_MODE_BAD, TB_POLICY_KEY, mode));
         else if (reg_string(HKEY_LOCAL_MACHINE, 0, TB_POLICY_KEY, "install_url", url, sizeof url) != ERROR_SUCCESS)
-                put(rep, C_TB_POLICY, false, "HKLM\\%s install_url is missing", TB_POLICY_KEY);
+                put(rep, C_TB_POLICY, false, TX(TB_URL_MISSING, TB_POLICY_KEY));
         else
-                put(rep, C_TB_POLICY, true, "%s from %s", mode, url);
+                put(rep, C_TB_POLICY, true, TX(TB_OK, mode, url));
 
         sg_policy *p = NULL;
         sg_error err = {0};
+        char what[256];
+        sg_wcli_format(what, sizeof what, SG_CLI_T_WIN_REGISTRY_POLICY, SG_REG_POLICY_KEY, SG_REG_USER_KEY);
         if (sg_policy_reg_load(&p, &err) == SG_OK)
-                put(rep, C_POLICY, true, "the registry policy (HKLM\\%s over HKCU\\%s) loads and validates",
-                    SG_REG_POLICY_KEY, SG_REG_USER_KEY);
+                put(rep, C_POLICY, true, TX(POLICY_OK, what));
         else
-                put(rep, C_POLICY, false, "the registry policy: %s", err.message);
+                put(rep, C_POLICY, false, TX(POLICY_BAD, err.message));
         sg_policy_free(p);
 }
 

@@ -21,6 +21,7 @@
 #include "sealgate/json-util.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/policy.h"
+#include "texts-win32.h"
 
 /* Exit statuses, the same as on Linux (docs/cli.md). */
 enum {
@@ -37,31 +38,15 @@ enum {
 /* Nesting depth of the message JSON. */
 #define SG_WCLI_MESSAGE_JSON_DEPTH 32
 
-static const char usage_text[] =
-        "usage: sealgate.exe doctor [--json]\n"
-        "       sealgate.exe policy-validate FILE | --registry\n"
-        "       sealgate.exe policy-check --message-json FILE [--policy FILE] [--json]\n"
-        "       sealgate.exe --version | --help\n"
-        "\n"
-        "doctor           checks the Thunderbird native-messaging registration (HKCU,\n"
-        "                 then HKLM in the 32- and 64-bit views), its manifest and the\n"
-        "                 host, the Outlook add-in's registration, the Thunderbird\n"
-        "                 policy and the registry policy; one line per check\n"
-        "  --json         {\"checks\":[{\"id\",\"ok\",\"detail\"}]}\n"
-        "policy-validate  check a JSON policy file, or with --registry the registry\n"
-        "                 policy (HKLM\\" SG_REG_POLICY_KEY " over HKCU\\" SG_REG_USER_KEY ")\n"
-        "policy-check     the policy's decision for a message given as the message\n"
-        "                 object of a policy.evaluate request (docs/protocol.md);\n"
-        "                 .eml files need the Linux command\n"
-        "  --policy FILE  a JSON policy instead of the registry policy\n"
-        "  --json         {\"messages\":[{\"file\",\"result\"|\"error\"}]}\n"
-        "\n"
-        "exit status: 0 ok (doctor: every check passed), 1 the message could not be\n"
-        "read or evaluated, 2 usage error, 3 policy unreadable or invalid, 4 a doctor\n"
-        "check failed\n";
+/* The usage text, in the user's language, on `f`. */
+static void put_usage(FILE *f) {
+        char keys[256], text[4096];
+        sg_wcli_format(keys, sizeof keys, SG_CLI_T_WIN_REGISTRY_POLICY, SG_REG_POLICY_KEY, SG_REG_USER_KEY);
+        fputs(sg_wcli_format(text, sizeof text, SG_CLI_T_WIN_USAGE, keys), f);
+}
 
 static int usage(void) {
-        fputs(usage_text, stderr);
+        put_usage(stderr);
         return EXIT_USAGE;
 }
 
@@ -100,17 +85,19 @@ static int policy_validate(int argc, char **argv) {
         }
         bool registry = strcmp(argv[1], "--registry") == 0;
         if (!registry && argv[1][0] == '-' && argv[1][1]) {
-                complain(NULL, "unknown option");
+                complain(NULL, sg_wcli_text(SG_CLI_T_WIN_UNKNOWN_OPTION));
                 return usage();
         }
         sg_policy *p = NULL;
         if (!load_policy(registry ? NULL : argv[1], &p))
                 return EXIT_POLICY;
         sg_policy_free(p);
+        char what[256], line[1024];
         if (registry)
-                printf("registry policy (HKLM\\%s over HKCU\\%s): valid\n", SG_REG_POLICY_KEY, SG_REG_USER_KEY);
+                sg_wcli_format(what, sizeof what, SG_CLI_T_WIN_REGISTRY_POLICY, SG_REG_POLICY_KEY, SG_REG_USER_KEY);
         else
-                printf("%s: valid\n", argv[1]);
+                snprintf(what, sizeof what, "%s", argv[1]);
+        printf("%s\n", sg_wcli_format(line, sizeof line, SG_CLI_T_WIN_VALID, what));
         return finish(EXIT_ALL_OK);
 }
 
@@ -255,7 +242,7 @@ static int doctor(int argc, char **argv) {
                 if (strcmp(argv[i], "--json") == 0) {
                         json = true;
                 } else {
-                        complain(argv[i], "doctor takes only --json on Windows");
+                        complain(argv[i], sg_wcli_text(SG_CLI_T_WIN_DOCTOR_JSON_ONLY));
                         return usage();
                 }
         }
@@ -276,7 +263,7 @@ int main(int argc, char **argv) {
                 return finish(EXIT_ALL_OK);
         }
         if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-                fputs(usage_text, stdout);
+                put_usage(stdout);
                 return finish(EXIT_ALL_OK);
         }
         if (strcmp(cmd, "doctor") == 0)
@@ -285,6 +272,6 @@ int main(int argc, char **argv) {
                 return policy_validate(argc - 1, argv + 1);
         if (strcmp(cmd, "policy-check") == 0)
                 return policy_check(argc - 1, argv + 1);
-        complain(cmd, "unknown command (smime, pgp, keys and certs are Linux-only)");
+        complain(cmd, sg_wcli_text(SG_CLI_T_WIN_UNKNOWN_COMMAND));
         return usage();
 }

@@ -11,6 +11,9 @@ src=$3
 work=$4
 : "${WINEPREFIX:?WINEPREFIX must be set}"
 wine=${WINE:-wine}
+# English output (Wine takes the user interface language from the locale);
+# the Japanese case below sets its own.
+export LC_ALL=C.UTF-8
 mkdir -p "$work"
 n=0
 fails=0
@@ -59,7 +62,7 @@ printf '{"version":1,"internal":{"domains":["example.com"]},"external":{"action"
 if run 3 policy-validate "$work/bad.json" && grep -q 'external.action' "$work/err"; then
         ok "policy-validate of a bad file: exit 3 naming external.action"
 else notok "policy-validate of a bad file: exit 3 naming external.action"; fi
-if run 0 policy-validate --registry && grep -q '^registry policy .*: valid$' "$work/out"; then
+if run 0 policy-validate --registry && grep -q '^the registry policy .*: valid$' "$work/out"; then
         ok "policy-validate --registry with no keys: the defaults are valid"
 else notok "policy-validate --registry with no keys: the defaults are valid"; fi
 reg add 'HKCU\Software\sealgate\External' /v Action /t REG_SZ /d explode /f
@@ -138,6 +141,62 @@ else notok "doctor --json: the same checks as JSON"; fi
 if run 2 doctor --bogus; then
         ok "doctor --bogus: usage error (2)"
 else notok "doctor --bogus: usage error (2)"; fi
+
+# ---- doctor's registry order, as Gecko's NativeManifests._winLookup reads
+# it: HKCU, then HKLM's 32-bit view, then HKLM's 64-bit view (the first
+# non-empty value wins). Each place names a different manifest path.
+nmh='Software\Mozilla\NativeMessagingHosts\sealgate.host'
+reg add "HKLM\\$nmh" /ve /t REG_SZ /d 'C:\sg-order\hklm64.json' /f /reg:64
+run 4 doctor
+if grep -q '^ok   registration: HKLM.*(64-bit view) names C:\\sg-order\\hklm64.json' "$work/out"; then
+        ok "doctor: HKLM's 64-bit view alone is found"
+else notok "doctor: HKLM's 64-bit view alone is found"; fi
+reg add "HKLM\\$nmh" /ve /t REG_SZ /d 'C:\sg-order\hklm32.json' /f /reg:32
+run 4 doctor
+if grep -q '^ok   registration: HKLM.*(32-bit view) names C:\\sg-order\\hklm32.json' "$work/out"; then
+        ok "doctor: HKLM's 32-bit view before the 64-bit view"
+else notok "doctor: HKLM's 32-bit view before the 64-bit view"; fi
+reg add "HKCU\\$nmh" /ve /t REG_SZ /d '' /f
+run 4 doctor
+if grep -q '^ok   registration: HKLM.*(32-bit view)' "$work/out"; then
+        ok "doctor: an empty HKCU value is passed over, as Gecko does"
+else notok "doctor: an empty HKCU value is passed over, as Gecko does"; fi
+reg add "HKCU\\$nmh" /ve /t REG_SZ /d 'C:\sg-order\hkcu.json' /f
+run 4 doctor
+if grep -q '^ok   registration: HKCU.* names C:\\sg-order\\hkcu.json' "$work/out" &&
+        grep -q '^FAIL manifest: the manifest C:\\sg-order\\hkcu.json' "$work/out"; then
+        ok "doctor: HKCU before HKLM; its manifest is the one checked"
+else notok "doctor: HKCU before HKLM; its manifest is the one checked"; fi
+reg delete "HKCU\\$nmh" /f
+reg delete "HKLM\\$nmh" /f /reg:32
+reg delete "HKLM\\$nmh" /f /reg:64
+
+# ---- Japanese: Windows' user interface language (GetUserDefaultUILanguage)
+# picks the catalog's Japanese texts. Wine takes it from the Unix locale, so
+# ja_JP.UTF-8 is compiled here with localedef (package locales) into a
+# private LOCPATH.
+mkdir -p "$work/locale"
+if [ -d "$work/locale/ja_JP.UTF-8" ] || localedef -i ja_JP -f UTF-8 "$work/locale/ja_JP.UTF-8" >/dev/null 2>&1; then
+        reg add 'HKCU\Software\sealgate\External' /v Action /t REG_SZ /d explode /f
+        ja() { LOCPATH="$work/locale" LC_ALL=ja_JP.UTF-8 LANG=ja_JP.UTF-8 run "$@"; }
+        if ja 4 doctor && grep -q '^FAIL registration: マニフェストが登録されていません。' "$work/out" &&
+                grep -q '^FAIL name: 未確認: マニフェストがありません$' "$work/out" &&
+                grep -q '^FAIL policy: レジストリのポリシー: ' "$work/out" && [ "$(wc -l <"$work/out")" = 13 ]; then
+                ok "doctor in Japanese (ja_JP.UTF-8): the catalog's texts, the check ids unchanged"
+        else notok "doctor in Japanese (ja_JP.UTF-8): the catalog's texts, the check ids unchanged"; fi
+        if ja 0 --help && grep -q '^使い方: sealgate.exe doctor' "$work/out" && grep -q '^終了コード: ' "$work/out"; then
+                ok "--help in Japanese"
+        else notok "--help in Japanese"; fi
+        clean_policy
+        if ja 0 policy-validate --registry && grep -q '^レジストリのポリシー（HKLM.*）: 正しい形式です$' "$work/out"; then
+                ok "policy-validate --registry in Japanese"
+        else notok "policy-validate --registry in Japanese"; fi
+        if ja 2 frobnicate && grep -q '不明なコマンドです' "$work/err"; then
+                ok "an unknown command in Japanese"
+        else notok "an unknown command in Japanese"; fi
+else
+        notok "localedef cannot compile ja_JP.UTF-8 (Debian package locales, tools/install-deps.sh)"
+fi
 
 clean_policy
 echo "1..$n"

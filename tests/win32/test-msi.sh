@@ -13,7 +13,9 @@
 # installed sealgate.exe doctor passes through the MSI's registration, fails
 # naming the manifest once the manifest file is deleted, and passes again
 # after a repair (REINSTALL=ALL REINSTALLMODE=amus, what /fa sets) has
-# brought the file back; and the stand-in
+# brought the file back, and kept the policy values of the public properties
+# (remembered at install: also through the upgrade, and a new value on the
+# command line wins); and the stand-in
 # Outlook (test-addin.exe --msi) loads the shipped add-in through the COM
 # registration the MSI wrote (no regsvr32) and sends one message. Prints TAP.
 #
@@ -54,6 +56,17 @@ for k in 'Software\\Classes\\CLSID\\{46241D38-B020-4FC9-8502-DD84F4AB64CC}\\Inpr
         check "Registry table: $k" grep -q "$k" "$work/Registry.idt"
 done
 check "Condition: the internal domain only when INTERNALDOMAIN is given" grep -q "^PropDomain	0	NOT INTERNALDOMAIN" "$work/Condition.idt"
+msiinfo export "$msi" AppSearch | tr -d "\r" >"$work/AppSearch.idt"
+msiinfo export "$msi" RegLocator | tr -d "\r" >"$work/RegLocator.idt"
+msiinfo export "$msi" InstallExecuteSequence | tr -d "\r" >"$work/InstallExecuteSequence.idt"
+if [ "$arch" = x64 ]; then regtype=18; else regtype=2; fi # raw, in the 64-bit view on x64
+for p in INTERNALDOMAIN EXTERNALACTION EVENTLOG; do
+        check "AppSearch reads the remembered $p" sh -c "grep -q '^$p	' '$work/AppSearch.idt' &&
+                grep -q '	Software\\\\sealgate\\\\Installer	$p	$regtype\$' '$work/RegLocator.idt'"
+done
+check "the command line's value is saved before AppSearch and put back after it" \
+        sh -c "awk -F'\t' '\$1 == \"SaveDomain\" && \$3 < 50 { a = 1 } \$1 == \"AppSearch\" && \$3 == 50 { b = 1 }
+                \$1 == \"RestoreDomain\" && \$3 > 50 && \$3 < 100 { c = 1 } END { exit !(a && b && c) }' '$work/InstallExecuteSequence.idt'"
 check "Upgrade table: MajorUpgrade (older versions removed)" test "$(grep -c '^{' "$work/Upgrade.idt")" -ge 1
 # msidbComponentAttributes64bit (256) on every component of the x64 MSI, on none of the x86 one
 bits=$(awk -F'\t' 'NR > 3 { print (int($4 / 256) % 2) }' "$work/Component.idt" | sort -u | tr -d '\n')
@@ -74,7 +87,7 @@ dir="$WINEPREFIX/drive_c/Program Files/sealgate"
 snap() { # every value under the keys an install touches, "key\value = data"
         for k in 'HKLM\Software\Classes\CLSID\{46241D38-B020-4FC9-8502-DD84F4AB64CC}' \
                 'HKLM\Software\Classes\sealgate.OutlookAddin' 'HKLM\Software\Microsoft\Office' \
-                'HKLM\Software\Policies' 'HKLM\Software\Mozilla' 'HKLM\Software\Wow6432Node' \
+                'HKLM\Software\Policies' 'HKLM\Software\Mozilla' 'HKLM\Software\Wow6432Node' 'HKLM\Software\sealgate' \
                 'HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application' \
                 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall'; do
                 wine reg query "$k" /s 2>/dev/null | tr -d '\r' |
@@ -165,7 +178,18 @@ wineserver -w
 check "the repair brought the manifest back" test -f "$dir/sealgate.host.json"
 wdoctor
 ok $? "sealgate.exe doctor passes again after the repair (exit 0)"
-echo "# after the repair, HKLM\\Software\\Policies\\sealgate\\Internal Domains: $(q 'HKLM\Software\Policies\sealgate\Internal' /v Domains | grep REG_ || echo '(missing)')"
+# Remember property: the repair was run without INTERNALDOMAIN and EVENTLOG;
+# AppSearch read them back from HKLM\Software\sealgate\Installer, so the
+# policy values they wrote are as after the install.
+domains() { q 'HKLM\Software\Policies\sealgate\Internal' /v Domains | sed -n 's/.*REG_MULTI_SZ[[:space:]]*//p'; }
+remembered() { q 'HKLM\Software\sealgate\Installer' /v "$1" | sed -n 's/.*REG_SZ[[:space:]]*//p'; }
+echo "# after the repair: Domains '$(domains)', remembered INTERNALDOMAIN '$(remembered INTERNALDOMAIN)'"
+check "repair without the properties keeps the internal domain (Domains = corp.example)" test "$(domains)" = corp.example
+check "repair without the properties keeps EVENTLOG (Journal = 1)" sh -c "wine reg query 'HKLM\\Software\\Policies\\sealgate\\Audit' /v Journal 2>/dev/null | grep -q 0x1"
+check "the properties are remembered under HKLM\\Software\\sealgate\\Installer" \
+        sh -c "[ '$(remembered INTERNALDOMAIN)' = corp.example ] && [ '$(remembered EVENTLOG)' = 1 ]"
+check "EXTERNALACTION never given: not remembered, no External key" \
+        sh -c "[ -z '$(remembered EXTERNALACTION)' ] && ! wine reg query 'HKLM\\Software\\Policies\\sealgate\\External' >/dev/null 2>&1"
 
 # ---- upgrade: a higher version replaces this one (one product left)
 SEALGATE_MSI_VERSION=$(echo "$version" | awk -F. '{ printf "%d.%d.%d", $1, $2, $3 + 1 }')
@@ -178,6 +202,21 @@ wineserver -w
 products=$(wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s 2>/dev/null | tr -d '\r' | grep -c 'DisplayName.*REG_SZ.*sealgate$')
 check "one sealgate product installed after the upgrade ($products)" test "$products" -eq 1
 check "the host is still installed after the upgrade" test -f "$dir/sealgate-host.exe"
+check "the upgrade without the properties keeps the internal domain ($(domains))" test "$(domains)" = corp.example
+check "the upgrade without the properties keeps EVENTLOG" sh -c "wine reg query 'HKLM\\Software\\Policies\\sealgate\\Audit' /v Journal 2>/dev/null | grep -q 0x1"
+
+# A value given on the command line wins over the remembered one (a repair
+# of the upgraded product with a new INTERNALDOMAIN); the next repair
+# without it keeps the new one.
+wine msiexec /i "$(winepath -w "$msi2")" REINSTALL=ALL REINSTALLMODE=amus INTERNALDOMAIN=new.example /qn >/dev/null 2>&1
+ok $? "repair with INTERNALDOMAIN=new.example"
+wineserver -w
+echo "# after the repair with a new value: Domains '$(domains)', remembered '$(remembered INTERNALDOMAIN)'"
+check "the new INTERNALDOMAIN is remembered" test "$(remembered INTERNALDOMAIN)" = new.example
+check "the new INTERNALDOMAIN is in Domains" sh -c "echo '$(domains)' | grep -q new.example"
+wine msiexec /i "$(winepath -w "$msi2")" REINSTALL=ALL REINSTALLMODE=amus /qn >/dev/null 2>&1
+wineserver -w
+check "a later repair without it keeps new.example" test "$(remembered INTERNALDOMAIN)" = new.example
 
 # ---- uninstall: nothing left
 wine msiexec /x "$(winepath -w "$msi2")" /qn >/dev/null 2>&1

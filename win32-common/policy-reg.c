@@ -42,6 +42,20 @@ static const struct known {
         {"Prompt", "TimeoutSeconds", "timeout_seconds"},
         {"Prompt", "JustificationHeader", "justification_header"},
         {"Prompt", "AcceptComposeChoice", "accept_compose_choice"},
+        {"Prompt", "Confirm", "confirm"},
+        {"Prompt", "ConfirmAttachments", "confirm_attachments"},
+        {"Prompt", "AllowCheckAll", "allow_check_all"},
+        {"Prompt", "ShowSender", "show_sender"},
+        {"Prompt", "ConfirmSender", "confirm_sender"},
+        {"Send", "DelaySeconds", "delay_seconds"},
+        {"Send", "DelaySkippable", "delay_skippable"},
+        {"Send", "DelayMode", "delay_mode"},
+        {"Send", "DelayScope", "delay_scope"},
+        {"Rules", "NewDomainInReply", "new_domain_in_reply"},
+        {"Rules\\ConvertToBcc", "MinDomains", "min_domains"},
+        {"Rules\\ConvertToBcc", "MinAddresses", "min_addresses"},
+        {"Rules\\ConvertToBcc", "Mode", "mode"},
+        {"Rules\\ConvertToBcc", "Placeholder", "placeholder"},
         {"Encrypt", "Methods", "methods"},
         {"Encrypt", "Fallback", "fallback"},
         {"Audit", "Enabled", "enabled"},
@@ -73,8 +87,10 @@ static const struct known {
 };
 
 /* The subkeys of the root; sections have none. */
-static const char *const root_subkeys[] = {"Internal", "Exceptions", "External", "Prompt",  "Encrypt",
-                                           "Audit",    "Addresses",  "Routes",   "Triggers"};
+static const char *const root_subkeys[] = {"Internal",  "Exceptions", "External", "Prompt", "Encrypt", "Audit",
+                                           "Addresses", "Send",       "Rules",    "Routes", "Triggers"};
+/* The one subkey of Rules (rules.convert_to_bcc's object). */
+static const char *const rules_subkeys[] = {"ConvertToBcc"};
 
 enum { MANDATORY = 0, USER = 1, N_SOURCES = 2 };
 
@@ -929,6 +945,17 @@ static sg_err read_addresses(rd *r) {
         return read_settings(r, "addresses", "Addresses");
 }
 
+/* The mis-send keys outside prompt.* (send.*, rules.*, rules.convert_to_bcc.*):
+ * core's settings table, as policy-json.c's read_send and read_rules. */
+static sg_err read_missend(rd *r) {
+        sg_err e = read_settings(r, "send", "Send");
+        if (!e)
+                e = read_settings(r, "rules", "Rules");
+        if (!e)
+                e = read_settings(r, "rules.convert_to_bcc", "Rules\\ConvertToBcc");
+        return e;
+}
+
 /* ---- Triggers: the keys of core's table (sg_trigger_keys). */
 
 /* The registry value of a trigger key ("forbid_send" -> "ForbidSend"). */
@@ -1116,14 +1143,23 @@ static sg_err read_policy(rd *r) {
         static const struct {
                 const char *sub;
                 const char *path;
-        } sections[] = {{"Internal", "internal"}, {"Exceptions", "exceptions"}, {"External", "external"},
-                        {"Prompt", "prompt"},     {"Encrypt", "encrypt"},       {"Audit", "audit"}};
+        } sections[] = {{"Internal", "internal"},
+                        {"Exceptions", "exceptions"},
+                        {"External", "external"},
+                        {"Prompt", "prompt"},
+                        {"Encrypt", "encrypt"},
+                        {"Audit", "audit"},
+                        {"Addresses", "addresses"},
+                        {"Send", "send"},
+                        {"Rules\\ConvertToBcc", "rules.convert_to_bcc"}};
         for (int si = 0; si < N_SOURCES; si++) {
                 if ((e = check_key(r, si, "", "", root_subkeys, sizeof root_subkeys / sizeof *root_subkeys, "")))
                         return e;
                 for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
                         if ((e = check_key(r, si, sections[i].sub, sections[i].sub, NULL, 0, sections[i].path)))
                                 return e;
+                if ((e = check_key(r, si, "Rules", "Rules", rules_subkeys, 1, "rules")))
+                        return e;
                 /* No values directly under Routes or Triggers; their numbered
                  * subkeys are checked by numbered(). */
                 if ((e = check_key(r, si, "Routes", "Routes", NULL, ANY_SUBKEY, "routes")) ||
@@ -1147,7 +1183,7 @@ static sg_err read_policy(rd *r) {
             (e = read_list(r, "Exceptions", "Domains", "exceptions.domains", sg_policy_add_exception_domain)) ||
             (e = read_list(r, "Exceptions", "Addresses", "exceptions.addresses", sg_policy_add_exception_address)) ||
             (e = read_external(r)) || (e = read_prompt(r)) || (e = read_encrypt(r)) || (e = read_triggers(r)) ||
-            (e = read_audit(r)) || (e = read_addresses(r)))
+            (e = read_audit(r)) || (e = read_addresses(r)) || (e = read_missend(r)))
                 return e;
         return SG_OK;
 }

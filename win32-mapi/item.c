@@ -86,6 +86,7 @@ typedef struct reader {
         ULONGLONG deadline; /* GetTickCount64 */
         unsigned members_max;
         sg_strset seen;
+        sg_field field; /* the field of the recipient being read */
 } reader;
 
 static bool over_budget(reader *r) {
@@ -375,6 +376,7 @@ static sg_err add_recipient(reader *r, IDispatch *rcpt, sg_error *err) {
         if (FAILED(sg_disp_get_long(rcpt, L"Type", &type)))
                 type = SG_OL_TO;
         f = type == SG_OL_BCC ? SG_FIELD_BCC : type == SG_OL_CC ? SG_FIELD_CC : SG_FIELD_TO;
+        r->field = f;
         if (FAILED(sg_disp_get_obj(rcpt, L"AddressEntry", &entry))) {
                 char *addr = NULL;
                 if (SUCCEEDED(sg_disp_get_utf8(rcpt, L"Address", &addr)) && is_smtp(addr))
@@ -565,6 +567,55 @@ static char *read_sender(IDispatch *item) {
         return NULL;
 }
 
+/* ---- the original message of a reply or forward ------------------------ */
+
+/* The conversation parent of `item` (MailItem.GetConversation().GetParent):
+ * the message it replies to or forwards. Its sender and its recipients'
+ * SMTP addresses go to it->related, at most SG_MSG_RELATED_MAX. None when
+ * the item is in no conversation (a new message, conversations off in the
+ * store): the rule does not apply then. */
+static sg_err read_related(sg_item *it, IDispatch *item, sg_error *err) {
+        IDispatch *conv = NULL, *parent, *rcpts;
+        VARIANT arg, v;
+        HRESULT hr;
+        long count = 0;
+        sg_err e = SG_OK;
+        char *s;
+
+        if (FAILED(sg_disp_call_obj(item, L"GetConversation", &conv)) || !conv)
+                return SG_OK;
+        V_VT(&arg) = VT_DISPATCH;
+        V_DISPATCH(&arg) = item; /* borrowed: not cleared */
+        VariantInit(&v);
+        hr = sg_disp_call(conv, L"GetParent", &arg, 1, &v);
+        IDispatch_Release(conv);
+        if (FAILED(hr) || V_VT(&v) != VT_DISPATCH || !(parent = V_DISPATCH(&v))) {
+                VariantClear(&v);
+                return SG_OK;
+        }
+        if ((s = read_sender(parent)))
+                e = push(&it->related, &it->n_related, &it->cap_related, s, err);
+        if (!e && SUCCEEDED(sg_disp_get_obj(parent, L"Recipients", &rcpts))) {
+                if (SUCCEEDED(sg_disp_get_long(rcpts, L"Count", &count)))
+                        for (long i = 1; i <= count && !e && it->n_related < SG_MSG_RELATED_MAX; i++) {
+                                IDispatch *rc;
+                                if (FAILED(sg_disp_item(rcpts, i, &rc)))
+                                        continue;
+                                char *a = smtp_from_accessor(rc);
+                                if (!a && (FAILED(sg_disp_get_utf8(rc, L"Address", &a)) || !is_smtp(a))) {
+                                        free(a);
+                                        a = NULL;
+                                }
+                                if (a)
+                                        e = push(&it->related, &it->n_related, &it->cap_related, a, err);
+                                IDispatch_Release(rc);
+                        }
+                IDispatch_Release(rcpts);
+        }
+        VariantClear(&v);
+        return e;
+}
+
 sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_error *err) {
         static const sg_item_opts none = {0};
         const sg_item_opts *o = opts ? opts : &none;
@@ -592,16 +643,22 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
                 utf8_cut(it->body, &it->body_len, SG_MSG_BODY_MAX);
         }
         if (SUCCEEDED(sg_disp_get_obj(item, L"Recipients", &rcpts))) {
-                if (SUCCEEDED(sg_disp_get_long(rcpts, L"Count", &count)))
-                        for (long i = 1; i <= count && !e; i++) {
-                                IDispatch *rc;
-                                if (FAILED(sg_disp_item(rcpts, i, &rc))) {
-                                        e = sg_error_set(err, SG_ERR_INTERNAL, "cannot read recipient %ld", i);
-                                        break;
-                                }
-                                e = add_recipient(&r, rc, err);
-                                IDispatch_Release(rc);
+                if (SUCCEEDED(sg_disp_get_long(rcpts, L"Count", &count)) && count > 0 &&
+                    !(it->top = calloc((size_t) count, sizeof(*it->top))))
+                        e = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                for (long i = 1; i <= count && !e; i++) {
+                        IDispatch *rc;
+                        size_t before[SG_FIELD__MAX];
+                        if (FAILED(sg_disp_item(rcpts, i, &rc))) {
+                                e = sg_error_set(err, SG_ERR_INTERNAL, "cannot read recipient %ld", i);
+                                break;
                         }
+                        memcpy(before, it->n_rcpt, sizeof before);
+                        e = add_recipient(&r, rc, err);
+                        it->top[i - 1] = (sg_item_top){r.field, before[r.field], it->n_rcpt[r.field]};
+                        it->n_top = (size_t) i;
+                        IDispatch_Release(rc);
+                }
                 IDispatch_Release(rcpts);
         }
         set_free(&r.seen);
@@ -609,6 +666,8 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
                 e = read_attachments(it, item, err);
         if (!e)
                 e = read_headers(it, item, o, err);
+        if (!e && o->related)
+                e = read_related(it, item, err);
         if (e) {
                 sg_item_clear(it);
                 return e;
@@ -627,6 +686,8 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
         it->msg.n_attachments = it->n_attachments;
         it->msg.headers = it->headers;
         it->msg.n_headers = it->n_headers;
+        it->msg.related = (const char *const *) it->related;
+        it->msg.n_related = it->n_related;
         return SG_OK;
 }
 
@@ -649,5 +710,7 @@ void sg_item_clear(sg_item *it) {
                 free(it->headers[i].value);
         }
         free(it->headers);
+        free(it->top);
+        sg_strv_free(it->related, it->n_related);
         memset(it, 0, sizeof(*it));
 }

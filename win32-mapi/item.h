@@ -2,7 +2,8 @@
  * request) read into the policy engine's message summary (sg_message):
  * sender, To/Cc/Bcc as SMTP addresses (Exchange users, remote users by
  * their target address, distribution lists expanded within a budget),
- * subject, attachment names and sizes, body text, the internet headers the
+ * subject, attachment names and sizes, body text, the original message's
+ * addresses for a reply (its conversation parent), the internet headers the
  * policy's header triggers name, and, when asked, which recipients have no
  * certificate Outlook's S/MIME could encrypt to. */
 #ifndef SG_ITEM_H
@@ -31,9 +32,18 @@ typedef struct sg_item_opts {
         bool certs;                      /* find each recipient's certificate */
         const char *const *header_names; /* internet headers to read (header triggers) */
         size_t n_header_names;
+        bool related;         /* read the original message of a reply (new_domain_in_reply) */
         DWORD budget_ms;      /* 0: SG_ITEM_BUDGET_MS */
         unsigned members_max; /* 0: SG_ITEM_MEMBERS_MAX */
 } sg_item_opts;
+
+/* One entry of the item's Recipients collection (1-based position i + 1):
+ * its field, and the addresses it added to rcpt[field], [start, end) (a
+ * list's members; empty when every address was there already). */
+typedef struct sg_item_top {
+        sg_field field;
+        size_t start, end;
+} sg_item_top;
 
 typedef struct sg_item {
         char *from;
@@ -54,6 +64,11 @@ typedef struct sg_item {
         size_t cap_no_cert;
         sg_header *headers; /* the internet headers read (owned names and values) */
         size_t n_headers;
+        sg_item_top *top; /* per entry of Recipients, in order */
+        char **related;   /* opts.related: the original message's sender and recipients */
+        size_t n_related;
+        size_t cap_related;
+        size_t n_top;
         bool over_budget;   /* a list was not fully expanded (time or member budget) */
         unsigned n_members; /* list members read */
         sg_message msg;     /* points into the fields above */

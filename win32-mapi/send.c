@@ -32,8 +32,11 @@
 #include <oleauto.h>
 
 #include "auditlog.h"
+#include "checklist.h"
+#include "countdown.h"
 #include "disp.h"
 #include "item.h"
+#include "missend.h"
 #include "outlook-om.h"
 #include "prompt.h"
 #include "sealgate/audit.h"
@@ -435,6 +438,66 @@ static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, c
         return go;
 }
 
+static bool sends(const sg_outcome *o) {
+        return o->action == SG_OUTCOME_SEND || o->action == SG_OUTCOME_ROUTE || o->action == SG_OUTCOME_ENCRYPT;
+}
+
+static void cancelled(sg_outcome *o) {
+        o->action = SG_OUTCOME_CANCEL;
+        o->audit = SG_AUDIT_CANCELLED;
+}
+
+/* send.delay_mode "countdown": the countdown before anything is changed on
+ * the item, so Back to editing leaves the draft as the user wrote it. False
+ * when the user went back. */
+static bool hold(const sg_send_ctx *ctx, sg_outcome *o, bool *defer) {
+        *defer = sends(o) && o->delay_seconds > 0;
+        if (!*defer || o->delay_mode != SG_DELAY_COUNTDOWN || ctx->no_ui)
+                return true;
+        sg_countdown_result r = sg_countdown_run(ctx->lang, ctx->owner, o->delay_seconds, o->delay_skippable);
+        if (r == SG_COUNTDOWN_BACK) {
+                cancelled(o);
+                return false;
+        }
+        *defer = r == SG_COUNTDOWN_UNAVAILABLE; /* held already, unless no countdown could be shown */
+        return true;
+}
+
+/* After the outcome's route or encryption: the Bcc move (with a notice when
+ * the user was not asked), then the hold that is left as deferred delivery
+ * (mode "deferred", an item without a window, or a countdown that could not
+ * be shown). False (the outcome cancelled) when either fails: the message
+ * never goes with the external addresses visible or unheld. */
+static bool missend(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, sg_outcome *o, bool defer) {
+        if (o->n_bcc_moved) {
+                if (!sg_missend_move_bcc(item, it, o)) {
+                        tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, "the recipients could not be moved to Bcc");
+                        cancelled(o);
+                        return false;
+                }
+                size_t len = 1;
+                for (size_t i = 0; i < o->n_bcc_moved; i++)
+                        len += strlen(o->bcc_moved[i]) + 2;
+                char *list = malloc(len);
+                if (list) {
+                        list[0] = '\0';
+                        for (size_t i = 0; i < o->n_bcc_moved; i++) {
+                                strcat(list, i ? ", " : "");
+                                strcat(list, o->bcc_moved[i]);
+                        }
+                        if (!ctx->no_ui)
+                                tell(ctx, SG_T_COUNTDOWN_TITLE, SG_T_MISSEND_BCC_MOVED, list);
+                        free(list);
+                }
+        }
+        if (defer && FAILED(sg_missend_defer(item, o->delay_seconds))) {
+                tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, "the message could not be held (deferred delivery)");
+                cancelled(o);
+                return false;
+        }
+        return true;
+}
+
 static void audit(const sg_send_ctx *ctx, const sg_item *it, const sg_decision *d, const sg_outcome *o,
                   const sg_outcome_input *in) {
         char attempt[33];
@@ -468,11 +531,16 @@ static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, con
         /* Outlook's own Encrypt button pressed counts as the Encrypt toggle
          * when the policy lets Outlook encrypt. */
         bool encrypt_toggle = ctx->encrypt_toggle || (smime && !ctx->portal_toggle && outlook_encrypts(w, item));
-        bool sent, asked = sg_send_needs_prompt(d, encrypt_toggle, ctx->portal_toggle);
+        bool sent, defer = false, asked = sg_send_needs_prompt(d, encrypt_toggle, ctx->portal_toggle);
         bool no_encrypt = sg_send_offered(ctx->policy, d, ready, &offered, &offered_choices);
         const sg_decision *dd = asked ? &offered : d;
+        /* prompt.confirm: every box ticked before any send choice (the
+         * engine's list); Back to editing cancels. No window: the prompt's
+         * fallback decides, as for any prompt. */
+        bool back = d->action != SG_ACTION_BLOCK && !ctx->no_ui && sg_checklist_needed(d) &&
+                    !sg_checklist_ask(ctx->lang, ctx->owner, d);
 
-        if (asked) {
+        if (asked && !back) {
                 char num[24];
                 char *why = NULL;
                 snprintf(num, sizeof(num), "%u", (unsigned) (it->n_no_cert + it->n_unresolved));
@@ -486,13 +554,19 @@ static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, con
         if (!sg_send_outcome_input(ctx->policy, dd, encrypt_toggle, ctx->portal_toggle, asked ? &ans : NULL,
                                    it->subject, &own, &in))
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_PORTAL, NULL);
+        if (back) {
+                own = (sg_choice){.kind = SG_CHOICE_CANCEL};
+                in.choice = &own;
+                in.by = "button";
+                in.justification = NULL;
+        }
         if (sg_outcome_new(dd, &in, &o, &err)) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, err.message);
                 free(ans.justification);
                 free(offered_choices);
                 return true;
         }
-        sent = apply(ctx, item, w, it, dd, o, ready);
+        sent = hold(ctx, o, &defer) && apply(ctx, item, w, it, dd, o, ready) && missend(ctx, item, it, o, defer);
         audit(ctx, it, dd, o, &in);
         sg_outcome_free(o);
         free(ans.justification);
@@ -531,6 +605,7 @@ bool sg_send_handle(sg_send_ctx *ctx, IDispatch *item) {
                (names[opts.n_header_names] = sg_policy_header_trigger_name(ctx->policy, opts.n_header_names)))
                 opts.n_header_names++;
         opts.header_names = names;
+        opts.related = sg_policy_checks_new_domain(ctx->policy);
         if (sg_item_read(item, &opts, &it, &err)) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, err.message);
                 sg_window_clear(&w);

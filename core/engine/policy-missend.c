@@ -164,6 +164,10 @@ sg_err sg_policy_set_new_domain_in_reply(sg_policy *p, const char *action, sg_er
         return sg_error_set(err, SG_ERR_POLICY_INVALID, "expected \"off\", \"prompt\" or \"block\"");
 }
 
+bool sg_policy_checks_new_domain(const sg_policy *p) {
+        return p && p->missend.new_domain != SG_ACTION_ALLOW;
+}
+
 /* ---- Helpers ------------------------------------------------------------ */
 
 static bool strv_add(char ***v, size_t *n, const char *s) {

@@ -185,6 +185,73 @@ def policies():
          "bob%evil.net@corp.example を社外へ中継します）の扱いです。external（既定。社外の宛先とみなす）、"
          "error（メールを評価しない）、domain（ドメインで判定する）から選びます。"
          "ポリシーのキー: addresses.subaddress_delimiters、addresses.source_routes。"))
+    # Mis-send prevention (誤送信防止; docs/admin/policy.md): core's settings table's prompt.confirm*,
+    # send.* and rules.* keys, read by win32-common/policy-reg.c.
+    add("PromptConfirm", "sealgate", ROOT + "\\Prompt",
+        [("Confirm", "enum", "Confirm", dict(items=["none", "external", "all"])),
+         ("ConfirmAttachments", "bool", "ConfirmAttachments", {}),
+         ("AllowCheckAll", "bool", "AllowCheckAll", {}),
+         ("ShowSender", "bool", "ShowSender", {}),
+         ("ConfirmSender", "bool", "ConfirmSender", {})],
+        ("Confirm each recipient and attachment",
+         "Confirm: none (default), external (each external recipient gets a check box) or all (every recipient); "
+         "the send choices stay disabled until every box is ticked. Attachments: each attachment gets a check box "
+         "too. Check all: the checklist offers one control that ticks every box (default off). Show the sender: "
+         "the sender address is shown above the choices. Confirm the sender: a sender address outside the "
+         "internal domains is asked about. Default: all off. Policy keys: prompt.confirm, "
+         "prompt.confirm_attachments, prompt.allow_check_all, prompt.show_sender, prompt.confirm_sender."),
+        ("宛先と添付ファイルを 1 件ずつ確認する",
+         "確認: none（既定）、external（社外の宛先ごとにチェックボックスを表示）、all（すべての宛先）。"
+         "すべてのチェックボックスをオンにするまで送信の選択肢は使えません。添付ファイル: 添付ファイルごとにも"
+         "チェックボックスを表示します。すべてチェック: すべてのチェックボックスをまとめてオンにする操作を"
+         "表示します（既定はオフ）。差出人を表示: 選択肢の上に差出人のアドレスを表示します。差出人を確認: "
+         "差出人のアドレスが社内のドメイン以外の場合に確認します。既定はすべてオフです。ポリシーのキー: "
+         "prompt.confirm、prompt.confirm_attachments、prompt.allow_check_all、prompt.show_sender、"
+         "prompt.confirm_sender。"))
+    add("SendDelay", "sealgate", ROOT + "\\Send",
+        [("DelaySeconds", "dec", "DelaySeconds", dict(min=0, max=LIM["SEND_DELAY_MAX"])),
+         ("DelaySkippable", "bool", "DelaySkippable", {}),
+         ("DelayMode", "enum", "DelayMode", dict(items=["countdown", "deferred"])),
+         ("DelayScope", "enum", "DelayScope", dict(items=["external", "all"]))],
+        ("Hold messages before sending",
+         f"Seconds (0 to {LIM['SEND_DELAY_MAX']}, default 0: no hold) a message is held after the user's choice. "
+         "Skippable: the user may send at once. Mode: countdown (the message stays on the computer until the "
+         "time is up) or deferred (Outlook hands it over at once with a deferred delivery time; it waits in the "
+         "Outbox). Scope: external (only messages with an external recipient, default) or all. "
+         "Policy keys: send.delay_seconds, send.delay_skippable, send.delay_mode, send.delay_scope."),
+        ("送信前にメールを保留する",
+         f"利用者の選択のあとメールを保留する秒数です（0～{LIM['SEND_DELAY_MAX']}、既定は 0: 保留しない）。"
+         "スキップ可: 利用者がすぐに送信できます。方式: countdown（時間になるまでメールはコンピューターに"
+         "とどまります）または deferred（Outlook は配信日時を指定してすぐに引き渡し、メールは送信トレイで"
+         "待機します）。対象: external（社外宛てを含むメールのみ。既定）または all。"
+         "ポリシーのキー: send.delay_seconds、send.delay_skippable、send.delay_mode、send.delay_scope。"))
+    add("RulesConvertToBcc", "sealgate", ROOT + "\\Rules\\ConvertToBcc",
+        [("MinDomains", "dec", "MinDomains", dict(min=0, max=LIM["BCC_MIN_MAX"])),
+         ("MinAddresses", "dec", "MinAddresses", dict(min=0, max=LIM["BCC_MIN_MAX"])),
+         ("BccMode", "enum", "Mode", dict(items=["auto", "ask"])),
+         ("Placeholder", "text", "Placeholder", {})],
+        ("Move external recipients to Bcc",
+         "When the external recipients in To and Cc span at least this many domains, or this many addresses "
+         f"(0 to {LIM['BCC_MIN_MAX']}; 0: not used; both 0: off, the default), they move to Bcc. Mode: auto (moved, "
+         "with a notice) or ask (the prompt asks). Placeholder: what To holds when every To recipient moved: "
+         "sender (the default) or one address. Internal recipients never move. Policy keys: "
+         "rules.convert_to_bcc.min_domains, rules.convert_to_bcc.min_addresses, rules.convert_to_bcc.mode, "
+         "rules.convert_to_bcc.placeholder."),
+        ("社外の宛先を BCC に移す",
+         "宛先と CC の社外の宛先がこの数以上のドメイン、またはこの数以上のアドレスにわたる場合に、BCC に移します"
+         f"（0～{LIM['BCC_MIN_MAX']}、0 は使わない、両方 0 でオフ。既定はオフ）。方式: auto（移して通知する）"
+         "または ask（確認画面で確認する）。代わりの宛先: 宛先がすべて移ったときに宛先に入れるアドレスです。"
+         "sender（差出人。既定）またはアドレスを 1 つ指定します。社内の宛先は移しません。ポリシーのキー: "
+         "rules.convert_to_bcc.min_domains、rules.convert_to_bcc.min_addresses、rules.convert_to_bcc.mode、"
+         "rules.convert_to_bcc.placeholder。"))
+    add("RulesNewDomainInReply", "sealgate", ROOT + "\\Rules",
+        [("NewDomainInReply", "enum", "NewDomainInReply", dict(items=["off", "prompt", "block"]))],
+        ("A new domain in a reply or forward",
+         "What happens when a reply or forward adds an external recipient whose domain is in none of the "
+         "original message's addresses: off (default), prompt or block. Policy key: rules.new_domain_in_reply."),
+        ("返信・転送で加わった新しいドメイン",
+         "返信や転送に、元のメールのどのアドレスにもないドメインの社外の宛先が加わった場合の処理です。"
+         "off（既定）、prompt、block から選びます。ポリシーのキー: rules.new_domain_in_reply。"))
     for n in range(ROUTE_SLOTS):
         add(f"Route{n}", "Routes", ROOT + f"\\Routes\\{n}",
             [(f"Route{n}_Name", "text", "Name", dict(required=True)),
@@ -276,6 +343,21 @@ LABELS = {
     "Values": ("Header values (header)", "ヘッダーの値（header）"),
     "SubaddressDelimiters": ("Sub-address delimiters", "サブアドレスの区切り文字"),
     "SourceRoutes": ("Source routes: external, error or domain", "ソースルート: external、error、domain"),
+    "Confirm": ("Recipients to confirm", "確認する宛先"),
+    "ConfirmAttachments": ("Confirm each attachment too", "添付ファイルも 1 件ずつ確認する"),
+    "AllowCheckAll": ("Offer \"check all\"", "「すべてチェック」を表示する"),
+    "ShowSender": ("Show the sender", "差出人を表示する"),
+    "ConfirmSender": ("Confirm a sender outside the organisation", "社外ドメインの差出人を確認する"),
+    "DelaySeconds": ("Seconds to hold (0 = no hold)", "保留する秒数（0 = 保留しない）"),
+    "DelaySkippable": ("Let the user send at once", "利用者がすぐに送信できる"),
+    "DelayMode": ("How the message is held", "保留の方式"),
+    "DelayScope": ("Messages held", "保留するメール"),
+    "MinDomains": ("External domains at least (0 = not used)", "社外ドメイン数の下限（0 = 使わない）"),
+    "MinAddresses": ("External addresses at least (0 = not used)", "社外アドレス数の下限（0 = 使わない）"),
+    "Mode": ("Mode", "方式"),
+    "Placeholder": ("To when every To recipient moved (sender or an address)",
+                    "宛先がすべて移ったときの宛先（sender またはアドレス）"),
+    "NewDomainInReply": ("Action", "処理"),
 }
 HEADER_NAME = {"Name": None}
 
@@ -287,6 +369,12 @@ ITEM_LABELS = {
     "allow": ("allow: send as it is", "allow: そのまま送信する"),
     "external": ("external: mail with an external recipient", "external: 社外宛てを含むメール"),
     "all": ("all: every message", "all: すべてのメール"),
+    "none": ("none: no checklist", "none: 確認しない"),
+    "countdown": ("countdown: hold on this computer", "countdown: このコンピューターで保留する"),
+    "deferred": ("deferred: deferred delivery (Outbox)", "deferred: 配信日時を指定する（送信トレイ）"),
+    "auto": ("auto: move them and tell the user", "auto: 移して通知する"),
+    "ask": ("ask: ask the user", "ask: 利用者に確認する"),
+    "off": ("off: not checked", "off: 確認しない"),
 }
 
 # The trigger types in the dropdown: the code (what the registry holds) and

@@ -1,24 +1,24 @@
 /* sealgate tests: the Outlook side of the parity test (tests/parity). Built
  * with mingw-w64 and run under Wine; reads the rows that parity.py writes
- * (tab-separated commands on stdin: a policy as builder calls, then per row
- * a message and the prompt's scripted answer) and, for each, does what the
- * add-in does at ItemSend: sg_policy_evaluate, the add-in's own choice of
+ * (tab-separated commands on stdin: the registry key holding a policy, which
+ * parity.py wrote from the same JSON the host reads and imported with regedit,
+ * then per row a message and the prompt's scripted answer) and, for each, does
+ * what the add-in does: reads the policy with the add-in's registry reader
+ * (win32-common/policy-reg.c), then at ItemSend sg_policy_evaluate, the add-in's own choice of
  * the outcome input (win32-mapi/send-input.c: decision, toggles, answer),
  * sg_outcome_new and the audit record (sg_outcome_audit_record,
  * sg_audit_format). Prints one JSON line per row: the outcome and the audit
  * line, for parity.py to hold against the Thunderbird side.
  *
- *   policy  internal_domain D | external_action A [ROUTE] | route N | route_header N H V |
- *           route_tag N T | choice KIND [ROUTE] | fallback KIND [ROUTE] | require_justification 0|1 |
- *           justification_header H | encrypt_method M | encrypt_fallback R |
- *           trigger ID|- TYPE ACTION ROUTE|- FORBID_SEND(0|1) ITEM... | audit_directory D | seal
+ *   policy  policy_reg SUBKEY (under HKCU)
  *   row     row NAME | from F | to A | cc A | bcc A | subject S | body B (\n as \\n) |
  *           attach NAME SIZE TYPE | header N V | answer ID|@escape|@close|@timeout|@fallback|- |
- *           justification J | go */
+ *           related A | justification J | go */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy-reg.h"
 #include "sealgate/addr.h"
 #include "sealgate/audit.h"
 #include "sealgate/outcome.h"
@@ -65,80 +65,17 @@ static void put_headers(const sg_header *h, size_t n) {
         putchar(']');
 }
 
-static bool kind_of(const char *s, sg_choice_kind *k) {
-        return sg_choice_kind_from_name(s, k);
-}
-
+/* The policy the add-in reads: the registry reader (win32-common/policy-reg.c)
+ * over the key parity.py imported, HKCU\\<subkey>, as the mandatory source. */
 static void policy_cmd(char **f, size_t n) {
         sg_error err = {0};
-        sg_err e = SG_OK;
-        const char *c = f[0];
-        if (strcmp(c, "internal_domain") == 0 && n == 2) {
-                e = sg_policy_add_internal_domain(policy, f[1], &err);
-        } else if (strcmp(c, "external_action") == 0 && n >= 2) {
-                sg_action a;
-                if (!sg_action_from_name(f[1], &a))
-                        die("action", f[1]);
-                e = sg_policy_set_external_action(policy, a, n > 2 ? f[2] : NULL, &err);
-        } else if (strcmp(c, "route") == 0 && n == 2) {
-                e = sg_policy_add_route(policy, f[1], &err);
-        } else if (strcmp(c, "route_header") == 0 && n == 4) {
-                e = sg_policy_add_route_header(policy, f[1], f[2], f[3], &err);
-        } else if (strcmp(c, "route_tag") == 0 && n == 3) {
-                e = sg_policy_set_route_subject_tag(policy, f[1], f[2], &err);
-        } else if ((strcmp(c, "choice") == 0 || strcmp(c, "fallback") == 0) && n >= 2) {
-                sg_choice_kind k;
-                if (!kind_of(f[1], &k))
-                        die("choice kind", f[1]);
-                e = strcmp(c, "choice") == 0 ? sg_policy_add_choice(policy, k, n > 2 ? f[2] : NULL, &err)
-                                             : sg_policy_set_prompt_fallback(policy, k, n > 2 ? f[2] : NULL, &err);
-        } else if (strcmp(c, "require_justification") == 0 && n == 2) {
-                sg_policy_set_require_justification(policy, strcmp(f[1], "1") == 0);
-        } else if (strcmp(c, "justification_header") == 0 && n == 2) {
-                e = sg_policy_set_justification_header(policy, f[1], &err);
-        } else if (strcmp(c, "encrypt_method") == 0 && n == 2) {
-                e = sg_policy_add_encrypt_method(policy, f[1], &err);
-        } else if (strcmp(c, "encrypt_fallback") == 0 && n == 2) {
-                e = sg_policy_add_encrypt_fallback(policy, f[1], &err);
-        } else if (strcmp(c, "audit_directory") == 0 && n == 2) {
-                e = sg_policy_set_audit_directory(policy, f[1], &err);
-        } else if (strcmp(c, "trigger") == 0 && n >= 6) {
-                sg_trigger_spec t = {0};
-                if (!sg_trigger_type_from_name(f[2], &t.type) || !sg_action_from_name(f[3], &t.action))
-                        die("trigger", f[2]);
-                t.id = strcmp(f[1], "-") == 0 ? NULL : f[1];
-                t.route = strcmp(f[4], "-") == 0 ? NULL : f[4];
-                t.forbid_send = strcmp(f[5], "1") == 0;
-                t.list = (const char *const *) f + 6;
-                t.n_list = n - 6;
-                if (t.type == SG_TRIGGER_EXTERNAL_DOMAINS) {
-                        t.min = n > 6 ? (unsigned) atoi(f[6]) : 2;
-                        t.list = NULL;
-                        t.n_list = 0;
-                }
-                e = sg_policy_add_trigger(policy, &t, &err);
-        } else if (strcmp(c, "setting") == 0 && n == 3) {
-                /* Any key of core's settings table by its path (the mis-send keys). */
-                size_t ns;
-                const sg_setting *st = sg_settings(&ns), *hit = NULL;
-                for (size_t i = 0; i < ns && !hit; i++)
-                        if (strcmp(st[i].path, f[1]) == 0)
-                                hit = &st[i];
-                if (!hit)
-                        die("unknown setting", f[1]);
-                if (hit->kind == SG_SETTING_BOOL)
-                        hit->set_bool(policy, strcmp(f[2], "true") == 0);
-                else if (hit->kind == SG_SETTING_UINT)
-                        e = hit->set_uint(policy, (unsigned) strtoul(f[2], NULL, 10), &err);
-                else
-                        e = hit->set_string(policy, f[2], &err);
-        } else if (strcmp(c, "seal") == 0) {
-                e = sg_policy_seal(policy, &err);
-        } else {
-                die("unknown policy command", c);
-        }
-        if (e)
-                die(c, err.message);
+        if (strcmp(f[0], "policy_reg") != 0 || n != 2)
+                die("unknown policy command", f[0]);
+        sg_reg_root m = {HKEY_CURRENT_USER, f[1]};
+        sg_policy_free(policy);
+        policy = NULL;
+        if (sg_policy_from_registry(&m, NULL, &policy, &err))
+                die("the registry policy", err.message);
 }
 
 typedef struct row {
@@ -311,8 +248,6 @@ int main(void) {
                         continue;
                 size_t n = split(line, f);
                 if (strcmp(f[0], "policy-begin") == 0) {
-                        sg_policy_free(policy);
-                        policy = sg_policy_new();
                         in_policy = true;
                 } else if (strcmp(f[0], "policy-end") == 0) {
                         in_policy = false;

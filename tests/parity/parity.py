@@ -9,7 +9,10 @@ same audit record (all keys but time, attempt, client and user).
                scripted prompt program; the outcome is the host's, or the
                decision's fallback_outcome when no prompt could be shown, and
                the record is the one the host wrote to its audit file.
-  Outlook:     parity-outlook.exe under Wine: the engine, the add-in's own
+  Outlook:     parity-outlook.exe under Wine: the same policy JSON written
+               to the registry (tests/win32/policy-to-reg.py, imported with
+               regedit) and read by the add-in's registry reader
+               (win32-common/policy-reg.c), the engine, the add-in's own
                choice of the outcome input (win32-mapi/send-input.c) and the
                engine's outcome and record, as the add-in's ItemSend does.
 
@@ -35,6 +38,7 @@ from nmhost import FramePipe  # noqa: E402
 
 ROWS, EXE, HOST, WORK = sys.argv[1:5]
 WINE = os.environ.get("WINE", "wine")
+TO_REG = pathlib.Path(__file__).resolve().parents[1] / "win32" / "policy-to-reg.py"
 AUDIT_IGNORED = ("time", "attempt", "client", "user")
 FAKE_PROMPT = """#!/bin/sh
 # parity.py's prompt program: the scripted answer of the row being run.
@@ -45,55 +49,22 @@ printf '%s\\n' "$answer"
 """
 
 
-def policy_lines(p, audit_dir):
-    """The policy as the builder calls parity-outlook.c understands."""
-    out = ["policy-begin"]
-    for d in p.get("internal", {}).get("domains", []):
-        out.append(f"internal_domain\t{d}")
-    for name, r in p.get("routes", {}).items():
-        out.append(f"route\t{name}")
-        for h, v in r.get("headers", {}).items():
-            out.append(f"route_header\t{name}\t{h}\t{v}")
-        if r.get("subject_tag"):
-            out.append(f"route_tag\t{name}\t{r['subject_tag']}")
-    ext = p.get("external", {})
-    if ext:
-        out.append("external_action\t" + ext["action"] + (f"\t{ext['route']}" if ext.get("route") else ""))
-    pr = p.get("prompt", {})
-
-    def choice(s):
-        return "route\t" + s[6:] if s.startswith("route:") else s
-
-    for c in pr.get("choices", []):
-        out.append("choice\t" + choice(c))
-    if "fallback" in pr:
-        out.append("fallback\t" + choice(pr["fallback"]))
-    if pr.get("require_justification"):
-        out.append("require_justification\t1")
-    if pr.get("justification_header"):
-        out.append(f"justification_header\t{pr['justification_header']}")
-    enc = p.get("encrypt", {})
-    for m in enc.get("methods", []):
-        out.append(f"encrypt_method\t{m}")
-    for r in enc.get("fallback", []):
-        out.append(f"encrypt_fallback\t{r}")
-    for t in p.get("triggers", []):
-        items = t.get("extensions") or t.get("keywords") or ([str(t["min"])] if "min" in t else [])
-        out.append("\t".join(["trigger", t.get("id", "-"), t["type"], t["action"], t.get("route", "-"),
-                              "1" if t.get("forbid_send") else "0"] + items))
-    # The mis-send keys (and any other key of core's settings table) by path.
-    for key in ("confirm", "confirm_attachments", "allow_check_all", "show_sender", "confirm_sender"):
-        if key in pr:
-            out.append(f"setting\tprompt.{key}\t{json.dumps(pr[key]).strip(chr(34))}")
-    for key, v in p.get("send", {}).items():
-        out.append(f"setting\tsend.{key}\t{json.dumps(v).strip(chr(34))}")
-    for key, v in p.get("rules", {}).items():
-        if isinstance(v, dict):
-            out += [f"setting\trules.{key}.{k}\t{json.dumps(x).strip(chr(34))}" for k, x in v.items()]
-        else:
-            out.append(f"setting\trules.{key}\t{v}")
-    out += [f"audit_directory\t{audit_dir}", "seal", "policy-end"]
-    return out
+def policy_reg(name, p, work):
+    """The policy as the add-in reads it: the same JSON (with the Outlook side's
+    audit directory) written to the registry layout (tests/win32/policy-to-reg.py)
+    under HKCU\\Software\\sealgate-parity\\<name> and imported with regedit."""
+    subkey = f"Software\\sealgate-parity\\{name}"
+    pol = dict(p, version=1, audit={"directory": "C:\\parity-audit"})
+    src = os.path.join(work, f"policy-{name}-reg.json")
+    reg = os.path.join(work, f"policy-{name}.reg")
+    with open(src, "w", encoding="utf-8") as f:
+        json.dump(pol, f, ensure_ascii=False)
+    subprocess.run([sys.executable, str(TO_REG), src, reg, "HKEY_CURRENT_USER\\" + subkey], check=True)
+    r = subprocess.run([WINE, "regedit", "/S", reg], capture_output=True, timeout=120,
+                       env=dict(os.environ, WINEDEBUG="-all"))
+    if r.returncode != 0:
+        raise SystemExit(f"regedit {reg}: {r.stderr.decode(errors='replace')}")
+    return ["policy-begin", f"policy_reg\t{subkey}", "policy-end"]
 
 
 def row_lines(row):
@@ -145,7 +116,7 @@ def outlook(doc, work):
         rows = [r for r in doc["rows"] if r["policy"] == name]
         if not rows:
             continue
-        lines += policy_lines(p, "C:\\\\parity-audit")
+        lines += policy_reg(name, p, work)
         for r in rows:
             lines += row_lines(r)
     text = "\n".join(lines) + "\n"

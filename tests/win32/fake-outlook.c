@@ -418,8 +418,15 @@ fobj *fake_exchange_entry(const wchar_t *name, const wchar_t *smtp) {
         return e;
 }
 
+static HRESULT resolve(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        V_VT(ret) = VT_BOOL;
+        V_BOOL(ret) = VARIANT_TRUE;
+        return S_OK;
+}
+
 static fobj *recipient(long type, fobj *entry) {
         fobj *r = fake_new(), *pa = fake_property_accessor();
+        fake_set_method(r, L"Resolve", resolve);
         VARIANT *addr = fake_get(entry, L"Address"), *name = fake_get(entry, L"Name");
         fake_set_long(r, L"Type", type);
         fake_set_str(r, L"Address", addr && V_VT(addr) == VT_BSTR ? V_BSTR(addr) : L"");
@@ -624,6 +631,36 @@ fake_delivery fake_deliver(fobj *item) {
         return FAKE_SENT_SMIME;
 }
 
+/* Recipients.Add(address): a new To recipient, as Outlook adds one. */
+static HRESULT recipients_add(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        if (n != 1 || V_VT(&args[0]) != VT_BSTR)
+                return DISP_E_BADPARAMCOUNT;
+        fobj *r = fake_smtp_recipient(1, V_BSTR(&args[0]));
+        fake_add_child(self, r);
+        V_VT(ret) = VT_DISPATCH;
+        V_DISPATCH(ret) = (IDispatch *) r; /* the reference fake_smtp_recipient gave */
+        return S_OK;
+}
+
+static HRESULT get_conversation(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        return VariantCopy(ret, fake_get(self, L"_Conversation"));
+}
+
+static HRESULT get_parent(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        if (n != 1 || V_VT(&args[0]) != VT_DISPATCH)
+                return DISP_E_BADPARAMCOUNT;
+        return VariantCopy(ret, fake_get(self, L"_Parent"));
+}
+
+void fake_mail_set_parent(fobj *mail, fobj *parent) {
+        fobj *conv = fake_new();
+        fake_set_obj(conv, L"_Parent", parent);
+        fake_set_method(conv, L"GetParent", get_parent);
+        fake_set_obj(mail, L"_Conversation", conv);
+        fake_set_method(mail, L"GetConversation", get_conversation);
+        fake_release(conv);
+}
+
 fobj *fake_mail(const wchar_t *sender, const wchar_t *subject, const wchar_t *body) {
         fobj *m = fake_new(), *r = fake_collection(), *a = fake_collection(), *pa = fake_property_accessor(),
              *bars = fake_new();
@@ -637,8 +674,14 @@ fobj *fake_mail(const wchar_t *sender, const wchar_t *subject, const wchar_t *bo
         fake_set_str(m, L"SenderEmailAddress", sender);
         fake_set_str(m, L"Subject", subject);
         fake_set_str(m, L"Body", body);
+        fake_set_method(r, L"Add", recipients_add);
         fake_set_obj(m, L"Recipients", r);
         fake_set_obj(m, L"Attachments", a);
+        {
+                fmember *mm = member(m, L"DeferredDeliveryTime"); /* Outlook's "no date" */
+                V_VT(&mm->value) = VT_DATE;
+                V_DATE(&mm->value) = FAKE_DATE_NONE;
+        }
         fake_set_obj(m, L"PropertyAccessor", pa);
         fake_release(r);
         fake_release(a);

@@ -76,6 +76,11 @@ fobj *fake_mail(const wchar_t *sender, const wchar_t *subject, const wchar_t *bo
 void fake_mail_add_recipient(fobj *mail, fobj *recipient);
 void fake_mail_add_attachment(fobj *mail, const wchar_t *name, long size);
 fobj *fake_mail_accessor(fobj *mail); /* the mail's PropertyAccessor (borrowed) */
+/* Outlook's "no date" (DeferredDeliveryTime unset): 1 January 4501. */
+#define FAKE_DATE_NONE 949998.0
+/* A reply: `parent` is what mail.GetConversation().GetParent(mail) gives
+ * (holds a reference). A mail without one is in no conversation. */
+void fake_mail_set_parent(fobj *mail, fobj *parent);
 fobj *fake_application(LANGID ui_language);
 
 /* ---- behaviours of real Outlook (review 2026-12-07, §13) ------------------ */

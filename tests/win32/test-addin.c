@@ -1056,6 +1056,200 @@ static void audit_required(void) {
         fake_release(app);
 }
 
+/* ---- mis-send prevention (issue 17): the registry's mis-send keys applied ---- */
+
+static void set_reg(const wchar_t *sub, const wchar_t *name, const wchar_t *str, DWORD num) {
+        wchar_t path[256];
+        HKEY k;
+        _snwprintf(path, 256, L"Software\\Policies\\sealgate\\%ls", sub);
+        if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, path, 0, NULL, 0, KEY_SET_VALUE, NULL, &k, NULL)) {
+                printf("# cannot create %ls\n", path);
+                return;
+        }
+        if (str)
+                RegSetValueExW(k, name, 0, REG_SZ, (const BYTE *) str, (DWORD) ((wcslen(str) + 1) * sizeof(wchar_t)));
+        else
+                RegSetValueExW(k, name, 0, REG_DWORD, (const BYTE *) &num, sizeof num);
+        RegCloseKey(k);
+}
+
+static long type_of(fobj *mail, unsigned i) {
+        fobj *rc = (fobj *) V_DISPATCH(fake_get(mail, L"Recipients"));
+        return i < rc->n_children ? V_I4(fake_get(rc->children[i], L"Type")) : -1;
+}
+
+static unsigned n_recipients(fobj *mail) {
+        return ((fobj *) V_DISPATCH(fake_get(mail, L"Recipients")))->n_children;
+}
+
+static const wchar_t *address_of(fobj *mail, unsigned i) {
+        fobj *rc = (fobj *) V_DISPATCH(fake_get(mail, L"Recipients"));
+        return i < rc->n_children ? V_BSTR(fake_get(rc->children[i], L"Address")) : L"";
+}
+
+static double deferred(fobj *mail) {
+        VARIANT *v = fake_get(mail, L"DeferredDeliveryTime");
+        return v && V_VT(v) == VT_DATE ? V_DATE(v) : -1;
+}
+
+/* A mail from alice to two external domains and an internal colleague, with
+ * one attachment. */
+static fobj *missend_mail(bool internal_to) {
+        fobj *m = fake_mail(L"alice@corp.example", L"Quote", L"");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"quinn@other.example"));
+        if (internal_to)
+                fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_attachment(m, L"quote.pdf", 2048);
+        return m;
+}
+
+static ext2 *connect_addin(fobj *app) {
+        ext2 *a = create_addin();
+        if (a)
+                a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL);
+        return a;
+}
+
+static void disconnect_addin(ext2 *a) {
+        if (!a)
+                return;
+        a->lpVtbl->OnDisconnection(a, 0, NULL);
+        a->lpVtbl->Release(a);
+}
+
+static void missend_cases(void) {
+        fobj *app = fake_application(0x0409), *m, *parent;
+        ext2 *a;
+        case_result r;
+
+        set_reg(L"Prompt", L"Confirm", L"external", 0);
+        set_reg(L"Prompt", L"ConfirmAttachments", NULL, 1);
+        set_reg(L"Prompt", L"ShowSender", NULL, 1);
+        set_reg(L"Send", L"DelaySeconds", NULL, 5);
+        set_reg(L"Rules\\ConvertToBcc", L"MinDomains", NULL, 2);
+        set_reg(L"Rules", L"NewDomainInReply", L"prompt", 0);
+        a = connect_addin(app);
+        check(a != NULL, "mis-send policy: add-in connected");
+
+        /* The checklist: Continue disabled until the last box; then the
+         * prompt, the countdown, the Bcc move. */
+        m = missend_mail(true);
+        SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", "c t0 t1 c t2 c");
+        SetEnvironmentVariableA("SEALGATE_TEST_COUNTDOWN", "elapse");
+        r = run_case(app, m, "route:portal");
+        check(strstr(r.log, "checklist\tFrom: alice@corp.example|# partner.example \xe2\x80\x94 outside the "
+                            "organisation|pat@partner.example|# other.example") &&
+                      strstr(r.log, "|# Attachments|quote.pdf (2") != NULL,
+              "checklist: the sender, external recipients by domain, the attachment (from the registry's Prompt keys)");
+        check(strstr(r.log, "checklist-controls\tcheck_all=0") != NULL,
+              "checklist: no Check all when Prompt\\AllowCheckAll is not set");
+        check(strstr(r.log, "checklist-disabled\tcontinue") && strstr(r.log, "checklist-state\t2/3 continue=0") &&
+                      strstr(r.log, "checklist-state\t3/3 continue=1") && strstr(r.log, "checklist-answer\tcontinue"),
+              "checklist: Continue disabled until the last box is ticked");
+        check(strstr(r.log, "prompt\t") != NULL && strstr(r.log, "countdown\t5\tskippable=0") != NULL,
+              "after the checklist the prompt, then the countdown (Send\\DelaySeconds 5)");
+        check(!r.cancel && type_of(m, 0) == OL_BCC && type_of(m, 1) == OL_BCC && type_of(m, 2) == OL_TO &&
+                      n_recipients(m) == 3 && has_header(m, L"X-SecureSend-Route", L"portal"),
+              "rules.convert_to_bcc: both external recipients moved to Bcc, the internal one stays in To");
+        check(strstr(r.log, "pat@partner.example, quinn@other.example") != NULL, "the Bcc move is told");
+        check(deferred(m) == FAKE_DATE_NONE, "countdown mode: no deferred delivery");
+        free(r.log);
+        fake_release(m);
+
+        /* Back from the checklist: nothing changed, nothing sent. */
+        m = missend_mail(true);
+        SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", "t0 b");
+        r = run_case(app, m, "route:portal");
+        check(r.cancel && !strstr(r.log, "prompt\t") && !strstr(r.log, "countdown\t") && type_of(m, 0) == OL_TO &&
+                      type_of(m, 1) == OL_CC && props_are(m, NULL, 0),
+              "checklist Back to editing: cancelled before the prompt, the draft unchanged");
+        free(r.log);
+        fake_release(m);
+
+        /* Back from the countdown: the draft unchanged. */
+        m = missend_mail(true);
+        SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", "t0 t1 t2 c");
+        SetEnvironmentVariableA("SEALGATE_TEST_COUNTDOWN", "back");
+        r = run_case(app, m, "route:portal");
+        check(r.cancel && strstr(r.log, "countdown\t5") && type_of(m, 0) == OL_TO && type_of(m, 1) == OL_CC &&
+                      props_are(m, NULL, 0),
+              "countdown Back to editing: not sent, recipients and headers unchanged");
+        free(r.log);
+        fake_release(m);
+
+        /* Every To moved: the sender as placeholder in To. */
+        m = missend_mail(false);
+        SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", "t0 t1 t2 c");
+        SetEnvironmentVariableA("SEALGATE_TEST_COUNTDOWN", "elapse");
+        r = run_case(app, m, "route:portal");
+        check(!r.cancel && n_recipients(m) == 3 && type_of(m, 0) == OL_BCC && type_of(m, 1) == OL_BCC &&
+                      type_of(m, 2) == OL_TO && wcscmp(address_of(m, 2), L"alice@corp.example") == 0,
+              "To left empty by the move holds the placeholder (the sender)");
+        free(r.log);
+        fake_release(m);
+
+        /* A reply that adds a domain the original message did not have. */
+        parent = fake_mail(L"pat@partner.example", L"Quote", L"");
+        fake_mail_add_recipient(parent, fake_smtp_recipient(OL_TO, L"alice@corp.example"));
+        m = fake_mail(L"alice@corp.example", L"RE: Quote", L"");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"zed@newco.example"));
+        fake_mail_set_parent(m, parent);
+        SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", "t0 t1 c");
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "not in the original message: newco.example") != NULL,
+              "rules.new_domain_in_reply: the conversation parent's addresses; the new domain is named");
+        free(r.log);
+        fake_release(m);
+        m = fake_mail(L"alice@corp.example", L"RE: Quote", L"");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        fake_mail_set_parent(m, parent);
+        SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", "t0 c");
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "prompt\t") && !strstr(r.log, "not in the original message"),
+              "a reply to the original's own domain raises no new domain");
+        free(r.log);
+        fake_release(m);
+        fake_release(parent);
+        disconnect_addin(a);
+
+        /* send.delay_mode deferred: DeferredDeliveryTime about 5 s from now. */
+        set_reg(L"Send", L"DelayMode", L"deferred", 0);
+        a = connect_addin(app);
+        m = missend_mail(true);
+        SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", "t0 t1 t2 c");
+        {
+                SYSTEMTIME st;
+                double now, when;
+                GetLocalTime(&st);
+                SystemTimeToVariantTime(&st, &now);
+                r = run_case(app, m, "route:portal");
+                when = deferred(m);
+                check(!r.cancel && !strstr(r.log, "countdown\t") && when > now + 3.0 / 86400 &&
+                              when < now + 60.0 / 86400,
+                      "Send\\DelayMode deferred: no countdown, DeferredDeliveryTime set about 5 s ahead");
+        }
+        free(r.log);
+        fake_release(m);
+        disconnect_addin(a);
+
+        SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", NULL);
+        SetEnvironmentVariableA("SEALGATE_TEST_COUNTDOWN", NULL);
+        RegDeleteTreeW(HKEY_LOCAL_MACHINE, L"Software\\Policies\\sealgate\\Send");
+        RegDeleteTreeW(HKEY_LOCAL_MACHINE, L"Software\\Policies\\sealgate\\Rules");
+        {
+                HKEY k;
+                if (!RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"Software\\Policies\\sealgate\\Prompt", 0, KEY_SET_VALUE, &k)) {
+                        RegDeleteValueW(k, L"Confirm");
+                        RegDeleteValueW(k, L"ConfirmAttachments");
+                        RegDeleteValueW(k, L"ShowSender");
+                        RegCloseKey(k);
+                }
+        }
+        fake_release(app);
+}
+
 /* ---- audit -------------------------------------------------------------------------- */
 
 static void audit(unsigned expected_lines) {
@@ -1325,6 +1519,7 @@ int main(int argc, char **argv) {
          * real_outlook() (the item sent by code included), ribbon(),
          * japanese(). */
         audit(32);
+        missend_cases();
         check(SUCCEEDED(a->lpVtbl->OnBeginShutdown(a, NULL)) && SUCCEEDED(a->lpVtbl->OnDisconnection(a, 1, NULL)) &&
                       app->sink == NULL,
               "OnDisconnection unadvises the sink");

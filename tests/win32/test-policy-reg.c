@@ -191,6 +191,28 @@ static const struct bad_row bad_rows[] = {
         {"source routes misspelt",
          {"P:Addresses\\SourceRoutes=s:allow"},
          "addresses.source_routes: expected \"external\", \"error\" or \"domain\" (" P_ "\\Addresses\\SourceRoutes)"},
+        {"delay one past the limit",
+         {"P:Send\\DelaySeconds=d:601"},
+         "send.delay_seconds: must be between 0 and 600 (" P_ "\\Send\\DelaySeconds)"},
+        {"delay mode misspelt",
+         {"P:Send\\DelayMode=s:later"},
+         "send.delay_mode: expected \"countdown\" or \"deferred\" (" P_ "\\Send\\DelayMode)"},
+        {"confirm misspelt",
+         {"P:Prompt\\Confirm=s:some"},
+         "prompt.confirm: expected \"none\", \"external\" or \"all\" (" P_ "\\Prompt\\Confirm)"},
+        {"bcc minimum one past the limit",
+         {"P:Rules\\ConvertToBcc\\MinDomains=d:10001"},
+         "rules.convert_to_bcc.min_domains: must be between 0 and 10000 (" P_ "\\Rules\\ConvertToBcc\\MinDomains)"},
+        {"bcc placeholder two addresses",
+         {"P:Rules\\ConvertToBcc\\Placeholder=s:a@corp.example, b@corp.example"},
+         NULL},
+        {"new domain action misspelt",
+         {"P:Rules\\NewDomainInReply=s:warn"},
+         "rules.new_domain_in_reply: expected \"off\", \"prompt\" or \"block\" (" P_ "\\Rules\\NewDomainInReply)"},
+        {"unknown value under Send", {"P:Send\\Delay=d:5"}, "send: unknown value \"Delay\" (" P_ "\\Send)"},
+        {"unknown key under Rules",
+         {"P:Rules\\ConvertToCc\\Mode=s:auto"},
+         "rules: unknown key \"ConvertToCc\" (" P_ "\\Rules)"},
         {"an '@' as sub-address delimiter", {"P:Addresses\\SubaddressDelimiters=s:@"}, NULL},
         {"relative audit directory", {"P:Audit\\Directory=s:audit"}, NULL},
         {"justification header without X-", {"P:Prompt\\JustificationHeader=s:Reason"}, NULL},
@@ -407,6 +429,77 @@ static void trigger_keys(void) {
 }
 
 /* One past each count limit, built with RegSetValueEx in a loop. */
+/* Every key of core's settings table (but keys.*: the add-in does no key
+ * lookup) is read from the registry at the CamelCase path of its JSON key
+ * ("rules.convert_to_bcc.min_domains": Rules\\ConvertToBcc\\MinDomains):
+ * a value of the wrong type there is refused with the key's JSON path, which
+ * only a reader that knows the value gives ("unknown value" otherwise). */
+static void settings_table(void) {
+        size_t n;
+        const sg_setting *list = sg_settings(&n);
+        for (size_t i = 0; i < n; i++) {
+                const sg_setting *st = &list[i];
+                if (strcmp(st->section, "keys") == 0)
+                        continue;
+                char key[128] = "", part[64], spec[256];
+                const char *c = st->section;
+                while (*c) { /* "rules.convert_to_bcc" -> Rules\\ConvertToBcc */
+                        const char *dot = strchr(c, '.');
+                        size_t len = dot ? (size_t) (dot - c) : strlen(c);
+                        char seg[64];
+                        snprintf(seg, sizeof seg, "%.*s", (int) len, c);
+                        camel(seg, part, sizeof part);
+                        if (key[0])
+                                strncat(key, "\\", sizeof key - strlen(key) - 1);
+                        strncat(key, part, sizeof key - strlen(key) - 1);
+                        c += len + (dot ? 1 : 0);
+                }
+                camel(st->name, part, sizeof part);
+                /* A string where a number or boolean is due, a number where a string is. */
+                snprintf(spec, sizeof spec, "P:%s\\%s=%s", key, part,
+                         st->kind == SG_SETTING_BOOL || st->kind == SG_SETTING_UINT ? "s:x" : "d:1");
+                const char *specs[] = {spec, NULL};
+                sg_policy *p = NULL;
+                sg_error e = {0};
+                sg_err r = load(specs, &p, &e);
+                char want[160];
+                snprintf(want, sizeof want, "%s: expected ", st->path);
+                SG_CHECK(r == SG_ERR_POLICY_INVALID && strncmp(e.message, want, strlen(want)) == 0,
+                         "settings table: %s is read from %s\\%s (%s)", st->path, key, part, e.message);
+                sg_policy_free(p);
+        }
+}
+
+/* The mis-send keys from the registry reach the decision as from a policy file. */
+static void missend(void) {
+        const char *specs[] = {"P:Internal\\Domains=m:corp.example",
+                               "P:External\\Action=s:allow",
+                               "P:Prompt\\Confirm=s:external",
+                               "P:Prompt\\AllowCheckAll=d:1",
+                               "P:Prompt\\ShowSender=d:1",
+                               "P:Send\\DelaySeconds=d:10",
+                               "U:Send\\DelaySkippable=d:1",
+                               "P:Rules\\ConvertToBcc\\MinDomains=d:2",
+                               NULL};
+        sg_policy *p = NULL;
+        sg_error e = {0};
+        SG_CHECK(load(specs, &p, &e) == SG_OK, "mis-send keys: load (%s)", e.message);
+        const char *to[] = {"a@x.example", "b@y.example", "c@corp.example"};
+        sg_message msg = {.to = to, .n_to = 3, .from = "me@corp.example", .subject = "s"};
+        sg_decision *d = NULL;
+        SG_CHECK(p && sg_policy_evaluate(p, &msg, &d, &e) == SG_OK, "mis-send keys: evaluate (%s)", e.message);
+        SG_CHECK(d && d->action == SG_ACTION_PROMPT && d->confirm == SG_CONFIRM_EXTERNAL && d->allow_check_all &&
+                         d->show_sender,
+                 "Prompt\\Confirm external: a prompt with a checklist, check all, the sender");
+        SG_CHECK(d && d->n_recipients == 3 && d->recipients[0].confirm && d->recipients[0].to_bcc &&
+                         !d->recipients[2].confirm && !d->recipients[2].to_bcc,
+                 "external recipients to confirm and to move to Bcc, the internal one not");
+        SG_CHECK(d && d->delay_seconds == 10 && d->delay_skippable,
+                 "Send\\DelaySeconds 10 and the user's DelaySkippable");
+        sg_decision_free(d);
+        sg_policy_free(p);
+}
+
 static void limits(void) {
         char base[256], sub[256], val[64];
         sg_policy *p = NULL;
@@ -659,6 +752,8 @@ int main(int argc, char **argv) {
         bad_values();
         trigger_keys();
         limits();
+        settings_table();
+        missend();
         defaults_and_precedence();
         real_keys();
         if (argc > 1)

@@ -322,6 +322,9 @@ sg_err sg_policy_set_bcc_mode(sg_policy *p, const char *mode, sg_error *err);
 sg_err sg_policy_set_bcc_placeholder(sg_policy *p, const char *placeholder, sg_error *err);
 /* rules.new_domain_in_reply: "off" (the default), "prompt" or "block". */
 sg_err sg_policy_set_new_domain_in_reply(sg_policy *p, const char *action, sg_error *err);
+/* Whether rules.new_domain_in_reply is on: a client reads the original
+ * message's addresses (sg_message.related) only then. */
+bool sg_policy_checks_new_domain(const sg_policy *p);
 
 /* The keys settings in force; borrowed from `p` (strings included). */
 const sg_keys_settings *sg_policy_keys(const sg_policy *p);

@@ -609,6 +609,8 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
                 e = read_attachments(it, item, err);
         if (!e)
                 e = read_headers(it, item, o, err);
+        if (!e)
+                e = sg_send_texts_read(item, it->body, it->body_len, &it->texts, err);
         if (e) {
                 sg_item_clear(it);
                 return e;
@@ -627,6 +629,8 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
         it->msg.n_attachments = it->n_attachments;
         it->msg.headers = it->headers;
         it->msg.n_headers = it->n_headers;
+        it->msg.texts = it->texts.v;
+        it->msg.n_texts = it->texts.n;
         return SG_OK;
 }
 
@@ -649,5 +653,6 @@ void sg_item_clear(sg_item *it) {
                 free(it->headers[i].value);
         }
         free(it->headers);
+        sg_send_texts_clear(&it->texts);
         memset(it, 0, sizeof(*it));
 }

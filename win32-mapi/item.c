@@ -668,6 +668,8 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
                 e = read_headers(it, item, o, err);
         if (!e && o->related)
                 e = read_related(it, item, err);
+        if (!e)
+                e = sg_send_texts_read(item, it->body, it->body_len, &it->texts, err);
         if (e) {
                 sg_item_clear(it);
                 return e;
@@ -688,6 +690,8 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
         it->msg.n_headers = it->n_headers;
         it->msg.related = (const char *const *) it->related;
         it->msg.n_related = it->n_related;
+        it->msg.texts = it->texts.v;
+        it->msg.n_texts = it->texts.n;
         return SG_OK;
 }
 
@@ -712,5 +716,6 @@ void sg_item_clear(sg_item *it) {
         free(it->headers);
         free(it->top);
         sg_strv_free(it->related, it->n_related);
+        sg_send_texts_clear(&it->texts);
         memset(it, 0, sizeof(*it));
 }

@@ -4,7 +4,8 @@
  * their target address, distribution lists expanded within a budget),
  * subject, attachment names and sizes, body text, the original message's
  * addresses for a reply (its conversation parent), the internet headers the
- * policy's header triggers name, and, when asked, which recipients have no
+ * policy's header triggers name, the texts beyond the body the content
+ * triggers read (send-texts.h), and, when asked, which recipients have no
  * certificate Outlook's S/MIME could encrypt to. */
 #ifndef SG_ITEM_H
 #define SG_ITEM_H
@@ -15,6 +16,7 @@
 
 #include "sealgate/outcome.h"
 #include "sealgate/policy.h"
+#include "send-texts.h"
 
 #define SG_ITEM_DL_DEPTH_MAX  8              /* nested distribution lists expanded */
 #define SG_ITEM_MEMBERS_MAX   2000           /* list members read in one send, all lists together */
@@ -72,6 +74,8 @@ typedef struct sg_item {
         bool over_budget;   /* a list was not fully expanded (time or member budget) */
         unsigned n_members; /* list members read */
         sg_message msg;     /* points into the fields above */
+
+        sg_send_texts texts; /* the HTML body as text, text and message attachments (msg.texts) */
 } sg_item;
 
 /* Read `item` into *it (zero-initialised by the call); `opts` may be NULL.

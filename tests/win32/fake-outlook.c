@@ -702,6 +702,45 @@ void fake_mail_add_attachment(fobj *mail, const wchar_t *name, long size) {
         fake_release(a);
 }
 
+#define FAKE_PR_ATTACH_DATA_BIN L"http://schemas.microsoft.com/mapi/proptag/0x37010102"
+#define FAKE_PR_ATTACH_MIME_TAG L"http://schemas.microsoft.com/mapi/proptag/0x370E001F"
+
+static fobj *attachment(fobj *mail, const wchar_t *name, long type, long size) {
+        fobj *a = fake_new(), *pa = fake_property_accessor();
+        fake_set_str(a, L"FileName", name);
+        fake_set_long(a, L"Size", size);
+        fake_set_long(a, L"Type", type);
+        fake_set_obj(a, L"PropertyAccessor", pa);
+        fake_release(pa);
+        fake_add_child((fobj *) V_DISPATCH(fake_get(mail, L"Attachments")), a);
+        fake_release(a);
+        return pa;
+}
+
+void fake_mail_add_attachment_data(fobj *mail, const wchar_t *name, const void *data, size_t len, const wchar_t *mime) {
+        fobj *pa = attachment(mail, name, 1, (long) len);
+        VARIANT v;
+        void *p;
+        V_VT(&v) = VT_ARRAY | VT_UI1;
+        V_ARRAY(&v) = SafeArrayCreateVector(VT_UI1, 0, (ULONG) len);
+        if (!V_ARRAY(&v) || FAILED(SafeArrayAccessData(V_ARRAY(&v), &p)))
+                abort();
+        memcpy(p, data, len);
+        SafeArrayUnaccessData(V_ARRAY(&v));
+        fake_pa_set(pa, FAKE_PR_ATTACH_DATA_BIN, &v);
+        VariantClear(&v);
+        if (mime) {
+                V_VT(&v) = VT_BSTR;
+                V_BSTR(&v) = SysAllocString(mime);
+                fake_pa_set(pa, FAKE_PR_ATTACH_MIME_TAG, &v);
+                VariantClear(&v);
+        }
+}
+
+void fake_mail_add_attachment_typed(fobj *mail, const wchar_t *name, long type) {
+        attachment(mail, name, type, 4096);
+}
+
 fobj *fake_mail_accessor(fobj *mail) {
         return (fobj *) V_DISPATCH(fake_get(mail, L"PropertyAccessor"));
 }

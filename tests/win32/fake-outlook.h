@@ -12,7 +12,7 @@
 #include <ocidl.h>
 
 #define FAKE_MEMBERS_MAX  24
-#define FAKE_CHILDREN_MAX 256
+#define FAKE_CHILDREN_MAX 320 /* one past the engine's 256 text parts */
 #define FAKE_LOG_MAX      64
 #define FAKE_PROPS_MAX    32
 
@@ -75,6 +75,13 @@ fobj *fake_smtp_entry(const wchar_t *address);
 fobj *fake_mail(const wchar_t *sender, const wchar_t *subject, const wchar_t *body);
 void fake_mail_add_recipient(fobj *mail, fobj *recipient);
 void fake_mail_add_attachment(fobj *mail, const wchar_t *name, long size);
+/* An attachment with bytes: Type 1 (by value), the bytes as Outlook's
+ * PropertyAccessor gives them (PR_ATTACH_DATA_BIN, a byte array) and, unless
+ * `mime` is NULL, its MIME tag (PR_ATTACH_MIME_TAG). */
+void fake_mail_add_attachment_data(fobj *mail, const wchar_t *name, const void *data, size_t len, const wchar_t *mime);
+/* An attachment of another Attachment.Type (5: an attached Outlook item),
+ * whose PropertyAccessor has no PR_ATTACH_DATA_BIN (GetProperty raises). */
+void fake_mail_add_attachment_typed(fobj *mail, const wchar_t *name, long type);
 fobj *fake_mail_accessor(fobj *mail); /* the mail's PropertyAccessor (borrowed) */
 /* Outlook's "no date" (DeferredDeliveryTime unset): 1 January 4501. */
 #define FAKE_DATE_NONE 949998.0

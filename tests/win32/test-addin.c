@@ -298,7 +298,7 @@ static void cases(fobj *app) {
         m = fake_mail(L"alice@corp.example", L"Files", L"Here they are.");
         fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
         fake_mail_add_attachment(m, L"report.zip", 123456);
-        fake_mail_add_attachment(m, L"notes.txt", 120);
+        fake_mail_add_attachment_data(m, L"notes.txt", "Meeting notes.\r\n", 16, NULL);
         r = run_case(app, m, "cancel");
         check(!r.cancel, "zip attachment: sent");
         {
@@ -387,6 +387,146 @@ static void cases(fobj *app) {
                 free(r.log);
         }
         fake_release(m);
+}
+
+/* ---- the texts beyond the body (win32-mapi/send-texts.c) -------------------- */
+
+/* "氏名,個人番号 / 山田,123456789018" (a valid My Number) in Shift_JIS,
+ * EUC-JP; "個人番号 123456789018" in ISO-2022-JP; "カード 4111-1111-1111-1111"
+ * in UTF-16 with a BOM; "氏名,住所 / 山田,東京" in Shift_JIS (nothing to find). */
+static const char csv_sjis[] = "\x8e\x81\x96\xbc\x2c\x8c\xc2\x90\x6c\x94\xd4\x8d\x86\x0d\x0a\x8e\x52\x93\x63\x2c\x31"
+                               "\x32\x33\x34\x35\x36\x37\x38\x39\x30\x31\x38\x0d\x0a";
+static const char csv_sjis_clean[] =
+        "\x8e\x81\x96\xbc\x2c\x8f\x5a\x8f\x8a\x0d\x0a\x8e\x52\x93\x63\x2c\x93\x8c\x8b\x9e\x0d\x0a";
+static const char csv_eucjp[] = "\xbb\xe1\xcc\xbe\x2c\xb8\xc4\xbf\xcd\xc8\xd6\xb9\xe6\x0d\x0a\xbb\xb3\xc5\xc4\x2c\x31"
+                                "\x32\x33\x34\x35\x36\x37\x38\x39\x30\x31\x38\x0d\x0a";
+static const char txt_jis[] = "\x1b\x24\x42\x38\x44\x3f\x4d\x48\x56\x39\x66\x1b\x28\x42\x20\x31\x32\x33\x34\x35\x36\x37"
+                              "\x38\x39\x30\x31\x38\x0d\x0a";
+static const char txt_utf16[] =
+        "\xff\xfe\xab\x30\xfc\x30\xc9\x30\x20\x00\x34\x00\x31\x00\x31\x00\x31\x00\x2d\x00\x31\x00\x31\x00\x31\x00\x31"
+        "\x00\x2d\x00\x31\x00\x31\x00\x31\x00\x31\x00\x2d\x00\x31\x00\x31\x00\x31\x00\x31\x00\x0d\x00\x0a\x00";
+/* A message file whose subject (an ISO-2022-JP encoded word: 個人番号) and
+ * body (a card number) are what the triggers must read. */
+static const char eml_card[] =
+        "\x46\x72\x6f\x6d\x3a\x20\x70\x61\x74\x40\x70\x61\x72\x74\x6e\x65\x72\x2e\x65\x78\x61\x6d\x70\x6c\x65\x0d\x0a"
+        "\x54\x6f\x3a\x20\x61\x6c\x69\x63\x65\x40\x63\x6f\x72\x70\x2e\x65\x78\x61\x6d\x70\x6c\x65\x0d\x0a\x53\x75\x62"
+        "\x6a\x65\x63\x74\x3a\x20\x3d\x3f\x49\x53\x4f\x2d\x32\x30\x32\x32\x2d\x4a\x50\x3f\x42\x3f\x47\x79\x52\x43\x4f"
+        "\x45\x51\x2f\x54\x55\x68\x57\x4f\x57\x59\x62\x4b\x45\x49\x3d\x3f\x3d\x0d\x0a\x0d\x0a\x43\x61\x72\x64\x20\x34"
+        "\x31\x31\x31\x20\x31\x31\x31\x31\x20\x31\x31\x31\x31\x20\x31\x31\x31\x31\x0d\x0a";
+
+static fobj *external_mail(const wchar_t *subject, const wchar_t *body) {
+        fobj *m = fake_mail(L"alice@corp.example", subject, body);
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        return m;
+}
+
+/* Sent to an external recipient with the prompt answered "send": stopped
+ * with the block message, nothing set on the item. */
+static void expect_blocked(fobj *app, fobj *m, const char *trigger, const char *what) {
+        case_result r = run_case(app, m, "send:ok");
+        char label[160];
+        snprintf(label, sizeof label, "%s: not sent, nothing set, the block message names %s", what, trigger);
+        check(r.cancel && props_are(m, NULL, 0) && strstr(r.log, "message\tMessage not sent") &&
+                      strstr(r.log, trigger) && !strstr(r.log, "prompt\t"),
+              label);
+        free(r.log);
+        fake_release(m);
+}
+
+static void expect_stopped(fobj *app, fobj *m, const char *needle, const char *what) {
+        case_result r = run_case(app, m, "send:ok");
+        char label[160];
+        snprintf(label, sizeof label, "%s: not sent, nothing set, the message says \"%s\"", what, needle);
+        check(r.cancel && props_are(m, NULL, 0) && strstr(r.log, "message\t") && strstr(r.log, needle) &&
+                      !strstr(r.log, "prompt\t"),
+              label);
+        free(r.log);
+        fake_release(m);
+}
+
+static void attachment_texts(fobj *app) {
+        fobj *m;
+        case_result r;
+        char *big;
+        const size_t total = 16u << 20; /* SG_MSG_TEXT_TOTAL_MAX */
+
+        /* My Number only in a Shift_JIS CSV (as in Thunderbird, e2e): blocked. */
+        m = external_mail(L"名簿", L"添付を参照してください。");
+        fake_mail_add_attachment_data(m, L"staff.csv", csv_sjis, sizeof csv_sjis - 1, NULL);
+        expect_blocked(app, m, "My Number", "My Number only in a Shift_JIS CSV");
+        /* The same by its MIME tag only (no .csv/.txt name). */
+        m = external_mail(L"名簿", L"添付を参照してください。");
+        fake_mail_add_attachment_data(m, L"staff", csv_sjis, sizeof csv_sjis - 1, L"text/plain");
+        expect_blocked(app, m, "My Number", "My Number in an attachment tagged text/plain");
+        m = external_mail(L"名簿", L"添付を参照してください。");
+        fake_mail_add_attachment_data(m, L"STAFF.TXT", csv_eucjp, sizeof csv_eucjp - 1, NULL);
+        expect_blocked(app, m, "My Number", "My Number only in an EUC-JP .TXT");
+        m = external_mail(L"名簿", L"添付を参照してください。");
+        fake_mail_add_attachment_data(m, L"number.txt", txt_jis, sizeof txt_jis - 1, NULL);
+        expect_blocked(app, m, "My Number", "My Number only in an ISO-2022-JP .txt");
+        m = external_mail(L"Card", L"See the file.");
+        fake_mail_add_attachment_data(m, L"card.txt", txt_utf16, sizeof txt_utf16 - 1, NULL);
+        expect_blocked(app, m, "credit card", "a card number only in a UTF-16 .txt");
+        /* A card number only in the HTML body (Outlook's plain Body lacks it). */
+        m = external_mail(L"Card", L"See the table.");
+        fake_set_long(m, L"BodyFormat", 2);
+        fake_set_str(m, L"HTMLBody",
+                     L"<html><head><style>td{}</style></head><body><p>See the table.</p><table><tr>"
+                     L"<td>4111&nbsp;1111&#32;1111&#x20;1111</td></tr></table></body></html>");
+        expect_blocked(app, m, "credit card", "a card number only in the HTML body");
+        /* An attached message file: its encoded subject and its body are read. */
+        m = external_mail(L"Fwd", L"Forwarding.");
+        fake_mail_add_attachment_data(m, L"original.eml", eml_card, sizeof eml_card - 1, NULL);
+        expect_blocked(app, m, "credit card", "a card number only in an attached .eml's body");
+        /* What cannot be read stops the send (never skipped). */
+        m = external_mail(L"Fwd", L"Forwarding.");
+        fake_mail_add_attachment_typed(m, L"Original message", 5);
+        expect_stopped(app, m, "cannot be read", "an attached Outlook item (no bytes)");
+        m = external_mail(L"Notes", L"Notes.");
+        fake_mail_add_attachment(m, L"notes.txt", 120); /* no PropertyAccessor */
+        expect_stopped(app, m, "notes.txt", "a text attachment whose bytes cannot be read");
+        /* Nothing to find in a Japanese CSV, a binary attachment not read:
+         * the usual prompt, and "send" sends. */
+        m = external_mail(L"名簿", L"添付を参照してください。");
+        fake_mail_add_attachment_data(m, L"staff.csv", csv_sjis_clean, sizeof csv_sjis_clean - 1, NULL);
+        fake_mail_add_attachment_typed(m, L"figures.xlsx", 1);
+        r = run_case(app, m, "send:agreed");
+        check(!r.cancel && strstr(r.log, "prompt\t") && !strstr(r.log, "Message not sent"),
+              "a clean Shift_JIS CSV and an unread .xlsx: the usual prompt, sent");
+        free(r.log);
+        fake_release(m);
+
+        /* The limits: the body and every text at most 16 MiB; 256 texts. */
+        big = malloc(total + 1);
+        if (!big)
+                abort();
+        memset(big, 'a', total + 1);
+        m = fake_mail(L"alice@corp.example", L"Big", L"x");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_attachment_data(m, L"big.txt", big, total - 1, NULL);
+        r = run_case(app, m, "cancel");
+        check(!r.cancel && !*r.log, "a text attachment up to the 16 MiB limit (with the body): read, sent");
+        free(r.log);
+        fake_release(m);
+        m = fake_mail(L"alice@corp.example", L"Big", L"x");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_attachment_data(m, L"big.txt", big, total, NULL);
+        expect_stopped(app, m, "16777216", "one byte past the 16 MiB text limit");
+        m = fake_mail(L"alice@corp.example", L"Big", L"x");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_attachment_data(m, L"huge.txt", big, total + 1, NULL);
+        fake_mail_add_attachment_data(m, L"huge2.txt", big, total + 1, NULL);
+        expect_stopped(app, m, "16777216", "two attachments over the text limit");
+        free(big);
+        m = fake_mail(L"alice@corp.example", L"Many", L"x");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        for (int i = 0; i < 256; i++)
+                fake_mail_add_attachment_data(m, L"n.txt", "a", 1, NULL);
+        r = run_case(app, m, "cancel");
+        check(!r.cancel && !*r.log, "256 text attachments (the limit): read, sent");
+        free(r.log);
+        fake_mail_add_attachment_data(m, L"n.txt", "a", 1, NULL);
+        expect_stopped(app, m, "256", "257 text attachments: one past the limit");
 }
 
 /* ---- real Outlook's behaviours (review 2026-12-07, §13) ------------------------ */
@@ -1286,7 +1426,7 @@ static void audit(unsigned expected_lines) {
         printf("# audit: %u lines, routed %u, cancelled %u, blocked %u, encrypt %u\n", lines, routed, cancelled,
                blocked, encrypt);
         check(lines == expected_lines && outlook == lines, "one audit record per mail sent, client outlook");
-        check(routed == 9 && blocked == 2 && encrypt == 1 && cancelled == 11, "audit outcomes");
+        check(routed == 9 && blocked == 9 && encrypt == 1 && cancelled == 11, "audit outcomes");
 }
 
 /* ---- benchmark ---------------------------------------------------------------------------- */
@@ -1509,6 +1649,7 @@ int main(int argc, char **argv) {
               "the sink is advised and answers QueryInterface for ApplicationEvents_11");
         check(SUCCEEDED(a->lpVtbl->OnStartupComplete(a, NULL)), "OnStartupComplete");
         cases(app);
+        attachment_texts(app);
         real_outlook(app);
         ribbon(a, app, xml_out);
         japanese();
@@ -1516,9 +1657,10 @@ int main(int argc, char **argv) {
         audit_required();
         /* Records: every send that reached the policy (the post, the
          * pre-cancelled send and the nested one excluded): cases(),
-         * real_outlook() (the item sent by code included), ribbon(),
-         * japanese(). */
-        audit(32);
+         * attachment_texts() (7 blocked, 3 sent; a send stopped before
+         * the decision leaves no record), real_outlook() (the item sent by
+         * code included), ribbon(), japanese(). */
+        audit(42);
         missend_cases();
         check(SUCCEEDED(a->lpVtbl->OnBeginShutdown(a, NULL)) && SUCCEEDED(a->lpVtbl->OnDisconnection(a, 1, NULL)) &&
                       app->sink == NULL,

@@ -506,6 +506,17 @@ static bool put_fallback(json_object *o, const sg_decision *d) {
         return ok;
 }
 
+/* The id of the choice the prompt selects first; null unless PROMPT with a protective choice. */
+static bool put_recommended(json_object *o, const sg_decision *d) {
+        if (d->action != SG_ACTION_PROMPT || d->prompt_recommended >= d->n_choices)
+                return json_object_object_add(o, "prompt_recommended", NULL) == 0;
+        json_object *c = choice_json(&d->choices[d->prompt_recommended]);
+        json_object *id = NULL;
+        bool ok = c && json_object_object_get_ex(c, "id", &id) && put(o, "prompt_recommended", json_object_get(id));
+        json_object_put(c);
+        return ok;
+}
+
 /* Encryption settings go out whenever the decision carries them: with
  * ENCRYPT, and with a PROMPT that offers "encrypt", whose prompt must know
  * what encrypting means here. */
@@ -565,7 +576,8 @@ json_object *sg_decision_to_json(const sg_decision *d) {
             put(o, "reasons", array_of(d->reasons, sizeof *d->reasons, d->n_reasons, reason_item)) &&
             put(o, "choices", array_of(d->choices, sizeof *d->choices, d->n_choices, choice_item)) &&
             put(o, "require_justification", json_object_new_boolean(d->require_justification)) && put_fallback(o, d) &&
-            put_nullable(o, "route", d->route) && put(o, "headers", sg_headers_to_json(d->headers, d->n_headers)) &&
+            put_recommended(o, d) && put_nullable(o, "route", d->route) &&
+            put(o, "headers", sg_headers_to_json(d->headers, d->n_headers)) &&
             put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d) &&
             put(o, "prompt_timeout_seconds", json_object_new_int64((int64_t) d->prompt_timeout_seconds)) &&
             put_nullable(o, "justification_header", d->justification_header) && put(o, "missend", missend_json(d)))
@@ -702,6 +714,11 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 sg_jw_null(w);
         else
                 jw_choice_id(w, &d->choices[d->prompt_fallback]);
+        sg_jw_key(w, "prompt_recommended");
+        if (d->action != SG_ACTION_PROMPT || d->prompt_recommended >= d->n_choices)
+                sg_jw_null(w);
+        else
+                jw_choice_id(w, &d->choices[d->prompt_recommended]);
         jw_nullable(w, "route", d->route);
         jw_headers(w, "headers", d->headers, d->n_headers);
         jw_nullable(w, "subject_tag", d->subject_tag);

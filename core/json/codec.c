@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "sealgate/codec.h"
+#include "sealgate/format.h"
 #include "sealgate/json-util.h"
 #include "sealgate/keypath.h"
 #include "sealgate/outcome.h"
@@ -437,13 +438,50 @@ static json_object *recipient_json(const sg_recipient *r) {
         return NULL;
 }
 
+/* An item as users read it in `lang`: a size with its unit for
+ * attachment_size ("12.6 MB"; sg_format_size), else as it is.
+ * Formatted here, once in C, so no client writes the rule again. */
+static const char *shown_item(const sg_reason *r, size_t i, sg_format_lang lang, char *buf, size_t size) {
+        const char *item = r->items[i] ? r->items[i] : "";
+        const char *t = sg_format_size_text(buf, size, item, lang);
+        return t ? t : item;
+}
+
+/* "shown" ({en: [...], ja: [...]}): for attachment_size only. */
+static bool reason_has_shown(const sg_reason *r) {
+        return r->code == SG_REASON_ATTACHMENT_SIZE;
+}
+
+static json_object *shown_json(const sg_reason *r) {
+        static const char *const langs[] = {"en", "ja"};
+        json_object *o = json_object_new_object();
+        for (int l = 0; o && l < 2; l++) {
+                json_object *a = json_object_new_array();
+                for (size_t i = 0; a && i < r->n_items; i++) {
+                        char buf[SG_FORMAT_TEXT_SIZE];
+                        json_object *v = json_object_new_string(shown_item(r, i, (sg_format_lang) l, buf, sizeof buf));
+                        if (!v || json_object_array_add(a, v) != 0) {
+                                json_object_put(v);
+                                json_object_put(a);
+                                a = NULL;
+                        }
+                }
+                if (!put(o, langs[l], a)) {
+                        json_object_put(o);
+                        return NULL;
+                }
+        }
+        return o;
+}
+
 static json_object *reason_json(const sg_reason *r) {
         json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
         if (put_str(o, "code", sg_reason_code_name(r->code)) && put_str(o, "action", sg_action_name(r->action)) &&
             put_nullable(o, "trigger", r->trigger) && put_nullable(o, "detail", r->detail) &&
-            put(o, "items", strv_json(r->items, r->n_items)))
+            put(o, "items", strv_json(r->items, r->n_items)) &&
+            (!reason_has_shown(r) || put(o, "shown", shown_json(r))))
                 return o;
         json_object_put(o);
         return NULL;
@@ -681,6 +719,20 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 jw_nullable(w, "trigger", r->trigger);
                 jw_nullable(w, "detail", r->detail);
                 jw_strv(w, "items", r->items, r->n_items);
+                if (reason_has_shown(r)) {
+                        sg_jw_key(w, "shown");
+                        sg_jw_object_begin(w);
+                        for (int l = 0; l < 2; l++) {
+                                sg_jw_key(w, l ? "ja" : "en");
+                                sg_jw_array_begin(w);
+                                for (size_t k = 0; k < r->n_items; k++) {
+                                        char buf[SG_FORMAT_TEXT_SIZE];
+                                        sg_jw_string(w, shown_item(r, k, (sg_format_lang) l, buf, sizeof buf));
+                                }
+                                sg_jw_array_end(w);
+                        }
+                        sg_jw_object_end(w);
+                }
                 sg_jw_object_end(w);
         }
         sg_jw_array_end(w);

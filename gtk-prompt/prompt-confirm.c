@@ -45,6 +45,17 @@ static GtkWidget *label_new(const char *text, const char *css) {
         return l;
 }
 
+/* Every button under `w` (the primary button in the choices' button row)
+ * except "Back to editing" waits for the last tick. */
+static void gate_buttons(checklist *cl, GtkWidget *w, GtkWidget *cancel) {
+        for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c)) {
+                if (GTK_IS_BUTTON(c) && c != cancel)
+                        g_ptr_array_add(cl->gated, c);
+                else if (GTK_IS_BOX(c))
+                        gate_buttons(cl, c, cancel);
+        }
+}
+
 /* prompt.show_sender: the From line, prominent, above the choices. */
 static void attach_sender(GtkWidget *choices, const char *sender) {
         char *text = g_strdup_printf(_("From: %s"), sender);
@@ -106,9 +117,7 @@ void sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_pr
                 g_signal_connect(all, "clicked", G_CALLBACK(on_check_all), cl);
                 gtk_box_append(GTK_BOX(box), all);
         }
-        for (GtkWidget *w = gtk_widget_get_first_child(choices); w; w = gtk_widget_get_next_sibling(w))
-                if (GTK_IS_BUTTON(w) && w != cancel)
-                        g_ptr_array_add(cl->gated, w);
+        gate_buttons(cl, choices, cancel);
         g_object_set_data_full(G_OBJECT(box), "sg-checklist", cl, checklist_free);
         /* Right above the choices it gates, in the window's content box. */
         gtk_box_insert_child_after(GTK_BOX(gtk_widget_get_parent(choices)), box, gtk_widget_get_prev_sibling(choices));

@@ -345,6 +345,23 @@ static sg_err parse_object(json_object *root, sg_prompt_model *m, sg_error *err)
                 g_free(pre);
         }
 
+        /* prompt_recommended: the policy's recommended choice (a choice
+         * removed for this message, or an older host: the first protective). */
+        m->recommended = -1;
+        if (member(root, "prompt_recommended")) {
+                char *rec = NULL;
+                if ((e = get_string(root, "prompt_recommended", "", true, &rec, err)))
+                        return e;
+                m->recommended = rec ? sg_prompt_model_find_choice(m, rec) : -1;
+                g_free(rec);
+                if (m->recommended >= 0 && m->choices[m->recommended].kind != SG_CHOICE_ENCRYPT &&
+                    m->choices[m->recommended].kind != SG_CHOICE_ROUTE)
+                        return sg_error_set(err, SG_ERR_REQUEST, "prompt_recommended: not a protective choice");
+        }
+        for (size_t i = 0; i < m->n_choices && m->recommended < 0; i++)
+                if (m->choices[i].kind == SG_CHOICE_ENCRYPT || m->choices[i].kind == SG_CHOICE_ROUTE)
+                        m->recommended = (int) i;
+
         if (member(root, "notes")) {
                 if ((e = get_array(root, "notes", "", SG_PROMPT_NOTES_MAX, &a, err)))
                         return e;

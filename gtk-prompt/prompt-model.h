@@ -63,8 +63,9 @@ typedef struct sg_prompt_model {
         size_t n_reasons;
         sg_prompt_choice *choices;
         size_t n_choices;
-        size_t cancel; /* index of the "cancel" choice (always present) */
-        int preselect; /* index of the choice made in the compose window (the default button), or -1 */
+        size_t cancel;   /* index of the "cancel" choice (always present) */
+        int preselect;   /* index of the choice made in the compose window (selected first), or -1 */
+        int recommended; /* index of the recommended choice (prompt_recommended, else the first protective), or -1 */
         bool require_justification;
         sg_offer_note notes[SG_PROMPT_NOTES_MAX]; /* why a choice is not offered (host: sg_decision_offer) */
         size_t note_counts[SG_PROMPT_NOTES_MAX];

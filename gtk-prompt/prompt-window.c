@@ -11,8 +11,11 @@ struct _SgPromptWindow {
         const sg_prompt_model *model; /* borrowed */
         bool *row_heading;            /* per list row: a domain heading? */
         size_t n_rows;
-        GtkWidget *send_button; /* the "send" choice, or NULL */
+        GtkWidget **radios; /* per choice index: its option in the radio list, NULL for "cancel" */
+        GtkWidget *primary; /* the one button that acts on the selected option */
         GtkWidget *cancel_button;
+        GtkWidget *first_focus;  /* the selected option on open: where the focus lands */
+        int selected;            /* index of the selected choice */
         GtkWidget *justify_back; /* "Back to the choices", in the justification step */
         guint timeout_id;
         bool answered;
@@ -120,7 +123,7 @@ static void name_button(GtkWidget *button, const char *mnemonic_label) {
 
 /* Focus is set before the window is shown, and no focus event follows:
  * a screen reader says nothing. Setting it again once the window is
- * active sends the event ("Back to editing, push button"). It is sent
+ * active sends the event ("Encrypt and send (recommended), radio button"). It is sent
  * twice: at once, and SG_PROMPT_ANNOUNCE_AGAIN_MS later, because GTK 4.8
  * connects to the accessibility bus asynchronously and an event sent before
  * that names an object the screen reader cannot read yet (seen under load
@@ -130,16 +133,16 @@ static void name_button(GtkWidget *button, const char *mnemonic_label) {
 static gboolean announce_focus(gpointer data) {
         SgPromptWindow *self = data;
         GtkWidget *focus = gtk_window_get_focus(GTK_WINDOW(self));
-        if (!self->answered && (!focus || focus == self->cancel_button)) { /* else the user has moved on */
+        if (!self->answered && (!focus || focus == self->first_focus)) { /* else the user has moved on */
                 gtk_window_set_focus(GTK_WINDOW(self), NULL);
-                gtk_widget_grab_focus(self->cancel_button);
+                gtk_widget_grab_focus(self->first_focus);
         }
         return G_SOURCE_REMOVE;
 }
 
 static void on_active_changed(GObject *object, GParamSpec *pspec, gpointer data) {
         SgPromptWindow *self = SG_PROMPT_WINDOW(object);
-        if (self->announced || !gtk_window_is_active(GTK_WINDOW(self)) || !self->cancel_button)
+        if (self->announced || !gtk_window_is_active(GTK_WINDOW(self)) || !self->first_focus)
                 return;
         self->announced = true;
         g_idle_add_full(G_PRIORITY_LOW, announce_focus, g_object_ref(self), g_object_unref);
@@ -222,9 +225,8 @@ static void on_justify_confirm(GtkButton *button, gpointer data) {
         char *trimmed = NULL;
         if (!sg_prompt_justification_ok(gtk_editable_get_text(GTK_EDITABLE(self->justify_entry)), &trimmed))
                 return;
-        int i = sg_prompt_model_find_choice(self->model, "send");
-        if (i >= 0)
-                answer(self, self->model->choices[i].id, trimmed, "button");
+        if (self->model->choices[self->selected].kind == SG_CHOICE_SEND)
+                answer(self, self->model->choices[self->selected].id, trimmed, "button");
         g_free(trimmed);
 }
 
@@ -232,24 +234,89 @@ static void on_justify_back(GtkButton *button, gpointer data) {
         SgPromptWindow *self = data;
         gtk_widget_set_visible(GTK_WIDGET(self->justify_box), FALSE);
         gtk_widget_set_visible(GTK_WIDGET(self->choices_box), TRUE);
-        if (self->send_button) {
-                gtk_accessible_update_state(GTK_ACCESSIBLE(self->send_button), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE,
-                                            -1);
-                gtk_widget_grab_focus(self->send_button);
-        }
+        gtk_accessible_update_state(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE, -1);
+        gtk_widget_grab_focus(self->radios[self->selected]);
 }
 
-/* ---- choices */
+/* ---- choices: a radio list (one Tab stop, the arrow keys move the
+ * selection), each option with one visible line saying what happens, and
+ * two buttons: "Back to editing" and the primary button, which acts on the
+ * selected option and is labelled after it. */
 
-static void on_choice_clicked(GtkButton *button, gpointer data) {
+static bool protective(const sg_prompt_choice *c) {
+        return c->kind == SG_CHOICE_ENCRYPT || c->kind == SG_CHOICE_ROUTE;
+}
+
+/* The primary button follows the selection: its label is the option's
+ * words; it is the window's default (Enter) only while a protective option
+ * is selected, so Enter never sends in the clear. */
+static void update_primary(SgPromptWindow *self) {
+        const sg_prompt_choice *c = &self->model->choices[self->selected];
+        char *label = sg_prompt_choice_label(c);
+        char *name = name_from_mnemonic(label);
+        char *desc = sg_prompt_choice_description(c, self->model->require_justification);
+        gtk_button_set_label(GTK_BUTTON(self->primary), name);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, desc, -1);
+        bool safe = protective(c);
+        if (safe) {
+                gtk_widget_remove_css_class(self->primary, "destructive-action");
+                gtk_widget_add_css_class(self->primary, "suggested-action");
+        } else {
+                gtk_widget_remove_css_class(self->primary, "suggested-action");
+                gtk_widget_add_css_class(self->primary, "destructive-action");
+        }
+        gtk_window_set_default_widget(GTK_WINDOW(self), safe ? self->primary : NULL);
+        bool steps = c->kind == SG_CHOICE_SEND && self->model->require_justification;
+        if (steps) {
+                gtk_accessible_update_state(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE, -1);
+                gtk_accessible_update_relation(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_RELATION_CONTROLS,
+                                               self->justify_entry, NULL, -1);
+        } else {
+                gtk_accessible_reset_state(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_STATE_EXPANDED);
+                gtk_accessible_reset_relation(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_RELATION_CONTROLS);
+        }
+        g_free(label);
+        g_free(name);
+        g_free(desc);
+}
+
+static void on_option_toggled(GtkCheckButton *button, gpointer data) {
         SgPromptWindow *self = data;
-        const sg_prompt_choice *c = g_object_get_data(G_OBJECT(button), "sg-choice");
+        if (!gtk_check_button_get_active(button))
+                return;
+        self->selected = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(button), "sg-index"));
+        update_primary(self);
+}
+
+/* An option's access key selects it and moves the focus to it (GTK 4.8
+ * selects it and leaves the focus where it was). */
+static gboolean on_option_mnemonic(GtkWidget *button, gboolean group_cycling, gpointer data) {
+        gtk_widget_grab_focus(button);
+        return FALSE;
+}
+
+/* Enter on an option presses the primary button while it is the default
+ * (a protective option), and does nothing otherwise. */
+static gboolean on_option_key(GtkEventControllerKey *key, guint keyval, guint keycode, GdkModifierType state,
+                              gpointer data) {
+        SgPromptWindow *self = data;
+        if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+                return FALSE;
+        if (protective(&self->model->choices[self->selected]) && gtk_widget_is_sensitive(self->primary))
+                gtk_widget_activate(self->primary);
+        return TRUE;
+}
+
+static void on_primary_clicked(GtkButton *button, gpointer data) {
+        SgPromptWindow *self = data;
+        const sg_prompt_choice *c = &self->model->choices[self->selected];
         if (c->kind == SG_CHOICE_SEND && self->model->require_justification) {
                 /* The justification step replaces the choices: one red
                  * button, the reason entry, and the way back to them. */
                 gtk_widget_set_visible(GTK_WIDGET(self->choices_box), FALSE);
                 gtk_widget_set_visible(GTK_WIDGET(self->justify_box), TRUE);
-                gtk_accessible_update_state(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_STATE_EXPANDED, TRUE, -1);
+                gtk_accessible_update_state(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_STATE_EXPANDED, TRUE, -1);
                 update_justification(self);
                 gtk_widget_grab_focus(GTK_WIDGET(self->justify_entry));
                 return;
@@ -257,20 +324,66 @@ static void on_choice_clicked(GtkButton *button, gpointer data) {
         answer(self, c->id, NULL, "button");
 }
 
-static GtkWidget *choice_button(SgPromptWindow *self, const sg_prompt_choice *c) {
+static void on_cancel_clicked(GtkButton *button, gpointer data) {
+        SgPromptWindow *self = data;
+        answer(self, cancel_id(self), NULL, "button");
+}
+
+/* "Encrypt and send (recommended)": the marker goes before a Japanese
+ * access key at the end ("暗号化して送信（推奨）(_E)"). */
+static char *recommended_label(const char *label) {
+        size_t n = strlen(label);
+        bool key = n >= 4 && label[n - 4] == '(' && label[n - 3] == '_' && label[n - 1] == ')';
+        char *head = g_strndup(label, key ? n - 4 : n);
+        char *marked = g_strdup_printf(_("%s (recommended)"), head);
+        char *r = g_strconcat(marked, key ? label + n - 4 : "", NULL);
+        g_free(head);
+        g_free(marked);
+        return r;
+}
+
+static GtkWidget *option_new(SgPromptWindow *self, size_t i, GtkWidget *group) {
+        const sg_prompt_choice *c = &self->model->choices[i];
         char *label = sg_prompt_choice_label(c);
-        char *desc = sg_prompt_choice_description(c, self->model->require_justification);
-        GtkWidget *b = gtk_button_new_with_mnemonic(label);
-        name_button(b, label);
-        gtk_widget_set_tooltip_text(b, desc);
-        gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, desc, -1);
-        if (c->kind == SG_CHOICE_SEND) {
-                gtk_widget_add_css_class(b, "destructive-action");
-                if (self->model->require_justification)
-                        gtk_accessible_update_state(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE, -1);
+        if ((int) i == self->model->recommended) {
+                char *marked = recommended_label(label);
+                g_free(label);
+                label = marked;
         }
-        g_object_set_data(G_OBJECT(b), "sg-choice", (gpointer) c);
-        g_signal_connect(b, "clicked", G_CALLBACK(on_choice_clicked), self);
+        char *desc = sg_prompt_choice_description(c, self->model->require_justification);
+        GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+        /* A radio button to a screen reader (GTK 4.8 says "check box" for a
+         * grouped GtkCheckButton). */
+        GtkWidget *b = g_object_new(GTK_TYPE_CHECK_BUTTON, "accessible-role", GTK_ACCESSIBLE_ROLE_RADIO,
+                                    "use-underline", TRUE, "label", label, NULL);
+        if (group)
+                gtk_check_button_set_group(GTK_CHECK_BUTTON(b), GTK_CHECK_BUTTON(group));
+        name_button(b, label);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, desc, -1);
+        g_object_set_data(G_OBJECT(b), "sg-index", GINT_TO_POINTER((int) i));
+        g_signal_connect(b, "toggled", G_CALLBACK(on_option_toggled), self);
+        g_signal_connect(b, "mnemonic-activate", G_CALLBACK(on_option_mnemonic), NULL);
+        /* The round indicator is drawing, not a control: GTK 4.8 would name
+         * it by its type ("GtkBuiltinIcon"). */
+        for (GtkWidget *w = gtk_widget_get_first_child(b); w; w = gtk_widget_get_next_sibling(w))
+                if (!GTK_IS_LABEL(w))
+                        gtk_accessible_update_state(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+        GtkEventController *key = gtk_event_controller_key_new();
+        gtk_event_controller_set_propagation_phase(key, GTK_PHASE_CAPTURE);
+        g_signal_connect(key, "key-pressed", G_CALLBACK(on_option_key), self);
+        gtk_widget_add_controller(b, key);
+        GtkWidget *line = gtk_label_new(desc);
+        gtk_label_set_xalign(GTK_LABEL(line), 0);
+        gtk_label_set_wrap(GTK_LABEL(line), TRUE);
+        gtk_label_set_wrap_mode(GTK_LABEL(line), PANGO_WRAP_WORD_CHAR);
+        gtk_widget_set_margin_start(line, 28);
+        gtk_widget_add_css_class(line, "dim-label");
+        /* The line is the option's description already: not read twice. */
+        gtk_accessible_update_state(GTK_ACCESSIBLE(line), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+        gtk_box_append(GTK_BOX(box), b);
+        gtk_box_append(GTK_BOX(box), line);
+        gtk_box_append(self->choices_box, box);
+        self->radios[i] = b;
         g_free(label);
         g_free(desc);
         return b;
@@ -394,9 +507,10 @@ static void fill_reasons(SgPromptWindow *self) {
 }
 
 static void fill_choices(SgPromptWindow *self) {
+        const sg_prompt_model *m = self->model;
         /* Why a choice is missing, one line each, above the choices. */
-        for (size_t i = 0; i < self->model->n_notes; i++) {
-                char *text = sg_prompt_note_text(self->model, i);
+        for (size_t i = 0; i < m->n_notes; i++) {
+                char *text = sg_prompt_note_text(m, i);
                 if (!text)
                         continue;
                 GtkWidget *label = gtk_label_new(text);
@@ -407,37 +521,72 @@ static void fill_choices(SgPromptWindow *self) {
                 gtk_box_append(self->choices_box, label);
                 g_free(text);
         }
-        /* Decision order, with "Back to editing" last: the way out sits where
-         * the eye ends, and it is the default. */
-        GtkWidget *pre = NULL;
-        for (size_t i = 0; i < self->model->n_choices; i++) {
-                const sg_prompt_choice *c = &self->model->choices[i];
-                if (c->kind == SG_CHOICE_CANCEL)
-                        continue;
-                GtkWidget *b = choice_button(self, c);
-                if ((int) i == self->model->preselect)
-                        pre = b;
-                if (c->kind == SG_CHOICE_SEND)
-                        self->send_button = b;
-                gtk_box_append(self->choices_box, b);
+        GtkWidget *heading = g_object_new(GTK_TYPE_LABEL, "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING, "label",
+                                          _("How to send"), NULL);
+        gtk_label_set_xalign(GTK_LABEL(heading), 0);
+        gtk_widget_add_css_class(heading, "heading");
+        gtk_accessible_update_property(GTK_ACCESSIBLE(heading), GTK_ACCESSIBLE_PROPERTY_LEVEL, 2, -1);
+        gtk_box_append(self->choices_box, heading);
+        gtk_accessible_update_relation(GTK_ACCESSIBLE(self->choices_box), GTK_ACCESSIBLE_RELATION_LABELLED_BY, heading,
+                                       NULL, -1);
+
+        /* The recommended option first, the other protective ones in the
+         * policy's order, then, set apart by a rule, sending in the clear. */
+        self->radios = g_new0(GtkWidget *, m->n_choices + 1);
+        GtkWidget *group = NULL;
+        if (m->recommended >= 0)
+                group = option_new(self, (size_t) m->recommended, NULL);
+        for (size_t i = 0; i < m->n_choices; i++)
+                if ((int) i != m->recommended && protective(&m->choices[i])) {
+                        GtkWidget *b = option_new(self, i, group);
+                        group = group ? group : b;
+                }
+        for (size_t i = 0; i < m->n_choices; i++)
+                if (m->choices[i].kind == SG_CHOICE_SEND) {
+                        if (group)
+                                gtk_box_append(self->choices_box, gtk_separator_new(GTK_ORIENTATION_HORIZONTAL));
+                        GtkWidget *b = option_new(self, i, group);
+                        group = group ? group : b;
+                }
+
+        /* Selected first: the choice made in the compose window, else the
+         * recommended one, else the first option. */
+        int first = m->preselect >= 0 && self->radios[m->preselect] ? m->preselect : m->recommended;
+        for (size_t i = 0; first < 0 && i < m->n_choices; i++)
+                if (self->radios[i])
+                        first = (int) i;
+
+        GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+        gtk_widget_set_halign(row, GTK_ALIGN_END);
+        gtk_widget_set_margin_top(row, 6);
+        char *back = sg_prompt_choice_label(&m->choices[m->cancel]);
+        self->cancel_button = gtk_button_new_with_mnemonic(back);
+        name_button(self->cancel_button, back);
+        char *back_desc = sg_prompt_choice_description(&m->choices[m->cancel], m->require_justification);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self->cancel_button), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       back_desc, -1);
+        g_signal_connect(self->cancel_button, "clicked", G_CALLBACK(on_cancel_clicked), self);
+        g_free(back);
+        g_free(back_desc);
+        gtk_box_append(GTK_BOX(row), self->cancel_button);
+        self->first_focus = self->cancel_button;
+        if (first >= 0) {
+                self->primary = gtk_button_new_with_label("");
+                g_signal_connect(self->primary, "clicked", G_CALLBACK(on_primary_clicked), self);
+                gtk_box_append(GTK_BOX(row), self->primary);
+                self->selected = first;
+                gtk_check_button_set_active(GTK_CHECK_BUTTON(self->radios[first]), TRUE);
+                update_primary(self);
+                self->first_focus = self->radios[first];
         }
-        if (self->send_button && self->model->require_justification) {
+        if (m->require_justification && sg_prompt_model_find_choice(m, "send") >= 0) {
                 self->justify_back = gtk_button_new_with_mnemonic(_("_Back to the choices"));
                 name_button(self->justify_back, _("_Back to the choices"));
                 g_signal_connect(self->justify_back, "clicked", G_CALLBACK(on_justify_back), self);
                 gtk_box_append(self->justify_box, self->justify_back);
         }
-        self->cancel_button = choice_button(self, &self->model->choices[self->model->cancel]);
-        gtk_box_append(self->choices_box, self->cancel_button);
-        gtk_window_set_default_widget(GTK_WINDOW(self), self->cancel_button);
-        gtk_window_set_focus(GTK_WINDOW(self), self->cancel_button);
-        if (pre) { /* chosen before Send in the compose window: the default */
-                gtk_window_set_default_widget(GTK_WINDOW(self), pre);
-                gtk_window_set_focus(GTK_WINDOW(self), pre);
-        }
-        if (self->send_button && self->model->require_justification)
-                gtk_accessible_update_relation(GTK_ACCESSIBLE(self->send_button), GTK_ACCESSIBLE_RELATION_CONTROLS,
-                                               self->justify_entry, NULL, -1);
+        gtk_box_append(self->choices_box, row);
+        gtk_window_set_focus(GTK_WINDOW(self), self->first_focus);
 }
 
 SgPromptWindow *sg_prompt_window_new(const sg_prompt_model *model) {
@@ -472,6 +621,7 @@ static void sg_prompt_window_finalize(GObject *object) {
         if (self->timeout_id)
                 g_source_remove(self->timeout_id);
         g_free(self->row_heading);
+        g_free(self->radios);
         G_OBJECT_CLASS(sg_prompt_window_parent_class)->finalize(object);
 }
 

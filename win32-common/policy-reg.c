@@ -39,6 +39,7 @@ static const struct known {
         {"Prompt", "Choices", "choices"},
         {"Prompt", "RequireJustification", "require_justification"},
         {"Prompt", "Fallback", "fallback"},
+        {"Prompt", "Recommended", "recommended"},
         {"Prompt", "TimeoutSeconds", "timeout_seconds"},
         {"Prompt", "JustificationHeader", "justification_header"},
         {"Prompt", "AcceptComposeChoice", "accept_compose_choice"},
@@ -896,6 +897,28 @@ static sg_err read_prompt(rd *r) {
                 }
         }
         free(fb);
+        char *rec = NULL;
+        if (!e)
+                e = read_string(r, "Prompt", "Recommended", false, &rec, "prompt.recommended");
+        if (!e && rec) {
+                const char *route;
+                sg_choice_kind kind;
+                e = parse_choice(r, rec, &kind, &route, "prompt.recommended");
+                if (!e && kind != SG_CHOICE_ENCRYPT && kind != SG_CHOICE_ROUTE)
+                        e = invalid(r, "prompt.recommended",
+                                    "\"%s\" is not a protective choice (expected encrypt or route:<route name>)", rec);
+                bool listed = !choices && strcmp(rec, "encrypt") == 0;
+                for (size_t i = 0; i < n_choices; i++)
+                        listed = listed || strcmp(choices[i], rec) == 0;
+                if (!e && !listed)
+                        e = invalid(r, "prompt.recommended", "\"%s\" is not one of prompt.choices", rec);
+                if (!e) {
+                        sg_err be = sg_policy_set_prompt_recommended(r->p, kind, route, r->err);
+                        if (be)
+                                e = builder_fail(r, be, "prompt.recommended");
+                }
+        }
+        free(rec);
         sg_strv_free(choices, n_choices);
         if (e)
                 return e;

@@ -4,7 +4,11 @@
  * activation context (manifest resource 2, common controls v6): Outlook's
  * context may differ, and a static import would fail to load on a system
  * with only common controls v5. Without it, a MessageBox asks instead.
- * "Back to editing" is the default button and what Escape gives. */
+ * The choices are radio buttons (one Tab stop, the arrow keys move), the
+ * recommended one first and selected, "Send without encryption" last, each
+ * with one line saying what happens; two buttons: "Send", which acts on the
+ * selected option (the default while a protective one is selected: Enter
+ * never sends in the clear), and "Back to editing" (Escape). */
 #define COBJMACROS
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +25,8 @@
 #include "sealgate/util.h"
 #include "win32-module.h"
 
-#define BUTTON_ID_BASE      1000
+#define PRIMARY_ID          900  /* the one button that acts on the selected option */
+#define RADIO_ID_BASE       1000 /* + the choice's index in the decision */
 #define DOMAINS_SHOWN_MAX   10
 #define ADDRESSES_SHOWN_MAX 5
 #define PROMPT_WIDTH_DLU    300
@@ -197,6 +202,24 @@ char *sg_choice_label_dup(sg_lang lang, const sg_choice *c) {
                 return sg_strdup(sg_text_get(lang, SG_T_BUTTON_SEND));
         default:
                 return sg_strdup(sg_text_get(lang, SG_T_BUTTON_CANCEL));
+        }
+}
+
+char *sg_choice_description_dup(sg_lang lang, const sg_choice *c, bool require_justification) {
+        switch (c->kind) {
+        case SG_CHOICE_ENCRYPT:
+                return sg_strdup(sg_text_get(lang, SG_T_CHOICE_DESC_ENCRYPT));
+        case SG_CHOICE_SEND:
+                return sg_strdup(sg_text_get(lang, require_justification ? SG_T_CHOICE_DESC_SEND_JUSTIFY
+                                                                         : SG_T_CHOICE_DESC_SEND));
+        case SG_CHOICE_ROUTE:
+                if (strcmp(c->route, "portal") == 0)
+                        return sg_strdup(sg_text_get(lang, SG_T_CHOICE_DESC_PORTAL));
+                return sg_text_format_dup(lang, SG_T_CHOICE_DESC_ROUTE,
+                                          c->label_en && c->label_ja ? (lang == SG_LANG_JA ? c->label_ja : c->label_en)
+                                                                     : c->route);
+        default:
+                return sg_strdup(sg_text_get(lang, SG_T_CHOICE_DESC_CANCEL));
         }
 }
 
@@ -415,10 +438,16 @@ static bool ask_justification(HWND owner, sg_lang lang, char **ret) {
 /* ---- the TaskDialog ----------------------------------------------------- */
 
 typedef struct td_ctx {
+        const sg_decision *d;
         unsigned timeout_ms;
         bool timed_out;
-        bool escape; /* "Back to editing" came from the Escape key */
+        bool escape;  /* "Back to editing" came from the Escape key */
+        int selected; /* the selected option's RADIO_ID_BASE + index */
 } td_ctx;
+
+static bool protective(const sg_choice *c) {
+        return c->kind == SG_CHOICE_ENCRYPT || c->kind == SG_CHOICE_ROUTE;
+}
 
 static HRESULT CALLBACK td_callback(HWND w, UINT msg, WPARAM wp, LPARAM lp, LONG_PTR data) {
         td_ctx *ctx = (td_ctx *) data;
@@ -426,8 +455,17 @@ static HRESULT CALLBACK td_callback(HWND w, UINT msg, WPARAM wp, LPARAM lp, LONG
                 ctx->timed_out = true;
                 SendMessageW(w, TDM_CLICK_BUTTON, IDCANCEL, 0);
         }
+        if (msg == TDN_RADIO_BUTTON_CLICKED)
+                ctx->selected = (int) wp;
         if (msg == TDN_BUTTON_CLICKED && wp == IDCANCEL)
                 ctx->escape = GetKeyState(VK_ESCAPE) < 0;
+        /* Enter never sends in the clear: with "Send without encryption"
+         * selected, the Enter key on "Send" is refused (S_FALSE keeps the
+         * dialog open); a click, Space or the access key still press it. */
+        if (msg == TDN_BUTTON_CLICKED && wp == PRIMARY_ID && ctx->selected >= RADIO_ID_BASE &&
+            (size_t) (ctx->selected - RADIO_ID_BASE) < ctx->d->n_choices &&
+            !protective(&ctx->d->choices[ctx->selected - RADIO_ID_BASE]) && GetKeyState(VK_RETURN) < 0)
+                return S_FALSE;
         return S_OK;
 }
 
@@ -438,35 +476,98 @@ static size_t cancel_index(const sg_decision *d) {
         return d->prompt_fallback;
 }
 
+/* The recommended choice: the decision's, else the first protective one;
+ * d->n_choices when none protects. */
+static size_t recommended_index(const sg_decision *d) {
+        if (d->prompt_recommended < d->n_choices && protective(&d->choices[d->prompt_recommended]))
+                return d->prompt_recommended;
+        for (size_t i = 0; i < d->n_choices; i++)
+                if (protective(&d->choices[i]))
+                        return i;
+        return d->n_choices;
+}
+
+/* "Encrypt and send (recommended)": the marker goes before an access key
+ * at the end ("暗号化して送信（推奨）(&E)"). Takes `label`. */
+static char *recommended_label(sg_lang lang, char *label) {
+        size_t n = label ? strlen(label) : 0;
+        bool key = n >= 4 && label[n - 4] == '(' && label[n - 3] == '&' && label[n - 1] == ')';
+        char tail[5] = "";
+        if (!label)
+                return NULL;
+        if (key) {
+                memcpy(tail, label + n - 4, 5);
+                label[n - 4] = '\0';
+        }
+        char *marked = sg_text_format_dup(lang, SG_T_RECOMMENDED, label);
+        buf b = {0};
+        put_take(&b, marked);
+        put(&b, tail);
+        free(label);
+        return done(&b);
+}
+
+/* An option's text: its label and, on a second line, what happens. */
+static char *option_text(sg_lang lang, const sg_choice *c, bool recommended, bool require_justification) {
+        char *label = sg_choice_label_dup(lang, c);
+        if (recommended)
+                label = recommended_label(lang, label);
+        buf b = {0};
+        put_take(&b, label);
+        put(&b, "\n");
+        put_take(&b, sg_choice_description_dup(lang, c, require_justification));
+        return done(&b);
+}
+
 /* Returns false when no dialog could be shown. */
 static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_answer *ret) {
         const sg_decision *d = in->decision;
-        TASKDIALOG_BUTTON *buttons = calloc(d->n_choices ? d->n_choices : 1, sizeof(*buttons));
-        wchar_t **labels = calloc(d->n_choices ? d->n_choices : 1, sizeof(*labels));
+        size_t n = d->n_choices ? d->n_choices : 1;
+        TASKDIALOG_BUTTON *radios = calloc(n, sizeof(*radios));
+        TASKDIALOG_BUTTON buttons[2];
+        wchar_t **labels = calloc(n, sizeof(*labels));
         char *content = sg_prompt_content_dup(in);
         wchar_t *wcontent = sg_wide_from_utf8(content);
         wchar_t *wtitle = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_PROMPT_TITLE));
         wchar_t *wheading = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_PROMPT_HEADING));
+        wchar_t *wsend = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_BUTTON_PRIMARY));
+        wchar_t *wback = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_BUTTON_CANCEL));
         TASKDIALOGCONFIG tc;
-        td_ctx ctx = {d->prompt_timeout_seconds * 1000u, false, false};
-        size_t cancel = cancel_index(d);
+        td_ctx ctx = {d, d->prompt_timeout_seconds * 1000u, false, false, 0};
+        size_t cancel = cancel_index(d), rec = recommended_index(d), n_radios = 0;
+        int first = 0;
         bool ok = false;
 
         free(content);
         memset(&tc, 0, sizeof(tc));
         tc.cbSize = sizeof(tc);
-        if (!buttons || !labels || !wcontent || !wtitle || !wheading)
+        if (!radios || !labels || !wcontent || !wtitle || !wheading || !wsend || !wback)
                 goto out;
-        for (size_t i = 0; i < d->n_choices; i++) {
-                char *l = sg_choice_label_dup(in->lang, &d->choices[i]);
-                labels[i] = sg_wide_from_utf8(l);
-                free(l);
-                if (!labels[i])
-                        goto out;
-                /* "Back to editing" is IDCANCEL, so Escape presses it. */
-                buttons[i].nButtonID = i == cancel ? IDCANCEL : BUTTON_ID_BASE + (int) i;
-                buttons[i].pszButtonText = labels[i];
-        }
+        /* The recommended option first, the other protective ones in the
+         * policy's order, "Send without encryption" last. */
+        for (int pass = 0; pass < 3; pass++)
+                for (size_t i = 0; i < d->n_choices; i++) {
+                        const sg_choice *c = &d->choices[i];
+                        bool take = pass == 0   ? i == rec
+                                    : pass == 1 ? i != rec && protective(c)
+                                                : c->kind == SG_CHOICE_SEND;
+                        if (!take)
+                                continue;
+                        char *t = option_text(in->lang, c, i == rec, d->require_justification);
+                        labels[n_radios] = sg_wide_from_utf8(t);
+                        free(t);
+                        if (!labels[n_radios])
+                                goto out;
+                        radios[n_radios].nButtonID = RADIO_ID_BASE + (int) i;
+                        radios[n_radios].pszButtonText = labels[n_radios];
+                        if (!first)
+                                first = RADIO_ID_BASE + (int) i;
+                        n_radios++;
+                }
+        buttons[0].nButtonID = PRIMARY_ID;
+        buttons[0].pszButtonText = wsend;
+        buttons[1].nButtonID = IDCANCEL; /* so Escape presses it */
+        buttons[1].pszButtonText = wback;
         tc.hwndParent = in->owner;
         tc.hInstance = sg_module;
         tc.dwFlags = TDF_ALLOW_DIALOG_CANCELLATION | TDF_CALLBACK_TIMER;
@@ -475,39 +576,47 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
         tc.pszMainIcon = TD_WARNING_ICON;
         tc.pszMainInstruction = wheading;
         tc.pszContent = wcontent;
-        tc.cButtons = (UINT) d->n_choices;
-        tc.pButtons = buttons;
-        tc.nDefaultButton = IDCANCEL;
+        tc.cButtons = n_radios ? 2 : 1;
+        tc.pButtons = n_radios ? buttons : buttons + 1;
+        tc.cRadioButtons = (UINT) n_radios;
+        tc.pRadioButtons = radios;
         tc.pfCallback = td_callback;
         tc.lpCallbackData = (LONG_PTR) &ctx;
         for (;;) {
-                int pressed = 0;
-                size_t idx;
-                if (FAILED(fn(&tc, &pressed, NULL, NULL)))
+                int pressed = 0, radio = 0;
+                tc.nDefaultRadioButton = ctx.selected ? ctx.selected : first;
+                /* "Send" is the default while a protective option is selected. */
+                tc.nDefaultButton = n_radios && protective(&d->choices[tc.nDefaultRadioButton - RADIO_ID_BASE])
+                                            ? PRIMARY_ID
+                                            : IDCANCEL;
+                ctx.selected = tc.nDefaultRadioButton;
+                if (FAILED(fn(&tc, &pressed, &radio, NULL)))
                         goto out;
                 ok = true;
-                if (pressed < BUTTON_ID_BASE || pressed >= BUTTON_ID_BASE + (int) d->n_choices) {
+                if (pressed != PRIMARY_ID || radio < RADIO_ID_BASE || radio >= RADIO_ID_BASE + (int) d->n_choices) {
                         ret->choice = cancel;
                         ret->by = ctx.timed_out ? "timeout" : ctx.escape || pressed != IDCANCEL ? "escape" : "button";
                         break;
                 }
-                idx = (size_t) (pressed - BUTTON_ID_BASE);
-                ret->choice = idx;
+                ctx.selected = radio;
+                ret->choice = (size_t) (radio - RADIO_ID_BASE);
                 ret->by = "button";
-                if (d->choices[idx].kind != SG_CHOICE_SEND || !d->require_justification)
+                if (d->choices[ret->choice].kind != SG_CHOICE_SEND || !d->require_justification)
                         break;
                 if (ask_justification(in->owner, in->lang, &ret->justification))
                         break;
-                /* "Back" in the justification dialog: ask again. */
+                /* "Back" in the justification dialog: the choices again, as they were. */
         }
 out:
-        for (size_t i = 0; labels && i < d->n_choices; i++)
+        for (size_t i = 0; labels && i < n; i++)
                 free(labels[i]);
         free(labels);
-        free(buttons);
+        free(radios);
         free(wcontent);
         free(wtitle);
         free(wheading);
+        free(wsend);
+        free(wback);
         return ok;
 }
 

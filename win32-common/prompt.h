@@ -54,6 +54,9 @@ void sg_prompt_message(sg_lang lang, HWND owner, const char *title, const char *
 /* The button label of a choice, in `lang`; owned UTF-8 (free()). */
 char *sg_choice_label_dup(sg_lang lang, const sg_choice *c);
 
+/* What a choice does, one line, in `lang`; owned UTF-8 (free()). */
+char *sg_choice_description_dup(sg_lang lang, const sg_choice *c, bool require_justification);
+
 /* The DLL's activation context (common controls v6) on or off. */
 bool sg_actctx_push(ULONG_PTR *cookie);
 void sg_actctx_pop(ULONG_PTR cookie);

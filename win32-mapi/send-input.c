@@ -68,7 +68,7 @@ bool sg_send_offered(const sg_policy *p, const sg_decision *d, bool encrypt_read
         const sg_header *h = NULL;
         const char *tag = NULL;
         size_t nh = 0;
-        bool have_route = false, fb_ok = false;
+        bool have_route = false, fb_ok = false, rec_kept = false;
         sg_choice *c;
 
         *ret = *d;
@@ -101,7 +101,18 @@ bool sg_send_offered(const sg_policy *p, const sg_decision *d, bool encrypt_read
                 }
                 if (i == d->prompt_fallback)
                         ret->prompt_fallback = n;
+                if (i == d->prompt_recommended) {
+                        ret->prompt_recommended = n;
+                        rec_kept = true;
+                }
                 n++;
+        }
+        if (!rec_kept) {
+                /* The recommended choice ("encrypt") is gone: the first protective one left. */
+                ret->prompt_recommended = n;
+                for (size_t i = 0; i < n && ret->prompt_recommended == n; i++)
+                        if (c[i].kind == SG_CHOICE_ENCRYPT || c[i].kind == SG_CHOICE_ROUTE)
+                                ret->prompt_recommended = i;
         }
         if (n == 0) { /* nothing else to offer: keep the decision as it is */
                 free(c);

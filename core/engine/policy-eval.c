@@ -663,6 +663,7 @@ static bool build_choices(struct eval *ev) {
         d->choices = calloc(p->n_choices, sizeof *d->choices);
         if (!d->choices)
                 return false;
+        d->prompt_recommended = SIZE_MAX;
         for (size_t i = 0; i < p->n_choices; i++) {
                 const struct choice *c = &p->choices[i];
                 if (c->kind == SG_CHOICE_SEND && no_send)
@@ -670,6 +671,8 @@ static bool build_choices(struct eval *ev) {
                 /* The fallback is "send" only while send is still offered. */
                 if (fb_offered ? is_fallback(p, c) : c->kind == SG_CHOICE_CANCEL)
                         d->prompt_fallback = d->n_choices;
+                if (is_recommended(p, c))
+                        d->prompt_recommended = d->n_choices;
                 sg_choice *out = &d->choices[d->n_choices++];
                 out->kind = c->kind;
                 if (c->kind == SG_CHOICE_SEND)
@@ -685,6 +688,12 @@ static bool build_choices(struct eval *ev) {
                                 return false;
                 }
         }
+        /* Unset in the policy (or not offered): the first protective choice. */
+        for (size_t i = 0; i < d->n_choices && d->prompt_recommended >= d->n_choices; i++)
+                if (d->choices[i].kind == SG_CHOICE_ENCRYPT || d->choices[i].kind == SG_CHOICE_ROUTE)
+                        d->prompt_recommended = i;
+        if (d->prompt_recommended > d->n_choices)
+                d->prompt_recommended = d->n_choices;
         return true;
 }
 

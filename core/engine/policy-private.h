@@ -85,6 +85,7 @@ struct sg_policy {
         bool require_justification;
         bool accept_compose_choice; /* prompt.accept_compose_choice */
         struct choice fallback_choice;
+        struct choice recommended_choice; /* prompt.recommended; kind SG_CHOICE__MAX: the first protective choice */
         char **methods;
         size_t n_methods;
         bool methods_set;
@@ -150,6 +151,11 @@ static inline void headers_free(sg_header *h, size_t n) {
 static inline bool is_fallback(const sg_policy *p, const struct choice *c) {
         return c->kind == p->fallback_choice.kind &&
                (c->kind != SG_CHOICE_ROUTE || strcmp(c->route, p->fallback_choice.route) == 0);
+}
+
+static inline bool is_recommended(const sg_policy *p, const struct choice *c) {
+        return c->kind == p->recommended_choice.kind &&
+               (c->kind != SG_CHOICE_ROUTE || strcmp(c->route, p->recommended_choice.route) == 0);
 }
 
 /* Length of `s`, or max + 1 if it is longer (never reads past the NUL). */

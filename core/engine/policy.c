@@ -73,6 +73,7 @@ sg_policy *sg_policy_new(void) {
                 return NULL;
         p->external_action = SG_ACTION_PROMPT;
         p->fallback_choice.kind = SG_CHOICE_CANCEL;
+        p->recommended_choice.kind = SG_CHOICE__MAX;
         p->prompt_timeout = SG_POLICY_PROMPT_TIMEOUT_DEFAULT;
         p->audit.enabled = true;
         p->audit.retention_days = SG_POLICY_AUDIT_RETENTION_DEFAULT;
@@ -105,6 +106,7 @@ sg_policy *sg_policy_free(sg_policy *p) {
         entries_clear(&p->exception_addr);
         free(p->external_route);
         free(p->fallback_choice.route);
+        free(p->recommended_choice.route);
         for (size_t i = 0; i < p->n_choices; i++)
                 free(p->choices[i].route);
         free(p->choices);
@@ -367,6 +369,23 @@ sg_err sg_policy_set_prompt_fallback(sg_policy *p, sg_choice_kind kind, const ch
         free(p->fallback_choice.route);
         p->fallback_choice.kind = kind;
         p->fallback_choice.route = copy;
+        return SG_OK;
+}
+
+sg_err sg_policy_set_prompt_recommended(sg_policy *p, sg_choice_kind kind, const char *route, sg_error *err) {
+        if (!p || p->sealed || (unsigned) kind >= SG_CHOICE__MAX)
+                return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "cannot change a sealed policy");
+        if ((kind == SG_CHOICE_ROUTE) != (route != NULL))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "a route is given with choice \"route\" and only then");
+        if (kind != SG_CHOICE_ENCRYPT && kind != SG_CHOICE_ROUTE)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "the recommended choice must protect the message (encrypt or a route)");
+        char *copy = NULL;
+        if (route && !(copy = sg_strdup(route)))
+                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        free(p->recommended_choice.route);
+        p->recommended_choice.kind = kind;
+        p->recommended_choice.route = copy;
         return SG_OK;
 }
 
@@ -846,12 +865,18 @@ sg_err sg_policy_seal(sg_policy *p, sg_error *err) {
                         if (strcmp(p->triggers[k].id, t->id) == 0)
                                 return sg_error_set(err, SG_ERR_POLICY_INVALID, "trigger id \"%s\" used twice", t->id);
         }
-        bool cancel = false, fallback = false;
+        bool cancel = false, fallback = false, recommended = p->recommended_choice.kind == SG_CHOICE__MAX;
         for (size_t i = 0; i < p->n_choices; i++) {
                 const struct choice *c = &p->choices[i];
                 cancel = cancel || c->kind == SG_CHOICE_CANCEL;
                 fallback = fallback || is_fallback(p, c);
+                recommended = recommended || is_recommended(p, c);
         }
+        if (!recommended)
+                return sg_error_set(
+                        err, SG_ERR_POLICY_INVALID, "the recommended choice \"%s%s%s\" is not one of the choices",
+                        sg_choice_kind_name(p->recommended_choice.kind), p->recommended_choice.route ? ":" : "",
+                        p->recommended_choice.route ? p->recommended_choice.route : "");
         if (!fallback && p->fallback_choice.kind != SG_CHOICE_CANCEL)
                 return sg_error_set(err, SG_ERR_POLICY_INVALID,
                                     "the prompt fallback \"%s%s%s\" is not one of the choices",

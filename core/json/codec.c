@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "sealgate/codec.h"
+#include "sealgate/format.h"
 #include "sealgate/json-util.h"
 #include "sealgate/keypath.h"
 #include "sealgate/outcome.h"
@@ -437,13 +438,50 @@ static json_object *recipient_json(const sg_recipient *r) {
         return NULL;
 }
 
+/* An item as users read it in `lang`: a size with its unit for
+ * attachment_size ("12.6 MB"; sg_format_size), else as it is.
+ * Formatted here, once in C, so no client writes the rule again. */
+static const char *shown_item(const sg_reason *r, size_t i, sg_format_lang lang, char *buf, size_t size) {
+        const char *item = r->items[i] ? r->items[i] : "";
+        const char *t = sg_format_size_text(buf, size, item, lang);
+        return t ? t : item;
+}
+
+/* "shown" ({en: [...], ja: [...]}): for attachment_size only. */
+static bool reason_has_shown(const sg_reason *r) {
+        return r->code == SG_REASON_ATTACHMENT_SIZE;
+}
+
+static json_object *shown_json(const sg_reason *r) {
+        static const char *const langs[] = {"en", "ja"};
+        json_object *o = json_object_new_object();
+        for (int l = 0; o && l < 2; l++) {
+                json_object *a = json_object_new_array();
+                for (size_t i = 0; a && i < r->n_items; i++) {
+                        char buf[SG_FORMAT_TEXT_SIZE];
+                        json_object *v = json_object_new_string(shown_item(r, i, (sg_format_lang) l, buf, sizeof buf));
+                        if (!v || json_object_array_add(a, v) != 0) {
+                                json_object_put(v);
+                                json_object_put(a);
+                                a = NULL;
+                        }
+                }
+                if (!put(o, langs[l], a)) {
+                        json_object_put(o);
+                        return NULL;
+                }
+        }
+        return o;
+}
+
 static json_object *reason_json(const sg_reason *r) {
         json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
         if (put_str(o, "code", sg_reason_code_name(r->code)) && put_str(o, "action", sg_action_name(r->action)) &&
             put_nullable(o, "trigger", r->trigger) && put_nullable(o, "detail", r->detail) &&
-            put(o, "items", strv_json(r->items, r->n_items)))
+            put(o, "items", strv_json(r->items, r->n_items)) &&
+            (!reason_has_shown(r) || put(o, "shown", shown_json(r))))
                 return o;
         json_object_put(o);
         return NULL;
@@ -502,6 +540,17 @@ static bool put_fallback(json_object *o, const sg_decision *d) {
         json_object *c = choice_json(&d->choices[d->prompt_fallback]);
         json_object *id = NULL;
         bool ok = c && json_object_object_get_ex(c, "id", &id) && put(o, "prompt_fallback", json_object_get(id));
+        json_object_put(c);
+        return ok;
+}
+
+/* The id of the choice the prompt selects first; null unless PROMPT with a protective choice. */
+static bool put_recommended(json_object *o, const sg_decision *d) {
+        if (d->action != SG_ACTION_PROMPT || d->prompt_recommended >= d->n_choices)
+                return json_object_object_add(o, "prompt_recommended", NULL) == 0;
+        json_object *c = choice_json(&d->choices[d->prompt_recommended]);
+        json_object *id = NULL;
+        bool ok = c && json_object_object_get_ex(c, "id", &id) && put(o, "prompt_recommended", json_object_get(id));
         json_object_put(c);
         return ok;
 }
@@ -565,7 +614,8 @@ json_object *sg_decision_to_json(const sg_decision *d) {
             put(o, "reasons", array_of(d->reasons, sizeof *d->reasons, d->n_reasons, reason_item)) &&
             put(o, "choices", array_of(d->choices, sizeof *d->choices, d->n_choices, choice_item)) &&
             put(o, "require_justification", json_object_new_boolean(d->require_justification)) && put_fallback(o, d) &&
-            put_nullable(o, "route", d->route) && put(o, "headers", sg_headers_to_json(d->headers, d->n_headers)) &&
+            put_recommended(o, d) && put_nullable(o, "route", d->route) &&
+            put(o, "headers", sg_headers_to_json(d->headers, d->n_headers)) &&
             put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d) &&
             put(o, "prompt_timeout_seconds", json_object_new_int64((int64_t) d->prompt_timeout_seconds)) &&
             put_nullable(o, "justification_header", d->justification_header) && put(o, "missend", missend_json(d)))
@@ -669,6 +719,20 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 jw_nullable(w, "trigger", r->trigger);
                 jw_nullable(w, "detail", r->detail);
                 jw_strv(w, "items", r->items, r->n_items);
+                if (reason_has_shown(r)) {
+                        sg_jw_key(w, "shown");
+                        sg_jw_object_begin(w);
+                        for (int l = 0; l < 2; l++) {
+                                sg_jw_key(w, l ? "ja" : "en");
+                                sg_jw_array_begin(w);
+                                for (size_t k = 0; k < r->n_items; k++) {
+                                        char buf[SG_FORMAT_TEXT_SIZE];
+                                        sg_jw_string(w, shown_item(r, k, (sg_format_lang) l, buf, sizeof buf));
+                                }
+                                sg_jw_array_end(w);
+                        }
+                        sg_jw_object_end(w);
+                }
                 sg_jw_object_end(w);
         }
         sg_jw_array_end(w);
@@ -702,6 +766,11 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 sg_jw_null(w);
         else
                 jw_choice_id(w, &d->choices[d->prompt_fallback]);
+        sg_jw_key(w, "prompt_recommended");
+        if (d->action != SG_ACTION_PROMPT || d->prompt_recommended >= d->n_choices)
+                sg_jw_null(w);
+        else
+                jw_choice_id(w, &d->choices[d->prompt_recommended]);
         jw_nullable(w, "route", d->route);
         jw_headers(w, "headers", d->headers, d->n_headers);
         jw_nullable(w, "subject_tag", d->subject_tag);

@@ -287,17 +287,10 @@ static sg_err read_settings(sg_policy *p, json_object *sec, const char *section,
 }
 
 static sg_err read_prompt(sg_policy *p, json_object *prompt, sg_error *err) {
-        static const char *const keys[] = {"choices",
-                                           "require_justification",
-                                           "fallback",
-                                           "timeout_seconds",
-                                           "justification_header",
-                                           "confirm",
-                                           "confirm_attachments",
-                                           "allow_check_all",
-                                           "show_sender",
-                                           "confirm_sender",
-                                           "accept_compose_choice",
+        static const char *const keys[] = {"choices",     "require_justification", "fallback",
+                                           "recommended", "timeout_seconds",       "justification_header",
+                                           "confirm",     "confirm_attachments",   "allow_check_all",
+                                           "show_sender", "confirm_sender",        "accept_compose_choice",
                                            NULL};
         sg_err e = expect(prompt, json_type_object, "an object", err, "prompt");
         if (e || (e = check_keys(prompt, keys, err, "prompt")))
@@ -355,6 +348,27 @@ static sg_err read_prompt(sg_policy *p, json_object *prompt, sg_error *err) {
                         return invalid(err, "prompt.fallback", "\"%s\" is not one of prompt.choices", s);
                 if ((e = sg_policy_set_prompt_fallback(p, kind, route, err)))
                         return builder_fail(e, err, "prompt.fallback");
+        }
+        if ((v = sg_json_member(prompt, "recommended"))) {
+                const char *s, *route = NULL;
+                sg_choice_kind kind;
+                if ((e = get_string(v, &s, err, "prompt.recommended")))
+                        return e;
+                if (!sg_choice_id_parse(s, &kind, &route) || (kind != SG_CHOICE_ENCRYPT && kind != SG_CHOICE_ROUTE))
+                        return invalid(err, "prompt.recommended",
+                                       "\"%s\" is not a protective choice (expected encrypt or route:<route name>)", s);
+                if (kind == SG_CHOICE_ROUTE && (e = route_ref(p, route, err, "prompt.recommended")))
+                        return e;
+                bool listed = false;
+                json_object *ch = sg_json_member(prompt, "choices");
+                if (!ch)
+                        listed = strcmp(s, "encrypt") == 0;
+                for (size_t i = 0; ch && i < json_object_array_length(ch); i++)
+                        listed = listed || strcmp(json_object_get_string(json_object_array_get_idx(ch, i)), s) == 0;
+                if (!listed)
+                        return invalid(err, "prompt.recommended", "\"%s\" is not one of prompt.choices", s);
+                if ((e = sg_policy_set_prompt_recommended(p, kind, route, err)))
+                        return builder_fail(e, err, "prompt.recommended");
         }
         return read_settings(p, prompt, "prompt", err);
 }

@@ -113,6 +113,15 @@ def policies():
         ("確認画面を表示できないときの選択",
          "確認画面を表示すべきときに表示できなかった場合の選択です。確認画面の選択肢のいずれかを指定します。"
          "既定は cancel です。ポリシーのキー: prompt.fallback。"))
+    add("PromptRecommended", "sealgate", ROOT + "\\Prompt", [("Recommended", "text", "Recommended", {})],
+        ("Recommended choice",
+         "The choice the prompt selects first and marks as recommended: encrypt or route:<route name>, "
+         "one of the prompt choices. Default: the first of encrypt and the routes in the prompt choices. "
+         "Policy key: prompt.recommended."),
+        ("推奨する送信方法",
+         "確認画面で最初に選択され、（推奨）と表示される選択肢です。encrypt または route:<ルート名> のうち、"
+         "確認画面の選択肢にあるものを指定します。既定は、確認画面の選択肢のうち最初の encrypt またはルートです。"
+         "ポリシーのキー: prompt.recommended。"))
     add("PromptTimeout", "sealgate", ROOT + "\\Prompt",
         [("TimeoutSeconds", "dec", "TimeoutSeconds",
           dict(min=LIM["PROMPT_TIMEOUT_MIN"], max=LIM["PROMPT_TIMEOUT_MAX"]))],
@@ -316,6 +325,7 @@ LABELS = {
     "RequireJustification": ("Require a justification", "理由の入力を求める"),
     "AcceptComposeChoice": ("Accept the compose window's choice", "作成画面での選択を回答とする"),
     "Fallback": ("Choice / route names", "選択肢・ルート名"),
+    "Recommended": ("Choice", "選択肢"),
     "TimeoutSeconds": ("Seconds", "秒数"),
     "JustificationHeader": ("Header name (X-...)", "ヘッダー名（X-...）"),
     "Methods": ("Methods, one per line", "方式（1 行に 1 つ）"),

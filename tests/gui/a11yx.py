@@ -131,7 +131,7 @@ class Reader:
     def states(self, acc):
         ss = acc.get_state_set()
         names = ("focusable", "focused", "required", "expanded", "expandable", "modal", "sensitive", "showing",
-                 "selectable", "is_default", "editable")
+                 "selectable", "is_default", "editable", "checked")
         return {n for n in names if ss.contains(getattr(self.A.StateType, n.upper()))}
 
     def walk(self, acc, depth=0):

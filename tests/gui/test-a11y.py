@@ -5,8 +5,11 @@ through libatspi, in en and ja. Checked: the window is a modal dialog named
 by the title and described by the lead; the title is a heading; every
 focusable control is named (its visible words, no mnemonic markup, not
 doubled; a route "partner_gw" is "partner_gw"), with its role and states
-(required on the justification entry, expanded on "send" there); the focus
-event on open lands on "Back to editing"; the Tab order and its reverse; the
+(required on the justification entry, expandable on the primary button when
+"send" is selected); the options are radio buttons, the recommended one
+first and selected, and the focus event on open lands on it; the primary
+button is named after the selected option and follows Down; the Tab order
+(the options one stop) and its reverse; the
 recipient list is one Tab stop, the arrow keys move inside it, and its rows
 are named; the "Why you are asked" region is named.
 Usage: test-a11y.py SEALGATE_PROMPT LOCALEDIR. Prints TAP."""
@@ -40,8 +43,10 @@ def texts(lang):
     ids = dict(title="gtk_sending_outside_the_organisation", back="gtk_back_to_editing", why="gtk_why_you_are_asked",
                reason="gtk_reason_for_sending_without_encryption", confirm="gtk_confirm_and_send_without_encryption",
                back_choices="gtk_back_to_the_choices", send="gtk_send_without_encryption",
-               required="gtk_required_it_is_recorded_with_your_choice")
+               required="gtk_required_it_is_recorded_with_your_choice", encrypt="gtk_encrypt_and_send",
+               portal="gtk_send_through_the_secure_portal", how="gtk_how_to_send")
     t = {k: label(v, lang) for k, v in ids.items()}
+    t["recommended"] = CATALOG["gtk_s_recommended"][lang].replace("{1}", t["encrypt"])
     t["lead"] = {"en": "outside the organisation", "ja": "社外"}[lang]
     return t
 
@@ -49,7 +54,8 @@ def texts(lang):
 T = {"en": texts("en"), "ja": texts("ja")}
 # The catalog's texts are what this test has always read (a changed id fails here, not silently).
 ok(T["en"]["back"] == "Back to editing" and T["en"]["reason"] == "Reason for sending without encryption:"
-   and T["ja"]["back"] == "編集に戻る", "the catalog's texts, without mnemonic markup", T)
+   and T["ja"]["back"] == "編集に戻る" and T["en"]["recommended"] == "Encrypt and send (recommended)"
+   and T["ja"]["recommended"] == "暗号化して送信（推奨）", "the catalog's texts, without mnemonic markup", T)
 
 D20 = promptx.decision("decision-20.json")
 # a route with an underscore: its name must not show the mnemonic escape
@@ -103,12 +109,12 @@ with promptx.Xvfb() as x:
             t = T[lang]
             env = bus.env(SEALGATE_LOCALEDIR=LOCALEDIR)
 
-            # ---- open: the focus event lands on "Back to editing"
+            # ---- open: the focus event lands on the recommended option
             r.clear()
             p = promptx.start_prompt(PROMPT, D20, env, ("--lang", lang))
             first = r.wait_focus(p.pid, timeout=15)
-            ok(first is not None and first[0] == "push button" and first[1] == t["back"],
-               f"{lang}: on open, a focus event names \"{t['back']}\", push button",
+            ok(first is not None and first[0] == "radio button" and first[1] == t["recommended"],
+               f"{lang}: on open, a focus event names \"{t['recommended']}\", radio button",
                repr(first and first[:2]))
             app = r.app(p.pid)
             ok(app is not None, f"{lang}: the prompt is on the AT-SPI registry")
@@ -126,8 +132,8 @@ with promptx.Xvfb() as x:
             ok("modal" in r.states(win), f"{lang}: the window is modal", r.states(win))
             tree = list(r.walk(win))
             headings = [a.get_name() for a, _ in tree if a.get_role_name() == "heading"]
-            ok(headings[:1] == [t["title"]] and t["why"] in headings,
-               f"{lang}: the title and \"{t['why']}\" are headings", headings)
+            ok(headings[:1] == [t["title"]] and t["why"] in headings and t["how"] in headings,
+               f"{lang}: the title, \"{t['why']}\" and \"{t['how']}\" are headings", headings)
             gtk_names = [a.get_name() for a, _ in tree if a.get_name().startswith("Gtk")]
             ok(not gtk_names, f"{lang}: no accessible is named by its GTK type", gtk_names)
 
@@ -139,6 +145,7 @@ with promptx.Xvfb() as x:
                     in_list.add(a)
             focusable = [a for a, _ in tree if "focusable" in r.states(a) and a not in in_list]
             buttons = [a for a in focusable if a.get_role_name() == "push button"]
+            radios = [a for a in focusable if a.get_role_name() == "radio button"]
             bad = []
             for a in focusable:
                 name, role = a.get_name(), a.get_role_name()
@@ -148,20 +155,27 @@ with promptx.Xvfb() as x:
                 half = len(words) // 2
                 if len(words) >= 2 and len(words) % 2 == 0 and words[:half] == words[half:]:
                     bad.append(f"{role} {name!r}: doubled")
-                if role == "push button":
+                if role in ("push button", "radio button"):
                     vis = visible_text(r, a)
                     if vis is None or strip_access_key(vis) != name:
                         bad.append(f"{role} {name!r}: not its visible words {vis!r}")
-            ok(not bad and len(buttons) == 8, f"{lang}: every focusable control is named by its visible words "
-               f"({len(focusable)} controls, {len(buttons)} buttons)", "\n".join(bad))
-            route = [a.get_name() for a in buttons if "partner" in a.get_name()]
+            ok(not bad and len(buttons) == 2 and len(radios) == 7,
+               f"{lang}: every focusable control is named by its visible words ({len(focusable)} controls: "
+               f"{len(radios)} options, {len(buttons)} buttons)", "\n".join(bad))
+            ok(radios[:1] and radios[0].get_name() == t["recommended"] and "checked" in r.states(radios[0])
+               and sum("checked" in r.states(a) for a in radios) == 1,
+               f"{lang}: the recommended option is first and the only one selected",
+               [(a.get_name(), sorted(r.states(a) & {"checked"})) for a in radios])
+            ok(radios and radios[-1].get_name() == t["send"], f"{lang}: \"{t['send']}\" is the last option",
+               [a.get_name() for a in radios])
+            route = [a.get_name() for a in radios if "partner" in a.get_name()]
             ok(len(route) == 1 and "partner_gw" in route[0] and "partner__gw" not in route[0],
                f"{lang}: the route \"partner_gw\" is named with one underscore", route)
-            back = [a for a in buttons if a.get_name() == t["back"]]
-            ok(len(back) == 1 and {"focused", "focusable", "sensitive"} <= r.states(back[0]),
-               f"{lang}: \"{t['back']}\" is focused", back and r.states(back[0]))
-            ok(all(a.get_description() for a in buttons), f"{lang}: every choice has a description",
-               [a.get_name() for a in buttons if not a.get_description()])
+            ok([a.get_name() for a in buttons] == [t["back"], t["encrypt"]],
+               f"{lang}: two buttons: \"{t['back']}\" and the primary, named after the selection "
+               f"(\"{t['encrypt']}\")", [a.get_name() for a in buttons])
+            ok(all(a.get_description() for a in buttons + radios), f"{lang}: every option and button has a description",
+               [a.get_name() for a in buttons + radios if not a.get_description()])
 
             # ---- the recipient list: named, its rows named by their text
             rec = [a for a in lists if a.get_name()]
@@ -171,7 +185,7 @@ with promptx.Xvfb() as x:
                f"{lang}: the recipient list is named and its {len(rows)} rows are named by their text",
                [visible_text(r, a) for a in unnamed][:5])
 
-            # ---- Tab order: from "Back to editing" round to it again
+            # ---- Tab order: from the options round to them again
             r.clear()
             stops = []
             for _ in range(40):
@@ -181,13 +195,15 @@ with promptx.Xvfb() as x:
                     stops.append(("none", "", None))
                     break
                 stops.append(f)
-                if f[0] == "push button" and f[1] == t["back"]:
+                if f[0] == "radio button":
                     break
             got = [describe(s) for s in stops]
-            want = ["list item", "scroll pane " + repr(t["why"])] + [f"push button {a.get_name()!r}" for a in buttons]
-            ok(len(got) == len(want) and got[0].startswith("list item ") and got[1:] == want[1:],
-               f"{lang}: Tab order: the recipient list (one stop), \"{t['why']}\", the {len(buttons)} choices, "
-               f"back to \"{t['back']}\"", "got:  " + "\n      ".join(got) + "\nwant: " + "\n      ".join(want))
+            want = [f"push button {t['back']!r}", f"push button {t['encrypt']!r}", "list item",
+                    "scroll pane " + repr(t["why"]), f"radio button {t['recommended']!r}"]
+            ok(len(got) == len(want) and got[2].startswith("list item ") and got[:2] + got[3:] == want[:2] + want[3:],
+               f"{lang}: Tab order: \"{t['back']}\", the primary button, the recipient list (one stop), "
+               f"\"{t['why']}\", the options (one stop)",
+               "got:  " + "\n      ".join(got) + "\nwant: " + "\n      ".join(want))
             unnamed = [s for s in got if s.endswith("''")]
             ok(not unnamed, f"{lang}: every Tab stop is named", unnamed)
 
@@ -200,7 +216,7 @@ with promptx.Xvfb() as x:
                 if f is None:
                     break
                 back_stops.append(describe(f))
-                if f[0] == "push button" and f[1] == t["back"]:
+                if f[0] == "radio button":
                     break
             rev = list(reversed(want[:-1])) + [want[-1]]
             ok(len(back_stops) == len(rev) and all(a == b or (b == "list item" and a.startswith("list item "))
@@ -210,7 +226,8 @@ with promptx.Xvfb() as x:
 
             # ---- inside the list: arrow keys move between named rows
             r.clear()
-            keys(kenv, "Tab")
+            keys(kenv, "shift+Tab", "shift+Tab")
+            r.wait_focus(p.pid, timeout=3)
             f0 = r.wait_focus(p.pid, timeout=3)
             keys(kenv, "Down")
             f1 = r.wait_focus(p.pid, timeout=3)
@@ -225,6 +242,18 @@ with promptx.Xvfb() as x:
             f = r.wait_focus(p.pid, timeout=3)
             ok(f is not None and f[0] == "scroll pane", f"{lang}: Tab from inside the list leaves it",
                f and describe(f))
+
+            # ---- the options: Down selects the next, the primary follows
+            keys(kenv, "Tab")
+            r.wait_focus(p.pid, timeout=3)
+            r.clear()
+            keys(kenv, "Down")
+            f = r.wait_focus(p.pid, timeout=3)
+            r.pump(0.3)
+            ok(f is not None and f[0] == "radio button" and f[1] == t["portal"] and "checked" in r.states(f[2]),
+               f"{lang}: Down on the options selects and names \"{t['portal']}\"", f and describe(f))
+            ok([a.get_name() for a in buttons] == [t["back"], t["portal"]],
+               f"{lang}: the primary button is now named \"{t['portal']}\"", [a.get_name() for a in buttons])
             keys(kenv, "Escape")
             out, _ = p.communicate(timeout=10)
             code = p.returncode
@@ -234,15 +263,17 @@ with promptx.Xvfb() as x:
             r.clear()
             p = promptx.start_prompt(PROMPT, DJ, env, ("--lang", lang))
             first = r.wait_focus(p.pid, timeout=15)
-            ok(first is not None and first[1] == t["back"], f"{lang}: justification case: focus on open",
+            ok(first is not None and first[1] == t["recommended"], f"{lang}: justification case: focus on open",
                first and describe(first))
             r.pump(1.0)  # past the second announcement (prompt-window.c)
+            keys(kenv, "alt+w")
+            r.pump(0.5)
             app = r.app(p.pid)
             tree = list(r.walk(app.get_child_at_index(0))) if app else []
             send = [a for a, _ in tree if a.get_role_name() == "push button" and a.get_name() == t["send"]]
             ok(len(send) == 1 and "expandable" in r.states(send[0]) and "expanded" not in r.states(send[0]),
-               f"{lang}: \"{t['send']}\" is expandable (it opens the reason step), not expanded",
-               send and r.states(send[0]))
+               f"{lang}: with \"{t['send']}\" selected, the primary button is named so and is expandable "
+               "(it opens the reason step), not expanded", send and r.states(send[0]))
             # Issue 22 item 4: the reason step must not squeeze the
             # recipient list (the window grows to fit instead): its height
             # on screen is the same before and after.
@@ -251,8 +282,12 @@ with promptx.Xvfb() as x:
                 return ls[0].get_extents(Atspi.CoordType.WINDOW).height if ls else -1
             h_before = list_height(tree)
             r.clear()
-            keys(kenv, "alt+w")
-            f = r.wait_focus(p.pid, timeout=3)
+            keys(kenv, "Tab", "Tab", "space")
+            f = None
+            for _ in range(3):
+                f = r.wait_focus(p.pid, timeout=3)
+                if f is None or f[0] == "text":
+                    break
             st = r.states(f[2]) if f else set()
             # GTK 4.8 has no AT-SPI "required" state (4.8's collect_states maps
             # no REQUIRED): the entry's description says it, as its hint does.

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """sealgate-prompt's confirmation checklist (prompt.confirm, issue 17) under a
 private Xvfb, by real key presses: the send choices do nothing until the last
-box is ticked (Shift+Tab and space from "Back to editing"), "Check all"
+box is ticked (the primary button is off; Shift+Tab and space from the
+selected option tick the boxes), "Check all"
 (Alt+A) is absent unless the policy allows it and ticks everything when it
 is there; a screenshot per language in OUTDIR.
 Usage: test-prompt-confirm.py SEALGATE_PROMPT LOCALEDIR OUTDIR. Prints TAP."""
@@ -75,27 +76,33 @@ with promptx.Xvfb() as x:
     watch = promptx.MapWatcher(x.display)
 
     # Three boxes (bob, the look-alike carol, plan.pdf); no "Check all".
+    # SEND selects "Send without encryption" (Alt+W) and presses the primary
+    # button (Tab to "Back to editing", Tab to it, Space): while a box is
+    # unticked the button is off, the second Tab passes it and Space lands
+    # elsewhere. Alt+W puts the focus back on the option; Shift+Tab from it
+    # goes up the boxes, the last one first.
+    SEND = ("alt+w", "Tab", "Tab", "space")
     p, wid = open_prompt(x, watch, decision(False))
     ok(wid is not None, "checklist: the window maps")
-    keys(x, "alt+w")
-    still_open(p, "no box ticked: Alt+W (Send without encryption) does nothing")
+    keys(x, *SEND)
+    still_open(p, "no box ticked: the primary button (Send without encryption) does nothing")
     keys(x, "alt+a")
-    keys(x, "alt+w")
+    keys(x, *SEND)
     still_open(p, "no \"Check all\" when the policy does not allow it: Alt+A ticks nothing")
-    keys(x, "shift+Tab", "space", "shift+Tab", "space")
-    keys(x, "alt+w")
+    keys(x, "alt+w", "shift+Tab", "space", "shift+Tab", "space")
+    keys(x, *SEND)
     still_open(p, "two of three boxes ticked: still nothing is sent")
-    keys(x, "shift+Tab", "space")
-    keys(x, "alt+w")
+    keys(x, "alt+w", "shift+Tab", "shift+Tab", "shift+Tab", "space")
+    keys(x, *SEND)
     code, out, err = finish(p)
-    ok(code == 0 and out == answer("send", "button"), "the last box ticked: Alt+W sends",
+    ok(code == 0 and out == answer("send", "button"), "the last box ticked: the primary button sends",
        f"exit {code}\nstdout {out!r}\nstderr {err}")
 
-    # Unticking one again disables the choices again.
+    # Unticking one again disables the primary button again.
     p, wid = open_prompt(x, watch, decision(False))
-    keys(x, "shift+Tab", "space", "shift+Tab", "space", "shift+Tab", "space", "space")
-    keys(x, "alt+w")
-    still_open(p, "a box unticked again: the send choices are off again")
+    keys(x, "alt+w", "shift+Tab", "space", "shift+Tab", "space", "shift+Tab", "space", "space")
+    keys(x, *SEND)
+    still_open(p, "a box unticked again: the primary button is off again")
     keys(x, "Escape")
     code, out, _ = finish(p)
     ok(out == answer("cancel", "escape"), "Escape still goes back to editing", out)
@@ -111,9 +118,10 @@ with promptx.Xvfb() as x:
             # the screenshot may take the focus: give it back before the next key
             promptx.xdotool(x.env(), "windowfocus", "--sync", str(wid))
             time.sleep(0.3)
-        keys(x, "alt+w")
+        keys(x, *SEND)
         code, out, err = finish(p)
-        ok(code == 0 and out == answer("send", "button"), f"{lang}: \"Check all\" (Alt+A) ticks every box; Alt+W sends",
+        ok(code == 0 and out == answer("send", "button"),
+           f"{lang}: \"Check all\" (Alt+A) ticks every box; the primary button sends",
            f"exit {code}\nstdout {out!r}\nstderr {err}")
 
 done()

@@ -616,6 +616,39 @@ static void test_preselect(void) {
         expect_invalid("\"preselect\":3", SG_ERR_REQUEST, "preselect", "preselect: not a string");
 }
 
+/* prompt_recommended: the policy's choice, else the first protective one;
+ * -1 when nothing protects. */
+static int recommended_of(const char *choices, const char *extra) {
+        char *json = g_strdup_printf("{\"action\":\"prompt\",\"recipients\":[],\"reasons\":[],\"choices\":[%s],"
+                                     "\"require_justification\":false%s%s}",
+                                     choices, extra ? "," : "", extra ? extra : "");
+        sg_error err = {0};
+        sg_prompt_model *m = parse(json, &err);
+        int r = m ? m->recommended : -2;
+        sg_prompt_model_free(m);
+        g_free(json);
+        return r;
+}
+
+static void test_recommended(void) {
+        const char *three = "{\"id\":\"send\",\"kind\":\"send\"},{\"id\":\"encrypt\",\"kind\":\"encrypt\"},"
+                            "{\"id\":\"route:portal\",\"kind\":\"route\",\"route\":\"portal\",\"headers\":[],"
+                            "\"subject_tag\":null},{\"id\":\"cancel\",\"kind\":\"cancel\"}";
+        SG_CHECK(recommended_of(three, NULL) == 1, "recommended: absent, the first protective choice");
+        SG_CHECK(recommended_of(three, "\"prompt_recommended\":\"route:portal\"") == 2,
+                 "recommended: the decision's choice");
+        SG_CHECK(recommended_of(three, "\"prompt_recommended\":null") == 1, "recommended: null, the first protective");
+        SG_CHECK(recommended_of(three, "\"prompt_recommended\":\"route:pgp\"") == 1,
+                 "recommended: a choice not offered (removed for this message), the first protective");
+        SG_CHECK(recommended_of("{\"id\":\"send\",\"kind\":\"send\"},{\"id\":\"cancel\",\"kind\":\"cancel\"}", NULL) ==
+                         -1,
+                 "recommended: none when nothing protects");
+        expect_invalid("\"prompt_recommended\":\"send\"", SG_ERR_REQUEST, "not a protective choice",
+                       "prompt_recommended: send");
+        expect_invalid("\"prompt_recommended\":3", SG_ERR_REQUEST, "prompt_recommended",
+                       "prompt_recommended: not a string");
+}
+
 int main(void) {
         setlocale(LC_ALL, "C.UTF-8");
         set_language("en");
@@ -628,5 +661,6 @@ int main(void) {
         test_japanese();
         test_notes();
         test_preselect();
+        test_recommended();
         return sg_test_done();
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """sealgate-prompt's real window under a private Xvfb: every choice made with
-real key presses (xdotool: mnemonics, Tab, arrows, space, Enter, Escape; the
-recipient list one Tab stop), the window
+real key presses (xdotool: the options a radio list, one Tab stop, the
+arrow keys and mnemonics select, the primary button acts on the selection
+and is the default only for a protective option; Enter never sends in the
+clear; the recipient list one Tab stop), the window
 closed through WM_DELETE_WINDOW, --timeout, the justification path, 1/20/500
 recipients, en and ja (window title + screenshots in tests/out/gui/), and
 invalid input (exit 2, no window) and no display (exit 3).
@@ -85,11 +87,12 @@ def run_invalid(x, watch, data, needle, desc, args=()):
 with promptx.Xvfb() as x:
     watch = promptx.MapWatcher(x.display)
 
-    # ---- the three ways to cancel, on the 1-recipient decision
+    # ---- on open the recommended option (encrypt) is selected and the
+    # primary button, which follows it, is the default: Enter takes it
     p, wid, _ = open_prompt(x, watch, D1)
     ok(wid is not None, "1 recipient: the window maps")
     keys(x, "Return")
-    check_answer(p, answer("cancel", "button"), "Enter on open: cancel (the default), never a send")
+    check_answer(p, answer("encrypt", "button"), "Enter on open: the recommended choice (encrypt), never a send")
 
     p, wid, _ = open_prompt(x, watch, D1)
     keys(x, "Escape")
@@ -100,42 +103,69 @@ with promptx.Xvfb() as x:
         watch.close_window(wid)
     check_answer(p, answer("cancel", "close"), "WM_DELETE_WINDOW: cancel by close")
 
-    # ---- every choice of the 20-recipient decision by its mnemonic
+    # policy's recommended choice: the portal is selected first
+    p, wid, _ = open_prompt(x, watch, dict(D20, prompt_recommended="route:portal"))
+    keys(x, "Return")
+    check_answer(p, answer("route:portal", "button"), "prompt_recommended route:portal: Enter on open takes it")
+
+    # ---- a mnemonic selects an option; Enter sends through the primary button
     for key, choice in [("alt+e", "encrypt"), ("alt+p", "route:portal"), ("alt+s", "route:smime"),
-                        ("alt+o", "route:pgp"), ("alt+z", "route:zip"), ("alt+w", "send"), ("alt+b", "cancel")]:
+                        ("alt+o", "route:pgp"), ("alt+z", "route:zip")]:
         p, wid, _ = open_prompt(x, watch, D20)
         keys(x, key)
-        check_answer(p, answer(choice, "button"), f"20 recipients: {key} chooses {choice}")
+        time.sleep(0.2)
+        ok(p.poll() is None, f"20 recipients: {key} selects {choice}, sends nothing yet")
+        keys(x, "Return")
+        check_answer(p, answer(choice, "button"), f"20 recipients: {key} and Enter: {choice}")
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "alt+b")
+    check_answer(p, answer("cancel", "button"), "20 recipients: Alt+B presses \"Back to editing\"")
 
-    # ---- the route without a mnemonic, by Tab order: Back to editing has the
-    # focus; Shift+Tab goes up the buttons; space presses
+    # ---- "Send without encryption": Enter is inert; the primary button sends
     p, wid, _ = open_prompt(x, watch, D20)
-    keys(x, "shift+Tab", "shift+Tab", "space")
-    check_answer(p, answer("route:partner-gw", "button"), "Shift+Tab twice and space: the custom route")
+    keys(x, "alt+w", "Return", "KP_Enter")
+    time.sleep(0.3)
+    ok(p.poll() is None, "send selected: Enter does nothing (the primary button is not the default)")
+    keys(x, "Tab", "Tab", "space")
+    check_answer(p, answer("send", "button"), "send selected: Tab to \"Back to editing\", Tab to the primary, space")
+
+    # ---- the options are one Tab stop: the arrow keys move the selection
     p, wid, _ = open_prompt(x, watch, D20)
-    keys(x, "shift+Tab", "Return")
-    check_answer(p, answer("send", "button"), "Shift+Tab and Enter on \"Send without encryption\": send")
+    keys(x, "Down")
+    time.sleep(0.2)
+    ok(p.poll() is None, "Down on the options moves the selection, answers nothing")
+    keys(x, "Return")
+    check_answer(p, answer("route:portal", "button"), "Down then Enter: the next option (portal)")
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "Down", "Down", "Down", "Down", "Down", "Return")
+    check_answer(p, answer("route:partner-gw", "button"), "Down five times: the custom route (no mnemonic)")
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "Tab", "shift+Tab", "Down", "Return")
+    check_answer(p, answer("route:portal", "button"),
+                 "Tab then Shift+Tab comes back to the options (one stop), Down, Enter: portal")
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "Tab", "Tab", "Return")
+    check_answer(p, answer("encrypt", "button"), "Tab past \"Back to editing\" to the primary button, Enter")
 
     # ---- keyboard only, by Tab: the recipient list (20 recipients) is one
-    # Tab stop; the arrow keys move inside it and answer nothing; then the
-    # reasons, then the first choice
+    # Tab stop; the arrow keys move inside it and answer nothing
     p, wid, _ = open_prompt(x, watch, D20)
-    keys(x, "Tab", "Down", "Down", "Up")
+    keys(x, "shift+Tab", "shift+Tab", "Down", "Down", "Up")
     time.sleep(0.2)
-    ok(p.poll() is None, "keyboard: Tab into the recipient list and the arrow keys there answer nothing")
-    keys(x, "Tab", "Tab", "space")
+    ok(p.poll() is None, "keyboard: Shift+Tab into the recipient list and the arrow keys there answer nothing")
+    keys(x, "Tab", "Tab", "Return")
     check_answer(p, answer("encrypt", "button"),
-                 "keyboard: from the list, Tab, Tab and space: \"Encrypt and send\" (the list is one stop)")
-    p, wid, _ = open_prompt(x, watch, D20)
-    keys(x, "Tab", "Down", "shift+Tab", "Return")
-    check_answer(p, answer("cancel", "button"), "keyboard: Shift+Tab from inside the list: back to editing, Enter")
+                 "keyboard: from the list, Tab, Tab: the options again (the list is one stop), Enter: encrypt")
 
     # ---- justification
     dj = dict(D20, require_justification=True)
     p, wid, _ = open_prompt(x, watch, dj)
-    keys(x, "alt+w")
+    keys(x, "alt+w", "Return")
     time.sleep(0.2)
-    ok(p.poll() is None, "justification: \"Send without encryption\" does not send at once")
+    ok(p.poll() is None, "justification: \"Send without encryption\" selected, Enter does nothing")
+    keys(x, "Tab", "Tab", "space")
+    time.sleep(0.2)
+    ok(p.poll() is None, "justification: the primary button opens the reason step, sends nothing")
     keys(x, "Return")
     keys(x, "alt+c")
     ok(p.poll() is None, "justification: Enter in the empty field and the confirm mnemonic do nothing")
@@ -151,26 +181,36 @@ with promptx.Xvfb() as x:
     check_answer(p, answer("send", "button", "Customer asked, no S/MIME"),
                  "justification: confirm sends, text trimmed and printed")
 
-    # The justification step replaces the choices (issue 22 item 4: the
-    # other buttons stayed and still answered): Alt+P does nothing there;
-    # "Back to the choices" (Alt+B) brings them back, and Alt+P then works.
+    # The justification step replaces the choices (issue 22 item 4): Alt+P
+    # does nothing there; "Back to the choices" (Alt+B) brings them back,
+    # and Alt+P then selects the portal.
     p, wid, _ = open_prompt(x, watch, dj)
-    keys(x, "alt+w")
+    keys(x, "alt+w", "Tab", "Tab", "space")
     time.sleep(0.3)
     keys(x, "alt+p")
     time.sleep(0.3)
-    ok(p.poll() is None, "justification step: the other choices are gone (Alt+P does nothing)")
+    ok(p.poll() is None, "justification step: the options are gone (Alt+P does nothing)")
     keys(x, "alt+b")
     time.sleep(0.3)
     ok(p.poll() is None, "justification step: Alt+B goes back to the choices, not to editing")
-    keys(x, "alt+p")
-    check_answer(p, answer("route:portal", "button"), "justification step: back, then Alt+P: portal")
+    keys(x, "alt+p", "Return")
+    check_answer(p, answer("route:portal", "button"), "justification step: back, then Alt+P and Enter: portal")
 
     p, wid, _ = open_prompt(x, watch, dj)
-    keys(x, "alt+w")
+    keys(x, "alt+w", "Tab", "Tab", "space")
     promptx.xdotool(x.env(), "type", "--delay", "30", "reason")
     keys(x, "Escape")
     check_answer(p, answer("cancel", "escape"), "justification: Escape still cancels")
+
+    # only "send" and "cancel": nothing is recommended, send is selected,
+    # and Enter still sends nothing
+    d2 = dict(D20, choices=[c for c in D20["choices"] if c["kind"] in ("send", "cancel")], prompt_recommended=None)
+    p, wid, _ = open_prompt(x, watch, d2)
+    keys(x, "Return")
+    time.sleep(0.3)
+    ok(p.poll() is None, "send and cancel only: Enter on open sends nothing")
+    keys(x, "Escape")
+    check_answer(p, answer("cancel", "escape"), "send and cancel only: Escape cancels")
 
     # ---- 500 recipients
     d500 = promptx.with_recipients(D20, 500)

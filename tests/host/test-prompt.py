@@ -158,7 +158,7 @@ def test_answered_and_not_blocking():
         check(v.get("id") == "v" and "prompt.show" in v.get("result", {}).get("ops", []),
               "(b) a version request sent while the prompt is open is answered first", v)
         if w:
-            press(w[0], "alt+p")  # mnemonic of "Send through the secure _portal"
+            press(w[0], "alt+p", "Return")  # select "Send through the secure _portal", Enter sends
         r = h.read()
         chk = r.get("result", {}).get("outcome", {}).pop("check", None)
         check(re.fullmatch(r"v=1; attempt=[0-9a-f]{32}; decision=prompt; outcome=routed; route=portal",

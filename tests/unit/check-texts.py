@@ -62,8 +62,9 @@ AVOID = [
 AVOID_RE = [(re.compile(p), use) for p, use in AVOID]
 
 
-# The size formatter's own unit words (sg_format_size's, for the extension).
-SIZE_WORDS = {"sizeByte", "sizeBytes"}
+# Texts that are a size formatter's own unit words: none in the catalog (the
+# host sends sizes formatted by sg_format_size, the reasons' "shown").
+SIZE_WORDS = set()
 
 
 def ja_problems(s, allow_ascii_parens=False, size_words=False):

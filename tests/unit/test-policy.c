@@ -1625,6 +1625,76 @@ static void prompt_fallback(void) {
         sg_policy_free(p);
 }
 
+/* The choice the prompt selects first. */
+static const char *recommended_id(sg_policy *p, const char *const *to, size_t n_to) {
+        static char id[80];
+        sg_message m = {.to = to, .n_to = n_to};
+        sg_decision *d = NULL;
+        if (sg_policy_evaluate(p, &m, &d, NULL) != SG_OK)
+                return "(error)";
+        if (d->action != SG_ACTION_PROMPT || d->prompt_recommended >= d->n_choices)
+                snprintf(id, sizeof id, "(none)");
+        else {
+                const sg_choice *c = &d->choices[d->prompt_recommended];
+                snprintf(id, sizeof id, "%s%s%s", sg_choice_kind_name(c->kind), c->route ? ":" : "",
+                         c->route ? c->route : "");
+        }
+        sg_decision_free(d);
+        return id;
+}
+
+static void prompt_recommended(void) {
+        sg_error e = {0};
+        const char *one[] = {"a@x.example"}, *in[] = {"a@corp.example"};
+
+        sg_policy *p = make_policy(base);
+        SG_CHECK_STR(recommended_id(p, one, 1), "encrypt", "recommended: default is the first protective choice");
+        SG_CHECK_STR(recommended_id(p, in, 1), "(none)", "recommended: none without a prompt");
+        sg_policy_free(p);
+
+        p = sg_policy_new();
+        base(p);
+        B(sg_policy_add_choice(p, SG_CHOICE_SEND, NULL, E));
+        B(sg_policy_add_choice(p, SG_CHOICE_ROUTE, "portal", E));
+        B(sg_policy_add_choice(p, SG_CHOICE_ENCRYPT, NULL, E));
+        B(sg_policy_seal(p, E));
+        SG_CHECK_STR(recommended_id(p, one, 1), "route:portal", "recommended: unset, the first protective in order");
+        sg_policy_free(p);
+
+        p = sg_policy_new();
+        base(p);
+        B(sg_policy_add_choice(p, SG_CHOICE_ENCRYPT, NULL, E));
+        B(sg_policy_add_choice(p, SG_CHOICE_ROUTE, "portal", E));
+        B(sg_policy_set_prompt_recommended(p, SG_CHOICE_ROUTE, "portal", E));
+        B(sg_policy_seal(p, E));
+        SG_CHECK_STR(recommended_id(p, one, 1), "route:portal", "recommended: the policy's choice");
+        sg_policy_free(p);
+
+        p = sg_policy_new();
+        base(p);
+        B(sg_policy_add_choice(p, SG_CHOICE_SEND, NULL, E));
+        B(sg_policy_seal(p, E));
+        SG_CHECK_STR(recommended_id(p, one, 1), "(none)", "recommended: none when nothing protects");
+        sg_policy_free(p);
+
+        p = sg_policy_new();
+        base(p);
+        B(sg_policy_add_choice(p, SG_CHOICE_ENCRYPT, NULL, E));
+        B(sg_policy_set_prompt_recommended(p, SG_CHOICE_ROUTE, "portal", E));
+        SG_CHECK(sg_policy_seal(p, &e) == SG_ERR_POLICY_INVALID && strstr(e.message, "not one of the choices"),
+                 "recommended: a choice not offered is refused at seal");
+        sg_policy_free(p);
+
+        p = sg_policy_new();
+        SG_CHECK(sg_policy_set_prompt_recommended(p, SG_CHOICE_SEND, NULL, &e) == SG_ERR_POLICY_INVALID,
+                 "recommended: send refused");
+        SG_CHECK(sg_policy_set_prompt_recommended(p, SG_CHOICE_CANCEL, NULL, &e) == SG_ERR_POLICY_INVALID,
+                 "recommended: cancel refused");
+        SG_CHECK(sg_policy_set_prompt_recommended(p, SG_CHOICE_ROUTE, NULL, &e) == SG_ERR_POLICY_INVALID,
+                 "recommended: route choice without a route refused");
+        sg_policy_free(p);
+}
+
 static void misc(void) {
         sg_error e = {0};
         /* Evaluate before seal. */
@@ -1855,6 +1925,7 @@ int main(void) {
         big_case();
         misc();
         prompt_fallback();
+        prompt_recommended();
         read_back();
         settings_table();
         deep_domain();

@@ -164,6 +164,13 @@ static const struct bad_row bad_rows[] = {
         {"choice twice",
          {"P:Prompt\\Choices=m:send|send"},
          "prompt.choices[1]: choice \"send\" given twice (" P_ "\\Prompt\\Choices)"},
+        {"recommended send",
+         {"P:Prompt\\Recommended=s:send"},
+         "prompt.recommended: \"send\" is not a protective choice (expected encrypt or route:<route name>) (" P_
+         "\\Prompt\\Recommended)"},
+        {"recommended not among the choices",
+         {"P:Prompt\\Choices=m:send|cancel", "P:Prompt\\Recommended=s:encrypt"},
+         "prompt.recommended: \"encrypt\" is not one of prompt.choices (" P_ "\\Prompt\\Recommended)"},
         {"bool not 0 or 1",
          {"P:Prompt\\RequireJustification=d:2"},
          "prompt.require_justification: expected true or false (REG_DWORD 1 or 0), got 2 (" P_

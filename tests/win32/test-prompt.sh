@@ -1,9 +1,11 @@
 #!/bin/sh
 # The add-in's real prompt (TaskDialogIndirect with common controls v6) under
 # Xvfb: test-addin.exe --prompt sends one external message with no test hook,
-# and xdotool answers the dialog. Each button gives its outcome; Escape and
-# Enter go back to editing; "Send without encryption" asks for a justification
-# (a second dialog). Screenshots of the dialog in English and Japanese go to
+# and xdotool answers the dialog. The choices are radio buttons (access keys
+# and arrow keys select), the recommended one selected on open; "Send" acts on
+# the selection and Enter presses it, except for "Send without encryption",
+# where Enter does nothing and "Send" asks for a justification (a second
+# dialog); Escape and "Back to editing" go back. Screenshots of the dialog in English and Japanese go to
 # WORKDIR (and to docs/user/ with SEALGATE_SCREENSHOTS=docs/user).
 # Prints TAP (closing comment "# N passed, N failed").
 #
@@ -85,24 +87,31 @@ expect() {
 }
 sent_en="subject=Quarterly figures"
 # The recipients have no certificates: "Encrypt and send" is offered as what
-# it really is, the gateway's encryption route (G), with one line saying why.
+# it really is, the gateway's encryption route (G), with one line saying why;
+# it takes the place of the recommended choice, selected on open, and "Send"
+# (the default) acts on it.
 expect "no certificates: the gateway route (G) instead of Encrypt, Outlook's encryption not on" \
-        "result cancel=0 X-SecureSend-Route=smime $sent_en" en "shot:$work/outlook-prompt-en.png" g
-expect "no certificates: E (Encrypt) is not a button; Escape then goes back to editing" \
+        "result cancel=0 X-SecureSend-Route=smime $sent_en" en "shot:$work/outlook-prompt-en.png" g Return
+expect "Enter on open: the recommended option (the gateway route)" \
+        "result cancel=0 X-SecureSend-Route=smime $sent_en" en Return
+expect "no certificates: E (Encrypt) is not an option; Escape then goes back to editing" \
         "result cancel=1 $sent_en" en e Escape
-expect "Send through the secure portal (P): route header and subject tag" \
-        "result cancel=0 X-SecureSend-Route=portal subject=[secure] Quarterly figures" en p
-expect "Send without encryption (W): justification dialog, then sent with the justification header" \
+expect "the secure portal (P) selected, Enter: route header and subject tag" \
+        "result cancel=0 X-SecureSend-Route=portal subject=[secure] Quarterly figures" en p Return
+expect "the options are one group: from W, Up selects the portal, Enter sends through it" \
+        "result cancel=0 X-SecureSend-Route=portal subject=[secure] Quarterly figures" en w Up Return
+expect "Send without encryption (W) selected: Enter does nothing; Escape goes back to editing" \
+        "result cancel=1 $sent_en" en w Return sleep:1 Escape
+expect "Send without encryption (W), Send (S): justification dialog, then sent with the justification header" \
         "result cancel=0 X-SecureSend-Justification=client asked for it $sent_en" \
-        en w sleep:2 "shot:$work/outlook-justification-en.png" "type:client asked for it" Return
+        en w s sleep:2 "shot:$work/outlook-justification-en.png" "type:client asked for it" Return
 expect "Send without encryption, Back in the justification dialog, then Escape: back to editing" \
-        "result cancel=1 $sent_en" en w sleep:2 Escape Escape
+        "result cancel=1 $sent_en" en w s sleep:2 Escape Escape
 expect "Escape: back to editing, nothing set" "result cancel=1 $sent_en" en Escape
-expect "Enter: the default button is Back to editing" "result cancel=1 $sent_en" en Return
 expect "Back to editing (B)" "result cancel=1 $sent_en" en b
-expect "Japanese prompt: the portal (P)" \
+expect "Japanese prompt: the portal (P), Enter" \
         "result cancel=0 X-SecureSend-Route=portal subject=[secure] 四半期の数字" \
-        ja "shot:$work/outlook-prompt-ja.png" p
+        ja "shot:$work/outlook-prompt-ja.png" p Return
 for f in outlook-prompt-en.png outlook-prompt-ja.png; do
         [ -s "$work/$f" ]
         ok $? "screenshot $f"

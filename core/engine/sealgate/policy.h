@@ -228,6 +228,10 @@ sg_err sg_policy_add_choice(sg_policy *p, sg_choice_kind kind, const char *route
  * used only if the decision still offers it (a trigger's forbid_send removes
  * "send"); otherwise the fallback is CANCEL. */
 sg_err sg_policy_set_prompt_fallback(sg_policy *p, sg_choice_kind kind, const char *route, sg_error *err);
+/* prompt.recommended: the choice the prompt selects first and marks as
+ * recommended; encrypt or a route, one of the choices (checked at seal).
+ * Unset: the first protective choice offered. */
+sg_err sg_policy_set_prompt_recommended(sg_policy *p, sg_choice_kind kind, const char *route, sg_error *err);
 
 /* Whether "send" (in the clear) needs a justification from the user. */
 void sg_policy_set_require_justification(sg_policy *p, bool required);
@@ -477,6 +481,8 @@ typedef struct sg_decision {
         size_t n_choices;
         bool require_justification; /* for the "send" choice */
         size_t prompt_fallback;     /* PROMPT: index in choices taken when no prompt can be shown */
+        size_t prompt_recommended;  /* PROMPT: index in choices the prompt selects first (prompt.recommended,
+                                       else the first protective choice); n_choices when none protects */
         char *route;                /* ROUTE: the route applied */
         sg_header *headers;         /* ROUTE: the headers to set */
         size_t n_headers;

@@ -161,14 +161,18 @@ def prompt_env(prompt, localedir):
 
 # The English dialog's mnemonics (gtk-prompt/prompt-model.c's button labels);
 # "Back to editing" also has the focus, and Escape is the same as it.
-PROMPT_KEYS = {"encrypt": "alt+e", "route:portal": "alt+p", "route:smime": "alt+s",
-               "route:pgp": "alt+o", "route:zip": "alt+z", "send": "alt+w", "cancel": "Escape"}
+# An option's access key selects it; Enter presses the primary button for a
+# protective option. "Send without encryption": Enter does nothing, so Tab
+# past "Back to editing" to the primary button and press Space.
+PROMPT_KEYS = {"encrypt": ("alt+e", "Return"), "route:portal": ("alt+p", "Return"),
+               "route:smime": ("alt+s", "Return"), "route:pgp": ("alt+o", "Return"),
+               "route:zip": ("alt+z", "Return"), "send": ("alt+w", "Tab", "Tab", "space"), "cancel": ("Escape",)}
 
 
 def answer_prompt(display, wid, choice, justification=None):
     """Choose `choice` in the prompt window with real key presses; for "send"
     under a policy that requires a justification, type it and confirm."""
-    press(display, wid, PROMPT_KEYS[choice])
+    press(display, wid, *PROMPT_KEYS[choice])
     if justification is not None:
         time.sleep(0.3)
         type_text(display, wid, justification)

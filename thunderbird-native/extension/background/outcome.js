@@ -40,40 +40,14 @@ function listSeparator() {
         return messenger.i18n.getMessage("listSeparator") || ", ";
 }
 
-/* A decimal byte count as users read it: the same rules as the engine's
- * sg_format_size (core/engine/format.c, used by the GTK prompt and the
- * Outlook add-in): "90 bytes" (catalog sizeBytes), "850 KB", "12.6 MB"
- * (1 KB = 1000 bytes; one decimal under 100 of a unit). Not digits: as it is. */
-const SIZE_UNITS = ["KB", "MB", "GB", "TB", "PB", "EB"];
-function formatSize(digits) {
-        if (!/^[0-9]{1,20}$/.test(String(digits)) || BigInt(digits) > 18446744073709551615n)
-                return String(digits);
-        const bytes = BigInt(digits);
-        if (bytes < 1000n)
-                return messenger.i18n.getMessage(bytes === 1n ? "sizeByte" : "sizeBytes", [String(bytes)]);
-        const tenthsOf = (scale) => bytes / (scale / 10n) + ((bytes % (scale / 10n)) * 2n >= scale / 10n ? 1n : 0n);
-        let u = 0;
-        let scale = 1000n;
-        while (u + 1 < SIZE_UNITS.length && bytes / scale >= 1000n) {
-                u++;
-                scale *= 1000n;
-        }
-        let tenths = tenthsOf(scale);
-        if (tenths >= 9995n && u + 1 < SIZE_UNITS.length) {
-                u++;
-                scale *= 1000n;
-                tenths = tenthsOf(scale);
-        }
-        return tenths < 1000n ? `${tenths / 10n}.${tenths % 10n} ${SIZE_UNITS[u]}` : `${(tenths + 5n) / 10n} ${SIZE_UNITS[u]}`;
-}
-
 /* The reasons in words (the catalog's sentences: reason_CODE with the number
  * of items and the items; reason_CODE_plural for a count other than 1); the
  * host's detail when a sentence needs evidence and the reason has none. */
 function reasonsText(decision, keep = () => true) {
         return (decision.reasons || []).filter(keep).map((r) => {
                 const items = r.items || [];
-                const shown = r.code === "attachment_size" ? items.map(formatSize) : items;
+                /* Sizes come formatted from the host (sg_format_size, in C once). */
+                const shown = r.shown && Array.isArray(r.shown[uiLanguage()]) ? r.shown[uiLanguage()] : items;
                 const subs = [String(items.length), shown.join(listSeparator())];
                 const key = `reason_${r.code}`;
                 let t = items.length !== 1 ? messenger.i18n.getMessage(`${key}_plural`, subs) : "";

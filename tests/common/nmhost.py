@@ -12,9 +12,36 @@ import time
 
 
 def frame(obj):
-    """One frame: 32-bit native-endian length, then the JSON (or bytes as given)."""
-    data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+    """One frame: 32-bit native-endian length, then the payload: bytes as
+    given, a str as its UTF-8 (JSON text written by hand), else the JSON of obj."""
+    if isinstance(obj, bytes):
+        data = obj
+    elif isinstance(obj, str):
+        data = obj.encode()
+    else:
+        data = json.dumps(obj).encode()
     return struct.pack("=I", len(data)) + data
+
+
+def split_frames(data):
+    """Split a host's output into frames: (payloads, leftover bytes of a frame cut short)."""
+    out, off = [], 0
+    while len(data) - off >= 4:
+        (n,) = struct.unpack_from("=I", data, off)
+        if len(data) - off - 4 < n:
+            break
+        out.append(data[off + 4 : off + 4 + n])
+        off += 4 + n
+    return out, data[off:]
+
+
+def read_frame(f):
+    """One frame's JSON read from a file (blocking); {} when it ends first."""
+    hdr = f.read(4)
+    if len(hdr) < 4:
+        return {}
+    (n,) = struct.unpack("=I", hdr)
+    return json.loads(f.read(n))
 
 
 class FramePipe:

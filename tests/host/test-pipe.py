@@ -17,6 +17,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
 from tap import done  # noqa: E402
 from tap import ok as check  # noqa: E402
+from nmhost import frame, split_frames  # noqa: E402
 
 HOST = sys.argv[1]
 DATA = sys.argv[2]
@@ -28,25 +29,6 @@ FRAME_IN_MAX = 16 << 20
 TIMEOUT = 30
 # policy.evaluate writes audit records: into a directory of this run.
 STATE = tempfile.mkdtemp(prefix="sg-pipe-state-")
-
-def frame(payload):
-    if isinstance(payload, str):
-        payload = payload.encode()
-    elif not isinstance(payload, bytes):
-        payload = json.dumps(payload).encode()
-    return struct.pack("=I", len(payload)) + payload
-
-
-def parse_frames(data):
-    """Split stdout into frames; returns (payloads, leftover bytes)."""
-    out, off = [], 0
-    while len(data) - off >= 4:
-        (n,) = struct.unpack_from("=I", data, off)
-        if len(data) - off - 4 < n:
-            break
-        out.append(data[off + 4 : off + 4 + n])
-        off += 4 + n
-    return out, data[off:]
 
 
 class Host:
@@ -107,7 +89,7 @@ def stderr_ok(err):
 
 
 def only_frames(out):
-    frames, rest = parse_frames(out)
+    frames, rest = split_frames(out)
     return rest == b"", frames
 
 

@@ -18,6 +18,7 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
 from tap import done  # noqa: E402
 from tap import ok as check  # noqa: E402
+from nmhost import frame, read_frame, split_frames  # noqa: E402
 
 HOST, DATA, WORK = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 HERE = pathlib.Path(__file__).resolve().parent
@@ -30,27 +31,10 @@ WINDOWS_ROWS = {"t-policy-get"}
 POLICY_KEY = r"HKLM\Software\Policies\sealgate"
 
 
-def frame(payload):
-    if not isinstance(payload, bytes):
-        payload = payload.encode()
-    return struct.pack("=I", len(payload)) + payload
-
-
-def frames(data):
-    out, off = [], 0
-    while len(data) - off >= 4:
-        (n,) = struct.unpack_from("=I", data, off)
-        if len(data) - off - 4 < n:
-            break
-        out.append(data[off + 4 : off + 4 + n])
-        off += 4 + n
-    return out
-
-
 def run(data, env=None, timeout=120):
     p = subprocess.run(["wine", HOST], input=data, capture_output=True, timeout=timeout,
                        env=dict(os.environ, **(env or {})))
-    return p.returncode, [json.loads(f) for f in frames(p.stdout)], p.stderr.decode(errors="replace")
+    return p.returncode, [json.loads(f) for f in split_frames(p.stdout)[0]], p.stderr.decode(errors="replace")
 
 
 def subset(want, got):
@@ -179,14 +163,6 @@ def run_prompt(script, choice, env):
         print(f"#   {e}")
         p.kill()
     return p.returncode, out, p.stderr.read().decode(errors="replace")
-
-
-def read_frame(f):
-    hdr = f.read(4)
-    if len(hdr) < 4:
-        return {}
-    (n,) = struct.unpack("=I", hdr)
-    return json.loads(f.read(n))
 
 
 if __name__ == "__main__":

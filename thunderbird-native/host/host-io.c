@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sealgate/frame.h"
+#include "sealgate/secrets.h"
 #include "sealgate/util.h"
 
 static sg_hio_write_fn write_out;
@@ -114,6 +115,34 @@ int sg_hio_serve(sg_host *h, char *payload, size_t plen) {
         }
         sg_host_reply_clear(&r);
         return w;
+}
+
+int sg_hio_feed(sg_host *h, sg_frame_reader *r, const char *data, size_t len, size_t *used) {
+        char *payload;
+        size_t plen;
+        sg_error err;
+        sg_err e = sg_frame_reader_feed(r, data, len, used, &payload, &plen, &err);
+        if (e) {
+                /* The stream cannot be resynchronised: answer and close. */
+                sg_hio_log("%s", err.message);
+                sg_hio_send_error(e, err.message);
+                return -1;
+        }
+        if (!payload)
+                return 0;
+        int w = sg_hio_serve(h, payload, plen);
+        /* a request may carry a passphrase, a frame plaintext */
+        sg_secret_wipe(payload, plen);
+        free(payload);
+        return w < 0 ? -1 : 0;
+}
+
+int sg_hio_input_ended(const sg_frame_reader *r) {
+        if (!sg_frame_reader_partial(r))
+                return 0;
+        sg_hio_log("stdin closed in the middle of a frame");
+        sg_hio_send_error(SG_ERR_FRAME, "input ended in the middle of a frame");
+        return -1;
 }
 
 void sg_hio_usage_ops(FILE *f) {

@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "sealgate/error.h"
+#include "sealgate/frame.h"
 
 /* Write all of `data` to stdout: 0, or -1 after logging why. */
 typedef int (*sg_hio_write_fn)(const void *data, size_t len);
@@ -44,6 +45,15 @@ int sg_hio_finish_job(sg_host *h, sg_prompt_job *job, const sg_prompt_result *re
  * prompt started (through the transport's start function) or a key lookup
  * run. <0: stdout failed. */
 int sg_hio_serve(sg_host *h, char *payload, size_t plen);
+
+/* Feed input bytes to the frame reader and serve the frame they complete,
+ * if any: *used is what the reader took. The payload is wiped (it may carry
+ * a passphrase or plaintext) and freed. 0: go on; <0: the connection ends
+ * (a framing error, answered and logged, or stdout failed). */
+int sg_hio_feed(sg_host *h, sg_frame_reader *r, const char *data, size_t len, size_t *used);
+/* Input ended: 0, or -1 after answering and logging when it ended in the
+ * middle of a frame. */
+int sg_hio_input_ended(const sg_frame_reader *r);
 
 /* The "Ops:" part of --help: every op of the table with its one-line help. */
 void sg_hio_usage_ops(FILE *f);

@@ -287,32 +287,16 @@ int main(int argc, char **argv) {
                         status = EXIT_PROTOCOL, done = true;
                         break;
                 case EV_EOF:
-                        if (sg_frame_reader_partial(&r)) {
-                                sg_hio_log("stdin closed in the middle of a frame");
-                                sg_hio_send_error(SG_ERR_FRAME, "input ended in the middle of a frame");
+                        if (sg_hio_input_ended(&r) < 0)
                                 status = EXIT_PROTOCOL;
-                        }
                         done = true;
                         break;
                 case EV_INPUT:
                         for (size_t off = 0; off < x->len && !done;) {
                                 size_t used;
-                                char *payload;
-                                size_t plen;
-                                sg_error err;
-                                sg_err e = sg_frame_reader_feed(&r, x->data + off, x->len - off, &used, &payload, &plen,
-                                                                &err);
-                                off += used;
-                                if (e) {
-                                        /* The stream cannot be resynchronised: answer and close. */
-                                        sg_hio_log("%s", err.message);
-                                        sg_hio_send_error(e, err.message);
+                                if (sg_hio_feed(h, &r, x->data + off, x->len - off, &used) < 0)
                                         status = EXIT_PROTOCOL, done = true;
-                                } else if (payload) {
-                                        if (sg_hio_serve(h, payload, plen) < 0)
-                                                status = EXIT_PROTOCOL, done = true;
-                                        free(payload);
-                                }
+                                off += used;
                         }
                         free(x->data);
                         break;

@@ -252,25 +252,8 @@ int main(int argc, char **argv) {
                  * and the queue has room (back-pressure). */
                 while (buf_off < buf_len && !sg_host_input_full(h)) {
                         size_t used;
-                        char *payload;
-                        size_t plen;
-                        sg_error err;
-                        sg_err e = sg_frame_reader_feed(&r, buf + buf_off, buf_len - buf_off, &used, &payload, &plen,
-                                                        &err);
+                        int w = sg_hio_feed(h, &r, buf + buf_off, buf_len - buf_off, &used);
                         buf_off += used;
-                        if (e) {
-                                /* The stream cannot be resynchronised: answer and close. */
-                                sg_hio_log("%s", err.message);
-                                sg_hio_send_error(e, err.message);
-                                status = EXIT_PROTOCOL;
-                                goto out;
-                        }
-                        if (!payload)
-                                continue;
-                        int w = sg_hio_serve(h, payload, plen);
-                        /* a request may carry a passphrase, a frame plaintext */
-                        sg_secret_wipe(payload, plen);
-                        free(payload);
                         if (w < 0) {
                                 status = EXIT_PROTOCOL;
                                 goto out;
@@ -350,11 +333,8 @@ int main(int argc, char **argv) {
                         break;
                 }
                 if (got == 0) {
-                        if (sg_frame_reader_partial(&r)) {
-                                sg_hio_log("stdin closed in the middle of a frame");
-                                sg_hio_send_error(SG_ERR_FRAME, "input ended in the middle of a frame");
+                        if (sg_hio_input_ended(&r) < 0)
                                 status = EXIT_PROTOCOL;
-                        }
                         /* An open stream: truncated, or (input complete) run to its end. */
                         if (sg_host_input_eof(h) < 0)
                                 status = EXIT_PROTOCOL;

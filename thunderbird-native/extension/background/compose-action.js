@@ -332,7 +332,7 @@ async function composePopupData(tabId, wantLookup) {
                                 const how = [k.smime && k.smime.usable ? "S/MIME" : null, k.pgp && k.pgp.usable ? "OpenPGP" : null].filter(Boolean).join(", ");
                                 row.readiness = { state: "ready", text: msg("popupReady", [how]) };
                         } else {
-                                const why = [k.smime, k.pgp].filter(Boolean).map((x) => x.reason || x.status).filter(Boolean);
+                                const why = [...new Set([k.smime, k.pgp].filter(Boolean).map((x) => statusText(x)).filter(Boolean))];
                                 row.readiness = { state: "no", text: msg("popupNotReady", [why.join(listSeparator()) || msg("encryptReasonUnknown")]) };
                         }
                 }

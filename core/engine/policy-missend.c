@@ -164,78 +164,6 @@ sg_err sg_policy_set_new_domain_in_reply(sg_policy *p, const char *action, sg_er
         return sg_error_set(err, SG_ERR_POLICY_INVALID, "expected \"off\", \"prompt\" or \"block\"");
 }
 
-/* ---- Look-alike domains ------------------------------------------------- */
-
-/* One character of the confusable skeleton: digits and letters that read
- * alike fold to one letter. */
-static char skeleton_char(char c) {
-        switch (c) {
-        case '0':
-                return 'o';
-        case '1':
-        case 'i':
-                return 'l';
-        case '5':
-                return 's';
-        default:
-                return c;
-        }
-}
-
-/* s's skeleton into out (rn -> m, vv -> w, then skeleton_char). */
-static void skeleton(const char *s, char out[SG_ADDR_DOMAIN_MAX + 1]) {
-        size_t k = 0;
-        for (size_t i = 0; s[i] && k < SG_ADDR_DOMAIN_MAX; i++) {
-                if ((s[i] == 'r' && s[i + 1] == 'n') || (s[i] == 'v' && s[i + 1] == 'v')) {
-                        out[k++] = s[i] == 'r' ? 'm' : 'w';
-                        i++;
-                        continue;
-                }
-                out[k++] = skeleton_char(s[i]);
-        }
-        out[k] = '\0';
-}
-
-/* Whether a and b are one edit apart: a character inserted, deleted,
- * replaced, or two neighbours swapped. */
-static bool one_edit(const char *a, const char *b) {
-        size_t na = strlen(a), nb = strlen(b);
-        if (na + 1 < nb || nb + 1 < na)
-                return false;
-        size_t i = 0;
-        while (i < na && i < nb && a[i] == b[i])
-                i++;
-        if (i == na && i == nb)
-                return false; /* equal */
-        if (na == nb)
-                return strcmp(a + i + 1, b + i + 1) == 0 ||
-                       (i + 1 < na && a[i] == b[i + 1] && a[i + 1] == b[i] && strcmp(a + i + 2, b + i + 2) == 0);
-        return na > nb ? strcmp(a + i + 1, b + i) == 0 : strcmp(a + i, b + i + 1) == 0;
-}
-
-static bool lookalike_of(const char *dom, const char *internal) {
-        if (strlen(internal) < SG_POLICY_LOOKALIKE_LEN_MIN || strcmp(dom, internal) == 0)
-                return false;
-        if (one_edit(dom, internal))
-                return true;
-        char a[SG_ADDR_DOMAIN_MAX + 1], b[SG_ADDR_DOMAIN_MAX + 1];
-        skeleton(dom, a);
-        skeleton(internal, b);
-        return strcmp(a, b) == 0;
-}
-
-/* Compared with the first SG_POLICY_LOOKALIKE_DOMAINS_MAX internal domains
- * (exact entries, then the bases of "*." entries). */
-static bool is_lookalike(const sg_policy *p, const char *dom) {
-        size_t budget = SG_POLICY_LOOKALIKE_DOMAINS_MAX;
-        const struct entries *lists[] = {&p->internal_exact, &p->internal_wild};
-        for (size_t l = 0; l < 2; l++)
-                for (size_t i = 0; i < lists[l]->n && budget > 0; i++, budget--)
-                        if (lookalike_of(dom, lists[l]->v[i].key))
-                                return true;
-        return false;
-}
-
 /* ---- Helpers ------------------------------------------------------------ */
 
 static bool strv_add(char ***v, size_t *n, const char *s) {
@@ -498,7 +426,7 @@ sg_err policy_missend(const sg_policy *p, const sg_message *m, sg_decision *d, s
                 sg_recipient *rc = &d->recipients[i];
                 bool ext = rc->cls == SG_CLASS_EXTERNAL;
                 rc->confirm = ms->confirm == SG_CONFIRM_ALL || (ms->confirm == SG_CONFIRM_EXTERNAL && ext);
-                rc->lookalike = ext && rc->mailbox.domain_ascii && is_lookalike(p, rc->mailbox.domain_ascii);
+                rc->lookalike = ext && rc->mailbox.domain_ascii && policy_lookalike(p, rc->mailbox.domain_ascii);
                 n_confirm += rc->confirm;
         }
         sg_err r = SG_OK;

@@ -115,6 +115,7 @@ struct sg_policy {
                 char *bcc_placeholder; /* NULL: the sender */
                 sg_action new_domain;  /* ALLOW: off */
         } missend;
+        struct lookalike *lookalike; /* policy-lookalike.c: built at seal */
 };
 
 static inline unsigned char lower_byte(unsigned char c) {
@@ -248,5 +249,14 @@ bool policy_classify(const sg_policy *p, sg_recipient *r);
 #define MISSEND_REASONS_MAX 4
 sg_err policy_missend(const sg_policy *p, const sg_message *m, sg_decision *d, sg_reason ret[MISSEND_REASONS_MAX],
                       size_t *ret_n, sg_error *err);
+
+/* policy-lookalike.c: the index of the internal domains a recipient's
+ * domain is compared with, built by sg_policy_seal (after the entries are
+ * sorted); whether dom looks like one of them (one edit apart, or the same
+ * confusable skeleton) without being it. */
+struct lookalike;
+sg_err policy_lookalike_seal(sg_policy *p, sg_error *err);
+void policy_lookalike_free(struct lookalike *lk);
+bool policy_lookalike(const sg_policy *p, const char *dom);
 
 #endif

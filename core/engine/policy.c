@@ -128,6 +128,7 @@ sg_policy *sg_policy_free(sg_policy *p) {
         free(p->keys_store);
         free(p->keys_nss_db);
         free(p->missend.bcc_placeholder);
+        policy_lookalike_free(p->lookalike);
         free(p);
         return NULL;
 }
@@ -867,6 +868,8 @@ sg_err sg_policy_seal(sg_policy *p, sg_error *err) {
             !entries_seal(&p->exception_exact) || !entries_seal(&p->exception_wild) ||
             !entries_seal(&p->internal_addr) || !entries_seal(&p->exception_addr))
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        if ((r = policy_lookalike_seal(p, err)))
+                return r;
         p->sealed = true;
         return SG_OK;
 }

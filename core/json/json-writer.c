@@ -2,6 +2,7 @@
  * with json-c's plain output's spelling: no spaces, strings escaped as
  * json-c escapes them (\" \\ \b \f \n \r \t, other control characters as
  * \u00xx with lowercase hex, everything else as it is). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,12 @@ void sg_jw_array_end(sg_jw *w) {
         put(w, "]", 1);
 }
 
+/* Bytes written as they are: everything but the control characters, '"'
+ * and '\\'. */
+static bool plain_byte(unsigned char c) {
+        return c >= 0x20 && c != '"' && c != '\\';
+}
+
 static void quoted(sg_jw *w, const char *s) {
         static const char hex[] = "0123456789abcdef";
         size_t n = strlen(s);
@@ -95,8 +102,17 @@ static void quoted(sg_jw *w, const char *s) {
                 return;
         char *o = w->buf + w->len;
         *o++ = '"';
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                unsigned char c = *p;
+        const unsigned char *p = (const unsigned char *) s, *end = p + n;
+        while (p < end) {
+                /* A run of plain bytes in one copy (most strings are one run). */
+                const unsigned char *run = p;
+                while (p < end && plain_byte(*p))
+                        p++;
+                memcpy(o, run, (size_t) (p - run));
+                o += p - run;
+                if (p == end)
+                        break;
+                unsigned char c = *p++;
                 switch (c) {
                 case '"':
                         *o++ = '\\', *o++ = '"';
@@ -120,14 +136,10 @@ static void quoted(sg_jw *w, const char *s) {
                         *o++ = '\\', *o++ = 't';
                         break;
                 default:
-                        if (c < 0x20) {
-                                memcpy(o, "\\u00", 4);
-                                o += 4;
-                                *o++ = hex[c >> 4];
-                                *o++ = hex[c & 15];
-                        } else {
-                                *o++ = (char) c;
-                        }
+                        memcpy(o, "\\u00", 4);
+                        o += 4;
+                        *o++ = hex[c >> 4];
+                        *o++ = hex[c & 15];
                 }
         }
         *o++ = '"';

@@ -28,6 +28,35 @@ static sg_err to_ascii_idn2(const char *in, const char *domain, char **ret, sg_e
         return SG_OK;
 }
 
+/* The last few non-ASCII domains converted, per thread: libidn2's mapping
+ * of one Unicode domain costs about as much as parsing twenty ASCII
+ * addresses, and a host sees the same recipients message after message. A
+ * pure function's results, so the cache changes no answer. */
+#define IDN_CACHE_SLOTS  16
+#define IDN_CACHE_KEYMAX 128 /* longer domains are converted every time */
+static _Thread_local struct idn_cached {
+        char in[IDN_CACHE_KEYMAX + 1];
+        char out[SG_IDNA_DOMAIN_MAX + 1];
+} idn_cache[IDN_CACHE_SLOTS];
+static _Thread_local unsigned idn_cache_next;
+
+static const char *idn_cache_find(const char *domain, size_t len) {
+        if (len > IDN_CACHE_KEYMAX)
+                return NULL;
+        for (size_t i = 0; i < IDN_CACHE_SLOTS; i++)
+                if (idn_cache[i].in[0] && strcmp(idn_cache[i].in, domain) == 0)
+                        return idn_cache[i].out;
+        return NULL;
+}
+
+static void idn_cache_add(const char *domain, size_t len, const char *ascii) {
+        if (len > IDN_CACHE_KEYMAX || strlen(ascii) > SG_IDNA_DOMAIN_MAX)
+                return;
+        struct idn_cached *c = &idn_cache[idn_cache_next++ % IDN_CACHE_SLOTS];
+        memcpy(c->in, domain, len + 1);
+        strcpy(c->out, ascii);
+}
+
 sg_err sg_idna_to_ascii(const char *domain, char **ret_ascii, sg_error *err) {
         if (!domain || !ret_ascii)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_idna_to_ascii: NULL argument");
@@ -66,6 +95,13 @@ sg_err sg_idna_to_ascii(const char *domain, char **ret_ascii, sg_error *err) {
         } else {
                 free(r);
                 r = NULL;
+                const char *known = idn_cache_find(domain, len);
+                if (known) {
+                        if (!(r = sg_strdup(known)))
+                                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                        *ret_ascii = r;
+                        return SG_OK;
+                }
                 if (!sg_utf8_valid(domain, len))
                         return sg_idna_fail(err, domain, "not valid UTF-8");
                 sg_err e = to_ascii_idn2(domain, domain, &r, err);
@@ -78,6 +114,7 @@ sg_err sg_idna_to_ascii(const char *domain, char **ret_ascii, sg_error *err) {
                         free(r);
                         return sg_idna_fail(err, domain, why);
                 }
+                idn_cache_add(domain, len, r);
         }
         *ret_ascii = r;
         return SG_OK;

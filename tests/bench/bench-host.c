@@ -31,7 +31,7 @@ extern char **environ;
 
 /* Targets from the issue; printed as met/missed, never asserted. */
 #define TARGET_SPAWN_RATIO 1.5
-#define TARGET_P50_US      50.0
+#define TARGET_P50_US      30.0 /* issue 11: p50 <= 30 us with the audit log on */
 
 /* 20 recipients over to/cc/bcc: 10 internal (corp.example and subdomains,
  * one in upper case), 10 external, some of them built to look internal
@@ -404,8 +404,8 @@ static int bench_persistent(const char *host, const char *echo, char *const envp
         printf("    %-14s %10.1f %10.1f %10.1f %10.1f\n", "sealgate-host", hs.p50, hs.p99, hs.max, hs.mean);
         printf("    %-14s %10.1f %10.1f %10.1f %10.1f\n", "echo --loop", es.p50, es.p99, es.max, es.mean);
         printf("summary: (b) persistent host: p50 %.1f us, p99 %.1f us, max %.1f us (echo floor p50 %.1f us); "
-               "target p50 < %.0f us: %s\n",
-               hs.p50, hs.p99, hs.max, es.p50, TARGET_P50_US, hs.p50 < TARGET_P50_US ? "met" : "MISSED");
+               "target p50 <= %.0f us: %s\n",
+               hs.p50, hs.p99, hs.max, es.p50, TARGET_P50_US, hs.p50 <= TARGET_P50_US ? "met" : "MISSED");
         rc = 0;
 out:
         free(h);

@@ -425,12 +425,44 @@ static void check_misc(void) {
 #endif
 }
 
+/* The backend keeps the last few Unicode domains it converted: 40
+ * distinct ones (more than it keeps) give the same answer on the second
+ * round as on the first, and no two the same. */
+static void check_idn_repeat(void) {
+        char *first[40] = {0};
+        size_t same = 0, distinct = 0;
+        for (int round = 0; round < 2; round++)
+                for (size_t i = 0; i < 40; i++) {
+                        char dom[64];
+                        snprintf(dom, sizeof dom, "b\u00fccher%zu.\u00e9xample", i);
+                        char *got = NULL;
+                        sg_error err = {0};
+                        if (sg_domain_normalize(dom, &got, &err) != SG_OK)
+                                continue;
+                        if (round == 0) {
+                                first[i] = got;
+                                distinct += i == 0 || strcmp(got, first[i - 1]) != 0;
+                        } else {
+                                same += first[i] && strcmp(first[i], got) == 0;
+                                free(got);
+                        }
+                }
+        SG_CHECK(same == 40 && distinct == 40,
+                 "40 Unicode domains converted twice: the same A-labels (%zu), all distinct (%zu)", same, distinct);
+        SG_CHECK(first[3] && strcmp(first[3], "xn--bcher3-3ya.xn--xample-9ua") == 0, "b\u00fccher3.\u00e9xample: %s",
+                 first[3] ? first[3] : "(failed)");
+        for (size_t i = 0; i < 40; i++)
+                free(first[i]);
+}
+
 int main(void) {
         make_limits();
         for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
                 check_row(&rows[i]);
         sg_test_diag("%zu address rows", sizeof rows / sizeof rows[0]);
         check_normalize();
+        check_normalize(); /* once more: the Unicode rows now come from the backend's cache */
+        check_idn_repeat();
         check_quote_truncation();
         check_max_total();
         check_misc();

@@ -183,18 +183,18 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
                                 const char *justification, const char *subject, const char *encrypt_method,
                                 const char *attempt, sg_error *err);
 /* The same as a JSON text (owned; NULL with err set), for policy.evaluate:
- * written straight by sg_outcome_write_json, no tree, unless the policy
- * signs check headers (then through the tree, which _host_sign_checks
- * amends). */
+ * written straight by sg_outcome_write_json, no tree. Both make the outcome
+ * and sign its check headers the same way (_host_sign_checks) before it is
+ * written. */
 char *_host_outcome_text(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by, const char *subject,
                          const char *attempt, sg_error *err);
 
 /* With the policy's audit.check_key: "; t=UNIX; mac=HEX" appended to every
- * check header of outcome JSON `oj` (its "check" and each encrypt fallback's),
+ * check header of outcome `o` (its check and each encrypt fallback's),
  * the HMAC-SHA256 (crypto module) over the value up to t, a newline and the
  * decision's recipients (comparison form, sorted, once each, comma-separated).
  * False (err set) when the crypto module cannot be loaded or on ENOMEM. */
-bool _host_sign_checks(sg_host *h, const sg_decision *d, json_object *oj, sg_error *err);
+bool _host_sign_checks(sg_host *h, const sg_decision *d, sg_outcome *o, sg_error *err);
 
 sg_err _host_audit_write(sg_host *h, const struct attempt *a, const sg_choice *choice, const char *by,
                          const char *justification, sg_audit_outcome outcome, const char *prompt_error, int only_check,

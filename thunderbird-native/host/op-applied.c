@@ -106,33 +106,30 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static bool sign_one(sg_host *h, const sg_host_crypto *c, const char *recipients, json_object *check, int64_t t,
+/* "VALUE; t=T; mac=HEX" in place of check header h's value. */
+static bool sign_one(sg_host *h, const sg_host_crypto *c, const char *recipients, sg_header *check, int64_t t,
                      sg_error *err) {
-        json_object *v;
-        if (!check || !json_object_object_get_ex(check, "value", &v))
+        if (!check->name || !check->value)
                 return true;
         const char *key = sg_policy_check_key(h->policy);
-        char *base = NULL, *data = NULL, mac[65];
-        bool ok = false;
-        if (asprintf(&base, "%s; t=%lld", json_object_get_string(v), (long long) t) < 0)
+        char *base = NULL, *data = NULL, *full = NULL, mac[65];
+        if (asprintf(&base, "%s; t=%lld", check->value, (long long) t) < 0)
                 base = NULL;
         else if (asprintf(&data, "%s\n%s", base, recipients) < 0)
                 data = NULL;
-        if (base && data && c->hmac_sha256_hex(key, strlen(key), data, strlen(data), mac)) {
-                char *full = NULL;
-                if (asprintf(&full, "%s; mac=%s", base, mac) >= 0) {
-                        ok = json_object_object_add(check, "value", json_object_new_string(full)) == 0;
-                        free(full);
-                }
-        }
+        if (base && data && c->hmac_sha256_hex(key, strlen(key), data, strlen(data), mac) &&
+            asprintf(&full, "%s; mac=%s", base, mac) < 0)
+                full = NULL;
         free(base);
         free(data);
-        if (!ok)
-                sg_error_set(err, SG_ERR_NOMEM, "the check header's MAC cannot be computed");
-        return ok;
+        if (!full)
+                return sg_error_set(err, SG_ERR_NOMEM, "the check header's MAC cannot be computed"), false;
+        free(check->value);
+        check->value = full;
+        return true;
 }
 
-bool _host_sign_checks(sg_host *h, const sg_decision *d, json_object *oj, sg_error *err) {
+bool _host_sign_checks(sg_host *h, const sg_decision *d, sg_outcome *out, sg_error *err) {
         const sg_host_crypto *c = _host_crypto(h, err);
         if (!c)
                 return false;
@@ -163,17 +160,9 @@ bool _host_sign_checks(sg_host *h, const sg_decision *d, json_object *oj, sg_err
         joined[o] = '\0';
         free(list);
         int64_t t = sg_audit_now_ms() / 1000;
-        json_object *check = NULL, *enc = NULL, *fb = NULL;
-        bool ok = true;
-        if (json_object_object_get_ex(oj, "check", &check))
-                ok = sign_one(h, c, joined, check, t, err);
-        if (ok && json_object_object_get_ex(oj, "encrypt", &enc) && enc &&
-            json_object_object_get_ex(enc, "fallback", &fb))
-                for (size_t i = 0; ok && i < json_object_array_length(fb); i++) {
-                        json_object *r = json_object_array_get_idx(fb, i);
-                        if (json_object_object_get_ex(r, "check", &check))
-                                ok = sign_one(h, c, joined, check, t, err);
-                }
+        bool ok = sign_one(h, c, joined, &out->check, t, err);
+        for (size_t i = 0; ok && i < out->n_fallback; i++)
+                ok = sign_one(h, c, joined, &out->fallback[i].check, t, err);
         free(joined);
         return ok;
 }

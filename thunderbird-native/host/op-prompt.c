@@ -266,9 +266,11 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
         return SG_OK;
 }
 
-json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
-                                const char *justification, const char *subject, const char *encrypt_method,
-                                const char *attempt, sg_error *err) {
+/* The outcome of d for choice taken by, its check headers signed when the
+ * policy has a check_key: what both writers below write. */
+static sg_outcome *outcome_new(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
+                               const char *justification, const char *subject, const char *encrypt_method,
+                               const char *attempt, sg_error *err) {
         sg_outcome_input in = {.choice = choice,
                                .by = by,
                                .justification = justification,
@@ -280,35 +282,28 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
         sg_outcome *o = NULL;
         if (sg_outcome_new(d, &in, &o, err))
                 return NULL;
+        if (attempt && sg_policy_check_key(h->policy) && !_host_sign_checks(h, d, o, err))
+                return sg_outcome_free(o);
+        return o;
+}
+
+json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
+                                const char *justification, const char *subject, const char *encrypt_method,
+                                const char *attempt, sg_error *err) {
+        sg_outcome *o = outcome_new(h, d, choice, by, justification, subject, encrypt_method, attempt, err);
+        if (!o)
+                return NULL;
         json_object *j = sg_outcome_to_json(o);
         sg_outcome_free(o);
         if (!j)
                 sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the outcome");
-        else if (attempt && sg_policy_check_key(h->policy) && !_host_sign_checks(h, d, j, err)) {
-                json_object_put(j);
-                return NULL;
-        }
         return j;
 }
 
 char *_host_outcome_text(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by, const char *subject,
                          const char *attempt, sg_error *err) {
-        if (attempt && sg_policy_check_key(h->policy)) {
-                json_object *j = _host_outcome_json(h, d, choice, by, NULL, subject, NULL, attempt, err);
-                char *t = j ? sg_strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN)) : NULL;
-                if (j && !t)
-                        sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the outcome");
-                json_object_put(j);
-                return t;
-        }
-        sg_outcome_input in = {.choice = choice,
-                               .by = by,
-                               .subject = subject,
-                               .policy = h->policy,
-                               .attempt = attempt,
-                               .check_header = attempt ? sg_policy_check_header(h->policy) : NULL};
-        sg_outcome *o = NULL;
-        if (sg_outcome_new(d, &in, &o, err))
+        sg_outcome *o = outcome_new(h, d, choice, by, NULL, subject, NULL, attempt, err);
+        if (!o)
                 return NULL;
         sg_jw w = {0};
         sg_outcome_write_json(&w, o);

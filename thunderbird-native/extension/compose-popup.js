@@ -11,6 +11,9 @@ let tabId = null;
 let showAll = false;
 let firstShown = false;
 let choicesKey = null;
+/* Where the time to appear goes (performance.now(), ms since the page's
+ * navigation began): the script's start, the tab known, the data back. */
+const marks = { script: Math.round(performance.now()) };
 
 function el(tag, cls, text) {
         const e = document.createElement(tag);
@@ -110,12 +113,14 @@ function draw(d) {
                 const first = box.querySelector("input:checked") || close;
                 first.focus();
                 const n = d.internalCount + d.externalCount;
-                messenger.runtime.sendMessage({ type: "compose.popupShown", tabId, ms: Math.round(performance.now()), recipients: n }).catch(() => {});
+                messenger.runtime.sendMessage({ type: "compose.popupShown", tabId, ms: Math.round(performance.now()), marks, recipients: n }).catch(() => {});
         }
 }
 
 async function refresh(lookup) {
         const d = await messenger.runtime.sendMessage({ type: "compose.popup", tabId, lookup });
+        if (marks.data === undefined)
+                marks.data = Math.round(performance.now());
         if (d)
                 draw(d);
 }
@@ -135,5 +140,6 @@ messenger.runtime.onMessage.addListener((m) => {
 (async () => {
         const [tab] = await messenger.tabs.query({ active: true, currentWindow: true });
         tabId = tab ? tab.id : null;
+        marks.tab = Math.round(performance.now());
         await refresh(true);
 })();

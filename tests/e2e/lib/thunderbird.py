@@ -353,17 +353,10 @@ class Thunderbird:
         deadline = time.monotonic() + timeout
         r = None
         while time.monotonic() < deadline:
-            r = self.m.execute(JS_PRELUDE + r"""
-              const [tag, n] = arguments;
-              const before = globalThis.__sealgateE2eBefore || new Set();
-              const w = composeWindows().find(w => !before.has(w) && !w.__sealgateE2eTag);
-              if (!w) return "no-window";
-              if (w.document.readyState != "complete" || !w.gLoadingComplete || !w.gMsgCompose)
-                return "loading";
-              if (w.gAttachmentBucket && w.gAttachmentBucket.itemCount < n) return "attaching";
-              w.__sealgateE2eTag = tag;
-              return "ok";
-            """, [tag, len(attachments)])
+            try:
+                r = self._compose_ready(tag, len(attachments))
+            except TimeoutError:
+                r = "busy"  # the main thread still laying out (2,000 recipients)
             if r == "ok":
                 break
             time.sleep(0.1)
@@ -373,6 +366,19 @@ class Thunderbird:
             for name, value in extra_headers.items():
                 self.set_header(tag, name, value)
         return tag
+
+    def _compose_ready(self, tag, n_attachments):
+        return self.m.execute(JS_PRELUDE + r"""
+              const [tag, n] = arguments;
+              const before = globalThis.__sealgateE2eBefore || new Set();
+              const w = composeWindows().find(w => !before.has(w) && !w.__sealgateE2eTag);
+              if (!w) return "no-window";
+              if (w.document.readyState != "complete" || !w.gLoadingComplete || !w.gMsgCompose)
+                return "loading";
+              if (w.gAttachmentBucket && w.gAttachmentBucket.itemCount < n) return "attaching";
+              w.__sealgateE2eTag = tag;
+              return "ok";
+            """, [tag, n_attachments])
 
     def set_header(self, tag, name, value):
         """Set a header on the compose fields, as another add-on or Thunderbird

@@ -48,7 +48,8 @@ function composeState(tabId) {
                         choice: null, /* the choice id the user made in the popup */
                         keys: new Map(), /* address → keys.lookup answer (the compose session's cache) */
                         lookup: null, /* the running lookup's promise */
-                        caps: null,
+                        caps: null, /* the identity's encryptionCapabilities, once known */
+                        capsPending: null,
                         evaluatedAt: 0,
                 };
                 composeTabs.set(tabId, s);
@@ -164,6 +165,7 @@ async function composeEvaluate(s) {
                                 }
                         }
                         s.evaluatedAt = Date.now();
+                        composeCaps(s);
                         log(`compose tab ${s.tabId}: preview in ${Math.round(performance.now() - t0)} ms: ${s.decision ? s.decision.action : s.error ? "helper failure" : "message error"}`);
                         await composeShow(s);
                 } while (s.again);
@@ -273,6 +275,22 @@ function composeEncryptReady(s) {
         return { ready: false };
 }
 
+/* The identity's encryption capabilities, read once per compose tab (and
+ * again when the identity changes), in the background: composePopupData
+ * does not wait for them; compose.changed redraws the popup when known. */
+function composeCaps(s) {
+        if (s.caps || s.capsPending || !s.details)
+                return;
+        const details = s.details;
+        s.capsPending = identityCapabilities(details).then((caps) => {
+                s.capsPending = null;
+                if (s.details && s.details.identityId === details.identityId) {
+                        s.caps = caps;
+                        messenger.runtime.sendMessage({ type: "compose.changed", tabId: s.tabId }).catch(() => {});
+                }
+        });
+}
+
 /* ---- the popup's data */
 
 function choiceLabel(c) {
@@ -292,8 +310,7 @@ async function composePopupData(tabId, wantLookup) {
         const s = composeTabs.get(tabId);
         if (!s)
                 return null;
-        if (s.details && !s.caps)
-                s.caps = await identityCapabilities(s.details);
+        composeCaps(s); /* not awaited: the popup is drawn first, "Encrypt" follows */
         if (wantLookup && s.decision)
                 composeLookup(s); /* answers arrive later: compose.changed */
         const d = s.decision;
@@ -315,7 +332,7 @@ async function composePopupData(tabId, wantLookup) {
                                 const how = [k.smime && k.smime.usable ? "S/MIME" : null, k.pgp && k.pgp.usable ? "OpenPGP" : null].filter(Boolean).join(", ");
                                 row.readiness = { state: "ready", text: msg("popupReady", [how]) };
                         } else {
-                                const why = [k.smime, k.pgp].filter(Boolean).map((x) => x.reason || x.status).filter(Boolean);
+                                const why = [...new Set([k.smime, k.pgp].filter(Boolean).map((x) => statusText(x)).filter(Boolean))];
                                 row.readiness = { state: "no", text: msg("popupNotReady", [why.join(listSeparator()) || msg("encryptReasonUnknown")]) };
                         }
                 }
@@ -383,7 +400,8 @@ messenger.runtime.onMessage.addListener((m) => {
                 return composePopupData(m.tabId, !!m.lookup);
         if (m.type === "compose.popupShown") {
                 /* The e2e case reads this line: the popup's time to appear. */
-                log(`compose tab ${m.tabId}: popup shown in ${m.ms} ms (${m.recipients} recipients)`);
+                const k = m.marks || {};
+                log(`compose tab ${m.tabId}: popup shown in ${m.ms} ms (${m.recipients} recipients; script ${k.script} ms, tab ${k.tab} ms, data ${k.data} ms)`);
                 return undefined;
         }
         if (m.type === "compose.choose")
@@ -398,6 +416,8 @@ for (const ev of ["onAttachmentAdded", "onAttachmentRemoved", "onIdentityChanged
                 messenger.compose[ev].addListener((tab) => {
                         const s = composeTabs.get(tab.id);
                         if (s) {
+                                if (ev === "onIdentityChanged")
+                                        s.caps = null;
                                 s.attachmentsChanged = true;
                                 composeSchedule(s);
                         }

@@ -668,7 +668,7 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
                 e = read_headers(it, item, o, err);
         if (!e && o->related)
                 e = read_related(it, item, err);
-        if (!e)
+        if (!e && o->texts)
                 e = sg_send_texts_read(item, it->body, it->body_len, &it->texts, err);
         if (e) {
                 sg_item_clear(it);

@@ -35,6 +35,7 @@ typedef struct sg_item_opts {
         const char *const *header_names; /* internet headers to read (header triggers) */
         size_t n_header_names;
         bool related;         /* read the original message of a reply (new_domain_in_reply) */
+        bool texts;           /* read the texts beyond the body (content triggers) */
         DWORD budget_ms;      /* 0: SG_ITEM_BUDGET_MS */
         unsigned members_max; /* 0: SG_ITEM_MEMBERS_MAX */
 } sg_item_opts;

@@ -606,6 +606,7 @@ bool sg_send_handle(sg_send_ctx *ctx, IDispatch *item) {
                 opts.n_header_names++;
         opts.header_names = names;
         opts.related = sg_policy_checks_new_domain(ctx->policy);
+        opts.texts = sg_policy_reads_texts(ctx->policy);
         if (sg_item_read(item, &opts, &it, &err)) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, err.message);
                 sg_window_clear(&w);

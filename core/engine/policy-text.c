@@ -20,6 +20,11 @@ static bool reads(const sg_policy *p, sg_trigger_type a, sg_trigger_type b) {
         return false;
 }
 
+bool sg_policy_reads_texts(const sg_policy *p) {
+        return p && (reads(p, SG_TRIGGER_SUBJECT_KEYWORD, SG_TRIGGER_BODY_PATTERN) ||
+                     reads(p, SG_TRIGGER_CREDIT_CARD, SG_TRIGGER_MY_NUMBER));
+}
+
 /* Normalise s[0..len) into a string owned by `nm`, or keep `s`. */
 static sg_err norm(struct policy_text *nm, const char *s, size_t len, const char **ret, size_t *ret_len,
                    sg_error *err) {

@@ -276,7 +276,7 @@ with promptx.Xvfb() as x:
                "(it opens the reason step), not expanded", send and r.states(send[0]))
             # Issue 22 item 4: the reason step must not squeeze the
             # recipient list (the window grows to fit instead): its height
-            # on screen is the same before and after.
+            # on screen is not smaller after (it may grow with the window).
             def list_height(tree_):
                 ls = [a for a, _ in tree_ if a.get_role_name() == "list"]
                 return ls[0].get_extents(Atspi.CoordType.WINDOW).height if ls else -1
@@ -303,7 +303,7 @@ with promptx.Xvfb() as x:
                f"{lang}: \"{t['confirm']}\" is named and not sensitive while the reason is empty",
                [a.get_name() for a, _ in tree if a.get_role_name() == "push button"])
             h_after = list_height(tree)
-            ok(h_before > 0 and h_after == h_before,
+            ok(h_before > 0 and h_after >= h_before,
                f"{lang}: the reason step keeps the recipient list's height (not squeezed)",
                f"list height before {h_before}, after {h_after}")
             # GTK 4.8 exports no visible/showing state: a hidden button is

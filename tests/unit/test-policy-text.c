@@ -3,6 +3,7 @@
  * and a message written as a Japanese IME, an HTML-to-text conversion or a
  * user trying to get past the check would write it, and whether it fires.
  * The same program runs under Wine against the Windows backend. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,38 @@ int main(void) {
                 r = sg_policy_add_trigger(p, &(sg_trigger_spec) PAT("\xE6\xA9\x9F\xE5\xAF\x86\\s*\\d+"), &err);
                 SG_CHECK(r == SG_OK, "a pattern of kanji and ASCII is accepted as it is");
                 sg_policy_free(p);
+        }
+
+        /* Which policies make a client gather the texts beyond the body
+         * (sg_policy_reads_texts): the content triggers, not the others. */
+        {
+                const struct {
+                        const char *desc;
+                        sg_trigger_spec spec;
+                        bool want;
+                } reads[] = {
+                        {"a card trigger", CARD, true},
+                        {"a My Number trigger", MYNUM, true},
+                        {"a body pattern", PAT("secret"), true},
+                        {"a subject keyword (forwarded subjects)", KW("secret"), true},
+                        {"an attachment extension", EXT("exe"), false},
+                        {"a header trigger", HDR("confidential"), false},
+                };
+                for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+                        sg_policy *p = sg_policy_new();
+                        sg_error err = {0};
+                        sg_trigger_spec spec = reads[i].spec;
+                        spec.scope = SG_SCOPE_ALL;
+                        sg_policy_add_internal_domain(p, "corp.example", &err);
+                        SG_CHECK(!sg_policy_reads_texts(p), "no trigger: the texts are not gathered (%s row)",
+                                 reads[i].desc);
+                        sg_policy_add_trigger(p, &spec, &err);
+                        sg_policy_seal(p, &err);
+                        SG_CHECK(sg_policy_reads_texts(p) == reads[i].want, "%s: the texts are %sgathered",
+                                 reads[i].desc, reads[i].want ? "" : "not ");
+                        sg_policy_free(p);
+                }
+                SG_CHECK(!sg_policy_reads_texts(NULL), "no policy: nothing gathered");
         }
 
         /* Text that grows past the bound under NFKC fails closed, but only

@@ -329,6 +329,10 @@ sg_err sg_policy_set_new_domain_in_reply(sg_policy *p, const char *action, sg_er
 /* Whether rules.new_domain_in_reply is on: a client reads the original
  * message's addresses (sg_message.related) only then. */
 bool sg_policy_checks_new_domain(const sg_policy *p);
+/* Whether a content trigger reads the message's texts (sg_message.texts:
+ * alternatives, text attachments, forwarded messages): a client gathers them
+ * only then (docs/admin/policy.md, "Which parts each trigger reads"). */
+bool sg_policy_reads_texts(const sg_policy *p);
 
 /* The keys settings in force; borrowed from `p` (strings included). */
 const sg_keys_settings *sg_policy_keys(const sg_policy *p);

@@ -13,12 +13,15 @@ user meet them, under Wine in Xvfb, in English and Japanese:
   button has a name, the catalog's label without the mnemonic "&" where the
   control shows a catalog label; the Tab order is the visual order (rows top
   to bottom, left to right); the focused control on open and the default
-  button are the safe ones ("Back to editing" in the prompt, the reason's
-  field in the justification dialog).
+  button are the safe ones: in the prompt "Send", which acts on the
+  recommended protective option selected on open (Enter never sends in the
+  clear: with "Send without encryption" selected it asks for a reason), and
+  the reason's field in the justification dialog.
 - the Thunderbird host for Windows (the shipped sealgate-host.exe, no test
   hook): prompt.show shows the same TaskDialog, answered by key presses
-  (xdotool through Wine's X11 driver): Escape, Enter, the "P" access key,
-  and "W" then a typed reason then Enter; the host's answer is checked.
+  (xdotool through Wine's X11 driver): Escape, Enter (the recommended
+  option), the "P" access key then Enter, "W" and "S" then a typed reason
+  then Enter, and "B"; the host's answer is checked.
 
     test-dialog-a11y.py SOURCE-ROOT TEST-ADDIN-DLL TEST-ADDIN-EXE HOST-EXE DLG-PROBE-EXE WORK-DIR
 
@@ -204,7 +207,8 @@ def setup_prefix():
     check(ok, "a fresh prefix with the add-in tests' policy and the test add-in registered")
 
 
-BUTTON_IDS = ["addin_button_encrypt", "addin_button_portal", "addin_button_route", "addin_button_send",
+PRIMARY_ID = 900  # win32-common/prompt.c: the one button that acts on the selected option
+BUTTON_IDS = ["addin_button_primary", "addin_button_encrypt", "addin_button_portal", "addin_button_route", "addin_button_send",
               "addin_button_cancel"]
 
 
@@ -219,14 +223,14 @@ def outlook_dialogs(lang):
             return
         time.sleep(1)
         rows = probe_read(title)
-        cancel = plain(text("addin_button_cancel", lang))
+        primary = plain(text("addin_button_primary", lang))
         check_dialog("Outlook prompt", rows, lang, "addin_prompt_title", BUTTON_IDS,
-                     lambda c: c["id"] == IDCANCEL and c.get("name") == cancel,
-                     lambda c: c["id"] == IDCANCEL)
-        # "Send without encryption" (W) opens the justification dialog
-        keys("w")
+                     lambda c: c["id"] == PRIMARY_ID and c.get("name") == primary,
+                     lambda c: c["id"] == PRIMARY_ID)
+        # "Send without encryption" (W) selected, then Send (S): the justification dialog
+        keys("w", "s")
         jtitle = text("addin_justify_title", lang)
-        if check(probe_wait(jtitle, 30), f"justification dialog ({lang}): opens on W"):
+        if check(probe_wait(jtitle, 30), f"justification dialog ({lang}): opens on W then S"):
             time.sleep(1)
             rows = probe_read(jtitle)
             check_dialog("justification dialog", rows, lang, "addin_justify_title",
@@ -269,10 +273,10 @@ def host_prompt(lang, key_list, a11y=False):
         if probe_wait(title):
             time.sleep(1)
             if a11y:
-                cancel = plain(text("addin_button_cancel", lang))
+                primary = plain(text("addin_button_primary", lang))
                 check_dialog("Thunderbird host prompt", probe_read(title), lang, "addin_prompt_title", BUTTON_IDS,
-                             lambda c: c["id"] == IDCANCEL and c.get("name") == cancel,
-                             lambda c: c["id"] == IDCANCEL)
+                             lambda c: c["id"] == PRIMARY_ID and c.get("name") == primary,
+                             lambda c: c["id"] == PRIMARY_ID)
             keys(*key_list)
         answer = read_frame(p.stdout)
         p.stdin.close()
@@ -291,9 +295,9 @@ def main():
         outlook_dialogs(lang)
     cases = [
         ("en", ["Escape"], "cancel", "escape", None, True),
-        ("en", ["Return"], "cancel", "button", None, False),
-        ("en", ["p"], "route:portal", "button", None, False),
-        ("en", ["w", "type:client asked for it", "Return"], "send", "button", "client asked for it", False),
+        ("en", ["Return"], "encrypt", "button", None, False),
+        ("en", ["p", "Return"], "route:portal", "button", None, False),
+        ("en", ["w", "s", "type:client asked for it", "Return"], "send", "button", "client asked for it", False),
         ("ja", ["Escape"], "cancel", "escape", None, True),
         ("ja", ["b"], "cancel", "button", None, False),
     ]

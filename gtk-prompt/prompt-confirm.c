@@ -1,9 +1,13 @@
 /* sealgate-prompt: the confirmation checklist (prompt-confirm.h). Keyboard
  * complete: every box is a check button in the tab order, Space ticks it,
- * "Check all" has a mnemonic (Alt+A). */
+ * "Check all" has a mnemonic (Alt+A). For a screen reader: the boxes are a
+ * group named by the heading, each box is described by its domain heading
+ * (the look-alike warning is heard on the box, not only seen in red), and
+ * the focus on open is on the first box. */
 #include "prompt-confirm.h"
 
 #include "prompt-i18n.h"
+#include "prompt-window.h"
 
 typedef struct checklist {
         GPtrArray *boxes; /* GtkCheckButton, borrowed from the widget tree */
@@ -65,11 +69,11 @@ static void attach_sender(GtkWidget *choices, const char *sender) {
         g_free(text);
 }
 
-void sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_prompt_confirm *c) {
+GtkWidget *sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_prompt_confirm *c) {
         if (c && c->sender)
                 attach_sender(choices, c->sender);
         if (!c || c->n_boxes == 0)
-                return;
+                return NULL;
         checklist *cl = g_new0(checklist, 1);
         cl->boxes = g_ptr_array_new();
         cl->gated = g_ptr_array_new();
@@ -79,7 +83,9 @@ void sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_pr
         gtk_box_append(GTK_BOX(box), heading);
         gtk_box_append(GTK_BOX(box),
                        label_new(_("The send choices are available once every box is ticked."), "dim-label"));
-        GtkWidget *list = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+        GtkWidget *list = g_object_new(GTK_TYPE_BOX, "orientation", GTK_ORIENTATION_VERTICAL, "spacing", 2,
+                                       "accessible-role", GTK_ACCESSIBLE_ROLE_GROUP, NULL);
+        char *section = NULL; /* the heading the next boxes are under: their description */
         for (size_t i = 0; i < c->n_rows; i++) {
                 const sg_prompt_check *r = &c->rows[i];
                 char *text = sg_prompt_check_text(r);
@@ -88,11 +94,15 @@ void sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_pr
                         gtk_widget_add_css_class(h, "heading");
                         gtk_widget_set_margin_top(h, 4);
                         gtk_box_append(GTK_BOX(list), h);
-                        g_free(text);
+                        g_free(section);
+                        section = text;
                         continue;
                 }
                 GtkWidget *b = gtk_check_button_new_with_label(text);
                 g_free(text);
+                if (section)
+                        gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, section,
+                                                       -1);
                 gtk_widget_set_margin_start(b, 12);
                 if (r->lookalike)
                         gtk_widget_add_css_class(b, "error");
@@ -102,6 +112,7 @@ void sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_pr
                 g_ptr_array_add(cl->boxes, b);
                 gtk_box_append(GTK_BOX(list), b);
         }
+        g_free(section);
         GtkWidget *scroll = gtk_scrolled_window_new();
         gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
         gtk_scrolled_window_set_propagate_natural_height(GTK_SCROLLED_WINDOW(scroll), TRUE);
@@ -113,6 +124,7 @@ void sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_pr
         if (c->allow_check_all) {
                 GtkWidget *all = gtk_button_new_with_mnemonic(_("Check _all"));
                 gtk_widget_set_name(all, "sg-check-all");
+                sg_prompt_name_button(all, _("Check _all"));
                 gtk_widget_set_halign(all, GTK_ALIGN_START);
                 g_signal_connect(all, "clicked", G_CALLBACK(on_check_all), cl);
                 gtk_box_append(GTK_BOX(box), all);
@@ -122,4 +134,5 @@ void sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_pr
         /* Right above the choices it gates, in the window's content box. */
         gtk_box_insert_child_after(GTK_BOX(gtk_widget_get_parent(choices)), box, gtk_widget_get_prev_sibling(choices));
         update(cl);
+        return g_ptr_array_index(cl->boxes, 0);
 }

@@ -114,7 +114,7 @@ static char *name_from_mnemonic(const char *label) {
 /* GTK 4.8 names a button with a mnemonic twice ("_Encrypt and send Encrypt
  * and send": its raw label and its child label through labelled-by); one
  * name, the visible words, replaces both. */
-static void name_button(GtkWidget *button, const char *mnemonic_label) {
+void sg_prompt_name_button(GtkWidget *button, const char *mnemonic_label) {
         char *name = name_from_mnemonic(mnemonic_label);
         gtk_accessible_reset_relation(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
         gtk_accessible_update_property(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
@@ -358,7 +358,7 @@ static GtkWidget *option_new(SgPromptWindow *self, size_t i, GtkWidget *group) {
                                     "use-underline", TRUE, "label", label, NULL);
         if (group)
                 gtk_check_button_set_group(GTK_CHECK_BUTTON(b), GTK_CHECK_BUTTON(group));
-        name_button(b, label);
+        sg_prompt_name_button(b, label);
         gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, desc, -1);
         g_object_set_data(G_OBJECT(b), "sg-index", GINT_TO_POINTER((int) i));
         g_signal_connect(b, "toggled", G_CALLBACK(on_option_toggled), self);
@@ -561,7 +561,7 @@ static void fill_choices(SgPromptWindow *self) {
         gtk_widget_set_margin_top(row, 6);
         char *back = sg_prompt_choice_label(&m->choices[m->cancel]);
         self->cancel_button = gtk_button_new_with_mnemonic(back);
-        name_button(self->cancel_button, back);
+        sg_prompt_name_button(self->cancel_button, back);
         char *back_desc = sg_prompt_choice_description(&m->choices[m->cancel], m->require_justification);
         gtk_accessible_update_property(GTK_ACCESSIBLE(self->cancel_button), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                        back_desc, -1);
@@ -581,7 +581,7 @@ static void fill_choices(SgPromptWindow *self) {
         }
         if (m->require_justification && sg_prompt_model_find_choice(m, "send") >= 0) {
                 self->justify_back = gtk_button_new_with_mnemonic(_("_Back to the choices"));
-                name_button(self->justify_back, _("_Back to the choices"));
+                sg_prompt_name_button(self->justify_back, _("_Back to the choices"));
                 g_signal_connect(self->justify_back, "clicked", G_CALLBACK(on_justify_back), self);
                 gtk_box_append(self->justify_box, self->justify_back);
         }
@@ -609,8 +609,13 @@ SgPromptWindow *sg_prompt_window_new(const sg_prompt_model *model) {
         fill_recipients(self);
         fill_reasons(self);
         fill_choices(self);
-        sg_prompt_confirm_attach(GTK_WIDGET(self->choices_box), self->cancel_button, model->confirm);
-        name_button(GTK_WIDGET(self->justify_confirm), gtk_button_get_label(self->justify_confirm));
+        GtkWidget *first_box =
+                sg_prompt_confirm_attach(GTK_WIDGET(self->choices_box), self->cancel_button, model->confirm);
+        if (first_box) { /* the checklist gates the choices: the focus starts on its first box */
+                self->first_focus = first_box;
+                gtk_window_set_focus(GTK_WINDOW(self), first_box);
+        }
+        sg_prompt_name_button(GTK_WIDGET(self->justify_confirm), gtk_button_get_label(self->justify_confirm));
         name_justification(self);
         g_signal_connect(self, "notify::is-active", G_CALLBACK(on_active_changed), NULL);
         return self;

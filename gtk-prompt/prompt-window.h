@@ -20,6 +20,10 @@ SgPromptWindow *sg_prompt_window_new(const sg_prompt_model *model);
 /* Answer "cancel" by "timeout" after `seconds` (0: never). */
 void sg_prompt_window_set_timeout(SgPromptWindow *self, guint seconds);
 
+/* Name `button` (shown with `mnemonic_label`, "Check _all") by its visible
+ * words without the markup ("Check all"), as a screen reader must say it. */
+void sg_prompt_name_button(GtkWidget *button, const char *mnemonic_label);
+
 G_END_DECLS
 
 #endif

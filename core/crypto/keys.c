@@ -267,38 +267,45 @@ static const char *validity_name(gpgme_validity_t v) {
         }
 }
 
-static void key_eval(gpgme_key_t k, const char *addr, const char *method, sg_key_found *f) {
+/* Judges one key's data (keycache.c: fresh from GnuPG or kept) for `addr`
+ * at time `now`: an expiry time already passed counts as expired even when
+ * GnuPG listed the key before it passed. */
+static void key_eval(const kc_key *k, const char *addr, const char *method, time_t now, sg_key_found *f) {
         char why[REASON_MAX] = "", when[32];
-        gpgme_user_id_t match = NULL;
-        for (gpgme_user_id_t u = k->uids; u; u = u->next)
-                if (u->email && strcasecmp(u->email, addr) == 0 && (!match || (match->revoked && !u->revoked)))
-                        match = u;
-        gpgme_subkey_t enc = NULL, enc_expired = NULL;
-        for (gpgme_subkey_t s = k->subkeys; s; s = s->next) {
+        const kc_uid *match = NULL;
+        for (size_t i = 0; i < k->n_uids; i++)
+                if (!match || (match->revoked && !k->uids[i].revoked))
+                        match = &k->uids[i];
+        const kc_subkey *enc = NULL, *enc_expired = NULL, *primary = k->n_subkeys ? &k->subkeys[0] : NULL;
+        for (size_t i = 0; i < k->n_subkeys; i++) {
+                const kc_subkey *s = &k->subkeys[i];
+                bool expired = s->expired || (s->expires > 0 && s->expires <= now);
                 if (!s->can_encrypt)
                         continue;
-                if (!s->revoked && !s->expired && !s->disabled && !s->invalid)
+                if (!s->revoked && !expired && !s->disabled && !s->invalid)
                         enc = enc && enc->expires == 0 ? enc : s;
-                else if (s->expired)
+                else if (expired)
                         enc_expired = s;
         }
+        bool primary_expired = primary && (primary->expired || (primary->expires > 0 && primary->expires <= now));
         f->method = dupn(method);
         f->fingerprint = dupn(k->fpr);
-        f->subject = dupn(match ? match->uid : k->uids ? k->uids->uid : NULL);
-        f->validity = dupn(validity_name(match ? match->validity : k->owner_trust));
-        f->expires = enc ? enc->expires : k->subkeys ? k->subkeys->expires : 0;
+        f->subject = dupn(match ? match->uid : NULL);
+        f->validity =
+                dupn(validity_name(match ? (gpgme_validity_t) match->validity : (gpgme_validity_t) k->owner_trust));
+        f->expires = enc ? enc->expires : primary ? primary->expires : 0;
         if (!match) {
                 f->status = SG_KEY_WRONG_ADDRESS;
                 snprintf(why, sizeof why, "no user id of the key is exactly %s", addr);
-        } else if (k->revoked || (k->subkeys && k->subkeys->revoked)) {
+        } else if (k->revoked || (primary && primary->revoked)) {
                 f->status = SG_KEY_REVOKED;
                 snprintf(why, sizeof why, "revoked");
         } else if (match->revoked) {
                 f->status = SG_KEY_REVOKED;
                 snprintf(why, sizeof why, "the user id %s is revoked", addr);
-        } else if (k->expired || (k->subkeys && k->subkeys->expired)) {
+        } else if (k->expired || primary_expired) {
                 f->status = SG_KEY_EXPIRED;
-                date_of(k->subkeys ? k->subkeys->expires : 0, when, sizeof when);
+                date_of(primary ? primary->expires : 0, when, sizeof when);
                 snprintf(why, sizeof why, "expired on %s", when);
         } else if (k->disabled || k->invalid || match->invalid) {
                 f->status = SG_KEY_INVALID;
@@ -318,6 +325,14 @@ static void key_eval(gpgme_key_t k, const char *addr, const char *method, sg_key
         }
         if (f->status != SG_KEY_USABLE)
                 f->reason = dupn(why);
+}
+
+static void keys_eval(const kc_keys *l, const char *addr, const char *method, time_t now, sg_key_found *best) {
+        for (size_t j = 0; j < l->n; j++) {
+                sg_key_found c = {0};
+                key_eval(&l->keys[j], addr, method, now, &c);
+                offer(best, &c);
+        }
 }
 
 static sg_err new_ctx(const char *home, gpgme_ctx_t *ret, sg_error *err) {
@@ -345,24 +360,37 @@ static bool key_has_email(gpgme_key_t k, const char *addr) {
 /* The GnuPG keyring's keys for every address at once: one keylist (one gpg
  * run, not one per recipient: docs/performance.md) with a "<address>"
  * pattern each; every key listed is judged for each address it has a user
- * id for, at most SG_KEYS_PGP_KEYS_MAX keys per address. */
-static sg_err pgp_keyring(gpgme_ctx_t ctx, const char *const *addrs, sg_key_found *const *best, size_t n,
-                          const char *method, sg_error *err) {
+ * id for, at most SG_KEYS_PGP_KEYS_MAX keys per address. With `cache`, the
+ * addresses it holds are judged from it and only the others are listed;
+ * their answers are kept (keycache.c). */
+static sg_err pgp_keyring(gpgme_ctx_t ctx, sg_keys_cache *cache, const char *const *addrs, sg_key_found *const *best,
+                          size_t n, const char *method, sg_error *err) {
         if (!n)
                 return SG_OK;
         enum { PATTERN_SIZE = SG_KEYS_ADDRESS_MAX + 3 };
+        time_t now = time(NULL);
         const char **patterns = calloc(n + 1, sizeof *patterns);
         char *buf = malloc(n * PATTERN_SIZE);
-        size_t *seen = calloc(n, sizeof *seen);
+        size_t *miss = calloc(n, sizeof *miss);
+        kc_keys *got = calloc(n, sizeof *got);
+        size_t n_miss = 0;
         sg_err r = SG_OK;
-        if (!patterns || !buf || !seen) {
+        if (!patterns || !buf || !miss || !got) {
                 r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
                 goto out;
         }
         for (size_t i = 0; i < n; i++) {
-                snprintf(buf + i * PATTERN_SIZE, PATTERN_SIZE, "<%s>", addrs[i]);
-                patterns[i] = buf + i * PATTERN_SIZE;
+                const kc_keys *kept = cache ? sg_kc_get(cache, addrs[i]) : NULL;
+                if (kept) {
+                        keys_eval(kept, addrs[i], method, now, best[i]);
+                        continue;
+                }
+                snprintf(buf + n_miss * PATTERN_SIZE, PATTERN_SIZE, "<%s>", addrs[i]);
+                patterns[n_miss] = buf + n_miss * PATTERN_SIZE;
+                miss[n_miss++] = i;
         }
+        if (!n_miss)
+                goto out;
         gpgme_error_t e = gpgme_op_keylist_ext_start(ctx, patterns, 0, 0);
         if (e) {
                 r = gpgme_fail(e, err, "cannot list the keys");
@@ -370,23 +398,30 @@ static sg_err pgp_keyring(gpgme_ctx_t ctx, const char *const *addrs, sg_key_foun
         }
         gpgme_key_t k;
         while (!(e = gpgme_op_keylist_next(ctx, &k))) {
-                for (size_t i = 0; i < n; i++) {
-                        if (seen[i] >= SG_KEYS_PGP_KEYS_MAX || !key_has_email(k, addrs[i]))
+                for (size_t m = 0; m < n_miss && r == SG_OK; m++) {
+                        const char *a = addrs[miss[m]];
+                        if (got[m].n >= SG_KEYS_PGP_KEYS_MAX || !key_has_email(k, a))
                                 continue;
-                        seen[i]++;
-                        sg_key_found c = {0};
-                        key_eval(k, addrs[i], method, &c);
-                        offer(best[i], &c);
+                        if (sg_kc_keys_add(&got[m], k, a) != SG_OK)
+                                r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
                 }
                 gpgme_key_unref(k);
         }
         gpgme_op_keylist_end(ctx);
-        if (gpgme_err_code(e) != GPG_ERR_EOF)
+        if (r == SG_OK && gpgme_err_code(e) != GPG_ERR_EOF)
                 r = gpgme_fail(e, err, "cannot list the keys");
+        for (size_t m = 0; m < n_miss && r == SG_OK; m++) {
+                keys_eval(&got[m], addrs[miss[m]], method, now, best[miss[m]]);
+                if (cache)
+                        sg_kc_put(cache, addrs[miss[m]], &got[m]);
+        }
 out:
+        for (size_t m = 0; got && m < n; m++)
+                sg_kc_keys_clear(&got[m]);
         free(patterns);
         free(buf);
-        free(seen);
+        free(miss);
+        free(got);
         return r;
 }
 
@@ -422,7 +457,7 @@ static sg_err pgp_wkd_import(const unsigned char *data, size_t len, const char *
                 } else {
                         sg_key_found mine = {0};
                         sg_key_found *minep = &mine;
-                        r = pgp_keyring(ctx, &addr, &minep, 1, "wkd", err);
+                        r = pgp_keyring(ctx, NULL, &addr, &minep, 1, "wkd", err);
                         if (r == SG_OK && !mine.method) {
                                 mine.status = SG_KEY_WRONG_ADDRESS;
                                 mine.method = dupn("wkd");
@@ -544,8 +579,19 @@ static sg_err client_pgp(const sg_tbkeys *tk, const sg_error *tk_err, sg_keys_an
 
 /* ---- The lookup. */
 
+/* GnuPG's own default home: $GNUPGHOME, else ~/.gnupg; NULL when neither
+ * is known (then nothing is cached). */
+static const char *gnupg_default_home(char *buf, size_t n) {
+        const char *g = getenv("GNUPGHOME"), *h = getenv("HOME");
+        if (g && *g)
+                return g;
+        if (!h || !*h || (size_t) snprintf(buf, n, "%s/.gnupg", h) >= n)
+                return NULL;
+        return buf;
+}
+
 /* GnuPG's findings for every answer, in one keylist. */
-static sg_err gnupg_all(gpgme_ctx_t ctx, sg_keys_result *res, sg_error *err) {
+static sg_err gnupg_all(gpgme_ctx_t ctx, const sg_keys_options *o, sg_keys_result *res, sg_error *err) {
         size_t n = res->n_answers;
         const char **addrs = calloc(n + 1, sizeof *addrs);
         sg_key_found **best = calloc(n + 1, sizeof *best);
@@ -557,7 +603,15 @@ static sg_err gnupg_all(gpgme_ctx_t ctx, sg_keys_result *res, sg_error *err) {
                         addrs[i] = res->answers[i].address;
                         best[i] = &res->answers[i].pgp;
                 }
-                r = pgp_keyring(ctx, addrs, best, n, "gnupg", err);
+                sg_keys_cache *cache = o->gnupg_cache;
+                if (cache) {
+                        /* the key files' identity before the keylist: a
+                         * change during it is seen by the next lookup */
+                        char dflt[4096];
+                        const char *home = o->gnupg_home ? o->gnupg_home : gnupg_default_home(dflt, sizeof dflt);
+                        sg_kc_begin(cache, home);
+                }
+                r = pgp_keyring(ctx, cache, addrs, best, n, "gnupg", err);
         }
         free(addrs);
         free(best);
@@ -622,7 +676,7 @@ sg_err sg_keys_lookup(const char *const *addresses, size_t n_addresses, const sg
                 if (a->client)
                         client_smime(o, db, a);
         }
-        if (!o->no_pgp && (r = gnupg_all(ctx, res, err)) != SG_OK)
+        if (!o->no_pgp && (r = gnupg_all(ctx, o, res, err)) != SG_OK)
                 goto out;
         for (size_t i = 0; i < res->n_answers && !o->no_pgp; i++) {
                 sg_keys_answer *a = &res->answers[i];

@@ -55,6 +55,13 @@ struct sg_keys_runner {
          * the worker touches them (one lookup runs at a time) */
         sg_tbkeys *tk;
         char tk_sig[256];
+        /* GnuPG's keylist answers (core's sg_keys_cache, keycache.c): a
+         * lookup whose addresses are all known starts no gpg. Safe for the
+         * send: the answer is only readiness shown before sending; at send
+         * time pgp.encrypt asks GnuPG for the keys again (pgp-gpgme-ops.c)
+         * and GnuPG refuses an expired or revoked key itself; and the cache
+         * is dropped when the key files change. Worker only. */
+        sg_keys_cache *gnupg_cache;
         /* verified OCSP answers and CRLs (keys.revocation):
          * $XDG_CACHE_HOME/sealgate/revocation, else ~/.cache/...; "" none */
         char revocation_cache[4096];
@@ -124,6 +131,7 @@ sg_keys_runner *sg_keys_runner_free(sg_keys_runner *k) {
         free(k->profile);
         free(k->tb_profile);
         sg_tbkeys_free(k->tk);
+        sg_keys_cache_free(k->gnupg_cache);
         free(k);
         return NULL;
 }
@@ -234,6 +242,9 @@ static int start(sg_keys_runner *k, sg_keys_job *job) {
         r->opts.tb_profile = k->tb_profile; /* what Thunderbird itself encrypts with */
         r->opts.cert_store = job->certificate_store;
         r->opts.no_pgp = !job->openpgp;
+        if (!k->gnupg_cache)
+                k->gnupg_cache = sg_keys_cache_new(); /* NULL: every lookup asks GnuPG */
+        r->opts.gnupg_cache = k->gnupg_cache;
         r->opts.wkd = job->network_lookups;
         r->opts.timeout = job->timeout_seconds;
         r->opts.revocation.mode = (sg_revocation_mode) job->revocation;

@@ -23,7 +23,20 @@ extern "C" {
 #define SG_KEYS_TIMEOUT_MIN      1            /* seconds, WKD lookup of one address */
 #define SG_KEYS_TIMEOUT_MAX      120
 #define SG_KEYS_TIMEOUT_DEFAULT  10
-#define SG_KEYS_ADDRESS_MAX      254 /* one address, bytes (RFC 5321) */
+#define SG_KEYS_ADDRESS_MAX      254  /* one address, bytes (RFC 5321) */
+#define SG_KEYS_CACHE_MAX        4096 /* addresses kept in a keys cache; one more drops them all */
+#define SG_KEYS_CACHE_AGE_MAX    60   /* seconds a cached GnuPG answer is used at most */
+
+/* GnuPG's keylist answers kept between lookups (keycache.c), keyed by the
+ * GnuPG home and address; valid while the home's pubring.kbx, pubring.gpg,
+ * trustdb.gpg and public-keys.d/pubring.db are unchanged (device, inode,
+ * size, modification time) and for SG_KEYS_CACHE_AGE_MAX seconds. It holds
+ * public key data only, never a verdict: readiness is judged again against
+ * the current time on every lookup. One lookup at a time may use it. */
+typedef struct sg_keys_cache sg_keys_cache;
+sg_keys_cache *sg_keys_cache_new(void);
+sg_keys_cache *sg_keys_cache_free(sg_keys_cache *c);
+size_t sg_keys_cache_count(const sg_keys_cache *c);
 
 /* Where to look. Strings are borrowed. */
 typedef struct sg_keys_options {
@@ -44,6 +57,9 @@ typedef struct sg_keys_options {
         /* that profile's OpenPGP keys already read (borrowed; the host keeps
          * them while the files are unchanged), or NULL: read them here */
         const struct sg_tbkeys *tb_keys;
+        /* GnuPG's answers kept between lookups (borrowed), or NULL: ask
+         * GnuPG every time. Only the host's keys.lookup passes one. */
+        sg_keys_cache *gnupg_cache;
 } sg_keys_options;
 
 typedef enum sg_key_status {

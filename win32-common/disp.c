@@ -173,3 +173,22 @@ BSTR sg_bstr_from_utf8(const char *s) {
         free(w);
         return b;
 }
+
+char *sg_disp_accessor_string(IDispatch *obj, const wchar_t *prop) {
+        IDispatch *pa;
+        VARIANT arg, v;
+        char *s = NULL;
+
+        if (!obj || FAILED(sg_disp_get_obj(obj, L"PropertyAccessor", &pa)))
+                return NULL;
+        V_VT(&arg) = VT_BSTR;
+        V_BSTR(&arg) = SysAllocString(prop);
+        if (V_BSTR(&arg) && SUCCEEDED(sg_disp_call(pa, L"GetProperty", &arg, 1, &v))) {
+                if (V_VT(&v) == VT_BSTR && V_BSTR(&v))
+                        s = sg_utf8_from_wide(V_BSTR(&v), (int) SysStringLen(V_BSTR(&v)), NULL);
+                VariantClear(&v);
+        }
+        VariantClear(&arg);
+        IDispatch_Release(pa);
+        return s;
+}

@@ -22,6 +22,10 @@ HRESULT sg_disp_get_utf8(IDispatch *obj, const wchar_t *name, char **ret);
 /* Collection.Item(index), 1-based as in Outlook. */
 HRESULT sg_disp_item(IDispatch *coll, long index, IDispatch **ret);
 /* Method returning an object, no arguments (GetExchangeUser()). */
+/* A string property read through obj's PropertyAccessor (GetProperty with a
+ * MAPI property tag or named-property URL), as UTF-8; NULL when obj is NULL,
+ * the property is missing or not a string. */
+char *sg_disp_accessor_string(IDispatch *obj, const wchar_t *prop);
 HRESULT sg_disp_call_obj(IDispatch *obj, const wchar_t *name, IDispatch **ret);
 
 /* Owned conversions (free()); NULL on failure. `len` -1: NUL-terminated. */

@@ -227,28 +227,8 @@ static bool is_smtp(const char *s) {
         return s && *s && strchr(s, '@') && s[0] != '/';
 }
 
-/* A string property through obj's PropertyAccessor, or NULL. */
-static char *accessor_string(IDispatch *obj, const wchar_t *prop) {
-        IDispatch *pa;
-        VARIANT arg, v;
-        char *s = NULL;
-
-        if (!obj || FAILED(sg_disp_get_obj(obj, L"PropertyAccessor", &pa)))
-                return NULL;
-        V_VT(&arg) = VT_BSTR;
-        V_BSTR(&arg) = SysAllocString(prop);
-        if (V_BSTR(&arg) && SUCCEEDED(sg_disp_call(pa, L"GetProperty", &arg, 1, &v))) {
-                if (V_VT(&v) == VT_BSTR && V_BSTR(&v))
-                        s = sg_utf8_from_wide(V_BSTR(&v), (int) SysStringLen(V_BSTR(&v)), NULL);
-                VariantClear(&v);
-        }
-        VariantClear(&arg);
-        IDispatch_Release(pa);
-        return s;
-}
-
 static char *smtp_from_accessor(IDispatch *obj) {
-        char *s = accessor_string(obj, SG_PR_SMTP_ADDRESS);
+        char *s = sg_disp_accessor_string(obj, SG_PR_SMTP_ADDRESS);
         if (s && !is_smtp(s)) {
                 free(s);
                 s = NULL;
@@ -258,7 +238,7 @@ static char *smtp_from_accessor(IDispatch *obj) {
 
 /* PR_EMS_AB_TARGET_ADDRESS is "SMTP:addr" (or another address type). */
 static char *target_address(IDispatch *entry) {
-        char *s = accessor_string(entry, SG_PR_EMS_AB_TARGET_ADDRESS);
+        char *s = sg_disp_accessor_string(entry, SG_PR_EMS_AB_TARGET_ADDRESS);
         char *a = NULL;
         if (s && _strnicmp(s, "smtp:", 5) == 0 && is_smtp(s + 5))
                 a = sg_strdup(s + 5);
@@ -474,12 +454,12 @@ static sg_err read_headers(sg_item *it, IDispatch *item, const sg_item_opts *o, 
                 }
                 wcscpy(full, SG_PS_INTERNET_HEADERS_PREFIX);
                 wcscat(full, w);
-                v = accessor_string(item, full);
+                v = sg_disp_accessor_string(item, full);
                 free(full);
                 free(w);
                 if (!v) {
                         if (!transport_read) {
-                                transport = accessor_string(item, SG_PR_TRANSPORT_MESSAGE_HEADERS);
+                                transport = sg_disp_accessor_string(item, SG_PR_TRANSPORT_MESSAGE_HEADERS);
                                 transport_read = true;
                         }
                         if (transport)

@@ -74,21 +74,7 @@ DISPID sg_ribbon_dispid(const wchar_t *name) {
 /* ---- toggles per item: the sgToggle named property ------------------------ */
 
 static char *toggle_of(IDispatch *item) {
-        IDispatch *pa;
-        VARIANT arg, v;
-        char *s = NULL;
-        if (!item || FAILED(sg_disp_get_obj(item, L"PropertyAccessor", &pa)))
-                return NULL;
-        V_VT(&arg) = VT_BSTR;
-        V_BSTR(&arg) = SysAllocString(SG_PROP_TOGGLE);
-        if (V_BSTR(&arg) && SUCCEEDED(sg_disp_call(pa, L"GetProperty", &arg, 1, &v))) {
-                if (V_VT(&v) == VT_BSTR && V_BSTR(&v))
-                        s = sg_utf8_from_wide(V_BSTR(&v), (int) SysStringLen(V_BSTR(&v)), NULL);
-                VariantClear(&v);
-        }
-        VariantClear(&arg);
-        IDispatch_Release(pa);
-        return s;
+        return sg_disp_accessor_string(item, SG_PROP_TOGGLE);
 }
 
 static void set_toggle(IDispatch *item, const wchar_t *value) {

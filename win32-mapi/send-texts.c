@@ -540,24 +540,6 @@ static sg_err add_message_file(sg_send_texts *t, const unsigned char *bytes, siz
 
 /* ---- reading the item ------------------------------------------------------ */
 
-static char *accessor_string(IDispatch *obj, const wchar_t *prop) {
-        IDispatch *pa;
-        VARIANT arg, v;
-        char *s = NULL;
-        if (FAILED(sg_disp_get_obj(obj, L"PropertyAccessor", &pa)))
-                return NULL;
-        V_VT(&arg) = VT_BSTR;
-        V_BSTR(&arg) = SysAllocString(prop);
-        if (V_BSTR(&arg) && SUCCEEDED(sg_disp_call(pa, L"GetProperty", &arg, 1, &v))) {
-                if (V_VT(&v) == VT_BSTR && V_BSTR(&v))
-                        s = sg_utf8_from_wide(V_BSTR(&v), (int) SysStringLen(V_BSTR(&v)), NULL);
-                VariantClear(&v);
-        }
-        VariantClear(&arg);
-        IDispatch_Release(pa);
-        return s;
-}
-
 /* The attachment's bytes (PR_ATTACH_DATA_BIN, a byte array) into *v. */
 static bool attachment_bytes(IDispatch *a, VARIANT *v) {
         IDispatch *pa;
@@ -594,7 +576,7 @@ static sg_err read_attachment(sg_send_texts *t, IDispatch *a, sg_error *err) {
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         if (FAILED(sg_disp_get_long(a, L"Type", &type)))
                 type = OL_BY_VALUE;
-        mime = accessor_string(a, PR_ATTACH_MIME_TAG);
+        mime = sg_disp_accessor_string(a, PR_ATTACH_MIME_TAG);
         message = type == OL_EMBEDDED_ITEM || sg_send_is_message_attachment(name, mime);
         text = sg_send_is_text_attachment(name, mime);
         free(mime);

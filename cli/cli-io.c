@@ -183,6 +183,46 @@ void sg_cli_print_emails(FILE *f, char *const *emails, size_t n) {
         fprintf(f, "%s\n", n ? "" : "(none)");
 }
 
+void sg_cli_when(int64_t at, char *buf, size_t n) {
+        char at_s[40];
+        if (!at) {
+                snprintf(buf, n, "now");
+                return;
+        }
+        sg_cli_format_time(at, at_s, sizeof at_s);
+        snprintf(buf, n, "at %s", at_s);
+}
+
+void sg_cli_print_check_line(FILE *f, const char *label, bool ok, const char *ok_word, const char *bad_word,
+                             const char *why, const char *dflt, const char *tail) {
+        if (ok)
+                fprintf(f, "  %s: %s%s\n", label, ok_word, tail);
+        else
+                fprintf(f, "  %s: %s: %s%s\n", label, bad_word, why ? sg_cli_text(why) : dflt, tail);
+}
+
+void sg_cli_print_validity(FILE *f, int64_t not_before, int64_t not_after, bool no_expiry_zero, bool valid,
+                           const char *when, const char *tail) {
+        char a[40], b[40];
+        sg_cli_format_time(not_before, a, sizeof a);
+        if (not_after || !no_expiry_zero)
+                sg_cli_format_time(not_after, b, sizeof b);
+        else
+                snprintf(b, sizeof b, "no expiry");
+        fprintf(f, "  validity: %s to %s (%svalid %s)%s\n", a, b, valid ? "" : "NOT ", when, tail);
+}
+
+void sg_cli_join_failed(const sg_cli_failed *k, size_t n_k, char *buf, size_t n) {
+        size_t used = 0;
+        if (n)
+                buf[0] = 0;
+        for (size_t i = 0; i < n_k; i++)
+                if (k[i].failed && used < n) {
+                        int w = snprintf(buf + used, n - used, "%s", k[i].text);
+                        used += w > 0 ? (size_t) w : 0;
+                }
+}
+
 void sg_cli_print_checks(FILE *f, const sg_cli_signer_checks *c) {
         if (!c->email_checked)
                 fprintf(f, "  email: not checked (no From address)\n");
@@ -380,6 +420,7 @@ static int run(const sg_cli_crypto *cmd, sg_cli_crypto_opts *o) {
                 if (o->json) {
                         json_object *doc = json_object_new_object();
                         cmd->verify_json(o, doc);
+                        json_object_object_add(doc, "at", o->at ? sg_cli_jtime(o->at) : NULL);
                         print_doc(doc);
                 } else {
                         cmd->verify_text(o, o->out ? stderr : stdout);

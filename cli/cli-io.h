@@ -86,6 +86,24 @@ typedef struct sg_cli_signer_checks {
 void sg_cli_print_emails(FILE *f, char *const *emails, size_t n);
 void sg_cli_print_checks(FILE *f, const sg_cli_signer_checks *c);
 
+/* "now", or "at <time>" for verify --at `at` (not 0), into buf. */
+void sg_cli_when(int64_t at, char *buf, size_t n);
+/* "  <label>: <ok_word><tail>" when ok, else "  <label>: <bad_word>: <why>
+ * <tail>" (why NULL: `dflt`); why is user input, printed through sg_cli_text. */
+void sg_cli_print_check_line(FILE *f, const char *label, bool ok, const char *ok_word, const char *bad_word,
+                             const char *why, const char *dflt, const char *tail);
+/* "  validity: FROM to UNTIL (valid|NOT valid <when>)<tail>"; not_after 0
+ * with no_expiry_zero: "no expiry". */
+void sg_cli_print_validity(FILE *f, int64_t not_before, int64_t not_after, bool no_expiry_zero, bool valid,
+                           const char *when, const char *tail);
+/* A check of verify's failure line: `text` (", name") if any signer failed it. */
+typedef struct sg_cli_failed {
+        bool failed;
+        const char *text;
+} sg_cli_failed;
+/* The texts of the failed checks of `k`, in order, into buf ("" if none). */
+void sg_cli_join_failed(const sg_cli_failed *k, size_t n_k, char *buf, size_t n);
+
 /* RFC 3339 UTC ("2026-11-23T12:00:00Z"), or "?". */
 void sg_cli_format_time(int64_t t, char *buf, size_t n);
 /* "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]Z" (UTC; a space for the T, no Z also
@@ -149,8 +167,8 @@ typedef struct sg_cli_crypto {
         sg_err (*op)(sg_cli_crypto_opts *o, int in, sg_source *src, sg_sink *dst, sg_error *err);
         /* verify --signature: the detached signature `sig` over `src` */
         sg_err (*verify_detached)(sg_cli_crypto_opts *o, const void *sig, size_t n, sg_source *src, sg_error *err);
-        /* the verify result: into a JSON document, as text, the failed checks
-         * as ", a, b" */
+        /* the verify result: into a JSON document (the run adds "at"), as
+         * text, the failed checks as ", a, b" */
         void (*verify_json)(const sg_cli_crypto_opts *o, json_object *doc);
         void (*verify_text)(const sg_cli_crypto_opts *o, FILE *f);
         void (*failed_checks)(const sg_cli_crypto_opts *o, char *buf, size_t n);

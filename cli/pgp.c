@@ -64,34 +64,23 @@ static opts *of(const sg_cli_crypto_opts *c) {
 /* ---- verify output */
 
 static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *from, int64_t at) {
-        char when[48] = "now", at_s[40];
-        if (at) {
-                sg_cli_format_time(at, at_s, sizeof at_s);
-                snprintf(when, sizeof when, "at %s", at_s);
-        }
+        char when[48];
+        sg_cli_when(at, when, sizeof when);
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_pgp_signer *s = &res->signers[i];
-                char a[40], b[40];
+                char tail[80];
                 fprintf(f, "signer %zu: %s\n", i + 1,
                         s->n_user_ids ? sg_cli_text(s->user_ids[0]) : "(key not in the keyring)");
                 fprintf(f, "  key: %s%s%s\n", s->primary_fingerprint ? s->primary_fingerprint : s->fingerprint,
                         s->pubkey_algo ? " " : "", s->pubkey_algo ? s->pubkey_algo : "");
-                fprintf(f, "  signature: %s\n",
-                        s->signature_valid ? "valid"
-                                           : "INVALID: the content was changed after signing, or the key is unknown");
+                sg_cli_print_check_line(f, "signature", s->signature_valid, "valid", "INVALID", NULL,
+                                        "the content was changed after signing, or the key is unknown", "");
                 sg_cli_print_emails(f, s->emails, s->n_emails);
-                sg_cli_format_time(s->not_before, a, sizeof a);
-                if (s->not_after)
-                        sg_cli_format_time(s->not_after, b, sizeof b);
-                else
-                        snprintf(b, sizeof b, "no expiry");
-                fprintf(f, "  validity: %s to %s (%svalid %s)%s\n", a, b, s->key_time_valid ? "" : "NOT ", when,
-                        s->key_revoked ? ", REVOKED" : "");
-                fprintf(f, "  trust: %s%s (%s)\n", s->key_trusted ? "trusted" : "NOT trusted: ",
-                        s->key_trusted   ? ""
-                        : s->trust_error ? sg_cli_text(s->trust_error)
-                                         : "?",
-                        s->validity ? s->validity : "?");
+                sg_cli_print_validity(f, s->not_before, s->not_after, true, s->key_time_valid, when,
+                                      s->key_revoked ? ", REVOKED" : "");
+                snprintf(tail, sizeof tail, " (%s)", s->validity ? s->validity : "?");
+                sg_cli_print_check_line(f, "trust", s->key_trusted, "trusted", "NOT trusted", s->trust_error, "?",
+                                        tail);
                 sg_cli_print_checks(f, &SG_CLI_SIGNER_CHECKS(s, from, "signing"));
         }
         fprintf(f, "result: %s\n", res->valid ? "valid" : "NOT valid");
@@ -99,24 +88,26 @@ static void print_text(FILE *f, const sg_pgp_verify_result *res, const char *fro
 
 static void failed_checks(const sg_cli_crypto_opts *c, char *buf, size_t n) {
         const sg_pgp_verify_result *res = of(c)->res;
-        bool sig = false, time = false, revoked = false, trust = false, email = false, usage = false;
+        sg_cli_failed k[] = {{false, ", signature invalid"},
+                             {false, ", key expired"},
+                             {false, ", key revoked"},
+                             {false, ", key not trusted"},
+                             {false, ", signer is not the sender"},
+                             {false, ", key not for signing"}};
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_pgp_signer *s = &res->signers[i];
-                sig |= !s->signature_valid;
-                time |= !s->key_time_valid;
-                revoked |= s->key_revoked;
-                trust |= !s->key_trusted;
-                email |= s->email_checked && !s->email_matches;
-                usage |= !s->usage_ok;
+                k[0].failed |= !s->signature_valid;
+                k[1].failed |= !s->key_time_valid;
+                k[2].failed |= s->key_revoked;
+                k[3].failed |= !s->key_trusted;
+                k[4].failed |= s->email_checked && !s->email_matches;
+                k[5].failed |= !s->usage_ok;
         }
-        snprintf(buf, n, "%s%s%s%s%s%s", sig ? ", signature invalid" : "", time ? ", key expired" : "",
-                 revoked ? ", key revoked" : "", trust ? ", key not trusted" : "",
-                 email ? ", signer is not the sender" : "", usage ? ", key not for signing" : "");
+        sg_cli_join_failed(k, sizeof k / sizeof k[0], buf, n);
 }
 
 static void verify_json(const sg_cli_crypto_opts *c, json_object *doc) {
         sg_pgp_verify_to_json(doc, of(c)->res, c->from_used);
-        json_object_object_add(doc, "at", c->at ? sg_cli_jtime(c->at) : NULL);
 }
 
 static void verify_text(const sg_cli_crypto_opts *c, FILE *f) {

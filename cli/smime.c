@@ -63,29 +63,19 @@ static opts *of(const sg_cli_crypto_opts *c) {
 }
 
 static void print_text(FILE *f, const sg_smime_verify_result *res, const char *from, int64_t at) {
-        char when[48] = "now", at_s[40];
-        if (at) {
-                sg_cli_format_time(at, at_s, sizeof at_s);
-                snprintf(when, sizeof when, "at %s", at_s);
-        }
+        char when[48];
+        sg_cli_when(at, when, sizeof when);
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_smime_signer *s = &res->signers[i];
-                char a[40], b[40];
                 fprintf(f, "signer %zu: %s\n", i + 1,
                         s->subject ? sg_cli_text(s->subject) : "(certificate not in the message)");
-                fprintf(f, "  signature: %s%s\n", s->signature_valid ? "valid" : "INVALID: ",
-                        s->signature_valid   ? ""
-                        : s->signature_error ? sg_cli_text(s->signature_error)
-                                             : "the content was changed after signing");
+                sg_cli_print_check_line(f, "signature", s->signature_valid, "valid", "INVALID", s->signature_error,
+                                        "the content was changed after signing", "");
                 sg_cli_print_emails(f, s->emails, s->n_emails);
                 fprintf(f, "  issuer: %s\n", s->issuer ? sg_cli_text(s->issuer) : "?");
-                sg_cli_format_time(s->not_before, a, sizeof a);
-                sg_cli_format_time(s->not_after, b, sizeof b);
-                fprintf(f, "  validity: %s to %s (%svalid %s)\n", a, b, s->cert_time_valid ? "" : "NOT ", when);
-                fprintf(f, "  chain: %s%s\n", s->chain_trusted ? "trusted" : "NOT trusted: ",
-                        s->chain_trusted ? ""
-                        : s->chain_error ? sg_cli_text(s->chain_error)
-                                         : "?");
+                sg_cli_print_validity(f, s->not_before, s->not_after, false, s->cert_time_valid, when, "");
+                sg_cli_print_check_line(f, "chain", s->chain_trusted, "trusted", "NOT trusted", s->chain_error, "?",
+                                        "");
                 sg_cli_print_checks(f, &SG_CLI_SIGNER_CHECKS(s, from, "email signing"));
         }
         fprintf(f, "result: %s\n", res->valid ? "valid" : "NOT valid");
@@ -94,23 +84,24 @@ static void print_text(FILE *f, const sg_smime_verify_result *res, const char *f
 /* "signature, chain, ..." for the verify_failed line. */
 static void failed_checks(const sg_cli_crypto_opts *c, char *buf, size_t n) {
         const sg_smime_verify_result *res = of(c)->res;
-        bool sig = false, time = false, chain = false, email = false, usage = false;
+        sg_cli_failed k[] = {{false, ", signature invalid"},
+                             {false, ", certificate expired"},
+                             {false, ", chain not trusted"},
+                             {false, ", signer is not the sender"},
+                             {false, ", certificate not for email"}};
         for (size_t i = 0; i < res->n_signers; i++) {
                 const sg_smime_signer *s = &res->signers[i];
-                sig |= !s->signature_valid;
-                time |= !s->cert_time_valid;
-                chain |= !s->chain_trusted;
-                email |= s->email_checked && !s->email_matches;
-                usage |= !s->usage_ok;
+                k[0].failed |= !s->signature_valid;
+                k[1].failed |= !s->cert_time_valid;
+                k[2].failed |= !s->chain_trusted;
+                k[3].failed |= s->email_checked && !s->email_matches;
+                k[4].failed |= !s->usage_ok;
         }
-        snprintf(buf, n, "%s%s%s%s%s", sig ? ", signature invalid" : "", time ? ", certificate expired" : "",
-                 chain ? ", chain not trusted" : "", email ? ", signer is not the sender" : "",
-                 usage ? ", certificate not for email" : "");
+        sg_cli_join_failed(k, sizeof k / sizeof k[0], buf, n);
 }
 
 static void verify_json(const sg_cli_crypto_opts *c, json_object *doc) {
         sg_smime_verify_to_json(doc, of(c)->res, c->from_used);
-        json_object_object_add(doc, "at", c->at ? sg_cli_jtime(c->at) : NULL);
 }
 
 static void verify_text(const sg_cli_crypto_opts *c, FILE *f) {

@@ -12,6 +12,7 @@
 
 #include "eml.h"
 #include "sealgate/addr.h"
+#include "sealgate/jis.h"
 
 #define QUOTE_MAX        80 /* bytes of untrusted text quoted in an error message */
 #define REPLACEMENT      "\xEF\xBF\xBD"
@@ -420,69 +421,17 @@ static const char *const jis_names[] = {"iso-2022-jp",   "csiso2022jp",   "iso-2
 static const char *const eucjp_names[] = {"euc-jp", "eucjp", "x-euc-jp", "cseucpkdfmtjapanese", NULL};
 static const char *const utf8_names[] = {"utf-8", "utf8", "us-ascii", "ascii", "ansi_x3.4-1968", NULL};
 
-/* ISO-2022-JP as Japanese mailers write it (with the NEC and IBM extension
- * rows Windows uses, which iconv's strict ISO-2022-JP refuses) into CP932
- * bytes: JIS X 0208 maps to Shift_JIS arithmetically. NULL if it uses a
- * designation this does not know. */
-static GString *jis_to_sjis(const char *s, size_t n) {
-        GString *out = g_string_sized_new(n);
-        enum { ROMAN, KANJI, KANA } mode = ROMAN;
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char) s[i];
-                if (c == 0x1B) {
-                        if (i + 2 < n && s[i + 1] == '(' && (s[i + 2] == 'B' || s[i + 2] == 'J'))
-                                mode = ROMAN;
-                        else if (i + 2 < n && s[i + 1] == '$' && (s[i + 2] == 'B' || s[i + 2] == '@'))
-                                mode = KANJI;
-                        else if (i + 2 < n && s[i + 1] == '(' && s[i + 2] == 'I')
-                                mode = KANA;
-                        else
-                                goto fail;
-                        i += 2;
-                } else if (c == 0x0E) {
-                        mode = KANA;
-                } else if (c == 0x0F) {
-                        mode = ROMAN;
-                } else if (c == '\r' || c == '\n' || mode == ROMAN) {
-                        if (c >= 0x80)
-                                goto fail;
-                        g_string_append_c(out, (char) c);
-                } else if (mode == KANA) {
-                        if (c < 0x21 || c > 0x5F)
-                                goto fail;
-                        g_string_append_c(out, (char) (c | 0x80));
-                } else {
-                        if (i + 1 >= n)
-                                goto fail;
-                        unsigned char c2 = (unsigned char) s[++i];
-                        if (c < 0x21 || c > 0x7E || c2 < 0x21 || c2 > 0x7E)
-                                goto fail;
-                        unsigned s1 = ((c - 0x21u) >> 1) + (c <= 0x5E ? 0x81u : 0xC1u);
-                        unsigned s2 = (c & 1) ? c2 + (c2 < 0x60 ? 0x1Fu : 0x20u) : c2 + 0x7Eu;
-                        g_string_append_c(out, (char) s1);
-                        g_string_append_c(out, (char) s2);
-                }
-        }
-        return out;
-fail:
-        g_string_free(out, TRUE);
-        return NULL;
-}
-
+/* ISO-2022-JP as Japanese mailers write it (the NEC and IBM extension rows
+ * Windows uses, which iconv's strict ISO-2022-JP refuses), through CP932
+ * (sealgate/jis.h). NULL if it uses a designation the decoder does not know. */
 static GString *from_jis(const char *s, size_t n) {
-        GString *sj = jis_to_sjis(s, n);
-        if (!sj)
-                return NULL;
-        GString *r = convert(sj->str, sj->len, "CP932", false);
-        g_string_free(sj, TRUE);
+        char *sj = g_malloc(n ? n : 1);
+        size_t len = 0;
+        GString *r = NULL;
+        if (sg_jis_to_sjis((const unsigned char *) s, n, sj, &len))
+                r = convert(sj, len, "CP932", false);
+        g_free(sj);
         return r;
-}
-
-static bool has_jis_escape(const char *s, size_t n) {
-        for (size_t i = 0; i + 2 < n; i++)
-                if (s[i] == 0x1B && s[i + 1] == '$' && (s[i + 2] == 'B' || s[i + 2] == '@'))
-                        return true;
-        return false;
 }
 
 /* Decode text in its declared charset to UTF-8. Mislabelled text is common,
@@ -495,7 +444,8 @@ static GString *text_to_utf8(const char *s, size_t n, const char *charset) {
         size_t nc = 0;
         GString *r = NULL;
         bool undeclared = !charset || charset_is(charset, utf8_names);
-        if ((charset && charset_is(charset, jis_names)) || (undeclared && has_jis_escape(s, n))) {
+        if ((charset && charset_is(charset, jis_names)) ||
+            (undeclared && sg_jis_has_escape((const unsigned char *) s, n))) {
                 if ((r = from_jis(s, n)))
                         return r;
                 cands[nc++] = "ISO-2022-JP-2";

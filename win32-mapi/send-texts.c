@@ -14,6 +14,7 @@
 
 #include "disp.h"
 #include "outlook-om.h"
+#include "sealgate/jis.h"
 #include "sealgate/util.h"
 #include "send-texts.h"
 
@@ -106,88 +107,18 @@ static char *from_utf16(const unsigned char *s, size_t len, bool big_endian, siz
         return out;
 }
 
-/* JIS X 0208 row and cell (0x21..0x7E each) as Shift_JIS bytes. */
-static void jis_to_sjis_pair(unsigned c1, unsigned c2, buf *b) {
-        unsigned s1 = ((c1 - 0x21u) >> 1) + (c1 <= 0x5E ? 0x81u : 0xC1u);
-        unsigned s2 = (c1 & 1) ? c2 + (c2 < 0x60 ? 0x1Fu : 0x20u) : c2 + 0x7Eu;
-        buf_addc(b, (char) s1);
-        buf_addc(b, (char) s2);
-}
-
-/* ISO-2022-JP as Japanese mailers write it into code page 932 bytes (the
- * NEC and IBM rows Windows adds to JIS X 0208 map the same way); false on a
- * designation or byte it does not know. */
-static bool jis_to_sjis(const unsigned char *s, size_t n, buf *b) {
-        enum { ROMAN, KANJI, KANA } mode = ROMAN;
-        for (size_t i = 0; i < n; i++) {
-                unsigned c = s[i];
-                if (c == 0x1B) {
-                        if (i + 2 < n && s[i + 1] == '(' && (s[i + 2] == 'B' || s[i + 2] == 'J'))
-                                mode = ROMAN;
-                        else if (i + 2 < n && s[i + 1] == '$' && (s[i + 2] == 'B' || s[i + 2] == '@'))
-                                mode = KANJI;
-                        else if (i + 2 < n && s[i + 1] == '(' && s[i + 2] == 'I')
-                                mode = KANA;
-                        else
-                                return false;
-                        i += 2;
-                } else if (c == 0x0E) {
-                        mode = KANA;
-                } else if (c == 0x0F) {
-                        mode = ROMAN;
-                } else if (c >= 0x80) {
-                        return false;
-                } else if (c == '\r' || c == '\n' || mode == ROMAN) {
-                        buf_addc(b, (char) c);
-                } else if (mode == KANA) {
-                        if (c < 0x21 || c > 0x5F)
-                                return false;
-                        buf_addc(b, (char) (c | 0x80));
-                } else {
-                        unsigned c2 = i + 1 < n ? s[++i] : 0;
-                        if (c < 0x21 || c > 0x7E || c2 < 0x21 || c2 > 0x7E)
-                                return false;
-                        jis_to_sjis_pair(c, c2, b);
-                }
-        }
-        return true;
-}
-
-/* EUC-JP (JIS X 0208 and half-width kana) into code page 932 bytes; false
- * on anything else (JIS X 0212, a broken pair). */
-static bool eucjp_to_sjis(const unsigned char *s, size_t n, buf *b) {
-        for (size_t i = 0; i < n; i++) {
-                unsigned c = s[i];
-                if (c < 0x80) {
-                        buf_addc(b, (char) c);
-                } else if (c == 0x8E && i + 1 < n && s[i + 1] >= 0xA1 && s[i + 1] <= 0xDF) {
-                        buf_addc(b, (char) s[++i]);
-                } else if (c >= 0xA1 && c <= 0xFE && i + 1 < n && s[i + 1] >= 0xA1 && s[i + 1] <= 0xFE) {
-                        jis_to_sjis_pair(c - 0x80, s[i + 1] - 0x80u, b);
-                        i++;
-                } else {
-                        return false;
-                }
-        }
-        return true;
-}
-
-static bool has_jis_escape(const unsigned char *s, size_t n) {
-        for (size_t i = 0; i + 2 < n; i++)
-                if (s[i] == 0x1B && s[i + 1] == '$' && (s[i + 2] == 'B' || s[i + 2] == '@'))
-                        return true;
-        return false;
-}
-
-/* One of the converters above, then code page 932, strictly. */
-static char *via_sjis(bool (*conv)(const unsigned char *, size_t, buf *), const unsigned char *s, size_t n,
+/* One of the converters of sealgate/jis.h, then code page 932, strictly. */
+static char *via_sjis(bool (*conv)(const unsigned char *, size_t, char *, size_t *), const unsigned char *s, size_t n,
                       size_t *ret_len, bool *nomem) {
-        buf b = {0};
-        char *out = NULL;
-        if (conv(s, n, &b) && !b.nomem)
-                out = from_code_page(932, true, b.s ? b.s : "", b.n, ret_len);
-        *nomem |= b.nomem;
-        free(b.s);
+        char *sj = malloc(n ? n : 1), *out = NULL;
+        size_t len = 0;
+        if (!sj) {
+                *nomem = true;
+                return NULL;
+        }
+        if (conv(s, n, sj, &len))
+                out = from_code_page(932, true, sj, len, ret_len);
+        free(sj);
         return out;
 }
 
@@ -202,14 +133,14 @@ char *sg_send_text_decode(const unsigned char *s, size_t n, size_t *ret_len) {
                 s += 3;
                 n -= 3;
         }
-        if (has_jis_escape(s, n) && (out = via_sjis(jis_to_sjis, s, n, ret_len, &nomem)))
+        if (sg_jis_has_escape(s, n) && (out = via_sjis(sg_jis_to_sjis, s, n, ret_len, &nomem)))
                 return out;
         if ((out = from_code_page(CP_UTF8, true, (const char *) s, n, ret_len)))
                 return out;
         /* EUC-JP before Shift_JIS: EUC-JP text is mostly valid Shift_JIS too
          * (as half-width kana), while Shift_JIS text (hiragana 0x82xx) is
          * rarely valid EUC-JP. */
-        if ((out = via_sjis(eucjp_to_sjis, s, n, ret_len, &nomem)))
+        if ((out = via_sjis(sg_eucjp_to_sjis, s, n, ret_len, &nomem)))
                 return out;
         if ((out = from_code_page(932, true, (const char *) s, n, ret_len)))
                 return out;

@@ -15,6 +15,7 @@
 #include "disp.h"
 #include "outlook-om.h"
 #include "sealgate/jis.h"
+#include "sealgate/strbuf.h"
 #include "sealgate/util.h"
 #include "send-texts.h"
 
@@ -26,51 +27,6 @@
 
 #define PR_ATTACH_DATA_BIN L"http://schemas.microsoft.com/mapi/proptag/0x37010102"
 #define PR_ATTACH_MIME_TAG L"http://schemas.microsoft.com/mapi/proptag/0x370E001F"
-
-/* ---- a growable byte buffer ---------------------------------------------- */
-
-typedef struct buf {
-        char *s;
-        size_t n, cap;
-        bool nomem;
-} buf;
-
-static void buf_add(buf *b, const char *s, size_t n) {
-        if (b->nomem)
-                return;
-        if (b->n + n + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap : 256;
-                while (cap < b->n + n + 1)
-                        cap *= 2;
-                char *ns = realloc(b->s, cap);
-                if (!ns) {
-                        b->nomem = true;
-                        return;
-                }
-                b->s = ns;
-                b->cap = cap;
-        }
-        memcpy(b->s + b->n, s, n);
-        b->n += n;
-        b->s[b->n] = '\0';
-}
-
-static void buf_addc(buf *b, char c) {
-        buf_add(b, &c, 1);
-}
-
-static char *buf_take(buf *b, size_t *ret_len) {
-        if (b->nomem || !b->s) {
-                free(b->s);
-                if (b->nomem)
-                        return NULL;
-                b->s = sg_strdup("");
-                b->n = 0;
-        }
-        if (ret_len)
-                *ret_len = b->n;
-        return b->s;
-}
 
 /* ---- charsets -------------------------------------------------------------- */
 
@@ -161,29 +117,29 @@ static bool at_tag(const char *s, size_t i, size_t n, const char *name) {
         return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
 }
 
-static void add_codepoint(buf *b, uint32_t c) {
+static void add_codepoint(sg_strbuf *b, uint32_t c) {
         char u[4];
         if (c == 0xA0)
                 c = ' ';
         if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
                 c = 0xFFFD;
         if (c < 0x80) {
-                buf_addc(b, (char) c);
+                sg_strbuf_add_c(b, (char) c);
         } else if (c < 0x800) {
                 u[0] = (char) (0xC0 | c >> 6);
                 u[1] = (char) (0x80 | (c & 0x3F));
-                buf_add(b, u, 2);
+                sg_strbuf_add(b, u, 2);
         } else if (c < 0x10000) {
                 u[0] = (char) (0xE0 | c >> 12);
                 u[1] = (char) (0x80 | ((c >> 6) & 0x3F));
                 u[2] = (char) (0x80 | (c & 0x3F));
-                buf_add(b, u, 3);
+                sg_strbuf_add(b, u, 3);
         } else {
                 u[0] = (char) (0xF0 | c >> 18);
                 u[1] = (char) (0x80 | ((c >> 12) & 0x3F));
                 u[2] = (char) (0x80 | ((c >> 6) & 0x3F));
                 u[3] = (char) (0x80 | (c & 0x3F));
-                buf_add(b, u, 4);
+                sg_strbuf_add(b, u, 4);
         }
 }
 
@@ -195,7 +151,7 @@ static int hex_value(char c) {
 }
 
 /* An entity at s[i] ('&'): appended and its length returned, or 0. */
-static size_t entity(const char *s, size_t i, size_t n, buf *b) {
+static size_t entity(const char *s, size_t i, size_t n, sg_strbuf *b) {
         static const struct {
                 const char *name;
                 const char *text;
@@ -203,7 +159,7 @@ static size_t entity(const char *s, size_t i, size_t n, buf *b) {
         for (size_t k = 0; k < sizeof ents / sizeof ents[0]; k++) {
                 size_t l = strlen(ents[k].name);
                 if (i + l <= n && _strnicmp(s + i, ents[k].name, l) == 0) {
-                        buf_add(b, ents[k].text, strlen(ents[k].text));
+                        sg_strbuf_add(b, ents[k].text, strlen(ents[k].text));
                         return l;
                 }
         }
@@ -237,8 +193,8 @@ static const char *find_ci(const char *s, size_t from, size_t n, const char *wha
 char *sg_send_html_to_text(const char *s, size_t n, size_t *ret_len) {
         static const char *const breaks[] = {"br", "p",  "div", "tr",    "li",         "h1",  "h2", "h3",
                                              "h4", "h5", "h6",  "table", "blockquote", "pre", "hr", NULL};
-        buf b = {0};
-        for (size_t i = 0; i < n && !b.nomem;) {
+        sg_strbuf b = {0};
+        for (size_t i = 0; i < n && !b.oom;) {
                 if (s[i] == '<') {
                         const char *e;
                         size_t j = i + 1;
@@ -258,11 +214,11 @@ char *sg_send_html_to_text(const char *s, size_t n, size_t *ret_len) {
                                 skip_to = at_tag(s, j, n, "style") ? "</style" : "</head";
                         for (const char *const *t = breaks; *t; t++)
                                 if (at_tag(s, j, n, *t)) {
-                                        buf_addc(&b, '\n');
+                                        sg_strbuf_add_c(&b, '\n');
                                         break;
                                 }
                         if (at_tag(s, j, n, "td") || at_tag(s, j, n, "th"))
-                                buf_addc(&b, '\t');
+                                sg_strbuf_add_c(&b, '\t');
                         e = memchr(s + j, '>', n - j);
                         i = e ? (size_t) (e - s) + 1 : n;
                         if (skip_to) {
@@ -279,9 +235,9 @@ char *sg_send_html_to_text(const char *s, size_t n, size_t *ret_len) {
                                 continue;
                         }
                 }
-                buf_addc(&b, s[i++]);
+                sg_strbuf_add_c(&b, s[i++]);
         }
-        return buf_take(&b, ret_len);
+        return sg_strbuf_take(&b, ret_len);
 }
 
 /* ---- which attachments ---------------------------------------------------- */
@@ -338,13 +294,13 @@ static sg_err add(sg_send_texts *t, sg_text_kind kind, const char *name, char *t
 /* RFC 2047 encoded words in a header value decoded (each word's bytes read
  * by sg_send_text_decode, which knows the charsets mail uses in Japan). */
 static char *decode_words(const char *v, size_t n) {
-        buf b = {0};
-        for (size_t i = 0; i < n && !b.nomem;) {
+        sg_strbuf b = {0};
+        for (size_t i = 0; i < n && !b.oom;) {
                 const char *q1, *q2, *end;
                 if (i + 1 < n && v[i] == '=' && v[i + 1] == '?' && (q1 = memchr(v + i + 2, '?', n - i - 2)) &&
                     (size_t) (q1 - v) + 3 < n && q1[2] == '?' && (end = find_ci(v, (size_t) (q1 - v) + 3, n, "?="))) {
                         char enc = q1[1];
-                        buf raw = {0};
+                        sg_strbuf raw = {0};
                         const char *p = q1 + 3;
                         q2 = end;
                         if (enc == 'B' || enc == 'b') {
@@ -360,34 +316,34 @@ static char *decode_words(const char *v, size_t n) {
                                         bits += 6;
                                         if (bits >= 8) {
                                                 bits -= 8;
-                                                buf_addc(&raw, (char) (acc >> bits & 0xFF));
+                                                sg_strbuf_add_c(&raw, (char) (acc >> bits & 0xFF));
                                         }
                                 }
                         } else if (enc == 'Q' || enc == 'q') {
                                 for (; p < q2; p++)
                                         if (*p == '_')
-                                                buf_addc(&raw, ' ');
+                                                sg_strbuf_add_c(&raw, ' ');
                                         else if (*p == '=' && p + 2 < q2 && hex_value(p[1]) >= 0 &&
                                                  hex_value(p[2]) >= 0) {
-                                                buf_addc(&raw, (char) (hex_value(p[1]) << 4 | hex_value(p[2])));
+                                                sg_strbuf_add_c(&raw, (char) (hex_value(p[1]) << 4 | hex_value(p[2])));
                                                 p += 2;
                                         } else
-                                                buf_addc(&raw, *p);
+                                                sg_strbuf_add_c(&raw, *p);
                         } else {
                                 free(raw.s);
-                                buf_addc(&b, v[i++]);
+                                sg_strbuf_add_c(&b, v[i++]);
                                 continue;
                         }
                         size_t dl = 0;
-                        char *d = raw.nomem ? NULL
-                                            : sg_send_text_decode((const unsigned char *) (raw.s ? raw.s : ""), raw.n,
-                                                                  &dl);
+                        char *d =
+                                raw.oom ? NULL
+                                        : sg_send_text_decode((const unsigned char *) (raw.s ? raw.s : ""), raw.n, &dl);
                         free(raw.s);
                         if (!d) {
-                                b.nomem = true;
+                                b.oom = true;
                                 break;
                         }
-                        buf_add(&b, d, dl);
+                        sg_strbuf_add(&b, d, dl);
                         free(d);
                         i = (size_t) (end - v) + 2;
                         /* whitespace between two encoded words is dropped */
@@ -398,9 +354,9 @@ static char *decode_words(const char *v, size_t n) {
                                 i = k;
                         continue;
                 }
-                buf_addc(&b, v[i++]);
+                sg_strbuf_add_c(&b, v[i++]);
         }
-        return buf_take(&b, NULL);
+        return sg_strbuf_take(&b, NULL);
 }
 
 /* A message file's Subject (unfolded, encoded words decoded) and its body as
@@ -425,12 +381,12 @@ static sg_err add_message_file(sg_send_texts *t, const unsigned char *bytes, siz
                 while (e2 < head_end && raw[e2] != '\n')
                         e2++;
                 if (e2 - i >= 8 && _strnicmp(raw + i, "subject:", 8) == 0) {
-                        buf v = {0};
+                        sg_strbuf v = {0};
                         size_t j = i + 8;
                         for (;;) { /* this line, then its continuation lines, unfolded */
                                 for (; j < e2; j++)
                                         if (raw[j] != '\r')
-                                                buf_addc(&v, raw[j]);
+                                                sg_strbuf_add_c(&v, raw[j]);
                                 if (e2 + 1 < head_end && (raw[e2 + 1] == ' ' || raw[e2 + 1] == '\t')) {
                                         j = e2 + 1;
                                         for (e2 = j; e2 < head_end && raw[e2] != '\n'; e2++)
@@ -439,7 +395,7 @@ static sg_err add_message_file(sg_send_texts *t, const unsigned char *bytes, siz
                                 }
                                 break;
                         }
-                        p = buf_take(&v, NULL);
+                        p = sg_strbuf_take(&v, NULL);
                         if (!p) {
                                 free(raw);
                                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");

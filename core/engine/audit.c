@@ -7,6 +7,7 @@
 
 #include "sealgate/audit.h"
 #include "sealgate/outcome.h"
+#include "sealgate/strbuf.h"
 
 static const char *const outcome_names[SG_AUDIT_OUTCOME__MAX] = {
         "sent", "routed", "encrypt", "blocked", "cancelled", "abandoned",
@@ -131,40 +132,6 @@ bool sg_audit_expired(int64_t file_day, int64_t today, unsigned retention_days) 
 
 /* ---- the line */
 
-struct buf {
-        char *s;
-        size_t n, cap;
-        bool oom, over;
-};
-
-static void put(struct buf *b, const char *s, size_t n) {
-        if (b->oom || b->over)
-                return;
-        if (n > SG_AUDIT_LINE_MAX - b->n) {
-                b->over = true;
-                return;
-        }
-        if (b->n + n + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap : 1024;
-                while (cap < b->n + n + 1)
-                        cap *= 2;
-                char *ns = realloc(b->s, cap);
-                if (!ns) {
-                        b->oom = true;
-                        return;
-                }
-                b->s = ns;
-                b->cap = cap;
-        }
-        memcpy(b->s + b->n, s, n);
-        b->n += n;
-        b->s[b->n] = '\0';
-}
-
-static void put_s(struct buf *b, const char *s) {
-        put(b, s, strlen(s));
-}
-
 /* Length of the well-formed UTF-8 sequence at s[0..n), or 0 when it is not one. */
 static size_t utf8_seq(const unsigned char *s, size_t n) {
         unsigned c = s[0];
@@ -196,21 +163,21 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
 /* A JSON string (RFC 8259): quotes, backslash and controls escaped, invalid
  * UTF-8 replaced by U+FFFD, and U+2028/U+2029 escaped so the line is also
  * safe for JavaScript readers. */
-static void put_json_str(struct buf *b, const char *str) {
+static void put_json_str(sg_strbuf *b, const char *str) {
         if (!str) {
-                put_s(b, "null");
+                sg_strbuf_add_str(b, "null");
                 return;
         }
         static const char hex[] = "0123456789abcdef";
         const unsigned char *s = (const unsigned char *) str;
         size_t n = strlen(str);
-        put_s(b, "\"");
+        sg_strbuf_add_str(b, "\"");
         size_t i = 0;
         while (i < n) {
                 size_t run = i;
                 while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\')
                         run++;
-                put(b, (const char *) s + i, run - i);
+                sg_strbuf_add(b, (const char *) s + i, run - i);
                 i = run;
                 if (i >= n)
                         break;
@@ -219,7 +186,7 @@ static void put_json_str(struct buf *b, const char *str) {
                 if (c == '"' || c == '\\') {
                         esc[0] = '\\';
                         esc[1] = (char) c;
-                        put(b, esc, 2);
+                        sg_strbuf_add(b, esc, 2);
                         i++;
                 } else if (c < 0x20 || c == 0x7F) {
                         const char *short_esc = c == '\n'   ? "\\n"
@@ -229,53 +196,37 @@ static void put_json_str(struct buf *b, const char *str) {
                                                 : c == '\f' ? "\\f"
                                                             : NULL;
                         if (short_esc) {
-                                put_s(b, short_esc);
+                                sg_strbuf_add_str(b, short_esc);
                         } else {
                                 memcpy(esc, "\\u00", 4);
                                 esc[4] = hex[c >> 4];
                                 esc[5] = hex[c & 15];
-                                put(b, esc, 6);
+                                sg_strbuf_add(b, esc, 6);
                         }
                         i++;
                 } else {
                         size_t len = utf8_seq(s + i, n - i);
                         if (len == 0) {
-                                put_s(b, "\\ufffd");
+                                sg_strbuf_add_str(b, "\\ufffd");
                                 i++;
                         } else if (len == 3 && s[i] == 0xE2 && s[i + 1] == 0x80 &&
                                    (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
-                                put_s(b, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
+                                sg_strbuf_add_str(b, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
                                 i += 3;
                         } else {
-                                put(b, (const char *) s + i, len);
+                                sg_strbuf_add(b, (const char *) s + i, len);
                                 i += len;
                         }
                 }
         }
-        put_s(b, "\"");
+        sg_strbuf_add_str(b, "\"");
 }
 
-static void put_key(struct buf *b, const char *key, bool first) {
+static void put_key(sg_strbuf *b, const char *key, bool first) {
         if (!first)
-                put_s(b, ",");
+                sg_strbuf_add_str(b, ",");
         put_json_str(b, key);
-        put_s(b, ":");
-}
-
-/* Decimal digits of v, right-aligned in tmp[0..24); returns where they start. */
-static size_t dec_digits(char tmp[24], uint64_t v) {
-        size_t k = 24;
-        do {
-                tmp[--k] = (char) ('0' + v % 10);
-                v /= 10;
-        } while (v);
-        return k;
-}
-
-static void put_u64(struct buf *b, uint64_t v) {
-        char tmp[24];
-        size_t k = dec_digits(tmp, v);
-        put(b, tmp + k, 24 - k);
+        sg_strbuf_add_str(b, ":");
 }
 
 /* v as exactly `width` digits (v < 10^width). */
@@ -284,7 +235,7 @@ static void fixed(char *out, unsigned v, int width) {
                 out[i] = (char) ('0' + v % 10);
 }
 
-static void put_time(struct buf *b, int64_t ms) {
+static void put_time(sg_strbuf *b, int64_t ms) {
         int64_t y;
         unsigned mo, d;
         int64_t day = sg_audit_day_of(ms);
@@ -301,32 +252,32 @@ static void put_time(struct buf *b, int64_t ms) {
         fixed(t + 15, (unsigned) (in_day / 60000 % 60), 2);
         fixed(t + 18, (unsigned) (in_day / 1000 % 60), 2);
         fixed(t + 21, (unsigned) (in_day % 1000), 3);
-        put(b, t, sizeof t - 1);
+        sg_strbuf_add(b, t, sizeof t - 1);
 }
 
 /* The external domains are the evidence of the built-in external_recipients
  * reason: distinct, IDNA ASCII, never a whole address of someone outside. */
-static void put_domains(struct buf *b, const sg_decision *d) {
-        put_s(b, "[");
+static void put_domains(sg_strbuf *b, const sg_decision *d) {
+        sg_strbuf_add_str(b, "[");
         for (size_t i = 0; i < d->n_reasons; i++) {
                 const sg_reason *r = &d->reasons[i];
                 if (r->code != SG_REASON_EXTERNAL_RECIPIENTS)
                         continue;
                 for (size_t k = 0; k < r->n_items && k < SG_AUDIT_DOMAINS_MAX; k++) {
                         if (k)
-                                put_s(b, ",");
+                                sg_strbuf_add_str(b, ",");
                         put_json_str(b, r->items[k]);
                 }
                 break;
         }
-        put_s(b, "]");
+        sg_strbuf_add_str(b, "]");
 }
 
-static void put_reasons(struct buf *b, const sg_decision *d) {
-        put_s(b, "[");
+static void put_reasons(sg_strbuf *b, const sg_decision *d) {
+        sg_strbuf_add_str(b, "[");
         for (size_t i = 0; i < d->n_reasons; i++) {
                 const sg_reason *r = &d->reasons[i];
-                put_s(b, i ? ",{" : "{");
+                sg_strbuf_add_str(b, i ? ",{" : "{");
                 put_key(b, "code", true);
                 put_json_str(b, sg_reason_code_name(r->code));
                 put_key(b, "trigger", false);
@@ -335,19 +286,19 @@ static void put_reasons(struct buf *b, const sg_decision *d) {
                 put_json_str(b, sg_action_name(r->action));
                 put_key(b, "detail", false);
                 put_json_str(b, r->detail);
-                put_s(b, "}");
+                sg_strbuf_add_str(b, "}");
         }
-        put_s(b, "]");
+        sg_strbuf_add_str(b, "]");
 }
 
 sg_err sg_audit_format(const sg_audit_record *r, char **ret_line, size_t *ret_len, sg_error *err) {
         if (!r || !r->decision || !ret_line)
                 return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_audit_format: no record, decision or result");
         const sg_decision *d = r->decision;
-        struct buf b = {0};
-        put_s(&b, "{");
+        sg_strbuf b = {.max = SG_AUDIT_LINE_MAX};
+        sg_strbuf_add_str(&b, "{");
         put_key(&b, "v", true);
-        put_u64(&b, SG_AUDIT_VERSION);
+        sg_strbuf_add_u64(&b, SG_AUDIT_VERSION);
         put_key(&b, "time", false);
         put_time(&b, r->time_ms);
         put_key(&b, "attempt", false);
@@ -361,11 +312,11 @@ sg_err sg_audit_format(const sg_audit_record *r, char **ret_line, size_t *ret_le
         put_key(&b, "sender", false);
         put_json_str(&b, r->sender);
         put_key(&b, "recipients", false);
-        put_s(&b, "{\"internal\":");
-        put_u64(&b, d->n_recipients - d->n_external);
-        put_s(&b, ",\"external\":");
-        put_u64(&b, d->n_external);
-        put_s(&b, "}");
+        sg_strbuf_add_str(&b, "{\"internal\":");
+        sg_strbuf_add_u64(&b, d->n_recipients - d->n_external);
+        sg_strbuf_add_str(&b, ",\"external\":");
+        sg_strbuf_add_u64(&b, d->n_external);
+        sg_strbuf_add_str(&b, "}");
         put_key(&b, "external_domains", false);
         put_domains(&b, d);
         put_key(&b, "reasons", false);
@@ -376,7 +327,7 @@ sg_err sg_audit_format(const sg_audit_record *r, char **ret_line, size_t *ret_le
         put_key(&b, "choice", false);
         const char *route = d->action == SG_ACTION_ROUTE ? d->route : NULL;
         if (!r->choice) {
-                put_s(&b, "null");
+                sg_strbuf_add_str(&b, "null");
         } else {
                 char id[SG_CHOICE_ID_SIZE];
                 put_json_str(&b, sg_choice_id(r->choice, id));
@@ -399,34 +350,34 @@ sg_err sg_audit_format(const sg_audit_record *r, char **ret_line, size_t *ret_le
                 put_key(&b, "event", false);
                 put_json_str(&b, "applied");
                 put_key(&b, "applied", false);
-                put_s(&b, "{\"technology\":");
+                sg_strbuf_add_str(&b, "{\"technology\":");
                 put_json_str(&b, a->technology);
-                put_s(&b, ",\"route\":");
+                sg_strbuf_add_str(&b, ",\"route\":");
                 put_json_str(&b, a->route);
-                put_s(&b, ",\"headers\":[");
+                sg_strbuf_add_str(&b, ",\"headers\":[");
                 for (size_t i = 0; i < a->n_headers && i < SG_AUDIT_APPLIED_HEADERS_MAX; i++) {
                         if (i)
-                                put_s(&b, ",");
+                                sg_strbuf_add_str(&b, ",");
                         put_json_str(&b, a->headers[i]);
                 }
-                put_s(&b, "],\"subject_tag\":");
+                sg_strbuf_add_str(&b, "],\"subject_tag\":");
                 put_json_str(&b, a->subject_tag);
-                put_s(&b, a->fallback ? ",\"fallback\":true" : ",\"fallback\":false");
-                put_s(&b, ",\"not_ready\":{");
+                sg_strbuf_add_str(&b, a->fallback ? ",\"fallback\":true" : ",\"fallback\":false");
+                sg_strbuf_add_str(&b, ",\"not_ready\":{");
                 for (size_t i = 0, k = 0; i < a->n_not_ready && i < SG_AUDIT_NOT_READY_MAX; i++) {
                         if (!a->not_ready[i].address)
                                 continue; /* an object key cannot be null */
                         if (k++)
-                                put_s(&b, ",");
+                                sg_strbuf_add_str(&b, ",");
                         put_json_str(&b, a->not_ready[i].address);
-                        put_s(&b, ":");
+                        sg_strbuf_add_str(&b, ":");
                         put_json_str(&b, a->not_ready[i].reason);
                 }
-                put_s(&b, "}}");
+                sg_strbuf_add_str(&b, "}}");
                 put_key(&b, "confirmed", false);
-                put_s(&b, a->confirmed > 0 ? "true" : a->confirmed == 0 ? "false" : "null");
+                sg_strbuf_add_str(&b, a->confirmed > 0 ? "true" : a->confirmed == 0 ? "false" : "null");
         }
-        put_s(&b, "}\n");
+        sg_strbuf_add_str(&b, "}\n");
 
         if (b.oom || b.over) {
                 free(b.s);

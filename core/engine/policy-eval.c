@@ -15,52 +15,12 @@
 #include "sealgate/error.h"
 #include "sealgate/pattern.h"
 #include "sealgate/policy.h"
+#include "sealgate/strbuf.h"
 #include "sealgate/util.h"
 
 #include "policy-private.h"
 
 /* ---- Evaluation helpers ------------------------------------------------ */
-
-/* A growable string; `oom` sticks once an allocation fails. */
-struct buf {
-        char *s;
-        size_t n, cap;
-        bool oom;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n) {
-        if (b->oom)
-                return;
-        if (b->n + n + 1 > b->cap) {
-                size_t ncap = b->cap ? b->cap : 64;
-                while (ncap < b->n + n + 1)
-                        ncap *= 2;
-                char *ns = realloc(b->s, ncap);
-                if (!ns) {
-                        b->oom = true;
-                        return;
-                }
-                b->s = ns;
-                b->cap = ncap;
-        }
-        memcpy(b->s + b->n, s, n);
-        b->n += n;
-        b->s[b->n] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s) {
-        buf_add(b, s, strlen(s));
-}
-
-static void buf_u64(struct buf *b, uint64_t v) {
-        char tmp[24];
-        size_t i = sizeof tmp;
-        do {
-                tmp[--i] = (char) ('0' + v % 10);
-                v /= 10;
-        } while (v);
-        buf_add(b, tmp + i, sizeof tmp - i);
-}
 
 /* A reason being assembled, with what evaluation needs beyond sg_reason. */
 struct pending {
@@ -143,16 +103,16 @@ static bool items_set(sg_reason *r, const char *const *v, size_t n) {
 
 /* Detail "<prefix>: item, item, ... (and N more)". */
 static bool detail_set(sg_reason *r, const char *prefix) {
-        struct buf b = {0};
-        buf_str(&b, prefix);
+        sg_strbuf b = {0};
+        sg_strbuf_add_str(&b, prefix);
         for (size_t i = 0; i < r->n_items && i < DETAIL_ITEMS_MAX; i++) {
-                buf_str(&b, i ? ", " : ": ");
-                buf_str(&b, r->items[i]);
+                sg_strbuf_add_str(&b, i ? ", " : ": ");
+                sg_strbuf_add_str(&b, r->items[i]);
         }
         if (r->n_items > DETAIL_ITEMS_MAX) {
-                buf_str(&b, " and ");
-                buf_u64(&b, r->n_items - DETAIL_ITEMS_MAX);
-                buf_str(&b, " more");
+                sg_strbuf_add_str(&b, " and ");
+                sg_strbuf_add_u64(&b, r->n_items - DETAIL_ITEMS_MAX);
+                sg_strbuf_add_str(&b, " more");
         }
         if (b.oom || !b.s) {
                 free(b.s);
@@ -164,11 +124,11 @@ static bool detail_set(sg_reason *r, const char *prefix) {
 
 /* "1 attachment" / "2 attachments". */
 static bool detail_count(sg_reason *r, size_t n, const char *one, const char *many, const char *tail) {
-        struct buf b = {0};
-        buf_u64(&b, n);
-        buf_str(&b, " ");
-        buf_str(&b, n == 1 ? one : many);
-        buf_str(&b, tail);
+        sg_strbuf b = {0};
+        sg_strbuf_add_u64(&b, n);
+        sg_strbuf_add_str(&b, " ");
+        sg_strbuf_add_str(&b, n == 1 ? one : many);
+        sg_strbuf_add_str(&b, tail);
         if (b.oom)
                 return false;
         bool ok = detail_set(r, b.s);
@@ -311,8 +271,8 @@ static sg_err check_size(struct eval *ev, const struct trigger *t, sg_reason *it
         for (size_t i = 0; i < m->n_attachments; i++)
                 total = m->attachments[i].size > UINT64_MAX - total ? UINT64_MAX : total + m->attachments[i].size;
         *fired = total >= t->size;
-        struct buf b = {0};
-        buf_u64(&b, total);
+        sg_strbuf b = {0};
+        sg_strbuf_add_u64(&b, total);
         bool ok = !b.oom && item_add(items, b.s, b.n);
         free(b.s);
         return ok ? SG_OK : nomem(ev);
@@ -320,11 +280,11 @@ static sg_err check_size(struct eval *ev, const struct trigger *t, sg_reason *it
 
 static bool detail_size(sg_reason *r, const struct trigger *t, const sg_message *m) {
         (void) m;
-        struct buf d = {0};
-        buf_str(&d, "attachments total ");
-        buf_str(&d, r->items[0]);
-        buf_str(&d, " bytes, at least ");
-        buf_u64(&d, t->size);
+        sg_strbuf d = {0};
+        sg_strbuf_add_str(&d, "attachments total ");
+        sg_strbuf_add_str(&d, r->items[0]);
+        sg_strbuf_add_str(&d, " bytes, at least ");
+        sg_strbuf_add_u64(&d, t->size);
         if (d.oom) {
                 free(d.s);
                 return false;
@@ -444,14 +404,14 @@ static sg_err check_header(struct eval *ev, const struct trigger *t, sg_reason *
 
 static bool detail_header(sg_reason *r, const struct trigger *t, const sg_message *m) {
         (void) m;
-        struct buf d = {0};
-        buf_str(&d, "header ");
-        buf_str(&d, t->header_name);
+        sg_strbuf d = {0};
+        sg_strbuf_add_str(&d, "header ");
+        sg_strbuf_add_str(&d, t->header_name);
         if (t->n_list) {
-                buf_str(&d, ": ");
-                buf_str(&d, r->items[0]);
+                sg_strbuf_add_str(&d, ": ");
+                sg_strbuf_add_str(&d, r->items[0]);
         } else
-                buf_str(&d, " present");
+                sg_strbuf_add_str(&d, " present");
         if (d.oom) {
                 free(d.s);
                 return false;
@@ -841,12 +801,12 @@ static sg_err evaluate(struct eval *ev) {
                 base->route = p->external_route;
                 if (!items_set(&base->r, ev->ext_domains, ev->n_ext_domains))
                         return nomem(ev);
-                struct buf b = {0};
-                buf_u64(&b, d->n_external);
-                buf_str(&b, d->n_external == 1 ? " external recipient in " : " external recipients in ");
+                sg_strbuf b = {0};
+                sg_strbuf_add_u64(&b, d->n_external);
+                sg_strbuf_add_str(&b, d->n_external == 1 ? " external recipient in " : " external recipients in ");
                 bool ok = !b.oom && detail_count(&base->r, ev->n_ext_domains, "domain", "domains", "");
                 if (ok) {
-                        buf_str(&b, base->r.detail);
+                        sg_strbuf_add_str(&b, base->r.detail);
                         free(base->r.detail);
                         base->r.detail = b.s;
                         ok = !b.oom;

@@ -673,17 +673,32 @@ static sg_err read_settings(rd *r, const char *section, const char *sub) {
         return e;
 }
 
+/* A numbered list ("Routes", "Triggers", named `what` at `what` in the
+ * JSON) of source si (-1: none; *ret NULL) through numbered(), and a zeroed
+ * array of its count (*ret_n) of `elem`-byte entries in *ret (owned, at
+ * least one entry). */
+static sg_err numbered_list(rd *r, int si, const char *sub, size_t max, const char *what, size_t elem, void **ret,
+                            size_t *ret_n) {
+        *ret = NULL;
+        *ret_n = 0;
+        if (si < 0)
+                return SG_OK;
+        sg_err e = numbered(r, si, sub, max, what, what, ret_n);
+        if (e)
+                return e;
+        if (!(*ret = calloc(*ret_n ? *ret_n : 1, elem)))
+                return nomem(r);
+        return SG_OK;
+}
+
 static sg_err read_routes(rd *r) {
         int si = r->routes_src;
         size_t n;
-        if (si < 0)
-                return SG_OK;
-        sg_err e = numbered(r, si, "Routes", SG_POLICY_ROUTES_MAX, "routes", "routes", &n);
-        if (e)
+        void *names = NULL;
+        sg_err e = numbered_list(r, si, "Routes", SG_POLICY_ROUTES_MAX, "routes", sizeof *r->route_names, &names, &n);
+        if (e || !names)
                 return e;
-        r->route_names = calloc(n ? n : 1, sizeof *r->route_names);
-        if (!r->route_names)
-                return nomem(r);
+        r->route_names = names;
         static const char *const route_subkeys[] = {"Headers"};
         wchar_t *hname = malloc(NAME_MAX_W * sizeof *hname);
         if (!hname)
@@ -1129,14 +1144,11 @@ static sg_err read_trigger_into(rd *r, int si, size_t index, sg_trigger_spec *sp
 static sg_err read_triggers(rd *r) {
         int si = r->triggers_src;
         size_t n;
-        if (si < 0)
-                return SG_OK;
-        sg_err e = numbered(r, si, "Triggers", SG_POLICY_TRIGGERS_MAX, "triggers", "triggers", &n);
-        if (e)
+        void *v = NULL;
+        sg_err e = numbered_list(r, si, "Triggers", SG_POLICY_TRIGGERS_MAX, "triggers", SG_POLICY_NAME_MAX + 1, &v, &n);
+        if (e || !v)
                 return e;
-        char(*ids)[SG_POLICY_NAME_MAX + 1] = calloc(n ? n : 1, sizeof *ids);
-        if (!ids)
-                return nomem(r);
+        char(*ids)[SG_POLICY_NAME_MAX + 1] = v;
         for (size_t i = 0; !e && i < n; i++) {
                 sg_trigger_spec spec = {.scope = SG_SCOPE_EXTERNAL};
                 trig_strings t = {0};

@@ -40,35 +40,29 @@ sg_err sg_policy_set_prompt_timeout(sg_policy *p, unsigned seconds, sg_error *er
         return SG_OK;
 }
 
-sg_err sg_policy_set_justification_header(sg_policy *p, const char *name, sg_error *err) {
+/* An X- header name into *slot (justification_header, check_header):
+ * Thunderbird's compose API sets X- headers only. */
+static sg_err set_x_header(sg_policy *p, const char *name, char **slot, sg_error *err) {
         sg_err r = check_open(p, err);
         if (r || (r = check_header_name(name, err)))
                 return r;
-        /* Thunderbird's compose API sets X- headers only. */
         if (!((name[0] == 'X' || name[0] == 'x') && name[1] == '-' && name[2]))
                 return sg_error_set(err, SG_ERR_POLICY_INVALID,
                                     "header name \"%.80s\" must start with \"X-\" and name something after it", name);
         char *copy = sg_strdup(name);
         if (!copy)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        free(p->justification_header);
-        p->justification_header = copy;
+        free(*slot);
+        *slot = copy;
         return SG_OK;
 }
 
+sg_err sg_policy_set_justification_header(sg_policy *p, const char *name, sg_error *err) {
+        return set_x_header(p, name, p ? &p->justification_header : NULL, err);
+}
+
 sg_err sg_policy_set_check_header(sg_policy *p, const char *name, sg_error *err) {
-        sg_err r = check_open(p, err);
-        if (r || (r = check_header_name(name, err)))
-                return r;
-        if (!((name[0] == 'X' || name[0] == 'x') && name[1] == '-' && name[2]))
-                return sg_error_set(err, SG_ERR_POLICY_INVALID,
-                                    "header name \"%.80s\" must start with \"X-\" and name something after it", name);
-        char *copy = sg_strdup(name);
-        if (!copy)
-                return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-        free(p->check_header);
-        p->check_header = copy;
-        return SG_OK;
+        return set_x_header(p, name, p ? &p->check_header : NULL, err);
 }
 
 const char *sg_policy_check_header(const sg_policy *p) {
@@ -119,23 +113,31 @@ static bool audit_dir_anchored(const char *d) {
                (alpha && d[1] == ':' && (d[2] == '\\' || d[2] == '/')) || (d[0] == '\\' && d[1] == '\\');
 }
 
+/* A non-empty path setting (audit.directory, keys.*): at most `max` bytes,
+ * no control characters, UTF-8, anchored. */
+static sg_err check_path(const char *path, size_t max, sg_error *err) {
+        size_t n = bounded_len(path, max);
+        if (n > max)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "longer than %zu bytes", max);
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) path[i] < 0x20 || path[i] == 0x7F)
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "contains a control character");
+        if (!sg_utf8_valid(path, n))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "not valid UTF-8");
+        if (!audit_dir_anchored(path))
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "\"%.80s\" is neither an absolute path nor starts with \"~/\"", path);
+        return SG_OK;
+}
+
 sg_err sg_policy_set_audit_directory(sg_policy *p, const char *directory, sg_error *err) {
         sg_err r = check_open(p, err);
         if (r)
                 return r;
         if (!directory || !*directory)
                 return sg_error_set(err, SG_ERR_POLICY_INVALID, "must not be empty");
-        size_t n = bounded_len(directory, SG_POLICY_AUDIT_DIRECTORY_MAX);
-        if (n > SG_POLICY_AUDIT_DIRECTORY_MAX)
-                return sg_error_set(err, SG_ERR_POLICY_INVALID, "longer than %d bytes", SG_POLICY_AUDIT_DIRECTORY_MAX);
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char) directory[i] < 0x20 || directory[i] == 0x7F)
-                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "contains a control character");
-        if (!sg_utf8_valid(directory, n))
-                return sg_error_set(err, SG_ERR_POLICY_INVALID, "not valid UTF-8");
-        if (!audit_dir_anchored(directory))
-                return sg_error_set(err, SG_ERR_POLICY_INVALID,
-                                    "\"%.80s\" is neither an absolute path nor starts with \"~/\"", directory);
+        if ((r = check_path(directory, SG_POLICY_AUDIT_DIRECTORY_MAX, err)))
+                return r;
         char *copy = sg_strdup(directory);
         if (!copy)
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
@@ -176,8 +178,8 @@ sg_err sg_policy_set_keys_timeout(sg_policy *p, unsigned seconds, sg_error *err)
         return SG_OK;
 }
 
-/* A path of the keys section: same rules as audit.directory (anchored, no
- * control characters, UTF-8). NULL clears. */
+/* A path of the keys section: same rules as audit.directory (check_path).
+ * NULL clears. */
 static sg_err set_keys_path(sg_policy *p, const char *path, char **slot, const char **field, sg_error *err) {
         sg_err r = check_open(p, err);
         if (r)
@@ -186,18 +188,8 @@ static sg_err set_keys_path(sg_policy *p, const char *path, char **slot, const c
         if (path) {
                 if (!*path)
                         return sg_error_set(err, SG_ERR_POLICY_INVALID, "must not be empty (null for none)");
-                size_t n = bounded_len(path, SG_POLICY_KEYS_PATH_MAX);
-                if (n > SG_POLICY_KEYS_PATH_MAX)
-                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "longer than %d bytes",
-                                            SG_POLICY_KEYS_PATH_MAX);
-                for (size_t i = 0; i < n; i++)
-                        if ((unsigned char) path[i] < 0x20 || path[i] == 0x7F)
-                                return sg_error_set(err, SG_ERR_POLICY_INVALID, "contains a control character");
-                if (!sg_utf8_valid(path, n))
-                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "not valid UTF-8");
-                if (!audit_dir_anchored(path))
-                        return sg_error_set(err, SG_ERR_POLICY_INVALID,
-                                            "\"%.80s\" is neither an absolute path nor starts with \"~/\"", path);
+                if ((r = check_path(path, SG_POLICY_KEYS_PATH_MAX, err)))
+                        return r;
                 if (!(copy = sg_strdup(path)))
                         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         }

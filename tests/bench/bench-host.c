@@ -18,6 +18,8 @@
 
 #include "sealgate/frame.h"
 
+#include "bench-io.h"
+
 extern char **environ;
 
 /* Full runs; --quick uses the small counts (a CI check that the answers are right). */
@@ -72,37 +74,6 @@ static uint64_t now_ns(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
-static int write_all(int fd, const void *buf, size_t len) {
-        const char *p = buf;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
-/* 0 on success, 1 on a clean EOF before the first byte, -1 otherwise. */
-static int read_all(int fd, void *buf, size_t len) {
-        char *p = buf;
-        size_t got = 0;
-        while (got < len) {
-                ssize_t n = read(fd, p + got, len - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -1;
-                if (n == 0)
-                        return got == 0 ? 1 : -1;
-                got += (size_t) n;
-        }
-        return 0;
 }
 
 static void set_request_id(uint32_t id) {

@@ -13,12 +13,14 @@ import atexit
 import os
 import pathlib
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import benchx  # noqa: E402
+
 SEALGATE = sys.argv[1]
 MIB = float(sys.argv[2]) if len(sys.argv) > 2 else 100
 RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
@@ -31,24 +33,8 @@ subprocess.run(["sh", str(HERE.parent / "interop" / "make-pgp-fixtures.sh"), str
                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 os.environ["GNUPGHOME"] = str(HOME)
 
-# a MIME entity of MIB MiB: base64 lines, as an attachment would be
 msg = TMP / "msg.eml"
-with open(msg, "wb") as f:
-    f.write(b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-    line = (b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0" + b"\r\n")
-    f.write(line * max(1, int(MIB * 1024 * 1024) // len(line)))
-size = msg.stat().st_size
-
-
-def timed(cmd):
-    """(wall seconds, peak RSS KiB, CPU seconds user + system) of cmd and its children, via GNU time."""
-    p = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", *map(str, cmd)], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{p.stderr.decode()}")
-    wall, rss, user, system = p.stderr.decode().strip().splitlines()[-1].split()
-    return float(wall), int(rss), float(user) + float(system)
-
+size = benchx.write_message(msg, MIB)
 
 SG = [SEALGATE, "pgp"]
 GPG = ["gpg", "--batch", "--yes", "--quiet"]
@@ -75,30 +61,11 @@ cases += [
     ("verify ed25519", "gpg", GPG + ["--verify", TMP / "g.sig", msg]),
 ]
 
-results = {}
-for run in range(RUNS):  # interleaved, so load drift hits both alike
-    for op, who, cmd in cases:
-        results.setdefault((op, who), []).append(timed(cmd))
+results = benchx.run_interleaved(cases, RUNS)
 
 for a in ["sg-rsa3072.out", "sg-cv25519.out", "g-rsa3072.out", "sg-mime.out"]:
     if (TMP / a).read_bytes() != msg.read_bytes():
         sys.exit(f"{a} differs from the message")
 
-
-
-def mmm(xs):
-    xs = sorted(xs)
-    return xs[0], statistics.median(xs), xs[-1]
-
-
 print(f"message: {size / 1024:.1f} KiB; {RUNS} runs; min/median/max, largest peak RSS")
-print(f"{'operation':<26} {'tool':<9} {'wall s':>17} {'cpu s':>17} {'peak MiB':>9} {'wall vs':>8} {'cpu vs':>7}")
-for op, who, _ in cases:
-    rs = results[(op, who)]
-    wall, cpu = mmm([r[0] for r in rs]), mmm([r[2] for r in rs])
-    rss = max(r[1] for r in rs)
-    ref = results[(op, "gpg")]
-    rwall, rcpu = mmm([r[0] for r in ref])[1], mmm([r[2] for r in ref])[1]
-    print(f"{op:<26} {who:<9} {wall[0]:>5.2f}/{wall[1]:>5.2f}/{wall[2]:>5.2f} {cpu[0]:>5.3f}/{cpu[1]:>5.3f}/"
-          f"{cpu[2]:>5.3f} {rss / 1024:>9.1f} {wall[1] / rwall if rwall else 0:>7.2f}x "
-          f"{cpu[1] / rcpu if rcpu else 0:>6.2f}x")
+benchx.print_table(cases, results, "gpg", 26, 9, 3)

@@ -12,12 +12,14 @@ largest over the runs."""
 import atexit
 import pathlib
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import benchx  # noqa: E402
+
 SEALGATE = sys.argv[1]
 MIB = int(sys.argv[2]) if len(sys.argv) > 2 else 100
 RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
@@ -29,24 +31,8 @@ subprocess.run(["sh", str(HERE.parent / "interop" / "make-fixtures.sh"), str(FX)
                stdout=subprocess.DEVNULL)
 PASS = FX / "PASSPHRASE"
 
-# a MIME entity of MIB MiB: base64 lines, as an attachment would be
 msg = TMP / "msg.eml"
-with open(msg, "wb") as f:
-    f.write(b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-    line = (b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0" + b"\r\n")
-    f.write(line * (MIB * 1024 * 1024 // len(line)))
-size = msg.stat().st_size
-
-
-def timed(cmd):
-    """(wall seconds, peak RSS KiB, CPU seconds user + system) of cmd, via GNU time."""
-    p = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", *map(str, cmd)], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{p.stderr.decode()}")
-    wall, rss, user, system = p.stderr.decode().strip().splitlines()[-1].split()
-    return float(wall), int(rss), float(user) + float(system)
-
+size = benchx.write_message(msg, MIB)
 
 cases = [
     ("encrypt aes256-cbc", "sealgate",
@@ -108,35 +94,17 @@ cases.insert(3, (*FLOOR, ["sh", "-c", f"base64 -d {TMP / 'floor.b64'} | openssl 
 if ONLY and not any("decrypt aes256-cbc".startswith(o) for o in ONLY):
     cases = [c for c in cases if c[:2] != FLOOR]
 
-results = {}
-for run in range(RUNS):  # interleaved, so load drift hits both alike
-    for op, who, cmd in cases:
-        results.setdefault((op, who), []).append(timed(cmd))
+results = benchx.run_interleaved(cases, RUNS)
 
 for a, b in [("sg.out", msg), ("sg-gcm.out", msg), ("os.out", msg), ("floor.out", msg)]:
     if (TMP / a).exists() and (TMP / a).read_bytes() != pathlib.Path(b).read_bytes():
         sys.exit(f"{a} differs from the message")
 
-
-def mmm(xs):
-    xs = sorted(xs)
-    return xs[0], statistics.median(xs), xs[-1]
-
-
 print(f"message: {size / 1048576:.1f} MiB; {RUNS} runs; min/median/max, largest peak RSS")
-print(f"{'operation':<20} {'tool':<12} {'wall s':>17} {'cpu s':>17} {'peak MiB':>9} {'wall vs':>8} {'cpu vs':>7}")
-for op, who, _ in cases:
-    rs = results[(op, who)]
-    wall, cpu = mmm([r[0] for r in rs]), mmm([r[2] for r in rs])
-    rss = max(r[1] for r in rs)
-    ref = results[(op, "openssl cms")]
-    rwall, rcpu = mmm([r[0] for r in ref])[1], mmm([r[2] for r in ref])[1]
-    print(f"{op:<20} {who:<12} {wall[0]:>5.2f}/{wall[1]:>5.2f}/{wall[2]:>5.2f} {cpu[0]:>5.2f}/{cpu[1]:>5.2f}/"
-          f"{cpu[2]:>5.2f} {rss / 1024:>9.1f} {wall[1] / rwall if rwall else 0:>7.2f}x "
-          f"{cpu[1] / rcpu if rcpu else 0:>6.2f}x")
+benchx.print_table(cases, results, "openssl cms", 20, 12, 2)
 if FLOOR in results and ("decrypt aes256-cbc", "sealgate") in results:
     sg = results[("decrypt aes256-cbc", "sealgate")]
     fl = results[FLOOR]
     print(f"decrypt aes256-cbc: sealgate / floor (base64 -d | openssl enc -d), medians: wall "
-          f"{mmm([r[0] for r in sg])[1] / mmm([r[0] for r in fl])[1]:.2f}x, cpu "
-          f"{mmm([r[2] for r in sg])[1] / mmm([r[2] for r in fl])[1]:.2f}x")
+          f"{benchx.mmm([r[0] for r in sg])[1] / benchx.mmm([r[0] for r in fl])[1]:.2f}x, cpu "
+          f"{benchx.mmm([r[2] for r in sg])[1] / benchx.mmm([r[2] for r in fl])[1]:.2f}x")

@@ -6,38 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench-io.h"
+
 #define ECHO_FRAME_MAX (16u << 20) /* same cap as the host's SG_FRAME_IN_MAX */
-
-/* 0 on success, 1 on end of input before the first byte, -1 otherwise. */
-static int read_all(int fd, void *buf, size_t len) {
-        char *p = buf;
-        size_t got = 0;
-        while (got < len) {
-                ssize_t n = read(fd, p + got, len - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -1;
-                if (n == 0)
-                        return got == 0 ? 1 : -1;
-                got += (size_t) n;
-        }
-        return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t len) {
-        const char *p = buf;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
 
 /* Echo one frame: 0 done, 1 clean end of input, -1 error. */
 static int echo_frame(void) {

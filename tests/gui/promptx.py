@@ -5,6 +5,7 @@ on the root, SubstructureNotify), and running sealgate-prompt on a decision."""
 import json
 import os
 import pathlib
+import re
 import select
 import subprocess
 import sys
@@ -138,8 +139,40 @@ class MapWatcher:
         self.d.close()
 
 
+# The one catalog of user texts (catalog/texts.json) by id: the tests read
+# the window's texts from it, as a screen reader must hear them.
+CATALOG = {t["id"]: t for t in json.loads(
+    (HERE.parents[1] / "catalog" / "texts.json").read_text(encoding="utf-8"))["texts"]}
+
+
+def label(tid, lang, *args):
+    """Catalog text `tid` in `lang` without the mnemonic markup ("(_B)", "_"),
+    its {1}, {2}, ... replaced by args."""
+    s = re.sub(r"\(_.\)|_", "", CATALOG[tid][lang])
+    for i, a in enumerate(args, 1):
+        s = s.replace("{%d}" % i, a)
+    return s
+
+
 def decision(name):
     return json.loads((HERE / "data" / name).read_text(encoding="utf-8"))
+
+
+def confirm_decision(check_all):
+    """decision-1.json with the confirmation checklist (prompt.confirm): Bob,
+    the look-alike Carol in Cc and one attachment; "Check all" if check_all."""
+    d = decision("decision-1.json")
+    d["recipients"][0].update(confirm=True, lookalike=False, to_bcc=False)
+    d["recipients"].append({"address": "carol@c0rp.example", "display_name": None, "domain": "c0rp.example",
+                            "field": "cc", "class": "external", "rule": "external_domain", "matched": None,
+                            "group": None, "confirm": True, "lookalike": True, "to_bcc": False})
+    d["reasons"].append({"code": "confirm", "action": "prompt", "trigger": None, "detail": "confirm 3 items",
+                         "items": []})
+    d["missend"] = {"confirm": "external", "confirm_attachments": True, "allow_check_all": check_all,
+                    "show_sender": True, "sender": "Alice Example <alice@corp.example>", "bcc_mode": "off",
+                    "bcc_placeholder": None, "delay_seconds": 0, "delay_skippable": False, "delay_mode": "countdown",
+                    "attachments": [{"name": "plan.pdf", "size": 123456, "content_type": "application/pdf"}]}
+    return d
 
 
 def with_recipients(d, n):

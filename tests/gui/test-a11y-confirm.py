@@ -11,9 +11,7 @@ goes down the boxes in their visual order, then "Check all" when allowed;
 the send button is insensitive until every box is ticked by Space and
 sensitive after; "Check all" (Alt+A) ticks every box by keyboard.
 Usage: test-a11y-confirm.py SEALGATE_PROMPT LOCALEDIR. Prints TAP."""
-import json
 import pathlib
-import re
 import sys
 import time
 
@@ -27,15 +25,7 @@ import promptx  # noqa: E402
 PROMPT = sys.argv[1]
 LOCALEDIR = sys.argv[2]
 
-CATALOG = {t["id"]: t for t in json.loads(
-    (pathlib.Path(__file__).resolve().parents[2] / "catalog" / "texts.json").read_text(encoding="utf-8"))["texts"]}
-
-
-def label(tid, lang, *args):
-    s = re.sub(r"\(_.\)|_", "", CATALOG[tid][lang])
-    for i, a in enumerate(args, 1):
-        s = s.replace("{%d}" % i, a)
-    return s
+label = promptx.label
 
 
 def texts(lang):
@@ -59,19 +49,7 @@ ok(T["en"]["check_all"] == "Check all" and T["ja"]["check_all"] == "すべてチ
    "the catalog's texts, without mnemonic markup", T)
 
 
-def decision(check_all):
-    d = promptx.decision("decision-1.json")
-    d["recipients"][0].update(confirm=True, lookalike=False, to_bcc=False)
-    d["recipients"].append({"address": "carol@c0rp.example", "display_name": None, "domain": "c0rp.example",
-                            "field": "cc", "class": "external", "rule": "external_domain", "matched": None,
-                            "group": None, "confirm": True, "lookalike": True, "to_bcc": False})
-    d["reasons"].append({"code": "confirm", "action": "prompt", "trigger": None, "detail": "confirm 3 items",
-                         "items": []})
-    d["missend"] = {"confirm": "external", "confirm_attachments": True, "allow_check_all": check_all,
-                    "show_sender": True, "sender": "Alice Example <alice@corp.example>", "bcc_mode": "off",
-                    "bcc_placeholder": None, "delay_seconds": 0, "delay_skippable": False, "delay_mode": "countdown",
-                    "attachments": [{"name": "plan.pdf", "size": 123456, "content_type": "application/pdf"}]}
-    return d
+decision = promptx.confirm_decision
 
 
 def keys(env, *seq, delay=0.2):

@@ -13,9 +13,7 @@ button is named after the selected option and follows Down; the Tab order
 recipient list is one Tab stop, the arrow keys move inside it, and its rows
 are named; the "Why you are asked" region is named.
 Usage: test-a11y.py SEALGATE_PROMPT LOCALEDIR. Prints TAP."""
-import json
 import pathlib
-import re
 import sys
 import time
 
@@ -29,14 +27,9 @@ import promptx  # noqa: E402
 PROMPT = sys.argv[1]
 LOCALEDIR = sys.argv[2]
 
-# The texts the window shows, from the one catalog (catalog/texts.json), as
-# a screen reader must hear them: without the mnemonic markup ("(_B)", "_").
-CATALOG = {t["id"]: t for t in json.loads(
-    (pathlib.Path(__file__).resolve().parents[2] / "catalog" / "texts.json").read_text(encoding="utf-8"))["texts"]}
-
-
-def label(tid, lang):
-    return re.sub(r"\(_.\)|_", "", CATALOG[tid][lang])
+# The texts the window shows, from the one catalog, as a screen reader must
+# hear them: without the mnemonic markup (promptx.label).
+label = promptx.label
 
 
 def texts(lang):
@@ -46,7 +39,7 @@ def texts(lang):
                required="gtk_required_it_is_recorded_with_your_choice", encrypt="gtk_encrypt_and_send",
                portal="gtk_send_through_the_secure_portal", how="gtk_how_to_send")
     t = {k: label(v, lang) for k, v in ids.items()}
-    t["recommended"] = CATALOG["gtk_s_recommended"][lang].replace("{1}", t["encrypt"])
+    t["recommended"] = promptx.CATALOG["gtk_s_recommended"][lang].replace("{1}", t["encrypt"])
     t["lead"] = {"en": "outside the organisation", "ja": "社外"}[lang]
     return t
 

@@ -23,19 +23,7 @@ OUT = pathlib.Path(sys.argv[3])
 OUT.mkdir(parents=True, exist_ok=True)
 
 
-def decision(check_all):
-    d = promptx.decision("decision-1.json")
-    d["recipients"][0].update(confirm=True, lookalike=False, to_bcc=False)
-    d["recipients"].append({"address": "carol@c0rp.example", "display_name": None, "domain": "c0rp.example",
-                            "field": "cc", "class": "external", "rule": "external_domain", "matched": None,
-                            "group": None, "confirm": True, "lookalike": True, "to_bcc": False})
-    d["reasons"].append({"code": "confirm", "action": "prompt", "trigger": None, "detail": "confirm 3 items",
-                         "items": []})
-    d["missend"] = {"confirm": "external", "confirm_attachments": True, "allow_check_all": check_all,
-                    "show_sender": True, "sender": "Alice Example <alice@corp.example>", "bcc_mode": "off", "bcc_placeholder": None, "delay_seconds": 0,
-                    "delay_skippable": False, "delay_mode": "countdown",
-                    "attachments": [{"name": "plan.pdf", "size": 123456, "content_type": "application/pdf"}]}
-    return d
+decision = promptx.confirm_decision
 
 
 def answer(choice, by):

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/json-put.h"
 #include "policy-reg.h"
 #include "sealgate/addr.h"
 #include "sealgate/audit.h"
@@ -36,30 +37,13 @@ static void die(const char *what, const char *detail) {
         exit(2);
 }
 
-static void put_json(const char *s) {
-        if (!s) {
-                fputs("null", stdout);
-                return;
-        }
-        putchar('"');
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        printf("\\%c", *p);
-                else if (*p < 0x20)
-                        printf("\\u%04x", *p);
-                else
-                        putchar(*p);
-        }
-        putchar('"');
-}
-
 static void put_headers(const sg_header *h, size_t n) {
         putchar('[');
         for (size_t i = 0; i < n; i++) {
                 fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
-                put_json(h[i].name);
+                sg_test_put_json(h[i].name);
                 fputs(",\"value\":", stdout);
-                put_json(h[i].value);
+                sg_test_put_json(h[i].value);
                 putchar('}');
         }
         putchar(']');
@@ -126,10 +110,10 @@ static void run_row(row *r) {
         sg_decision *d = NULL;
         sg_error err = {0};
         printf("{\"row\":");
-        put_json(r->name);
+        sg_test_put_json(r->name);
         if (sg_policy_evaluate(policy, &m, &d, &err)) {
                 printf(",\"error\":");
-                put_json(sg_err_code(err.code));
+                sg_test_put_json(sg_err_code(err.code));
                 printf("}\n");
                 return;
         }
@@ -144,29 +128,29 @@ static void run_row(row *r) {
         if (sg_outcome_new(d, &in, &o, &err))
                 die("outcome", err.message);
         printf(",\"action\":");
-        put_json(sg_outcome_action_name(o->action));
+        sg_test_put_json(sg_outcome_action_name(o->action));
         printf(",\"choice\":");
-        put_json(o->choice);
+        sg_test_put_json(o->choice);
         printf(",\"headers\":");
         put_headers(o->headers, o->n_headers);
         printf(",\"subject\":");
-        put_json(o->subject);
+        sg_test_put_json(o->subject);
         printf(",\"route\":");
-        put_json(o->route);
+        sg_test_put_json(o->route);
         printf(",\"methods\":[");
         for (size_t i = 0; i < o->n_encrypt_methods; i++) {
                 if (i)
                         putchar(',');
-                put_json(o->encrypt_methods[i]);
+                sg_test_put_json(o->encrypt_methods[i]);
         }
         printf("],\"fallback\":[");
         for (size_t i = 0; i < o->n_fallback; i++) {
                 printf(i ? ",{\"route\":" : "{\"route\":");
-                put_json(o->fallback[i].name);
+                sg_test_put_json(o->fallback[i].name);
                 printf(",\"headers\":");
                 put_headers(o->fallback[i].headers, o->fallback[i].n_headers);
                 printf(",\"subject\":");
-                put_json(o->fallback[i].subject);
+                sg_test_put_json(o->fallback[i].subject);
                 putchar('}');
         }
         printf("],\"bcc\":");
@@ -175,10 +159,10 @@ static void run_row(row *r) {
                 for (size_t i = 0; i < o->n_bcc_moved; i++) {
                         if (i)
                                 putchar(',');
-                        put_json(o->bcc_moved[i]);
+                        sg_test_put_json(o->bcc_moved[i]);
                 }
                 printf("],\"to_placeholder\":");
-                put_json(o->to_placeholder);
+                sg_test_put_json(o->to_placeholder);
                 putchar('}');
         } else {
                 printf("null");

@@ -19,10 +19,13 @@
 
 #include <oleacc.h>
 #include <shellapi.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+
+#include "../common/json-put.h"
 
 /* IID_IAccessible: mingw's liboleacc.a resolves the symbol to an import
  * thunk, not the GUID's data. */
@@ -54,20 +57,8 @@ static HWND find_window(const wchar_t *title) {
 /* JSON string of a UTF-16 text, on stdout. */
 static void put_json(const wchar_t *w) {
         char u[TEXT_MAX * 3];
-        if (!w || WideCharToMultiByte(CP_UTF8, 0, w, -1, u, sizeof u, NULL, NULL) <= 0) {
-                fputs("null", stdout);
-                return;
-        }
-        putchar('"');
-        for (const unsigned char *p = (const unsigned char *) u; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        printf("\\%c", *p);
-                else if (*p < 0x20)
-                        printf("\\u%04x", *p);
-                else
-                        putchar(*p);
-        }
-        putchar('"');
+        bool ok = w && WideCharToMultiByte(CP_UTF8, 0, w, -1, u, sizeof u, NULL, NULL) > 0;
+        sg_test_put_json(ok ? u : NULL);
 }
 
 static void put_bstr(const char *key, HRESULT hr, BSTR b) {

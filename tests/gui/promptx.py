@@ -210,3 +210,18 @@ def start_prompt(prompt, d, env, args=()):
 
 def xdotool(env, *args):
     return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, timeout=30)
+
+
+def keys(env, *seq, delay=0.2):
+    """Press each key of seq (xdotool names) in the display of env, `delay`
+    seconds apart."""
+    for k in seq:
+        xdotool(env, "key", "--clearmodifiers", k)
+        time.sleep(delay)
+
+
+def stop(p):
+    """End prompt process p if it still runs, and reap it."""
+    if p.poll() is None:
+        p.kill()
+    p.communicate()

@@ -13,7 +13,6 @@ sensitive after; "Check all" (Alt+A) ticks every box by keyboard.
 Usage: test-a11y-confirm.py SEALGATE_PROMPT LOCALEDIR. Prints TAP."""
 import pathlib
 import sys
-import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "common"))
@@ -52,16 +51,8 @@ ok(T["en"]["check_all"] == "Check all" and T["ja"]["check_all"] == "すべてチ
 decision = promptx.confirm_decision
 
 
-def keys(env, *seq, delay=0.2):
-    for k in seq:
-        promptx.xdotool(env, "key", "--clearmodifiers", k)
-        time.sleep(delay)
-
-
-def stop(p):
-    if p.poll() is None:
-        p.kill()
-    p.communicate()
+keys = promptx.keys
+stop = promptx.stop
 
 
 with promptx.Xvfb() as x:

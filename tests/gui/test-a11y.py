@@ -15,7 +15,6 @@ are named; the "Why you are asked" region is named.
 Usage: test-a11y.py SEALGATE_PROMPT LOCALEDIR. Prints TAP."""
 import pathlib
 import sys
-import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "common"))
@@ -60,15 +59,10 @@ DJ = dict(D20, require_justification=True)
 
 
 def keys(env, *seq, delay=0.15):
-    for k in seq:
-        promptx.xdotool(env, "key", "--clearmodifiers", k)
-        time.sleep(delay)
+    promptx.keys(env, *seq, delay=delay)
 
 
-def stop(p):
-    if p.poll() is None:
-        p.kill()
-    p.communicate()
+stop = promptx.stop
 
 
 def visible_text(r, acc):

@@ -37,9 +37,7 @@ void sg_hio_log_cb(void *userdata, const char *line) {
 static int send_frame(const char *payload, size_t len) {
         uint8_t hdr[4];
         sg_frame_header((uint32_t) len, hdr);
-        if (write_out(hdr, 4) < 0 || write_out(payload, len) < 0)
-                return -1;
-        return 0;
+        return write_out(hdr, sizeof hdr, payload, len) < 0 ? -1 : 0;
 }
 
 /* Thunderbird kills the host for a frame over SG_FRAME_OUT_MAX, so a larger

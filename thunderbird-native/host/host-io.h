@@ -14,8 +14,10 @@
 #include "sealgate/error.h"
 #include "sealgate/frame.h"
 
-/* Write all of `data` to stdout: 0, or -1 after logging why. */
-typedef int (*sg_hio_write_fn)(const void *data, size_t len);
+/* Write all of `head` and then all of `data` to stdout (a frame's header and
+ * payload, in one system call where the platform has one, so that the reader
+ * wakes once per frame): 0, or -1 after logging why. */
+typedef int (*sg_hio_write_fn)(const void *head, size_t head_len, const void *data, size_t len);
 /* Start the prompt for `job` (taking it), or answer it at once through
  * sg_hio_finish_job(): <0 only when stdout failed. */
 typedef int (*sg_hio_start_fn)(sg_host *h, sg_prompt_job *job);

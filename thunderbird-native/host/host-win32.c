@@ -38,8 +38,8 @@ enum {
 
 static HANDLE out_h;
 
-/* host-io's way to write stdout. */
-static int write_all(const void *data, size_t len) {
+/* All of `data` to stdout: 0, or -1 after logging why. */
+static int write_buf(const void *data, size_t len) {
         const char *p = data;
         while (len > 0) {
                 DWORD n = 0;
@@ -51,6 +51,11 @@ static int write_all(const void *data, size_t len) {
                 len -= n;
         }
         return 0;
+}
+
+/* host-io's way to write stdout: the header, then the payload. */
+static int write_all(const void *head, size_t head_len, const void *data, size_t len) {
+        return write_buf(head, head_len) < 0 || write_buf(data, len) < 0 ? -1 : 0;
 }
 
 /* ---- the queue the threads hand their results to the main thread through */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #ifdef _WIN32
 #include <fcntl.h>
@@ -36,19 +37,31 @@ enum {
 
 #define READ_SIZE 65536
 
-/* host-io's way to write stdout. */
-static int write_all(const void *data, size_t len) {
-        const char *p = data;
-        while (len > 0) {
-                ssize_t n = write(STDOUT_FILENO, p, len);
+/* host-io's way to write stdout: header and payload in one writev(2), so that
+ * the reader (Thunderbird, or bench-host) wakes once per frame, not twice. */
+static int write_all(const void *head, size_t head_len, const void *data, size_t len) {
+        struct iovec iov[2] = {{(void *) head, head_len}, {(void *) data, len}};
+        struct iovec *v = iov;
+        int n_iov = 2;
+        while (n_iov > 0) {
+                ssize_t n = writev(STDOUT_FILENO, v, n_iov);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         sg_hio_log("cannot write to stdout: %s", strerror(errno));
                         return -1;
                 }
-                p += n;
-                len -= (size_t) n;
+                /* a partial write: skip what went out */
+                size_t done = (size_t) n;
+                while (n_iov > 0 && done >= v->iov_len) {
+                        done -= v->iov_len;
+                        v++;
+                        n_iov--;
+                }
+                if (n_iov > 0) {
+                        v->iov_base = (char *) v->iov_base + done;
+                        v->iov_len -= done;
+                }
         }
         return 0;
 }

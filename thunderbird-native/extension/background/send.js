@@ -43,7 +43,7 @@ async function onBeforeSend(tab, details) {
         try {
                 const result = await act(tab, details, decision, gathered);
                 steps.mark("apply");
-                await recordApplied(tab, details, decision, result, gathered.applied);
+                await recordApplied(tab, details, decision, result, gathered.applied, steps);
                 steps.mark("record");
                 log(steps.line(skipped));
                 return result;

@@ -51,6 +51,7 @@ static const char *const codes[SG_ERR__MAX] = {
         [SG_ERR_STREAM_BUSY] = "stream_busy",
         [SG_ERR_CRYPTO_UNAVAILABLE] = "crypto_unavailable",
         [SG_ERR_UNSUPPORTED_PLATFORM] = "unsupported_platform",
+        [SG_ERR_INPUT_SKIPPED] = "input_skipped",
 };
 
 const char *sg_err_code(sg_err code) {

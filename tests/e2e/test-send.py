@@ -97,6 +97,7 @@ class Rig:
         self.policy = INSTALLED_POLICY if INSTALLED else os.path.join(self.dir, "policy.json")
         self.gw = None
         self.tb = None
+        self.steps = {}  # timing label -> send_steps() of its sends
         self._policies_backup = None
         self._policies_dir_created = False
         self._policies_touched = False
@@ -589,6 +590,55 @@ def case_block(rig):
         go_back(rig, "blocked (My Number)", tag, before, "block")
     tb.close_compose(tag)
     tb.close_notices()
+
+
+def case_input_skipped(rig):
+    """Issue 24 item 5, fail closed: under a policy without content triggers
+    the extension learns that the body and texts are not read and leaves
+    them out; the policy is then replaced by one that blocks a My Number.
+    The next send leaves the texts out again, the host refuses it
+    (input_skipped), the extension gathers everything and asks once more,
+    and the My Number in the body blocks the message."""
+    rig.use_policy("policy-route-nocontent.json")
+    try:
+        tb = rig.tb
+        # The first send after the change still gathers everything: its
+        # answer is where the extension learns that no texts are read.
+        for i in range(2):
+            rig.reset_sinks()
+            tag = tb.compose(to=["bob@corp.example"], subject=f"skip texts {i}", body=f"My Number {MY_NUMBER}")
+            res = tb.send(tag, close_timeout=DELIVERY_TIMEOUT)
+            got = rig.wait_delivery()
+            if i == 0 and not res["closed"]:
+                tb.close_compose(tag)
+        tap.ok(res["closed"] and got and got[0] == "internet",
+               "input-skipped: no content trigger: the message with a number is delivered",
+               f"closed={res['closed']} sink={got and got[0]}\n{rig.diag()}")
+        steps = send_steps(tb.log())
+        tap.ok(steps and "texts" in steps[-1]["skipped"].split(),
+               "input-skipped: the send left the texts out (the policy reads none)",
+               f"{steps[-1:] if steps else 'no send steps logged'}\n{rig.diag()}")
+        if not res["closed"]:
+            tb.close_compose(tag)
+        rig.use_policy("policy-route.json")
+        rig.reset_sinks()
+        n_log = len(tb.log())
+        tag = tb.compose(to=["bob@corp.example"], subject="skip texts 2", body=f"My Number {MY_NUMBER}")
+        before = tb.fields(tag)
+        res = tb.send(tag, close_timeout=5)
+        tap.ok(not res["closed"], "input-skipped: policy reloaded with a My Number trigger: compose window did not close",
+               rig.diag())
+        notice, _after = expect_held(rig, "input-skipped (My Number after the reload)", tag, before, "block")
+        log = tb.log()[n_log:]
+        tap.ok("input_skipped" in log and "gathering everything" in log,
+               "input-skipped: the host refused the request without texts and the extension asked again with them",
+               "\n".join(ln for ln in log.splitlines() if "sealgate" in ln)[-2000:])
+        if notice is not None:
+            go_back(rig, "input-skipped", tag, before, "block")
+        tb.close_compose(tag)
+        tb.close_notices()
+    finally:
+        rig.use_policy("policy-route.json")
 
 
 def case_prompt_cancel(rig):
@@ -1457,12 +1507,38 @@ def case_host_missing(rig, mode):
         tb.close_notices()
 
 
+# Thunderbird logs console.info("sealgate:", text) as
+# console.info: "sealgate:" "send steps (ms): ..."
+STEPS_RE = re.compile(r"sealgate:\W+send steps \(ms\): (.*), total ([0-9.]+); skipped: ([^\"]*)")
+
+
+def send_steps(log_text):
+    """The extension's "send steps" log lines (background/inputs.js): per
+    send, {step: ms} with "total" (onBeforeSend to the outcome applied and
+    recorded) and "skipped" (the inputs the send left out)."""
+    out = []
+    for ln in log_text.splitlines():
+        m = STEPS_RE.search(ln)
+        if not m:
+            continue
+        steps = {}
+        for part in m.group(1).split(", "):
+            name, _, ms = part.rpartition(" ")
+            steps[name] = steps.get(name, 0.0) + float(ms)
+        steps["total"] = float(m.group(2))
+        steps["skipped"] = m.group(3).strip()
+        out.append(steps)
+    return out
+
+
 def timed_sends(rig, label, n):
     """n internal sends (allow path); per send, ms from the Send command to
     Postfix accepting the message (its 250 after DATA, seen by the probe), to
-    the compose window closing, and to the relayed copy reaching the sink."""
+    the compose window closing, and to the relayed copy reaching the sink.
+    With the extension, its own time per step is in rig.steps (send_steps)."""
     tb = rig.tb
     acc_ms, close_ms, sink_ms = [], [], []
+    steps_before = len(send_steps(tb.log()))
     for i in range(n):
         rig.reset_sinks()
         tag = tb.compose(to=["bob@corp.example"], subject=f"timing {label} {i}",
@@ -1479,6 +1555,7 @@ def timed_sends(rig, label, n):
         acc_ms.append(acc[0] * 1000 - res["sent_at"])
         close_ms.append(res["closed_at"] - res["sent_at"])
         sink_ms.append(got[2]["received_time"] * 1000 - res["sent_at"])
+    rig.steps[label] = send_steps(tb.log())[steps_before:]
     return acc_ms, close_ms, sink_ms
 
 
@@ -1526,7 +1603,7 @@ def case_block_forwarded_eml(rig):
 # --------------------------------------------------------------------------
 CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-header",
            "custom-header-allow", "block", "block-text-attachment", "block-forwarded-eml",
-           "prompt-cancel", "timing", "gateway-check-on",
+           "prompt-cancel", "input-skipped", "timing", "gateway-check-on",
            "host-restart", "host-killed-block", "missend-bcc", "missend-reply", "send-later"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
                 "prompt-justify"]
@@ -1679,8 +1756,18 @@ def main():
             run("block-text-attachment", case_block_text_attachment, rig)
             run("block-forwarded-eml", case_block_forwarded_eml, rig)
             run("prompt-cancel", case_prompt_cancel, rig)
+            run("input-skipped", case_input_skipped, rig)
             if "timing" in only:
+                # Two series: the policy of run 1 (a content trigger: the
+                # body and texts are gathered) and the same without it.
                 timing["with"] = timed_sends(rig, "with extension", a.sends)
+                timing["steps"] = rig.steps.get("with extension", [])
+                rig.use_policy("policy-route-nocontent.json")
+                try:
+                    timing["lean"] = timed_sends(rig, "with extension, no content trigger", a.sends)
+                    timing["lean_steps"] = rig.steps.get("with extension, no content trigger", [])
+                finally:
+                    rig.use_policy("policy-route.json")
             run("gateway-check-on", case_gateway_check_on, rig)
             run("missend-bcc", case_missend_bcc, rig)
             run("missend-reply", case_missend_reply, rig)
@@ -1867,33 +1954,64 @@ def main():
     return 1 if tap.failed else 0
 
 
+def steps_line(steps):
+    names = []
+    for st in steps:
+        names += [k for k in st if k not in ("total", "skipped") and k not in names]
+    return ("; ".join(f"{k} {statistics.median([st.get(k, 0.0) for st in steps]):.1f}" for k in names)
+            + f"; total {fmt([st['total'] for st in steps])}; skipped: {steps[-1]['skipped']}")
+
+
 def report_timing(timing, a):
-    w = timing.get("with", ([], [], []))
+    """timing: "with" (run 1's policy, a content trigger), "lean" (the same
+    without it: the texts left out), "without" (no extension: the floor),
+    each (accepted, closed, sink) ms lists; "steps"/"lean_steps": the
+    extension's own time per send (send_steps)."""
     o = timing.get("without", ([], [], []))
+    series = [("with", "with extension", timing.get("with", ([], [], [])), timing.get("steps") or []),
+              ("lean", "with extension, no content trigger", timing.get("lean", ([], [], [])),
+               timing.get("lean_steps") or [])]
     lines = ["sealgate e2e timing: internal message (allow path), plain text, "
-             "Thunderbird 153 headless -> Postfix on 127.0.0.1 -> sink",
-             f"  Send -> accepted by Postfix (250 after DATA): "
-             f"with extension {fmt(w[0])}; without {fmt(o[0])}",
-             f"  Send -> compose window closed: with extension {fmt(w[1])}; without {fmt(o[1])}",
-             f"  Send -> relayed into the sink: with extension {fmt(w[2])}; without {fmt(o[2])}"]
-    for i, what in enumerate(("accepted by Postfix", "window closed", "sink")):
-        if w[i] and o[i]:
-            lines.append(f"  added by the extension (difference of medians, {what}): "
-                         f"{statistics.median(w[i]) - statistics.median(o[i]):.1f} ms")
+             "Thunderbird 153 headless -> Postfix on 127.0.0.1 -> sink"]
+    for i, what in enumerate(("Send -> accepted by Postfix (250 after DATA)", "Send -> compose window closed",
+                              "Send -> relayed into the sink")):
+        lines.append(f"  {what}: " + "; ".join(f"{label} {fmt(w[i])}" for _, label, w, _ in series)
+                     + f"; without {fmt(o[i])}")
+    for _, label, w, _ in series:
+        for i, what in enumerate(("accepted by Postfix", "window closed", "sink")):
+            if w[i] and o[i]:
+                lines.append(f"  added ({label}; difference of medians, {what}): "
+                             f"{statistics.median(w[i]) - statistics.median(o[i]):.1f} ms")
+    for _, label, _, steps in series:
+        if steps:
+            lines.append(f"  the extension's own time per send, {label} (ms, onBeforeSend to the outcome "
+                         f"applied and recorded; background/inputs.js): {steps_line(steps)}")
     for ln in lines:
         tap.comment(ln)
-    tap.ok(len(w[0]) == a.sends and len(o[0]) == a.sends,
-           f"timing: all {a.sends}+{a.sends} allow-path sends delivered and timed",
-           f"with {len(w[0])}, without {len(o[0])}")
+    for _, label, w, steps in series:
+        tap.ok(len(w[0]) == a.sends, f"timing: all {a.sends} allow-path sends {label} delivered and timed",
+               f"{len(w[0])}")
+        tap.ok(len(steps) >= len(w[0]) > 0, f"timing: the extension logged its steps for every send {label}",
+               f"{len(steps)} step lines for {len(w[0])} sends")
+    tap.ok(len(o[0]) == a.sends, f"timing: all {a.sends} allow-path sends without extension delivered and timed",
+           f"{len(o[0])}")
+    lean = timing.get("lean_steps") or []
+    # The first send after the policy change still gathers the texts: its
+    # answer is where the extension learns the new policy reads none.
+    tap.ok(len(lean) > 1 and all("texts" in st["skipped"].split() for st in lean[1:]),
+           "timing: with no content trigger every send after the first left the texts out", str(lean[:3]))
     out = a.out or os.path.join(os.path.dirname(HERE), "out", "e2e")  # tests/out: gitignored
     try:
         os.makedirs(out, exist_ok=True)
         with open(os.path.join(out, "timing.txt"), "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
-            for name, series in (("with", w), ("without", o)):
+            for name, label, w, steps in series:
+                for st in steps:
+                    fh.write(f"raw {name}/steps {json.dumps(st)}\n")
+            for name, w in (("with", series[0][2]), ("lean", series[1][2]), ("without", o)):
                 for i, what in enumerate(("accepted", "closed", "sink")):
                     fh.write(f"raw {name}/{what} ms "
-                             f"{json.dumps([round(x, 1) for x in series[i]])}\n")
+                             f"{json.dumps([round(x, 1) for x in w[i]])}\n")
         tap.comment(f"timing written to {os.path.join(out, 'timing.txt')}")
     except OSError as e:
         tap.comment(f"could not write timing.txt: {e}")

@@ -289,6 +289,38 @@ def test_policy_reload():
         shutil.rmtree(d)
 
 
+def test_reads_reload():
+    """docs/protocol.md, "Inputs the policy reads": a client leaves out the
+    texts while the policy reads none; the policy is replaced by one with a
+    content trigger before its policy.evaluate: refused with input_skipped
+    (fail closed), and answered once the texts are sent."""
+    d = tempfile.mkdtemp(prefix="sg-pipe-")
+    try:
+        path = os.path.join(d, "policy.json")
+        shutil.copy(os.path.join(DATA, "policy-reload.json"), path)
+        h = Host(path)
+        r1 = h.request({"id": 1, "op": "version"})
+        msg = {"to": ["dana@other.example"], "subject": "confidential", "body": ""}
+        r2 = h.request({"id": 2, "op": "policy.evaluate", "message": msg, "skipped": ["texts"]})
+        shutil.copy(POLICY, path)  # subject_keyword and credit_card: reads the texts
+        time.sleep(1.1)
+        r3 = h.request({"id": 3, "op": "policy.evaluate", "message": msg, "skipped": ["texts"]})
+        r4 = h.request({"id": 4, "op": "policy.evaluate", "message": msg})
+        status, out, err = h.finish()
+        check(r1.get("result", {}).get("policy", {}).get("reads") == {"texts": False, "related": False},
+              "reads: a policy without content triggers reads no texts (version)", r1)
+        check(r2.get("result", {}).get("reads") == {"texts": False, "related": False},
+              "reads: skipped texts under that policy is answered, with reads", r2)
+        check(r3.get("error", {}).get("code") == "input_skipped" and "texts" in r3["error"].get("message", ""),
+              "reads: after a reload with a content trigger, skipped texts is input_skipped", r3)
+        res4 = r4.get("result", {})
+        check(res4.get("reads", {}).get("texts") is True and res4.get("action") == "route",
+              "reads: the full request is evaluated under the new policy (subject keyword: route)", r4)
+        check(status == 0 and out == b"", "exit 0", status)
+    finally:
+        shutil.rmtree(d)
+
+
 def test_options():
     r = subprocess.run([HOST, "--version"], capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
     check(r.returncode == 0 and r.stdout.decode().startswith("sealgate-host "),
@@ -520,7 +552,7 @@ def test_preview():
 
 
 for t in [test_several_requests, test_preview, test_split_with_pauses, test_invalid_then_valid, test_too_large,
-          test_truncated, test_clean_eof, test_large_response, test_chunked_request, test_policy_reload,
+          test_truncated, test_clean_eof, test_large_response, test_chunked_request, test_policy_reload, test_reads_reload,
           test_options, test_doctor, test_policy_get, test_memory]:
     try:
         t()

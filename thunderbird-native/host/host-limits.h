@@ -8,12 +8,13 @@
 #define SG_HOST_JSON_DEPTH        16                 /* nesting depth of a request */
 #define SG_HOST_ID_MAX            256                /* bytes of a string id */
 #define SG_HOST_ID_INT_MAX        9007199254740991LL /* 2^53 - 1: the largest integer id (JavaScript's safe integers) */
-#define SG_HOST_PROTOCOL          1                  /* version of the protocol in docs/protocol.md */
+#define SG_HOST_PROTOCOL          2                  /* version of the protocol in docs/protocol.md */
 #define SG_HOST_ATTEMPTS_MAX      64                 /* decisions remembered for prompt.show */
 #define SG_HOST_PROMPTS_MAX       4                  /* prompts open at once */
 #define SG_HOST_ATTEMPT_LEN       32                 /* hex characters of an attempt id */
 #define SG_HOST_PROMPT_OUTPUT_MAX 65536              /* bytes of the prompt program's stdout */
 #define SG_HOST_KILL_GRACE_MS     2000               /* SIGTERM, then SIGKILL after this */
+#define SG_HOST_SKIPPED_MAX       2                  /* inputs policy.evaluate's `skipped` may name (op-inputs.c) */
 #define SG_HOST_POLICY_CHECK_MS   1000 /* a policy in force: its file's identity looked at at most this often */
 
 /* Streams (smime.* and pgp.* ops; stream-job.h). */

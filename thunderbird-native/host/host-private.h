@@ -155,6 +155,17 @@ void _host_policy_refresh(sg_host *h, bool force);
 /* {code, message} of why the policy is not in force, or NULL (JSON null). */
 json_object *_host_policy_error_json(const sg_host *h);
 
+/* ---- op-inputs.c: the inputs the policy reads, and a request's `skipped`
+ * (docs/protocol.md, "Inputs the policy reads"). */
+typedef struct sg_jw sg_jw;
+/* {texts, related}: whether `p` reads each; NULL (JSON null) without a policy. */
+json_object *_host_reads_json(const sg_policy *p);
+/* The same as a "reads" member of the object `w` is writing. */
+void _host_reads_write(sg_jw *w, const sg_policy *p);
+/* SG_OK, SG_ERR_REQUEST for a malformed `skipped`, SG_ERR_INPUT_SKIPPED when
+ * it names an input `p` reads. */
+sg_err _host_check_skipped(const sg_policy *p, json_object *req, sg_error *err);
+
 /* A string member of `o`, or NULL. */
 const char *_host_string_member(json_object *o, const char *key);
 

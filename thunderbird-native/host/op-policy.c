@@ -21,7 +21,7 @@ static void add_int(json_object *o, const char *key, int64_t v) {
 }
 
 const char _host_hlp_version[] =
-        "{} -> {name, version, protocol, ops[], limits{}, policy{path, loaded, error}}: what this host is and "
+        "{} -> {name, version, protocol, ops[], limits{}, policy{path, loaded, error, reads}}: what this host is and "
         "whether its policy loaded.";
 
 sg_err _host_op_version(sg_host *h, json_object *req, const char *id_json, op_out *out, sg_error *err) {
@@ -79,6 +79,7 @@ sg_err _host_op_version(sg_host *h, json_object *req, const char *id_json, op_ou
         json_object_object_add(pol, "path", json_object_new_string(h->policy_path));
         json_object_object_add(pol, "loaded", json_object_new_boolean(h->policy != NULL));
         json_object_object_add(pol, "error", _host_policy_error_json(h));
+        json_object_object_add(pol, "reads", _host_reads_json(h->policy));
         json_object_object_add(r, "policy", pol);
         out->result = r;
         return SG_OK;
@@ -100,8 +101,8 @@ static char *sender_address(const char *from) {
  * decision…,"attempt":…,"outcome":…,"fallback_outcome":…}}, the text
  * sg_decision_to_json's tree would give with those members; attempt NULL
  * for a preview. Takes outcome and fallback. NULL on ENOMEM. */
-static char *evaluate_response(const char *id_json, const sg_decision *d, const char *attempt, char *outcome,
-                               char *fallback) {
+static char *evaluate_response(const char *id_json, const sg_policy *p, const sg_decision *d, const char *attempt,
+                               char *outcome, char *fallback) {
         sg_jw w = {0};
         sg_jw_raw(&w, "{\"id\":", 6);
         sg_jw_raw(&w, id_json, strlen(id_json));
@@ -122,6 +123,7 @@ static char *evaluate_response(const char *id_json, const sg_decision *d, const 
                 else
                         sg_jw_null(&w);
         }
+        _host_reads_write(&w, p);
         sg_jw_object_end(&w);
         sg_jw_object_end(&w);
         free(outcome);
@@ -130,10 +132,11 @@ static char *evaluate_response(const char *id_json, const sg_decision *d, const 
 }
 
 const char _host_hlp_policy_evaluate[] =
-        "{message:{from, to[], cc[], bcc[], subject, body, attachments[], headers}, preview} -> the decision "
-        "(action, recipients, reasons, choices, route headers) under the policy in force, with its outcome "
-        "(or, for a prompt, fallback_outcome); preview: true for the compose window's button (no attempt, "
-        "no audit record).";
+        "{message:{from, to[], cc[], bcc[], subject, body, attachments[], headers}, preview, skipped[]} -> the "
+        "decision (action, recipients, reasons, choices, route headers) under the policy in force, with its "
+        "outcome (or, for a prompt, fallback_outcome) and reads{texts, related}; preview: true for the compose "
+        "window's button (no attempt, no audit record); skipped: inputs left out (input_skipped when the policy "
+        "reads one).";
 
 sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_json, op_out *out, sg_error *err) {
         json_object *m;
@@ -157,8 +160,11 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
                         *err = h->policy_err;
                 return h->policy_err.code;
         }
+        sg_err e = _host_check_skipped(h->policy, req, err);
+        if (e)
+                return e;
         sg_message_buf buf = {0};
-        sg_err e = sg_message_from_json(m, &buf, err);
+        e = sg_message_from_json(m, &buf, err);
         if (e)
                 return e;
         sg_decision *d = NULL;
@@ -192,7 +198,7 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
                 return e;
         }
         if (preview) {
-                char *text = evaluate_response(id_json, d, NULL, outcome, fallback);
+                char *text = evaluate_response(id_json, h->policy, d, NULL, outcome, fallback);
                 sg_decision_free(d);
                 if (!text)
                         return sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the decision");
@@ -219,7 +225,7 @@ sg_err _host_op_policy_evaluate(sg_host *h, json_object *req, const char *id_jso
                 return e;
         }
 
-        char *text = evaluate_response(id_json, d, a.id, outcome, fallback);
+        char *text = evaluate_response(id_json, h->policy, d, a.id, outcome, fallback);
         if (!text) {
                 _host_attempt_clear(&a);
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory encoding the decision");

@@ -197,7 +197,10 @@ async function attachmentsOf(tabId) {
         return { list: out, files };
 }
 
-async function gatherMessage(tab, details) {
+/* `skip`: the inputs to leave out (inputs.js): "texts" (the body and
+ * message.texts: no attachment is read), "related" (the original message is
+ * not read). */
+async function gatherMessage(tab, details, skip = new Set()) {
         const unexpanded = [];
         listIndex = null; /* address books may have changed since the last send */
         const [from, to, cc, bcc, atts, related] = await Promise.all([
@@ -206,15 +209,16 @@ async function gatherMessage(tab, details) {
                 resolveField(details.cc, unexpanded),
                 resolveField(details.bcc, unexpanded),
                 attachmentsOf(tab.id),
-                relatedAddresses(details),
+                skip.has("related") ? [] : relatedAddresses(details),
         ]);
-        const body =
-                typeof details.plainTextBody === "string" && details.plainTextBody !== ""
-                        ? details.plainTextBody
-                        : htmlToText(details.body);
+        const body = skip.has("texts")
+                ? ""
+                : typeof details.plainTextBody === "string" && details.plainTextBody !== ""
+                  ? details.plainTextBody
+                  : htmlToText(details.body);
         const headers = (details.customHeaders || []).map((h) => ({ name: h.name, value: h.value }));
         const attachments = atts.list;
-        const texts = await gatherTexts(details, body, attachments, atts.files);
+        const texts = skip.has("texts") ? null : await gatherTexts(details, body, attachments, atts.files);
         const message = { from, to, cc, bcc, subject: details.subject || "", body, attachments, headers, related };
         if (texts)
                 message.texts = texts;

@@ -244,8 +244,15 @@ class Helper {
 
 const helper = new Helper();
 
+/* The managed settings, read once: Thunderbird reads its enterprise policy
+ * (storage.managed) at start-up only, so they cannot change while it runs,
+ * and reading them costs each request a round trip to the main process. */
+let settingsOnce = null;
+
 async function ask(op, fields = {}) {
-        const s = await managedSettings();
+        if (!settingsOnce)
+                settingsOnce = managedSettings();
+        const s = await settingsOnce;
         return helper.request(op, fields, s.helper_timeout_ms);
 }
 

@@ -191,18 +191,26 @@ function readBackMatches(now, changes, applied) {
 
 /* Tell the host what was really applied to the message of `decision`, read
  * back from the compose window (the audit record's "applied" line, written
- * before the message leaves). The changes are set here, inside the
+ * as the message leaves). The changes are set here, inside the
  * listener, so they can be read back; Thunderbird applies the returned ones
  * too (the same values). A failure is logged: the decision record exists. */
-async function recordApplied(tab, details, decision, result, applied) {
+async function recordApplied(tab, details, decision, result, applied, steps = null) {
         if (!decision || !decision.attempt || !applied || (result && result.cancel))
                 return;
         let confirmed = null;
         let own = null; /* Thunderbird's own encryption, switched on by the identity or the user */
         try {
-                if (result && result.details && Object.keys(result.details).length)
+                /* Nothing to change: the window holds what onBeforeSend was
+                 * given, so there is nothing to read back. */
+                const changes = result && result.details && Object.keys(result.details).length;
+                if (changes) {
                         await messenger.compose.setComposeDetails(tab.id, result.details);
-                const now = await messenger.compose.getComposeDetails(tab.id);
+                        if (steps)
+                                steps.mark("set");
+                }
+                const now = changes ? await messenger.compose.getComposeDetails(tab.id) : details;
+                if (steps && changes)
+                        steps.mark("read back");
                 confirmed = readBackMatches(now, result, applied);
                 const sel = now.selectedEncryptionTechnology;
                 own = sel && sel.encryptBody === true ? sel.name : null;
@@ -219,10 +227,11 @@ async function recordApplied(tab, details, decision, result, applied) {
                 not_ready: applied.not_ready || {},
                 confirmed,
         };
-        try {
-                await ask("attempt.applied", fields);
-                log(`applied recorded: ${JSON.stringify(fields)}`);
-        } catch (e) {
-                log(`the applied record was not written: ${e.message || e}`);
-        }
+        /* The record goes to the host before the message leaves; its answer
+         * is not waited for (a failure was only ever logged), so the send
+         * does not wait a round trip for it. */
+        ask("attempt.applied", fields).then(
+                () => log(`applied recorded: ${JSON.stringify(fields)}`),
+                (e) => log(`the applied record was not written: ${e.message || e}`),
+        );
 }

@@ -8,26 +8,28 @@
 const MESSAGE_ERRORS = new Set(["address_syntax", "limit_exceeded", "invalid_utf8"]);
 
 async function onBeforeSend(tab, details) {
-        const t0 = performance.now();
-        let gathered;
+        const steps = new SendSteps();
+        let gathered, decision, skipped;
         try {
-                gathered = await gatherMessage(tab, details);
-        } catch (e) {
-                log(`cannot read the message being sent: ${e.message || e}; send cancelled`);
-                await showNotice(tab, "block", { reasons: [msg("noticeCannotRead", [String(e.message || e)])] });
-                return { cancel: true };
-        }
-        if (gathered.unexpanded.length)
-                log(`mailing list(s) that cannot be expanded, treated as external: ${gathered.unexpanded.join(", ")}`);
-        let decision;
-        try {
-                decision = await ask("policy.evaluate", { message: gathered.message });
+                ({ gathered, decision, skipped } = await gatherAndEvaluate(tab, details, steps));
         } catch (err) {
+                if (err instanceof GatherError) {
+                        log(`cannot read the message being sent: ${err.message}; send cancelled`);
+                        await showNotice(tab, "block", { reasons: [msg("noticeCannotRead", [err.message])] });
+                        return { cancel: true };
+                }
+                if (err instanceof HelperError && err.kind === "host" && err.code === "input_skipped") {
+                        /* Refused even with everything gathered: the policy
+                         * keeps changing under this send (inputs.js). */
+                        log(`the message cannot be checked (${err.code}: ${err.message}); send cancelled`);
+                        await showNotice(tab, "block", { reasons: [msg("noticeInputSkipped")] });
+                        return { cancel: true };
+                }
                 if (err instanceof HelperError && err.kind === "host" && MESSAGE_ERRORS.has(err.code)) {
                         log(`the message cannot be checked (${err.code}: ${err.message}); send cancelled`);
                         await showNotice(tab, "block", {
                                 reasons: [msg("noticeMessageError", [err.message])],
-                                unexpanded: gathered.unexpanded,
+                                unexpanded: err.gathered ? err.gathered.unexpanded : [],
                         });
                         return { cancel: true };
                 }
@@ -35,10 +37,15 @@ async function onBeforeSend(tab, details) {
                         err = new HelperError("unavailable", String(err && err.message ? err.message : err));
                 return onHelperFailure(tab, err);
         }
-        log(`policy.evaluate answered in ${Math.round(performance.now() - t0)} ms: ${decision.action}`);
+        if (gathered.unexpanded.length)
+                log(`mailing list(s) that cannot be expanded, treated as external: ${gathered.unexpanded.join(", ")}`);
+        log(`policy.evaluate answered: ${decision.action}`);
         try {
                 const result = await act(tab, details, decision, gathered);
-                await recordApplied(tab, details, decision, result, gathered.applied);
+                steps.mark("apply");
+                await recordApplied(tab, details, decision, result, gathered.applied, steps);
+                steps.mark("record");
+                log(steps.line(skipped));
                 return result;
         } catch (err) {
                 /* e.g. keys.lookup could not reach the helper */
@@ -57,6 +64,6 @@ managedSettings().then((s) =>
 /* Start the host now so the first send does not pay for it; a failure here is
  * only logged (each send tries again). */
 helper.request("version", {}, DEFAULTS.helper_timeout_ms).then(
-        (v) => log(`helper ${v.version}, protocol ${v.protocol}, policy ${v.policy.path} ${v.policy.loaded ? "loaded" : `not loaded (${v.policy.error && v.policy.error.code})`}`),
+        (v) => noteReads(v.policy) || log(`helper ${v.version}, protocol ${v.protocol}, policy ${v.policy.path} ${v.policy.loaded ? "loaded" : `not loaded (${v.policy.error && v.policy.error.code})`}`),
         (e) => log(`helper not available at start-up: ${e.message || e}`),
 );

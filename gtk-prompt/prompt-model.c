@@ -27,6 +27,7 @@ static void recipient_clear(sg_prompt_recipient *r) {
 static void reason_clear(sg_prompt_reason *r) {
         g_free(r->code);
         g_free(r->detail);
+        g_free(r->trigger);
         for (size_t i = 0; i < r->n_items; i++)
                 g_free(r->items[i]);
         g_free(r->items);
@@ -154,6 +155,7 @@ static sg_err parse_reason(json_object *o, const char *path, sg_prompt_reason *r
         json_object *items = NULL;
         if ((e = get_string(o, "code", path, false, &r->code, err)) ||
             (e = get_string(o, "detail", path, true, &r->detail, err)) ||
+            (e = get_string(o, "trigger", path, true, &r->trigger, err)) ||
             (e = get_array(o, "items", path, SG_PROMPT_ITEMS_MAX, &items, err)))
                 return e;
         if (!*r->code)
@@ -383,11 +385,24 @@ static sg_err parse_object(json_object *root, sg_prompt_model *m, sg_error *err)
                             json_object_get_int64(cv) > SG_PROMPT_RECIPIENTS_MAX)
                                 return sg_error_set(err, SG_ERR_REQUEST, "%s.count: expected 0 to %d", path,
                                                     SG_PROMPT_RECIPIENTS_MAX);
-                        if (n == SG_NOTE_NONE)
-                                continue; /* a note of a newer host: no sentence here */
+                        if (n == SG_NOTE_NONE || n == SG_NOTE_SEND_NOT_ALLOWED)
+                                continue; /* a note of a newer host: no sentence here; send_not_allowed
+                                             comes from send_removed_by only */
                         m->notes[m->n_notes] = n;
                         m->note_counts[m->n_notes++] = (size_t) json_object_get_int64(cv);
                 }
+        }
+
+        /* send_removed_by: the reason whose policy rule took "send" out;
+         * the prompt says which rule and why in one line. */
+        if ((v = member(root, "send_removed_by"))) {
+                if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+                    (uint64_t) json_object_get_int64(v) >= m->n_reasons)
+                        return sg_error_set(err, SG_ERR_REQUEST,
+                                            "send_removed_by: expected null or a reason index "
+                                            "(0 to the number of reasons - 1)");
+                m->notes[m->n_notes] = SG_NOTE_SEND_NOT_ALLOWED;
+                m->note_counts[m->n_notes++] = (size_t) json_object_get_int64(v);
         }
 
         if (!(v = member(root, "require_justification")))
@@ -670,6 +685,17 @@ char *sg_prompt_note_text(const sg_prompt_model *m, size_t i) {
         case SG_NOTE_ENCRYPT_UNKNOWN:
                 return g_strdup(_("“Encrypt and send” is not offered: whether the recipients can receive encrypted "
                                   "mail cannot be checked now."));
+        case SG_NOTE_SEND_NOT_ALLOWED: {
+                if (n >= m->n_reasons)
+                        return NULL;
+                const sg_prompt_reason *r = &m->reasons[n];
+                char *why = sg_prompt_reason_text(r);
+                char *s = sg_prompt_fill(_("“Send without encryption” is not offered: the policy rule “%s” does not "
+                                           "allow it for this message. Why: %s"),
+                                         r->trigger ? r->trigger : r->code, why);
+                g_free(why);
+                return s;
+        }
         default:
                 return NULL;
         }

@@ -43,6 +43,7 @@ typedef struct sg_prompt_reason {
         bool known;        /* code names an sg_reason_code */
         sg_reason_code rc; /* valid when known */
         char *detail;      /* the engine's English fragment, or NULL */
+        char *trigger;     /* the policy rule (trigger id) that gave it, or NULL for a built-in reason */
         char **items;      /* n_items entries */
         size_t n_items;
 } sg_prompt_reason;
@@ -67,8 +68,10 @@ typedef struct sg_prompt_model {
         int preselect;   /* index of the choice made in the compose window (selected first), or -1 */
         int recommended; /* index of the recommended choice (prompt_recommended, else the first protective), or -1 */
         bool require_justification;
-        sg_offer_note notes[SG_PROMPT_NOTES_MAX]; /* why a choice is not offered (host: sg_decision_offer) */
-        size_t note_counts[SG_PROMPT_NOTES_MAX];
+        /* why a choice is not offered (host: sg_decision_offer), then SG_NOTE_SEND_NOT_ALLOWED from the
+         * decision's send_removed_by (its count: the index of the reason) */
+        sg_offer_note notes[SG_PROMPT_NOTES_MAX + 1];
+        size_t note_counts[SG_PROMPT_NOTES_MAX + 1];
         size_t n_notes;
         struct sg_prompt_confirm *confirm; /* the checklist of prompt.confirm (prompt-confirm-model.h), or NULL */
 } sg_prompt_model;

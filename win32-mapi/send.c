@@ -187,31 +187,73 @@ static void tell(const sg_send_ctx *ctx, sg_text title, sg_text fmt, const char 
         free(text);
 }
 
+/* Append `s` to the owned string *buf (NULL: empty); false on ENOMEM. */
+static bool append(char **buf, const char *s) {
+        size_t n = *buf ? strlen(*buf) : 0, l = strlen(s);
+        char *nb = realloc(*buf, n + l + 1);
+        if (!nb)
+                return false;
+        memcpy(nb + n, s, l + 1);
+        *buf = nb;
+        return true;
+}
+
+/* The block dialog, as the Thunderbird notice: what happened, the cause
+ * (the reasons that asked for the block) apart from the context (the other
+ * reasons, e.g. the outside recipients, which alone would not stop it), and
+ * what the user can do, with the reference IT finds in the audit log (the
+ * attempt id). */
 static void tell_block(const sg_send_ctx *ctx, const sg_decision *d) {
-        char *r;
-        size_t len = strlen(sg_text_get(ctx->lang, SG_T_BLOCK_HEADING)) + 4;
-        char *text;
+        char *text = NULL, *r, *line;
+        bool ok, any_cause = false, any_context = false;
+        const char *sep = " / "; /* as the Thunderbird notice joins them */
 
         if (ctx->no_ui)
                 return;
         for (size_t i = 0; i < d->n_reasons; i++)
-                if (d->reasons[i].action == SG_ACTION_BLOCK && (r = sg_reason_text_dup(ctx->lang, &d->reasons[i]))) {
-                        len += strlen(r) + 8;
+                any_cause = any_cause || d->reasons[i].action == SG_ACTION_BLOCK;
+        ok = append(&text, sg_text_get(ctx->lang, SG_T_BLOCK_HEADING)) && append(&text, "\n\n") &&
+             append(&text, sg_text_get(ctx->lang, SG_T_BLOCK_CAUSE));
+        for (size_t i = 0; ok && i < d->n_reasons; i++)
+                if ((!any_cause || d->reasons[i].action == SG_ACTION_BLOCK) &&
+                    (r = sg_reason_text_dup(ctx->lang, &d->reasons[i]))) {
+                        ok = append(&text, "\n\xE2\x80\xA2 ") && append(&text, r);
                         free(r);
                 }
-        text = malloc(len);
-        if (!text)
-                return;
-        strcpy(text, sg_text_get(ctx->lang, SG_T_BLOCK_HEADING));
-        strcat(text, "\n");
-        for (size_t i = 0; i < d->n_reasons; i++)
-                if (d->reasons[i].action == SG_ACTION_BLOCK && (r = sg_reason_text_dup(ctx->lang, &d->reasons[i]))) {
-                        strcat(text, "\n\xE2\x80\xA2 ");
-                        strcat(text, r);
+        /* The context: the reasons that did not ask for the block. */
+        char *context = NULL;
+        for (size_t i = 0; ok && any_cause && i < d->n_reasons; i++)
+                if (d->reasons[i].action != SG_ACTION_BLOCK && (r = sg_reason_text_dup(ctx->lang, &d->reasons[i]))) {
+                        ok = (!any_context || append(&context, sep)) && append(&context, r);
+                        any_context = true;
                         free(r);
                 }
-        sg_prompt_message(ctx->lang, ctx->owner, sg_text_get(ctx->lang, SG_T_BLOCK_TITLE), text);
+        if (ok && context && (line = sg_text_format_dup(ctx->lang, SG_T_BLOCK_CONTEXT, context))) {
+                ok = append(&text, "\n\n") && append(&text, line);
+                free(line);
+        }
+        free(context);
+        if (ok && (line = sg_text_format_dup(ctx->lang, SG_T_BLOCK_WHAT_TO_DO, ctx->attempt ? ctx->attempt : ""))) {
+                ok = append(&text, "\n\n") && append(&text, line);
+                free(line);
+        }
+        if (ok)
+                sg_prompt_message(ctx->lang, ctx->owner, sg_text_get(ctx->lang, SG_T_BLOCK_TITLE), text);
         free(text);
+}
+
+/* The prompt's line when a policy rule took "Send without encryption" out
+ * (the engine's send_removed_by): which rule and why. Owned; NULL when none. */
+static char *send_removed_dup(sg_lang lang, const sg_decision *d) {
+        if (d->action != SG_ACTION_PROMPT || d->send_removed_by >= d->n_reasons)
+                return NULL;
+        const sg_reason *r = &d->reasons[d->send_removed_by];
+        char *why = sg_reason_text_dup(lang, r);
+        char *s = why ? sg_subst2_dup(sg_text_get(lang, SG_T_PROMPT_SEND_NOT_ALLOWED),
+                                      r->trigger ? r->trigger : sg_reason_code_name(r->code), why)
+                      : NULL;
+        free(why);
+        return s;
 }
 
 /* ---- what an earlier attempt left (the sgApplied marker) ----------------- */
@@ -500,15 +542,13 @@ static bool missend(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, 
 
 static void audit(const sg_send_ctx *ctx, const sg_item *it, const sg_decision *d, const sg_outcome *o,
                   const sg_outcome_input *in) {
-        char attempt[33];
         char *user = sg_auditlog_user_dup();
         sg_audit_record rec = {0};
         sg_error err;
 
-        sg_auditlog_attempt_id(attempt);
         sg_outcome_audit_record(o, d, in, &rec);
         rec.time_ms = sg_auditlog_now_ms();
-        rec.attempt = attempt;
+        rec.attempt = ctx->attempt;
         rec.client = "outlook";
         rec.user = user;
         rec.sender = it->from;
@@ -544,8 +584,18 @@ static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, con
                 char num[24];
                 char *why = NULL;
                 snprintf(num, sizeof(num), "%u", (unsigned) (it->n_no_cert + it->n_unresolved));
+                char *removed = send_removed_dup(ctx->lang, d);
                 if (no_encrypt)
                         why = sg_text_format_dup(ctx->lang, SG_T_PROMPT_NO_CERT, num);
+                if (removed && why && !(append(&why, "\n") && append(&why, removed))) {
+                        free(why);
+                        why = NULL;
+                }
+                if (removed && !why) {
+                        why = removed;
+                        removed = NULL;
+                }
+                free(removed);
                 sg_prompt_input pin = {ctx->lang,        dd,         it->subject, it->unresolved,
                                        it->n_unresolved, ctx->owner, why,         ctx->no_ui};
                 sg_prompt_ask(&pin, &ans);
@@ -626,7 +676,12 @@ bool sg_send_handle(sg_send_ctx *ctx, IDispatch *item) {
                 sg_window_clear(&w);
                 return true;
         }
+        /* The attempt id: the audit record's, and the block dialog's reference. */
+        char attempt[33];
+        sg_auditlog_attempt_id(attempt);
+        ctx->attempt = attempt;
         cancel = run(ctx, item, &w, &it, d);
+        ctx->attempt = NULL;
         sg_decision_free(d);
         sg_item_clear(&it);
         sg_window_clear(&w);

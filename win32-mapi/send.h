@@ -23,6 +23,7 @@ typedef struct sg_send_ctx {
         IDispatch *app;      /* Outlook's Application: the item's window is looked up in it */
         HWND owner;          /* set by sg_send_handle: the item's window */
         bool no_ui;          /* set by sg_send_handle: the item has no window (sent by code) */
+        const char *attempt; /* set by sg_send_handle for the send: the attempt id (audit record, block dialog) */
 } sg_send_ctx;
 
 /* Whether the user is asked (a prompt decision, no ribbon toggle on). */

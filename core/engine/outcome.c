@@ -121,7 +121,8 @@ char *sg_subject_tag(const char *subject, const char *tag) {
 
 /* ---- readiness */
 
-static const char *const note_names[SG_NOTE__MAX] = {"", "encrypt_no_identity", "encrypt_not_ready", "encrypt_unknown"};
+static const char *const note_names[SG_NOTE__MAX] = {"", "encrypt_no_identity", "encrypt_not_ready", "encrypt_unknown",
+                                                     "send_not_allowed"};
 
 const char *sg_offer_note_name(sg_offer_note n) {
         return (unsigned) n < SG_NOTE__MAX ? note_names[n] : "";

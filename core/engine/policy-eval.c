@@ -618,7 +618,13 @@ static bool build_choices(struct eval *ev) {
         sg_decision *d = ev->d;
         bool no_send = false;
         for (size_t i = 0; i < ev->n_reasons; i++)
-                no_send = no_send || ev->reasons[i].forbid_send;
+                if (ev->reasons[i].forbid_send && !no_send) {
+                        no_send = true;
+                        /* Said to the user only when the policy offers "send". */
+                        for (size_t k = 0; k < p->n_choices; k++)
+                                if (p->choices[k].kind == SG_CHOICE_SEND)
+                                        d->send_removed_by = i;
+                }
         bool fb_offered = !(p->fallback_choice.kind == SG_CHOICE_SEND && no_send);
         d->choices = calloc(p->n_choices, sizeof *d->choices);
         if (!d->choices)
@@ -671,6 +677,7 @@ static bool finish(struct eval *ev) {
                         action = d->reasons[i].action;
         }
         d->n_reasons = ev->n_reasons;
+        d->send_removed_by = d->n_reasons;
         d->action = action;
         switch (action) {
         case SG_ACTION_ROUTE:

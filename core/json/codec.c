@@ -555,6 +555,13 @@ static bool put_recommended(json_object *o, const sg_decision *d) {
         return ok;
 }
 
+/* The index of the reason whose rule took "send" out; null when none did. */
+static bool put_send_removed(json_object *o, const sg_decision *d) {
+        if (d->action != SG_ACTION_PROMPT || d->send_removed_by >= d->n_reasons)
+                return json_object_object_add(o, "send_removed_by", NULL) == 0;
+        return put(o, "send_removed_by", json_object_new_int64((int64_t) d->send_removed_by));
+}
+
 /* Encryption settings go out whenever the decision carries them: with
  * ENCRYPT, and with a PROMPT that offers "encrypt", whose prompt must know
  * what encrypting means here. */
@@ -614,7 +621,7 @@ json_object *sg_decision_to_json(const sg_decision *d) {
             put(o, "reasons", array_of(d->reasons, sizeof *d->reasons, d->n_reasons, reason_item)) &&
             put(o, "choices", array_of(d->choices, sizeof *d->choices, d->n_choices, choice_item)) &&
             put(o, "require_justification", json_object_new_boolean(d->require_justification)) && put_fallback(o, d) &&
-            put_recommended(o, d) && put_nullable(o, "route", d->route) &&
+            put_recommended(o, d) && put_send_removed(o, d) && put_nullable(o, "route", d->route) &&
             put(o, "headers", sg_headers_to_json(d->headers, d->n_headers)) &&
             put_nullable(o, "subject_tag", d->subject_tag) && put_encrypt(o, d) &&
             put(o, "prompt_timeout_seconds", json_object_new_int64((int64_t) d->prompt_timeout_seconds)) &&
@@ -771,6 +778,11 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 sg_jw_null(w);
         else
                 jw_choice_id(w, &d->choices[d->prompt_recommended]);
+        sg_jw_key(w, "send_removed_by");
+        if (d->action != SG_ACTION_PROMPT || d->send_removed_by >= d->n_reasons)
+                sg_jw_null(w);
+        else
+                sg_jw_int(w, (int64_t) d->send_removed_by);
         jw_nullable(w, "route", d->route);
         jw_headers(w, "headers", d->headers, d->n_headers);
         jw_nullable(w, "subject_tag", d->subject_tag);

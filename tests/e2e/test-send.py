@@ -39,6 +39,7 @@ from lib.thunderbird import Thunderbird  # noqa: E402
 from lib import certwizard, openpgp, smime, xdisplay  # noqa: E402
 import compose_cases  # noqa: E402
 import ja_cases  # noqa: E402
+import truth_cases  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -64,6 +65,7 @@ INSTALLED_POLICY = "/etc/sealgate/policy.json"
 tap = Tap()
 compose_cases.tap = tap
 ja_cases.tap = tap
+truth_cases.tap = tap
 
 
 class Watchdog(Exception):
@@ -1612,7 +1614,7 @@ CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encryp
 CASES_OPENPGP = ["encrypt-openpgp", "encrypt-openpgp-fallback"]
 CASES_WIZARD = ["smime-wizard-sign"]
 CASES_COMPOSE = ["compose-states", "compose-portal", "compose-encrypt", "compose-freeze",
-                 "compose-ja", "compose-helper-missing"]
+                 "compose-ja", "compose-helper-missing"] + truth_cases.CASES
 CASES_ALL = (CASES_A + ["host-missing-block", "host-missing-warn", "host-killed-warn",
                         "gateway-check-off"]
              + CASES_PROMPT + CASES_SMIME + CASES_WIZARD + CASES_OPENPGP + CASES_COMPOSE + ja_cases.CASES)
@@ -1910,6 +1912,8 @@ def main():
                 types.SimpleNamespace(audit_records=audit_records, audit_for=audit_for,
                                       smime_checks=smime_checks, smime=smime))
             run("compose-freeze", compose_cases.case_compose_freeze, rig)
+            # Issue 22 items 4 and 5 (tests/e2e/truth_cases.py).
+            truth_cases.run_all(rig, run)
             rig.use_policy("policy-route.json")
         if "compose-ja" in only:
             # Thunderbird in Japanese (thunderbird-l10n-ja): the screenshots

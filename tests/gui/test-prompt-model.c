@@ -593,6 +593,49 @@ static void test_notes(void) {
         g_free(many);
 }
 
+/* send_removed_by: a policy rule took "Send without encryption" out; one
+ * line says which rule and why (issue 22 item 4), in en and ja. */
+static void test_send_not_allowed(void) {
+        static const char json[] =
+                "{\"action\":\"prompt\",\"recipients\":[{\"address\":\"a@x.example\",\"display_name\":null,"
+                "\"domain\":\"x.example\",\"field\":\"to\",\"class\":\"external\"}],\"reasons\":[{\"code\":"
+                "\"external_recipients\",\"action\":\"prompt\",\"trigger\":null,\"detail\":\"1 domain\",\"items\":"
+                "[\"x.example\"]},{\"code\":\"external_domains\",\"action\":\"prompt\",\"trigger\":\"many-domains\","
+                "\"detail\":\"3 external domains\",\"items\":[\"x.example\",\"y.example\",\"z.example\"]}],"
+                "\"choices\":[{\"id\":\"route:portal\",\"kind\":\"route\",\"route\":\"portal\",\"headers\":[],"
+                "\"subject_tag\":null},{\"id\":\"cancel\",\"kind\":\"cancel\"}],\"require_justification\":false,"
+                "\"send_removed_by\":1}";
+        set_language("en");
+        sg_error err = {0};
+        sg_prompt_model *m = parse(json, &err);
+        if (SG_CHECK(m && m->n_notes == 1 && m->notes[0] == SG_NOTE_SEND_NOT_ALLOWED, "send_removed_by: one note (%s)",
+                     m ? "parsed" : err.message)) {
+                char *t = sg_prompt_note_text(m, 0);
+                SG_CHECK_STR(t,
+                             "“Send without encryption” is not offered: the policy rule “many-domains” does not allow "
+                             "it for this message. Why: 3 external domains: x.example, y.example, z.example",
+                             "send_removed_by: en, the rule and the reason");
+                g_free(t);
+                set_language("ja");
+                t = sg_prompt_note_text(m, 0);
+                SG_CHECK(t && strstr(t, "「暗号化せずに送信」は選べません。ポリシーのルール「many-domains」") &&
+                                 strstr(t, "理由: 社外ドメインが多数含まれています（3 ドメイン"),
+                         "send_removed_by: ja, the rule and the reason: %s", t ? t : "(null)");
+                g_free(t);
+                set_language("en");
+        }
+        sg_prompt_model_free(m);
+        expect_valid("\"send_removed_by\":null", "send_removed_by null");
+        char *j2 = decision("\"notes\":[{\"code\":\"send_not_allowed\",\"count\":7}]");
+        m = parse(j2, &err);
+        SG_CHECK(m && m->n_notes == 0, "a send_not_allowed note in notes is skipped (only send_removed_by says it)");
+        sg_prompt_model_free(m);
+        g_free(j2);
+        expect_invalid("\"send_removed_by\":0", SG_ERR_REQUEST, "send_removed_by",
+                       "send_removed_by one past the reasons (none)");
+        expect_invalid("\"send_removed_by\":\"0\"", SG_ERR_REQUEST, "send_removed_by", "send_removed_by a string");
+}
+
 /* preselect: the compose window's choice, the index of a choice or -1. */
 static void test_preselect(void) {
         static const struct {
@@ -660,6 +703,7 @@ int main(void) {
         test_justification();
         test_japanese();
         test_notes();
+        test_send_not_allowed();
         test_preselect();
         test_recommended();
         return sg_test_done();

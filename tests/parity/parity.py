@@ -105,6 +105,8 @@ def normalise(o, audit):
         "fallback": [{k: v for k, v in r.items() if k != "check"} if isinstance(r, dict) else r
                      for r in o.get("fallback", enc.get("fallback", []))],
         "bcc": o.get("bcc"),
+        # The policy rule that took "send" out (the decision's send_removed_by), as its trigger id.
+        "send_removed_by": o.get("send_removed_by"),
         "delay": o.get("delay"),
         "audit": {k: v for k, v in (audit or {}).items() if k not in AUDIT_IGNORED},
     }
@@ -173,6 +175,8 @@ def thunderbird(doc, work):
                     continue
                 d = ev["result"]
                 outcome = d.get("outcome")
+                removed = d.get("send_removed_by")
+                removed = d["reasons"][removed]["trigger"] if isinstance(removed, int) else None
                 if d["action"] == "prompt":
                     a = r.get("answer", "-")
                     if a.startswith("@") and a != "@fallback":
@@ -192,7 +196,8 @@ def thunderbird(doc, work):
                     else:
                         outcome = s["result"]["outcome"]
                 recs = read_audit(audit_dir)[seen:]
-                out[r["name"]] = normalise(outcome or {}, recs[0] if len(recs) == 1 else {"records": len(recs)})
+                out[r["name"]] = normalise(dict(outcome or {}, send_removed_by=removed),
+                                           recs[0] if len(recs) == 1 else {"records": len(recs)})
         finally:
             h.p.stdin.close()
             h.p.wait(timeout=30)

@@ -1695,6 +1695,57 @@ static void prompt_recommended(void) {
         sg_policy_free(p);
 }
 
+/* send_removed_by: the reason whose rule (forbid_send) took "send" out, so
+ * every prompt can say which rule and why; none when nothing took it out or
+ * the policy never offered "send". */
+static void send_removed(void) {
+        const char *two[] = {"a@x.example", "b@y.example"}, *one[] = {"a@x.example"};
+        for (int offers_send = 0; offers_send < 2; offers_send++) {
+                sg_policy *p = sg_policy_new();
+                base(p);
+                B(sg_policy_add_choice(p, SG_CHOICE_ROUTE, "portal", E));
+                if (offers_send)
+                        B(sg_policy_add_choice(p, SG_CHOICE_SEND, NULL, E));
+                B(sg_policy_add_trigger(p,
+                                        &(sg_trigger_spec){.id = "kw",
+                                                           .type = SG_TRIGGER_SUBJECT_KEYWORD,
+                                                           .action = SG_ACTION_PROMPT,
+                                                           .list = LIST("offer")},
+                                        E));
+                B(sg_policy_add_trigger(p,
+                                        &(sg_trigger_spec){.id = "many-domains",
+                                                           .type = SG_TRIGGER_EXTERNAL_DOMAINS,
+                                                           .action = SG_ACTION_PROMPT,
+                                                           .min = 2,
+                                                           .forbid_send = true},
+                                        E));
+                B(sg_policy_seal(p, E));
+                sg_message m = {.to = two, .n_to = 2, .subject = "Offer"};
+                sg_decision *d = NULL;
+                B(sg_policy_evaluate(p, &m, &d, E));
+                bool has_send = false;
+                for (size_t i = 0; d && i < d->n_choices; i++)
+                        has_send = has_send || d->choices[i].kind == SG_CHOICE_SEND;
+                if (offers_send)
+                        SG_CHECK(d && d->n_reasons == 3 && d->send_removed_by == 2 &&
+                                         strcmp(d->reasons[2].trigger, "many-domains") == 0 && !has_send,
+                                 "send_removed_by: the external_domains rule that forbids send (not the keyword)");
+                else
+                        SG_CHECK(d && d->send_removed_by == d->n_reasons && !has_send,
+                                 "send_removed_by: none when the policy never offers send");
+                d = sg_decision_free(d);
+                m = (sg_message){.to = one, .n_to = 1, .subject = "Offer"};
+                B(sg_policy_evaluate(p, &m, &d, E));
+                has_send = false;
+                for (size_t i = 0; d && i < d->n_choices; i++)
+                        has_send = has_send || d->choices[i].kind == SG_CHOICE_SEND;
+                SG_CHECK(d && d->send_removed_by == d->n_reasons && has_send == (offers_send != 0),
+                         "send_removed_by: none when the forbidding rule does not fire (offers send: %d)", offers_send);
+                sg_decision_free(d);
+                sg_policy_free(p);
+        }
+}
+
 static void misc(void) {
         sg_error e = {0};
         /* Evaluate before seal. */
@@ -1926,6 +1977,7 @@ int main(void) {
         misc();
         prompt_fallback();
         prompt_recommended();
+        send_removed();
         read_back();
         settings_table();
         deep_domain();

@@ -211,6 +211,30 @@ static case_result run_case(fobj *app, fobj *mail, const char *choice) {
         return r;
 }
 
+/* The block dialog's three parts (GLOSSARY, issue 22): the cause apart
+ * from the context (the outside recipients are not why it stopped), what to
+ * do, and a reference that is the audit record's attempt id. */
+static bool audit_has(const char *needle);
+static void block_parts(const char *log, const char *what) {
+        const char *cause = strstr(log, "Why it was stopped (your draft is unchanged):");
+        const char *ctx = strstr(log, "For context (not why it was stopped): Recipients outside the organisation");
+        const char *todo = strstr(log, "What you can do: remove or change what is listed above");
+        const char *ref = todo ? strstr(todo, "give them this reference: ") : NULL;
+        char id[33] = "";
+        bool hex = ref != NULL;
+        for (int i = 0; hex && i < 32; i++) {
+                char c = ref[26 + i];
+                hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                id[i] = c;
+        }
+        char label[160];
+        snprintf(label, sizeof label, "%s: the block dialog gives the cause, then the context, then what to do", what);
+        check(cause && ctx && todo && cause < ctx && ctx < todo && !strstr(cause, "|\xE2\x80\xA2 Recipients outside"),
+              label);
+        snprintf(label, sizeof label, "%s: its reference is the audit record's attempt id (%s)", what, id);
+        check(hex && audit_has(id), label);
+}
+
 static void cases(fobj *app) {
         case_result r;
         fobj *m;
@@ -291,6 +315,28 @@ static void cases(fobj *app) {
         check(strstr(r.log, "message\tMessage not sent") && strstr(r.log, "credit card number") &&
                       !strstr(r.log, "prompt\t") && !strstr(r.log, "4111 1111 1111 1111"),
               "card number: a message says why (no prompt, digits masked)");
+        block_parts(r.log, "card number");
+        free(r.log);
+        fake_release(m);
+
+        /* 5b. A rule that forbids "send" (Triggers\4, subject keyword
+         * "board-only", forbid_send): the prompt offers no "Send without
+         * encryption" and one line says which rule and why. */
+        m = fake_mail(L"alice@corp.example", L"board-only minutes", L"Minutes attached.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "choices\t\t") && !strstr(r.log, " send cancel\n") &&
+                      strstr(r.log, "\u201cSend without encryption\u201d is not offered: the policy rule "
+                                    "\u201cboard-only\u201d does not allow it for this message. Why: The subject "
+                                    "contains a keyword that needs protection"),
+              "a rule forbids send: not offered, the prompt names the rule and why");
+        free(r.log);
+        fake_release(m);
+        m = fake_mail(L"alice@corp.example", L"Minutes", L"Minutes attached.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, " send cancel\n") && !strstr(r.log, "is not offered: the policy rule"),
+              "no rule forbids send: offered, no such line");
         free(r.log);
         fake_release(m);
 
@@ -1392,6 +1438,31 @@ static void missend_cases(void) {
 
 /* ---- audit -------------------------------------------------------------------------- */
 
+/* Whether an audit record of the add-in contains `needle`. */
+static bool audit_has(const char *needle) {
+        wchar_t dir[MAX_PATH], pattern[MAX_PATH + 32], path[MAX_PATH + 64];
+        WIN32_FIND_DATAW fd;
+        HANDLE h;
+        bool found = false;
+        GetEnvironmentVariableW(L"LOCALAPPDATA", dir, MAX_PATH);
+        _snwprintf(pattern, MAX_PATH + 32, L"%ls\\sealgate\\audit\\audit-*.jsonl", dir);
+        h = FindFirstFileW(pattern, &fd);
+        if (h == INVALID_HANDLE_VALUE)
+                return false;
+        do {
+                char line[8192];
+                FILE *f;
+                _snwprintf(path, MAX_PATH + 64, L"%ls\\sealgate\\audit\\%ls", dir, fd.cFileName);
+                f = _wfopen(path, L"rb");
+                while (f && !found && fgets(line, sizeof(line), f))
+                        found = strstr(line, needle) != NULL;
+                if (f)
+                        fclose(f);
+        } while (!found && FindNextFileW(h, &fd));
+        FindClose(h);
+        return found;
+}
+
 static void audit(unsigned expected_lines) {
         wchar_t dir[MAX_PATH], pattern[MAX_PATH + 32], path[MAX_PATH + 64];
         WIN32_FIND_DATAW fd;
@@ -1426,7 +1497,7 @@ static void audit(unsigned expected_lines) {
         printf("# audit: %u lines, routed %u, cancelled %u, blocked %u, encrypt %u\n", lines, routed, cancelled,
                blocked, encrypt);
         check(lines == expected_lines && outlook == lines, "one audit record per mail sent, client outlook");
-        check(routed == 9 && blocked == 9 && encrypt == 1 && cancelled == 11, "audit outcomes");
+        check(routed == 9 && blocked == 9 && encrypt == 1 && cancelled == 13, "audit outcomes");
 }
 
 /* ---- benchmark ---------------------------------------------------------------------------- */
@@ -1660,7 +1731,7 @@ int main(int argc, char **argv) {
          * attachment_texts() (7 blocked, 3 sent; a send stopped before
          * the decision leaves no record), real_outlook() (the item sent by
          * code included), ribbon(), japanese(). */
-        audit(42);
+        audit(44);
         missend_cases();
         check(SUCCEEDED(a->lpVtbl->OnBeginShutdown(a, NULL)) && SUCCEEDED(a->lpVtbl->OnDisconnection(a, 1, NULL)) &&
                       app->sink == NULL,

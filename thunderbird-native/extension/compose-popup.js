@@ -99,6 +99,9 @@ function draw(d) {
         const note = document.getElementById("choice-note");
         note.hidden = !d.choiceNote || form.hidden;
         note.textContent = d.choiceNote || "";
+        const sendNote = document.getElementById("send-note");
+        sendNote.hidden = !d.sendNote || form.hidden;
+        sendNote.textContent = d.sendNote || "";
         const decided = document.getElementById("decided");
         decided.hidden = !d.decided;
         decided.textContent = t("popupDecided");

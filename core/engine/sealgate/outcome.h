@@ -87,6 +87,8 @@ typedef enum sg_offer_note {
         SG_NOTE_ENCRYPT_NO_IDENTITY, /* "encrypt_no_identity": the sender has no certificate or key */
         SG_NOTE_ENCRYPT_NOT_READY,   /* "encrypt_not_ready": `count` recipients have none */
         SG_NOTE_ENCRYPT_UNKNOWN,     /* "encrypt_unknown": readiness could not be checked */
+        SG_NOTE_SEND_NOT_ALLOWED,    /* "send_not_allowed": a policy rule (forbid_send) took "send" out; the
+                                        decision's send_removed_by names the reason (rule and why) */
         SG_NOTE__MAX
 } sg_offer_note;
 

@@ -484,6 +484,9 @@ typedef struct sg_decision {
         sg_choice *choices; /* what a prompt may offer (PROMPT only; else empty) */
         size_t n_choices;
         bool require_justification; /* for the "send" choice */
+        size_t send_removed_by;     /* PROMPT: index in reasons of the first reason whose trigger forbids "send"
+                                       (forbid_send) when the policy offers "send": the prompt says so in one
+                                       line; n_reasons when "send" was not taken out */
         size_t prompt_fallback;     /* PROMPT: index in choices taken when no prompt can be shown */
         size_t prompt_recommended;  /* PROMPT: index in choices the prompt selects first (prompt.recommended,
                                        else the first protective choice); n_choices when none protects */

@@ -366,6 +366,7 @@ async function composePopupData(tabId, wantLookup) {
                 externalCount: d ? d.external_count : 0,
                 choices,
                 choiceNote,
+                sendNote: d && d.action === "prompt" ? sendRemovedText(d) : null,
                 chosen: composeChoiceOf(s) ? s.choice : null,
                 decided: d && d.action !== "prompt",
                 looking: !!s.lookup,

@@ -60,6 +60,16 @@ function reasonsText(decision, keep = () => true) {
         });
 }
 
+/* The one line saying which policy rule took "Send without encryption" out
+ * and why (the decision's send_removed_by: the engine decides), or null. */
+function sendRemovedText(decision) {
+        const i = decision ? decision.send_removed_by : null;
+        const r = Number.isInteger(i) && decision.reasons ? decision.reasons[i] : null;
+        if (!r)
+                return null;
+        return messenger.i18n.getMessage("popupSendNotAllowed", [r.trigger || r.code, reasonsText({ reasons: [r] })[0]]);
+}
+
 /* Errors of prompt.show after which the decision's fallback outcome applies
  * (the helper itself works; only the prompt window could not do its job). */
 const PROMPT_ERRORS = new Set(["prompt_unavailable", "prompt_failed", "prompt_busy", "unknown_attempt"]);

@@ -129,9 +129,9 @@ static void run_row(row *r) {
                 die("outcome", err.message);
         /* The rule that took "send" out, which every prompt names. */
         printf(",\"send_removed_by\":");
-        put_json(d->action == SG_ACTION_PROMPT && d->send_removed_by < d->n_reasons
-                         ? d->reasons[d->send_removed_by].trigger
-                         : NULL);
+        sg_test_put_json(d->action == SG_ACTION_PROMPT && d->send_removed_by < d->n_reasons
+                                 ? d->reasons[d->send_removed_by].trigger
+                                 : NULL);
         printf(",\"action\":");
         sg_test_put_json(sg_outcome_action_name(o->action));
         printf(",\"choice\":");

@@ -12,6 +12,7 @@
 
 #include "addin.h"
 #include "disp.h"
+#include "item.h"
 #include "module.h"
 #include "outlook-om.h"
 #include "policysrc.h"
@@ -69,6 +70,7 @@ static void disconnect(sg_addin *a) {
                 a->sink = NULL;
         }
         sg_ribbon_clear(a);
+        sg_item_cache_clear();
         if (a->app) {
                 IDispatch_Release(a->app);
                 a->app = NULL;

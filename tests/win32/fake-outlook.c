@@ -382,8 +382,11 @@ static HRESULT get_exchange_dl(fobj *self, VARIANT *args, unsigned n, VARIANT *r
         return VariantCopy(ret, u);
 }
 
+unsigned fake_n_expansions, fake_n_ab_calls;
+
 static HRESULT get_dl_members(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
         VARIANT *u = fake_get(self, L"_Members");
+        fake_n_expansions++;
         if (!u || V_VT(u) != VT_DISPATCH)
                 return DISP_E_EXCEPTION; /* e.g. the address book is offline */
         return VariantCopy(ret, u);
@@ -497,6 +500,7 @@ static HRESULT gen_item(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
                 return DISP_E_BADPARAMCOUNT;
         if (V_I4(&i) < 1 || V_I4(&i) > V_I4(count))
                 return DISP_E_BADINDEX;
+        fake_n_ab_calls++;
         if (V_I4(delay))
                 Sleep((DWORD) V_I4(delay));
         _snwprintf(a, 128, L"user%ld@%ls", (long) V_I4(&i), V_BSTR(dom));

@@ -110,6 +110,10 @@ void fake_entry_cert_in_store(fobj *entry);
 fobj *fake_dl_entry(const wchar_t *name, const wchar_t *id, fobj *members /* NULL: cannot be expanded */);
 fobj *fake_dynamic_dl_entry(const wchar_t *name, const wchar_t *smtp);
 fobj *fake_generated_members(long n, const wchar_t *domain, DWORD delay_ms);
+/* Counted since the process started: GetExchangeDistributionListMembers
+ * calls (list expansions) and member Item() calls (address-book round trips,
+ * each sleeping its list's delay). */
+extern unsigned fake_n_expansions, fake_n_ab_calls;
 fobj *fake_recipient_for(long type, fobj *entry); /* takes the entry's reference */
 /* A mail user / contact in the GAL (type 5): primary SMTP address and the
  * target address mail is delivered to. */

@@ -1390,6 +1390,133 @@ static void missend_cases(void) {
         fake_release(app);
 }
 
+/* ---- issue 21: list expansions cached, slow address book, justification_to ---------- */
+
+#define SG_TEST_CACHE_ENTRIES 8 /* win32-mapi/item.h's SG_ITEM_CACHE_ENTRIES */
+
+/* An external mail to bob and the list `id` of `n` generated members at
+ * partner.example, each address-book call sleeping `delay_ms`. */
+static fobj *list_mail(const wchar_t *id, long n, DWORD delay_ms) {
+        fobj *m = fake_mail(L"alice@corp.example", L"All partners", L"Hello all.");
+        fobj *members = fake_generated_members(n, L"partner.example", delay_ms);
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_recipient(m, fake_recipient_for(OL_TO, fake_dl_entry(id, id, members)));
+        fake_release(members);
+        return m;
+}
+
+static void list_cache_cases(void) {
+        fobj *app = fake_application(0x0409), *m, *ms[SG_TEST_CACHE_ENTRIES + 1];
+        ext2 *a = connect_addin(app);
+        unsigned x0, ab0;
+        case_result r;
+        LARGE_INTEGER f, t0, t1;
+        double first, again, cut;
+
+        /* One item sent three times (the prompt goes back each time): its
+         * list is expanded once; a recipient added expands it again. */
+        m = list_mail(L"Partners", 30, 0);
+        x0 = fake_n_expansions;
+        ab0 = fake_n_ab_calls;
+        r = run_case(app, m, "cancel");
+        free(r.log);
+        check(fake_n_expansions == x0 + 1 && fake_n_ab_calls == ab0 + 30, "first send: the list expanded once");
+        r = run_case(app, m, "cancel");
+        free(r.log);
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "prompt\t") != NULL, "third send: the same prompt (the cached members)");
+        free(r.log);
+        check(fake_n_expansions == x0 + 1 && fake_n_ab_calls == ab0 + 30,
+              "second and third send of the same item: the list is not expanded again");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"carol@corp.example"));
+        r = run_case(app, m, "cancel");
+        free(r.log);
+        check(fake_n_expansions == x0 + 2, "a recipient added: the list is expanded again");
+        fake_release(m);
+
+        /* Bounded: one item more than the cache holds pushes the first out. */
+        for (unsigned i = 0; i <= SG_TEST_CACHE_ENTRIES; i++) {
+                wchar_t id[32];
+                _snwprintf(id, 32, L"List %u", i);
+                ms[i] = list_mail(id, 3, 0);
+                r = run_case(app, ms[i], "cancel");
+                free(r.log);
+        }
+        x0 = fake_n_expansions;
+        r = run_case(app, ms[SG_TEST_CACHE_ENTRIES], "cancel");
+        free(r.log);
+        check(fake_n_expansions == x0, "the newest item's list is still cached");
+        r = run_case(app, ms[0], "cancel");
+        free(r.log);
+        check(fake_n_expansions == x0 + 1, "one past the 8 cached reads: the oldest was dropped and is expanded again");
+        for (unsigned i = 0; i <= SG_TEST_CACHE_ENTRIES; i++)
+                fake_release(ms[i]);
+
+        /* A slow address book (item 8): 200 members at 5 ms a call. The
+         * first send pays for them once; sending again asks nothing. */
+        QueryPerformanceFrequency(&f);
+        m = list_mail(L"Slow partners", 200, 5);
+        ab0 = fake_n_ab_calls;
+        QueryPerformanceCounter(&t0);
+        r = run_case(app, m, "cancel");
+        QueryPerformanceCounter(&t1);
+        free(r.log);
+        first = (double) (t1.QuadPart - t0.QuadPart) * 1000.0 / (double) f.QuadPart;
+        QueryPerformanceCounter(&t0);
+        r = run_case(app, m, "cancel");
+        QueryPerformanceCounter(&t1);
+        free(r.log);
+        again = (double) (t1.QuadPart - t0.QuadPart) * 1000.0 / (double) f.QuadPart;
+        check(fake_n_ab_calls == ab0 + 200, "slow address book: 200 calls at the first send, none at the second");
+        printf("# slow address book, 200 members at 5 ms: first send %.0f ms, sent again %.1f ms\n", first, again);
+        fake_release(m);
+        /* 2,000 members at 5 ms (10 s of calls): the budget cuts the read
+         * (counted as external, not kept), and the send is not held longer. */
+        m = list_mail(L"All staff", 2000, 5);
+        ab0 = fake_n_ab_calls;
+        QueryPerformanceCounter(&t0);
+        r = run_case(app, m, "cancel");
+        QueryPerformanceCounter(&t1);
+        cut = (double) (t1.QuadPart - t0.QuadPart) * 1000.0 / (double) f.QuadPart;
+        check(r.cancel && strstr(r.log, "All staff") != NULL && fake_n_ab_calls - ab0 < 2000,
+              "2,000 slow members: cut short by the time budget, the list named as external");
+        free(r.log);
+        printf("# slow address book, 2,000 members at 5 ms: the send took %.0f ms (%u calls; budget %u ms)\n", cut,
+               fake_n_ab_calls - ab0, 3000u);
+        ab0 = fake_n_ab_calls;
+        r = run_case(app, m, "cancel");
+        free(r.log);
+        check(fake_n_ab_calls > ab0, "a read cut short is not cached: the next send tries again");
+        fake_release(m);
+        disconnect_addin(a);
+        fake_release(app);
+}
+
+/* prompt.justification_to "audit" (Prompt\JustificationTo): the reason is in
+ * the audit record, not on the message, though JustificationHeader is set. */
+static void justification_to_cases(void) {
+        fobj *app = fake_application(0x0409), *m;
+        ext2 *a;
+        case_result r;
+        HKEY k;
+
+        set_reg(L"Prompt", L"JustificationTo", L"audit", 0);
+        a = connect_addin(app);
+        m = fake_mail(L"alice@corp.example", L"Offer", L"Offer.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        r = run_case(app, m, "send:agreed with legal");
+        check(!r.cancel && !has_header(m, L"X-SecureSend-Justification", NULL) && props_are(m, NULL, 0),
+              "Prompt\\JustificationTo audit: sent, no justification header on the message");
+        free(r.log);
+        fake_release(m);
+        disconnect_addin(a);
+        if (!RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"Software\\Policies\\sealgate\\Prompt", 0, KEY_SET_VALUE, &k)) {
+                RegDeleteValueW(k, L"JustificationTo");
+                RegCloseKey(k);
+        }
+        fake_release(app);
+}
+
 /* ---- audit -------------------------------------------------------------------------- */
 
 static void audit(unsigned expected_lines) {
@@ -1662,6 +1789,8 @@ int main(int argc, char **argv) {
          * code included), ribbon(), japanese(). */
         audit(42);
         missend_cases();
+        list_cache_cases();
+        justification_to_cases();
         check(SUCCEEDED(a->lpVtbl->OnBeginShutdown(a, NULL)) && SUCCEEDED(a->lpVtbl->OnDisconnection(a, 1, NULL)) &&
                       app->sink == NULL,
               "OnDisconnection unadvises the sink");

@@ -1517,6 +1517,98 @@ static void justification_to_cases(void) {
         fake_release(app);
 }
 
+/* ---- issue 21 item 5: inline responses ----------------------------------------------- */
+
+static HRESULT count_invalidate(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        VARIANT *c = fake_get(self, L"_N");
+        fake_set_long(self, L"_N", (c ? V_I4(c) : 0) + 1);
+        return S_OK;
+}
+
+static long invalidations(fobj *ui) {
+        VARIANT *c = fake_get(ui, L"_N");
+        return c ? V_I4(c) : 0;
+}
+
+static void fire_str(fobj *o, DISPID id, const wchar_t *s) {
+        VARIANT v;
+        V_VT(&v) = VT_BSTR;
+        V_BSTR(&v) = SysAllocString(s);
+        fake_fire(o, id, &v, 1);
+        VariantClear(&v);
+}
+
+static void fire_obj(fobj *o, DISPID id, fobj *arg) {
+        VARIANT v;
+        V_VT(&v) = VT_DISPATCH;
+        V_DISPATCH(&v) = arg ? fake_disp(arg) : NULL;
+        fake_fire(o, id, arg ? &v : NULL, arg ? 1 : 0);
+}
+
+static void inline_cases(void) {
+        fobj *app = fake_application(0x0409), *ex = fake_explorer(app), *ui = fake_new(), *m;
+        ext2 *a = create_addin();
+        IDispatch *d = NULL;
+        VARIANT arg, cancel;
+        VARIANT_BOOL no = VARIANT_FALSE;
+        LONG refs0;
+        long n0;
+
+        if (!a) {
+                check(false, "inline responses: add-in created");
+                return;
+        }
+        a->lpVtbl->OnConnection(a, fake_disp(app), 1 /* ext_cm_Startup */, NULL, NULL);
+        check(ex->sink == NULL, "at OnConnection during start-up the Explorer is not asked yet");
+        a->lpVtbl->OnStartupComplete(a, NULL);
+        check(ex->sink != NULL && ex->sink_answered_diid,
+              "OnStartupComplete: the Explorer's events (ExplorerEvents_10) are advised");
+        fake_set_method(ui, L"InvalidateControl", count_invalidate);
+        a->lpVtbl->QueryInterface(a, &IID_IDispatch, (void **) &d);
+        V_VT(&arg) = VT_DISPATCH;
+        V_DISPATCH(&arg) = fake_disp(ui);
+        call_cb(d, L"sgOnLoad", &arg, 1, NULL);
+
+        m = fake_mail(L"alice@corp.example", L"RE: Offer", L"Thanks.");
+        fake_item_events(m);
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        refs0 = m->refs;
+        n0 = invalidations(ui);
+        fire_obj(ex, 0xFC92, m); /* InlineResponse(m) */
+        check(invalidations(ui) > n0 && m->sink != NULL,
+              "InlineResponse: the ribbon is invalidated and the reply's item events are advised");
+        n0 = invalidations(ui);
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"pat@partner.example"));
+        fire_str(m, 0xF009, L"CC"); /* PropertyChange("CC") */
+        check(invalidations(ui) > n0, "the inline reply's recipients change (PropertyChange CC): ribbon invalidated");
+        n0 = invalidations(ui);
+        fire_str(m, 0xF009, L"Subject");
+        check(invalidations(ui) == n0, "PropertyChange(Subject): no invalidation");
+        fire_obj(ex, 0xFC96, NULL); /* InlineResponseClose */
+        check(invalidations(ui) > n0 && m->sink == NULL && m->refs == refs0,
+              "InlineResponseClose: ribbon invalidated, the item's sink unadvised, no reference to it left");
+
+        fire_obj(ex, 0xFC92, m);
+        V_VT(&cancel) = VT_BOOL | VT_BYREF;
+        V_BOOLREF(&cancel) = &no;
+        fake_fire(m, 0xF004, &cancel, 1); /* ItemEvents_10.Close(Cancel) */
+        check(m->sink == NULL && m->refs == refs0, "the reply's Close: unadvised and released");
+        fire_obj(ex, 0xFC92, m);
+        fake_fire(m, 0xFBAD, NULL, 0); /* Unload */
+        check(m->sink == NULL && m->refs == refs0, "the reply's Unload: unadvised and released");
+
+        fire_obj(ex, 0xFC92, m);
+        a->lpVtbl->OnDisconnection(a, 0, NULL);
+        check(m->sink == NULL && m->refs == refs0 && ex->sink == NULL,
+              "OnDisconnection with a reply open: every sink unadvised, the item released");
+        if (d)
+                IDispatch_Release(d);
+        a->lpVtbl->Release(a);
+        fake_release(m);
+        fake_release(ui);
+        fake_release(app);
+}
+
 /* ---- audit -------------------------------------------------------------------------- */
 
 static void audit(unsigned expected_lines) {
@@ -1791,6 +1883,7 @@ int main(int argc, char **argv) {
         missend_cases();
         list_cache_cases();
         justification_to_cases();
+        inline_cases();
         check(SUCCEEDED(a->lpVtbl->OnBeginShutdown(a, NULL)) && SUCCEEDED(a->lpVtbl->OnDisconnection(a, 1, NULL)) &&
                       app->sink == NULL,
               "OnDisconnection unadvises the sink");

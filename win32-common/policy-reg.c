@@ -42,6 +42,7 @@ static const struct known {
         {"Prompt", "Recommended", "recommended"},
         {"Prompt", "TimeoutSeconds", "timeout_seconds"},
         {"Prompt", "JustificationHeader", "justification_header"},
+        {"Prompt", "JustificationTo", "justification_to"},
         {"Prompt", "AcceptComposeChoice", "accept_compose_choice"},
         {"Prompt", "Confirm", "confirm"},
         {"Prompt", "ConfirmAttachments", "confirm_attachments"},

@@ -12,6 +12,8 @@
 
 #include "addin.h"
 #include "disp.h"
+#include "inline.h"
+#include "item.h"
 #include "module.h"
 #include "outlook-om.h"
 #include "policysrc.h"
@@ -68,7 +70,9 @@ static void disconnect(sg_addin *a) {
                 IDispatch_Release(a->sink);
                 a->sink = NULL;
         }
+        sg_inline_detach(a);
         sg_ribbon_clear(a);
+        sg_item_cache_clear();
         if (a->app) {
                 IDispatch_Release(a->app);
                 a->app = NULL;
@@ -211,6 +215,8 @@ static HRESULT STDMETHODCALLTYPE e_on_connection(sg_face *f, IDispatch *app, int
                 }
                 disconnect(a);
         }
+        if (SUCCEEDED(hr) && mode == 0) /* ext_cm_AfterStartup: no OnStartupComplete follows */
+                sg_inline_attach(a);
         return hr;
 }
 
@@ -223,12 +229,24 @@ static HRESULT STDMETHODCALLTYPE e_nothing(sg_face *f, SAFEARRAY **custom) {
         return S_OK;
 }
 
-static const ext_vtbl vtbl = {sg_face_qi,         sg_face_addref,
-                              sg_face_release,    sg_face_type_info_count,
-                              sg_face_type_info,  sg_face_ids_of_names,
-                              sg_face_invoke,     e_on_connection,
-                              e_on_disconnection, e_nothing,
-                              e_nothing,          e_nothing};
+/* The Explorer exists by now (not always at OnConnection). */
+static HRESULT STDMETHODCALLTYPE e_on_startup_complete(sg_face *f, SAFEARRAY **custom) {
+        sg_inline_attach(f->self);
+        return S_OK;
+}
+
+static const ext_vtbl vtbl = {sg_face_qi,
+                              sg_face_addref,
+                              sg_face_release,
+                              sg_face_type_info_count,
+                              sg_face_type_info,
+                              sg_face_ids_of_names,
+                              sg_face_invoke,
+                              e_on_connection,
+                              e_on_disconnection,
+                              e_nothing,
+                              e_on_startup_complete,
+                              e_nothing};
 
 HRESULT sg_addin_create(REFIID iid, void **ret) {
         sg_addin *a = calloc(1, sizeof(*a));

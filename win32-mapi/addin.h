@@ -40,7 +40,8 @@ struct sg_addin {
         sg_error policy_error; /* why it could not be loaded */
         bool lang_known;
         sg_lang lang;
-        bool busy; /* an ItemSend is being handled (a nested one is cancelled) */
+        bool busy;             /* an ItemSend is being handled (a nested one is cancelled) */
+        struct sg_inline *inl; /* inline responses (inline.c), NULL before OnStartupComplete */
 };
 
 /* New add-in object with one reference, as IUnknown (the ext face). */

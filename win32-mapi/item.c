@@ -13,7 +13,10 @@
  * once per field, within a member and a time budget. A list that cannot be
  * expanded, has no members to show (hidden membership, Microsoft 365 groups,
  * offline), is dynamic (type 3) or is cut short by the budget is reported by
- * name and counted as external. */
+ * name and counted as external.
+ *
+ * Reads that expanded a list are kept for the session (item.h,
+ * SG_ITEM_CACHE_*), keyed by the item's recipient entries. */
 #define COBJMACROS
 #include <stdint.h>
 #include <stdio.h>
@@ -596,6 +599,206 @@ static sg_err read_related(sg_item *it, IDispatch *item, sg_error *err) {
         return e;
 }
 
+/* ---- the session's cache of list expansions ------------------------------ */
+
+typedef struct cache_entry {
+        char *key;
+        ULONGLONG at; /* GetTickCount64 when read */
+        char **rcpt[SG_FIELD__MAX];
+        size_t n_rcpt[SG_FIELD__MAX];
+        char **unresolved;
+        size_t n_unresolved;
+        char **no_cert;
+        size_t n_no_cert;
+        sg_item_top *top;
+        size_t n_top;
+        unsigned n_members;
+        size_t n_addresses;
+} cache_entry;
+
+static cache_entry cache[SG_ITEM_CACHE_ENTRIES];
+static size_t cache_n, cache_addresses;
+static unsigned cache_hit_count;
+
+static void entry_clear(cache_entry *c) {
+        free(c->key);
+        for (int f = 0; f < SG_FIELD__MAX; f++)
+                sg_strv_free(c->rcpt[f], c->n_rcpt[f]);
+        sg_strv_free(c->unresolved, c->n_unresolved);
+        sg_strv_free(c->no_cert, c->n_no_cert);
+        free(c->top);
+        memset(c, 0, sizeof(*c));
+}
+
+static void cache_drop(size_t i) {
+        cache_addresses -= cache[i].n_addresses;
+        entry_clear(&cache[i]);
+        memmove(&cache[i], &cache[i + 1], (cache_n - i - 1) * sizeof(cache[0]));
+        cache_n--;
+        memset(&cache[cache_n], 0, sizeof(cache[0]));
+}
+
+void sg_item_cache_clear(void) {
+        while (cache_n)
+                cache_drop(cache_n - 1);
+}
+
+unsigned sg_item_cache_hits(void) {
+        return cache_hit_count;
+}
+
+/* NULL (not copied) when out of memory. */
+static char **strv_dup(char *const *v, size_t n) {
+        char **c = calloc(n ? n : 1, sizeof(*c));
+        for (size_t i = 0; c && i < n; i++)
+                if (!(c[i] = sg_strdup(v[i]))) {
+                        sg_strv_free(c, i);
+                        return NULL;
+                }
+        return c;
+}
+
+/* The key: each entry of Recipients as "type|address|name\n", after
+ * whether certificates are looked up. NULL: cannot be read or too long
+ * (the read is not cached). */
+static char *recipients_key(IDispatch *rcpts, long count, bool certs) {
+        size_t len = 0, cap = 256;
+        char *k = malloc(cap);
+        if (!k)
+                return NULL;
+        k[len++] = certs ? 'C' : 'c';
+        for (long i = 1; i <= count; i++) {
+                IDispatch *rc;
+                long type = -1;
+                char *addr = NULL, *name = NULL;
+                size_t need;
+                if (FAILED(sg_disp_item(rcpts, i, &rc))) {
+                        free(k);
+                        return NULL;
+                }
+                if (FAILED(sg_disp_get_long(rc, L"Type", &type)))
+                        type = -1;
+                if (FAILED(sg_disp_get_utf8(rc, L"Address", &addr)))
+                        addr = NULL;
+                if (FAILED(sg_disp_get_utf8(rc, L"Name", &name)))
+                        name = NULL;
+                IDispatch_Release(rc);
+                need = 24 + (addr ? strlen(addr) : 0) + (name ? strlen(name) : 0);
+                if (len + need + 1 > SG_ITEM_CACHE_KEY_MAX) {
+                        free(addr);
+                        free(name);
+                        free(k);
+                        return NULL;
+                }
+                if (len + need + 1 > cap) {
+                        char *nk;
+                        while (len + need + 1 > cap)
+                                cap *= 2;
+                        if (!(nk = realloc(k, cap))) {
+                                free(addr);
+                                free(name);
+                                free(k);
+                                return NULL;
+                        }
+                        k = nk;
+                }
+                len += (size_t) snprintf(k + len, cap - len, "%ld|%s|%s\n", type, addr ? addr : "", name ? name : "");
+                free(addr);
+                free(name);
+        }
+        k[len] = '\0';
+        return k;
+}
+
+/* Fill it's recipient fields from the cache; false on a miss. */
+static bool cache_get(const char *key, sg_item *it) {
+        ULONGLONG now = GetTickCount64();
+        for (size_t i = 0; i < cache_n; i++) {
+                cache_entry *c = &cache[i];
+                if (now - c->at > SG_ITEM_CACHE_TTL_MS) {
+                        cache_drop(i--);
+                        continue;
+                }
+                if (strcmp(c->key, key) != 0)
+                        continue;
+                for (int f = 0; f < SG_FIELD__MAX; f++) {
+                        if (!(it->rcpt[f] = strv_dup(c->rcpt[f], c->n_rcpt[f])))
+                                return false;
+                        it->n_rcpt[f] = it->cap_rcpt[f] = c->n_rcpt[f];
+                }
+                if (!(it->unresolved = strv_dup(c->unresolved, c->n_unresolved)) ||
+                    !(it->no_cert = strv_dup(c->no_cert, c->n_no_cert)) ||
+                    !(it->top = calloc(c->n_top ? c->n_top : 1, sizeof(*it->top))))
+                        return false;
+                it->n_unresolved = it->cap_unresolved = c->n_unresolved;
+                it->n_no_cert = it->cap_no_cert = c->n_no_cert;
+                memcpy(it->top, c->top, c->n_top * sizeof(*it->top));
+                it->n_top = c->n_top;
+                it->n_members = c->n_members;
+                cache_hit_count++;
+                return true;
+        }
+        return false;
+}
+
+/* Keep a complete read that expanded a list (takes `key`). With
+ * certificates, only a read where some recipient is not ready: kept, it can
+ * only keep encryption off (the fallback route), while "every certificate
+ * found" is read again at each send, so a certificate removed meanwhile is
+ * seen before Outlook's encryption is switched on. */
+static void cache_put(char *key, const sg_item *it, bool certs) {
+        cache_entry c = {0};
+        size_t n = it->n_unresolved + it->n_no_cert;
+        for (int f = 0; f < SG_FIELD__MAX; f++)
+                n += it->n_rcpt[f];
+        if (it->over_budget || it->n_members == 0 || n > SG_ITEM_CACHE_ADDRESSES_MAX ||
+            (certs && it->n_no_cert == 0 && it->n_unresolved == 0)) {
+                free(key);
+                return;
+        }
+        c.key = key;
+        c.at = GetTickCount64();
+        c.n_addresses = n;
+        for (int f = 0; f < SG_FIELD__MAX; f++) {
+                c.n_rcpt[f] = it->n_rcpt[f];
+                if (!(c.rcpt[f] = strv_dup(it->rcpt[f], it->n_rcpt[f]))) {
+                        entry_clear(&c);
+                        return;
+                }
+        }
+        c.n_unresolved = it->n_unresolved;
+        c.n_no_cert = it->n_no_cert;
+        c.n_top = it->n_top;
+        c.n_members = it->n_members;
+        if (!(c.unresolved = strv_dup(it->unresolved, it->n_unresolved)) ||
+            !(c.no_cert = strv_dup(it->no_cert, it->n_no_cert)) ||
+            !(c.top = calloc(it->n_top ? it->n_top : 1, sizeof(*c.top)))) {
+                entry_clear(&c);
+                return;
+        }
+        memcpy(c.top, it->top, it->n_top * sizeof(*c.top));
+        while (cache_n && (cache_n == SG_ITEM_CACHE_ENTRIES || cache_addresses + n > SG_ITEM_CACHE_ADDRESSES_MAX))
+                cache_drop(0); /* the oldest */
+        cache[cache_n++] = c;
+        cache_addresses += n;
+}
+
+/* Clear what a failed cache_get may have half filled. */
+static void clear_recipients(sg_item *it) {
+        for (int f = 0; f < SG_FIELD__MAX; f++) {
+                sg_strv_free(it->rcpt[f], it->n_rcpt[f]);
+                it->rcpt[f] = NULL;
+                it->n_rcpt[f] = it->cap_rcpt[f] = 0;
+        }
+        sg_strv_free(it->unresolved, it->n_unresolved);
+        sg_strv_free(it->no_cert, it->n_no_cert);
+        free(it->top);
+        it->unresolved = it->no_cert = NULL;
+        it->top = NULL;
+        it->n_unresolved = it->cap_unresolved = it->n_no_cert = it->cap_no_cert = it->n_top = 0;
+        it->n_members = 0;
+}
+
 sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_error *err) {
         static const sg_item_opts none = {0};
         const sg_item_opts *o = opts ? opts : &none;
@@ -623,8 +826,16 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
                 utf8_cut(it->body, &it->body_len, SG_MSG_BODY_MAX);
         }
         if (SUCCEEDED(sg_disp_get_obj(item, L"Recipients", &rcpts))) {
-                if (SUCCEEDED(sg_disp_get_long(rcpts, L"Count", &count)) && count > 0 &&
-                    !(it->top = calloc((size_t) count, sizeof(*it->top))))
+                char *key = NULL;
+                if (FAILED(sg_disp_get_long(rcpts, L"Count", &count)))
+                        count = 0;
+                if (count > 0 && (key = recipients_key(rcpts, count, o->certs)) && cache_get(key, it)) {
+                        free(key);
+                        IDispatch_Release(rcpts);
+                        goto recipients_done;
+                }
+                clear_recipients(it);
+                if (count > 0 && !(it->top = calloc((size_t) count, sizeof(*it->top))))
                         e = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
                 for (long i = 1; i <= count && !e; i++) {
                         IDispatch *rc;
@@ -640,7 +851,12 @@ sg_err sg_item_read(IDispatch *item, const sg_item_opts *opts, sg_item *it, sg_e
                         IDispatch_Release(rc);
                 }
                 IDispatch_Release(rcpts);
+                if (!e && key)
+                        cache_put(key, it, o->certs);
+                else
+                        free(key);
         }
+recipients_done:
         set_free(&r.seen);
         if (!e)
                 e = read_attachments(it, item, err);

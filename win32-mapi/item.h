@@ -24,6 +24,20 @@
 #define SG_ITEM_HEADERS_MAX   16             /* internet headers read for header triggers */
 #define SG_ITEM_TRANSPORT_MAX (256u * 1024u) /* bytes of PR_TRANSPORT_MESSAGE_HEADERS parsed */
 
+/* The session's cache of recipient reads that expanded a distribution list
+ * (item.c): keyed by the item's recipients as Outlook lists them (type,
+ * address, name of each entry) and whether certificates were looked up, so
+ * a send tried again (a later handler cancelled it, the prompt went back,
+ * Outlook's Encrypt was pressed and Send is pressed again) does not expand
+ * the same lists and ask the address book again, and any change of the
+ * recipients misses. A read cut short by the budget is not kept, nor one
+ * that found every certificate (opts.certs): that is read again at every
+ * send, so a certificate removed meanwhile is seen before encryption. */
+#define SG_ITEM_CACHE_ENTRIES       8                   /* reads kept; one more drops the oldest */
+#define SG_ITEM_CACHE_ADDRESSES_MAX 20000               /* addresses kept, all entries together */
+#define SG_ITEM_CACHE_KEY_MAX       (256u * 1024u)      /* bytes of an item's recipients key; longer: not cached */
+#define SG_ITEM_CACHE_TTL_MS        (10u * 60u * 1000u) /* a list's membership may change on the server */
+
 /* A recipient that cannot be resolved to an SMTP address (a list that cannot
  * be expanded, or not within the budget, a dynamic list, an entry without an
  * SMTP address) gets the engine's placeholder address
@@ -87,5 +101,10 @@ void sg_item_clear(sg_item *it);
 /* Whether every recipient can be encrypted to (opts.certs): nothing
  * unresolved, no address without a certificate, no list cut short. */
 bool sg_item_all_certs(const sg_item *it);
+
+/* Empty the session's cache (the add-in disconnects). */
+void sg_item_cache_clear(void);
+/* Reads served from the cache since the process started (tests, bench). */
+unsigned sg_item_cache_hits(void);
 
 #endif

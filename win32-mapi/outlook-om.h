@@ -14,6 +14,15 @@ DEFINE_GUID(SG_IID_IRibbonExtensibility, 0x000C0396, 0x0000, 0x0000, 0xC0, 0x00,
 /* Outlook ApplicationEvents_11 (dispinterface). */
 DEFINE_GUID(SG_DIID_ApplicationEvents_11, 0x0006302C, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 
+/* Outlook ExplorerEvents_10 and ItemEvents_10 (dispinterfaces). */
+DEFINE_GUID(SG_DIID_ExplorerEvents_10, 0x0006300F, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
+DEFINE_GUID(SG_DIID_ItemEvents_10, 0x0006302B, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
+#define SG_DISPID_INLINE_RESPONSE       0xFC92 /* ExplorerEvents_10.InlineResponse(Item) */
+#define SG_DISPID_INLINE_RESPONSE_CLOSE 0xFC96 /* ExplorerEvents_10.InlineResponseClose() */
+#define SG_DISPID_ITEM_CLOSE            0xF004 /* ItemEvents_10.Close(Cancel) */
+#define SG_DISPID_ITEM_PROPERTY_CHANGE  0xF009 /* ItemEvents_10.PropertyChange(Name) */
+#define SG_DISPID_ITEM_UNLOAD           0xFBAD /* ItemEvents_10.Unload() */
+
 /* ApplicationEvents_11 DISPIDs (61442.. in the type library). */
 #define SG_DISPID_ITEM_SEND 0xF002 /* ItemSend(Item, Cancel) */
 

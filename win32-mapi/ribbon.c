@@ -168,6 +168,11 @@ static void invalidate(sg_addin *a, const wchar_t *control) {
         VariantClear(&arg);
 }
 
+void sg_ribbon_invalidate(sg_addin *a) {
+        invalidate(a, L"sgEncrypt");
+        invalidate(a, L"sgPortal");
+}
+
 /* Encrypt on: Outlook's own Encrypt button on the window is pressed too
  * (read at send, where the certificates decide), or for a window without
  * it the encrypt bit; off again with the toggle. */

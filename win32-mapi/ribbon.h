@@ -26,6 +26,9 @@ HRESULT sg_ribbon_invoke(sg_addin *a, DISPID id, DISPPARAMS *dp, VARIANT *ret);
  * on the item, so the choice survives saving and reopening the draft and
  * does not depend on which COM wrapper of the item Outlook hands out. */
 void sg_ribbon_toggles(IDispatch *item, bool *encrypt, bool *portal);
+/* Invalidate the toggles on every ribbon (an inline response opened,
+ * closed or changed its recipients). */
+void sg_ribbon_invalidate(sg_addin *a);
 /* Release every IRibbonUI (disconnection). */
 void sg_ribbon_clear(sg_addin *a);
 

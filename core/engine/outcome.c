@@ -351,7 +351,9 @@ static bool build(sg_outcome *o, const sg_decision *d, const sg_outcome_input *i
                 return plan_encrypt(o, d, in);
         case SG_CHOICE_SEND:
                 o->action = SG_OUTCOME_SEND;
-                if (o->justification && d->justification_header) {
+                /* prompt.justification_to "audit": the reason stays in the
+                 * audit record (sg_outcome_audit_record), off the message */
+                if (o->justification && d->justification_header && d->justification_to != SG_JUSTIFICATION_TO_AUDIT) {
                         o->headers = calloc(1, sizeof *o->headers);
                         if (!o->headers)
                                 return false;

@@ -875,6 +875,7 @@ sg_err sg_policy_evaluate(const sg_policy *p, const sg_message *msg, sg_decision
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         }
         ev.d->prompt_timeout_seconds = p->prompt_timeout;
+        ev.d->justification_to = p->justification_to;
         if (p->justification_header && !(ev.d->justification_header = sg_strdup(p->justification_header))) {
                 free(ev.d);
                 policy_text_clear(&view);

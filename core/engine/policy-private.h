@@ -97,9 +97,10 @@ struct sg_policy {
         size_t n_triggers;
         unsigned prompt_timeout;
         char *justification_header;
-        char *check_header;      /* NULL: SG_POLICY_CHECK_HEADER_DEFAULT */
-        char *check_key;         /* NULL: none */
-        sg_audit_settings audit; /* audit.directory points to audit_directory */
+        sg_justification_to justification_to; /* prompt.justification_to */
+        char *check_header;                   /* NULL: SG_POLICY_CHECK_HEADER_DEFAULT */
+        char *check_key;                      /* NULL: none */
+        sg_audit_settings audit;              /* audit.directory points to audit_directory */
         char *audit_directory;
         sg_keys_settings keys; /* its strings point to keys_store, keys_nss_db */
         char *keys_store, *keys_nss_db;

@@ -320,6 +320,8 @@ static const sg_setting settings[] = {
          SG_POLICY_PROMPT_TIMEOUT_MAX, SG_POLICY_PROMPT_TIMEOUT_DEFAULT, NULL, sg_policy_set_prompt_timeout, NULL},
         {"prompt", "justification_header", "prompt.justification_header", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
          sg_policy_set_justification_header},
+        {"prompt", "justification_to", "prompt.justification_to", SG_SETTING_STRING, 0, 0, 0, NULL, NULL,
+         sg_policy_set_justification_to},
         {"prompt", "accept_compose_choice", "prompt.accept_compose_choice", SG_SETTING_BOOL, 0, 0, 0,
          sg_policy_set_accept_compose_choice, NULL, NULL},
         {"prompt", "confirm", "prompt.confirm", SG_SETTING_STRING, 0, 0, 0, NULL, NULL, sg_policy_set_confirm},

@@ -65,6 +65,24 @@ sg_err sg_policy_set_check_header(sg_policy *p, const char *name, sg_error *err)
         return set_x_header(p, name, p ? &p->check_header : NULL, err);
 }
 
+static const char *const justification_to_names[SG_JUSTIFICATION_TO__MAX] = {"message", "gateway", "audit"};
+
+const char *sg_justification_to_name(sg_justification_to t) {
+        return (unsigned) t < SG_JUSTIFICATION_TO__MAX ? justification_to_names[t] : "unknown";
+}
+
+sg_err sg_policy_set_justification_to(sg_policy *p, const char *name, sg_error *err) {
+        sg_err r = check_open(p, err);
+        if (r)
+                return r;
+        for (int t = 0; t < SG_JUSTIFICATION_TO__MAX; t++)
+                if (name && strcmp(name, justification_to_names[t]) == 0) {
+                        p->justification_to = (sg_justification_to) t;
+                        return SG_OK;
+                }
+        return sg_error_set(err, SG_ERR_POLICY_INVALID, "expected \"message\", \"gateway\" or \"audit\"");
+}
+
 const char *sg_policy_check_header(const sg_policy *p) {
         return p && p->check_header ? p->check_header : SG_POLICY_CHECK_HEADER_DEFAULT;
 }

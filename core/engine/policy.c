@@ -877,6 +877,9 @@ sg_err sg_policy_seal(sg_policy *p, sg_error *err) {
                         err, SG_ERR_POLICY_INVALID, "the recommended choice \"%s%s%s\" is not one of the choices",
                         sg_choice_kind_name(p->recommended_choice.kind), p->recommended_choice.route ? ":" : "",
                         p->recommended_choice.route ? p->recommended_choice.route : "");
+        if (p->justification_to == SG_JUSTIFICATION_TO_GATEWAY && !p->justification_header)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID,
+                                    "prompt.justification_to \"gateway\" needs prompt.justification_header");
         if (!fallback && p->fallback_choice.kind != SG_CHOICE_CANCEL)
                 return sg_error_set(err, SG_ERR_POLICY_INVALID,
                                     "the prompt fallback \"%s%s%s\" is not one of the choices",

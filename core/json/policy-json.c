@@ -287,10 +287,19 @@ static sg_err read_settings(sg_policy *p, json_object *sec, const char *section,
 }
 
 static sg_err read_prompt(sg_policy *p, json_object *prompt, sg_error *err) {
-        static const char *const keys[] = {"choices",     "require_justification", "fallback",
-                                           "recommended", "timeout_seconds",       "justification_header",
-                                           "confirm",     "confirm_attachments",   "allow_check_all",
-                                           "show_sender", "confirm_sender",        "accept_compose_choice",
+        static const char *const keys[] = {"choices",
+                                           "require_justification",
+                                           "fallback",
+                                           "recommended",
+                                           "timeout_seconds",
+                                           "justification_header",
+                                           "justification_to",
+                                           "confirm",
+                                           "confirm_attachments",
+                                           "allow_check_all",
+                                           "show_sender",
+                                           "confirm_sender",
+                                           "accept_compose_choice",
                                            NULL};
         sg_err e = expect(prompt, json_type_object, "an object", err, "prompt");
         if (e || (e = check_keys(prompt, keys, err, "prompt")))

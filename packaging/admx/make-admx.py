@@ -133,13 +133,18 @@ def policies():
          f"応答のない確認画面を取り消すまでの秒数です（{LIM['PROMPT_TIMEOUT_MIN']}～{LIM['PROMPT_TIMEOUT_MAX']}）。"
          f"既定は {LIM['PROMPT_TIMEOUT_DEFAULT']} です。ポリシーのキー: prompt.timeout_seconds。"))
     add("PromptJustificationHeader", "sealgate", ROOT + "\\Prompt",
-        [("JustificationHeader", "text", "JustificationHeader", {})],
+        [("JustificationHeader", "text", "JustificationHeader", {}),
+         ("JustificationTo", "enum", "JustificationTo", dict(items=["message", "gateway", "audit"]))],
         ("Header for the justification",
          "A header starting with X- that carries the user's justification for sending in the clear. "
-         "Default: none. Policy key: prompt.justification_header."),
+         "Default: none. Where the justification goes: message (the header, every recipient sees it; default), "
+         "gateway (the header, which the mail gateway must remove) or audit (no header, the audit log only). "
+         "Policy keys: prompt.justification_header, prompt.justification_to."),
         ("理由を記録するヘッダー",
          "暗号化せずに送信する理由を入れるヘッダー名です（X- で始まる名前）。既定はなしです。"
-         "ポリシーのキー: prompt.justification_header。"))
+         "理由の送り先: message（ヘッダーに入れ、すべての宛先に届く。既定）、gateway（ヘッダーに入れ、"
+         "メールゲートウェイが削除する）、audit（ヘッダーに入れず、監査ログにだけ残す）。"
+         "ポリシーのキー: prompt.justification_header、prompt.justification_to。"))
     add("EncryptMethods", "sealgate", ROOT + "\\Encrypt", [("Methods", "multi", "Methods", {})],
         ("Encryption methods",
          "Local encryption methods allowed, preferred first, one per line: smime, openpgp. "
@@ -328,6 +333,7 @@ LABELS = {
     "Recommended": ("Choice", "選択肢"),
     "TimeoutSeconds": ("Seconds", "秒数"),
     "JustificationHeader": ("Header name (X-...)", "ヘッダー名（X-...）"),
+    "JustificationTo": ("Where the justification goes", "理由の送り先"),
     "Methods": ("Methods, one per line", "方式（1 行に 1 つ）"),
     "Enabled": ("Write the audit log", "監査ログを記録する"),
     "Directory": ("Directory", "保存先フォルダー"),
@@ -381,6 +387,9 @@ ITEM_LABELS = {
     "all": ("all: every message", "all: すべてのメール"),
     "none": ("none: no checklist", "none: 確認しない"),
     "countdown": ("countdown: hold on this computer", "countdown: このコンピューターで保留する"),
+    "message": ("message: in the header, every recipient sees it", "message: ヘッダーに入れる（すべての宛先に届く）"),
+    "gateway": ("gateway: in the header, the gateway removes it", "gateway: ヘッダーに入れ、ゲートウェイが削除する"),
+    "audit": ("audit: the audit log only", "audit: 監査ログにだけ残す"),
     "deferred": ("deferred: deferred delivery (Outbox)", "deferred: 配信日時を指定する（送信トレイ）"),
     "auto": ("auto: move them and tell the user", "auto: 移して通知する"),
     "ask": ("ask: ask the user", "ask: 利用者に確認する"),

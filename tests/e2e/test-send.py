@@ -933,6 +933,32 @@ def case_prompt_justify(rig):
         rig.use_policy("policy-route.json")
 
 
+def case_prompt_justify_audit(rig):
+    name = "prompt answered: send with a justification kept in the audit only"
+    why = "顧客の依頼 (audit only)"
+    rig.use_policy("policy-prompt-justify-audit.json")
+    try:
+        n0 = len(audit_records(rig))
+        tag, _, wid = prompt_send(rig, name, ["mia@partner.example"], "prompt justify audit",
+                                  "needs a reason, kept off the message")
+        if wid is None:
+            rig.tb.close_compose(tag)
+            return
+        xdisplay.answer_prompt(rig.xvfb.display, wid, "send", justification=why)
+        got = rig.wait_delivery()
+        tap.ok(got is not None and got[0] == "internet",
+               f"{name}: delivered to the internet sink", f"{got and got[0]}\n{rig.diag()}")
+        if got:
+            vals = header_values(got[1], "X-Sealgate-Justification")
+            tap.ok(vals == [], f"{name}: no X-Sealgate-Justification on the message",
+                   f"{vals}; raw headers: {got[3][:1500]!r}")
+            tap.ok(why.encode() not in got[3].encode() if isinstance(got[3], str) else why.encode() not in got[3],
+                   f"{name}: the reason is nowhere in the headers")
+        audit_for(rig, name, n0, {"choice": "send", "justification": why, "outcome": "sent"})
+    finally:
+        rig.use_policy("policy-route.json")
+
+
 # -- S/MIME (run 7: alice has a certificate, bob@partner.example too) ---------
 
 def smime_checks(rig, name, raw, body):
@@ -1608,7 +1634,7 @@ CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-
            "prompt-cancel", "input-skipped", "timing", "gateway-check-on",
            "host-restart", "host-killed-block", "missend-bcc", "missend-reply", "send-later"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
-                "prompt-justify"]
+                "prompt-justify", "prompt-justify-audit"]
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-store-only",
                "encrypt-block", "encrypt-no-identity-cert"]
 CASES_OPENPGP = ["encrypt-openpgp", "encrypt-openpgp-fallback"]
@@ -1810,6 +1836,7 @@ def main():
                 run("prompt-back", case_prompt_back, rig)
                 run("prompt-encrypt-unready", case_prompt_encrypt_unready, rig)
                 run("prompt-justify", case_prompt_justify, rig)
+                run("prompt-justify-audit", case_prompt_justify_audit, rig)
                 rig.use_policy("policy-route.json")
 
         # Run 7: S/MIME. alice's key and bob's certificate in the profile's

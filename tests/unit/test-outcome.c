@@ -178,6 +178,28 @@ static sg_decision d_prompt = {.action = SG_ACTION_PROMPT,
                                .encrypt_fallback = fallback,
                                .n_encrypt_fallback = 3};
 
+/* prompt.justification_to "audit": the same prompt, the reason off the message. */
+static sg_decision d_prompt_audit = {.action = SG_ACTION_PROMPT,
+                                     .choices = prompt_choices,
+                                     .n_choices = 4,
+                                     .require_justification = true,
+                                     .justification_header = "X-SecureSend-Justification",
+                                     .justification_to = SG_JUSTIFICATION_TO_AUDIT,
+                                     .encrypt_methods = methods,
+                                     .n_encrypt_methods = 2,
+                                     .encrypt_fallback = fallback,
+                                     .n_encrypt_fallback = 3};
+static sg_decision d_prompt_gateway = {.action = SG_ACTION_PROMPT,
+                                       .choices = prompt_choices,
+                                       .n_choices = 4,
+                                       .require_justification = true,
+                                       .justification_header = "X-SecureSend-Justification",
+                                       .justification_to = SG_JUSTIFICATION_TO_GATEWAY,
+                                       .encrypt_methods = methods,
+                                       .n_encrypt_methods = 2,
+                                       .encrypt_fallback = fallback,
+                                       .n_encrypt_fallback = 3};
+
 static sg_policy *policy_with_gw(void) {
         sg_policy *p = sg_policy_new();
         sg_policy_add_route(p, "gw", NULL);
@@ -237,6 +259,10 @@ static void outcomes(void) {
                  "send", "X-SecureSend-Justification: =?UTF-8?B?PT94Pw==?=", NULL, NULL, "sent", ""},
                 {"prompt, send, Japanese justification", &d_prompt, 2, "button", "取引先の依頼", "Q3", "send", "send",
                  "X-SecureSend-Justification: =?UTF-8?B?5Y+W5byV5YWI44Gu5L6d6aC8?=", NULL, NULL, "sent", ""},
+                {"prompt, send, justification_to audit: no header", &d_prompt_audit, 2, "button", "agreed", "Q3",
+                 "send", "send", "", NULL, NULL, "sent", ""},
+                {"prompt, send, justification_to gateway: the header", &d_prompt_gateway, 2, "button", "agreed", "Q3",
+                 "send", "send", "X-SecureSend-Justification: agreed", NULL, NULL, "sent", ""},
                 {"prompt, cancel by escape", &d_prompt, 3, "escape", NULL, "Q3", "cancel", "cancel", "", NULL, NULL,
                  "cancelled", ""},
                 {"prompt, cancel by timeout", &d_prompt, 3, "timeout", NULL, "Q3", "cancel", "cancel", "", NULL, NULL,
@@ -284,6 +310,12 @@ static void outcomes(void) {
                 snprintf(want, sizeof want, "\"route\":%s%s%s,\"outcome\":\"%s\"", rows[i].route ? "\"" : "",
                          rows[i].route ? rows[i].route : "null", rows[i].route ? "\"" : "", rows[i].audit);
                 SG_CHECK(line && strstr(line, want), "  audit line has %s", want);
+                if (rows[i].justification) {
+                        snprintf(want, sizeof want, "\"justification\":\"%s\"", rows[i].justification);
+                        SG_CHECK(line && (strstr(line, want) || rows[i].justification[0] & 0x80 ||
+                                          strchr(rows[i].justification, '=')),
+                                 "  the audit record keeps the justification");
+                }
                 free(line);
                 sg_outcome_free(o);
         }

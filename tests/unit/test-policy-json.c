@@ -349,6 +349,14 @@ static const struct row {
          "prompt.justification_header: a header name must not be empty"},
         {"justification header a number", "{" V ",\"prompt\":{\"justification_header\":1}}", SG_ERR_POLICY_INVALID,
          "prompt.justification_header: expected a string, got a number"},
+        {"justification to audit", "{" V ",\"prompt\":{\"justification_to\":\"audit\"}}", SG_OK, NULL},
+        {"justification to message", "{" V ",\"prompt\":{\"justification_to\":\"message\"}}", SG_OK, NULL},
+        {"justification to gateway with a header",
+         "{" V ",\"prompt\":{\"justification_to\":\"gateway\",\"justification_header\":\"X-Reason\"}}", SG_OK, NULL},
+        {"justification to gateway without a header", "{" V ",\"prompt\":{\"justification_to\":\"gateway\"}}",
+         SG_ERR_POLICY_INVALID, "prompt.justification_to \"gateway\" needs prompt.justification_header"},
+        {"justification to elsewhere", "{" V ",\"prompt\":{\"justification_to\":\"recipients\"}}",
+         SG_ERR_POLICY_INVALID, "prompt.justification_to: expected \"message\", \"gateway\" or \"audit\""},
 
         /* ---- audit */
         {"audit, every key",

@@ -142,7 +142,7 @@ static HRESULT STDMETHODCALLTYPE cpc_enum(IConnectionPointContainer *This, IEnum
 }
 static HRESULT STDMETHODCALLTYPE cpc_find(IConnectionPointContainer *This, REFIID iid, IConnectionPoint **ret) {
         fobj *o = FROM_CPC(This);
-        if (!IsEqualIID(iid, &diid_app_events)) {
+        if (!IsEqualIID(iid, &o->events_iid)) {
                 *ret = NULL;
                 return CONNECT_E_NOCONNECTION;
         }
@@ -168,7 +168,7 @@ static ULONG STDMETHODCALLTYPE cp_release(IConnectionPoint *This) {
         return d_release((IDispatch *) FROM_CP(This));
 }
 static HRESULT STDMETHODCALLTYPE cp_iid(IConnectionPoint *This, IID *ret) {
-        *ret = diid_app_events;
+        *ret = FROM_CP(This)->events_iid;
         return S_OK;
 }
 static HRESULT STDMETHODCALLTYPE cp_container(IConnectionPoint *This, IConnectionPointContainer **ret) {
@@ -183,7 +183,7 @@ static HRESULT STDMETHODCALLTYPE cp_advise(IConnectionPoint *This, IUnknown *unk
         if (o->sink)
                 return CONNECT_E_ADVISELIMIT;
         /* Outlook asks the sink for the event interface itself. */
-        if (FAILED(IUnknown_QueryInterface(unk, &diid_app_events, (void **) &d)))
+        if (FAILED(IUnknown_QueryInterface(unk, &o->events_iid, (void **) &d)))
                 return CONNECT_E_CANNOTCONNECT;
         o->sink_answered_diid = true;
         o->sink = d;
@@ -382,8 +382,11 @@ static HRESULT get_exchange_dl(fobj *self, VARIANT *args, unsigned n, VARIANT *r
         return VariantCopy(ret, u);
 }
 
+unsigned fake_n_expansions, fake_n_ab_calls;
+
 static HRESULT get_dl_members(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
         VARIANT *u = fake_get(self, L"_Members");
+        fake_n_expansions++;
         if (!u || V_VT(u) != VT_DISPATCH)
                 return DISP_E_EXCEPTION; /* e.g. the address book is offline */
         return VariantCopy(ret, u);
@@ -497,6 +500,7 @@ static HRESULT gen_item(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
                 return DISP_E_BADPARAMCOUNT;
         if (V_I4(&i) < 1 || V_I4(&i) > V_I4(count))
                 return DISP_E_BADINDEX;
+        fake_n_ab_calls++;
         if (V_I4(delay))
                 Sleep((DWORD) V_I4(delay));
         _snwprintf(a, 128, L"user%ld@%ls", (long) V_I4(&i), V_BSTR(dom));
@@ -754,8 +758,7 @@ static HRESULT language_id(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) 
 
 fobj *fake_application(LANGID ui_language) {
         fobj *app = fake_new(), *ls = fake_new();
-        app->cpc_vtbl = &cpc_vtbl;
-        app->cp_vtbl = &cp_vtbl;
+        fake_events(app, &diid_app_events);
         fake_set_long(ls, L"_UI", ui_language);
         fake_set_method(ls, L"LanguageID", language_id);
         fake_set_obj(app, L"LanguageSettings", ls);
@@ -767,6 +770,46 @@ fobj *fake_application(LANGID ui_language) {
         }
         fake_release(ls);
         return app;
+}
+
+void fake_events(fobj *o, const GUID *iid) {
+        o->cpc_vtbl = &cpc_vtbl;
+        o->cp_vtbl = &cp_vtbl;
+        o->events_iid = *iid;
+}
+
+HRESULT fake_fire(fobj *o, DISPID id, VARIANT *args, unsigned n) {
+        VARIANT rev[4];
+        DISPPARAMS dp = {rev, NULL, n, 0};
+        if (!o->sink || n > 4)
+                return E_FAIL;
+        for (unsigned i = 0; i < n; i++)
+                rev[i] = args[n - 1 - i];
+        return IDispatch_Invoke(o->sink, id, &IID_NULL, 0, DISPATCH_METHOD, &dp, NULL, NULL, NULL);
+}
+
+static HRESULT active_explorer(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        VARIANT *v = fake_get(self, L"_Explorer");
+        if (!v || V_VT(v) != VT_DISPATCH)
+                return DISP_E_EXCEPTION;
+        return VariantCopy(ret, v);
+}
+
+fobj *fake_explorer(fobj *app) {
+        static const GUID diid_explorer_events = {
+                0x0006300F, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
+        fobj *ex = fake_new();
+        fake_events(ex, &diid_explorer_events);
+        fake_set_obj(app, L"_Explorer", ex);
+        fake_set_method(app, L"ActiveExplorer", active_explorer);
+        fake_release(ex);
+        return ex;
+}
+
+void fake_item_events(fobj *item) {
+        static const GUID diid_item_events = {
+                0x0006302B, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
+        fake_events(item, &diid_item_events);
 }
 
 HRESULT fake_fire_item_send(fobj *app, fobj *item, VARIANT_BOOL *cancel) {

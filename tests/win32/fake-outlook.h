@@ -49,6 +49,7 @@ struct fobj {
         IDispatch *sink;    /* Application: the advised sink */
         DWORD sink_cookie;
         bool sink_answered_diid; /* the sink answered QueryInterface for ApplicationEvents_11 */
+        GUID events_iid;         /* the dispinterface its connection point takes (fake_events) */
 };
 
 fobj *fake_new(void);
@@ -110,6 +111,10 @@ void fake_entry_cert_in_store(fobj *entry);
 fobj *fake_dl_entry(const wchar_t *name, const wchar_t *id, fobj *members /* NULL: cannot be expanded */);
 fobj *fake_dynamic_dl_entry(const wchar_t *name, const wchar_t *smtp);
 fobj *fake_generated_members(long n, const wchar_t *domain, DWORD delay_ms);
+/* Counted since the process started: GetExchangeDistributionListMembers
+ * calls (list expansions) and member Item() calls (address-book round trips,
+ * each sleeping its list's delay). */
+extern unsigned fake_n_expansions, fake_n_ab_calls;
 fobj *fake_recipient_for(long type, fobj *entry); /* takes the entry's reference */
 /* A mail user / contact in the GAL (type 5): primary SMTP address and the
  * target address mail is delivered to. */
@@ -122,6 +127,15 @@ typedef enum fake_delivery {
                                 * encryption-problems dialog's "Send Unencrypted" was taken */
 } fake_delivery;
 fake_delivery fake_deliver(fobj *item);
+/* An object with one connection point for the dispinterface `iid` (one
+ * sink at a time, in o->sink). */
+void fake_events(fobj *o, const GUID *iid);
+/* Invoke DISPID `id` on o's advised sink, args in natural order (at most 4). */
+HRESULT fake_fire(fobj *o, DISPID id, VARIANT *args, unsigned n);
+/* The application's ActiveExplorer() (borrowed; ExplorerEvents_10). */
+fobj *fake_explorer(fobj *app);
+/* ItemEvents_10 on a mail item (PropertyChange, Close, Unload). */
+void fake_item_events(fobj *item);
 /* Fire ItemSend to the advised sink; returns the Invoke result. */
 HRESULT fake_fire_item_send(fobj *app, fobj *item, VARIANT_BOOL *cancel);
 

@@ -1436,6 +1436,225 @@ static void missend_cases(void) {
         fake_release(app);
 }
 
+/* ---- issue 21: list expansions cached, slow address book, justification_to ---------- */
+
+#define SG_TEST_CACHE_ENTRIES 8 /* win32-mapi/item.h's SG_ITEM_CACHE_ENTRIES */
+
+/* An external mail to bob and the list `id` of `n` generated members at
+ * partner.example, each address-book call sleeping `delay_ms`. */
+static fobj *list_mail(const wchar_t *id, long n, DWORD delay_ms) {
+        fobj *m = fake_mail(L"alice@corp.example", L"All partners", L"Hello all.");
+        fobj *members = fake_generated_members(n, L"partner.example", delay_ms);
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        fake_mail_add_recipient(m, fake_recipient_for(OL_TO, fake_dl_entry(id, id, members)));
+        fake_release(members);
+        return m;
+}
+
+static void list_cache_cases(void) {
+        fobj *app = fake_application(0x0409), *m, *ms[SG_TEST_CACHE_ENTRIES + 1];
+        ext2 *a = connect_addin(app);
+        unsigned x0, ab0;
+        case_result r;
+        LARGE_INTEGER f, t0, t1;
+        double first, again, cut;
+
+        /* One item sent three times (the prompt goes back each time): its
+         * list is expanded once; a recipient added expands it again. */
+        m = list_mail(L"Partners", 30, 0);
+        x0 = fake_n_expansions;
+        ab0 = fake_n_ab_calls;
+        r = run_case(app, m, "cancel");
+        free(r.log);
+        check(fake_n_expansions == x0 + 1 && fake_n_ab_calls == ab0 + 30, "first send: the list expanded once");
+        r = run_case(app, m, "cancel");
+        free(r.log);
+        r = run_case(app, m, "cancel");
+        check(r.cancel && strstr(r.log, "prompt\t") != NULL, "third send: the same prompt (the cached members)");
+        free(r.log);
+        check(fake_n_expansions == x0 + 1 && fake_n_ab_calls == ab0 + 30,
+              "second and third send of the same item: the list is not expanded again");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"carol@corp.example"));
+        r = run_case(app, m, "cancel");
+        free(r.log);
+        check(fake_n_expansions == x0 + 2, "a recipient added: the list is expanded again");
+        fake_release(m);
+
+        /* Bounded: one item more than the cache holds pushes the first out. */
+        for (unsigned i = 0; i <= SG_TEST_CACHE_ENTRIES; i++) {
+                wchar_t id[32];
+                _snwprintf(id, 32, L"List %u", i);
+                ms[i] = list_mail(id, 3, 0);
+                r = run_case(app, ms[i], "cancel");
+                free(r.log);
+        }
+        x0 = fake_n_expansions;
+        r = run_case(app, ms[SG_TEST_CACHE_ENTRIES], "cancel");
+        free(r.log);
+        check(fake_n_expansions == x0, "the newest item's list is still cached");
+        r = run_case(app, ms[0], "cancel");
+        free(r.log);
+        check(fake_n_expansions == x0 + 1, "one past the 8 cached reads: the oldest was dropped and is expanded again");
+        for (unsigned i = 0; i <= SG_TEST_CACHE_ENTRIES; i++)
+                fake_release(ms[i]);
+
+        /* A slow address book (item 8): 200 members at 5 ms a call. The
+         * first send pays for them once; sending again asks nothing. */
+        QueryPerformanceFrequency(&f);
+        m = list_mail(L"Slow partners", 200, 5);
+        ab0 = fake_n_ab_calls;
+        QueryPerformanceCounter(&t0);
+        r = run_case(app, m, "cancel");
+        QueryPerformanceCounter(&t1);
+        free(r.log);
+        first = (double) (t1.QuadPart - t0.QuadPart) * 1000.0 / (double) f.QuadPart;
+        QueryPerformanceCounter(&t0);
+        r = run_case(app, m, "cancel");
+        QueryPerformanceCounter(&t1);
+        free(r.log);
+        again = (double) (t1.QuadPart - t0.QuadPart) * 1000.0 / (double) f.QuadPart;
+        check(fake_n_ab_calls == ab0 + 200, "slow address book: 200 calls at the first send, none at the second");
+        printf("# slow address book, 200 members at 5 ms: first send %.0f ms, sent again %.1f ms\n", first, again);
+        fake_release(m);
+        /* 2,000 members at 5 ms (10 s of calls): the budget cuts the read
+         * (counted as external, not kept), and the send is not held longer. */
+        m = list_mail(L"All staff", 2000, 5);
+        ab0 = fake_n_ab_calls;
+        QueryPerformanceCounter(&t0);
+        r = run_case(app, m, "cancel");
+        QueryPerformanceCounter(&t1);
+        cut = (double) (t1.QuadPart - t0.QuadPart) * 1000.0 / (double) f.QuadPart;
+        check(r.cancel && strstr(r.log, "All staff") != NULL && fake_n_ab_calls - ab0 < 2000,
+              "2,000 slow members: cut short by the time budget, the list named as external");
+        free(r.log);
+        printf("# slow address book, 2,000 members at 5 ms: the send took %.0f ms (%u calls; budget %u ms)\n", cut,
+               fake_n_ab_calls - ab0, 3000u);
+        ab0 = fake_n_ab_calls;
+        r = run_case(app, m, "cancel");
+        free(r.log);
+        check(fake_n_ab_calls > ab0, "a read cut short is not cached: the next send tries again");
+        fake_release(m);
+        disconnect_addin(a);
+        fake_release(app);
+}
+
+/* prompt.justification_to "audit" (Prompt\JustificationTo): the reason is in
+ * the audit record, not on the message, though JustificationHeader is set. */
+static void justification_to_cases(void) {
+        fobj *app = fake_application(0x0409), *m;
+        ext2 *a;
+        case_result r;
+        HKEY k;
+
+        set_reg(L"Prompt", L"JustificationTo", L"audit", 0);
+        a = connect_addin(app);
+        m = fake_mail(L"alice@corp.example", L"Offer", L"Offer.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        r = run_case(app, m, "send:agreed with legal");
+        check(!r.cancel && !has_header(m, L"X-SecureSend-Justification", NULL) && props_are(m, NULL, 0),
+              "Prompt\\JustificationTo audit: sent, no justification header on the message");
+        free(r.log);
+        fake_release(m);
+        disconnect_addin(a);
+        if (!RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"Software\\Policies\\sealgate\\Prompt", 0, KEY_SET_VALUE, &k)) {
+                RegDeleteValueW(k, L"JustificationTo");
+                RegCloseKey(k);
+        }
+        fake_release(app);
+}
+
+/* ---- issue 21 item 5: inline responses ----------------------------------------------- */
+
+static HRESULT count_invalidate(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        VARIANT *c = fake_get(self, L"_N");
+        fake_set_long(self, L"_N", (c ? V_I4(c) : 0) + 1);
+        return S_OK;
+}
+
+static long invalidations(fobj *ui) {
+        VARIANT *c = fake_get(ui, L"_N");
+        return c ? V_I4(c) : 0;
+}
+
+static void fire_str(fobj *o, DISPID id, const wchar_t *s) {
+        VARIANT v;
+        V_VT(&v) = VT_BSTR;
+        V_BSTR(&v) = SysAllocString(s);
+        fake_fire(o, id, &v, 1);
+        VariantClear(&v);
+}
+
+static void fire_obj(fobj *o, DISPID id, fobj *arg) {
+        VARIANT v;
+        V_VT(&v) = VT_DISPATCH;
+        V_DISPATCH(&v) = arg ? fake_disp(arg) : NULL;
+        fake_fire(o, id, arg ? &v : NULL, arg ? 1 : 0);
+}
+
+static void inline_cases(void) {
+        fobj *app = fake_application(0x0409), *ex = fake_explorer(app), *ui = fake_new(), *m;
+        ext2 *a = create_addin();
+        IDispatch *d = NULL;
+        VARIANT arg, cancel;
+        VARIANT_BOOL no = VARIANT_FALSE;
+        LONG refs0;
+        long n0;
+
+        if (!a) {
+                check(false, "inline responses: add-in created");
+                return;
+        }
+        a->lpVtbl->OnConnection(a, fake_disp(app), 1 /* ext_cm_Startup */, NULL, NULL);
+        check(ex->sink == NULL, "at OnConnection during start-up the Explorer is not asked yet");
+        a->lpVtbl->OnStartupComplete(a, NULL);
+        check(ex->sink != NULL && ex->sink_answered_diid,
+              "OnStartupComplete: the Explorer's events (ExplorerEvents_10) are advised");
+        fake_set_method(ui, L"InvalidateControl", count_invalidate);
+        a->lpVtbl->QueryInterface(a, &IID_IDispatch, (void **) &d);
+        V_VT(&arg) = VT_DISPATCH;
+        V_DISPATCH(&arg) = fake_disp(ui);
+        call_cb(d, L"sgOnLoad", &arg, 1, NULL);
+
+        m = fake_mail(L"alice@corp.example", L"RE: Offer", L"Thanks.");
+        fake_item_events(m);
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        refs0 = m->refs;
+        n0 = invalidations(ui);
+        fire_obj(ex, 0xFC92, m); /* InlineResponse(m) */
+        check(invalidations(ui) > n0 && m->sink != NULL,
+              "InlineResponse: the ribbon is invalidated and the reply's item events are advised");
+        n0 = invalidations(ui);
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"pat@partner.example"));
+        fire_str(m, 0xF009, L"CC"); /* PropertyChange("CC") */
+        check(invalidations(ui) > n0, "the inline reply's recipients change (PropertyChange CC): ribbon invalidated");
+        n0 = invalidations(ui);
+        fire_str(m, 0xF009, L"Subject");
+        check(invalidations(ui) == n0, "PropertyChange(Subject): no invalidation");
+        fire_obj(ex, 0xFC96, NULL); /* InlineResponseClose */
+        check(invalidations(ui) > n0 && m->sink == NULL && m->refs == refs0,
+              "InlineResponseClose: ribbon invalidated, the item's sink unadvised, no reference to it left");
+
+        fire_obj(ex, 0xFC92, m);
+        V_VT(&cancel) = VT_BOOL | VT_BYREF;
+        V_BOOLREF(&cancel) = &no;
+        fake_fire(m, 0xF004, &cancel, 1); /* ItemEvents_10.Close(Cancel) */
+        check(m->sink == NULL && m->refs == refs0, "the reply's Close: unadvised and released");
+        fire_obj(ex, 0xFC92, m);
+        fake_fire(m, 0xFBAD, NULL, 0); /* Unload */
+        check(m->sink == NULL && m->refs == refs0, "the reply's Unload: unadvised and released");
+
+        fire_obj(ex, 0xFC92, m);
+        a->lpVtbl->OnDisconnection(a, 0, NULL);
+        check(m->sink == NULL && m->refs == refs0 && ex->sink == NULL,
+              "OnDisconnection with a reply open: every sink unadvised, the item released");
+        if (d)
+                IDispatch_Release(d);
+        a->lpVtbl->Release(a);
+        fake_release(m);
+        fake_release(ui);
+        fake_release(app);
+}
+
 /* ---- audit -------------------------------------------------------------------------- */
 
 /* Whether an audit record of the add-in contains `needle`. */
@@ -1733,6 +1952,9 @@ int main(int argc, char **argv) {
          * code included), ribbon(), japanese(). */
         audit(44);
         missend_cases();
+        list_cache_cases();
+        justification_to_cases();
+        inline_cases();
         check(SUCCEEDED(a->lpVtbl->OnBeginShutdown(a, NULL)) && SUCCEEDED(a->lpVtbl->OnDisconnection(a, 1, NULL)) &&
                       app->sink == NULL,
               "OnDisconnection unadvises the sink");

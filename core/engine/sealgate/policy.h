@@ -166,6 +166,15 @@ typedef enum sg_bcc_mode {
         SG_BCC_ASK      /* "ask": the prompt asks; moved unless the user declines */
 } sg_bcc_mode;
 
+/* prompt.justification_to: where the user's justification for "send" goes
+ * (docs/admin/policy.md, "Where the justification goes"). */
+typedef enum sg_justification_to {
+        SG_JUSTIFICATION_TO_MESSAGE = 0, /* "message": the justification header, seen by every recipient */
+        SG_JUSTIFICATION_TO_GATEWAY,     /* "gateway": the header, which the mail gateway removes */
+        SG_JUSTIFICATION_TO_AUDIT,       /* "audit": no header; the audit record only */
+        SG_JUSTIFICATION_TO__MAX
+} sg_justification_to;
+
 /* send.delay_mode */
 typedef enum sg_delay_mode {
         SG_DELAY_COUNTDOWN = 0, /* "countdown": the client waits before handing the message over */
@@ -253,6 +262,10 @@ sg_err sg_policy_set_prompt_timeout(sg_policy *p, unsigned seconds, sg_error *er
  * name starting with "X-" (any case; Thunderbird sets only X- headers), at
  * most SG_MSG_HEADER_NAME_MAX bytes. Default none. */
 sg_err sg_policy_set_justification_header(sg_policy *p, const char *name, sg_error *err);
+/* prompt.justification_to: "message" (default), "gateway" (needs
+ * prompt.justification_header, checked at seal) or "audit". */
+sg_err sg_policy_set_justification_to(sg_policy *p, const char *name, sg_error *err);
+const char *sg_justification_to_name(sg_justification_to t); /* "message", "gateway", "audit" */
 
 /* The gateway check header every message that passed sealgate carries
  * (audit.check_header): a header field name starting with "X-", at most
@@ -498,8 +511,9 @@ typedef struct sg_decision {
         size_t n_encrypt_methods;
         char **encrypt_fallback; /* ENCRYPT: route names to fall back to */
         size_t n_encrypt_fallback;
-        unsigned prompt_timeout_seconds; /* the policy's prompt.timeout_seconds, always set */
-        char *justification_header;      /* the policy's prompt.justification_header, or NULL */
+        unsigned prompt_timeout_seconds;      /* the policy's prompt.timeout_seconds, always set */
+        char *justification_header;           /* the policy's prompt.justification_header, or NULL */
+        sg_justification_to justification_to; /* prompt.justification_to: AUDIT puts no header on the message */
         /* Mis-send prevention (docs/admin/policy.md, "Mis-send prevention") */
         sg_confirm confirm;       /* prompt.confirm (recipients with `confirm` set get a check box) */
         bool confirm_attachments; /* every attachment gets a check box too */

@@ -50,7 +50,7 @@ LOCK = "/tmp/sealgate-e2e.lock"
 MY_NUMBER = "123456789018"   # valid check digit
 DELIVERY_TIMEOUT = 20.0      # seconds to wait for a message to reach a sink
 GRACE = 4.0                  # seconds after which "nothing was sent" is judged
-WATCHDOG = 1200              # whole run after the lock, seconds (meson allows 1,800: 600 s lock wait + this)
+WATCHDOG = 1400              # whole run after the lock, seconds (meson allows 2,000: 600 s lock wait + this)
 # SEALGATE_E2E_INSTALLED=1 (tests/packaging): run against the installed Debian
 # packages: the system manifest, the extension Thunderbird loads by itself at
 # first start, the managed settings of the package's policies.json, and the

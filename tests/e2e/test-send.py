@@ -1804,7 +1804,7 @@ def main():
         # Run 10: the compose window's Secure send button (issue 13), shown
         # on the run's Xvfb with the real prompt program: the popup is a
         # real panel driven by key presses (tests/e2e/compose_cases.py).
-        if only & (set(CASES_COMPOSE) - {"compose-helper-missing"}):
+        if only & (set(CASES_COMPOSE) - {"compose-helper-missing", "compose-ja"}):
             rig.set_helper_failure("block")
             rig.use_policy("policy-compose.json")
             # The S/MIME profile of run 7 (alice's key, bob's certificate),

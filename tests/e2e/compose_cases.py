@@ -363,13 +363,19 @@ def event_loop_lag(rig, tag, ms, tick=20):
 # The freeze limit: no timer of the compose window may run later than this
 # while the button updates for 2,000 recipients (a freeze a user notices).
 FREEZE_LIMIT_MS = 1000
+# How long the delay is measured after the subject change: the look interval
+# for 2,000 recipients (compose-action.js: 3 ms each, 6 s), the debounce
+# (0.4 s) and the preview itself.
+FREEZE_WINDOW_MS = 12000
 
 
 def case_compose_freeze(rig):
     """2,000 recipients: the compose window stays responsive while the
     button is updated (the event-loop delay of its main thread, measured
-    over 8 s while the host is asked after a subject change), and the
-    popup's time to appear with that list."""
+    over 12 s while the host is asked after a subject change: the extension
+    looks at a window with 2,000 recipients every 6 s, so the change is
+    seen and evaluated inside the window), and the popup's time to appear
+    with that list."""
     tb = rig.tb
     name = "compose 2,000 recipients"
     to = [f"user{i}@partner{i % 40}.example" for i in range(2000)]
@@ -388,7 +394,7 @@ def case_compose_freeze(rig):
           w.SetComposeDetails({identityKey: null, subject: "freeze test, changed"});
           return true;
         """, [tag])
-        lag = event_loop_lag(rig, tag, 8000)
+        lag = event_loop_lag(rig, tag, FREEZE_WINDOW_MS)
         previews = [ln for ln in tb.log().splitlines() if "preview in" in ln][n0:]
         tap.comment(f"{name}: event-loop delay while the button updates: {lag}; previews: "
                     + "; ".join(ln.split("sealgate:")[-1].strip() for ln in previews))

@@ -1,13 +1,18 @@
-/* sealgate: the Secure send popup (compose-popup.html). Asks the background
- * page for this compose tab's state (compose.popup), shows it, and sends the
- * user's choice back (compose.choose). Decides nothing itself. */
+/* sealgate: the Secure send popup (compose-popup.html?tab=N: the background
+ * page sets that address per compose tab, so the popup knows its tab without
+ * asking). Reads this compose tab's state from the background page
+ * (composePopupData: directly when the background page is in this process,
+ * else by the message compose.popup), shows it, and sends the user's choice
+ * back (compose.choose). Decides nothing itself. */
 "use strict";
 
 const t = (k, s) => messenger.i18n.getMessage(k, s) || k;
-/* Rows drawn per group at first; the rest on request ("show all"), so a
- * message to 2,000 recipients opens at once. */
+/* Rows drawn per group at first (the background page's POPUP_ROWS_FIRST:
+ * it sends no more unless asked for all); the rest on request ("show all"),
+ * so a message to 2,000 recipients opens at once. */
 const ROWS_FIRST = 100;
-let tabId = null;
+const tabParam = Number.parseInt(new URLSearchParams(location.search).get("tab"), 10);
+let tabId = Number.isInteger(tabParam) ? tabParam : null;
 let showAll = false;
 let firstShown = false;
 let choicesKey = null;
@@ -29,11 +34,11 @@ function drawGroups(box, groups, external) {
         let drawn = 0;
         let total = 0;
         for (const g of groups)
-                total += g.rows.length;
+                total += g.count;
         for (const g of groups) {
                 if (!showAll && drawn >= ROWS_FIRST)
                         break;
-                frag.append(el("div", "domain", `${g.domain} (${g.rows.length})`));
+                frag.append(el("div", "domain", `${g.domain} (${g.count})`));
                 for (const r of g.rows) {
                         if (!showAll && drawn >= ROWS_FIRST)
                                 break;
@@ -120,8 +125,23 @@ function draw(d) {
         }
 }
 
+/* The background page itself when it lives in this process (no message
+ * round trip), else null. */
+let background = null;
+try {
+        background = messenger.extension.getBackgroundPage();
+} catch (e) {
+        background = null;
+}
+
+async function popupData(lookup) {
+        if (background && typeof background.composePopupData === "function")
+                return background.composePopupData(tabId, lookup, showAll);
+        return messenger.runtime.sendMessage({ type: "compose.popup", tabId, lookup, all: showAll });
+}
+
 async function refresh(lookup) {
-        const d = await messenger.runtime.sendMessage({ type: "compose.popup", tabId, lookup });
+        const d = await popupData(lookup);
         if (marks.data === undefined)
                 marks.data = Math.round(performance.now());
         if (d)
@@ -141,8 +161,10 @@ messenger.runtime.onMessage.addListener((m) => {
 });
 
 (async () => {
-        const [tab] = await messenger.tabs.query({ active: true, currentWindow: true });
-        tabId = tab ? tab.id : null;
+        if (tabId === null) {
+                const [tab] = await messenger.tabs.query({ active: true, currentWindow: true });
+                tabId = tab ? tab.id : null;
+        }
         marks.tab = Math.round(performance.now());
         await refresh(true);
 })();

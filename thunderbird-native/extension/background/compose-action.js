@@ -9,11 +9,24 @@
  * identityCapabilities, ENCRYPT_METHODS) and before send.js. */
 "use strict";
 
-/* How often an open compose window is looked at for changes (there is no
- * recipients-changed event), and how long it must stay unchanged before the
- * host is asked. At most one policy.evaluate per compose tab is in flight. */
-const COMPOSE_POLL_MS = 1000;
+/* Thunderbird has no recipients-changed or subject-changed event, so a
+ * compose window is looked at (getComposeDetails) now and then: every
+ * COMPOSE_LOOK_MS, and less often for a long recipient list (the read costs
+ * the compose window's main thread time in proportion to the recipients:
+ * COMPOSE_LOOK_PER_RECIPIENT_MS each, at most COMPOSE_LOOK_MAX_MS apart).
+ * The events Thunderbird does have (compose state, identity, attachments,
+ * dictionaries, the window getting the focus, the popup opening) look at
+ * once. A changed window is evaluated after COMPOSE_DEBOUNCE_MS with the
+ * details just read (one read per change); at most one policy.evaluate per
+ * compose tab is in flight. */
+const COMPOSE_LOOK_MS = 1000;
+const COMPOSE_LOOK_PER_RECIPIENT_MS = 3;
+const COMPOSE_LOOK_MAX_MS = 15000;
 const COMPOSE_DEBOUNCE_MS = 400;
+/* Recipient rows the popup draws per group (outside, inside) at first; the
+ * rest on request ("show all"), so a message to 2,000 recipients opens at
+ * once. */
+const POPUP_ROWS_FIRST = 100;
 /* keys.lookup takes at most 500 recipients (docs/protocol.md). */
 const COMPOSE_LOOKUP_BATCH = 500;
 
@@ -38,6 +51,11 @@ function composeState(tabId) {
                         fingerprint: null,
                         attachmentsChanged: true,
                         timer: null,
+                        lookTimer: null,
+                        recipients: 0, /* in the last details read */
+                        looking: null, /* the running look's promise */
+                        fresh: null, /* details read by a look, not yet evaluated */
+                        shown: null, /* what the button shows (label, tooltip, badge) */
                         inFlight: false,
                         again: false,
                         decision: null, /* the last preview decision */
@@ -112,17 +130,23 @@ async function composeShow(s) {
         const badge = BADGE[v.badge];
         s.view = { state: v.badge, text };
         const api = messenger.composeAction;
-        try {
-                await Promise.all([
-                        api.setLabel({ tabId: s.tabId, label: msg("composeActionLabelState", [text]) }),
-                        api.setTitle({ tabId: s.tabId, title: msg("composeActionTooltip", [text]) }),
-                        api.setBadgeText({ tabId: s.tabId, text: badge.text }),
-                        api.setBadgeBackgroundColor({ tabId: s.tabId, color: badge.color }),
-                ]);
-        } catch (e) {
-                log(`the Secure send button of tab ${s.tabId} cannot be updated: ${e.message || e}`);
+        /* The button is touched only when what it shows changed (each call
+         * is work on the compose window's main thread). */
+        const shown = `${v.badge}\n${text}`;
+        if (shown !== s.shown) {
+                try {
+                        await Promise.all([
+                                api.setLabel({ tabId: s.tabId, label: msg("composeActionLabelState", [text]) }),
+                                api.setTitle({ tabId: s.tabId, title: msg("composeActionTooltip", [text]) }),
+                                api.setBadgeText({ tabId: s.tabId, text: badge.text }),
+                                api.setBadgeBackgroundColor({ tabId: s.tabId, color: badge.color }),
+                        ]);
+                        s.shown = shown;
+                } catch (e) {
+                        log(`the Secure send button of tab ${s.tabId} cannot be updated: ${e.message || e}`);
+                }
+                log(`compose tab ${s.tabId}: button ${v.badge}: ${text}`);
         }
-        log(`compose tab ${s.tabId}: button ${v.badge}: ${text}`);
         messenger.runtime.sendMessage({ type: "compose.changed", tabId: s.tabId }).catch(() => {});
 }
 
@@ -137,13 +161,18 @@ async function composeEvaluate(s) {
                 do {
                         s.again = false;
                         const tab = { id: s.tabId };
-                        let details;
-                        try {
-                                details = await messenger.compose.getComposeDetails(s.tabId);
-                        } catch (e) {
-                                return; /* the window closed */
+                        /* The details a look just read, or a read of our own. */
+                        let details = s.fresh;
+                        s.fresh = null;
+                        if (!details) {
+                                try {
+                                        details = await messenger.compose.getComposeDetails(s.tabId);
+                                } catch (e) {
+                                        return; /* the window closed */
+                                }
                         }
                         s.fingerprint = composeFingerprint(details);
+                        s.recipients = recipientCount(details);
                         s.attachmentsChanged = false;
                         s.details = details;
                         const t0 = performance.now();
@@ -179,30 +208,62 @@ function composeSchedule(s) {
         s.timer = setTimeout(() => composeEvaluate(s), COMPOSE_DEBOUNCE_MS);
 }
 
-/* One look at every open compose tab: a changed one is evaluated after the
- * debounce. */
-async function composePoll() {
-        for (const [tabId, s] of composeTabs) {
+function recipientCount(d) {
+        let n = 0;
+        for (const f of [d.to, d.cc, d.bcc])
+                n += asList(f).length;
+        return n;
+}
+
+/* When this tab is looked at next: COMPOSE_LOOK_MS, longer for a long list. */
+function composeLookLater(s, recipients) {
+        clearTimeout(s.lookTimer);
+        const ms = Math.min(COMPOSE_LOOK_MAX_MS, Math.max(COMPOSE_LOOK_MS, recipients * COMPOSE_LOOK_PER_RECIPIENT_MS));
+        s.lookTimer = setTimeout(() => composeLook(s), ms);
+}
+
+/* One look at a compose tab: when it changed, it is evaluated after the
+ * debounce with the details read here. Resolves when the look is done. */
+function composeLook(s) {
+        if (s.looking)
+                return s.looking;
+        if (s.inFlight) {
+                /* The evaluation reads the window itself; look again after. */
+                composeLookLater(s, s.recipients);
+                return Promise.resolve();
+        }
+        clearTimeout(s.lookTimer);
+        s.looking = (async () => {
                 let details;
                 try {
-                        details = await messenger.compose.getComposeDetails(tabId);
+                        details = await messenger.compose.getComposeDetails(s.tabId);
                 } catch (e) {
-                        composeForget(tabId);
-                        continue;
+                        composeForget(s.tabId);
+                        return;
+                } finally {
+                        s.looking = null;
                 }
+                if (composeTabs.get(s.tabId) !== s)
+                        return;
                 const fp = composeFingerprint(details);
                 if (fp !== s.fingerprint || s.attachmentsChanged) {
                         s.fingerprint = fp;
                         s.attachmentsChanged = false;
+                        s.fresh = details;
                         composeSchedule(s);
                 }
-        }
+                s.recipients = recipientCount(details);
+                composeLookLater(s, s.recipients);
+        })();
+        return s.looking;
 }
 
 function composeForget(tabId) {
         const s = composeTabs.get(tabId);
-        if (s)
+        if (s) {
                 clearTimeout(s.timer);
+                clearTimeout(s.lookTimer);
+        }
         composeTabs.delete(tabId);
 }
 
@@ -210,7 +271,11 @@ function composeTrack(tab) {
         if (!tab || tab.type !== "messageCompose")
                 return;
         const s = composeState(tab.id);
+        /* The popup learns its compose tab from its address (no tabs.query
+         * on the way to its first drawing). */
+        messenger.composeAction.setPopup({ tabId: tab.id, popup: `compose-popup.html?tab=${tab.id}` }).catch(() => {});
         composeSchedule(s);
+        composeLookLater(s, 0);
 }
 
 /* ---- readiness (keys.lookup), cached per address for the compose session */
@@ -306,17 +371,31 @@ function choiceLabel(c) {
 /* Everything the popup shows, as texts and flags (the popup computes
  * nothing): the state, the recipients grouped internal/external by domain,
  * readiness per external recipient, the choices. */
-async function composePopupData(tabId, wantLookup) {
+async function composePopupData(tabId, wantLookup, all) {
         const s = composeTabs.get(tabId);
         if (!s)
                 return null;
         composeCaps(s); /* not awaited: the popup is drawn first, "Encrypt" follows */
-        if (wantLookup && s.decision)
-                composeLookup(s); /* answers arrive later: compose.changed */
+        if (wantLookup) {
+                /* The popup opened: a look at the window (a change since the
+                 * last look redraws the popup through compose.changed). */
+                composeLook(s);
+                if (s.decision)
+                        composeLookup(s); /* answers arrive later: compose.changed */
+        }
         const d = s.decision;
         const groups = { internal: new Map(), external: new Map() };
+        const counts = { internal: new Map(), external: new Map() };
+        const built = { internal: 0, external: 0 };
         for (const r of (d && d.recipients) || []) {
-                const g = groups[r.class === "internal" ? "internal" : "external"];
+                const cls = r.class === "internal" ? "internal" : "external";
+                const g = groups[cls];
+                counts[cls].set(r.domain, (counts[cls].get(r.domain) || 0) + 1);
+                /* Rows beyond the popup's first POPUP_ROWS_FIRST per group are
+                 * built only when it asks for all of them. */
+                if (!all && built[cls] >= POPUP_ROWS_FIRST)
+                        continue;
+                built[cls]++;
                 if (!g.has(r.domain))
                         g.set(r.domain, []);
                 const row = { address: r.address, name: r.display_name || null, field: r.field };
@@ -338,7 +417,10 @@ async function composePopupData(tabId, wantLookup) {
                 }
                 g.get(r.domain).push(row);
         }
-        const asList = (m) => [...m.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([domain, rows]) => ({ domain, rows }));
+        const asGroups = (cls) =>
+                [...groups[cls].entries()]
+                        .sort((a, b) => a[0].localeCompare(b[0]))
+                        .map(([domain, rows]) => ({ domain, rows, count: counts[cls].get(domain) }));
         const choices = [];
         let choiceNote = null;
         if (d && d.action === "prompt") {
@@ -360,8 +442,9 @@ async function composePopupData(tabId, wantLookup) {
                 helper: s.error ? msg("popupHelperFailure", [s.error.text]) : null,
                 messageError: s.messageError,
                 reasons: d ? reasonsText(d) : [],
-                internal: asList(groups.internal),
-                external: asList(groups.external),
+                internal: asGroups("internal"),
+                external: asGroups("external"),
+                complete: !!all || (built.internal < POPUP_ROWS_FIRST && built.external < POPUP_ROWS_FIRST),
                 internalCount: d ? d.recipients.filter((r) => r.class === "internal").length : 0,
                 externalCount: d ? d.external_count : 0,
                 choices,
@@ -398,7 +481,7 @@ messenger.runtime.onMessage.addListener((m) => {
         if (!m || typeof m !== "object")
                 return undefined;
         if (m.type === "compose.popup")
-                return composePopupData(m.tabId, !!m.lookup);
+                return composePopupData(m.tabId, !!m.lookup, !!m.all);
         if (m.type === "compose.popupShown") {
                 /* The e2e case reads this line: the popup's time to appear. */
                 const k = m.marks || {};
@@ -412,20 +495,42 @@ messenger.runtime.onMessage.addListener((m) => {
 
 messenger.tabs.onCreated.addListener(composeTrack);
 messenger.tabs.onRemoved.addListener((tabId) => composeForget(tabId));
-for (const ev of ["onAttachmentAdded", "onAttachmentRemoved", "onIdentityChanged"]) {
+/* The events Thunderbird has: a look at once (attachments and the identity
+ * are not in the fingerprint, so they force an evaluation). */
+for (const ev of ["onAttachmentAdded", "onAttachmentRemoved", "onIdentityChanged", "onComposeStateChanged", "onActiveDictionariesChanged"]) {
         if (messenger.compose[ev])
                 messenger.compose[ev].addListener((tab) => {
-                        const s = composeTabs.get(tab.id);
-                        if (s) {
-                                if (ev === "onIdentityChanged")
-                                        s.caps = null;
+                        const s = tab && composeTabs.get(tab.id);
+                        if (!s)
+                                return;
+                        if (ev === "onIdentityChanged")
+                                s.caps = null;
+                        if (ev === "onAttachmentAdded" || ev === "onAttachmentRemoved" || ev === "onIdentityChanged") {
                                 s.attachmentsChanged = true;
-                                composeSchedule(s);
+                                if (s.inFlight) {
+                                        s.again = true; /* evaluated again after the running one */
+                                        return;
+                                }
                         }
+                        composeLook(s);
                 });
 }
+/* A compose window getting the focus back: its tabs are looked at. */
+messenger.windows.onFocusChanged.addListener((windowId) => {
+        if (windowId === messenger.windows.WINDOW_ID_NONE)
+                return;
+        messenger.tabs.query({ windowId, type: "messageCompose" }).then(
+                (tabs) => {
+                        for (const t of tabs) {
+                                const s = composeTabs.get(t.id);
+                                if (s)
+                                        composeLook(s);
+                        }
+                },
+                () => {},
+        );
+});
 messenger.tabs.query({ type: "messageCompose" }).then(
         (tabs) => tabs.forEach(composeTrack),
         () => {},
 );
-setInterval(() => composePoll().catch((e) => log(`compose poll: ${e.message || e}`)), COMPOSE_POLL_MS);

@@ -250,7 +250,7 @@ static const struct bad_row bad_rows[] = {
          NULL},
         {"trigger label in English only",
          {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:prompt", "P:Triggers\\0\\LabelEn=s:Files"},
-         "triggers[0].label: a trigger label needs both LabelEn and LabelJa (" P_ "\\Triggers\\0)"},
+         "triggers[0].label: a trigger label needs both LabelEn and LabelJa (" P_ "\\Triggers\\0\\LabelJa)"},
         {"trigger label in Japanese only",
          {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:prompt", "P:Triggers\\0\\LabelJa=s:x"},
          NULL},

@@ -26,6 +26,8 @@ static void recipient_clear(sg_prompt_recipient *r) {
 
 static void reason_clear(sg_prompt_reason *r) {
         g_free(r->code);
+        g_free(r->label[0]);
+        g_free(r->label[1]);
         g_free(r->detail);
         g_free(r->trigger);
         for (size_t i = 0; i < r->n_items; i++)
@@ -150,13 +152,31 @@ out:
         return e;
 }
 
+/* "label": {"en": …, "ja": …}, the policy's words for users (a route's or a
+ * trigger's); absent or null leaves both NULL. */
+static sg_err parse_label(json_object *o, const char *path, char *label[2], sg_error *err) {
+        json_object *v = NULL;
+        if (!json_object_object_get_ex(o, "label", &v) || json_object_is_type(v, json_type_null))
+                return SG_OK;
+        char lpath[96];
+        snprintf(lpath, sizeof lpath, "%s.label", path);
+        if (!json_object_is_type(v, json_type_object))
+                return sg_error_set(err, SG_ERR_REQUEST, "%s: expected an object, got %s", lpath, sg_json_type_desc(v));
+        sg_err e;
+        if ((e = get_string(v, "en", lpath, false, &label[0], err)) ||
+            (e = get_string(v, "ja", lpath, false, &label[1], err)))
+                return e;
+        return SG_OK;
+}
+
 static sg_err parse_reason(json_object *o, const char *path, sg_prompt_reason *r, sg_error *err) {
         sg_err e;
         json_object *items = NULL;
         if ((e = get_string(o, "code", path, false, &r->code, err)) ||
             (e = get_string(o, "detail", path, true, &r->detail, err)) ||
             (e = get_string(o, "trigger", path, true, &r->trigger, err)) ||
-            (e = get_array(o, "items", path, SG_PROMPT_ITEMS_MAX, &items, err)))
+            (e = get_array(o, "items", path, SG_PROMPT_ITEMS_MAX, &items, err)) ||
+            (e = parse_label(o, path, r->label, err)))
                 return e;
         if (!*r->code)
                 return sg_error_set(err, SG_ERR_REQUEST, "%s.code: empty", path);
@@ -220,19 +240,8 @@ static sg_err parse_choice(json_object *o, const char *path, sg_prompt_choice *c
                                  SG_POLICY_NAME_MAX);
                 goto out;
         }
-        json_object *label = NULL;
-        if (json_object_object_get_ex(o, "label", &label) && !json_object_is_type(label, json_type_null)) {
-                char lpath[96];
-                snprintf(lpath, sizeof lpath, "%s.label", path);
-                if (!json_object_is_type(label, json_type_object)) {
-                        e = sg_error_set(err, SG_ERR_REQUEST, "%s: expected an object, got %s", lpath,
-                                         sg_json_type_desc(label));
-                        goto out;
-                }
-                if ((e = get_string(label, "en", lpath, false, &c->label[0], err)) ||
-                    (e = get_string(label, "ja", lpath, false, &c->label[1], err)))
-                        goto out;
-        }
+        if ((e = parse_label(o, path, c->label, err)))
+                goto out;
         sg_choice named = {.kind = SG_CHOICE_ROUTE, .route = c->route};
         if (!sg_choice_is(&named, c->id)) {
                 e = sg_error_set(err, SG_ERR_REQUEST, "%s.id: expected \"route:%s\"", path, c->route);
@@ -660,7 +669,16 @@ char *sg_prompt_reason_text_for(sg_reason_code code, char *const *items, size_t 
         return r;
 }
 
+/* Index of the prompt's language in a policy label: 1 (ja) where the
+ * Japanese catalog is in use, else 0 (en). */
+static int label_lang(void) {
+        return sg_format_lang_from_locale(C_("language code", "en")) == SG_FORMAT_JA;
+}
+
 char *sg_prompt_reason_text(const sg_prompt_reason *r) {
+        /* The policy's words for its trigger, when it gives them (triggers[].label). */
+        if (r->label[label_lang()])
+                return g_strdup(r->label[label_lang()]);
         char *s = r->known ? sg_prompt_reason_text_for(r->rc, r->items, r->n_items) : NULL;
         if (s)
                 return s;
@@ -713,7 +731,7 @@ char *sg_prompt_choice_label(const sg_prompt_choice *c) {
                 break;
         }
         /* The policy's own words for this route, in the prompt's language. */
-        const char *label = c->label[sg_format_lang_from_locale(C_("language code", "en")) == SG_FORMAT_JA];
+        const char *label = c->label[label_lang()];
         if (label) {
                 char **parts = g_strsplit(label, "_", -1); /* no mnemonic from the label's own "_" */
                 char *r = g_strjoinv("__", parts);
@@ -761,7 +779,7 @@ char *sg_prompt_choice_description(const sg_prompt_choice *c, bool require_justi
         if (strcmp(c->route, "zip") == 0)
                 return g_strdup(_("Hands the message to the mail gateway, which puts the attachments into an "
                                   "encrypted ZIP file."));
-        const char *label = c->label[sg_format_lang_from_locale(C_("language code", "en")) == SG_FORMAT_JA];
+        const char *label = c->label[label_lang()];
         return g_strdup_printf(_("Hands the message to the mail gateway through the route “%s”."),
                                label ? label : c->route);
 }

@@ -46,6 +46,7 @@ typedef struct sg_prompt_reason {
         char *trigger;     /* the policy rule (trigger id) that gave it, or NULL for a built-in reason */
         char **items;      /* n_items entries */
         size_t n_items;
+        char *label[2]; /* the policy's words for its trigger (triggers[].label), [0] en, [1] ja; or NULL */
 } sg_prompt_reason;
 
 typedef struct sg_prompt_choice {
@@ -112,8 +113,9 @@ typedef struct sg_prompt_row {
 sg_err sg_prompt_external_rows(const sg_prompt_model *m, sg_prompt_row **ret_rows, size_t *ret_n);
 void sg_prompt_rows_free(sg_prompt_row *rows, size_t n);
 
-/* The sentence for one reason, from its code and items; for an unknown code
- * the decision's English detail (or the code itself). */
+/* The sentence for one reason: the policy's label for its trigger in the
+ * prompt's language when it has one, else from its code and items; for an
+ * unknown code the decision's English detail (or the code itself). */
 char *sg_prompt_reason_text(const sg_prompt_reason *r);
 /* The same for a code this build knows, with no fallback (NULL if the code has
  * no sentence): the unit test checks every sg_reason_code has one. */

@@ -86,6 +86,8 @@ static const struct known {
         {"Triggers\\<n>", "Caseless", "caseless"},
         {"Triggers\\<n>", "Name", "name"},
         {"Triggers\\<n>", "Values", "values"},
+        {"Triggers\\<n>", "LabelEn", "label"},
+        {"Triggers\\<n>", "LabelJa", "label"},
 };
 
 /* The subkeys of the root; sections have none. */
@@ -1048,6 +1050,7 @@ static sg_err trigger_fail(rd *r, sg_err e, const char *path, const sg_trigger_k
 /* Strings a trigger read holds until sg_policy_add_trigger has copied them. */
 typedef struct trig_strings {
         char *s[SG_TRIGGER_SLOT__MAX]; /* the string keys' values, by slot */
+        char *label[2];                /* LabelEn, LabelJa */
         char **list;
         size_t n_list;
 } trig_strings;
@@ -1055,6 +1058,8 @@ typedef struct trig_strings {
 static void trig_strings_free(trig_strings *t) {
         for (size_t i = 0; i < SG_TRIGGER_SLOT__MAX; i++)
                 free(t->s[i]);
+        free(t->label[0]);
+        free(t->label[1]);
         sg_strv_free(t->list, t->n_list);
 }
 
@@ -1082,8 +1087,30 @@ static sg_err trigger_value(rd *r, const val *v, const sg_trigger_key *k, sg_tri
                 tv->list = (const char *const *) t->list;
                 tv->n_list = t->n_list;
                 return e;
+        case SG_TRIGGER_KEY_LABEL: /* two values: read_trigger_into reads them (trigger_label) */
+                break;
         }
         return sg_error_set(r->err, SG_ERR_INTERNAL, "%s: unknown kind of trigger key", path);
+}
+
+/* triggers[].label: LabelEn and LabelJa, both or neither (as a route's). */
+static sg_err trigger_label(rd *r, int si, const char *sub, sg_trigger_value *tv, trig_strings *t, const char *path) {
+        static const char *const names[2] = {"LabelEn", "LabelJa"};
+        bool has[2] = {false, false};
+        for (int l = 0; l < 2; l++) {
+                val v = {0};
+                sg_err e = lookup_in(r, si, sub, names[l], &v, &has[l]);
+                if (!e && has[l])
+                        e = get_string(r, &v, false, &t->label[l], path);
+                val_free(&v);
+                if (e)
+                        return e;
+        }
+        if (has[0] != has[1])
+                return invalid(r, path, "a trigger label needs both LabelEn and LabelJa");
+        tv->label[0] = t->label[0];
+        tv->label[1] = t->label[1];
+        return SG_OK;
 }
 
 /* The keys in sg_trigger_keys' order, "type" first, as policy-json.c. */
@@ -1106,6 +1133,12 @@ static sg_err read_trigger_into(rd *r, int si, size_t index, sg_trigger_spec *sp
                 bool found;
                 sg_trigger_value tv = {0};
                 sg_keypath_key(kp, sizeof kp, path, k->name, SG_KEYPATH_ALL);
+                if (k->kind == SG_TRIGGER_KEY_LABEL) { /* two values: LabelEn and LabelJa */
+                        if ((e = trigger_label(r, si, sub, &tv, t, kp)) == SG_OK && tv.label[0] &&
+                            (e = sg_trigger_spec_set(spec, k, &tv, r->err)))
+                                e = builder_fail(r, e, kp);
+                        continue;
+                }
                 if ((e = lookup_in(r, si, sub, trigger_value_name(k->name), &v, &found)))
                         break;
                 if (!found) {

@@ -6,9 +6,11 @@
  * with only common controls v5. Without it, a MessageBox asks instead.
  * The choices are radio buttons (one Tab stop, the arrow keys move), the
  * recommended one first and selected, "Send without encryption" last, each
- * with one line saying what happens; two buttons: "Send", which acts on the
- * selected option (the default while a protective one is selected: Enter
- * never sends in the clear), and "Back to editing" (Escape). */
+ * with one line saying what happens; two buttons: the primary button, which
+ * acts on the selected option and says what it does ("Encrypt and send",
+ * with the access key S whatever is selected; the default while a
+ * protective option is selected: Enter never sends in the clear), and "Back
+ * to editing" (Escape). */
 #define COBJMACROS
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +179,18 @@ char *sg_prompt_content_dup(const sg_prompt_input *in) {
         return done(&b);
 }
 
+/* The routes the prompts name in their own words when the policy gives no
+ * label (the GTK prompt's prompt-model.c has the same four). */
+static const struct {
+        const char *route;
+        sg_text label, description;
+} builtin_routes[] = {
+        {"portal", SG_T_BUTTON_PORTAL, SG_T_CHOICE_DESC_PORTAL},
+        {"smime", SG_T_BUTTON_SMIME, SG_T_CHOICE_DESC_SMIME},
+        {"pgp", SG_T_BUTTON_PGP, SG_T_CHOICE_DESC_PGP},
+        {"zip", SG_T_BUTTON_ZIP, SG_T_CHOICE_DESC_ZIP},
+};
+
 char *sg_choice_label_dup(sg_lang lang, const sg_choice *c) {
         switch (c->kind) {
         case SG_CHOICE_ENCRYPT:
@@ -195,9 +209,12 @@ char *sg_choice_label_dup(sg_lang lang, const sg_choice *c) {
                                 *o = '\0';
                         return out;
                 }
-                if (strcmp(c->route, "portal") == 0)
-                        return sg_strdup(sg_text_get(lang, SG_T_BUTTON_PORTAL));
-                return sg_text_format_dup(lang, SG_T_BUTTON_ROUTE, c->route);
+                /* The built-in words for the usual routes; any other without a
+                 * label is "the mail gateway": a route's name is no word for users. */
+                for (size_t i = 0; i < sizeof(builtin_routes) / sizeof(builtin_routes[0]); i++)
+                        if (strcmp(c->route, builtin_routes[i].route) == 0)
+                                return sg_strdup(sg_text_get(lang, builtin_routes[i].label));
+                return sg_strdup(sg_text_get(lang, SG_T_BUTTON_ROUTE));
         case SG_CHOICE_SEND:
                 return sg_strdup(sg_text_get(lang, SG_T_BUTTON_SEND));
         default:
@@ -213,11 +230,13 @@ char *sg_choice_description_dup(sg_lang lang, const sg_choice *c, bool require_j
                 return sg_strdup(sg_text_get(lang, require_justification ? SG_T_CHOICE_DESC_SEND_JUSTIFY
                                                                          : SG_T_CHOICE_DESC_SEND));
         case SG_CHOICE_ROUTE:
-                if (strcmp(c->route, "portal") == 0)
-                        return sg_strdup(sg_text_get(lang, SG_T_CHOICE_DESC_PORTAL));
-                return sg_text_format_dup(lang, SG_T_CHOICE_DESC_ROUTE,
-                                          c->label_en && c->label_ja ? (lang == SG_LANG_JA ? c->label_ja : c->label_en)
-                                                                     : c->route);
+                for (size_t i = 0; i < sizeof(builtin_routes) / sizeof(builtin_routes[0]); i++)
+                        if (strcmp(c->route, builtin_routes[i].route) == 0)
+                                return sg_strdup(sg_text_get(lang, builtin_routes[i].description));
+                if (c->label_en && c->label_ja)
+                        return sg_text_format_dup(lang, SG_T_CHOICE_DESC_ROUTE,
+                                                  lang == SG_LANG_JA ? c->label_ja : c->label_en);
+                return sg_strdup(sg_text_get(lang, SG_T_CHOICE_DESC_GATEWAY));
         default:
                 return sg_strdup(sg_text_get(lang, SG_T_CHOICE_DESC_CANCEL));
         }
@@ -441,9 +460,70 @@ typedef struct td_ctx {
         const sg_decision *d;
         unsigned timeout_ms;
         bool timed_out;
-        bool escape;  /* "Back to editing" came from the Escape key */
-        int selected; /* the selected option's RADIO_ID_BASE + index */
+        bool escape;       /* "Back to editing" came from the Escape key */
+        int selected;      /* the selected option's RADIO_ID_BASE + index */
+        wchar_t **primary; /* per choice index: the primary button's words for it, or NULL */
 } td_ctx;
+
+/* The primary button's words for option `c`: the option's label ("暗号化して
+ * 送信"), its own access key taken out, with the primary button's key (the
+ * catalog's "&Send": S) put in, so the key that presses the button stays
+ * the same whatever is selected and never equals an option's. */
+static char *primary_label(sg_lang lang, const sg_choice *c) {
+        char *label = sg_choice_label_dup(lang, c);
+        const char *p = strchr(sg_text_get(lang, SG_T_BUTTON_PRIMARY), '&');
+        char key = p && p[1] ? p[1] : 'S';
+        if (!label)
+                return NULL;
+        size_t n = strlen(label);
+        if (n >= 4 && label[n - 4] == '(' && label[n - 3] == '&' && label[n - 1] == ')')
+                label[n -= 4] = '\0'; /* "暗号化して送信(&E)" */
+        char *o = label;
+        for (const char *q = label; *q; q++) { /* "&Encrypt and send": the '&' goes; "&&" stays */
+                if (q[0] == '&' && q[1] == '&')
+                        *o++ = *q++;
+                else if (q[0] == '&')
+                        continue;
+                *o++ = *q;
+        }
+        *o = '\0';
+        buf b = {0};
+        const char *at = NULL;
+        for (const char *q = label; lang != SG_LANG_JA && *q && !at; q++)
+                if ((*q | 0x20) == (key | 0x20) && (q == label || q[-1] != '&'))
+                        at = q;
+        char tail[8];
+        if (at) { /* "Encrypt and &send" */
+                char *head = sg_strndup(label, (size_t) (at - label));
+                put_take(&b, head);
+                put(&b, "&");
+                put(&b, at);
+        } else { /* "暗号化して送信(&S)", "Partner A gateway (&S)" */
+                snprintf(tail, sizeof(tail), "%s(&%c)", lang == SG_LANG_JA ? "" : " ", key);
+                put(&b, label);
+                put(&b, tail);
+        }
+        free(label);
+        return done(&b);
+}
+
+static BOOL CALLBACK find_primary(HWND w, LPARAM data) {
+        if (GetDlgCtrlID(w) != PRIMARY_ID)
+                return TRUE;
+        *(HWND *) data = w;
+        return FALSE;
+}
+
+/* The primary button follows the selection: its text is the selected option's. */
+static void update_primary(HWND dialog, const td_ctx *ctx) {
+        HWND button = NULL;
+        size_t i = (size_t) (ctx->selected - RADIO_ID_BASE);
+        if (ctx->selected < RADIO_ID_BASE || i >= ctx->d->n_choices || !ctx->primary[i])
+                return;
+        EnumChildWindows(dialog, find_primary, (LPARAM) &button);
+        if (button)
+                SetWindowTextW(button, ctx->primary[i]);
+}
 
 static bool protective(const sg_choice *c) {
         return c->kind == SG_CHOICE_ENCRYPT || c->kind == SG_CHOICE_ROUTE;
@@ -457,6 +537,8 @@ static HRESULT CALLBACK td_callback(HWND w, UINT msg, WPARAM wp, LPARAM lp, LONG
         }
         if (msg == TDN_RADIO_BUTTON_CLICKED)
                 ctx->selected = (int) wp;
+        if (msg == TDN_CREATED || msg == TDN_RADIO_BUTTON_CLICKED)
+                update_primary(w, ctx);
         if (msg == TDN_BUTTON_CLICKED && wp == IDCANCEL)
                 ctx->escape = GetKeyState(VK_ESCAPE) < 0;
         /* Enter never sends in the clear: with "Send without encryption"
@@ -530,10 +612,11 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
         wchar_t *wcontent = sg_wide_from_utf8(content);
         wchar_t *wtitle = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_PROMPT_TITLE));
         wchar_t *wheading = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_PROMPT_HEADING));
-        wchar_t *wsend = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_BUTTON_PRIMARY));
+        wchar_t **primary = calloc(n, sizeof(*primary)), *wsend = NULL;
         wchar_t *wback = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_BUTTON_CANCEL));
         TASKDIALOGCONFIG tc;
-        td_ctx ctx = {d, d->prompt_timeout_seconds * 1000u, false, false, 0};
+        td_ctx ctx = {d, d->prompt_timeout_seconds * 1000u, false, false, 0, primary};
+        size_t widest = 0;
         size_t cancel = cancel_index(d), rec = recommended_index(d), n_radios = 0;
         int first = 0;
         bool ok = false;
@@ -541,7 +624,7 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
         free(content);
         memset(&tc, 0, sizeof(tc));
         tc.cbSize = sizeof(tc);
-        if (!radios || !labels || !wcontent || !wtitle || !wheading || !wsend || !wback)
+        if (!radios || !labels || !primary || !wcontent || !wtitle || !wheading || !wback)
                 goto out;
         /* The recommended option first, the other protective ones in the
          * policy's order, "Send without encryption" last. */
@@ -558,6 +641,20 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
                         free(t);
                         if (!labels[n_radios])
                                 goto out;
+                        char *pl = primary_label(in->lang, c);
+                        primary[i] = sg_wide_from_utf8(pl);
+                        free(pl);
+                        if (!primary[i])
+                                goto out;
+                        /* The button is laid out once, for its widest words (a
+                         * wide character counts twice). */
+                        size_t width = 0;
+                        for (const wchar_t *q = primary[i]; *q; q++)
+                                width += *q < 0x1100 ? 1 : 2;
+                        if (width > widest) {
+                                widest = width;
+                                wsend = primary[i];
+                        }
                         radios[n_radios].nButtonID = RADIO_ID_BASE + (int) i;
                         radios[n_radios].pszButtonText = labels[n_radios];
                         if (!first)
@@ -610,12 +707,14 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
 out:
         for (size_t i = 0; labels && i < n; i++)
                 free(labels[i]);
+        for (size_t i = 0; primary && i < n; i++)
+                free(primary[i]);
+        free(primary);
         free(labels);
         free(radios);
         free(wcontent);
         free(wtitle);
         free(wheading);
-        free(wsend);
         free(wback);
         return ok;
 }

@@ -48,6 +48,8 @@ char *sg_reason_text_dup(sg_lang lang, const sg_reason *r) {
 
         if ((unsigned) lang >= SG_LANG__MAX)
                 lang = SG_LANG_EN;
+        if (r->label_en && r->label_ja) /* the policy's words for its trigger (triggers[].label) */
+                return strdup(lang == SG_LANG_JA ? r->label_ja : r->label_en);
         for (size_t i = 0; i < sizeof(reason_texts) / sizeof(reason_texts[0]); i++)
                 if (reason_texts[i].code == r->code) {
                         sg_text t = reason_texts[i].text;

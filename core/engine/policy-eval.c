@@ -44,6 +44,8 @@ struct eval {
 static void reason_clear(sg_reason *r) {
         free(r->trigger);
         free(r->detail);
+        free(r->label_en);
+        free(r->label_ja);
         sg_strv_free(r->items, r->n_items);
         memset(r, 0, sizeof *r);
 }
@@ -64,6 +66,9 @@ static struct pending *reason_new(struct eval *ev, sg_reason_code code, const st
                 pr->route = t->route;
                 pr->forbid_send = t->forbid_send;
                 if (!(pr->r.trigger = sg_strdup(t->id)))
+                        return NULL;
+                if (t->label[0] &&
+                    (!(pr->r.label_en = sg_strdup(t->label[0])) || !(pr->r.label_ja = sg_strdup(t->label[1]))))
                         return NULL;
         }
         ev->n_reasons++;

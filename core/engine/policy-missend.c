@@ -220,6 +220,8 @@ static void reasons_clear(sg_reason *r, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(r[i].trigger);
                 free(r[i].detail);
+                free(r[i].label_en);
+                free(r[i].label_ja);
                 sg_strv_free(r[i].items, r[i].n_items);
         }
 }

@@ -65,6 +65,7 @@ struct trigger {
         uint64_t size;
         unsigned min;
         char *header_name;
+        char *label[2]; /* what the prompts say for its reason: [0] English, [1] Japanese, or NULL */
 };
 
 struct choice {

@@ -166,6 +166,8 @@ static const sg_trigger_key trigger_keys[] = {
         /* Without values: the header's presence is enough. */
         {"values", SG_TRIGGER_KEY_LIST, SG_TRIGGER_SLOT_LIST, TYPE_BIT(SG_TRIGGER_HEADER), false, 1,
          SG_POLICY_LIST_MAX},
+        /* What the prompts say for the reason instead of the catalog's sentence. */
+        {"label", SG_TRIGGER_KEY_LABEL, SG_TRIGGER_SLOT_LABEL, ALL_TYPES, false, 0, 0},
 };
 
 const sg_trigger_key *sg_trigger_keys(size_t *ret_n) {
@@ -274,6 +276,19 @@ sg_err sg_trigger_spec_set(sg_trigger_spec *spec, const sg_trigger_key *k, const
                 spec->n_list = v->n_list;
                 return SG_OK;
         }
+        case SG_TRIGGER_KEY_LABEL:
+                if (!v->label[0] || !v->label[1])
+                        return sg_error_set(err, SG_ERR_POLICY_INVALID, "a trigger label needs both \"en\" and \"ja\"");
+                for (int l = 0; l < 2; l++) {
+                        size_t n = strnlen(v->label[l], SG_POLICY_LABEL_MAX + 1);
+                        if (n == 0)
+                                return sg_error_set(err, SG_ERR_POLICY_INVALID, "must not be empty");
+                        if (n > SG_POLICY_LABEL_MAX)
+                                return sg_error_set(err, SG_ERR_LIMIT, "longer than %d bytes", SG_POLICY_LABEL_MAX);
+                }
+                spec->label_en = v->label[0];
+                spec->label_ja = v->label[1];
+                return SG_OK;
         }
         return sg_error_set(err, SG_ERR_INVALID_ARGUMENT, "sg_trigger_spec_set: unknown kind");
 }

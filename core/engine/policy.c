@@ -65,6 +65,8 @@ static void trigger_clear(struct trigger *t) {
                         sg_pattern_free(t->patterns[i]);
         free(t->patterns);
         free(t->header_name);
+        free(t->label[0]);
+        free(t->label[1]);
 }
 
 sg_policy *sg_policy_new(void) {
@@ -729,6 +731,11 @@ static sg_err check_spec(const sg_trigger_spec *spec, sg_error *err) {
         if (spec->type == SG_TRIGGER_EXTERNAL_DOMAINS && spec->min < 1)
                 return sg_error_set(err, SG_ERR_POLICY_INVALID,
                                     "an external_domains trigger needs a minimum of at least 1");
+        if (!spec->label_en != !spec->label_ja)
+                return sg_error_set(err, SG_ERR_POLICY_INVALID, "a trigger label needs both English and Japanese");
+        if (spec->label_en && ((r = check_header_text("trigger label", spec->label_en, SG_POLICY_LABEL_MAX, err)) ||
+                               (r = check_header_text("trigger label", spec->label_ja, SG_POLICY_LABEL_MAX, err))))
+                return r;
         return SG_OK;
 }
 
@@ -758,6 +765,8 @@ sg_err sg_policy_add_trigger(sg_policy *p, const sg_trigger_spec *spec, sg_error
         if (spec->route && !(t.route = sg_strdup(spec->route)))
                 goto nomem;
         if (spec->header_name && !(t.header_name = sg_strdup(spec->header_name)))
+                goto nomem;
+        if (spec->label_en && (!(t.label[0] = sg_strdup(spec->label_en)) || !(t.label[1] = sg_strdup(spec->label_ja))))
                 goto nomem;
         if (spec->n_list > 0) {
                 t.list = calloc(spec->n_list, sizeof *t.list);

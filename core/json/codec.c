@@ -474,6 +474,13 @@ static json_object *shown_json(const sg_reason *r) {
         return o;
 }
 
+/* "label" ({en, ja}): the trigger's words for users (triggers[].label),
+ * which the prompts show instead of the catalog's sentence. */
+static bool put_label(json_object *o, const sg_reason *r) {
+        json_object *l = json_object_new_object();
+        return l && put(o, "label", l) && put_str(l, "en", r->label_en) && put_str(l, "ja", r->label_ja);
+}
+
 static json_object *reason_json(const sg_reason *r) {
         json_object *o = json_object_new_object();
         if (!o)
@@ -481,7 +488,7 @@ static json_object *reason_json(const sg_reason *r) {
         if (put_str(o, "code", sg_reason_code_name(r->code)) && put_str(o, "action", sg_action_name(r->action)) &&
             put_nullable(o, "trigger", r->trigger) && put_nullable(o, "detail", r->detail) &&
             put(o, "items", strv_json(r->items, r->n_items)) &&
-            (!reason_has_shown(r) || put(o, "shown", shown_json(r))))
+            (!reason_has_shown(r) || put(o, "shown", shown_json(r))) && (!r->label_en || put_label(o, r)))
                 return o;
         json_object_put(o);
         return NULL;
@@ -738,6 +745,13 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                                 }
                                 sg_jw_array_end(w);
                         }
+                        sg_jw_object_end(w);
+                }
+                if (r->label_en) {
+                        sg_jw_key(w, "label");
+                        sg_jw_object_begin(w);
+                        jw_str(w, "en", r->label_en);
+                        jw_str(w, "ja", r->label_ja);
                         sg_jw_object_end(w);
                 }
                 sg_jw_object_end(w);

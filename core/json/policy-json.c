@@ -146,9 +146,27 @@ static sg_err route_ref(const sg_policy *p, const char *name, sg_error *err, con
         return e ? builder_fail(e, err, path) : SG_OK;
 }
 
+/* A label for users (routes.NAME.label, triggers[].label): an object with
+ * both "en" and "ja" strings, borrowed into ret[0] and ret[1]. */
+static sg_err read_label(json_object *label, const char *what, const char *ret[2], sg_error *err, const char *path) {
+        static const char *const label_keys[] = {"en", "ja", NULL};
+        sg_err e;
+        if ((e = expect(label, json_type_object, "an object", err, path)) ||
+            (e = check_keys(label, label_keys, err, path)))
+                return e;
+        for (int l = 0; l < 2; l++) {
+                char lp[SG_KEYPATH_POLICY_MAX];
+                sg_keypath_key(lp, sizeof lp, path, label_keys[l], SG_KEYPATH_ALL);
+                if (!sg_json_member(label, label_keys[l]))
+                        return invalid(err, lp, "%s needs both \"en\" and \"ja\"", what);
+                if ((e = get_string(sg_json_member(label, label_keys[l]), &ret[l], err, lp)))
+                        return e;
+        }
+        return SG_OK;
+}
+
 static sg_err read_routes(sg_policy *p, json_object *routes, sg_error *err) {
         static const char *const keys[] = {"headers", "subject_tag", "label", NULL};
-        static const char *const label_keys[] = {"en", "ja", NULL};
         sg_err e = expect(routes, json_type_object, "an object", err, "routes");
         if (e)
                 return e;
@@ -192,23 +210,11 @@ static sg_err read_routes(sg_policy *p, json_object *routes, sg_error *err) {
                 /* What users see instead of the name: {"en": …, "ja": …}, both. */
                 json_object *label = sg_json_member(route, "label");
                 if (label) {
-                        const char *en, *ja;
-                        char lp[SG_KEYPATH_POLICY_MAX];
+                        const char *l[2];
                         sg_keypath_key(kp, sizeof kp, rp, "label", SG_KEYPATH_ALL);
-                        if ((e = expect(label, json_type_object, "an object", err, kp)) ||
-                            (e = check_keys(label, label_keys, err, kp)))
+                        if ((e = read_label(label, "a route label", l, err, kp)))
                                 return e;
-                        sg_keypath_key(lp, sizeof lp, kp, "en", SG_KEYPATH_ALL);
-                        if (!sg_json_member(label, "en"))
-                                return invalid(err, lp, "a route label needs both \"en\" and \"ja\"");
-                        if ((e = get_string(sg_json_member(label, "en"), &en, err, lp)))
-                                return e;
-                        sg_keypath_key(lp, sizeof lp, kp, "ja", SG_KEYPATH_ALL);
-                        if (!sg_json_member(label, "ja"))
-                                return invalid(err, lp, "a route label needs both \"en\" and \"ja\"");
-                        if ((e = get_string(sg_json_member(label, "ja"), &ja, err, lp)))
-                                return e;
-                        if ((e = sg_policy_set_route_label(p, name, en, ja, err)))
+                        if ((e = sg_policy_set_route_label(p, name, l[0], l[1], err)))
                                 return builder_fail(e, err, kp);
                 }
         }
@@ -550,6 +556,8 @@ static sg_err trigger_value(json_object *v, const sg_trigger_key *k, sg_trigger_
                 e = trigger_list(v, k, list, &tv->n_list, err, path);
                 tv->list = *list;
                 return e;
+        case SG_TRIGGER_KEY_LABEL:
+                return read_label(v, "a trigger label", tv->label, err, path);
         }
         return sg_error_set(err, SG_ERR_INTERNAL, "%s: unknown kind of trigger key", path);
 }

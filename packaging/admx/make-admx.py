@@ -301,13 +301,17 @@ def policies():
              (f"Trigger{n}_Patterns", "multi", "Patterns", {}),
              (f"Trigger{n}_Caseless", "bool", "Caseless", {}),
              (f"Trigger{n}_Name", "text", "Name", {}),
-             (f"Trigger{n}_Values", "multi", "Values", {})],
+             (f"Trigger{n}_Values", "multi", "Values", {}),
+             (f"Trigger{n}_LabelEn", "text", "LabelEn", {}),
+             (f"Trigger{n}_LabelJa", "text", "LabelJa", {})],
             (f"Content trigger {n}",
              "A content trigger, checked in number order (from 0, without gaps). Fill in the fields of its "
              "type only: attachment_extension: Extensions; attachment_type: Types; attachment_size: Bytes; "
              "subject_keyword: Keywords; external_domains: Min; header: Name and optionally Values; "
              "body_pattern: Patterns (PCRE2 regular expressions). "
              "Route is required when the action is route. Fields of other types must stay empty or 0. "
+             "The labels, in English and Japanese (both or neither, at most 256 bytes each), are what users "
+             "see for this trigger's reason instead of the built-in sentence. "
              "Policy keys: triggers[n].*."),
             (f"内容のトリガー {n}",
              "メールの内容を調べるトリガーです。番号順（0 から欠番なし）に評価されます。"
@@ -315,7 +319,9 @@ def policies():
              "コンテンツタイプ、attachment_size: バイト数、subject_keyword: キーワード、external_domains: "
              "最小ドメイン数、header: ヘッダー名と値（値は任意）、body_pattern: パターン（PCRE2 の正規表現）。"
              "処理が route の場合はルート名が必要です。"
-             "ほかの種類の項目は空欄または 0 のままにしてください。ポリシーのキー: triggers[n].*。"))
+             "ほかの種類の項目は空欄または 0 のままにしてください。"
+             "利用者に表示する名前（英語と日本語。両方を指定するか、どちらも指定しません。それぞれ 256 バイト以内）は、"
+             "このトリガーの理由として、標準の文の代わりに表示されます。ポリシーのキー: triggers[n].*。"))
     return P
 
 

@@ -673,6 +673,38 @@ static int recommended_of(const char *choices, const char *extra) {
         return r;
 }
 
+/* triggers[].label: the reason shows the policy's words in the prompt's
+ * language; without a label, the catalog's sentence. */
+static void test_trigger_label(void) {
+        char *json = decision("\"reasons\":[{\"code\":\"subject_keyword\",\"action\":\"prompt\",\"trigger\":\"t\","
+                              "\"detail\":null,\"items\":[\"secret\"],\"label\":{\"en\":\"Secret project\","
+                              "\"ja\":\"\u6a5f\u5bc6\u6848\u4ef6\"}},{\"code\":\"attachments\",\"action\":\"prompt\","
+                              "\"trigger\":null,\"detail\":null,\"items\":[\"a.pdf\"]}]");
+        sg_error err = {0};
+        sg_prompt_model *m = parse(json, &err);
+        SG_CHECK(m && m->n_reasons == 2, "trigger label: parsed (%s)", err.message);
+        for (int pass = 0; m && m->n_reasons == 2 && pass < 2; pass++) {
+                set_language(pass ? "ja" : "en");
+                char *s = sg_prompt_reason_text(&m->reasons[0]);
+                SG_CHECK_STR(s, pass ? "\u6a5f\u5bc6\u6848\u4ef6" : "Secret project",
+                             pass ? "trigger label: ja" : "trigger label: en");
+                g_free(s);
+                s = sg_prompt_reason_text(&m->reasons[1]);
+                SG_CHECK_STR(s,
+                             pass ? "\u6dfb\u4ed8\u30d5\u30a1\u30a4\u30eb\u304c 1 "
+                                    "\u4ef6\u3042\u308a\u307e\u3059\uff08a.pdf\uff09\u3002"
+                                  : "1 attachment: a.pdf",
+                             "trigger label: a reason without one keeps the catalog's sentence");
+                g_free(s);
+        }
+        set_language("en");
+        sg_prompt_model_free(m);
+        g_free(json);
+        expect_invalid("\"reasons\":[{\"code\":\"attachments\",\"action\":\"prompt\",\"trigger\":null,"
+                       "\"detail\":null,\"items\":[],\"label\":{\"en\":\"x\"}}]",
+                       SG_ERR_REQUEST, "reasons[0].label.ja: missing", "reason label without ja");
+}
+
 static void test_recommended(void) {
         const char *three = "{\"id\":\"send\",\"kind\":\"send\"},{\"id\":\"encrypt\",\"kind\":\"encrypt\"},"
                             "{\"id\":\"route:portal\",\"kind\":\"route\",\"route\":\"portal\",\"headers\":[],"
@@ -706,5 +738,6 @@ int main(void) {
         test_send_not_allowed();
         test_preselect();
         test_recommended();
+        test_trigger_label();
         return sg_test_done();
 }

@@ -524,7 +524,9 @@ static void test_trigger_keys(void) {
                                               want))
                                         sg_test_diag("  got %s", err.message);
                         }
-                        snprintf(extra, sizeof extra, "\"%s\":{}", k->name);
+                        /* A value of the wrong kind: an object, or for a label (an object itself) an array. */
+                        snprintf(extra, sizeof extra, k->kind == SG_TRIGGER_KEY_LABEL ? "\"%s\":[]" : "\"%s\":{}",
+                                 k->name);
                         trigger_members((sg_trigger_type) t, k->name, extra, members, sizeof members);
                         snprintf(text, sizeof text, "{" V ",\"triggers\":[{%s}]}", members);
                         if (takes)
@@ -810,6 +812,81 @@ static void test_route_labels(void) {
         sg_policy_free(p);
 }
 
+/* triggers[].label: carried into the trigger's reason and its JSON, both
+ * languages or none, its limit and one past it. */
+static void test_trigger_labels(void) {
+        char text[1024], big[SG_POLICY_LABEL_MAX + 2];
+        static const char base[] = "{\"version\":1,\"internal\":{\"domains\":[\"corp.example\"]},\"triggers\":["
+                                   "{\"type\":\"subject_keyword\",\"keywords\":[\"secret\"],\"action\":\"prompt\","
+                                   "\"label\":{\"en\":\"%s\",\"ja\":\"\xe6\xa9\x9f\xe5\xaf\x86\"}},"
+                                   "{\"type\":\"subject_keyword\",\"keywords\":[\"hello\"],\"action\":\"prompt\"}]}";
+        snprintf(text, sizeof text, base, "Secret project");
+        sg_policy *p = NULL;
+        sg_error err = {0};
+        SG_CHECK(sg_policy_from_json(text, strlen(text), &p, &err) == SG_OK, "trigger label: policy loads (%s)",
+                 err.message);
+        sg_decision *d = p ? evaluate(p, "bob@example.net", "secret hello", NULL) : NULL;
+        const sg_reason *labelled = NULL, *plain = NULL;
+        for (size_t i = 0; d && i < d->n_reasons; i++)
+                if (d->reasons[i].code == SG_REASON_SUBJECT_KEYWORD && d->reasons[i].trigger)
+                        *(strcmp(d->reasons[i].trigger, "subject_keyword-0") == 0 ? &labelled : &plain) =
+                                &d->reasons[i];
+        SG_CHECK(labelled && labelled->label_en && strcmp(labelled->label_en, "Secret project") == 0 &&
+                         labelled->label_ja && strcmp(labelled->label_ja, "\xe6\xa9\x9f\xe5\xaf\x86") == 0,
+                 "trigger label: the trigger's reason carries the label in en and ja");
+        SG_CHECK(plain && !plain->label_en && !plain->label_ja, "trigger label: a trigger without one gives none");
+        if (d) {
+                json_object *o = sg_decision_to_json(d);
+                const char *js = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "";
+                SG_CHECK(strstr(js, "\"label\":{\"en\":\"Secret project\",\"ja\":"),
+                         "trigger label: in the reason's JSON");
+                SG_CHECK(!strstr(js, "\"label\":null"), "trigger label: absent from the JSON of a reason without one");
+                json_object_put(o);
+        }
+        sg_decision_free(d);
+        sg_policy_free(p);
+
+        static const char *const bad[][2] = {
+                {"{\"version\":1,\"triggers\":[{\"type\":\"attachments\",\"action\":\"prompt\",\"label\":\"x\"}]}",
+                 "triggers[0].label: expected an object, got a string"},
+                {"{\"version\":1,\"triggers\":[{\"type\":\"attachments\",\"action\":\"prompt\","
+                 "\"label\":{\"en\":\"x\"}}]}",
+                 "triggers[0].label.ja: a trigger label needs both \"en\" and \"ja\""},
+                {"{\"version\":1,\"triggers\":[{\"type\":\"attachments\",\"action\":\"prompt\","
+                 "\"label\":{\"en\":\"x\",\"ja\":\"y\",\"de\":\"z\"}}]}",
+                 "triggers[0].label.de: unknown key"},
+                {"{\"version\":1,\"triggers\":[{\"type\":\"attachments\",\"action\":\"prompt\","
+                 "\"label\":{\"en\":\"\",\"ja\":\"y\"}}]}",
+                 "triggers[0].label: must not be empty"},
+                {"{\"version\":1,\"triggers\":[{\"type\":\"attachments\",\"action\":\"prompt\","
+                 "\"label\":{\"en\":\"x\",\"ja\":\"a\\nb\"}}]}",
+                 "triggers[0]: a trigger label must not contain CR, LF"},
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                p = NULL;
+                sg_err e = sg_policy_from_json(bad[i][0], strlen(bad[i][0]), &p, &err);
+                SG_CHECK(e == SG_ERR_POLICY_INVALID && strstr(err.message, bad[i][1]), "trigger label refused: %s (%s)",
+                         bad[i][1], e ? err.message : "loaded");
+                sg_policy_free(p);
+        }
+
+        memset(big, 'x', SG_POLICY_LABEL_MAX);
+        big[SG_POLICY_LABEL_MAX] = '\0';
+        snprintf(text, sizeof text, base, big);
+        p = NULL;
+        SG_CHECK(sg_policy_from_json(text, strlen(text), &p, &err) == SG_OK,
+                 "trigger label: 256 bytes (the limit) accepted (%s)", err.message);
+        sg_policy_free(p);
+        big[SG_POLICY_LABEL_MAX] = 'x';
+        big[SG_POLICY_LABEL_MAX + 1] = '\0';
+        snprintf(text, sizeof text, base, big);
+        p = NULL;
+        SG_CHECK(sg_policy_from_json(text, strlen(text), &p, &err) != SG_OK &&
+                         strstr(err.message, "triggers[0].label") && strstr(err.message, "longer than 256 bytes"),
+                 "trigger label: 257 bytes (one past) refused: %s", err.message);
+        sg_policy_free(p);
+}
+
 static void test_files(void) {
         sg_policy *p = (sg_policy *) &rows;
         sg_error err = {0};
@@ -932,6 +1009,7 @@ static void test_keys_settings(void) {
 
 int main(void) {
         test_route_labels();
+        test_trigger_labels();
         run_rows();
         test_audit_settings();
         test_keys_settings();

@@ -5,8 +5,8 @@ corp.example and its subdomains internal, a prompt for external mail
 (encrypt / portal / send with a justification / cancel), Outlook's S/MIME for
 encryption with a gateway fallback, card numbers blocked, .zip attachments
 routed to the portal, a classification header
-(X-Classification: secret) blocked, My Numbers blocked, and "send" forbidden
-for a subject with the keyword "board-only".
+(X-Classification: secret, with its own label for users) blocked, My Numbers
+blocked, and "send" forbidden for a subject with the keyword "board-only".
 
     addin-policy.py OUT.reg
 """
@@ -29,7 +29,9 @@ POLICY = {
     r"Routes\1\Headers": {"X-SecureSend-Route": "smime"},
     r"Triggers\0": {"Type": "credit_card", "Action": "block"},
     r"Triggers\1": {"Type": "attachment_extension", "Action": "route", "Route": "portal", "Extensions": ["zip"]},
-    r"Triggers\2": {"Type": "header", "Action": "block", "Name": "X-Classification", "Values": ["secret"]},
+    r"Triggers\2": {"Type": "header", "Action": "block", "Name": "X-Classification", "Values": ["secret"],
+                    "LabelEn": "The message is classified as secret.",
+                    "LabelJa": "このメールは「極秘」に区分されています。"},
     r"Triggers\3": {"Type": "my_number", "Action": "block"},
     r"Triggers\4": {"Id": "board-only", "Type": "subject_keyword", "Action": "prompt", "Keywords": ["board-only"],
                     "ForbidSend": 1},

@@ -844,6 +844,8 @@ static void real_outlook(fobj *app) {
         r = run_case(app, m, "cancel");
         check(r.cancel && strstr(r.log, "message\tMessage not sent"),
               "a header trigger (X-Classification: secret): blocked");
+        check(strstr(r.log, "The message is classified as secret.") && !strstr(r.log, "X-Classification"),
+              "a header trigger with a label (LabelEn): the block message gives the label, not the header");
         free(r.log);
         fake_release(m);
 

@@ -13,9 +13,11 @@ user meet them, under Wine in Xvfb, in English and Japanese:
   button has a name, the catalog's label without the mnemonic "&" where the
   control shows a catalog label; the Tab order is the visual order (rows top
   to bottom, left to right); the focused control on open and the default
-  button are the safe ones: in the prompt "Send", which acts on the
-  recommended protective option selected on open (Enter never sends in the
-  clear: with "Send without encryption" selected it asks for a reason), and
+  button are the safe ones: in the prompt the primary button, which acts on
+  the recommended protective option selected on open and reads as it
+  ("Encrypt and send"; it follows the selection: P makes it "Send through the
+  secure portal"; Enter never sends in the clear: with "Send without
+  encryption" selected it asks for a reason), and
   the reason's field in the justification dialog.
 - the Thunderbird host for Windows (the shipped sealgate-host.exe, no test
   hook): prompt.show shows the same TaskDialog, answered by key presses
@@ -63,6 +65,18 @@ def text(tid, lang):
 def plain(label):
     """A label as MSAA names it: the mnemonic '&' removed ('&&' is one '&')."""
     return re.sub(r"&(.)", r"\1", label)
+
+
+def primary_name(tid, lang):
+    """The primary button's name while option `tid` is selected (win32-common/
+    prompt.c, primary_label): the option's label without its access key,
+    with the primary's key (the catalog's "&Send": S) put in."""
+    label = re.sub(r"\(&.\)$", "", text(tid, lang))
+    label = re.sub(r"&(.)", r"\1", label)
+    key = re.search(r"&(.)", text("addin_button_primary", lang)).group(1)
+    if lang != "ja" and key.lower() in label.lower():
+        return label  # "Encrypt and &send": the name is the label
+    return label + ("" if lang == "ja" else " ") + f"({key})"
 
 
 def catalog_pattern(tid, lang):
@@ -153,9 +167,9 @@ def effective(row):
     return row
 
 
-def check_dialog(what, rows, lang, title_id, label_ids, focus_pred, default_pred):
+def check_dialog(what, rows, lang, title_id, label_ids, focus_pred, default_pred, names=()):
     """The common checks of one dialog read by dlg-probe; label_ids: the
-    catalog texts its controls may show."""
+    catalog texts its controls may show; names: other names they may have."""
     rows = [effective(r) for r in rows]
     win = next((r for r in rows if r.get("window")), None)
     if not check(win is not None, f"{what} ({lang}): read through MSAA", json.dumps(rows)[:800]):
@@ -169,7 +183,7 @@ def check_dialog(what, rows, lang, title_id, label_ids, focus_pred, default_pred
                if (s in stops or s.get("role") in NAMED_ROLES) and not (s.get("name") or "").strip()]
     check(not unnamed, f"{what} ({lang}): every Tab stop and every button, field, check box and list has a name",
           json.dumps(unnamed, ensure_ascii=False)[:800])
-    pats = [catalog_pattern(t, lang) for t in label_ids]
+    pats = [catalog_pattern(t, lang) for t in label_ids] + ["^" + re.escape(n) + "$" for n in names]
     buttons = [s for s in stops if s.get("role") == ROLE_PUSHBUTTON and (s.get("text") or "")]
     strange = [b for b in buttons if not any(re.match(p, b.get("name") or "") for p in pats)]
     check(buttons and not strange,
@@ -223,10 +237,21 @@ def outlook_dialogs(lang):
             return
         time.sleep(1)
         rows = probe_read(title)
-        primary = plain(text("addin_button_primary", lang))
+        # The primary button says what it does: the recommended option's words
+        # (the stand-in's recipients have no certificates: the gateway route,
+        # which has no label, is recommended: "Send through the mail gateway").
+        primary = primary_name("addin_button_route", lang)
         check_dialog("Outlook prompt", rows, lang, "addin_prompt_title", BUTTON_IDS,
                      lambda c: c["id"] == PRIMARY_ID and c.get("name") == primary,
-                     lambda c: c["id"] == PRIMARY_ID)
+                     lambda c: c["id"] == PRIMARY_ID, names=[primary])
+        # P selects the portal: the primary button follows the selection.
+        keys("p")
+        time.sleep(1)
+        want = primary_name("addin_button_portal", lang)
+        got = [effective(r).get("name") for r in probe_read(title) if r.get("id") == PRIMARY_ID]
+        check(got and all(g == want for g in got),
+              f"Outlook prompt ({lang}): with the portal selected the primary button reads {want!r}",
+              f"got {got!r}")
         # "Send without encryption" (W) selected, then Send (S): the justification dialog
         keys("w", "s")
         jtitle = text("addin_justify_title", lang)
@@ -273,10 +298,10 @@ def host_prompt(lang, key_list, a11y=False):
         if probe_wait(title):
             time.sleep(1)
             if a11y:
-                primary = plain(text("addin_button_primary", lang))
+                primary = primary_name("addin_button_encrypt", lang)
                 check_dialog("Thunderbird host prompt", probe_read(title), lang, "addin_prompt_title", BUTTON_IDS,
                              lambda c: c["id"] == PRIMARY_ID and c.get("name") == primary,
-                             lambda c: c["id"] == PRIMARY_ID)
+                             lambda c: c["id"] == PRIMARY_ID, names=[primary])
             keys(*key_list)
         answer = read_frame(p.stdout)
         p.stdin.close()

@@ -248,6 +248,16 @@ static const struct bad_row bad_rows[] = {
          {"P:Routes\\0\\Name=s:portal", "P:Routes\\0\\Headers\\X-A=s:1", "P:Routes\\0\\LabelEn=s:Portal",
           "P:Routes\\0\\LabelJa=s:"},
          NULL},
+        {"trigger label in English only",
+         {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:prompt", "P:Triggers\\0\\LabelEn=s:Files"},
+         "triggers[0].label: a trigger label needs both LabelEn and LabelJa (" P_ "\\Triggers\\0\\LabelJa)"},
+        {"trigger label in Japanese only",
+         {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:prompt", "P:Triggers\\0\\LabelJa=s:x"},
+         NULL},
+        {"trigger label empty in English",
+         {"P:Triggers\\0\\Type=s:attachments", "P:Triggers\\0\\Action=s:prompt",
+          "P:Triggers\\0\\LabelEn=s:", "P:Triggers\\0\\LabelJa=s:x"},
+         NULL},
         {"routes numbered with a gap",
          {"P:Routes\\0\\Name=s:a", "P:Routes\\0\\Headers\\X-A=s:1", "P:Routes\\2\\Name=s:b",
           "P:Routes\\2\\Headers\\X-A=s:1"},
@@ -408,6 +418,8 @@ static void trigger_keys(void) {
                         const sg_trigger_key *k = &keys[i];
                         bool takes = sg_trigger_key_takes(k, (sg_trigger_type) t);
                         camel(k->name, value, sizeof value);
+                        if (k->kind == SG_TRIGGER_KEY_LABEL) /* two values: LabelEn and LabelJa */
+                                strcat(value, "En");
                         snprintf(where, sizeof where, "\\Policies\\Triggers\\0\\%s)", value);
                         if (takes && k->required) {
                                 trigger_specs((sg_trigger_type) t, k->name, NULL, buf, specs);
@@ -433,6 +445,34 @@ static void trigger_keys(void) {
                         p = sg_policy_free(p);
                 }
         }
+}
+
+/* triggers[].label from LabelEn and LabelJa: the trigger's reason carries
+ * both, a trigger without them none. */
+static void trigger_label(void) {
+        const char *specs[] = {"P:Triggers\\0\\Type=s:subject_keyword",
+                               "P:Triggers\\0\\Action=s:prompt",
+                               "P:Triggers\\0\\Keywords=m:secret",
+                               "P:Triggers\\0\\LabelEn=s:Secret project",
+                               "P:Triggers\\0\\LabelJa=s:\xe6\xa9\x9f\xe5\xaf\x86",
+                               "P:Triggers\\1\\Type=s:subject_keyword",
+                               "P:Triggers\\1\\Action=s:prompt",
+                               "P:Triggers\\1\\Keywords=m:hello",
+                               NULL};
+        sg_policy *p = NULL;
+        sg_error e = {0};
+        SG_CHECK(load(specs, &p, &e) == SG_OK, "trigger label: loads (%s)", e.message);
+        sg_decision *d = p ? decide(p, "bob@example.net", "secret hello") : NULL;
+        const sg_reason *a = NULL, *b = NULL;
+        for (size_t i = 0; d && i < d->n_reasons; i++)
+                if (d->reasons[i].trigger)
+                        *(strcmp(d->reasons[i].trigger, "subject_keyword-0") == 0 ? &a : &b) = &d->reasons[i];
+        SG_CHECK(a && a->label_en && strcmp(a->label_en, "Secret project") == 0 && a->label_ja &&
+                         strcmp(a->label_ja, "\xe6\xa9\x9f\xe5\xaf\x86") == 0,
+                 "trigger label: the reason carries LabelEn and LabelJa");
+        SG_CHECK(b && !b->label_en && !b->label_ja, "trigger label: none without the values");
+        sg_decision_free(d);
+        sg_policy_free(p);
 }
 
 /* One past each count limit, built with RegSetValueEx in a loop. */
@@ -758,6 +798,7 @@ int main(int argc, char **argv) {
         delete_tree(HKEY_CURRENT_USER, TEST_BASE);
         bad_values();
         trigger_keys();
+        trigger_label();
         limits();
         settings_table();
         missend();

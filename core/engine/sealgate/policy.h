@@ -36,7 +36,7 @@ extern "C" {
 #define SG_POLICY_ROUTE_HEADERS_MAX       32
 #define SG_POLICY_LIST_MAX                1024 /* keywords, extensions, patterns per trigger */
 #define SG_POLICY_NAME_MAX                64   /* route names, trigger ids: [A-Za-z0-9_.-] */
-#define SG_POLICY_LABEL_MAX               256  /* bytes of a route's label in one language */
+#define SG_POLICY_LABEL_MAX               256  /* bytes of a route's or trigger's label in one language */
 #define SG_POLICY_PROMPT_TIMEOUT_MIN      10   /* prompt.timeout_seconds */
 #define SG_POLICY_PROMPT_TIMEOUT_MAX      3600
 #define SG_POLICY_PROMPT_TIMEOUT_DEFAULT  300
@@ -148,6 +148,8 @@ typedef struct sg_trigger_spec {
         unsigned min;            /* external_domains: threshold */
         const char *header_name; /* header: the header name */
         bool caseless;           /* body_pattern: match ignoring case */
+        const char *label_en;    /* label: what the prompts say for this trigger's reason instead of the */
+        const char *label_ja;    /* catalog's sentence, English and Japanese; both or neither (NULL) */
 } sg_trigger_spec;
 
 typedef struct sg_policy sg_policy;
@@ -474,6 +476,8 @@ typedef struct sg_reason {
         char *detail;     /* English sentence fragment for logs, e.g. "2 attachments: a.pdf, b.xlsx" */
         char **items;     /* the evidence (file names, keywords, domains); n_items entries */
         size_t n_items;
+        char *label_en; /* the trigger's label for users (triggers[].label), or NULL: the catalog's sentence */
+        char *label_ja;
 } sg_reason;
 
 typedef struct sg_choice {
@@ -588,8 +592,9 @@ const sg_setting *sg_settings(size_t *ret_n);
 typedef enum sg_trigger_key_kind {
         SG_TRIGGER_KEY_STRING = 0,
         SG_TRIGGER_KEY_BOOL,
-        SG_TRIGGER_KEY_INT, /* between min and max */
-        SG_TRIGGER_KEY_LIST /* strings, min to max of them */
+        SG_TRIGGER_KEY_INT,  /* between min and max */
+        SG_TRIGGER_KEY_LIST, /* strings, min to max of them */
+        SG_TRIGGER_KEY_LABEL /* two strings: English and Japanese (JSON {"en","ja"}, registry LabelEn/LabelJa) */
 } sg_trigger_key_kind;
 
 /* The field of sg_trigger_spec a key fills. */
@@ -605,6 +610,7 @@ typedef enum sg_trigger_slot {
         SG_TRIGGER_SLOT_MIN,
         SG_TRIGGER_SLOT_HEADER_NAME,
         SG_TRIGGER_SLOT_LIST,
+        SG_TRIGGER_SLOT_LABEL,
         SG_TRIGGER_SLOT__MAX
 } sg_trigger_slot;
 
@@ -624,6 +630,7 @@ typedef struct sg_trigger_value {
         int64_t n;
         const char *const *list;
         size_t n_list;
+        const char *label[2]; /* LABEL: [0] English, [1] Japanese */
 } sg_trigger_value;
 
 /* The static table, in the order a reader reads the keys: "type" first, then

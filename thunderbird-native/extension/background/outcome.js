@@ -40,11 +40,15 @@ function listSeparator() {
         return messenger.i18n.getMessage("listSeparator") || ", ";
 }
 
-/* The reasons in words (the catalog's sentences: reason_CODE with the number
+/* The reasons in words (the policy's label for the trigger when it has one,
+ * else the catalog's sentences: reason_CODE with the number
  * of items and the items; reason_CODE_plural for a count other than 1); the
  * host's detail when a sentence needs evidence and the reason has none. */
 function reasonsText(decision, keep = () => true) {
         return (decision.reasons || []).filter(keep).map((r) => {
+                /* The policy's words for its trigger (triggers[].label), as the host gives them. */
+                if (r.label && typeof r.label[uiLanguage()] === "string")
+                        return r.label[uiLanguage()];
                 const items = r.items || [];
                 /* Sizes come formatted from the host (sg_format_size, in C once). */
                 const shown = r.shown && Array.isArray(r.shown[uiLanguage()]) ? r.shown[uiLanguage()] : items;

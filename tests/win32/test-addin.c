@@ -1436,6 +1436,23 @@ static void missend_cases(void) {
         }
         free(r.log);
         fake_release(m);
+
+        /* The undo marker (issue 17): a send that did not go (a later handler
+         * cancelled it) left the recipients in Bcc, the placeholder in To and
+         * the deferred time; the next attempt first puts the item back as the
+         * user wrote it, so going back to editing shows the draft unchanged. */
+        m = missend_mail(false);
+        r = run_case(app, m, "route:portal");
+        check(!r.cancel && n_recipients(m) == 3 && type_of(m, 0) == OL_BCC && type_of(m, 1) == OL_BCC &&
+                      type_of(m, 2) == OL_TO && deferred(m) != FAKE_DATE_NONE,
+              "first attempt: both moved to Bcc, the placeholder in To, deferred delivery set");
+        free(r.log);
+        r = run_case(app, m, "cancel");
+        check(r.cancel && n_recipients(m) == 2 && type_of(m, 0) == OL_TO && type_of(m, 1) == OL_CC &&
+                      wcscmp(address_of(m, 0), L"pat@partner.example") == 0 && deferred(m) == FAKE_DATE_NONE,
+              "undo marker: the next attempt puts To and Cc back, removes the placeholder and the deferred time");
+        free(r.log);
+        fake_release(m);
         disconnect_addin(a);
 
         SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", NULL);

@@ -21,7 +21,10 @@ user meet them, under Wine in Xvfb, in English and Japanese:
   hook): prompt.show shows the same TaskDialog, answered by key presses
   (xdotool through Wine's X11 driver): Escape, Enter (the recommended
   option), the "P" access key then Enter, "W" and "S" then a typed reason
-  then Enter, and "B"; the host's answer is checked.
+  then Enter, and "B"; the host's answer is checked. With rules.convert_to_bcc
+  "ask", the dialog's "Keep the external recipients in To and Cc" box is
+  ticked by its access key K (en, ja): the outcome moves nobody; left alone,
+  the external recipients move.
 
     test-dialog-a11y.py SOURCE-ROOT TEST-ADDIN-DLL TEST-ADDIN-EXE HOST-EXE DLG-PROBE-EXE WORK-DIR
 
@@ -254,7 +257,10 @@ def outlook_dialogs(lang):
 # ---- the host's TaskDialog, answered by key presses
 
 
-def host_prompt(lang, key_list, a11y=False):
+HOST_MESSAGE = {"from": "me@corp.example", "to": ["pat@partner.example"], "subject": "Quarterly figures"}
+
+
+def host_prompt(lang, key_list, a11y=False, message=None):
     """policy.evaluate then prompt.show in the shipped host; the keys answer
     the dialog. The prompt.show answer, or {}."""
     p = subprocess.Popen(["wine", str(HOST)], env=dict(ENV, LOCALAPPDATA="C:\\sealgate-test\\appdata"),
@@ -262,8 +268,7 @@ def host_prompt(lang, key_list, a11y=False):
     answer = {}
     try:
         p.stdin.write(frame({"id": "e", "op": "policy.evaluate",
-                             "message": {"from": "me@corp.example", "to": ["pat@partner.example"],
-                                         "subject": "Quarterly figures"}}))
+                             "message": message or HOST_MESSAGE}))
         p.stdin.flush()
         first = read_frame(p.stdout)
         attempt = first.get("result", {}).get("attempt")
@@ -289,6 +294,34 @@ def host_prompt(lang, key_list, a11y=False):
     return answer
 
 
+def bcc_ask_cases():
+    """rules.convert_to_bcc "ask" (issue 17): the real TaskDialog's check box
+    "Keep the external recipients in To and Cc" (its verification box),
+    ticked by its access key K: the portal route goes with nothing moved;
+    left alone, the two external recipients move."""
+    reg = WORK / "bcc-ask.reg"
+    reg.write_text("Windows Registry Editor Version 5.00\n\n"
+                   "[HKEY_LOCAL_MACHINE\\Software\\Policies\\sealgate\\Rules\\ConvertToBcc]\n"
+                   "\"Mode\"=\"ask\"\n\"MinDomains\"=dword:00000002\n\n", encoding="utf-8")
+    check(wine("regedit", "/S", winpath(reg)).returncode == 0, "policy: Rules\\ConvertToBcc Mode ask, MinDomains 2")
+    msg = {"from": "me@corp.example", "to": ["pat@partner.example"], "cc": ["quinn@other.example"],
+           "subject": "Invitation"}
+    for lang, ks, keep in (("en", ["k", "p", "Return"], True), ("ja", ["k", "p", "Return"], True),
+                           ("en", ["p", "Return"], False)):
+        a = host_prompt(lang, ks, message=msg)
+        res = a.get("result", {})
+        bcc = (res.get("outcome") or {}).get("bcc", "missing")
+        if keep:
+            check(res.get("choice") == "route:portal" and bcc is None,
+                  f"host prompt.show ({lang}), keys {' '.join(ks)}: the box ticked, routed, nothing moves to Bcc",
+                  json.dumps(a, ensure_ascii=False)[:600])
+        else:
+            check(res.get("choice") == "route:portal" and isinstance(bcc, dict)
+                  and sorted(bcc.get("move", [])) == ["pat@partner.example", "quinn@other.example"],
+                  f"host prompt.show ({lang}), keys {' '.join(ks)}: the box left alone, both move to Bcc",
+                  json.dumps(a, ensure_ascii=False)[:600])
+
+
 def main():
     setup_prefix()
     for lang in ("en", "ja"):
@@ -307,6 +340,7 @@ def main():
         check(res.get("choice") == choice and res.get("by") == by and res.get("justification") == why,
               f"host prompt.show ({lang}), keys {' '.join(ks)}: choice {choice}, by {by}"
               + (f", justification {why!r}" if why else ""), json.dumps(a, ensure_ascii=False)[:600])
+    bcc_ask_cases()
     subprocess.run(["wineserver", "-k"], env=ENV, timeout=60)
     if done() == 0:
         shutil.rmtree(PREFIX, ignore_errors=True)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "prompt-bcc.h"
 #include "prompt-lang.h"
 #include "prompt-model.h"
 #include "prompt-window.h"
@@ -131,7 +132,7 @@ typedef struct run {
 static void on_answered(SgPromptWindow *w, const char *choice, const char *justification, const char *by,
                         gpointer data) {
         run *r = data;
-        r->answer = sg_prompt_answer_json(choice, justification, by);
+        r->answer = sg_prompt_answer_json(choice, justification, by, sg_prompt_bcc_kept(GTK_WIDGET(w)));
         g_main_loop_quit(r->loop);
 }
 

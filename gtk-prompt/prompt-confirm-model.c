@@ -118,10 +118,11 @@ sg_err sg_prompt_confirm_parse(json_object *root, sg_prompt_confirm **ret, sg_er
                 json_object *o = json_object_array_get_idx(rs, i);
                 char path[48];
                 snprintf(path, sizeof path, "recipients[%zu]", i);
-                bool confirm, look;
+                bool confirm, look, to_bcc;
                 if ((e = opt_bool(o, "confirm", path, &confirm, err)) ||
-                    (e = opt_bool(o, "lookalike", path, &look, err)))
+                    (e = opt_bool(o, "lookalike", path, &look, err)) || (e = opt_bool(o, "to_bcc", path, &to_bcc, err)))
                         break;
+                c->n_bcc += to_bcc;
                 if (!confirm || done[i])
                         continue;
                 const char *dom = opt_str(o, "domain");
@@ -159,7 +160,10 @@ sg_err sg_prompt_confirm_parse(json_object *root, sg_prompt_confirm **ret, sg_er
         }
         c->n_rows = rows->len;
         c->rows = (sg_prompt_check *) (void *) g_array_free(rows, FALSE);
-        if (e || (c->n_boxes == 0 && !c->sender)) {
+        /* rules.convert_to_bcc "ask" with recipients to move: offer to keep them. */
+        const char *bcc_mode = opt_str(ms, "bcc_mode");
+        c->bcc_ask = bcc_mode && strcmp(bcc_mode, "ask") == 0 && c->n_bcc > 0;
+        if (e || (c->n_boxes == 0 && !c->sender && !c->bcc_ask)) {
                 sg_prompt_confirm_free(c);
                 return e;
         }

@@ -36,11 +36,13 @@ typedef struct sg_prompt_confirm {
         size_t n_boxes;       /* rows that are boxes */
         bool allow_check_all; /* a "check all" control is offered */
         char *sender;         /* prompt.show_sender: the From to show prominently, or NULL */
+        bool bcc_ask;         /* rules.convert_to_bcc "ask": the user may keep the recipients (prompt-bcc.h) */
+        size_t n_bcc;         /* the recipients the move concerns ("to_bcc") */
 } sg_prompt_confirm;
 
 /* The checklist of decision `root` (the prompt's input object): *ret owned
- * (sg_prompt_confirm_free), NULL when nothing is to be ticked and no sender
- * is to be shown. The members
+ * (sg_prompt_confirm_free), NULL when nothing is to be ticked, no sender
+ * is to be shown and no Bcc move is asked about. The members
  * are optional (an older host sends none). Errors: SG_ERR_REQUEST (a member
  * of the wrong type, naming its path), SG_ERR_LIMIT. */
 sg_err sg_prompt_confirm_parse(json_object *root, sg_prompt_confirm **ret, sg_error *err);

@@ -6,6 +6,7 @@
  * the focus on open is on the first box. */
 #include "prompt-confirm.h"
 
+#include "prompt-bcc.h"
 #include "prompt-i18n.h"
 #include "prompt-window.h"
 
@@ -72,6 +73,7 @@ static void attach_sender(GtkWidget *choices, const char *sender) {
 GtkWidget *sg_prompt_confirm_attach(GtkWidget *choices, GtkWidget *cancel, const sg_prompt_confirm *c) {
         if (c && c->sender)
                 attach_sender(choices, c->sender);
+        sg_prompt_bcc_attach(choices, c);
         if (!c || c->n_boxes == 0)
                 return NULL;
         checklist *cl = g_new0(checklist, 1);

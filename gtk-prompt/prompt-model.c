@@ -811,11 +811,13 @@ bool sg_prompt_justification_ok(const char *text, char **ret_trimmed) {
         return ok;
 }
 
-char *sg_prompt_answer_json(const char *choice, const char *justification, const char *by) {
+char *sg_prompt_answer_json(const char *choice, const char *justification, const char *by, bool bcc_keep) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "choice", json_object_new_string(choice));
         json_object_object_add(o, "justification", justification ? json_object_new_string(justification) : NULL);
         json_object_object_add(o, "by", json_object_new_string(by));
+        if (bcc_keep && strcmp(choice, "cancel") != 0)
+                json_object_object_add(o, "bcc", json_object_new_string("keep"));
         char *r = g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
         return r;

@@ -139,8 +139,9 @@ char *sg_prompt_choice_description(const sg_prompt_choice *c, bool require_justi
  * is not NULL, *ret_trimmed is the trimmed copy (owned, g_free). */
 bool sg_prompt_justification_ok(const char *text, char **ret_trimmed);
 
-/* The answer line (no newline): {"choice":…,"justification":…,"by":…}.
- * `justification` may be NULL. Owned (g_free). */
-char *sg_prompt_answer_json(const char *choice, const char *justification, const char *by);
+/* The answer line (no newline): {"choice":…,"justification":…,"by":…}, and
+ * "bcc":"keep" when `bcc_keep` (prompt-bcc.h) and the choice is not
+ * "cancel". `justification` may be NULL. Owned (g_free). */
+char *sg_prompt_answer_json(const char *choice, const char *justification, const char *by, bool bcc_keep);
 
 #endif

@@ -12,7 +12,15 @@
 bool sg_prompt_scripted_answer(const sg_decision *d, const char *want, const char *justification,
                                sg_prompt_answer *ret) {
         const sg_choice *c;
+        char id[SG_CHOICE_ID_SIZE + 5];
+        size_t n = strlen(want);
         memset(ret, 0, sizeof *ret);
+        if (n > 5 && n < sizeof id && strcmp(want + n - 5, "+keep") == 0) {
+                memcpy(id, want, n - 5);
+                id[n - 5] = '\0';
+                want = id;
+                ret->bcc_declined = d->bcc_mode == SG_BCC_ASK;
+        }
         if (want[0] == '@') {
                 bool fb = strcmp(want, "@fallback") == 0;
                 ret->choice = fb ? d->prompt_fallback : d->n_choices;
@@ -24,6 +32,7 @@ bool sg_prompt_scripted_answer(const sg_decision *d, const char *want, const cha
                           : strcmp(want, "@timeout") == 0 ? "timeout"
                                                           : "close";
                 ret->error = fb ? "prompt_unavailable" : NULL;
+                ret->bcc_declined = false;
                 return ret->choice < d->n_choices;
         }
         c = sg_decision_choice(d, want);
@@ -31,6 +40,8 @@ bool sg_prompt_scripted_answer(const sg_decision *d, const char *want, const cha
                 return false;
         ret->choice = (size_t) (c - d->choices);
         ret->by = "button";
+        if (c->kind == SG_CHOICE_CANCEL)
+                ret->bcc_declined = false;
         if (justification && d->require_justification) {
                 ret->justification = malloc(strlen(justification) + 1);
                 if (ret->justification)

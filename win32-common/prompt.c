@@ -271,6 +271,13 @@ void sg_actctx_pop(ULONG_PTR cookie) {
 
 /* ---- test hook ---------------------------------------------------------- */
 
+/* rules.convert_to_bcc "ask" with recipients to move: the dialog offers
+ * to keep them (the verification check box). */
+static bool asks_bcc(const sg_decision *d) {
+        const char *w = sg_outcome_bcc_word(d, SG_AUDIT_SENT, true);
+        return w && strcmp(w, "kept") == 0;
+}
+
 #ifdef SG_TEST_HOOKS
 /* Test builds only (sealgate-outlook-test.dll): SEALGATE_TEST_UI_LOG names a
  * file that gets every prompt and message text instead of a window, and
@@ -311,6 +318,8 @@ static bool test_answer(const sg_prompt_input *in, sg_prompt_answer *ret) {
                 }
                 test_log("choices", NULL, ids);
         }
+        if (asks_bcc(in->decision))
+                test_log("keep", NULL, sg_text_get(in->lang, SG_T_MISSEND_BCC_KEEP));
         if (strncmp(want, "send:", 5) == 0) {
                 just = want + 5;
                 want[4] = '\0';
@@ -614,6 +623,8 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
         wchar_t *wheading = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_PROMPT_HEADING));
         wchar_t **primary = calloc(n, sizeof(*primary)), *wsend = NULL;
         wchar_t *wback = sg_wide_from_utf8(sg_text_get(in->lang, SG_T_BUTTON_CANCEL));
+        wchar_t *wkeep = asks_bcc(d) ? sg_wide_from_utf8(sg_text_get(in->lang, SG_T_MISSEND_BCC_KEEP)) : NULL;
+        BOOL keep = FALSE;
         TASKDIALOGCONFIG tc;
         td_ctx ctx = {d, d->prompt_timeout_seconds * 1000u, false, false, 0, primary};
         size_t widest = 0;
@@ -679,15 +690,18 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
         tc.pRadioButtons = radios;
         tc.pfCallback = td_callback;
         tc.lpCallbackData = (LONG_PTR) &ctx;
+        tc.pszVerificationText = wkeep; /* "Keep the external recipients in To and Cc" (Alt+K) */
         for (;;) {
                 int pressed = 0, radio = 0;
+                if (keep) /* as the user left it, back from the justification step */
+                        tc.dwFlags |= TDF_VERIFICATION_FLAG_CHECKED;
                 tc.nDefaultRadioButton = ctx.selected ? ctx.selected : first;
                 /* "Send" is the default while a protective option is selected. */
                 tc.nDefaultButton = n_radios && protective(&d->choices[tc.nDefaultRadioButton - RADIO_ID_BASE])
                                             ? PRIMARY_ID
                                             : IDCANCEL;
                 ctx.selected = tc.nDefaultRadioButton;
-                if (FAILED(fn(&tc, &pressed, &radio, NULL)))
+                if (FAILED(fn(&tc, &pressed, &radio, wkeep ? &keep : NULL)))
                         goto out;
                 ok = true;
                 if (pressed != PRIMARY_ID || radio < RADIO_ID_BASE || radio >= RADIO_ID_BASE + (int) d->n_choices) {
@@ -698,6 +712,7 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
                 ctx.selected = radio;
                 ret->choice = (size_t) (radio - RADIO_ID_BASE);
                 ret->by = "button";
+                ret->bcc_declined = keep && d->choices[ret->choice].kind != SG_CHOICE_CANCEL;
                 if (d->choices[ret->choice].kind != SG_CHOICE_SEND || !d->require_justification)
                         break;
                 if (ask_justification(in->owner, in->lang, &ret->justification))
@@ -716,6 +731,7 @@ out:
         free(wtitle);
         free(wheading);
         free(wback);
+        free(wkeep);
         return ok;
 }
 

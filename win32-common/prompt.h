@@ -28,6 +28,7 @@ typedef struct sg_prompt_answer {
         const char *by;      /* "button", "escape", "timeout", "fallback" (static) */
         char *justification; /* owned (free()) or NULL */
         const char *error;   /* "prompt_unavailable" when no dialog could be shown, else NULL */
+        bool bcc_declined;   /* rules.convert_to_bcc "ask": the user kept the recipients in To and Cc */
 } sg_prompt_answer;
 
 /* Ask the user. Always answers: when no dialog can be shown (or no_ui), the
@@ -40,7 +41,9 @@ void sg_prompt_ask(const sg_prompt_input *in, sg_prompt_answer *ret);
 char *sg_prompt_content_dup(const sg_prompt_input *in);
 
 /* A scripted answer, as tests give it (the test build's
- * SEALGATE_TEST_PROMPT_CHOICE, the parity test's rows): a choice id of `d`,
+ * SEALGATE_TEST_PROMPT_CHOICE, the parity test's rows): a choice id of `d`
+ * (with "+keep" after it: the user also ticked "Keep the external
+ * recipients in To and Cc", taken when the decision asks about the move),
  * or "@escape", "@close", "@timeout" (cancel that way), "@fallback" (no
  * prompt could be shown); `justification` for "send" when the decision
  * requires one. False when `want` names no offered choice.

@@ -57,6 +57,7 @@ bool sg_send_outcome_input(const sg_policy *p, const sg_decision *d, bool encryp
                 ret->by = ans->by;
                 ret->justification = ans->justification;
                 ret->prompt_error = ans->error;
+                ret->bcc_declined = ans->bcc_declined;
         }
         return ok;
 }

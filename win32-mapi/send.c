@@ -259,7 +259,9 @@ static char *send_removed_dup(sg_lang lang, const sg_decision *d) {
 /* ---- what an earlier attempt left (the sgApplied marker) ----------------- */
 
 /* The marker: one line per thing set, "h NAME" (an internet header), "t TAG"
- * (the subject tag added), "e" (the encrypt bit of PR_SECURITY_FLAGS set). */
+ * (the subject tag added), "e" (the encrypt bit of PR_SECURITY_FLAGS set),
+ * and the mis-send changes (missend.h): "b T ADDRESS" (moved to Bcc), "p
+ * ADDRESS" (the To placeholder), "d DATE" (the deferred time before). */
 typedef struct applied {
         char *s;
         size_t n, cap;
@@ -327,6 +329,8 @@ static void undo(IDispatch *item) {
                         undo_subject(item, line + 2);
                 } else if (line[0] == 'e' && !line[1]) {
                         sg_send_set_security(item, false);
+                } else if ((line[0] == 'b' || line[0] == 'p' || line[0] == 'd') && line[1] == ' ') {
+                        sg_missend_undo(item, line[0], line + 2); /* the Bcc move, the hold */
                 }
         }
         delete_property(item, SG_PROP_APPLIED);
@@ -413,8 +417,7 @@ static const char *route_tag(const sg_policy *p, const char *route) {
  * sent. What was done replaces what was asked in `o` (the audit's outcome
  * and route). */
 static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, const sg_item *it, const sg_decision *d,
-                  sg_outcome *o, bool ready) {
-        applied a = {0};
+                  sg_outcome *o, bool ready, applied *marker) {
         HRESULT hr = S_OK;
         bool go = true;
 
@@ -426,12 +429,12 @@ static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, c
                         hr = E_FAIL;
                         break;
                 }
-                hr = set_noted(item, &a, o->headers, o->n_headers, o->subject, it->subject,
+                hr = set_noted(item, marker, o->headers, o->n_headers, o->subject, it->subject,
                                route_tag(ctx->policy, o->route));
                 break;
         case SG_OUTCOME_ENCRYPT:
                 if (ready && has_smime((const char *const *) o->encrypt_methods, o->n_encrypt_methods)) {
-                        enc_state st = encryption_on(w, item, &a);
+                        enc_state st = encryption_on(w, item, marker);
                         if (st == ENC_SWITCHED_ON) {
                                 tell(ctx, SG_T_ENCRYPT_TITLE, SG_T_ENCRYPT_RESEND, NULL);
                                 o->action = SG_OUTCOME_CANCEL;
@@ -440,7 +443,7 @@ static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, c
                                 break;
                         }
                         if (st == ENC_ON) {
-                                hr = set_noted(item, &a, o->headers, o->n_headers, NULL, NULL, NULL);
+                                hr = set_noted(item, marker, o->headers, o->n_headers, NULL, NULL, NULL);
                                 break;
                         }
                         /* It could not be switched on: as without certificates. */
@@ -451,7 +454,7 @@ static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, c
                                 hr = E_FAIL;
                                 break;
                         }
-                        hr = set_noted(item, &a, o->fallback[0].headers, o->fallback[0].n_headers,
+                        hr = set_noted(item, marker, o->fallback[0].headers, o->fallback[0].n_headers,
                                        o->fallback[0].subject, it->subject,
                                        route_tag(ctx->policy, o->fallback[0].name));
                         if (SUCCEEDED(hr) && !sg_outcome_took_fallback(o, 0))
@@ -470,8 +473,6 @@ static bool apply(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, c
                 go = false;
                 break;
         }
-        write_marker(item, &a);
-        free(a.s);
         if (FAILED(hr)) {
                 o->action = SG_OUTCOME_CANCEL;
                 o->audit = SG_AUDIT_CANCELLED;
@@ -510,9 +511,14 @@ static bool hold(const sg_send_ctx *ctx, sg_outcome *o, bool *defer) {
  * (mode "deferred", an item without a window, or a countdown that could not
  * be shown). False (the outcome cancelled) when either fails: the message
  * never goes with the external addresses visible or unheld. */
-static bool missend(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, sg_outcome *o, bool defer) {
+static void note_cb(void *data, const char *kind, const char *what) {
+        note(data, kind, what);
+}
+
+static bool missend(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, sg_outcome *o, bool defer,
+                    applied *marker) {
         if (o->n_bcc_moved) {
-                if (!sg_missend_move_bcc(item, it, o)) {
+                if (!sg_missend_move_bcc(item, it, o, note_cb, marker)) {
                         tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, "the recipients could not be moved to Bcc");
                         cancelled(o);
                         return false;
@@ -532,7 +538,7 @@ static bool missend(const sg_send_ctx *ctx, IDispatch *item, const sg_item *it, 
                         free(list);
                 }
         }
-        if (defer && FAILED(sg_missend_defer(item, o->delay_seconds))) {
+        if (defer && FAILED(sg_missend_defer(item, o->delay_seconds, note_cb, marker))) {
                 tell(ctx, SG_T_ERROR_TITLE, SG_T_ERROR_CHECK, "the message could not be held (deferred delivery)");
                 cancelled(o);
                 return false;
@@ -616,7 +622,11 @@ static bool run(const sg_send_ctx *ctx, IDispatch *item, const sg_window *w, con
                 free(offered_choices);
                 return true;
         }
-        sent = hold(ctx, o, &defer) && apply(ctx, item, w, it, dd, o, ready) && missend(ctx, item, it, o, defer);
+        applied marker = {0};
+        sent = hold(ctx, o, &defer) && apply(ctx, item, w, it, dd, o, ready, &marker) &&
+               missend(ctx, item, it, o, defer, &marker);
+        write_marker(item, &marker);
+        free(marker.s);
         audit(ctx, it, dd, o, &in);
         sg_outcome_free(o);
         free(ans.justification);

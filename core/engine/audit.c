@@ -345,6 +345,8 @@ sg_err sg_audit_format(const sg_audit_record *r, char **ret_line, size_t *ret_le
         put_json_str(&b, sg_audit_outcome_name(r->outcome));
         put_key(&b, "prompt_error", false);
         put_json_str(&b, r->prompt_error);
+        put_key(&b, "bcc", false);
+        put_json_str(&b, r->bcc);
         if (r->applied) {
                 const sg_audit_applied *a = r->applied;
                 put_key(&b, "event", false);

@@ -393,6 +393,21 @@ static bool add_checks(sg_outcome *o, const sg_decision *d, const sg_outcome_inp
         return true;
 }
 
+/* The rule's reason (it lists the addresses, each once), or NULL. */
+static const sg_reason *bcc_reason(const sg_decision *d) {
+        for (size_t i = 0; d && i < d->n_reasons; i++)
+                if (d->reasons[i].code == SG_REASON_CONVERT_TO_BCC && d->reasons[i].n_items)
+                        return &d->reasons[i];
+        return NULL;
+}
+
+const char *sg_outcome_bcc_word(const sg_decision *d, sg_audit_outcome outcome, bool declined) {
+        if ((outcome != SG_AUDIT_SENT && outcome != SG_AUDIT_ROUTED && outcome != SG_AUDIT_ENCRYPT) || !d ||
+            d->bcc_mode == SG_BCC_OFF || !bcc_reason(d))
+                return NULL;
+        return d->bcc_mode == SG_BCC_ASK && declined ? "kept" : "moved";
+}
+
 /* The mis-send actions of an outcome that sends: the Bcc move and the hold. */
 static bool add_missend(sg_outcome *o, const sg_decision *d, const sg_outcome_input *in) {
         if (o->action != SG_OUTCOME_SEND && o->action != SG_OUTCOME_ROUTE && o->action != SG_OUTCOME_ENCRYPT)
@@ -400,15 +415,10 @@ static bool add_missend(sg_outcome *o, const sg_decision *d, const sg_outcome_in
         o->delay_seconds = d->delay_seconds;
         o->delay_skippable = d->delay_skippable;
         o->delay_mode = d->delay_mode;
-        if (d->bcc_mode == SG_BCC_OFF || (d->bcc_mode == SG_BCC_ASK && in->bcc_declined))
+        const char *word = sg_outcome_bcc_word(d, o->audit, in->bcc_declined);
+        if (!word || strcmp(word, "moved") != 0)
                 return true;
-        /* The rule's reason lists the addresses, each once. */
-        const sg_reason *r = NULL;
-        for (size_t i = 0; i < d->n_reasons && !r; i++)
-                if (d->reasons[i].code == SG_REASON_CONVERT_TO_BCC)
-                        r = &d->reasons[i];
-        if (!r || r->n_items == 0)
-                return true;
+        const sg_reason *r = bcc_reason(d);
         if (!(o->bcc_moved = calloc(r->n_items, sizeof *o->bcc_moved)))
                 return false;
         for (size_t i = 0; i < r->n_items; i++)
@@ -483,4 +493,5 @@ void sg_outcome_audit_record(const sg_outcome *o, const sg_decision *d, const sg
         rec->route = o->route;
         rec->outcome = o->audit;
         rec->prompt_error = o->prompt_error;
+        rec->bcc = sg_outcome_bcc_word(d, o->audit, in && in->bcc_declined);
 }

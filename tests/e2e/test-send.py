@@ -1343,6 +1343,48 @@ def case_missend_bcc(rig):
         rig.use_policy("policy-route.json")
 
 
+def case_missend_bcc_keep(rig):
+    """rules.convert_to_bcc in "ask" mode (issue 17): the prompt asks; the
+    user ticks "Keep the external recipients in To and Cc" (Alt+K) and sends
+    without encryption: the message reaches the sink with the recipients in
+    To and Cc as written, and the audit record says "bcc": "kept"."""
+    name = "convert to Bcc, ask: kept in To and Cc"
+    rig.use_policy("policy-missend-bcc-ask.json")
+    try:
+        n0 = len(audit_records(rig))
+        rig.reset_sinks()
+        tb = rig.tb
+        tag = tb.compose(to=["ann@one.example"], cc=["ben@two.example"], subject="kept recipients",
+                         body="As written.")
+        tb.send(tag, close_timeout=0)
+        wid = xdisplay.wait_prompt(rig.xvfb.display, timeout=30)
+        tap.ok(wid is not None, f"{name}: the prompt window opens", rig.diag())
+        if wid is None:
+            tb.close_compose(tag)
+            return
+        # Alt+K ticks the box; Alt+W selects "Send without encryption"; Tab
+        # past the box and "Back to editing" to the primary button; Space.
+        xdisplay.press(rig.xvfb.display, wid, "alt+k", "alt+w", "Tab", "Tab", "Tab", "space")
+        got = rig.wait_delivery()
+        tap.ok(got is not None and got[0] == "internet", f"{name}: delivered to the internet sink",
+               f"{got and got[0]}\n{rig.diag()}")
+        if got:
+            msg = got[1]
+            to, cc = header_values(msg, "To"), header_values(msg, "Cc")
+            tap.ok(len(to) == 1 and "ann@one.example" in to[0] and "alice@corp.example" not in to[0],
+                   f"{name}: To is as written", str(to))
+            tap.ok(len(cc) == 1 and "ben@two.example" in cc[0], f"{name}: Cc is as written", str(cc))
+            tap.ok(not header_values(msg, "Bcc"), f"{name}: no Bcc header", str(header_values(msg, "Bcc")))
+            meta = rig.gw.internet.messages()[0][2]
+            rcpt = sorted(a.lower() for a in meta.get("rcpt_to", []))
+            tap.ok(rcpt == ["ann@one.example", "ben@two.example"], f"{name}: the envelope as written", str(rcpt))
+        tap.ok(wait_closed(tb, tag), f"{name}: compose window closed after sending")
+        audit_for(rig, name, n0, {"action": "prompt", "choice": "send", "by": "button", "outcome": "sent",
+                                  "bcc": "kept"})
+    finally:
+        rig.use_policy("policy-prompt.json")
+
+
 def case_missend_reply(rig):
     """rules.new_domain_in_reply (issue 17): Reply All to a message from
     dana@partner.example adding eve@other.example is stopped (policy
@@ -1634,7 +1676,7 @@ CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-
            "prompt-cancel", "input-skipped", "timing", "gateway-check-on",
            "host-restart", "host-killed-block", "missend-bcc", "missend-reply", "send-later"]
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
-                "prompt-justify", "prompt-justify-audit"]
+                "prompt-justify", "prompt-justify-audit", "missend-bcc-keep"]
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-store-only",
                "encrypt-block", "encrypt-no-identity-cert"]
 CASES_OPENPGP = ["encrypt-openpgp", "encrypt-openpgp-fallback"]
@@ -1836,6 +1878,7 @@ def main():
                 run("prompt-encrypt-unready", case_prompt_encrypt_unready, rig)
                 run("prompt-justify", case_prompt_justify, rig)
                 run("prompt-justify-audit", case_prompt_justify_audit, rig)
+                run("missend-bcc-keep", case_missend_bcc_keep, rig)
                 rig.use_policy("policy-route.json")
 
         # Run 7: S/MIME. alice's key and bob's certificate in the profile's

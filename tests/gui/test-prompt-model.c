@@ -471,10 +471,18 @@ static void test_justification(void) {
         g_string_free(astral, TRUE);
         SG_CHECK(!sg_prompt_justification_ok("\xff", NULL), "justification: invalid UTF-8 refused");
 
-        char *a = sg_prompt_answer_json("route:portal", NULL, "button");
+        char *a = sg_prompt_answer_json("route:portal", NULL, "button", false);
         SG_CHECK_STR(a, "{\"choice\":\"route:portal\",\"justification\":null,\"by\":\"button\"}", "answer line");
         g_free(a);
-        a = sg_prompt_answer_json("send", "He said \"ok\"/取引先", "button");
+        a = sg_prompt_answer_json("send", NULL, "button", true);
+        SG_CHECK_STR(a, "{\"choice\":\"send\",\"justification\":null,\"by\":\"button\",\"bcc\":\"keep\"}",
+                     "answer line: the recipients kept in To and Cc");
+        g_free(a);
+        a = sg_prompt_answer_json("cancel", NULL, "escape", true);
+        SG_CHECK_STR(a, "{\"choice\":\"cancel\",\"justification\":null,\"by\":\"escape\"}",
+                     "answer line: \"keep\" never goes with cancel");
+        g_free(a);
+        a = sg_prompt_answer_json("send", "He said \"ok\"/取引先", "button", false);
         SG_CHECK_STR(a, "{\"choice\":\"send\",\"justification\":\"He said \\\"ok\\\"/取引先\",\"by\":\"button\"}",
                      "answer line with an escaped justification");
         g_free(a);

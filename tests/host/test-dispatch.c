@@ -1080,10 +1080,10 @@ static void run_audit(void) {
                  : NULL);
         sg_prompt_job_free(job);
         json_object *o = audit_last(), *v;
-        const char *want[] = {"v",          "time",        "attempt",    "client",           "user",
-                              "message_id", "sender",      "recipients", "external_domains", "reasons",
-                              "action",     "choice",      "by",         "justification",    "route",
-                              "outcome",    "prompt_error"};
+        const char *want[] = {"v",          "time",         "attempt",    "client",           "user",
+                              "message_id", "sender",       "recipients", "external_domains", "reasons",
+                              "action",     "choice",       "by",         "justification",    "route",
+                              "outcome",    "prompt_error", "bcc"};
         size_t k = 0;
         int order = o != NULL;
         if (o) {
@@ -1100,7 +1100,7 @@ static void run_audit(void) {
                  "\"alice@corp.example\",\"recipients\":{\"internal\":1,\"external\":1},\"external_domains\":["
                  "\"partner.example\"],\"reasons\":[{\"code\":\"external_recipients\",\"trigger\":null,\"action\":"
                  "\"prompt\"}],\"action\":\"prompt\",\"choice\":\"route:portal\",\"by\":\"button\",\"justification\":"
-                 "null,\"route\":\"portal\",\"outcome\":\"routed\",\"prompt_error\":null}",
+                 "null,\"route\":\"portal\",\"outcome\":\"routed\",\"prompt_error\":null,\"bcc\":null}",
                  attempt);
         char *got = o ? strdup(json_object_to_json_string(o)) : NULL;
         check_response("audit: the record after a route choice", got, expect);
@@ -1266,6 +1266,77 @@ static void run_audit(void) {
         sg_host_free(h);
 }
 
+/* rules.convert_to_bcc "ask" (issue 17): the prompt's answer "bcc": "keep"
+ * leaves the recipients in To and Cc, and the record says "kept"; without
+ * it they move ("moved"); "keep" with cancel, with another value, or on a
+ * decision that does not ask is an invalid answer (fail closed: the
+ * policy's fallback). */
+static void run_bcc_keep(void) {
+        char policy[4096];
+        snprintf(policy, sizeof policy, "%s/policy-bcc-ask.json", data_dir);
+        sg_host *h = sg_host_new(policy);
+        const char *ev = "{\"id\":\"ev\",\"op\":\"policy.evaluate\",\"message\":{\"from\":\"alice@corp.example\","
+                         "\"to\":[\"a@one.example\",\"bob@corp.example\"],\"cc\":[\"b@two.example\"]}}";
+        struct {
+                const char *answer;
+                const char *want;       /* the prompt.show response (subset) */
+                const char *want_audit; /* the record (subset) */
+                bool moved;             /* the outcome's bcc.move is there */
+        } rows[] = {
+                {"{\"choice\":\"send\",\"justification\":null,\"by\":\"button\",\"bcc\":\"keep\"}",
+                 "{\"result\":{\"choice\":\"send\",\"outcome\":{\"action\":\"send\",\"bcc\":null}}}",
+                 "{\"choice\":\"send\",\"outcome\":\"sent\",\"bcc\":\"kept\"}", false},
+                {"{\"choice\":\"route:portal\",\"by\":\"button\",\"bcc\":\"keep\"}",
+                 "{\"result\":{\"choice\":\"route:portal\",\"outcome\":{\"action\":\"route\",\"bcc\":null}}}",
+                 "{\"choice\":\"route:portal\",\"outcome\":\"routed\",\"bcc\":\"kept\"}", false},
+                {"{\"choice\":\"send\",\"by\":\"button\"}",
+                 "{\"result\":{\"choice\":\"send\",\"outcome\":{\"action\":\"send\",\"bcc\":{\"move\":[\"a@one."
+                 "example\",\"b@two.example\"],\"to_placeholder\":null}}}}",
+                 "{\"choice\":\"send\",\"outcome\":\"sent\",\"bcc\":\"moved\"}", true},
+                {"{\"choice\":\"cancel\",\"by\":\"button\",\"bcc\":\"keep\"}",
+                 "{\"error\":{\"code\":\"prompt_failed\"}}", "{\"by\":\"fallback\",\"prompt_error\":\"prompt_failed\"}",
+                 false},
+                {"{\"choice\":\"send\",\"by\":\"button\",\"bcc\":\"yes\"}", "{\"error\":{\"code\":\"prompt_failed\"}}",
+                 "{\"by\":\"fallback\",\"prompt_error\":\"prompt_failed\"}", false},
+                {"{\"choice\":\"send\",\"by\":\"button\",\"bcc\":true}", "{\"error\":{\"code\":\"prompt_failed\"}}",
+                 "{\"by\":\"fallback\",\"prompt_error\":\"prompt_failed\"}", false},
+                {"{\"choice\":\"cancel\",\"by\":\"escape\"}", "{\"result\":{\"choice\":\"cancel\"}}",
+                 "{\"outcome\":\"cancelled\",\"bcc\":null}", false},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+                char attempt[33];
+                char *r = sg_host_dispatch(h, ev, strlen(ev));
+                if (!take_attempt(r, attempt))
+                        strcpy(attempt, "missing");
+                free(r);
+                sg_prompt_job *job = show(h, attempt, NULL);
+                char *resp = job ? done_exit(h, job, 0, rows[i].answer) : NULL;
+                if (rows[i].moved)
+                        SG_CHECK(resp && strstr(resp, "\"move\""), "bcc ask, %s: the move is in the outcome",
+                                 rows[i].answer);
+                char name[160];
+                snprintf(name, sizeof name, "bcc ask, answer %s: the result", rows[i].answer);
+                check_response(name, resp, rows[i].want);
+                sg_prompt_job_free(job);
+                json_object *o = audit_last();
+                snprintf(name, sizeof name, "bcc ask, answer %s: the record", rows[i].answer);
+                check_response(name, o ? strdup(json_object_to_json_string(o)) : NULL, rows[i].want_audit);
+                json_object_put(o);
+        }
+        sg_host_free(h);
+
+        /* A decision that does not ask about Bcc: "keep" is not an answer to it. */
+        char attempt[33];
+        h = prompt_host(attempt);
+        sg_prompt_job *job = show(h, attempt, NULL);
+        check_response("bcc: \"keep\" on a decision that does not ask is an invalid answer",
+                       job ? done_exit(h, job, 0, "{\"choice\":\"route:portal\",\"by\":\"button\",\"bcc\":\"keep\"}")
+                           : NULL,
+                       "{\"error\":{\"code\":\"prompt_failed\"}}");
+        sg_prompt_job_free(job);
+        sg_host_free(h);
+}
+
 int main(int argc, char **argv) {
         if (argc < 2) {
                 fprintf(stderr, "usage: %s DATA-DIR\n", argv[0]);
@@ -1286,6 +1357,7 @@ int main(int argc, char **argv) {
         run_prompt_readiness();
         run_prompt_jobs();
         run_audit();
+        run_bcc_keep();
         char cmd[4200];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", state_dir);
         if (system(cmd) != 0)

@@ -182,8 +182,13 @@ def thunderbird(doc, work):
                     if a.startswith("@") and a != "@fallback":
                         a = json.dumps({"choice": "cancel", "by": a[1:]})
                     elif a != "@fallback":
+                        # "CHOICE+keep": the user also ticked "Keep the external
+                        # recipients in To and Cc" (rules.convert_to_bcc ask).
+                        keep = a.endswith("+keep")
+                        a = a[:-5] if keep else a
                         a = json.dumps({"choice": a, "by": "button",
-                                        "justification": r.get("justification") if a == "send" else None})
+                                        "justification": r.get("justification") if a == "send" else None,
+                                        **({"bcc": "keep"} if keep else {})})
                     with open(answer_file, "w") as f:
                         f.write(a)
                     s = h.request({"id": f"show{i}", "op": "prompt.show", "attempt": d["attempt"], "lang": "en",

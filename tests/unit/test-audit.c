@@ -71,7 +71,7 @@ static void test_line(void) {
                 "\"prompt\",\"detail\":\"3 external recipients in 2 domains: example.net, partner.example\"},"
                 "{\"code\":\"attachments\",\"trigger\":\"att\",\"action\":\"route\",\"detail\":\"1 attachment: "
                 "a.pdf\"}],\"action\":\"prompt\",\"choice\":\"route:portal\",\"by\":\"button\",\"justification\":"
-                "null,\"route\":\"portal\",\"outcome\":\"routed\",\"prompt_error\":null}\n",
+                "null,\"route\":\"portal\",\"outcome\":\"routed\",\"prompt_error\":null,\"bcc\":null}\n",
                 "a route choice: the exact line, keys in the documented order");
         free(line);
 
@@ -100,9 +100,19 @@ static void test_line(void) {
         r.prompt_error = "prompt_unavailable";
         r.outcome = sg_audit_outcome_of(&d, r.choice);
         line = line_of(&r);
-        SG_CHECK(line && strstr(line, "\"choice\":\"cancel\",\"by\":\"fallback\",\"justification\":null,\"route\":null,"
-                                      "\"outcome\":\"cancelled\",\"prompt_error\":\"prompt_unavailable\"}"),
+        SG_CHECK(line && strstr(line,
+                                "\"choice\":\"cancel\",\"by\":\"fallback\",\"justification\":null,\"route\":null,"
+                                "\"outcome\":\"cancelled\",\"prompt_error\":\"prompt_unavailable\",\"bcc\":null}"),
                  "a failed prompt: fallback and prompt_error");
+        free(line);
+        r.choice = &choices[2];
+        r.by = "button";
+        r.prompt_error = NULL;
+        r.outcome = SG_AUDIT_SENT;
+        r.bcc = "kept";
+        line = line_of(&r);
+        SG_CHECK(line && strstr(line, "\"outcome\":\"sent\",\"prompt_error\":null,\"bcc\":\"kept\"}\n"),
+                 "the user kept the recipients in To and Cc: bcc \"kept\", the last key");
         free(line);
 }
 

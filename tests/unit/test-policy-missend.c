@@ -75,6 +75,9 @@ static void bcc_thresholds(void) {
                                 else
                                         ext_moved = ext_moved && !rc->to_bcc;
                         }
+                        const char *w = sg_outcome_bcc_word(d, SG_AUDIT_SENT, true);
+                        SG_CHECK(w && strcmp(w, "moved") == 0, "%s: auto moves even when a client says kept",
+                                 rows[i].desc);
                         SG_CHECK(internal_kept, "%s: no internal recipient moves", rows[i].desc);
                         SG_CHECK(ext_moved, "%s: every external To recipient moves, Bcc stays", rows[i].desc);
                         SG_CHECK(d->bcc_placeholder == NULL, "%s: To keeps the internal recipient, no placeholder",
@@ -134,10 +137,33 @@ static void bcc_thresholds(void) {
                          "the outcome JSON carries bcc.move: %s", j ? json_object_to_json_string(j) : "(none)");
                 json_object_put(j);
                 o = sg_outcome_free(o);
+                sg_audit_record rec = {0};
+                SG_CHECK(sg_outcome_new(d, &in, &o, &e) == SG_OK, "ask, send again");
+                if (o)
+                        sg_outcome_audit_record(o, d, &in, &rec);
+                SG_CHECK(o && rec.bcc && strcmp(rec.bcc, "moved") == 0, "ask, send: the record says \"moved\"");
+                o = sg_outcome_free(o);
                 in.bcc_declined = true;
                 SG_CHECK(sg_outcome_new(d, &in, &o, &e) == SG_OK && o->n_bcc_moved == 0 && !o->to_placeholder,
                          "ask, declined: nothing moves");
+                rec = (sg_audit_record){0};
+                if (o)
+                        sg_outcome_audit_record(o, d, &in, &rec);
+                SG_CHECK(o && rec.bcc && strcmp(rec.bcc, "kept") == 0, "ask, declined: the record says \"kept\"");
                 o = sg_outcome_free(o);
+                SG_CHECK(!sg_outcome_bcc_word(d, SG_AUDIT_CANCELLED, true) &&
+                                 !sg_outcome_bcc_word(d, SG_AUDIT_BLOCKED, false),
+                         "not sent: the record says nothing about Bcc");
+                const sg_choice *portal = NULL;
+                for (size_t i = 0; i < d->n_choices; i++)
+                        if (d->choices[i].kind == SG_CHOICE_ROUTE || d->choices[i].kind == SG_CHOICE_ENCRYPT)
+                                portal = &d->choices[i];
+                if (portal) {
+                        in = (sg_outcome_input){.choice = portal, .by = "button", .bcc_declined = true};
+                        SG_CHECK(sg_outcome_new(d, &in, &o, &e) == SG_OK && o->n_bcc_moved == 0,
+                                 "ask, declined with a protective choice: nothing moves either");
+                        o = sg_outcome_free(o);
+                }
                 in = (sg_outcome_input){.choice = sg_decision_choice(d, "cancel"), .by = "button"};
                 SG_CHECK(sg_outcome_new(d, &in, &o, &e) == SG_OK && o->n_bcc_moved == 0, "cancel: nothing moves");
                 sg_outcome_free(o);

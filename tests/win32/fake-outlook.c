@@ -646,6 +646,22 @@ static HRESULT recipients_add(fobj *self, VARIANT *args, unsigned n, VARIANT *re
         return S_OK;
 }
 
+/* Recipients.Remove(index), 1-based. */
+static HRESULT recipients_remove(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        VARIANT i;
+        VariantInit(&i);
+        if (n != 1 || FAILED(VariantChangeType(&i, &args[0], 0, VT_I4)))
+                return DISP_E_BADPARAMCOUNT;
+        if (V_I4(&i) < 1 || (unsigned) V_I4(&i) > self->n_children)
+                return DISP_E_BADINDEX;
+        d_release((IDispatch *) self->children[V_I4(&i) - 1]);
+        for (unsigned k = (unsigned) V_I4(&i); k < self->n_children; k++)
+                self->children[k - 1] = self->children[k];
+        self->n_children--;
+        fake_set_long(self, L"Count", (long) self->n_children);
+        return S_OK;
+}
+
 static HRESULT get_conversation(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
         return VariantCopy(ret, fake_get(self, L"_Conversation"));
 }
@@ -679,6 +695,7 @@ fobj *fake_mail(const wchar_t *sender, const wchar_t *subject, const wchar_t *bo
         fake_set_str(m, L"Subject", subject);
         fake_set_str(m, L"Body", body);
         fake_set_method(r, L"Add", recipients_add);
+        fake_set_method(r, L"Remove", recipients_remove);
         fake_set_obj(m, L"Recipients", r);
         fake_set_obj(m, L"Attachments", a);
         {

@@ -1306,6 +1306,30 @@ static void disconnect_addin(ext2 *a) {
         a->lpVtbl->Release(a);
 }
 
+/* The newest line of today's audit file ("" when none): owned. */
+static char *last_audit_line(void) {
+        wchar_t dir[MAX_PATH], pattern[MAX_PATH + 32], path[MAX_PATH + 64];
+        WIN32_FIND_DATAW fd;
+        char line[8192], *last = calloc(1, sizeof line);
+        HANDLE h;
+        GetEnvironmentVariableW(L"LOCALAPPDATA", dir, MAX_PATH);
+        _snwprintf(pattern, MAX_PATH + 32, L"%ls\\sealgate\\audit\\audit-*.jsonl", dir);
+        h = FindFirstFileW(pattern, &fd);
+        if (h == INVALID_HANDLE_VALUE || !last)
+                return last;
+        do {
+                FILE *f;
+                _snwprintf(path, MAX_PATH + 64, L"%ls\\sealgate\\audit\\%ls", dir, fd.cFileName);
+                f = _wfopen(path, L"rb");
+                while (f && fgets(line, sizeof(line), f))
+                        strcpy(last, line);
+                if (f)
+                        fclose(f);
+        } while (FindNextFileW(h, &fd));
+        FindClose(h);
+        return last;
+}
+
 static void missend_cases(void) {
         fobj *app = fake_application(0x0409), *m, *parent;
         ext2 *a;
@@ -1377,6 +1401,46 @@ static void missend_cases(void) {
         free(r.log);
         fake_release(m);
 
+        /* rules.convert_to_bcc "ask" (issue 17): the task dialog offers "Keep
+         * the external recipients in To and Cc"; ticked, the portal route is
+         * applied and nobody moves, and the record says "kept"; unticked,
+         * they move ("moved"). */
+        disconnect_addin(a);
+        set_reg(L"Rules\\ConvertToBcc", L"Mode", L"ask", 0);
+        a = connect_addin(app);
+        m = missend_mail(true);
+        SetEnvironmentVariableA("SEALGATE_TEST_CHECKLIST", "t0 t1 t2 c");
+        SetEnvironmentVariableA("SEALGATE_TEST_COUNTDOWN", "elapse");
+        r = run_case(app, m, "route:portal+keep");
+        {
+                char *line = last_audit_line();
+                check(strstr(r.log, "keep\t\t&Keep the external recipients in To and Cc") != NULL,
+                      "Bcc ask: the dialog offers to keep the recipients (its verification box)");
+                check(!r.cancel && n_recipients(m) == 3 && type_of(m, 0) == OL_TO && type_of(m, 1) == OL_CC &&
+                              type_of(m, 2) == OL_TO && has_header(m, L"X-SecureSend-Route", L"portal") &&
+                              !strstr(r.log, "moved to Bcc"),
+                      "Bcc ask, kept: routed through the portal, every recipient where the user wrote it");
+                check(line && strstr(line, "\"outcome\":\"routed\"") && strstr(line, "\"bcc\":\"kept\"}"),
+                      "Bcc ask, kept: the audit record says bcc kept");
+                free(line);
+        }
+        free(r.log);
+        fake_release(m);
+        m = missend_mail(true);
+        r = run_case(app, m, "route:portal");
+        {
+                char *line = last_audit_line();
+                check(!r.cancel && type_of(m, 0) == OL_BCC && type_of(m, 1) == OL_BCC && type_of(m, 2) == OL_TO,
+                      "Bcc ask, not kept: the external recipients move to Bcc");
+                check(line && strstr(line, "\"bcc\":\"moved\"}"), "Bcc ask, not kept: the audit record says moved");
+                free(line);
+        }
+        free(r.log);
+        fake_release(m);
+        disconnect_addin(a);
+        set_reg(L"Rules\\ConvertToBcc", L"Mode", L"auto", 0);
+        a = connect_addin(app);
+
         /* A reply that adds a domain the original message did not have. */
         parent = fake_mail(L"pat@partner.example", L"Quote", L"");
         fake_mail_add_recipient(parent, fake_smtp_recipient(OL_TO, L"alice@corp.example"));
@@ -1418,6 +1482,23 @@ static void missend_cases(void) {
                               when < now + 60.0 / 86400,
                       "Send\\DelayMode deferred: no countdown, DeferredDeliveryTime set about 5 s ahead");
         }
+        free(r.log);
+        fake_release(m);
+
+        /* The undo marker (issue 17): a send that did not go (a later handler
+         * cancelled it) left the recipients in Bcc, the placeholder in To and
+         * the deferred time; the next attempt first puts the item back as the
+         * user wrote it, so going back to editing shows the draft unchanged. */
+        m = missend_mail(false);
+        r = run_case(app, m, "route:portal");
+        check(!r.cancel && n_recipients(m) == 3 && type_of(m, 0) == OL_BCC && type_of(m, 1) == OL_BCC &&
+                      type_of(m, 2) == OL_TO && deferred(m) != FAKE_DATE_NONE,
+              "first attempt: both moved to Bcc, the placeholder in To, deferred delivery set");
+        free(r.log);
+        r = run_case(app, m, "cancel");
+        check(r.cancel && n_recipients(m) == 2 && type_of(m, 0) == OL_TO && type_of(m, 1) == OL_CC &&
+                      wcscmp(address_of(m, 0), L"pat@partner.example") == 0 && deferred(m) == FAKE_DATE_NONE,
+              "undo marker: the next attempt puts To and Cc back, removes the placeholder and the deferred time");
         free(r.log);
         fake_release(m);
         disconnect_addin(a);

@@ -23,7 +23,14 @@ user meet them, under Wine in Xvfb, in English and Japanese:
   hook): prompt.show shows the same TaskDialog, answered by key presses
   (xdotool through Wine's X11 driver): Escape, Enter (the recommended
   option), the "P" access key then Enter, "W" and "S" then a typed reason
-  then Enter, and "B"; the host's answer is checked.
+  then Enter, and "B"; the host's answer is checked. With rules.convert_to_bcc
+  "ask", the dialog's "Keep the external recipients in To and Cc" box is
+  ticked by its access key K (en, ja): the outcome moves nobody; left alone,
+  the external recipients move.
+- the add-in's checklist dialog (prompt.confirm), by key presses in the
+  stand-in Outlook (en, ja): Escape goes back to editing; Enter does not
+  continue while a box is unticked; with every box ticked it continues to
+  the prompt, and the portal choice sends.
 
     test-dialog-a11y.py SOURCE-ROOT TEST-ADDIN-DLL TEST-ADDIN-EXE HOST-EXE DLG-PROBE-EXE WORK-DIR
 
@@ -279,7 +286,10 @@ def outlook_dialogs(lang):
 # ---- the host's TaskDialog, answered by key presses
 
 
-def host_prompt(lang, key_list, a11y=False):
+HOST_MESSAGE = {"from": "me@corp.example", "to": ["pat@partner.example"], "subject": "Quarterly figures"}
+
+
+def host_prompt(lang, key_list, a11y=False, message=None):
     """policy.evaluate then prompt.show in the shipped host; the keys answer
     the dialog. The prompt.show answer, or {}."""
     p = subprocess.Popen(["wine", str(HOST)], env=dict(ENV, LOCALAPPDATA="C:\\sealgate-test\\appdata"),
@@ -287,8 +297,7 @@ def host_prompt(lang, key_list, a11y=False):
     answer = {}
     try:
         p.stdin.write(frame({"id": "e", "op": "policy.evaluate",
-                             "message": {"from": "me@corp.example", "to": ["pat@partner.example"],
-                                         "subject": "Quarterly figures"}}))
+                             "message": message or HOST_MESSAGE}))
         p.stdin.flush()
         first = read_frame(p.stdout)
         attempt = first.get("result", {}).get("attempt")
@@ -314,6 +323,81 @@ def host_prompt(lang, key_list, a11y=False):
     return answer
 
 
+def bcc_ask_cases():
+    """rules.convert_to_bcc "ask" (issue 17): the real TaskDialog's check box
+    "Keep the external recipients in To and Cc" (its verification box),
+    ticked by its access key K: the portal route goes with nothing moved;
+    left alone, the two external recipients move."""
+    reg = WORK / "bcc-ask.reg"
+    reg.write_text("Windows Registry Editor Version 5.00\n\n"
+                   "[HKEY_LOCAL_MACHINE\\Software\\Policies\\sealgate\\Rules\\ConvertToBcc]\n"
+                   "\"Mode\"=\"ask\"\n\"MinDomains\"=dword:00000002\n\n", encoding="utf-8")
+    check(wine("regedit", "/S", winpath(reg)).returncode == 0, "policy: Rules\\ConvertToBcc Mode ask, MinDomains 2")
+    msg = {"from": "me@corp.example", "to": ["pat@partner.example"], "cc": ["quinn@other.example"],
+           "subject": "Invitation"}
+    for lang, ks, keep in (("en", ["k", "p", "Return"], True), ("ja", ["k", "p", "Return"], True),
+                           ("en", ["p", "Return"], False)):
+        a = host_prompt(lang, ks, message=msg)
+        res = a.get("result", {})
+        bcc = (res.get("outcome") or {}).get("bcc", "missing")
+        if keep:
+            check(res.get("choice") == "route:portal" and bcc is None,
+                  f"host prompt.show ({lang}), keys {' '.join(ks)}: the box ticked, routed, nothing moves to Bcc",
+                  json.dumps(a, ensure_ascii=False)[:600])
+        else:
+            check(res.get("choice") == "route:portal" and isinstance(bcc, dict)
+                  and sorted(bcc.get("move", [])) == ["pat@partner.example", "quinn@other.example"],
+                  f"host prompt.show ({lang}), keys {' '.join(ks)}: the box left alone, both move to Bcc",
+                  json.dumps(a, ensure_ascii=False)[:600])
+
+
+def checklist_cases():
+    """prompt.confirm "external" (issue 17): the add-in's real checklist
+    dialog (win32-common/checklist.c) in the stand-in Outlook, by key
+    presses: Escape goes back to editing (no prompt, nothing sent); with a
+    box left unticked Enter (Continue) does nothing; the last box ticked
+    (Space, Down), Enter continues to the prompt, whose portal choice sends."""
+    reg = WORK / "confirm.reg"
+    reg.write_text("Windows Registry Editor Version 5.00\n\n"
+                   "[HKEY_LOCAL_MACHINE\\Software\\Policies\\sealgate\\Prompt]\n"
+                   "\"Confirm\"=\"external\"\n\n", encoding="utf-8")
+    check(wine("regedit", "/S", winpath(reg)).returncode == 0, "policy: Prompt\\Confirm external")
+    for lang in ("en", "ja"):
+        title = text("addin_missend_title", lang)
+        ptitle = text("addin_prompt_title", lang)
+        for escape in (True, False):
+            out_path = WORK / f"checklist-{lang}-{int(escape)}.out"
+            with open(out_path, "wb") as result:
+                p = subprocess.Popen(["wine", str(ADDIN_EXE), "--prompt", lang], env=ENV, stdout=result,
+                                     stderr=subprocess.DEVNULL)
+                try:
+                    if not check(probe_wait(title), f"checklist ({lang}): the dialog opens before the prompt"):
+                        continue
+                    time.sleep(1)
+                    if escape:
+                        keys("space", "Escape")
+                        p.wait(timeout=60)
+                        out = out_path.read_text(errors="replace")
+                        check("result cancel=1" in out and "X-SecureSend" not in out,
+                              f"checklist ({lang}): Escape goes back to editing, nothing set", out[-300:])
+                        continue
+                    keys("space", "Down", "space", "Return")
+                    check(probe_wait(title, 3) and not probe_wait(ptitle, 3),
+                          f"checklist ({lang}): two of three boxes ticked, Enter does not continue")
+                    keys("Down", "space", "Return")
+                    if check(probe_wait(ptitle, 30), f"checklist ({lang}): the last box ticked, Enter continues "
+                                                     "to the prompt"):
+                        time.sleep(1)
+                        keys("p", "Return")
+                    p.wait(timeout=60)
+                    out = out_path.read_text(errors="replace")
+                    check("result cancel=0" in out and "X-SecureSend-Route=portal" in out,
+                          f"checklist ({lang}): then the portal choice sends with the route header", out[-300:])
+                finally:
+                    if p.poll() is None:
+                        p.kill()
+
+
 def main():
     setup_prefix()
     for lang in ("en", "ja"):
@@ -332,6 +416,8 @@ def main():
         check(res.get("choice") == choice and res.get("by") == by and res.get("justification") == why,
               f"host prompt.show ({lang}), keys {' '.join(ks)}: choice {choice}, by {by}"
               + (f", justification {why!r}" if why else ""), json.dumps(a, ensure_ascii=False)[:600])
+    bcc_ask_cases()
+    checklist_cases()
     subprocess.run(["wineserver", "-k"], env=ENV, timeout=60)
     if done() == 0:
         shutil.rmtree(PREFIX, ignore_errors=True)

@@ -21,6 +21,7 @@
 #include "host-private.h"
 #include "sealgate/audit-file.h"
 #include "sealgate/audit-journal.h"
+#include "sealgate/outcome.h"
 #include "sealgate/util.h"
 
 void _host_audit_prune(sg_host *h, const sg_audit_settings *s, int64_t now, int force) {
@@ -111,6 +112,7 @@ static sg_err audit_write(sg_host *h, const struct attempt *a, const sg_choice *
                         .justification = justification,
                         .outcome = outcome,
                         .prompt_error = prompt_error,
+                        .bcc = sg_outcome_bcc_word(a->d, outcome, a->bcc_declined),
                         .applied = applied,
                 };
                 r = sg_audit_format(&rec, &line, &len, &e);

@@ -53,6 +53,7 @@ struct attempt {
         const sg_choice *choice; /* the choice taken (one of d->choices), or NULL: none (no prompt) */
         char by[16];             /* how it was taken ("button", "fallback", …), or "" */
         bool applied;            /* attempt.applied was recorded */
+        bool bcc_declined;       /* rules.convert_to_bcc "ask": the user kept the recipients in To and Cc */
 };
 
 struct sg_host {
@@ -188,11 +189,12 @@ sg_err _host_read_bounded(const char *path, size_t max, char **ret_text, size_t 
 /* The outcome (sealgate/outcome.h) of decision `d` for `choice` taken `by`
  * (NULL, NULL: the decision's own action) as JSON, the encrypt fallbacks
  * found in the policy in force; `encrypt_method` the method readiness found
- * ready (or NULL). NULL on ENOMEM or a justification over its limit (err
- * says which). */
+ * ready (or NULL); `bcc_declined` the user kept the recipients the decision
+ * asked to move to Bcc. NULL on ENOMEM or a justification over its limit
+ * (err says which). */
 json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
                                 const char *justification, const char *subject, const char *encrypt_method,
-                                const char *attempt, sg_error *err);
+                                const char *attempt, bool bcc_declined, sg_error *err);
 /* The same as a JSON text (owned; NULL with err set), for policy.evaluate:
  * written straight by sg_outcome_write_json, no tree. Both make the outcome
  * and sign its check headers the same way (_host_sign_checks) before it is

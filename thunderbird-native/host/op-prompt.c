@@ -270,8 +270,9 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
  * policy has a check_key: what both writers below write. */
 static sg_outcome *outcome_new(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
                                const char *justification, const char *subject, const char *encrypt_method,
-                               const char *attempt, sg_error *err) {
+                               const char *attempt, bool bcc_declined, sg_error *err) {
         sg_outcome_input in = {.choice = choice,
+                               .bcc_declined = bcc_declined,
                                .by = by,
                                .justification = justification,
                                .subject = subject,
@@ -289,8 +290,9 @@ static sg_outcome *outcome_new(sg_host *h, const sg_decision *d, const sg_choice
 
 json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
                                 const char *justification, const char *subject, const char *encrypt_method,
-                                const char *attempt, sg_error *err) {
-        sg_outcome *o = outcome_new(h, d, choice, by, justification, subject, encrypt_method, attempt, err);
+                                const char *attempt, bool bcc_declined, sg_error *err) {
+        sg_outcome *o =
+                outcome_new(h, d, choice, by, justification, subject, encrypt_method, attempt, bcc_declined, err);
         if (!o)
                 return NULL;
         json_object *j = sg_outcome_to_json(o);
@@ -302,7 +304,7 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
 
 char *_host_outcome_text(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by, const char *subject,
                          const char *attempt, sg_error *err) {
-        sg_outcome *o = outcome_new(h, d, choice, by, NULL, subject, NULL, attempt, err);
+        sg_outcome *o = outcome_new(h, d, choice, by, NULL, subject, NULL, attempt, false, err);
         if (!o)
                 return NULL;
         sg_jw w = {0};
@@ -320,7 +322,8 @@ char *_host_outcome_text(sg_host *h, const sg_decision *d, const sg_choice *choi
 static json_object *prompt_result(sg_host *h, const struct attempt *a, const sg_choice *c, const char *by,
                                   const char *justification, sg_error *err) {
         const sg_decision *d = a->d;
-        json_object *oj = _host_outcome_json(h, d, c, by, justification, a->subject, a->offer.method, a->id, err);
+        json_object *oj = _host_outcome_json(h, d, c, by, justification, a->subject, a->offer.method, a->id,
+                                             a->bcc_declined, err);
         if (!oj)
                 return NULL;
         json_object *r = json_object_new_object(), *enc = NULL, *headers;
@@ -361,13 +364,14 @@ static json_object *prompt_result(sg_host *h, const struct attempt *a, const sg_
  * *ret_by and *ret_justification (owned, or NULL) are set; otherwise `why`
  * says what is wrong. */
 static int parse_answer(const sg_decision *d, const sg_offer *offer, const char *out, size_t len,
-                        const sg_choice **ret_choice, char *by_out, size_t by_cap, char **ret_justification, char *why,
-                        size_t why_cap);
+                        const sg_choice **ret_choice, char *by_out, size_t by_cap, char **ret_justification,
+                        bool *ret_bcc_declined, char *why, size_t why_cap);
 
 static int parse_answer(const sg_decision *d, const sg_offer *offer, const char *out, size_t len,
-                        const sg_choice **ret_choice, char *by_out, size_t by_cap, char **ret_justification, char *why,
-                        size_t why_cap) {
+                        const sg_choice **ret_choice, char *by_out, size_t by_cap, char **ret_justification,
+                        bool *ret_bcc_declined, char *why, size_t why_cap) {
         *ret_justification = NULL;
+        *ret_bcc_declined = false;
         if (len > 0 && out[len - 1] == '\n')
                 len--;
         if (len > 0 && out[len - 1] == '\r')
@@ -388,7 +392,10 @@ static int parse_answer(const sg_decision *d, const sg_offer *offer, const char 
         }
         int ok = 0;
         const char *choice = _host_string_member(o, "choice"), *by = _host_string_member(o, "by");
-        json_object *jv = NULL;
+        /* bcc: "keep": the user kept the recipients in To and Cc
+         * (rules.convert_to_bcc "ask"); only with a choice that sends. */
+        json_object *jv = NULL, *bv = NULL;
+        bool has_bcc = json_object_object_get_ex(o, "bcc", &bv) && bv;
         int has_j = json_object_object_get_ex(o, "justification", &jv) && jv;
         const sg_choice *c = NULL;
         for (size_t i = 0; choice && i < d->n_choices && !c; i++)
@@ -407,6 +414,13 @@ static int parse_answer(const sg_decision *d, const sg_offer *offer, const char 
                 snprintf(why, why_cap, "answer.by: expected \"button\", \"escape\", \"close\" or \"timeout\"");
         } else if (strcmp(by, "button") != 0 && c->kind != SG_CHOICE_CANCEL) {
                 snprintf(why, why_cap, "answer.by: \"%s\" can only cancel", by);
+        } else if (has_bcc &&
+                   (!json_object_is_type(bv, json_type_string) || strcmp(json_object_get_string(bv), "keep") != 0)) {
+                snprintf(why, why_cap, "answer.bcc: expected \"keep\" or null");
+        } else if (has_bcc && (d->bcc_mode != SG_BCC_ASK || c->kind == SG_CHOICE_CANCEL)) {
+                snprintf(why, why_cap,
+                         "answer.bcc: only with a choice that sends, when the decision asks to move "
+                         "recipients to Bcc");
         } else if (c->kind == SG_CHOICE_SEND && d->require_justification) {
                 if (!has_j || !json_object_is_type(jv, json_type_string)) {
                         snprintf(why, why_cap, "answer.justification: required for \"send\", a string");
@@ -437,6 +451,7 @@ static int parse_answer(const sg_decision *d, const sg_offer *offer, const char 
         }
         if (ok) {
                 *ret_choice = c;
+                *ret_bcc_declined = has_bcc;
                 snprintf(by_out, by_cap, "%s", by);
         }
         json_object_put(o);
@@ -464,6 +479,7 @@ char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_
         const sg_choice *c = NULL;
         char by[16] = "";
         char *justification = NULL;
+        bool bcc_declined = false;
         sg_err e = SG_OK;
         switch (res->end) {
         case SG_PROMPT_ABANDONED:
@@ -499,7 +515,7 @@ char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_
                 } else {
                         char why[256];
                         if (!parse_answer(d, &a->offer, res->out ? res->out : "", res->out ? res->out_len : 0, &c, by,
-                                          sizeof by, &justification, why, sizeof why))
+                                          sizeof by, &justification, &bcc_declined, why, sizeof why))
                                 e = prompt_fail(h, a, &err, SG_ERR_PROMPT_FAILED,
                                                 "the prompt program gave an invalid answer: %s", why);
                 }
@@ -511,6 +527,7 @@ char *sg_host_prompt_done(sg_host *h, const sg_prompt_job *job, const sg_prompt_
         if (!e) {
                 a->state = ATTEMPT_DONE;
                 a->choice = c;
+                a->bcc_declined = bcc_declined;
                 snprintf(a->by, sizeof a->by, "%s", by);
                 e = _host_audit_write(h, a, c, by, justification, sg_audit_outcome_of(d, c), NULL, 0, &err);
                 if (e && !a->audit.required)

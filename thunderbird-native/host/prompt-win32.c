@@ -45,6 +45,8 @@ void sg_win_prompt_run(const sg_decision *d, const char *subject, const char *la
                 json_object_object_add(o, "by", json_object_new_string(ans.by));
                 if (ans.justification)
                         json_object_object_add(o, "justification", json_object_new_string(ans.justification));
+                if (ans.bcc_declined)
+                        json_object_object_add(o, "bcc", json_object_new_string("keep"));
                 const char *s =
                         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
                 out->answer = s ? sg_strdup(s) : NULL;

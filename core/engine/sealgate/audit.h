@@ -74,6 +74,7 @@ typedef struct sg_audit_record {
         const char *prompt_error; /* error code when no prompt could answer ("prompt_failed"), or NULL */
         bool route_given;         /* "route" is `route` (sg_outcome_audit_record sets both), else it is derived: */
         const char *route;        /* the choice's route, or the decision's for a route decision without one */
+        const char *bcc;          /* rules.convert_to_bcc: "moved", "kept" or NULL (sg_outcome_bcc_word) */
         const sg_audit_applied *applied; /* non-NULL: the "applied" record (event, applied, confirmed keys) */
 } sg_audit_record;
 

@@ -209,6 +209,14 @@ void sg_outcome_encrypt_unavailable(sg_outcome *o);
  * caller must then not send (it cannot record truthfully). */
 bool sg_outcome_took_fallback(sg_outcome *o, size_t i);
 
+/* What rules.convert_to_bcc did to a message with decision `d` and audit
+ * outcome `outcome`: "moved" (the recipients go to Bcc: mode auto, or ask
+ * and the user did not decline), "kept" (mode ask and the user kept them in
+ * To and Cc: `declined`), NULL (nothing to move, or the message is not
+ * sent). The one place the Bcc move is decided: the outcome and both
+ * clients' audit records use it. Static string. */
+const char *sg_outcome_bcc_word(const sg_decision *d, sg_audit_outcome outcome, bool declined);
+
 /* The audit record of outcome `o` for decision `d`: decision, choice (as in
  * `in`), by, justification, route, outcome and prompt_error filled; the
  * caller adds time, attempt, client, user and sender. Borrows from d, in

@@ -9,6 +9,8 @@
  *   test-addin.exe --bench N             timings (median of N) instead of the cases
  *   test-addin.exe --prompt en|ja        one send that shows the real prompt (no
  *                                        test hook); prints what happened
+ *   test-addin.exe --prompt en|ja --card the same with a card number in the body:
+ *                                        the real block dialog instead
  *   test-addin.exe --msi                 the shipped add-in as the MSI registered
  *                                        it (tests/win32/test-msi.sh): one ItemSend
  *
@@ -1896,8 +1898,9 @@ static int bench(unsigned n) {
         return 0;
 }
 
-/* One external message whose prompt a person (or xdotool) answers. */
-static int prompt(const char *lang) {
+/* One external message whose prompt a person (or xdotool) answers; with a
+ * card number in its body (card) the policy blocks it: the block dialog. */
+static int prompt(const char *lang, bool card) {
         bool ja = strcmp(lang, "ja") == 0;
         fobj *app = fake_application(ja ? 0x0411 : 0x0409), *m, *pa;
         ext2 *a = create_addin();
@@ -1906,7 +1909,8 @@ static int prompt(const char *lang) {
                 return 1;
         a->lpVtbl->OnConnection(a, fake_disp(app), 0, NULL, NULL);
         m = fake_mail(L"alice@corp.example", ja ? L"四半期の数字" : L"Quarterly figures",
-                      ja ? L"資料を添付します。" : L"Figures attached.");
+                      card ? (ja ? L"カード番号 4111 1111 1111 1111" : L"Card: 4111 1111 1111 1111, exp 12/29")
+                           : (ja ? L"資料を添付します。" : L"Figures attached."));
         fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
         fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
         fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"lee@partner.example"));
@@ -1984,7 +1988,7 @@ static int msi_case(void) {
 int main(int argc, char **argv) {
         const char *xml_out = NULL, *prompt_lang = NULL;
         unsigned bench_n = 0;
-        bool msi = false;
+        bool msi = false, card = false;
         fobj *app;
         ext2 *a;
         wchar_t tmp[MAX_PATH];
@@ -1998,6 +2002,8 @@ int main(int argc, char **argv) {
                         return prepare();
                 else if (strcmp(argv[i], "--msi") == 0)
                         msi = true;
+                else if (strcmp(argv[i], "--card") == 0)
+                        card = true;
                 else if (strcmp(argv[i], "--bench") == 0 && i + 1 < argc)
                         bench_n = (unsigned) atoi(argv[++i]);
         }
@@ -2010,7 +2016,7 @@ int main(int argc, char **argv) {
         if (bench_n)
                 return bench(bench_n);
         if (prompt_lang)
-                return prompt(prompt_lang);
+                return prompt(prompt_lang, card);
 
         app = fake_application(0x0409);
         a = create_addin();

@@ -5,8 +5,11 @@
 # and arrow keys select), the recommended one selected on open; "Send" acts on
 # the selection and Enter presses it, except for "Send without encryption",
 # where Enter does nothing and "Send" asks for a justification (a second
-# dialog); Escape and "Back to editing" go back. Screenshots of the dialog in English and Japanese go to
-# WORKDIR (and to docs/user/ with SEALGATE_SCREENSHOTS=docs/user).
+# dialog); Escape and "Back to editing" go back. Then, for the user guides, the
+# block dialog (a card number), the prompt with Rules\ConvertToBcc in ask mode
+# (the "Keep the external recipients in To and Cc" box) and the checklist of
+# Prompt\Confirm "external". Screenshots of the dialogs in English and
+# Japanese go to WORKDIR (and to docs/user/ with SEALGATE_SCREENSHOTS=docs/user).
 # Prints TAP (closing comment "# N passed, N failed").
 #
 #   test-prompt.sh DLL TEST_EXE WORKDIR
@@ -53,12 +56,23 @@ ok $? "prefix with the test policy and the add-in registered"
 
 # run LANG KEYS... : start the send, wait for the dialog, press the keys
 # (a "type:TEXT" word types TEXT, "sleep:S" waits, "shot:FILE" saves the
-# screen trimmed to the dialog), print the result line.
+# screen trimmed to the dialog), print the result line. $dialog is the
+# window waited for (prompt, block: the message has a card number, or
+# checklist).
+dialog=prompt
 run() {
         lang=$1
         shift
-        if [ "$lang" = ja ]; then title="社外への送信確認"; else title="Sending outside your organisation"; fi
-        "$wine" "$exe" --prompt "$lang" >"$work/out.txt" 2>&1 &
+        card=
+        case $dialog-$lang in
+        block-ja) title="メールは送信されていません" card=--card ;;
+        block-*) title="Message not sent" card=--card ;;
+        checklist-ja) title="宛先の確認" ;;
+        checklist-*) title="Check the recipients" ;;
+        *-ja) title="社外への送信確認" ;;
+        *) title="Sending outside your organisation" ;;
+        esac
+        "$wine" "$exe" --prompt "$lang" $card >"$work/out.txt" 2>&1 &
         pid=$!
         timeout 60 xdotool search --sync --onlyvisible --name "$title" >/dev/null
         sleep 1
@@ -112,7 +126,54 @@ expect "Back to editing (B)" "result cancel=1 $sent_en" en b
 expect "Japanese prompt: the portal (P), Enter" \
         "result cancel=0 X-SecureSend-Route=portal subject=[secure] 四半期の数字" \
         ja "shot:$work/outlook-prompt-ja.png" p Return
-for f in outlook-prompt-en.png outlook-prompt-ja.png; do
+
+# The block dialog (a message box): the card number's cause, the context,
+# what to do with the reference; Enter closes it, nothing is sent.
+dialog=block
+expect "block dialog: a card number, not sent, nothing set" "result cancel=1 $sent_en" \
+        en "shot:$work/outlook-block-en.png" Return
+expect "block dialog (ja): a card number, not sent, nothing set" "result cancel=1 subject=四半期の数字" \
+        ja "shot:$work/outlook-block-ja.png" Return
+
+# Rules\ConvertToBcc in ask mode (two external addresses in To and Cc): the
+# prompt's "Keep the external recipients in To and Cc" box, ticked by K.
+dialog=prompt
+cat >"$work/bcc-ask.reg" <<'REG'
+Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\Software\Policies\sealgate\Rules\ConvertToBcc]
+"Mode"="ask"
+"MinAddresses"=dword:00000002
+REG
+"$wine" regedit /S "$(winpath "$work/bcc-ask.reg")"
+ok $? "policy: Rules\\ConvertToBcc Mode ask, MinAddresses 2"
+expect "Bcc ask: the keep box ticked (K), the portal (P), Enter: routed" \
+        "result cancel=0 X-SecureSend-Route=portal subject=[secure] Quarterly figures" \
+        en k sleep:1 "shot:$work/outlook-prompt-bcc-en.png" p Return
+expect "Bcc ask (ja): the keep box ticked (K), the portal (P), Enter: routed" \
+        "result cancel=0 X-SecureSend-Route=portal subject=[secure] 四半期の数字" \
+        ja k sleep:1 "shot:$work/outlook-prompt-bcc-ja.png" p Return
+
+# Prompt\Confirm "external" (the Bcc rule off again): the checklist before
+# the prompt, every box ticked (Space, Down), then Escape: back to editing.
+dialog=checklist
+cat >"$work/confirm.reg" <<'REG'
+Windows Registry Editor Version 5.00
+
+[-HKEY_LOCAL_MACHINE\Software\Policies\sealgate\Rules\ConvertToBcc]
+
+[HKEY_LOCAL_MACHINE\Software\Policies\sealgate\Prompt]
+"Confirm"="external"
+REG
+"$wine" regedit /S "$(winpath "$work/confirm.reg")"
+ok $? "policy: Prompt\\Confirm external"
+expect "checklist: every box ticked, then Escape: back to editing" "result cancel=1 $sent_en" \
+        en space Down space Down space sleep:1 "shot:$work/outlook-checklist-en.png" Escape
+expect "checklist (ja): every box ticked, then Escape: back to editing" "result cancel=1 subject=四半期の数字" \
+        ja space Down space Down space sleep:1 "shot:$work/outlook-checklist-ja.png" Escape
+
+for f in outlook-prompt-en.png outlook-prompt-ja.png outlook-block-en.png outlook-block-ja.png \
+        outlook-prompt-bcc-en.png outlook-prompt-bcc-ja.png outlook-checklist-en.png outlook-checklist-ja.png; do
         [ -s "$work/$f" ]
         ok $? "screenshot $f"
         if [ -n "${SEALGATE_SCREENSHOTS:-}" ] && [ -s "$work/$f" ]; then

@@ -186,6 +186,8 @@ echo "$audit" | grep -q '"choice":"cancel","by":"escape"' &&
         echo "$audit" | grep -q '"choice":"cancel","by":"button"' &&
         echo "$audit" | grep -q '"choice":"send","by":"button","justification":"client asked for it"'
 ok $? "audit records: by escape / by button, the justification"
+[ "$(echo "$audit" | grep -c '"bcc":"kept"')" -eq 2 ]
+ok $? "audit records: the keep box ticked twice, the recipients kept in To and Cc"
 "${WINESERVER:-wineserver}" -k >/dev/null 2>&1
 # A prefix is about 700 MB: keep it only to look into a failure.
 [ "$fail" -eq 0 ] && rm -rf "$WINEPREFIX"

@@ -14,13 +14,7 @@
 #include "module.h"
 #include "outlook-om.h"
 #include "ribbon.h"
-
-typedef struct ev_sink {
-        IDispatchVtbl *vtbl;
-        LONG refs;
-        const IID *diid;
-        sg_addin *addin; /* NULL once detached */
-} ev_sink;
+#include "sink.h"
 
 struct sg_inline {
         IDispatch *explorer_sink;
@@ -32,50 +26,6 @@ struct sg_inline {
         DWORD item_cookie;
 };
 
-static HRESULT STDMETHODCALLTYPE qi(IDispatch *This, REFIID iid, void **ret) {
-        if (!ret)
-                return E_POINTER;
-        if (IsEqualIID(iid, &IID_IUnknown) || IsEqualIID(iid, &IID_IDispatch) ||
-            IsEqualIID(iid, ((ev_sink *) This)->diid)) {
-                *ret = This;
-                IDispatch_AddRef(This);
-                return S_OK;
-        }
-        *ret = NULL;
-        return E_NOINTERFACE;
-}
-
-static ULONG STDMETHODCALLTYPE addref(IDispatch *This) {
-        return (ULONG) InterlockedIncrement(&((ev_sink *) This)->refs);
-}
-
-static ULONG STDMETHODCALLTYPE release(IDispatch *This) {
-        ev_sink *s = (ev_sink *) This;
-        LONG n = InterlockedDecrement(&s->refs);
-        if (!n) {
-                free(s);
-                sg_module_unref();
-        }
-        return (ULONG) n;
-}
-
-static HRESULT STDMETHODCALLTYPE type_info_count(IDispatch *This, UINT *n) {
-        *n = 0;
-        return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE type_info(IDispatch *This, UINT i, LCID lcid, ITypeInfo **ret) {
-        *ret = NULL;
-        return E_NOTIMPL;
-}
-
-static HRESULT STDMETHODCALLTYPE ids_of_names(IDispatch *This, REFIID iid, LPOLESTR *names, UINT n, LCID lcid,
-                                              DISPID *ids) {
-        for (UINT i = 0; i < n; i++)
-                ids[i] = DISPID_UNKNOWN;
-        return DISP_E_UNKNOWNNAME;
-}
-
 static void item_release(struct sg_inline *in) {
         if (in->item_cp) {
                 IConnectionPoint_Unadvise(in->item_cp, in->item_cookie);
@@ -83,7 +33,7 @@ static void item_release(struct sg_inline *in) {
                 in->item_cp = NULL;
         }
         if (in->item_sink) {
-                ((ev_sink *) in->item_sink)->addin = NULL;
+                ((sg_sink *) in->item_sink)->addin = NULL;
                 IDispatch_Release(in->item_sink);
                 in->item_sink = NULL;
         }
@@ -91,17 +41,6 @@ static void item_release(struct sg_inline *in) {
                 IDispatch_Release(in->item);
                 in->item = NULL;
         }
-}
-
-static IDispatch *sink_new(sg_addin *a, const IID *diid) {
-        ev_sink *s = calloc(1, sizeof(*s));
-        if (!s)
-                return NULL;
-        s->refs = 1;
-        s->diid = diid;
-        s->addin = a;
-        sg_module_ref();
-        return (IDispatch *) s;
 }
 
 /* Advise a new sink for `diid` on `obj`; false if it has no such events. */
@@ -136,7 +75,7 @@ static bool recipients_property(VARIANT *v) {
 
 static HRESULT STDMETHODCALLTYPE invoke(IDispatch *This, DISPID id, REFIID iid, LCID lcid, WORD flags, DISPPARAMS *dp,
                                         VARIANT *ret, EXCEPINFO *ei, UINT *arg_err) {
-        ev_sink *s = (ev_sink *) This;
+        sg_sink *s = (sg_sink *) This;
         sg_addin *a = s->addin;
 
         if (!a || !a->inl)
@@ -160,18 +99,17 @@ static HRESULT STDMETHODCALLTYPE invoke(IDispatch *This, DISPID id, REFIID iid, 
         return S_OK;
 }
 
-static IDispatchVtbl sink_vtbl = {qi, addref, release, type_info_count, type_info, ids_of_names, invoke};
+static IDispatchVtbl sink_vtbl = SG_SINK_VTBL(invoke);
 
 static bool advise(sg_addin *a, IDispatch *obj, const IID *diid, IDispatch **ret_sink, IConnectionPoint **ret_cp,
                    DWORD *ret_cookie) {
         IConnectionPointContainer *cpc = NULL;
-        IDispatch *sink = sink_new(a, diid);
+        IDispatch *sink = sg_sink_new(&sink_vtbl, diid, a);
         IConnectionPoint *cp = NULL;
         HRESULT hr;
 
         if (!sink)
                 return false;
-        ((ev_sink *) sink)->vtbl = &sink_vtbl;
         hr = IDispatch_QueryInterface(obj, &IID_IConnectionPointContainer, (void **) &cpc);
         if (SUCCEEDED(hr)) {
                 hr = IConnectionPointContainer_FindConnectionPoint(cpc, diid, &cp);
@@ -182,7 +120,7 @@ static bool advise(sg_addin *a, IDispatch *obj, const IID *diid, IDispatch **ret
         if (FAILED(hr)) {
                 if (cp)
                         IConnectionPoint_Release(cp);
-                ((ev_sink *) sink)->addin = NULL;
+                ((sg_sink *) sink)->addin = NULL;
                 IDispatch_Release(sink);
                 return false;
         }
@@ -214,7 +152,7 @@ void sg_inline_detach(sg_addin *a) {
                 IConnectionPoint_Release(in->explorer_cp);
         }
         if (in->explorer_sink) {
-                ((ev_sink *) in->explorer_sink)->addin = NULL;
+                ((sg_sink *) in->explorer_sink)->addin = NULL;
                 IDispatch_Release(in->explorer_sink);
         }
         free(in);

@@ -12,17 +12,11 @@
 #include "outlook-om.h"
 #include "sink.h"
 
-typedef struct sink {
-        IDispatchVtbl *vtbl;
-        LONG refs;
-        sg_addin *addin; /* NULL once detached */
-} sink;
-
-static HRESULT STDMETHODCALLTYPE qi(IDispatch *This, REFIID iid, void **ret) {
+HRESULT STDMETHODCALLTYPE sg_sink_qi(IDispatch *This, REFIID iid, void **ret) {
         if (!ret)
                 return E_POINTER;
         if (IsEqualIID(iid, &IID_IUnknown) || IsEqualIID(iid, &IID_IDispatch) ||
-            IsEqualIID(iid, &SG_DIID_ApplicationEvents_11)) {
+            IsEqualIID(iid, ((sg_sink *) This)->diid)) {
                 *ret = This;
                 IDispatch_AddRef(This);
                 return S_OK;
@@ -31,12 +25,12 @@ static HRESULT STDMETHODCALLTYPE qi(IDispatch *This, REFIID iid, void **ret) {
         return E_NOINTERFACE;
 }
 
-static ULONG STDMETHODCALLTYPE addref(IDispatch *This) {
-        return (ULONG) InterlockedIncrement(&((sink *) This)->refs);
+ULONG STDMETHODCALLTYPE sg_sink_addref(IDispatch *This) {
+        return (ULONG) InterlockedIncrement(&((sg_sink *) This)->refs);
 }
 
-static ULONG STDMETHODCALLTYPE release(IDispatch *This) {
-        sink *s = (sink *) This;
+ULONG STDMETHODCALLTYPE sg_sink_release(IDispatch *This) {
+        sg_sink *s = (sg_sink *) This;
         LONG n = InterlockedDecrement(&s->refs);
         if (!n) {
                 free(s);
@@ -45,26 +39,38 @@ static ULONG STDMETHODCALLTYPE release(IDispatch *This) {
         return (ULONG) n;
 }
 
-static HRESULT STDMETHODCALLTYPE type_info_count(IDispatch *This, UINT *n) {
+HRESULT STDMETHODCALLTYPE sg_sink_type_info_count(IDispatch *This, UINT *n) {
         *n = 0;
         return S_OK;
 }
 
-static HRESULT STDMETHODCALLTYPE type_info(IDispatch *This, UINT i, LCID lcid, ITypeInfo **ret) {
+HRESULT STDMETHODCALLTYPE sg_sink_type_info(IDispatch *This, UINT i, LCID lcid, ITypeInfo **ret) {
         *ret = NULL;
         return E_NOTIMPL;
 }
 
-static HRESULT STDMETHODCALLTYPE ids_of_names(IDispatch *This, REFIID iid, LPOLESTR *names, UINT n, LCID lcid,
-                                              DISPID *ids) {
+HRESULT STDMETHODCALLTYPE sg_sink_ids_of_names(IDispatch *This, REFIID iid, LPOLESTR *names, UINT n, LCID lcid,
+                                               DISPID *ids) {
         for (UINT i = 0; i < n; i++)
                 ids[i] = DISPID_UNKNOWN;
         return DISP_E_UNKNOWNNAME;
 }
 
+IDispatch *sg_sink_new(IDispatchVtbl *vtbl, const IID *diid, sg_addin *a) {
+        sg_sink *s = calloc(1, sizeof(*s));
+        if (!s)
+                return NULL;
+        s->vtbl = vtbl;
+        s->refs = 1;
+        s->diid = diid;
+        s->addin = a;
+        sg_module_ref();
+        return (IDispatch *) s;
+}
+
 static HRESULT STDMETHODCALLTYPE invoke(IDispatch *This, DISPID id, REFIID iid, LCID lcid, WORD flags, DISPPARAMS *dp,
                                         VARIANT *ret, EXCEPINFO *ei, UINT *arg_err) {
-        sink *s = (sink *) This;
+        sg_sink *s = (sg_sink *) This;
         VARIANT *item, *cancel;
 
         if (id != SG_DISPID_ITEM_SEND || !s->addin)
@@ -87,20 +93,16 @@ static HRESULT STDMETHODCALLTYPE invoke(IDispatch *This, DISPID id, REFIID iid, 
         return S_OK;
 }
 
-static IDispatchVtbl sink_vtbl = {qi, addref, release, type_info_count, type_info, ids_of_names, invoke};
+static IDispatchVtbl sink_vtbl = SG_SINK_VTBL(invoke);
 
 HRESULT sg_sink_create(sg_addin *a, IDispatch **ret) {
-        sink *s = calloc(1, sizeof(*s));
-        if (!s)
+        IDispatch *d = sg_sink_new(&sink_vtbl, &SG_DIID_ApplicationEvents_11, a);
+        if (!d)
                 return E_OUTOFMEMORY;
-        s->vtbl = &sink_vtbl;
-        s->refs = 1;
-        s->addin = a;
-        sg_module_ref();
-        *ret = (IDispatch *) s;
+        *ret = d;
         return S_OK;
 }
 
 void sg_sink_detach(IDispatch *d) {
-        ((sink *) d)->addin = NULL;
+        ((sg_sink *) d)->addin = NULL;
 }

@@ -220,6 +220,29 @@ def keys(env, *seq, delay=0.2):
         time.sleep(delay)
 
 
+def finish(p, timeout=10):
+    """Wait for prompt process p (killing it after `timeout` seconds):
+    (exit code, stdout, stderr) as text."""
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except Exception:  # noqa: BLE001
+        p.kill()
+        out, err = p.communicate()
+    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def open_prompt(prompt, localedir, x, watch, d, args=()):
+    """Start the prompt with decision d in display x, wait for its window
+    (watch: an X map watcher) and focus it. Returns (Popen, window id)."""
+    watch.drain()
+    p = start_prompt(prompt, d, x.env(SEALGATE_LOCALEDIR=localedir), args)
+    wid, _ = watch.wait_map(proc=p)
+    if wid is not None:
+        xdotool(x.env(), "windowfocus", "--sync", str(wid))
+        time.sleep(0.3)
+    return p, wid
+
+
 def stop(p):
     """End prompt process p if it still runs, and reap it."""
     if p.poll() is None:

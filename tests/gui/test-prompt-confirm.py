@@ -30,29 +30,15 @@ def answer(choice, by):
     return json.dumps({"choice": choice, "justification": None, "by": by}, separators=(",", ":")) + "\n"
 
 
-def finish(p, timeout=10):
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except Exception:  # noqa: BLE001
-        p.kill()
-        out, err = p.communicate()
-    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+finish = promptx.finish
 
 
 def open_prompt(x, watch, d, args=()):
-    watch.drain()
-    p = promptx.start_prompt(PROMPT, d, x.env(SEALGATE_LOCALEDIR=LOCALEDIR), args)
-    wid, _ = watch.wait_map(proc=p)
-    if wid is not None:
-        promptx.xdotool(x.env(), "windowfocus", "--sync", str(wid))
-        time.sleep(0.3)
-    return p, wid
+    return promptx.open_prompt(PROMPT, LOCALEDIR, x, watch, d, args)
 
 
 def keys(x, *seq):
-    for k in seq:
-        promptx.xdotool(x.env(), "key", "--clearmodifiers", k)
-        time.sleep(0.15)
+    promptx.keys(x.env(), *seq, delay=0.15)
 
 
 def still_open(p, desc):

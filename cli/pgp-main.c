@@ -2,7 +2,7 @@
  * what the OpenPGP commands need (GPGME, GMime with GLib, json-c), so that a
  * small message does not pay the dynamic loader's work on NSS, OpenSSL,
  * libsoup, RNP and SQLite as the full command line does (docs/performance.md,
- * "A command line for pgp alone"). The `sealgate` launcher (launcher.c) runs
+ * "OpenPGP: a command line for pgp alone"). The `sealgate` launcher (launcher.c) runs
  * it for `sealgate pgp ...`; docs/cli.md. */
 #include "pgp.h"
 #include "sealgate/secrets.h"

@@ -3,12 +3,13 @@
 (cli/launcher.c, docs/cli.md): `sealgate` the C library alone,
 sealgate-certs-cmd none of the mail commands' libraries nor those of
 revocation, gpgsm and signed messages (in sealgate-certs-module.so, opened on
-first use: cli/certs-load.c), and both routes reach the right program. With
-the corpus and certutil: a PKCS#12 import into NSS maps none of those
+first use: cli/certs-load.c), sealgate-pgp-cmd none of the S/MIME,
+certificate and lookup libraries, and every route reaches the right program.
+With the corpus and certutil: a PKCS#12 import into NSS maps none of those
 libraries nor the module (LD_DEBUG=files), a signed message's import opens
 the module, and a module that cannot be loaded refuses the message
 (crypto_unavailable) while the PKCS#12 import goes on.
-Usage: test-programs.py SEALGATE CERTS-CMD FULL CERTS-MODULE SOURCE_ROOT. TAP."""
+Usage: test-programs.py SEALGATE CERTS-CMD FULL CERTS-MODULE SOURCE_ROOT [PGP-CMD]. TAP."""
 import os
 import pathlib
 import re
@@ -18,11 +19,14 @@ import sys
 import tempfile
 
 SEALGATE, CERTS, FULL, MODULE, ROOT = sys.argv[1:6]
+PGP = sys.argv[6] if len(sys.argv) > 6 else None
 # libraries of the mail commands (RNP, GPGME) that `certs` never calls
 NOT_FOR_CERTS = ("librnp.so", "libgpgme.so", "libidn2.so", "libpcre2-8.so")
 # libraries only revocation, gpgsm and signed messages use: the module's
 MODULE_ONLY = ("libcrypto.so", "libssl.so", "libgmime-3.0.so", "libsoup-3.0.so", "libgio-2.0.so", "libglib-2.0.so",
                "libgobject-2.0.so")
+# libraries of S/MIME, certificates and key lookup that `pgp` never calls
+NOT_FOR_PGP = ("libnss3.so", "libcrypto.so", "libssl.so", "libsoup-3.0.so", "librnp.so", "libsqlite3.so")
 n = 0
 failed = False
 
@@ -62,10 +66,36 @@ ok([w for w in exported if w.startswith("sg_")] == ["sg_certs_module_get"],
 full = needed(FULL)
 ok("librnp.so.0" in full and "libgpgme.so.11" in full, "sealgate-cli links the mail commands' libraries", full)
 
-# Both routes: `certs help` is served by the certs program, `help` by the full one.
+if PGP:
+    pgp = needed(PGP)
+    ok(not [l for l in pgp if l.startswith(NOT_FOR_PGP)], "sealgate-pgp-cmd needs none of " + ", ".join(NOT_FOR_PGP),
+       pgp)
+    ok("libgpgme.so.11" in pgp, "sealgate-pgp-cmd needs GPGME", pgp)
+
+# Every route: `certs help` is served by the certs program, `help` by the full one.
 p = subprocess.run([SEALGATE, "certs", "help"], capture_output=True, text=True)
 ok("sealgate certs import FILE" in p.stdout + p.stderr, "sealgate certs help reaches sealgate-certs-cmd",
    p.stdout + p.stderr)
+if PGP:
+    p = subprocess.run([SEALGATE, "pgp", "help"], capture_output=True, text=True)
+    ok("sealgate pgp encrypt --recipient WHO" in p.stdout + p.stderr, "sealgate pgp help reaches sealgate-pgp-cmd",
+       p.stdout + p.stderr)
+    # which program the launcher picks: a copy of it next to two stand-ins
+    # that say who they are (the real two print the same pgp usage)
+    with tempfile.TemporaryDirectory() as d:
+        shutil.copy(SEALGATE, os.path.join(d, "sealgate"))
+        for name in ("sealgate-pgp-cmd", "sealgate-cli", "sealgate-certs-cmd"):
+            with open(os.path.join(d, name), "w") as f:
+                f.write(f'#!/bin/sh\necho "{name} $*"\n')
+            os.chmod(os.path.join(d, name), 0o755)
+        p = subprocess.run([os.path.join(d, "sealgate"), "pgp", "decrypt", "-o", "x"], capture_output=True, text=True)
+        ok(p.stdout == "sealgate-pgp-cmd pgp decrypt -o x\n", "the launcher runs sealgate-pgp-cmd for pgp, same arguments",
+           p.stdout + p.stderr)
+        p = subprocess.run([os.path.join(d, "sealgate"), "pgpx"], capture_output=True, text=True)
+        ok(p.stdout == "sealgate-cli pgpx\n", "the launcher runs sealgate-cli for any other command", p.stdout + p.stderr)
+    p = subprocess.run([PGP, "pgp", "decrypt", "--no-such-option"], capture_output=True, text=True)
+    ok(p.returncode == 2, "sealgate-pgp-cmd: an unknown option is a usage error (status 2)",
+       f"status {p.returncode}\n{p.stderr}")
 p = subprocess.run([SEALGATE, "help"], capture_output=True, text=True)
 ok(p.returncode == 2 and "sealgate policy-check" in p.stderr, "sealgate help reaches sealgate-cli (status 2, usage)",
    f"status {p.returncode}\n{p.stderr}")

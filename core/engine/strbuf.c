@@ -5,7 +5,7 @@
 #include "sealgate/strbuf.h"
 #include "sealgate/util.h"
 
-void sg_strbuf_add(sg_strbuf *b, const void *s, size_t n) {
+void sg_strbuf_add_slow(sg_strbuf *b, const void *s, size_t n) {
         if (b->oom || b->over)
                 return;
         if (b->max && n > b->max - b->n) {
@@ -32,14 +32,6 @@ void sg_strbuf_add(sg_strbuf *b, const void *s, size_t n) {
                 memcpy(b->s + b->n, s, n);
         b->n += n;
         b->s[b->n] = '\0';
-}
-
-void sg_strbuf_add_str(sg_strbuf *b, const char *s) {
-        sg_strbuf_add(b, s, strlen(s));
-}
-
-void sg_strbuf_add_c(sg_strbuf *b, char c) {
-        sg_strbuf_add(b, &c, 1);
 }
 
 void sg_strbuf_add_u64(sg_strbuf *b, uint64_t v) {

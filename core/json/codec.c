@@ -641,26 +641,31 @@ json_object *sg_decision_to_json(const sg_decision *d) {
 /* ---- the same decision written straight into a buffer (sg_jw): every
  * member in sg_decision_to_json's order, with its null/"" conventions. */
 
-static void jw_str(sg_jw *w, const char *key, const char *s) {
-        sg_jw_key(w, key);
+/* The keys are string literals of plain characters (sg_jw_key_lit): the
+ * helpers take them with their length. */
+static void jw_str_n(sg_jw *w, const char *key, size_t kn, const char *s) {
+        sg_jw_key_n(w, key, kn);
         sg_jw_string(w, s ? s : "");
 }
+#define jw_str(w, key, s) jw_str_n((w), "" key "", sizeof(key) - 1, (s))
 
-static void jw_nullable(sg_jw *w, const char *key, const char *s) {
-        sg_jw_key(w, key);
+static void jw_nullable_n(sg_jw *w, const char *key, size_t kn, const char *s) {
+        sg_jw_key_n(w, key, kn);
         sg_jw_string(w, s);
 }
+#define jw_nullable(w, key, s) jw_nullable_n((w), "" key "", sizeof(key) - 1, (s))
 
-static void jw_strv(sg_jw *w, const char *key, char *const *v, size_t n) {
-        sg_jw_key(w, key);
+static void jw_strv_n(sg_jw *w, const char *key, size_t kn, char *const *v, size_t n) {
+        sg_jw_key_n(w, key, kn);
         sg_jw_array_begin(w);
         for (size_t i = 0; i < n; i++)
                 sg_jw_string(w, v[i] ? v[i] : "");
         sg_jw_array_end(w);
 }
+#define jw_strv(w, key, v, n) jw_strv_n((w), "" key "", sizeof(key) - 1, (v), (n))
 
-static void jw_headers(sg_jw *w, const char *key, const sg_header *h, size_t n) {
-        sg_jw_key(w, key);
+/* The array of headers, after its key. */
+static void jw_header_array(sg_jw *w, const sg_header *h, size_t n) {
         sg_jw_array_begin(w);
         for (size_t i = 0; i < n; i++) {
                 sg_jw_object_begin(w);
@@ -670,9 +675,11 @@ static void jw_headers(sg_jw *w, const char *key, const sg_header *h, size_t n) 
         }
         sg_jw_array_end(w);
 }
+#define jw_headers(w, key, h, n) (sg_jw_key_lit((w), key), jw_header_array((w), (h), (n)))
 
 void sg_headers_write_json(sg_jw *w, const char *key, const sg_header *h, size_t n) {
-        jw_headers(w, key, h, n);
+        sg_jw_key(w, key);
+        jw_header_array(w, h, n);
 }
 
 /* A choice's id: "route:NAME" or the kind's name. */
@@ -697,7 +704,7 @@ static void jw_choice_id(sg_jw *w, const sg_choice *c) {
 
 void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
         jw_str(w, "action", sg_action_name(d->action));
-        sg_jw_key(w, "recipients");
+        sg_jw_key_lit(w, "recipients");
         sg_jw_array_begin(w);
         for (size_t i = 0; i < d->n_recipients; i++) {
                 const sg_recipient *r = &d->recipients[i];
@@ -710,20 +717,20 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 jw_str(w, "rule", sg_rule_name(r->rule));
                 jw_nullable(w, "matched", r->matched);
                 jw_nullable(w, "group", r->mailbox.group);
-                sg_jw_key(w, "confirm");
+                sg_jw_key_lit(w, "confirm");
                 sg_jw_bool(w, r->confirm);
-                sg_jw_key(w, "lookalike");
+                sg_jw_key_lit(w, "lookalike");
                 sg_jw_bool(w, r->lookalike);
-                sg_jw_key(w, "to_bcc");
+                sg_jw_key_lit(w, "to_bcc");
                 sg_jw_bool(w, r->to_bcc);
                 sg_jw_object_end(w);
         }
         sg_jw_array_end(w);
-        sg_jw_key(w, "external_count");
+        sg_jw_key_lit(w, "external_count");
         sg_jw_int(w, (int64_t) d->n_external);
-        sg_jw_key(w, "external_domain_count");
+        sg_jw_key_lit(w, "external_domain_count");
         sg_jw_int(w, (int64_t) d->n_external_domains);
-        sg_jw_key(w, "reasons");
+        sg_jw_key_lit(w, "reasons");
         sg_jw_array_begin(w);
         for (size_t i = 0; i < d->n_reasons; i++) {
                 const sg_reason *r = &d->reasons[i];
@@ -734,10 +741,10 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 jw_nullable(w, "detail", r->detail);
                 jw_strv(w, "items", r->items, r->n_items);
                 if (reason_has_shown(r)) {
-                        sg_jw_key(w, "shown");
+                        sg_jw_key_lit(w, "shown");
                         sg_jw_object_begin(w);
                         for (int l = 0; l < 2; l++) {
-                                sg_jw_key(w, l ? "ja" : "en");
+                                sg_jw_key_n(w, l ? "ja" : "en", 2);
                                 sg_jw_array_begin(w);
                                 for (size_t k = 0; k < r->n_items; k++) {
                                         char buf[SG_FORMAT_TEXT_SIZE];
@@ -748,7 +755,7 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                         sg_jw_object_end(w);
                 }
                 if (r->label_en) {
-                        sg_jw_key(w, "label");
+                        sg_jw_key_lit(w, "label");
                         sg_jw_object_begin(w);
                         jw_str(w, "en", r->label_en);
                         jw_str(w, "ja", r->label_ja);
@@ -757,12 +764,12 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 sg_jw_object_end(w);
         }
         sg_jw_array_end(w);
-        sg_jw_key(w, "choices");
+        sg_jw_key_lit(w, "choices");
         sg_jw_array_begin(w);
         for (size_t i = 0; i < d->n_choices; i++) {
                 const sg_choice *c = &d->choices[i];
                 sg_jw_object_begin(w);
-                sg_jw_key(w, "id");
+                sg_jw_key_lit(w, "id");
                 jw_choice_id(w, c);
                 jw_str(w, "kind", sg_choice_kind_name(c->kind));
                 if (c->kind == SG_CHOICE_ROUTE) {
@@ -770,7 +777,7 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                         jw_headers(w, "headers", c->headers, c->n_headers);
                         jw_nullable(w, "subject_tag", c->subject_tag);
                         if (c->label_en) {
-                                sg_jw_key(w, "label");
+                                sg_jw_key_lit(w, "label");
                                 sg_jw_object_begin(w);
                                 jw_str(w, "en", c->label_en);
                                 jw_str(w, "ja", c->label_ja);
@@ -780,19 +787,19 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 sg_jw_object_end(w);
         }
         sg_jw_array_end(w);
-        sg_jw_key(w, "require_justification");
+        sg_jw_key_lit(w, "require_justification");
         sg_jw_bool(w, d->require_justification);
-        sg_jw_key(w, "prompt_fallback");
+        sg_jw_key_lit(w, "prompt_fallback");
         if (d->action != SG_ACTION_PROMPT || d->prompt_fallback >= d->n_choices)
                 sg_jw_null(w);
         else
                 jw_choice_id(w, &d->choices[d->prompt_fallback]);
-        sg_jw_key(w, "prompt_recommended");
+        sg_jw_key_lit(w, "prompt_recommended");
         if (d->action != SG_ACTION_PROMPT || d->prompt_recommended >= d->n_choices)
                 sg_jw_null(w);
         else
                 jw_choice_id(w, &d->choices[d->prompt_recommended]);
-        sg_jw_key(w, "send_removed_by");
+        sg_jw_key_lit(w, "send_removed_by");
         if (d->action != SG_ACTION_PROMPT || d->send_removed_by >= d->n_reasons)
                 sg_jw_null(w);
         else
@@ -800,7 +807,7 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
         jw_nullable(w, "route", d->route);
         jw_headers(w, "headers", d->headers, d->n_headers);
         jw_nullable(w, "subject_tag", d->subject_tag);
-        sg_jw_key(w, "encrypt");
+        sg_jw_key_lit(w, "encrypt");
         if (d->action != SG_ACTION_ENCRYPT && d->n_encrypt_methods == 0 && d->n_encrypt_fallback == 0) {
                 sg_jw_null(w);
         } else {
@@ -809,32 +816,32 @@ void sg_decision_write_json_members(sg_jw *w, const sg_decision *d) {
                 jw_strv(w, "fallback", d->encrypt_fallback, d->n_encrypt_fallback);
                 sg_jw_object_end(w);
         }
-        sg_jw_key(w, "prompt_timeout_seconds");
+        sg_jw_key_lit(w, "prompt_timeout_seconds");
         sg_jw_int(w, (int64_t) d->prompt_timeout_seconds);
         jw_nullable(w, "justification_header", d->justification_header);
-        sg_jw_key(w, "missend");
+        sg_jw_key_lit(w, "missend");
         sg_jw_object_begin(w);
         jw_str(w, "confirm", sg_confirm_name(d->confirm));
-        sg_jw_key(w, "confirm_attachments");
+        sg_jw_key_lit(w, "confirm_attachments");
         sg_jw_bool(w, d->confirm_attachments);
-        sg_jw_key(w, "allow_check_all");
+        sg_jw_key_lit(w, "allow_check_all");
         sg_jw_bool(w, d->allow_check_all);
-        sg_jw_key(w, "show_sender");
+        sg_jw_key_lit(w, "show_sender");
         sg_jw_bool(w, d->show_sender);
         jw_str(w, "bcc_mode", sg_bcc_mode_name(d->bcc_mode));
         jw_nullable(w, "bcc_placeholder", d->bcc_placeholder);
-        sg_jw_key(w, "delay_seconds");
+        sg_jw_key_lit(w, "delay_seconds");
         sg_jw_int(w, (int64_t) d->delay_seconds);
-        sg_jw_key(w, "delay_skippable");
+        sg_jw_key_lit(w, "delay_skippable");
         sg_jw_bool(w, d->delay_skippable);
         jw_str(w, "delay_mode", sg_delay_mode_name(d->delay_mode));
         jw_nullable(w, "sender", d->sender);
-        sg_jw_key(w, "attachments");
+        sg_jw_key_lit(w, "attachments");
         sg_jw_array_begin(w);
         for (size_t i = 0; i < d->n_attachments; i++) {
                 sg_jw_object_begin(w);
                 jw_str(w, "name", d->attachments[i].name);
-                sg_jw_key(w, "size");
+                sg_jw_key_lit(w, "size");
                 sg_jw_int(w, (int64_t) d->attachments[i].size);
                 jw_nullable(w, "content_type", d->attachments[i].content_type);
                 sg_jw_object_end(w);

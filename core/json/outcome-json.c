@@ -105,23 +105,25 @@ json_object *sg_outcome_to_json(const sg_outcome *o) {
 /* ---- The same through the writer. */
 
 static void jw_check(sg_jw *w, const sg_header *h) {
-        sg_jw_key(w, "check");
+        sg_jw_key_lit(w, "check");
         if (!h->name) {
                 sg_jw_null(w);
                 return;
         }
         sg_jw_object_begin(w);
-        sg_jw_key(w, "name");
+        sg_jw_key_lit(w, "name");
         sg_jw_string(w, h->name);
-        sg_jw_key(w, "value");
+        sg_jw_key_lit(w, "value");
         sg_jw_string(w, h->value ? h->value : "");
         sg_jw_object_end(w);
 }
 
-static void jw_nullable(sg_jw *w, const char *key, const char *s) {
-        sg_jw_key(w, key);
+static void jw_nullable_n(sg_jw *w, const char *key, size_t kn, const char *s) {
+        sg_jw_key_n(w, key, kn);
         sg_jw_string(w, s);
 }
+/* key: a string literal of plain characters (sg_jw_key_lit) */
+#define jw_nullable(w, key, s) jw_nullable_n((w), "" key "", sizeof(key) - 1, (s))
 
 void sg_outcome_write_json(sg_jw *w, const sg_outcome *o) {
         sg_jw_object_begin(w);
@@ -132,15 +134,15 @@ void sg_outcome_write_json(sg_jw *w, const sg_outcome *o) {
         sg_headers_write_json(w, "headers", o->headers, o->n_headers);
         jw_nullable(w, "subject", o->subject);
         jw_nullable(w, "route", o->route);
-        sg_jw_key(w, "encrypt");
+        sg_jw_key_lit(w, "encrypt");
         if (o->action == SG_OUTCOME_ENCRYPT) {
                 sg_jw_object_begin(w);
-                sg_jw_key(w, "methods");
+                sg_jw_key_lit(w, "methods");
                 sg_jw_array_begin(w);
                 for (size_t i = 0; i < o->n_encrypt_methods; i++)
                         sg_jw_string(w, o->encrypt_methods[i] ? o->encrypt_methods[i] : "");
                 sg_jw_array_end(w);
-                sg_jw_key(w, "fallback");
+                sg_jw_key_lit(w, "fallback");
                 sg_jw_array_begin(w);
                 for (size_t i = 0; i < o->n_fallback; i++) {
                         sg_jw_object_begin(w);
@@ -151,7 +153,7 @@ void sg_outcome_write_json(sg_jw *w, const sg_outcome *o) {
                         sg_jw_object_end(w);
                 }
                 sg_jw_array_end(w);
-                sg_jw_key(w, "ask_before_fallback");
+                sg_jw_key_lit(w, "ask_before_fallback");
                 sg_jw_bool(w, o->ask_before_fallback);
                 sg_jw_object_end(w);
         } else {
@@ -159,10 +161,10 @@ void sg_outcome_write_json(sg_jw *w, const sg_outcome *o) {
         }
         jw_nullable(w, "audit", sg_audit_outcome_name(o->audit));
         jw_check(w, &o->check);
-        sg_jw_key(w, "bcc");
+        sg_jw_key_lit(w, "bcc");
         if (o->n_bcc_moved) {
                 sg_jw_object_begin(w);
-                sg_jw_key(w, "move");
+                sg_jw_key_lit(w, "move");
                 sg_jw_array_begin(w);
                 for (size_t i = 0; i < o->n_bcc_moved; i++)
                         sg_jw_string(w, o->bcc_moved[i] ? o->bcc_moved[i] : "");
@@ -172,12 +174,12 @@ void sg_outcome_write_json(sg_jw *w, const sg_outcome *o) {
         } else {
                 sg_jw_null(w);
         }
-        sg_jw_key(w, "delay");
+        sg_jw_key_lit(w, "delay");
         if (o->delay_seconds) {
                 sg_jw_object_begin(w);
-                sg_jw_key(w, "seconds");
+                sg_jw_key_lit(w, "seconds");
                 sg_jw_int(w, (int64_t) o->delay_seconds);
-                sg_jw_key(w, "skippable");
+                sg_jw_key_lit(w, "skippable");
                 sg_jw_bool(w, o->delay_skippable);
                 jw_nullable(w, "mode", sg_delay_mode_name(o->delay_mode));
                 sg_jw_object_end(w);

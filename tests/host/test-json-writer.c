@@ -83,6 +83,66 @@ static void strings(void) {
                         free(b);
                 }
         SG_CHECK(!bad, "every byte at every position of a 24-byte string is escaped as json-c escapes it");
+        /* A string of 8 or more bytes whose length is not a multiple of 8
+         * ends with its last 8 bytes stored in one word: every length 1..23,
+         * every byte at every position, as a value and as a key. */
+        bad = 0;
+        for (size_t len = 1; len < 24 && !bad; len++)
+                for (size_t at = 0; at < len && !bad; at++)
+                        for (int c = 1; c < 256 && !bad; c++) {
+                                char r[24];
+                                for (size_t k = 0; k < len; k++)
+                                        r[k] = (char) ('a' + (int) (k % 26));
+                                r[len] = '\0';
+                                r[at] = (char) c;
+                                sg_jw w = {0};
+                                sg_jw_object_begin(&w);
+                                sg_jw_key(&w, r);
+                                sg_jw_string(&w, r);
+                                sg_jw_object_end(&w);
+                                char *a = sg_jw_take(&w, NULL);
+                                json_object *o = json_object_new_object();
+                                json_object_object_add(o, r, json_object_new_string(r));
+                                char *b = plain(o);
+                                bad = !a || !b || strcmp(a, b) != 0;
+                                if (bad)
+                                        sg_test_diag("length %zu, byte 0x%02x at %zu: writer %s, json-c %s", len, c, at,
+                                                     a ? a : "(null)", b ? b : "(null)");
+                                free(a);
+                                free(b);
+                        }
+        SG_CHECK(!bad, "every byte at every position of strings and keys of 1 to 23 bytes is escaped as json-c "
+                       "escapes it");
+        /* A literal key is written as sg_jw_key writes it. */
+        sg_jw wl = {0}, wk = {0};
+        sg_jw_object_begin(&wl);
+        sg_jw_object_begin(&wk);
+        static const char *const keys[] = {"a", "action", "external_domain_count", "prompt_timeout_seconds"};
+        sg_jw_key_lit(&wl, "a");
+        sg_jw_null(&wl);
+        sg_jw_key_lit(&wl, "action");
+        sg_jw_bool(&wl, true);
+        sg_jw_key_lit(&wl, "external_domain_count");
+        sg_jw_bool(&wl, false);
+        sg_jw_key_lit(&wl, "prompt_timeout_seconds");
+        sg_jw_int(&wl, 3);
+        sg_jw_key(&wk, keys[0]);
+        sg_jw_null(&wk);
+        sg_jw_key(&wk, keys[1]);
+        sg_jw_bool(&wk, true);
+        sg_jw_key(&wk, keys[2]);
+        sg_jw_bool(&wk, false);
+        sg_jw_key(&wk, keys[3]);
+        sg_jw_int(&wk, 3);
+        sg_jw_object_end(&wl);
+        sg_jw_object_end(&wk);
+        char *tl = sg_jw_take(&wl, NULL), *tk = sg_jw_take(&wk, NULL);
+        SG_CHECK(tl && tk && strcmp(tl, tk) == 0 &&
+                         strcmp(tl, "{\"a\":null,\"action\":true,\"external_domain_count\":false,"
+                                    "\"prompt_timeout_seconds\":3}") == 0,
+                 "sg_jw_key_lit writes a key as sg_jw_key does");
+        free(tl);
+        free(tk);
         static const int64_t ints[] = {0, 1, -1, 9, 10, -10, 300, 65536, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
         bad = 0;
         for (size_t i = 0; i < sizeof ints / sizeof ints[0] && !bad; i++) {

@@ -60,6 +60,12 @@ typedef struct sg_host_crypto {
  * strict JSON with a depth limit of SG_HOST_JSON_DEPTH and nothing after the
  * value. Owned *ret on SG_OK. */
 sg_err sg_host_parse_request(const char *req, size_t len, json_object **ret, sg_error *err);
+/* The same, with the number of object members the text holds (its ':'
+ * outside strings) in *ret_members: json-c keeps the last of two equal keys,
+ * so the tree has fewer members than that exactly when an object repeats a
+ * key (the request path runs the full duplicate-key check only then). */
+sg_err sg_host_parse_request_counted(const char *req, size_t len, json_object **ret, size_t *ret_members,
+                                     sg_error *err);
 
 /* The request id: an integer, or a string of at most SG_HOST_ID_MAX bytes
  * without a NUL character; borrowed from `req`. */

@@ -27,7 +27,7 @@ json_object *_host_reads_json(const sg_policy *p) {
 }
 
 void _host_reads_write(sg_jw *w, const sg_policy *p) {
-        sg_jw_key(w, "reads");
+        sg_jw_key_lit(w, "reads");
         sg_jw_object_begin(w);
         for (size_t i = 0; i < SG_HOST_SKIPPED_MAX; i++) {
                 sg_jw_key(w, inputs[i]);

@@ -106,10 +106,10 @@ static char *evaluate_response(const char *id_json, const sg_policy *p, const sg
         sg_jw w = {0};
         sg_jw_raw(&w, "{\"id\":", 6);
         sg_jw_raw(&w, id_json, strlen(id_json));
-        sg_jw_key(&w, "result");
+        sg_jw_key_lit(&w, "result");
         sg_jw_object_begin(&w);
         sg_decision_write_json_members(&w, d);
-        sg_jw_key(&w, "attempt");
+        sg_jw_key_lit(&w, "attempt");
         if (attempt)
                 sg_jw_string(&w, attempt);
         else

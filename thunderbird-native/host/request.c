@@ -113,6 +113,24 @@ static bool refuse_duplicate_keys(const char *text, size_t len, json_object *req
         return true;
 }
 
+/* The members of every object in the tree (bounded by the parser's depth
+ * limit); with sg_host_parse_request_counted's count, tells whether the
+ * text repeated a key, since json-c keeps one member per key. */
+static size_t tree_members(json_object *o) {
+        size_t n = 0;
+        if (json_object_is_type(o, json_type_object)) {
+                json_object_object_foreach(o, key, v) {
+                        (void) key;
+                        n += 1 + tree_members(v);
+                }
+        } else if (json_object_is_type(o, json_type_array)) {
+                size_t len = json_object_array_length(o);
+                for (size_t i = 0; i < len; i++)
+                        n += tree_members(json_object_array_get_idx(o, i));
+        }
+        return n;
+}
+
 /* A parsed request. `fallback_id` answers errors when the request's own id
  * cannot be read (the id of the chunks it came in; then `from_chunks`). */
 static int dispatch_object(sg_host *h, json_object *req, json_object *fallback_id, bool from_chunks,
@@ -326,9 +344,10 @@ static int handle_chunk(sg_host *h, json_object *frame, json_object *chunk, sg_h
 
         int w = 0;
         json_object *req = NULL, *req_id;
-        if (sg_host_parse_request(text, len, &req, &err)) {
+        size_t members;
+        if (sg_host_parse_request_counted(text, len, &req, &members, &err)) {
                 respond(id, NULL, &err, ret);
-        } else if (refuse_duplicate_keys(text, len, req, id, ret)) {
+        } else if (tree_members(req) != members && refuse_duplicate_keys(text, len, req, id, ret)) {
                 /* answered */
         } else if (json_object_is_type(req, json_type_object) && sg_host_read_id(req, &req_id, &err) == SG_OK) {
                 char *rid = _host_id_to_json(req_id);
@@ -355,11 +374,14 @@ int sg_host_handle(sg_host *h, const char *payload, size_t len, sg_host_reply *r
                 return w;
         json_object *obj = NULL;
         sg_error err;
-        if (sg_host_parse_request(payload, len, &obj, &err)) {
+        size_t members;
+        if (sg_host_parse_request_counted(payload, len, &obj, &members, &err)) {
                 respond(NULL, NULL, &err, ret);
                 return 0;
         }
-        if (refuse_duplicate_keys(payload, len, obj, NULL, ret)) {
+        /* The full duplicate-key check (with the path of the key in its
+         * message) only for a text whose tree lost members to repeated keys. */
+        if (tree_members(obj) != members && refuse_duplicate_keys(payload, len, obj, NULL, ret)) {
                 json_object_put(obj);
                 return 0;
         }

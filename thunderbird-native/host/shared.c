@@ -55,7 +55,14 @@ char *sg_host_result_response(const char *id_json, json_object *result) {
 }
 
 sg_err sg_host_parse_request(const char *req, size_t len, json_object **ret, sg_error *err) {
+        size_t members;
+        return sg_host_parse_request_counted(req, len, ret, &members, err);
+}
+
+sg_err sg_host_parse_request_counted(const char *req, size_t len, json_object **ret, size_t *ret_members,
+                                     sg_error *err) {
         *ret = NULL;
+        *ret_members = 0;
         if (!sg_utf8_valid(req, len))
                 return sg_error_set(err, SG_ERR_UTF8, "request is not valid UTF-8");
         if (memchr(req, '\0', len))
@@ -64,9 +71,23 @@ sg_err sg_host_parse_request(const char *req, size_t len, json_object **ret, sg_
                 return sg_error_set(err, SG_ERR_LIMIT, "request of %zu bytes is too large to parse", len);
         /* count the values before json-c builds them: every one but the
          * first follows a ',', '[', '{' or ':' outside a string */
-        size_t values = 1, max_values = SG_HOST_VALUES_FLOOR + len / SG_HOST_BYTES_PER_VALUE;
+        size_t values = 1, members = 0, max_values = SG_HOST_VALUES_FLOOR + len / SG_HOST_BYTES_PER_VALUE;
         bool in_string = false;
+        const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
         for (size_t i = 0; i < len; i++) {
+                if (in_string) {
+                        /* Through a string's run of other bytes 8 at a time
+                         * (SWAR: a zero byte of x ^ '"' or x ^ '\\'). */
+                        for (uint64_t x, q, b; len - i >= 8; i += 8) {
+                                memcpy(&x, req + i, 8);
+                                q = x ^ (ones * '"');
+                                b = x ^ (ones * '\\');
+                                if ((((q - ones) & ~q) | ((b - ones) & ~b)) & high)
+                                        break;
+                        }
+                        if (i >= len)
+                                break;
+                }
                 char c = req[i];
                 if (in_string) {
                         if (c == '\\')
@@ -79,8 +100,11 @@ sg_err sg_host_parse_request(const char *req, size_t len, json_object **ret, sg_
                         values += SG_HOST_OBJECT_WEIGHT;
                 } else if (c == '[') {
                         values += SG_HOST_ARRAY_WEIGHT;
-                } else if (c == ',' || c == ':') {
+                } else if (c == ',') {
                         values++;
+                } else if (c == ':') {
+                        values++;
+                        members++;
                 }
         }
         if (values > max_values)
@@ -90,9 +114,13 @@ sg_err sg_host_parse_request(const char *req, size_t len, json_object **ret, sg_
                                     len, values, max_values, SG_HOST_VALUES_FLOOR, SG_HOST_BYTES_PER_VALUE,
                                     SG_HOST_ARRAY_WEIGHT, SG_HOST_OBJECT_WEIGHT);
 
-        json_tokener *tok = json_tokener_new_ex(SG_HOST_JSON_DEPTH);
-        if (!tok)
+        /* One parser per thread, reset for each request, instead of a new
+         * one (its depth stack and buffer) per request. */
+        static _Thread_local json_tokener *kept;
+        if (!kept && !(kept = json_tokener_new_ex(SG_HOST_JSON_DEPTH)))
                 return sg_error_set(err, SG_ERR_NOMEM, "out of memory creating a JSON parser");
+        json_tokener *tok = kept;
+        json_tokener_reset(tok);
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
         json_object *obj = json_tokener_parse_ex(tok, req, (int) len);
         enum json_tokener_error je = json_tokener_get_error(tok);
@@ -105,7 +133,7 @@ sg_err sg_host_parse_request(const char *req, size_t len, json_object **ret, sg_
                 if (je == json_tokener_success)
                         end = len;
         }
-        json_tokener_free(tok);
+        json_tokener_reset(tok);
 
         if (je == json_tokener_error_depth)
                 return sg_error_set(err, SG_ERR_LIMIT, "request nests deeper than %d levels", SG_HOST_JSON_DEPTH);
@@ -123,6 +151,7 @@ sg_err sg_host_parse_request(const char *req, size_t len, json_object **ret, sg_
                 return sg_error_set(err, SG_ERR_JSON, "request has data after the JSON value at offset %zu", end);
         }
         *ret = obj;
+        *ret_members = members;
         return SG_OK;
 }
 

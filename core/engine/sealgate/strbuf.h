@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,10 +24,25 @@ typedef struct sg_strbuf {
         bool oom, over;
 } sg_strbuf;
 
-/* Append s[0..n) (nothing once oom or over). */
-void sg_strbuf_add(sg_strbuf *b, const void *s, size_t n);
-void sg_strbuf_add_str(sg_strbuf *b, const char *s);
-void sg_strbuf_add_c(sg_strbuf *b, char c);
+/* Append s[0..n) (nothing once oom or over). Inline when the bytes fit
+ * (most appends on the audit record's path are a few bytes); the rest, and
+ * every limit, in sg_strbuf_add_slow. */
+void sg_strbuf_add_slow(sg_strbuf *b, const void *s, size_t n);
+static inline void sg_strbuf_add(sg_strbuf *b, const void *s, size_t n) {
+        if (n && n < b->cap - b->n && (!b->max || n <= b->max - b->n) && !b->oom && !b->over) {
+                memcpy(b->s + b->n, s, n);
+                b->n += n;
+                b->s[b->n] = '\0';
+                return;
+        }
+        sg_strbuf_add_slow(b, s, n);
+}
+static inline void sg_strbuf_add_str(sg_strbuf *b, const char *s) {
+        sg_strbuf_add(b, s, strlen(s));
+}
+static inline void sg_strbuf_add_c(sg_strbuf *b, char c) {
+        sg_strbuf_add(b, &c, 1);
+}
 /* v in decimal */
 void sg_strbuf_add_u64(sg_strbuf *b, uint64_t v);
 

@@ -38,6 +38,12 @@ void sg_jw_array_end(sg_jw *w);
 
 /* A member's key inside an object; its value follows. */
 void sg_jw_key(sg_jw *w, const char *key);
+/* The same for a key that is a string literal of plain characters (no '"',
+ * '\\' or control character), written as it is without a look at each byte:
+ * sg_jw_key_lit(w, "action"). The writer's tests compare every key of the
+ * decision and outcome with json-c's own spelling. */
+void sg_jw_key_n(sg_jw *w, const char *key, size_t n);
+#define sg_jw_key_lit(w, lit) sg_jw_key_n((w), "" lit "", sizeof(lit) - 1)
 
 void sg_jw_string(sg_jw *w, const char *s); /* NULL writes null */
 void sg_jw_int(sg_jw *w, int64_t v);

@@ -70,33 +70,63 @@ class SendSteps {
  * between is refused with input_skipped as for any send). */
 const previewGathered = new Map(); /* tabId → {key, skipped, gathered} */
 
+/* The compose details a gathering depends on (gather.js, texts.js,
+ * missend.js read no others), as one string. */
+const GATHER_FIELDS = Object.freeze([
+        "identityId",
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "body",
+        "plainTextBody",
+        "isPlainText",
+        "customHeaders",
+        "type",
+        "relatedMessageId",
+]);
+
 function detailsKey(details) {
         try {
-                return JSON.stringify(details);
+                return JSON.stringify(GATHER_FIELDS.map((k) => (details ? details[k] : undefined)));
         } catch (e) {
                 return null; /* never equal: no reuse */
         }
 }
 
 /* The preview's gathering, when Send may reuse it (then dropped: a send
- * uses it once). Reads the attachments' list once to compare. */
+ * uses it once). Reads the attachments' list once to compare. When there
+ * was one but it cannot be reused, the log says why. */
 async function reusableGathering(tab, details, skipped) {
         const c = previewGathered.get(tab.id);
         previewGathered.delete(tab.id);
-        if (!c || c.skipped !== skipped.join(" ") || c.key === null || c.key !== detailsKey(details))
+        if (!c)
                 return null;
+        const no = (why) => {
+                log(`the preview's gathering is not reused: ${why}`);
+                return null;
+        };
+        if (c.skipped !== skipped.join(" "))
+                return no(`other inputs left out (${c.skipped || "none"}, now ${skipped.join(" ") || "none"})`);
+        const key = detailsKey(details);
+        if (c.key === null || c.key !== key) {
+                const now = key ? JSON.parse(key) : [];
+                const then = c.key ? JSON.parse(c.key) : [];
+                return no(`the compose details changed (${GATHER_FIELDS.filter((k, i) => JSON.stringify(now[i]) !== JSON.stringify(then[i])).join(", ")})`);
+        }
         /* An attachment's text is read from its file, which may have been
          * edited since under the same name and size: read again. */
         if (!skipped.includes("texts") && c.gathered.message.attachments.length)
-                return null;
+                return no("the attachments' texts are read");
         let list;
         try {
                 list = await messenger.compose.listAttachments(tab.id);
         } catch (e) {
-                return null;
+                return no(`the attachments cannot be listed: ${e.message || e}`);
         }
         if (JSON.stringify(list.map((a) => [a.id, a.name, a.size])) !== c.gathered.attachmentIds)
-                return null;
+                return no("the attachments changed");
         /* A copy: the send adds its own members (outcome.js `applied`). */
         return { ...c.gathered, reused: true };
 }

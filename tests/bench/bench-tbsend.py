@@ -18,7 +18,7 @@ no content trigger; <= 20 ms with 50 recipients and 10 MiB (docs/performance.md,
 "The extension's own time per send"). The load average is printed with the
 figures: on a busy machine each hop between processes waits for a time slice.
 
-Usage: bench-tbsend.py HOST EXTENSION-DIR [--sends N] [--out DIR]"""
+Usage: bench-tbsend.py HOST EXTENSION-DIR [--sends N] [--big-sends N] [--out DIR]"""
 import argparse
 import json
 import os
@@ -38,12 +38,14 @@ def main():
     ap.add_argument("host")
     ap.add_argument("extension")
     ap.add_argument("--sends", type=int, default=16)
+    ap.add_argument("--big-sends", type=int, default=None,
+                    help="sends to 50 recipients with 10 MiB (default: --sends; each takes seconds)")
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     out = a.out or tempfile.mkdtemp(prefix="sg-bench-tbsend-")
     load0 = os.getloadavg()[0]
     p = subprocess.run([sys.executable, E2E, a.host, a.extension, "--only", "timing",
-                        "--sends", str(a.sends), "--out", out],
+                        "--sends", str(a.sends), "--big-sends", str(a.big_sends or a.sends), "--out", out],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode == 77:
         print(p.stdout.strip())

@@ -70,26 +70,32 @@ class SendSteps {
  * between is refused with input_skipped as for any send). */
 const previewGathered = new Map(); /* tabId → {key, skipped, gathered} */
 
-/* The compose details a gathering depends on (gather.js, texts.js,
- * missend.js read no others), as one string. */
-const GATHER_FIELDS = Object.freeze([
-        "identityId",
-        "from",
-        "to",
-        "cc",
-        "bcc",
-        "subject",
-        "body",
-        "plainTextBody",
-        "isPlainText",
-        "customHeaders",
-        "type",
-        "relatedMessageId",
-]);
+/* The compose details a gathering depends on (gather.js, texts.js and
+ * missend.js read no others), as one string: the body only as the
+ * gathering reads it (gatherMessage and gatherTexts), and not at all when
+ * the texts are left out (Thunderbird gives a plain-text message's HTML
+ * `body` at Send differently from while composing, unused either way). */
+const GATHER_FIELDS = Object.freeze(["identityId", "from", "to", "cc", "bcc", "subject", "customHeaders", "type", "relatedMessageId", "body"]);
 
-function detailsKey(details) {
+function gatherView(details, skipped) {
+        const d = details || {};
+        const view = GATHER_FIELDS.map((k) => d[k]);
+        let body;
+        if (skipped.includes("texts"))
+                body = null;
+        else {
+                const plain = typeof d.plainTextBody === "string" && d.plainTextBody !== "" ? d.plainTextBody : null;
+                /* The HTML is read when there is no plain text, or as the alternative of an HTML message. */
+                const html = plain === null || !d.isPlainText ? [d.isPlainText, d.body] : null;
+                body = [plain, html];
+        }
+        view[view.length - 1] = body;
+        return view;
+}
+
+function detailsKey(details, skipped) {
         try {
-                return JSON.stringify(GATHER_FIELDS.map((k) => (details ? details[k] : undefined)));
+                return JSON.stringify(gatherView(details, skipped));
         } catch (e) {
                 return null; /* never equal: no reuse */
         }
@@ -109,7 +115,7 @@ async function reusableGathering(tab, details, skipped) {
         };
         if (c.skipped !== skipped.join(" "))
                 return no(`other inputs left out (${c.skipped || "none"}, now ${skipped.join(" ") || "none"})`);
-        const key = detailsKey(details);
+        const key = detailsKey(details, skipped);
         if (c.key === null || c.key !== key) {
                 const now = key ? JSON.parse(key) : [];
                 const then = c.key ? JSON.parse(c.key) : [];
@@ -174,7 +180,7 @@ async function gatherAndEvaluate(tab, details, steps, preview = false) {
                         steps.mark("evaluate");
                         noteReads(decision);
                         if (preview && !gathered.books)
-                                previewGathered.set(tab.id, { key: detailsKey(details), skipped: skipped.join(" "), gathered });
+                                previewGathered.set(tab.id, { key: detailsKey(details, skipped), skipped: skipped.join(" "), gathered });
                         else if (preview)
                                 previewGathered.delete(tab.id);
                         return { gathered, decision, skipped };

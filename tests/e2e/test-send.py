@@ -2122,7 +2122,8 @@ def report_timing(timing, a):
     for i, what in enumerate(("Send -> accepted by Postfix (250 after DATA)", "Send -> compose window closed",
                               "Send -> relayed into the sink")):
         lines.append(f"  {what}: " + "; ".join(f"{label} {fmt(w[i])}" for _, label, w, _, _ in series)
-                     + f"; without {fmt(o[i])}; without, 50 recipients, 10 MiB {fmt(ob[i])}")
+                     + f"; without {fmt(o[i])}"
+                     + (f"; without, 50 recipients, 10 MiB {fmt(ob[i])}" if a.big_sends else ""))
     for _, label, w, _, fl in series:
         for i, what in enumerate(("accepted by Postfix", "window closed", "sink")):
             if w[i] and fl[i]:
@@ -2162,7 +2163,7 @@ def report_timing(timing, a):
             for name, label, w, steps, _ in series:
                 for st in steps:
                     fh.write(f"raw {name}/steps {json.dumps(st)}\n")
-            for name, w in (("with", series[0][2]), ("lean", series[1][2]), ("big", series[2][2]),
+            for name, w in (("with", series[0][2]), ("lean", series[1][2]), ("big", timing.get("big", none)),
                             ("without", o), ("without_big", ob)):
                 for i, what in enumerate(("accepted", "closed", "sink")):
                     fh.write(f"raw {name}/{what} ms "

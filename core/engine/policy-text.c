@@ -25,6 +25,11 @@ bool sg_policy_reads_texts(const sg_policy *p) {
                      reads(p, SG_TRIGGER_CREDIT_CARD, SG_TRIGGER_MY_NUMBER));
 }
 
+bool sg_policy_reads_attachment_types(const sg_policy *p) {
+        return p &&
+               (reads(p, SG_TRIGGER_ATTACHMENT_TYPE, SG_TRIGGER_ATTACHMENT_TYPE) || p->missend.confirm_attachments);
+}
+
 /* Normalise s[0..len) into a string owned by `nm`, or keep `s`. */
 static sg_err norm(struct policy_text *nm, const char *s, size_t len, const char **ret, size_t *ret_len,
                    sg_error *err) {

@@ -307,9 +307,9 @@ def test_reads_reload():
         r3 = h.request({"id": 3, "op": "policy.evaluate", "message": msg, "skipped": ["texts"]})
         r4 = h.request({"id": 4, "op": "policy.evaluate", "message": msg})
         status, out, err = h.finish()
-        check(r1.get("result", {}).get("policy", {}).get("reads") == {"texts": False, "related": False},
+        check(r1.get("result", {}).get("policy", {}).get("reads") == {"texts": False, "related": False, "attachment_types": False},
               "reads: a policy without content triggers reads no texts (version)", r1)
-        check(r2.get("result", {}).get("reads") == {"texts": False, "related": False},
+        check(r2.get("result", {}).get("reads") == {"texts": False, "related": False, "attachment_types": False},
               "reads: skipped texts under that policy is answered, with reads", r2)
         check(r3.get("error", {}).get("code") == "input_skipped" and "texts" in r3["error"].get("message", ""),
               "reads: after a reload with a content trigger, skipped texts is input_skipped", r3)

@@ -207,6 +207,49 @@ int main(void) {
                 SG_CHECK(!sg_policy_reads_texts(NULL), "no policy: nothing gathered");
         }
 
+        /* Which policies make a client learn each attachment's content type
+         * (sg_policy_reads_attachment_types): an attachment_type trigger or
+         * prompt.confirm_attachments, nothing else. */
+        {
+                const struct {
+                        const char *desc;
+                        sg_trigger_spec spec;
+                        bool confirm;
+                        bool want;
+                } reads[] = {
+                        {"an attachment type",
+                         {.type = SG_TRIGGER_ATTACHMENT_TYPE,
+                          .action = SG_ACTION_BLOCK,
+                          .list = LIST("application/pdf")},
+                         false,
+                         true},
+                        {"an attachment extension", EXT("exe"), false, false},
+                        {"an attachment size",
+                         {.type = SG_TRIGGER_ATTACHMENT_SIZE, .action = SG_ACTION_BLOCK, .size = 1024},
+                         false,
+                         false},
+                        {"any attachment", {.type = SG_TRIGGER_ATTACHMENTS, .action = SG_ACTION_BLOCK}, false, false},
+                        {"a card trigger", CARD, false, false},
+                        {"a card trigger with confirm_attachments", CARD, true, true},
+                };
+                for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+                        sg_policy *p = sg_policy_new();
+                        sg_error err = {0};
+                        sg_trigger_spec spec = reads[i].spec;
+                        spec.scope = SG_SCOPE_ALL;
+                        sg_policy_add_internal_domain(p, "corp.example", &err);
+                        SG_CHECK(!sg_policy_reads_attachment_types(p), "no trigger: no types read (%s row)",
+                                 reads[i].desc);
+                        sg_policy_add_trigger(p, &spec, &err);
+                        sg_policy_set_confirm_attachments(p, reads[i].confirm);
+                        sg_policy_seal(p, &err);
+                        SG_CHECK(sg_policy_reads_attachment_types(p) == reads[i].want, "%s: the types are %sread",
+                                 reads[i].desc, reads[i].want ? "" : "not ");
+                        sg_policy_free(p);
+                }
+                SG_CHECK(!sg_policy_reads_attachment_types(NULL), "no policy: no types read");
+        }
+
         /* Text that grows past the bound under NFKC fails closed, but only
          * when a trigger reads it. */
         size_t k = 4000;

@@ -14,7 +14,7 @@
 #define SG_HOST_ATTEMPT_LEN       32                 /* hex characters of an attempt id */
 #define SG_HOST_PROMPT_OUTPUT_MAX 65536              /* bytes of the prompt program's stdout */
 #define SG_HOST_KILL_GRACE_MS     2000               /* SIGTERM, then SIGKILL after this */
-#define SG_HOST_SKIPPED_MAX       2                  /* inputs policy.evaluate's `skipped` may name (op-inputs.c) */
+#define SG_HOST_SKIPPED_MAX       3                  /* inputs policy.evaluate's `skipped` may name (op-inputs.c) */
 #define SG_HOST_POLICY_CHECK_MS   1000 /* a policy in force: its file's identity looked at at most this often */
 
 /* Streams (smime.* and pgp.* ops; stream-job.h). */

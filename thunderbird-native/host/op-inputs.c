@@ -4,17 +4,26 @@
  * policy.evaluate results); a request names what it left out (`skipped`),
  * and one that left out an input the policy reads is refused with
  * input_skipped, never evaluated on less than the policy reads (fail
- * closed: the policy may have been reloaded since the client asked). */
+ * closed: the policy may have been reloaded since the client asked).
+ * "attachment_types": the attachments' content types (a client that must
+ * open each attachment's file to learn its type leaves them null). */
 #include <string.h>
 
 #include "host-private.h"
 #include "sealgate/json-writer.h"
 
 /* The inputs, in the order `reads` lists them. */
-static const char *const inputs[SG_HOST_SKIPPED_MAX] = {"texts", "related"};
+static const char *const inputs[SG_HOST_SKIPPED_MAX] = {"texts", "related", "attachment_types"};
 
 static bool reads(const sg_policy *p, size_t i) {
-        return i == 0 ? sg_policy_reads_texts(p) : sg_policy_checks_new_domain(p);
+        switch (i) {
+        case 0:
+                return sg_policy_reads_texts(p);
+        case 1:
+                return sg_policy_checks_new_domain(p);
+        default:
+                return sg_policy_reads_attachment_types(p);
+        }
 }
 
 json_object *_host_reads_json(const sg_policy *p) {
@@ -55,7 +64,8 @@ sg_err _host_check_skipped(const sg_policy *p, json_object *req, sg_error *err) 
                 while (name && i < SG_HOST_SKIPPED_MAX && strcmp(name, inputs[i]) != 0)
                         i++;
                 if (!name || i == SG_HOST_SKIPPED_MAX)
-                        return sg_error_set(err, SG_ERR_REQUEST, "skipped[%zu]: expected \"texts\" or \"related\"", k);
+                        return sg_error_set(err, SG_ERR_REQUEST,
+                                            "skipped[%zu]: expected \"texts\", \"related\" or \"attachment_types\"", k);
                 if (seen[i])
                         return sg_error_set(err, SG_ERR_REQUEST, "skipped: \"%s\" named twice", inputs[i]);
                 seen[i] = true;

@@ -348,6 +348,12 @@ bool sg_policy_checks_new_domain(const sg_policy *p);
  * alternatives, text attachments, forwarded messages): a client gathers them
  * only then (docs/admin/policy.md, "Which parts each trigger reads"). */
 bool sg_policy_reads_texts(const sg_policy *p);
+/* Whether the policy reads the attachments' content types
+ * (sg_attachment.content_type): an `attachment_type` trigger, or
+ * prompt.confirm_attachments (the prompt lists each attachment with its
+ * type). A client that must open each attachment to learn its type does so
+ * only then; the names and sizes are always given. */
+bool sg_policy_reads_attachment_types(const sg_policy *p);
 
 /* The keys settings in force; borrowed from `p` (strings included). */
 const sg_keys_settings *sg_policy_keys(const sg_policy *p);

@@ -177,9 +177,10 @@ async function composeEvaluate(s) {
                         s.details = details;
                         const t0 = performance.now();
                         try {
-                                const g = await gatherMessage(tab, details);
+                                /* The send's own gathering (inputs.js): only what the policy reads. */
+                                const { gathered: g, decision } = await gatherAndEvaluate(tab, details, null, true);
                                 s.unexpanded = g.unexpanded;
-                                s.decision = await ask("policy.evaluate", { message: g.message, preview: true });
+                                s.decision = decision;
                                 s.error = null;
                                 s.messageError = null;
                         } catch (err) {

@@ -97,12 +97,13 @@ async function findListByName(name) {
 }
 
 /* One compose recipient → address-list strings for the host. */
-async function resolveRecipient(r, out, unexpanded) {
+async function resolveRecipient(r, out, unexpanded, reads = { books: false }) {
         if (typeof r === "string") {
                 /* Thunderbird writes a mailing list as "Name <Name>": no @ inside. */
                 const m = r.match(/^\s*"?([^"<]*?)"?\s*<([^<>@]*)>\s*$/);
                 if (m && m[2].trim()) {
                         const name = m[2].trim();
+                        reads.books = true;
                         const id = await findListByName(name);
                         if (id) {
                                 await expandList(id, name, out, unexpanded);
@@ -116,6 +117,7 @@ async function resolveRecipient(r, out, unexpanded) {
                 return;
         }
         if (r && r.type === "contact") {
+                reads.books = true;
                 let text = null;
                 try {
                         text = contactMailbox(await contactsApi().get(r.id));
@@ -127,16 +129,17 @@ async function resolveRecipient(r, out, unexpanded) {
                 return;
         }
         if (r && r.type === "mailingList") {
+                reads.books = true;
                 await expandList(r.id, null, out, unexpanded);
                 return;
         }
         out.push(String(r));
 }
 
-async function resolveField(v, unexpanded) {
+async function resolveField(v, unexpanded, reads = { books: false }) {
         const out = [];
         for (const r of asList(v))
-                await resolveRecipient(r, out, unexpanded);
+                await resolveRecipient(r, out, unexpanded, reads);
         return out;
 }
 
@@ -153,13 +156,14 @@ function htmlToText(html) {
         return (doc.body ? doc.body.textContent : doc.documentElement.textContent) || "";
 }
 
-async function senderOf(details) {
+async function senderOf(details, reads = { books: false }) {
         if (details.from) {
                 const f = asList(details.from)[0];
                 if (typeof f === "string" && f)
                         return f;
         }
         if (details.identityId) {
+                reads.books = true;
                 try {
                         const id = await messenger.identities.get(details.identityId);
                         if (id && id.email)
@@ -172,43 +176,61 @@ async function senderOf(details) {
 }
 
 /* The attachments as policy.evaluate's message.attachments, and their File
- * objects (null for one that cannot be read) for the texts (texts.js). */
-async function attachmentsOf(tabId) {
-        const out = [];
-        const files = [];
+ * objects (null for one that cannot be read or was not opened) for the
+ * texts (texts.js). `open`: whether each attachment's file is opened (for
+ * its content type, and its text when the texts are read); otherwise only
+ * the compose window's list is read (names and sizes: one call however
+ * large the files), the types are null and no file is touched. A size the
+ * list does not give opens that one file (attachment_size needs it). The
+ * files are opened all at once, not one after the other. Also resolves
+ * `ids`: each attachment's id, name and size, for the reuse check
+ * (inputs.js). */
+async function attachmentsOf(tabId, open) {
         const list = await messenger.compose.listAttachments(tabId);
-        for (const a of list) {
-                let size = Number.isInteger(a.size) ? a.size : null;
+        const one = async (a) => {
+                let size = Number.isInteger(a.size) && a.size >= 0 ? a.size : null;
                 let type = null;
                 let file = null;
-                try {
-                        file = typeof a.getFile === "function" ? await a.getFile() : await messenger.compose.getAttachmentFile(a.id);
-                        if (file) {
-                                type = file.type || null;
-                                if (size === null)
-                                        size = file.size;
+                if (open || size === null) {
+                        try {
+                                file = typeof a.getFile === "function" ? await a.getFile() : await messenger.compose.getAttachmentFile(a.id);
+                                if (file) {
+                                        type = open ? file.type || null : null;
+                                        if (size === null)
+                                                size = file.size;
+                                }
+                        } catch (e) {
+                                log(`attachment ${a.name} cannot be read: ${e.message || e}`);
                         }
-                } catch (e) {
-                        log(`attachment ${a.name} cannot be read: ${e.message || e}`);
                 }
-                out.push({ name: a.name || "", size: size === null ? 0 : size, content_type: type });
-                files.push(file || null);
-        }
-        return { list: out, files };
+                return { att: { name: a.name || "", size: size === null ? 0 : size, content_type: type }, file: open ? file || null : null };
+        };
+        const got = await Promise.all(list.map(one));
+        return {
+                list: got.map((g) => g.att),
+                files: got.map((g) => g.file),
+                ids: JSON.stringify(list.map((a) => [a.id, a.name, a.size])),
+        };
 }
 
 /* `skip`: the inputs to leave out (inputs.js): "texts" (the body and
- * message.texts: no attachment is read), "related" (the original message is
- * not read). */
+ * message.texts), "attachment_types" (no attachment's file is opened for
+ * its type; with "texts" too, none is opened at all), "related" (the
+ * original message is not read). The result's `books` is true when an
+ * address book, a contact or an identity was read (what the compose
+ * details alone do not pin down: inputs.js does not reuse such a
+ * gathering), `attachmentIds` the attachments as listed. */
 async function gatherMessage(tab, details, skip = new Set()) {
         const unexpanded = [];
+        const reads = { books: false };
         listIndex = null; /* address books may have changed since the last send */
+        const open = !skip.has("texts") || !skip.has("attachment_types");
         const [from, to, cc, bcc, atts, related] = await Promise.all([
-                senderOf(details),
-                resolveField(details.to, unexpanded),
-                resolveField(details.cc, unexpanded),
-                resolveField(details.bcc, unexpanded),
-                attachmentsOf(tab.id),
+                senderOf(details, reads),
+                resolveField(details.to, unexpanded, reads),
+                resolveField(details.cc, unexpanded, reads),
+                resolveField(details.bcc, unexpanded, reads),
+                attachmentsOf(tab.id, open),
                 skip.has("related") ? [] : relatedAddresses(details),
         ]);
         const body = skip.has("texts")
@@ -222,6 +244,5 @@ async function gatherMessage(tab, details, skip = new Set()) {
         const message = { from, to, cc, bcc, subject: details.subject || "", body, attachments, headers, related };
         if (texts)
                 message.texts = texts;
-        return { message, unexpanded };
+        return { message, unexpanded, books: reads.books, attachmentIds: atts.ids };
 }
-

@@ -45,7 +45,7 @@ async function onBeforeSend(tab, details) {
                 steps.mark("apply");
                 await recordApplied(tab, details, decision, result, gathered.applied, steps);
                 steps.mark("record");
-                log(steps.line(skipped));
+                log(steps.line(skipped, gathered.reused));
                 return result;
         } catch (err) {
                 /* e.g. keys.lookup could not reach the helper */

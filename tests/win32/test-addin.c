@@ -1112,6 +1112,7 @@ static void ribbon_states(IDispatch *d) {
         fake_release(enc);
         fake_release(m);
         free(der);
+        delete_container(L"rita@partner.example"); /* the registry is compared after the run */
 
         /* A block wins over a toggle; the policy's decisions without one. */
         m = fake_mail(L"alice@corp.example", L"Card", L"Card 4111 1111 1111 1111.");

@@ -369,9 +369,13 @@ static HRESULT set_noted(IDispatch *item, applied *a, const sg_header *h, size_t
 
 /* Whether Outlook will encrypt: its Encrypt button on the item's window, or
  * for an item without a window the encrypt bit. */
-static bool outlook_encrypts(const sg_window *w, IDispatch *item) {
-        int p = w->frame ? sg_window_pressed(w->frame, SG_MSO_ENCRYPT) : -1;
+bool sg_send_outlook_encrypts(IDispatch *frame, IDispatch *item) {
+        int p = frame ? sg_window_pressed(frame, SG_MSO_ENCRYPT) : -1;
         return p >= 0 ? p == 1 : sg_send_security_on(item);
+}
+
+static bool outlook_encrypts(const sg_window *w, IDispatch *item) {
+        return sg_send_outlook_encrypts(w->frame, item);
 }
 
 /* Outlook's encryption off (a route, or a send in the clear): never both. */

@@ -61,5 +61,9 @@ bool sg_send_policy_has_smime(const sg_policy *p);
 HRESULT sg_send_set_security(IDispatch *item, bool encrypt);
 /* Whether the encrypt bit of PR_SECURITY_FLAGS is set on `item`. */
 bool sg_send_security_on(IDispatch *item);
+/* Whether Outlook will encrypt `item`: its own Encrypt button on `frame`
+ * (the item's window, or NULL), else the encrypt bit. The ribbon's state
+ * reads it as at Send. */
+bool sg_send_outlook_encrypts(IDispatch *frame, IDispatch *item);
 
 #endif

@@ -127,7 +127,7 @@ if HOST:
     code, res, out, _ = checks()
     ok(code == 0 and all(res[i][0] for i in IDS), "valid manifest in HOME, real host, valid policy: all ok, exit 0", out)
     ok(str(USER_DIR / f"{NAME}.json") in res.get("manifest", (0, ""))[1], "the manifest used is named", out)
-    ok("sealgate-host" in res.get("host", (0, ""))[1] and "protocol 2" in res.get("host", (0, ""))[1],
+    ok("sealgate-host" in res.get("host", (0, ""))[1] and "protocol 3" in res.get("host", (0, ""))[1],
        "the host answered version", out)
 
     code, out, err, _ = run("--json")

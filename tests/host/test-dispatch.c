@@ -520,7 +520,7 @@ static void run_chunks(void) {
         SG_CHECK(!r1 && !r2, "chunks before the last get no response");
         /* A plain request in between is served and does not disturb the chunks. */
         check_response("plain request between chunks is served", frame_str(h, "{\"id\":9,\"op\":\"version\"}"),
-                       "{\"id\":9,\"result\":{\"protocol\":2}}");
+                       "{\"id\":9,\"result\":{\"protocol\":3}}");
         check_response("chunked request (3 chunks) is reassembled and served",
                        feed_chunk(h, "\"c1\"", 2, 3, req + 15, len - 15),
                        "{\"id\":\"c1\",\"result\":{\"name\":\"sealgate-host\"}}");
@@ -584,7 +584,7 @@ static void run_chunks(void) {
         free(big);
         check_response("after an abandoned chunked request the next one starts afresh",
                        feed_chunk(h, "\"c2\"", 0, 1, "{\"id\":\"c2\",\"op\":\"version\"}", 26),
-                       "{\"id\":\"c2\",\"result\":{\"protocol\":2}}");
+                       "{\"id\":\"c2\",\"result\":{\"protocol\":3}}");
         sg_host_free(h);
 }
 

@@ -20,6 +20,7 @@
 
 #include "../common/json-put.h"
 #include "policy-reg.h"
+#include "ribbon-state.h"
 #include "sealgate/addr.h"
 #include "sealgate/audit.h"
 #include "sealgate/outcome.h"
@@ -89,6 +90,51 @@ static char *sender_of(const char *from) {
         return a;
 }
 
+static void put_button(const sg_button *b) {
+        printf("{\"state\":");
+        sg_test_put_json(sg_button_state_name(b->state));
+        printf(",\"text\":");
+        sg_test_put_json(b->text);
+        printf(",\"route\":");
+        sg_test_put_json(b->route);
+        printf(",\"label\":");
+        if (b->label_en) {
+                printf("{\"en\":");
+                sg_test_put_json(b->label_en);
+                printf(",\"ja\":");
+                sg_test_put_json(b->label_ja);
+                putchar('}');
+        } else {
+                printf("null");
+        }
+        putchar('}');
+}
+
+/* What the ribbon shows before Send (win32-mapi/ribbon-state.c), as the
+ * add-in computes it, with no toggle and, for a prompt, with each toggle
+ * that stands for one of its choices (Encrypt: "encrypt"; Send securely:
+ * "route:portal"). Readiness is not looked up here (no certificates), as the
+ * Thunderbird button does not use it either. */
+static void put_buttons(const sg_decision *d) {
+        sg_button b;
+        sg_ribbon_button(policy, d, false, false, SG_RIBBON_READY_UNKNOWN, &b);
+        printf(",\"button\":");
+        put_button(&b);
+        printf(",\"button_choices\":{");
+        bool first = true;
+        for (size_t i = 0; d->action == SG_ACTION_PROMPT && i < d->n_choices; i++) {
+                const sg_choice *c = &d->choices[i];
+                bool enc = c->kind == SG_CHOICE_ENCRYPT;
+                if (!enc && !(c->kind == SG_CHOICE_ROUTE && strcmp(c->route, "portal") == 0))
+                        continue;
+                sg_ribbon_button(policy, d, enc, !enc, SG_RIBBON_READY_UNKNOWN, &b);
+                printf(first ? "\"%s\":" : ",\"%s\":", enc ? "encrypt" : "route:portal");
+                put_button(&b);
+                first = false;
+        }
+        putchar('}');
+}
+
 /* The test hook's answer (win32-mapi/prompt.c test_answer), without the dialog. */
 static void run_row(row *r) {
         sg_message m = {.from = r->from,
@@ -132,6 +178,7 @@ static void run_row(row *r) {
         sg_test_put_json(d->action == SG_ACTION_PROMPT && d->send_removed_by < d->n_reasons
                                  ? d->reasons[d->send_removed_by].trigger
                                  : NULL);
+        put_buttons(d);
         printf(",\"action\":");
         sg_test_put_json(sg_outcome_action_name(o->action));
         printf(",\"choice\":");

@@ -108,6 +108,11 @@ def normalise(o, audit):
         # The policy rule that took "send" out (the decision's send_removed_by), as its trigger id.
         "send_removed_by": o.get("send_removed_by"),
         "delay": o.get("delay"),
+        # What the compose button / the ribbon shows before Send (the engine's
+        # sg_button_of), and for a prompt with each choice the Outlook ribbon's
+        # toggles stand for (Encrypt, Send securely).
+        "button": o.get("button"),
+        "button_choices": o.get("button_choices"),
         "audit": {k: v for k, v in (audit or {}).items() if k not in AUDIT_IGNORED},
     }
 
@@ -175,6 +180,9 @@ def thunderbird(doc, work):
                     continue
                 d = ev["result"]
                 outcome = d.get("outcome")
+                button = dict(d.get("button") or {})
+                choices = button.pop("choices", {}) if button else {}
+                button_choices = {k: v for k, v in choices.items() if k in ("encrypt", "route:portal")}
                 removed = d.get("send_removed_by")
                 removed = d["reasons"][removed]["trigger"] if isinstance(removed, int) else None
                 if d["action"] == "prompt":
@@ -201,7 +209,8 @@ def thunderbird(doc, work):
                     else:
                         outcome = s["result"]["outcome"]
                 recs = read_audit(audit_dir)[seen:]
-                out[r["name"]] = normalise(dict(outcome or {}, send_removed_by=removed),
+                out[r["name"]] = normalise(dict(outcome or {}, send_removed_by=removed, button=button or None,
+                                                button_choices=button_choices),
                                            recs[0] if len(recs) == 1 else {"records": len(recs)})
         finally:
             h.p.stdin.close()

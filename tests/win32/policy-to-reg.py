@@ -4,7 +4,8 @@ registry layout of docs/admin/outlook.md (win32-common/policy-reg.c), so the
 Windows host's tests run the Linux host's request/response table over the
 same policy. Keys: snake_case members become CamelCase subkeys and values;
 `routes` (an object keyed by name) becomes Routes\\<n> with Name; `triggers`
-becomes Triggers\\<n>; lists are REG_MULTI_SZ, booleans and integers REG_DWORD
+becomes Triggers\\<n>; a route's or trigger's `label` ({en, ja}) becomes
+LabelEn and LabelJa; lists are REG_MULTI_SZ, booleans and integers REG_DWORD
 (`bytes` REG_QWORD), strings REG_SZ.
 
     policy-to-reg.py POLICY.json OUT.reg [ROOT]
@@ -57,12 +58,19 @@ def main():
                     if k == "headers":
                         for hn, hv in v.items():
                             put(rf"Routes\{i}\Headers", hn, hv)
+                    elif k == "label":
+                        put(rf"Routes\{i}", "LabelEn", v["en"])
+                        put(rf"Routes\{i}", "LabelJa", v["ja"])
                     else:
                         put(rf"Routes\{i}", camel(k), v)
         elif section == "triggers":
             for i, t in enumerate(body):
                 for k, v in t.items():
-                    put(rf"Triggers\{i}", camel(k), v)
+                    if k == "label":
+                        put(rf"Triggers\{i}", "LabelEn", v["en"])
+                        put(rf"Triggers\{i}", "LabelJa", v["ja"])
+                    else:
+                        put(rf"Triggers\{i}", camel(k), v)
         elif isinstance(body, dict):
             for k, v in body.items():
                 if isinstance(v, dict):

@@ -19,6 +19,7 @@
  * SEALGATE_TEST_UI_LOG, both set here. --msi alone takes the shipped DLL
  * (no test hooks) and sends only what needs no prompt. */
 #define COBJMACROS
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,16 @@ static void check(bool cond, const char *what) {
                 n_fail++;
         printf("%s %u - %s\n", cond ? "ok" : "not ok", n_test, what);
         fflush(stdout);
+}
+
+/* check() with a printf-style description (mingw's C99 stdio: %ls, %zu). */
+__attribute__((format(gnu_printf, 2, 3))) static void checkf(bool cond, const char *fmt, ...) {
+        char what[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        check(cond, what);
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -981,8 +992,9 @@ static char *label_of(IDispatch *d, const wchar_t *cb, fobj *ctl) {
 
 /* Every callback attribute in the XML resolves through the add-in's IDispatch. */
 static bool callbacks_resolve(IDispatch *d, const char *xml) {
-        static const char *const attrs[] = {"onAction=\"",    "getLabel=\"", "getPressed=\"", "getScreentip=\"",
-                                            "getSupertip=\"", "onLoad=\"",   "getEnabled=\"", "getImage=\""};
+        static const char *const attrs[] = {"onAction=\"",     "getLabel=\"",    "getPressed=\"",
+                                            "getScreentip=\"", "getSupertip=\"", "onLoad=\"",
+                                            "getEnabled=\"",   "getImage=\"",    "getVisible=\""};
         unsigned n = 0;
         bool ok = true;
         for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++)
@@ -1004,6 +1016,118 @@ static bool callbacks_resolve(IDispatch *d, const char *xml) {
                 }
         printf("# %u callback attributes checked\n", n);
         return ok && n >= 10;
+}
+
+static const wchar_t *const state_ids[] = {L"sgStateNormal", L"sgStateEncrypt", L"sgStateRoute", L"sgStatePrompt",
+                                           L"sgStateBlock"};
+
+/* The one state button getVisible shows for `item` (NULL when none or
+ * several), after a click on the state (sgOnState: check again now). Its
+ * label into *label, its supertip into *tip (owned, may be NULL). */
+static const wchar_t *state_of(IDispatch *d, fobj *item, char **label, char **tip) {
+        const wchar_t *shown = NULL;
+        unsigned n = 0;
+        VARIANT arg, ret;
+        fobj *c = control(state_ids[0], item);
+        V_VT(&arg) = VT_DISPATCH;
+        V_DISPATCH(&arg) = fake_disp(c);
+        call_cb(d, L"sgOnState", &arg, 1, NULL);
+        fake_release(c);
+        *label = *tip = NULL;
+        for (size_t i = 0; i < sizeof state_ids / sizeof state_ids[0]; i++) {
+                c = control(state_ids[i], item);
+                V_DISPATCH(&arg) = fake_disp(c);
+                VariantInit(&ret);
+                if (SUCCEEDED(call_cb(d, L"sgGetVisible", &arg, 1, &ret)) && V_VT(&ret) == VT_BOOL && V_BOOL(&ret)) {
+                        n++;
+                        shown = state_ids[i];
+                        free(*label);
+                        free(*tip);
+                        *label = label_of(d, L"sgGetLabel", c);
+                        *tip = label_of(d, L"sgGetSupertip", c);
+                }
+                fake_release(c);
+        }
+        return n == 1 ? shown : NULL;
+}
+
+/* The state `item` shows is `want` with label `want_label`. */
+static void check_state(IDispatch *d, fobj *item, const wchar_t *want, const char *want_label, const char *what) {
+        char *label, *tip;
+        const wchar_t *got = state_of(d, item, &label, &tip);
+        checkf(got && wcscmp(got, want) == 0 && label && strcmp(label, want_label) == 0,
+               "ribbon state, %s: %ls \"%s\" (got %ls \"%s\"; tip \"%s\")", what, want, want_label,
+               got ? got : L"(none or several)", label ? label : "", tip ? tip : "");
+        free(label);
+        free(tip);
+}
+
+/* What the group shows before Send (ribbon-state.c, the engine's button):
+ * every state, the toggles' choice, readiness from the certificates. */
+static void ribbon_states(IDispatch *d) {
+        fobj *m, *enc, *portal;
+        char *label, *tip;
+        BYTE *der = NULL;
+        DWORD len = 0;
+
+        m = fake_mail(L"alice@corp.example", L"Draft", L"Nothing yet.");
+        check_state(d, m, L"sgStateNormal", "Secure send: no recipients yet", "no recipients");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"bob@corp.example"));
+        check_state(d, m, L"sgStateNormal", "Secure send: sent normally", "internal only");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_CC, L"pat@partner.example"));
+        check_state(d, m, L"sgStatePrompt", "Secure send: you choose at Send", "an external recipient");
+        state_of(d, m, &label, &tip);
+        checkf(tip && strstr(tip, "partner.example"), "the state's tip gives the reasons (%s)", tip ? tip : "");
+        free(label);
+        free(tip);
+        enc = control(L"sgEncrypt", m);
+        portal = control(L"sgPortal", m);
+        toggle(d, portal, true);
+        check_state(d, m, L"sgStateRoute", "Secure send: through the secure portal", "Send via portal on");
+        /* Encrypt on, a recipient without a certificate: Send takes the
+         * policy's fallback route, and the ribbon says so. */
+        toggle(d, enc, true);
+        check_state(d, m, L"sgStateRoute", "Secure send: through the route \u201cgateway-smime\u201d",
+                    "Encrypt on, no certificate: the fallback route");
+        tip = label_of(d, L"sgGetSupertip", enc);
+        checkf(tip && strstr(tip, "2 recipient(s) have no certificate"),
+               "the Encrypt toggle's tip: two recipients without a certificate (%s)", tip ? tip : "");
+        free(tip);
+        fake_release(enc);
+        fake_release(portal);
+        fake_release(m);
+
+        /* Every recipient has a certificate: encrypted. */
+        m = fake_mail(L"alice@corp.example", L"Plans", L"Plans.");
+        check(make_cert(L"rita@partner.example", false, false, &der, &len), "a certificate for the ribbon case");
+        fake_mail_add_recipient(m, cert_recipient(L"rita@partner.example", der, len));
+        enc = control(L"sgEncrypt", m);
+        check_state(d, m, L"sgStatePrompt", "Secure send: you choose at Send", "a ready recipient, no toggle");
+        toggle(d, enc, true);
+        check_state(d, m, L"sgStateEncrypt", "Secure send: encrypted", "Encrypt on, every certificate found");
+        tip = label_of(d, L"sgGetSupertip", enc);
+        checkf(tip && strstr(tip, "encryption ready (S/MIME)"), "the Encrypt toggle's tip: ready (%s)", tip ? tip : "");
+        free(tip);
+        toggle(d, enc, false);
+        fake_release(enc);
+        fake_release(m);
+        free(der);
+        delete_container(L"rita@partner.example"); /* the registry is compared after the run */
+
+        /* A block wins over a toggle; the policy's decisions without one. */
+        m = fake_mail(L"alice@corp.example", L"Card", L"Card 4111 1111 1111 1111.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        enc = control(L"sgEncrypt", m);
+        toggle(d, enc, true);
+        check_state(d, m, L"sgStateBlock", "Secure send: will not be sent", "a card number, Encrypt on");
+        toggle(d, enc, false);
+        fake_release(enc);
+        fake_release(m);
+        m = fake_mail(L"alice@corp.example", L"Report", L"See the file.");
+        fake_mail_add_recipient(m, fake_smtp_recipient(OL_TO, L"pat@partner.example"));
+        fake_mail_add_attachment(m, L"report.zip", 1234);
+        check_state(d, m, L"sgStateRoute", "Secure send: through the secure portal", "a .zip attachment: routed");
+        fake_release(m);
 }
 
 static char *custom_ui(ext2 *addin, const wchar_t *id) {
@@ -1123,6 +1247,8 @@ static void ribbon(ext2 *addin, fobj *app, const char *xml_out) {
         free(r.log);
         fake_release(m);
 
+        ribbon_states(d);
+
         /* Labels follow the UI language: English here. */
         m = fake_mail(L"alice@corp.example", L"", L"");
         enc = control(L"sgEncrypt", m);
@@ -1160,6 +1286,19 @@ static void japanese(void) {
                       "labels in Japanese when Office's UI language is Japanese (LanguageSettings)");
                 free(l);
                 free(p);
+        }
+        /* The state in Japanese: the catalog's words, as the Thunderbird button. */
+        check_state(d, m, L"sgStateNormal", "セキュア送信: 宛先がまだありません", "ja, no recipients");
+        {
+                fobj *x = fake_mail(L"a@corp.example", L"件名", L"");
+                fake_mail_add_recipient(x, fake_smtp_recipient(OL_TO, L"x@partner.example"));
+                check_state(d, x, L"sgStatePrompt", "セキュア送信: 送信時に選択", "ja, an external recipient");
+                fobj *pc = control(L"sgPortal", x);
+                toggle(d, pc, true);
+                check_state(d, x, L"sgStateRoute", "セキュア送信: セキュアポータル経由", "ja, Send via portal on");
+                toggle(d, pc, false);
+                fake_release(pc);
+                fake_release(x);
         }
         /* and the prompt too */
         m = (fake_release(m), fake_mail(L"a@corp.example", L"件名", L""));

@@ -8,7 +8,7 @@
 #define SG_HOST_JSON_DEPTH        16                 /* nesting depth of a request */
 #define SG_HOST_ID_MAX            256                /* bytes of a string id */
 #define SG_HOST_ID_INT_MAX        9007199254740991LL /* 2^53 - 1: the largest integer id (JavaScript's safe integers) */
-#define SG_HOST_PROTOCOL          2                  /* version of the protocol in docs/protocol.md */
+#define SG_HOST_PROTOCOL          3                  /* version of the protocol in docs/protocol.md */
 #define SG_HOST_ATTEMPTS_MAX      64                 /* decisions remembered for prompt.show */
 #define SG_HOST_PROMPTS_MAX       4                  /* prompts open at once */
 #define SG_HOST_ATTEMPT_LEN       32                 /* hex characters of an attempt id */

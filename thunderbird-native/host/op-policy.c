@@ -9,6 +9,7 @@
 #include "host-private.h"
 #include "sealgate-config.h"
 #include "sealgate/addr.h"
+#include "sealgate/button.h"
 #include "sealgate/codec.h"
 #include "sealgate/frame.h"
 #include "sealgate/keys.h" /* limits only: no crypto code is called here */
@@ -97,6 +98,54 @@ static char *sender_address(const char *from) {
         return addr;
 }
 
+/* One button's members: state, text, route, label (docs/protocol.md,
+ * "button"); the caller opens and closes the object. */
+static void write_button_members(sg_jw *w, const sg_button *b) {
+        sg_jw_key(w, "state");
+        sg_jw_string(w, sg_button_state_name(b->state));
+        sg_jw_key(w, "text");
+        sg_jw_string(w, b->text);
+        sg_jw_key(w, "route");
+        sg_jw_string(w, b->route);
+        sg_jw_key(w, "label");
+        if (b->label_en) {
+                sg_jw_object_begin(w);
+                sg_jw_key(w, "en");
+                sg_jw_string(w, b->label_en);
+                sg_jw_key(w, "ja");
+                sg_jw_string(w, b->label_ja);
+                sg_jw_object_end(w);
+        } else {
+                sg_jw_null(w);
+        }
+}
+
+/* "button": what the compose window's button shows for decision `d` (the
+ * engine's sg_button_of), and under its "choices" what it shows when the
+ * user picks each choice of a prompt in advance (cancel is never offered
+ * there). */
+static void write_buttons(sg_jw *w, const sg_policy *p, const sg_decision *d) {
+        sg_button b;
+        sg_button_of(d, NULL, p, &b);
+        sg_jw_key(w, "button");
+        sg_jw_object_begin(w);
+        write_button_members(w, &b);
+        sg_jw_key(w, "choices");
+        sg_jw_object_begin(w);
+        for (size_t i = 0; i < d->n_choices; i++) {
+                char id[SG_CHOICE_ID_SIZE];
+                if (d->choices[i].kind == SG_CHOICE_CANCEL)
+                        continue;
+                sg_button_of(d, &d->choices[i], p, &b);
+                sg_jw_key(w, sg_choice_id(&d->choices[i], id));
+                sg_jw_object_begin(w);
+                write_button_members(w, &b);
+                sg_jw_object_end(w);
+        }
+        sg_jw_object_end(w);
+        sg_jw_object_end(w);
+}
+
 /* The response written straight into one buffer: {"id":…,"result":{the
  * decision…,"attempt":…,"outcome":…,"fallback_outcome":…}}, the text
  * sg_decision_to_json's tree would give with those members; attempt NULL
@@ -124,6 +173,7 @@ static char *evaluate_response(const char *id_json, const sg_policy *p, const sg
                         sg_jw_null(&w);
         }
         _host_reads_write(&w, p);
+        write_buttons(&w, p, d);
         sg_jw_object_end(&w);
         sg_jw_object_end(&w);
         free(outcome);

@@ -84,7 +84,12 @@ function composeFingerprint(d) {
         return JSON.stringify([d.identityId, d.from, d.to, d.cc, d.bcc, d.subject, d.customHeaders, body.length, h]);
 }
 
-/* What the button says for the state: {key, badge, subs}. */
+/* What the button says: {key, badge, subs}. The host says it (the
+ * `button` of policy.evaluate, the engine's sg_button_of, and under its
+ * `choices` the button for each choice the popup can make in advance): this
+ * only picks the one for the user's choice and renders it. The states below
+ * the host's are those where it gave no decision: not asked yet, no helper
+ * (on_helper_failure), the message refused. */
 function composeView(s) {
         if (s.error)
                 return { key: s.error.mode === "warn" ? "composeStateHelperWarn" : "composeStateHelperBlock", badge: "helper" };
@@ -93,28 +98,16 @@ function composeView(s) {
         const d = s.decision;
         if (!d)
                 return { key: "composeStateChecking", badge: "checking" };
-        if (!(d.recipients || []).length)
-                return { key: "composeStateEmpty", badge: "empty" };
-        let kind = d.action;
-        let route = d.route;
-        if (d.action === "prompt") {
-                const c = composeChoiceOf(s);
-                if (!c)
-                        return { key: "composeStatePrompt", badge: "prompt" };
-                kind = c.kind === "send" ? "allow" : c.kind;
-                route = c.route || null;
-        }
-        if (kind === "allow")
-                return { key: "composeStateNormal", badge: "normal" };
-        if (kind === "encrypt")
-                return { key: "composeStateEncrypt", badge: "encrypt" };
-        if (kind === "route")
-                return route === "portal"
-                        ? { key: "composeStatePortal", badge: "route" }
-                        : { key: "composeStateRoute", badge: "route", subs: [String(route)] };
-        if (kind === "block")
-                return { key: "composeStateBlock", badge: "block" };
-        return { key: "composeStatePrompt", badge: "prompt" };
+        const c = composeChoiceOf(s);
+        const b = d.button && c && d.button.choices && d.button.choices[c.id] ? d.button.choices[c.id] : d.button;
+        if (!b || !BADGE[b.state])
+                return { key: "composeStatePrompt", badge: "prompt" }; /* a host without `button` (protocol < 3): Send decides */
+        return { key: b.text, badge: b.state, subs: b.route ? [routeWords(b)] : undefined };
+}
+
+/* A route's words: its label from the policy in the UI language, else its name. */
+function routeWords(r) {
+        return r.label && typeof r.label[uiLanguage()] === "string" ? r.label[uiLanguage()] : String(r.route);
 }
 
 /* The user's choice, when the last decision still offers it. */
@@ -365,7 +358,7 @@ function choiceLabel(c) {
         if (c.kind === "send")
                 return msg("popupChoiceSend");
         if (c.kind === "route")
-                return c.route === "portal" ? msg("popupChoicePortal") : msg("popupChoiceRoute", [String(c.route)]);
+                return c.route === "portal" ? msg("popupChoicePortal") : msg("popupChoiceRoute", [routeWords(c)]);
         return c.id;
 }
 

@@ -441,8 +441,8 @@ static void check_allowed(evaluation *ev, json_object *m, const char *ext_id) {
                 set(ev, C_ALLOWED, false, tfmt(SG_CLI_T_DOCTOR_ALLOWED_EMPTY, ext_id));
         else if (!found)
                 set(ev, C_ALLOWED, false, tfmt(SG_CLI_T_DOCTOR_ALLOWED_ABSENT, ext_id, l));
-        else
-                set(ev, C_ALLOWED, true, tfmt(SG_CLI_T_DOCTOR_ALLOWED_OK, ext_id));
+        else /* one text with the Windows doctor */
+                set(ev, C_ALLOWED, true, tfmt(SG_CLI_T_WIN_ALLOWED_OK, ext_id));
         free(l);
 }
 
@@ -1024,7 +1024,10 @@ static void check_policy(report *rep, const char *policy_path) {
         sg_err r = sg_policy_load_file(path, &policy, &err);
         if (r == SG_OK) {
                 sg_policy_free(policy);
-                put(rep, C_POLICY, true, tfmt(SG_CLI_T_DOCTOR_POLICY_OK, path, from));
+                /* The Windows doctor's text, with "PATH (FROM)" as its file. */
+                char *what = tfmt(SG_CLI_T_DOCTOR_POLICY_FROM, path, from);
+                put(rep, C_POLICY, true, tfmt(SG_CLI_T_WIN_POLICY_OK, what));
+                free(what);
         } else if (r == SG_ERR_POLICY_IO) {
                 put(rep, C_POLICY, false, tfmt(SG_CLI_T_DOCTOR_POLICY_IO, path, from, err.message, SG_POLICY_ENV));
         } else {

@@ -125,21 +125,10 @@ static char *fmt(const char *f, ...) {
 }
 
 /* ---- Texts: the catalog's "cli" table (catalog/texts.json), in the language
- * of LC_ALL, LC_MESSAGES or LANG as `sealgate certs` picks it; --json stays
- * English (its details are read by programs and the extension). */
+ * sealgate.c picked from the locale (options->japanese); --json stays English
+ * (its details are read by programs). */
 
 static int lang; /* 0 English, 1 Japanese: the row of sg_cli_texts */
-
-static void pick_language(void) {
-        const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-        for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
-                const char *v = getenv(vars[i]);
-                if (v && *v) {
-                        lang = sg_format_lang_from_locale(v) == SG_FORMAT_JA ? 1 : 0;
-                        return;
-                }
-        }
-}
 
 static const char *T(sg_cli_text t) {
         return sg_cli_texts[lang][t];
@@ -1070,8 +1059,7 @@ int sg_doctor_run(const sg_doctor_options *o) {
         report rep;
         memset(&rep, 0, sizeof rep);
         rep.json = o->json;
-        if (!o->json)
-                pick_language();
+        lang = o->japanese && !o->json ? 1 : 0;
 
         candidates cs = {0};
         find_candidates(&cs, name);

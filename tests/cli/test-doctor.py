@@ -350,6 +350,14 @@ else:
     skip("ja, valid manifest and the real host", "no sealgate-host given")
     skip("ja, valid manifest and the real host", "no sealgate-host given")
 
+p = subprocess.run([SEALGATE, "doctor", "extra"], capture_output=True, env={**os.environ, "LC_ALL": "ja_JP.UTF-8"})
+err = p.stderr.decode("utf-8", "replace")
+ok(p.returncode == 2 and "doctor にはオプション以外の引数を指定できません" in err and "使い方: sealgate" in err
+   and "usage:" not in err and p.stdout == b"", "ja: a usage error and the usage in Japanese, exit 2", err)
+p = subprocess.run([SEALGATE, "help"], capture_output=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
+ok(p.stderr.decode().startswith("usage: sealgate policy-check [--policy FILE]") and "$SEALGATE_POLICY" in p.stderr.decode(),
+   "en: the usage unchanged", p.stderr.decode())
+
 for var in ("LANG", "LC_MESSAGES"):
     reset()
     code, out, err, _ = run(env={"LC_ALL": "", var: "ja_JP.UTF-8"})

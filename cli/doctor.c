@@ -29,7 +29,9 @@
 
 #include <json-c/json.h>
 
+#include "cli-texts.h"
 #include "sealgate/error.h"
+#include "sealgate/format.h"
 #include "sealgate/frame.h"
 #include "sealgate/manifest.h"
 #include "sealgate/policy-json.h"
@@ -122,6 +124,48 @@ static char *fmt(const char *f, ...) {
         return sb_take(&b);
 }
 
+/* ---- Texts: the catalog's "cli" table (catalog/texts.json), in the language
+ * sealgate.c picked from the locale (options->japanese); --json stays English
+ * (its details are read by programs). */
+
+static int lang; /* 0 English, 1 Japanese: the row of sg_cli_texts */
+
+static const char *T(sg_cli_text t) {
+        return sg_cli_texts[lang][t];
+}
+
+/* Appends text `t` with its placeholders filled from the arguments: the
+ * catalog checks that each language has the English text's placeholders
+ * and conversions (%s, %zu, %d; %1$s when a language reorders). */
+static void sb_text(sg_strbuf *b, sg_cli_text t, ...) {
+        va_list ap;
+        va_start(ap, t);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        sb_vadd(b, T(t), ap);
+#pragma GCC diagnostic pop
+        va_end(ap);
+}
+
+/* Text `t` filled, owned. */
+static char *tfmt(sg_cli_text t, ...) {
+        sg_strbuf b = {0};
+        va_list ap;
+        va_start(ap, t);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        sb_vadd(&b, T(t), ap);
+#pragma GCC diagnostic pop
+        va_end(ap);
+        return sb_take(&b);
+}
+
+/* A size for a message: "1.0 MB", "512 バイト" (sealgate/format.h). */
+static const char *size_text(char buf[static SG_FORMAT_TEXT_SIZE], uint64_t n) {
+        sg_format_size(buf, SG_FORMAT_TEXT_SIZE, n, lang ? SG_FORMAT_JA : SG_FORMAT_EN);
+        return buf;
+}
+
 static char *xstrdup(const char *s) {
         char *r = strdup(s);
         if (!r)
@@ -174,7 +218,8 @@ static void put(report *rep, int id, bool ok, char *detail) {
         c->detail = detail;
         if (rep->json)
                 return;
-        if (!sg_doctor_print_line(ok, check_ids[id], detail))
+        if (!sg_doctor_print_labelled(ok, T(SG_CLI_T_DOCTOR_LABEL_OK), T(SG_CLI_T_DOCTOR_LABEL_FAIL), check_ids[id],
+                                      detail))
                 rep->write_error = true;
 }
 
@@ -226,37 +271,36 @@ bool sg_doctor_name_valid(const char *name) {
 static char *manifest_why(const char *file, const sg_manifest_info *in) {
         switch (in->status) {
         case SG_MANIFEST_IS_DIR:
-                return fmt("%s is a directory, not a file: remove it and install the manifest file there", file);
+                return tfmt(SG_CLI_T_DOCTOR_M_IS_DIR, file);
         case SG_MANIFEST_CANNOT_OPEN:
-                return fmt("cannot open %s: %s%s", file, strerror(in->sys_errno),
-                           in->sys_errno == EACCES ? ": Thunderbird runs as you and must read it (chmod a+r, and "
-                                                     "a+x on its directories)"
-                                                   : "");
+                return tfmt(in->sys_errno == EACCES ? SG_CLI_T_DOCTOR_M_CANNOT_OPEN_ACCESS
+                                                    : SG_CLI_T_DOCTOR_M_CANNOT_OPEN,
+                            file, strerror(in->sys_errno));
         case SG_MANIFEST_CANNOT_READ:
-                return fmt("cannot read %s: %s", file, strerror(in->sys_errno));
-        case SG_MANIFEST_TOO_LARGE:
-                return fmt("%s is larger than %u bytes: not a manifest", file, (unsigned) SG_MANIFEST_MAX);
+                return tfmt(SG_CLI_T_DOCTOR_M_CANNOT_READ, file, strerror(in->sys_errno));
+        case SG_MANIFEST_TOO_LARGE: {
+                char size[SG_FORMAT_TEXT_SIZE];
+                return tfmt(SG_CLI_T_DOCTOR_M_TOO_LARGE, file, size_text(size, SG_MANIFEST_MAX));
+        }
         case SG_MANIFEST_EMPTY:
-                return xstrdup("the file is empty: write the manifest JSON into it");
+                return tfmt(SG_CLI_T_DOCTOR_M_EMPTY);
         case SG_MANIFEST_INCOMPLETE:
-                return xstrdup("not valid JSON: the text ends before the JSON value does (a missing "
-                               "'}' or '\"'?): Thunderbird skips this manifest");
+                return tfmt(SG_CLI_T_DOCTOR_M_INCOMPLETE);
         case SG_MANIFEST_NOT_JSON:
-                return fmt("not valid JSON at line %zu, column %zu: %s (Thunderbird reads it as strict "
-                           "JSON: no comments, no trailing commas, UTF-8): Thunderbird skips this manifest",
-                           in->line, in->col, in->json_error);
+                return tfmt(SG_CLI_T_DOCTOR_M_NOT_JSON, in->line, in->col, in->json_error);
         case SG_MANIFEST_TRAILING:
-                return fmt("not valid JSON: text after the JSON value at line %zu, column %zu: "
-                           "Thunderbird skips this manifest",
-                           in->line, in->col);
+                return tfmt(SG_CLI_T_DOCTOR_M_TRAILING, in->line, in->col);
         case SG_MANIFEST_NOT_OBJECT:
-                return xstrdup("valid JSON but not an object: a manifest is one object {\"name\": ..., "
-                               "\"description\": ..., \"path\": ..., \"type\": \"stdio\", "
-                               "\"allowed_extensions\": [...]}");
+                return tfmt(SG_CLI_T_DOCTOR_M_NOT_OBJECT);
         case SG_MANIFEST_OK:
                 break;
         }
-        return xstrdup("usable");
+        return tfmt(SG_CLI_T_DOCTOR_M_USABLE);
+}
+
+/* "no "key"" or ""key" is not a string", owned. */
+static char *key_problem(const char *key, bool present) {
+        return tfmt(present ? SG_CLI_T_DOCTOR_KEY_NOT_STRING : SG_CLI_T_DOCTOR_KEY_MISSING, key);
 }
 
 /* A string member, or NULL; *ret_present says whether the key exists at all. */
@@ -272,21 +316,16 @@ static void check_name(evaluation *ev, json_object *m, const char *name) {
         bool present;
         const char *v = member_string(m, "name", &present);
         if (!v) {
-                set(ev, C_NAME, false,
-                    fmt("%s: add \"name\": \"%s\"", present ? "\"name\" is not a string" : "no \"name\"", name));
+                char *p = key_problem("name", present);
+                set(ev, C_NAME, false, tfmt(SG_CLI_T_DOCTOR_NAME_ADD, p, name));
+                free(p);
         } else if (!sg_doctor_name_valid(v)) {
                 char *q = quoted(v);
-                set(ev, C_NAME, false,
-                    fmt("%s does not match ^\\w+(\\.\\w+)*$ (letters, digits, '_', dots between words): set "
-                        "\"name\": \"%s\"",
-                        q, name));
+                set(ev, C_NAME, false, tfmt(SG_CLI_T_DOCTOR_NAME_INVALID, q, name));
                 free(q);
         } else if (strcmp(v, name) != 0) {
                 char *q = quoted(v);
-                set(ev, C_NAME, false,
-                    fmt("\"name\" is %s, but the extension asks for \"%s\" (and the file is %s.json): set "
-                        "\"name\": \"%s\"",
-                        q, name, name, name));
+                set(ev, C_NAME, false, tfmt(SG_CLI_T_DOCTOR_NAME_OTHER, q, name));
                 free(q);
         } else {
                 set(ev, C_NAME, true, fmt("\"%s\"", v));
@@ -297,9 +336,9 @@ static void check_description(evaluation *ev, json_object *m) {
         bool present;
         const char *v = member_string(m, "description", &present);
         if (!v) {
-                set(ev, C_DESCRIPTION, false,
-                    fmt("%s: Thunderbird requires it: add \"description\": \"sealgate secure-send helper\"",
-                        present ? "\"description\" is not a string" : "no \"description\""));
+                char *p = key_problem("description", present);
+                set(ev, C_DESCRIPTION, false, tfmt(SG_CLI_T_DOCTOR_DESCRIPTION_ADD, p));
+                free(p);
         } else {
                 char *q = quoted(v);
                 set(ev, C_DESCRIPTION, true, q);
@@ -313,11 +352,12 @@ static void check_type(evaluation *ev, json_object *m) {
                 set(ev, C_TYPE, true, xstrdup("\"stdio\""));
         } else if (v) {
                 char *q = quoted(v);
-                set(ev, C_TYPE, false, fmt("\"type\" is %s: set \"type\": \"stdio\"", q));
+                set(ev, C_TYPE, false, tfmt(SG_CLI_T_DOCTOR_TYPE_OTHER, q));
                 free(q);
         } else {
-                set(ev, C_TYPE, false,
-                    fmt("%s: add \"type\": \"stdio\"", present ? "\"type\" is not a string" : "no \"type\""));
+                char *p = key_problem("type", present);
+                set(ev, C_TYPE, false, tfmt(SG_CLI_T_DOCTOR_TYPE_ADD, p));
+                free(p);
         }
 }
 
@@ -325,40 +365,35 @@ static void check_path(evaluation *ev, json_object *m) {
         bool present;
         const char *v = member_string(m, "path", &present);
         if (!v) {
-                set(ev, C_PATH, false,
-                    fmt("%s: add \"path\": the absolute path of sealgate-host (e.g. "
-                        "\"/usr/libexec/sealgate/sealgate-host\")",
-                        present ? "\"path\" is not a string" : "no \"path\""));
+                char *p = key_problem("path", present);
+                set(ev, C_PATH, false, tfmt(SG_CLI_T_DOCTOR_PATH_ADD, p));
+                free(p);
                 return;
         }
         ev->exe = xstrdup(v);
         char *q = quoted(v);
         struct stat st;
         if (v[0] != '/') {
-                set(ev, C_PATH, false,
-                    fmt("%s is relative: on Linux Thunderbird requires an absolute path and skips this manifest: "
-                        "write the full path of sealgate-host",
-                        q));
+                set(ev, C_PATH, false, tfmt(SG_CLI_T_DOCTOR_PATH_RELATIVE, q));
         } else if (stat(v, &st) != 0) {
                 int e = errno;
                 ev->path_absolute = true;
-                set(ev, C_PATH, false, fmt("%s: %s: install sealgate-host there or correct \"path\"", q, strerror(e)));
+                set(ev, C_PATH, false, tfmt(SG_CLI_T_DOCTOR_PATH_MISSING, q, strerror(e)));
         } else if (!S_ISREG(st.st_mode)) {
                 ev->path_absolute = true;
                 set(ev, C_PATH, false,
-                    fmt("%s is %s, not a regular file: \"path\" must name the sealgate-host program", q,
-                        S_ISDIR(st.st_mode) ? "a directory" : "a special file"));
+                    tfmt(S_ISDIR(st.st_mode) ? SG_CLI_T_DOCTOR_PATH_DIR : SG_CLI_T_DOCTOR_PATH_SPECIAL, q));
         } else if (access(v, X_OK) != 0) {
                 int e = errno;
+                char mode[8], uid[16];
+                snprintf(mode, sizeof mode, "%04o", (unsigned) (st.st_mode & 07777));
+                snprintf(uid, sizeof uid, "%u", (unsigned) st.st_uid);
                 ev->path_absolute = true;
-                set(ev, C_PATH, false,
-                    fmt("%s is not executable by you (mode %04o, owner uid %u: %s): chmod a+x it (and check the "
-                        "noexec mount option)",
-                        q, (unsigned) (st.st_mode & 07777), (unsigned) st.st_uid, strerror(e)));
+                set(ev, C_PATH, false, tfmt(SG_CLI_T_DOCTOR_PATH_NOT_EXEC, q, mode, uid, strerror(e)));
         } else {
                 ev->path_absolute = true;
                 ev->path_usable = true;
-                set(ev, C_PATH, true, fmt("%s, an executable file", q));
+                set(ev, C_PATH, true, tfmt(SG_CLI_T_DOCTOR_PATH_OK, q));
         }
         free(q);
 }
@@ -366,13 +401,11 @@ static void check_path(evaluation *ev, json_object *m) {
 static void check_allowed(evaluation *ev, json_object *m, const char *ext_id) {
         json_object *a = NULL;
         if (!json_object_object_get_ex(m, "allowed_extensions", &a)) {
-                set(ev, C_ALLOWED, false,
-                    fmt("no \"allowed_extensions\": add \"allowed_extensions\": [\"%s\"]", ext_id));
+                set(ev, C_ALLOWED, false, tfmt(SG_CLI_T_DOCTOR_ALLOWED_MISSING, ext_id));
                 return;
         }
         if (!json_object_is_type(a, json_type_array)) {
-                set(ev, C_ALLOWED, false,
-                    fmt("\"allowed_extensions\" is not an array: set \"allowed_extensions\": [\"%s\"]", ext_id));
+                set(ev, C_ALLOWED, false, tfmt(SG_CLI_T_DOCTOR_ALLOWED_NOT_ARRAY, ext_id));
                 return;
         }
         size_t n = json_object_array_length(a);
@@ -382,10 +415,7 @@ static void check_allowed(evaluation *ev, json_object *m, const char *ext_id) {
                 json_object *e = json_object_array_get_idx(a, i);
                 if (!json_object_is_type(e, json_type_string)) {
                         sg_strbuf_clear(&listed);
-                        set(ev, C_ALLOWED, false,
-                            fmt("\"allowed_extensions\"[%zu] is not a string: Thunderbird skips this manifest: list "
-                                "extension ids only, e.g. [\"%s\"]",
-                                i, ext_id));
+                        set(ev, C_ALLOWED, false, tfmt(SG_CLI_T_DOCTOR_ALLOWED_ITEM, i, ext_id));
                         return;
                 }
                 const char *s = json_object_get_string(e);
@@ -397,14 +427,11 @@ static void check_allowed(evaluation *ev, json_object *m, const char *ext_id) {
         }
         char *l = sb_take(&listed);
         if (n == 0)
-                set(ev, C_ALLOWED, false, fmt("\"allowed_extensions\" is empty: add \"%s\"", ext_id));
+                set(ev, C_ALLOWED, false, tfmt(SG_CLI_T_DOCTOR_ALLOWED_EMPTY, ext_id));
         else if (!found)
-                set(ev, C_ALLOWED, false,
-                    fmt("\"%s\" is not in \"allowed_extensions\" (%s): add it; if the extension's id is another, "
-                        "run doctor with --extension-id ID",
-                        ext_id, l));
-        else
-                set(ev, C_ALLOWED, true, fmt("lists \"%s\"", ext_id));
+                set(ev, C_ALLOWED, false, tfmt(SG_CLI_T_DOCTOR_ALLOWED_ABSENT, ext_id, l));
+        else /* one text with the Windows doctor */
+                set(ev, C_ALLOWED, true, tfmt(SG_CLI_T_WIN_ALLOWED_OK, ext_id));
         free(l);
 }
 
@@ -424,13 +451,14 @@ static void evaluate(const char *file, const char *name, const char *ext_id, eva
                 ev->rejected_by = C_READABLE;
                 return;
         }
-        set(ev, C_READABLE, true, fmt("%s, %zu bytes", file, info.len));
+        char size[SG_FORMAT_TEXT_SIZE];
+        set(ev, C_READABLE, true, tfmt(SG_CLI_T_DOCTOR_READABLE_OK, file, size_text(size, info.len)));
         if (!m) {
                 set(ev, C_JSON, false, manifest_why(file, &info));
                 ev->rejected_by = C_JSON;
                 return;
         }
-        set(ev, C_JSON, true, xstrdup("a JSON object"));
+        set(ev, C_JSON, true, tfmt(SG_CLI_T_DOCTOR_JSON_OK));
         check_name(ev, m, name);
         check_description(ev, m);
         check_type(ev, m);
@@ -469,17 +497,17 @@ static char *stderr_hint(const char *buf, size_t len) {
         while (start > 0 && buf[start - 1] != '\n')
                 start--;
         char *c = clean(buf + start, len - start, 300);
-        char *r = fmt(" (its last stderr line: %s)", c);
+        char *r = tfmt(SG_CLI_T_DOCTOR_STDERR_HINT, c);
         free(c);
         return r;
 }
 
 static char *describe_status(int status) {
         if (WIFEXITED(status))
-                return fmt("exited with status %d", WEXITSTATUS(status));
+                return tfmt(SG_CLI_T_DOCTOR_EXITED, WEXITSTATUS(status));
         if (WIFSIGNALED(status))
-                return fmt("was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-        return xstrdup("stopped");
+                return tfmt(SG_CLI_T_DOCTOR_KILLED, WTERMSIG(status), strsignal(WTERMSIG(status)));
+        return tfmt(SG_CLI_T_DOCTOR_STOPPED);
 }
 
 /* Wait up to `ms` for `pid`; true if it was reaped (*status set). */
@@ -499,7 +527,7 @@ static bool wait_for(pid_t pid, int64_t ms, int *status) {
 /* Check the version response payload. */
 static bool judge_response(const char *payload, size_t len, int64_t elapsed, sg_strbuf *out) {
         if (!sg_utf8_valid(payload, len)) {
-                sb_add(out, "answered a frame that is not UTF-8");
+                sb_text(out, SG_CLI_T_DOCTOR_R_NOT_UTF8);
                 return false;
         }
         json_tokener *tok = json_tokener_new();
@@ -511,7 +539,7 @@ static bool judge_response(const char *payload, size_t len, int64_t elapsed, sg_
         json_tokener_free(tok);
         if (!parsed || !json_object_is_type(r, json_type_object)) {
                 char *c = clean(payload, len, 120);
-                sb_add(out, "answered a frame that is not a JSON object: %s", c);
+                sb_text(out, SG_CLI_T_DOCTOR_R_NOT_OBJECT, c);
                 free(c);
                 json_object_put(r);
                 return false;
@@ -519,8 +547,8 @@ static bool judge_response(const char *payload, size_t len, int64_t elapsed, sg_
         json_object *id = NULL, *result = NULL, *error = NULL, *v = NULL;
         json_object_object_get_ex(r, "id", &id);
         if (!json_object_is_type(id, json_type_int) || json_object_get_int64(id) != 1) {
-                sb_add(out, "answered with the wrong id (%s, expected 1)",
-                       id ? json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN) : "none");
+                sb_text(out, SG_CLI_T_DOCTOR_R_WRONG_ID,
+                        id ? json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN) : "none");
                 json_object_put(r);
                 return false;
         }
@@ -532,14 +560,14 @@ static bool judge_response(const char *payload, size_t len, int64_t elapsed, sg_
                                 code ? strlen(json_object_get_string(code)) : 1, 80);
                 char *m = clean(msg ? json_object_get_string(msg) : "", msg ? strlen(json_object_get_string(msg)) : 0,
                                 300);
-                sb_add(out, "answered the version request with an error: %s: %s", c, m);
+                sb_text(out, SG_CLI_T_DOCTOR_R_ERROR, c, m);
                 free(c);
                 free(m);
                 json_object_put(r);
                 return false;
         }
         if (!json_object_object_get_ex(r, "result", &result) || !json_object_is_type(result, json_type_object)) {
-                sb_add(out, "answered without a \"result\" object: is \"path\" really sealgate-host?");
+                sb_text(out, SG_CLI_T_DOCTOR_R_NO_RESULT);
                 json_object_put(r);
                 return false;
         }
@@ -547,17 +575,22 @@ static bool judge_response(const char *payload, size_t len, int64_t elapsed, sg_
         const char *version = json_object_object_get_ex(result, "version", &v) ? json_object_get_string(v) : "?";
         char *n = clean(name, strlen(name), 60);
         char *ver = clean(version, strlen(version), 60);
-        sb_add(out, "answered version in %lld ms: %s %s", (long long) elapsed, n, ver);
+        char ms[24];
+        snprintf(ms, sizeof ms, "%lld", (long long) elapsed);
+        sb_text(out, SG_CLI_T_DOCTOR_R_OK, ms, n, ver);
         free(n);
         free(ver);
-        if (json_object_object_get_ex(result, "protocol", &v))
-                sb_add(out, ", protocol %lld", (long long) json_object_get_int64(v));
+        if (json_object_object_get_ex(result, "protocol", &v)) {
+                char proto[24];
+                snprintf(proto, sizeof proto, "%lld", (long long) json_object_get_int64(v));
+                sb_text(out, SG_CLI_T_DOCTOR_R_PROTOCOL, proto);
+        }
         json_object *pol = NULL, *loaded = NULL, *path = NULL, *perr = NULL;
         if (json_object_object_get_ex(result, "policy", &pol) && json_object_object_get_ex(pol, "loaded", &loaded)) {
                 const char *pp = json_object_object_get_ex(pol, "path", &path) ? json_object_get_string(path) : "?";
                 char *p = clean(pp, strlen(pp), 200);
                 if (json_object_get_boolean(loaded)) {
-                        sb_add(out, "; its policy %s is loaded", p);
+                        sb_text(out, SG_CLI_T_DOCTOR_R_POLICY_LOADED, p);
                 } else {
                         json_object *m = NULL;
                         const char *why = json_object_object_get_ex(pol, "error", &perr) &&
@@ -565,7 +598,7 @@ static bool judge_response(const char *payload, size_t len, int64_t elapsed, sg_
                                                   ? json_object_get_string(m)
                                                   : "";
                         char *w = clean(why, strlen(why), 300);
-                        sb_add(out, "; its policy %s is NOT loaded (%s): the extension will fail closed", p, w);
+                        sb_text(out, SG_CLI_T_DOCTOR_R_POLICY_NOT_LOADED, p, w);
                         free(w);
                 }
                 free(p);
@@ -615,16 +648,11 @@ static void describe_big_header(const uint8_t hdr[4], uint32_t len, sg_strbuf *o
                         text = false;
         if (text) {
                 char *c = clean((const char *) hdr, 4, 4);
-                sb_add(out,
-                       "wrote text (\"%s...\") on stdout instead of a frame: stdout must carry only frames (4-byte "
-                       "length + JSON) and log lines go to stderr; Thunderbird disconnects such a host",
-                       c);
+                sb_text(out, SG_CLI_T_DOCTOR_BIG_TEXT, c);
                 free(c);
         } else {
-                sb_add(out,
-                       "announced a frame of %lu bytes, over Thunderbird's limit of %u: Thunderbird disconnects "
-                       "such a host",
-                       (unsigned long) len, SG_FRAME_OUT_MAX);
+                char got[SG_FORMAT_TEXT_SIZE], max[SG_FORMAT_TEXT_SIZE];
+                sb_text(out, SG_CLI_T_DOCTOR_BIG_FRAME, size_text(got, len), size_text(max, SG_FRAME_OUT_MAX));
         }
 }
 
@@ -635,7 +663,7 @@ static bool spawn_host(const char *exe, const char *manifest, const char *ext_id
         int *pipes[] = {in, so, se, ex};
         for (int i = 0; i < 4; i++) {
                 if (pipe2(pipes[i], O_CLOEXEC) != 0) {
-                        sb_add(out, "cannot create a pipe: %s", strerror(errno));
+                        sb_text(out, SG_CLI_T_DOCTOR_START_PIPE, strerror(errno));
                         for (int j = 0; j < i; j++) {
                                 close(pipes[j][0]);
                                 close(pipes[j][1]);
@@ -679,7 +707,7 @@ static bool spawn_host(const char *exe, const char *manifest, const char *ext_id
         close(se[1]);
         close(ex[1]);
         if (pid < 0) {
-                sb_add(out, "cannot be started: fork: %s", strerror(fork_errno));
+                sb_text(out, SG_CLI_T_DOCTOR_START_FORK, strerror(fork_errno));
                 close(in[1]);
                 close(so[0]);
                 close(se[0]);
@@ -706,16 +734,13 @@ static bool spawn_host(const char *exe, const char *manifest, const char *ext_id
 
         int e = msg[1];
         if (msg[0] == 2) {
-                sb_add(out, "cannot be started in its own directory (as Thunderbird does): %s", strerror(e));
+                sb_text(out, SG_CLI_T_DOCTOR_START_CHDIR, strerror(e));
         } else {
-                const char *hint = "";
-                if (e == ENOEXEC)
-                        hint = ": not a program this system can run (a script needs a #! line)";
-                else if (e == ENOENT)
-                        hint = ": the file exists, so for a script its interpreter (the #! line) is missing";
-                else if (e == EACCES)
-                        hint = ": permission denied (a directory on the way not searchable, or a noexec mount)";
-                sb_add(out, "cannot be started: %s%s", strerror(e), hint);
+                sg_cli_text t = e == ENOEXEC  ? SG_CLI_T_DOCTOR_START_NOEXEC
+                                : e == ENOENT ? SG_CLI_T_DOCTOR_START_NOENT
+                                : e == EACCES ? SG_CLI_T_DOCTOR_START_ACCESS
+                                              : SG_CLI_T_DOCTOR_START_FAILED;
+                sb_text(out, t, strerror(e));
         }
         return false;
 }
@@ -820,19 +845,18 @@ static bool run_host(const char *exe, const char *manifest, const char *ext_id, 
                         reaped = wait_for(pid, left > 0 ? left : 0, &status);
                         if (reaped) {
                                 char *s = describe_status(status);
-                                sb_add(&out, "%s before answering%s", s,
-                                       have           ? " (after part of a frame)"
-                                       : write_failed ? " (it did not read the request)"
-                                                      : "");
+                                sb_text(&out,
+                                        have           ? SG_CLI_T_DOCTOR_ENDED_PART
+                                        : write_failed ? SG_CLI_T_DOCTOR_ENDED_UNREAD
+                                                       : SG_CLI_T_DOCTOR_ENDED_BEFORE,
+                                        s);
                                 free(s);
                         } else {
-                                sb_add(&out, "closed its stdout without answering");
+                                sb_text(&out, SG_CLI_T_DOCTOR_CLOSED_STDOUT);
                         }
                 } else if (r == -1) {
-                        sb_add(&out,
-                               "no answer to the version request within %d s%s: killed it. The host must answer "
-                               "every frame on stdout; is \"path\" really sealgate-host?",
-                               SG_DOCTOR_HOST_TIMEOUT_MS / 1000, have ? " (it sent part of a frame)" : "");
+                        sb_text(&out, have ? SG_CLI_T_DOCTOR_TIMEOUT_PART : SG_CLI_T_DOCTOR_TIMEOUT,
+                                SG_DOCTOR_HOST_TIMEOUT_MS / 1000);
                 }
                 free(resp);
         }
@@ -937,47 +961,40 @@ static bool judge_lookup(const candidates *cs, const candidate *used, const cand
                 if (cs->v[i].kind == K_SYSTEM && !sys_dir)
                         sys_dir = cs->v[i].dir;
         if (used) {
-                sb_add(&b, "Thunderbird uses %s", used->file);
+                sb_text(&b, SG_CLI_T_DOCTOR_USES, used->file);
         } else if (shown && shown->searched) {
-                sb_add(&b,
-                       "Thunderbird rejects %s (its %s check fails, below) and finds no other %s.json, so the "
-                       "extension gets \"No such native application %s\"",
-                       shown->file, check_ids[shown->ev.rejected_by], name, name);
+                sb_text(&b, SG_CLI_T_DOCTOR_REJECTS, shown->file, check_ids[shown->ev.rejected_by], name);
         } else {
-                sb_add(&b, "no %s.json where Thunderbird looks (", name);
+                sg_strbuf dirs = {0};
                 for (size_t i = 0, k = 0; i < cs->n; i++)
                         if (cs->v[i].searched)
-                                sb_add(&b, "%s%s/", k++ ? ", then " : "", cs->v[i].dir);
-                sb_add(&b, "), so the extension gets \"No such native application %s\"", name);
+                                sb_add(&dirs, "%s%s/", k++ ? T(SG_CLI_T_DOCTOR_DIR_THEN) : "", cs->v[i].dir);
+                char *d = sb_take(&dirs);
+                sb_text(&b, SG_CLI_T_DOCTOR_NONE_FOUND, name, d);
+                free(d);
                 if (!shown)
-                        sb_add(&b,
-                               ": install sealgate (it puts the manifest in %s/) or, for yourself, write %s/%s.json "
-                               "(tools/dev-install.sh does)",
-                               sys_dir ? sys_dir : SYSTEM_DIR, user_dir, name);
+                        sb_text(&b, SG_CLI_T_DOCTOR_INSTALL_HINT, sys_dir ? sys_dir : SYSTEM_DIR, user_dir, name);
         }
         for (size_t i = 0; i < cs->n; i++) {
                 const candidate *c = &cs->v[i];
                 if (!c->ev.exists || c == used || (c == shown && !used && c->searched))
                         continue;
                 if (c->searched && used && c < used)
-                        sb_add(&b, "; it skips %s before it (%s: %s)", c->file, check_ids[c->ev.rejected_by],
-                               rejection(&c->ev));
+                        sb_text(&b, SG_CLI_T_DOCTOR_SKIPS_BEFORE, c->file, check_ids[c->ev.rejected_by],
+                                rejection(&c->ev));
                 else if (c->searched && used)
-                        sb_add(&b, "; %s is also there but not used (the first usable one wins)", c->file);
+                        sb_text(&b, SG_CLI_T_DOCTOR_ALSO_THERE, c->file);
                 else if (c->searched)
-                        sb_add(&b, "; %s is rejected too (%s: %s)", c->file, check_ids[c->ev.rejected_by],
-                               rejection(&c->ev));
+                        sb_text(&b, SG_CLI_T_DOCTOR_REJECTED_TOO, c->file, check_ids[c->ev.rejected_by],
+                                rejection(&c->ev));
                 else if (c->kind == K_LIB64)
-                        sb_add(&b,
-                               "; %s exists: only Thunderbird builds for distributions with /usr/lib64 (Fedora, "
-                               "openSUSE) look there, instead of %s/; Debian's and Ubuntu's do not: %s",
-                               c->file, SYSTEM_DIR, used ? "fine if it is a copy" : "copy it to " SYSTEM_DIR "/");
+                        sb_text(&b, used ? SG_CLI_T_DOCTOR_LIB64_FINE : SG_CLI_T_DOCTOR_LIB64_COPY, c->file,
+                                SYSTEM_DIR);
                 else if (c->kind == K_THUNDERBIRD)
-                        sb_add(&b, "; %s exists, but Thunderbird does NOT look in ~/.thunderbird: %s", c->file,
-                               used ? "remove it to avoid confusion" : "move it to ~/.mozilla/native-messaging-hosts/");
+                        sb_text(&b, used ? SG_CLI_T_DOCTOR_TBDIR_REMOVE : SG_CLI_T_DOCTOR_TBDIR_MOVE, c->file);
         }
         if (shown && !shown->searched)
-                sb_add(&b, "; the checks below are for %s", shown->file);
+                sb_text(&b, SG_CLI_T_DOCTOR_CHECKS_FOR, shown->file);
         *ret_detail = sb_take(&b);
         return ok;
 }
@@ -987,7 +1004,7 @@ static void check_policy(report *rep, const char *policy_path) {
         const char *from = "--policy";
         if (!path) {
                 const char *env = getenv(SG_POLICY_ENV);
-                from = env && *env ? "$" SG_POLICY_ENV : "the default";
+                from = env && *env ? "$" SG_POLICY_ENV : T(SG_CLI_T_DOCTOR_FROM_DEFAULT);
                 path = sg_policy_default_path();
         }
         sg_error err;
@@ -996,16 +1013,15 @@ static void check_policy(report *rep, const char *policy_path) {
         sg_err r = sg_policy_load_file(path, &policy, &err);
         if (r == SG_OK) {
                 sg_policy_free(policy);
-                put(rep, C_POLICY, true, fmt("%s (%s) loads and validates", path, from));
+                /* The Windows doctor's text, with "PATH (FROM)" as its file. */
+                char *what = tfmt(SG_CLI_T_DOCTOR_POLICY_FROM, path, from);
+                put(rep, C_POLICY, true, tfmt(SG_CLI_T_WIN_POLICY_OK, what));
+                free(what);
         } else if (r == SG_ERR_POLICY_IO) {
-                put(rep, C_POLICY, false,
-                    fmt("%s (%s): %s: the host fails closed without it: install the policy there, or set "
-                        "$" SG_POLICY_ENV " in Thunderbird's environment to where it is",
-                        path, from, err.message));
+                put(rep, C_POLICY, false, tfmt(SG_CLI_T_DOCTOR_POLICY_IO, path, from, err.message, SG_POLICY_ENV));
         } else {
                 put(rep, C_POLICY, false,
-                    fmt("%s (%s) is invalid: %s: %s: fix it (sealgate policy-validate %s shows the same)", path, from,
-                        sg_err_code(r), err.message, path));
+                    tfmt(SG_CLI_T_DOCTOR_POLICY_INVALID, path, from, sg_err_code(r), err.message));
         }
 }
 
@@ -1043,6 +1059,7 @@ int sg_doctor_run(const sg_doctor_options *o) {
         report rep;
         memset(&rep, 0, sizeof rep);
         rep.json = o->json;
+        lang = o->japanese && !o->json ? 1 : 0;
 
         candidates cs = {0};
         find_candidates(&cs, name);
@@ -1065,15 +1082,14 @@ int sg_doctor_run(const sg_doctor_options *o) {
         bool ok = judge_lookup(&cs, used, shown, name, &detail);
         put(&rep, C_MANIFEST, ok, detail);
 
-        const char *not_checked = !shown ? "not checked: no manifest found" : NULL;
+        const char *not_checked = !shown ? T(SG_CLI_T_DOCTOR_NC_NO_MANIFEST) : NULL;
         for (int id = C_READABLE; id <= C_ALLOWED; id++) {
                 if (shown && shown->ev.c[id].done) {
                         put(&rep, id, shown->ev.c[id].ok, xstrdup(shown->ev.c[id].detail));
                         continue;
                 }
                 if (!not_checked)
-                        not_checked = id == C_JSON ? "not checked: the manifest cannot be read"
-                                                   : "not checked: the manifest is not a JSON object";
+                        not_checked = T(id == C_JSON ? SG_CLI_T_DOCTOR_NC_UNREADABLE : SG_CLI_T_DOCTOR_NC_NOT_OBJECT);
                 put(&rep, id, false, xstrdup(not_checked));
         }
 
@@ -1081,23 +1097,17 @@ int sg_doctor_run(const sg_doctor_options *o) {
                 char *d = NULL;
                 bool host_ok = run_host(shown->ev.exe, shown->file, ext_id, &d);
                 char *q = quoted(shown->ev.exe);
-                put(&rep, C_HOST, host_ok, fmt("%s: %s", q, d));
+                put(&rep, C_HOST, host_ok, tfmt(SG_CLI_T_DOCTOR_HOST_LINE, q, d));
                 free(q);
                 free(d);
         } else {
-                put(&rep, C_HOST, false,
-                    xstrdup(shown ? "not run: \"path\" does not name a program that can be run (see path)"
-                                  : "not run: no manifest found"));
+                put(&rep, C_HOST, false, tfmt(shown ? SG_CLI_T_DOCTOR_NR_PATH : SG_CLI_T_DOCTOR_NR_NO_MANIFEST));
         }
 
         check_policy(&rep, o->policy_path);
         /* A known limit, not a fault of this installation: reported, never failed. */
         put(&rep, C_CALENDAR, true,
-            xstrdup(SG_DOCTOR_ITIP_EXPERIMENT
-                            ? "checked through the extension's Experiment API"
-                            : "NOT checked: Thunderbird's calendar sends meeting invitations and replies (iTIP) "
-                              "without compose.onBeforeSend, and this build has no Experiment API to see them; "
-                              "see docs/admin/thunderbird-calendar.md"));
+            tfmt(SG_DOCTOR_ITIP_EXPERIMENT ? SG_CLI_T_DOCTOR_ITIP_CHECKED : SG_CLI_T_DOCTOR_ITIP_NOT_CHECKED));
 
         int failed = 0;
         for (int i = 0; i < C_COUNT; i++)

@@ -21,6 +21,7 @@ typedef struct sg_doctor_options {
         const char *host_name;    /* NULL: SG_DOCTOR_HOST_NAME; must pass sg_doctor_name_valid */
         const char *policy_path;  /* NULL: $SEALGATE_POLICY, else the default path */
         bool json;                /* {"checks":[{"id","ok","detail"}]} instead of text lines */
+        bool japanese;            /* text lines in Japanese (the caller reads the locale); JSON stays English */
 } sg_doctor_options;
 
 /* True if `name` is a valid native application name: ^\w+(\.\w+)*$ (ASCII). */

@@ -11,6 +11,7 @@
 
 #include "certs.h"
 #include "cli-io.h"
+#include "cli-texts.h"
 #include "decision-text.h"
 #include "doctor.h"
 #include "eml.h"
@@ -19,12 +20,12 @@
 #include "sealgate-config.h"
 #include "sealgate/codec.h"
 #include "sealgate/error.h"
+#include "sealgate/format.h"
 #include "sealgate/policy-json.h"
 #include "sealgate/policy.h"
 #include "sealgate/secrets.h"
 #include "sealgate/util.h"
 #include "smime.h"
-#include "term.h"
 
 /* Exit statuses, documented in docs/cli.md. */
 enum {
@@ -35,34 +36,42 @@ enum {
         EXIT_DOCTOR = 4, /* doctor: at least one check failed */
 };
 
-static const char usage_text[] =
-        "usage: sealgate policy-check [--policy FILE] [--json] MESSAGE.eml...\n"
-        "       sealgate policy-validate FILE\n"
-        "       sealgate doctor [--extension-id ID] [--host-name NAME] [--policy FILE] [--json]\n"
-        "       sealgate smime encrypt|decrypt|sign|verify ...   (sealgate smime help)\n"
-        "       sealgate pgp encrypt|decrypt|sign|verify ...     (sealgate pgp help)\n"
-        "       sealgate keys lookup [OPTIONS] ADDRESS...        (sealgate keys help)\n"
-        "       sealgate certs import|list|show|check ...        (sealgate certs help)\n"
-        "       sealgate --version\n"
-        "       sealgate help\n"
-        "\n"
-        "policy-check     show the policy's decision for each message\n"
-        "  --policy FILE  the policy (default: $" SG_POLICY_ENV ", else " SG_POLICY_DEFAULT_PATH ")\n"
-        "  --json         one JSON document: {\"messages\":[{\"file\",\"result\"|\"error\"}]}\n"
-        "policy-validate  check a policy file; prints \"FILE: valid\"\n"
-        "doctor           why Thunderbird says \"No such native application\": checks the\n"
-        "                 host manifest, runs the host, validates the policy\n"
-        "  --extension-id ID  (default " SG_DOCTOR_EXTENSION_ID ")\n"
-        "  --host-name NAME   (default " SG_DOCTOR_HOST_NAME ")\n"
-        "  --policy FILE      as for policy-check\n"
-        "  --json             {\"checks\":[{\"id\",\"ok\",\"detail\"}]}\n"
-        "\n"
-        "exit status: 0 every message evaluated (doctor: every check passed), 1 a\n"
-        "message could not be read or evaluated, 2 usage error, 3 policy unreadable\n"
-        "or invalid, 4 a doctor check failed\n";
+/* The user's language for the human texts, from the one catalog ("cli"
+ * entries of catalog/texts.json) as `sealgate certs` picks it: LC_ALL, else
+ * LC_MESSAGES, else LANG starting with "ja" gives Japanese. JSON stays English. */
+static int lang; /* 0 English, 1 Japanese: the row of sg_cli_texts */
+
+static void pick_language(void) {
+        const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+        for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+                const char *v = getenv(vars[i]);
+                if (v && *v) {
+                        lang = sg_format_lang_from_locale(v) == SG_FORMAT_JA ? 1 : 0;
+                        return;
+                }
+        }
+}
+
+static const char *T(sg_cli_text t) {
+        return sg_cli_texts[lang][t];
+}
+
+/* "sealgate: TEXT\n" on stderr, TEXT's %s filled from `arg`. */
+static void say(sg_cli_text t, const char *arg) {
+        fputs("sealgate: ", stderr);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        fprintf(stderr, T(t), arg);
+#pragma GCC diagnostic pop
+        fputc('\n', stderr);
+}
 
 static int usage(void) {
-        fputs(usage_text, stderr);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        fprintf(stderr, T(SG_CLI_T_MAIN_USAGE), SG_POLICY_ENV, SG_POLICY_DEFAULT_PATH, SG_DOCTOR_EXTENSION_ID,
+                SG_DOCTOR_HOST_NAME);
+#pragma GCC diagnostic pop
         return EXIT_USAGE;
 }
 
@@ -156,7 +165,7 @@ static int policy_check(int argc, char **argv) {
                 }
         }
         if (optind >= argc) {
-                fputs("sealgate: policy-check needs at least one message file\n", stderr);
+                say(SG_CLI_T_MAIN_NO_MESSAGE_FILE, NULL);
                 return usage();
         }
         if (!policy_path)
@@ -215,7 +224,7 @@ static int policy_check(int argc, char **argv) {
         sg_eml_library_shutdown();
         sg_policy_free(policy);
         if (fflush(stdout) != 0 || ferror(stdout)) {
-                fputs("sealgate: cannot write the output\n", stderr);
+                say(SG_CLI_T_MAIN_CANNOT_WRITE, NULL);
                 status = EXIT_MESSAGE_FAILED;
         }
         return status;
@@ -234,7 +243,7 @@ static int policy_validate(int argc, char **argv) {
                 return bad_option(argv, c);
         }
         if (argc - optind != 1) {
-                fputs("sealgate: policy-validate needs exactly one policy file\n", stderr);
+                say(SG_CLI_T_MAIN_ONE_POLICY_FILE, NULL);
                 return usage();
         }
         const char *path = argv[optind];
@@ -243,7 +252,11 @@ static int policy_validate(int argc, char **argv) {
                 return EXIT_POLICY;
         sg_policy_free(policy);
         char *p = one_line(path);
-        printf("%s: valid\n", p);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        printf(T(SG_CLI_T_WIN_VALID), p); /* one text with sealgate.exe */
+#pragma GCC diagnostic pop
+        putchar('\n');
         free(p);
         return fflush(stdout) == 0 ? EXIT_ALL_OK : EXIT_MESSAGE_FAILED;
 }
@@ -281,20 +294,21 @@ static int doctor(int argc, char **argv) {
                 }
         }
         if (optind < argc) {
-                fputs("sealgate: doctor takes no arguments besides its options\n", stderr);
+                say(SG_CLI_T_MAIN_DOCTOR_NO_ARGS, NULL);
                 return usage();
         }
         if (o.host_name && !sg_doctor_name_valid(o.host_name)) {
-                complain(o.host_name, "not a native application name (^\\w+(\\.\\w+)*$)");
+                complain(o.host_name, T(SG_CLI_T_MAIN_BAD_HOST_NAME));
                 return usage();
         }
         if (o.extension_id && !*o.extension_id) {
-                fputs("sealgate: --extension-id needs a non-empty id\n", stderr);
+                say(SG_CLI_T_MAIN_EMPTY_EXTENSION_ID, NULL);
                 return usage();
         }
+        o.japanese = lang == 1;
         int failed = sg_doctor_run(&o);
         if (failed < 0) {
-                fputs("sealgate: cannot write the output\n", stderr);
+                say(SG_CLI_T_MAIN_CANNOT_WRITE, NULL);
                 return EXIT_MESSAGE_FAILED;
         }
         return failed ? EXIT_DOCTOR : EXIT_ALL_OK;
@@ -304,6 +318,7 @@ int main(int argc, char **argv) {
         /* the crypto commands hold passphrases, keys and plaintext: no core
          * file, not dumpable (docs/cli.md) */
         sg_secrets_protect_process();
+        pick_language();
         if (argc < 2)
                 return usage();
         const char *cmd = argv[1];
@@ -329,7 +344,7 @@ int main(int argc, char **argv) {
         if (strcmp(cmd, "certs") == 0)
                 return sg_cli_certs(argc - 1, argv + 1);
         char *c = one_line(cmd);
-        fprintf(stderr, "sealgate: unknown command %s\n", c);
+        say(SG_CLI_T_MAIN_UNKNOWN_COMMAND, c);
         free(c);
         return usage();
 }

@@ -4,6 +4,7 @@ pointing at a temporary "system" directory (never /usr/lib/mozilla).
 Usage: test-doctor.py SEALGATE TESTS_CLI_DIR [SEALGATE_HOST]. Prints TAP."""
 import json
 import os
+import re
 import pathlib
 import shutil
 import stat
@@ -42,6 +43,9 @@ def reset():
 def run(*args, env=None, timeout=30):
     e = dict(os.environ)
     e.pop("SEALGATE_POLICY", None)
+    for v in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        e.pop(v, None)
+    e["LC_ALL"] = "C.UTF-8"  # English unless a test asks for Japanese
     e["HOME"] = str(HOME)
     e["SEALGATE_DOCTOR_SYSTEM_DIRS"] = str(SYS_DIR)
     e["SEALGATE_POLICY"] = POLICY  # the host reads it too
@@ -278,6 +282,86 @@ ok(passes(res, "policy") and "(--policy)" in res["policy"][1], "--policy with a 
 ok(passes(res, "calendar-invitations") and "NOT checked" in res["calendar-invitations"][1]
    and "thunderbird-calendar.md" in res["calendar-invitations"][1],
    "the calendar's invitations are reported as not checked (no Experiment API), without failing", out)
+
+# ---- Japanese (LANG/LC_ALL/LC_MESSAGES=ja_JP.UTF-8): the catalog's texts; --json stays English
+JA_ENV = {"LC_ALL": "ja_JP.UTF-8"}
+QUOTED = re.compile(r'"[^"]*"|\S*[/.]\S*')  # quoted JSON, paths and file names are not prose
+ENGLISH = re.compile(r"\b[a-z]{2,}[ ,;:]+[a-z]{2,}\b")
+
+
+def checks_ja(*args, env=None):
+    """doctor in Japanese: (exit status, {id: (ok, detail)}, text); each line "正常 " or "要対応"."""
+    code, out, err, _ = run(*args, env={**JA_ENV, **(env or {})})
+    res, shape = {}, True
+    for line in out.splitlines():
+        for label, good in (("正常   ", True), ("要対応 ", False)):
+            if line.startswith(label):
+                cid, _, detail = line[len(label):].partition(": ")
+                res[cid] = (good, detail)
+                break
+        else:
+            shape = False
+    ok(shape and list(res) == IDS, f"doctor {' '.join(args)} in Japanese: one 正常/要対応 line per check, in order",
+       out + err)
+    return code, res, out + err
+
+
+def english_left(res):
+    return [(i, d) for i, (_, d) in res.items() if ENGLISH.search(QUOTED.sub(" ", d))]
+
+
+reset()
+code, res, out = checks_ja()
+ok(code == 4 and fails(res, "manifest", "Thunderbird が探す場所", str(USER_DIR), "sealgate.host.json がないため"),
+   "ja, no manifest: the manifest line is Japanese and names the directories, exit 4", out)
+ok(all(fails(res, i, "未") for i in IDS[1:9]) and passes(res, "policy")
+   and "を読み込み、正しい形式であることを確認しました" in res["policy"][1],
+   "ja, no manifest: 未確認/未実行 for the manifest checks, the policy 正常 in Japanese", out)
+ok(not english_left(res), "ja, no manifest: no English detail remains", repr(english_left(res)))
+ok(passes(res, "calendar-invitations") and res["calendar-invitations"][1].startswith("未確認: "),
+   "ja: the calendar line is 未確認 and 正常 (a known limit)", out)
+code_en, out_en, _, _ = run("--json", env=JA_ENV)
+try:
+    doc = json.loads(out_en)
+    details = [c["detail"] for c in doc["checks"]]
+except (ValueError, KeyError, TypeError):
+    details = []
+ok(details and "no sealgate.host.json where Thunderbird looks" in details[0]
+   and not any(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", d) for d in details),
+   "ja, --json: the details stay English (machine-readable output unchanged)", out_en)
+
+write_manifest(path=str(BIN / "relative-not-there"), type="pipe", allowed_extensions=[])
+code, res, out = checks_ja()
+ok(fails(res, "type", "\"type\": \"stdio\" にしてください") and fails(res, "allowed_extensions", "が空です")
+   and fails(res, "path", "そこに sealgate-host をインストールするか"),
+   "ja, a wrong manifest: each fix is said in Japanese", out)
+ok(not english_left({k: v for k, v in res.items() if k != "path"}),
+   "ja, a wrong manifest: no English detail remains (the system's error text aside)", repr(english_left(res)))
+
+if HOST:
+    reset()
+    write_manifest()
+    code, res, out = checks_ja()
+    ok(code == 0 and all(v[0] for v in res.values()) and "ミリ秒で version に応答しました" in res["host"][1]
+       and "バイト" in res["manifest-readable"][1],
+       "ja, valid manifest and the real host: all 正常, the host line and the size in Japanese", out)
+    ok(not english_left(res), "ja, valid manifest: no English detail remains", repr(english_left(res)))
+else:
+    skip("ja, valid manifest and the real host", "no sealgate-host given")
+    skip("ja, valid manifest and the real host", "no sealgate-host given")
+
+p = subprocess.run([SEALGATE, "doctor", "extra"], capture_output=True, env={**os.environ, "LC_ALL": "ja_JP.UTF-8"})
+err = p.stderr.decode("utf-8", "replace")
+ok(p.returncode == 2 and "doctor にはオプション以外の引数を指定できません" in err and "使い方: sealgate" in err
+   and "usage:" not in err and p.stdout == b"", "ja: a usage error and the usage in Japanese, exit 2", err)
+p = subprocess.run([SEALGATE, "help"], capture_output=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
+ok(p.stderr.decode().startswith("usage: sealgate policy-check [--policy FILE]") and "$SEALGATE_POLICY" in p.stderr.decode(),
+   "en: the usage unchanged", p.stderr.decode())
+
+for var in ("LANG", "LC_MESSAGES"):
+    reset()
+    code, out, err, _ = run(env={"LC_ALL": "", var: "ja_JP.UTF-8"})
+    ok(out.startswith("要対応 manifest: "), f"{var}=ja_JP.UTF-8 selects Japanese as LC_ALL does", out + err)
 
 status = done()
 shutil.rmtree(TMP, ignore_errors=True)

@@ -238,6 +238,7 @@ static void on_justify_back(GtkButton *button, gpointer data) {
         SgPromptWindow *self = data;
         gtk_widget_set_visible(GTK_WIDGET(self->justify_box), FALSE);
         gtk_widget_set_visible(GTK_WIDGET(self->choices_box), TRUE);
+        gtk_scrolled_window_set_min_content_height(self->recipients_scroll, -1);
         gtk_accessible_update_state(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE, -1);
         gtk_widget_grab_focus(self->radios[self->selected]);
 }
@@ -412,6 +413,10 @@ static void on_more_expanded(GObject *object, GParamSpec *pspec, gpointer data) 
                         }
                 return;
         }
+        /* GTK 4.8 keeps the closed part as the expander's focus child, and
+         * Tab then passes the expander by: forget it */
+        if (gtk_widget_get_focus_child(GTK_WIDGET(more)))
+                gtk_widget_set_focus_child(GTK_WIDGET(more), NULL);
         if (sel && gtk_widget_is_ancestor(sel, inner))
                 gtk_check_button_set_active(GTK_CHECK_BUTTON(self->radios[self->first_shown]), TRUE);
         /* closed by its access key with the focus inside: the focus goes to
@@ -455,7 +460,11 @@ static void on_primary_clicked(GtkButton *button, gpointer data) {
         const sg_prompt_choice *c = &self->model->choices[self->selected];
         if (c->kind == SG_CHOICE_SEND && self->model->require_justification) {
                 /* The justification step replaces the choices: one red
-                 * button, the reason entry, and the way back to them. */
+                 * button, the reason entry, and the way back to them. The
+                 * step may be taller than the choices: the recipient list
+                 * keeps its height (the window grows instead). */
+                gtk_scrolled_window_set_min_content_height(self->recipients_scroll,
+                                                           gtk_widget_get_height(GTK_WIDGET(self->recipients_list)));
                 gtk_widget_set_visible(GTK_WIDGET(self->choices_box), FALSE);
                 gtk_widget_set_visible(GTK_WIDGET(self->justify_box), TRUE);
                 gtk_accessible_update_state(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_STATE_EXPANDED, TRUE, -1);
@@ -690,6 +699,12 @@ static void fill_choices(SgPromptWindow *self) {
                 gtk_accessible_update_state(GTK_ACCESSIBLE(self->more), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE, -1);
                 g_free(name);
                 g_free(text);
+                /* the arrow is drawing: GTK 4.8 would name it by its type */
+                for (GtkWidget *w = gtk_widget_get_first_child(self->more); w; w = gtk_widget_get_next_sibling(w))
+                        for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c))
+                                if (!GTK_IS_LABEL(c))
+                                        gtk_accessible_update_state(GTK_ACCESSIBLE(c), GTK_ACCESSIBLE_STATE_HIDDEN,
+                                                                    TRUE, -1);
                 further = GTK_BOX(gtk_box_new(GTK_ORIENTATION_VERTICAL, 6));
                 gtk_widget_set_margin_top(GTK_WIDGET(further), 6);
                 gtk_expander_set_child(GTK_EXPANDER(self->more), GTK_WIDGET(further));

@@ -81,7 +81,7 @@ def visible_text(r, acc):
 
 def strip_access_key(text):
     """The visible words without the Japanese access key "(B)" at the end."""
-    if len(text) >= 3 and text[-3] == "(" and text[-1] == ")" and text[-2].isascii() and text[-2].isalnum():
+    if len(text) >= 3 and text[-3] == "(" and text[-1] == ")" and text[-2].isascii() and text[-2].isalpha():
         return text[:-3]
     return text
 
@@ -151,6 +151,8 @@ with promptx.Xvfb() as x:
                 half = len(words) // 2
                 if len(words) >= 2 and len(words) % 2 == 0 and words[:half] == words[half:]:
                     bad.append(f"{role} {name!r}: doubled")
+                if a in more:  # found by its name, the catalog's words without markup: GTK 4.8 exports
+                    continue   # no object for its title label (its only child is the opened part)
                 if role in ("push button", "radio button"):
                     vis = visible_text(r, a)
                     if vis is None or strip_access_key(vis) != name:

@@ -133,6 +133,10 @@ with promptx.Xvfb() as x:
     keys(x, "alt+h", "alt+h", "alt+s", "Return")
     check_answer(p, answer("encrypt", "button"), "Alt+H twice (open, closed), Alt+S does nothing: Enter, encrypt")
     p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "alt+h", "alt+h", "alt+e", "Tab", "space", "space", "Return")
+    check_answer(p, answer("route:smime", "button"),
+                 "opened and closed: still a Tab stop (Tab, Space opens it again, Space selects S/MIME)")
+    p, wid, _ = open_prompt(x, watch, D20)
     keys(x, "alt+h", "alt+z", "alt+h", "Return")
     check_answer(p, answer("encrypt", "button"),
                  "ZIP chosen inside, then Alt+H closes it: the recommended option is selected again")

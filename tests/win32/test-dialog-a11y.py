@@ -273,7 +273,8 @@ def outlook_dialogs(lang):
             check(edit.get("name") == plain(text("addin_justify_reason", lang)),
                   f"justification dialog ({lang}): the reason's field is named by its label",
                   f"name {edit.get('name')!r}")
-            presets = [effective(r).get("name") for r in rows if effective(r).get("role") == ROLE_RADIOBUTTON]
+            presets = [effective(r).get("name") for r in rows
+                       if r.get("control") and effective(r).get("role") == ROLE_RADIOBUTTON]
             want = [text(t, lang) for t in ("justify_preset_partner", "justify_preset_cannot_receive",
                                             "justify_preset_public", "justify_preset_other")]
             check(presets == want, f"justification dialog ({lang}): the preset reasons, named, \"Other\" last",

@@ -413,7 +413,7 @@ def main():
         ("en", ["Escape"], "cancel", "escape", None, True),
         ("en", ["Return"], "encrypt", "button", None, False),
         ("en", ["p", "Return"], "route:portal", "button", None, False),
-        ("en", ["w", "s", "Tab", "type:client asked for it", "Return"], "send", "button", "client asked for it",
+        ("en", ["w", "s", "r", "type:client asked for it", "Return"], "send", "button", "client asked for it",
          False),
         ("en", ["w", "s", "Down", "Return"], "send", "button", "The recipient cannot receive encrypted messages",
          False),

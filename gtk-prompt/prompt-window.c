@@ -17,6 +17,10 @@ struct _SgPromptWindow {
         GtkWidget *first_focus;  /* the selected option on open: where the focus lands */
         int selected;            /* index of the selected choice */
         GtkWidget *justify_back; /* "Back to the choices", in the justification step */
+        GtkWidget *more;         /* "Other ways to send (n)": the expander of the further routes, or NULL */
+        int first_shown;         /* the choice index of the first option (the recommended one) */
+        GtkWidget **presets;     /* the preset reasons' radio buttons, n_presets; the last is "Other" */
+        size_t n_presets;
         guint timeout_id;
         bool answered;
         bool announced; /* focus set again on the first activation */
@@ -234,8 +238,109 @@ static void on_justify_back(GtkButton *button, gpointer data) {
         SgPromptWindow *self = data;
         gtk_widget_set_visible(GTK_WIDGET(self->justify_box), FALSE);
         gtk_widget_set_visible(GTK_WIDGET(self->choices_box), TRUE);
+        gtk_scrolled_window_set_min_content_height(self->recipients_scroll, -1);
         gtk_accessible_update_state(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE, -1);
         gtk_widget_grab_focus(self->radios[self->selected]);
+}
+
+/* ---- preset reasons: a radio list above the entry (the catalog's usual
+ * reasons, then "Other"). Choosing one puts its words in the entry, which
+ * stays editable; "Other" empties the entry if it held a preset's words.
+ * What is sent is the entry's text, so Enter and the confirm button behave
+ * as for a typed reason: nothing is sent without one. */
+
+#define SG_PROMPT_PRESETS 3 /* before "Other" */
+
+static const char *preset_text(size_t i) {
+        switch (i) {
+        case 0:
+                return _("At the business partner's request");
+        case 1:
+                return _("The recipient cannot receive encrypted messages");
+        case 2:
+                return _("The information is already public");
+        default:
+                return _("Other (enter the reason)");
+        }
+}
+
+static bool is_preset_text(const char *text) {
+        for (size_t i = 0; i < SG_PROMPT_PRESETS; i++)
+                if (strcmp(text, preset_text(i)) == 0)
+                        return true;
+        return false;
+}
+
+static void on_preset_toggled(GtkCheckButton *button, gpointer data) {
+        SgPromptWindow *self = data;
+        if (!gtk_check_button_get_active(button))
+                return;
+        size_t i = (size_t) GPOINTER_TO_INT(g_object_get_data(G_OBJECT(button), "sg-preset"));
+        if (i < SG_PROMPT_PRESETS)
+                gtk_editable_set_text(GTK_EDITABLE(self->justify_entry), preset_text(i));
+        else if (is_preset_text(gtk_editable_get_text(GTK_EDITABLE(self->justify_entry))))
+                gtk_editable_set_text(GTK_EDITABLE(self->justify_entry), "");
+}
+
+/* Enter on a preset does nothing (it never sends). The presets are one Tab
+ * stop even before one is chosen (GTK 4.8 makes every button of a group
+ * with none active a stop): Tab goes on to the entry, Shift+Tab back to
+ * what comes before the step. */
+static gboolean on_preset_key(GtkEventControllerKey *key, guint keyval, guint keycode, GdkModifierType state,
+                              gpointer data) {
+        SgPromptWindow *self = data;
+        if (keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter)
+                return TRUE;
+        if (keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab && keyval != GDK_KEY_KP_Tab)
+                return FALSE;
+        if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+                return FALSE;
+        if (!(keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK))) {
+                gtk_widget_grab_focus(GTK_WIDGET(self->justify_entry));
+                return TRUE;
+        }
+        GtkWidget *step = GTK_WIDGET(self->justify_box);
+        if (!focus_from(gtk_widget_get_prev_sibling(step), GTK_DIR_TAB_BACKWARD))
+                focus_from(gtk_widget_get_last_child(GTK_WIDGET(self->content)), GTK_DIR_TAB_BACKWARD);
+        return TRUE;
+}
+
+static void add_presets(SgPromptWindow *self) {
+        GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+        self->n_presets = SG_PROMPT_PRESETS + 1;
+        self->presets = g_new0(GtkWidget *, self->n_presets);
+        for (size_t i = 0; i < self->n_presets; i++) {
+                const char *text = preset_text(i);
+                GtkWidget *b = g_object_new(GTK_TYPE_CHECK_BUTTON, "accessible-role", GTK_ACCESSIBLE_ROLE_RADIO,
+                                            "label", text, NULL);
+                if (i)
+                        gtk_check_button_set_group(GTK_CHECK_BUTTON(b), GTK_CHECK_BUTTON(self->presets[0]));
+                for (GtkWidget *w = gtk_widget_get_first_child(b); w; w = gtk_widget_get_next_sibling(w))
+                        if (!GTK_IS_LABEL(w))
+                                gtk_accessible_update_state(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+                gtk_accessible_reset_relation(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+                gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+                g_object_set_data(G_OBJECT(b), "sg-preset", GINT_TO_POINTER((int) i));
+                g_signal_connect(b, "toggled", G_CALLBACK(on_preset_toggled), self);
+                GtkEventController *key = gtk_event_controller_key_new();
+                gtk_event_controller_set_propagation_phase(key, GTK_PHASE_CAPTURE);
+                g_signal_connect(key, "key-pressed", G_CALLBACK(on_preset_key), self);
+                gtk_widget_add_controller(b, key);
+                gtk_box_append(GTK_BOX(box), b);
+                self->presets[i] = b;
+        }
+        gtk_accessible_update_relation(GTK_ACCESSIBLE(box), GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->justify_label,
+                                       NULL, -1);
+        gtk_box_insert_child_after(self->justify_box, box, GTK_WIDGET(self->justify_label));
+}
+
+/* Where the focus goes when the reason step opens: the chosen preset, else
+ * the first. */
+static GtkWidget *justify_first_focus(SgPromptWindow *self) {
+        for (size_t i = 0; i < self->n_presets; i++)
+                if (gtk_check_button_get_active(GTK_CHECK_BUTTON(self->presets[i])))
+                        return self->presets[i];
+        return self->n_presets ? self->presets[0] : GTK_WIDGET(self->justify_entry);
 }
 
 /* ---- choices: a radio list (one Tab stop, the arrow keys move the
@@ -289,6 +394,48 @@ static void on_option_toggled(GtkCheckButton *button, gpointer data) {
         update_primary(self);
 }
 
+/* "Other ways to send (n)" opened: the focus goes to the first further
+ * route (not selected: Space or an arrow key selects); closed while a
+ * further route is selected: the first option is selected again, so the
+ * selection is always in sight and the options stay one Tab stop. */
+static void on_more_expanded(GObject *object, GParamSpec *pspec, gpointer data) {
+        SgPromptWindow *self = data;
+        GtkExpander *more = GTK_EXPANDER(object);
+        GtkWidget *inner = gtk_expander_get_child(more);
+        bool open = gtk_expander_get_expanded(more);
+        gtk_accessible_update_state(GTK_ACCESSIBLE(more), GTK_ACCESSIBLE_STATE_EXPANDED, open, -1);
+        GtkWidget *sel = self->radios[self->selected];
+        if (open) {
+                for (size_t i = 0; i < self->model->n_choices; i++)
+                        if (self->radios[i] && gtk_widget_is_ancestor(self->radios[i], inner)) {
+                                gtk_widget_grab_focus(self->radios[i]);
+                                break;
+                        }
+                return;
+        }
+        /* GTK 4.8 keeps the closed part as the expander's focus child, and
+         * Tab then passes the expander by: forget it */
+        if (gtk_widget_get_focus_child(GTK_WIDGET(more)))
+                gtk_widget_set_focus_child(GTK_WIDGET(more), NULL);
+        if (sel && gtk_widget_is_ancestor(sel, inner))
+                gtk_check_button_set_active(GTK_CHECK_BUTTON(self->radios[self->first_shown]), TRUE);
+        /* closed by its access key with the focus inside: the focus goes to
+         * the selected option (GTK would leave it on no widget in sight) */
+        if (gtk_window_get_focus(GTK_WINDOW(self)) != GTK_WIDGET(more))
+                gtk_widget_grab_focus(self->radios[self->selected]);
+}
+
+/* Enter on "Other ways to send (n)" opens or closes it, as Space does
+ * (GTK 4.8 binds only Space: Enter would press the default button). */
+static gboolean on_more_key(GtkEventControllerKey *key, guint keyval, guint keycode, GdkModifierType state,
+                            gpointer data) {
+        if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+                return FALSE;
+        GtkExpander *more = GTK_EXPANDER(gtk_event_controller_get_widget(GTK_EVENT_CONTROLLER(key)));
+        gtk_expander_set_expanded(more, !gtk_expander_get_expanded(more));
+        return TRUE;
+}
+
 /* An option's access key selects it and moves the focus to it (GTK 4.8
  * selects it and leaves the focus where it was). */
 static gboolean on_option_mnemonic(GtkWidget *button, gboolean group_cycling, gpointer data) {
@@ -313,12 +460,16 @@ static void on_primary_clicked(GtkButton *button, gpointer data) {
         const sg_prompt_choice *c = &self->model->choices[self->selected];
         if (c->kind == SG_CHOICE_SEND && self->model->require_justification) {
                 /* The justification step replaces the choices: one red
-                 * button, the reason entry, and the way back to them. */
+                 * button, the reason entry, and the way back to them. The
+                 * step may be taller than the choices: the recipient list
+                 * keeps its height (the window grows instead). */
+                gtk_scrolled_window_set_min_content_height(self->recipients_scroll,
+                                                           gtk_widget_get_height(GTK_WIDGET(self->recipients_list)));
                 gtk_widget_set_visible(GTK_WIDGET(self->choices_box), FALSE);
                 gtk_widget_set_visible(GTK_WIDGET(self->justify_box), TRUE);
                 gtk_accessible_update_state(GTK_ACCESSIBLE(self->primary), GTK_ACCESSIBLE_STATE_EXPANDED, TRUE, -1);
                 update_justification(self);
-                gtk_widget_grab_focus(GTK_WIDGET(self->justify_entry));
+                gtk_widget_grab_focus(justify_first_focus(self));
                 return;
         }
         answer(self, c->id, NULL, "button");
@@ -342,7 +493,7 @@ static char *recommended_label(const char *label) {
         return r;
 }
 
-static GtkWidget *option_new(SgPromptWindow *self, size_t i, GtkWidget *group) {
+static GtkWidget *option_new(SgPromptWindow *self, size_t i, GtkWidget *group, GtkBox *into) {
         const sg_prompt_choice *c = &self->model->choices[i];
         char *label = sg_prompt_choice_label(c);
         if ((int) i == self->model->recommended) {
@@ -382,7 +533,7 @@ static GtkWidget *option_new(SgPromptWindow *self, size_t i, GtkWidget *group) {
         gtk_accessible_update_state(GTK_ACCESSIBLE(line), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
         gtk_box_append(GTK_BOX(box), b);
         gtk_box_append(GTK_BOX(box), line);
-        gtk_box_append(self->choices_box, box);
+        gtk_box_append(into, box);
         self->radios[i] = b;
         g_free(label);
         g_free(desc);
@@ -534,18 +685,53 @@ static void fill_choices(SgPromptWindow *self) {
          * policy's order, then, set apart by a rule, sending in the clear. */
         self->radios = g_new0(GtkWidget *, m->n_choices + 1);
         GtkWidget *group = NULL;
-        if (m->recommended >= 0)
-                group = option_new(self, (size_t) m->recommended, NULL);
+        size_t n_protective = 0, shown = 0;
+        for (size_t i = 0; i < m->n_choices; i++)
+                n_protective += protective(&m->choices[i]);
+        /* More than SG_PROMPT_PROTECTIVE_SHOWN: the rest under "Other ways to
+         * send (n)" (one more would take the expander's own line: shown). */
+        GtkBox *further = NULL;
+        if (n_protective > SG_PROMPT_PROTECTIVE_SHOWN + 1) {
+                char *text = g_strdup_printf(_("Ot_her ways to send (%zu)"), n_protective - SG_PROMPT_PROTECTIVE_SHOWN);
+                self->more = gtk_expander_new_with_mnemonic(text);
+                char *name = name_from_mnemonic(text);
+                gtk_accessible_update_property(GTK_ACCESSIBLE(self->more), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+                gtk_accessible_update_state(GTK_ACCESSIBLE(self->more), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE, -1);
+                g_free(name);
+                g_free(text);
+                /* the arrow is drawing: GTK 4.8 would name it by its type */
+                for (GtkWidget *w = gtk_widget_get_first_child(self->more); w; w = gtk_widget_get_next_sibling(w))
+                        for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c))
+                                if (!GTK_IS_LABEL(c))
+                                        gtk_accessible_update_state(GTK_ACCESSIBLE(c), GTK_ACCESSIBLE_STATE_HIDDEN,
+                                                                    TRUE, -1);
+                further = GTK_BOX(gtk_box_new(GTK_ORIENTATION_VERTICAL, 6));
+                gtk_widget_set_margin_top(GTK_WIDGET(further), 6);
+                gtk_expander_set_child(GTK_EXPANDER(self->more), GTK_WIDGET(further));
+        }
+        self->first_shown = m->recommended;
+        if (m->recommended >= 0) {
+                group = option_new(self, (size_t) m->recommended, NULL, self->choices_box);
+                shown++;
+        }
         for (size_t i = 0; i < m->n_choices; i++)
                 if ((int) i != m->recommended && protective(&m->choices[i])) {
-                        GtkWidget *b = option_new(self, i, group);
+                        GtkBox *into = further && shown >= SG_PROMPT_PROTECTIVE_SHOWN ? further : self->choices_box;
+                        if (into == further && !gtk_widget_get_parent(self->more))
+                                gtk_box_append(self->choices_box, self->more);
+                        GtkWidget *b = option_new(self, i, group, into);
+                        if (self->first_shown < 0)
+                                self->first_shown = (int) i;
                         group = group ? group : b;
+                        shown++;
                 }
         for (size_t i = 0; i < m->n_choices; i++)
                 if (m->choices[i].kind == SG_CHOICE_SEND) {
                         if (group)
                                 gtk_box_append(self->choices_box, gtk_separator_new(GTK_ORIENTATION_HORIZONTAL));
-                        GtkWidget *b = option_new(self, i, group);
+                        GtkWidget *b = option_new(self, i, group, self->choices_box);
+                        if (self->first_shown < 0)
+                                self->first_shown = (int) i;
                         group = group ? group : b;
                 }
 
@@ -578,12 +764,22 @@ static void fill_choices(SgPromptWindow *self) {
                 gtk_check_button_set_active(GTK_CHECK_BUTTON(self->radios[first]), TRUE);
                 update_primary(self);
                 self->first_focus = self->radios[first];
+                /* a further route chosen in the compose window: shown open */
+                if (self->more && gtk_widget_is_ancestor(self->radios[first], GTK_WIDGET(further)))
+                        gtk_expander_set_expanded(GTK_EXPANDER(self->more), TRUE);
+                if (self->more) {
+                        g_signal_connect(self->more, "notify::expanded", G_CALLBACK(on_more_expanded), self);
+                        GtkEventController *key = gtk_event_controller_key_new();
+                        g_signal_connect(key, "key-pressed", G_CALLBACK(on_more_key), self);
+                        gtk_widget_add_controller(self->more, key);
+                }
         }
         if (m->require_justification && sg_prompt_model_find_choice(m, "send") >= 0) {
                 self->justify_back = gtk_button_new_with_mnemonic(_("_Back to the choices"));
                 sg_prompt_name_button(self->justify_back, _("_Back to the choices"));
                 g_signal_connect(self->justify_back, "clicked", G_CALLBACK(on_justify_back), self);
                 gtk_box_append(self->justify_box, self->justify_back);
+                add_presets(self);
         }
         gtk_box_append(self->choices_box, row);
         gtk_window_set_focus(GTK_WINDOW(self), self->first_focus);
@@ -627,6 +823,7 @@ static void sg_prompt_window_finalize(GObject *object) {
                 g_source_remove(self->timeout_id);
         g_free(self->row_heading);
         g_free(self->radios);
+        g_free(self->presets);
         G_OBJECT_CLASS(sg_prompt_window_parent_class)->finalize(object);
 }
 

@@ -10,7 +10,12 @@
  * acts on the selected option and says what it does ("Encrypt and send",
  * with the access key S whatever is selected; the default while a
  * protective option is selected: Enter never sends in the clear), and "Back
- * to editing" (Escape). */
+ * to editing" (Escape). With more than SG_PROMPT_PROTECTIVE_SHOWN + 1
+ * protective options, the recommended one and one alternative are shown and
+ * a third button "Other ways to send (n)" shows the dialog again with every
+ * option, the selection kept. The justification dialog offers the preset
+ * reasons (the catalog's, shared with the GTK prompt) above the field:
+ * choosing one fills the field, which stays editable. */
 #define COBJMACROS
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +29,12 @@
 #include "prompt.h"
 #include "sealgate/format.h"
 #include "sealgate/outcome.h"
+#include "sealgate/prompt-proto.h"
 #include "sealgate/util.h"
 #include "win32-module.h"
 
 #define PRIMARY_ID          900  /* the one button that acts on the selected option */
+#define OTHER_ID            901  /* "Other ways to send (n)": the dialog again with every option */
 #define RADIO_ID_BASE       1000 /* + the choice's index in the decision */
 #define DOMAINS_SHOWN_MAX   10
 #define ADDRESSES_SHOWN_MAX 5
@@ -35,6 +42,9 @@
 #define JUSTIFY_CHARS_MAX   SG_JUSTIFICATION_CHARS_MAX /* UTF-16 units: at most 750 bytes of UTF-8 (contract: 1..1000) */
 #define ID_JUSTIFY_TEXT     101
 #define ID_JUSTIFY_EDIT     102
+#define ID_JUSTIFY_LABEL    108 /* "Reason:", right before the field: its name for a screen reader */
+#define ID_PRESET_BASE      103 /* + the preset's index: the preset reasons, then "Other" */
+#define PRESETS             3   /* before "Other" */
 
 typedef HRESULT(WINAPI *task_dialog_fn)(const TASKDIALOGCONFIG *, int *, int *, BOOL *);
 
@@ -353,6 +363,28 @@ static bool blank(const wchar_t *s) {
         return true;
 }
 
+/* The preset reasons (the catalog's usual reasons, shared with the GTK
+ * prompt), then "Other". */
+static const sg_text presets[PRESETS + 1] = {SG_T_JUSTIFY_PRESET_PARTNER, SG_T_JUSTIFY_PRESET_CANNOT_RECEIVE,
+                                             SG_T_JUSTIFY_PRESET_PUBLIC, SG_T_JUSTIFY_PRESET_OTHER};
+
+/* A preset chosen: its words go into the entry, which stays editable;
+ * "Other" empties it if it held a preset's words. What is sent is the
+ * entry's text, so "Send without encryption" stays disabled without one. */
+static void preset_chosen(HWND dlg, const justify_ctx *ctx, size_t i) {
+        if (i < PRESETS) {
+                set_text(GetDlgItem(dlg, ID_JUSTIFY_EDIT), sg_text_get(ctx->lang, presets[i]));
+                return;
+        }
+        wchar_t t[JUSTIFY_CHARS_MAX + 1];
+        GetDlgItemTextW(dlg, ID_JUSTIFY_EDIT, t, JUSTIFY_CHARS_MAX + 1);
+        char *now = sg_utf8_from_wide(t, -1, NULL);
+        for (size_t k = 0; now && k < PRESETS; k++)
+                if (strcmp(now, sg_text_get(ctx->lang, presets[k])) == 0)
+                        SetDlgItemTextW(dlg, ID_JUSTIFY_EDIT, L"");
+        free(now);
+}
+
 static INT_PTR CALLBACK justify_proc(HWND dlg, UINT msg, WPARAM wp, LPARAM lp) {
         justify_ctx *ctx = (justify_ctx *) GetWindowLongPtrW(dlg, DWLP_USER);
         switch (msg) {
@@ -361,13 +393,22 @@ static INT_PTR CALLBACK justify_proc(HWND dlg, UINT msg, WPARAM wp, LPARAM lp) {
                 SetWindowLongPtrW(dlg, DWLP_USER, (LONG_PTR) ctx);
                 set_text(dlg, sg_text_get(ctx->lang, SG_T_JUSTIFY_TITLE));
                 set_text(GetDlgItem(dlg, ID_JUSTIFY_TEXT), sg_text_get(ctx->lang, SG_T_JUSTIFY_TEXT));
+                for (size_t i = 0; i <= PRESETS; i++)
+                        set_text(GetDlgItem(dlg, ID_PRESET_BASE + (int) i), sg_text_get(ctx->lang, presets[i]));
+                set_text(GetDlgItem(dlg, ID_JUSTIFY_LABEL), sg_text_get(ctx->lang, SG_T_JUSTIFY_REASON));
                 set_text(GetDlgItem(dlg, IDOK), sg_text_get(ctx->lang, SG_T_JUSTIFY_OK));
                 set_text(GetDlgItem(dlg, IDCANCEL), sg_text_get(ctx->lang, SG_T_JUSTIFY_BACK));
                 SendDlgItemMessageW(dlg, ID_JUSTIFY_EDIT, EM_LIMITTEXT, JUSTIFY_CHARS_MAX, 0);
                 EnableWindow(GetDlgItem(dlg, IDOK), FALSE);
-                SetFocus(GetDlgItem(dlg, ID_JUSTIFY_EDIT));
+                SetFocus(GetDlgItem(dlg, ID_PRESET_BASE)); /* the presets first: the quick way */
                 return FALSE;
         case WM_COMMAND:
+                if (LOWORD(wp) >= ID_PRESET_BASE && LOWORD(wp) <= ID_PRESET_BASE + PRESETS &&
+                    HIWORD(wp) == BN_CLICKED) {
+                        if (IsDlgButtonChecked(dlg, LOWORD(wp)) == BST_CHECKED)
+                                preset_chosen(dlg, ctx, (size_t) (LOWORD(wp) - ID_PRESET_BASE));
+                        return TRUE;
+                }
                 if (LOWORD(wp) == ID_JUSTIFY_EDIT && HIWORD(wp) == EN_CHANGE) {
                         wchar_t t[JUSTIFY_CHARS_MAX + 1];
                         GetDlgItemTextW(dlg, ID_JUSTIFY_EDIT, t, JUSTIFY_CHARS_MAX + 1);
@@ -403,7 +444,7 @@ static INT_PTR CALLBACK justify_proc(HWND dlg, UINT msg, WPARAM wp, LPARAM lp) {
  * set at WM_INITDIALOG from the string table. */
 typedef struct tmpl {
         WORD *p;
-        WORD mem[512];
+        WORD mem[768];
 } tmpl;
 
 static void t_word(tmpl *t, WORD w) {
@@ -434,8 +475,14 @@ static void t_item(tmpl *t, DWORD style, short x, short y, short cx, short cy, W
 
 static bool ask_justification(HWND owner, sg_lang lang, char **ret) {
         tmpl *t = calloc(1, sizeof(*t));
-        DLGTEMPLATE dt = {
-                WS_POPUP | WS_CAPTION | WS_SYSMENU | DS_MODALFRAME | DS_SETFONT | DS_CENTER, 0, 4, 0, 0, 260, 86};
+        DLGTEMPLATE dt = {WS_POPUP | WS_CAPTION | WS_SYSMENU | DS_MODALFRAME | DS_SETFONT | DS_CENTER,
+                          0,
+                          5 + PRESETS + 1,
+                          0,
+                          0,
+                          260,
+                          86 + 12 * (PRESETS + 1)};
+        short y = 36;
         justify_ctx ctx = {lang, NULL};
         INT_PTR r;
 
@@ -450,9 +497,14 @@ static bool ask_justification(HWND owner, sg_lang lang, char **ret) {
         t_word(t, 9);
         t_str(t, L"MS Shell Dlg");
         t_item(t, SS_LEFT, 7, 7, 246, 26, ID_JUSTIFY_TEXT, 0x0082);
-        t_item(t, ES_AUTOHSCROLL | WS_BORDER | WS_TABSTOP, 7, 38, 246, 14, ID_JUSTIFY_EDIT, 0x0081);
-        t_item(t, BS_DEFPUSHBUTTON | WS_TABSTOP, 142, 62, 54, 16, IDOK, 0x0080);
-        t_item(t, BS_PUSHBUTTON | WS_TABSTOP, 199, 62, 54, 16, IDCANCEL, 0x0080);
+        /* the presets: one group, one Tab stop, the arrow keys choose */
+        for (int i = 0; i <= PRESETS; i++, y += 12)
+                t_item(t, BS_AUTORADIOBUTTON | (i ? 0 : WS_GROUP | WS_TABSTOP), 7, y, 246, 11, ID_PRESET_BASE + i,
+                       0x0080);
+        t_item(t, SS_LEFT | WS_GROUP, 7, y + 4, 44, 10, ID_JUSTIFY_LABEL, 0x0082);
+        t_item(t, ES_AUTOHSCROLL | WS_BORDER | WS_TABSTOP | WS_GROUP, 53, y + 2, 200, 14, ID_JUSTIFY_EDIT, 0x0081);
+        t_item(t, BS_DEFPUSHBUTTON | WS_TABSTOP, 142, y + 26, 54, 16, IDOK, 0x0080);
+        t_item(t, BS_PUSHBUTTON | WS_TABSTOP, 199, y + 26, 54, 16, IDCANCEL, 0x0080);
         r = DialogBoxIndirectParamW(sg_module, (DLGTEMPLATE *) t->mem, owner, justify_proc, (LPARAM) &ctx);
         free(t);
         if (r != IDOK || !ctx.text) {
@@ -615,7 +667,9 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
         const sg_decision *d = in->decision;
         size_t n = d->n_choices ? d->n_choices : 1;
         TASKDIALOG_BUTTON *radios = calloc(n, sizeof(*radios));
-        TASKDIALOG_BUTTON buttons[2];
+        TASKDIALOG_BUTTON *folded = calloc(n, sizeof(*folded)); /* without the further routes */
+        TASKDIALOG_BUTTON buttons[3];
+        wchar_t *wother = NULL;
         wchar_t **labels = calloc(n, sizeof(*labels));
         char *content = sg_prompt_content_dup(in);
         wchar_t *wcontent = sg_wide_from_utf8(content);
@@ -628,15 +682,29 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
         TASKDIALOGCONFIG tc;
         td_ctx ctx = {d, d->prompt_timeout_seconds * 1000u, false, false, 0, primary};
         size_t widest = 0;
-        size_t cancel = cancel_index(d), rec = recommended_index(d), n_radios = 0;
+        size_t cancel = cancel_index(d), rec = recommended_index(d), n_radios = 0, n_folded = 0, n_protective = 0;
         int first = 0;
-        bool ok = false;
+        bool ok = false, expanded = false;
 
         free(content);
         memset(&tc, 0, sizeof(tc));
         tc.cbSize = sizeof(tc);
-        if (!radios || !labels || !primary || !wcontent || !wtitle || !wheading || !wback)
+        if (!radios || !folded || !labels || !primary || !wcontent || !wtitle || !wheading || !wback)
                 goto out;
+        for (size_t i = 0; i < d->n_choices; i++)
+                n_protective += protective(&d->choices[i]);
+        /* More than SG_PROMPT_PROTECTIVE_SHOWN protective options (one more
+         * is shown: it would take the button's place): the rest come with
+         * "Other ways to send (n)", which opens the dialog again with all. */
+        if (n_protective > SG_PROMPT_PROTECTIVE_SHOWN + 1) {
+                char num[24];
+                snprintf(num, sizeof(num), "%u", (unsigned) (n_protective - SG_PROMPT_PROTECTIVE_SHOWN));
+                char *t = sg_text_format_dup(in->lang, SG_T_OTHER_WAYS_TO_SEND, num);
+                wother = sg_wide_from_utf8(t);
+                free(t);
+                if (!wother)
+                        goto out;
+        }
         /* The recommended option first, the other protective ones in the
          * policy's order, "Send without encryption" last. */
         for (int pass = 0; pass < 3; pass++)
@@ -670,12 +738,16 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
                         radios[n_radios].pszButtonText = labels[n_radios];
                         if (!first)
                                 first = RADIO_ID_BASE + (int) i;
+                        if (!wother || !protective(c) || n_radios < SG_PROMPT_PROTECTIVE_SHOWN)
+                                folded[n_folded++] = radios[n_radios];
                         n_radios++;
                 }
-        buttons[0].nButtonID = PRIMARY_ID;
-        buttons[0].pszButtonText = wsend;
-        buttons[1].nButtonID = IDCANCEL; /* so Escape presses it */
-        buttons[1].pszButtonText = wback;
+        buttons[0].nButtonID = OTHER_ID;
+        buttons[0].pszButtonText = wother;
+        buttons[1].nButtonID = PRIMARY_ID;
+        buttons[1].pszButtonText = wsend;
+        buttons[2].nButtonID = IDCANCEL; /* so Escape presses it */
+        buttons[2].pszButtonText = wback;
         tc.hwndParent = in->owner;
         tc.hInstance = sg_module;
         tc.dwFlags = TDF_ALLOW_DIALOG_CANCELLATION | TDF_CALLBACK_TIMER;
@@ -684,10 +756,6 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
         tc.pszMainIcon = TD_WARNING_ICON;
         tc.pszMainInstruction = wheading;
         tc.pszContent = wcontent;
-        tc.cButtons = n_radios ? 2 : 1;
-        tc.pButtons = n_radios ? buttons : buttons + 1;
-        tc.cRadioButtons = (UINT) n_radios;
-        tc.pRadioButtons = radios;
         tc.pfCallback = td_callback;
         tc.lpCallbackData = (LONG_PTR) &ctx;
         tc.pszVerificationText = wkeep; /* "Keep the external recipients in To and Cc" (Alt+K) */
@@ -695,6 +763,11 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
                 int pressed = 0, radio = 0;
                 if (keep) /* as the user left it, back from the justification step */
                         tc.dwFlags |= TDF_VERIFICATION_FLAG_CHECKED;
+                bool fold = wother && !expanded;
+                tc.cButtons = !n_radios ? 1 : fold ? 3 : 2;
+                tc.pButtons = !n_radios ? buttons + 2 : fold ? buttons : buttons + 1;
+                tc.cRadioButtons = (UINT) (fold ? n_folded : n_radios);
+                tc.pRadioButtons = fold ? folded : radios;
                 tc.nDefaultRadioButton = ctx.selected ? ctx.selected : first;
                 /* "Send" is the default while a protective option is selected. */
                 tc.nDefaultButton = n_radios && protective(&d->choices[tc.nDefaultRadioButton - RADIO_ID_BASE])
@@ -704,6 +777,11 @@ static bool task_dialog(const sg_prompt_input *in, task_dialog_fn fn, sg_prompt_
                 if (FAILED(fn(&tc, &pressed, &radio, wkeep ? &keep : NULL)))
                         goto out;
                 ok = true;
+                if (pressed == OTHER_ID) { /* the dialog again, every option in it, the selection kept */
+                        expanded = true;
+                        ctx.selected = radio;
+                        continue;
+                }
                 if (pressed != PRIMARY_ID || radio < RADIO_ID_BASE || radio >= RADIO_ID_BASE + (int) d->n_choices) {
                         ret->choice = cancel;
                         ret->by = ctx.timed_out ? "timeout" : ctx.escape || pressed != IDCANCEL ? "escape" : "button";
@@ -727,6 +805,8 @@ out:
         free(primary);
         free(labels);
         free(radios);
+        free(folded);
+        free(wother);
         free(wcontent);
         free(wtitle);
         free(wheading);

@@ -1,7 +1,8 @@
 /* sealgate Outlook add-in: the send prompt (a TaskDialog with common
  * controls v6 from the DLL's own manifest), the follow-up justification
- * dialog, and the message shown when a send is stopped. Same content and
- * choices as the GTK prompt (contract-prompt §1). */
+ * dialog (preset reasons and a field), and the message shown when a send is
+ * stopped. Same content and choices as the GTK prompt (contract-prompt §1),
+ * the further routes behind "Other ways to send (n)". */
 #ifndef SG_PROMPT_H
 #define SG_PROMPT_H
 

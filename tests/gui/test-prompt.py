@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """sealgate-prompt's real window under a private Xvfb: every choice made with
 real key presses (xdotool: the options a radio list, one Tab stop, the
-arrow keys and mnemonics select, the primary button acts on the selection
-and is the default only for a protective option; Enter never sends in the
-clear; the recipient list one Tab stop), the window
-closed through WM_DELETE_WINDOW, --timeout, the justification path, 1/20/500
+arrow keys and mnemonics select, the routes past the first two under "Other
+ways to send (n)" (Alt+H; their access keys do nothing while it is closed),
+the primary button acts on the selection and is the default only for a
+protective option; Enter never sends in the clear; the recipient list one
+Tab stop), the window
+closed through WM_DELETE_WINDOW, --timeout, the justification path (a
+preset reason or typed text), 1/20/500
 recipients, en and ja (window title + screenshots in tests/out/gui/), and
 invalid input (exit 2, no window) and no display (exit 3).
 Usage: test-prompt.py SEALGATE_PROMPT LOCALEDIR OUTDIR. Prints TAP."""
@@ -108,15 +111,52 @@ with promptx.Xvfb() as x:
     keys(x, "Return")
     check_answer(p, answer("route:portal", "button"), "prompt_recommended route:portal: Enter on open takes it")
 
-    # ---- a mnemonic selects an option; Enter sends through the primary button
-    for key, choice in [("alt+e", "encrypt"), ("alt+p", "route:portal"), ("alt+s", "route:smime"),
-                        ("alt+o", "route:pgp"), ("alt+z", "route:zip")]:
+    # ---- a mnemonic selects an option; Enter sends through the primary button.
+    # The routes past the first two are under "Other ways to send (4)": Alt+H
+    # opens it, and only then do their access keys select them.
+    for ks, choice in [(("alt+e",), "encrypt"), (("alt+p",), "route:portal"), (("alt+h", "alt+s"), "route:smime"),
+                       (("alt+h", "alt+o"), "route:pgp"), (("alt+h", "alt+z"), "route:zip")]:
         p, wid, _ = open_prompt(x, watch, D20)
-        keys(x, key)
+        keys(x, *ks)
         time.sleep(0.2)
-        ok(p.poll() is None, f"20 recipients: {key} selects {choice}, sends nothing yet")
+        ok(p.poll() is None, f"20 recipients: {' '.join(ks)} selects {choice}, sends nothing yet")
         keys(x, "Return")
-        check_answer(p, answer(choice, "button"), f"20 recipients: {key} and Enter: {choice}")
+        check_answer(p, answer(choice, "button"), f"20 recipients: {' '.join(ks)} and Enter: {choice}")
+    for key in ("alt+s", "alt+o", "alt+z"):
+        p, wid, _ = open_prompt(x, watch, D20)
+        keys(x, key, "Return")
+        check_answer(p, answer("encrypt", "button"),
+                     f"20 recipients: {key} with \"Other ways to send\" closed selects nothing: Enter, encrypt")
+    # Alt+H twice: opened and closed again; a further route chosen, then
+    # closed: the first option is selected again (the selection stays in sight)
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "alt+h", "alt+h", "alt+s", "Return")
+    check_answer(p, answer("encrypt", "button"), "Alt+H twice (open, closed), Alt+S does nothing: Enter, encrypt")
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "alt+h", "alt+h", "alt+e", "Tab", "space", "space", "Return")
+    check_answer(p, answer("route:smime", "button"),
+                 "opened and closed: still a Tab stop (Tab, Space opens it again, Space selects S/MIME)")
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "alt+h", "alt+z", "alt+h", "Return")
+    check_answer(p, answer("encrypt", "button"),
+                 "ZIP chosen inside, then Alt+H closes it: the recommended option is selected again")
+    # opened by Tab and Space: the focus is on the first further route, not
+    # selected; Space selects it, Down the next ones
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "Tab", "space", "Return")
+    check_answer(p, answer("encrypt", "button"),
+                 "Tab to \"Other ways to send\", Space opens it: nothing newly selected, Enter: encrypt")
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "Tab", "space", "space", "Return")
+    check_answer(p, answer("route:smime", "button"), "Tab, Space opens, Space selects the first further route")
+    p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "Tab", "Return", "Down", "Down", "Down", "Return")
+    check_answer(p, answer("route:partner-gw", "button"),
+                 "Tab, Enter opens, Down three times: the custom route (no access key), Enter")
+    # a further route chosen in the compose window: shown open, selected
+    p, wid, _ = open_prompt(x, watch, dict(D20, preselect="route:zip"))
+    keys(x, "Return")
+    check_answer(p, answer("route:zip", "button"), "preselect route:zip (a further route): selected, Enter takes it")
     p, wid, _ = open_prompt(x, watch, D20)
     keys(x, "alt+b")
     check_answer(p, answer("cancel", "button"), "20 recipients: Alt+B presses \"Back to editing\"")
@@ -137,15 +177,23 @@ with promptx.Xvfb() as x:
     keys(x, "Return")
     check_answer(p, answer("route:portal", "button"), "Down then Enter: the next option (portal)")
     p, wid, _ = open_prompt(x, watch, D20)
-    keys(x, "Down", "Down", "Down", "Down", "Down", "Return")
-    check_answer(p, answer("route:partner-gw", "button"), "Down five times: the custom route (no mnemonic)")
+    keys(x, "Down", "Down", "Return", "KP_Enter")
+    time.sleep(0.3)
+    ok(p.poll() is None, "Down twice: past the closed \"Other ways to send\" to \"Send without encryption\", "
+       "Enter does nothing")
+    keys(x, "Up", "Return")
+    check_answer(p, answer("route:portal", "button"), "then Up: the portal again (the further routes hidden), Enter")
     p, wid, _ = open_prompt(x, watch, D20)
     keys(x, "Tab", "shift+Tab", "Down", "Return")
     check_answer(p, answer("route:portal", "button"),
                  "Tab then Shift+Tab comes back to the options (one stop), Down, Enter: portal")
     p, wid, _ = open_prompt(x, watch, D20)
+    keys(x, "Tab", "Tab", "Tab", "Return")
+    check_answer(p, answer("encrypt", "button"),
+                 "Tab past \"Other ways to send\" and \"Back to editing\" to the primary button, Enter")
+    p, wid, _ = open_prompt(x, watch, D20)
     keys(x, "Tab", "Tab", "Return")
-    check_answer(p, answer("encrypt", "button"), "Tab past \"Back to editing\" to the primary button, Enter")
+    check_answer(p, answer("cancel", "button"), "Tab, Tab: \"Back to editing\", Enter presses it")
 
     # ---- keyboard only, by Tab: the recipient list (20 recipients) is one
     # Tab stop; the arrow keys move inside it and answer nothing
@@ -168,7 +216,10 @@ with promptx.Xvfb() as x:
     ok(p.poll() is None, "justification: the primary button opens the reason step, sends nothing")
     keys(x, "Return")
     keys(x, "alt+c")
-    ok(p.poll() is None, "justification: Enter in the empty field and the confirm mnemonic do nothing")
+    ok(p.poll() is None, "justification: Enter on the preset reasons (none chosen) and the confirm mnemonic "
+       "do nothing")
+    keys(x, "alt+r", "Return", "alt+c")
+    ok(p.poll() is None, "justification: Alt+R to the field: Enter in the empty field and Alt+C do nothing")
     promptx.xdotool(x.env(), "type", "--delay", "20", "   ")
     keys(x, "alt+c", "Return")
     ok(p.poll() is None, "justification: blank text refused (confirm stays disabled, Enter does not send)")
@@ -180,6 +231,42 @@ with promptx.Xvfb() as x:
     keys(x, "alt+c")
     check_answer(p, answer("send", "button", "Customer asked, no S/MIME"),
                  "justification: confirm sends, text trimmed and printed")
+
+    # Preset reasons: the focus starts on them; Space chooses the first, Down
+    # the next; what is sent is the chosen preset's words; Enter on a preset
+    # does nothing, Alt+C sends
+    for ks, want in [(("space",), "At the business partner's request"),
+                     (("Down",), "The recipient cannot receive encrypted messages"),
+                     (("Down", "Down"), "The information is already public"),
+                     (("Down", "Down", "Down", "Up"), "The information is already public")]:
+        p, wid, _ = open_prompt(x, watch, dj)
+        keys(x, "alt+w", "Tab", "Tab", "space")
+        time.sleep(0.3)
+        keys(x, *ks, "Return")
+        time.sleep(0.3)
+        ok(p.poll() is None, f"presets: {' '.join(ks)} chooses a preset, Enter does not send")
+        keys(x, "alt+c")
+        check_answer(p, answer("send", "button", want), f"presets: {' '.join(ks)}, Alt+C: sent with \"{want}\"")
+    # "Other" empties the field a preset filled: nothing to send until typed
+    p, wid, _ = open_prompt(x, watch, dj)
+    keys(x, "alt+w", "Tab", "Tab", "space")
+    time.sleep(0.3)
+    keys(x, "space", "Down", "Down", "Down", "alt+c")
+    time.sleep(0.3)
+    ok(p.poll() is None, "presets: \"Other\" empties the field: Alt+C does nothing")
+    keys(x, "Tab")
+    promptx.xdotool(x.env(), "type", "--delay", "30", "Agreed by phone")
+    keys(x, "alt+c")
+    check_answer(p, answer("send", "button", "Agreed by phone"), "presets: \"Other\", Tab, typed text, Alt+C: sent")
+    # a preset's words can be added to in the field
+    p, wid, _ = open_prompt(x, watch, dj)
+    keys(x, "alt+w", "Tab", "Tab", "space")
+    time.sleep(0.3)
+    keys(x, "Down", "Tab", "End")
+    promptx.xdotool(x.env(), "type", "--delay", "30", " (ticket 42)")
+    keys(x, "alt+c")
+    check_answer(p, answer("send", "button", "The recipient cannot receive encrypted messages (ticket 42)"),
+                 "presets: a preset, Tab to the field, text added, Alt+C: sent as edited")
 
     # The justification step replaces the choices (issue 22 item 4): Alt+P
     # does nothing there; "Back to the choices" (Alt+B) brings them back,
@@ -197,7 +284,7 @@ with promptx.Xvfb() as x:
     check_answer(p, answer("route:portal", "button"), "justification step: back, then Alt+P and Enter: portal")
 
     p, wid, _ = open_prompt(x, watch, dj)
-    keys(x, "alt+w", "Tab", "Tab", "space")
+    keys(x, "alt+w", "Tab", "Tab", "space", "Tab")
     promptx.xdotool(x.env(), "type", "--delay", "30", "reason")
     keys(x, "Escape")
     check_answer(p, answer("cancel", "escape"), "justification: Escape still cancels")

@@ -267,11 +267,18 @@ def outlook_dialogs(lang):
             rows = probe_read(jtitle)
             check_dialog("justification dialog", rows, lang, "addin_justify_title",
                          ["addin_justify_ok", "addin_justify_back"],
-                         lambda c: c.get("role") == ROLE_TEXT, lambda c: c["id"] == 1)
+                         lambda c: c.get("role") == ROLE_RADIOBUTTON
+                         and c.get("name") == text("justify_preset_partner", lang), lambda c: c["id"] == 1)
             edit = next((effective(r) for r in rows if "tab" in r and effective(r).get("role") == ROLE_TEXT), {})
-            check(edit.get("name") == text("addin_justify_text", lang),
+            check(edit.get("name") == plain(text("addin_justify_reason", lang)),
                   f"justification dialog ({lang}): the reason's field is named by its label",
                   f"name {edit.get('name')!r}")
+            presets = [effective(r).get("name") for r in rows
+                       if r.get("control") and effective(r).get("role") == ROLE_RADIOBUTTON]
+            want = [text(t, lang) for t in ("justify_preset_partner", "justify_preset_cannot_receive",
+                                            "justify_preset_public", "justify_preset_other")]
+            check(presets == want, f"justification dialog ({lang}): the preset reasons, named, \"Other\" last",
+                  f"got {presets!r}")
             keys("Escape")
         keys("Escape")
         p.wait(timeout=60)
@@ -406,7 +413,11 @@ def main():
         ("en", ["Escape"], "cancel", "escape", None, True),
         ("en", ["Return"], "encrypt", "button", None, False),
         ("en", ["p", "Return"], "route:portal", "button", None, False),
-        ("en", ["w", "s", "type:client asked for it", "Return"], "send", "button", "client asked for it", False),
+        ("en", ["w", "s", "r", "type:client asked for it", "Return"], "send", "button", "client asked for it",
+         False),
+        ("en", ["w", "s", "Down", "Return"], "send", "button", "The recipient cannot receive encrypted messages",
+         False),
+        ("ja", ["w", "s", "space", "Return"], "send", "button", "取引先の指定により", False),
         ("ja", ["Escape"], "cancel", "escape", None, True),
         ("ja", ["b"], "cancel", "button", None, False),
     ]

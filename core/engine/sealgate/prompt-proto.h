@@ -9,4 +9,9 @@
  * and its newline); the program refuses more. */
 #define SG_PROMPT_INPUT_MAX (8u << 20)
 
+/* Protective choices (encrypt, routes) both prompts (GTK and Outlook) show
+ * at once: the recommended one and one alternative; the rest go under
+ * "Other ways to send (n)". A display choice, not a limit. */
+#define SG_PROMPT_PROTECTIVE_SHOWN 2
+
 #endif

@@ -171,10 +171,13 @@ PROMPT_KEYS = {"encrypt": ("alt+e", "Return"), "route:portal": ("alt+p", "Return
 
 def answer_prompt(display, wid, choice, justification=None):
     """Choose `choice` in the prompt window with real key presses; for "send"
-    under a policy that requires a justification, type it and confirm."""
+    under a policy that requires a justification, Tab from the preset reasons
+    (where the reason step opens) to the field, type it and confirm."""
     press(display, wid, *PROMPT_KEYS[choice])
     if justification is not None:
         time.sleep(0.3)
+        press(display, wid, "Tab")
+        time.sleep(0.2)
         type_text(display, wid, justification)
         time.sleep(0.2)
         press(display, wid, "alt+c")

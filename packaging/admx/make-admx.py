@@ -159,6 +159,18 @@ def policies():
         ("証明書のない宛先に使うルート",
          "宛先に使える証明書や鍵がない場合に、順に使うルート名です。既定はなしです。"
          "ポリシーのキー: encrypt.fallback。"))
+    add("EncryptSplitDelivery", "sealgate", ROOT + "\\Encrypt",
+        [("SplitDelivery", "bool", "SplitDelivery", {})],
+        ("Deliver by the best method per recipient",
+         "When on, and some recipients are ready for local encryption and the others are not, Thunderbird "
+         "sends two copies: encrypted to the ready recipients, through the first fallback route to the rest. "
+         "Not done for Send Later, and never by the Outlook add-in. Default: off. "
+         "Policy key: encrypt.split_delivery."),
+        ("宛先ごとに最適な方法で送る",
+         "オンにすると、ローカル暗号化の準備ができている宛先とできていない宛先が混在する場合、Thunderbird は"
+         "2 通に分けて送信します。準備ができている宛先には暗号化したメールを、残りの宛先には最初の代替ルートで"
+         "送ります。あとで送信する場合は分けません。Outlook アドインは分けません。既定はオフです。"
+         "ポリシーのキー: encrypt.split_delivery。"))
     add("Audit", "sealgate", ROOT + "\\Audit",
         [("Enabled", "bool", "Enabled", {}), ("Directory", "etext", "Directory", {}),
          ("RetentionDays", "dec", "RetentionDays", dict(min=0, max=LIM["AUDIT_RETENTION_MAX"])),
@@ -335,6 +347,7 @@ LABELS = {
     "Choices": ("Choices, one per line", "選択肢（1 行に 1 つ）"),
     "RequireJustification": ("Require a justification", "理由の入力を求める"),
     "AcceptComposeChoice": ("Accept the compose window's choice", "作成画面での選択を回答とする"),
+    "SplitDelivery": ("Split delivery", "分割して送信する"),
     "Fallback": ("Choice / route names", "選択肢・ルート名"),
     "Recommended": ("Choice", "選択肢"),
     "TimeoutSeconds": ("Seconds", "秒数"),

@@ -10,6 +10,9 @@
   catalog.py TEXTS check-messages DIR          DIR/_locales/*/messages.json are what this writes
   catalog.py TEXTS desktop IN OUT              a .desktop file: KEY=@id@ lines become KEY= (en) and KEY[ja]=
 
+Texts "for" admx are the Group Policy templates': packaging/admx/make-admx.py
+reads them (for_client(load(TEXTS), "admx")) and writes the .adml files.
+
 Placeholders in texts.json are {1}, {2}, ... ({1:zu} with a C conversion, "s"
 by default). For C and gettext they become %s / %zu, or %1$s ... when a
 language puts them in another order than the English; for the extension $1.
@@ -18,7 +21,7 @@ import json
 import re
 import sys
 
-CLIENTS = ("gtk", "extension", "addin", "cli")
+CLIENTS = ("gtk", "extension", "addin", "cli", "admx")
 LANGS = ("en", "ja")
 PH = re.compile(r"\{(\d)(?::([a-z]+))?\}")
 

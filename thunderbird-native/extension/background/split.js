@@ -118,7 +118,8 @@ function copyDetails(d) {
                 out.plainTextBody = d.plainTextBody || "";
         else
                 out.body = d.body || "";
-        for (const k of ["replyTo", "priority", "returnReceipt"])
+        /* `from` too: Thunderbird's S/MIME finds the sender's certificate by it. */
+        for (const k of ["from", "replyTo", "priority", "returnReceipt"])
                 if (d[k] !== undefined && d[k] !== null)
                         out[k] = d[k];
         return out;
@@ -137,6 +138,18 @@ async function copyAttachments(tabId) {
  * names its Message-ID or closes its window; a window still open after
  * SPLIT_CLOSE_WAIT_MS is a failure (Thunderbird keeps it on an error). */
 const SPLIT_CLOSE_WAIT_MS = 15000;
+/* How long one copy's compose.sendMessage may take: on some errors
+ * Thunderbird shows its own error window and never settles the promise. */
+const SPLIT_SEND_WAIT_MS = 60000;
+
+/* compose.sendMessage for a copy, failing after SPLIT_SEND_WAIT_MS. */
+function sendCopy(tabId) {
+        let timer;
+        const late = new Promise((resolve, reject) => {
+                timer = setTimeout(() => reject(new Error(msg("splitNotAccepted"))), SPLIT_SEND_WAIT_MS);
+        });
+        return Promise.race([messenger.compose.sendMessage(tabId, { mode: "sendNow" }), late]).finally(() => clearTimeout(timer));
+}
 
 async function copySent(tabId, info) {
         if (info && info.headerMessageId) {
@@ -174,7 +187,7 @@ async function runSplit(tab, p) {
                 copyTab = await messenger.compose.beginNew(details);
                 await switchOnEncryption(copyTab, p.tech);
                 splitCopies.set(copyTab.id, { attempt, copy: "encrypted", changes: { selectedEncryptionTechnology: p.tech }, applied: { technology: p.tech.name, headers } });
-                if (!(await copySent(copyTab.id, await messenger.compose.sendMessage(copyTab.id, { mode: "sendNow" }))))
+                if (!(await copySent(copyTab.id, await sendCopy(copyTab.id))))
                         throw new Error(msg("splitNotAccepted"));
                 log(`split delivery: the encrypted copy went to ${plan.encrypted.length} recipient(s)`);
         } catch (e) {
@@ -203,7 +216,7 @@ async function runSplit(tab, p) {
                         applied: { route: route.route, headers, subject: route.subject, fallback: true, not_ready: notReadyOf(p.lookup, p.m, plan.routed) },
                         subjectBefore: now.subject || "",
                 });
-                if (!(await copySent(tab.id, await messenger.compose.sendMessage(tab.id, { mode: "sendNow" }))))
+                if (!(await copySent(tab.id, await sendCopy(tab.id))))
                         throw new Error(msg("splitNotAccepted"));
                 log("split delivery: both copies sent");
         } catch (e) {

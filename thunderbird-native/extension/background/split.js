@@ -118,8 +118,10 @@ function copyDetails(d) {
                 out.plainTextBody = d.plainTextBody || "";
         else
                 out.body = d.body || "";
-        /* `from` too: Thunderbird's S/MIME finds the sender's certificate by it. */
-        for (const k of ["from", "replyTo", "priority", "returnReceipt"])
+        /* Every field the original has (the set the encrypted copy was
+         * verified with in the e2e run: with fewer, TB 153's S/MIME
+         * encapsulation failed). */
+        for (const k of ["from", "replyTo", "priority", "returnReceipt", "deliveryStatusNotification", "deliveryFormat", "attachVCard"])
                 if (d[k] !== undefined && d[k] !== null)
                         out[k] = d[k];
         return out;

@@ -10,6 +10,7 @@
  * read, is not JSON, or fails the schema, type, name, absolute path or
  * allowed_extensions rules is skipped and the next directory is tried. */
 #include "doctor.h"
+#include "doctor-line.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include "sealgate/frame.h"
 #include "sealgate/manifest.h"
 #include "sealgate/policy-json.h"
+#include "sealgate/strbuf.h"
 #include "sealgate/util.h"
 
 #define SYSTEM_DIR       "/usr/lib/mozilla/native-messaging-hosts"
@@ -71,56 +73,48 @@ static void oom(void) {
         exit(1);
 }
 
-/* ---- Growing strings. */
+/* ---- Growing strings: core's sg_strbuf, with printf-style appends. */
 
-typedef struct strbuf {
-        char *s;
-        size_t len, cap;
-} strbuf;
-
-static void sb_vadd(strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-static void sb_vadd(strbuf *b, const char *fmt, va_list ap) {
+static void sb_vadd(sg_strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void sb_vadd(sg_strbuf *b, const char *fmt, va_list ap) {
+        char small[256];
         va_list ap2;
         va_copy(ap2, ap);
-        int n = vsnprintf(NULL, 0, fmt, ap2);
+        int n = vsnprintf(small, sizeof small, fmt, ap2);
         va_end(ap2);
         if (n < 0)
                 return;
-        if (b->len + (size_t) n + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap : 128;
-                while (cap < b->len + (size_t) n + 1)
-                        cap *= 2;
-                char *s = realloc(b->s, cap);
-                if (!s)
-                        oom();
-                b->s = s;
-                b->cap = cap;
+        if ((size_t) n < sizeof small) {
+                sg_strbuf_add(b, small, (size_t) n);
+                return;
         }
-        vsnprintf(b->s + b->len, (size_t) n + 1, fmt, ap);
-        b->len += (size_t) n;
+        char *big = malloc((size_t) n + 1);
+        if (!big)
+                oom();
+        vsnprintf(big, (size_t) n + 1, fmt, ap);
+        sg_strbuf_add(b, big, (size_t) n);
+        free(big);
 }
 
-static void sb_add(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(strbuf *b, const char *fmt, ...) {
+static void sb_add(sg_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sg_strbuf *b, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         sb_vadd(b, fmt, ap);
         va_end(ap);
 }
 
-/* The text built so far, owned by the caller; the buffer is reset. */
-static char *sb_take(strbuf *b) {
-        char *s = b->s ? b->s : strdup("");
+/* The text built so far, owned by the caller; the buffer is left empty. */
+static char *sb_take(sg_strbuf *b) {
+        char *s = sg_strbuf_take(b, NULL);
         if (!s)
                 oom();
-        b->s = NULL;
-        b->len = b->cap = 0;
         return s;
 }
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt(const char *f, ...) {
-        strbuf b = {0};
+        sg_strbuf b = {0};
         va_list ap;
         va_start(ap, f);
         sb_vadd(&b, f, ap);
@@ -138,7 +132,7 @@ static char *xstrdup(const char *s) {
 /* Text from a file or a program for one line of output: control characters
  * become '?', and at most `max` bytes are kept (then "..."). Owned. */
 static char *clean(const char *s, size_t len, size_t max) {
-        strbuf b = {0};
+        sg_strbuf b = {0};
         size_t n = len < max ? len : max;
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = (unsigned char) s[i];
@@ -180,10 +174,8 @@ static void put(report *rep, int id, bool ok, char *detail) {
         c->detail = detail;
         if (rep->json)
                 return;
-        char *d = clean(detail, strlen(detail), SIZE_MAX / 2);
-        if (printf("%s %s: %s\n", ok ? "ok  " : "FAIL", check_ids[id], d) < 0 || fflush(stdout) != 0)
+        if (!sg_doctor_print_line(ok, check_ids[id], detail))
                 rep->write_error = true;
-        free(d);
 }
 
 /* ---- One manifest file, as Thunderbird would judge it. */
@@ -385,11 +377,11 @@ static void check_allowed(evaluation *ev, json_object *m, const char *ext_id) {
         }
         size_t n = json_object_array_length(a);
         bool found = false;
-        strbuf listed = {0};
+        sg_strbuf listed = {0};
         for (size_t i = 0; i < n; i++) {
                 json_object *e = json_object_array_get_idx(a, i);
                 if (!json_object_is_type(e, json_type_string)) {
-                        free(listed.s);
+                        sg_strbuf_clear(&listed);
                         set(ev, C_ALLOWED, false,
                             fmt("\"allowed_extensions\"[%zu] is not a string: Thunderbird skips this manifest: list "
                                 "extension ids only, e.g. [\"%s\"]",
@@ -505,7 +497,7 @@ static bool wait_for(pid_t pid, int64_t ms, int *status) {
 }
 
 /* Check the version response payload. */
-static bool judge_response(const char *payload, size_t len, int64_t elapsed, strbuf *out) {
+static bool judge_response(const char *payload, size_t len, int64_t elapsed, sg_strbuf *out) {
         if (!sg_utf8_valid(payload, len)) {
                 sb_add(out, "answered a frame that is not UTF-8");
                 return false;
@@ -616,7 +608,7 @@ static int read_stderr(host_io *h) {
 }
 
 /* Describe a frame header over the limit: text on stdout is the usual cause. */
-static void describe_big_header(const uint8_t hdr[4], uint32_t len, strbuf *out) {
+static void describe_big_header(const uint8_t hdr[4], uint32_t len, sg_strbuf *out) {
         bool text = true;
         for (int i = 0; i < 4; i++)
                 if ((hdr[i] < 0x20 && hdr[i] != '\n' && hdr[i] != '\r' && hdr[i] != '\t') || hdr[i] >= 0x7F)
@@ -638,7 +630,7 @@ static void describe_big_header(const uint8_t hdr[4], uint32_t len, strbuf *out)
 
 /* Start the host; *ret_pid, or false with a message in `out`. */
 static bool spawn_host(const char *exe, const char *manifest, const char *ext_id, host_io *h, pid_t *ret_pid,
-                       strbuf *out) {
+                       sg_strbuf *out) {
         int in[2] = {-1, -1}, so[2] = {-1, -1}, se[2] = {-1, -1}, ex[2] = {-1, -1};
         int *pipes[] = {in, so, se, ex};
         for (int i = 0; i < 4; i++) {
@@ -731,7 +723,8 @@ static bool spawn_host(const char *exe, const char *manifest, const char *ext_id
 /* Read one frame from the host until `deadline`. 1: a frame in resp (its
  * payload length in *ret_len), 0: the host closed stdout first, -1: timeout,
  * -2: a header over the limit (described in out). */
-static int read_frame(host_io *h, int64_t deadline, uint8_t *resp, uint32_t *ret_len, size_t *ret_have, strbuf *out) {
+static int read_frame(host_io *h, int64_t deadline, uint8_t *resp, uint32_t *ret_len, size_t *ret_have,
+                      sg_strbuf *out) {
         size_t have = 0, want = 0; /* want 0: header not complete yet */
         for (;;) {
                 if (want && have == want) {
@@ -783,7 +776,7 @@ static int read_frame(host_io *h, int64_t deadline, uint8_t *resp, uint32_t *ret
  * does not answer is killed with its process group. */
 static bool run_host(const char *exe, const char *manifest, const char *ext_id, char **ret_detail) {
         static const char request[] = "{\"id\":1,\"op\":\"version\"}";
-        strbuf out = {0};
+        sg_strbuf out = {0};
         host_io h;
         memset(&h, 0, sizeof h);
         pid_t pid = -1;
@@ -936,7 +929,7 @@ static const char *rejection(const evaluation *ev) {
 /* The "manifest" check: which file Thunderbird uses, and what else is there. */
 static bool judge_lookup(const candidates *cs, const candidate *used, const candidate *shown, const char *name,
                          char **ret_detail) {
-        strbuf b = {0};
+        sg_strbuf b = {0};
         bool ok = used != NULL;
         const char *user_dir = cs->v[0].dir;
         const char *sys_dir = NULL;

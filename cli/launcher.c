@@ -1,7 +1,8 @@
 /* sealgate: the command's entry point. It links libc alone and hands the
  * command line, unchanged, to the program that serves the command:
  * `sealgate certs ...` to sealgate-certs-cmd (certs-main.c: NSS, OpenSSL,
- * json-c and what the certificate commands need), everything else (and
+ * json-c and what the certificate commands need), `sealgate pgp ...` to
+ * sealgate-pgp-cmd (pgp-main.c: GPGME, GMime, json-c), everything else (and
  * --version, help, unknown commands) to sealgate-cli (sealgate.c, which links
  * GMime, GPGME, RNP and libsoup for the mail commands). Each program is looked
  * for next to this one (a build tree), else in SG_LIBEXECDIR/sealgate/ (an
@@ -22,6 +23,8 @@
 static const char *program_for(int argc, char **argv) {
         if (argc > 1 && strcmp(argv[1], "certs") == 0)
                 return "sealgate-certs-cmd";
+        if (argc > 1 && strcmp(argv[1], "pgp") == 0)
+                return "sealgate-pgp-cmd";
         return "sealgate-cli";
 }
 

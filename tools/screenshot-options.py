@@ -22,7 +22,8 @@ What it does:
     ja language pack is available; if the UI stays in English no ja
     screenshot is written (the script says so).
 
-Only tests/e2e/lib is used (imported by path, not modified). No root needed:
+Only tests/e2e/lib is used (imported by path; its options_page module drives
+the page, as the e2e options cases do). No root needed:
 nothing touches /etc.
 """
 import argparse
@@ -49,30 +50,12 @@ def load_e2e_lib():
     pkg = importlib.util.module_from_spec(spec)
     sys.modules["e2elib"] = pkg
     spec.loader.exec_module(pkg)
-    import e2elib.thunderbird  # noqa: E402  (now importable)
-    return e2elib.thunderbird
+    import e2elib.options_page  # noqa: E402  (now importable)
+    import e2elib.thunderbird  # noqa: E402
+    return e2elib.thunderbird, e2elib.options_page
 
 
-tbmod = load_e2e_lib()
-
-
-# Find the Marionette actor of the options tab's browser (the page runs in the
-# extension process, like the notice popups in tests/e2e/lib/thunderbird.py).
-TAB_ACTOR = r"""
-  function optionsActor(match) {
-    for (const w of Services.wm.getEnumerator("mail:3pane")) {
-      const tabmail = w.document.getElementById("tabmail");
-      if (!tabmail) continue;
-      for (const info of tabmail.tabInfo) {
-        const b = info.browser || (info.linkedBrowser) || null;
-        if (b && b.currentURI && b.currentURI.spec.includes(match)
-            && b.browsingContext && b.browsingContext.currentWindowGlobal)
-          return b.browsingContext.currentWindowGlobal.getActor("MarionetteCommands");
-      }
-    }
-    return null;
-  }
-"""
+tbmod, options_page = load_e2e_lib()
 
 
 def log(msg):
@@ -138,68 +121,26 @@ def shoot(workdir, home, host, ext_dir, policy, out_png, name, locale=None):
           const w = Services.wm.getMostRecentWindow("mail:3pane");
           w.moveTo(0, 0); w.resizeTo(1280, 900); w.focus();""")
         tb.install_extension(ext_dir)
-        host_name = m.execute(r"""
-          const p = WebExtensionPolicy.getByID(arguments[0]);
-          return p ? p.mozExtensionHostname : null;""", [EXT_ID])
+        host_name = options_page.extension_host(m, EXT_ID)
         if not host_name:
             raise RuntimeError("extension policy not found")
-        url = f"moz-extension://{host_name}/options.html"
-        log(f"[{name}] opening {url}")
-        m.execute(r"""
-          const w = Services.wm.getMostRecentWindow("mail:3pane");
-          w.document.getElementById("tabmail").openTab("contentTab", {url: arguments[0]});""",
-                  [url])
+        log(f"[{name}] opening moz-extension://{host_name}/options.html")
+        options_page.open_options(m, host_name)
         # Wait for the page to have loaded the helper's answer.
-        deadline = time.monotonic() + 30
-        state = None
-        while time.monotonic() < deadline:
-            state = m.execute_async(TAB_ACTOR + r"""
-              const [match, done] = arguments;
-              const actor = optionsActor(match);
-              if (!actor) { done({missing: true}); return; }
-              actor.executeScript(`
-                const st = document.getElementById("helper-status");
-                const un = document.getElementById("unreachable");
-                return {loading: !st.hidden, unreachable: !un.hidden,
-                        version: document.getElementById("version").textContent,
-                        lang: document.documentElement.lang,
-                        title: document.querySelector("h1").textContent};`,
-                [], {timeout: 10000}).then(v => done({value: v}), e => done({error: String(e)}));
-            """, [host_name], timeout=20)
-            v = state.get("value") if isinstance(state, dict) else None
-            if v and not v["loading"]:
-                break
-            time.sleep(0.3)
+        state = options_page.wait_dom(m, host_name, r"""
+          return {loading: !document.getElementById("helper-status").hidden,
+                  unreachable: !document.getElementById("unreachable").hidden,
+                  version: document.getElementById("version").textContent,
+                  lang: document.documentElement.lang,
+                  title: document.querySelector("h1").textContent};""", lambda v: not v["loading"])
         log(f"[{name}] options page: {state}")
-        r = m.execute_async(TAB_ACTOR + r"""
-          const [match, done] = arguments;
-          const actor = optionsActor(match);
-          if (!actor) { done("no-tab"); return; }
-          (async () => {
-            const el = await actor.findElement("css selector", "#check", {});
-            await actor.clickElement(el, {toJSON: () => ({
-              "moz:accessibilityChecks": false, "moz:webdriverClick": true})});
-            return "clicked";
-          })().then(done, e => done("error: " + e));
-        """, [host_name], timeout=20)
+        r = options_page.click_check(m, host_name)
         log(f"[{name}] Check the installation: {r}")
-        deadline = time.monotonic() + 30
-        doc = None
-        while time.monotonic() < deadline:
-            doc = m.execute_async(TAB_ACTOR + r"""
-              const [match, done] = arguments;
-              const actor = optionsActor(match);
-              if (!actor) { done({missing: true}); return; }
-              actor.executeScript(`
-                return {status: document.getElementById("doctor-status").textContent,
-                        rows: document.querySelectorAll("#doctor-checks tr").length,
-                        running: document.getElementById("check").disabled};`,
-                [], {timeout: 10000}).then(v => done({value: v}), e => done({error: String(e)}));
-            """, [host_name], timeout=20)
-            v = doc.get("value") if isinstance(doc, dict) else None
-            if v and not v["running"] and (v["rows"] or v["status"]):
-                break
-            time.sleep(0.3)
+        doc = options_page.wait_dom(m, host_name, r"""
+          return {status: document.getElementById("doctor-status").textContent,
+                  rows: document.querySelectorAll("#doctor-checks tr").length,
+                  running: document.getElementById("check").disabled};""",
+                                    lambda v: not v["running"] and (v["rows"] or v["status"]))
         log(f"[{name}] doctor: {doc}")
         time.sleep(1.0)  # let the page paint
         subprocess.run(["import", "-window", "root", "-display", DISPLAY, out_png], check=True)

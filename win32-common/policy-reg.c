@@ -871,6 +871,51 @@ static sg_err parse_choice(rd *r, const char *s, sg_choice_kind *kind, const cha
         return *kind == SG_CHOICE_ROUTE ? check_route_ref(r, *route, path) : SG_OK;
 }
 
+/* A setting that names one of prompt.choices: prompt.fallback (any choice;
+ * cancel is always offered) and prompt.recommended (a protective one). */
+typedef struct prompt_choice_key {
+        const char *path;        /* "prompt.fallback" */
+        const char *always;      /* listed even when prompt.choices names it not, or NULL */
+        const char *defaults[2]; /* listed when prompt.choices is unset (the engine's default choices) */
+        bool protective;         /* encrypt or route:<name> only */
+        sg_err (*set)(sg_policy *p, sg_choice_kind kind, const char *route, sg_error *err);
+} prompt_choice_key;
+
+static const prompt_choice_key prompt_fallback = {
+        "prompt.fallback", "cancel", {"encrypt", "send"}, false, sg_policy_set_prompt_fallback};
+static const prompt_choice_key prompt_recommended = {
+        "prompt.recommended", NULL, {"encrypt", NULL}, true, sg_policy_set_prompt_recommended};
+
+/* Prompt\<value>, checked against the prompt.choices read before (NULL when
+ * unset). Named here, as in policy-json.c; the engine checks at seal too. */
+static sg_err read_prompt_choice(rd *r, const char *value, const prompt_choice_key *k, char **choices,
+                                 size_t n_choices) {
+        char *s = NULL;
+        sg_err e = read_string(r, "Prompt", value, false, &s, k->path);
+        if (e || !s)
+                return e;
+        const char *route;
+        sg_choice_kind kind;
+        e = parse_choice(r, s, &kind, &route, k->path);
+        if (!e && k->protective && kind != SG_CHOICE_ENCRYPT && kind != SG_CHOICE_ROUTE)
+                e = invalid(r, k->path, "\"%s\" is not a protective choice (expected encrypt or route:<route name>)",
+                            s);
+        bool listed = k->always && strcmp(s, k->always) == 0;
+        for (size_t i = 0; !choices && i < 2; i++)
+                listed = listed || (k->defaults[i] && strcmp(s, k->defaults[i]) == 0);
+        for (size_t i = 0; i < n_choices; i++)
+                listed = listed || strcmp(choices[i], s) == 0;
+        if (!e && !listed)
+                e = invalid(r, k->path, "\"%s\" is not one of prompt.choices", s);
+        if (!e) {
+                sg_err be = k->set(r->p, kind, route, r->err);
+                if (be)
+                        e = builder_fail(r, be, k->path);
+        }
+        free(s);
+        return e;
+}
+
 static sg_err read_prompt(rd *r) {
         val v = {0};
         bool found;
@@ -894,50 +939,10 @@ static sg_err read_prompt(rd *r) {
                                 e = builder_fail(r, be, ip);
                 }
         }
-        char *fb = NULL;
         if (!e)
-                e = read_string(r, "Prompt", "Fallback", false, &fb, "prompt.fallback");
-        if (!e && fb) {
-                const char *route;
-                sg_choice_kind kind;
-                e = parse_choice(r, fb, &kind, &route, "prompt.fallback");
-                /* Named here, as in policy-json.c; the engine checks at seal too. */
-                bool listed = strcmp(fb, "cancel") == 0;
-                if (!choices)
-                        listed = listed || strcmp(fb, "encrypt") == 0 || strcmp(fb, "send") == 0;
-                for (size_t i = 0; i < n_choices; i++)
-                        listed = listed || strcmp(choices[i], fb) == 0;
-                if (!e && !listed)
-                        e = invalid(r, "prompt.fallback", "\"%s\" is not one of prompt.choices", fb);
-                if (!e) {
-                        sg_err be = sg_policy_set_prompt_fallback(r->p, kind, route, r->err);
-                        if (be)
-                                e = builder_fail(r, be, "prompt.fallback");
-                }
-        }
-        free(fb);
-        char *rec = NULL;
+                e = read_prompt_choice(r, "Fallback", &prompt_fallback, choices, n_choices);
         if (!e)
-                e = read_string(r, "Prompt", "Recommended", false, &rec, "prompt.recommended");
-        if (!e && rec) {
-                const char *route;
-                sg_choice_kind kind;
-                e = parse_choice(r, rec, &kind, &route, "prompt.recommended");
-                if (!e && kind != SG_CHOICE_ENCRYPT && kind != SG_CHOICE_ROUTE)
-                        e = invalid(r, "prompt.recommended",
-                                    "\"%s\" is not a protective choice (expected encrypt or route:<route name>)", rec);
-                bool listed = !choices && strcmp(rec, "encrypt") == 0;
-                for (size_t i = 0; i < n_choices; i++)
-                        listed = listed || strcmp(choices[i], rec) == 0;
-                if (!e && !listed)
-                        e = invalid(r, "prompt.recommended", "\"%s\" is not one of prompt.choices", rec);
-                if (!e) {
-                        sg_err be = sg_policy_set_prompt_recommended(r->p, kind, route, r->err);
-                        if (be)
-                                e = builder_fail(r, be, "prompt.recommended");
-                }
-        }
-        free(rec);
+                e = read_prompt_choice(r, "Recommended", &prompt_recommended, choices, n_choices);
         sg_strv_free(choices, n_choices);
         if (e)
                 return e;

@@ -25,6 +25,7 @@
 
 #include <json-c/json.h>
 
+#include "../doctor-line.h"
 #include "policy-reg.h"
 #include "sealgate/error.h"
 #include "sealgate/format.h"
@@ -101,7 +102,7 @@ static void put(report *rep, int id, bool ok, const char *text) {
                 json_object_array_add(rep->checks, c);
                 return;
         }
-        if (printf("%s %s: %s\n", ok ? "ok  " : "FAIL", check_ids[id], detail) < 0 || fflush(stdout) != 0)
+        if (!sg_doctor_print_line(ok, check_ids[id], detail))
                 rep->write_error = true;
 }
 

@@ -2,7 +2,8 @@
  * database (sealgate/certs.h): PKCS#12 through NSS's PKCS#12 decoder (it
  * reads every PKCS#12 file of the test corpus, OpenSSL 3 with the legacy
  * provider one fewer), certificates and chains through
- * CERT_DecodeCertPackage, signed messages through GMime. */
+ * CERT_DecodeCertPackage, signed messages' signature parts through
+ * certs-message.c (GMime). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,7 +16,6 @@
 #include <cert.h>
 #include <certdb.h>
 #include <ciferfam.h>
-#include <gmime/gmime.h>
 #include <keyhi.h>
 #include <nssb64.h>
 #include <p12.h>
@@ -184,59 +184,6 @@ static sg_err decode_package(unsigned char *data, size_t len, certset *s, sg_err
         if (!blocks)
                 return sg_error_set(err, SG_ERR_NO_CERTIFICATE, "the PEM file holds no certificate");
         return SG_OK;
-}
-
-static bool is_signature_type(GMimeContentType *t) {
-        const char *m = g_mime_content_type_get_media_type(t), *s = g_mime_content_type_get_media_subtype(t);
-        return m && s && strcasecmp(m, "application") == 0 &&
-               (strcasecmp(s, "pkcs7-signature") == 0 || strcasecmp(s, "x-pkcs7-signature") == 0 ||
-                strcasecmp(s, "pkcs7-mime") == 0 || strcasecmp(s, "x-pkcs7-mime") == 0);
-}
-
-/* The first S/MIME signature part of a message (depth-first), decoded. */
-static sg_err message_signature(const blob *b, blob *out, sg_error *err) {
-        g_mime_init();
-        GMimeStream *st = g_mime_stream_mem_new_with_buffer((const char *) b->data, b->len);
-        GMimeParser *p = g_mime_parser_new_with_stream(st);
-        GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
-        g_object_unref(p);
-        g_object_unref(st);
-        if (!m)
-                return sg_error_set(err, SG_ERR_MIME, "the message cannot be parsed");
-        GMimePartIter *it = g_mime_part_iter_new((GMimeObject *) m);
-        GMimeObject *found = NULL;
-        GMimeObject *top = g_mime_message_get_mime_part(m);
-        if (top && GMIME_IS_PART(top) && is_signature_type(g_mime_object_get_content_type(top)))
-                found = top;
-        for (int guard = 0; !found && guard < 1000 && g_mime_part_iter_is_valid(it); guard++) {
-                GMimeObject *o = g_mime_part_iter_get_current(it);
-                if (GMIME_IS_PART(o) && is_signature_type(g_mime_object_get_content_type(o)))
-                        found = o;
-                if (!g_mime_part_iter_next(it))
-                        break;
-        }
-        g_mime_part_iter_free(it);
-        sg_err r = SG_OK;
-        if (!found) {
-                r = sg_error_set(err, SG_ERR_MIME, "the message is not S/MIME-signed: it has no signature part");
-        } else {
-                GMimeDataWrapper *w = g_mime_part_get_content((GMimePart *) found);
-                GByteArray *ba = g_byte_array_new();
-                GMimeStream *ms = g_mime_stream_mem_new_with_byte_array(ba);
-                g_mime_stream_mem_set_owner((GMimeStreamMem *) ms, FALSE);
-                if (!w || g_mime_data_wrapper_write_to_stream(w, ms) < 0 || ba->len == 0) {
-                        r = sg_error_set(err, SG_ERR_MIME, "the message's signature part cannot be decoded");
-                } else if ((out->data = malloc(ba->len + 1))) {
-                        memcpy(out->data, ba->data, ba->len);
-                        out->len = ba->len;
-                } else {
-                        r = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-                }
-                g_object_unref(ms);
-                g_byte_array_free(ba, TRUE);
-        }
-        g_object_unref(m);
-        return r;
 }
 
 /* ---- PKCS#12 ------------------------------------------------------------- */
@@ -431,7 +378,7 @@ static sg_err load(const char *path, const char *password, loaded *l, sg_error *
                 r = p12_open(&l->file, password, &l->p, err);
                 return r == SG_OK ? p12_certs(&l->p, &l->set, err) : r;
         case SG_CERTS_KIND_MESSAGE:
-                r = message_signature(&l->file, &l->sig, err);
+                r = sg_certs_message_signature(l->file.data, l->file.len, &l->sig.data, &l->sig.len, err);
                 return r == SG_OK ? decode_package(l->sig.data, l->sig.len, &l->set, err) : r;
         case SG_CERTS_KIND_CERTS:
         default:

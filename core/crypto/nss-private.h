@@ -1,4 +1,5 @@
-/* sealgate: NSS helpers shared by smime-nss.c and keys-nss.c (internal). */
+/* sealgate: NSS helpers (nss-common.c) shared by smime-nss.c, keys.c and
+ * the certificate code certs*.c (internal). */
 #ifndef SEALGATE_NSS_PRIVATE_H
 #define SEALGATE_NSS_PRIVATE_H
 
@@ -13,6 +14,18 @@
  * reason" and returns the code; `fallback` when the NSS error means nothing
  * more specific. */
 sg_err sg_nss_error(sg_error *err, sg_err fallback, const char *what);
+
+/* SG_OK when sg_smime_nss_init() has opened NSS, else
+ * SG_ERR_INVALID_ARGUMENT. */
+sg_err sg_nss_need_open(sg_error *err);
+
+/* NSS's password callback (PK11_SetPasswordFunc, and the CMS coders'):
+ * a copy of `arg` (the password), never on a retry. */
+char *sg_nss_pw_cb(PK11SlotInfo *slot, PRBool retry, void *arg);
+
+/* Adds the certificates of the one file `path` (PEM, one or more; or DER)
+ * to `list`, as sg_nss_load_certs() does for each file. */
+sg_err sg_nss_load_cert_file(const char *path, CERTCertList *list, size_t *count, sg_error *err);
 
 /* Adds the certificates of `path` (a PEM file of one or more certificates, a
  * DER file, or a directory of such files; not recursive) to `list` as

@@ -172,6 +172,32 @@ static bool valid_at(long created, unsigned long expires, int64_t at) {
         return (int64_t) created <= at && (expires == 0 || at < (int64_t) expires);
 }
 
+/* The one public key `fpr` names, as gpgme_get_key finds it (NULL: none,
+ * or two different keys), listed on `kctx` itself: gpgme_get_key makes a
+ * context of its own whose engine set-up runs `gpg --version` again, one
+ * more program per signer (docs/performance.md, issue 24). */
+static gpgme_key_t get_key(gpgme_ctx_t kctx, const char *fpr) {
+        gpgme_key_t key = NULL, more = NULL;
+        if (gpgme_op_keylist_start(kctx, fpr, 0) != 0)
+                return NULL;
+        if (gpgme_op_keylist_next(kctx, &key) != 0)
+                key = NULL;
+        gpgme_error_t e = key ? gpgme_op_keylist_next(kctx, &more) : 0;
+        if (key && gpgme_err_code(e) != GPG_ERR_EOF) {
+                /* the same key twice (two keyrings) is still one key */
+                bool same = !e && key->subkeys && more->subkeys && key->subkeys->fpr && more->subkeys->fpr &&
+                            strcmp(key->subkeys->fpr, more->subkeys->fpr) == 0;
+                if (!e)
+                        gpgme_key_unref(more);
+                if (!same) {
+                        gpgme_key_unref(key);
+                        key = NULL;
+                }
+        }
+        gpgme_op_keylist_end(kctx);
+        return key;
+}
+
 static bool fill_signer(gpgme_ctx_t kctx, gpgme_signature_t sig, int64_t at, const char *from, sg_pgp_signer *s) {
         gpgme_err_code_t st = gpgme_err_code(sig->status);
         s->signature_valid = st == GPG_ERR_NO_ERROR || st == GPG_ERR_KEY_EXPIRED || st == GPG_ERR_SIG_EXPIRED ||
@@ -187,9 +213,7 @@ static bool fill_signer(gpgme_ctx_t kctx, gpgme_signature_t sig, int64_t at, con
         s->key_revoked = (sig->summary & GPGME_SIGSUM_KEY_REVOKED) || st == GPG_ERR_CERT_REVOKED;
         s->key_time_valid = !(sig->summary & (GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED)) &&
                             st != GPG_ERR_KEY_EXPIRED && st != GPG_ERR_SIG_EXPIRED;
-        gpgme_key_t key = NULL;
-        if (sig->fpr && gpgme_get_key(kctx, sig->fpr, &key, 0) != 0)
-                key = NULL;
+        gpgme_key_t key = sig->fpr ? get_key(kctx, sig->fpr) : NULL;
         if (!key) {
                 s->key_time_valid = false;
                 s->trust_error = dup0(st == GPG_ERR_NO_PUBKEY ? "the signer's public key is not in the keyring"

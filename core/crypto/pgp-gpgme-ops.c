@@ -43,7 +43,7 @@ sg_err sg_gpgme_encrypt(const sg_pgp_keyring *kr, const char *const *recipients,
                 if (flags & SG_PGP_ALWAYS_TRUST)
                         ef |= GPGME_ENCRYPT_ALWAYS_TRUST;
                 io_loop l;
-                sg_gpgme_loop_attach(ctx, &l);
+                sg_gpgme_loop_attach(ctx, &l, &oc, 0);
                 gpgme_error_t e = sg_gpgme_loop_run(ctx, &l,
                                                     signer ? gpgme_op_encrypt_sign_start(ctx, keys, ef, din, dout)
                                                            : gpgme_op_encrypt_start(ctx, keys, ef, din, dout));
@@ -90,7 +90,7 @@ sg_err sg_gpgme_decrypt(const sg_pgp_keyring *kr, size_t max_input, const char *
         oc.hold = !oc.out_fd; /* a file output is discarded by its owner on failure */
         if (r == SG_OK) {
                 io_loop l;
-                sg_gpgme_loop_attach(ctx, &l);
+                sg_gpgme_loop_attach(ctx, &l, &oc, 0);
                 gpgme_error_t e =
                         sg_gpgme_loop_run(ctx, &l, gpgme_op_decrypt_ext_start(ctx, GPGME_DECRYPT_VERIFY, din, dout));
                 /* AEAD under gpg 2.2: DECRYPTION_INFO said "0 n 0", GOODMDC at the end */
@@ -170,7 +170,7 @@ sg_err sg_gpgme_sign(const sg_pgp_keyring *kr, const char *signer, unsigned flag
                 gpgme_set_armor(ctx, (flags & SG_PGP_ARMOR) != 0);
                 gpgme_set_textmode(ctx, 0);
                 io_loop l;
-                sg_gpgme_loop_attach(ctx, &l);
+                sg_gpgme_loop_attach(ctx, &l, &oc, 0);
                 gpgme_error_t e =
                         sg_gpgme_loop_run(ctx, &l, gpgme_op_sign_start(ctx, din, dout, GPGME_SIG_MODE_DETACH));
                 gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
@@ -225,7 +225,7 @@ sg_err sg_gpgme_verify(const sg_pgp_keyring *kr, const void *sig, size_t sig_len
                 r = sg_gpgme_data_in(&oc, content, 0, &dcontent, err);
         if (r == SG_OK) {
                 io_loop l;
-                sg_gpgme_loop_attach(ctx, &l);
+                sg_gpgme_loop_attach(ctx, &l, &oc, 1);
                 e = sg_gpgme_loop_run(ctx, &l, gpgme_op_verify_start(ctx, dsig, dcontent, NULL));
                 gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
                 if (e || oc.read_error)
@@ -293,7 +293,7 @@ sg_err sg_gpgme_verify_opaque(const sg_pgp_keyring *kr, sg_source *in, const cha
         sg_pgp_verify_result *res = NULL;
         if (r == SG_OK) {
                 io_loop l;
-                sg_gpgme_loop_attach(ctx, &l);
+                sg_gpgme_loop_attach(ctx, &l, &oc, 0);
                 gpgme_error_t e = sg_gpgme_loop_run(ctx, &l, gpgme_op_verify_start(ctx, din, NULL, dout));
                 gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
                 sg_gpgme_input_over_limit(&oc);

@@ -72,12 +72,20 @@ typedef struct io_reg {
         gpgme_io_cb_t fnc;
         void *fnc_data;
         bool used;
+        bool direct; /* the loop moves this pipe's bytes itself (pgp-gpgme.c, "direct") */
 } io_reg;
 
 typedef struct io_loop {
         io_reg regs[LOOP_FDS];
         bool done;
         gpgme_error_t err;
+        /* direct copying: the operation's context, and which of the pipes
+         * GPGME writes to gpg carries its input (-1: none is copied) */
+        opctx *oc;
+        int in_index, n_outbound, n_inbound;
+        bool running;
+        unsigned char *buf; /* 2 × IO_DIRECT: the input read and not yet in the pipe, then gpg's output */
+        size_t pend_off, pend_len;
 } io_loop;
 
 sg_err sg_gpgme_map_error(gpgme_error_t e, const opctx *oc, const char *what, sg_error *err);
@@ -85,7 +93,10 @@ sg_err sg_gpgme_new_ctx(const sg_pgp_keyring *kr, opctx *oc, gpgme_ctx_t *ret, s
 bool sg_gpgme_input_over_limit(opctx *oc);
 sg_err sg_gpgme_data_in(opctx *oc, sg_source *in, size_t max, gpgme_data_t *ret, sg_error *err);
 sg_err sg_gpgme_data_out(opctx *oc, sg_sink *out, gpgme_data_t *ret, sg_error *err);
-void sg_gpgme_loop_attach(gpgme_ctx_t ctx, io_loop *l);
+/* `oc` NULL: GPGME moves every byte itself; else the input (the
+ * `in_index`th data GPGME writes to gpg, -1 none) and the output go between
+ * oc's source and sink and gpg's pipes directly (pgp-gpgme.c). */
+void sg_gpgme_loop_attach(gpgme_ctx_t ctx, io_loop *l, opctx *oc, int in_index);
 gpgme_error_t sg_gpgme_loop_run(gpgme_ctx_t ctx, io_loop *l, gpgme_error_t start);
 sg_err sg_gpgme_find_key(gpgme_ctx_t ctx, opctx *oc, const char *who, want w, bool always_trust, gpgme_key_t *ret,
                          sg_error *err);

@@ -1,7 +1,8 @@
 /* sealgate: revocation checking (sealgate/revocation.h): OCSP requests and
  * responses and CRLs with OpenSSL's OCSP and X509_CRL code, the HTTP
  * transport with libsoup, and a cache of verified answers (each answer is
- * verified again when it is read back, so the cache is only a store). */
+ * verified again when it is read back, so the cache is only a store). The
+ * modes' and statuses' names are in revocation-mode.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,41 +19,6 @@
 #include <openssl/x509v3.h>
 
 #include "sealgate/revocation.h"
-
-bool sg_revocation_mode_parse(const char *s, sg_revocation_mode *ret) {
-        static const char *const names[] = {"off", "soft-fail", "hard-fail"};
-        for (int i = 0; i < 3; i++)
-                if (s && strcmp(s, names[i]) == 0) {
-                        *ret = (sg_revocation_mode) i;
-                        return true;
-                }
-        return false;
-}
-
-const char *sg_revocation_mode_name(sg_revocation_mode m) {
-        return m == SG_REVOCATION_HARD_FAIL ? "hard-fail" : m == SG_REVOCATION_SOFT_FAIL ? "soft-fail" : "off";
-}
-
-const char *sg_revocation_status_name(sg_revocation_status s) {
-        switch (s) {
-        case SG_REVOCATION_GOOD:
-                return "good";
-        case SG_REVOCATION_REVOKED:
-                return "revoked";
-        case SG_REVOCATION_UNKNOWN:
-                return "revocation_unknown";
-        default:
-                return "not_checked";
-        }
-}
-
-bool sg_revocation_usable(sg_revocation_status s, sg_revocation_mode mode) {
-        if (mode == SG_REVOCATION_OFF)
-                return true;
-        if (s == SG_REVOCATION_REVOKED)
-                return false;
-        return s != SG_REVOCATION_UNKNOWN || mode == SG_REVOCATION_SOFT_FAIL;
-}
 
 #define WHY(...) (why ? (void) snprintf(why, n, __VA_ARGS__) : (void) 0)
 

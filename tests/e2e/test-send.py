@@ -922,14 +922,15 @@ def case_prompt_encrypt_unready(rig):
         rig.use_policy("policy-prompt.json")
 
 
-def case_prompt_justify(rig):
-    name = "prompt answered: send with a justification"
-    why = "顧客の依頼 (customer asked)"
-    rig.use_policy("policy-prompt-justify.json")
+def prompt_justify(rig, name, policy, why, subject, body, header):
+    """The prompt answered with "send" and the reason `why` under `policy`: the
+    message reaches the internet sink with X-Sealgate-Justification values
+    `header` (when none, the reason is nowhere in its headers), and the audit
+    record keeps the reason."""
+    rig.use_policy(policy)
     try:
         n0 = len(audit_records(rig))
-        tag, _, wid = prompt_send(rig, name, ["mia@partner.example"], "prompt justify",
-                                  "needs a reason")
+        tag, _, wid = prompt_send(rig, name, ["mia@partner.example"], subject, body)
         if wid is None:
             rig.tb.close_compose(tag)
             return
@@ -939,37 +940,26 @@ def case_prompt_justify(rig):
                f"{name}: delivered to the internet sink", f"{got and got[0]}\n{rig.diag()}")
         if got:
             vals = header_values(got[1], "X-Sealgate-Justification")
-            tap.ok(vals == [why], f"{name}: X-Sealgate-Justification carries the text",
+            tap.ok(vals == header, f"{name}: X-Sealgate-Justification is {header}",
                    f"{vals}; raw headers: {got[3][:1500]!r}")
+            if not header:
+                raw = got[3] if isinstance(got[3], bytes) else got[3].encode()
+                tap.ok(why.encode() not in raw, f"{name}: the reason is nowhere in the headers")
         audit_for(rig, name, n0, {"choice": "send", "justification": why, "outcome": "sent"})
     finally:
         rig.use_policy("policy-route.json")
+
+
+def case_prompt_justify(rig):
+    why = "顧客の依頼 (customer asked)"
+    prompt_justify(rig, "prompt answered: send with a justification", "policy-prompt-justify.json", why,
+                   "prompt justify", "needs a reason", [why])
 
 
 def case_prompt_justify_audit(rig):
-    name = "prompt answered: send with a justification kept in the audit only"
-    why = "顧客の依頼 (audit only)"
-    rig.use_policy("policy-prompt-justify-audit.json")
-    try:
-        n0 = len(audit_records(rig))
-        tag, _, wid = prompt_send(rig, name, ["mia@partner.example"], "prompt justify audit",
-                                  "needs a reason, kept off the message")
-        if wid is None:
-            rig.tb.close_compose(tag)
-            return
-        xdisplay.answer_prompt(rig.xvfb.display, wid, "send", justification=why)
-        got = rig.wait_delivery()
-        tap.ok(got is not None and got[0] == "internet",
-               f"{name}: delivered to the internet sink", f"{got and got[0]}\n{rig.diag()}")
-        if got:
-            vals = header_values(got[1], "X-Sealgate-Justification")
-            tap.ok(vals == [], f"{name}: no X-Sealgate-Justification on the message",
-                   f"{vals}; raw headers: {got[3][:1500]!r}")
-            tap.ok(why.encode() not in got[3].encode() if isinstance(got[3], str) else why.encode() not in got[3],
-                   f"{name}: the reason is nowhere in the headers")
-        audit_for(rig, name, n0, {"choice": "send", "justification": why, "outcome": "sent"})
-    finally:
-        rig.use_policy("policy-route.json")
+    prompt_justify(rig, "prompt answered: send with a justification kept in the audit only",
+                   "policy-prompt-justify-audit.json", "顧客の依頼 (audit only)", "prompt justify audit",
+                   "needs a reason, kept off the message", [])
 
 
 # -- S/MIME (run 7: alice has a certificate, bob@partner.example too) ---------

@@ -16,6 +16,7 @@ import os
 import time
 
 import compose_cases as cc
+from lib import options_page
 from lib.thunderbird import JS_PRELUDE
 
 tap = None  # test-send.py's Tap, set when it imports this module
@@ -75,34 +76,6 @@ def case_send_not_allowed(rig):
         tb.close_compose(tag)
 
 
-TAB_ACTOR = r"""
-  function optionsActor(match) {
-    for (const w of Services.wm.getEnumerator("mail:3pane")) {
-      const tabmail = w.document.getElementById("tabmail");
-      if (!tabmail) continue;
-      for (const info of tabmail.tabInfo) {
-        const b = info.browser || info.linkedBrowser || null;
-        if (b && b.currentURI && b.currentURI.spec.includes(match)
-            && b.browsingContext && b.browsingContext.currentWindowGlobal)
-          return b.browsingContext.currentWindowGlobal.getActor("MarionetteCommands");
-      }
-    }
-    return null;
-  }
-"""
-
-
-def options_dom(tb, host, script):
-    tb.m.set_context("chrome")
-    r = tb.m.execute_async(TAB_ACTOR + r"""
-      const [match, script, done] = arguments;
-      const actor = optionsActor(match);
-      if (!actor) { done({error: "no tab"}); return; }
-      actor.executeScript(script, [], {timeout: 10000}).then(v => done({value: v}), e => done({error: String(e)}));
-    """, [host, script], timeout=20)
-    return r.get("value") if isinstance(r, dict) else None
-
-
 STATE_JS = r"""
   const row = document.querySelector('#doctor-checks tr[data-check="policy"]');
   return {loading: !document.getElementById("helper-status").hidden,
@@ -117,47 +90,18 @@ STATE_JS = r"""
 def check_now(tb, host, want):
     """Click "Check the installation" and wait for its policy row and the
     page's "Policy in force" to settle on `want` ("ok" or "error")."""
-    tb.m.set_context("chrome")
-    tb.m.execute_async(TAB_ACTOR + r"""
-      const [match, done] = arguments;
-      const actor = optionsActor(match);
-      if (!actor) { done("no-tab"); return; }
-      (async () => {
-        const el = await actor.findElement("css selector", "#check", {});
-        await actor.clickElement(el, {toJSON: () => ({
-          "moz:accessibilityChecks": false, "moz:webdriverClick": true})});
-        return "clicked";
-      })().then(done, e => done("error: " + e));
-    """, [host], timeout=20)
-    deadline = time.monotonic() + 30
-    v = None
-    while time.monotonic() < deadline:
-        v = options_dom(tb, host, STATE_JS)
-        if v and not v["running"] and v["row"] == want and v["policyClass"] == want:
-            return v
-        time.sleep(0.3)
-    return v
+    options_page.click_check(tb.m, host)
+    return options_page.wait_dom(tb.m, host, STATE_JS,
+                                 lambda v: not v["running"] and v["row"] == want and v["policyClass"] == want)
 
 
 def case_options_refresh(rig):
     tb = rig.tb
-    tb.m.set_context("chrome")
-    host = tb.m.execute(r"""
-      const p = WebExtensionPolicy.getByID(arguments[0]);
-      return p ? p.mozExtensionHostname : null;""", [EXT_ID])
-    tb.m.execute(r"""
-      const w = Services.wm.getMostRecentWindow("mail:3pane");
-      w.document.getElementById("tabmail").openTab("contentTab", {url: arguments[0]});""",
-                 [f"moz-extension://{host}/options.html"])
+    host = options_page.extension_host(tb.m, EXT_ID)
+    options_page.open_options(tb.m, host)
     loaded = TEXTS["optionsPolicyLoaded"]["en"]
     try:
-        deadline = time.monotonic() + 30
-        v = None
-        while time.monotonic() < deadline:
-            v = options_dom(tb, host, STATE_JS)
-            if v and not v["loading"] and v["policyState"]:
-                break
-            time.sleep(0.3)
+        v = options_page.wait_dom(tb.m, host, STATE_JS, lambda v: not v["loading"] and v["policyState"])
         tap.ok(v and v["policyState"] == loaded, "options: on open, the policy in force is loaded and valid", str(v))
         with open(rig.policy + ".tmp", "w", encoding="utf-8") as fh:
             fh.write("{ this is not JSON")
@@ -173,13 +117,7 @@ def case_options_refresh(rig):
                "options: policy repaired, Check: both say it is in force again", str(v))
     finally:
         rig.use_policy("policy-compose.json")
-        tb.m.set_context("chrome")
-        tb.m.execute(r"""
-          const w = Services.wm.getMostRecentWindow("mail:3pane");
-          const tabmail = w.document.getElementById("tabmail");
-          for (const info of [...tabmail.tabInfo])
-            if (info.browser && info.browser.currentURI && info.browser.currentURI.spec.includes(arguments[0]))
-              tabmail.closeTab(info);""", [host])
+        options_page.close_options(tb.m, host)
 
 
 def run_all(rig, run):

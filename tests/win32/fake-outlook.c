@@ -270,15 +270,26 @@ void fake_set_method(fobj *o, const wchar_t *name, fake_method fn) {
 
 /* ---- collections ---------------------------------------------------------- */
 
-static HRESULT coll_item(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+/* The one argument of Item(index) and Remove(index): a 1-based index of
+ * one of self's children, as *at (0-based). */
+static HRESULT child_index(fobj *self, VARIANT *args, unsigned n, unsigned *at) {
         VARIANT i;
         VariantInit(&i);
         if (n != 1 || FAILED(VariantChangeType(&i, &args[0], 0, VT_I4)))
                 return DISP_E_BADPARAMCOUNT;
         if (V_I4(&i) < 1 || (unsigned) V_I4(&i) > self->n_children)
                 return DISP_E_BADINDEX;
+        *at = (unsigned) V_I4(&i) - 1;
+        return S_OK;
+}
+
+static HRESULT coll_item(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
+        unsigned at;
+        HRESULT hr = child_index(self, args, n, &at);
+        if (FAILED(hr))
+                return hr;
         V_VT(ret) = VT_DISPATCH;
-        V_DISPATCH(ret) = (IDispatch *) self->children[V_I4(&i) - 1];
+        V_DISPATCH(ret) = (IDispatch *) self->children[at];
         d_addref(V_DISPATCH(ret));
         return S_OK;
 }
@@ -648,14 +659,12 @@ static HRESULT recipients_add(fobj *self, VARIANT *args, unsigned n, VARIANT *re
 
 /* Recipients.Remove(index), 1-based. */
 static HRESULT recipients_remove(fobj *self, VARIANT *args, unsigned n, VARIANT *ret) {
-        VARIANT i;
-        VariantInit(&i);
-        if (n != 1 || FAILED(VariantChangeType(&i, &args[0], 0, VT_I4)))
-                return DISP_E_BADPARAMCOUNT;
-        if (V_I4(&i) < 1 || (unsigned) V_I4(&i) > self->n_children)
-                return DISP_E_BADINDEX;
-        d_release((IDispatch *) self->children[V_I4(&i) - 1]);
-        for (unsigned k = (unsigned) V_I4(&i); k < self->n_children; k++)
+        unsigned at;
+        HRESULT hr = child_index(self, args, n, &at);
+        if (FAILED(hr))
+                return hr;
+        d_release((IDispatch *) self->children[at]);
+        for (unsigned k = at + 1; k < self->n_children; k++)
                 self->children[k - 1] = self->children[k];
         self->n_children--;
         fake_set_long(self, L"Count", (long) self->n_children);

@@ -171,6 +171,13 @@ static const struct bad_row bad_rows[] = {
         {"recommended not among the choices",
          {"P:Prompt\\Choices=m:send|cancel", "P:Prompt\\Recommended=s:encrypt"},
          "prompt.recommended: \"encrypt\" is not one of prompt.choices (" P_ "\\Prompt\\Recommended)"},
+        {"unknown fallback",
+         {"P:Prompt\\Fallback=s:drop"},
+         "prompt.fallback: unknown choice \"drop\" (expected encrypt, send, cancel or route:<route name>) (" P_
+         "\\Prompt\\Fallback)"},
+        {"fallback not among the choices",
+         {"P:Prompt\\Choices=m:encrypt|cancel", "P:Prompt\\Fallback=s:send"},
+         "prompt.fallback: \"send\" is not one of prompt.choices (" P_ "\\Prompt\\Fallback)"},
         {"bool not 0 or 1",
          {"P:Prompt\\RequireJustification=d:2"},
          "prompt.require_justification: expected true or false (REG_DWORD 1 or 0), got 2 (" P_

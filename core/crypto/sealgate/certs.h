@@ -121,6 +121,14 @@ sg_err sg_certs_use_for_identity(const char *profile_dir, const char *nickname, 
 sg_err sg_certs_import_gpgsm(const char *path, const char *password, const char *homedir, int *secret_keys,
                              sg_error *err);
 
+/* The first S/MIME signature part (application/pkcs7-signature or
+ * pkcs7-mime, depth-first) of the message in `data`, decoded: *out (owned,
+ * malloc'ed with one spare byte after *out_len) gets its DER or PEM.
+ * SG_ERR_MIME when the message cannot be parsed or has no such part
+ * (certs-message.c; needs no open database). */
+sg_err sg_certs_message_signature(const unsigned char *data, size_t len, unsigned char **out, size_t *out_len,
+                                  sg_error *err);
+
 /* Every certificate in the open database. */
 sg_err sg_certs_list_db(sg_certs_list **ret, sg_error *err);
 

@@ -58,7 +58,7 @@ typedef enum sg_err {
         SG_ERR_NSS_DB,             /* "nss_db_unavailable": an NSS database cannot be opened */
         SG_ERR_STREAM_INVALID,     /* "stream_invalid": a host stream's input frame is wrong (docs/protocol.md) */
         SG_ERR_STREAM_BUSY,        /* "stream_busy": a host stream is open already */
-        SG_ERR_CRYPTO_UNAVAILABLE, /* "crypto_unavailable": the host's crypto module cannot be loaded */
+        SG_ERR_CRYPTO_UNAVAILABLE, /* "crypto_unavailable": a crypto module (the host's, or sealgate certs') cannot be loaded */
         SG_ERR_UNSUPPORTED_PLATFORM, /* "unsupported_platform": the op does not exist on this platform (Windows host's crypto ops) */
         SG_ERR_INPUT_SKIPPED, /* "input_skipped": a request left out an input the policy reads */
         SG_ERR__MAX

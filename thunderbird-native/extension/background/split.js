@@ -153,6 +153,50 @@ function sendCopy(tabId) {
         return Promise.race([messenger.compose.sendMessage(tabId, { mode: "sendNow" }), late]).finally(() => clearTimeout(timer));
 }
 
+/* A new compose window (compose.beginNew) fills its recipients and looks up
+ * their S/MIME certificates asynchronously after beginNew has returned;
+ * Thunderbird's S/MIME encapsulation uses only the certificates it has
+ * cached by then (a recipient not yet looked up makes
+ * beginCryptoEncapsulation fail with NS_ERROR_ILLEGAL_VALUE). So the copy
+ * is sent only once the window says it can send (getComposeState) and the
+ * lookups had SPLIT_SETTLE_MS to finish, the state the original window is
+ * in when the non-split encrypt path switches S/MIME on there. */
+const SPLIT_READY_WAIT_MS = 5000;
+const SPLIT_SETTLE_MS = 2000;
+
+async function copyReady(tabId) {
+        const until = Date.now() + SPLIT_READY_WAIT_MS;
+        for (;;) {
+                let state = null;
+                try {
+                        state = await messenger.compose.getComposeState(tabId);
+                } catch (e) {
+                        state = null;
+                }
+                if ((state && state.canSendNow) || Date.now() >= until)
+                        break;
+                await new Promise((r) => setTimeout(r, 200));
+        }
+        await new Promise((r) => setTimeout(r, SPLIT_SETTLE_MS));
+}
+
+/* The encrypted copy's send, tried a second time when the first left the
+ * window open (Thunderbird keeps it when encapsulation fails before any
+ * byte went to the server: nothing was sent). */
+async function copySentOnce(tabId) {
+        let first;
+        try {
+                first = await copySent(tabId, await sendCopy(tabId));
+        } catch (e) {
+                log(`split delivery: the encrypted copy's first try failed (${e.message || e})`);
+                first = false;
+        }
+        if (first)
+                return true;
+        await copyReady(tabId);
+        return copySent(tabId, await sendCopy(tabId));
+}
+
 async function copySent(tabId, info) {
         if (info && info.headerMessageId) {
                 log(`split delivery: copy sent as <${info.headerMessageId}>`);
@@ -187,9 +231,11 @@ async function runSplit(tab, p) {
                         attachments: await copyAttachments(tab.id),
                 };
                 copyTab = await messenger.compose.beginNew(details);
+                await copyReady(copyTab.id);
                 await switchOnEncryption(copyTab, p.tech);
+                await copyReady(copyTab.id);
                 splitCopies.set(copyTab.id, { attempt, copy: "encrypted", changes: { selectedEncryptionTechnology: p.tech }, applied: { technology: p.tech.name, headers } });
-                if (!(await copySent(copyTab.id, await sendCopy(copyTab.id))))
+                if (!(await copySentOnce(copyTab.id)))
                         throw new Error(msg("splitNotAccepted"));
                 log(`split delivery: the encrypted copy went to ${plan.encrypted.length} recipient(s)`);
         } catch (e) {

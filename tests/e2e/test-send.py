@@ -1711,12 +1711,7 @@ def main():
     # compose-ja (its own Thunderbird start, for the Japanese screenshots)
     # runs only when named: with it the whole run does not fit its watchdog
     # (tests/e2e/README.md).
-    # split-smime and split-fail-second (issue 13 item 3) run only when
-    # named: in Thunderbird 153 the encrypted copy's new compose window
-    # intermittently fails S/MIME encapsulation (beginCryptoEncapsulation
-    # NS_ERROR_ILLEGAL_VALUE: a recipient's certificate not yet in the
-    # window's lookup cache), and a flaky case must not be in the set CI runs.
-    only = set(a.only.split(",")) if a.only else set(CASES_ALL) - {"compose-ja"} - set(split_cases.CASES)
+    only = set(a.only.split(",")) if a.only else set(CASES_ALL) - {"compose-ja"}
     unknown = only - set(CASES_ALL)
     if unknown:
         print(f"unknown case(s): {', '.join(sorted(unknown))}", file=sys.stderr)

@@ -60,6 +60,7 @@ static const struct known {
         {"Rules\\ConvertToBcc", "Placeholder", "placeholder"},
         {"Encrypt", "Methods", "methods"},
         {"Encrypt", "Fallback", "fallback"},
+        {"Encrypt", "SplitDelivery", "split_delivery"},
         {"Audit", "Enabled", "enabled"},
         {"Audit", "Directory", "directory"},
         {"Audit", "RetentionDays", "retention_days"},
@@ -948,10 +949,8 @@ static sg_err read_prompt(rd *r) {
         return read_settings(r, "prompt", "Prompt");
 }
 
-static sg_err read_encrypt(rd *r) {
-        sg_err e = read_list(r, "Encrypt", "Methods", "encrypt.methods", sg_policy_add_encrypt_method);
-        if (e)
-                return e;
+static sg_err read_encrypt_fallback(rd *r) {
+        sg_err e;
         val v = {0};
         bool found;
         char **list = NULL;
@@ -971,6 +970,13 @@ static sg_err read_encrypt(rd *r) {
         }
         sg_strv_free(list, n);
         return e;
+}
+
+static sg_err read_encrypt(rd *r) {
+        sg_err e = read_list(r, "Encrypt", "Methods", "encrypt.methods", sg_policy_add_encrypt_method);
+        if (e || (e = read_encrypt_fallback(r)))
+                return e;
+        return read_settings(r, "encrypt", "Encrypt");
 }
 
 static sg_err read_audit(rd *r) {

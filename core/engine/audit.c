@@ -375,7 +375,12 @@ sg_err sg_audit_format(const sg_audit_record *r, char **ret_line, size_t *ret_le
                         sg_strbuf_add_str(&b, ":");
                         put_json_str(&b, a->not_ready[i].reason);
                 }
-                sg_strbuf_add_str(&b, "}}");
+                sg_strbuf_add_str(&b, "}");
+                if (a->copy) { /* only a split delivery's records carry it */
+                        sg_strbuf_add_str(&b, ",\"copy\":");
+                        put_json_str(&b, a->copy);
+                }
+                sg_strbuf_add_str(&b, "}");
                 put_key(&b, "confirmed", false);
                 sg_strbuf_add_str(&b, a->confirmed > 0 ? "true" : a->confirmed == 0 ? "false" : "null");
         }

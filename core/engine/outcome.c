@@ -310,6 +310,10 @@ static bool plan_encrypt(sg_outcome *o, const sg_decision *d, const sg_outcome_i
                     !tagged(in->subject, tag, &r->subject))
                         return false;
         }
+        /* Not when the user chose encryption: routing some recipients is
+         * then the user's to confirm (ask_before_fallback). */
+        o->split =
+                in->can_split && o->n_fallback > 0 && !o->ask_before_fallback && sg_policy_split_delivery(in->policy);
         return true;
 }
 

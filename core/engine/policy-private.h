@@ -85,6 +85,7 @@ struct sg_policy {
         bool choices_set;
         bool require_justification;
         bool accept_compose_choice; /* prompt.accept_compose_choice */
+        bool split_delivery;        /* encrypt.split_delivery */
         struct choice fallback_choice;
         struct choice recommended_choice; /* prompt.recommended; kind SG_CHOICE__MAX: the first protective choice */
         char **methods;

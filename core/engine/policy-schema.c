@@ -348,6 +348,8 @@ static const sg_setting settings[] = {
          NULL},
         {"prompt", "confirm_sender", "prompt.confirm_sender", SG_SETTING_BOOL, 0, 0, 0, sg_policy_set_confirm_sender,
          NULL, NULL},
+        {"encrypt", "split_delivery", "encrypt.split_delivery", SG_SETTING_BOOL, 0, 0, 0, sg_policy_set_split_delivery,
+         NULL, NULL},
         {"send", "delay_seconds", "send.delay_seconds", SG_SETTING_UINT, 0, SG_POLICY_SEND_DELAY_MAX, 0, NULL,
          sg_policy_set_delay_seconds, NULL},
         {"send", "delay_skippable", "send.delay_skippable", SG_SETTING_BOOL, 0, 0, 0, sg_policy_set_delay_skippable,

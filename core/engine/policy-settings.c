@@ -29,6 +29,15 @@ bool sg_policy_accept_compose_choice(const sg_policy *p) {
         return p && p->accept_compose_choice;
 }
 
+void sg_policy_set_split_delivery(sg_policy *p, bool on) {
+        if (p && !p->sealed)
+                p->split_delivery = on;
+}
+
+bool sg_policy_split_delivery(const sg_policy *p) {
+        return p && p->split_delivery;
+}
+
 sg_err sg_policy_set_prompt_timeout(sg_policy *p, unsigned seconds, sg_error *err) {
         sg_err r = check_open(p, err);
         if (r)

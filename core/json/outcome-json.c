@@ -54,7 +54,8 @@ static json_object *encrypt(const sg_outcome *o) {
         if (ok && add(e, "methods", m)) {
                 m = NULL;
                 if (add(e, "fallback", f) &&
-                    add(e, "ask_before_fallback", json_object_new_boolean(o->ask_before_fallback)))
+                    add(e, "ask_before_fallback", json_object_new_boolean(o->ask_before_fallback)) &&
+                    add(e, "split", json_object_new_boolean(o->split)))
                         return e;
                 f = NULL; /* in e, or freed by add() */
         }
@@ -155,6 +156,8 @@ void sg_outcome_write_json(sg_jw *w, const sg_outcome *o) {
                 sg_jw_array_end(w);
                 sg_jw_key_lit(w, "ask_before_fallback");
                 sg_jw_bool(w, o->ask_before_fallback);
+                sg_jw_key(w, "split");
+                sg_jw_bool(w, o->split);
                 sg_jw_object_end(w);
         } else {
                 sg_jw_null(w);

@@ -466,7 +466,7 @@ static sg_err read_rules(sg_policy *p, json_object *obj, sg_error *err) {
 }
 
 static sg_err read_encrypt(sg_policy *p, json_object *enc, sg_error *err) {
-        static const char *const keys[] = {"methods", "fallback", NULL};
+        static const char *const keys[] = {"methods", "fallback", "split_delivery", NULL};
         sg_err e = expect(enc, json_type_object, "an object", err, "encrypt");
         if (e || (e = check_keys(enc, keys, err, "encrypt")))
                 return e;
@@ -493,7 +493,7 @@ static sg_err read_encrypt(sg_policy *p, json_object *enc, sg_error *err) {
                                 return builder_fail(e, err, ip);
                 }
         }
-        return SG_OK;
+        return read_settings(p, enc, "encrypt", err);
 }
 
 /* Refuse keys the trigger's type does not take (sg_trigger_keys): "not

@@ -115,6 +115,7 @@ def policies():
          ("JustificationTo", "enum", "JustificationTo", dict(items=["message", "gateway", "audit"]))])
     add("EncryptMethods", "sealgate", ROOT + "\\Encrypt", [("Methods", "multi", "Methods", {})])
     add("EncryptFallback", "sealgate", ROOT + "\\Encrypt", [("Fallback", "multi", "Fallback", {})])
+    add("EncryptSplitDelivery", "sealgate", ROOT + "\\Encrypt", [("SplitDelivery", "bool", "SplitDelivery", {})])
     add("Audit", "sealgate", ROOT + "\\Audit",
         [("Enabled", "bool", "Enabled", {}), ("Directory", "etext", "Directory", {}),
          ("RetentionDays", "dec", "RetentionDays", dict(min=0, max=LIM["AUDIT_RETENTION_MAX"])),

@@ -40,6 +40,7 @@ from lib import certwizard, openpgp, smime, xdisplay  # noqa: E402
 import compose_cases  # noqa: E402
 import ja_cases  # noqa: E402
 import truth_cases  # noqa: E402
+import split_cases  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -66,6 +67,7 @@ tap = Tap()
 compose_cases.tap = tap
 ja_cases.tap = tap
 truth_cases.tap = tap
+split_cases.tap = tap
 
 
 class Watchdog(Exception):
@@ -710,6 +712,17 @@ def check_applied(rig, sink, msg, path=None):
                f"no applied record\n{rig.diag()}")
         return
     rec = new[-1]
+    # A split delivery's copy (encrypt.split_delivery): the applied record
+    # of its attempt and copy, named by its X-Sealgate-Split header.
+    fam = dict(p.strip().split("=", 1) for v in header_values(msg, "X-Sealgate-Split") for p in v.split(";") if "=" in p)
+    if fam:
+        mine = [r for r in new if r.get("attempt") == fam.get("attempt")
+                and (r.get("applied") or {}).get("copy") == fam.get("copy")]
+        if not mine:
+            tap.ok(False, f"{case}: audit has the applied record of the {fam.get('copy')} copy the {sink} sink got",
+                   f"{fam}\n{new}")
+            return
+        rec = mine[-1]
     ap = rec.get("applied") or {}
     ctype, params = smime.content_type(msg)
     encrypted = ctype == "application/pkcs7-mime" or ctype == "application/x-pkcs7-mime"
@@ -1718,7 +1731,7 @@ CASES_A = ["internal", "external", "bcc", "notcorp", "prompt-fallback", "custom-
 CASES_PROMPT = ["prompt-portal", "prompt-send", "prompt-back", "prompt-encrypt-unready",
                 "prompt-justify", "prompt-justify-audit", "missend-bcc-keep"]
 CASES_SMIME = ["smime-thunderbird", "encrypt-smime", "encrypt-fallback", "encrypt-store-only",
-               "encrypt-block", "encrypt-no-identity-cert"]
+               "encrypt-block", "encrypt-no-identity-cert"] + split_cases.CASES
 CASES_OPENPGP = ["encrypt-openpgp", "encrypt-openpgp-fallback"]
 CASES_WIZARD = ["smime-wizard-sign"]
 CASES_COMPOSE = ["compose-states", "compose-portal", "compose-encrypt", "compose-freeze",
@@ -1944,6 +1957,10 @@ def main():
             run("encrypt-store-only", case_encrypt_store_only, rig)
             run("encrypt-block", case_encrypt_block, rig)
             run("encrypt-no-identity-cert", case_encrypt_no_identity_cert, rig)
+            # Issue 13 item 3: split delivery (tests/e2e/split_cases.py).
+            split_cases.run_all(rig, run, types.SimpleNamespace(
+                smime_checks=smime_checks, header_values=header_values, check_routed=check_routed,
+                body_text=body_text, unflow=unflow, applied_records=applied_records, check_applied=check_applied))
 
         # Run 7b: the certificate wizard (issue 14). A profile with the CA
         # but no key of alice's; the real wizard, driven by key presses on

@@ -205,7 +205,8 @@ static void run_row(row *r) {
                 sg_test_put_json(o->fallback[i].subject);
                 putchar('}');
         }
-        printf("],\"bcc\":");
+        printf("],\"split\":%s", o->split ? "true" : "false");
+        printf(",\"bcc\":");
         if (o->n_bcc_moved) {
                 printf("{\"move\":[");
                 for (size_t i = 0; i < o->n_bcc_moved; i++) {

@@ -17,7 +17,9 @@ same audit record (all keys but time, attempt, client and user).
                engine's outcome and record, as the add-in's ItemSend does.
 
 A row may also say what it expects ("expect": a subset of the outcome, or
-of the record under "audit"), where the clients used to differ.
+of the record under "audit"), where the clients used to differ, and a
+documented difference ("differs": {KEY: {thunderbird, outlook, why}}): each
+client must give its own value of KEY, and the rest must be the same.
 
 Usage: parity.py ROWS.json PARITY-OUTLOOK.EXE|- SEALGATE-HOST WORKDIR
 (with - only the Thunderbird path runs, held against the rows' expectations)
@@ -113,6 +115,8 @@ def normalise(o, audit):
         # toggles stand for (Encrypt, Send securely).
         "button": o.get("button"),
         "button_choices": o.get("button_choices"),
+        # encrypt.split_delivery: whether the client may split (Outlook never).
+        "split": bool(o.get("split", enc.get("split", False))),
         "audit": {k: v for k, v in (audit or {}).items() if k not in AUDIT_IGNORED},
     }
 
@@ -263,7 +267,19 @@ def main():
             check(a is not None and "error" not in a and "records" not in a.get("audit", {}),
                   f"{n}: the host answers with an outcome and one record",
                   json.dumps(a, ensure_ascii=False))
+            for k, v in r.get("differs", {}).items():
+                check(a is not None and a.get(k) == v["thunderbird"], f"{n}: Thunderbird's side of {k}",
+                      json.dumps(a, ensure_ascii=False))
         else:
+            diff = r.get("differs", {})
+            if diff:
+                check(a is not None and b is not None and
+                      all(a.get(k) == v["thunderbird"] and b.get(k) == v["outlook"] for k, v in diff.items()),
+                      f"{n}: the documented difference ({', '.join(diff)}): "
+                      + "; ".join(v["why"] for v in diff.values()),
+                      f"thunderbird: {json.dumps(a, ensure_ascii=False)}\noutlook:     {json.dumps(b, ensure_ascii=False)}")
+                a = {k: v for k, v in (a or {}).items() if k not in diff} if a is not None else None
+                b = {k: v for k, v in (b or {}).items() if k not in diff} if b is not None else None
             check(a is not None and a == b, f"{n}: the same outcome and record in Thunderbird and Outlook",
                   f"thunderbird: {json.dumps(a, ensure_ascii=False)}\noutlook:     {json.dumps(b, ensure_ascii=False)}")
         if "expect" in r:

@@ -1875,7 +1875,7 @@ static void deep_domain(void) {
 static void settings_table(void) {
         size_t n;
         const sg_setting *st = sg_settings(&n);
-        SG_CHECK(n == 30, "30 settings (prompt 10, audit 4, keys 5, addresses 2, send 4, rules 5): %zu", n);
+        SG_CHECK(n == 31, "31 settings (prompt 10, encrypt 1, audit 4, keys 5, addresses 2, send 4, rules 5): %zu", n);
         for (size_t i = 0; i < n; i++) {
                 const sg_setting *s = &st[i];
                 char path[128];

@@ -94,6 +94,21 @@ async function main() {
                 showDetails(data.error, data.copy);
                 send.hidden = false;
                 send.addEventListener("click", () => answer("send"));
+        } else if (kind === "split") {
+                /* A split delivery (background/split.js): which copy went. */
+                document.title = t("noticeTitleSplit");
+                document.body.classList.add("block");
+                setText("heading", t(data.heading || "noticeBlockHeading"));
+                setText("intro", t("noticeSplitIntro"));
+                for (const r of data.lines || []) {
+                        const li = document.createElement("li");
+                        li.textContent = r;
+                        reasons.append(li);
+                }
+                reasons.hidden = !(data.lines && data.lines.length);
+                setText("extra", extra.join("\n"));
+                setText("detail", "");
+                setText("fix", "");
         } else if (kind === "countdown") {
                 /* send.delay_seconds: the background page sends when the
                  * time runs out; "Back to editing" stops it. */

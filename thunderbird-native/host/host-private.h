@@ -52,7 +52,9 @@ struct attempt {
         sg_offer offer;          /* what prompt.show offered given the client's readiness (zero: everything) */
         const sg_choice *choice; /* the choice taken (one of d->choices), or NULL: none (no prompt) */
         char by[16];             /* how it was taken ("button", "fallback", …), or "" */
-        bool applied;            /* attempt.applied was recorded */
+        bool applied;            /* attempt.applied was recorded (for a split: both copies) */
+        bool split;              /* outcome.split answered "split": one applied record per copy */
+        unsigned char copies;    /* split: the copies recorded (1: encrypted, 2: routed) */
         bool bcc_declined;       /* rules.convert_to_bcc "ask": the user kept the recipients in To and Cc */
 };
 
@@ -127,6 +129,7 @@ HOST_OP(doctor);          /* op-doctor.c */
 HOST_OP(prompt_show);     /* op-prompt.c */
 HOST_OP(keys_lookup);     /* op-keys.c */
 HOST_OP(attempt_applied); /* op-applied.c */
+HOST_OP(outcome_split);   /* op-split.c */
 HOST_OP(certs_wizard);    /* op-certs.c */
 HOST_OP(stream);          /* op-stream.c: every smime.* and pgp.* op */
 extern const char _host_hlp_smime_encrypt[], _host_hlp_smime_decrypt[], _host_hlp_smime_sign[],
@@ -195,6 +198,10 @@ sg_err _host_read_bounded(const char *path, size_t max, char **ret_text, size_t 
 json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
                                 const char *justification, const char *subject, const char *encrypt_method,
                                 const char *attempt, bool bcc_declined, sg_error *err);
+/* The outcome itself (sg_outcome_free), as the two above make it. */
+sg_outcome *_host_outcome_new(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
+                              const char *justification, const char *subject, const char *encrypt_method,
+                              const char *attempt, bool bcc_declined, sg_error *err);
 /* The same as a JSON text (owned; NULL with err set), for policy.evaluate:
  * written straight by sg_outcome_write_json, no tree. Both make the outcome
  * and sign its check headers the same way (_host_sign_checks) before it is

@@ -15,7 +15,8 @@
 #define SG_APPLIED_STRING_MAX 256 /* bytes of a route name, header name or subject tag */
 
 const char _host_hlp_attempt_applied[] =
-        "{attempt, technology, route, headers[], subject_tag, fallback, not_ready{address: reason}, confirmed} -> "
+        "{attempt, technology, route, headers[], subject_tag, fallback, not_ready{address: reason}, confirmed, copy} "
+        "-> "
         "{recorded}: records what "
         "the client applied to the message of a decision (the audit record's \"applied\" line).";
 
@@ -101,8 +102,10 @@ sg_err _host_op_attempt_applied(sg_host *h, json_object *req, const char *id_jso
         sg_err e;
         if ((e = opt_string(req, "technology", &ap.technology, err)) ||
             (e = opt_string(req, "route", &ap.route, err)) ||
-            (e = opt_string(req, "subject_tag", &ap.subject_tag, err)))
+            (e = opt_string(req, "subject_tag", &ap.subject_tag, err)) || (e = opt_string(req, "copy", &ap.copy, err)))
                 return e;
+        if (ap.copy && strcmp(ap.copy, "encrypted") != 0 && strcmp(ap.copy, "routed") != 0)
+                return sg_error_set(err, SG_ERR_REQUEST, "copy: expected \"encrypted\", \"routed\" or null");
         if (ap.technology && strcmp(ap.technology, "S/MIME") != 0 && strcmp(ap.technology, "OpenPGP") != 0)
                 return sg_error_set(err, SG_ERR_REQUEST, "technology: expected \"S/MIME\", \"OpenPGP\" or null");
         if (json_object_object_get_ex(req, "headers", &v) && v) {
@@ -138,14 +141,20 @@ sg_err _host_op_attempt_applied(sg_host *h, json_object *req, const char *id_jso
         if (!a || a->state != ATTEMPT_DONE)
                 return sg_error_set(err, SG_ERR_UNKNOWN_ATTEMPT, "attempt \"%.*s\": no decided attempt with that id",
                                     _host_quote_len(attempt, 64), attempt);
-        if (a->applied)
+        /* A split delivery (outcome.split) records each of its two copies
+         * once; any other message once. */
+        unsigned char bit = !ap.copy ? 0 : strcmp(ap.copy, "encrypted") == 0 ? 1 : 2;
+        if (bit && !a->split)
+                return sg_error_set(err, SG_ERR_REQUEST, "copy: attempt %s was not split (outcome.split)", a->id);
+        if (a->applied || (bit ? (a->copies & bit) != 0 : a->copies != 0))
                 return sg_error_set(err, SG_ERR_UNKNOWN_ATTEMPT, "attempt %s: already recorded as applied", a->id);
         sg_audit_not_ready *not_ready;
         if ((e = not_ready_list(req, a->d, &not_ready, &ap.n_not_ready, err)))
                 return e;
         ap.not_ready = not_ready;
         sg_audit_outcome o = ap.technology ? SG_AUDIT_ENCRYPT : ap.route ? SG_AUDIT_ROUTED : SG_AUDIT_SENT;
-        a->applied = true;
+        a->copies |= bit;
+        a->applied = !bit || a->copies == 3;
         bool recorded = a->audit.enabled;
         e = _host_audit_write_applied(h, a, &ap, o, err);
         free(not_ready);

@@ -268,9 +268,9 @@ sg_err _host_op_prompt_show(sg_host *h, json_object *req, const char *id_json, o
 
 /* The outcome of d for choice taken by, its check headers signed when the
  * policy has a check_key: what both writers below write. */
-static sg_outcome *outcome_new(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
-                               const char *justification, const char *subject, const char *encrypt_method,
-                               const char *attempt, bool bcc_declined, sg_error *err) {
+sg_outcome *_host_outcome_new(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by,
+                              const char *justification, const char *subject, const char *encrypt_method,
+                              const char *attempt, bool bcc_declined, sg_error *err) {
         sg_outcome_input in = {.choice = choice,
                                .bcc_declined = bcc_declined,
                                .by = by,
@@ -279,7 +279,8 @@ static sg_outcome *outcome_new(sg_host *h, const sg_decision *d, const sg_choice
                                .policy = h->policy,
                                .encrypt_method = encrypt_method,
                                .attempt = attempt,
-                               .check_header = attempt ? sg_policy_check_header(h->policy) : NULL};
+                               .check_header = attempt ? sg_policy_check_header(h->policy) : NULL,
+                               .can_split = true}; /* the extension sends split copies (background/split.js) */
         sg_outcome *o = NULL;
         if (sg_outcome_new(d, &in, &o, err))
                 return NULL;
@@ -292,7 +293,7 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
                                 const char *justification, const char *subject, const char *encrypt_method,
                                 const char *attempt, bool bcc_declined, sg_error *err) {
         sg_outcome *o =
-                outcome_new(h, d, choice, by, justification, subject, encrypt_method, attempt, bcc_declined, err);
+                _host_outcome_new(h, d, choice, by, justification, subject, encrypt_method, attempt, bcc_declined, err);
         if (!o)
                 return NULL;
         json_object *j = sg_outcome_to_json(o);
@@ -304,7 +305,7 @@ json_object *_host_outcome_json(sg_host *h, const sg_decision *d, const sg_choic
 
 char *_host_outcome_text(sg_host *h, const sg_decision *d, const sg_choice *choice, const char *by, const char *subject,
                          const char *attempt, sg_error *err) {
-        sg_outcome *o = outcome_new(h, d, choice, by, NULL, subject, NULL, attempt, false, err);
+        sg_outcome *o = _host_outcome_new(h, d, choice, by, NULL, subject, NULL, attempt, false, err);
         if (!o)
                 return NULL;
         sg_jw w = {0};

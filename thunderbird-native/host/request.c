@@ -27,6 +27,7 @@ static const struct op {
         {"prompt.show", OP_DEFERRED, _host_op_prompt_show, _host_hlp_prompt_show},
         {"keys.lookup", OP_DEFERRED, _host_op_keys_lookup, _host_hlp_keys_lookup},
         {"attempt.applied", OP_SYNC, _host_op_attempt_applied, _host_hlp_attempt_applied},
+        {"outcome.split", OP_SYNC, _host_op_outcome_split, _host_hlp_outcome_split},
         {"certs.wizard", OP_SYNC, _host_op_certs_wizard, _host_hlp_certs_wizard},
         {"smime.encrypt", OP_STREAM, _host_op_stream, _host_hlp_smime_encrypt},
         {"smime.decrypt", OP_STREAM, _host_op_stream, _host_hlp_smime_decrypt},

@@ -55,7 +55,8 @@ typedef struct sg_audit_applied {
         bool fallback;                       /* the route is an encryption fallback (no method could be used) */
         const sg_audit_not_ready *not_ready; /* the recipients that made encryption impossible, and why */
         size_t n_not_ready;
-        int confirmed; /* 1: read back as applied; 0: read back otherwise; -1: not read back */
+        int confirmed;    /* 1: read back as applied; 0: read back otherwise; -1: not read back */
+        const char *copy; /* a split delivery's copy ("encrypted", "routed"; sealgate/split.h), or NULL */
 } sg_audit_applied;
 
 /* One record. Everything borrowed; NULL strings are written as null. */

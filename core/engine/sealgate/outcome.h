@@ -140,7 +140,10 @@ typedef struct sg_outcome {
         sg_outcome_route *fallback; /* ENCRYPT: the routes to use, in order, when no method can */
         size_t n_fallback;
         bool ask_before_fallback; /* ENCRYPT chosen by the user: a fallback route is the user's to confirm */
-        sg_header check;          /* SEND, ROUTE, ENCRYPT with an attempt: the gateway check header (name NULL: none) */
+        bool split;      /* ENCRYPT: recipients not ready may go through fallback[0] in a copy of their own while the
+                       ready ones get the encrypted copy (encrypt.split_delivery, a client that can, a fallback
+                       route, and not ask_before_fallback; sealgate/split.h decides per message) */
+        sg_header check; /* SEND, ROUTE, ENCRYPT with an attempt: the gateway check header (name NULL: none) */
         sg_audit_outcome audit;   /* the record's "outcome" */
         const char *prompt_error; /* static: the record's "prompt_error", or NULL */
         /* SEND, ROUTE, ENCRYPT: rules.convert_to_bcc. Move every To and Cc
@@ -171,6 +174,8 @@ typedef struct sg_outcome_input {
         const char *attempt;        /* the attempt id: with check_header, the gateway check header is made */
         const char *check_header;   /* its name (sg_policy_check_header), or NULL: none */
         bool bcc_declined;          /* rules.convert_to_bcc "ask": the user kept the recipients where they are */
+        bool can_split;             /* the client can send a split delivery (Thunderbird: yes; the Outlook
+                                     * add-in: no, so split is never offered there) */
 } sg_outcome_input;
 
 /* The gateway check header's value for attempt `attempt`, decision `d` and

@@ -380,6 +380,12 @@ const char *sg_policy_header_trigger_name(const sg_policy *p, size_t i);
  * preference, and route names to fall back to when a recipient has no key. */
 sg_err sg_policy_add_encrypt_method(sg_policy *p, const char *method, sg_error *err);
 sg_err sg_policy_add_encrypt_fallback(sg_policy *p, const char *route, sg_error *err);
+/* encrypt.split_delivery: when some recipients are ready for local
+ * encryption and the others are not, a client that can send two copies
+ * sends one encrypted to the ready recipients and one through the first
+ * fallback route to the rest (sealgate/split.h). Off by default. */
+void sg_policy_set_split_delivery(sg_policy *p, bool on);
+bool sg_policy_split_delivery(const sg_policy *p);
 
 /* A gateway route: name [A-Za-z0-9_.-]{1,64}, unique. */
 sg_err sg_policy_add_route(sg_policy *p, const char *name, sg_error *err);

@@ -88,6 +88,12 @@ HEADER_CHECKS = """\
 /^X-SecureSend-Route:[[:space:]]*zip([^[:alnum:]_-]|$)/    FILTER smtp:[127.0.0.1]:{portal}
 """
 
+# body_checks: a message whose plain body carries this marker is refused
+# (tests/e2e/split_cases.py: the routed copy of a split delivery refused
+# while the encrypted copy, opaque to the gateway, passes).
+REJECT_MARKER = "e2e-gateway-refuses-this-body"
+BODY_CHECKS = f"/{REJECT_MARKER}/ REJECT refused by the e2e gateway's body_checks\n"
+
 # The gated gateway (docs/admin/gateway.md, issue 22 item 7): every message
 # goes to the "held" sink (content_filter) unless it carries a well-formed
 # sealgate check header, which then routes it: FILTER in header_checks
@@ -223,6 +229,9 @@ class Gateway:
                 fh.write(GATED_HEADER_CHECKS.format(portal=self.portal.port, internet=self.internet.port))
             else:
                 fh.write(HEADER_CHECKS.format(portal=self.portal.port))
+        bc = os.path.join(self.config_dir, "body_checks")
+        with open(bc, "w", encoding="ascii") as fh:
+            fh.write(BODY_CHECKS)
         main = {
             "compatibility_level": "3.6",
             "queue_directory": self.queue_dir,
@@ -244,6 +253,7 @@ class Gateway:
             "smtpd_recipient_restrictions": "permit_mynetworks, reject",
             "relayhost": f"[127.0.0.1]:{self.internet.port}",
             "header_checks": f"regexp:{hc}",
+            "body_checks": f"regexp:{bc}",
             "smtp_dns_support_level": "disabled",
             "smtp_host_lookup": "native",
             "disable_dns_lookups": "yes",

@@ -230,6 +230,10 @@ async function applyEncrypt(tab, details, decision, outcome, ctx) {
                                 changes.customHeaders = mergeHeaders(details.customHeaders, headers);
                         return { details: changes };
                 }
+                /* encrypt.split_delivery: the ready recipients encrypted, the rest routed (split.js). */
+                const split = await trySplit(tab, details, decision, outcome, lookup, caps, methods);
+                if (split)
+                        return split;
         }
         const route = (enc.fallback || [])[0];
         if (enc.ask_before_fallback) {

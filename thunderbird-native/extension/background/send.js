@@ -8,6 +8,10 @@
 const MESSAGE_ERRORS = new Set(["address_syntax", "limit_exceeded", "invalid_utf8"]);
 
 async function onBeforeSend(tab, details) {
+        /* A copy of a split delivery: decided already (split.js). */
+        const copy = await splitCopyBeforeSend(tab, details);
+        if (copy)
+                return copy;
         const steps = new SendSteps();
         let gathered, decision, skipped;
         try {

@@ -95,10 +95,10 @@ static sg_err read_recipients(json_object *req, const sg_decision *d, sg_split_r
                         known = d->recipients[k].mailbox.address &&
                                 sg_ascii_strcasecmp(d->recipients[k].mailbox.address, list[i].address) == 0;
                 if (!known) {
+                        sg_error_set(err, SG_ERR_REQUEST, "recipients[%zu]: \"%.*s\" is not a recipient of the attempt",
+                                     i, _host_quote_len(list[i].address, 64), list[i].address);
                         free(list);
-                        return sg_error_set(err, SG_ERR_REQUEST,
-                                            "recipients[%zu]: \"%.*s\" is not a recipient of the attempt", i,
-                                            _host_quote_len(list[i].address, 64), list[i].address);
+                        return SG_ERR_REQUEST;
                 }
         }
         *ret = list;

@@ -42,14 +42,7 @@ enum {
 static int lang; /* 0 English, 1 Japanese: the row of sg_cli_texts */
 
 static void pick_language(void) {
-        const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-        for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
-                const char *v = getenv(vars[i]);
-                if (v && *v) {
-                        lang = sg_format_lang_from_locale(v) == SG_FORMAT_JA ? 1 : 0;
-                        return;
-                }
-        }
+        lang = sg_format_lang_from_env() == SG_FORMAT_JA ? 1 : 0;
 }
 
 static const char *T(sg_cli_text t) {

@@ -1,6 +1,7 @@
 /* sealgate: sizes and dates as users read them, in English and Japanese
  * (sealgate/format.h). libc only: the Outlook add-in links it too. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sealgate/format.h"
@@ -78,4 +79,14 @@ sg_format_lang sg_format_lang_from_locale(const char *name) {
                                (name[2] == '\0' || name[2] == '_' || name[2] == '-' || name[2] == '.' || name[2] == '@')
                        ? SG_FORMAT_JA
                        : SG_FORMAT_EN;
+}
+
+sg_format_lang sg_format_lang_from_env(void) {
+        const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+        for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+                const char *v = getenv(vars[i]);
+                if (v && *v)
+                        return sg_format_lang_from_locale(v);
+        }
+        return SG_FORMAT_EN;
 }

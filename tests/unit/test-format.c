@@ -1,6 +1,7 @@
 /* Unit tests: sg_format_size and sg_format_date (format.h), the sizes and
  * dates every client shows, in English and Japanese (GLOSSARY.md: "12.6 MB",
  * "90 バイト", "2031年11月22日", "22 Nov 2031"). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sealgate/format.h"
@@ -63,5 +64,20 @@ int main(void) {
         SG_CHECK(sg_format_lang_from_locale("jam") == SG_FORMAT_EN, "locale jam is not Japanese");
         SG_CHECK(sg_format_lang_from_locale("C") == SG_FORMAT_EN, "locale C");
         SG_CHECK(sg_format_lang_from_locale(NULL) == SG_FORMAT_EN, "no locale");
+#ifndef _WIN32
+        /* the environment: LC_ALL, else LC_MESSAGES, else LANG; empty ones skipped */
+        setenv("LC_ALL", "", 1);
+        setenv("LC_MESSAGES", "ja_JP.UTF-8", 1);
+        setenv("LANG", "C", 1);
+        SG_CHECK(sg_format_lang_from_env() == SG_FORMAT_JA, "env: an empty LC_ALL is skipped, LC_MESSAGES=ja_JP");
+        setenv("LC_ALL", "C.UTF-8", 1);
+        SG_CHECK(sg_format_lang_from_env() == SG_FORMAT_EN, "env: LC_ALL=C.UTF-8 comes first");
+        unsetenv("LC_ALL");
+        unsetenv("LC_MESSAGES");
+        setenv("LANG", "ja_JP.UTF-8", 1);
+        SG_CHECK(sg_format_lang_from_env() == SG_FORMAT_JA, "env: LANG alone");
+        unsetenv("LANG");
+        SG_CHECK(sg_format_lang_from_env() == SG_FORMAT_EN, "env: none set: English");
+#endif
         return sg_test_done();
 }

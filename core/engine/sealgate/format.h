@@ -46,6 +46,10 @@ char *sg_format_date_text(char *buf, size_t size, const char *iso, sg_format_lan
  * when it starts with "ja". NULL or empty is English. */
 sg_format_lang sg_format_lang_from_locale(const char *name);
 
+/* The language of the process's messages: the first of LC_ALL, LC_MESSAGES
+ * and LANG that is set and not empty, read by sg_format_lang_from_locale. */
+sg_format_lang sg_format_lang_from_env(void);
+
 #ifdef __cplusplus
 }
 #endif
